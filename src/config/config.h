@@ -1,0 +1,88 @@
+// Config: tgate's configuration, read from a TOML file and overridden by
+// TGATE_* environment variables (names in DESIGN.md). Several bots may be
+// configured; the first is the default. Plain data plus Load(); validation
+// errors say which key is wrong and what to do. Not a secret store: the token
+// is held here but never printed (see Describe()).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace tgate::config {
+
+// Telegram's limits for one bot (botapi-facts.md §1). Ceilings, not promises:
+// the dispatcher may go slower when Telegram pushes back.
+struct Limits {
+  double global_per_sec = 30;        // all chats together (FAQ: "about 30 messages per second")
+  double chat_per_sec = 1;           // one private chat (FAQ: "one message per second")
+  double chat_burst = 1;             // messages a private chat may get back to back
+  double group_per_min = 20;         // one group/channel (FAQ: "20 messages per minute")
+  double paid_per_sec = 1000;        // with allow_paid_broadcast (API: "up to 1000 messages per second")
+  int max_in_flight = 200;           // concurrent requests (server refuses beyond ~1000)
+  int max_attempts = 8;              // transient failures before a message is failed
+};
+
+struct BotCommand {
+  std::string command;      // 1-32 chars [a-z0-9_]
+  std::string description;  // 1-256 chars
+};
+
+struct BotConfig {
+  std::string name = "default";
+  std::string token;                              // empty only in sandbox mode
+  std::string api_url = "https://api.telegram.org";
+  // Unguessable path segment: POST /hooks/telegram/<webhook_path>.
+  std::string webhook_path;
+  // X-Telegram-Bot-Api-Secret-Token value (1-256 of [A-Za-z0-9_-]); empty = not checked.
+  std::string webhook_secret;
+  // Public base URL Telegram should call, e.g. "https://example.com" (for `webhook set`).
+  std::string public_url;
+  // true: long-poll getUpdates instead of receiving webhooks.
+  bool long_polling = false;
+  std::string welcome_text = "You're connected! You'll get notifications here.";
+  std::string invalid_link_text =
+      "This link has expired or was already used. Please request a new one on the website.";
+  std::vector<BotCommand> commands;
+  Limits limits;
+};
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";  // host:port of the site API and webhook
+  std::string db = "tgate.db";            // SQLite file
+  std::string db_synchronous = "normal";  // "normal" (crash-safe) or "full" (power-loss-safe)
+  std::string api_key;                    // Bearer key for /v1/*
+  std::string events_url;                 // where events are POSTed; empty = kept in the outbox
+  std::string events_secret;              // HMAC-SHA256 key for the X-Tgate-Signature header
+  int64_t link_ttl_seconds = 900;         // default link token lifetime (15 min)
+  size_t max_body_bytes = 1 << 20;        // request body limit
+  std::string log_level = "info";
+  std::vector<BotConfig> bots;
+
+  // The bot named `name`, or the default (first) bot when name is empty.
+  const BotConfig* FindBot(std::string_view name) const;
+};
+
+using Env = std::map<std::string, std::string>;
+
+// The process environment as an Env.
+Env ProcessEnv();
+
+// Parses TOML text (may be empty) and applies environment overrides.
+// TGATE_* variables apply to the default bot. Does not check completeness.
+Result<Config> Parse(std::string_view toml_text, const Env& env);
+// Reads `path` (empty: no file) then Parse().
+Result<Config> Load(const std::string& path, const Env& env);
+
+// Checks what `serve` needs: a token per bot, an API key, sane limits; fills
+// a random webhook_path when missing. Messages name the key to set.
+Status ValidateForServe(Config& config);
+
+// Splits "host:port". InvalidArgument if malformed.
+Result<std::pair<std::string, uint16_t>> SplitHostPort(std::string_view listen);
+
+}  // namespace tgate::config

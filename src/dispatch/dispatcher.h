@@ -1,0 +1,72 @@
+// Dispatcher: the delivery engine of one bot. It loads queued messages from
+// the Store, asks the Scheduler (pure, time as an argument) which one may go
+// next within Telegram's limits, sends it through BotApi with many requests in
+// flight (bounded), and writes outcomes back to the Store in batches. It reacts
+// to Telegram's answers: 429 parks the chat for retry_after (and lowers the
+// global rate when 429s spread across chats), 5xx/network retry with backoff,
+// 403 blocked marks the user blocked, 400 chat not found fails, migration
+// moves the chat. Emits message.sent / message.failed / user.blocked events to
+// the Store's outbox.
+// Threading: confined to the executor given at construction (single thread).
+// The Store, BotApi and Clock must outlive the Dispatcher.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/clock.h"
+#include "http/asio.h"
+#include "store/store.h"
+#include "telegram/bot_api.h"
+
+namespace tgate::dispatch {
+
+struct DispatcherOptions {
+  std::string bot = "default";
+  double global_per_sec = 30;      // ceiling for all chats together
+  double chat_per_sec = 1;         // one private chat
+  double chat_burst = 1;           // back-to-back messages a private chat may get
+  double group_per_min = 20;       // one group / channel (negative chat id)
+  double paid_per_sec = 1000;      // global ceiling for paid broadcast messages
+  int max_in_flight = 200;         // concurrent sendMessage requests
+  int max_attempts = 8;            // transient failures before failing a message
+  size_t load_window = 20000;      // most messages held in memory at once
+  std::chrono::milliseconds flush_interval{20};  // completion batch period
+};
+
+struct DispatcherStats {
+  uint64_t sent = 0;
+  uint64_t failed = 0;
+  uint64_t retried = 0;
+  uint64_t rate_limited = 0;   // 429s received
+  uint64_t in_flight = 0;
+  uint64_t loaded = 0;         // messages held in memory
+  double global_rate = 0;      // current effective global rate (msg/s)
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(asio::any_io_executor executor, store::Store& store, telegram::BotApi& api,
+             const Clock& clock, DispatcherOptions options);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Starts the delivery loop (loads everything queued, e.g. after a crash).
+  void Start();
+  // New work is in the Store (a message or broadcast was enqueued): wake up.
+  void Notify();
+  // Stops taking new work, waits for in-flight requests (up to `grace`), and
+  // flushes their outcomes. Unsent messages stay queued in the Store.
+  Awaitable<void> Stop(std::chrono::milliseconds grace);
+
+  DispatcherStats stats() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace tgate::dispatch

@@ -1,0 +1,112 @@
+// Store: the storage interface of tgate — everything that must survive a
+// kill -9. SQLite (sqlite_store.h) is the embedded default; a PostgreSQL
+// backend implements the same interface for scale-out.
+// Every method commits before returning OK (durable, per the backend's
+// synchronous setting). Methods are synchronous and cheap; the SQLite backend
+// is confined to one thread (the io_context thread) — callers must not use one
+// Store from two threads. RunInTransaction groups calls atomically.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "store/types.h"
+
+namespace tgate::store {
+
+struct StoreOptions {
+  // SQLite file path, or ":memory:" for tests.
+  std::string path = "tgate.db";
+  // "normal": survives a process crash (kill -9); "full": also a power loss.
+  std::string synchronous = "normal";
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Opens (creating if missing) and migrates the schema to the latest version.
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
+
+  // Runs `fn` in one transaction: commits if it returns OK, rolls back
+  // otherwise. Calls made inside join the transaction. Not re-entrant across
+  // threads.
+  virtual Status RunInTransaction(const std::function<Status()>& fn) = 0;
+
+  // --- link tokens
+  virtual Status PutLinkToken(const LinkToken& token) = 0;
+  // Removes and returns the token (single use). NotFound if unknown or used.
+  // Expiry is the caller's check (the token is consumed either way).
+  virtual Result<LinkToken> TakeLinkToken(std::string_view token) = 0;
+  // Deletes tokens with expires_at < now. Returns how many.
+  virtual Result<int64_t> PruneLinkTokens(int64_t now) = 0;
+
+  // --- bindings
+  // Binds user <-> chat for the bot, replacing the user's previous chat and
+  // removing any other user's binding of the same chat. Status becomes active.
+  virtual Status Bind(const Binding& binding) = 0;
+  virtual Result<Binding> GetBinding(std::string_view bot, std::string_view user) = 0;
+  virtual Result<Binding> GetBindingByChat(std::string_view bot, int64_t chat_id) = 0;
+  // NotFound if the user has no binding.
+  virtual Status DeleteBinding(std::string_view bot, std::string_view user) = 0;
+  // Sets the status of whoever is bound to chat_id. NotFound if nobody is.
+  virtual Status SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) = 0;
+  // A group was upgraded: moves the binding and every queued message of the bot
+  // from old_chat to new_chat.
+  virtual Status MoveChat(std::string_view bot, int64_t old_chat, int64_t new_chat) = 0;
+  virtual Result<int64_t> CountBindings(std::string_view bot, UserStatus status) = 0;
+
+  // --- message queue
+  // Stores a queued message and returns its id. With an idempotency key already
+  // used for this bot, stores nothing and returns the first message's id with
+  // *existed = true.
+  virtual Result<int64_t> Enqueue(const NewMessage& message, bool* existed) = 0;
+  virtual Result<Message> GetMessage(int64_t id) = 0;
+  // Queued messages of the bot and priority with id > after_id, by id, at most `limit`.
+  virtual Result<std::vector<Message>> LoadQueued(std::string_view bot, Priority priority,
+                                                  int64_t after_id, size_t limit) = 0;
+  // Writes a batch of delivery outcomes in one transaction.
+  virtual Status Complete(const std::vector<Completion>& completions) = 0;
+  // Fails every queued message to the chat with `reason`. Returns their ids.
+  virtual Result<std::vector<int64_t>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
+                                                         std::string_view reason) = 0;
+
+  // --- broadcasts
+  // Creates the broadcast and one queued message per target chat (ordered by
+  // chat id, not_before spread evenly over spread_seconds from now_ms). Fast for
+  // a million targets (one INSERT ... SELECT).
+  virtual Result<Broadcast> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) = 0;
+  // Counts by status. NotFound if unknown.
+  virtual Result<Broadcast> GetBroadcast(int64_t id) = 0;
+  // Cancels its queued messages; returns the counts after.
+  virtual Result<Broadcast> CancelBroadcast(int64_t id) = 0;
+
+  // --- received updates (durable ack + dedupe)
+  // Stores the update; returns false (and stores nothing) if this bot's
+  // update_id was already received.
+  virtual Result<bool> InsertUpdate(const Update& update) = 0;
+  // Received but not yet processed, by update_id.
+  virtual Result<std::vector<Update>> PendingUpdates(std::string_view bot, size_t limit) = 0;
+  virtual Status MarkUpdateProcessed(std::string_view bot, int64_t update_id) = 0;
+  // Highest update_id ever received for the bot, or 0 (for getUpdates offsets).
+  virtual Result<int64_t> MaxUpdateId(std::string_view bot) = 0;
+
+  // --- events outbox
+  virtual Status AddEvent(std::string_view payload_json, int64_t now_ms) = 0;
+  // Events with next_attempt_ms <= now_ms, oldest first.
+  virtual Result<std::vector<Event>> DueEvents(int64_t now_ms, size_t limit) = 0;
+  virtual Status EventDelivered(int64_t id) = 0;
+  virtual Status EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) = 0;
+  // Soonest next_attempt_ms of any pending event, or 0 if none.
+  virtual Result<int64_t> NextEventDue() = 0;
+};
+
+std::string_view ToString(MessageStatus status);
+std::string_view ToString(UserStatus status);
+
+}  // namespace tgate::store

@@ -1,0 +1,121 @@
+// The records tgate keeps: link tokens, bindings (site user <-> chat), queued
+// messages, broadcasts, received updates and outgoing events. Plain data: no
+// behaviour, no storage details. Times are Unix seconds unless named `_ms`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tgate::store {
+
+// A one-time deep-link token waiting for `/start <token>`.
+struct LinkToken {
+  std::string token;
+  std::string bot;
+  std::string user;
+  int64_t expires_at = 0;
+};
+
+enum class UserStatus { kActive, kBlocked };
+
+// A site user bound to a Telegram chat, per bot. A chat belongs to at most one
+// user of a bot and a user to one chat.
+struct Binding {
+  std::string bot;
+  std::string user;
+  int64_t chat_id = 0;
+  UserStatus status = UserStatus::kActive;
+  int64_t linked_at = 0;
+};
+
+enum class MessageStatus { kQueued, kSent, kFailed, kCancelled };
+
+// Lower sends first: one-to-one messages overtake broadcast messages.
+enum class Priority { kDirect = 0, kBroadcast = 1 };
+
+// What the site (or tgate itself) asks to send.
+struct NewMessage {
+  std::string bot;
+  std::string user;             // empty when addressed by chat_id only
+  int64_t chat_id = 0;
+  std::string text;
+  std::string options_json;     // extra sendMessage fields as a JSON object text ("{}" if none)
+  std::string idempotency_key;  // empty: none
+  Priority priority = Priority::kDirect;
+};
+
+// A message in the durable queue and, later, its outcome.
+struct Message {
+  int64_t id = 0;
+  std::string bot;
+  std::string user;
+  int64_t chat_id = 0;
+  std::string text;
+  std::string options_json;
+  Priority priority = Priority::kDirect;
+  int64_t broadcast_id = 0;     // 0: not part of a broadcast
+  bool paid = false;            // allow_paid_broadcast
+  MessageStatus status = MessageStatus::kQueued;
+  int attempts = 0;
+  int parts_sent = 0;           // parts of a split text already delivered
+  int64_t not_before_ms = 0;    // Unix ms; do not send earlier (spread, retry backoff)
+  int64_t telegram_message_id = 0;
+  std::string error;            // why it failed
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// The outcome of one delivery attempt, written back in batches.
+struct Completion {
+  int64_t id = 0;
+  MessageStatus status = MessageStatus::kQueued;  // kQueued = retry later
+  int attempts = 0;
+  int parts_sent = 0;
+  int64_t not_before_ms = 0;
+  int64_t telegram_message_id = 0;
+  std::string error;
+};
+
+struct NewBroadcast {
+  std::string bot;
+  bool all = false;                // every active binding of the bot
+  std::vector<std::string> users;  // used when !all; unknown/blocked users are skipped
+  std::string text;
+  std::string options_json;
+  int64_t spread_seconds = 0;      // 0: as fast as the limits allow
+  bool paid = false;
+};
+
+struct Broadcast {
+  int64_t id = 0;
+  std::string bot;
+  std::string status;              // "running" | "done" | "cancelled"
+  int64_t total = 0;
+  int64_t sent = 0;
+  int64_t failed = 0;
+  int64_t pending = 0;
+  int64_t cancelled = 0;
+  int64_t skipped = 0;             // requested users not linked or blocked
+  int64_t spread_seconds = 0;
+  bool paid = false;
+  int64_t created_at = 0;
+};
+
+// A Telegram update received and stored before acknowledging it.
+struct Update {
+  std::string bot;
+  int64_t update_id = 0;
+  std::string payload;             // the raw JSON
+};
+
+// An event for the site, in the durable outbox.
+struct Event {
+  int64_t id = 0;
+  std::string payload;             // JSON object text, includes "type"
+  int attempts = 0;
+  int64_t next_attempt_ms = 0;
+};
+
+}  // namespace tgate::store

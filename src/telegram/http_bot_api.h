@@ -1,0 +1,39 @@
+// HttpBotApi: BotApi over http::Client — POST {base}/bot<token>/<method> on a
+// pool of keep-alive connections. The token lives only in this object: it is
+// never logged, never put in an error, and ToString-style output of the object
+// shows "bot<id>:***".
+// Threading: use from the executor given at construction.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "http/client.h"
+#include "telegram/bot_api.h"
+
+namespace tgate::telegram {
+
+struct HttpBotApiOptions {
+  std::string token;                               // "123456:ABC..."
+  std::string base_url = "https://api.telegram.org";
+  size_t max_connections = 64;                     // bound on requests in flight
+  std::chrono::milliseconds timeout{30000};
+  bool verify_tls = true;
+};
+
+class HttpBotApi final : public BotApi {
+ public:
+  HttpBotApi(asio::any_io_executor executor, HttpBotApiOptions options);
+  // Validates the token shape and base URL (InvalidArgument, naming no secret).
+  Status Init();
+
+  Awaitable<ApiResult> Call(std::string method, boost::json::object params,
+                            std::chrono::milliseconds timeout) override;
+  Awaitable<ApiResult> CallMultipart(std::string method, std::vector<FormPart> parts) override;
+
+ private:
+  HttpBotApiOptions options_;
+  http::Client client_;
+};
+
+}  // namespace tgate::telegram
