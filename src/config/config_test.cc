@@ -1,0 +1,114 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include "core/testing.h"
+
+namespace tgate::config {
+namespace {
+
+constexpr char kToml[] = R"(
+listen = "127.0.0.1:9000"
+api_key = "k1"
+[[bots]]
+name = "shop"
+token = "123456:TEST_fake_token_for_tests_only_xxxxxxxx"
+webhook_secret = "s3cret"
+[bots.limits]
+global_per_sec = 600
+[[bots.commands]]
+command = "help"
+description = "Show help"
+[[bots]]
+name = "news"
+token = "654321:TEST_fake_token_for_tests_only_yyyyyyyy"
+long_polling = true
+)";
+
+TEST(Config, ParsesFileWithSeveralBots) {
+  auto c = Parse(kToml, {});
+  ASSERT_OK(c);
+  EXPECT_EQ(c->listen, "127.0.0.1:9000");
+  ASSERT_EQ(c->bots.size(), 2u);
+  EXPECT_EQ(c->bots[0].name, "shop");
+  EXPECT_EQ(c->bots[0].limits.global_per_sec, 600);
+  EXPECT_EQ(c->bots[0].limits.chat_per_sec, 1);
+  ASSERT_EQ(c->bots[0].commands.size(), 1u);
+  EXPECT_EQ(c->bots[0].commands[0].command, "help");
+  EXPECT_TRUE(c->bots[1].long_polling);
+  EXPECT_EQ(c->FindBot("")->name, "shop");
+  EXPECT_EQ(c->FindBot("news")->name, "news");
+  EXPECT_EQ(c->FindBot("nope"), nullptr);
+}
+
+TEST(Config, EnvironmentOverridesTheDefaultBot) {
+  Env env{{"TGATE_LISTEN", "0.0.0.0:1"},
+          {"TGATE_LIMIT_GLOBAL_PER_SEC", "45"},
+          {"TGATE_WEBHOOK_SECRET", "abc"},
+          {"TGATE_BOT_TOKEN_NEWS", "777:TEST_fake_token_for_tests_only_zzzzzzzz"}};
+  auto c = Parse(kToml, env);
+  ASSERT_OK(c);
+  EXPECT_EQ(c->listen, "0.0.0.0:1");
+  EXPECT_EQ(c->bots[0].limits.global_per_sec, 45);
+  EXPECT_EQ(c->bots[0].webhook_secret, "abc");
+  EXPECT_EQ(c->bots[1].token, "777:TEST_fake_token_for_tests_only_zzzzzzzz");
+}
+
+TEST(Config, EnvironmentAloneMakesADefaultBot) {
+  auto c = Parse("", {{"TGATE_BOT_TOKEN", "1:x"}, {"TGATE_API_KEY", "k"}});
+  ASSERT_OK(c);
+  ASSERT_EQ(c->bots.size(), 1u);
+  EXPECT_EQ(c->bots[0].name, "default");
+  EXPECT_EQ(c->api_key, "k");
+}
+
+TEST(Config, BadInputIsExplained) {
+  EXPECT_NE(Parse("listen = ", {}).status().message().find("not valid TOML"), std::string::npos);
+  EXPECT_NE(Parse("listen = 5", {}).status().message().find("'listen'"), std::string::npos);
+  EXPECT_NE(Parse("", {{"TGATE_BOT_TOKEN", "1:x"}, {"TGATE_LIMIT_GLOBAL_PER_SEC", "fast"}}).status().message().find("number"),
+            std::string::npos);
+  EXPECT_FALSE(Load("/nonexistent/tgate.toml", {}).ok());
+}
+
+TEST(Config, ValidateNamesWhatIsMissingAndNeverTheToken) {
+  auto c = Parse("", {});
+  ASSERT_OK(c);
+  Status s = ValidateForServe(*c);
+  EXPECT_NE(s.message().find("TGATE_BOT_TOKEN"), std::string::npos);
+
+  auto c2 = Parse(kToml, {});
+  ASSERT_OK(c2);
+  c2->api_key.clear();
+  EXPECT_NE(ValidateForServe(*c2).message().find("TGATE_API_KEY"), std::string::npos);
+
+  auto c3 = Parse(kToml, {{"TGATE_WEBHOOK_SECRET", "bad secret!"}});
+  ASSERT_OK(c3);
+  Status bad = ValidateForServe(*c3);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(bad.message().find("TEST_fake"), std::string::npos);
+}
+
+TEST(Config, ValidateDerivesAStableWebhookPath) {
+  auto a = Parse(kToml, {});
+  auto b = Parse(kToml, {});
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  ASSERT_OK(ValidateForServe(*a));
+  ASSERT_OK(ValidateForServe(*b));
+  EXPECT_EQ(a->bots[0].webhook_path.size(), 32u);
+  EXPECT_EQ(a->bots[0].webhook_path, b->bots[0].webhook_path);
+  EXPECT_NE(a->bots[0].webhook_path, a->bots[1].webhook_path);
+  EXPECT_EQ(a->bots[0].webhook_path.find("123456"), std::string::npos);
+}
+
+TEST(Config, SplitHostPort) {
+  auto hp = SplitHostPort("127.0.0.1:8080");
+  ASSERT_OK(hp);
+  EXPECT_EQ(hp->first, "127.0.0.1");
+  EXPECT_EQ(hp->second, 8080);
+  EXPECT_FALSE(SplitHostPort("localhost").ok());
+  EXPECT_FALSE(SplitHostPort("h:99999").ok());
+}
+
+}  // namespace
+}  // namespace tgate::config

@@ -1,0 +1,83 @@
+// ValidateForServe: what `tgate serve` needs before it starts, with messages
+// that say which key to set.
+#include <set>
+
+#include "config/config.h"
+#include "core/random.h"
+
+namespace tgate::config {
+namespace {
+
+bool IsSecretChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+}
+
+Status ValidateBot(BotConfig& b, size_t index) {
+  std::string where = "bots[" + std::to_string(index) + "] ('" + b.name + "')";
+  if (b.token.empty()) {
+    return Status::InvalidArgument("no bot token for " + where +
+                                   ": set TGATE_BOT_TOKEN (or token in the config file), "
+                                   "or run `tgate sandbox` to try tgate without one");
+  }
+  if (!b.webhook_secret.empty()) {
+    if (b.webhook_secret.size() > 256) {
+      return Status::InvalidArgument("webhook_secret of " + where + " is longer than 256 characters");
+    }
+    for (char c : b.webhook_secret) {
+      if (!IsSecretChar(c)) {
+        return Status::InvalidArgument("webhook_secret of " + where +
+                                       " may contain only A-Z, a-z, 0-9, _ and - (Telegram's rule)");
+      }
+    }
+  }
+  if (b.webhook_path.empty()) {
+    // Stable across restarts (Telegram keeps calling the same URL) and
+    // unguessable without the token.
+    b.webhook_path = HmacSha256Base64Url(b.token, "tgate webhook path").substr(0, 32);
+  }
+  for (char c : b.webhook_path) {
+    if (!IsSecretChar(c)) {
+      return Status::InvalidArgument("webhook_path of " + where + " may contain only A-Z, a-z, 0-9, _ and -");
+    }
+  }
+  const Limits& l = b.limits;
+  if (!(l.global_per_sec > 0) || !(l.chat_per_sec > 0) || !(l.group_per_min > 0) || !(l.paid_per_sec > 0) ||
+      !(l.chat_burst >= 1)) {
+    return Status::InvalidArgument("limits of " + where + " must be positive (chat_burst at least 1)");
+  }
+  if (l.max_in_flight < 1 || l.max_in_flight > 1000) {
+    return Status::InvalidArgument("limits.max_in_flight of " + where +
+                                   " must be 1..1000 (the Bot API refuses beyond about 1000)");
+  }
+  if (l.max_attempts < 1) return Status::InvalidArgument("limits.max_attempts of " + where + " must be >= 1");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateForServe(Config& c) {
+  if (c.bots.empty()) {
+    return Status::InvalidArgument(
+        "no bot configured: set TGATE_BOT_TOKEN (or add [[bots]] with a token to the config file), "
+        "or run `tgate sandbox` to try tgate without one");
+  }
+  if (c.api_key.empty()) {
+    return Status::InvalidArgument("no API key: set TGATE_API_KEY (or api_key in the config file); "
+                                   "sites send it as 'Authorization: Bearer <key>'");
+  }
+  if (c.db_synchronous != "normal" && c.db_synchronous != "full") {
+    return Status::InvalidArgument("db_synchronous must be \"normal\" or \"full\"");
+  }
+  if (c.link_ttl_seconds < 10) return Status::InvalidArgument("link_ttl_seconds must be at least 10");
+  TGATE_RETURN_IF_ERROR(SplitHostPort(c.listen).status());
+  std::set<std::string> names;
+  for (size_t i = 0; i < c.bots.size(); ++i) {
+    if (!names.insert(c.bots[i].name).second) {
+      return Status::InvalidArgument("two bots are named '" + c.bots[i].name + "'; names must be unique");
+    }
+    TGATE_RETURN_IF_ERROR(ValidateBot(c.bots[i], i));
+  }
+  return Status::Ok();
+}
+
+}  // namespace tgate::config
