@@ -1,0 +1,59 @@
+// UTF-8 validation and counting (see utf8.h).
+#include "core/utf8.h"
+
+#include <cstdint>
+
+namespace tgate {
+
+bool IsValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int extra;
+    uint32_t cp;
+    uint32_t min;
+    if ((c & 0xE0) == 0xC0) {
+      extra = 1, cp = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2, cp = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3, cp = c & 0x07, min = 0x10000;
+    } else {
+      return false;  // a continuation byte with no lead, or 0xF8..0xFF
+    }
+    if (end - p <= extra) return false;  // truncated
+    for (int i = 1; i <= extra; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min) return false;                      // overlong
+    if (cp >= 0xD800 && cp <= 0xDFFF) return false;  // surrogate
+    if (cp > 0x10FFFF) return false;
+    p += extra + 1;
+  }
+  return true;
+}
+
+size_t CountCodePoints(std::string_view s) {
+  size_t n = 0;
+  for (char ch : s) {
+    if ((static_cast<unsigned char>(ch) & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+size_t CountUtf16Units(std::string_view s) {
+  size_t n = 0;
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if ((c & 0xC0) != 0x80) n += c >= 0xF0 ? 2 : 1;  // 4-byte lead = astral = surrogate pair
+  }
+  return n;
+}
+
+}  // namespace tgate

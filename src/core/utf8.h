@@ -1,0 +1,25 @@
+// UTF-8 helpers: validation and length in the units Telegram cares about
+// (code points for message limits, UTF-16 code units for entity offsets;
+// botapi-facts.md §6). Not a transcoder or normaliser. Pure functions, safe
+// from any thread.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace tgate {
+
+// True if `s` is well-formed UTF-8 (RFC 3629): rejects overlong forms,
+// UTF-16 surrogates (U+D800..U+DFFF), code points above U+10FFFF, stray
+// continuation bytes and truncated sequences.
+bool IsValidUtf8(std::string_view s);
+
+// Number of code points in `s`. REQUIRES: IsValidUtf8(s) (otherwise the count
+// is of non-continuation bytes, which is harmless but meaningless).
+size_t CountCodePoints(std::string_view s);
+
+// Number of UTF-16 code units `s` would take: 2 for code points above U+FFFF,
+// 1 otherwise. REQUIRES: IsValidUtf8(s).
+size_t CountUtf16Units(std::string_view s);
+
+}  // namespace tgate
