@@ -1,0 +1,55 @@
+// ClientConnection: one HTTP/1.1 connection (plain TCP or TLS over TCP) owned
+// by the Client's pool. It connects, writes one request and reads one response
+// at a time; every operation takes an absolute deadline (steady_clock) and
+// fails with beast::error::timeout once it passes (the socket is then closed).
+// Not a pool, not thread-safe: used by one Send() at a time on the Client's
+// executor. Keeps `*open_counter` equal to the number of open connections.
+#pragma once
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/asio.h"
+
+namespace tgate::http {
+
+class ClientConnection {
+ public:
+  using Deadline = std::chrono::steady_clock::time_point;
+  using Endpoints = std::vector<asio::ip::tcp::endpoint>;
+
+  // `tls` null means plain TCP; otherwise it must outlive the connection.
+  // `sni_host` is sent as TLS SNI and checked against the certificate when
+  // `verify` (empty: an IP literal, no SNI). `open_counter` must outlive this.
+  ClientConnection(asio::any_io_executor executor, asio::ssl::context* tls, const std::string& sni_host,
+                   bool verify, size_t* open_counter);
+  ~ClientConnection();
+  ClientConnection(const ClientConnection&) = delete;
+  ClientConnection& operator=(const ClientConnection&) = delete;
+
+  // TCP connect to the first reachable endpoint, then the TLS handshake.
+  // `tls_failed` is set when TCP worked but the handshake did not.
+  Awaitable<boost::system::error_code> Connect(const Endpoints& endpoints, Deadline deadline,
+                                               bool& tls_failed);
+  Awaitable<boost::system::error_code> Write(const bhttp::request<bhttp::string_body>& req,
+                                             Deadline deadline);
+  Awaitable<boost::system::error_code> Read(bhttp::response_parser<bhttp::string_body>& parser,
+                                            Deadline deadline);
+  // Closes the socket without a TLS close_notify (which could block on a dead peer).
+  void Close();
+
+ private:
+  beast::tcp_stream& Lowest();
+
+  std::optional<beast::tcp_stream> plain_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
+  beast::flat_buffer buffer_;  // reused across responses on this connection
+  size_t* open_counter_;
+  bool counted_ = false;
+};
+
+}  // namespace tgate::http

@@ -1,0 +1,268 @@
+// Client tests against a real Server (or a raw acceptor) on 127.0.0.1 port 0.
+// Every test runs its io_context with a deadline so a bug cannot hang the suite.
+#include "http/client.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "core/testing.h"
+#include "http/server.h"
+
+namespace tgate::http {
+namespace {
+
+using namespace std::chrono_literals;
+using tcp = asio::ip::tcp;
+
+constexpr const char* kSecretTarget = "/bot123456:TEST-secret/sendMessage";
+
+std::string BaseUrl(uint16_t port) { return "http://127.0.0.1:" + std::to_string(port); }
+
+// Runs `test` to completion (max 10 s), stopping `server` afterwards.
+template <typename F>
+void RunTest(asio::io_context& ioc, Server* server, F test) {
+  bool done = false;
+  asio::co_spawn(ioc, [&]() -> Awaitable<void> {
+    co_await test();
+    done = true;
+    if (server) server->Stop();
+  }, [](std::exception_ptr ep) { if (ep) std::rethrow_exception(ep); });
+  ioc.run_for(10s);
+  EXPECT_TRUE(done) << "test coroutine did not finish in time";
+}
+
+TEST(Client, RoundTripReturnsStatusBodyTypeAndRetryAfter) {
+  asio::io_context ioc;
+  Server server(ioc.get_executor(), ServerOptions{}, [](Request req) -> Awaitable<Response> {
+    Response res = JsonResponse(req, 429, std::string(req.target()) + "|" + req.body());
+    res.set(bhttp::field::retry_after, "7");
+    co_return res;
+  });
+  ASSERT_OK(server.Start());
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port()) + "/pre/"});
+  ASSERT_OK(client.Init());
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
+    auto r = co_await client.Send(bhttp::verb::post, "/x?y=1", "application/json", "{}");
+    EXPECT_OK(r);
+    if (!r.ok()) co_return;
+    EXPECT_EQ(r->status, 429u);
+    EXPECT_EQ(r->body, "/pre/x?y=1|{}");
+    EXPECT_EQ(r->content_type, "application/json");
+    EXPECT_EQ(r->retry_after, 7);
+  });
+}
+
+TEST(Client, SequentialRequestsReuseOneConnection) {
+  asio::io_context ioc;
+  Server server(ioc.get_executor(), ServerOptions{}, [](Request req) -> Awaitable<Response> {
+    co_return TextResponse(req, 200, "ok");
+  });
+  ASSERT_OK(server.Start());
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port())});
+  ASSERT_OK(client.Init());
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
+    auto r1 = co_await client.Send(bhttp::verb::get, "/a", "", "");
+    auto r2 = co_await client.Send(bhttp::verb::get, "/b", "", "");
+    EXPECT_OK(r1);
+    EXPECT_OK(r2);
+    EXPECT_EQ(r2.ok() ? r2->retry_after : 0, -1);
+    EXPECT_EQ(client.open_connections(), 1u);
+  });
+}
+
+TEST(Client, FiftyConcurrentRequestsNeverUseMoreThanFourConnections) {
+  asio::io_context ioc;
+  int in_handler = 0, max_in_handler = 0;
+  size_t max_open = 0;
+  Client* client_ptr = nullptr;
+  Server server(ioc.get_executor(), ServerOptions{}, [&](Request req) -> Awaitable<Response> {
+    ++in_handler;
+    max_in_handler = std::max(max_in_handler, in_handler);
+    max_open = std::max(max_open, client_ptr->open_connections());
+    asio::steady_timer t(co_await asio::this_coro::executor, 2ms);
+    co_await t.async_wait(kAsTuple);
+    --in_handler;
+    co_return TextResponse(req, 200, std::string(req.target()));
+  });
+  ASSERT_OK(server.Start());
+  Client client(ioc.get_executor(),
+                ClientOptions{.base_url = BaseUrl(server.port()), .max_connections = 4});
+  client_ptr = &client;
+  ASSERT_OK(client.Init());
+  int ok = 0, finished = 0;
+  for (int i = 0; i < 50; ++i) {
+    asio::co_spawn(ioc, [&, i]() -> Awaitable<void> {
+      auto r = co_await client.Send(bhttp::verb::get, "/n" + std::to_string(i), "", "");
+      if (r.ok() && r->status == 200 && r->body == "/n" + std::to_string(i)) ++ok;
+      if (++finished == 50) server.Stop();
+    }, asio::detached);
+  }
+  ioc.run_for(10s);
+  EXPECT_EQ(ok, 50);
+  EXPECT_LE(max_in_handler, 4);
+  EXPECT_GE(max_in_handler, 2);  // requests really ran in parallel
+  EXPECT_LE(max_open, 4u);
+  EXPECT_LE(client.open_connections(), 4u);
+}
+
+TEST(Client, OversizedBodyGets413FromServer) {
+  asio::io_context ioc;
+  ServerOptions opts;
+  opts.body_limit = 16;
+  Server server(ioc.get_executor(), opts, [](Request req) -> Awaitable<Response> {
+    co_return TextResponse(req, 200, "ok");
+  });
+  ASSERT_OK(server.Start());
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port())});
+  ASSERT_OK(client.Init());
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
+    auto r = co_await client.Send(bhttp::verb::post, "/big", "text/plain", std::string(100, 'x'));
+    EXPECT_OK(r);
+    if (r.ok()) {
+      EXPECT_EQ(r->status, 413u);
+    }
+    EXPECT_EQ(client.open_connections(), 0u);  // the server closed it
+    auto again = co_await client.Send(bhttp::verb::post, "/small", "text/plain", "x");
+    EXPECT_OK(again);
+  });
+}
+
+TEST(Client, TimeoutIsUnavailableAndDoesNotNameTheTarget) {
+  asio::io_context ioc;
+  asio::steady_timer release(ioc, std::chrono::steady_clock::time_point::max());
+  Server server(ioc.get_executor(), ServerOptions{}, [&](Request req) -> Awaitable<Response> {
+    co_await release.async_wait(kAsTuple);  // "forever", until the test ends
+    co_return TextResponse(req, 200, "late");
+  });
+  ASSERT_OK(server.Start());
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port()), .timeout = 5000ms});
+  ASSERT_OK(client.Init());
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
+    auto start = std::chrono::steady_clock::now();
+    auto r = co_await client.Send(bhttp::verb::post, kSecretTarget, "application/json", "{}", 150ms);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+    EXPECT_FALSE(r.ok());
+    EXPECT_TRUE(r.status().IsUnavailable());
+    EXPECT_NE(r.status().message().find("timeout"), std::string::npos) << r.status().message();
+    EXPECT_EQ(r.status().message().find("TEST-secret"), std::string::npos) << r.status().message();
+    EXPECT_EQ(client.open_connections(), 0u);
+    release.cancel();
+  });
+}
+
+TEST(Client, ConnectionRefusedIsUnavailableAndDoesNotNameTheTarget) {
+  asio::io_context ioc;
+  uint16_t port;
+  {
+    tcp::acceptor probe(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    port = probe.local_endpoint().port();
+  }  // closed: nothing listens on `port` now
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(port)});
+  ASSERT_OK(client.Init());
+  RunTest(ioc, nullptr, [&]() -> Awaitable<void> {
+    auto r = co_await client.Send(bhttp::verb::post, kSecretTarget, "application/json", "{}");
+    EXPECT_TRUE(r.status().IsUnavailable()) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("refused"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("127.0.0.1:" + std::to_string(port)), std::string::npos);
+    EXPECT_EQ(r.status().message().find("TEST-secret"), std::string::npos) << r.status().message();
+  });
+}
+
+// A server that answers each connection's first request with keep-alive, then
+// closes it anyway, like a proxy dropping idle connections.
+Awaitable<void> OneShotServer(tcp::acceptor& acceptor, int& accepted) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kAsTuple);
+    if (ec) co_return;
+    ++accepted;
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    Request req;
+    stream.expires_after(5s);
+    auto [rec, n] = co_await bhttp::async_read(stream, buffer, req, kAsTuple);
+    if (rec) continue;
+    Response res = TextResponse(req, 200, "one");
+    co_await bhttp::async_write(stream, res, kAsTuple);
+    stream.socket().close();
+  }
+}
+
+TEST(Client, RetriesOnceWhenTheServerClosedAnIdleConnection) {
+  asio::io_context ioc;
+  tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  int accepted = 0;
+  asio::co_spawn(ioc, OneShotServer(acceptor, accepted), asio::detached);
+  Client client(ioc.get_executor(),
+                ClientOptions{.base_url = BaseUrl(acceptor.local_endpoint().port())});
+  ASSERT_OK(client.Init());
+  RunTest(ioc, nullptr, [&]() -> Awaitable<void> {
+    auto r1 = co_await client.Send(bhttp::verb::post, kSecretTarget, "application/json", "{}");
+    EXPECT_OK(r1);
+    EXPECT_EQ(client.open_connections(), 1u);  // it looked reusable
+    // Let the server's close reach us (not required, but makes the stale state certain).
+    asio::steady_timer t(ioc, 20ms);
+    co_await t.async_wait(kAsTuple);
+    auto r2 = co_await client.Send(bhttp::verb::post, kSecretTarget, "application/json", "{}");
+    EXPECT_OK(r2);
+    if (r2.ok()) {
+      EXPECT_EQ(r2->body, "one");
+    }
+    EXPECT_EQ(accepted, 2);
+    acceptor.close();
+  });
+}
+
+TEST(Client, ConnectionCloseFromServerIsHonoured) {
+  asio::io_context ioc;
+  Server server(ioc.get_executor(), ServerOptions{}, [](Request req) -> Awaitable<Response> {
+    Response res = TextResponse(req, 200, "bye");
+    res.keep_alive(false);
+    co_return res;
+  });
+  ASSERT_OK(server.Start());
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port())});
+  ASSERT_OK(client.Init());
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
+    auto r = co_await client.Send(bhttp::verb::get, "/", "", "");
+    EXPECT_OK(r);
+    EXPECT_EQ(client.open_connections(), 0u);
+  });
+}
+
+TEST(Client, HttpsAgainstAPlainServerIsATlsFailureWithoutTheTarget) {
+  asio::io_context ioc;
+  Server server(ioc.get_executor(), ServerOptions{}, [](Request req) -> Awaitable<Response> {
+    co_return TextResponse(req, 200, "plain");
+  });
+  ASSERT_OK(server.Start());
+  Client client(ioc.get_executor(),
+                ClientOptions{.base_url = "https://127.0.0.1:" + std::to_string(server.port()),
+                              .verify_tls = false});
+  ASSERT_OK(client.Init());
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
+    auto r = co_await client.Send(bhttp::verb::post, kSecretTarget, "application/json", "{}", 2000ms);
+    EXPECT_TRUE(r.status().IsUnavailable()) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("TLS"), std::string::npos) << r.status().message();
+    EXPECT_EQ(r.status().message().find("TEST-secret"), std::string::npos);
+    EXPECT_EQ(client.open_connections(), 0u);
+  });
+}
+
+TEST(Client, InitRejectsBadBaseUrlsAndSendRejectsBadTargets) {
+  asio::io_context ioc;
+  for (const char* bad : {"", "ftp://host", "http://", "not a url", "http://h:99999", "http://h/?q=1"}) {
+    Client c(ioc.get_executor(), ClientOptions{.base_url = bad});
+    EXPECT_EQ(c.Init().code(), Code::kInvalidArgument) << bad;
+  }
+  Client client(ioc.get_executor(), ClientOptions{.base_url = "http://127.0.0.1:1"});
+  ASSERT_OK(client.Init());
+  RunTest(ioc, nullptr, [&]() -> Awaitable<void> {
+    auto r = co_await client.Send(bhttp::verb::get, "no-slash TEST-secret", "", "");
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+    EXPECT_EQ(r.status().message().find("TEST-secret"), std::string::npos);
+  });
+}
+
+}  // namespace
+}  // namespace tgate::http
