@@ -1,0 +1,39 @@
+// Parse-mode dispatch for MessageTextLength (see text_length.h). The parsers
+// live in html_text.cc and markdown_text.cc.
+#include "telegram/text_length.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/utf8.h"
+
+namespace tgate::telegram {
+
+namespace {
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+}  // namespace
+
+Result<std::string> ParsedMessageText(std::string_view text, std::string_view parse_mode) {
+  if (!IsValidUtf8(text)) return Status::InvalidArgument("text must be encoded in UTF-8");
+  // The Bot API server lowercases parse_mode; "" and "none" mean plain text
+  // (botapi-facts.md §6).
+  std::string mode = Lower(parse_mode);
+  if (mode.empty() || mode == "none") return std::string(text);
+  if (mode == "html") return ParseHtmlText(text);
+  if (mode == "markdownv2") return ParseMarkdownV2Text(text);
+  if (mode == "markdown") return ParseMarkdownText(text);
+  return Status::InvalidArgument("Unsupported parse_mode");
+}
+
+Result<size_t> MessageTextLength(std::string_view text, std::string_view parse_mode) {
+  auto parsed = ParsedMessageText(text, parse_mode);
+  if (!parsed.ok()) return parsed.status();
+  return CountCodePoints(*parsed);
+}
+
+}  // namespace tgate::telegram
