@@ -249,6 +249,35 @@ TEST(Client, HttpsAgainstAPlainServerIsATlsFailureWithoutTheTarget) {
   });
 }
 
+TEST(Client, WaitingForAFreeConnectionCountsAgainstTheDeadline) {
+  asio::io_context ioc;
+  asio::steady_timer release(ioc, std::chrono::steady_clock::time_point::max());
+  Server server(ioc.get_executor(), ServerOptions{}, [&](Request req) -> Awaitable<Response> {
+    if (req.target() == "/slow") co_await release.async_wait(kAsTuple);
+    co_return TextResponse(req, 200, "ok");
+  });
+  ASSERT_OK(server.Start());
+  Client client(ioc.get_executor(),
+                ClientOptions{.base_url = BaseUrl(server.port()), .max_connections = 1});
+  ASSERT_OK(client.Init());
+  bool slow_done = false;
+  asio::co_spawn(ioc, [&]() -> Awaitable<void> {
+    auto r = co_await client.Send(bhttp::verb::get, "/slow", "", "", 5000ms);
+    EXPECT_OK(r);
+    slow_done = true;
+  }, asio::detached);
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
+    auto r = co_await client.Send(bhttp::verb::get, "/fast", "", "", 100ms);
+    EXPECT_TRUE(r.status().IsUnavailable());
+    EXPECT_NE(r.status().message().find("timeout"), std::string::npos) << r.status().message();
+    release.cancel();  // the slow one finishes and frees the only slot
+    auto again = co_await client.Send(bhttp::verb::get, "/fast", "", "", 2000ms);
+    EXPECT_OK(again);
+    EXPECT_TRUE(slow_done);
+    EXPECT_EQ(client.open_connections(), 1u);
+  });
+}
+
 TEST(Client, InitRejectsBadBaseUrlsAndSendRejectsBadTargets) {
   asio::io_context ioc;
   for (const char* bad : {"", "ftp://host", "http://", "not a url", "http://h:99999", "http://h/?q=1"}) {
@@ -262,6 +291,45 @@ TEST(Client, InitRejectsBadBaseUrlsAndSendRejectsBadTargets) {
     EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
     EXPECT_EQ(r.status().message().find("TEST-secret"), std::string::npos);
   });
+}
+
+}  // namespace
+}  // namespace tgate::http
+
+namespace tgate::http {
+namespace {
+
+TEST(Client, ManyConcurrentRequestsThroughOnePoolAllSucceed) {
+  asio::io_context ioc;
+  Server server(ioc.get_executor(), ServerOptions{}, [](Request req) -> Awaitable<Response> {
+    co_return JsonResponse(req, 200, R"({"ok":true})");
+  });
+  ASSERT_OK(server.Start());
+  Client client(ioc.get_executor(),
+                ClientOptions{.base_url = BaseUrl(server.port()), .max_connections = 16});
+  ASSERT_OK(client.Init());
+  constexpr int kRequests = 3000;
+  int ok = 0, finished = 0;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kRequests; ++i) {
+    asio::co_spawn(ioc, [&]() -> Awaitable<void> {
+      auto r = co_await client.Send(bhttp::verb::post, kSecretTarget, "application/json", R"({"chat_id":1})");
+      if (r.ok() && r->status == 200) ++ok;
+      if (++finished == kRequests) server.Stop();
+    }, asio::detached);
+  }
+  ioc.run_for(20s);
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  EXPECT_EQ(ok, kRequests);
+  RecordProperty("elapsed_ms", std::to_string(elapsed.count()));
+}
+
+TEST(Client, InitAcceptsIpv6LiteralsAndHostNames) {
+  asio::io_context ioc;
+  for (const char* good : {"http://[::1]:8081", "https://api.telegram.org", "http://localhost:1/p"}) {
+    Client c(ioc.get_executor(), ClientOptions{.base_url = good});
+    EXPECT_OK(c.Init()) << good;
+  }
 }
 
 }  // namespace

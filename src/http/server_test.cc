@@ -158,6 +158,49 @@ TEST(Server, CanBeDestroyedAfterStopWhileSessionsUnwind) {
   EXPECT_EQ(server, nullptr);
 }
 
+TEST(Server, StopLetsAnInFlightRequestFinishThenCloses) {
+  asio::io_context ioc;
+  Server* server_ptr = nullptr;
+  Server server(ioc.get_executor(), ServerOptions{}, [&](Request req) -> Awaitable<Response> {
+    server_ptr->Stop();  // arrives while this request is being handled
+    asio::steady_timer t(co_await asio::this_coro::executor, 10ms);
+    co_await t.async_wait(kAsTuple);
+    co_return TextResponse(req, 200, "finished");
+  });
+  server_ptr = &server;
+  ASSERT_OK(server.Start());
+  bool done = false;
+  asio::co_spawn(ioc, [&]() -> Awaitable<void> {
+    auto r = co_await RawExchange(server.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(r.body(), "finished");
+    EXPECT_FALSE(r.keep_alive());
+    done = true;
+  }, asio::detached);
+  ioc.run_for(10s);
+  EXPECT_TRUE(done);
+  EXPECT_TRUE(ioc.stopped());
+}
+
+TEST(Server, IdleConnectionIsClosedAfterIdleTimeout) {
+  asio::io_context ioc;
+  ServerOptions opts;
+  opts.idle_timeout = 1s;
+  Server server(ioc.get_executor(), opts, EchoHandler());
+  ASSERT_OK(server.Start());
+  RunTest(ioc, server, [&]() -> Awaitable<void> {
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(5s);
+    co_await stream.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()),
+                                  kUseAwaitable);
+    auto start = std::chrono::steady_clock::now();
+    char byte;
+    stream.expires_after(5s);
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(&byte, 1), kAsTuple);
+    EXPECT_EQ(ec, asio::error::eof);  // the server hung up, not our 5 s guard
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  });
+}
+
 TEST(Server, BindingATakenPortFailsWithUnavailable) {
   asio::io_context ioc;
   Server first(ioc.get_executor(), ServerOptions{}, EchoHandler());
