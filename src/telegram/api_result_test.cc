@@ -1,0 +1,121 @@
+#include "telegram/api_result.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace tgate::telegram {
+namespace {
+
+std::string Failure(int code, std::string_view description, std::string_view parameters = "") {
+  std::string body = R"({"ok":false,"error_code":)";
+  body.append(std::to_string(code)).append(R"(,"description":")").append(description).append("\"");
+  if (!parameters.empty()) body.append(R"(,"parameters":)").append(parameters);
+  body.push_back('}');
+  return body;
+}
+
+struct Case {
+  unsigned status;
+  std::string body;
+  ErrorKind kind;
+};
+
+// Telegram's exact texts (botapi-facts.md §5).
+TEST(Classify, MapsTelegramFailuresToKinds) {
+  const Case cases[] = {
+      {403, Failure(403, "Forbidden: bot was blocked by the user"), ErrorKind::kBlocked},
+      {403, Failure(403, "Forbidden: user is deactivated"), ErrorKind::kDeactivated},
+      {403, Failure(403, "Forbidden: bot can't initiate conversation with a user"), ErrorKind::kForbidden},
+      {403, Failure(403, "Forbidden: bot was kicked from the supergroup chat"), ErrorKind::kForbidden},
+      {403, Failure(403, "Forbidden: bot is not a member of the channel chat"), ErrorKind::kForbidden},
+      {400, Failure(400, "Bad Request: chat not found"), ErrorKind::kChatNotFound},
+      {400, Failure(400, "Bad Request: private chat not found"), ErrorKind::kChatNotFound},
+      {400, Failure(400, "Bad Request: message is too long"), ErrorKind::kBadRequest},
+      {400, Failure(400, "Bad Request: can't parse entities: Unsupported start tag \\\"x\\\" at byte offset 0"),
+       ErrorKind::kBadRequest},
+      {400, Failure(400, "Bad Request: message text is empty"), ErrorKind::kBadRequest},
+      {401, Failure(401, "Unauthorized"), ErrorKind::kUnauthorized},
+      {401, Failure(401, "Unauthorized: invalid token specified"), ErrorKind::kUnauthorized},
+      {404, Failure(404, "Not Found"), ErrorKind::kNotFound},
+      {409, Failure(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"),
+       ErrorKind::kConflict},
+      {500, Failure(500, "Internal Server Error: restart"), ErrorKind::kServerError},
+      {502, "<html><body><h1>502 Bad Gateway</h1></body></html>", ErrorKind::kServerError},
+      {200, "<html>captive portal</html>", ErrorKind::kServerError},
+      {200, R"({"result":true})", ErrorKind::kServerError},  // no "ok"
+      {200, "", ErrorKind::kServerError},
+      {413, Failure(413, "Request Entity Too Large"), ErrorKind::kBadRequest},
+  };
+  for (const auto& c : cases) {
+    ApiResult r = Classify(c.status, c.body);
+    EXPECT_EQ(r.kind, c.kind) << c.body << " -> " << ToString(r.kind);
+    EXPECT_EQ(r.http_status, c.status);
+    EXPECT_FALSE(r.ok());
+  }
+}
+
+TEST(Classify, OkCarriesResult) {
+  ApiResult r = Classify(200, R"({"ok":true,"result":{"message_id":42,"chat":{"id":-1001}}})");
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.kind, ErrorKind::kNone);
+  EXPECT_EQ(r.result.at("message_id").as_int64(), 42);
+  EXPECT_FALSE(r.transient());
+  EXPECT_TRUE(Classify(200, R"({"ok":true,"result":true})").result.as_bool());
+}
+
+TEST(Classify, TooManyRequestsTakesRetryAfterFromParameters) {
+  ApiResult r = Classify(429, Failure(429, "Too Many Requests: retry after 10072", R"({"retry_after":10072})"), 5);
+  EXPECT_EQ(r.kind, ErrorKind::kRetryAfter);
+  EXPECT_EQ(r.retry_after, 10072);
+  EXPECT_TRUE(r.transient());
+  EXPECT_EQ(r.description, "Too Many Requests: retry after 10072");
+}
+
+TEST(Classify, TooManyRequestsFallsBackToHeaderThenTextThenOneSecond) {
+  EXPECT_EQ(Classify(429, Failure(429, "Too Many Requests: retry after 7"), 3).retry_after, 3);
+  EXPECT_EQ(Classify(429, Failure(429, "Too Many Requests: retry after 7")).retry_after, 7);
+  EXPECT_EQ(Classify(429, Failure(429, "Too Many Requests")).retry_after, 1);
+  ApiResult proxy = Classify(429, "<html>slow down</html>", 30);
+  EXPECT_EQ(proxy.kind, ErrorKind::kRetryAfter);
+  EXPECT_EQ(proxy.retry_after, 30);
+}
+
+TEST(Classify, MigratedGroupCarriesNewChatId) {
+  ApiResult r = Classify(400, Failure(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                                      R"({"migrate_to_chat_id":-1001234567890123})"));
+  EXPECT_EQ(r.kind, ErrorKind::kMigrated);
+  EXPECT_EQ(r.migrate_to_chat_id, -1001234567890123);
+  EXPECT_FALSE(r.transient());
+}
+
+TEST(Classify, UsesErrorCodeOnlyWhenStatusIsNotAnError) {
+  EXPECT_EQ(Classify(200, Failure(403, "Forbidden: bot was blocked by the user")).kind, ErrorKind::kBlocked);
+  EXPECT_EQ(Classify(0, Failure(401, "Unauthorized")).kind, ErrorKind::kUnauthorized);
+}
+
+TEST(Classify, RedactsTokensInDescriptions) {
+  ApiResult r = Classify(404, Failure(404, "Not Found: bot110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/x"));
+  EXPECT_EQ(r.description, "Not Found: bot110201543:***/x");
+}
+
+TEST(NetworkFailure, IsTransientWithoutHttpStatusAndRedacted) {
+  ApiResult r = NetworkFailure("connect to api.telegram.org:443 failed for 123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11");
+  EXPECT_EQ(r.kind, ErrorKind::kNetwork);
+  EXPECT_EQ(r.http_status, 0u);
+  EXPECT_TRUE(r.transient());
+  EXPECT_EQ(r.description.find("ABC-DEF"), std::string::npos);
+}
+
+TEST(ErrorKindToString, NamesEveryKind) {
+  EXPECT_EQ(ToString(ErrorKind::kNone), "ok");
+  EXPECT_EQ(ToString(ErrorKind::kRetryAfter), "retry_after");
+  EXPECT_EQ(ToString(ErrorKind::kChatNotFound), "chat_not_found");
+  EXPECT_EQ(ToString(ErrorKind::kNetwork), "network");
+  for (int k = 0; k <= static_cast<int>(ErrorKind::kNetwork); ++k) {
+    EXPECT_NE(ToString(static_cast<ErrorKind>(k)), "unknown");
+  }
+}
+
+}  // namespace
+}  // namespace tgate::telegram
