@@ -6,6 +6,9 @@
 // new one if under the limit, or queues as a Waiter until a finishing Send
 // hands it a connection (or the right to open one). The hand-off is direct, so
 // newcomers cannot overtake queued requests.
+// Deadline: one absolute time per Send covers the wait for a slot, resolve
+// (first use only; endpoints are cached), connect, TLS, write and read, so a
+// caller's timeout bounds the whole call even when the pool is saturated.
 // Everything runs on the Client's executor; no locks.
 #include "http/client.h"
 
@@ -40,6 +43,32 @@ int ParseRetryAfter(std::string_view v) {
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
   if (ec != std::errc() || ptr != v.data() + v.size() || seconds < 0) return -1;
   return seconds;
+}
+
+bhttp::request<bhttp::string_body> BuildRequest(bhttp::verb method, std::string target,
+                                                const std::string& host_header,
+                                                const std::string& content_type, std::string body) {
+  bhttp::request<bhttp::string_body> req;
+  req.method(method);
+  req.target(std::move(target));
+  req.version(11);
+  req.set(bhttp::field::host, host_header);
+  if (!content_type.empty()) req.set(bhttp::field::content_type, content_type);
+  req.body() = std::move(body);
+  req.keep_alive(true);
+  req.prepare_payload();
+  return req;
+}
+
+ClientResponse TakeResponse(bhttp::response<bhttp::string_body>& msg) {
+  ClientResponse out;
+  out.status = msg.result_int();
+  out.content_type = std::string(msg[bhttp::field::content_type]);
+  if (auto it = msg.find(bhttp::field::retry_after); it != msg.end()) {
+    out.retry_after = ParseRetryAfter(it->value());
+  }
+  out.body = std::move(msg.body());
+  return out;
 }
 
 // A stale keep-alive connection: the server closed it while it sat idle.
@@ -221,15 +250,8 @@ Awaitable<Result<ClientResponse>> Client::Impl::Send(bhttp::verb method, std::st
   if (timeout.count() <= 0) timeout = options.timeout;
   const auto deadline = Clock::now() + timeout;
 
-  bhttp::request<bhttp::string_body> req;
-  req.method(method);
-  req.target(prefix.empty() ? std::move(target) : prefix + target);
-  req.version(11);
-  req.set(bhttp::field::host, host_header);
-  if (!content_type.empty()) req.set(bhttp::field::content_type, content_type);
-  req.body() = std::move(body);
-  req.keep_alive(true);
-  req.prepare_payload();
+  auto req = BuildRequest(method, prefix.empty() ? std::move(target) : prefix + target, host_header,
+                          content_type, std::move(body));
 
   std::unique_ptr<ClientConnection> conn;
   if (!co_await Acquire(conn, deadline)) {
@@ -278,13 +300,8 @@ Awaitable<Result<ClientResponse>> Client::Impl::Send(bhttp::verb method, std::st
   }
 
   auto& msg = parser->get();
-  const bool keep = msg.keep_alive() && !msg.need_eof();
-  ClientResponse out;
-  out.status = msg.result_int();
-  out.content_type = std::string(msg[bhttp::field::content_type]);
-  if (auto it = msg.find(bhttp::field::retry_after); it != msg.end()) out.retry_after = ParseRetryAfter(it->value());
-  out.body = std::move(msg.body());
-  if (!keep) conn.reset();  // the server said Connection: close
+  if (!msg.keep_alive() || msg.need_eof()) conn.reset();  // the server said Connection: close
+  ClientResponse out = TakeResponse(msg);
   Release(std::move(conn));
   co_return out;
 }
