@@ -88,7 +88,8 @@ bool IsSupportedTag(std::string_view tag) {
 }
 
 Status ParseError(std::string what) {
-  return Status::InvalidArgument("can't parse entities: " + std::move(what));
+  what.insert(0, "can't parse entities: ");
+  return Status::InvalidArgument(std::move(what));
 }
 
 std::string At(size_t pos) { return " at byte offset " + std::to_string(pos); }

@@ -21,14 +21,14 @@ bool IsSpace(char c) {
 }
 
 Status ParseError(std::string what) {
-  return Status::InvalidArgument("can't parse entities: " + std::move(what));
+  what.insert(0, "can't parse entities: ");
+  return Status::InvalidArgument(std::move(what));
 }
 std::string At(size_t pos) { return " at byte offset " + std::to_string(pos); }
 Status ReservedError(char c) {
-  std::string what = "Character '";
-  what.push_back(c);
-  what.append("' is reserved and must be escaped with the preceding '\\'");
-  return ParseError(std::move(what));
+  std::string what = "can't parse entities: Character '?' is reserved and must be escaped with the preceding '\\'";
+  what[what.find('?')] = c;
+  return Status::InvalidArgument(std::move(what));
 }
 
 // After an opening ``` : skips an optional language word and one leading

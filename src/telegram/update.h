@@ -1,0 +1,43 @@
+// ParsedUpdate: the few fields of a Telegram Update that the gateway acts on
+// (private /start deep links, my_chat_member blocks/unblocks, messages to
+// forward), plus the raw JSON for forwarding. Not a full Update model: other
+// update types are kOther and keep only `raw`. Pure functions, any thread.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace tgate::telegram {
+
+struct ParsedUpdate {
+  int64_t update_id = 0;
+  enum Kind { kMessage, kMyChatMember, kOther } kind = kOther;
+  int64_t chat_id = 0;         // message.chat.id / my_chat_member.chat.id
+  std::string chat_type;       // "private", "group", "supergroup", "channel"
+  int64_t from_id = 0;         // 0 when absent (e.g. channel posts)
+  std::string from_username;   // without '@'; may be empty
+  std::string text;            // message.text; empty for media without text
+  std::string new_status;      // my_chat_member.new_chat_member.status:
+                               // "kicked" = blocked, "member" = unblocked (botapi-facts.md §7)
+  boost::json::value raw;      // the whole update
+};
+
+// Parses one Update. InvalidArgument for a body that is not JSON, not an
+// object, or lacks a non-negative integer update_id. `message` gives kMessage
+// and `my_chat_member` gives kMyChatMember; edited_message, channel_post,
+// callback_query etc. give kOther.
+Result<ParsedUpdate> ParseUpdate(std::string_view json);
+
+// The deep-link payload of a "/start" message: "" for a bare "/start",
+// "PAYLOAD" for "/start PAYLOAD" or "/start@bot_username PAYLOAD" (the
+// username compared case-insensitively, with or without '@'; any username is
+// accepted when bot_username is empty). nullopt for anything else, including
+// "/start@other_bot" and "/started".
+std::optional<std::string> StartPayload(const ParsedUpdate& update, std::string_view bot_username);
+
+}  // namespace tgate::telegram

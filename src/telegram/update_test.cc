@@ -1,0 +1,108 @@
+#include "telegram/update.h"
+
+#include <gtest/gtest.h>
+
+#include "core/testing.h"
+
+namespace tgate::telegram {
+namespace {
+
+ParsedUpdate MessageWithText(std::string text) {
+  ParsedUpdate u;
+  u.kind = ParsedUpdate::kMessage;
+  u.text = std::move(text);
+  return u;
+}
+
+TEST(ParseUpdate, PrivateMessage) {
+  auto u = ParseUpdate(R"({"update_id":900000001,"message":{"message_id":5,"date":1700000000,
+      "chat":{"id":123456789,"type":"private","first_name":"Ann"},
+      "from":{"id":123456789,"is_bot":false,"first_name":"Ann","username":"ann_dev"},
+      "text":"/start abc-DEF_123"}})");
+  ASSERT_OK(u);
+  EXPECT_EQ(u->update_id, 900000001);
+  EXPECT_EQ(u->kind, ParsedUpdate::kMessage);
+  EXPECT_EQ(u->chat_id, 123456789);
+  EXPECT_EQ(u->chat_type, "private");
+  EXPECT_EQ(u->from_id, 123456789);
+  EXPECT_EQ(u->from_username, "ann_dev");
+  EXPECT_EQ(u->text, "/start abc-DEF_123");
+  EXPECT_EQ(u->raw.at("message").at("message_id").as_int64(), 5);
+}
+
+TEST(ParseUpdate, MessageWithoutTextIsAMessageWithEmptyText) {
+  auto u = ParseUpdate(R"({"update_id":2,"message":{"chat":{"id":-1001234567890,"type":"supergroup"},
+      "from":{"id":7},"photo":[]}})");
+  ASSERT_OK(u);
+  EXPECT_EQ(u->kind, ParsedUpdate::kMessage);
+  EXPECT_EQ(u->chat_id, -1001234567890);
+  EXPECT_EQ(u->chat_type, "supergroup");
+  EXPECT_EQ(u->from_id, 7);
+  EXPECT_EQ(u->from_username, "");
+  EXPECT_EQ(u->text, "");
+}
+
+TEST(ParseUpdate, MyChatMemberBlock) {
+  auto u = ParseUpdate(R"({"update_id":3,"my_chat_member":{"chat":{"id":42,"type":"private"},
+      "from":{"id":42,"username":"bob"},"date":1,
+      "old_chat_member":{"status":"member","user":{"id":1}},
+      "new_chat_member":{"status":"kicked","until_date":0,"user":{"id":1}}}})");
+  ASSERT_OK(u);
+  EXPECT_EQ(u->kind, ParsedUpdate::kMyChatMember);
+  EXPECT_EQ(u->chat_id, 42);
+  EXPECT_EQ(u->chat_type, "private");
+  EXPECT_EQ(u->from_id, 42);
+  EXPECT_EQ(u->from_username, "bob");
+  EXPECT_EQ(u->new_status, "kicked");
+}
+
+TEST(ParseUpdate, OtherKinds) {
+  for (const char* body : {R"({"update_id":4,"edited_message":{"chat":{"id":1,"type":"private"},"text":"x"}})",
+                           R"({"update_id":5,"channel_post":{"chat":{"id":-100,"type":"channel"}}})",
+                           R"({"update_id":6,"callback_query":{"id":"q"}})", R"({"update_id":7})"}) {
+    auto u = ParseUpdate(body);
+    ASSERT_OK(u);
+    EXPECT_EQ(u->kind, ParsedUpdate::kOther) << body;
+    EXPECT_TRUE(u->raw.is_object());
+  }
+}
+
+TEST(ParseUpdate, RejectsMalformedUpdates) {
+  for (const char* body : {"", "not json", "[1,2]", "42", "{}", R"({"update_id":"5"})", R"({"update_id":-1})",
+                           R"({"update_id":1.5})", R"({"update_id":null,"message":{}})"}) {
+    auto u = ParseUpdate(body);
+    EXPECT_FALSE(u.ok()) << body;
+    EXPECT_EQ(u.status().code(), Code::kInvalidArgument) << body;
+  }
+}
+
+TEST(StartPayload, BareStartGivesEmptyPayload) {
+  EXPECT_EQ(StartPayload(MessageWithText("/start"), "MyBot"), "");
+  EXPECT_EQ(StartPayload(MessageWithText("/start   "), "MyBot"), "");
+}
+
+TEST(StartPayload, ReturnsPayload) {
+  EXPECT_EQ(StartPayload(MessageWithText("/start abc123"), "MyBot"), "abc123");
+  EXPECT_EQ(StartPayload(MessageWithText("/start  abc123 "), "MyBot"), "abc123");
+  EXPECT_EQ(StartPayload(MessageWithText("/start@MyBot abc123"), "MyBot"), "abc123");
+  EXPECT_EQ(StartPayload(MessageWithText("/start@mybot abc123"), "MyBot"), "abc123");
+  EXPECT_EQ(StartPayload(MessageWithText("/start@MYBOT"), "@mybot"), "");
+  EXPECT_EQ(StartPayload(MessageWithText("/start@anything x"), ""), "x");
+}
+
+TEST(StartPayload, RejectsOtherTextAndOtherBots) {
+  EXPECT_EQ(StartPayload(MessageWithText("/start@OtherBot abc"), "MyBot"), std::nullopt);
+  EXPECT_EQ(StartPayload(MessageWithText("/started"), "MyBot"), std::nullopt);
+  EXPECT_EQ(StartPayload(MessageWithText("/start_abc"), "MyBot"), std::nullopt);
+  EXPECT_EQ(StartPayload(MessageWithText("/help"), "MyBot"), std::nullopt);
+  EXPECT_EQ(StartPayload(MessageWithText("hello /start x"), "MyBot"), std::nullopt);
+  EXPECT_EQ(StartPayload(MessageWithText(""), "MyBot"), std::nullopt);
+  EXPECT_EQ(StartPayload(MessageWithText("/start@ x"), "MyBot"), std::nullopt);
+  ParsedUpdate member;
+  member.kind = ParsedUpdate::kMyChatMember;
+  member.text = "/start x";
+  EXPECT_EQ(StartPayload(member, "MyBot"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace tgate::telegram
