@@ -1,0 +1,157 @@
+#include "store/migrations.h"
+
+#include <string>
+
+#include "store/sqlite_statement.h"
+
+namespace tgate::store {
+namespace {
+
+// Status columns hold small ints: messages.status 0 queued, 1 sent, 2 failed,
+// 3 cancelled; bindings.status 0 active, 1 blocked; broadcasts.status 0
+// running, 1 cancelled ("done" is derived from the message counts).
+// Broadcast messages keep text/options_json NULL and read the broadcast's, so a
+// million-chat broadcast stores its text once.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE link_tokens (
+  token      TEXT PRIMARY KEY,
+  bot        TEXT NOT NULL,
+  user       TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX link_tokens_by_expiry ON link_tokens (expires_at);
+
+CREATE TABLE bindings (
+  bot       TEXT NOT NULL,
+  user      TEXT NOT NULL,
+  chat_id   INTEGER NOT NULL,
+  status    INTEGER NOT NULL DEFAULT 0,
+  linked_at INTEGER NOT NULL,
+  PRIMARY KEY (bot, user),
+  UNIQUE (bot, chat_id)
+) WITHOUT ROWID;
+-- Covers "active bindings of a bot by chat id" (broadcast targets, counts):
+-- a WITHOUT ROWID index also carries the primary key (user).
+CREATE INDEX bindings_by_status ON bindings (bot, status, chat_id);
+
+CREATE TABLE broadcasts (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  bot            TEXT NOT NULL,
+  text           TEXT NOT NULL,
+  options_json   TEXT NOT NULL,
+  total          INTEGER NOT NULL DEFAULT 0,
+  skipped        INTEGER NOT NULL DEFAULT 0,
+  spread_seconds INTEGER NOT NULL DEFAULT 0,
+  paid           INTEGER NOT NULL DEFAULT 0,
+  status         INTEGER NOT NULL DEFAULT 0,
+  cancelled_at   INTEGER,
+  created_at     INTEGER NOT NULL
+);
+
+CREATE TABLE messages (
+  id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+  bot                 TEXT NOT NULL,
+  user                TEXT,
+  chat_id             INTEGER NOT NULL,
+  text                TEXT,
+  options_json        TEXT,
+  priority            INTEGER NOT NULL,
+  broadcast_id        INTEGER REFERENCES broadcasts (id),
+  paid                INTEGER NOT NULL DEFAULT 0,
+  status              INTEGER NOT NULL DEFAULT 0,
+  attempts            INTEGER NOT NULL DEFAULT 0,
+  parts_sent          INTEGER NOT NULL DEFAULT 0,
+  not_before_ms       INTEGER NOT NULL DEFAULT 0,
+  telegram_message_id INTEGER NOT NULL DEFAULT 0,
+  error               TEXT,
+  idempotency_key     TEXT,
+  created_at          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL
+);
+CREATE INDEX messages_queued ON messages (bot, priority, id) WHERE status = 0;
+CREATE INDEX messages_queued_by_chat ON messages (bot, chat_id) WHERE status = 0;
+CREATE INDEX messages_by_broadcast ON messages (broadcast_id, status)
+  WHERE broadcast_id IS NOT NULL;
+CREATE UNIQUE INDEX messages_by_idempotency_key ON messages (bot, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+
+CREATE TABLE updates (
+  bot         TEXT NOT NULL,
+  update_id   INTEGER NOT NULL,
+  payload     TEXT NOT NULL,
+  processed   INTEGER NOT NULL DEFAULT 0,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (bot, update_id)
+) WITHOUT ROWID;
+CREATE INDEX updates_pending ON updates (bot, update_id) WHERE processed = 0;
+
+CREATE TABLE events (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  payload         TEXT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL
+);
+CREATE INDEX events_by_due ON events (next_attempt_ms);
+)sql";
+
+Status ApplyStep(sqlite3* db, const Migration& step) {
+  TGATE_RETURN_IF_ERROR(ExecSql(db, "BEGIN IMMEDIATE"));
+  // Re-read under the write lock: another process may have migrated meanwhile.
+  auto version = ReadSchemaVersion(db);
+  Status s = version.status();
+  if (s.ok() && *version < step.version) {
+    s = ExecSql(db, step.sql);
+    if (s.ok()) {
+      std::string set = "PRAGMA user_version = " + std::to_string(step.version);
+      s = ExecSql(db, set.c_str());
+    }
+  }
+  if (s.ok()) s = ExecSql(db, "COMMIT");
+  if (!s.ok()) {
+    if (!sqlite3_get_autocommit(db)) (void)ExecSql(db, "ROLLBACK");
+    return Status(s.code(), "schema migration to version " + std::to_string(step.version) +
+                                " failed: " + s.message());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const std::vector<Migration>& SchemaMigrations() {
+  static const std::vector<Migration> kSteps = {
+      {1, kSchemaV1},
+  };
+  return kSteps;
+}
+
+int LatestSchemaVersion() { return SchemaMigrations().back().version; }
+
+Result<int> ReadSchemaVersion(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db, rc, "read schema version");
+  rc = sqlite3_step(stmt);
+  int version = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW) return SqliteError(db, rc, "read schema version");
+  return version;
+}
+
+Status Migrate(sqlite3* db, const std::vector<Migration>& steps) {
+  auto version = ReadSchemaVersion(db);
+  if (!version.ok()) return version.status();
+  int latest = steps.empty() ? 0 : steps.back().version;
+  if (*version > latest) {
+    return Status::Conflict("database schema version " + std::to_string(*version) +
+                            " is newer than this tgate (" + std::to_string(latest) +
+                            "); upgrade tgate");
+  }
+  for (const Migration& step : steps) {
+    if (step.version <= *version) continue;
+    TGATE_RETURN_IF_ERROR(ApplyStep(db, step));
+  }
+  return Status::Ok();
+}
+
+}  // namespace tgate::store

@@ -1,0 +1,301 @@
+// SqliteStore: opening, transactions, link tokens, bindings, received updates
+// and the events outbox. The message queue is in sqlite_store_queue.cc and
+// broadcasts in sqlite_store_broadcasts.cc.
+#include "store/sqlite_store.h"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <string>
+
+#include "store/migrations.h"
+#include "store/sqlite_codes.h"
+
+namespace tgate::store {
+namespace {
+
+// Processed updates are kept this long so a late duplicate is still dropped
+// (Telegram keeps unconfirmed updates for at most 24 hours).
+constexpr int64_t kProcessedUpdateRetentionSeconds = 7 * 24 * 3600;
+// Pruning runs on every Nth MarkUpdateProcessed, amortising its scan.
+constexpr int kPruneEveryMarks = 1000;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+Binding ReadBinding(const SqliteStatement& st) {
+  Binding b;
+  b.bot = st.Text(0);
+  b.user = st.Text(1);
+  b.chat_id = st.Int64(2);
+  b.status = UserStatusOf(st.Int64(3));
+  b.linked_at = st.Int64(4);
+  return b;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& options) {
+  std::string sync = Lower(options.synchronous);
+  if (sync != "normal" && sync != "full") {
+    return Status::InvalidArgument("store synchronous must be \"normal\" or \"full\", not \"" +
+                                   options.synchronous + "\"");
+  }
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(options.path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = SqliteError(db, rc, "open " + options.path);
+    sqlite3_close(db);
+    return s;
+  }
+  // The store owns db from here: its destructor closes it on every error path.
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db));
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, 5000);
+  std::string pragmas =
+      "PRAGMA journal_mode = WAL;"
+      "PRAGMA synchronous = " + sync + ";"
+      "PRAGMA foreign_keys = ON;"
+      // Sorts and the broadcast target list stay in memory, not temp files.
+      "PRAGMA temp_store = MEMORY;"
+      // 32 MiB page cache: a million-message broadcast insert touches four
+      // indexes; the 2 MiB default makes it spill and re-read pages.
+      "PRAGMA cache_size = -32768;";
+  TGATE_RETURN_IF_ERROR(ExecSql(db, pragmas.c_str()));
+  TGATE_RETURN_IF_ERROR(Migrate(db));
+  // Per-connection scratch for CreateBroadcast's user list (never on disk).
+  TGATE_RETURN_IF_ERROR(ExecSql(
+      db, "CREATE TEMP TABLE IF NOT EXISTS broadcast_users (user TEXT PRIMARY KEY) WITHOUT ROWID"));
+  return store;
+}
+
+SqliteStore::SqliteStore(sqlite3* db) : db_(db), cache_(db), transactions_(db, cache_) {}
+
+SqliteStore::~SqliteStore() {
+  cache_.Clear();
+  sqlite3_close(db_);
+}
+
+Status SqliteStore::RunInTransaction(const std::function<Status()>& fn) { return Atomically(fn); }
+
+// --- link tokens
+
+Status SqliteStore::PutLinkToken(const LinkToken& token) {
+  auto st = Prepare("INSERT INTO link_tokens (token, bot, user, expires_at) VALUES (?1, ?2, ?3, ?4)");
+  if (!st.ok()) return st.status();
+  st->Bind(1, token.token).Bind(2, token.bot).Bind(3, token.user).Bind(4, token.expires_at);
+  return st->Run();
+}
+
+Result<LinkToken> SqliteStore::TakeLinkToken(std::string_view token) {
+  auto st = Prepare("DELETE FROM link_tokens WHERE token = ?1 RETURNING bot, user, expires_at");
+  if (!st.ok()) return st.status();
+  st->Bind(1, token);
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("unknown or used link token");
+  LinkToken out{std::string(token), st->Text(0), st->Text(1), st->Int64(2)};
+  // Step to the end so the DELETE's autocommit completes (and reports errors).
+  TGATE_RETURN_IF_ERROR(st->Run());
+  return out;
+}
+
+Result<int64_t> SqliteStore::PruneLinkTokens(int64_t now) {
+  auto st = Prepare("DELETE FROM link_tokens WHERE expires_at < ?1");
+  if (!st.ok()) return st.status();
+  TGATE_RETURN_IF_ERROR(st->Bind(1, now).Run());
+  return st->Changes();
+}
+
+// --- bindings
+
+Status SqliteStore::Bind(const Binding& binding) {
+  return Atomically([&]() -> Status {
+    auto drop = Prepare("DELETE FROM bindings WHERE bot = ?1 AND chat_id = ?2 AND user <> ?3");
+    if (!drop.ok()) return drop.status();
+    TGATE_RETURN_IF_ERROR(
+        drop->Bind(1, binding.bot).Bind(2, binding.chat_id).Bind(3, binding.user).Run());
+    auto upsert = Prepare(
+        "INSERT INTO bindings (bot, user, chat_id, status, linked_at) VALUES (?1, ?2, ?3, 0, ?4) "
+        "ON CONFLICT (bot, user) DO UPDATE SET chat_id = excluded.chat_id, status = 0, "
+        "linked_at = excluded.linked_at");
+    if (!upsert.ok()) return upsert.status();
+    upsert->Bind(1, binding.bot).Bind(2, binding.user).Bind(3, binding.chat_id);
+    return upsert->Bind(4, binding.linked_at).Run();
+  });
+}
+
+Result<Binding> SqliteStore::GetBinding(std::string_view bot, std::string_view user) {
+  auto st = Prepare(
+      "SELECT bot, user, chat_id, status, linked_at FROM bindings WHERE bot = ?1 AND user = ?2");
+  if (!st.ok()) return st.status();
+  auto row = st->Bind(1, bot).Bind(2, user).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("user is not linked");
+  return ReadBinding(*st);
+}
+
+Result<Binding> SqliteStore::GetBindingByChat(std::string_view bot, int64_t chat_id) {
+  auto st = Prepare(
+      "SELECT bot, user, chat_id, status, linked_at FROM bindings WHERE bot = ?1 AND chat_id = ?2");
+  if (!st.ok()) return st.status();
+  auto row = st->Bind(1, bot).Bind(2, chat_id).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no user is linked to this chat");
+  return ReadBinding(*st);
+}
+
+Status SqliteStore::DeleteBinding(std::string_view bot, std::string_view user) {
+  auto st = Prepare("DELETE FROM bindings WHERE bot = ?1 AND user = ?2");
+  if (!st.ok()) return st.status();
+  TGATE_RETURN_IF_ERROR(st->Bind(1, bot).Bind(2, user).Run());
+  if (st->Changes() == 0) return Status::NotFound("user is not linked");
+  return Status::Ok();
+}
+
+Status SqliteStore::SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) {
+  auto st = Prepare("UPDATE bindings SET status = ?3 WHERE bot = ?1 AND chat_id = ?2");
+  if (!st.ok()) return st.status();
+  TGATE_RETURN_IF_ERROR(st->Bind(1, bot).Bind(2, chat_id).Bind(3, UserStatusInt(status)).Run());
+  if (st->Changes() == 0) return Status::NotFound("no user is linked to this chat");
+  return Status::Ok();
+}
+
+Status SqliteStore::MoveChat(std::string_view bot, int64_t old_chat, int64_t new_chat) {
+  if (old_chat == new_chat) return Status::Ok();
+  return Atomically([&]() -> Status {
+    // The migrated chat's binding wins over any binding of the new id, as in Bind.
+    auto drop = Prepare("DELETE FROM bindings WHERE bot = ?1 AND chat_id = ?2 AND EXISTS "
+                        "(SELECT 1 FROM bindings WHERE bot = ?1 AND chat_id = ?3)");
+    if (!drop.ok()) return drop.status();
+    TGATE_RETURN_IF_ERROR(drop->Bind(1, bot).Bind(2, new_chat).Bind(3, old_chat).Run());
+    auto binding = Prepare("UPDATE bindings SET chat_id = ?3 WHERE bot = ?1 AND chat_id = ?2");
+    if (!binding.ok()) return binding.status();
+    TGATE_RETURN_IF_ERROR(binding->Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
+    auto queued = Prepare(
+        "UPDATE messages SET chat_id = ?3 WHERE bot = ?1 AND chat_id = ?2 AND status = 0");
+    if (!queued.ok()) return queued.status();
+    return queued->Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run();
+  });
+}
+
+Result<int64_t> SqliteStore::CountBindings(std::string_view bot, UserStatus status) {
+  auto st = Prepare("SELECT count(*) FROM bindings WHERE bot = ?1 AND status = ?2");
+  if (!st.ok()) return st.status();
+  auto row = st->Bind(1, bot).Bind(2, UserStatusInt(status)).Step();
+  if (!row.ok()) return row.status();
+  return st->Int64(0);
+}
+
+// --- received updates
+
+Result<bool> SqliteStore::InsertUpdate(const Update& update) {
+  auto st = Prepare(
+      "INSERT INTO updates (bot, update_id, payload, processed, received_at) "
+      "VALUES (?1, ?2, ?3, 0, ?4) ON CONFLICT (bot, update_id) DO NOTHING");
+  if (!st.ok()) return st.status();
+  st->Bind(1, update.bot).Bind(2, update.update_id).Bind(3, update.payload);
+  TGATE_RETURN_IF_ERROR(st->Bind(4, static_cast<int64_t>(time(nullptr))).Run());
+  return st->Changes() == 1;
+}
+
+Result<std::vector<Update>> SqliteStore::PendingUpdates(std::string_view bot, size_t limit) {
+  auto st = Prepare(
+      "SELECT update_id, payload FROM updates WHERE bot = ?1 AND processed = 0 "
+      "ORDER BY update_id LIMIT ?2");
+  if (!st.ok()) return st.status();
+  st->Bind(1, bot).Bind(2, static_cast<int64_t>(limit));
+  std::vector<Update> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(Update{std::string(bot), st->Int64(0), st->Text(1)});
+  }
+}
+
+Status SqliteStore::MarkUpdateProcessed(std::string_view bot, int64_t update_id) {
+  auto st = Prepare("UPDATE updates SET processed = 1 WHERE bot = ?1 AND update_id = ?2");
+  if (!st.ok()) return st.status();
+  TGATE_RETURN_IF_ERROR(st->Bind(1, bot).Bind(2, update_id).Run());
+  if (st->Changes() == 0) return Status::NotFound("no such update");
+  if (++mark_processed_calls_ >= kPruneEveryMarks) {
+    mark_processed_calls_ = 0;
+    TGATE_RETURN_IF_ERROR(PruneProcessedUpdates());
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::PruneProcessedUpdates() {
+  // Each bot's newest update stays: MaxUpdateId must not go back (getUpdates offset).
+  auto st = Prepare(
+      "DELETE FROM updates WHERE processed = 1 AND received_at < ?1 AND update_id < "
+      "(SELECT max(u.update_id) FROM updates u WHERE u.bot = updates.bot)");
+  if (!st.ok()) return st.status();
+  return st->Bind(1, static_cast<int64_t>(time(nullptr)) - kProcessedUpdateRetentionSeconds).Run();
+}
+
+Result<int64_t> SqliteStore::MaxUpdateId(std::string_view bot) {
+  auto st = Prepare("SELECT coalesce(max(update_id), 0) FROM updates WHERE bot = ?1");
+  if (!st.ok()) return st.status();
+  auto row = st->Bind(1, bot).Step();
+  if (!row.ok()) return row.status();
+  return st->Int64(0);
+}
+
+// --- events outbox
+
+Status SqliteStore::AddEvent(std::string_view payload_json, int64_t now_ms) {
+  auto st = Prepare(
+      "INSERT INTO events (payload, attempts, next_attempt_ms, created_at) VALUES (?1, 0, ?2, ?3)");
+  if (!st.ok()) return st.status();
+  return st->Bind(1, payload_json).Bind(2, now_ms).Bind(3, now_ms / 1000).Run();
+}
+
+Result<std::vector<Event>> SqliteStore::DueEvents(int64_t now_ms, size_t limit) {
+  // Oldest first by id (creation order), so the site sees events in order.
+  auto st = Prepare(
+      "SELECT id, payload, attempts, next_attempt_ms FROM events WHERE next_attempt_ms <= ?1 "
+      "ORDER BY id LIMIT ?2");
+  if (!st.ok()) return st.status();
+  st->Bind(1, now_ms).Bind(2, static_cast<int64_t>(limit));
+  std::vector<Event> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(Event{st->Int64(0), st->Text(1), static_cast<int>(st->Int64(2)), st->Int64(3)});
+  }
+}
+
+Status SqliteStore::EventDelivered(int64_t id) {
+  auto st = Prepare("DELETE FROM events WHERE id = ?1");
+  if (!st.ok()) return st.status();
+  TGATE_RETURN_IF_ERROR(st->Bind(1, id).Run());
+  if (st->Changes() == 0) return Status::NotFound("no such event");
+  return Status::Ok();
+}
+
+Status SqliteStore::EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) {
+  auto st = Prepare("UPDATE events SET attempts = ?2, next_attempt_ms = ?3 WHERE id = ?1");
+  if (!st.ok()) return st.status();
+  TGATE_RETURN_IF_ERROR(st->Bind(1, id).Bind(2, int64_t{attempts}).Bind(3, next_attempt_ms).Run());
+  if (st->Changes() == 0) return Status::NotFound("no such event");
+  return Status::Ok();
+}
+
+Result<int64_t> SqliteStore::NextEventDue() {
+  auto st = Prepare("SELECT coalesce(min(next_attempt_ms), 0) FROM events");
+  if (!st.ok()) return st.status();
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  return st->Int64(0);
+}
+
+}  // namespace tgate::store

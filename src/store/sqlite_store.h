@@ -1,0 +1,87 @@
+// SqliteStore: the embedded Store backend, one SQLite connection in WAL mode.
+// Every query is a cached prepared statement (compiled once, re-bound per
+// call). Multi-statement methods run in a transaction that joins the caller's
+// RunInTransaction as a SAVEPOINT.
+// Storage notes: statuses are small ints (see migrations.cc); a broadcast's
+// messages share the broadcast row's text instead of copying it a million
+// times; broadcast counts are derived from the messages (never kept twice).
+// Clock: the Store takes times from its arguments; time(nullptr) is used only
+// for bookkeeping columns no caller reads for decisions: messages.created_at
+// and updated_at on Enqueue/Complete/Cancel/Fail, updates.received_at (for
+// pruning), broadcasts.cancelled_at.
+// Threading: confined to one thread (the connection is opened NOMUTEX); the
+// object owns the connection and closes it on destruction.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <memory>
+
+#include "store/sqlite_statement.h"
+#include "store/sqlite_transaction.h"
+#include "store/store.h"
+
+namespace tgate::store {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating) options.path, sets WAL, synchronous ("normal" or
+  // "full"), busy_timeout 5000 ms and foreign keys, and migrates the schema.
+  static Result<std::unique_ptr<SqliteStore>> Open(const StoreOptions& options);
+  ~SqliteStore() override;
+
+  Status RunInTransaction(const std::function<Status()>& fn) override;
+
+  Status PutLinkToken(const LinkToken& token) override;
+  Result<LinkToken> TakeLinkToken(std::string_view token) override;
+  Result<int64_t> PruneLinkTokens(int64_t now) override;
+
+  Status Bind(const Binding& binding) override;
+  Result<Binding> GetBinding(std::string_view bot, std::string_view user) override;
+  Result<Binding> GetBindingByChat(std::string_view bot, int64_t chat_id) override;
+  Status DeleteBinding(std::string_view bot, std::string_view user) override;
+  Status SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) override;
+  Status MoveChat(std::string_view bot, int64_t old_chat, int64_t new_chat) override;
+  Result<int64_t> CountBindings(std::string_view bot, UserStatus status) override;
+
+  Result<int64_t> Enqueue(const NewMessage& message, bool* existed) override;
+  Result<Message> GetMessage(int64_t id) override;
+  Result<std::vector<Message>> LoadQueued(std::string_view bot, Priority priority, int64_t after_id,
+                                          size_t limit) override;
+  Status Complete(const std::vector<Completion>& completions) override;
+  Result<std::vector<int64_t>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
+                                                 std::string_view reason) override;
+
+  Result<Broadcast> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) override;
+  Result<Broadcast> GetBroadcast(int64_t id) override;
+  Result<Broadcast> CancelBroadcast(int64_t id) override;
+
+  Result<bool> InsertUpdate(const Update& update) override;
+  Result<std::vector<Update>> PendingUpdates(std::string_view bot, size_t limit) override;
+  Status MarkUpdateProcessed(std::string_view bot, int64_t update_id) override;
+  Result<int64_t> MaxUpdateId(std::string_view bot) override;
+
+  Status AddEvent(std::string_view payload_json, int64_t now_ms) override;
+  Result<std::vector<Event>> DueEvents(int64_t now_ms, size_t limit) override;
+  Status EventDelivered(int64_t id) override;
+  Status EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) override;
+  Result<int64_t> NextEventDue() override;
+
+ private:
+  explicit SqliteStore(sqlite3* db);
+
+  Result<SqliteStatement> Prepare(std::string_view sql) { return cache_.Get(sql); }
+  // Runs fn in a transaction (a savepoint when inside one already).
+  Status Atomically(const std::function<Status()>& fn) { return transactions_.Run(fn); }
+  // Deletes processed updates older than a week, keeping each bot's newest.
+  Status PruneProcessedUpdates();
+  Result<int64_t> InsertBroadcastTargets(const NewBroadcast& broadcast, int64_t id,
+                                         int64_t now_ms, int64_t* skipped);
+
+  sqlite3* db_;
+  StatementCache cache_;
+  SqliteTransactions transactions_;
+  int mark_processed_calls_ = 0;
+};
+
+}  // namespace tgate::store

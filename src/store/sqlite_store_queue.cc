@@ -1,0 +1,146 @@
+// SqliteStore: the durable message queue (Enqueue, LoadQueued, Complete, ...).
+// These are the dispatcher's hot paths: each is one cached statement, and
+// Complete writes a whole batch in one transaction.
+#include <algorithm>
+#include <ctime>
+#include <string>
+
+#include "store/sqlite_codes.h"
+#include "store/sqlite_store.h"
+
+namespace tgate::store {
+namespace {
+
+// A broadcast's messages keep text/options_json NULL and read the broadcast's.
+#define TGATE_SELECT_MESSAGE                                                                   \
+  "SELECT m.id, m.bot, m.user, m.chat_id, coalesce(m.text, b.text, ''), "                      \
+  "coalesce(m.options_json, b.options_json, ''), m.priority, coalesce(m.broadcast_id, 0), "     \
+  "m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, m.telegram_message_id, "       \
+  "m.error, m.created_at, m.updated_at "                                                       \
+  "FROM messages m LEFT JOIN broadcasts b ON b.id = m.broadcast_id "
+
+Message ReadMessage(const SqliteStatement& st) {
+  Message m;
+  m.id = st.Int64(0);
+  m.bot = st.Text(1);
+  m.user = st.Text(2);
+  m.chat_id = st.Int64(3);
+  m.text = st.Text(4);
+  m.options_json = st.Text(5);
+  m.priority = PriorityOf(st.Int64(6));
+  m.broadcast_id = st.Int64(7);
+  m.paid = st.Int64(8) != 0;
+  m.status = MessageStatusOf(st.Int64(9));
+  m.attempts = static_cast<int>(st.Int64(10));
+  m.parts_sent = static_cast<int>(st.Int64(11));
+  m.not_before_ms = st.Int64(12);
+  m.telegram_message_id = st.Int64(13);
+  m.error = st.Text(14);
+  m.created_at = st.Int64(15);
+  m.updated_at = st.Int64(16);
+  return m;
+}
+
+}  // namespace
+
+Result<int64_t> SqliteStore::Enqueue(const NewMessage& message, bool* existed) {
+  if (existed != nullptr) *existed = false;
+  if (message.bot.empty()) return Status::InvalidArgument("message has no bot");
+  if (message.chat_id == 0) return Status::InvalidArgument("message has no chat_id");
+  // RETURNING yields no row when the idempotency key was already used.
+  auto insert = Prepare(
+      "INSERT INTO messages (bot, user, chat_id, text, options_json, priority, status, "
+      "idempotency_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?8) "
+      "ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
+      "RETURNING id");
+  if (!insert.ok()) return insert.status();
+  insert->Bind(1, message.bot).BindOptional(2, message.user).Bind(3, message.chat_id);
+  insert->Bind(4, message.text).Bind(5, message.options_json);
+  insert->Bind(6, PriorityInt(message.priority)).BindOptional(7, message.idempotency_key);
+  insert->Bind(8, static_cast<int64_t>(time(nullptr)));
+  auto row = insert->Step();
+  if (!row.ok()) return row.status();
+  if (*row) {
+    int64_t id = insert->Int64(0);
+    TGATE_RETURN_IF_ERROR(insert->Run());  // completes the statement (and its autocommit)
+    return id;
+  }
+  auto prior = Prepare("SELECT id FROM messages WHERE bot = ?1 AND idempotency_key = ?2");
+  if (!prior.ok()) return prior.status();
+  row = prior->Bind(1, message.bot).Bind(2, message.idempotency_key).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::Internal("idempotency key conflict without a prior message");
+  if (existed != nullptr) *existed = true;
+  return prior->Int64(0);
+}
+
+Result<Message> SqliteStore::GetMessage(int64_t id) {
+  auto st = Prepare(TGATE_SELECT_MESSAGE "WHERE m.id = ?1");
+  if (!st.ok()) return st.status();
+  auto row = st->Bind(1, id).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no such message");
+  return ReadMessage(*st);
+}
+
+Result<std::vector<Message>> SqliteStore::LoadQueued(std::string_view bot, Priority priority,
+                                                     int64_t after_id, size_t limit) {
+  // status = 0 matches the partial index messages_queued (bot, priority, id).
+  auto st = Prepare(TGATE_SELECT_MESSAGE
+                    "WHERE m.bot = ?1 AND m.priority = ?2 AND m.status = 0 AND m.id > ?3 "
+                    "ORDER BY m.id LIMIT ?4");
+  if (!st.ok()) return st.status();
+  st->Bind(1, bot).Bind(2, PriorityInt(priority)).Bind(3, after_id);
+  st->Bind(4, static_cast<int64_t>(limit));
+  std::vector<Message> out;
+  out.reserve(std::min<size_t>(limit, 1024));
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(ReadMessage(*st));
+  }
+}
+
+Status SqliteStore::Complete(const std::vector<Completion>& completions) {
+  if (completions.empty()) return Status::Ok();
+  const int64_t now = time(nullptr);
+  return Atomically([&]() -> Status {
+    // A retry (status queued) never revives a message cancelled or failed
+    // meanwhile (CancelBroadcast, FailQueuedForChat); a final outcome (sent,
+    // failed) is the truth and always lands. Unknown ids are ignored.
+    auto st = Prepare(
+        "UPDATE messages SET status = ?2, attempts = ?3, parts_sent = ?4, not_before_ms = ?5, "
+        "telegram_message_id = ?6, error = ?7, updated_at = ?8 "
+        "WHERE id = ?1 AND (?2 <> 0 OR status = 0)");
+    if (!st.ok()) return st.status();
+    for (const Completion& c : completions) {
+      st->Bind(1, c.id).Bind(2, MessageStatusInt(c.status)).Bind(3, int64_t{c.attempts});
+      st->Bind(4, int64_t{c.parts_sent}).Bind(5, c.not_before_ms).Bind(6, c.telegram_message_id);
+      st->BindOptional(7, c.error).Bind(8, now);
+      TGATE_RETURN_IF_ERROR(st->Run());
+      st->Reset();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<int64_t>> SqliteStore::FailQueuedForChat(std::string_view bot, int64_t chat_id,
+                                                            std::string_view reason) {
+  auto st = Prepare(
+      "UPDATE messages SET status = 2, error = ?3, updated_at = ?4 "
+      "WHERE bot = ?1 AND chat_id = ?2 AND status = 0 RETURNING id");
+  if (!st.ok()) return st.status();
+  st->Bind(1, bot).Bind(2, chat_id).Bind(3, reason).Bind(4, static_cast<int64_t>(time(nullptr)));
+  std::vector<int64_t> ids;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ids.push_back(st->Int64(0));
+  }
+  std::sort(ids.begin(), ids.end());  // RETURNING order is unspecified
+  return ids;
+}
+
+}  // namespace tgate::store

@@ -1,0 +1,326 @@
+#include "store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "store/store_test_util.h"
+
+namespace tgate::store {
+namespace {
+
+using testing::StoreTest;
+
+TEST(StoreStrings, StatusWords) {
+  EXPECT_EQ(ToString(MessageStatus::kQueued), "queued");
+  EXPECT_EQ(ToString(MessageStatus::kSent), "sent");
+  EXPECT_EQ(ToString(MessageStatus::kFailed), "failed");
+  EXPECT_EQ(ToString(MessageStatus::kCancelled), "cancelled");
+  EXPECT_EQ(ToString(UserStatus::kActive), "active");
+  EXPECT_EQ(ToString(UserStatus::kBlocked), "blocked");
+}
+
+TEST(StoreOpen, RefusesUnknownSynchronousAndOpensThroughTheInterface) {
+  StoreOptions bad{":memory:", "sometimes"};
+  EXPECT_EQ(Store::Open(bad).status().code(), Code::kInvalidArgument);
+  StoreOptions full{":memory:", "FULL"};
+  auto store = Store::Open(full);
+  ASSERT_OK(store);
+  EXPECT_EQ((*store)->CountBindings("b", UserStatus::kActive).value(), 0);
+}
+
+TEST_P(StoreTest, LinkTokenIsSingleUse) {
+  ASSERT_OK(store_->PutLinkToken(LinkToken{"tok1", "bot", "42", 1000}));
+  EXPECT_EQ(store_->PutLinkToken(LinkToken{"tok1", "bot", "43", 1000}).code(), Code::kConflict);
+  auto taken = store_->TakeLinkToken("tok1");
+  ASSERT_OK(taken);
+  EXPECT_EQ(taken->token, "tok1");
+  EXPECT_EQ(taken->bot, "bot");
+  EXPECT_EQ(taken->user, "42");
+  EXPECT_EQ(taken->expires_at, 1000);
+  EXPECT_TRUE(store_->TakeLinkToken("tok1").status().IsNotFound());
+  EXPECT_TRUE(store_->TakeLinkToken("never").status().IsNotFound());
+}
+
+TEST_P(StoreTest, PruneLinkTokensDeletesOnlyExpired) {
+  ASSERT_OK(store_->PutLinkToken(LinkToken{"old", "bot", "1", 99}));
+  ASSERT_OK(store_->PutLinkToken(LinkToken{"edge", "bot", "2", 100}));
+  ASSERT_OK(store_->PutLinkToken(LinkToken{"new", "bot", "3", 200}));
+  EXPECT_EQ(store_->PruneLinkTokens(100).value(), 1);
+  EXPECT_TRUE(store_->TakeLinkToken("old").status().IsNotFound());
+  EXPECT_OK(store_->TakeLinkToken("edge"));
+  EXPECT_OK(store_->TakeLinkToken("new"));
+}
+
+TEST_P(StoreTest, BindReplacesTheUsersPreviousChat) {
+  MustBind("bot", "alice", 10);
+  MustBind("bot", "alice", 11);
+  auto b = store_->GetBinding("bot", "alice");
+  ASSERT_OK(b);
+  EXPECT_EQ(b->chat_id, 11);
+  EXPECT_EQ(b->status, UserStatus::kActive);
+  EXPECT_EQ(b->linked_at, 100);
+  EXPECT_TRUE(store_->GetBindingByChat("bot", 10).status().IsNotFound());
+  EXPECT_EQ(store_->GetBindingByChat("bot", 11)->user, "alice");
+}
+
+TEST_P(StoreTest, BindTakesTheChatFromAnotherUser) {
+  MustBind("bot", "alice", 10);
+  MustBind("bot", "bob", 10);
+  EXPECT_TRUE(store_->GetBinding("bot", "alice").status().IsNotFound());
+  EXPECT_EQ(store_->GetBindingByChat("bot", 10)->user, "bob");
+  // Another bot's bindings are separate.
+  MustBind("other", "alice", 10);
+  EXPECT_EQ(store_->GetBindingByChat("bot", 10)->user, "bob");
+  EXPECT_EQ(store_->GetBindingByChat("other", 10)->user, "alice");
+}
+
+TEST_P(StoreTest, BindReactivatesABlockedUser) {
+  MustBind("bot", "alice", 10);
+  ASSERT_OK(store_->SetChatStatus("bot", 10, UserStatus::kBlocked));
+  EXPECT_EQ(store_->GetBinding("bot", "alice")->status, UserStatus::kBlocked);
+  EXPECT_EQ(store_->CountBindings("bot", UserStatus::kBlocked).value(), 1);
+  EXPECT_EQ(store_->CountBindings("bot", UserStatus::kActive).value(), 0);
+  ASSERT_OK(store_->Bind(Binding{"bot", "alice", 10, UserStatus::kBlocked, 200}));
+  EXPECT_EQ(store_->GetBinding("bot", "alice")->status, UserStatus::kActive);
+  EXPECT_EQ(store_->GetBinding("bot", "alice")->linked_at, 200);
+}
+
+TEST_P(StoreTest, DeleteBindingAndSetChatStatusReportNotFound) {
+  EXPECT_TRUE(store_->DeleteBinding("bot", "nobody").IsNotFound());
+  EXPECT_TRUE(store_->SetChatStatus("bot", 99, UserStatus::kBlocked).IsNotFound());
+  MustBind("bot", "alice", 10);
+  ASSERT_OK(store_->DeleteBinding("bot", "alice"));
+  EXPECT_TRUE(store_->GetBinding("bot", "alice").status().IsNotFound());
+  EXPECT_TRUE(store_->DeleteBinding("bot", "alice").IsNotFound());
+}
+
+TEST_P(StoreTest, MoveChatMovesTheBindingAndQueuedMessagesOnly) {
+  MustBind("bot", "alice", -100);
+  int64_t queued = MustEnqueue(Direct("bot", -100, "q"));
+  int64_t sent = MustEnqueue(Direct("bot", -100, "s"));
+  int64_t other_bot = MustEnqueue(Direct("bot2", -100, "o"));
+  ASSERT_OK(store_->Complete({Completion{sent, MessageStatus::kSent, 1, 1, 0, 555, ""}}));
+  ASSERT_OK(store_->MoveChat("bot", -100, -1001));
+  EXPECT_EQ(store_->GetBinding("bot", "alice")->chat_id, -1001);
+  EXPECT_EQ(store_->GetMessage(queued)->chat_id, -1001);
+  EXPECT_EQ(store_->GetMessage(sent)->chat_id, -100);
+  EXPECT_EQ(store_->GetMessage(other_bot)->chat_id, -100);
+}
+
+TEST_P(StoreTest, EnqueueStoresTheMessage) {
+  NewMessage m = Direct("bot", 10, "hello");
+  m.user = "alice";
+  m.options_json = R"({"parse_mode":"HTML"})";
+  bool existed = true;
+  auto id = store_->Enqueue(m, &existed);
+  ASSERT_OK(id);
+  EXPECT_FALSE(existed);
+  auto got = store_->GetMessage(*id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->id, *id);
+  EXPECT_EQ(got->bot, "bot");
+  EXPECT_EQ(got->user, "alice");
+  EXPECT_EQ(got->chat_id, 10);
+  EXPECT_EQ(got->text, "hello");
+  EXPECT_EQ(got->options_json, R"({"parse_mode":"HTML"})");
+  EXPECT_EQ(got->priority, Priority::kDirect);
+  EXPECT_EQ(got->broadcast_id, 0);
+  EXPECT_FALSE(got->paid);
+  EXPECT_EQ(got->status, MessageStatus::kQueued);
+  EXPECT_EQ(got->attempts, 0);
+  EXPECT_GT(got->created_at, 0);
+  EXPECT_TRUE(store_->GetMessage(*id + 1).status().IsNotFound());
+  EXPECT_EQ(store_->Enqueue(Direct("", 10, "x"), nullptr).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(store_->Enqueue(Direct("bot", 0, "x"), nullptr).status().code(), Code::kInvalidArgument);
+}
+
+TEST_P(StoreTest, EnqueueWithAUsedIdempotencyKeyReturnsTheFirstId) {
+  NewMessage m = Direct("bot", 10, "once");
+  m.idempotency_key = "k1";
+  bool existed = true;
+  int64_t first = store_->Enqueue(m, &existed).value();
+  EXPECT_FALSE(existed);
+  m.text = "twice";
+  EXPECT_EQ(store_->Enqueue(m, &existed).value(), first);
+  EXPECT_TRUE(existed);
+  EXPECT_EQ(store_->Enqueue(m, nullptr).value(), first);
+  EXPECT_EQ(store_->GetMessage(first)->text, "once");
+  // The key is per bot, and messages without a key never collide.
+  m.bot = "bot2";
+  EXPECT_NE(store_->Enqueue(m, &existed).value(), first);
+  EXPECT_FALSE(existed);
+  int64_t a = MustEnqueue(Direct("bot", 10, "a"));
+  int64_t b = MustEnqueue(Direct("bot", 10, "b"));
+  EXPECT_NE(a, b);
+  EXPECT_EQ(store_->LoadQueued("bot", Priority::kDirect, 0, 100)->size(), 3u);
+}
+
+TEST_P(StoreTest, LoadQueuedFiltersByBotPriorityStatusAndCursor) {
+  int64_t d1 = MustEnqueue(Direct("bot", 1, "d1"));
+  NewMessage bm = Direct("bot", 2, "b");
+  bm.priority = Priority::kBroadcast;
+  int64_t b1 = MustEnqueue(bm);
+  int64_t d2 = MustEnqueue(Direct("bot", 3, "d2"));
+  int64_t d3 = MustEnqueue(Direct("bot", 4, "d3"));
+  MustEnqueue(Direct("other", 5, "x"));
+  ASSERT_OK(store_->Complete({Completion{d2, MessageStatus::kFailed, 1, 0, 0, 0, "bad"}}));
+
+  auto direct = store_->LoadQueued("bot", Priority::kDirect, 0, 10);
+  ASSERT_OK(direct);
+  ASSERT_EQ(direct->size(), 2u);
+  EXPECT_EQ((*direct)[0].id, d1);
+  EXPECT_EQ((*direct)[1].id, d3);
+  EXPECT_EQ((*direct)[1].text, "d3");
+  auto after = store_->LoadQueued("bot", Priority::kDirect, d1, 10);
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].id, d3);
+  EXPECT_EQ(store_->LoadQueued("bot", Priority::kDirect, 0, 1)->size(), 1u);
+  auto broadcast = store_->LoadQueued("bot", Priority::kBroadcast, 0, 10);
+  ASSERT_EQ(broadcast->size(), 1u);
+  EXPECT_EQ((*broadcast)[0].id, b1);
+}
+
+TEST_P(StoreTest, CompleteWritesEveryOutcomeOfTheBatch) {
+  int64_t a = MustEnqueue(Direct("bot", 1, "a"));
+  int64_t b = MustEnqueue(Direct("bot", 2, "b"));
+  int64_t c = MustEnqueue(Direct("bot", 3, "c"));
+  ASSERT_OK(store_->Complete({
+      Completion{a, MessageStatus::kSent, 1, 2, 0, 777, ""},
+      Completion{b, MessageStatus::kQueued, 3, 1, 123456, 0, "429: retry later"},
+      Completion{c, MessageStatus::kFailed, 2, 0, 0, 0, "403: blocked"},
+      Completion{9999, MessageStatus::kSent, 1, 1, 0, 1, ""},  // unknown id: ignored
+  }));
+  auto ma = store_->GetMessage(a).value();
+  EXPECT_EQ(ma.status, MessageStatus::kSent);
+  EXPECT_EQ(ma.attempts, 1);
+  EXPECT_EQ(ma.parts_sent, 2);
+  EXPECT_EQ(ma.telegram_message_id, 777);
+  EXPECT_EQ(ma.error, "");
+  auto mb = store_->GetMessage(b).value();
+  EXPECT_EQ(mb.status, MessageStatus::kQueued);
+  EXPECT_EQ(mb.attempts, 3);
+  EXPECT_EQ(mb.parts_sent, 1);
+  EXPECT_EQ(mb.not_before_ms, 123456);
+  EXPECT_EQ(mb.error, "429: retry later");
+  auto mc = store_->GetMessage(c).value();
+  EXPECT_EQ(mc.status, MessageStatus::kFailed);
+  EXPECT_EQ(mc.error, "403: blocked");
+  EXPECT_GT(mc.updated_at, 0);
+}
+
+TEST_P(StoreTest, ARetryCompletionDoesNotReviveAFailedMessage) {
+  int64_t a = MustEnqueue(Direct("bot", 1, "a"));
+  ASSERT_OK(store_->FailQueuedForChat("bot", 1, "blocked"));
+  ASSERT_OK(store_->Complete({Completion{a, MessageStatus::kQueued, 1, 0, 5, 0, "retry"}}));
+  EXPECT_EQ(store_->GetMessage(a)->status, MessageStatus::kFailed);
+  EXPECT_EQ(store_->GetMessage(a)->error, "blocked");
+}
+
+TEST_P(StoreTest, CompleteOfFiveHundredIsFast) {
+  std::vector<Completion> batch;
+  ASSERT_OK(store_->RunInTransaction([&] {
+    for (int i = 0; i < 500; ++i) {
+      auto id = store_->Enqueue(Direct("bot", 1000 + i, "m"), nullptr);
+      if (!id.ok()) return id.status();
+      batch.push_back(Completion{*id, MessageStatus::kSent, 1, 1, 0, 10 + i, ""});
+    }
+    return Status::Ok();
+  }));
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_OK(store_->Complete(batch));
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::steady_clock::now() - start).count();
+  std::printf("[ timing ] Complete(500) on %s: %lld us\n", GetParam() ? "file" : "memory",
+              static_cast<long long>(us));
+  EXPECT_TRUE(store_->LoadQueued("bot", Priority::kDirect, 0, 10)->empty());
+  EXPECT_EQ(store_->GetMessage(batch[499].id)->telegram_message_id, 509);
+}
+
+TEST_P(StoreTest, FailQueuedForChatReturnsTheIdsItFailed) {
+  int64_t a = MustEnqueue(Direct("bot", 1, "a"));
+  int64_t b = MustEnqueue(Direct("bot", 1, "b"));
+  int64_t sent = MustEnqueue(Direct("bot", 1, "s"));
+  int64_t other_chat = MustEnqueue(Direct("bot", 2, "o"));
+  int64_t other_bot = MustEnqueue(Direct("bot2", 1, "o"));
+  ASSERT_OK(store_->Complete({Completion{sent, MessageStatus::kSent, 1, 1, 0, 9, ""}}));
+  auto failed = store_->FailQueuedForChat("bot", 1, "blocked: the user blocked the bot");
+  ASSERT_OK(failed);
+  EXPECT_EQ(*failed, (std::vector<int64_t>{a, b}));
+  EXPECT_EQ(store_->GetMessage(a)->status, MessageStatus::kFailed);
+  EXPECT_EQ(store_->GetMessage(b)->error, "blocked: the user blocked the bot");
+  EXPECT_EQ(store_->GetMessage(sent)->status, MessageStatus::kSent);
+  EXPECT_EQ(store_->GetMessage(other_chat)->status, MessageStatus::kQueued);
+  EXPECT_EQ(store_->GetMessage(other_bot)->status, MessageStatus::kQueued);
+  EXPECT_TRUE(store_->FailQueuedForChat("bot", 1, "again")->empty());
+}
+
+TEST_P(StoreTest, RunInTransactionRollsBackEverythingOnError) {
+  MustBind("bot", "alice", 10);
+  Status s = store_->RunInTransaction([&]() -> Status {
+    TGATE_RETURN_IF_ERROR(store_->PutLinkToken(LinkToken{"t", "bot", "1", 5}));
+    TGATE_RETURN_IF_ERROR(store_->Bind(Binding{"bot", "bob", 10, UserStatus::kActive, 1}));
+    auto id = store_->Enqueue(Direct("bot", 10, "x"), nullptr);
+    if (!id.ok()) return id.status();
+    TGATE_RETURN_IF_ERROR(store_->AddEvent(R"({"type":"x"})", 1));
+    return Status::Unavailable("give up");
+  });
+  EXPECT_TRUE(s.IsUnavailable());
+  EXPECT_EQ(s.message(), "give up");
+  EXPECT_TRUE(store_->TakeLinkToken("t").status().IsNotFound());
+  EXPECT_EQ(store_->GetBindingByChat("bot", 10)->user, "alice");
+  EXPECT_TRUE(store_->LoadQueued("bot", Priority::kDirect, 0, 10)->empty());
+  EXPECT_TRUE(store_->DueEvents(100, 10)->empty());
+  // The connection is usable afterwards.
+  ASSERT_OK(store_->PutLinkToken(LinkToken{"t", "bot", "1", 5}));
+}
+
+TEST_P(StoreTest, NestedTransactionsJoinTheOuterOne) {
+  ASSERT_OK(store_->RunInTransaction([&]() -> Status {
+    TGATE_RETURN_IF_ERROR(store_->PutLinkToken(LinkToken{"outer", "bot", "1", 5}));
+    // A failing inner transaction undoes only its own writes.
+    Status inner = store_->RunInTransaction([&]() -> Status {
+      TGATE_RETURN_IF_ERROR(store_->PutLinkToken(LinkToken{"inner", "bot", "2", 5}));
+      return Status::Internal("inner fails");
+    });
+    EXPECT_EQ(inner.code(), Code::kInternal);
+    // Multi-statement methods (Bind) nest as savepoints too.
+    MustBind("bot", "alice", 10);
+    return Status::Ok();
+  }));
+  EXPECT_OK(store_->TakeLinkToken("outer"));
+  EXPECT_TRUE(store_->TakeLinkToken("inner").status().IsNotFound());
+  EXPECT_OK(store_->GetBinding("bot", "alice"));
+
+  // An outer failure undoes an inner success.
+  Status s = store_->RunInTransaction([&]() -> Status {
+    TGATE_RETURN_IF_ERROR(store_->RunInTransaction(
+        [&] { return store_->PutLinkToken(LinkToken{"gone", "bot", "3", 5}); }));
+    return Status::Conflict("outer fails");
+  });
+  EXPECT_TRUE(s.IsConflict());
+  EXPECT_TRUE(store_->TakeLinkToken("gone").status().IsNotFound());
+}
+
+TEST_P(StoreTest, DataSurvivesReopen) {
+  if (!GetParam()) GTEST_SKIP() << "a :memory: database does not outlive its connection";
+  MustBind("bot", "alice", 10);
+  int64_t id = MustEnqueue(Direct("bot", 10, "durable"));
+  ASSERT_OK(store_->PutLinkToken(LinkToken{"tok", "bot", "bob", 50}));
+  ASSERT_TRUE(store_->InsertUpdate(Update{"bot", 7, "{}"}).value());
+  ASSERT_OK(store_->AddEvent(R"({"type":"linked"})", 1000));
+  ASSERT_OK(Reopen());
+  EXPECT_EQ(store_->GetBinding("bot", "alice")->chat_id, 10);
+  EXPECT_EQ(store_->GetMessage(id)->text, "durable");
+  EXPECT_EQ(store_->TakeLinkToken("tok")->user, "bob");
+  EXPECT_FALSE(store_->InsertUpdate(Update{"bot", 7, "{}"}).value());
+  EXPECT_EQ(store_->DueEvents(1000, 10)->size(), 1u);
+  // Ids keep growing across reopen (AUTOINCREMENT).
+  EXPECT_GT(MustEnqueue(Direct("bot", 10, "next")), id);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Bool(), testing::BackendName);
+
+}  // namespace
+}  // namespace tgate::store

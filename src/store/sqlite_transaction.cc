@@ -1,0 +1,48 @@
+#include "store/sqlite_transaction.h"
+
+namespace tgate::store {
+namespace {
+
+// One savepoint name for every level: ROLLBACK TO / RELEASE act on the most
+// recent savepoint of that name, which is the innermost active level.
+constexpr const char* kSavepoint = "SAVEPOINT tgate_nested";
+constexpr const char* kRelease = "RELEASE tgate_nested";
+constexpr const char* kRollbackTo = "ROLLBACK TO tgate_nested";
+
+}  // namespace
+
+Status SqliteTransactions::Exec(const char* sql) {
+  auto stmt = cache_.Get(sql);
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Run();
+}
+
+void SqliteTransactions::Rollback() {
+  // After some errors (SQLITE_FULL, SQLITE_IOERR, ...) SQLite has already
+  // rolled the whole transaction back; there is nothing left to undo.
+  if (sqlite3_get_autocommit(db_)) return;
+  if (depth_ == 0) {
+    (void)Exec("ROLLBACK");
+  } else {
+    // ROLLBACK TO keeps the savepoint open; RELEASE pops it.
+    (void)Exec(kRollbackTo);
+    (void)Exec(kRelease);
+  }
+}
+
+Status SqliteTransactions::Run(const std::function<Status()>& fn) {
+  const bool outermost = depth_ == 0;
+  TGATE_RETURN_IF_ERROR(Exec(outermost ? "BEGIN IMMEDIATE" : kSavepoint));
+  ++depth_;
+  Status s = fn();
+  --depth_;
+  if (!s.ok()) {
+    Rollback();
+    return s;
+  }
+  s = Exec(outermost ? "COMMIT" : kRelease);
+  if (!s.ok()) Rollback();
+  return s;
+}
+
+}  // namespace tgate::store

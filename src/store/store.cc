@@ -1,0 +1,29 @@
+// Store::Open (the SQLite backend is the embedded default) and the status
+// words shared by every backend.
+#include "store/store.h"
+
+#include "store/sqlite_store.h"
+
+namespace tgate::store {
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  auto store = SqliteStore::Open(options);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+std::string_view ToString(MessageStatus status) {
+  switch (status) {
+    case MessageStatus::kQueued: return "queued";
+    case MessageStatus::kSent: return "sent";
+    case MessageStatus::kFailed: return "failed";
+    case MessageStatus::kCancelled: return "cancelled";
+  }
+  return "queued";
+}
+
+std::string_view ToString(UserStatus status) {
+  return status == UserStatus::kActive ? "active" : "blocked";
+}
+
+}  // namespace tgate::store

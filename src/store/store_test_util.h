@@ -1,0 +1,85 @@
+// Test-only helpers for the store tests: a parameterised fixture that runs
+// every test on ":memory:" and on a fresh temp file (removed afterwards, with
+// its -wal/-shm). Never included by production code.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/testing.h"
+#include "store/sqlite_store.h"
+
+namespace tgate::store::testing {
+
+// A unique path in the temp dir; the file and its WAL side files are removed
+// on destruction.
+class TempDbPath {
+ public:
+  TempDbPath() {
+    static std::atomic<int> counter{0};
+    path_ = (std::filesystem::temp_directory_path() /
+             ("tgate_store_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + ".db"))
+                .string();
+    Remove();
+  }
+  ~TempDbPath() { Remove(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  void Remove() {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::filesystem::remove(path_ + suffix, ec);
+    }
+  }
+  std::string path_;
+};
+
+inline std::string BackendName(const ::testing::TestParamInfo<bool>& info) {
+  return info.param ? "File" : "Memory";
+}
+
+// GetParam(): true = temp file, false = ":memory:".
+class StoreTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { ASSERT_OK(Reopen()); }
+
+  Status Reopen() {
+    store_.reset();
+    StoreOptions options;
+    options.path = GetParam() ? file_.path() : ":memory:";
+    auto opened = SqliteStore::Open(options);
+    if (!opened.ok()) return opened.status();
+    store_ = std::move(*opened);
+    return Status::Ok();
+  }
+
+  static NewMessage Direct(std::string bot, int64_t chat_id, std::string text) {
+    NewMessage m;
+    m.bot = std::move(bot);
+    m.chat_id = chat_id;
+    m.text = std::move(text);
+    m.options_json = "{}";
+    return m;
+  }
+
+  int64_t MustEnqueue(const NewMessage& m) {
+    auto id = store_->Enqueue(m, nullptr);
+    EXPECT_OK(id);
+    return id.ok() ? *id : 0;
+  }
+
+  void MustBind(std::string bot, std::string user, int64_t chat_id) {
+    EXPECT_OK(store_->Bind(Binding{std::move(bot), std::move(user), chat_id, UserStatus::kActive, 100}));
+  }
+
+  TempDbPath file_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+}  // namespace tgate::store::testing
