@@ -47,13 +47,17 @@ int ParseRetryAfter(std::string_view v) {
 
 bhttp::request<bhttp::string_body> BuildRequest(bhttp::verb method, std::string target,
                                                 const std::string& host_header,
-                                                const std::string& content_type, std::string body) {
+                                                const std::string& content_type, std::string body,
+                                                const Client::Headers& headers) {
   bhttp::request<bhttp::string_body> req;
   req.method(method);
   req.target(std::move(target));
   req.version(11);
   req.set(bhttp::field::host, host_header);
   if (!content_type.empty()) req.set(bhttp::field::content_type, content_type);
+  for (const auto& [name, value] : headers) {
+    if (!value.empty()) req.set(name, value);
+  }
   req.body() = std::move(body);
   req.keep_alive(true);
   req.prepare_payload();
@@ -94,7 +98,8 @@ struct Client::Impl {
 
   Status Init();
   Awaitable<Result<ClientResponse>> Send(bhttp::verb method, std::string target, std::string content_type,
-                                         std::string body, std::chrono::milliseconds timeout);
+                                         std::string body, std::chrono::milliseconds timeout,
+                                         const Client::Headers& headers);
   Awaitable<bool> Acquire(std::unique_ptr<ClientConnection>& conn, Clock::time_point deadline);
   void Release(std::unique_ptr<ClientConnection> conn);
   Awaitable<ErrorCode> EnsureEndpoints(Clock::time_point deadline);
@@ -241,7 +246,8 @@ Awaitable<Result<std::unique_ptr<ClientConnection>>> Client::Impl::Open(Clock::t
 
 Awaitable<Result<ClientResponse>> Client::Impl::Send(bhttp::verb method, std::string target,
                                                      std::string content_type, std::string body,
-                                                     std::chrono::milliseconds timeout) {
+                                                     std::chrono::milliseconds timeout,
+                                                     const Client::Headers& headers) {
   if (!initialized) co_return Status::Internal("http client used before Init()");
   // The message must not echo the target: it may carry a bot token.
   if (!ValidTarget(target)) {
@@ -251,7 +257,7 @@ Awaitable<Result<ClientResponse>> Client::Impl::Send(bhttp::verb method, std::st
   const auto deadline = Clock::now() + timeout;
 
   auto req = BuildRequest(method, prefix.empty() ? std::move(target) : prefix + target, host_header,
-                          content_type, std::move(body));
+                          content_type, std::move(body), headers);
 
   std::unique_ptr<ClientConnection> conn;
   if (!co_await Acquire(conn, deadline)) {
@@ -320,7 +326,15 @@ Status Client::Init() { return impl_->Init(); }
 Awaitable<Result<ClientResponse>> Client::Send(bhttp::verb method, std::string target, std::string content_type,
                                                std::string body, std::chrono::milliseconds timeout) {
   auto impl = impl_;  // the one shared_ptr per request: Impl outlives this Client if need be
-  co_return co_await impl->Send(method, std::move(target), std::move(content_type), std::move(body), timeout);
+  co_return co_await impl->Send(method, std::move(target), std::move(content_type), std::move(body), timeout, {});
+}
+
+Awaitable<Result<ClientResponse>> Client::SendWithHeaders(bhttp::verb method, std::string target,
+                                                          std::string content_type, std::string body,
+                                                          Headers headers, std::chrono::milliseconds timeout) {
+  auto impl = impl_;
+  co_return co_await impl->Send(method, std::move(target), std::move(content_type), std::move(body), timeout,
+                                headers);
 }
 
 size_t Client::open_connections() const { return impl_->open_count; }

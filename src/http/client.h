@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/result.h"
 #include "http/asio.h"
@@ -57,6 +59,12 @@ class Client {
   Awaitable<Result<ClientResponse>> Send(bhttp::verb method, std::string target,
                                          std::string content_type, std::string body,
                                          std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+
+  // Send() with extra request headers (e.g. Authorization, signatures).
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  Awaitable<Result<ClientResponse>> SendWithHeaders(bhttp::verb method, std::string target,
+                                                    std::string content_type, std::string body, Headers headers,
+                                                    std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
   // Connections currently open (for metrics and tests).
   size_t open_connections() const;

@@ -53,6 +53,26 @@ TEST(Client, RoundTripReturnsStatusBodyTypeAndRetryAfter) {
   });
 }
 
+TEST(Client, SendWithHeadersSetsThemAndSkipsEmptyValues) {
+  asio::io_context ioc;
+  Server server(ioc.get_executor(), ServerOptions{}, [](Request req) -> Awaitable<Response> {
+    std::string seen = std::string(req["Authorization"]) + "|" + std::string(req["X-Empty"]) + "|" +
+                       (req.find("X-Empty") == req.end() ? "absent" : "present");
+    co_return TextResponse(req, 200, seen);
+  });
+  ASSERT_OK(server.Start());
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port())});
+  ASSERT_OK(client.Init());
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
+    Client::Headers headers;
+    headers.emplace_back(std::string("Authorization"), std::string("Bearer k"));
+    headers.emplace_back(std::string("X-Empty"), std::string());
+    auto r = co_await client.SendWithHeaders(bhttp::verb::post, "/h", "application/json", "{}", headers);
+    EXPECT_OK(r);
+    if (r.ok()) EXPECT_EQ(r->body, "Bearer k||absent");
+  });
+}
+
 TEST(Client, SequentialRequestsReuseOneConnection) {
   asio::io_context ioc;
   Server server(ioc.get_executor(), ServerOptions{}, [](Request req) -> Awaitable<Response> {
