@@ -207,7 +207,10 @@ Result<bool> SqliteStore::InsertUpdate(const Update& update) {
 
 Result<std::vector<Update>> SqliteStore::PendingUpdates(std::string_view bot, size_t limit) {
   auto st = Prepare(
-      "SELECT update_id, payload FROM updates WHERE bot = ?1 AND processed = 0 "
+      // Without INDEXED BY the planner picks the primary key and walks every
+      // kept processed update before reaching the pending ones at the end.
+      "SELECT update_id, payload FROM updates INDEXED BY updates_pending "
+      "WHERE bot = ?1 AND processed = 0 "
       "ORDER BY update_id LIMIT ?2");
   if (!st.ok()) return st.status();
   st->Bind(1, bot).Bind(2, static_cast<int64_t>(limit));

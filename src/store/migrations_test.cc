@@ -1,0 +1,117 @@
+#include "store/migrations.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+
+#include "store/sqlite_statement.h"
+#include "store/store.h"
+#include "store/store_test_util.h"
+
+namespace tgate::store {
+namespace {
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close(db); }
+};
+using Db = std::unique_ptr<sqlite3, DbCloser>;
+
+Db OpenRaw(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  return Db(db);
+}
+
+int64_t QueryInt(sqlite3* db, const char* sql) {
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  return v;
+}
+
+TEST(Migrations, StepsAreNumberedOneUp) {
+  const auto& steps = SchemaMigrations();
+  ASSERT_FALSE(steps.empty());
+  for (size_t i = 0; i < steps.size(); ++i) EXPECT_EQ(steps[i].version, static_cast<int>(i + 1));
+  EXPECT_EQ(LatestSchemaVersion(), steps.back().version);
+}
+
+TEST(Migrations, MigratesAnEmptyDatabaseFromVersionZero) {
+  Db db = OpenRaw(":memory:");
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), 0);
+  ASSERT_OK(Migrate(db.get()));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                               "('link_tokens','bindings','messages','broadcasts','updates','events')"),
+            6);
+  // Idempotent: running again changes nothing.
+  ASSERT_OK(Migrate(db.get()));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+}
+
+TEST(Migrations, OpenMigratesAVersionZeroFileAndKeepsItsData) {
+  testing::TempDbPath file;
+  {
+    Db db = OpenRaw(file.path());
+    ASSERT_OK(ExecSql(db.get(), "CREATE TABLE unrelated (x INTEGER); INSERT INTO unrelated VALUES (7);"));
+  }
+  auto store = Store::Open({file.path(), "normal"});
+  ASSERT_OK(store);
+  ASSERT_OK((*store)->PutLinkToken(LinkToken{"t", "bot", "u", 1}));
+  store->reset();
+  Db db = OpenRaw(file.path());
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  EXPECT_EQ(QueryInt(db.get(), "SELECT x FROM unrelated"), 7);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM link_tokens"), 1);
+}
+
+TEST(Migrations, AppliesOnlyTheNewStepsToAnOlderVersion) {
+  Db db = OpenRaw(":memory:");
+  std::vector<Migration> v1 = {{1, "CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1);"}};
+  ASSERT_OK(Migrate(db.get(), v1));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), 1);
+  std::vector<Migration> v3 = v1;
+  v3.push_back({2, "ALTER TABLE t ADD COLUMN b INTEGER NOT NULL DEFAULT 5;"});
+  v3.push_back({3, "UPDATE t SET b = b + 1;"});
+  ASSERT_OK(Migrate(db.get(), v3));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), 3);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM t"), 1);  // step 1 did not run twice
+  EXPECT_EQ(QueryInt(db.get(), "SELECT b FROM t"), 6);
+}
+
+TEST(Migrations, AFailingStepRollsBackAndStopsThere) {
+  Db db = OpenRaw(":memory:");
+  std::vector<Migration> steps = {
+      {1, "CREATE TABLE t (a INTEGER);"},
+      {2, "CREATE TABLE u (a INTEGER); INSERT INTO nowhere VALUES (1);"},
+      {3, "CREATE TABLE v (a INTEGER);"},
+  };
+  Status s = Migrate(db.get(), steps);
+  EXPECT_EQ(s.code(), Code::kInternal);
+  EXPECT_NE(s.message().find("version 2"), std::string::npos) << s.message();
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), 1);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_master WHERE name IN ('u', 'v')"), 0);
+}
+
+TEST(Migrations, RefusesANewerDatabase) {
+  testing::TempDbPath file;
+  {
+    Db db = OpenRaw(file.path());
+    std::string sql = "PRAGMA user_version = " + std::to_string(LatestSchemaVersion() + 1);
+    ASSERT_OK(ExecSql(db.get(), sql.c_str()));
+  }
+  auto store = Store::Open({file.path(), "normal"});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().message(),
+            "database schema version " + std::to_string(LatestSchemaVersion() + 1) +
+                " is newer than this tgate (" + std::to_string(LatestSchemaVersion()) +
+                "); upgrade tgate");
+  Db db = OpenRaw(file.path());
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion() + 1);  // untouched
+}
+
+}  // namespace
+}  // namespace tgate::store

@@ -1,0 +1,227 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "store/store_test_util.h"
+
+namespace tgate::store {
+namespace {
+
+using testing::StoreTest;
+
+class BroadcastTest : public StoreTest {};
+
+constexpr int64_t kNowMs = 1'767'225'600'000;
+
+NewBroadcast ToAll(std::string bot, int64_t spread_seconds) {
+  NewBroadcast b;
+  b.bot = std::move(bot);
+  b.all = true;
+  b.text = "news";
+  b.options_json = R"({"parse_mode":"HTML"})";
+  b.spread_seconds = spread_seconds;
+  return b;
+}
+
+TEST_P(BroadcastTest, ToAllQueuesOneMessagePerActiveChatSpreadByChatId) {
+  // Bound out of chat order, to show the spread follows chat ids.
+  MustBind("bot", "u3", 30);
+  MustBind("bot", "u1", 10);
+  MustBind("bot", "u4", 40);
+  MustBind("bot", "u2", 20);
+  MustBind("bot", "blocked", 50);
+  ASSERT_OK(store_->SetChatStatus("bot", 50, UserStatus::kBlocked));
+  MustBind("other", "x", 60);
+  int64_t direct = MustEnqueue(Direct("bot", 10, "direct"));
+
+  NewBroadcast nb = ToAll("bot", 10);
+  nb.paid = true;
+  auto b = store_->CreateBroadcast(nb, kNowMs);
+  ASSERT_OK(b);
+  EXPECT_GT(b->id, 0);
+  EXPECT_EQ(b->bot, "bot");
+  EXPECT_EQ(b->total, 4);
+  EXPECT_EQ(b->pending, 4);
+  EXPECT_EQ(b->skipped, 0);
+  EXPECT_EQ(b->status, "running");
+  EXPECT_TRUE(b->paid);
+  EXPECT_EQ(b->created_at, kNowMs / 1000);
+
+  auto queued = store_->LoadQueued("bot", Priority::kBroadcast, 0, 100);
+  ASSERT_OK(queued);
+  ASSERT_EQ(queued->size(), 4u);
+  const int64_t chats[] = {10, 20, 30, 40};
+  const char* users[] = {"u1", "u2", "u3", "u4"};
+  for (int i = 0; i < 4; ++i) {
+    const Message& m = (*queued)[i];
+    EXPECT_EQ(m.chat_id, chats[i]);
+    EXPECT_EQ(m.user, users[i]);
+    EXPECT_EQ(m.not_before_ms, kNowMs + i * 2500) << i;  // 10 s over 4 chats
+    EXPECT_EQ(m.text, "news");
+    EXPECT_EQ(m.options_json, R"({"parse_mode":"HTML"})");
+    EXPECT_EQ(m.broadcast_id, b->id);
+    EXPECT_EQ(m.priority, Priority::kBroadcast);
+    EXPECT_TRUE(m.paid);
+    EXPECT_EQ(m.status, MessageStatus::kQueued);
+    EXPECT_GT(m.id, direct);
+  }
+  // Direct work is untouched and still loads on its own.
+  ASSERT_EQ(store_->LoadQueued("bot", Priority::kDirect, 0, 100)->size(), 1u);
+  EXPECT_EQ(store_->GetMessage((*queued)[0].id)->text, "news");
+}
+
+TEST_P(BroadcastTest, NoSpreadMeansEverythingIsDueNow) {
+  MustBind("bot", "u1", 1);
+  MustBind("bot", "u2", 2);
+  ASSERT_OK(store_->CreateBroadcast(ToAll("bot", 0), kNowMs));
+  auto queued = store_->LoadQueued("bot", Priority::kBroadcast, 0, 10);
+  ASSERT_OK(queued);
+  ASSERT_EQ(queued->size(), 2u);
+  for (const Message& m : *queued) {
+    EXPECT_EQ(m.not_before_ms, kNowMs);
+  }
+}
+
+TEST_P(BroadcastTest, ToAUserListSkipsUnknownAndBlockedUsers) {
+  MustBind("bot", "alice", 300);
+  MustBind("bot", "bob", 100);
+  MustBind("bot", "carol", 200);
+  MustBind("bot", "dave", 400);
+  ASSERT_OK(store_->SetChatStatus("bot", 200, UserStatus::kBlocked));
+  NewBroadcast nb;
+  nb.bot = "bot";
+  nb.users = {"alice", "bob", "carol", "ghost", "alice"};  // duplicate counts once
+  nb.text = "hi";
+  nb.options_json = "{}";
+  nb.spread_seconds = 60;
+  auto b = store_->CreateBroadcast(nb, kNowMs);
+  ASSERT_OK(b);
+  EXPECT_EQ(b->total, 2);
+  EXPECT_EQ(b->skipped, 2);  // carol (blocked) and ghost
+  auto queued = store_->LoadQueued("bot", Priority::kBroadcast, 0, 100).value();
+  ASSERT_EQ(queued.size(), 2u);
+  EXPECT_EQ(queued[0].user, "bob");
+  EXPECT_EQ(queued[0].not_before_ms, kNowMs);
+  EXPECT_EQ(queued[1].user, "alice");
+  EXPECT_EQ(queued[1].not_before_ms, kNowMs + 30'000);
+  EXPECT_EQ(store_->GetBroadcast(b->id)->skipped, 2);
+
+  // The scratch list does not leak into the next broadcast.
+  nb.users = {"dave"};
+  auto second = store_->CreateBroadcast(nb, kNowMs);
+  ASSERT_OK(second);
+  EXPECT_EQ(second->total, 1);
+  EXPECT_EQ(second->skipped, 0);
+}
+
+TEST_P(BroadcastTest, WithNobodyToReachIsDoneAtOnce) {
+  NewBroadcast nb;
+  nb.bot = "bot";
+  nb.users = {"ghost"};
+  auto b = store_->CreateBroadcast(nb, kNowMs);
+  ASSERT_OK(b);
+  EXPECT_EQ(b->total, 0);
+  EXPECT_EQ(b->skipped, 1);
+  EXPECT_EQ(b->status, "done");
+  EXPECT_EQ(store_->GetBroadcast(b->id)->status, "done");
+  nb.users.clear();
+  EXPECT_EQ(store_->CreateBroadcast(nb, kNowMs).status().code(), Code::kInvalidArgument);
+}
+
+TEST_P(BroadcastTest, GetBroadcastCountsByStatus) {
+  for (int i = 1; i <= 4; ++i) MustBind("bot", "u" + std::to_string(i), i);
+  auto b = store_->CreateBroadcast(ToAll("bot", 0), kNowMs).value();
+  auto q = store_->LoadQueued("bot", Priority::kBroadcast, 0, 10).value();
+  ASSERT_OK(store_->Complete({Completion{q[0].id, MessageStatus::kSent, 1, 1, 0, 1, ""},
+                              Completion{q[1].id, MessageStatus::kFailed, 1, 0, 0, 0, "403"}}));
+  auto got = store_->GetBroadcast(b.id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->total, 4);
+  EXPECT_EQ(got->sent, 1);
+  EXPECT_EQ(got->failed, 1);
+  EXPECT_EQ(got->pending, 2);
+  EXPECT_EQ(got->status, "running");
+  ASSERT_OK(store_->Complete({Completion{q[2].id, MessageStatus::kSent, 1, 1, 0, 2, ""},
+                              Completion{q[3].id, MessageStatus::kSent, 1, 1, 0, 3, ""}}));
+  got = store_->GetBroadcast(b.id);
+  EXPECT_EQ(got->sent, 3);
+  EXPECT_EQ(got->pending, 0);
+  EXPECT_EQ(got->status, "done");
+  EXPECT_TRUE(store_->GetBroadcast(b.id + 100).status().IsNotFound());
+}
+
+TEST_P(BroadcastTest, CancelCancelsOnlyWhatIsQueued) {
+  for (int i = 1; i <= 5; ++i) MustBind("bot", "u" + std::to_string(i), i);
+  auto b = store_->CreateBroadcast(ToAll("bot", 3600), kNowMs).value();
+  auto q = store_->LoadQueued("bot", Priority::kBroadcast, 0, 10).value();
+  ASSERT_OK(store_->Complete({Completion{q[0].id, MessageStatus::kSent, 1, 1, 0, 1, ""}}));
+  auto cancelled = store_->CancelBroadcast(b.id);
+  ASSERT_OK(cancelled);
+  EXPECT_EQ(cancelled->status, "cancelled");
+  EXPECT_EQ(cancelled->total, 5);
+  EXPECT_EQ(cancelled->sent, 1);
+  EXPECT_EQ(cancelled->cancelled, 4);
+  EXPECT_EQ(cancelled->pending, 0);
+  EXPECT_TRUE(store_->LoadQueued("bot", Priority::kBroadcast, 0, 10)->empty());
+  EXPECT_EQ(store_->GetMessage(q[4].id)->status, MessageStatus::kCancelled);
+  // An in-flight message that was delivered meanwhile still counts as sent,
+  // but a retry does not revive it.
+  ASSERT_OK(store_->Complete({Completion{q[1].id, MessageStatus::kSent, 1, 1, 0, 2, ""},
+                              Completion{q[2].id, MessageStatus::kQueued, 1, 0, 0, 0, "429"}}));
+  auto after = store_->CancelBroadcast(b.id).value();
+  EXPECT_EQ(after.sent, 2);
+  EXPECT_EQ(after.cancelled, 3);
+  EXPECT_EQ(after.status, "cancelled");
+  EXPECT_TRUE(store_->CancelBroadcast(b.id + 100).status().IsNotFound());
+}
+
+TEST_P(BroadcastTest, CancellingAFinishedBroadcastLeavesItDone) {
+  MustBind("bot", "u1", 1);
+  auto b = store_->CreateBroadcast(ToAll("bot", 0), kNowMs).value();
+  auto q = store_->LoadQueued("bot", Priority::kBroadcast, 0, 10).value();
+  ASSERT_OK(store_->Complete({Completion{q[0].id, MessageStatus::kSent, 1, 1, 0, 1, ""}}));
+  EXPECT_EQ(store_->CancelBroadcast(b.id)->status, "done");
+}
+
+// Timing sanity check (printed, not asserted). TGATE_STORE_BENCH_BINDINGS
+// overrides the size, e.g. 1000000.
+TEST_P(BroadcastTest, TimingOfABroadcastToManyBindings) {
+  int64_t n = 200'000;
+  if (const char* env = std::getenv("TGATE_STORE_BENCH_BINDINGS")) n = std::atoll(env);
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_OK(store_->RunInTransaction([&]() -> Status {
+    for (int64_t i = 0; i < n; ++i) {
+      TGATE_RETURN_IF_ERROR(
+          store_->Bind(Binding{"bot", "user" + std::to_string(i), 1'000'000 + (i * 7919) % n,
+                               UserStatus::kActive, 1}));
+    }
+    return Status::Ok();
+  }));
+  auto t1 = std::chrono::steady_clock::now();
+  auto b = store_->CreateBroadcast(ToAll("bot", 28'800), kNowMs);
+  auto t2 = std::chrono::steady_clock::now();
+  ASSERT_OK(b);
+  EXPECT_EQ(b->total, n);
+  auto got = store_->GetBroadcast(b->id);
+  auto t3 = std::chrono::steady_clock::now();
+  ASSERT_OK(got);
+  EXPECT_EQ(got->pending, n);
+  auto first = store_->LoadQueued("bot", Priority::kBroadcast, 0, 500);
+  auto t4 = std::chrono::steady_clock::now();
+  ASSERT_OK(first);
+  EXPECT_EQ(first->size(), 500u);
+  auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  std::printf("[ timing ] %s, %lld bindings: Bind all %lld ms, CreateBroadcast %lld ms, "
+              "GetBroadcast %lld ms, LoadQueued(500) %lld ms\n",
+              GetParam() ? "file" : "memory", static_cast<long long>(n),
+              static_cast<long long>(ms(t1 - t0)), static_cast<long long>(ms(t2 - t1)),
+              static_cast<long long>(ms(t3 - t2)), static_cast<long long>(ms(t4 - t3)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BroadcastTest, ::testing::Bool(), testing::BackendName);
+
+}  // namespace
+}  // namespace tgate::store
