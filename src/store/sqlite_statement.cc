@@ -1,5 +1,6 @@
 #include "store/sqlite_statement.h"
 
+#include <cassert>
 #include <string>
 
 namespace tgate::store {
@@ -84,6 +85,10 @@ Result<SqliteStatement> StatementCache::Get(std::string_view sql) {
     if (rc != SQLITE_OK) return SqliteError(db_, rc, "sqlite prepare");
     it = statements_.emplace(std::string(sql), stmt).first;
   }
+  // A statement still stepping is in use by a caller up the stack: handing it
+  // out again would reset it under them. Every use ends before the next Get of
+  // the same SQL in this code base.
+  assert(!sqlite3_stmt_busy(it->second) && "cached statement re-entered");
   return SqliteStatement(db_, it->second);
 }
 

@@ -1,0 +1,103 @@
+#include "store/sqlite_statement.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "core/testing.h"
+#include "store/sqlite_transaction.h"
+#include "store/store_test_util.h"
+
+namespace tgate::store {
+namespace {
+
+TEST(SqliteError, MapsBusyToUnavailableAndConstraintToConflict) {
+  EXPECT_TRUE(SqliteError(nullptr, SQLITE_BUSY, "x").IsUnavailable());
+  EXPECT_TRUE(SqliteError(nullptr, SQLITE_BUSY_SNAPSHOT, "x").IsUnavailable());
+  EXPECT_TRUE(SqliteError(nullptr, SQLITE_LOCKED, "x").IsUnavailable());
+  EXPECT_TRUE(SqliteError(nullptr, SQLITE_CONSTRAINT_UNIQUE, "x").IsConflict());
+  Status s = SqliteError(nullptr, SQLITE_IOERR, "write");
+  EXPECT_EQ(s.code(), Code::kInternal);
+  EXPECT_EQ(s.message().rfind("write: ", 0), 0u) << s.message();
+}
+
+class SqliteStatementTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(sqlite3_open(":memory:", &db_), SQLITE_OK);
+    cache_ = std::make_unique<StatementCache>(db_);
+    ASSERT_OK(ExecSql(db_, "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)"));
+  }
+  void TearDown() override {
+    cache_.reset();
+    sqlite3_close(db_);
+  }
+  sqlite3* db_ = nullptr;
+  std::unique_ptr<StatementCache> cache_;
+};
+
+TEST_F(SqliteStatementTest, RebindsACachedStatement) {
+  for (int64_t k = 1; k <= 3; ++k) {
+    auto st = cache_->Get("INSERT INTO t (k, v) VALUES (?1, ?2)");
+    ASSERT_OK(st);
+    ASSERT_OK(st->Bind(1, k).Bind(2, std::string("v") + std::to_string(k)).Run());
+    EXPECT_EQ(st->Changes(), 1);
+  }
+  auto st = cache_->Get("SELECT v FROM t WHERE k = ?1");
+  ASSERT_OK(st);
+  ASSERT_TRUE(st->Bind(1, int64_t{2}).Step().value());
+  EXPECT_EQ(st->Text(0), "v2");
+}
+
+TEST_F(SqliteStatementTest, EmptyTextIsNotNullButOptionalEmptyIs) {
+  {
+    auto st = cache_->Get("INSERT INTO t (k, v) VALUES (?1, ?2)");
+    ASSERT_OK(st->Bind(1, int64_t{1}).Bind(2, std::string_view()).Run());
+  }
+  {
+    auto st = cache_->Get("INSERT INTO t (k, v) VALUES (?1, ?2)");
+    ASSERT_OK(st->Bind(1, int64_t{2}).BindOptional(2, "").Run());
+  }
+  auto st = cache_->Get("SELECT v IS NULL FROM t ORDER BY k");
+  ASSERT_TRUE(st->Step().value());
+  EXPECT_EQ(st->Int64(0), 0);
+  ASSERT_TRUE(st->Step().value());
+  EXPECT_EQ(st->Int64(0), 1);
+}
+
+TEST_F(SqliteStatementTest, ErrorsBecomeStatuses) {
+  EXPECT_EQ(cache_->Get("SELEC nonsense").status().code(), Code::kInternal);
+  ASSERT_OK(ExecSql(db_, "INSERT INTO t (k, v) VALUES (1, 'a')"));
+  auto st = cache_->Get("INSERT INTO t (k, v) VALUES (?1, 'b')");
+  EXPECT_TRUE(st->Bind(1, int64_t{1}).Run().IsConflict());
+}
+
+TEST(SqliteTransactions, BusyDatabaseIsUnavailable) {
+  // A second connection holds the write lock; with no busy timeout the store's
+  // BEGIN IMMEDIATE fails at once with SQLITE_BUSY.
+  testing::TempDbPath file;
+  sqlite3* holder = nullptr;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.path().c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open(file.path().c_str(), &db), SQLITE_OK);
+  ASSERT_OK(ExecSql(holder, "PRAGMA journal_mode = WAL; CREATE TABLE t (a INTEGER)"));
+  ASSERT_OK(ExecSql(holder, "BEGIN IMMEDIATE"));
+  {
+    StatementCache cache(db);
+    SqliteTransactions tx(db, cache);
+    bool ran = false;
+    Status s = tx.Run([&] {
+      ran = true;
+      return Status::Ok();
+    });
+    EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
+    EXPECT_FALSE(ran);
+    EXPECT_EQ(tx.depth(), 0);
+  }
+  ASSERT_OK(ExecSql(holder, "COMMIT"));
+  sqlite3_close(db);
+  sqlite3_close(holder);
+}
+
+}  // namespace
+}  // namespace tgate::store
