@@ -75,6 +75,7 @@ struct BotState {
   void ResetRecords();
 
   std::string bot_username;
+  int64_t bot_id = 0;  // numeric part of the first accepted token (for my_chat_member)
   Limits limits;
   ChatScript script;
   UpdateQueue updates;

@@ -24,7 +24,10 @@ bool UpdateQueue::PushDuplicate(int64_t update_id) {
 
 void UpdateQueue::Enqueue(int64_t lane_id, int64_t update_id, boost::json::object update,
                           bool duplicate) {
-  update["update_id"] = update_id;
+  // update_id first, as Telegram writes it.
+  boost::json::object u{{"update_id", update_id}};
+  for (auto& kv : update) u[kv.key()] = std::move(kv.value());
+  update = std::move(u);
   const uint64_t seq = next_seq_++;
   entries_.emplace(seq, Entry{update_id, lane_id, std::move(update), duplicate, false});
   Lane& lane = lanes_[lane_id];
