@@ -1,0 +1,57 @@
+#include "core/metrics.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace tgate {
+namespace {
+
+std::string Sample(const std::string& name, const std::string& labels, double v) {
+  char num[64];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(num, sizeof num, "%.0f", v);
+  } else {
+    std::snprintf(num, sizeof num, "%g", v);
+  }
+  std::string out = name;
+  if (!labels.empty()) out += "{" + labels + "}";
+  out += " ";
+  out += num;
+  out += "\n";
+  return out;
+}
+
+}  // namespace
+
+void Metrics::Describe(std::string_view name, std::string_view type, std::string_view help) {
+  Family& f = families_[std::string(name)];
+  f.type = type;
+  f.help = help;
+}
+
+void Metrics::Inc(std::string_view name, std::string_view labels, uint64_t by) {
+  families_[std::string(name)].values[std::string(labels)] += static_cast<double>(by);
+}
+
+void Metrics::Set(std::string_view name, std::string_view labels, double value) {
+  families_[std::string(name)].values[std::string(labels)] = value;
+}
+
+void Metrics::Gauge(std::string_view name, std::string_view labels, std::function<double()> read) {
+  Family& f = families_[std::string(name)];
+  f.type = "gauge";
+  f.readers[std::string(labels)] = std::move(read);
+}
+
+std::string Metrics::Render() const {
+  std::string out;
+  for (const auto& [name, f] : families_) {
+    if (!f.help.empty()) out += "# HELP " + name + " " + f.help + "\n";
+    out += "# TYPE " + name + " " + f.type + "\n";
+    for (const auto& [labels, v] : f.values) out += Sample(name, labels, v);
+    for (const auto& [labels, read] : f.readers) out += Sample(name, labels, read());
+  }
+  return out;
+}
+
+}  // namespace tgate
