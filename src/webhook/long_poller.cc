@@ -1,0 +1,89 @@
+#include "webhook/long_poller.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "webhook/allowed_updates.h"
+
+namespace tgate::webhook {
+
+namespace json = boost::json;
+
+LongPoller::LongPoller(asio::any_io_executor executor, telegram::BotApi& api, store::Store& store,
+                       LongPollerOptions options, std::function<void()> on_updates)
+    : executor_(executor),
+      api_(api),
+      store_(store),
+      options_(std::move(options)),
+      on_updates_(std::move(on_updates)),
+      backoff_(std::make_shared<asio::steady_timer>(executor)) {}
+
+void LongPoller::Start() {
+  asio::co_spawn(executor_, Loop(), [bot = options_.bot](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("bot {}: long polling stopped: {}", bot, ex.what());
+    }
+  });
+}
+
+void LongPoller::Stop() {
+  *stopped_ = true;
+  backoff_->cancel();
+}
+
+bool LongPoller::StoreAll(const json::value& result) {
+  if (!result.is_array()) return true;
+  for (const json::value& u : result.get_array()) {
+    const json::object* o = u.if_object();
+    const json::value* id = o ? o->if_contains("update_id") : nullptr;
+    if (!id || !id->is_int64()) continue;
+    auto inserted = store_.InsertUpdate(store::Update{options_.bot, id->as_int64(), json::serialize(u)});
+    if (!inserted.ok()) {
+      spdlog::error("bot {}: could not store update: {}", options_.bot, inserted.status().message());
+      return false;
+    }
+  }
+  return true;
+}
+
+Awaitable<void> LongPoller::Loop() {
+  auto stopped = stopped_;
+  auto backoff = backoff_;
+  std::chrono::seconds delay{1};
+  while (!*stopped) {
+    auto max_id = store_.MaxUpdateId(options_.bot);
+    json::object params{{"timeout", options_.poll_timeout.count()}, {"allowed_updates", AllowedUpdates()}};
+    if (max_id.ok() && *max_id > 0) params["offset"] = *max_id + 1;
+    telegram::ApiResult r = co_await api_.Call("getUpdates", std::move(params),
+                                               options_.poll_timeout + std::chrono::seconds(10));
+    if (*stopped) co_return;
+    if (r.ok()) {
+      delay = std::chrono::seconds(1);
+      if (StoreAll(r.result)) {
+        if (r.result.is_array() && !r.result.get_array().empty() && on_updates_) on_updates_();
+        continue;
+      }
+    } else if (r.kind == telegram::ErrorKind::kConflict) {
+      spdlog::warn("bot {}: getUpdates conflict ({}); delete the webhook (`tgate webhook delete`) or "
+                   "stop the other poller", options_.bot, r.description);
+      delay = std::chrono::seconds(5);
+    } else if (r.kind == telegram::ErrorKind::kUnauthorized || r.kind == telegram::ErrorKind::kNotFound) {
+      spdlog::error("bot {}: Telegram rejected the bot token ({}); long polling stopped", options_.bot,
+                    r.description);
+      co_return;
+    } else {
+      if (r.kind == telegram::ErrorKind::kRetryAfter) delay = std::chrono::seconds(std::max(1, r.retry_after));
+      spdlog::warn("bot {}: getUpdates failed ({}); retrying in {} s", options_.bot, r.description,
+                   delay.count());
+    }
+    backoff->expires_after(delay);
+    co_await backoff->async_wait(kAsTuple);
+    delay = std::min(delay * 2, std::chrono::seconds(30));
+  }
+}
+
+}  // namespace tgate::webhook

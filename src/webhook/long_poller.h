@@ -1,0 +1,46 @@
+// LongPoller: the alternative to the webhook when tgate has no public URL. It
+// calls getUpdates in a loop (long poll), stores each update durably (the same
+// dedupe as the webhook) and only then confirms it with the next offset, and
+// wakes the UpdateProcessor. Refuses to fight a webhook: a 409 is logged with
+// what to do and retried slowly. Not the processing (update_processor.h).
+// Threading: one coroutine on the io executor; BotApi/Store outlive it.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "http/asio.h"
+#include "store/store.h"
+#include "telegram/bot_api.h"
+
+namespace tgate::webhook {
+
+struct LongPollerOptions {
+  std::string bot;
+  std::chrono::seconds poll_timeout{25};  // Telegram clamps to 50 s
+};
+
+class LongPoller {
+ public:
+  LongPoller(asio::any_io_executor executor, telegram::BotApi& api, store::Store& store,
+             LongPollerOptions options, std::function<void()> on_updates);
+  void Start();
+  void Stop();
+
+ private:
+  Awaitable<void> Loop();
+  // Stores the updates of one answer; returns false on a store error.
+  bool StoreAll(const boost::json::value& result);
+
+  asio::any_io_executor executor_;
+  telegram::BotApi& api_;
+  store::Store& store_;
+  LongPollerOptions options_;
+  std::function<void()> on_updates_;
+  std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);
+  std::shared_ptr<asio::steady_timer> backoff_;
+};
+
+}  // namespace tgate::webhook

@@ -1,0 +1,66 @@
+// UpdateProcessor: acts on stored updates of one bot, in update_id order, each
+// exactly once (the update, its effects and its "processed" mark commit in one
+// transaction, so a crash replays it whole or not at all):
+//  - "/start <token>" (from the deep link, or typed) links the chat through
+//    the Linker and queues the welcome reply; an unknown or expired token
+//    queues a polite reply and binds nothing;
+//  - my_chat_member in a private chat: "kicked" marks the user blocked,
+//    "member" active again;
+//  - everything else is forwarded to the site as an "update" event.
+// Not the HTTP endpoint (update_receiver.h) nor long polling (long_poller.h).
+// Threading: one coroutine on the io executor; Store/Linker/Clock outlive it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/clock.h"
+#include "http/asio.h"
+#include "link/linker.h"
+#include "store/store.h"
+#include "telegram/update.h"
+
+namespace tgate::webhook {
+
+struct ProcessorOptions {
+  std::string bot;
+  std::string bot_username;      // for "/start@<username> <token>"
+  std::string welcome_text;
+  std::string invalid_link_text;
+};
+
+class UpdateProcessor {
+ public:
+  // `on_enqueued` is called after a reply was queued (wakes the dispatcher).
+  UpdateProcessor(asio::any_io_executor executor, store::Store& store, link::Linker& linker,
+                  const Clock& clock, ProcessorOptions options, std::function<void()> on_enqueued);
+
+  void Start();
+  // New updates were stored.
+  void Notify();
+  void Stop();
+
+  // Processes every pending update now (synchronously). For tests and the loop.
+  Status Drain();
+
+ private:
+  Awaitable<void> Loop();
+  Status ProcessOne(const store::Update& update, bool& enqueued);
+  Status HandleStart(const telegram::ParsedUpdate& u, const std::string& payload, bool& enqueued);
+  Status HandleMemberChange(const telegram::ParsedUpdate& u);
+  Status Forward(const telegram::ParsedUpdate& u);
+  Status Reply(int64_t chat_id, const std::string& text);
+  Status Emit(boost::json::object event);
+
+  asio::any_io_executor executor_;
+  store::Store& store_;
+  link::Linker& linker_;
+  const Clock& clock_;
+  ProcessorOptions options_;
+  std::function<void()> on_enqueued_;
+  std::shared_ptr<asio::steady_timer> wake_;
+  std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);
+};
+
+}  // namespace tgate::webhook

@@ -1,0 +1,128 @@
+// UpdateProcessor over a real in-memory store and a fake clock: linking by
+// /start, polite refusals, block/unblock, forwarding, and exactly-once.
+#include "webhook/update_processor.h"
+
+#include <gtest/gtest.h>
+
+#include "core/fake_clock.h"
+#include "core/testing.h"
+
+namespace tgate::webhook {
+namespace {
+
+std::string StartUpdate(int64_t id, int64_t chat, const std::string& text) {
+  return R"({"update_id":)" + std::to_string(id) + R"(,"message":{"message_id":1,"date":1,"chat":{"id":)" +
+         std::to_string(chat) + R"(,"type":"private"},"from":{"id":)" + std::to_string(chat) +
+         R"(,"is_bot":false,"first_name":"A","username":"alice"},"text":")" + text + R"("}})";
+}
+
+std::string MemberUpdate(int64_t id, int64_t chat, const std::string& status) {
+  return R"({"update_id":)" + std::to_string(id) + R"(,"my_chat_member":{"chat":{"id":)" + std::to_string(chat) +
+         R"(,"type":"private"},"from":{"id":)" + std::to_string(chat) +
+         R"(,"is_bot":false,"first_name":"A"},"date":1,"old_chat_member":{"status":"member","user":{"id":1,"is_bot":true,"first_name":"b"}},"new_chat_member":{"status":")" +
+         status + R"(","user":{"id":1,"is_bot":true,"first_name":"b"},"until_date":0}}})";
+}
+
+class ProcessorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::Store::Open({":memory:"});
+    ASSERT_OK(s);
+    store_ = std::move(*s);
+    linker_ = std::make_unique<link::Linker>(*store_, clock_);
+    processor_ = std::make_unique<UpdateProcessor>(io_.get_executor(), *store_, *linker_, clock_,
+                                                   ProcessorOptions{"default", "my_bot", "Welcome!", "Expired."},
+                                                   [this] { ++enqueued_; });
+  }
+  void Deliver(const std::string& json, int64_t id) {
+    ASSERT_OK(store_->InsertUpdate({"default", id, json}));
+    ASSERT_OK(processor_->Drain());
+  }
+  std::vector<std::string> Queued() {
+    std::vector<std::string> out;
+    auto q = store_->LoadQueued("default", store::Priority::kDirect, 0, 100);
+    for (const auto& m : *q) out.push_back(std::to_string(m.chat_id) + ":" + m.text);
+    return out;
+  }
+  std::vector<std::string> Events() {
+    std::vector<std::string> out;
+    auto due = store_->DueEvents(INT64_MAX, 100);
+    for (const auto& e : *due) out.push_back(e.payload);
+    return out;
+  }
+
+  asio::io_context io_;
+  FakeClock clock_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<link::Linker> linker_;
+  std::unique_ptr<UpdateProcessor> processor_;
+  int enqueued_ = 0;
+};
+
+TEST_F(ProcessorTest, StartWithTokenLinksAndWelcomes) {
+  auto link = linker_->Issue("default", "my_bot", "42", 900);
+  ASSERT_OK(link);
+  Deliver(StartUpdate(1, 1001, "/start " + link->token), 1);
+  EXPECT_EQ(store_->GetBinding("default", "42")->chat_id, 1001);
+  EXPECT_EQ(Queued(), std::vector<std::string>{"1001:Welcome!"});
+  ASSERT_EQ(Events().size(), 1u);
+  EXPECT_NE(Events()[0].find(R"("type":"user.linked")"), std::string::npos);
+  EXPECT_NE(Events()[0].find(R"("user":"42")"), std::string::npos);
+  EXPECT_EQ(enqueued_, 1);
+  EXPECT_TRUE(store_->PendingUpdates("default", 10)->empty());
+}
+
+TEST_F(ProcessorTest, StartAddressedToTheBotByNameLinksToo) {
+  auto link = linker_->Issue("default", "my_bot", "42", 900);
+  Deliver(StartUpdate(1, 1001, "/start@my_bot " + link->token), 1);
+  EXPECT_TRUE(store_->GetBinding("default", "42").ok());
+}
+
+TEST_F(ProcessorTest, ExpiredTokenGetsThePoliteReplyOnly) {
+  auto link = linker_->Issue("default", "my_bot", "42", 60);
+  clock_.Advance(std::chrono::minutes(2));
+  Deliver(StartUpdate(1, 1001, "/start " + link->token), 1);
+  EXPECT_TRUE(store_->GetBinding("default", "42").status().IsNotFound());
+  EXPECT_EQ(Queued(), std::vector<std::string>{"1001:Expired."});
+  EXPECT_TRUE(Events().empty());
+}
+
+TEST_F(ProcessorTest, BlockAndUnblock) {
+  ASSERT_OK(store_->Bind({"default", "42", 1001, store::UserStatus::kActive, 0}));
+  bool existed = false;
+  ASSERT_OK(store_->Enqueue({"default", "42", 1001, "pending", "{}", "", store::Priority::kDirect}, &existed));
+  Deliver(MemberUpdate(1, 1001, "kicked"), 1);
+  EXPECT_EQ(store_->GetBinding("default", "42")->status, store::UserStatus::kBlocked);
+  EXPECT_TRUE(Queued().empty()) << "queued messages to a blocked user are failed";
+  Deliver(MemberUpdate(2, 1001, "member"), 2);
+  EXPECT_EQ(store_->GetBinding("default", "42")->status, store::UserStatus::kActive);
+  auto ev = Events();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_NE(ev[0].find("user.blocked"), std::string::npos);
+  EXPECT_NE(ev[1].find("user.unblocked"), std::string::npos);
+}
+
+TEST_F(ProcessorTest, OtherUpdatesAreForwardedWithTheUser) {
+  ASSERT_OK(store_->Bind({"default", "42", 1001, store::UserStatus::kActive, 0}));
+  Deliver(StartUpdate(1, 1001, "hello bot"), 1);
+  auto ev = Events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_NE(ev[0].find(R"("type":"update")"), std::string::npos);
+  EXPECT_NE(ev[0].find(R"("user":"42")"), std::string::npos);
+  EXPECT_NE(ev[0].find("hello bot"), std::string::npos);
+  EXPECT_TRUE(Queued().empty());
+}
+
+TEST_F(ProcessorTest, EachUpdateIsProcessedOnce) {
+  auto link = linker_->Issue("default", "my_bot", "42", 900);
+  std::string u = StartUpdate(7, 1001, "/start " + link->token);
+  Deliver(u, 7);
+  auto again = store_->InsertUpdate({"default", 7, u});
+  ASSERT_OK(again);
+  EXPECT_FALSE(*again);
+  ASSERT_OK(processor_->Drain());
+  EXPECT_EQ(Queued().size(), 1u);
+}
+
+}  // namespace
+}  // namespace tgate::webhook

@@ -1,0 +1,63 @@
+#include "webhook/update_receiver.h"
+
+#include <spdlog/spdlog.h>
+
+#include "http/error_response.h"
+#include "core/random.h"
+#include "telegram/update.h"
+
+namespace tgate::webhook {
+
+UpdateReceiver::UpdateReceiver(store::Store& store, Metrics& metrics, std::vector<HookBot> bots)
+    : store_(store), metrics_(metrics), bots_(std::move(bots)) {
+  metrics_.Describe("tgate_updates_received_total", "counter",
+                    "Webhook requests by bot and outcome (stored, duplicate, malformed).");
+}
+
+const HookBot* UpdateReceiver::Match(std::string_view segment) const {
+  // Compare against every bot so the time taken does not depend on which
+  // (if any) matched.
+  const HookBot* found = nullptr;
+  for (const HookBot& b : bots_) {
+    if (ConstantTimeEquals(b.path, segment) && !b.path.empty()) found = &b;
+  }
+  return found;
+}
+
+http::Response UpdateReceiver::Handle(const http::Request& req, std::string_view segment) {
+  const HookBot* bot = Match(segment);
+  if (!bot) return http::ErrorResponse(req, Status::NotFound("no webhook at this path"));
+  if (req.method() != boost::beast::http::verb::post) {
+    auto r = http::ErrorResponse(req, Status(Code::kInvalidArgument, "use POST"));
+    r.result(boost::beast::http::status::method_not_allowed);
+    return r;
+  }
+  if (!bot->secret.empty()) {
+    auto it = req.find("X-Telegram-Bot-Api-Secret-Token");
+    std::string_view got = it == req.end() ? std::string_view() : std::string_view(it->value());
+    if (!ConstantTimeEquals(got, bot->secret)) {
+      metrics_.Inc("tgate_updates_received_total", "bot=\"" + bot->name + "\",outcome=\"unauthenticated\"");
+      return http::ErrorResponse(req, Status::Unauthenticated("wrong or missing X-Telegram-Bot-Api-Secret-Token"));
+    }
+  }
+  auto parsed = telegram::ParseUpdate(req.body());
+  if (!parsed.ok()) {
+    spdlog::warn("bot {}: acknowledged a malformed update ({} bytes): {}", bot->name, req.body().size(),
+                 parsed.status().message());
+    metrics_.Inc("tgate_updates_received_total", "bot=\"" + bot->name + "\",outcome=\"malformed\"");
+    return http::JsonResponse(req, 200, "{}");
+  }
+  auto inserted = store_.InsertUpdate(store::Update{bot->name, parsed->update_id, req.body()});
+  if (!inserted.ok()) {
+    // Not acknowledged: Telegram will deliver it again.
+    spdlog::error("bot {}: could not store update {}: {}", bot->name, parsed->update_id,
+                  inserted.status().message());
+    return http::ErrorResponse(req, Status::Unavailable("could not store the update; retry"));
+  }
+  metrics_.Inc("tgate_updates_received_total",
+               "bot=\"" + bot->name + "\",outcome=\"" + (*inserted ? "stored" : "duplicate") + "\"");
+  if (*inserted && bot->notify) bot->notify();
+  return http::JsonResponse(req, 200, "{}");
+}
+
+}  // namespace tgate::webhook
