@@ -1,0 +1,39 @@
+// ApiContext: what the site API handlers work with — the configuration, the
+// Store, the Linker, the clock, metrics, and per bot its username (from getMe)
+// and how to wake its dispatcher. Plain wiring data built by app/; handlers
+// take it by reference. Threading: io thread only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "link/linker.h"
+#include "store/store.h"
+
+namespace tgate::api {
+
+struct BotHandle {
+  const config::BotConfig* config = nullptr;
+  std::string username;                      // from getMe, for t.me links
+  std::function<void()> notify_dispatcher;   // new queued work
+};
+
+struct ApiContext {
+  const config::Config& config;
+  store::Store& store;
+  link::Linker& linker;
+  const Clock& clock;
+  Metrics& metrics;
+  std::map<std::string, BotHandle, std::less<>> bots;
+
+  // The bot a request names ("bot" field or ?bot=), or the default.
+  // NotFound naming the unknown bot.
+  Result<const BotHandle*> FindBot(std::string_view name) const;
+  int64_t NowMs() const;
+};
+
+}  // namespace tgate::api

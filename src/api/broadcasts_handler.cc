@@ -1,0 +1,127 @@
+// POST /v1/broadcasts {"users":[...] | "all":true, "text", options..., "spread_seconds"?, "paid"?, "bot"?}
+//   -> 202 {"id","total","skipped"}
+// GET /v1/broadcasts/{id} -> 200 {"id","status","total","sent","failed","pending","cancelled"}
+// DELETE /v1/broadcasts/{id} -> 200 with the counts; what was not sent is cancelled.
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "api/json_body.h"
+#include "api/message_request.h"
+#include "api/route.h"
+#include "http/error_response.h"
+
+namespace tgate::api {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr int64_t kMaxSpreadSeconds = 7 * 24 * 3600;
+
+json::object Counts(const store::Broadcast& b) {
+  return json::object{{"id", b.id},         {"status", b.status},       {"total", b.total},
+                      {"sent", b.sent},     {"failed", b.failed},       {"pending", b.pending},
+                      {"cancelled", b.cancelled}, {"skipped", b.skipped}, {"paid", b.paid},
+                      {"spread_seconds", b.spread_seconds}};
+}
+
+Status ReadTargets(const json::object& body, store::NewBroadcast& b) {
+  auto all = OptBool(body, "all");
+  if (!all.ok()) return all.status();
+  const json::value* users = body.if_contains("users");
+  bool has_users = users && !users->is_null();
+  if (all->value_or(false) == has_users) {
+    return Status::InvalidArgument("give either \"all\": true or a \"users\" list");
+  }
+  if (!has_users) {
+    b.all = true;
+    return Status::Ok();
+  }
+  if (!users->is_array()) return Status::InvalidArgument("field 'users' must be an array of strings");
+  const json::array& arr = users->as_array();
+  if (arr.empty()) return Status::InvalidArgument("'users' must not be empty");
+  b.users.reserve(arr.size());
+  for (const json::value& u : arr) {
+    if (!u.is_string()) return Status::InvalidArgument("field 'users' must be an array of strings");
+    TGATE_RETURN_IF_ERROR(CheckUserId(u.as_string()));
+    b.users.emplace_back(u.as_string());
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> ParseId(const RouteMatch& m) {
+  const std::string& text = m.params.at(0);
+  int64_t id = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || p != text.data() + text.size() || id <= 0) {
+    return Status::InvalidArgument("broadcast id must be a positive integer");
+  }
+  return id;
+}
+
+http::Response Answer(const http::Request& req, const Result<store::Broadcast>& b) {
+  if (!b.ok()) {
+    if (b.status().IsNotFound()) return http::ErrorResponse(req, Status::NotFound("no such broadcast"));
+    return http::ErrorResponse(req, b.status());
+  }
+  return http::JsonResponse(req, 200, json::serialize(Counts(*b)));
+}
+
+}  // namespace
+
+http::Response CreateBroadcast(ApiContext& ctx, const http::Request& req, const RouteMatch&) {
+  auto body = ParseJsonObject(req);
+  if (!body.ok()) return http::ErrorResponse(req, body.status());
+  if (Status s = CheckFields(*body, {"bot", "users", "all", "text", "parse_mode", "entities",
+                                     "disable_notification", "protect_content", "reply_markup",
+                                     "link_preview_options", "spread_seconds", "paid"});
+      !s.ok()) {
+    return http::ErrorResponse(req, s);
+  }
+  auto bot_name = OptString(*body, "bot");
+  if (!bot_name.ok()) return http::ErrorResponse(req, bot_name.status());
+  auto bot = ctx.FindBot(bot_name->value_or(""));
+  if (!bot.ok()) return http::ErrorResponse(req, bot.status());
+
+  store::NewBroadcast b;
+  b.bot = (*bot)->config->name;
+  if (Status s = ReadTargets(*body, b); !s.ok()) return http::ErrorResponse(req, s);
+  auto content = ParseMessageContent(*body);
+  if (!content.ok()) return http::ErrorResponse(req, content.status());
+  b.text = std::move(content->text);
+  b.options_json = std::move(content->options_json);
+  auto spread = OptInt(*body, "spread_seconds");
+  if (!spread.ok()) return http::ErrorResponse(req, spread.status());
+  b.spread_seconds = spread->value_or(0);
+  if (b.spread_seconds < 0 || b.spread_seconds > kMaxSpreadSeconds) {
+    return http::ErrorResponse(req, Status::InvalidArgument("'spread_seconds' must be 0..604800"));
+  }
+  auto paid = OptBool(*body, "paid");
+  if (!paid.ok()) return http::ErrorResponse(req, paid.status());
+  b.paid = paid->value_or(false);
+
+  auto created = ctx.store.CreateBroadcast(b, ctx.NowMs());
+  if (!created.ok()) return http::ErrorResponse(req, created.status());
+  if ((*bot)->notify_dispatcher) (*bot)->notify_dispatcher();
+  json::object out{{"id", created->id}, {"total", created->total}, {"skipped", created->skipped}};
+  return http::JsonResponse(req, 202, json::serialize(out));
+}
+
+http::Response GetBroadcast(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
+  auto id = ParseId(m);
+  if (!id.ok()) return http::ErrorResponse(req, id.status());
+  return Answer(req, ctx.store.GetBroadcast(*id));
+}
+
+http::Response CancelBroadcast(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
+  auto id = ParseId(m);
+  if (!id.ok()) return http::ErrorResponse(req, id.status());
+  auto b = ctx.store.CancelBroadcast(*id);
+  if (b.ok() && ctx.bots.count(b->bot)) {
+    // The dispatcher drops cancelled work it already loaded when it sees the store change.
+    if (auto& h = ctx.bots.at(b->bot); h.notify_dispatcher) h.notify_dispatcher();
+  }
+  return Answer(req, b);
+}
+
+}  // namespace tgate::api

@@ -1,0 +1,94 @@
+#include "api/message_request.h"
+
+#include <boost/json.hpp>
+
+#include "api/json_body.h"
+#include "core/utf8.h"
+#include "telegram/text_length.h"
+
+namespace tgate::api {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kTelegramTextMax = 4096;       // code points after entity parsing
+constexpr size_t kTelegramRawTextMax = 32768;   // bytes before parsing
+
+bool IsBlank(std::string_view s) {
+  for (char c : s) {
+    if (!std::isspace(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// Copies the optional sendMessage fields into `out`, checking their types.
+Status CopyOptions(const json::object& body, json::object& out) {
+  for (const char* key : {"disable_notification", "protect_content"}) {
+    auto v = OptBool(body, key);
+    if (!v.ok()) return v.status();
+    if (*v) out[key] = **v;
+  }
+  for (const char* key : {"reply_markup", "link_preview_options"}) {
+    const json::value* v = body.if_contains(key);
+    if (!v || v->is_null()) continue;
+    if (!v->is_object()) return Status::InvalidArgument(std::string("field '") + key + "' must be an object");
+    out[key] = *v;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<MessageContent> ParseMessageContent(const json::object& body) {
+  auto text = OptString(body, "text");
+  if (!text.ok()) return text.status();
+  if (!*text) return Status::InvalidArgument("field 'text' is required");
+  if (IsBlank(**text)) return Status::InvalidArgument("'text' must not be empty");
+  auto parse_mode = OptString(body, "parse_mode");
+  if (!parse_mode.ok()) return parse_mode.status();
+  const json::value* entities = body.if_contains("entities");
+  if (entities && !entities->is_null() && !entities->is_array()) {
+    return Status::InvalidArgument("field 'entities' must be an array of MessageEntity");
+  }
+  bool has_entities = entities && entities->is_array();
+  if (has_entities && *parse_mode && !(*parse_mode)->empty()) {
+    return Status::InvalidArgument("give either 'parse_mode' or 'entities', not both");
+  }
+
+  MessageContent out;
+  out.text = std::move(**text);
+  json::object options;
+  bool formatted = has_entities || (*parse_mode && !(*parse_mode)->empty());
+  if (formatted) {
+    size_t length = 0;
+    if (has_entities) {
+      length = CountCodePoints(out.text);
+      options["entities"] = *entities;
+    } else {
+      auto len = telegram::MessageTextLength(out.text, **parse_mode);
+      if (!len.ok()) return Status::Unprocessable("'text' cannot be sent with parse_mode '" + **parse_mode +
+                                                  "': " + len.status().message());
+      length = *len;
+      options["parse_mode"] = **parse_mode;
+    }
+    if (length == 0) return Status::InvalidArgument("'text' is empty after entity parsing");
+    if (length > kTelegramTextMax || out.text.size() > kTelegramRawTextMax) {
+      return Status::Unprocessable("formatted text is " + std::to_string(length) +
+                                   " characters after entity parsing; Telegram allows 4096. Split it "
+                                   "into several messages, or send it as plain text (which tgate splits)");
+    }
+  } else {
+    size_t length = CountCodePoints(out.text);
+    if (length > kMaxPlainTextCodePoints) {
+      return Status::Unprocessable("text is " + std::to_string(length) + " characters; at most " +
+                                   std::to_string(kMaxPlainTextCodePoints) +
+                                   " are accepted (sent as up to 16 messages)");
+    }
+  }
+  TGATE_RETURN_IF_ERROR(CopyOptions(body, options));
+  out.options_json = json::serialize(options);
+  return out;
+}
+
+}  // namespace tgate::api

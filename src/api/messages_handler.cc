@@ -1,0 +1,126 @@
+// POST /v1/messages {"user"|"chat_id", "text", options..., "bot"?} [Idempotency-Key]
+//   -> 202 {"id","status"} once the message is durable; 404 unknown user; 409 blocked.
+// GET /v1/messages/{id} -> 200 {"id","status","telegram_message_id"?,"error"?,"attempts"}.
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "api/json_body.h"
+#include "api/message_request.h"
+#include "api/route.h"
+#include "http/error_response.h"
+
+namespace tgate::api {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kMaxIdempotencyKey = 255;
+
+Result<std::string> IdempotencyKey(const http::Request& req) {
+  auto it = req.find("Idempotency-Key");
+  if (it == req.end()) return std::string();
+  std::string_view k = it->value();
+  if (k.empty() || k.size() > kMaxIdempotencyKey) {
+    return Status::InvalidArgument("Idempotency-Key must be 1-255 characters");
+  }
+  for (char c : k) {
+    if (c < 0x21 || c > 0x7e) return Status::InvalidArgument("Idempotency-Key must be printable ASCII");
+  }
+  return std::string(k);
+}
+
+// Fills the recipient of `m` from "user" or "chat_id".
+Status Address(ApiContext& ctx, const json::object& body, store::NewMessage& m) {
+  auto user = OptString(body, "user");
+  if (!user.ok()) return user.status();
+  auto chat = OptInt(body, "chat_id");
+  if (!chat.ok()) return chat.status();
+  if (user->has_value() == chat->has_value()) {
+    return Status::InvalidArgument("give exactly one of 'user' (a linked site user) or 'chat_id'");
+  }
+  if (chat->has_value()) {
+    if (**chat == 0) return Status::InvalidArgument("'chat_id' must not be 0");
+    m.chat_id = **chat;
+    return Status::Ok();
+  }
+  TGATE_RETURN_IF_ERROR(CheckUserId(**user));
+  auto b = ctx.store.GetBinding(m.bot, **user);
+  if (!b.ok()) {
+    if (b.status().IsNotFound()) return Status::NotFound("user '" + **user + "' is not linked to this bot");
+    return b.status();
+  }
+  if (b->status == store::UserStatus::kBlocked) {
+    return Status::Conflict("user '" + **user + "' has blocked the bot; nothing can be sent until they unblock it");
+  }
+  m.user = **user;
+  m.chat_id = b->chat_id;
+  return Status::Ok();
+}
+
+json::object Describe(const store::Message& m) {
+  json::object out{{"id", m.id}, {"status", store::ToString(m.status)}, {"attempts", m.attempts}};
+  if (m.telegram_message_id != 0) out["telegram_message_id"] = m.telegram_message_id;
+  if (!m.error.empty()) out["error"] = m.error;
+  if (!m.user.empty()) out["user"] = m.user;
+  out["chat_id"] = m.chat_id;
+  return out;
+}
+
+}  // namespace
+
+http::Response SendMessage(ApiContext& ctx, const http::Request& req, const RouteMatch&) {
+  auto body = ParseJsonObject(req);
+  if (!body.ok()) return http::ErrorResponse(req, body.status());
+  if (Status s = CheckFields(*body, {"bot", "user", "chat_id", "text", "parse_mode", "entities",
+                                     "disable_notification", "protect_content", "reply_markup",
+                                     "link_preview_options"});
+      !s.ok()) {
+    return http::ErrorResponse(req, s);
+  }
+  auto key = IdempotencyKey(req);
+  if (!key.ok()) return http::ErrorResponse(req, key.status());
+  auto bot_name = OptString(*body, "bot");
+  if (!bot_name.ok()) return http::ErrorResponse(req, bot_name.status());
+  auto bot = ctx.FindBot(bot_name->value_or(""));
+  if (!bot.ok()) return http::ErrorResponse(req, bot.status());
+  auto content = ParseMessageContent(*body);
+  if (!content.ok()) return http::ErrorResponse(req, content.status());
+
+  store::NewMessage m;
+  m.bot = (*bot)->config->name;
+  m.text = std::move(content->text);
+  m.options_json = std::move(content->options_json);
+  m.idempotency_key = std::move(*key);
+  m.priority = store::Priority::kDirect;
+  if (Status s = Address(ctx, *body, m); !s.ok()) return http::ErrorResponse(req, s);
+
+  bool existed = false;
+  auto id = ctx.store.Enqueue(m, &existed);
+  if (!id.ok()) return http::ErrorResponse(req, id.status());
+  std::string status = "queued";
+  if (existed) {
+    if (auto prior = ctx.store.GetMessage(*id); prior.ok()) status = store::ToString(prior->status);
+  } else if ((*bot)->notify_dispatcher) {
+    (*bot)->notify_dispatcher();
+  }
+  json::object out{{"id", *id}, {"status", status}};
+  return http::JsonResponse(req, 202, json::serialize(out));
+}
+
+http::Response GetMessage(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
+  const std::string& text = m.params.at(0);
+  int64_t id = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || p != text.data() + text.size() || id <= 0) {
+    return http::ErrorResponse(req, Status::InvalidArgument("message id must be a positive integer"));
+  }
+  auto msg = ctx.store.GetMessage(id);
+  if (!msg.ok()) {
+    if (msg.status().IsNotFound()) return http::ErrorResponse(req, Status::NotFound("no such message"));
+    return http::ErrorResponse(req, msg.status());
+  }
+  return http::JsonResponse(req, 200, json::serialize(Describe(*msg)));
+}
+
+}  // namespace tgate::api

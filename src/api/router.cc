@@ -1,0 +1,113 @@
+#include "api/router.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/url.hpp>
+
+#include "api/route.h"
+#include "core/random.h"
+#include "http/asio.h"
+#include "http/error_response.h"
+
+namespace tgate::api {
+namespace {
+
+constexpr std::string_view kHookPrefix = "/hooks/telegram/";
+
+// The site API, one line per call (DESIGN.md "The site API").
+constexpr Route kRoutes[] = {
+    {bhttp::verb::post, "/v1/links", CreateLink},
+    {bhttp::verb::get, "/v1/users/{}", GetUser},
+    {bhttp::verb::delete_, "/v1/users/{}", DeleteUser},
+    {bhttp::verb::post, "/v1/messages", SendMessage},
+    {bhttp::verb::get, "/v1/messages/{}", GetMessage},
+    {bhttp::verb::post, "/v1/broadcasts", CreateBroadcast},
+    {bhttp::verb::get, "/v1/broadcasts/{}", GetBroadcast},
+    {bhttp::verb::delete_, "/v1/broadcasts/{}", CancelBroadcast},
+};
+
+// Matches decoded `segments` against `pattern` ("/v1/users/{}"), filling captures.
+bool MatchPattern(std::string_view pattern, const std::vector<std::string>& segments,
+                  std::vector<std::string>& params) {
+  params.clear();
+  size_t i = 0;
+  pattern.remove_prefix(1);  // leading '/'
+  while (!pattern.empty() || i < segments.size()) {
+    if (pattern.empty() || i == segments.size()) return false;
+    size_t slash = pattern.find('/');
+    std::string_view p = pattern.substr(0, slash);
+    pattern = slash == std::string_view::npos ? std::string_view() : pattern.substr(slash + 1);
+    if (p == "{}") {
+      if (segments[i].empty()) return false;
+      params.push_back(segments[i]);
+    } else if (p != segments[i]) {
+      return false;
+    }
+    ++i;
+  }
+  return true;
+}
+
+bool Authorized(const ApiContext& ctx, const http::Request& req) {
+  auto it = req.find(bhttp::field::authorization);
+  if (it == req.end()) return false;
+  std::string_view v = it->value();
+  constexpr std::string_view kBearer = "Bearer ";
+  if (v.size() <= kBearer.size() || !boost::iequals(v.substr(0, kBearer.size()), kBearer)) return false;
+  return ConstantTimeEquals(v.substr(kBearer.size()), ctx.config.api_key);
+}
+
+}  // namespace
+
+Router::Router(ApiContext& context, webhook::UpdateReceiver& receiver) : context_(context), receiver_(receiver) {
+  context_.metrics.Describe("tgate_api_requests_total", "counter", "Site API requests by route and status.");
+}
+
+http::Response Router::Handle(const http::Request& req) {
+  auto target = boost::urls::parse_origin_form(req.target());
+  if (!target) return http::ErrorResponse(req, Status::InvalidArgument("malformed request target"));
+  std::string_view path = target->encoded_path();
+  if (path.substr(0, kHookPrefix.size()) == kHookPrefix) {
+    return receiver_.Handle(req, path.substr(kHookPrefix.size()));
+  }
+  if (path == "/healthz") return http::JsonResponse(req, 200, R"({"status":"ok"})");
+  if (path == "/metrics") return Metrics(req);
+  if (path.substr(0, 4) == "/v1/" || path == "/v1") return HandleApi(req, path);
+  return http::ErrorResponse(req, Status::NotFound("no such endpoint; the site API is under /v1/"));
+}
+
+http::Response Router::HandleApi(const http::Request& req, std::string_view path) {
+  if (!Authorized(context_, req)) {
+    return http::ErrorResponse(req, Status::Unauthenticated("missing or wrong API key; send "
+                                                           "'Authorization: Bearer <api key>'"));
+  }
+  auto url = boost::urls::parse_origin_form(req.target());
+  RouteMatch match;
+  std::vector<std::string> segments;
+  for (auto seg : url->segments()) segments.push_back(seg);
+  for (auto param : url->params()) match.query[param.key] = param.value;
+
+  bool path_known = false;
+  for (const Route& r : kRoutes) {
+    if (!MatchPattern(r.pattern, segments, match.params)) continue;
+    path_known = true;
+    if (r.method != req.method()) continue;
+    http::Response res = r.handler(context_, req, match);
+    context_.metrics.Inc("tgate_api_requests_total", std::string("route=\"") + r.pattern + "\",status=\"" +
+                                                         std::to_string(res.result_int()) + "\"");
+    return res;
+  }
+  if (path_known) {
+    auto r = http::ErrorResponse(req, Status::InvalidArgument("method not allowed on this resource"));
+    r.result(bhttp::status::method_not_allowed);
+    return r;
+  }
+  return http::ErrorResponse(req, Status::NotFound("no such API call: " + std::string(path)));
+}
+
+http::Response Router::Metrics(const http::Request& req) {
+  return http::TextResponse(req, 200, context_.metrics.Render(), "text/plain; version=0.0.4");
+}
+
+}  // namespace tgate::api

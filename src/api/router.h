@@ -1,0 +1,31 @@
+// Router: the front door of tgate's HTTP listener. Maps each request to the
+// site API handlers (/v1/*, which need the Bearer API key), the Telegram
+// webhook (/hooks/telegram/<path>) or the operational endpoints (/healthz,
+// /metrics). Answers unknown routes with 404 and wrong methods with 405, in the
+// JSON error shape. Pure request -> response; transport lives in http/.
+// Threading: io thread only.
+#pragma once
+
+#include <string>
+
+#include "api/api_context.h"
+#include "http/message.h"
+#include "webhook/update_receiver.h"
+
+namespace tgate::api {
+
+class Router {
+ public:
+  Router(ApiContext& context, webhook::UpdateReceiver& receiver);
+
+  http::Response Handle(const http::Request& req);
+
+ private:
+  http::Response HandleApi(const http::Request& req, std::string_view path);
+  http::Response Metrics(const http::Request& req);
+
+  ApiContext& context_;
+  webhook::UpdateReceiver& receiver_;
+};
+
+}  // namespace tgate::api

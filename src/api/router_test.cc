@@ -1,0 +1,204 @@
+// The site API and webhook routing as pure request -> response, over a real
+// SQLite store in memory and a fake clock. No sockets.
+#include "api/router.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "core/fake_clock.h"
+#include "core/testing.h"
+
+namespace tgate::api {
+namespace {
+
+namespace json = boost::json;
+
+constexpr char kKey[] = "test-key";
+
+class RouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_.api_key = kKey;
+    config::BotConfig bot;
+    bot.token = "123456:TEST_fake_token_for_tests_only_xxxxxxxx";
+    bot.webhook_path = "hookpath";
+    bot.webhook_secret = "hooksecret";
+    config_.bots.push_back(bot);
+    auto s = store::Store::Open({":memory:"});
+    ASSERT_OK(s);
+    store_ = std::move(*s);
+    linker_ = std::make_unique<link::Linker>(*store_, clock_);
+    context_ = std::make_unique<ApiContext>(ApiContext{config_, *store_, *linker_, clock_, metrics_, {}});
+    context_->bots["default"] = BotHandle{&config_.bots[0], "test_bot", [this] { ++notified_; }};
+    receiver_ = std::make_unique<webhook::UpdateReceiver>(
+        *store_, metrics_, std::vector<webhook::HookBot>{{"default", "hookpath", "hooksecret", [this] { ++updates_; }}});
+    router_ = std::make_unique<Router>(*context_, *receiver_);
+  }
+
+  http::Response Call(boost::beast::http::verb method, const std::string& target, const std::string& body = "",
+                      bool auth = true) {
+    http::Request req{method, target, 11};
+    if (auth) req.set(boost::beast::http::field::authorization, std::string("Bearer ") + kKey);
+    req.body() = body;
+    req.prepare_payload();
+    last_ = router_->Handle(req);
+    return last_;
+  }
+  json::object Json() { return json::parse(last_.body()).as_object(); }
+  std::string ErrorCode() { return std::string(Json().at("error").at("code").as_string()); }
+
+  void Link(const std::string& user, int64_t chat) {
+    ASSERT_OK(store_->Bind({"default", user, chat, store::UserStatus::kActive, 0}));
+  }
+
+  FakeClock clock_;
+  Metrics metrics_;
+  config::Config config_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<link::Linker> linker_;
+  std::unique_ptr<ApiContext> context_;
+  std::unique_ptr<webhook::UpdateReceiver> receiver_;
+  std::unique_ptr<Router> router_;
+  http::Response last_;
+  int notified_ = 0, updates_ = 0;
+};
+
+using boost::beast::http::verb;
+
+TEST_F(RouterTest, ApiNeedsTheBearerKey) {
+  EXPECT_EQ(Call(verb::post, "/v1/links", R"({"user":"1"})", false).result_int(), 401);
+  EXPECT_EQ(ErrorCode(), "unauthenticated");
+  EXPECT_EQ(Call(verb::get, "/healthz", "", false).result_int(), 200);
+}
+
+TEST_F(RouterTest, CreatesALink) {
+  ASSERT_EQ(Call(verb::post, "/v1/links", R"({"user":"42","ttl_seconds":60})").result_int(), 201);
+  auto o = Json();
+  std::string token(o.at("token").as_string());
+  EXPECT_EQ(o.at("url").as_string(), "https://t.me/test_bot?start=" + token);
+  EXPECT_EQ(o.at("start_command").as_string(), "/start " + token);
+  EXPECT_EQ(o.at("expires_at").as_int64(), clock_.UnixSeconds() + 60);
+}
+
+TEST_F(RouterTest, LinkRequestsAreValidated) {
+  EXPECT_EQ(Call(verb::post, "/v1/links", R"({})").result_int(), 400);
+  EXPECT_EQ(Call(verb::post, "/v1/links", R"({"user":"1","ttl_seconds":1})").result_int(), 400);
+  EXPECT_EQ(Call(verb::post, "/v1/links", R"({"user":"1","bot":"other"})").result_int(), 404);
+  EXPECT_EQ(Call(verb::post, "/v1/links", "{\"user\":\"\xc3\x28\"}").result_int(), 400);
+}
+
+TEST_F(RouterTest, SendsToALinkedUserDurablyAndIdempotently) {
+  Link("42", 1001);
+  ASSERT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":"hi","disable_notification":true})").result_int(),
+            202);
+  int64_t id = Json().at("id").as_int64();
+  EXPECT_EQ(notified_, 1);
+  auto m = store_->GetMessage(id);
+  ASSERT_OK(m);
+  EXPECT_EQ(m->chat_id, 1001);
+  EXPECT_EQ(m->status, store::MessageStatus::kQueued);
+  EXPECT_EQ(json::parse(m->options_json).at("disable_notification").as_bool(), true);
+
+  http::Request req{verb::post, "/v1/messages", 11};
+  req.set(boost::beast::http::field::authorization, std::string("Bearer ") + kKey);
+  req.set("Idempotency-Key", "k1");
+  req.body() = R"({"user":"42","text":"once"})";
+  req.prepare_payload();
+  auto a = router_->Handle(req);
+  auto b = router_->Handle(req);
+  EXPECT_EQ(json::parse(a.body()).at("id"), json::parse(b.body()).at("id"));
+
+  ASSERT_EQ(Call(verb::get, "/v1/messages/" + std::to_string(id)).result_int(), 200);
+  EXPECT_EQ(Json().at("status").as_string(), "queued");
+  EXPECT_EQ(Json().at("attempts").as_int64(), 0);
+}
+
+TEST_F(RouterTest, UnknownAndBlockedUsers) {
+  EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"nobody","text":"hi"})").result_int(), 404);
+  Link("b", 7);
+  ASSERT_OK(store_->SetChatStatus("default", 7, store::UserStatus::kBlocked));
+  EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"b","text":"hi"})").result_int(), 409);
+  EXPECT_EQ(ErrorCode(), "conflict");
+  EXPECT_EQ(notified_, 0);
+}
+
+TEST_F(RouterTest, TextRules) {
+  Link("42", 1001);
+  EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":"   "})").result_int(), 400);
+  EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":"<i>x","parse_mode":"HTML"})").result_int(), 422);
+  std::string long_plain(5000, 'x');
+  EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":")" + long_plain + R"("})").result_int(), 202);
+  EXPECT_EQ(Call(verb::post, "/v1/messages",
+                 R"({"user":"42","parse_mode":"HTML","text":"<b>)" + long_plain + R"(</b>"})").result_int(),
+            422);
+  // 4096 visible characters wrapped in markup are fine.
+  EXPECT_EQ(Call(verb::post, "/v1/messages",
+                 R"({"user":"42","parse_mode":"HTML","text":"<b>)" + std::string(4096, 'y') + R"(</b>"})")
+                .result_int(),
+            202);
+  EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":"x","reply_markup":5})").result_int(), 400);
+}
+
+TEST_F(RouterTest, BroadcastLifecycle) {
+  for (int i = 1; i <= 5; ++i) Link("u" + std::to_string(i), i);
+  ASSERT_EQ(Call(verb::post, "/v1/broadcasts", R"({"all":true,"text":"news"})").result_int(), 202);
+  int64_t id = Json().at("id").as_int64();
+  EXPECT_EQ(Json().at("total").as_int64(), 5);
+  ASSERT_EQ(Call(verb::get, "/v1/broadcasts/" + std::to_string(id)).result_int(), 200);
+  EXPECT_EQ(Json().at("pending").as_int64(), 5);
+  ASSERT_EQ(Call(verb::delete_, "/v1/broadcasts/" + std::to_string(id)).result_int(), 200);
+  EXPECT_EQ(Json().at("cancelled").as_int64(), 5);
+  EXPECT_EQ(Json().at("status").as_string(), "cancelled");
+
+  ASSERT_EQ(Call(verb::post, "/v1/broadcasts", R"({"users":["u1","ghost"],"text":"x"})").result_int(), 202);
+  EXPECT_EQ(Json().at("total").as_int64(), 1);
+  EXPECT_EQ(Json().at("skipped").as_int64(), 1);
+  EXPECT_EQ(Call(verb::post, "/v1/broadcasts", R"({"text":"x"})").result_int(), 400);
+  EXPECT_EQ(Call(verb::post, "/v1/broadcasts", R"({"all":true,"text":"x","spread_seconds":-1})").result_int(), 400);
+  EXPECT_EQ(Call(verb::get, "/v1/broadcasts/999").result_int(), 404);
+}
+
+TEST_F(RouterTest, UsersCanBeReadAndUnlinked) {
+  Link("42", 1001);
+  ASSERT_EQ(Call(verb::get, "/v1/users/42").result_int(), 200);
+  EXPECT_EQ(Json().at("chat_id").as_int64(), 1001);
+  EXPECT_EQ(Json().at("status").as_string(), "active");
+  EXPECT_EQ(Call(verb::delete_, "/v1/users/42").result_int(), 204);
+  EXPECT_EQ(Call(verb::get, "/v1/users/42").result_int(), 404);
+  auto events = store_->DueEvents(INT64_MAX, 10);
+  ASSERT_OK(events);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_NE(events->at(0).payload.find("user.unlinked"), std::string::npos);
+}
+
+TEST_F(RouterTest, UnknownRoutesAndMethods) {
+  EXPECT_EQ(Call(verb::get, "/v1/nope").result_int(), 404);
+  EXPECT_EQ(Call(verb::put, "/v1/links").result_int(), 405);
+  EXPECT_EQ(Call(verb::get, "/elsewhere").result_int(), 404);
+}
+
+TEST_F(RouterTest, WebhookIsAuthenticatedStoredAndDeduplicated) {
+  const std::string update =
+      R"({"update_id":10,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"text":"hi"}})";
+  auto hook = [&](const std::string& path, const std::string& secret, const std::string& body) {
+    http::Request req{verb::post, "/hooks/telegram/" + path, 11};
+    if (!secret.empty()) req.set("X-Telegram-Bot-Api-Secret-Token", secret);
+    req.body() = body;
+    req.prepare_payload();
+    return router_->Handle(req).result_int();
+  };
+  EXPECT_EQ(hook("hookpath", "wrong", update), 401u);
+  EXPECT_EQ(hook("wrongpath", "hooksecret", update), 404u);
+  EXPECT_EQ(updates_, 0);
+  EXPECT_EQ(hook("hookpath", "hooksecret", update), 200u);
+  EXPECT_EQ(hook("hookpath", "hooksecret", update), 200u);
+  EXPECT_EQ(updates_, 1);
+  EXPECT_EQ(hook("hookpath", "hooksecret", "garbage"), 200u);  // acknowledged, not stored
+  auto pending = store_->PendingUpdates("default", 10);
+  ASSERT_OK(pending);
+  EXPECT_EQ(pending->size(), 1u);
+}
+
+}  // namespace
+}  // namespace tgate::api

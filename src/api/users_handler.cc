@@ -1,0 +1,62 @@
+// GET /v1/users/{user}[?bot=] -> 200 {"user","chat_id","status","linked_at"} | 404
+// DELETE /v1/users/{user}[?bot=] -> 204 | 404; emits user.unlinked.
+#include <boost/json.hpp>
+
+#include "api/json_body.h"
+#include "api/route.h"
+#include "http/asio.h"
+#include "http/error_response.h"
+
+namespace tgate::api {
+
+namespace json = boost::json;
+
+namespace {
+
+Result<std::pair<const BotHandle*, std::string>> Resolve(ApiContext& ctx, const RouteMatch& m) {
+  const std::string& user = m.params.at(0);
+  TGATE_RETURN_IF_ERROR(CheckUserId(user));
+  auto bot = ctx.FindBot(m.Query("bot"));
+  if (!bot.ok()) return bot.status();
+  return std::make_pair(*bot, user);
+}
+
+}  // namespace
+
+http::Response GetUser(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
+  auto r = Resolve(ctx, m);
+  if (!r.ok()) return http::ErrorResponse(req, r.status());
+  auto b = ctx.store.GetBinding(r->first->config->name, r->second);
+  if (!b.ok()) {
+    if (b.status().IsNotFound()) return http::ErrorResponse(req, Status::NotFound("user is not linked"));
+    return http::ErrorResponse(req, b.status());
+  }
+  json::object out{{"user", b->user},
+                   {"chat_id", b->chat_id},
+                   {"status", store::ToString(b->status)},
+                   {"linked_at", b->linked_at}};
+  return http::JsonResponse(req, 200, json::serialize(out));
+}
+
+http::Response DeleteUser(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
+  auto r = Resolve(ctx, m);
+  if (!r.ok()) return http::ErrorResponse(req, r.status());
+  const std::string& bot = r->first->config->name;
+  Status s = ctx.store.RunInTransaction([&]() -> Status {
+    auto b = ctx.store.GetBinding(bot, r->second);
+    if (!b.ok()) return b.status();
+    TGATE_RETURN_IF_ERROR(ctx.store.DeleteBinding(bot, r->second));
+    json::object ev{{"type", "user.unlinked"}, {"bot", bot}, {"user", b->user}, {"chat_id", b->chat_id}};
+    return ctx.store.AddEvent(json::serialize(ev), ctx.NowMs());
+  });
+  if (!s.ok()) {
+    if (s.IsNotFound()) return http::ErrorResponse(req, Status::NotFound("user is not linked"));
+    return http::ErrorResponse(req, s);
+  }
+  http::Response res{bhttp::status::no_content, req.version()};
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace tgate::api
