@@ -1,0 +1,19 @@
+#include "dispatch/pacer.h"
+
+#include <algorithm>
+
+namespace tgate::dispatch {
+
+void Pacer::SetRate(double rate_per_sec) {
+  rate_ = std::max(rate_per_sec, 0.001);
+  interval_ = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(1.0 / rate_));
+}
+
+void Pacer::Record(SteadyTime t) {
+  // Never let the schedule fall behind `t` by more than catch_up_ - 1
+  // intervals: an idle pacer must not bank a burst.
+  next_ = std::max(next_, t - interval_ * (catch_up_ - 1)) + interval_;
+}
+
+}  // namespace tgate::dispatch

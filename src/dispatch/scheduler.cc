@@ -1,0 +1,250 @@
+#include "dispatch/scheduler.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tgate::dispatch {
+namespace {
+
+using Duration = std::chrono::steady_clock::duration;
+
+Duration Seconds(double s) { return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s)); }
+
+Duration WithMargin(Duration w, double fraction, std::chrono::milliseconds floor) {
+  auto m = std::chrono::duration_cast<Duration>(w * fraction);
+  return w + std::max<Duration>(m, floor);
+}
+
+int PerSecondCount(double rate) { return std::max(1, static_cast<int>(std::floor(rate))); }
+
+}  // namespace
+
+Scheduler::Scheduler(const SchedulerLimits& l)
+    : limits_(l),
+      private_window_(WithMargin(Seconds(l.chat_burst / l.chat_per_sec), l.chat_margin, l.chat_margin_min)),
+      group_window_(WithMargin(Seconds(60), l.chat_margin, l.chat_margin_min)),
+      global_window_(WithMargin(Seconds(1), l.global_margin, l.global_margin_min)),
+      free_pacer_(l.global_per_sec),
+      paid_pacer_(l.paid_per_sec),
+      free_window_(PerSecondCount(l.global_per_sec), global_window_),
+      paid_window_(PerSecondCount(l.paid_per_sec), global_window_) {}
+
+Scheduler::Lane Scheduler::LaneOf(const Job& j) {
+  if (j.priority == store::Priority::kDirect) return kDirectLane;
+  return j.paid ? kPaidLane : kFreeLane;
+}
+
+Scheduler::Chat& Scheduler::ChatFor(int64_t chat_id) {
+  auto it = chats_.find(chat_id);
+  if (it != chats_.end()) return it->second;
+  bool group = chat_id < 0;
+  int count = group ? static_cast<int>(limits_.group_per_min) : static_cast<int>(limits_.chat_burst);
+  Chat c{{}, SlidingWindow(count, group ? group_window_ : private_window_)};
+  return chats_.emplace(chat_id, std::move(c)).first->second;
+}
+
+void Scheduler::Insert(Chat& c, Job job, bool front) {
+  ++queued_;
+  if (front) {
+    c.jobs.push_front(std::move(job));
+    return;
+  }
+  job.seq = next_seq_++;
+  if (job.priority == store::Priority::kDirect) {
+    // After the chat's other one-to-one jobs, before its broadcast jobs.
+    auto it = std::find_if(c.jobs.begin(), c.jobs.end(),
+                           [](const Job& j) { return j.priority != store::Priority::kDirect; });
+    c.jobs.insert(it, std::move(job));
+  } else {
+    c.jobs.push_back(std::move(job));
+  }
+}
+
+void Scheduler::Add(Job job) {
+  int64_t id = job.chat_id;
+  Chat& c = ChatFor(id);
+  Unfile(id, c);
+  Insert(c, std::move(job), false);
+  File(id, c, SteadyTime{});
+}
+
+void Scheduler::AddFront(Job job) {
+  if (job.seq == 0) job.seq = next_seq_++;
+  int64_t id = job.chat_id;
+  Chat& c = ChatFor(id);
+  Unfile(id, c);
+  Insert(c, std::move(job), true);
+  File(id, c, SteadyTime{});
+}
+
+void Scheduler::File(int64_t chat_id, Chat& c, SteadyTime now) {
+  if (c.filed || c.in_flight || c.jobs.empty()) return;
+  const Job& head = c.jobs.front();
+  c.wake = std::max({c.window.NextAllowed(now), c.parked_until, head.not_before});
+  c.seq = head.seq;
+  c.lane = LaneOf(head);
+  c.filed = true;
+  c.ready = c.wake <= now;
+  if (c.ready) {
+    ready_[c.lane].emplace(c.seq, chat_id);
+  } else {
+    waiting_.emplace(c.wake, c.seq, chat_id);
+  }
+}
+
+void Scheduler::Unfile(int64_t chat_id, Chat& c) {
+  if (!c.filed) return;
+  if (c.ready) {
+    ready_[c.lane].erase({c.seq, chat_id});
+  } else {
+    waiting_.erase({c.wake, c.seq, chat_id});
+  }
+  c.filed = false;
+}
+
+void Scheduler::Promote(SteadyTime now) {
+  while (!waiting_.empty() && std::get<0>(*waiting_.begin()) <= now) {
+    auto [wake, seq, chat_id] = *waiting_.begin();
+    waiting_.erase(waiting_.begin());
+    Chat& c = chats_.at(chat_id);
+    c.ready = true;
+    ready_[c.lane].emplace(seq, chat_id);
+  }
+}
+
+SteadyTime Scheduler::Gate(Lane lane, SteadyTime now) const {
+  if (lane == kPaidLane) return std::max(paid_pacer_.NextAllowed(now), paid_window_.NextAllowed(now));
+  return std::max(free_pacer_.NextAllowed(now), free_window_.NextAllowed(now));
+}
+
+std::optional<Job> Scheduler::Next(SteadyTime now) {
+  if (now < paused_until_) return std::nullopt;
+  Promote(now);
+  CollectIdle(now);
+  for (Lane lane : {kDirectLane, kPaidLane, kFreeLane}) {
+    if (ready_[lane].empty() || Gate(lane, now) > now) continue;
+    int64_t chat_id = ready_[lane].begin()->second;
+    ready_[lane].erase(ready_[lane].begin());
+    Chat& c = chats_.at(chat_id);
+    c.filed = false;
+    c.in_flight = true;
+    Job job = std::move(c.jobs.front());
+    c.jobs.pop_front();
+    --queued_;
+    c.window.Record(now);
+    if (lane == kPaidLane) {
+      paid_pacer_.Record(now);
+      paid_window_.Record(now);
+    } else {
+      free_pacer_.Record(now);
+      free_window_.Record(now);
+    }
+    return job;
+  }
+  return std::nullopt;
+}
+
+void Scheduler::Done(int64_t chat_id, SteadyTime now) {
+  auto it = chats_.find(chat_id);
+  if (it == chats_.end()) return;
+  Chat& c = it->second;
+  c.in_flight = false;
+  File(chat_id, c, now);
+  if (c.jobs.empty()) idle_candidates_.push_back(chat_id);
+}
+
+SteadyTime Scheduler::NextWake(SteadyTime now) const {
+  SteadyTime wake = SteadyTime::max();
+  if (!waiting_.empty()) wake = std::get<0>(*waiting_.begin());
+  for (Lane lane : {kDirectLane, kPaidLane, kFreeLane}) {
+    if (!ready_[lane].empty()) wake = std::min(wake, Gate(lane, now));
+  }
+  if (wake != SteadyTime::max()) wake = std::max(wake, paused_until_);
+  return wake;
+}
+
+void Scheduler::ParkChat(int64_t chat_id, SteadyTime until, SteadyTime now) {
+  Chat& c = ChatFor(chat_id);
+  c.parked_until = std::max(c.parked_until, until);
+  if (c.filed) {
+    Unfile(chat_id, c);
+    File(chat_id, c, now);
+  }
+}
+
+std::vector<int64_t> Scheduler::DropChat(int64_t chat_id) {
+  std::vector<int64_t> ids;
+  auto it = chats_.find(chat_id);
+  if (it == chats_.end()) return ids;
+  Chat& c = it->second;
+  Unfile(chat_id, c);
+  for (const Job& j : c.jobs) ids.push_back(j.id);
+  queued_ -= c.jobs.size();
+  c.jobs.clear();
+  idle_candidates_.push_back(chat_id);
+  return ids;
+}
+
+std::vector<int64_t> Scheduler::DropBroadcast(int64_t broadcast_id) {
+  std::vector<int64_t> ids;
+  for (auto& [chat_id, c] : chats_) {
+    bool any = std::any_of(c.jobs.begin(), c.jobs.end(), [&](const Job& j) { return j.broadcast_id == broadcast_id; });
+    if (!any) continue;
+    Unfile(chat_id, c);
+    auto keep = std::stable_partition(c.jobs.begin(), c.jobs.end(),
+                                      [&](const Job& j) { return j.broadcast_id != broadcast_id; });
+    for (auto j = keep; j != c.jobs.end(); ++j) ids.push_back(j->id);
+    queued_ -= static_cast<size_t>(c.jobs.end() - keep);
+    c.jobs.erase(keep, c.jobs.end());
+    File(chat_id, c, SteadyTime{});
+    if (c.jobs.empty()) idle_candidates_.push_back(chat_id);
+  }
+  return ids;
+}
+
+void Scheduler::MoveChat(int64_t from, int64_t to, SteadyTime now) {
+  auto it = chats_.find(from);
+  if (it == chats_.end()) return;
+  Unfile(from, it->second);
+  std::deque<Job> jobs = std::move(it->second.jobs);
+  it->second.jobs.clear();
+  queued_ -= jobs.size();
+  idle_candidates_.push_back(from);
+  for (Job& j : jobs) {
+    j.chat_id = to;
+    Chat& c = ChatFor(to);
+    Unfile(to, c);
+    ++queued_;
+    c.jobs.push_back(std::move(j));
+    File(to, c, now);
+  }
+}
+
+void Scheduler::SetGlobalRate(double per_sec) {
+  free_pacer_.SetRate(per_sec);
+  free_window_.Reset(PerSecondCount(per_sec), global_window_);
+}
+
+void Scheduler::CollectIdle(SteadyTime now) {
+  // Forget chats with nothing queued once their window no longer matters, so
+  // a million-chat broadcast does not keep a million windows.
+  size_t budget = 64;
+  while (!idle_candidates_.empty() && budget-- > 0) {
+    int64_t chat_id = idle_candidates_.front();
+    auto it = chats_.find(chat_id);
+    if (it == chats_.end()) {
+      idle_candidates_.pop_front();
+      continue;
+    }
+    Chat& c = it->second;
+    if (!c.jobs.empty() || c.in_flight) {
+      idle_candidates_.pop_front();
+      continue;
+    }
+    if (!c.window.Idle(now) || c.parked_until > now) break;  // oldest first: later ones are younger
+    chats_.erase(it);
+    idle_candidates_.pop_front();
+  }
+}
+
+}  // namespace tgate::dispatch

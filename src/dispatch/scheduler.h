@@ -1,0 +1,129 @@
+// Scheduler: decides which queued message may be sent next within Telegram's
+// limits (pure: time is an argument; no I/O, no clock). Data structures after
+// tdlib's WebhookActor: a FIFO per chat, and the chats ordered by when their
+// head may go. Rules:
+//  - a chat has at most one message in flight, so per-chat order holds;
+//  - a chat waits for its own window (private: chat_burst per
+//    chat_burst/chat_per_sec s; group/channel, negative id: group_per_min per
+//    60 s), for a park (after a 429) and for its head's not_before;
+//  - every free message passes the global pacer + window (global_per_sec per
+//    1 s), paid broadcast messages the paid one (paid_per_sec per 1 s);
+//  - among ready chats, one-to-one heads go before broadcast heads, then
+//    first-come first-served — a busy chat never blocks another (no
+//    head-of-line blocking), and inside a chat one-to-one messages go before
+//    its queued broadcast messages.
+// Windows are widened by a small margin so network jitter cannot make the
+// server see more than the limit (limits are declared in SchedulerLimits,
+// values from botapi-facts.md §1 via the configuration).
+// Not thread-safe: owned by the Dispatcher's strand.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "dispatch/pacer.h"
+#include "dispatch/sliding_window.h"
+#include "store/types.h"
+
+namespace tgate::dispatch {
+
+struct Job {
+  int64_t id = 0;                // message id
+  int64_t chat_id = 0;
+  store::Priority priority = store::Priority::kDirect;
+  bool paid = false;
+  int64_t broadcast_id = 0;
+  SteadyTime not_before{};
+  int parts_sent = 0;            // of a split text
+  uint64_t seq = 0;              // arrival order, set by the Scheduler
+};
+
+struct SchedulerLimits {
+  double global_per_sec = 30;    // FAQ: "about 30 messages per second"
+  double chat_per_sec = 1;       // FAQ: "one message per second" per chat
+  double chat_burst = 1;
+  double group_per_min = 20;     // FAQ: "20 messages per minute" per group
+  double paid_per_sec = 1000;    // API: allow_paid_broadcast "up to 1000 messages per second"
+  // Safety margins added to each window, as a fraction of it with a floor.
+  double global_margin = 0.004;
+  std::chrono::milliseconds global_margin_min{3};
+  double chat_margin = 0.02;
+  std::chrono::milliseconds chat_margin_min{10};
+};
+
+class Scheduler {
+ public:
+  explicit Scheduler(const SchedulerLimits& limits);
+
+  // Queues a job at the back of its class in its chat.
+  void Add(Job job);
+  // Puts a job back at the head of its chat (retry, next part of a split text).
+  void AddFront(Job job);
+
+  // The next job that may be sent at `now`, marking its chat in flight and
+  // counting it against every limit; nullopt if none may go yet.
+  std::optional<Job> Next(SteadyTime now);
+  // The chat's in-flight job finished (sent, requeued or dropped).
+  void Done(int64_t chat_id, SteadyTime now);
+  // When Next() may next return a job; SteadyTime::max() if nothing is queued.
+  SteadyTime NextWake(SteadyTime now) const;
+
+  // Holds a chat (429) or every chat (bot-wide pause) until `until`.
+  void ParkChat(int64_t chat_id, SteadyTime until, SteadyTime now);
+  void PauseAll(SteadyTime until) { paused_until_ = std::max(paused_until_, until); }
+
+  // Removes the queued (not in-flight) jobs of a chat / a broadcast; returns their ids.
+  std::vector<int64_t> DropChat(int64_t chat_id);
+  std::vector<int64_t> DropBroadcast(int64_t broadcast_id);
+  // A group became a supergroup: its queue continues under the new id.
+  void MoveChat(int64_t from, int64_t to, SteadyTime now);
+
+  // The global (free) rate: lowered after spreading 429s, raised back later.
+  void SetGlobalRate(double per_sec);
+  double global_rate() const { return free_pacer_.rate(); }
+
+  size_t queued() const { return queued_; }
+  size_t chats() const { return chats_.size(); }
+
+ private:
+  enum Lane { kDirectLane = 0, kPaidLane = 1, kFreeLane = 2, kLanes = 3 };
+  struct Chat {
+    std::deque<Job> jobs;
+    SlidingWindow window;
+    SteadyTime parked_until{};
+    bool in_flight = false;
+    // Where the chat is filed (valid when filed): waiting_ or ready_[lane].
+    bool filed = false;
+    bool ready = false;
+    int lane = 0;
+    SteadyTime wake{};
+    uint64_t seq = 0;
+  };
+
+  Chat& ChatFor(int64_t chat_id);
+  static Lane LaneOf(const Job& j);
+  void File(int64_t chat_id, Chat& c, SteadyTime now);
+  void Unfile(int64_t chat_id, Chat& c);
+  void Promote(SteadyTime now);
+  SteadyTime Gate(Lane lane, SteadyTime now) const;
+  void CollectIdle(SteadyTime now);
+  void Insert(Chat& c, Job job, bool front);
+
+  SchedulerLimits limits_;
+  std::chrono::steady_clock::duration private_window_, group_window_, global_window_;
+  Pacer free_pacer_, paid_pacer_;
+  SlidingWindow free_window_, paid_window_;
+  SteadyTime paused_until_{};
+  std::unordered_map<int64_t, Chat> chats_;
+  std::set<std::tuple<SteadyTime, uint64_t, int64_t>> waiting_;  // (wake, seq, chat)
+  std::set<std::pair<uint64_t, int64_t>> ready_[kLanes];          // (head seq, chat)
+  std::deque<int64_t> idle_candidates_;                           // chats that emptied
+  uint64_t next_seq_ = 1;
+  size_t queued_ = 0;
+};
+
+}  // namespace tgate::dispatch

@@ -1,0 +1,223 @@
+// The Scheduler on simulated time: every limit is checked against the send
+// times it produced, with no sleeping.
+#include "dispatch/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace tgate::dispatch {
+namespace {
+
+using namespace std::chrono_literals;
+using store::Priority;
+
+struct Sent {
+  Job job;
+  SteadyTime at;
+};
+
+// Runs the scheduler until empty; each send completes `latency` later.
+std::vector<Sent> Simulate(Scheduler& s, SteadyTime start, std::chrono::milliseconds latency = 0ms,
+                           size_t limit = 1000000) {
+  std::vector<Sent> sent;
+  std::multimap<SteadyTime, int64_t> completing;  // when -> chat
+  SteadyTime now = start;
+  while (sent.size() < limit) {
+    while (!completing.empty() && completing.begin()->first <= now) {
+      s.Done(completing.begin()->second, now);
+      completing.erase(completing.begin());
+    }
+    while (auto job = s.Next(now)) {
+      sent.push_back({*job, now});
+      completing.emplace(now + latency, job->chat_id);
+    }
+    SteadyTime wake = s.NextWake(now);
+    if (!completing.empty()) wake = std::min(wake, completing.begin()->first);
+    if (wake == SteadyTime::max()) break;
+    now = std::max(now + 1us, wake);
+  }
+  return sent;
+}
+
+// Checks "at most n in any interval of length w" over `times` (sorted).
+void ExpectWindow(const std::vector<SteadyTime>& times, size_t n, std::chrono::steady_clock::duration w,
+                  const std::string& what) {
+  for (size_t i = n; i < times.size(); ++i) {
+    ASSERT_GE(times[i] - times[i - n], w) << what << ": " << n + 1 << " sends within " << w.count() << "ns";
+  }
+}
+
+SchedulerLimits Limits() {
+  SchedulerLimits l;
+  l.global_per_sec = 100;
+  l.chat_per_sec = 2;
+  l.group_per_min = 20;
+  l.paid_per_sec = 1000;
+  return l;
+}
+
+TEST(Scheduler, NoLimitIsEverExceeded) {
+  Scheduler s(Limits());
+  SteadyTime t0{100s};
+  int64_t id = 1;
+  for (int i = 0; i < 3000; ++i) s.Add({id++, 1 + i % 700, Priority::kBroadcast});
+  for (int i = 0; i < 60; ++i) s.Add({id++, -500, Priority::kDirect});
+  for (int i = 0; i < 200; ++i) s.Add({id++, 1 + i % 5, Priority::kDirect});
+  auto sent = Simulate(s, t0, 7ms);
+  ASSERT_EQ(sent.size(), 3260u);
+  std::vector<SteadyTime> all;
+  std::map<int64_t, std::vector<SteadyTime>> per_chat;
+  for (const auto& x : sent) all.push_back(x.at), per_chat[x.job.chat_id].push_back(x.at);
+  ExpectWindow(all, 100, 1s, "global");
+  for (const auto& [chat, times] : per_chat) {
+    if (chat < 0) ExpectWindow(times, 20, 60s, "group");
+    else ExpectWindow(times, 1, 500ms, "chat " + std::to_string(chat));
+  }
+}
+
+TEST(Scheduler, SaturatesTheGlobalBudget) {
+  Scheduler s(Limits());
+  SteadyTime t0{100s};
+  for (int i = 0; i < 5000; ++i) s.Add({i + 1, i + 1, Priority::kBroadcast});
+  auto sent = Simulate(s, t0, 40ms);
+  ASSERT_EQ(sent.size(), 5000u);
+  double took = std::chrono::duration<double>(sent.back().at - sent.front().at).count() + 0.01;
+  double ratio = took / (5000 / 100.0);
+  EXPECT_LE(ratio, 1.01) << "completion / theoretical minimum";
+  EXPECT_GE(ratio, 0.99);
+}
+
+TEST(Scheduler, OneToOneOvertakesQueuedBroadcast) {
+  Scheduler s(Limits());
+  SteadyTime t0{100s};
+  for (int i = 0; i < 500; ++i) s.Add({i + 1, i + 1, Priority::kBroadcast});
+  auto first = Simulate(s, t0, 0ms, 10);
+  s.Add({9999, 77777, Priority::kDirect});
+  auto next = s.Next(s.NextWake(first.back().at));
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->id, 9999);
+}
+
+TEST(Scheduler, InsideAChatOneToOneGoesBeforeItsBroadcastButKeepsItsOwnOrder) {
+  Scheduler s(Limits());
+  s.Add({1, 5, Priority::kBroadcast});
+  s.Add({2, 5, Priority::kDirect});
+  s.Add({3, 5, Priority::kDirect});
+  auto sent = Simulate(s, SteadyTime{100s});
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[0].job.id, 2);
+  EXPECT_EQ(sent[1].job.id, 3);
+  EXPECT_EQ(sent[2].job.id, 1);
+}
+
+TEST(Scheduler, OneMessageInFlightPerChat) {
+  Scheduler s(Limits());
+  SteadyTime t0{100s};
+  s.Add({1, 5, Priority::kDirect});
+  s.Add({2, 5, Priority::kDirect});
+  ASSERT_TRUE(s.Next(t0));
+  EXPECT_FALSE(s.Next(t0 + 10s)) << "the first is still in flight";
+  s.Done(5, t0 + 10s);
+  auto second = s.Next(t0 + 10s);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->id, 2);
+}
+
+TEST(Scheduler, ABusyChatDoesNotBlockOthers) {
+  Scheduler s(Limits());
+  SteadyTime t0{100s};
+  for (int i = 0; i < 100; ++i) s.Add({i + 1, 5, Priority::kDirect});
+  s.Add({1000, 6, Priority::kDirect});
+  auto sent = Simulate(s, t0, 0ms, 3);
+  bool other = false;
+  for (const auto& x : sent) other |= x.job.chat_id == 6;
+  EXPECT_TRUE(other);
+  for (const auto& x : sent) {
+    if (x.job.chat_id == 6) EXPECT_LT(x.at - t0, 100ms);
+  }
+}
+
+TEST(Scheduler, ParkedChatWaitsOutItsWindow) {
+  Scheduler s(Limits());
+  SteadyTime t0{100s};
+  s.Add({1, 5, Priority::kDirect});
+  s.ParkChat(5, t0 + 7s, t0);
+  s.Add({2, 6, Priority::kDirect});
+  auto sent = Simulate(s, t0);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].job.chat_id, 6);
+  EXPECT_GE(sent[1].at, t0 + 7s);
+}
+
+TEST(Scheduler, PauseAllHoldsEverything) {
+  Scheduler s(Limits());
+  SteadyTime t0{100s};
+  s.PauseAll(t0 + 3s);
+  s.Add({1, 5, Priority::kDirect});
+  EXPECT_FALSE(s.Next(t0));
+  EXPECT_EQ(s.NextWake(t0), t0 + 3s);
+  EXPECT_TRUE(s.Next(t0 + 3s));
+}
+
+TEST(Scheduler, NotBeforeSpreadsABroadcast) {
+  Scheduler s(Limits());
+  SteadyTime t0{100s};
+  for (int i = 0; i < 10; ++i) s.Add({i + 1, i + 1, Priority::kBroadcast, false, 1, t0 + i * 1s});
+  auto sent = Simulate(s, t0);
+  ASSERT_EQ(sent.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(sent[i].at, t0 + i * 1s);
+}
+
+TEST(Scheduler, PaidBroadcastUsesThePaidBudget) {
+  Scheduler s(Limits());
+  SteadyTime t0{100s};
+  for (int i = 0; i < 2000; ++i) s.Add({i + 1, i + 1, Priority::kBroadcast, true, 1});
+  auto sent = Simulate(s, t0, 50ms);
+  std::vector<SteadyTime> times;
+  for (const auto& x : sent) times.push_back(x.at);
+  ExpectWindow(times, 1000, 1s, "paid");
+  double took = std::chrono::duration<double>(sent.back().at - sent.front().at).count();
+  EXPECT_LT(took, 2.1) << "2000 paid messages at 1000/s";
+}
+
+TEST(Scheduler, DropAndMove) {
+  Scheduler s(Limits());
+  s.Add({1, 5, Priority::kBroadcast, false, 9});
+  s.Add({2, 5, Priority::kDirect});
+  s.Add({3, 6, Priority::kBroadcast, false, 9});
+  auto dropped = s.DropBroadcast(9);
+  EXPECT_EQ(dropped.size(), 2u);
+  EXPECT_EQ(s.queued(), 1u);
+  s.MoveChat(5, -100, SteadyTime{100s});
+  auto j = s.Next(SteadyTime{100s});
+  ASSERT_TRUE(j);
+  EXPECT_EQ(j->chat_id, -100);
+  EXPECT_EQ(s.DropChat(-100).size(), 0u);
+}
+
+TEST(Scheduler, LoweredGlobalRateIsHonoured) {
+  Scheduler s(Limits());
+  s.SetGlobalRate(10);
+  for (int i = 0; i < 100; ++i) s.Add({i + 1, i + 1, Priority::kBroadcast});
+  auto sent = Simulate(s, SteadyTime{100s});
+  std::vector<SteadyTime> times;
+  for (const auto& x : sent) times.push_back(x.at);
+  ExpectWindow(times, 10, 1s, "lowered global");
+}
+
+TEST(Scheduler, ForgetsIdleChats) {
+  Scheduler s(Limits());
+  for (int i = 0; i < 1000; ++i) s.Add({i + 1, i + 1, Priority::kBroadcast});
+  auto sent = Simulate(s, SteadyTime{100s});
+  ASSERT_EQ(sent.size(), 1000u);
+  // Later activity sweeps the chats whose windows have expired.
+  for (int i = 0; i < 40; ++i) {
+    s.Add({5000 + i, 99999, Priority::kDirect});
+    Simulate(s, sent.back().at + std::chrono::seconds(10 + i), 0ms, 1);
+  }
+  EXPECT_LT(s.chats(), 1000u);
+}
+
+}  // namespace
+}  // namespace tgate::dispatch

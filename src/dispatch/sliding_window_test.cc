@@ -1,0 +1,86 @@
+#include "dispatch/sliding_window.h"
+
+#include <gtest/gtest.h>
+
+#include "dispatch/pacer.h"
+
+namespace tgate::dispatch {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(SlidingWindow, SecondMessageToSameChatWaitsOneSecond) {
+  SteadyTime t0{10s};
+  SlidingWindow w(1, 1s);
+  EXPECT_EQ(w.NextAllowed(t0), t0);
+  w.Record(t0);
+  EXPECT_EQ(w.NextAllowed(t0 + 300ms), t0 + 1s);
+  EXPECT_FALSE(w.Idle(t0 + 999ms));
+  EXPECT_TRUE(w.Idle(t0 + 1s));
+}
+
+TEST(SlidingWindow, TwentyPerMinuteThenWaitForTheOldest) {
+  SteadyTime t0{10s};
+  SlidingWindow w(20, 60s);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(w.NextAllowed(t0 + i * 1s), t0 + i * 1s);
+    w.Record(t0 + i * 1s);
+  }
+  EXPECT_EQ(w.NextAllowed(t0 + 20s), t0 + 60s);
+  w.Record(t0 + 60s);
+  EXPECT_EQ(w.NextAllowed(t0 + 60s), t0 + 61s);
+}
+
+TEST(SlidingWindow, NeverMoreThanNInAnyWindow) {
+  SlidingWindow w(30, 1s);
+  std::vector<SteadyTime> events;
+  SteadyTime now{1s};
+  for (int i = 0; i < 1000; ++i) {
+    now = w.NextAllowed(now + std::chrono::microseconds((i * 7919) % 20000));
+    w.Record(now);
+    events.push_back(now);
+  }
+  for (size_t i = 30; i < events.size(); ++i) EXPECT_GE(events[i] - events[i - 30], 1s) << i;
+}
+
+TEST(SlidingWindow, ResetKeepsRecentEvents) {
+  SteadyTime t0{10s};
+  SlidingWindow w(3, 1s);
+  w.Record(t0);
+  w.Record(t0 + 1ms);
+  w.Record(t0 + 2ms);
+  w.Reset(2, 1s);
+  EXPECT_EQ(w.NextAllowed(t0 + 3ms), t0 + 1ms + 1s);
+}
+
+TEST(Pacer, SpacesEventsEvenly) {
+  Pacer p(100, 1);
+  SteadyTime t{1s};
+  for (int i = 0; i < 10; ++i) {
+    t = p.NextAllowed(t);
+    p.Record(t);
+  }
+  EXPECT_EQ(p.NextAllowed(SteadyTime{1s}), SteadyTime{1s} + 100ms);
+}
+
+TEST(Pacer, AnIdlePacerBanksNoBurst) {
+  Pacer p(10, 2);
+  p.Record(SteadyTime{1s});
+  SteadyTime later{100s};
+  // After a long idle period at most catch_up events go without spacing.
+  int immediate = 0;
+  for (int i = 0; i < 10; ++i) {
+    if (p.NextAllowed(later) == later) ++immediate, p.Record(later);
+  }
+  EXPECT_EQ(immediate, 2);
+}
+
+TEST(Pacer, RateCanBeLowered) {
+  Pacer p(100, 1);
+  p.SetRate(10);
+  p.Record(SteadyTime{1s});
+  EXPECT_EQ(p.NextAllowed(SteadyTime{1s}), SteadyTime{1s} + 100ms);
+}
+
+}  // namespace
+}  // namespace tgate::dispatch
