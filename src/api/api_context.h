@@ -20,6 +20,7 @@ struct BotHandle {
   const config::BotConfig* config = nullptr;
   std::string username;                      // from getMe, for t.me links
   std::function<void()> notify_dispatcher;   // new queued work
+  std::function<void(int64_t)> cancel_broadcast;  // drop a cancelled broadcast's loaded messages
 };
 
 struct ApiContext {

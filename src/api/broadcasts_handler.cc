@@ -118,8 +118,8 @@ http::Response CancelBroadcast(ApiContext& ctx, const http::Request& req, const 
   if (!id.ok()) return http::ErrorResponse(req, id.status());
   auto b = ctx.store.CancelBroadcast(*id);
   if (b.ok() && ctx.bots.count(b->bot)) {
-    // The dispatcher drops cancelled work it already loaded when it sees the store change.
-    if (auto& h = ctx.bots.at(b->bot); h.notify_dispatcher) h.notify_dispatcher();
+    // The dispatcher holds some of the broadcast in memory: drop it there too.
+    if (auto& h = ctx.bots.at(b->bot); h.cancel_broadcast) h.cancel_broadcast(*id);
   }
   return Answer(req, b);
 }

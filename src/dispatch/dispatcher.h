@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,7 +34,10 @@ struct DispatcherOptions {
   int max_in_flight = 200;         // concurrent sendMessage requests
   int max_attempts = 8;            // transient failures before failing a message
   size_t load_window = 20000;      // most messages held in memory at once
-  std::chrono::milliseconds flush_interval{20};  // completion batch period
+  std::chrono::milliseconds flush_interval{10};  // completion batch period
+  std::chrono::milliseconds first_backoff{1000};  // 5xx/network retry delay, doubled per attempt
+  // Called after events were written to the outbox (wakes the events sender).
+  std::function<void()> on_events;
 };
 
 struct DispatcherStats {
@@ -58,6 +62,8 @@ class Dispatcher {
   void Start();
   // New work is in the Store (a message or broadcast was enqueued): wake up.
   void Notify();
+  // A broadcast was cancelled in the Store: drop its messages held in memory.
+  void CancelBroadcast(int64_t broadcast_id);
   // Stops taking new work, waits for in-flight requests (up to `grace`), and
   // flushes their outcomes. Unsent messages stay queued in the Store.
   Awaitable<void> Stop(std::chrono::milliseconds grace);

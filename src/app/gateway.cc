@@ -1,0 +1,209 @@
+#include "app/gateway.h"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "api/api_context.h"
+#include "api/events_sender.h"
+#include "api/router.h"
+#include "core/metrics.h"
+#include "dispatch/dispatcher.h"
+#include "http/server.h"
+#include "link/linker.h"
+#include "store/store.h"
+#include "telegram/http_bot_api.h"
+#include "webhook/long_poller.h"
+#include "webhook/update_processor.h"
+#include "webhook/update_receiver.h"
+
+namespace tgate::app {
+
+namespace {
+constexpr auto kShutdownGrace = std::chrono::seconds(10);
+}  // namespace
+
+// Per-bot components, in the order they are built.
+struct BotRuntime {
+  const config::BotConfig* config = nullptr;
+  std::unique_ptr<telegram::HttpBotApi> api;
+  std::unique_ptr<dispatch::Dispatcher> dispatcher;
+  std::unique_ptr<webhook::UpdateProcessor> processor;
+  std::unique_ptr<webhook::LongPoller> poller;
+};
+
+struct Gateway::Impl {
+  Impl(asio::io_context& io, config::Config c, const Clock& clk) : io(io), config(std::move(c)), clock(clk) {}
+
+  Status OpenStore();
+  Status StartBot(const config::BotConfig& bc);
+  Awaitable<void> LearnUsername(std::string bot);
+
+  asio::io_context& io;
+  config::Config config;
+  const Clock& clock;
+  Metrics metrics;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<link::Linker> linker;
+  std::map<std::string, BotRuntime> bots;
+  std::unique_ptr<api::ApiContext> context;
+  std::unique_ptr<api::EventsSender> events;
+  std::unique_ptr<webhook::UpdateReceiver> receiver;
+  std::unique_ptr<api::Router> router;
+  std::unique_ptr<http::Server> server;
+};
+
+Status Gateway::Impl::OpenStore() {
+  auto s = store::Store::Open({config.db, config.db_synchronous});
+  if (!s.ok()) return Status(s.status().code(), "cannot open database '" + config.db + "': " + s.status().message());
+  store = std::move(*s);
+  linker = std::make_unique<link::Linker>(*store, clock);
+  return Status::Ok();
+}
+
+Status Gateway::Impl::StartBot(const config::BotConfig& bc) {
+  BotRuntime& rt = bots[bc.name];
+  rt.config = &bc;
+  telegram::HttpBotApiOptions ao;
+  ao.token = bc.token;
+  ao.base_url = bc.api_url;
+  ao.max_connections = static_cast<size_t>(bc.limits.max_in_flight) + 2;  // + getMe/getUpdates
+  rt.api = std::make_unique<telegram::HttpBotApi>(io.get_executor(), ao);
+  if (Status s = rt.api->Init(); !s.ok()) return Status(s.code(), "bot '" + bc.name + "': " + s.message());
+
+  dispatch::DispatcherOptions d;
+  d.bot = bc.name;
+  d.global_per_sec = bc.limits.global_per_sec;
+  d.chat_per_sec = bc.limits.chat_per_sec;
+  d.chat_burst = bc.limits.chat_burst;
+  d.group_per_min = bc.limits.group_per_min;
+  d.paid_per_sec = bc.limits.paid_per_sec;
+  d.max_in_flight = bc.limits.max_in_flight;
+  d.max_attempts = bc.limits.max_attempts;
+  api::EventsSender* events_sender = events.get();
+  d.on_events = [events_sender] { events_sender->Notify(); };
+  rt.dispatcher = std::make_unique<dispatch::Dispatcher>(io.get_executor(), *store, *rt.api, clock, d);
+
+  webhook::ProcessorOptions po{bc.name, "", bc.welcome_text, bc.invalid_link_text};
+  dispatch::Dispatcher* disp = rt.dispatcher.get();
+  api::EventsSender* ev = events.get();
+  rt.processor = std::make_unique<webhook::UpdateProcessor>(io.get_executor(), *store, *linker, clock, po, [disp, ev] {
+    disp->Notify();
+    ev->Notify();
+  });
+  if (bc.long_polling) {
+    webhook::UpdateProcessor* proc = rt.processor.get();
+    rt.poller = std::make_unique<webhook::LongPoller>(io.get_executor(), *rt.api, *store,
+                                                      webhook::LongPollerOptions{bc.name},
+                                                      [proc] { proc->Notify(); });
+  }
+  return Status::Ok();
+}
+
+// getMe gives the bot's username for t.me links. Retried until it answers:
+// tgate serves (and queues) meanwhile; only link creation waits for it.
+Awaitable<void> Gateway::Impl::LearnUsername(std::string bot) {
+  asio::steady_timer timer(io);
+  std::chrono::seconds delay{1};
+  for (;;) {
+    BotRuntime& rt = bots.at(bot);
+    telegram::ApiResult r = co_await rt.api->Call("getMe", {}, std::chrono::seconds(10));
+    if (r.ok() && r.result.is_object() && r.result.as_object().contains("username")) {
+      std::string username(r.result.as_object().at("username").as_string());
+      context->bots[bot].username = username;
+      spdlog::info("bot {}: Telegram knows it as @{}", bot, username);
+      co_return;
+    }
+    if (r.kind == telegram::ErrorKind::kUnauthorized || r.kind == telegram::ErrorKind::kNotFound) {
+      spdlog::error("bot {}: Telegram rejected the bot token ({}); check TGATE_BOT_TOKEN", bot, r.description);
+    } else {
+      spdlog::warn("bot {}: getMe failed ({}); retrying in {} s", bot, r.description, delay.count());
+    }
+    timer.expires_after(delay);
+    co_await timer.async_wait(kAsTuple);
+    delay = std::min(delay * 2, std::chrono::seconds(60));
+  }
+}
+
+Gateway::Gateway(asio::io_context& io, config::Config config, const Clock& clock)
+    : impl_(std::make_unique<Impl>(io, std::move(config), clock)) {}
+
+Gateway::~Gateway() = default;
+
+Status Gateway::Start() {
+  Impl& g = *impl_;
+  TGATE_RETURN_IF_ERROR(g.OpenStore());
+  api::EventsSenderOptions eo{g.config.events_url, g.config.events_secret};
+  g.events = std::make_unique<api::EventsSender>(g.io.get_executor(), *g.store, g.clock, g.metrics, eo);
+  g.context = std::make_unique<api::ApiContext>(
+      api::ApiContext{g.config, *g.store, *g.linker, g.clock, g.metrics, {}});
+  std::vector<webhook::HookBot> hooks;
+  for (const config::BotConfig& bc : g.config.bots) {
+    TGATE_RETURN_IF_ERROR(g.StartBot(bc));
+    BotRuntime& rt = g.bots.at(bc.name);
+    dispatch::Dispatcher* disp = rt.dispatcher.get();
+    api::EventsSender* ev = g.events.get();
+    g.context->bots[bc.name] = api::BotHandle{&bc, "", [disp, ev] {
+                                                disp->Notify();
+                                                ev->Notify();
+                                              },
+                                              [disp](int64_t id) { disp->CancelBroadcast(id); }};
+    webhook::UpdateProcessor* proc = rt.processor.get();
+    if (!bc.long_polling) hooks.push_back({bc.name, bc.webhook_path, bc.webhook_secret, [proc] { proc->Notify(); }});
+  }
+  g.receiver = std::make_unique<webhook::UpdateReceiver>(*g.store, g.metrics, std::move(hooks));
+  g.router = std::make_unique<api::Router>(*g.context, *g.receiver);
+
+  auto hp = config::SplitHostPort(g.config.listen);
+  if (!hp.ok()) return hp.status();
+  http::ServerOptions so;
+  so.host = hp->first;
+  so.port = hp->second;
+  so.body_limit = g.config.max_body_bytes;
+  api::Router* router = g.router.get();
+  g.server = std::make_unique<http::Server>(g.io.get_executor(), so, [router](http::Request req) -> Awaitable<http::Response> {
+    co_return router->Handle(req);
+  });
+  if (Status s = g.server->Start(); !s.ok()) {
+    return Status(s.code(), "cannot listen on " + g.config.listen + ": " + s.message() +
+                                " (set TGATE_LISTEN or listen in the config to another address)");
+  }
+  TGATE_RETURN_IF_ERROR(g.events->Start());
+  for (auto& [name, rt] : g.bots) {
+    rt.dispatcher->Start();
+    rt.processor->Start();
+    if (rt.poller) rt.poller->Start();
+    asio::co_spawn(g.io, g.LearnUsername(name), asio::detached);
+    spdlog::info("bot {}: {} (limits: {}/s global, {}/s per chat, {}/min per group)", name,
+                 rt.poller ? "long polling getUpdates" : "receiving webhooks at /hooks/telegram/<webhook_path>",
+                 rt.config->limits.global_per_sec, rt.config->limits.chat_per_sec, rt.config->limits.group_per_min);
+  }
+  g.metrics.Describe("tgate_dispatch_sent_total", "counter", "Messages delivered to Telegram.");
+  for (auto& [name, rt] : g.bots) {
+    dispatch::Dispatcher* d = rt.dispatcher.get();
+    std::string l = "bot=\"" + name + "\"";
+    g.metrics.Gauge("tgate_dispatch_sent_total", l, [d] { return double(d->stats().sent); });
+    g.metrics.Gauge("tgate_dispatch_failed_total", l, [d] { return double(d->stats().failed); });
+    g.metrics.Gauge("tgate_dispatch_rate_limited_total", l, [d] { return double(d->stats().rate_limited); });
+    g.metrics.Gauge("tgate_dispatch_in_flight", l, [d] { return double(d->stats().in_flight); });
+    g.metrics.Gauge("tgate_dispatch_global_rate", l, [d] { return d->stats().global_rate; });
+  }
+  spdlog::info("tgate listening on {}:{}", hp->first, g.server->port());
+  return Status::Ok();
+}
+
+Awaitable<void> Gateway::Stop() {
+  Impl& g = *impl_;
+  if (g.server) g.server->Stop();
+  for (auto& [name, rt] : g.bots) {
+    if (rt.poller) rt.poller->Stop();
+    rt.processor->Stop();
+  }
+  for (auto& [name, rt] : g.bots) co_await rt.dispatcher->Stop(kShutdownGrace);
+  if (g.events) g.events->Stop();
+}
+
+uint16_t Gateway::port() const { return impl_->server ? impl_->server->port() : 0; }
+const config::Config& Gateway::config() const { return impl_->config; }
+
+}  // namespace tgate::app

@@ -1,0 +1,38 @@
+// Gateway: everything `tgate serve` runs, wired together — the Store, and per
+// bot a Bot API client, a Dispatcher, an UpdateProcessor and (without a public
+// URL) a LongPoller; the Router behind one HTTP listener for the site API and
+// the webhook; the events sender. Owns them all and starts/stops them in
+// order. Wiring only: behaviour lives in the folders it wires.
+// Threading: everything runs on the one io_context given at construction.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "http/asio.h"
+
+namespace tgate::app {
+
+class Gateway {
+ public:
+  // `config` must have passed config::ValidateForServe.
+  Gateway(asio::io_context& io, config::Config config, const Clock& clock);
+  ~Gateway();
+
+  // Opens the store, starts every component and listens. Fails with a message
+  // saying what to fix (address in use, database unreadable, ...).
+  Status Start();
+  // Graceful: stops accepting, finishes or returns in-flight sends, flushes.
+  Awaitable<void> Stop();
+
+  uint16_t port() const;
+  const config::Config& config() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tgate::app

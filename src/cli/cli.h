@@ -1,0 +1,11 @@
+// The tgate command line: parses argv with CLI11 and runs one subcommand
+// (serve, sandbox, webhook, commands, me, link, send, broadcast). Each
+// subcommand lives in its own file and registers itself through an Add*
+// function. Errors print what to do and return non-zero.
+#pragma once
+
+namespace tgate::cli {
+
+int Run(int argc, char** argv);
+
+}  // namespace tgate::cli

@@ -1,0 +1,107 @@
+#include "cli/common.h"
+
+#include <iostream>
+
+#include "telegram/http_bot_api.h"
+
+namespace tgate::cli {
+
+std::optional<config::Config> LoadConfig(const Globals& g) {
+  auto c = config::Load(g.config_path, config::ProcessEnv());
+  if (!c.ok()) {
+    Fail(c.status().message());
+    return std::nullopt;
+  }
+  return std::move(*c);
+}
+
+const config::BotConfig* PickBot(const config::Config& c, const Globals& g) {
+  const config::BotConfig* b = c.FindBot(g.bot);
+  if (!b) {
+    if (c.bots.empty()) {
+      Fail("no bot configured: set TGATE_BOT_TOKEN or add [[bots]] to the config file (--config FILE)");
+    } else {
+      Fail("no bot named '" + g.bot + "' in the configuration");
+    }
+    return nullptr;
+  }
+  if (b->token.empty()) {
+    Fail("bot '" + b->name + "' has no token: set TGATE_BOT_TOKEN or token in the config file");
+    return nullptr;
+  }
+  return b;
+}
+
+int Fail(const std::string& message) {
+  std::cerr << "error: " << message << std::endl;
+  return 1;
+}
+
+int RunAsync(std::function<Awaitable<int>(asio::io_context&)> fn) {
+  asio::io_context io;
+  int code = 1;
+  asio::co_spawn(io, fn(io), [&](std::exception_ptr e, int rc) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        code = Fail(ex.what());
+      }
+      return;
+    }
+    code = rc;
+  });
+  io.run();
+  return code;
+}
+
+namespace {
+
+Result<std::unique_ptr<telegram::HttpBotApi>> MakeApi(asio::io_context& io, const config::BotConfig& bot) {
+  telegram::HttpBotApiOptions o;
+  o.token = bot.token;
+  o.base_url = bot.api_url;
+  o.max_connections = 2;
+  o.timeout = std::chrono::seconds(30);
+  auto api = std::make_unique<telegram::HttpBotApi>(io.get_executor(), o);
+  TGATE_RETURN_IF_ERROR(api->Init());
+  return api;
+}
+
+}  // namespace
+
+Awaitable<telegram::ApiResult> CallBot(asio::io_context& io, const config::BotConfig& bot, std::string method,
+                                       boost::json::object params) {
+  auto api = MakeApi(io, bot);
+  if (!api.ok()) co_return telegram::NetworkFailure(api.status().message());
+  co_return co_await (*api)->Call(std::move(method), std::move(params), std::chrono::milliseconds(0));
+}
+
+Awaitable<telegram::ApiResult> CallBotMultipart(asio::io_context& io, const config::BotConfig& bot,
+                                                std::string method, std::vector<telegram::FormPart> parts) {
+  auto api = MakeApi(io, bot);
+  if (!api.ok()) co_return telegram::NetworkFailure(api.status().message());
+  co_return co_await (*api)->CallMultipart(std::move(method), std::move(parts));
+}
+
+int PrintApiResult(const telegram::ApiResult& r) {
+  if (r.ok()) {
+    std::cout << boost::json::serialize(r.result) << std::endl;
+    return 0;
+  }
+  std::string hint;
+  switch (r.kind) {
+    case telegram::ErrorKind::kUnauthorized:
+    case telegram::ErrorKind::kNotFound:
+      hint = " (check the bot token: TGATE_BOT_TOKEN or token in the config file)";
+      break;
+    case telegram::ErrorKind::kNetwork:
+      hint = " (is the Bot API reachable? check api_url / TGATE_BOT_API_URL)";
+      break;
+    default:
+      break;
+  }
+  return Fail("Telegram answered: " + r.description + hint);
+}
+
+}  // namespace tgate::cli

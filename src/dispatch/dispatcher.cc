@@ -1,0 +1,212 @@
+#include "dispatch/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/utf8.h"
+#include "dispatch/dispatcher_impl.h"
+#include "dispatch/text_splitter.h"
+
+namespace tgate::dispatch {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kDirectBatch = 2000;
+constexpr auto kReloadEvery = std::chrono::seconds(5);  // safety net for work nobody announced
+
+SchedulerLimits LimitsOf(const DispatcherOptions& o) {
+  SchedulerLimits l;
+  l.global_per_sec = o.global_per_sec;
+  l.chat_per_sec = o.chat_per_sec;
+  l.chat_burst = o.chat_burst;
+  l.group_per_min = o.group_per_min;
+  l.paid_per_sec = o.paid_per_sec;
+  return l;
+}
+
+// Splits only plain text: formatted text over the limit was refused at submission.
+std::vector<std::string> PartsOf(const store::Message& m, const json::object& params) {
+  bool formatted = params.contains("parse_mode") || params.contains("entities");
+  if (formatted || CountCodePoints(m.text) <= kMaxPartCodePoints) return {m.text};
+  return SplitText(m.text);
+}
+
+}  // namespace
+
+Dispatcher::Impl::Impl(asio::any_io_executor ex, store::Store& s, telegram::BotApi& a, const Clock& c,
+                       DispatcherOptions o)
+    : executor(ex), store(s), api(a), clock(c), options(std::move(o)), scheduler(LimitsOf(options)), timer(ex) {
+  retry.max_attempts = options.max_attempts;
+  retry.first_backoff = options.first_backoff;
+}
+
+int64_t Dispatcher::Impl::WallMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.Wall().time_since_epoch()).count();
+}
+
+void Dispatcher::Impl::Wake() { timer.cancel(); }
+
+Status Dispatcher::Impl::LoadPriority(store::Priority priority, size_t limit, SteadyTime now) {
+  int p = static_cast<int>(priority);
+  auto batch = store.LoadQueued(options.bot, priority, after_id[p], limit);
+  if (!batch.ok()) return batch.status();
+  int64_t wall_ms = WallMs();
+  for (store::Message& m : *batch) {
+    after_id[p] = std::max(after_id[p], m.id);
+    if (loaded.count(m.id)) continue;
+    Loaded l;
+    json::error_code ec;
+    json::value opts = json::parse(m.options_json.empty() ? "{}" : m.options_json, ec);
+    if (!ec && opts.is_object()) l.params = std::move(opts.as_object());
+    l.parts = PartsOf(m, l.params);
+    Job job;
+    job.id = m.id;
+    job.chat_id = m.chat_id;
+    job.priority = m.priority;
+    job.paid = m.paid;
+    job.broadcast_id = m.broadcast_id;
+    job.parts_sent = m.parts_sent;
+    // not_before is wall time in the store; the scheduler runs on steady time.
+    if (m.not_before_ms > wall_ms) job.not_before = now + std::chrono::milliseconds(m.not_before_ms - wall_ms);
+    l.message = std::move(m);
+    if (priority == store::Priority::kBroadcast) ++loaded_broadcast;
+    loaded.emplace(job.id, std::move(l));
+    scheduler.Add(job);
+  }
+  if (priority == store::Priority::kBroadcast) broadcast_more = batch->size() == limit;
+  return Status::Ok();
+}
+
+void Dispatcher::Impl::Load(SteadyTime now) {
+  need_load = false;
+  next_reload = now + kReloadEvery;
+  Status s = LoadPriority(store::Priority::kDirect, kDirectBatch, now);
+  if (s.ok() && loaded_broadcast < options.load_window / 2) {
+    s = LoadPriority(store::Priority::kBroadcast, options.load_window - loaded_broadcast, now);
+  }
+  if (!s.ok()) {
+    spdlog::error("bot {}: loading queued messages failed: {}", options.bot, s.message());
+    need_load = true;
+  }
+  stats.loaded = loaded.size();
+}
+
+void Dispatcher::Impl::Launch(Job job) {
+  ++in_flight;
+  stats.in_flight = in_flight;
+  asio::co_spawn(executor, Send(std::move(job)), [self = shared_from_this()](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("bot {}: send failed unexpectedly: {}", self->options.bot, ex.what());
+    }
+  });
+}
+
+Awaitable<void> Dispatcher::Impl::Send(Job job) {
+  auto self = shared_from_this();
+  auto it = loaded.find(job.id);
+  if (it == loaded.end()) {  // dropped meanwhile (cancelled, chat blocked)
+    --in_flight;
+    scheduler.Done(job.chat_id, clock.Now());
+    co_return;
+  }
+  Loaded& m = it->second;
+  json::object params = m.params;
+  params["chat_id"] = job.chat_id;
+  size_t part = std::min<size_t>(job.parts_sent, m.parts.size() - 1);
+  params["text"] = m.parts[part];
+  if (job.paid) params["allow_paid_broadcast"] = true;
+  ++m.message.attempts;
+  telegram::ApiResult r = co_await api.Call("sendMessage", std::move(params), std::chrono::milliseconds(0));
+  --in_flight;
+  stats.in_flight = in_flight;
+  OnAnswer(std::move(job), r);
+  Wake();
+}
+
+Awaitable<void> Dispatcher::Impl::Loop() {
+  auto self = shared_from_this();
+  while (!stopping) {
+    SteadyTime now = clock.Now();
+    if (need_load || now >= next_reload ||
+        (broadcast_more && loaded_broadcast < options.load_window / 2)) {
+      Load(now);
+    }
+    AdaptRate(now);
+    while (in_flight < options.max_in_flight) {
+      auto job = scheduler.Next(now);
+      if (!job) break;
+      Launch(std::move(*job));
+    }
+    if (!completions.empty() && now >= flush_due) Flush();
+
+    SteadyTime wake = std::min(scheduler.NextWake(now), next_reload);
+    if (!completions.empty()) wake = std::min(wake, flush_due);
+    if (in_flight >= options.max_in_flight) wake = next_reload;  // a completion wakes us
+    timer.expires_after(wake > now ? wake - now : std::chrono::steady_clock::duration::zero());
+    if (wake > now) co_await timer.async_wait(kAsTuple);
+  }
+}
+
+Dispatcher::Dispatcher(asio::any_io_executor executor, store::Store& store, telegram::BotApi& api,
+                       const Clock& clock, DispatcherOptions options)
+    : impl_(std::make_shared<Impl>(executor, store, api, clock, std::move(options))) {}
+
+Dispatcher::~Dispatcher() {
+  impl_->stopping = true;
+  impl_->timer.cancel();
+}
+
+void Dispatcher::Start() {
+  if (impl_->started) return;
+  impl_->started = true;
+  asio::co_spawn(impl_->executor, impl_->Loop(), [impl = impl_](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::critical("bot {}: the dispatcher stopped: {}", impl->options.bot, ex.what());
+    }
+  });
+}
+
+void Dispatcher::Notify() {
+  impl_->need_load = true;
+  impl_->Wake();
+}
+
+void Dispatcher::CancelBroadcast(int64_t broadcast_id) {
+  for (int64_t id : impl_->scheduler.DropBroadcast(broadcast_id)) {
+    if (impl_->loaded.erase(id)) --impl_->loaded_broadcast;
+  }
+  impl_->Wake();
+}
+
+Awaitable<void> Dispatcher::Stop(std::chrono::milliseconds grace) {
+  auto impl = impl_;
+  impl->stopping = true;
+  impl->Wake();
+  asio::steady_timer t(impl->executor);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (impl->in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
+    t.expires_after(std::chrono::milliseconds(10));
+    co_await t.async_wait(kAsTuple);
+  }
+  if (impl->in_flight > 0) {
+    spdlog::warn("bot {}: {} sends still in flight at shutdown; they stay queued and may be sent again",
+                 impl->options.bot, impl->in_flight);
+  }
+  impl->Flush();
+}
+
+DispatcherStats Dispatcher::stats() const {
+  DispatcherStats s = impl_->stats;
+  s.global_rate = impl_->scheduler.global_rate();
+  s.loaded = impl_->loaded.size();
+  return s;
+}
+
+}  // namespace tgate::dispatch

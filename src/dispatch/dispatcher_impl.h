@@ -1,0 +1,80 @@
+// Private to the dispatcher: the state behind Dispatcher (dispatcher.h),
+// split over dispatcher.cc (loading, the loop, sending) and
+// dispatcher_outcomes.cc (acting on Telegram's answers, writing back).
+#pragma once
+
+#include <boost/json.hpp>
+#include <deque>
+#include <random>
+#include <unordered_map>
+
+#include "dispatch/dispatcher.h"
+#include "dispatch/retry_policy.h"
+#include "dispatch/scheduler.h"
+
+namespace tgate::dispatch {
+
+// A message held in memory while it is being delivered.
+struct Loaded {
+  store::Message message;
+  std::vector<std::string> parts;   // the text split for sending (one part if short)
+  boost::json::object params;       // sendMessage fields other than chat_id/text
+  int transient_failures = 0;
+  int64_t first_telegram_id = 0;
+};
+
+struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
+  Impl(asio::any_io_executor ex, store::Store& s, telegram::BotApi& a, const Clock& c, DispatcherOptions o);
+
+  // dispatcher.cc
+  Awaitable<void> Loop();
+  void Load(SteadyTime now);
+  Status LoadPriority(store::Priority priority, size_t limit, SteadyTime now);
+  void Launch(Job job);
+  Awaitable<void> Send(Job job);
+  void Wake();
+
+  // dispatcher_outcomes.cc
+  void OnAnswer(Job job, const telegram::ApiResult& r);
+  void OnBlocked(const Job& job, Loaded& m, const std::string& reason);
+  void Finish(const Job& job, store::MessageStatus status, const std::string& error);
+  void Progress(const Job& job, const Loaded& m, int64_t not_before_ms);
+  void Record429(int64_t chat_id, SteadyTime now, std::chrono::milliseconds wait);
+  void AdaptRate(SteadyTime now);
+  void Flush();
+  void Emit(boost::json::object event);
+  int64_t WallMs() const;
+
+  asio::any_io_executor executor;
+  store::Store& store;
+  telegram::BotApi& api;
+  const Clock& clock;
+  DispatcherOptions options;
+  RetryOptions retry;
+  Scheduler scheduler;
+  asio::steady_timer timer;
+
+  std::unordered_map<int64_t, Loaded> loaded;
+  int64_t after_id[2] = {0, 0};     // load cursors by priority
+  size_t loaded_broadcast = 0;
+  bool need_load = true;
+  bool broadcast_more = true;       // the last broadcast load was full
+  SteadyTime next_reload{};
+
+  std::vector<store::Completion> completions;
+  std::vector<std::string> events;
+  SteadyTime flush_due{};
+
+  // Adaptive global rate: 429s seen recently, by chat.
+  std::deque<std::pair<SteadyTime, int64_t>> recent_429;
+  SteadyTime last_rate_change{};
+  SteadyTime last_429{};
+
+  int in_flight = 0;
+  bool started = false;
+  bool stopping = false;
+  DispatcherStats stats;
+  std::mt19937 rng{12345};
+};
+
+}  // namespace tgate::dispatch

@@ -1,0 +1,220 @@
+// The Dispatcher acting on Telegram's answers (see retry_policy.h) and
+// writing outcomes back to the Store in batches.
+#include <spdlog/spdlog.h>
+
+#include "dispatch/dispatcher_impl.h"
+
+namespace tgate::dispatch {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kFlushAtOnce = 512;                         // completions per batch before flushing early
+constexpr auto k429Horizon = std::chrono::seconds(10);       // 429s from this far back count as "spreading"
+constexpr size_t k429SpreadChats = 3;                        // distinct chats that mean "the bot, not a chat"
+constexpr double kRateCut = 0.7;                             // multiply the global rate on spreading 429s
+constexpr double kRateStep = 0.05;                           // of the ceiling, added back per quiet period
+constexpr auto kRecoverEvery = std::chrono::seconds(10);
+constexpr double kMinRate = 1.0;
+
+}  // namespace
+
+void Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r) {
+  SteadyTime now = clock.Now();
+  auto it = loaded.find(job.id);
+  if (it == loaded.end()) {  // cancelled while in flight: nothing to record
+    scheduler.Done(job.chat_id, now);
+    return;
+  }
+  Loaded& m = it->second;
+  if (r.transient() && r.kind != telegram::ErrorKind::kRetryAfter) ++m.transient_failures;
+  std::uniform_real_distribution<double> jitter(0.0, 1.0);
+  Decision d = Decide(r, m.transient_failures, retry, jitter(rng));
+  switch (d.verdict) {
+    case Verdict::kSent: {
+      if (m.first_telegram_id == 0 && r.result.is_object()) {
+        if (const json::value* id = r.result.as_object().if_contains("message_id"); id && id->is_int64()) {
+          m.first_telegram_id = id->as_int64();
+        }
+      }
+      ++job.parts_sent;
+      if (static_cast<size_t>(job.parts_sent) < m.parts.size()) {
+        // The next part goes next in this chat; progress is recorded so a
+        // restart resumes at the next part.
+        Progress(job, m, 0);
+        scheduler.AddFront(job);
+        break;
+      }
+      ++stats.sent;
+      Finish(job, store::MessageStatus::kSent, "");
+      break;
+    }
+    case Verdict::kWaitRetryAfter:
+      ++stats.rate_limited;
+      scheduler.ParkChat(job.chat_id, now + d.delay, now);
+      scheduler.AddFront(job);
+      Record429(job.chat_id, now, d.delay);
+      break;
+    case Verdict::kRetryLater:
+      ++stats.retried;
+      job.not_before = now + d.delay;
+      Progress(job, m, WallMs() + d.delay.count());
+      scheduler.AddFront(job);
+      break;
+    case Verdict::kPauseBot:
+      spdlog::error("bot {}: Telegram rejected the token ({}); sending paused for {} s", options.bot, d.error,
+                    d.delay.count() / 1000);
+      scheduler.PauseAll(now + d.delay);
+      scheduler.AddFront(job);
+      break;
+    case Verdict::kMigrate: {
+      int64_t to = r.migrate_to_chat_id;
+      Status s = store.MoveChat(options.bot, job.chat_id, to);
+      if (!s.ok()) spdlog::error("bot {}: moving a migrated chat failed: {}", options.bot, s.message());
+      spdlog::info("bot {}: group {} became supergroup {}; resending there", options.bot, job.chat_id, to);
+      for (auto& [id, l] : loaded) {
+        if (l.message.chat_id == job.chat_id) l.message.chat_id = to;
+      }
+      int64_t from = job.chat_id;
+      scheduler.MoveChat(from, to, now);
+      job.chat_id = to;
+      scheduler.AddFront(job);
+      scheduler.Done(from, now);
+      return;
+    }
+    case Verdict::kBlocked:
+      OnBlocked(job, m, d.error);
+      break;
+    case Verdict::kFailed:
+      ++stats.failed;
+      Finish(job, store::MessageStatus::kFailed, d.error);
+      break;
+  }
+  scheduler.Done(job.chat_id, now);
+  stats.loaded = loaded.size();
+}
+
+void Dispatcher::Impl::OnBlocked(const Job& job, Loaded& m, const std::string& reason) {
+  std::string error = "blocked: " + reason;
+  ++stats.failed;
+  std::string user;
+  if (auto b = store.GetBindingByChat(options.bot, job.chat_id); b.ok()) {
+    user = b->user;
+    if (b->status == store::UserStatus::kActive) {
+      if (Status s = store.SetChatStatus(options.bot, job.chat_id, store::UserStatus::kBlocked); !s.ok()) {
+        spdlog::error("bot {}: marking chat blocked failed: {}", options.bot, s.message());
+      }
+      Emit(json::object{{"type", "user.blocked"}, {"user", user}, {"chat_id", job.chat_id}});
+    }
+  }
+  Finish(job, store::MessageStatus::kFailed, error);
+  // Everything else queued to this chat fails the same way, in the store and here.
+  Flush();
+  if (auto ids = store.FailQueuedForChat(options.bot, job.chat_id, error); !ids.ok()) {
+    spdlog::error("bot {}: failing a blocked chat's queue failed: {}", options.bot, ids.status().message());
+  }
+  for (int64_t id : scheduler.DropChat(job.chat_id)) {
+    auto it = loaded.find(id);
+    if (it == loaded.end()) continue;
+    if (it->second.message.priority == store::Priority::kBroadcast) --loaded_broadcast;
+    else Emit(json::object{{"type", "message.failed"}, {"id", id}, {"chat_id", job.chat_id}, {"error", error}});
+    loaded.erase(it);
+  }
+}
+
+void Dispatcher::Impl::Finish(const Job& job, store::MessageStatus status, const std::string& error) {
+  auto it = loaded.find(job.id);
+  if (it == loaded.end()) return;
+  Loaded& m = it->second;
+  store::Completion c;
+  c.id = job.id;
+  c.status = status;
+  c.attempts = m.message.attempts;
+  c.parts_sent = job.parts_sent;
+  c.telegram_message_id = m.first_telegram_id;
+  c.error = error;
+  completions.push_back(std::move(c));
+  if (m.message.priority == store::Priority::kDirect) {
+    json::object ev{{"type", status == store::MessageStatus::kSent ? "message.sent" : "message.failed"},
+                    {"id", job.id},
+                    {"chat_id", job.chat_id}};
+    if (!m.message.user.empty()) ev["user"] = m.message.user;
+    if (m.first_telegram_id) ev["telegram_message_id"] = m.first_telegram_id;
+    if (!error.empty()) ev["error"] = error;
+    Emit(std::move(ev));
+  } else {
+    --loaded_broadcast;
+  }
+  loaded.erase(it);
+  if (completions.size() == 1) flush_due = clock.Now() + options.flush_interval;
+  if (completions.size() >= kFlushAtOnce) Flush();
+}
+
+void Dispatcher::Impl::Progress(const Job& job, const Loaded& m, int64_t not_before_ms) {
+  store::Completion c;
+  c.id = job.id;
+  c.status = store::MessageStatus::kQueued;
+  c.attempts = m.message.attempts;
+  c.parts_sent = job.parts_sent;
+  c.not_before_ms = not_before_ms;
+  completions.push_back(std::move(c));
+  if (completions.size() == 1) flush_due = clock.Now() + options.flush_interval;
+}
+
+void Dispatcher::Impl::Emit(json::object event) {
+  event["bot"] = options.bot;
+  events.push_back(json::serialize(event));
+}
+
+void Dispatcher::Impl::Flush() {
+  if (completions.empty() && events.empty()) return;
+  int64_t now_ms = WallMs();
+  Status s = store.RunInTransaction([&]() -> Status {
+    if (!completions.empty()) TGATE_RETURN_IF_ERROR(store.Complete(completions));
+    for (const std::string& e : events) TGATE_RETURN_IF_ERROR(store.AddEvent(e, now_ms));
+    return Status::Ok();
+  });
+  if (!s.ok()) {
+    // Kept in memory and tried again: the messages stay queued in the store meanwhile.
+    spdlog::error("bot {}: writing {} outcomes failed: {}", options.bot, completions.size(), s.message());
+    flush_due = clock.Now() + std::chrono::seconds(1);
+    return;
+  }
+  bool had_events = !events.empty();
+  completions.clear();
+  events.clear();
+  if (had_events && options.on_events) options.on_events();
+}
+
+void Dispatcher::Impl::Record429(int64_t chat_id, SteadyTime now, std::chrono::milliseconds wait) {
+  last_429 = now;
+  recent_429.emplace_back(now, chat_id);
+  while (!recent_429.empty() && recent_429.front().first + k429Horizon < now) recent_429.pop_front();
+  std::vector<int64_t> chats;
+  for (const auto& [t, c] : recent_429) {
+    if (std::find(chats.begin(), chats.end(), c) == chats.end()) chats.push_back(c);
+  }
+  spdlog::warn("bot {}: Telegram said 429 (retry after {} ms) for a chat", options.bot, wait.count());
+  if (chats.size() < k429SpreadChats) return;
+  // 429s across several chats: the bot as a whole is over a limit Telegram
+  // did not publish. Slow down and wait it out.
+  double rate = std::max(kMinRate, scheduler.global_rate() * kRateCut);
+  scheduler.SetGlobalRate(rate);
+  scheduler.PauseAll(now + wait);
+  last_rate_change = now;
+  recent_429.clear();
+  spdlog::warn("bot {}: 429s across chats; global rate lowered to {:.1f}/s", options.bot, rate);
+}
+
+void Dispatcher::Impl::AdaptRate(SteadyTime now) {
+  double ceiling = options.global_per_sec;
+  double rate = scheduler.global_rate();
+  if (rate >= ceiling || now - last_429 < kRecoverEvery || now - last_rate_change < kRecoverEvery) return;
+  rate = std::min(ceiling, rate + kRateStep * ceiling);
+  scheduler.SetGlobalRate(rate);
+  last_rate_change = now;
+  if (rate >= ceiling) spdlog::info("bot {}: global rate back at its ceiling {:.1f}/s", options.bot, rate);
+}
+
+}  // namespace tgate::dispatch
