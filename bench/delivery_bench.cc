@@ -1,0 +1,296 @@
+// delivery_bench: the delivery engine measured end to end, as a site would use
+// it — the real tgate and emulator processes on loopback, limits scaled up so
+// a run takes a minute or two. Prints each figure beside its target
+// (issue #3): completion time / theoretical minimum, 429s, lost, duplicates,
+// one-to-one latency during a broadcast, CPU per message, peak RSS, enqueue
+// time for a 1,000,000-user broadcast, and a paid broadcast at 1000/s.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "harness/http_call.h"
+#include "harness/process.h"
+#include "store/store.h"
+
+namespace tgate::bench {
+namespace {
+
+using itest::HttpAnswer;
+using itest::HttpCall;
+using itest::Process;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kToken[] = "123456789:BENCH_fake_token_for_benchmarks_only_x";
+constexpr char kKey[] = "bench-key";
+
+struct Limits {
+  double global = 30, chat = 1, group_per_min = 20, paid = 1000;
+};
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Seeds `n` linked users (chat ids 1..n) straight into a fresh database.
+void SeedUsers(const std::string& db, int n) {
+  auto s = store::Store::Open({db, "normal"});
+  if (!s.ok()) { std::fprintf(stderr, "seed: %s\n", s.status().ToString().c_str()); std::exit(1); }
+  Status st = (*s)->RunInTransaction([&] {
+    for (int i = 1; i <= n; ++i) {
+      TGATE_RETURN_IF_ERROR((*s)->Bind({"default", "u" + std::to_string(i), i, store::UserStatus::kActive, 0}));
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) { std::fprintf(stderr, "seed: %s\n", st.ToString().c_str()); std::exit(1); }
+}
+
+// CPU seconds (user + system) and peak RSS (KiB) of a live process.
+std::pair<double, long> CpuAndPeakRss(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(stat)), {});
+  size_t close = s.rfind(')');
+  std::istringstream rest(s.substr(close + 2));
+  std::string field;
+  unsigned long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoul(field);
+    if (i == 15) stime = std::stoul(field);
+  }
+  double cpu = double(utime + stime) / sysconf(_SC_CLK_TCK);
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  long hwm = 0;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) hwm = std::stol(line.substr(6));
+  }
+  return {cpu, hwm};
+}
+
+class Rig {
+ public:
+  Rig(const std::string& dir, Limits limits, int latency_ms = 0) : dir_(dir), limits_(limits) {
+    std::vector<std::string> argv{std::string(TGATE_BINARY_DIR) + "/tgate-emulator", "--listen", "127.0.0.1:0",
+                                  "--token", kToken, "--global-per-sec", std::to_string(limits.global),
+                                  "--chat-per-sec", std::to_string(limits.chat), "--group-per-min",
+                                  std::to_string(limits.group_per_min), "--paid-per-sec",
+                                  std::to_string(limits.paid), "--latency-ms", std::to_string(latency_ms)};
+    if (!emu_.Start(argv, {}, dir + "/emulator")) Die("cannot start the emulator");
+    auto port = emu_.WaitForText("listening on 127.0.0.1:", std::chrono::seconds(10));
+    if (!port) Die("emulator did not start: " + emu_.Stderr());
+    emu_port_ = static_cast<uint16_t>(std::stoi(*port));
+  }
+
+  void StartTgate(const std::string& db) {
+    std::map<std::string, std::string> env{
+        {"TGATE_BOT_TOKEN", kToken},
+        {"TGATE_BOT_API_URL", "http://127.0.0.1:" + std::to_string(emu_port_)},
+        {"TGATE_API_KEY", kKey},
+        {"TGATE_LISTEN", "127.0.0.1:0"},
+        {"TGATE_DB", db},
+        {"TGATE_LONG_POLLING", "true"},
+        {"TGATE_LOG_LEVEL", "warn"},
+        {"TGATE_LIMIT_GLOBAL_PER_SEC", std::to_string(limits_.global)},
+        {"TGATE_LIMIT_CHAT_PER_SEC", std::to_string(limits_.chat)},
+        {"TGATE_LIMIT_GROUP_PER_MIN", std::to_string(limits_.group_per_min)},
+        {"TGATE_LIMIT_PAID_PER_SEC", std::to_string(limits_.paid)},
+        {"TGATE_LIMIT_MAX_IN_FLIGHT", "400"},
+    };
+    if (!tgate_.Start({std::string(TGATE_BINARY_DIR) + "/tgate", "serve"}, env, dir_ + "/tgate")) Die("tgate");
+    auto port = tgate_.WaitForText("tgate listening on 127.0.0.1:", std::chrono::seconds(30));
+    if (!port) Die("tgate did not start: " + tgate_.Stderr());
+    port_ = static_cast<uint16_t>(std::stoi(*port));
+  }
+
+  HttpAnswer Api(const std::string& method, const std::string& target, const std::string& body = "") {
+    return HttpCall(port_, method, target, body, {{"Authorization", std::string("Bearer ") + kKey}});
+  }
+  HttpAnswer Emu(const std::string& method, const std::string& target) { return HttpCall(emu_port_, method, target); }
+  Process& tgate() { return tgate_; }
+
+  [[noreturn]] static void Die(const std::string& why) {
+    std::fprintf(stderr, "bench: %s\n", why.c_str());
+    std::exit(1);
+  }
+
+ private:
+  std::string dir_;
+  Limits limits_;
+  Process emu_, tgate_;
+  uint16_t emu_port_ = 0, port_ = 0;
+};
+
+void Row(const char* what, const std::string& value, const std::string& target, bool ok) {
+  std::printf("  %-48s %18s   target %-14s %s\n", what, value.c_str(), target.c_str(), ok ? "ok" : "MISSED");
+}
+
+std::string Fmt(double v, const char* f = "%.3f") {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5))];
+}
+
+// Broadcast to N chats + M group messages + K one-to-one messages during it.
+bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs, double scale) {
+  Limits l{30 * scale, 1 * scale, 20 * scale, 1000};
+  std::string db = dir + "/mixed.db";
+  SeedUsers(db, chats);
+  Rig rig(dir, l);
+  rig.StartTgate(db);
+  std::printf("\nMixed run: broadcast to %d chats + %d group messages + %d one-to-one, limits x%.0f "
+              "(global %.0f/s)\n", chats, group_msgs, direct_msgs, scale, l.global);
+
+  auto b = rig.Api("POST", "/v1/broadcasts", R"({"all":true,"text":"Big news"})");
+  if (b.status != 202) Rig::Die("broadcast: " + b.body);
+  for (int i = 0; i < group_msgs; ++i) {
+    if (rig.Api("POST", "/v1/messages", R"({"chat_id":-100777,"text":"g)" + std::to_string(i) + R"("})").status != 202)
+      Rig::Die("group message refused");
+  }
+  // One-to-one messages, submitted while the broadcast runs, to users whose
+  // broadcast message may still be queued.
+  std::map<std::string, int64_t> submitted_ms;
+  int64_t interval_us = static_cast<int64_t>(1e6 * chats / l.global / (direct_msgs + 5));
+  for (int i = 0; i < direct_msgs; ++i) {
+    std::this_thread::sleep_for(std::chrono::microseconds(interval_us));
+    std::string text = "direct" + std::to_string(i);
+    submitted_ms[text] = WallMs();
+    auto r = rig.Api("POST", "/v1/messages", R"({"user":"u)" + std::to_string(1 + (i * 197) % chats) +
+                                              R"(","text":")" + text + R"("})");
+    if (r.status != 202) Rig::Die("direct message refused: " + r.body);
+  }
+  int64_t total = chats + group_msgs + direct_msgs;
+  auto deadline = Clock::now() + std::chrono::minutes(10);
+  for (;;) {
+    auto st = rig.Emu("GET", "/control/stats");
+    if (st.Int("accepted") >= total) break;
+    if (Clock::now() > deadline) Rig::Die("timed out waiting for delivery");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // late duplicates would show up
+  auto [cpu, rss] = CpuAndPeakRss(rig.tgate().pid());
+  auto stats = rig.Emu("GET", "/control/stats");
+  auto sent = rig.Emu("GET", "/control/sent");
+
+  std::map<std::string, int> count;  // (chat, text) -> times
+  int64_t first_b = INT64_MAX, last_b = 0;
+  std::vector<double> latency_ms;
+  for (const auto& m : sent.obj().at("messages").as_array()) {
+    const auto& o = m.as_object();
+    std::string text(o.at("text").as_string());
+    int64_t chat = o.at("chat_id").to_number<int64_t>();
+    int64_t t = o.at("t_ms").to_number<int64_t>();
+    count[std::to_string(chat) + "/" + text]++;
+    if (text == "Big news") first_b = std::min(first_b, t), last_b = std::max(last_b, t);
+    if (auto it = submitted_ms.find(text); it != submitted_ms.end()) latency_ms.push_back(double(t - it->second));
+  }
+  int64_t duplicates = 0;
+  for (auto& [k, n] : count) duplicates += n - 1;
+  int64_t distinct = static_cast<int64_t>(count.size());
+  int64_t lost = total - distinct;
+  // The broadcast shares the global budget with the one-to-one messages sent
+  // meanwhile, so the minimum for the broadcast window counts both.
+  double min_seconds = double(chats + direct_msgs) / l.global;
+  double took = (last_b - first_b) / 1000.0 + 1.0 / l.global;
+  double ratio = took / min_seconds;
+  double interval_ms = 1000.0 / l.global;
+  double p50 = Percentile(latency_ms, 0.5), p99 = Percentile(latency_ms, 0.99);
+  double us_per_msg = cpu * 1e6 / double(distinct);
+
+  Row("completion time / theoretical minimum", Fmt(ratio), "<= 1.02", ratio <= 1.02);
+  Row("429s received", std::to_string(stats.Int("rate_limited")), "0", stats.Int("rate_limited") == 0);
+  Row("messages lost", std::to_string(lost), "0", lost == 0);
+  Row("duplicates", std::to_string(duplicates), "0", duplicates == 0);
+  Row("one-to-one latency p50 (global intervals)", Fmt(p50 / interval_ms, "%.1f"), "-", true);
+  Row("one-to-one latency p99 (global intervals)", Fmt(p99 / interval_ms, "%.1f"), "-", true);
+  double p99_real = p99 / 1000.0 * scale;  // the same number of intervals at real-time limits
+  Row("one-to-one p99 at real-time limits (s)", Fmt(p99_real, "%.2f"), "<= 1.5", p99_real <= 1.5);
+  Row("tgate CPU per delivered message (us)", Fmt(us_per_msg, "%.1f"), "<= 20", us_per_msg <= 20);
+  Row("tgate peak RSS (MB)", Fmt(rss / 1024.0, "%.1f"), "-", true);
+  return ratio <= 1.02 && stats.Int("rate_limited") == 0 && lost == 0 && duplicates == 0;
+}
+
+bool MillionEnqueue(const std::string& dir, int users) {
+  std::string db = dir + "/million.db";
+  std::printf("\nEnqueue: broadcast to %d linked users\n", users);
+  auto seed_start = Clock::now();
+  SeedUsers(db, users);
+  std::printf("  (seeded %d bindings in %.1f s)\n", users,
+              std::chrono::duration<double>(Clock::now() - seed_start).count());
+  Rig rig(dir, Limits{});
+  rig.StartTgate(db);
+  auto start = Clock::now();
+  auto b = rig.Api("POST", "/v1/broadcasts", R"({"all":true,"text":"Hello everyone","spread_seconds":28800})");
+  double took = std::chrono::duration<double>(Clock::now() - start).count();
+  if (b.status != 202) Rig::Die("broadcast: " + b.body);
+  // The API must stay responsive right after.
+  auto h0 = Clock::now();
+  int health = rig.Api("GET", "/healthz").status;
+  double health_ms = std::chrono::duration<double, std::milli>(Clock::now() - h0).count();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  auto [cpu, rss] = CpuAndPeakRss(rig.tgate().pid());
+  Row("enqueue time for the broadcast (s)", Fmt(took, "%.2f"), "<= 5", took <= 5);
+  Row("total queued", std::to_string(b.Int("total")), std::to_string(users), b.Int("total") == users);
+  Row("healthz right after (ms)", Fmt(health_ms, "%.1f"), "-", health == 200);
+  Row("tgate peak RSS (MB)", Fmt(rss / 1024.0, "%.1f"), "<= 200", rss / 1024.0 <= 200);
+  rig.Api("DELETE", "/v1/broadcasts/" + std::to_string(b.Int("id")));
+  return took <= 5 && rss / 1024.0 <= 200;
+}
+
+bool PaidRun(const std::string& dir, int chats, int seconds_latency_ms) {
+  std::string db = dir + "/paid.db";
+  SeedUsers(db, chats);
+  Rig rig(dir, Limits{30, 1, 20, 1000}, seconds_latency_ms);
+  rig.StartTgate(db);
+  std::printf("\nPaid broadcast at real-time limits (1000/s), %d chats, %d ms emulated RTT\n", chats,
+              seconds_latency_ms);
+  auto b = rig.Api("POST", "/v1/broadcasts", R"({"all":true,"text":"Paid news","paid":true})");
+  if (b.status != 202) Rig::Die("broadcast: " + b.body);
+  auto deadline = Clock::now() + std::chrono::minutes(5);
+  while (rig.Emu("GET", "/control/stats").Int("accepted") < chats) {
+    if (Clock::now() > deadline) Rig::Die("paid run timed out");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  auto stats = rig.Emu("GET", "/control/stats");
+  double span = (stats.Int("last_t_ms") - stats.Int("first_t_ms")) / 1000.0 + 0.001;
+  double rate = (chats - 1) / span;
+  Row("paid rate held (msg/s)", Fmt(rate, "%.0f"), ">= 980", rate >= 980);
+  Row("429s received", std::to_string(stats.Int("rate_limited")), "0", stats.Int("rate_limited") == 0);
+  return rate >= 980 && stats.Int("rate_limited") == 0;
+}
+
+}  // namespace
+}  // namespace tgate::bench
+
+int main(int argc, char** argv) {
+  namespace fs = std::filesystem;
+  int chats = 20000, million = 1000000;
+  double scale = 20;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--quick") chats = 4000, million = 200000;
+  }
+  std::string dir = (fs::temp_directory_path() / "tgate-bench-XXXXXX").string();
+  if (!mkdtemp(dir.data())) return 1;
+  std::printf("tgate delivery benchmark (work dir %s)\n", dir.c_str());
+  bool ok = tgate::bench::MixedRun(dir + "", chats, 200, 100, scale);
+  ok &= tgate::bench::PaidRun(dir, 5000, 200);
+  ok &= tgate::bench::MillionEnqueue(dir, million);
+  fs::remove_all(dir);
+  std::printf("\n%s\n", ok ? "all targets met" : "some targets MISSED");
+  return ok ? 0 : 1;
+}
