@@ -82,6 +82,10 @@ Result<Config> Load(const std::string& path, const Env& env);
 // a random webhook_path when missing. Messages name the key to set.
 Status ValidateForServe(Config& config);
 
+// Fills derived defaults: a bot without webhook_path gets one derived from its
+// token (stable across restarts, unguessable without the token).
+void FillDefaults(Config& config);
+
 // Splits "host:port". InvalidArgument if malformed.
 Result<std::pair<std::string, uint16_t>> SplitHostPort(std::string_view listen);
 

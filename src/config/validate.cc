@@ -30,11 +30,6 @@ Status ValidateBot(BotConfig& b, size_t index) {
       }
     }
   }
-  if (b.webhook_path.empty()) {
-    // Stable across restarts (Telegram keeps calling the same URL) and
-    // unguessable without the token.
-    b.webhook_path = HmacSha256Base64Url(b.token, "tgate webhook path").substr(0, 32);
-  }
   for (char c : b.webhook_path) {
     if (!IsSecretChar(c)) {
       return Status::InvalidArgument("webhook_path of " + where + " may contain only A-Z, a-z, 0-9, _ and -");
@@ -55,7 +50,18 @@ Status ValidateBot(BotConfig& b, size_t index) {
 
 }  // namespace
 
+void FillDefaults(Config& c) {
+  for (BotConfig& b : c.bots) {
+    if (b.webhook_path.empty() && !b.token.empty()) {
+      // Stable across restarts (Telegram keeps calling the same URL) and
+      // unguessable without the token.
+      b.webhook_path = HmacSha256Base64Url(b.token, "tgate webhook path").substr(0, 32);
+    }
+  }
+}
+
 Status ValidateForServe(Config& c) {
+  FillDefaults(c);
   if (c.bots.empty()) {
     return Status::InvalidArgument(
         "no bot configured: set TGATE_BOT_TOKEN (or add [[bots]] with a token to the config file), "
