@@ -1,5 +1,6 @@
 // tgate sandbox: tgate wired to the built-in Bot API emulator, so a newcomer
 // can link a user, press Start and receive a message without a bot token.
+#include <cstdio>
 #include <iostream>
 
 #include "cli/common.h"
@@ -53,7 +54,7 @@ void PrintWalkthrough(const config::Config& c, uint16_t emulator_port) {
             << "/v1/messages\n"
             << "  4. See what Telegram received (the welcome text and your message):\n"
             << "     curl -s '" << emu << "/control/sent?chat_id=1001'\n"
-            << "Stop with Ctrl-C. State is kept in " << c.db << ".\n"
+            << "Stop with Ctrl-C. The sandbox starts afresh each time (" << c.db << ").\n"
             << std::endl;
 }
 
@@ -68,6 +69,9 @@ void AddSandboxCommand(CLI::App& app, Globals& g) {
   cmd->callback([&g] {
     auto base = LoadConfig(g);
     if (!base) ExitWith(1);
+    // Each sandbox starts fresh: its emulator numbers updates from 1 again,
+    // which an old database would take for duplicates.
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((o.db + suffix).c_str());
     asio::io_context io;
     emulator::EmulatorOptions eo;
     eo.port = o.emulator_port;
