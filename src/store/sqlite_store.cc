@@ -72,12 +72,21 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
   // Per-connection scratch for CreateBroadcast's user list (never on disk).
   TGATE_RETURN_IF_ERROR(ExecSql(
       db, "CREATE TEMP TABLE IF NOT EXISTS broadcast_users (user TEXT PRIMARY KEY) WITHOUT ROWID"));
+  if (options.path != ":memory:" && !options.path.empty()) {
+    // Checkpoints move to a background thread (see sqlite_checkpointer.h).
+    auto cp = SqliteCheckpointer::Start(options.path, std::chrono::milliseconds(500));
+    if (cp.ok()) {
+      TGATE_RETURN_IF_ERROR(ExecSql(db, "PRAGMA wal_autocheckpoint = 0;"));
+      store->checkpointer_ = std::move(*cp);
+    }
+  }
   return store;
 }
 
 SqliteStore::SqliteStore(sqlite3* db) : db_(db), cache_(db), transactions_(db, cache_) {}
 
 SqliteStore::~SqliteStore() {
+  checkpointer_.reset();
   cache_.Clear();
   sqlite3_close(db_);
 }

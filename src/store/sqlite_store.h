@@ -17,6 +17,7 @@
 
 #include <memory>
 
+#include "store/sqlite_checkpointer.h"
 #include "store/sqlite_statement.h"
 #include "store/sqlite_transaction.h"
 #include "store/store.h"
@@ -82,6 +83,7 @@ class SqliteStore final : public Store {
   StatementCache cache_;
   SqliteTransactions transactions_;
   int mark_processed_calls_ = 0;
+  std::unique_ptr<SqliteCheckpointer> checkpointer_;  // file databases only
 };
 
 }  // namespace tgate::store
