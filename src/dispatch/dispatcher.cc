@@ -75,6 +75,10 @@ Status Dispatcher::Impl::LoadPriority(store::Priority priority, size_t limit, St
     scheduler.Add(job);
   }
   if (priority == store::Priority::kBroadcast) broadcast_more = batch->size() == limit;
+  if (!batch->empty()) {
+    spdlog::debug("bot {}: loaded {} {} messages", options.bot, batch->size(),
+                  priority == store::Priority::kDirect ? "one-to-one" : "broadcast");
+  }
   return Status::Ok();
 }
 

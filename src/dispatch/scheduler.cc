@@ -81,7 +81,10 @@ void Scheduler::File(int64_t chat_id, Chat& c, SteadyTime now) {
   if (c.filed || c.in_flight || c.jobs.empty()) return;
   const Job& head = c.jobs.front();
   c.wake = std::max({c.window.NextAllowed(now), c.parked_until, head.not_before});
-  c.seq = head.seq;
+  // Each filing takes a new turn: ready chats are served round-robin, so a
+  // chat with a long backlog gets one send per turn, not every send while it
+  // stays ready (that would be head-of-line blocking across chats).
+  c.seq = next_seq_++;
   c.lane = LaneOf(head);
   c.filed = true;
   c.ready = c.wake <= now;

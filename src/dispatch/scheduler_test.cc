@@ -138,6 +138,19 @@ TEST(Scheduler, ABusyChatDoesNotBlockOthers) {
   }
 }
 
+TEST(Scheduler, AChatWithABacklogTakesTurnsWithOthers) {
+  SchedulerLimits l = Limits();
+  l.group_per_min = 1000;  // the group itself is not what limits here
+  Scheduler s(l);
+  SteadyTime t0{100s};
+  for (int i = 0; i < 200; ++i) s.Add({i + 1, -777, Priority::kDirect});  // a group backlog
+  s.Add({1000, 5, Priority::kDirect});                                  // then one user
+  auto sent = Simulate(s, t0, 1ms, 4);
+  bool user_early = false;
+  for (const auto& x : sent) user_early |= x.job.chat_id == 5;
+  EXPECT_TRUE(user_early) << "the user waited behind the group's whole backlog";
+}
+
 TEST(Scheduler, ParkedChatWaitsOutItsWindow) {
   Scheduler s(Limits());
   SteadyTime t0{100s};
