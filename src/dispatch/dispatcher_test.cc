@@ -1,0 +1,150 @@
+// The Dispatcher driving a scripted FakeBotApi over a real in-memory store,
+// on a real io_context (short runs: limits scaled up).
+#include "dispatch/dispatcher.h"
+
+#include <gtest/gtest.h>
+
+#include "core/testing.h"
+#include "telegram/fake_bot_api.h"
+
+namespace tgate::dispatch {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr char kBlocked[] = R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})";
+constexpr char kNotFound[] = R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})";
+constexpr char kBadGateway[] = "<html>502 Bad Gateway</html>";
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::Store::Open({":memory:"});
+    ASSERT_OK(s);
+    store_ = std::move(*s);
+    options_.global_per_sec = 1000;
+    options_.chat_per_sec = 100;
+    options_.chat_burst = 1;
+    options_.group_per_min = 6000;
+    options_.first_backoff = 20ms;
+    options_.max_attempts = 3;
+  }
+
+  int64_t Enqueue(int64_t chat, const std::string& text, const std::string& user = "") {
+    bool existed = false;
+    auto id = store_->Enqueue({"default", user, chat, text, "{}", "", store::Priority::kDirect}, &existed);
+    EXPECT_OK(id);
+    return id.ok() ? *id : 0;
+  }
+  store::MessageStatus StatusOf(int64_t id) { return store_->GetMessage(id)->status; }
+
+  // Runs the dispatcher until `done` holds (checked every 5 ms) or 5 s pass.
+  bool RunUntil(const std::function<bool()>& done) {
+    Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
+    d.Start();
+    bool ok = false;
+    asio::steady_timer poll(io_);
+    std::function<void()> check = [&] {
+      poll.expires_after(5ms);
+      poll.async_wait([&](auto) {
+        if (done()) {
+          ok = true;
+          asio::co_spawn(io_, d.Stop(1s), [&](std::exception_ptr) { io_.stop(); });
+          return;
+        }
+        check();
+      });
+    };
+    check();
+    io_.run_for(5s);
+    io_.restart();
+    return ok;
+  }
+
+  asio::io_context io_;
+  SystemClock clock_;
+  std::unique_ptr<store::Store> store_;
+  telegram::FakeBotApi api_{clock_};
+  DispatcherOptions options_;
+};
+
+TEST_F(DispatcherTest, DeliversEveryMessageOnceInChatOrder) {
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 30; ++i) ids.push_back(Enqueue(100 + i % 3, "m" + std::to_string(i)));
+  ASSERT_TRUE(RunUntil([&] { return api_.accepted() == 30 && StatusOf(ids.back()) == store::MessageStatus::kSent; }));
+  for (int chat = 100; chat < 103; ++chat) {
+    auto texts = api_.Accepted(chat);
+    ASSERT_EQ(texts.size(), 10u);
+    for (size_t k = 0; k < texts.size(); ++k) EXPECT_EQ(texts[k], "m" + std::to_string(chat - 100 + 3 * k));
+  }
+  auto m = store_->GetMessage(ids[0]);
+  EXPECT_GT(m->telegram_message_id, 0);
+  EXPECT_EQ(m->attempts, 1);
+}
+
+TEST_F(DispatcherTest, RetriesServerErrorsAndNetworkFailures) {
+  api_.FailNext(502, kBadGateway, 1);
+  api_.DropNext(1);
+  int64_t id = Enqueue(7, "hello");
+  ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kSent; }));
+  EXPECT_EQ(store_->GetMessage(id)->attempts, 3);
+}
+
+TEST_F(DispatcherTest, GivesUpAfterMaxAttempts) {
+  api_.FailNext(502, kBadGateway, 5);
+  int64_t id = Enqueue(7, "hello");
+  ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kFailed; }));
+  EXPECT_NE(store_->GetMessage(id)->error.find("gave up after 3 attempts"), std::string::npos);
+}
+
+TEST_F(DispatcherTest, BlockedUserIsMarkedAndTheQueueFails) {
+  ASSERT_OK(store_->Bind({"default", "42", 555, store::UserStatus::kActive, 0}));
+  api_.ScriptChat(555, 403, kBlocked);
+  int64_t a = Enqueue(555, "one", "42");
+  int64_t b = Enqueue(555, "two", "42");
+  ASSERT_TRUE(RunUntil([&] { return StatusOf(a) == store::MessageStatus::kFailed && StatusOf(b) == store::MessageStatus::kFailed; }));
+  EXPECT_EQ(store_->GetBinding("default", "42")->status, store::UserStatus::kBlocked);
+  EXPECT_NE(store_->GetMessage(a)->error.find("blocked"), std::string::npos);
+  auto events = store_->DueEvents(INT64_MAX, 10);
+  bool blocked_event = false;
+  for (const auto& e : *events) blocked_event |= e.payload.find("user.blocked") != std::string::npos;
+  EXPECT_TRUE(blocked_event);
+  EXPECT_EQ(api_.calls().size(), 1u) << "the second message is not sent into a known block";
+}
+
+TEST_F(DispatcherTest, ChatNotFoundFails) {
+  api_.ScriptChat(9, 400, kNotFound);
+  int64_t id = Enqueue(9, "x");
+  ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kFailed; }));
+  EXPECT_EQ(store_->GetMessage(id)->error, "Bad Request: chat not found");
+}
+
+TEST_F(DispatcherTest, MigratedGroupIsResentToTheNewId) {
+  api_.ScriptChat(-500, 400,
+                  R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009}})");
+  int64_t id = Enqueue(-500, "to the group");
+  ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kSent; }));
+  EXPECT_EQ(api_.Accepted(-1009), std::vector<std::string>{"to the group"});
+}
+
+TEST_F(DispatcherTest, RetryAfterIsWaitedOut) {
+  api_.RateLimitOnce(77, 1);
+  int64_t id = Enqueue(77, "later");
+  ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kSent; }));
+  ASSERT_EQ(api_.calls().size(), 2u);
+  EXPECT_GE(api_.calls()[1].at - api_.calls()[0].at, 1s);
+}
+
+TEST_F(DispatcherTest, LongPlainTextGoesOutInParts) {
+  std::string text = std::string(4000, 'a') + "\n\n" + std::string(4000, 'b');
+  int64_t id = Enqueue(3, text);
+  ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kSent; }));
+  auto parts = api_.Accepted(3);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0], std::string(4000, 'a'));
+  EXPECT_EQ(parts[1], std::string(4000, 'b'));
+  EXPECT_EQ(store_->GetMessage(id)->parts_sent, 2);
+}
+
+}  // namespace
+}  // namespace tgate::dispatch
