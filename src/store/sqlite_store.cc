@@ -45,6 +45,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
     return Status::InvalidArgument("store synchronous must be \"normal\" or \"full\", not \"" +
                                    options.synchronous + "\"");
   }
+  // Memory statistics cost a global mutex per allocation; tgate never reads
+  // them. Only effective before SQLite initialises, hence once, first.
+  static const bool kNoMemStatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  (void)kNoMemStatus;
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(options.path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
