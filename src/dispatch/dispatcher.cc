@@ -87,7 +87,13 @@ void Dispatcher::Impl::Load(SteadyTime now) {
   next_reload = now + kReloadEvery;
   Status s = LoadPriority(store::Priority::kDirect, kDirectBatch, now);
   if (s.ok() && loaded_broadcast < options.load_window / 2) {
-    s = LoadPriority(store::Priority::kBroadcast, options.load_window - loaded_broadcast, now);
+    if (fill_more) {
+      // Materialize the next chunk of a big broadcast only as it is needed.
+      auto more = store.FillBroadcasts(options.bot, options.load_window / 2);
+      if (more.ok()) fill_more = *more;
+      else s = more.status();
+    }
+    if (s.ok()) s = LoadPriority(store::Priority::kBroadcast, options.load_window - loaded_broadcast, now);
   }
   if (!s.ok()) {
     spdlog::error("bot {}: loading queued messages failed: {}", options.bot, s.message());
@@ -136,7 +142,7 @@ Awaitable<void> Dispatcher::Impl::Loop() {
   while (!stopping) {
     SteadyTime now = clock.Now();
     if (need_load || now >= next_reload ||
-        (broadcast_more && loaded_broadcast < options.load_window / 2)) {
+        ((broadcast_more || fill_more) && loaded_broadcast < options.load_window / 2)) {
       Load(now);
     }
     AdaptRate(now);
@@ -179,6 +185,7 @@ void Dispatcher::Start() {
 
 void Dispatcher::Notify() {
   impl_->need_load = true;
+  impl_->fill_more = true;
   impl_->Wake();
 }
 

@@ -59,6 +59,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   size_t loaded_broadcast = 0;
   bool need_load = true;
   bool broadcast_more = true;       // the last broadcast load was full
+  bool fill_more = true;            // a broadcast may have targets not materialized yet
   SteadyTime next_reload{};
 
   std::vector<store::Completion> completions;

@@ -95,6 +95,15 @@ CREATE TABLE events (
 CREATE INDEX events_by_due ON events (next_attempt_ms);
 )sql";
 
+// Version 2: broadcasts to "all" are filled in chunks (fill_after is the last
+// chat id materialized, NULL when complete) so a million targets never hold
+// the database, or the io thread, for seconds.
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE broadcasts ADD COLUMN fill_after INTEGER;
+ALTER TABLE broadcasts ADD COLUMN filled INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX broadcasts_filling ON broadcasts (bot, id) WHERE fill_after IS NOT NULL;
+)sql";
+
 Status ApplyStep(sqlite3* db, const Migration& step) {
   TGATE_RETURN_IF_ERROR(ExecSql(db, "BEGIN IMMEDIATE"));
   // Re-read under the write lock: another process may have migrated meanwhile.
@@ -121,6 +130,7 @@ Status ApplyStep(sqlite3* db, const Migration& step) {
 const std::vector<Migration>& SchemaMigrations() {
   static const std::vector<Migration> kSteps = {
       {1, kSchemaV1},
+      {2, kSchemaV2},
   };
   return kSteps;
 }

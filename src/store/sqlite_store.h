@@ -54,6 +54,7 @@ class SqliteStore final : public Store {
                                                  std::string_view reason) override;
 
   Result<Broadcast> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) override;
+  Result<bool> FillBroadcasts(std::string_view bot, size_t max_rows) override;
   Result<Broadcast> GetBroadcast(int64_t id) override;
   Result<Broadcast> CancelBroadcast(int64_t id) override;
 
@@ -76,6 +77,8 @@ class SqliteStore final : public Store {
   Status Atomically(const std::function<Status()>& fn) { return transactions_.Run(fn); }
   // Deletes processed updates older than a week, keeping each bot's newest.
   Status PruneProcessedUpdates();
+  // Materializes the next `max_rows` targets of broadcast `id`; true when complete.
+  Result<bool> FillChunk(int64_t id, size_t max_rows);
   Result<int64_t> InsertBroadcastTargets(const NewBroadcast& broadcast, int64_t id,
                                          int64_t now_ms, int64_t* skipped);
 

@@ -73,6 +73,53 @@ TEST_P(BroadcastTest, ToAllQueuesOneMessagePerActiveChatSpreadByChatId) {
   EXPECT_EQ(store_->GetMessage((*queued)[0].id)->text, "news");
 }
 
+TEST_P(BroadcastTest, ToAllIsFilledInChunksThatContinueTheSpread) {
+  constexpr int n = 10050;  // the first chunk is 10000
+  ASSERT_OK(store_->RunInTransaction([&] {
+    for (int i = 1; i <= n; ++i) TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
+    return Status::Ok();
+  }));
+  auto b = store_->CreateBroadcast(ToAll("bot", n), kNowMs);  // one second per target
+  ASSERT_OK(b);
+  EXPECT_EQ(b->total, n);
+  auto first = store_->LoadQueued("bot", Priority::kBroadcast, 0, 20000);
+  ASSERT_OK(first);
+  EXPECT_EQ(first->size(), 10000u);
+  EXPECT_EQ(store_->GetBroadcast(b->id)->pending, n) << "unfilled targets count as pending";
+
+  auto more = store_->FillBroadcasts("bot", 30);
+  ASSERT_OK(more);
+  EXPECT_TRUE(*more);
+  more = store_->FillBroadcasts("bot", 30);
+  ASSERT_OK(more);
+  EXPECT_FALSE(*more);
+  auto all = store_->LoadQueued("bot", Priority::kBroadcast, 0, 20000);
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    ASSERT_EQ((*all)[i].chat_id, i + 1);
+    ASSERT_EQ((*all)[i].not_before_ms, kNowMs + int64_t{i} * 1000) << i;
+  }
+  EXPECT_EQ(store_->GetBroadcast(b->id)->pending, n);
+  EXPECT_FALSE(*store_->FillBroadcasts("bot", 30));
+}
+
+TEST_P(BroadcastTest, CancellingWhileFillingCancelsTheUnfilledToo) {
+  constexpr int n = 10010;
+  ASSERT_OK(store_->RunInTransaction([&] {
+    for (int i = 1; i <= n; ++i) TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
+    return Status::Ok();
+  }));
+  auto b = store_->CreateBroadcast(ToAll("bot", 0), kNowMs);
+  ASSERT_OK(b);
+  auto c = store_->CancelBroadcast(b->id);
+  ASSERT_OK(c);
+  EXPECT_EQ(c->status, "cancelled");
+  EXPECT_EQ(c->cancelled, n);
+  EXPECT_EQ(c->pending, 0);
+  EXPECT_FALSE(*store_->FillBroadcasts("bot", 100)) << "a cancelled broadcast is not filled further";
+}
+
 TEST_P(BroadcastTest, NoSpreadMeansEverythingIsDueNow) {
   MustBind("bot", "u1", 1);
   MustBind("bot", "u2", 2);

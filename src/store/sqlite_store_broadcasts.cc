@@ -1,6 +1,11 @@
 // SqliteStore: broadcasts. A broadcast is one row plus one queued message per
-// target chat, created by a single INSERT ... SELECT so a million targets never
-// pass through C++ memory. Progress counts are derived from the messages.
+// target chat, created by INSERT ... SELECT so a million targets never pass
+// through C++ memory. A broadcast to "all" is filled in chunks of the bot's
+// bindings in chat id order (fill_after = the last chat id filled), so no
+// single transaction holds the database for seconds. Progress counts are
+// derived from the messages plus the targets not filled yet.
+#include <algorithm>
+#include <climits>
 #include <ctime>
 #include <string>
 
@@ -13,14 +18,21 @@ namespace {
 // not_before_ms spreads the targets (ordered by chat id) evenly over the
 // window: the k-th (0-based) of `total` waits now + k * spread_ms / total.
 // Broadcast messages keep text/options_json NULL: they read the broadcast's.
+// ?8 counts the targets filled before this statement, so chunks continue the spread.
 #define TGATE_BROADCAST_MESSAGE_COLUMNS                                                      \
   "INSERT INTO messages (bot, user, chat_id, priority, broadcast_id, paid, status, "         \
   "not_before_ms, created_at, updated_at) "                                                  \
   "SELECT ?1, t.user, t.chat_id, 1, ?2, ?3, 0, "                                             \
-  "?4 + (row_number() OVER (ORDER BY t.chat_id) - 1) * ?5 / ?6, ?7, ?7 "
+  "?4 + (?8 + row_number() OVER (ORDER BY t.chat_id) - 1) * ?5 / ?6, ?7, ?7 "
 
+// One chunk of "all": chat ids in (?9, ?10].
 constexpr const char* kInsertAllTargets = TGATE_BROADCAST_MESSAGE_COLUMNS
-    "FROM bindings t WHERE t.bot = ?1 AND t.status = 0 ORDER BY t.chat_id";
+    "FROM bindings t WHERE t.bot = ?1 AND t.status = 0 AND t.chat_id > ?9 AND t.chat_id <= ?10 "
+    "ORDER BY t.chat_id";
+
+// Chunk sizes: the first is filled with the request, the rest on demand.
+constexpr size_t kFirstChunk = 10000;
+constexpr int64_t kBeforeAllChats = INT64_MIN;
 constexpr const char* kInsertListedTargets = TGATE_BROADCAST_MESSAGE_COLUMNS
     "FROM temp.broadcast_users u JOIN bindings t ON t.bot = ?1 AND t.user = u.user "
     "WHERE t.status = 0 ORDER BY t.chat_id";
@@ -47,10 +59,21 @@ Result<Broadcast> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, in
     insert->Bind(4, broadcast.spread_seconds).Bind(5, int64_t{broadcast.paid}).Bind(6, out.created_at);
     TGATE_RETURN_IF_ERROR(insert->Run());
     out.id = sqlite3_last_insert_rowid(db_);
+    if (broadcast.all) {
+      auto count = Prepare("SELECT count(*) FROM bindings WHERE bot = ?1 AND status = 0");
+      if (!count.ok()) return count.status();
+      auto row = count->Bind(1, broadcast.bot).Step();
+      if (!row.ok()) return row.status();
+      out.total = out.pending = count->Int64(0);
+      auto update = Prepare("UPDATE broadcasts SET total = ?2, fill_after = ?3, filled = 0 WHERE id = ?1");
+      if (!update.ok()) return update.status();
+      TGATE_RETURN_IF_ERROR(update->Bind(1, out.id).Bind(2, out.total).Bind(3, kBeforeAllChats).Run());
+      return FillChunk(out.id, kFirstChunk).status();
+    }
     auto total = InsertBroadcastTargets(broadcast, out.id, now_ms, &out.skipped);
     if (!total.ok()) return total.status();
     out.total = out.pending = *total;
-    auto update = Prepare("UPDATE broadcasts SET total = ?2, skipped = ?3 WHERE id = ?1");
+    auto update = Prepare("UPDATE broadcasts SET total = ?2, skipped = ?3, filled = ?2 WHERE id = ?1");
     if (!update.ok()) return update.status();
     return update->Bind(1, out.id).Bind(2, out.total).Bind(3, out.skipped).Run();
   });
@@ -59,54 +82,116 @@ Result<Broadcast> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, in
   return out;
 }
 
-// Inserts the broadcast's messages; returns how many, and sets *skipped to the
-// distinct requested users that are not linked or are blocked.
+Result<bool> SqliteStore::FillChunk(int64_t id, size_t max_rows) {
+  auto st = Prepare(
+      "SELECT bot, paid, spread_seconds, created_at, total, fill_after, filled FROM broadcasts "
+      "WHERE id = ?1 AND fill_after IS NOT NULL AND status = 0");
+  if (!st.ok()) return st.status();
+  auto row = st->Bind(1, id).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return true;  // complete, or cancelled
+  const std::string bot = st->Text(0);
+  const int64_t paid = st->Int64(1), spread_ms = st->Int64(2) * 1000, created_ms = st->Int64(3) * 1000;
+  const int64_t total = std::max<int64_t>(1, st->Int64(4)), after = st->Int64(5), filled = st->Int64(6);
+  st->Reset();
+
+  // The last chat of this chunk, or none if the rest fits.
+  auto edge = Prepare(
+      "SELECT chat_id FROM bindings WHERE bot = ?1 AND status = 0 AND chat_id > ?2 "
+      "ORDER BY chat_id LIMIT 1 OFFSET ?3");
+  if (!edge.ok()) return edge.status();
+  auto edge_row = edge->Bind(1, bot).Bind(2, after).Bind(3, static_cast<int64_t>(max_rows) - 1).Step();
+  if (!edge_row.ok()) return edge_row.status();
+  const bool last = !*edge_row;
+  const int64_t upto = last ? INT64_MAX : edge->Int64(0);
+  edge->Reset();
+
+  auto insert = Prepare(kInsertAllTargets);
+  if (!insert.ok()) return insert.status();
+  insert->Bind(1, bot).Bind(2, id).Bind(3, paid).Bind(4, created_ms).Bind(5, spread_ms).Bind(6, total);
+  insert->Bind(7, static_cast<int64_t>(time(nullptr))).Bind(8, filled).Bind(9, after).Bind(10, upto);
+  TGATE_RETURN_IF_ERROR(insert->Run());
+  const int64_t now_filled = filled + insert->Changes();
+  insert->Reset();
+  // When complete, the total becomes what was really sent to (bindings may
+  // have changed since the count).
+  auto update = Prepare(last ? "UPDATE broadcasts SET fill_after = NULL, filled = ?2, total = ?2 WHERE id = ?1"
+                             : "UPDATE broadcasts SET fill_after = ?3, filled = ?2 WHERE id = ?1");
+  if (!update.ok()) return update.status();
+  update->Bind(1, id).Bind(2, now_filled);
+  if (!last) update->Bind(3, upto);
+  TGATE_RETURN_IF_ERROR(update->Run());
+  return last;
+}
+
+Result<bool> SqliteStore::FillBroadcasts(std::string_view bot, size_t max_rows) {
+  Result<bool> more = false;
+  Status s = Atomically([&]() -> Status {
+    auto st = Prepare(
+        "SELECT id FROM broadcasts WHERE bot = ?1 AND fill_after IS NOT NULL AND status = 0 ORDER BY id LIMIT 2");
+    if (!st.ok()) return st.status();
+    st->Bind(1, bot);
+    std::vector<int64_t> ids;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      ids.push_back(st->Int64(0));
+    }
+    st->Reset();
+    if (ids.empty()) return Status::Ok();
+    auto done = FillChunk(ids[0], max_rows);
+    if (!done.ok()) return done.status();
+    more = !*done || ids.size() > 1;
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return more;
+}
+
+// Inserts the messages of a broadcast to a list of users; returns how many,
+// and sets *skipped to the distinct requested users not linked or blocked.
 Result<int64_t> SqliteStore::InsertBroadcastTargets(const NewBroadcast& broadcast, int64_t id,
                                                     int64_t now_ms, int64_t* skipped) {
-  *skipped = 0;
+  auto clear = Prepare("DELETE FROM temp.broadcast_users");
+  if (!clear.ok()) return clear.status();
+  TGATE_RETURN_IF_ERROR(clear->Run());
+  clear->Reset();
   int64_t requested = 0;
-  if (!broadcast.all) {
-    auto clear = Prepare("DELETE FROM temp.broadcast_users");
-    if (!clear.ok()) return clear.status();
-    TGATE_RETURN_IF_ERROR(clear->Run());
-    auto add = Prepare("INSERT OR IGNORE INTO temp.broadcast_users (user) VALUES (?1)");
-    if (!add.ok()) return add.status();
-    for (const std::string& user : broadcast.users) {
-      TGATE_RETURN_IF_ERROR(add->Bind(1, user).Run());
-      requested += add->Changes();  // duplicates count once
-      add->Reset();
-    }
+  auto add = Prepare("INSERT OR IGNORE INTO temp.broadcast_users (user) VALUES (?1)");
+  if (!add.ok()) return add.status();
+  for (const std::string& user : broadcast.users) {
+    TGATE_RETURN_IF_ERROR(add->Bind(1, user).Run());
+    requested += add->Changes();  // duplicates count once
+    add->Reset();
   }
-  auto count = Prepare(broadcast.all
-                           ? "SELECT count(*) FROM bindings WHERE bot = ?1 AND status = 0"
-                           : "SELECT count(*) FROM temp.broadcast_users u JOIN bindings t "
-                             "ON t.bot = ?1 AND t.user = u.user WHERE t.status = 0");
+  auto count = Prepare(
+      "SELECT count(*) FROM temp.broadcast_users u JOIN bindings t ON t.bot = ?1 AND t.user = u.user "
+      "WHERE t.status = 0");
   if (!count.ok()) return count.status();
   auto row = count->Bind(1, broadcast.bot).Step();
   if (!row.ok()) return row.status();
   const int64_t total = count->Int64(0);
+  count->Reset();
   if (total > 0) {
-    auto insert = Prepare(broadcast.all ? kInsertAllTargets : kInsertListedTargets);
+    auto insert = Prepare(kInsertListedTargets);
     if (!insert.ok()) return insert.status();
     insert->Bind(1, broadcast.bot).Bind(2, id).Bind(3, int64_t{broadcast.paid}).Bind(4, now_ms);
-    insert->Bind(5, broadcast.spread_seconds * 1000).Bind(6, total).Bind(7, now_ms / 1000);
+    insert->Bind(5, broadcast.spread_seconds * 1000).Bind(6, total).Bind(7, now_ms / 1000).Bind(8, int64_t{0});
     TGATE_RETURN_IF_ERROR(insert->Run());
   }
-  if (!broadcast.all) {
-    *skipped = requested - total;
-    auto clear = Prepare("DELETE FROM temp.broadcast_users");
-    if (!clear.ok()) return clear.status();
-    TGATE_RETURN_IF_ERROR(clear->Run());
-  }
+  *skipped = requested - total;
+  TGATE_RETURN_IF_ERROR(clear->Run());
   return total;
 }
 
 Result<Broadcast> SqliteStore::GetBroadcast(int64_t id) {
   Broadcast out;
-  bool cancelled = false;
+  bool cancelled = false, filling = false;
+  int64_t filled = 0;
   {
     auto st = Prepare(
-        "SELECT bot, total, skipped, spread_seconds, paid, status, created_at "
+        "SELECT bot, total, skipped, spread_seconds, paid, status, created_at, filled, fill_after IS NOT NULL "
         "FROM broadcasts WHERE id = ?1");
     if (!st.ok()) return st.status();
     auto row = st->Bind(1, id).Step();
@@ -120,6 +205,8 @@ Result<Broadcast> SqliteStore::GetBroadcast(int64_t id) {
     out.paid = st->Int64(4) != 0;
     cancelled = st->Int64(5) == 1;
     out.created_at = st->Int64(6);
+    filled = st->Int64(7);
+    filling = st->Int64(8) != 0;
   }
   // Covered by the index messages_by_broadcast (broadcast_id, status).
   auto st = Prepare(
@@ -138,6 +225,10 @@ Result<Broadcast> SqliteStore::GetBroadcast(int64_t id) {
       case MessageStatus::kCancelled: out.cancelled = n; break;
     }
   }
+  // Targets not materialized yet are pending; once cancelled they never will be.
+  int64_t unfilled = std::max<int64_t>(0, out.total - filled);
+  if (cancelled) out.cancelled += unfilled;
+  else if (filling) out.pending += unfilled;
   out.status = cancelled ? "cancelled" : out.pending == 0 ? "done" : "running";
   return out;
 }
@@ -156,9 +247,15 @@ Result<Broadcast> SqliteStore::CancelBroadcast(int64_t id) {
     if (!messages.ok()) return messages.status();
     TGATE_RETURN_IF_ERROR(messages->Bind(1, id).Bind(2, now).Run());
     // A broadcast that had nothing left to send stays "done".
-    if (messages->Changes() > 0) {
+    auto unfilled = Prepare("SELECT 1 FROM broadcasts WHERE id = ?1 AND fill_after IS NOT NULL");
+    if (!unfilled.ok()) return unfilled.status();
+    auto has_unfilled = unfilled->Bind(1, id).Step();
+    if (!has_unfilled.ok()) return has_unfilled.status();
+    bool still_filling = *has_unfilled;
+    unfilled->Reset();
+    if (messages->Changes() > 0 || still_filling) {
       auto mark = Prepare(
-          "UPDATE broadcasts SET status = 1, cancelled_at = ?2 WHERE id = ?1 AND status = 0");
+          "UPDATE broadcasts SET status = 1, cancelled_at = ?2, fill_after = NULL WHERE id = ?1 AND status = 0");
       if (!mark.ok()) return mark.status();
       TGATE_RETURN_IF_ERROR(mark->Bind(1, id).Bind(2, now).Run());
     }

@@ -78,9 +78,14 @@ class Store {
 
   // --- broadcasts
   // Creates the broadcast and one queued message per target chat (ordered by
-  // chat id, not_before spread evenly over spread_seconds from now_ms). Fast for
-  // a million targets (one INSERT ... SELECT).
+  // chat id, not_before spread evenly over spread_seconds from now_ms). A user
+  // list is materialized at once; "all" only up to a first chunk, the rest by
+  // FillBroadcasts as the dispatcher needs it (targets are the bot's active
+  // bindings, in chat id order, as they are when filled).
   virtual Result<Broadcast> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) = 0;
+  // Materializes up to `max_rows` more messages of the bot's oldest unfilled
+  // broadcast; returns whether any broadcast of the bot still needs filling.
+  virtual Result<bool> FillBroadcasts(std::string_view bot, size_t max_rows) = 0;
   // Counts by status. NotFound if unknown.
   virtual Result<Broadcast> GetBroadcast(int64_t id) = 0;
   // Cancels its queued messages; returns the counts after.
