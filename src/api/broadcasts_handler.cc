@@ -3,7 +3,6 @@
 // GET /v1/broadcasts/{id} -> 200 {"id","status","total","sent","failed","pending","cancelled"}
 // DELETE /v1/broadcasts/{id} -> 200 with the counts; what was not sent is cancelled.
 #include <boost/json.hpp>
-#include <charconv>
 
 #include "api/json_body.h"
 #include "api/message_request.h"
@@ -47,16 +46,6 @@ Status ReadTargets(const json::object& body, store::NewBroadcast& b) {
     b.users.emplace_back(u.as_string());
   }
   return Status::Ok();
-}
-
-Result<int64_t> ParseId(const RouteMatch& m) {
-  const std::string& text = m.params.at(0);
-  int64_t id = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || p != text.data() + text.size() || id <= 0) {
-    return Status::InvalidArgument("broadcast id must be a positive integer");
-  }
-  return id;
 }
 
 http::Response Answer(const http::Request& req, const Result<store::Broadcast>& b) {
@@ -108,13 +97,13 @@ http::Response CreateBroadcast(ApiContext& ctx, const http::Request& req, const 
 }
 
 http::Response GetBroadcast(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
-  auto id = ParseId(m);
+  auto id = ParsePositiveId(m.params.at(0), "broadcast");
   if (!id.ok()) return http::ErrorResponse(req, id.status());
   return Answer(req, ctx.store.GetBroadcast(*id));
 }
 
 http::Response CancelBroadcast(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
-  auto id = ParseId(m);
+  auto id = ParsePositiveId(m.params.at(0), "broadcast");
   if (!id.ok()) return http::ErrorResponse(req, id.status());
   auto b = ctx.store.CancelBroadcast(*id);
   if (b.ok() && ctx.bots.count(b->bot)) {

@@ -1,5 +1,7 @@
 #include "api/json_body.h"
 
+#include <charconv>
+
 namespace tgate::api {
 
 namespace json = boost::json;
@@ -48,6 +50,15 @@ Result<std::optional<bool>> OptBool(const json::object& o, std::string_view key)
   if (!v || v->is_null()) return std::optional<bool>();
   if (!v->is_bool()) return Status::InvalidArgument("field '" + std::string(key) + "' must be true or false");
   return std::optional<bool>(v->as_bool());
+}
+
+Result<int64_t> ParsePositiveId(std::string_view text, std::string_view what) {
+  int64_t id = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || p != text.data() + text.size() || id <= 0) {
+    return Status::InvalidArgument(std::string(what) + " id must be a positive integer");
+  }
+  return id;
 }
 
 Status CheckUserId(std::string_view user) {

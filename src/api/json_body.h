@@ -27,6 +27,10 @@ Result<std::optional<std::string>> OptString(const boost::json::object& o, std::
 Result<std::optional<int64_t>> OptInt(const boost::json::object& o, std::string_view key);
 Result<std::optional<bool>> OptBool(const boost::json::object& o, std::string_view key);
 
+// A resource id from the path ("/v1/messages/{id}"): a positive integer.
+// InvalidArgument naming `what` otherwise.
+Result<int64_t> ParsePositiveId(std::string_view text, std::string_view what);
+
 // A site user id: 1-128 bytes.
 Status CheckUserId(std::string_view user);
 

@@ -2,7 +2,6 @@
 //   -> 202 {"id","status"} once the message is durable; 404 unknown user; 409 blocked.
 // GET /v1/messages/{id} -> 200 {"id","status","telegram_message_id"?,"error"?,"attempts"}.
 #include <boost/json.hpp>
-#include <charconv>
 
 #include "api/json_body.h"
 #include "api/message_request.h"
@@ -109,13 +108,9 @@ http::Response SendMessage(ApiContext& ctx, const http::Request& req, const Rout
 }
 
 http::Response GetMessage(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
-  const std::string& text = m.params.at(0);
-  int64_t id = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || p != text.data() + text.size() || id <= 0) {
-    return http::ErrorResponse(req, Status::InvalidArgument("message id must be a positive integer"));
-  }
-  auto msg = ctx.store.GetMessage(id);
+  auto id = ParsePositiveId(m.params.at(0), "message");
+  if (!id.ok()) return http::ErrorResponse(req, id.status());
+  auto msg = ctx.store.GetMessage(*id);
   if (!msg.ok()) {
     if (msg.status().IsNotFound()) return http::ErrorResponse(req, Status::NotFound("no such message"));
     return http::ErrorResponse(req, msg.status());
