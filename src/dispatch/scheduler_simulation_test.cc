@@ -1,0 +1,194 @@
+// A large simulated run of the Scheduler with Telegram's default limits
+// (botapi-facts.md §1): 20k broadcast messages over many chats, a paid
+// broadcast, a busy group and one-to-one messages arriving throughout, with
+// random request latency. Every send time is checked against the limits the
+// emulator enforces (sliding windows on arrival time, tools/emulator), also
+// after adding arrival jitter, and the figures the design promises are
+// measured: saturation of the global budget and how fast one-to-one messages
+// overtake the broadcast. Simulated time only: no sleeping.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "dispatch/scheduler.h"
+
+namespace tgate::dispatch {
+namespace {
+
+using namespace std::chrono_literals;
+using Duration = std::chrono::steady_clock::duration;
+using store::Priority;
+
+// The most events in any half-open interval [t, t + w) of sorted `times`.
+size_t MaxInWindow(const std::vector<SteadyTime>& times, Duration w) {
+  size_t best = 0;
+  size_t lo = 0;
+  for (size_t hi = 0; hi < times.size(); ++hi) {
+    while (times[hi] - times[lo] >= w) ++lo;
+    best = std::max(best, hi - lo + 1);
+  }
+  return best;
+}
+
+struct Sent {
+  Job job;
+  SteadyTime at;
+};
+
+struct SimRun {
+  std::vector<Sent> sent;
+  std::map<int64_t, SteadyTime> direct_added;  // job id -> when it was queued
+};
+
+constexpr int kBroadcast = 20000;
+constexpr int kBroadcastChats = 15000;  // some chats get two broadcast messages
+constexpr int kPaid = 3000;
+constexpr int kGroupMessages = 100;
+constexpr int kDirect = 600;            // one every second, spread over the run
+constexpr int64_t kGroup = -1001;
+
+SimRun Simulate(const SchedulerLimits& limits) {
+  Scheduler s(limits);
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> latency_ms(5, 120);
+  SteadyTime t0{1000s};
+  SimRun run;
+  int64_t id = 1;
+  for (int i = 0; i < kBroadcast; ++i) s.Add({id++, 1 + i % kBroadcastChats, Priority::kBroadcast, false, 1});
+  for (int i = 0; i < kPaid; ++i) s.Add({id++, 500000 + i, Priority::kBroadcast, true, 2});
+  for (int i = 0; i < kGroupMessages; ++i) s.Add({id++, kGroup, Priority::kDirect});
+  // One-to-one messages arrive once a second; every 10th goes to a chat that
+  // also has broadcast messages queued, the others to fresh chats.
+  std::multimap<SteadyTime, Job> arriving;
+  for (int i = 0; i < kDirect; ++i) {
+    int64_t chat = i % 10 == 0 ? 1 + (i * 7) % kBroadcastChats : 900000 + i;
+    arriving.emplace(t0 + std::chrono::seconds(i) + 317ms, Job{id++, chat, Priority::kDirect});
+  }
+  std::multimap<SteadyTime, int64_t> completing;  // when -> chat
+  SteadyTime now = t0;
+  while (true) {
+    while (!arriving.empty() && arriving.begin()->first <= now) {
+      run.direct_added[arriving.begin()->second.id] = now;
+      s.Add(arriving.begin()->second);
+      arriving.erase(arriving.begin());
+    }
+    while (!completing.empty() && completing.begin()->first <= now) {
+      s.Done(completing.begin()->second, now);
+      completing.erase(completing.begin());
+    }
+    while (auto job = s.Next(now)) {
+      run.sent.push_back({*job, now});
+      completing.emplace(now + std::chrono::milliseconds(latency_ms(rng)), job->chat_id);
+    }
+    SteadyTime wake = s.NextWake(now);
+    if (!completing.empty()) wake = std::min(wake, completing.begin()->first);
+    if (!arriving.empty()) wake = std::min(wake, arriving.begin()->first);
+    if (wake == SteadyTime::max()) break;
+    now = std::max(now + 1us, wake);
+  }
+  return run;
+}
+
+TEST(SchedulerSimulation, TwentyThousandMessagesKeepEveryLimitAndSaturateTheBudget) {
+  SchedulerLimits limits;  // Telegram's published defaults
+  SimRun run = Simulate(limits);
+  ASSERT_EQ(run.sent.size(), size_t{kBroadcast + kPaid + kGroupMessages + kDirect});
+
+  std::vector<SteadyTime> free_times, paid_times;
+  std::map<int64_t, std::vector<SteadyTime>> per_chat;
+  std::map<int64_t, int64_t> last_id_per_chat;
+  for (const Sent& x : run.sent) {
+    (x.job.paid ? paid_times : free_times).push_back(x.at);
+    per_chat[x.job.chat_id].push_back(x.at);
+  }
+
+  // The limits exactly as the emulator enforces them.
+  size_t global_max = MaxInWindow(free_times, 1s);
+  size_t paid_max = MaxInWindow(paid_times, 1s);
+  size_t chat_max = 0, group_max = 0;
+  for (const auto& [chat, times] : per_chat) {
+    if (chat < 0) {
+      group_max = std::max(group_max, MaxInWindow(times, 60s));
+    } else {
+      chat_max = std::max(chat_max, MaxInWindow(times, 1s));
+    }
+  }
+  EXPECT_LE(global_max, 30u);
+  EXPECT_LE(paid_max, 1000u);
+  EXPECT_LE(chat_max, 1u);
+  EXPECT_LE(group_max, 20u);
+
+  // Network jitter: requests arrive 0..5 ms after they were sent, in any order.
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> jitter_us(0, 5000);
+  std::vector<SteadyTime> arrivals;
+  for (SteadyTime t : free_times) arrivals.push_back(t + std::chrono::microseconds(jitter_us(rng)));
+  std::sort(arrivals.begin(), arrivals.end());
+  size_t jittered_max = MaxInWindow(arrivals, 1s);
+  EXPECT_LE(jittered_max, 30u) << "the margin must absorb a few ms of arrival jitter";
+
+  // Saturation: the free budget carries every free message at 30/s.
+  double took = std::chrono::duration<double>(free_times.back() - free_times.front()).count() + 1.0 / 30;
+  double ratio = took / (free_times.size() / limits.global_per_sec);
+  EXPECT_LE(ratio, 1.02);
+
+  // One-to-one messages to fresh chats overtake the 20k queued broadcast.
+  std::vector<double> waits;
+  for (const Sent& x : run.sent) {
+    auto it = run.direct_added.find(x.job.id);
+    if (it != run.direct_added.end() && x.job.chat_id >= 900000) {
+      waits.push_back(std::chrono::duration<double>(x.at - it->second).count());
+    }
+  }
+  std::sort(waits.begin(), waits.end());
+  double worst_wait = waits.back();
+  EXPECT_LT(worst_wait, 0.1) << "a one-to-one message waited behind the broadcast";
+
+  // Per-chat order: a chat's ids go out ascending except where a one-to-one
+  // message overtook that chat's broadcast messages.
+  std::map<int64_t, std::vector<const Sent*>> by_chat;
+  for (const Sent& x : run.sent) by_chat[x.job.chat_id].push_back(&x);
+  for (const auto& [chat, list] : by_chat) {
+    for (size_t i = 1; i < list.size(); ++i) {
+      if (list[i]->job.priority == list[i - 1]->job.priority) {
+        EXPECT_GT(list[i]->job.id, list[i - 1]->job.id) << "chat " << chat;
+      }
+    }
+  }
+
+  std::printf(
+      "simulation: %zu free + %zu paid sends; completion / (M/rate) = %.4f; max in any window: "
+      "global %zu/30 (with 0-5 ms jitter %zu/30), paid %zu/1000, private chat %zu/1, group %zu/20 per 60 s; "
+      "one-to-one wait p50 %.1f ms, max %.1f ms\n",
+      free_times.size(), paid_times.size(), ratio, global_max, jittered_max, paid_max, chat_max, group_max,
+      waits[waits.size() / 2] * 1000, worst_wait * 1000);
+  RecordProperty("completion_ratio", std::to_string(ratio));
+}
+
+TEST(SchedulerSimulation, BurstyPrivateChatsAndAFastBudgetStayWithinTheirWindows) {
+  SchedulerLimits limits;
+  limits.global_per_sec = 1000;  // the emulator's scaled-up test limits
+  limits.chat_per_sec = 20;
+  limits.chat_burst = 3;
+  limits.group_per_min = 600;
+  SimRun run = Simulate(limits);
+  std::vector<SteadyTime> free_times;
+  std::map<int64_t, std::vector<SteadyTime>> per_chat;
+  for (const Sent& x : run.sent) {
+    if (!x.job.paid) free_times.push_back(x.at);
+    per_chat[x.job.chat_id].push_back(x.at);
+  }
+  EXPECT_LE(MaxInWindow(free_times, 1s), 1000u);
+  for (const auto& [chat, times] : per_chat) {
+    if (chat < 0) {
+      EXPECT_LE(MaxInWindow(times, 60s), 600u);
+    } else {
+      EXPECT_LE(MaxInWindow(times, 150ms), 3u) << "chat " << chat;  // 3 per 3/20 s
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tgate::dispatch
