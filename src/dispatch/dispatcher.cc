@@ -141,18 +141,28 @@ Awaitable<void> Dispatcher::Impl::Loop() {
   auto self = shared_from_this();
   while (!stopping) {
     SteadyTime now = clock.Now();
+    // Store work first: a send is counted against the limits when the
+    // scheduler hands it out, so nothing slow may run between that and the
+    // request leaving (a late write would reach Telegram bunched with later
+    // ones).
+    if (!completions.empty() && now >= flush_due) Flush();
     if (need_load || now >= next_reload ||
         ((broadcast_more || fill_more) && loaded_broadcast < options.load_window / 2)) {
       Load(now);
     }
+    now = clock.Now();
     AdaptRate(now);
+    bool launched = false;
     while (in_flight < options.max_in_flight) {
       auto job = scheduler.Next(now);
       if (!job) break;
       Launch(std::move(*job));
+      launched = true;
     }
-    if (!completions.empty() && now >= flush_due) Flush();
+    // Let the sends just launched write their requests before anything else.
+    if (launched) co_await asio::post(executor, kUseAwaitable);
 
+    now = clock.Now();
     SteadyTime wake = std::min(scheduler.NextWake(now), next_reload);
     if (!completions.empty()) wake = std::min(wake, flush_due);
     if (in_flight >= options.max_in_flight) wake = next_reload;  // a completion wakes us

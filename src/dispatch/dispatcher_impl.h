@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "dispatch/dispatcher.h"
+#include "dispatch/rate_governor.h"
 #include "dispatch/retry_policy.h"
 #include "dispatch/scheduler.h"
 
@@ -20,6 +21,7 @@ struct Loaded {
   std::vector<std::string> parts;   // the text split for sending (one part if short)
   boost::json::object params;       // sendMessage fields other than chat_id/text
   int transient_failures = 0;
+  int rate_limited = 0;             // 429s answered to this message
   int64_t first_telegram_id = 0;
 };
 
@@ -66,10 +68,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   std::vector<std::string> events;
   SteadyTime flush_due{};
 
-  // Adaptive global rate: 429s seen recently, by chat.
-  std::deque<std::pair<SteadyTime, int64_t>> recent_429;
-  SteadyTime last_rate_change{};
-  SteadyTime last_429{};
+  // Adaptive global rate (lowered when 429s spread across chats).
+  RateGovernor governor{RateGovernorOptions{.ceiling = options.global_per_sec}};
 
   int in_flight = 0;
   bool started = false;

@@ -11,13 +11,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr size_t kFlushAtOnce = 512;                         // completions per batch before flushing early
-constexpr auto k429Horizon = std::chrono::seconds(10);       // 429s from this far back count as "spreading"
-constexpr size_t k429SpreadChats = 3;                        // distinct chats that mean "the bot, not a chat"
-constexpr double kRateCut = 0.7;                             // multiply the global rate on spreading 429s
-constexpr double kRateStep = 0.05;                           // of the ceiling, added back per quiet period
-constexpr auto kRecoverEvery = std::chrono::seconds(10);
-constexpr double kMinRate = 1.0;
-
+constexpr int kMaxRateLimited = 100;                         // 429s for one message before it fails
 }  // namespace
 
 void Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r) {
@@ -52,6 +46,14 @@ void Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r) {
     }
     case Verdict::kWaitRetryAfter:
       ++stats.rate_limited;
+      // A 429 uses up no attempt, but a chat Telegram keeps refusing must not
+      // hold its message forever.
+      if (++m.rate_limited > kMaxRateLimited) {
+        ++stats.failed;
+        Finish(job, store::MessageStatus::kFailed,
+               "gave up after " + std::to_string(kMaxRateLimited) + " rate limits: " + r.description);
+        break;
+      }
       scheduler.ParkChat(job.chat_id, now + d.delay, now);
       scheduler.AddFront(job);
       Record429(job.chat_id, now, d.delay);
@@ -96,7 +98,10 @@ void Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r) {
 }
 
 void Dispatcher::Impl::OnBlocked(const Job& job, Loaded& m, const std::string& reason) {
-  std::string error = "blocked: " + reason;
+  // "blocked: bot was blocked by the user" / "blocked: user is deactivated".
+  std::string_view why = reason;
+  if (why.rfind("Forbidden: ", 0) == 0) why.remove_prefix(11);
+  std::string error = "blocked: " + std::string(why);
   ++stats.failed;
   std::string user;
   if (auto b = store.GetBindingByChat(options.bot, job.chat_id); b.ok()) {
@@ -188,33 +193,21 @@ void Dispatcher::Impl::Flush() {
 }
 
 void Dispatcher::Impl::Record429(int64_t chat_id, SteadyTime now, std::chrono::milliseconds wait) {
-  last_429 = now;
-  recent_429.emplace_back(now, chat_id);
-  while (!recent_429.empty() && recent_429.front().first + k429Horizon < now) recent_429.pop_front();
-  std::vector<int64_t> chats;
-  for (const auto& [t, c] : recent_429) {
-    if (std::find(chats.begin(), chats.end(), c) == chats.end()) chats.push_back(c);
-  }
   spdlog::warn("bot {}: Telegram said 429 (retry after {} ms) for a chat", options.bot, wait.count());
-  if (chats.size() < k429SpreadChats) return;
+  if (!governor.On429(chat_id, now)) return;
   // 429s across several chats: the bot as a whole is over a limit Telegram
   // did not publish. Slow down and wait it out.
-  double rate = std::max(kMinRate, scheduler.global_rate() * kRateCut);
-  scheduler.SetGlobalRate(rate);
+  scheduler.SetGlobalRate(governor.rate());
   scheduler.PauseAll(now + wait);
-  last_rate_change = now;
-  recent_429.clear();
-  spdlog::warn("bot {}: 429s across chats; global rate lowered to {:.1f}/s", options.bot, rate);
+  spdlog::warn("bot {}: 429s across chats; global rate lowered to {:.1f}/s", options.bot, governor.rate());
 }
 
 void Dispatcher::Impl::AdaptRate(SteadyTime now) {
-  double ceiling = options.global_per_sec;
-  double rate = scheduler.global_rate();
-  if (rate >= ceiling || now - last_429 < kRecoverEvery || now - last_rate_change < kRecoverEvery) return;
-  rate = std::min(ceiling, rate + kRateStep * ceiling);
-  scheduler.SetGlobalRate(rate);
-  last_rate_change = now;
-  if (rate >= ceiling) spdlog::info("bot {}: global rate back at its ceiling {:.1f}/s", options.bot, rate);
+  if (!governor.Tick(now)) return;
+  scheduler.SetGlobalRate(governor.rate());
+  if (governor.rate() >= options.global_per_sec) {
+    spdlog::info("bot {}: global rate back at its ceiling {:.1f}/s", options.bot, governor.rate());
+  }
 }
 
 }  // namespace tgate::dispatch
