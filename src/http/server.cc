@@ -139,10 +139,27 @@ Awaitable<Response> Server::Impl::CallHandler(Request req) {
   co_return res;
 }
 
+// Closing a socket with unread bytes makes the kernel send a reset, and a
+// client still writing its (refused) body would then lose our 413 answer
+// too. So, like nginx's lingering close, read and discard what it still sends
+// — bounded in bytes and time — before closing.
+static Awaitable<void> DrainBeforeClose(beast::tcp_stream& stream) {
+  constexpr size_t kMaxDrain = 64 << 20;
+  std::vector<char> sink(64 << 10);
+  size_t drained = 0;
+  stream.expires_after(std::chrono::seconds(2));
+  while (drained < kMaxDrain) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kAsTuple);
+    if (ec) break;
+    drained += n;
+  }
+}
+
 Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn) {
   auto self = shared_from_this();
   const uint64_t id = Register(conn);
   beast::flat_buffer buffer;  // kept across requests: pipelined bytes stay queued
+  bool linger = false;        // refused a body: let the client finish sending it
   for (;;) {
     if (conn->closing) break;
     bhttp::request_parser<bhttp::string_body> parser;
@@ -155,6 +172,7 @@ Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn) {
           "request body exceeds " + std::to_string(options.body_limit) + " bytes");
       conn->stream.expires_after(options.idle_timeout);
       co_await bhttp::async_write(conn->stream, res, kAsTuple);
+      linger = true;
       break;
     }
     if (ec && IsHttpParseError(ec) && ec != bhttp::error::end_of_stream &&
@@ -177,6 +195,7 @@ Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn) {
   }
   boost::system::error_code ignored;
   conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if (linger) co_await DrainBeforeClose(conn->stream);
   conn->stream.socket().close(ignored);
   Unregister(id);
 }
