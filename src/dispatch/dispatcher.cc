@@ -183,6 +183,13 @@ Dispatcher::~Dispatcher() {
 void Dispatcher::Start() {
   if (impl_->started) return;
   impl_->started = true;
+  // A restarted tgate does not know what it sent in the last moments before
+  // it stopped, but Telegram does: wait out one global and one private-chat
+  // window before the first send. (Groups' 60 s windows are not waited out;
+  // a 429 there parks the group as usual.)
+  const auto& o = impl_->options;
+  auto window = std::chrono::duration<double>(std::max(1.0, o.chat_burst / o.chat_per_sec) * 1.02 + 0.01);
+  impl_->scheduler.PauseAll(impl_->clock.Now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(window));
   asio::co_spawn(impl_->executor, impl_->Loop(), [impl = impl_](std::exception_ptr e) {
     if (!e) return;
     try {
