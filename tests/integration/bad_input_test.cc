@@ -50,6 +50,7 @@ TEST_F(BadInput, OversizedBodyIsRefused) {
 
 TEST_F(BadInput, MessagesAreValidated) {
   LinkUser("42", 1001);
+  ASSERT_TRUE(WaitUntil([&] { return SentTexts(1001).size() == 1; }));  // the welcome
   ExpectError(Api("POST", "/v1/messages", R"({"user":"nobody","text":"x"})"), 404, "not_found");
   ExpectError(Api("POST", "/v1/messages", R"({"user":"42","text":""})"), 400, "invalid_argument");
   ExpectError(Api("POST", "/v1/messages", R"({"user":"42"})"), 400, "invalid_argument");
