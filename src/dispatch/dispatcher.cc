@@ -120,7 +120,9 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
   auto it = loaded.find(job.id);
   if (it == loaded.end()) {  // dropped meanwhile (cancelled, chat blocked)
     --in_flight;
+    stats.in_flight = in_flight;
     scheduler.Done(job.chat_id, clock.Now());
+    Wake();  // a slot is free again
     co_return;
   }
   Loaded& m = it->second;
