@@ -24,6 +24,7 @@ int Run(int argc, char** argv) {
   AddCommandsCommand(app, g);
   AddMeCommand(app, g);
   AddSiteCommands(app, g);
+  AddBroadcastCommand(app, g);
 
   try {
     app.parse(argc, argv);

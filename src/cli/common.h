@@ -47,7 +47,8 @@ void AddSandboxCommand(CLI::App& app, Globals& g);
 void AddWebhookCommand(CLI::App& app, Globals& g);
 void AddCommandsCommand(CLI::App& app, Globals& g);
 void AddMeCommand(CLI::App& app, Globals& g);
-void AddSiteCommands(CLI::App& app, Globals& g);  // link, send, broadcast
+void AddSiteCommands(CLI::App& app, Globals& g);  // link, send
+void AddBroadcastCommand(CLI::App& app, Globals& g);
 
 }  // namespace tgate::cli
 

@@ -1,40 +1,21 @@
-// tgate link USER / send USER TEXT: talk to a running tgate through its own
-// site API (so the running dispatcher picks the work up at once), with the
-// API key and address from the configuration.
+// tgate link USER / send USER TEXT: through the running tgate's site API.
 #include <iostream>
 
 #include "cli/common.h"
-#include "http/client.h"
+#include "cli/site_client.h"
 
 namespace tgate::cli {
 namespace {
 
-struct SiteOptions {
-  std::string url;  // default: http://<listen>
-};
-
-// POSTs `body` to `path` of the running tgate; prints the answer.
-int PostToSite(const Globals& g, const SiteOptions& o, const std::string& path, boost::json::object body) {
-  auto c = LoadConfig(g);
-  if (!c) return 1;
-  if (c->api_key.empty()) return Fail("no API key: set TGATE_API_KEY (or api_key in the config file)");
+// POSTs `body` to `path` of the running tgate and prints the answer.
+int PostToSite(const Globals& g, const std::string& url, const std::string& path, boost::json::object body) {
   if (!g.bot.empty()) body["bot"] = g.bot;
-  std::string base = o.url.empty() ? "http://" + c->listen : o.url;
   return RunAsync([&](asio::io_context& io) -> Awaitable<int> {
-    http::ClientOptions co;
-    co.base_url = base;
-    co.max_connections = 1;
-    co.timeout = std::chrono::seconds(30);
-    http::Client client(io.get_executor(), co);
-    if (Status s = client.Init(); !s.ok()) co_return Fail(s.message());
-    http::Client::Headers headers;
-    headers.emplace_back("Authorization", "Bearer " + c->api_key);
-    auto r = co_await client.SendWithHeaders(bhttp::verb::post, path, "application/json",
-                                             boost::json::serialize(body), std::move(headers));
-    if (!r.ok()) co_return Fail("cannot reach tgate at " + base + ": " + r.status().message() +
-                                " (is `tgate serve` running? pass --url)");
-    if (r->status / 100 != 2) co_return Fail("tgate answered " + std::to_string(r->status) + ": " + r->body);
-    std::cout << r->body << std::endl;
+    auto site = SiteClient::Make(io, g, url);
+    if (!site) co_return 1;
+    auto answer = co_await site->Call(bhttp::verb::post, path, boost::json::serialize(body));
+    if (!answer) co_return 1;
+    std::cout << boost::json::serialize(*answer) << std::endl;
     co_return 0;
   });
 }
@@ -42,24 +23,23 @@ int PostToSite(const Globals& g, const SiteOptions& o, const std::string& path, 
 }  // namespace
 
 void AddSiteCommands(CLI::App& app, Globals& g) {
-  static SiteOptions o;
-  static std::string user, text;
+  static std::string url, user, text;
   static int64_t ttl = 0;
   CLI::App* link = app.add_subcommand("link", "Create a one-time deep link for a site user (POST /v1/links)");
   link->add_option("USER", user, "Site user id")->required();
   link->add_option("--ttl", ttl, "Seconds the link stays valid (default: link_ttl_seconds)");
-  link->add_option("--url", o.url, "Base URL of the running tgate (default: http://<listen>)");
+  link->add_option("--url", url, "Base URL of the running tgate (default: http://<listen>)");
   link->callback([&g] {
     boost::json::object body{{"user", user}};
     if (ttl > 0) body["ttl_seconds"] = ttl;
-    ExitWith(PostToSite(g, o, "/v1/links", body));
+    ExitWith(PostToSite(g, url, "/v1/links", body));
   });
 
   CLI::App* send = app.add_subcommand("send", "Queue a message to a linked site user (POST /v1/messages)");
   send->add_option("USER", user, "Site user id")->required();
   send->add_option("TEXT", text, "Message text")->required();
-  send->add_option("--url", o.url, "Base URL of the running tgate (default: http://<listen>)");
-  send->callback([&g] { ExitWith(PostToSite(g, o, "/v1/messages", {{"user", user}, {"text", text}})); });
+  send->add_option("--url", url, "Base URL of the running tgate (default: http://<listen>)");
+  send->callback([&g] { ExitWith(PostToSite(g, url, "/v1/messages", {{"user", user}, {"text", text}})); });
 }
 
 }  // namespace tgate::cli
