@@ -210,5 +210,48 @@ TEST_F(DispatcherFlowTest, SpreadingFourTwentyNinesLowerTheGlobalRate) {
   for (int i = 0; i < 120; ++i) EXPECT_EQ(api_.Accepted(5000 + i).size(), 1u);
 }
 
+TEST_F(DispatcherFlowTest, OneToOneOutcomesAreEventedAndBroadcastOnesCounted) {
+  ASSERT_OK(store_->Bind({"default", "42", 600, store::UserStatus::kActive, 0}));
+  ASSERT_OK(store_->Bind({"default", "43", 601, store::UserStatus::kActive, 0}));
+  api_.ScriptChat(601, 403, R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})");
+  int64_t sent = Enqueue(600, "hi", "42");
+  int64_t blocked = Enqueue(601, "hi", "43");
+  store::NewBroadcast b;
+  b.bot = "default";
+  b.all = true;
+  b.text = "news";
+  b.options_json = "{}";
+  auto created = store_->CreateBroadcast(b, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                clock_.Wall().time_since_epoch()).count());
+  ASSERT_OK(created);
+  ASSERT_TRUE(Run([&](Dispatcher&, auto) {
+    auto bc = store_->GetBroadcast(created->id);
+    return StatusOf(sent) == store::MessageStatus::kSent && StatusOf(blocked) == store::MessageStatus::kFailed &&
+           bc.ok() && bc->pending == 0;
+  }));
+  EXPECT_EQ(store_->GetMessage(blocked)->error, "blocked: bot was blocked by the user");
+  std::map<std::string, boost::json::object> by_type;
+  auto events = store_->DueEvents(INT64_MAX, 100);
+  ASSERT_OK(events);
+  for (const auto& e : *events) {
+    auto o = boost::json::parse(e.payload).as_object();
+    std::string type(o.at("type").as_string());
+    EXPECT_EQ(by_type.count(type), 0u) << "one event per outcome, none for broadcast messages: " << e.payload;
+    by_type[type] = o;
+  }
+  ASSERT_EQ(by_type.count("message.sent"), 1u);
+  const auto& ev = by_type["message.sent"];
+  EXPECT_EQ(ev.at("bot"), "default");
+  EXPECT_EQ(ev.at("id").to_number<int64_t>(), sent);
+  EXPECT_EQ(ev.at("user"), "42");
+  EXPECT_EQ(ev.at("chat_id").to_number<int64_t>(), 600);
+  EXPECT_GT(ev.at("telegram_message_id").to_number<int64_t>(), 0);
+  ASSERT_EQ(by_type.count("message.failed"), 1u);
+  EXPECT_EQ(by_type["message.failed"].at("error"), "blocked: bot was blocked by the user");
+  ASSERT_EQ(by_type.count("user.blocked"), 1u);
+  EXPECT_EQ(by_type["user.blocked"].at("user"), "43");
+  EXPECT_EQ(by_type["user.blocked"].at("chat_id").to_number<int64_t>(), 601);
+}
+
 }  // namespace
 }  // namespace tgate::dispatch

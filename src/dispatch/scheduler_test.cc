@@ -134,7 +134,9 @@ TEST(Scheduler, ABusyChatDoesNotBlockOthers) {
   for (const auto& x : sent) other |= x.job.chat_id == 6;
   EXPECT_TRUE(other);
   for (const auto& x : sent) {
-    if (x.job.chat_id == 6) EXPECT_LT(x.at - t0, 100ms);
+    if (x.job.chat_id == 6) {
+      EXPECT_LT(x.at - t0, 100ms);
+    }
   }
 }
 
