@@ -186,6 +186,27 @@ TEST_F(Delivery, KillDuringABroadcastLosesNothing) {
   EXPECT_EQ(Emu("GET", "/control/stats").Int("rate_limited"), 0);
 }
 
+TEST_F(Delivery, SigtermFinishesInFlightWorkAndKeepsTheRestQueued) {
+  StartBoth({{"TGATE_LIMIT_GLOBAL_PER_SEC", "10"}}, {.env = {{"TGATE_WELCOME_TEXT", ""}}});
+  constexpr int kUsers = 30;
+  for (int u = 0; u < kUsers; ++u) LinkUser("t" + std::to_string(u), 7500 + u);
+  auto b = Api("POST", "/v1/broadcasts", R"({"all":true,"text":"graceful"})");
+  ASSERT_EQ(b.status, 202);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(StopTgate(), 0) << "a graceful stop exits 0";
+  StartTgate(last_options_);
+  ASSERT_TRUE(WaitUntil([&] { return Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("pending") == 0; },
+                        std::chrono::seconds(20)));
+  int total = 0;
+  for (int u = 0; u < kUsers; ++u) {
+    int n = 0;
+    for (const auto& t : SentTexts(7500 + u)) n += t == "graceful";
+    EXPECT_EQ(n, 1) << "chat " << 7500 + u << ": in-flight work was finished and recorded, so none is resent";
+    total += n;
+  }
+  EXPECT_EQ(total, kUsers);
+}
+
 TEST_F(Delivery, PaidBroadcastUsesThePaidBudget) {
   // No welcome messages: they would use the small free budget first.
   TgateOptions quiet;
