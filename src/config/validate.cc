@@ -67,10 +67,6 @@ Status ValidateForServe(Config& c) {
         "no bot configured: set TGATE_BOT_TOKEN (or add [[bots]] with a token to the config file), "
         "or run `tgate sandbox` to try tgate without one");
   }
-  if (c.api_key.empty()) {
-    return Status::InvalidArgument("no API key: set TGATE_API_KEY (or api_key in the config file); "
-                                   "sites send it as 'Authorization: Bearer <key>'");
-  }
   if (c.db_synchronous != "normal" && c.db_synchronous != "full") {
     return Status::InvalidArgument("db_synchronous must be \"normal\" or \"full\"");
   }
@@ -82,6 +78,10 @@ Status ValidateForServe(Config& c) {
       return Status::InvalidArgument("two bots are named '" + c.bots[i].name + "'; names must be unique");
     }
     TGATE_RETURN_IF_ERROR(ValidateBot(c.bots[i], i));
+  }
+  if (c.api_key.empty()) {
+    return Status::InvalidArgument("no API key: set TGATE_API_KEY (or api_key in the config file); "
+                                   "sites send it as 'Authorization: Bearer <key>'");
   }
   return Status::Ok();
 }

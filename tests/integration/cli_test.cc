@@ -1,0 +1,87 @@
+// The command line against the emulator: me, webhook set (with a certificate
+// uploaded as multipart) / info / delete, commands set, and errors that say
+// what to do — never the token.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "harness/gateway_fixture.h"
+
+namespace tgate::itest {
+namespace {
+
+class Cli : public GatewayTest {
+ protected:
+  // Runs `tgate args...` to completion; returns (exit code, stdout + stderr).
+  std::pair<int, std::string> Tgate(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    if (!env.count("TGATE_BOT_TOKEN")) env["TGATE_BOT_TOKEN"] = kToken;
+    env["TGATE_BOT_API_URL"] = "http://127.0.0.1:" + std::to_string(emu_port_);
+    args.insert(args.begin(), std::string(TGATE_BINARY_DIR) + "/tgate");
+    Process p;
+    EXPECT_TRUE(p.Start(args, env, dir_ + "/cli-" + std::to_string(++runs_)));
+    int code = p.Wait(std::chrono::seconds(20));
+    return {code, p.Stdout() + p.Stderr()};
+  }
+  int runs_ = 0;
+};
+
+TEST_F(Cli, MeShowsTheBot) {
+  StartEmulator();
+  auto [code, out] = Tgate({"me"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("tgate_sandbox_bot"), std::string::npos);
+}
+
+TEST_F(Cli, WebhookSetUploadsTheCertificateAndAsksForMyChatMember) {
+  StartEmulator();
+  std::string cert = dir_ + "/cert.pem";
+  std::ofstream(cert) << "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+  auto [code, out] = Tgate({"webhook", "set", "--url", "https://example.com/hooks/telegram/abc", "--certificate", cert,
+                            "--secret", "s3cret", "--max-connections", "7", "--allowed-updates", "message"});
+  ASSERT_EQ(code, 0) << out;
+  auto [icode, info] = Tgate({"webhook", "info"});
+  ASSERT_EQ(icode, 0) << info;
+  EXPECT_NE(info.find("\"url\":\"https://example.com/hooks/telegram/abc\""), std::string::npos) << info;
+  EXPECT_NE(info.find("\"has_custom_certificate\":true"), std::string::npos) << info;
+  EXPECT_NE(info.find("\"max_connections\":7"), std::string::npos) << info;
+  EXPECT_NE(info.find("my_chat_member"), std::string::npos) << "tgate always asks for block/unblock updates: " << info;
+  auto [dcode, del] = Tgate({"webhook", "delete"});
+  EXPECT_EQ(dcode, 0) << del;
+}
+
+TEST_F(Cli, WebhookSetWithoutAUrlSaysWhatToSet) {
+  StartEmulator();
+  auto [code, out] = Tgate({"webhook", "set"});
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("TGATE_PUBLIC_URL"), std::string::npos) << out;
+}
+
+TEST_F(Cli, CommandsSetFromTheConfig) {
+  StartEmulator();
+  std::string config = dir_ + "/tgate.toml";
+  std::ofstream(config) << "[[bots]]\nname = \"default\"\n[[bots.commands]]\ncommand = \"help\"\n"
+                           "description = \"What this bot does\"\n";
+  auto [code, out] = Tgate({"--config", config, "commands", "set"});
+  EXPECT_EQ(code, 0) << out;
+  auto got = Emu("GET", std::string("/bot") + kToken + "/getMyCommands");
+  EXPECT_NE(got.body.find("\"help\""), std::string::npos) << got.body;
+}
+
+TEST_F(Cli, ErrorsSayWhatToDoAndNeverShowTheToken) {
+  StartEmulator();
+  auto [code, out] = Tgate({"me"}, {{"TGATE_BOT_TOKEN", "987654321:ITEST_wrong_token_not_known_to_emulator_x"}});
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("check the bot token"), std::string::npos) << out;
+  EXPECT_EQ(out.find("ITEST_wrong_token"), std::string::npos) << out;
+  auto [scode, sout] = Tgate({"serve"}, {{"TGATE_BOT_TOKEN", ""}});
+  EXPECT_NE(scode, 0);
+  EXPECT_NE(sout.find("TGATE_BOT_TOKEN"), std::string::npos) << sout;
+  auto [ucode, uout] = Tgate({"frobnicate"});
+  EXPECT_NE(ucode, 0);
+  auto [hcode, hout] = Tgate({"webhook", "--help"});
+  EXPECT_EQ(hcode, 0);
+  EXPECT_NE(hout.find("set"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tgate::itest
