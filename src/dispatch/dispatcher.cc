@@ -22,6 +22,7 @@ SchedulerLimits LimitsOf(const DispatcherOptions& o) {
   l.chat_burst = o.chat_burst;
   l.group_per_min = o.group_per_min;
   l.paid_per_sec = o.paid_per_sec;
+  l.tick = o.tick;
   return l;
 }
 
@@ -46,6 +47,15 @@ int64_t Dispatcher::Impl::WallMs() const {
 }
 
 void Dispatcher::Impl::Wake() { timer.cancel(); }
+
+void Dispatcher::Impl::WakeIfSooner(SteadyTime now) {
+  // While the loop runs it looks at the state afresh before sleeping.
+  if (sleeping_until == SteadyTime::min()) return;
+  SteadyTime needed = in_flight + 1 == options.max_in_flight ? now : scheduler.NextWake(now);
+  if (!completions.empty()) needed = std::min(needed, flush_due);
+  // Waking costs more than it saves unless it is sooner by over a tick.
+  if (needed + options.tick < sleeping_until) Wake();
+}
 
 Status Dispatcher::Impl::LoadPriority(store::Priority priority, size_t limit, SteadyTime now) {
   int p = static_cast<int>(priority);
@@ -122,7 +132,7 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
     --in_flight;
     stats.in_flight = in_flight;
     scheduler.Done(job.chat_id, clock.Now());
-    Wake();  // a slot is free again
+    WakeIfSooner(clock.Now());  // a slot is free again
     co_return;
   }
   Loaded& m = it->second;
@@ -136,7 +146,7 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
   --in_flight;
   stats.in_flight = in_flight;
   OnAnswer(std::move(job), r);
-  Wake();
+  WakeIfSooner(clock.Now());
 }
 
 Awaitable<void> Dispatcher::Impl::Loop() {
@@ -166,10 +176,16 @@ Awaitable<void> Dispatcher::Impl::Loop() {
 
     now = clock.Now();
     SteadyTime wake = std::min(scheduler.NextWake(now), next_reload);
-    if (!completions.empty()) wake = std::min(wake, flush_due);
+    // Sends waiting on the global pace go once per tick, together.
+    if (wake > now) wake = std::max(wake, now + options.tick);
     if (in_flight >= options.max_in_flight) wake = next_reload;  // a completion wakes us
-    timer.expires_after(wake > now ? wake - now : std::chrono::steady_clock::duration::zero());
-    if (wake > now) co_await timer.async_wait(kAsTuple);
+    if (!completions.empty()) wake = std::min(wake, flush_due);
+    if (wake > now) {
+      timer.expires_after(wake - now);
+      sleeping_until = wake;
+      co_await timer.async_wait(kAsTuple);
+      sleeping_until = SteadyTime::min();
+    }
   }
 }
 

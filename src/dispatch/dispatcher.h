@@ -35,6 +35,10 @@ struct DispatcherOptions {
   int max_attempts = 8;            // transient failures before failing a message
   size_t load_window = 20000;      // most messages held in memory at once
   std::chrono::milliseconds flush_interval{10};  // completion batch period
+  // The loop wakes at most once per tick while sends wait on the global pace,
+  // and sends what fell due meanwhile together: fewer wake-ups per message at
+  // high rates, at most one tick of added latency.
+  std::chrono::milliseconds tick{5};
   std::chrono::milliseconds first_backoff{1000};  // 5xx/network retry delay, doubled per attempt
   // Called after events were written to the outbox (wakes the events sender).
   std::function<void()> on_events;

@@ -35,6 +35,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   void Launch(Job job);
   Awaitable<void> Send(Job job);
   void Wake();
+  // After a completion: wakes the loop only if it sleeps over a tick longer
+  // than the new state needs (a freed slot, a chat's next message, a flush).
+  void WakeIfSooner(SteadyTime now);
 
   // dispatcher_outcomes.cc
   void OnAnswer(Job job, const telegram::ApiResult& r);
@@ -55,6 +58,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   RetryOptions retry;
   Scheduler scheduler;
   asio::steady_timer timer;
+  SteadyTime sleeping_until = SteadyTime::min();  // min() while the loop runs
 
   std::unordered_map<int64_t, Loaded> loaded;
   int64_t after_id[2] = {0, 0};     // load cursors by priority

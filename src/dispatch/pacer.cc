@@ -12,8 +12,8 @@ void Pacer::SetRate(double rate_per_sec) {
 
 void Pacer::Record(SteadyTime t) {
   // Never let the schedule fall behind `t` by more than catch_up_ - 1
-  // intervals: an idle pacer must not bank a burst.
-  next_ = std::max(next_, t - interval_ * (catch_up_ - 1)) + interval_;
+  // intervals (or one tick): an idle pacer must not bank a burst.
+  next_ = std::max(next_, t - std::max(interval_ * (catch_up_ - 1), tick_)) + interval_;
 }
 
 }  // namespace tgate::dispatch

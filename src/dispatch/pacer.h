@@ -1,8 +1,11 @@
 // Pacer: spreads a rate evenly — one event every 1/rate seconds — so a global
 // budget is used smoothly rather than in bursts at the start of each second.
 // After a lag (the loop woke late, or idleness) at most `catch_up` events go
-// back to back; the SlidingWindow beside it still guards the hard limit. The rate
-// can be lowered and raised at run time (adaptive backoff after 429s).
+// back to back, or the events due within one `tick` if that is more: a
+// dispatcher that wakes once per tick sends what fell due meanwhile together
+// instead of waking for each. The SlidingWindow beside it still guards the
+// hard limit. The rate can be lowered and raised at run time (adaptive
+// backoff after 429s).
 // Pure: time is an argument.
 #pragma once
 
@@ -12,7 +15,11 @@ namespace tgate::dispatch {
 
 class Pacer {
  public:
-  explicit Pacer(double rate_per_sec, int catch_up = 2) : catch_up_(catch_up < 1 ? 1 : catch_up) { SetRate(rate_per_sec); }
+  explicit Pacer(double rate_per_sec, int catch_up = 2,
+                 std::chrono::steady_clock::duration tick = std::chrono::steady_clock::duration::zero())
+      : catch_up_(catch_up < 1 ? 1 : catch_up), tick_(tick) {
+    SetRate(rate_per_sec);
+  }
 
   void SetRate(double rate_per_sec);
   double rate() const { return rate_; }
@@ -24,6 +31,7 @@ class Pacer {
   double rate_ = 1;
   std::chrono::steady_clock::duration interval_{};
   int catch_up_;
+  std::chrono::steady_clock::duration tick_;
   SteadyTime next_{};
 };
 

@@ -24,8 +24,8 @@ Scheduler::Scheduler(const SchedulerLimits& l)
       private_window_(WithMargin(Seconds(l.chat_burst / l.chat_per_sec), l.chat_margin, l.chat_margin_min)),
       group_window_(WithMargin(Seconds(60), l.chat_margin, l.chat_margin_min)),
       global_window_(WithMargin(Seconds(1), l.global_margin, l.global_margin_min)),
-      free_pacer_(l.global_per_sec),
-      paid_pacer_(l.paid_per_sec),
+      free_pacer_(l.global_per_sec, 2, l.tick),
+      paid_pacer_(l.paid_per_sec, 2, l.tick),
       free_window_(PerSecondCount(l.global_per_sec), global_window_),
       paid_window_(PerSecondCount(l.paid_per_sec), global_window_) {}
 

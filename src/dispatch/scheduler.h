@@ -56,6 +56,9 @@ struct SchedulerLimits {
   std::chrono::milliseconds global_margin_min{5};
   double chat_margin = 0.02;
   std::chrono::milliseconds chat_margin_min{10};
+  // The dispatcher's wake granularity: the global pacers let the sends that
+  // fell due within one tick go together (see Pacer).
+  std::chrono::milliseconds tick{0};
 };
 
 class Scheduler {

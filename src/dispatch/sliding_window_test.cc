@@ -75,6 +75,27 @@ TEST(Pacer, AnIdlePacerBanksNoBurst) {
   EXPECT_EQ(immediate, 2);
 }
 
+TEST(Pacer, ATickLetsWhatFellDueWithinItGoTogether) {
+  // 1000/s with a 5 ms tick: a loop that wakes every 5 ms sends 5 at once and
+  // keeps the rate; after idleness no more than one tick's worth goes at once.
+  Pacer p(1000, 2, 5ms);
+  SteadyTime t{1s};
+  p.Record(t);
+  int sent = 1;
+  for (int tick = 1; tick <= 200; ++tick) {
+    SteadyTime now = t + tick * 5ms;
+    while (p.NextAllowed(now) <= now) p.Record(now), ++sent;
+  }
+  // 1 s of ticks: the rate, plus at most the one tick of slack the first
+  // send left behind it.
+  EXPECT_GE(sent, 1001);
+  EXPECT_LE(sent, 1006);
+  SteadyTime later{100s};
+  int immediate = 0;
+  while (p.NextAllowed(later) <= later) p.Record(later), ++immediate;
+  EXPECT_EQ(immediate, 6);  // the 5 ms of slack, plus the one due now
+}
+
 TEST(Pacer, RateCanBeLowered) {
   Pacer p(100, 1);
   p.SetRate(10);
