@@ -173,6 +173,7 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
     if (Clock::now() > until) Rig::Die("the broadcast did not start");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  if (getenv("BENCH_DEBUG")) CpuAndPeakRss(rig.tgate().pid());  // what starting and filling cost
   std::map<std::string, int64_t> submitted_ms;
   int64_t interval_us = static_cast<int64_t>(1e6 * chats / l.global / (direct_msgs + 5));
   for (int i = 0; i < direct_msgs; ++i) {

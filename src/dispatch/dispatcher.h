@@ -38,7 +38,7 @@ struct DispatcherOptions {
   // The loop wakes at most once per tick while sends wait on the global pace,
   // and sends what fell due meanwhile together: fewer wake-ups per message at
   // high rates, at most one tick of added latency.
-  std::chrono::milliseconds tick{5};
+  std::chrono::milliseconds tick{10};
   std::chrono::milliseconds first_backoff{1000};  // 5xx/network retry delay, doubled per attempt
   // Called after events were written to the outbox (wakes the events sender).
   std::function<void()> on_events;
