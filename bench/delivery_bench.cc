@@ -224,6 +224,19 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
     int64_t t = m.as_object().at("t_ms").to_number<int64_t>();
     in_span += (t >= first_b && t <= last_b);
   }
+  if (getenv("BENCH_DEBUG")) {  // where the time went: the longest pauses between accepted messages
+    std::vector<int64_t> ts;
+    for (const auto& m : sent.obj().at("messages").as_array()) ts.push_back(m.as_object().at("t_ms").to_number<int64_t>());
+    std::sort(ts.begin(), ts.end());
+    std::vector<std::pair<int64_t, int64_t>> gaps;
+    for (size_t i = 1; i < ts.size(); ++i) gaps.push_back({ts[i] - ts[i - 1], ts[i - 1] - first_b});
+    std::sort(gaps.rbegin(), gaps.rend());
+    for (size_t i = 0; i < std::min<size_t>(8, gaps.size()); ++i)
+      std::printf("    gap %ld ms at +%ld ms\n", (long)gaps[i].first, (long)gaps[i].second);
+    int64_t in_last_s = 0;  // steady state: accepted in the broadcast's last full second
+    for (int64_t t : ts) in_last_s += (t > last_b - 1000 && t <= last_b);
+    std::printf("    accepted in the last second: %ld\n", (long)in_last_s);
+  }
   double min_seconds = double(in_span) / l.global;
   double took = (last_b - first_b) / 1000.0 + 1.0 / l.global;
   double ratio = took / min_seconds;

@@ -176,8 +176,6 @@ Awaitable<void> Dispatcher::Impl::Loop() {
 
     now = clock.Now();
     SteadyTime wake = std::min(scheduler.NextWake(now), next_reload);
-    // Sends waiting on the global pace go once per tick, together.
-    if (wake > now) wake = std::max(wake, now + options.tick);
     if (in_flight >= options.max_in_flight) wake = next_reload;  // a completion wakes us
     if (!completions.empty()) wake = std::min(wake, flush_due);
     if (wake > now) {

@@ -10,6 +10,15 @@ void Pacer::SetRate(double rate_per_sec) {
       std::chrono::duration<double>(1.0 / rate_));
 }
 
+int Pacer::Batch() const {
+  return std::max<int>(1, static_cast<int>(tick_ / interval_));
+}
+
+SteadyTime Pacer::WakeAt(SteadyTime now) const {
+  SteadyTime wake = next_ + interval_ * (Batch() - 1);
+  return wake > now ? wake : now;
+}
+
 void Pacer::Record(SteadyTime t) {
   // Never let the schedule fall behind `t` by more than catch_up_ - 1
   // intervals (or one tick): an idle pacer must not bank a burst.

@@ -25,6 +25,10 @@ class Pacer {
   double rate() const { return rate_; }
 
   SteadyTime NextAllowed(SteadyTime now) const { return next_ > now ? next_ : now; }
+  // Events that fall due within one tick (at least 1): what goes together.
+  int Batch() const;
+  // When a Batch() of events is due: the time to wake up to send them.
+  SteadyTime WakeAt(SteadyTime now) const;
   void Record(SteadyTime t);
 
  private:

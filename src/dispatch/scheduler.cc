@@ -120,6 +120,15 @@ SteadyTime Scheduler::Gate(Lane lane, SteadyTime now) const {
   return std::max(free_pacer_.NextAllowed(now), free_window_.NextAllowed(now));
 }
 
+SteadyTime Scheduler::BatchGate(Lane lane, SteadyTime now) const {
+  // Waiting for the window to free a whole batch, not each slot, keeps
+  // batches whole: a batch leaves the window together, a window later.
+  const Pacer& pacer = lane == kPaidLane ? paid_pacer_ : free_pacer_;
+  const SlidingWindow& window = lane == kPaidLane ? paid_window_ : free_window_;
+  int batch = std::min<int>(pacer.Batch(), static_cast<int>(ready_[lane].size()));
+  return std::max(pacer.WakeAt(now), window.NextAllowedFor(batch, now));
+}
+
 std::optional<Job> Scheduler::Next(SteadyTime now) {
   if (now < paused_until_) return std::nullopt;
   Promote(now);
@@ -160,7 +169,9 @@ SteadyTime Scheduler::NextWake(SteadyTime now) const {
   SteadyTime wake = SteadyTime::max();
   if (!waiting_.empty()) wake = std::get<0>(*waiting_.begin());
   for (Lane lane : {kDirectLane, kPaidLane, kFreeLane}) {
-    if (!ready_[lane].empty()) wake = std::min(wake, Gate(lane, now));
+    if (ready_[lane].empty()) continue;
+    // One-to-one messages go as soon as the budget allows.
+    wake = std::min(wake, lane == kDirectLane ? Gate(lane, now) : BatchGate(lane, now));
   }
   if (wake != SteadyTime::max()) wake = std::max(wake, paused_until_);
   return wake;

@@ -56,8 +56,9 @@ struct SchedulerLimits {
   std::chrono::milliseconds global_margin_min{5};
   double chat_margin = 0.02;
   std::chrono::milliseconds chat_margin_min{10};
-  // The dispatcher's wake granularity: the global pacers let the sends that
-  // fell due within one tick go together (see Pacer).
+  // Broadcast sends waiting on the global budget go a tick's worth at a
+  // time (rate x tick messages): one wake-up of the dispatcher per tick, not
+  // per message. One-to-one messages do not wait for a batch.
   std::chrono::milliseconds tick{0};
 };
 
@@ -115,7 +116,8 @@ class Scheduler {
   void File(int64_t chat_id, Chat& c, SteadyTime now);
   void Unfile(int64_t chat_id, Chat& c);
   void Promote(SteadyTime now);
-  SteadyTime Gate(Lane lane, SteadyTime now) const;
+  SteadyTime Gate(Lane lane, SteadyTime now) const;       // one message may go
+  SteadyTime BatchGate(Lane lane, SteadyTime now) const;  // a tick's worth may go
   void CollectIdle(SteadyTime now);
   void Insert(Chat& c, Job job, bool front);
 

@@ -88,6 +88,42 @@ TEST(Scheduler, SaturatesTheGlobalBudget) {
   EXPECT_GE(ratio, 0.99);
 }
 
+TEST(Scheduler, WithATickBroadcastSendsGoInBatchesAndStillSaturate) {
+  SchedulerLimits l = Limits();
+  l.global_per_sec = 600;
+  l.tick = 10ms;  // 6 sends per tick at 600/s
+  Scheduler s(l);
+  SteadyTime t0{100s};
+  for (int i = 0; i < 6000; ++i) s.Add({i + 1, i + 1, Priority::kBroadcast});
+  auto sent = Simulate(s, t0, 1ms);
+  ASSERT_EQ(sent.size(), 6000u);
+  std::map<SteadyTime, int> per_instant;
+  for (const auto& x : sent) per_instant[x.at]++;
+  // One wake-up per tick's worth, not per message.
+  EXPECT_LE(per_instant.size(), 6000u / 5);
+  std::vector<SteadyTime> all;
+  for (const auto& x : sent) all.push_back(x.at);
+  ExpectWindow(all, 600, 1s, "global");
+  double took = std::chrono::duration<double>(sent.back().at - sent.front().at).count();
+  EXPECT_LE(took / (6000 / 600.0), 1.02) << "completion / theoretical minimum";
+}
+
+TEST(Scheduler, WithATickOneToOneDoesNotWaitForABatch) {
+  SchedulerLimits l = Limits();
+  l.global_per_sec = 600;
+  l.tick = 10ms;
+  Scheduler s(l);
+  SteadyTime t0{100s};
+  for (int i = 0; i < 600; ++i) s.Add({i + 1, i + 1, Priority::kBroadcast});
+  auto first = Simulate(s, t0, 0ms, 6);
+  SteadyTime after = first.back().at;
+  // The next broadcast batch waits for a tick's worth of budget...
+  EXPECT_GE(s.NextWake(after) - after, 8ms);
+  // ...a one-to-one message only for the next slot of the pace.
+  s.Add({9999, 77777, Priority::kDirect});
+  EXPECT_LE(s.NextWake(after) - after, 2ms);
+}
+
 TEST(Scheduler, OneToOneOvertakesQueuedBroadcast) {
   Scheduler s(Limits());
   SteadyTime t0{100s};

@@ -23,6 +23,15 @@ SteadyTime SlidingWindow::NextAllowed(SteadyTime now) const {
   return std::max(now, ring_[head_] + window_);
 }
 
+SteadyTime SlidingWindow::NextAllowedFor(int n, SteadyTime now) const {
+  size_t want = static_cast<size_t>(std::clamp(n, 1, count_));
+  size_t free = static_cast<size_t>(count_) - ring_.size();
+  if (want <= free) return now;
+  // The oldest (want - free) events must have left the window.
+  size_t last_to_leave = (head_ + (want - free) - 1) % ring_.size();
+  return std::max(now, ring_[last_to_leave] + window_);
+}
+
 void SlidingWindow::Record(SteadyTime t) {
   if (ring_.size() < static_cast<size_t>(count_)) {
     ring_.push_back(t);

@@ -23,6 +23,8 @@ class SlidingWindow {
 
   // Earliest time an event may happen without exceeding the limit (>= now).
   SteadyTime NextAllowed(SteadyTime now) const;
+  // Earliest time `n` events may happen together (n is capped at the count).
+  SteadyTime NextAllowedFor(int n, SteadyTime now) const;
   // An event happened at `t` (t never decreases).
   void Record(SteadyTime t);
   // True if no recorded event still counts at `now` (the state can be dropped).

@@ -53,6 +53,31 @@ TEST(SlidingWindow, ResetKeepsRecentEvents) {
   EXPECT_EQ(w.NextAllowed(t0 + 3ms), t0 + 1ms + 1s);
 }
 
+TEST(SlidingWindow, NextAllowedForWaitsUntilNEventsFit) {
+  SlidingWindow w(3, 1s);
+  SteadyTime t0{10s};
+  w.Record(t0);
+  w.Record(t0 + 100ms);
+  EXPECT_EQ(w.NextAllowedFor(1, t0 + 200ms), t0 + 200ms);              // one slot is free
+  EXPECT_EQ(w.NextAllowedFor(2, t0 + 200ms), t0 + 1s);                 // the oldest must leave
+  w.Record(t0 + 200ms);
+  EXPECT_EQ(w.NextAllowedFor(3, t0 + 300ms), t0 + 200ms + 1s);         // all three
+  EXPECT_EQ(w.NextAllowedFor(9, t0 + 300ms), t0 + 200ms + 1s);         // capped at the count
+}
+
+TEST(Pacer, BatchIsATicksWorth) {
+  Pacer p(600, 2, 10ms);
+  EXPECT_EQ(p.Batch(), 6);
+  SteadyTime t{1s};
+  for (int i = 0; i < 6; ++i) p.Record(t);  // an idle pacer's first batch
+  t = p.WakeAt(t);
+  for (int i = 0; i < 6; ++i) p.Record(t);
+  // In step, each batch is due a tick after the last, not at the next slot.
+  EXPECT_GE(p.WakeAt(t) - t, 9ms);
+  EXPECT_LE(p.WakeAt(t) - t, 10ms);
+  EXPECT_EQ(Pacer(30, 2, 10ms).Batch(), 1);  // slower than a tick: one at a time
+}
+
 TEST(Pacer, SpacesEventsEvenly) {
   Pacer p(100, 1);
   SteadyTime t{1s};
