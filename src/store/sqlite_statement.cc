@@ -67,6 +67,16 @@ Status SqliteStatement::Run() {
   }
 }
 
+Result<std::vector<int64_t>> SqliteStatement::Int64Column() {
+  std::vector<int64_t> values;
+  for (;;) {
+    auto row = Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return values;
+    values.push_back(Int64(0));
+  }
+}
+
 std::string SqliteStatement::Text(int column) const {
   const unsigned char* p = sqlite3_column_text(stmt_, column);
   if (p == nullptr) return {};

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/result.h"
 
@@ -50,6 +51,8 @@ class SqliteStatement {
   Result<bool> Step();
   // Steps to completion, ignoring rows. For INSERT/UPDATE/DELETE.
   Status Run();
+  // Steps to completion, collecting the first column of every row (ids).
+  Result<std::vector<int64_t>> Int64Column();
   // Rewinds for another Step/Run with the same bindings (re-bind to change them).
   void Reset() { sqlite3_reset(stmt_); }
   // Rows changed by the last Run() on this connection.

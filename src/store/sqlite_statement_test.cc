@@ -49,6 +49,15 @@ TEST_F(SqliteStatementTest, RebindsACachedStatement) {
   EXPECT_EQ(st->Text(0), "v2");
 }
 
+TEST_F(SqliteStatementTest, Int64ColumnCollectsTheFirstColumnOfEveryRow) {
+  ASSERT_OK(ExecSql(db_, "INSERT INTO t (k, v) VALUES (3, 'c'), (1, 'a'), (2, 'b')"));
+  auto st = cache_->Get("SELECT k FROM t WHERE k >= ?1 ORDER BY k");
+  ASSERT_OK(st);
+  auto ks = st->Bind(1, int64_t{2}).Int64Column();
+  ASSERT_OK(ks);
+  EXPECT_EQ(*ks, (std::vector<int64_t>{2, 3}));
+}
+
 TEST_F(SqliteStatementTest, EmptyTextIsNotNullButOptionalEmptyIs) {
   {
     auto st = cache_->Get("INSERT INTO t (k, v) VALUES (?1, ?2)");

@@ -131,14 +131,10 @@ Result<bool> SqliteStore::FillBroadcasts(std::string_view bot, size_t max_rows) 
         "SELECT id FROM broadcasts WHERE bot = ?1 AND fill_after IS NOT NULL AND status = 0 ORDER BY id LIMIT 2");
     if (!st.ok()) return st.status();
     st->Bind(1, bot);
-    std::vector<int64_t> ids;
-    for (;;) {
-      auto row = st->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      ids.push_back(st->Int64(0));
-    }
+    auto found = st->Int64Column();
     st->Reset();
+    if (!found.ok()) return found.status();
+    const std::vector<int64_t>& ids = *found;
     if (ids.empty()) return Status::Ok();
     auto done = FillChunk(ids[0], max_rows);
     if (!done.ok()) return done.status();

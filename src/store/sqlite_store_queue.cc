@@ -132,14 +132,9 @@ Result<std::vector<int64_t>> SqliteStore::FailQueuedForChat(std::string_view bot
       "WHERE bot = ?1 AND chat_id = ?2 AND status = 0 RETURNING id");
   if (!st.ok()) return st.status();
   st->Bind(1, bot).Bind(2, chat_id).Bind(3, reason).Bind(4, static_cast<int64_t>(time(nullptr)));
-  std::vector<int64_t> ids;
-  for (;;) {
-    auto row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    ids.push_back(st->Int64(0));
-  }
-  std::sort(ids.begin(), ids.end());  // RETURNING order is unspecified
+  auto ids = st->Int64Column();
+  if (!ids.ok()) return ids.status();
+  std::sort(ids->begin(), ids->end());  // RETURNING order is unspecified
   return ids;
 }
 
