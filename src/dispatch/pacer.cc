@@ -14,8 +14,8 @@ int Pacer::Batch() const {
   return std::max<int>(1, static_cast<int>(tick_ / interval_));
 }
 
-SteadyTime Pacer::WakeAt(SteadyTime now) const {
-  SteadyTime wake = next_ + interval_ * (Batch() - 1);
+SteadyTime Pacer::WakeAt(int n, SteadyTime now) const {
+  SteadyTime wake = next_ + interval_ * (std::clamp(n, 1, Batch()) - 1);
   return wake > now ? wake : now;
 }
 

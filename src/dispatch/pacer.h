@@ -27,8 +27,8 @@ class Pacer {
   SteadyTime NextAllowed(SteadyTime now) const { return next_ > now ? next_ : now; }
   // Events that fall due within one tick (at least 1): what goes together.
   int Batch() const;
-  // When a Batch() of events is due: the time to wake up to send them.
-  SteadyTime WakeAt(SteadyTime now) const;
+  // When `n` events are due (n = Batch() at most): the time to wake up to send them.
+  SteadyTime WakeAt(int n, SteadyTime now) const;
   void Record(SteadyTime t);
 
  private:

@@ -126,7 +126,7 @@ SteadyTime Scheduler::BatchGate(Lane lane, SteadyTime now) const {
   const Pacer& pacer = lane == kPaidLane ? paid_pacer_ : free_pacer_;
   const SlidingWindow& window = lane == kPaidLane ? paid_window_ : free_window_;
   int batch = std::min<int>(pacer.Batch(), static_cast<int>(ready_[lane].size()));
-  return std::max(pacer.WakeAt(now), window.NextAllowedFor(batch, now));
+  return std::max(pacer.WakeAt(batch, now), window.NextAllowedFor(batch, now));
 }
 
 std::optional<Job> Scheduler::Next(SteadyTime now) {

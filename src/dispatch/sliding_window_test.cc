@@ -70,11 +70,13 @@ TEST(Pacer, BatchIsATicksWorth) {
   EXPECT_EQ(p.Batch(), 6);
   SteadyTime t{1s};
   for (int i = 0; i < 6; ++i) p.Record(t);  // an idle pacer's first batch
-  t = p.WakeAt(t);
+  t = p.WakeAt(6, t);
   for (int i = 0; i < 6; ++i) p.Record(t);
-  // In step, each batch is due a tick after the last, not at the next slot.
-  EXPECT_GE(p.WakeAt(t) - t, 9ms);
-  EXPECT_LE(p.WakeAt(t) - t, 10ms);
+  // In step, each batch is due a tick after the last, not at the next slot...
+  EXPECT_GE(p.WakeAt(6, t) - t, 9ms);
+  EXPECT_LE(p.WakeAt(6, t) - t, 10ms);
+  // ...and a smaller batch (fewer messages ready) sooner.
+  EXPECT_LE(p.WakeAt(1, t) - t, 2ms);
   EXPECT_EQ(Pacer(30, 2, 10ms).Batch(), 1);  // slower than a tick: one at a time
 }
 
