@@ -136,7 +136,8 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
     co_return;
   }
   Loaded& m = it->second;
-  json::object params = m.params;
+  json::object params(m.params.size() + 3);  // room for what is added: no rehash
+  for (const auto& kv : m.params) params.emplace(kv.key(), kv.value());
   params["chat_id"] = job.chat_id;
   size_t part = std::min<size_t>(job.parts_sent, m.parts.size() - 1);
   params["text"] = m.parts[part];

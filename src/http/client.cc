@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "http/client_connection.h"
+#include "http/request_head.h"
 
 namespace tgate::http {
 
@@ -43,25 +44,6 @@ int ParseRetryAfter(std::string_view v) {
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
   if (ec != std::errc() || ptr != v.data() + v.size() || seconds < 0) return -1;
   return seconds;
-}
-
-bhttp::request<bhttp::string_body> BuildRequest(bhttp::verb method, std::string target,
-                                                const std::string& host_header,
-                                                const std::string& content_type, std::string body,
-                                                const Client::Headers& headers) {
-  bhttp::request<bhttp::string_body> req;
-  req.method(method);
-  req.target(std::move(target));
-  req.version(11);
-  req.set(bhttp::field::host, host_header);
-  if (!content_type.empty()) req.set(bhttp::field::content_type, content_type);
-  for (const auto& [name, value] : headers) {
-    if (!value.empty()) req.set(name, value);
-  }
-  req.body() = std::move(body);
-  req.keep_alive(true);
-  req.prepare_payload();
-  return req;
 }
 
 ClientResponse TakeResponse(bhttp::response<bhttp::string_body>& msg) {
@@ -92,7 +74,8 @@ struct Client::Impl {
     bool granted = false;
   };
 
-  Impl(asio::any_io_executor ex, ClientOptions opts) : executor(std::move(ex)), options(std::move(opts)) {
+  Impl(asio::any_io_executor ex, ClientOptions opts)
+      : executor(std::move(ex)), options(std::move(opts)), watch(executor) {
     if (options.max_connections == 0) options.max_connections = 1;
   }
 
@@ -128,6 +111,7 @@ struct Client::Impl {
   // dropped after a failed connect so a moved host is found again.
   ClientConnection::Endpoints endpoints;
 
+  DeadlineWatch watch;    // writes and reads; declared before the connections it watches
   size_t open_count = 0;  // declared before `idle`: connections decrement it on destruction
   size_t in_use = 0;      // slots held by Sends (connected or opening)
   std::vector<std::unique_ptr<ClientConnection>> idle;  // LIFO
@@ -232,7 +216,7 @@ Awaitable<Result<std::unique_ptr<ClientConnection>>> Client::Impl::Open(Clock::t
   if (ec == beast::error::timeout) co_return Timeout(timeout);
   if (ec) co_return Failure("cannot resolve", ec);
   auto conn = std::make_unique<ClientConnection>(executor, tls ? &*tls : nullptr, ip_literal ? "" : host,
-                                                 options.verify_tls, &open_count);
+                                                 options.verify_tls, watch, &open_count);
   bool tls_failed = false;
   ec = co_await conn->Connect(endpoints, deadline, tls_failed);
   if (ec == beast::error::timeout) co_return Timeout(timeout);
@@ -256,8 +240,14 @@ Awaitable<Result<ClientResponse>> Client::Impl::Send(bhttp::verb method, std::st
   if (timeout.count() <= 0) timeout = options.timeout;
   const auto deadline = Clock::now() + timeout;
 
-  auto req = BuildRequest(method, prefix.empty() ? std::move(target) : prefix + target, host_header,
-                          content_type, std::move(body), headers);
+  if (!prefix.empty()) target = prefix + target;
+  auto head = RequestHead({.method = method,
+                           .target = target,
+                           .host = host_header,
+                           .content_type = content_type,
+                           .content_length = body.size(),
+                           .headers = &headers});
+  if (!head.ok()) co_return head.status();
 
   std::unique_ptr<ClientConnection> conn;
   if (!co_await Acquire(conn, deadline)) {
@@ -281,7 +271,7 @@ Awaitable<Result<ClientResponse>> Client::Impl::Send(bhttp::verb method, std::st
       }
       conn = std::move(opened).value();
     }
-    ErrorCode ec = co_await conn->Write(req, deadline);
+    ErrorCode ec = co_await conn->Write(*head, body, deadline);
     const bool wrote = !ec;
     parser.emplace();
     if (wrote) {

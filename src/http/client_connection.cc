@@ -2,11 +2,14 @@
 
 #include <openssl/ssl.h>
 
+#include <array>
+
 namespace tgate::http {
 
 ClientConnection::ClientConnection(asio::any_io_executor executor, asio::ssl::context* tls,
-                                   const std::string& sni_host, bool verify, size_t* open_counter)
-    : open_counter_(open_counter) {
+                                   const std::string& sni_host, bool verify, DeadlineWatch& watch,
+                                   size_t* open_counter)
+    : watch_(watch), open_counter_(open_counter) {
   if (tls == nullptr) {
     plain_.emplace(executor);
     return;
@@ -22,7 +25,10 @@ ClientConnection::ClientConnection(asio::any_io_executor executor, asio::ssl::co
   }
 }
 
-ClientConnection::~ClientConnection() { Close(); }
+ClientConnection::~ClientConnection() {
+  watch_.Remove(*this);
+  Close();
+}
 
 beast::tcp_stream& ClientConnection::Lowest() {
   return plain_ ? *plain_ : beast::get_lowest_layer(*tls_);
@@ -48,29 +54,46 @@ Awaitable<boost::system::error_code> ClientConnection::Connect(const Endpoints& 
       co_return hec;
     }
   }
+  tcp.expires_never();  // from here on the watchdog keeps the deadlines
   co_return boost::system::error_code{};
 }
 
-Awaitable<boost::system::error_code> ClientConnection::Write(
-    const bhttp::request<bhttp::string_body>& req, Deadline deadline) {
-  Lowest().expires_at(deadline);
+void ClientConnection::Begin(Deadline deadline) {
+  expired_ = false;
+  watch_.Add(*this, deadline);
+}
+
+boost::system::error_code ClientConnection::End(boost::system::error_code ec) {
+  watch_.Remove(*this);
+  return expired_ ? beast::error::timeout : ec;
+}
+
+void ClientConnection::Expire() {
+  expired_ = true;
+  Close();  // the pending read or write completes with an error
+}
+
+Awaitable<boost::system::error_code> ClientConnection::Write(const std::string& head, const std::string& body,
+                                                             Deadline deadline) {
+  Begin(deadline);
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
   if (plain_) {
-    auto [ec, n] = co_await bhttp::async_write(*plain_, req, kAsTuple);
-    co_return ec;
+    auto [ec, n] = co_await asio::async_write(plain_->socket(), buffers, kAsTuple);
+    co_return End(ec);
   }
-  auto [ec, n] = co_await bhttp::async_write(*tls_, req, kAsTuple);
-  co_return ec;
+  auto [ec, n] = co_await asio::async_write(*tls_, buffers, kAsTuple);
+  co_return End(ec);
 }
 
 Awaitable<boost::system::error_code> ClientConnection::Read(
     bhttp::response_parser<bhttp::string_body>& parser, Deadline deadline) {
-  Lowest().expires_at(deadline);
+  Begin(deadline);
   if (plain_) {
-    auto [ec, n] = co_await bhttp::async_read(*plain_, buffer_, parser, kAsTuple);
-    co_return ec;
+    auto [ec, n] = co_await bhttp::async_read(plain_->socket(), buffer_, parser, kAsTuple);
+    co_return End(ec);
   }
   auto [ec, n] = co_await bhttp::async_read(*tls_, buffer_, parser, kAsTuple);
-  co_return ec;
+  co_return End(ec);
 }
 
 void ClientConnection::Close() {

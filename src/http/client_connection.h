@@ -4,29 +4,34 @@
 // fails with beast::error::timeout once it passes (the socket is then closed).
 // Not a pool, not thread-safe: used by one Send() at a time on the Client's
 // executor. Keeps `*open_counter` equal to the number of open connections.
+// After connecting, writes and reads are timed by the Client's DeadlineWatch
+// (one timer for the pool) rather than a timer per operation.
 #pragma once
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "http/asio.h"
+#include "http/deadline_watch.h"
 
 namespace tgate::http {
 
-class ClientConnection {
+class ClientConnection final : private DeadlineWatch::Watched {
  public:
   using Deadline = std::chrono::steady_clock::time_point;
   using Endpoints = std::vector<asio::ip::tcp::endpoint>;
 
   // `tls` null means plain TCP; otherwise it must outlive the connection.
   // `sni_host` is sent as TLS SNI and checked against the certificate when
-  // `verify` (empty: an IP literal, no SNI). `open_counter` must outlive this.
+  // `verify` (empty: an IP literal, no SNI). `watch` and `open_counter` must
+  // outlive this.
   ClientConnection(asio::any_io_executor executor, asio::ssl::context* tls, const std::string& sni_host,
-                   bool verify, size_t* open_counter);
+                   bool verify, DeadlineWatch& watch, size_t* open_counter);
   ~ClientConnection();
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
@@ -35,7 +40,8 @@ class ClientConnection {
   // `tls_failed` is set when TCP worked but the handshake did not.
   Awaitable<boost::system::error_code> Connect(const Endpoints& endpoints, Deadline deadline,
                                                bool& tls_failed);
-  Awaitable<boost::system::error_code> Write(const bhttp::request<bhttp::string_body>& req,
+  // Writes `head` (see request_head.h) then `body` in one go.
+  Awaitable<boost::system::error_code> Write(const std::string& head, const std::string& body,
                                              Deadline deadline);
   Awaitable<boost::system::error_code> Read(bhttp::response_parser<bhttp::string_body>& parser,
                                             Deadline deadline);
@@ -44,11 +50,18 @@ class ClientConnection {
 
  private:
   beast::tcp_stream& Lowest();
+  // Bracket one write or read: watched until `deadline`; the error of an
+  // operation the watch cut short becomes beast::error::timeout.
+  void Begin(Deadline deadline);
+  boost::system::error_code End(boost::system::error_code ec);
+  void Expire() override;
 
   std::optional<beast::tcp_stream> plain_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
   beast::flat_buffer buffer_;  // reused across responses on this connection
+  DeadlineWatch& watch_;
   size_t* open_counter_;
+  bool expired_ = false;
   bool counted_ = false;
 };
 

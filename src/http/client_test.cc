@@ -171,6 +171,66 @@ TEST(Client, TimeoutIsUnavailableAndDoesNotNameTheTarget) {
   });
 }
 
+TEST(Client, ASoonerDeadlineOnAReusedConnectionStillHolds) {
+  // The pool's one deadline timer is armed for the first request's long
+  // deadline; the second, shorter one must still end on time.
+  asio::io_context ioc;
+  asio::steady_timer release(ioc, std::chrono::steady_clock::time_point::max());
+  Server server(ioc.get_executor(), ServerOptions{}, [&](Request req) -> Awaitable<Response> {
+    if (req.target() == "/hang") co_await release.async_wait(kAsTuple);
+    co_return TextResponse(req, 200, "ok");
+  });
+  ASSERT_OK(server.Start());
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port()), .max_connections = 2});
+  ASSERT_OK(client.Init());
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
+    EXPECT_OK(co_await client.Send(bhttp::verb::get, "/a", "", "", 8000ms));
+    auto start = std::chrono::steady_clock::now();
+    auto r = co_await client.Send(bhttp::verb::get, "/hang", "", "", 150ms);
+    auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(took, 140ms);
+    EXPECT_LT(took, 2s);
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("timeout"), std::string::npos) << r.status().message();
+    EXPECT_OK(co_await client.Send(bhttp::verb::get, "/b", "", "", 8000ms));  // a fresh connection works
+    release.cancel();
+  });
+}
+
+TEST(Client, AnIdleClientLeavesNoPendingWork) {
+  // CLI commands run their io_context until it runs out of work: finished
+  // requests must not leave a deadline timer behind.
+  asio::io_context ioc;
+  Server server(ioc.get_executor(), ServerOptions{}, [](Request req) -> Awaitable<Response> {
+    co_return TextResponse(req, 200, "ok");
+  });
+  ASSERT_OK(server.Start());
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port()), .timeout = 30000ms});
+  ASSERT_OK(client.Init());
+  bool done = false;
+  asio::co_spawn(ioc, [&]() -> Awaitable<void> {
+    for (int i = 0; i < 3; ++i) EXPECT_OK(co_await client.Send(bhttp::verb::get, "/a", "", ""));
+    done = true;
+    server.Stop();
+  }, asio::detached);
+  auto start = std::chrono::steady_clock::now();
+  ioc.run_for(10s);
+  EXPECT_TRUE(done);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "something kept the io_context busy";
+}
+
+TEST(Client, HeadersWithLineBreaksAreRefusedBeforeConnecting) {
+  asio::io_context ioc;
+  Client client(ioc.get_executor(), ClientOptions{.base_url = "http://127.0.0.1:9"});
+  ASSERT_OK(client.Init());
+  RunTest(ioc, nullptr, [&]() -> Awaitable<void> {
+    Client::Headers headers{{"X-Sig", "a\r\nX-Evil: 1"}};
+    auto r = co_await client.SendWithHeaders(bhttp::verb::post, "/h", "application/json", "{}", headers);
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << r.status().ToString();
+    EXPECT_EQ(client.open_connections(), 0u);
+  });
+}
+
 TEST(Client, ConnectionRefusedIsUnavailableAndDoesNotNameTheTarget) {
   asio::io_context ioc;
   uint16_t port;

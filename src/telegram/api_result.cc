@@ -80,7 +80,7 @@ ApiResult Classify(unsigned http_status, std::string_view body, int retry_after_
   r.http_status = http_status;
   boost::system::error_code ec;
   boost::json::value doc = boost::json::parse(body, ec);
-  const boost::json::object* obj = ec ? nullptr : doc.if_object();
+  boost::json::object* obj = ec ? nullptr : doc.if_object();
   const boost::json::value* ok = obj ? obj->if_contains("ok") : nullptr;
   if (ok == nullptr || !ok->is_bool()) {
     // Not the Bot API's JSON: typically a proxy's HTML error page. A 429 from
@@ -99,7 +99,7 @@ ApiResult Classify(unsigned http_status, std::string_view body, int retry_after_
   }
   if (ok->get_bool()) {
     r.kind = ErrorKind::kNone;
-    if (const boost::json::value* result = obj->if_contains("result")) r.result = *result;
+    if (boost::json::value* result = obj->if_contains("result")) r.result = std::move(*result);  // same storage: no copy
     return r;
   }
   // The HTTP status is authoritative; error_code only stands in when the
