@@ -82,6 +82,31 @@ TEST(Migrations, AppliesOnlyTheNewStepsToAnOlderVersion) {
   EXPECT_EQ(QueryInt(db.get(), "SELECT b FROM t"), 6);
 }
 
+TEST(Migrations, Version3CountsEachBroadcastsMessagesByStatus) {
+  Db db = OpenRaw(":memory:");
+  std::vector<Migration> v2(SchemaMigrations().begin(), SchemaMigrations().begin() + 2);
+  ASSERT_OK(Migrate(db.get(), v2));
+  ASSERT_OK(ExecSql(db.get(),
+      "INSERT INTO broadcasts (id, bot, text, options_json, total, created_at) VALUES (7, 'b', 't', '{}', 6, 0);"
+      "INSERT INTO broadcasts (id, bot, text, options_json, total, created_at) VALUES (8, 'b', 't', '{}', 1, 0);"
+      "INSERT INTO messages (bot, chat_id, priority, broadcast_id, status, created_at, updated_at) VALUES "
+      "('b', 1, 1, 7, 1, 0, 0), ('b', 2, 1, 7, 1, 0, 0), ('b', 3, 1, 7, 2, 0, 0), ('b', 4, 1, 7, 3, 0, 0), "
+      "('b', 5, 1, 7, 0, 0, 0), ('b', 6, 1, 8, 1, 0, 0), ('b', 7, 0, NULL, 1, 0, 0);"));
+  ASSERT_OK(Migrate(db.get()));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  EXPECT_EQ(QueryInt(db.get(), "SELECT n_sent * 100 + n_failed * 10 + n_cancelled FROM broadcasts WHERE id = 7"),
+            211);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT n_sent * 100 + n_failed * 10 + n_cancelled FROM broadcasts WHERE id = 8"),
+            100);
+  // Status left the indexes an outcome would otherwise rewrite.
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+                               "('messages_queued_by_chat')"),
+            0);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                               "name IN ('messages_by_chat', 'messages_by_broadcast') AND sql NOT LIKE '%status%'"),
+            2);
+}
+
 TEST(Migrations, AFailingStepRollsBackAndStopsThere) {
   Db db = OpenRaw(":memory:");
   std::vector<Migration> steps = {

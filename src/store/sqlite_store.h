@@ -4,7 +4,9 @@
 // RunInTransaction as a SAVEPOINT.
 // Storage notes: statuses are small ints (see migrations.cc); a broadcast's
 // messages share the broadcast row's text instead of copying it a million
-// times; broadcast counts are derived from the messages (never kept twice).
+// times; a broadcast's sent/failed/cancelled counts live in its row and
+// move in the same transaction as every status change of its messages
+// (counting a million rows per progress read, or indexing status, cost more).
 // Clock: the Store takes times from its arguments; time(nullptr) is used only
 // for bookkeeping columns no caller reads for decisions: messages.created_at
 // and updated_at on Enqueue/Complete/Cancel/Fail, updates.received_at (for
@@ -81,6 +83,8 @@ class SqliteStore final : public Store {
   Result<bool> FillChunk(int64_t id, size_t max_rows);
   Result<int64_t> InsertBroadcastTargets(const NewBroadcast& broadcast, int64_t id,
                                          int64_t now_ms, int64_t* skipped);
+  // Moves broadcast `id`'s counts by the given numbers of messages.
+  Status AddToBroadcastCounts(int64_t id, const BroadcastCounts& delta);
 
   sqlite3* db_;
   StatementCache cache_;

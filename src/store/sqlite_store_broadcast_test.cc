@@ -225,6 +225,47 @@ TEST_P(BroadcastTest, CancelCancelsOnlyWhatIsQueued) {
   EXPECT_TRUE(store_->CancelBroadcast(b.id + 100).status().IsNotFound());
 }
 
+TEST_P(BroadcastTest, CountsFollowEveryWayAMessageEnds) {
+  // Counts are kept, not recounted: each status change must move them.
+  for (int i = 1; i <= 6; ++i) MustBind("bot", "u" + std::to_string(i), i);
+  auto b = store_->CreateBroadcast(ToAll("bot", 0), kNowMs).value();
+  auto q = store_->LoadQueued("bot", Priority::kBroadcast, 0, 10).value();
+  ASSERT_EQ(q.size(), 6u);
+  // Chat 2 blocks the bot: its queued message fails...
+  EXPECT_EQ(store_->FailQueuedForChat("bot", 2, "blocked").value(), std::vector<int64_t>{q[1].id});
+  auto got = store_->GetBroadcast(b.id).value();
+  EXPECT_EQ(got.failed, 1);
+  EXPECT_EQ(got.pending, 5);
+  // ...though it was in flight and Telegram did deliver it: sent wins.
+  ASSERT_OK(store_->Complete({Completion{q[1].id, MessageStatus::kSent, 1, 1, 0, 9, ""}}));
+  // A retry, a repeated final outcome and an unknown id move nothing.
+  ASSERT_OK(store_->Complete({Completion{q[0].id, MessageStatus::kQueued, 1, 0, 5, 0, "429"},
+                              Completion{q[1].id, MessageStatus::kSent, 1, 1, 0, 9, ""},
+                              Completion{q.back().id + 1000, MessageStatus::kSent, 1, 1, 0, 1, ""}}));
+  got = store_->GetBroadcast(b.id).value();
+  EXPECT_EQ(got.sent, 1);
+  EXPECT_EQ(got.failed, 0);
+  EXPECT_EQ(got.pending, 5);
+  ASSERT_OK(store_->Complete({Completion{q[2].id, MessageStatus::kFailed, 1, 0, 0, 0, "400"},
+                              Completion{q[3].id, MessageStatus::kSent, 1, 1, 0, 10, ""}}));
+  got = store_->CancelBroadcast(b.id).value();
+  EXPECT_EQ(got.sent, 2);
+  EXPECT_EQ(got.failed, 1);
+  EXPECT_EQ(got.cancelled, 3);
+  EXPECT_EQ(got.pending, 0);
+  // One-to-one messages to the same chats count for no broadcast.
+  NewMessage hi;
+  hi.bot = "bot";
+  hi.user = "u5";
+  hi.chat_id = 5;
+  hi.text = "hi";
+  hi.options_json = "{}";
+  auto direct = store_->Enqueue(hi, nullptr);
+  ASSERT_OK(direct);
+  ASSERT_OK(store_->Complete({Completion{*direct, MessageStatus::kSent, 1, 1, 0, 11, ""}}));
+  EXPECT_EQ(store_->GetBroadcast(b.id)->sent, 2);
+}
+
 TEST_P(BroadcastTest, CancellingAFinishedBroadcastLeavesItDone) {
   MustBind("bot", "u1", 1);
   auto b = store_->CreateBroadcast(ToAll("bot", 0), kNowMs).value();

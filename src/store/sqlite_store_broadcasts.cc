@@ -185,42 +185,28 @@ Result<Broadcast> SqliteStore::GetBroadcast(int64_t id) {
   Broadcast out;
   bool cancelled = false, filling = false;
   int64_t filled = 0;
-  {
-    auto st = Prepare(
-        "SELECT bot, total, skipped, spread_seconds, paid, status, created_at, filled, fill_after IS NOT NULL "
-        "FROM broadcasts WHERE id = ?1");
-    if (!st.ok()) return st.status();
-    auto row = st->Bind(1, id).Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status::NotFound("no such broadcast");
-    out.id = id;
-    out.bot = st->Text(0);
-    out.total = st->Int64(1);
-    out.skipped = st->Int64(2);
-    out.spread_seconds = st->Int64(3);
-    out.paid = st->Int64(4) != 0;
-    cancelled = st->Int64(5) == 1;
-    out.created_at = st->Int64(6);
-    filled = st->Int64(7);
-    filling = st->Int64(8) != 0;
-  }
-  // Covered by the index messages_by_broadcast (broadcast_id, status).
   auto st = Prepare(
-      "SELECT status, count(*) FROM messages WHERE broadcast_id = ?1 GROUP BY status");
+      "SELECT bot, total, skipped, spread_seconds, paid, status, created_at, filled, fill_after IS NOT NULL, "
+      "n_sent, n_failed, n_cancelled FROM broadcasts WHERE id = ?1");
   if (!st.ok()) return st.status();
-  st->Bind(1, id);
-  for (;;) {
-    auto row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    int64_t n = st->Int64(1);
-    switch (MessageStatusOf(st->Int64(0))) {
-      case MessageStatus::kQueued: out.pending = n; break;
-      case MessageStatus::kSent: out.sent = n; break;
-      case MessageStatus::kFailed: out.failed = n; break;
-      case MessageStatus::kCancelled: out.cancelled = n; break;
-    }
-  }
+  auto row = st->Bind(1, id).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no such broadcast");
+  out.id = id;
+  out.bot = st->Text(0);
+  out.total = st->Int64(1);
+  out.skipped = st->Int64(2);
+  out.spread_seconds = st->Int64(3);
+  out.paid = st->Int64(4) != 0;
+  cancelled = st->Int64(5) == 1;
+  out.created_at = st->Int64(6);
+  filled = st->Int64(7);
+  filling = st->Int64(8) != 0;
+  // Moved with every status change (AddToBroadcastCounts).
+  out.sent = st->Int64(9);
+  out.failed = st->Int64(10);
+  out.cancelled = st->Int64(11);
+  out.pending = std::max<int64_t>(0, filled - out.sent - out.failed - out.cancelled);
   // Targets not materialized yet are pending; once cancelled they never will be.
   int64_t unfilled = std::max<int64_t>(0, out.total - filled);
   if (cancelled) out.cancelled += unfilled;
@@ -229,19 +215,36 @@ Result<Broadcast> SqliteStore::GetBroadcast(int64_t id) {
   return out;
 }
 
+Status SqliteStore::AddToBroadcastCounts(int64_t id, const BroadcastCounts& delta) {
+  if (delta.sent == 0 && delta.failed == 0 && delta.cancelled == 0) return Status::Ok();
+  auto st = Prepare(
+      "UPDATE broadcasts SET n_sent = n_sent + ?2, n_failed = n_failed + ?3, n_cancelled = n_cancelled + ?4 "
+      "WHERE id = ?1");
+  if (!st.ok()) return st.status();
+  return st->Bind(1, id).Bind(2, delta.sent).Bind(3, delta.failed).Bind(4, delta.cancelled).Run();
+}
+
 Result<Broadcast> SqliteStore::CancelBroadcast(int64_t id) {
   Result<Broadcast> out = Status::NotFound("no such broadcast");
   Status s = Atomically([&]() -> Status {
     const int64_t now = time(nullptr);
-    auto exists = Prepare("SELECT 1 FROM broadcasts WHERE id = ?1");
+    auto exists = Prepare("SELECT bot FROM broadcasts WHERE id = ?1");
     if (!exists.ok()) return exists.status();
     auto row = exists->Bind(1, id).Step();
     if (!row.ok()) return row.status();
     if (!*row) return Status::NotFound("no such broadcast");
+    const std::string bot = exists->Text(0);
+    exists->Reset();
+    // Through the queue's index: only the queued rows are read (chunked
+    // filling keeps them few), not every message the broadcast ever sent.
     auto messages = Prepare(
-        "UPDATE messages SET status = 3, updated_at = ?2 WHERE broadcast_id = ?1 AND status = 0");
+        "UPDATE messages INDEXED BY messages_queued SET status = 3, updated_at = ?2 "
+        "WHERE bot = ?3 AND priority = 1 AND status = 0 AND broadcast_id = ?1");
     if (!messages.ok()) return messages.status();
-    TGATE_RETURN_IF_ERROR(messages->Bind(1, id).Bind(2, now).Run());
+    TGATE_RETURN_IF_ERROR(messages->Bind(1, id).Bind(2, now).Bind(3, bot).Run());
+    BroadcastCounts delta;
+    delta.cancelled = messages->Changes();
+    TGATE_RETURN_IF_ERROR(AddToBroadcastCounts(id, delta));
     // A broadcast that had nothing left to send stays "done".
     auto unfilled = Prepare("SELECT 1 FROM broadcasts WHERE id = ?1 AND fill_after IS NOT NULL");
     if (!unfilled.ok()) return unfilled.status();

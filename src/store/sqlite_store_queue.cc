@@ -2,6 +2,7 @@
 // These are the dispatcher's hot paths: each is one cached statement, and
 // Complete writes a whole batch in one transaction.
 #include <algorithm>
+#include <map>
 #include <ctime>
 #include <string>
 
@@ -105,36 +106,68 @@ Result<std::vector<Message>> SqliteStore::LoadQueued(std::string_view bot, Prior
 Status SqliteStore::Complete(const std::vector<Completion>& completions) {
   if (completions.empty()) return Status::Ok();
   const int64_t now = time(nullptr);
-  return Atomically([&]() -> Status {
+  auto write = [&]() -> Status {
     // A retry (status queued) never revives a message cancelled or failed
     // meanwhile (CancelBroadcast, FailQueuedForChat); a final outcome (sent,
-    // failed) is the truth and always lands. Unknown ids are ignored.
-    auto st = Prepare(
+    // failed) is the truth and always lands, and moves its broadcast's counts
+    // from the status it had. Unknown ids are ignored.
+    auto before = Prepare("SELECT status, coalesce(broadcast_id, 0) FROM messages WHERE id = ?1");
+    if (!before.ok()) return before.status();
+    auto update = Prepare(
         "UPDATE messages SET status = ?2, attempts = ?3, parts_sent = ?4, not_before_ms = ?5, "
         "telegram_message_id = ?6, error = ?7, updated_at = ?8 "
         "WHERE id = ?1 AND (?2 <> 0 OR status = 0)");
-    if (!st.ok()) return st.status();
+    if (!update.ok()) return update.status();
+    std::map<int64_t, BroadcastCounts> moved;  // by broadcast id; usually one
     for (const Completion& c : completions) {
-      st->Bind(1, c.id).Bind(2, MessageStatusInt(c.status)).Bind(3, int64_t{c.attempts});
-      st->Bind(4, int64_t{c.parts_sent}).Bind(5, c.not_before_ms).Bind(6, c.telegram_message_id);
-      st->BindOptional(7, c.error).Bind(8, now);
-      TGATE_RETURN_IF_ERROR(st->Run());
-      st->Reset();
+      auto found = before->Bind(1, c.id).Step();
+      if (!found.ok()) return found.status();
+      if (!*found) continue;
+      const MessageStatus was = MessageStatusOf(before->Int64(0));
+      const int64_t broadcast = before->Int64(1);
+      before->Reset();
+      if (c.status == MessageStatus::kQueued && was != MessageStatus::kQueued) continue;
+      update->Bind(1, c.id).Bind(2, MessageStatusInt(c.status)).Bind(3, int64_t{c.attempts});
+      update->Bind(4, int64_t{c.parts_sent}).Bind(5, c.not_before_ms).Bind(6, c.telegram_message_id);
+      update->BindOptional(7, c.error).Bind(8, now);
+      TGATE_RETURN_IF_ERROR(update->Run());
+      update->Reset();
+      if (broadcast != 0 && was != c.status) {
+        moved[broadcast].Add(was, -1);
+        moved[broadcast].Add(c.status, 1);
+      }
     }
+    for (const auto& [id, delta] : moved) TGATE_RETURN_IF_ERROR(AddToBroadcastCounts(id, delta));
     return Status::Ok();
-  });
+  };
+  // Inside a caller's transaction (the dispatcher's flush) a failure fails
+  // that whole transaction, so a savepoint of its own would only cost.
+  return transactions_.depth() > 0 ? write() : Atomically(write);
 }
 
 Result<std::vector<int64_t>> SqliteStore::FailQueuedForChat(std::string_view bot, int64_t chat_id,
                                                             std::string_view reason) {
-  auto st = Prepare(
-      "UPDATE messages SET status = 2, error = ?3, updated_at = ?4 "
-      "WHERE bot = ?1 AND chat_id = ?2 AND status = 0 RETURNING id");
-  if (!st.ok()) return st.status();
-  st->Bind(1, bot).Bind(2, chat_id).Bind(3, reason).Bind(4, static_cast<int64_t>(time(nullptr)));
-  auto ids = st->Int64Column();
-  if (!ids.ok()) return ids.status();
-  std::sort(ids->begin(), ids->end());  // RETURNING order is unspecified
+  std::vector<int64_t> ids;
+  Status s = Atomically([&]() -> Status {
+    auto st = Prepare(
+        "UPDATE messages SET status = 2, error = ?3, updated_at = ?4 "
+        "WHERE bot = ?1 AND chat_id = ?2 AND status = 0 RETURNING id, coalesce(broadcast_id, 0)");
+    if (!st.ok()) return st.status();
+    st->Bind(1, bot).Bind(2, chat_id).Bind(3, reason).Bind(4, static_cast<int64_t>(time(nullptr)));
+    std::map<int64_t, BroadcastCounts> moved;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      ids.push_back(st->Int64(0));
+      if (int64_t broadcast = st->Int64(1); broadcast != 0) moved[broadcast].failed += 1;
+    }
+    st->Reset();
+    for (const auto& [id, delta] : moved) TGATE_RETURN_IF_ERROR(AddToBroadcastCounts(id, delta));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  std::sort(ids.begin(), ids.end());  // RETURNING order is unspecified
   return ids;
 }
 

@@ -70,7 +70,8 @@ class Store {
   // Queued messages of the bot and priority with id > after_id, by id, at most `limit`.
   virtual Result<std::vector<Message>> LoadQueued(std::string_view bot, Priority priority,
                                                   int64_t after_id, size_t limit) = 0;
-  // Writes a batch of delivery outcomes in one transaction.
+  // Writes a batch of delivery outcomes in one transaction (inside a caller's
+  // transaction, as part of it: a failure then fails the whole of it).
   virtual Status Complete(const std::vector<Completion>& completions) = 0;
   // Fails every queued message to the chat with `reason`. Returns their ids.
   virtual Result<std::vector<int64_t>> FailQueuedForChat(std::string_view bot, int64_t chat_id,

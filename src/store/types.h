@@ -78,6 +78,16 @@ struct Completion {
   std::string error;
 };
 
+// Changes to a broadcast's message counts (by status), as a store applies them.
+struct BroadcastCounts {
+  int64_t sent = 0, failed = 0, cancelled = 0;
+  void Add(MessageStatus status, int64_t n) {
+    if (status == MessageStatus::kSent) sent += n;
+    if (status == MessageStatus::kFailed) failed += n;
+    if (status == MessageStatus::kCancelled) cancelled += n;
+  }
+};
+
 struct NewBroadcast {
   std::string bot;
   bool all = false;                // every active binding of the bot
