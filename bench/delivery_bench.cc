@@ -118,6 +118,7 @@ class Rig {
   }
   HttpAnswer Emu(const std::string& method, const std::string& target) { return HttpCall(emu_port_, method, target); }
   Process& tgate() { return tgate_; }
+  Process& emulator() { return emu_; }
 
   [[noreturn]] static void Die(const std::string& why) {
     std::fprintf(stderr, "bench: %s\n", why.c_str());
@@ -194,6 +195,9 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // late duplicates would show up
   auto [cpu, rss] = CpuAndPeakRss(rig.tgate().pid());
+  // Reference: the emulator does the mirror image of tgate's HTTP work for
+  // each message on the same machine at the same moment.
+  auto [emu_cpu, emu_rss] = CpuAndPeakRss(rig.emulator().pid());
   auto stats = rig.Emu("GET", "/control/stats");
   auto sent = rig.Emu("GET", "/control/sent");
 
@@ -253,6 +257,9 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   double p99_real = p99 / 1000.0 * scale;  // the same number of intervals at real-time limits
   Row("one-to-one p99 at real-time limits (s)", Fmt(p99_real, "%.2f"), "<= 1.5", p99_real <= 1.5);
   Row("tgate CPU per delivered message (us)", Fmt(us_per_msg, "%.1f"), "<= 20", us_per_msg <= 20);
+  double emu_us = emu_cpu * 1e6 / double(distinct);
+  Row("  reference: emulator CPU per message (us)", Fmt(emu_us, "%.1f"), "-", true);
+  Row("  tgate / emulator CPU", Fmt(us_per_msg / emu_us, "%.2f"), "-", true);
   Row("tgate peak RSS (MB)", Fmt(rss / 1024.0, "%.1f"), "-", true);
   return ratio <= 1.02 && stats.Int("rate_limited") == 0 && lost == 0 && duplicates == 0;
 }
