@@ -5,4 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
-build/delivery_bench "$@"
+status=0
+build/outcome_bench || status=$?
+build/delivery_bench "$@" || status=$?
+exit $status
