@@ -239,9 +239,10 @@ TEST_P(BroadcastTest, CountsFollowEveryWayAMessageEnds) {
   // ...though it was in flight and Telegram did deliver it: sent wins.
   ASSERT_OK(store_->Complete({Completion{q[1].id, MessageStatus::kSent, 1, 1, 0, 9, ""}}));
   // A retry, a repeated final outcome and an unknown id move nothing.
-  ASSERT_OK(store_->Complete({Completion{q[0].id, MessageStatus::kQueued, 1, 0, 5, 0, "429"},
-                              Completion{q[1].id, MessageStatus::kSent, 1, 1, 0, 9, ""},
-                              Completion{q.back().id + 1000, MessageStatus::kSent, 1, 1, 0, 1, ""}}));
+  ASSERT_OK(store_->Complete({Completion{q.back().id + 1000, MessageStatus::kSent, 1, 1, 0, 1, ""},
+                              Completion{q[0].id, MessageStatus::kQueued, 1, 0, 5, 0, "429"},
+                              Completion{q[1].id, MessageStatus::kSent, 1, 1, 0, 9, ""}}));
+  EXPECT_EQ(store_->GetMessage(q[0].id)->not_before_ms, 5);  // the retry after the unknown id landed
   got = store_->GetBroadcast(b.id).value();
   EXPECT_EQ(got.sent, 1);
   EXPECT_EQ(got.failed, 0);

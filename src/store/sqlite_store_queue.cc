@@ -2,8 +2,8 @@
 // These are the dispatcher's hot paths: each is one cached statement, and
 // Complete writes a whole batch in one transaction.
 #include <algorithm>
-#include <map>
 #include <ctime>
+#include <map>
 #include <string>
 
 #include "store/sqlite_codes.h"
@@ -122,10 +122,10 @@ Status SqliteStore::Complete(const std::vector<Completion>& completions) {
     for (const Completion& c : completions) {
       auto found = before->Bind(1, c.id).Step();
       if (!found.ok()) return found.status();
-      if (!*found) continue;
-      const MessageStatus was = MessageStatusOf(before->Int64(0));
-      const int64_t broadcast = before->Int64(1);
+      const MessageStatus was = *found ? MessageStatusOf(before->Int64(0)) : MessageStatus::kQueued;
+      const int64_t broadcast = *found ? before->Int64(1) : 0;
       before->Reset();
+      if (!*found) continue;
       if (c.status == MessageStatus::kQueued && was != MessageStatus::kQueued) continue;
       update->Bind(1, c.id).Bind(2, MessageStatusInt(c.status)).Bind(3, int64_t{c.attempts});
       update->Bind(4, int64_t{c.parts_sent}).Bind(5, c.not_before_ms).Bind(6, c.telegram_message_id);
