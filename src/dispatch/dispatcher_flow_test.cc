@@ -11,6 +11,7 @@
 
 #include "core/testing.h"
 #include "dispatch/dispatcher.h"
+#include "dispatch/dispatcher_test_util.h"
 #include "telegram/fake_bot_api.h"
 
 namespace tgate::dispatch {
@@ -19,12 +20,10 @@ namespace {
 using namespace std::chrono_literals;
 using telegram::FakeBotApi;
 
-class DispatcherFlowTest : public ::testing::Test {
+class DispatcherFlowTest : public testing::DispatcherFixture {
  protected:
   void SetUp() override {
-    auto s = store::Store::Open({":memory:"});
-    ASSERT_OK(s);
-    store_ = std::move(*s);
+    DispatcherFixture::SetUp();
     options_.global_per_sec = 500;
     options_.chat_per_sec = 50;
     options_.chat_burst = 1;
@@ -38,13 +37,6 @@ class DispatcherFlowTest : public ::testing::Test {
             options_.group_per_min};
   }
 
-  int64_t Enqueue(int64_t chat, const std::string& text, const std::string& user = "") {
-    bool existed = false;
-    auto id = store_->Enqueue({"default", user, chat, text, "{}", "", store::Priority::kDirect}, &existed);
-    EXPECT_OK(id);
-    return id.ok() ? *id : 0;
-  }
-  store::MessageStatus StatusOf(int64_t id) { return store_->GetMessage(id)->status; }
   int64_t CountStatus(const std::vector<int64_t>& ids, store::MessageStatus status) {
     int64_t n = 0;
     for (int64_t id : ids) n += StatusOf(id) == status;
@@ -85,11 +77,6 @@ class DispatcherFlowTest : public ::testing::Test {
     return ok;
   }
 
-  asio::io_context io_;
-  SystemClock clock_;
-  std::unique_ptr<store::Store> store_;
-  FakeBotApi api_{clock_};
-  DispatcherOptions options_;
   DispatcherStats last_stats_;
 };
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/testing.h"
+#include "dispatch/dispatcher_test_util.h"
 #include "telegram/fake_bot_api.h"
 
 namespace tgate::dispatch {
@@ -16,12 +17,10 @@ constexpr char kBlocked[] = R"({"ok":false,"error_code":403,"description":"Forbi
 constexpr char kNotFound[] = R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})";
 constexpr char kBadGateway[] = "<html>502 Bad Gateway</html>";
 
-class DispatcherTest : public ::testing::Test {
+class DispatcherTest : public testing::DispatcherFixture {
  protected:
   void SetUp() override {
-    auto s = store::Store::Open({":memory:"});
-    ASSERT_OK(s);
-    store_ = std::move(*s);
+    DispatcherFixture::SetUp();
     options_.global_per_sec = 1000;
     options_.chat_per_sec = 100;
     options_.chat_burst = 1;
@@ -29,14 +28,6 @@ class DispatcherTest : public ::testing::Test {
     options_.first_backoff = 20ms;
     options_.max_attempts = 3;
   }
-
-  int64_t Enqueue(int64_t chat, const std::string& text, const std::string& user = "") {
-    bool existed = false;
-    auto id = store_->Enqueue({"default", user, chat, text, "{}", "", store::Priority::kDirect}, &existed);
-    EXPECT_OK(id);
-    return id.ok() ? *id : 0;
-  }
-  store::MessageStatus StatusOf(int64_t id) { return store_->GetMessage(id)->status; }
 
   // Runs the dispatcher until `done` holds (checked every 5 ms) or 5 s pass.
   bool RunUntil(const std::function<bool()>& done) {
@@ -60,12 +51,6 @@ class DispatcherTest : public ::testing::Test {
     io_.restart();
     return ok;
   }
-
-  asio::io_context io_;
-  SystemClock clock_;
-  std::unique_ptr<store::Store> store_;
-  telegram::FakeBotApi api_{clock_};
-  DispatcherOptions options_;
 };
 
 TEST_F(DispatcherTest, DeliversEveryMessageOnceInChatOrder) {
