@@ -108,10 +108,10 @@ CREATE INDEX broadcasts_filling ON broadcasts (bot, id) WHERE fill_after IS NOT 
 // the largest part of the store's cost per delivered message). Broadcasts
 // keep their sent/failed/cancelled counts in their own row, moved by the
 // store with every status change, so status leaves the per-broadcast index
-// (and a broadcast's progress is read in O(1), not by counting its rows);
-// the per-chat index drops its status filter, so a status change leaves it
-// alone (finding a chat's queued messages, on a block or a migration, reads
-// that chat's history instead).
+// (and a broadcast's progress is read in O(1), not by counting its rows).
+// The per-chat queue index keeps its status filter: without it a block or a
+// group's migration would read the chat's whole history, which for a busy
+// group grows without bound.
 constexpr const char* kSchemaV3 = R"sql(
 ALTER TABLE broadcasts ADD COLUMN n_sent INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE broadcasts ADD COLUMN n_failed INTEGER NOT NULL DEFAULT 0;
@@ -122,8 +122,6 @@ UPDATE broadcasts SET
   n_cancelled = (SELECT count(*) FROM messages m WHERE m.broadcast_id = broadcasts.id AND m.status = 3);
 DROP INDEX messages_by_broadcast;
 CREATE INDEX messages_by_broadcast ON messages (broadcast_id) WHERE broadcast_id IS NOT NULL;
-DROP INDEX messages_queued_by_chat;
-CREATE INDEX messages_by_chat ON messages (bot, chat_id);
 )sql";
 
 Status ApplyStep(sqlite3* db, const Migration& step) {
