@@ -115,8 +115,7 @@ Status SqliteStore::Complete(const std::vector<Completion>& completions) {
     if (!before.ok()) return before.status();
     auto update = Prepare(
         "UPDATE messages SET status = ?2, attempts = ?3, parts_sent = ?4, not_before_ms = ?5, "
-        "telegram_message_id = ?6, error = ?7, updated_at = ?8 "
-        "WHERE id = ?1 AND (?2 <> 0 OR status = 0)");
+        "telegram_message_id = ?6, error = ?7, updated_at = ?8 WHERE id = ?1");
     if (!update.ok()) return update.status();
     std::map<int64_t, BroadcastCounts> moved;  // by broadcast id; usually one
     for (const Completion& c : completions) {
