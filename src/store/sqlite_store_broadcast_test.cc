@@ -104,6 +104,34 @@ TEST_P(BroadcastTest, ToAllIsFilledInChunksThatContinueTheSpread) {
   EXPECT_FALSE(*store_->FillBroadcasts("bot", 30));
 }
 
+TEST_P(BroadcastTest, ANewerFastBroadcastIsFilledBeforeAnOlderOneThatHasPlentyWaiting) {
+  // An 8-hour campaign must not hold back an urgent broadcast until the
+  // campaign is fully materialized.
+  constexpr int n = 10050;  // the first chunk is 10000
+  ASSERT_OK(store_->RunInTransaction([&] {
+    for (int i = 1; i <= n; ++i) TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
+    return Status::Ok();
+  }));
+  auto campaign = store_->CreateBroadcast(ToAll("bot", 8 * 3600), kNowMs).value();
+  auto urgent = store_->CreateBroadcast(ToAll("bot", 0), kNowMs).value();
+  std::vector<Message> queued = store_->LoadQueued("bot", Priority::kBroadcast, 0, 30000).value();
+  std::vector<Completion> sent;
+  for (const Message& m : queued) {
+    if (m.broadcast_id == urgent.id && sent.size() < 9990) sent.push_back({m.id, MessageStatus::kSent, 1, 1, 0, 1, ""});
+  }
+  ASSERT_OK(store_->Complete(sent));  // the urgent one has 10 left, the campaign 10000 waiting
+  ASSERT_TRUE(*store_->FillBroadcasts("bot", 30));
+  auto count = [&](int64_t broadcast) {
+    int64_t c = 0;
+    std::vector<Message> now_queued = store_->LoadQueued("bot", Priority::kBroadcast, 0, 30000).value();
+    for (const Message& m : now_queued) c += m.broadcast_id == broadcast;
+    return c;
+  };
+  EXPECT_EQ(count(urgent.id), 10 + 30);
+  EXPECT_EQ(count(campaign.id), 10000);
+  EXPECT_EQ(store_->GetBroadcast(urgent.id)->pending, n - 9990);
+}
+
 TEST_P(BroadcastTest, CancellingWhileFillingCancelsTheUnfilledToo) {
   constexpr int n = 10010;
   ASSERT_OK(store_->RunInTransaction([&] {

@@ -127,8 +127,13 @@ Result<bool> SqliteStore::FillChunk(int64_t id, size_t max_rows) {
 Result<bool> SqliteStore::FillBroadcasts(std::string_view bot, size_t max_rows) {
   Result<bool> more = false;
   Status s = Atomically([&]() -> Status {
+    // The one with the fewest materialized messages still to send goes
+    // first: a broadcast spread over hours keeps many waiting for their time,
+    // so a newer fast one is filled as it drains instead of after the old
+    // one is complete. Ties go to the oldest.
     auto st = Prepare(
-        "SELECT id FROM broadcasts WHERE bot = ?1 AND fill_after IS NOT NULL AND status = 0 ORDER BY id LIMIT 2");
+        "SELECT id FROM broadcasts WHERE bot = ?1 AND fill_after IS NOT NULL AND status = 0 "
+        "ORDER BY filled - n_sent - n_failed - n_cancelled, id LIMIT 2");
     if (!st.ok()) return st.status();
     st->Bind(1, bot);
     auto found = st->Int64Column();

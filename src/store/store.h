@@ -84,8 +84,9 @@ class Store {
   // FillBroadcasts as the dispatcher needs it (targets are the bot's active
   // bindings, in chat id order, as they are when filled).
   virtual Result<Broadcast> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) = 0;
-  // Materializes up to `max_rows` more messages of the bot's oldest unfilled
-  // broadcast; returns whether any broadcast of the bot still needs filling.
+  // Materializes up to `max_rows` more messages of the bot's unfilled
+  // broadcast with the fewest materialized messages left to send (ties: the
+  // oldest); returns whether any broadcast of the bot still needs filling.
   virtual Result<bool> FillBroadcasts(std::string_view bot, size_t max_rows) = 0;
   // Counts by status. NotFound if unknown.
   virtual Result<Broadcast> GetBroadcast(int64_t id) = 0;
