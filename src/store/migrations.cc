@@ -109,6 +109,7 @@ CREATE INDEX broadcasts_filling ON broadcasts (bot, id) WHERE fill_after IS NOT 
 // keep their sent/failed/cancelled counts in their own row, moved by the
 // store with every status change, so status leaves the per-broadcast index
 // (and a broadcast's progress is read in O(1), not by counting its rows).
+// `filled` is recounted too: broadcasts made before version 2 left it 0.
 // The per-chat queue index keeps its status filter: without it a block or a
 // group's migration would read the chat's whole history, which for a busy
 // group grows without bound.
@@ -117,6 +118,7 @@ ALTER TABLE broadcasts ADD COLUMN n_sent INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE broadcasts ADD COLUMN n_failed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE broadcasts ADD COLUMN n_cancelled INTEGER NOT NULL DEFAULT 0;
 UPDATE broadcasts SET
+  filled = (SELECT count(*) FROM messages m WHERE m.broadcast_id = broadcasts.id),
   n_sent = (SELECT count(*) FROM messages m WHERE m.broadcast_id = broadcasts.id AND m.status = 1),
   n_failed = (SELECT count(*) FROM messages m WHERE m.broadcast_id = broadcasts.id AND m.status = 2),
   n_cancelled = (SELECT count(*) FROM messages m WHERE m.broadcast_id = broadcasts.id AND m.status = 3);

@@ -98,6 +98,9 @@ TEST(Migrations, Version3CountsEachBroadcastsMessagesByStatus) {
             211);
   EXPECT_EQ(QueryInt(db.get(), "SELECT n_sent * 100 + n_failed * 10 + n_cancelled FROM broadcasts WHERE id = 8"),
             100);
+  // `filled` was left 0 by broadcasts older than version 2: pending is
+  // filled - sent - failed - cancelled, so it must count the rows.
+  EXPECT_EQ(QueryInt(db.get(), "SELECT filled FROM broadcasts WHERE id = 7"), 5);
   // Status left the per-broadcast index an outcome would otherwise rewrite.
   EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
                                "name = 'messages_by_broadcast' AND sql NOT LIKE '%status%'"),
