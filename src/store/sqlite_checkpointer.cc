@@ -14,6 +14,15 @@ Result<std::unique_ptr<SqliteCheckpointer>> SqliteCheckpointer::Start(const std:
     return Status::Internal("checkpointer cannot open " + path + ": " + msg);
   }
   sqlite3_busy_timeout(db, 1000);
+  // A connection learns that the database is in WAL mode from its first read;
+  // until then sqlite3_wal_checkpoint_v2 returns at once having done nothing
+  // (and the WAL would grow for as long as tgate runs).
+  rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = sqlite3_errmsg(db);
+    sqlite3_close(db);
+    return Status::Internal("checkpointer cannot read " + path + ": " + msg);
+  }
   return std::unique_ptr<SqliteCheckpointer>(new SqliteCheckpointer(db, period));
 }
 
