@@ -56,7 +56,13 @@ void Scheduler::Insert(Chat& c, Job job, bool front) {
                            [](const Job& j) { return j.priority != store::Priority::kDirect; });
     c.jobs.insert(it, std::move(job));
   } else {
-    c.jobs.push_back(std::move(job));
+    // Broadcast jobs in due order, arrival order among equals: a campaign's
+    // message spread to later does not hold back another broadcast's
+    // message to the same chat that is due now.
+    auto after = std::find_if(c.jobs.rbegin(), c.jobs.rend(), [&](const Job& j) {
+      return j.priority == store::Priority::kDirect || j.not_before <= job.not_before;
+    });
+    c.jobs.insert(after.base(), std::move(job));
   }
 }
 

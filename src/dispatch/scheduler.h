@@ -12,7 +12,7 @@
 //    round-robin (each chat that becomes ready takes a new turn) — a busy
 //    chat never blocks another (no
 //    head-of-line blocking), and inside a chat one-to-one messages go before
-//    its queued broadcast messages.
+//    its queued broadcast messages, which go in due order (not_before).
 // Windows are widened by a small margin so network jitter cannot make the
 // server see more than the limit (limits are declared in SchedulerLimits,
 // values from botapi-facts.md §1 via the configuration).

@@ -147,6 +147,22 @@ TEST(Scheduler, InsideAChatOneToOneGoesBeforeItsBroadcastButKeepsItsOwnOrder) {
   EXPECT_EQ(sent[2].job.id, 1);
 }
 
+TEST(Scheduler, InsideAChatBroadcastMessagesGoInDueOrder) {
+  Scheduler s(Limits());
+  SteadyTime t0{100s};
+  s.Add({1, 5, Priority::kBroadcast, false, 1, t0 + 30s});  // a campaign's, due later
+  s.Add({2, 5, Priority::kBroadcast, false, 2, t0});        // an urgent one's, due now
+  s.Add({3, 5, Priority::kBroadcast, false, 3, t0});
+  s.Add({4, 5, Priority::kDirect});
+  auto sent = Simulate(s, t0);
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_EQ(sent[0].job.id, 4);
+  EXPECT_EQ(sent[1].job.id, 2);
+  EXPECT_EQ(sent[2].job.id, 3) << "arrival order among equals";
+  EXPECT_EQ(sent[3].job.id, 1);
+  EXPECT_EQ(sent[3].at, t0 + 30s);
+}
+
 TEST(Scheduler, OneMessageInFlightPerChat) {
   Scheduler s(Limits());
   SteadyTime t0{100s};
