@@ -53,9 +53,9 @@ int Run(int users, size_t batch, std::chrono::milliseconds pause, size_t limit) 
   auto b = s.CreateBroadcast(nb, 0);
   if (!b.ok()) Check(b.status(), "broadcast");
   for (;;) {
-    auto more = s.FillBroadcasts("default", 5000);
-    if (!more.ok()) Check(more.status(), "fill");
-    if (!*more) break;
+    auto made = s.FillBroadcasts("default", size_t(users));
+    if (!made.ok()) Check(made.status(), "fill");
+    if (*made == 0) break;
   }
   auto queued = s.LoadQueued("default", store::Priority::kBroadcast, 0, size_t(users) + 10);
   if (!queued.ok()) Check(queued.status(), "load");

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/utf8.h"
 #include "dispatch/dispatcher_impl.h"
 #include "dispatch/text_splitter.h"
@@ -14,6 +16,11 @@ namespace {
 
 constexpr size_t kDirectBatch = 2000;
 constexpr auto kReloadEvery = std::chrono::seconds(5);  // safety net for work nobody announced
+constexpr auto kLoadAhead = std::chrono::seconds(60);   // how early a broadcast message is loaded
+constexpr size_t kBroadcastPage = 1024;                  // rows per read of one broadcast
+// Rows a broadcast to "all" is materialized by at a time, as it drains: the
+// loop waits for each chunk's insert, so it stays small (~10 ms per 1000).
+constexpr size_t kFillChunk = 2000;
 
 SchedulerLimits LimitsOf(const DispatcherOptions& o) {
   SchedulerLimits l;
@@ -57,54 +64,88 @@ void Dispatcher::Impl::WakeIfSooner(SteadyTime now) {
   if (needed + options.tick < sleeping_until) Wake();
 }
 
-Status Dispatcher::Impl::LoadPriority(store::Priority priority, size_t limit, SteadyTime now) {
-  int p = static_cast<int>(priority);
-  auto batch = store.LoadQueued(options.bot, priority, after_id[p], limit);
+void Dispatcher::Impl::Admit(store::Message m, SteadyTime now, int64_t wall_ms) {
+  if (loaded.count(m.id)) return;
+  Loaded l;
+  json::error_code ec;
+  json::value opts = json::parse(m.options_json.empty() ? "{}" : m.options_json, ec);
+  if (!ec && opts.is_object()) l.params = std::move(opts.as_object());
+  l.parts = PartsOf(m, l.params);
+  Job job;
+  job.id = m.id;
+  job.chat_id = m.chat_id;
+  job.priority = m.priority;
+  job.paid = m.paid;
+  job.broadcast_id = m.broadcast_id;
+  job.parts_sent = m.parts_sent;
+  // not_before is wall time in the store; the scheduler runs on steady time.
+  if (m.not_before_ms > wall_ms) job.not_before = now + std::chrono::milliseconds(m.not_before_ms - wall_ms);
+  l.message = std::move(m);
+  if (job.priority == store::Priority::kBroadcast) ++loaded_broadcast;
+  loaded.emplace(job.id, std::move(l));
+  scheduler.Add(job);
+}
+
+Status Dispatcher::Impl::LoadDirect(SteadyTime now) {
+  auto batch = store.LoadQueued(options.bot, store::Priority::kDirect, direct_after_id, kDirectBatch);
   if (!batch.ok()) return batch.status();
   int64_t wall_ms = WallMs();
   for (store::Message& m : *batch) {
-    after_id[p] = std::max(after_id[p], m.id);
-    if (loaded.count(m.id)) continue;
-    Loaded l;
-    json::error_code ec;
-    json::value opts = json::parse(m.options_json.empty() ? "{}" : m.options_json, ec);
-    if (!ec && opts.is_object()) l.params = std::move(opts.as_object());
-    l.parts = PartsOf(m, l.params);
-    Job job;
-    job.id = m.id;
-    job.chat_id = m.chat_id;
-    job.priority = m.priority;
-    job.paid = m.paid;
-    job.broadcast_id = m.broadcast_id;
-    job.parts_sent = m.parts_sent;
-    // not_before is wall time in the store; the scheduler runs on steady time.
-    if (m.not_before_ms > wall_ms) job.not_before = now + std::chrono::milliseconds(m.not_before_ms - wall_ms);
-    l.message = std::move(m);
-    if (priority == store::Priority::kBroadcast) ++loaded_broadcast;
-    loaded.emplace(job.id, std::move(l));
-    scheduler.Add(job);
+    direct_after_id = std::max(direct_after_id, m.id);
+    Admit(std::move(m), now, wall_ms);
   }
-  if (priority == store::Priority::kBroadcast) broadcast_more = batch->size() == limit;
-  if (!batch->empty()) {
-    spdlog::debug("bot {}: loaded {} {} messages", options.bot, batch->size(),
-                  priority == store::Priority::kDirect ? "one-to-one" : "broadcast");
+  if (!batch->empty()) spdlog::debug("bot {}: loaded {} one-to-one messages", options.bot, batch->size());
+  return Status::Ok();
+}
+
+// Each running broadcast is loaded on its own, oldest first, and only what
+// falls due within kLoadAhead: a campaign spread over hours holds a minute of
+// its messages in memory, not the whole window, so a newer broadcast finds
+// room at once. Within a broadcast id order is due order, so its cursor only
+// moves forward.
+Status Dispatcher::Impl::LoadBroadcasts(SteadyTime now) {
+  // Materialize the next chunk of a big broadcast only as it is needed.
+  auto made = store.FillBroadcasts(options.bot, std::min(kFillChunk, options.load_window / 2));
+  if (!made.ok()) return made.status();
+  auto running = store.ActiveBroadcasts(options.bot);
+  if (!running.ok()) return running.status();
+  const int64_t wall_ms = WallMs();
+  const int64_t due_by = wall_ms + std::chrono::duration_cast<std::chrono::milliseconds>(kLoadAhead).count();
+  const size_t before = loaded_broadcast;
+  bool full = false;
+  for (int64_t id : *running) {
+    int64_t& after = broadcast_after[id];
+    while (!full) {
+      const size_t room = options.load_window - std::min(options.load_window, loaded_broadcast);
+      if (room == 0) {
+        full = true;
+        break;
+      }
+      const size_t page = std::min(room, kBroadcastPage);
+      auto batch = store.LoadBroadcastQueued(options.bot, id, after, due_by, page);
+      if (!batch.ok()) return batch.status();
+      for (store::Message& m : *batch) {
+        after = m.id;
+        Admit(std::move(m), now, wall_ms);
+      }
+      if (batch->size() < page) break;  // the rest is not due yet, or there is none
+    }
+  }
+  // Finished and cancelled broadcasts are not running any more.
+  std::erase_if(broadcast_after, [&](const auto& kv) {
+    return std::find(running->begin(), running->end(), kv.first) == running->end();
+  });
+  // Look again once half of what is loaded has gone (or the periodic reload,
+  // or a new broadcast's Notify, finds more).
+  reload_below = (full ? options.load_window : loaded_broadcast) / 2;
+  if (loaded_broadcast > before) {
+    spdlog::debug("bot {}: loaded {} broadcast messages", options.bot, loaded_broadcast - before);
   }
   return Status::Ok();
 }
 
-void Dispatcher::Impl::Load(SteadyTime now) {
-  need_load = false;
-  next_reload = now + kReloadEvery;
-  Status s = LoadPriority(store::Priority::kDirect, kDirectBatch, now);
-  if (s.ok() && loaded_broadcast < options.load_window / 2) {
-    if (fill_more) {
-      // Materialize the next chunk of a big broadcast only as it is needed.
-      auto more = store.FillBroadcasts(options.bot, options.load_window / 2);
-      if (more.ok()) fill_more = *more;
-      else s = more.status();
-    }
-    if (s.ok()) s = LoadPriority(store::Priority::kBroadcast, options.load_window - loaded_broadcast, now);
-  }
+void Dispatcher::Impl::Load(SteadyTime now, bool broadcasts) {
+  Status s = broadcasts ? LoadBroadcasts(now) : LoadDirect(now);
   if (!s.ok()) {
     spdlog::error("bot {}: loading queued messages failed: {}", options.bot, s.message());
     need_load = true;
@@ -159,10 +200,13 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     // request leaving (a late write would reach Telegram bunched with later
     // ones).
     if (!completions.empty() && now >= flush_due) Flush();
-    if (need_load || now >= next_reload ||
-        ((broadcast_more || fill_more) && loaded_broadcast < options.load_window / 2)) {
-      Load(now);
+    const bool reload = need_load || now >= next_reload;
+    if (reload) {
+      need_load = false;
+      next_reload = now + kReloadEvery;
+      Load(now, false);
     }
+    const bool refill = (reload && loaded_broadcast < options.load_window / 2) || loaded_broadcast < reload_below;
     now = clock.Now();
     AdaptRate(now);
     bool launched = false;
@@ -174,6 +218,9 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     }
     // Let the sends just launched write their requests before anything else.
     if (launched) co_await asio::post(executor, kUseAwaitable);
+    // Loading broadcasts can take a while (materializing the next chunk), so
+    // it comes after the sends just launched, one-to-one ones among them.
+    if (refill) Load(clock.Now(), true);
 
     now = clock.Now();
     SteadyTime wake = std::min(scheduler.NextWake(now), next_reload);
@@ -219,7 +266,6 @@ void Dispatcher::Start() {
 
 void Dispatcher::Notify() {
   impl_->need_load = true;
-  impl_->fill_more = true;
   impl_->Wake();
 }
 

@@ -135,6 +135,42 @@ TEST_F(DispatcherFlowTest, OneToOneOvertakesARunningBroadcast) {
   EXPECT_EQ(StatusOf(direct), store::MessageStatus::kSent);
 }
 
+TEST_F(DispatcherFlowTest, ANewBroadcastIsNotHeldBehindACampaignSpreadOverHours) {
+  // A window of 40: loaded by id, the campaign's 40 first messages (due over
+  // the next 24 minutes) would fill it, and the urgent broadcast would wait
+  // until 20 of them had gone.
+  options_.load_window = 40;
+  api_.EnforceLimits(EmulatorLimits());
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_OK(store_->Bind({"default", "u" + std::to_string(i), 20000 + i, store::UserStatus::kActive, 0}));
+  }
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
+  store::NewBroadcast campaign;
+  campaign.bot = "default";
+  campaign.all = true;
+  campaign.text = "campaign";
+  campaign.options_json = "{}";
+  campaign.spread_seconds = 3600;  // one every 36 s
+  ASSERT_OK(store_->CreateBroadcast(campaign, now_ms));
+  store::NewBroadcast urgent = campaign;
+  urgent.text = "urgent";
+  urgent.spread_seconds = 0;
+  ASSERT_OK(store_->CreateBroadcast(urgent, now_ms));
+  auto count = [&](const std::string& text) {
+    size_t n = 0;
+    for (int i = 0; i < 100; ++i) {
+      for (const auto& t : api_.Accepted(20000 + i)) n += t == text;
+    }
+    return n;
+  };
+  ASSERT_TRUE(Run([&](Dispatcher&, auto) { return count("urgent") == 100; }))
+      << "urgent messages sent: " << count("urgent");
+  EXPECT_EQ(count("campaign"), 1u) << "only the campaign's first message is due";
+  EXPECT_EQ(api_.limit_429s(), 0u);
+  EXPECT_LE(last_stats_.loaded, 40u);
+}
+
 TEST_F(DispatcherFlowTest, StopWaitsForInFlightAndFlushesTheirOutcomes) {
   api_.set_latency(100ms);
   std::vector<int64_t> ids;

@@ -30,8 +30,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
 
   // dispatcher.cc
   Awaitable<void> Loop();
-  void Load(SteadyTime now);
-  Status LoadPriority(store::Priority priority, size_t limit, SteadyTime now);
+  void Load(SteadyTime now, bool broadcasts);  // one-to-one messages, or broadcasts
+  Status LoadDirect(SteadyTime now);
+  Status LoadBroadcasts(SteadyTime now);
+  void Admit(store::Message m, SteadyTime now, int64_t wall_ms);  // loaded: hand it to the scheduler
   void Launch(Job job);
   Awaitable<void> Send(Job job);
   void Wake();
@@ -61,11 +63,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   SteadyTime sleeping_until = SteadyTime::min();  // min() while the loop runs
 
   std::unordered_map<int64_t, Loaded> loaded;
-  int64_t after_id[2] = {0, 0};     // load cursors by priority
+  int64_t direct_after_id = 0;      // load cursor of one-to-one messages
+  std::unordered_map<int64_t, int64_t> broadcast_after;  // load cursor of each running broadcast
   size_t loaded_broadcast = 0;
   bool need_load = true;
-  bool broadcast_more = true;       // the last broadcast load was full
-  bool fill_more = true;            // a broadcast may have targets not materialized yet
+  size_t reload_below = 0;          // load broadcasts again once fewer are loaded
   SteadyTime next_reload{};
 
   std::vector<store::Completion> completions;

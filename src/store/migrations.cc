@@ -126,6 +126,17 @@ DROP INDEX messages_by_broadcast;
 CREATE INDEX messages_by_broadcast ON messages (broadcast_id) WHERE broadcast_id IS NOT NULL;
 )sql";
 
+// Version 4: the dispatcher loads each broadcast's queued messages on its own
+// (in id order, which is due order within a broadcast), so the queue index
+// gains broadcast_id: a campaign spread over hours no longer fills the
+// dispatcher's window with messages due hours from now, and a restart finds a
+// broadcast's first queued message without reading the ones it already sent.
+// One-to-one messages (broadcast_id NULL) keep their id order in it.
+constexpr const char* kSchemaV4 = R"sql(
+DROP INDEX messages_queued;
+CREATE INDEX messages_queued ON messages (bot, priority, broadcast_id, id) WHERE status = 0;
+)sql";
+
 Status ApplyStep(sqlite3* db, const Migration& step) {
   TGATE_RETURN_IF_ERROR(ExecSql(db, "BEGIN IMMEDIATE"));
   // Re-read under the write lock: another process may have migrated meanwhile.
@@ -154,6 +165,7 @@ const std::vector<Migration>& SchemaMigrations() {
       {1, kSchemaV1},
       {2, kSchemaV2},
       {3, kSchemaV3},
+      {4, kSchemaV4},
   };
   return kSteps;
 }

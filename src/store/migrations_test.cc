@@ -107,6 +107,32 @@ TEST(Migrations, Version3CountsEachBroadcastsMessagesByStatus) {
             1);
 }
 
+TEST(Migrations, Version4KeysTheQueueIndexByBroadcastSoEachLoadsInIdOrder) {
+  Db db = OpenRaw(":memory:");
+  std::vector<Migration> v3(SchemaMigrations().begin(), SchemaMigrations().begin() + 3);
+  ASSERT_OK(Migrate(db.get(), v3));
+  ASSERT_OK(ExecSql(db.get(),
+      "INSERT INTO messages (bot, chat_id, priority, broadcast_id, status, created_at, updated_at) VALUES "
+      "('b', 1, 1, 7, 0, 0, 0), ('b', 2, 0, NULL, 0, 0, 0);"));
+  ASSERT_OK(Migrate(db.get()));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM messages INDEXED BY messages_queued "
+                               "WHERE bot = 'b' AND priority = 1 AND broadcast_id = 7 AND status = 0"),
+            1);
+  // Both loads walk the index in id order: no sort, no scan of other rows.
+  for (const char* load : {"WHERE bot = 'b' AND priority = 0 AND broadcast_id IS NULL AND status = 0 AND id > 0",
+                           "WHERE bot = 'b' AND priority = 1 AND broadcast_id = 7 AND status = 0 AND id > 0"}) {
+    std::string sql = std::string("EXPLAIN QUERY PLAN SELECT id FROM messages ") + load + " ORDER BY id LIMIT 10";
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &st, nullptr), SQLITE_OK);
+    std::string plan;
+    while (sqlite3_step(st) == SQLITE_ROW) plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3)) + std::string("; ");
+    sqlite3_finalize(st);
+    EXPECT_NE(plan.find("USING INDEX messages_queued"), std::string::npos) << load << ": " << plan;
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << load << ": " << plan;
+  }
+}
+
 TEST(Migrations, AFailingStepRollsBackAndStopsThere) {
   Db db = OpenRaw(":memory:");
   std::vector<Migration> steps = {

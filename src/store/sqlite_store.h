@@ -51,12 +51,15 @@ class SqliteStore final : public Store {
   Result<Message> GetMessage(int64_t id) override;
   Result<std::vector<Message>> LoadQueued(std::string_view bot, Priority priority, int64_t after_id,
                                           size_t limit) override;
+  Result<std::vector<Message>> LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id, int64_t after_id,
+                                                   int64_t due_by_ms, size_t limit) override;
   Status Complete(const std::vector<Completion>& completions) override;
   Result<std::vector<int64_t>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
                                                  std::string_view reason) override;
 
   Result<Broadcast> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) override;
-  Result<bool> FillBroadcasts(std::string_view bot, size_t max_rows) override;
+  Result<int64_t> FillBroadcasts(std::string_view bot, size_t max_rows) override;
+  Result<std::vector<int64_t>> ActiveBroadcasts(std::string_view bot) override;
   Result<Broadcast> GetBroadcast(int64_t id) override;
   Result<Broadcast> CancelBroadcast(int64_t id) override;
 

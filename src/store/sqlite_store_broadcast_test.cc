@@ -73,6 +73,43 @@ TEST_P(BroadcastTest, ToAllQueuesOneMessagePerActiveChatSpreadByChatId) {
   EXPECT_EQ(store_->GetMessage((*queued)[0].id)->text, "news");
 }
 
+TEST_P(BroadcastTest, EachBroadcastLoadsOnItsOwnInDueOrderUpToAHorizon) {
+  for (int i = 1; i <= 10; ++i) MustBind("bot", "u" + std::to_string(i), i);
+  MustBind("other", "x", 99);
+  const int64_t direct = MustEnqueue(Direct("bot", 1, "direct"));
+  auto campaign = store_->CreateBroadcast(ToAll("bot", 100), kNowMs).value();  // one every 10 s
+  auto urgent = store_->CreateBroadcast(ToAll("bot", 0), kNowMs).value();
+  ASSERT_OK(store_->CreateBroadcast(ToAll("other", 0), kNowMs));
+  EXPECT_EQ(store_->ActiveBroadcasts("bot").value(), (std::vector<int64_t>{campaign.id, urgent.id}));
+
+  auto due = store_->LoadBroadcastQueued("bot", campaign.id, 0, kNowMs + 25'000, 100).value();
+  ASSERT_EQ(due.size(), 3u) << "due at +0, +10 and +20 s; the one at +30 s waits";
+  for (size_t i = 0; i < due.size(); ++i) {
+    EXPECT_EQ(due[i].broadcast_id, campaign.id);
+    EXPECT_EQ(due[i].chat_id, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(due[i].text, "news");
+  }
+  auto next = store_->LoadBroadcastQueued("bot", campaign.id, due.back().id, kNowMs + 45'000, 100).value();
+  ASSERT_EQ(next.size(), 2u);
+  EXPECT_EQ(next[0].chat_id, 4);
+  auto fast = store_->LoadBroadcastQueued("bot", urgent.id, 0, kNowMs, 4).value();
+  ASSERT_EQ(fast.size(), 4u) << "at most the limit";
+  for (const Message& m : fast) EXPECT_EQ(m.broadcast_id, urgent.id);
+  // One-to-one messages are not part of any broadcast's load.
+  for (const Message& m : fast) EXPECT_NE(m.id, direct);
+
+  std::vector<Completion> sent;
+  const std::vector<Message> rest = store_->LoadBroadcastQueued("bot", urgent.id, 0, kNowMs, 100).value();
+  for (const Message& m : rest) {
+    sent.push_back({m.id, MessageStatus::kSent, 1, 1, 0, 1, ""});
+  }
+  ASSERT_EQ(sent.size(), 10u);
+  ASSERT_OK(store_->Complete(sent));
+  EXPECT_EQ(store_->ActiveBroadcasts("bot").value(), std::vector<int64_t>{campaign.id}) << "done: not active";
+  ASSERT_OK(store_->CancelBroadcast(campaign.id));
+  EXPECT_TRUE(store_->ActiveBroadcasts("bot").value().empty()) << "cancelled: not active";
+}
+
 TEST_P(BroadcastTest, ToAllIsFilledInChunksThatContinueTheSpread) {
   constexpr int n = 10050;  // the first chunk is 10000
   ASSERT_OK(store_->RunInTransaction([&] {
@@ -87,21 +124,31 @@ TEST_P(BroadcastTest, ToAllIsFilledInChunksThatContinueTheSpread) {
   EXPECT_EQ(first->size(), 10000u);
   EXPECT_EQ(store_->GetBroadcast(b->id)->pending, n) << "unfilled targets count as pending";
 
-  auto more = store_->FillBroadcasts("bot", 30);
-  ASSERT_OK(more);
-  EXPECT_TRUE(*more);
-  more = store_->FillBroadcasts("bot", 30);
-  ASSERT_OK(more);
-  EXPECT_FALSE(*more);
-  auto all = store_->LoadQueued("bot", Priority::kBroadcast, 0, 20000);
-  ASSERT_OK(all);
-  ASSERT_EQ(all->size(), static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    ASSERT_EQ((*all)[i].chat_id, i + 1);
-    ASSERT_EQ((*all)[i].not_before_ms, kNowMs + int64_t{i} * 1000) << i;
+  // Nothing more while a chunk's worth is still to send.
+  EXPECT_EQ(*store_->FillBroadcasts("bot", 30), 0);
+  auto send = [&](size_t from, size_t to) {
+    std::vector<Completion> sent;
+    for (size_t i = from; i < to; ++i) sent.push_back({(*first)[i].id, MessageStatus::kSent, 1, 1, 0, 1, ""});
+    ASSERT_OK(store_->Complete(sent));
+  };
+  send(0, 9990);  // 10 left to send
+  EXPECT_EQ(*store_->FillBroadcasts("bot", 30), 30);
+  EXPECT_EQ(*store_->FillBroadcasts("bot", 30), 0) << "40 left to send: no more yet";
+  send(9990, 10000);  // 30 left
+  EXPECT_EQ(*store_->FillBroadcasts("bot", 31), 20) << "the rest";
+  for (int i = 0; i < 10000; ++i) {
+    ASSERT_EQ((*first)[i].chat_id, i + 1);
+    ASSERT_EQ((*first)[i].not_before_ms, kNowMs + int64_t{i} * 1000) << i;
   }
-  EXPECT_EQ(store_->GetBroadcast(b->id)->pending, n);
-  EXPECT_FALSE(*store_->FillBroadcasts("bot", 30));
+  auto rest = store_->LoadQueued("bot", Priority::kBroadcast, 0, 20000);
+  ASSERT_OK(rest);
+  ASSERT_EQ(rest->size(), static_cast<size_t>(n - 10000));
+  for (int i = 10000; i < n; ++i) {  // the chunks continue the spread
+    ASSERT_EQ((*rest)[i - 10000].chat_id, i + 1);
+    ASSERT_EQ((*rest)[i - 10000].not_before_ms, kNowMs + int64_t{i} * 1000) << i;
+  }
+  EXPECT_EQ(store_->GetBroadcast(b->id)->pending, n - 10000);
+  EXPECT_EQ(*store_->FillBroadcasts("bot", 1000), 0) << "complete";
 }
 
 TEST_P(BroadcastTest, ANewerFastBroadcastIsFilledBeforeAnOlderOneThatHasPlentyWaiting) {
@@ -120,7 +167,7 @@ TEST_P(BroadcastTest, ANewerFastBroadcastIsFilledBeforeAnOlderOneThatHasPlentyWa
     if (m.broadcast_id == urgent.id && sent.size() < 9990) sent.push_back({m.id, MessageStatus::kSent, 1, 1, 0, 1, ""});
   }
   ASSERT_OK(store_->Complete(sent));  // the urgent one has 10 left, the campaign 10000 waiting
-  ASSERT_TRUE(*store_->FillBroadcasts("bot", 30));
+  ASSERT_EQ(*store_->FillBroadcasts("bot", 30), 30);
   auto count = [&](int64_t broadcast) {
     int64_t c = 0;
     std::vector<Message> now_queued = store_->LoadQueued("bot", Priority::kBroadcast, 0, 30000).value();
@@ -145,7 +192,7 @@ TEST_P(BroadcastTest, CancellingWhileFillingCancelsTheUnfilledToo) {
   EXPECT_EQ(c->status, "cancelled");
   EXPECT_EQ(c->cancelled, n);
   EXPECT_EQ(c->pending, 0);
-  EXPECT_FALSE(*store_->FillBroadcasts("bot", 100)) << "a cancelled broadcast is not filled further";
+  EXPECT_EQ(*store_->FillBroadcasts("bot", 100), 0) << "a cancelled broadcast is not filled further";
 }
 
 TEST_P(BroadcastTest, NoSpreadMeansEverythingIsDueNow) {

@@ -124,30 +124,47 @@ Result<bool> SqliteStore::FillChunk(int64_t id, size_t max_rows) {
   return last;
 }
 
-Result<bool> SqliteStore::FillBroadcasts(std::string_view bot, size_t max_rows) {
-  Result<bool> more = false;
+Result<int64_t> SqliteStore::FillBroadcasts(std::string_view bot, size_t max_rows) {
+  int64_t made = 0;
   Status s = Atomically([&]() -> Status {
     // The one with the fewest materialized messages still to send goes
     // first: a broadcast spread over hours keeps many waiting for their time,
     // so a newer fast one is filled as it drains instead of after the old
-    // one is complete. Ties go to the oldest.
+    // one is complete. Ties go to the oldest. One with a chunk's worth still
+    // to send waits: a campaign is materialized as it drains, not at once.
     auto st = Prepare(
-        "SELECT id FROM broadcasts WHERE bot = ?1 AND fill_after IS NOT NULL AND status = 0 "
-        "ORDER BY filled - n_sent - n_failed - n_cancelled, id LIMIT 2");
+        "SELECT id, filled FROM broadcasts WHERE bot = ?1 AND fill_after IS NOT NULL AND status = 0 "
+        "AND filled - n_sent - n_failed - n_cancelled < ?2 "
+        "ORDER BY filled - n_sent - n_failed - n_cancelled, id LIMIT 1");
     if (!st.ok()) return st.status();
-    st->Bind(1, bot);
-    auto found = st->Int64Column();
+    auto row = st->Bind(1, bot).Bind(2, static_cast<int64_t>(max_rows)).Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    const int64_t id = st->Int64(0), filled_before = st->Int64(1);
     st->Reset();
-    if (!found.ok()) return found.status();
-    const std::vector<int64_t>& ids = *found;
-    if (ids.empty()) return Status::Ok();
-    auto done = FillChunk(ids[0], max_rows);
+    auto done = FillChunk(id, max_rows);
     if (!done.ok()) return done.status();
-    more = !*done || ids.size() > 1;
+    auto filled = Prepare("SELECT filled FROM broadcasts WHERE id = ?1");
+    if (!filled.ok()) return filled.status();
+    auto after = filled->Bind(1, id).Step();
+    if (!after.ok()) return after.status();
+    made = *after ? filled->Int64(0) - filled_before : 0;
+    filled->Reset();
     return Status::Ok();
   });
   if (!s.ok()) return s;
-  return more;
+  return made;
+}
+
+Result<std::vector<int64_t>> SqliteStore::ActiveBroadcasts(std::string_view bot) {
+  auto st = Prepare(
+      "SELECT id FROM broadcasts WHERE bot = ?1 AND status = 0 AND filled > n_sent + n_failed + n_cancelled "
+      "ORDER BY id");
+  if (!st.ok()) return st.status();
+  st->Bind(1, bot);
+  auto ids = st->Int64Column();
+  st->Reset();
+  return ids;
 }
 
 // Inserts the messages of a broadcast to a list of users; returns how many,

@@ -86,10 +86,17 @@ Result<Message> SqliteStore::GetMessage(int64_t id) {
 
 Result<std::vector<Message>> SqliteStore::LoadQueued(std::string_view bot, Priority priority,
                                                      int64_t after_id, size_t limit) {
-  // status = 0 matches the partial index messages_queued (bot, priority, id).
-  auto st = Prepare(TGATE_SELECT_MESSAGE
-                    "WHERE m.bot = ?1 AND m.priority = ?2 AND m.status = 0 AND m.id > ?3 "
-                    "ORDER BY m.id LIMIT ?4");
+  // status = 0 matches the partial index messages_queued (bot, priority,
+  // broadcast_id, id); one-to-one messages have no broadcast, so they are
+  // read in index order. (Across broadcasts this sorts: the dispatcher loads
+  // each broadcast on its own, LoadBroadcastQueued.)
+  auto st = Prepare(priority == Priority::kDirect
+                        ? TGATE_SELECT_MESSAGE
+                        "WHERE m.bot = ?1 AND m.priority = ?2 AND m.broadcast_id IS NULL AND m.status = 0 "
+                        "AND m.id > ?3 ORDER BY m.id LIMIT ?4"
+                        : TGATE_SELECT_MESSAGE
+                        "WHERE m.bot = ?1 AND m.priority = ?2 AND m.status = 0 AND m.id > ?3 "
+                        "ORDER BY m.id LIMIT ?4");
   if (!st.ok()) return st.status();
   st->Bind(1, bot).Bind(2, PriorityInt(priority)).Bind(3, after_id);
   st->Bind(4, static_cast<int64_t>(limit));
@@ -101,6 +108,25 @@ Result<std::vector<Message>> SqliteStore::LoadQueued(std::string_view bot, Prior
     if (!*row) return out;
     out.push_back(ReadMessage(*st));
   }
+}
+
+Result<std::vector<Message>> SqliteStore::LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
+                                                              int64_t after_id, int64_t due_by_ms, size_t limit) {
+  auto st = Prepare(TGATE_SELECT_MESSAGE
+                    "WHERE m.bot = ?1 AND m.priority = 1 AND m.broadcast_id = ?2 AND m.status = 0 "
+                    "AND m.id > ?3 ORDER BY m.id LIMIT ?4");
+  if (!st.ok()) return st.status();
+  st->Bind(1, bot).Bind(2, broadcast_id).Bind(3, after_id).Bind(4, static_cast<int64_t>(limit));
+  std::vector<Message> out;
+  out.reserve(std::min<size_t>(limit, 1024));
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row || st->Int64(12) > due_by_ms) break;  // column 12: not_before_ms
+    out.push_back(ReadMessage(*st));
+  }
+  st->Reset();  // it may stop early: end the read
+  return out;
 }
 
 Status SqliteStore::Complete(const std::vector<Completion>& completions) {

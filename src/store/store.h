@@ -70,6 +70,12 @@ class Store {
   // Queued messages of the bot and priority with id > after_id, by id, at most `limit`.
   virtual Result<std::vector<Message>> LoadQueued(std::string_view bot, Priority priority,
                                                   int64_t after_id, size_t limit) = 0;
+  // Queued messages of one broadcast with id > after_id, in id order (within a
+  // broadcast that is the order they fall due), at most `limit`, ending before
+  // the first one not due by due_by_ms (wall clock ms).
+  virtual Result<std::vector<Message>> LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
+                                                           int64_t after_id, int64_t due_by_ms,
+                                                           size_t limit) = 0;
   // Writes a batch of delivery outcomes in one transaction (inside a caller's
   // transaction, as part of it: a failure then fails the whole of it).
   virtual Status Complete(const std::vector<Completion>& completions) = 0;
@@ -86,8 +92,12 @@ class Store {
   virtual Result<Broadcast> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) = 0;
   // Materializes up to `max_rows` more messages of the bot's unfilled
   // broadcast with the fewest materialized messages left to send (ties: the
-  // oldest); returns whether any broadcast of the bot still needs filling.
-  virtual Result<bool> FillBroadcasts(std::string_view bot, size_t max_rows) = 0;
+  // oldest), if it has fewer than `max_rows` left; returns how many it made
+  // (0: nothing needed filling yet).
+  virtual Result<int64_t> FillBroadcasts(std::string_view bot, size_t max_rows) = 0;
+  // The bot's running broadcasts that have materialized messages left to
+  // send, oldest first.
+  virtual Result<std::vector<int64_t>> ActiveBroadcasts(std::string_view bot) = 0;
   // Counts by status. NotFound if unknown.
   virtual Result<Broadcast> GetBroadcast(int64_t id) = 0;
   // Cancels its queued messages; returns the counts after.
