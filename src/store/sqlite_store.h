@@ -28,6 +28,11 @@ namespace tgate::store {
 
 class SqliteStore final : public Store {
  public:
+  // Targets of a broadcast to "all" materialized with the request; the rest
+  // are filled as the dispatcher needs them (FillBroadcasts). Small, so
+  // creating a million-user broadcast holds the io thread only briefly.
+  static constexpr size_t kFirstChunk = 2000;
+
   // Opens (creating) options.path, sets WAL, synchronous ("normal" or
   // "full"), busy_timeout 5000 ms and foreign keys, and migrates the schema.
   static Result<std::unique_ptr<SqliteStore>> Open(const StoreOptions& options);

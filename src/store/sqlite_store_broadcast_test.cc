@@ -111,7 +111,8 @@ TEST_P(BroadcastTest, EachBroadcastLoadsOnItsOwnInDueOrderUpToAHorizon) {
 }
 
 TEST_P(BroadcastTest, ToAllIsFilledInChunksThatContinueTheSpread) {
-  constexpr int n = 10050;  // the first chunk is 10000
+  constexpr int kFirst = SqliteStore::kFirstChunk;
+  constexpr int n = kFirst + 50;
   ASSERT_OK(store_->RunInTransaction([&] {
     for (int i = 1; i <= n; ++i) TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
     return Status::Ok();
@@ -121,7 +122,7 @@ TEST_P(BroadcastTest, ToAllIsFilledInChunksThatContinueTheSpread) {
   EXPECT_EQ(b->total, n);
   auto first = store_->LoadQueued("bot", Priority::kBroadcast, 0, 20000);
   ASSERT_OK(first);
-  EXPECT_EQ(first->size(), 10000u);
+  EXPECT_EQ(first->size(), static_cast<size_t>(kFirst));
   EXPECT_EQ(store_->GetBroadcast(b->id)->pending, n) << "unfilled targets count as pending";
 
   // Nothing more while a chunk's worth is still to send.
@@ -131,30 +132,31 @@ TEST_P(BroadcastTest, ToAllIsFilledInChunksThatContinueTheSpread) {
     for (size_t i = from; i < to; ++i) sent.push_back({(*first)[i].id, MessageStatus::kSent, 1, 1, 0, 1, ""});
     ASSERT_OK(store_->Complete(sent));
   };
-  send(0, 9990);  // 10 left to send
+  send(0, kFirst - 10);  // 10 left to send
   EXPECT_EQ(*store_->FillBroadcasts("bot", 30), 30);
   EXPECT_EQ(*store_->FillBroadcasts("bot", 30), 0) << "40 left to send: no more yet";
-  send(9990, 10000);  // 30 left
+  send(kFirst - 10, kFirst);  // 30 left
   EXPECT_EQ(*store_->FillBroadcasts("bot", 31), 20) << "the rest";
-  for (int i = 0; i < 10000; ++i) {
+  for (int i = 0; i < kFirst; ++i) {
     ASSERT_EQ((*first)[i].chat_id, i + 1);
     ASSERT_EQ((*first)[i].not_before_ms, kNowMs + int64_t{i} * 1000) << i;
   }
   auto rest = store_->LoadQueued("bot", Priority::kBroadcast, 0, 20000);
   ASSERT_OK(rest);
-  ASSERT_EQ(rest->size(), static_cast<size_t>(n - 10000));
-  for (int i = 10000; i < n; ++i) {  // the chunks continue the spread
-    ASSERT_EQ((*rest)[i - 10000].chat_id, i + 1);
-    ASSERT_EQ((*rest)[i - 10000].not_before_ms, kNowMs + int64_t{i} * 1000) << i;
+  ASSERT_EQ(rest->size(), static_cast<size_t>(n - kFirst));
+  for (int i = kFirst; i < n; ++i) {  // the chunks continue the spread
+    ASSERT_EQ((*rest)[i - kFirst].chat_id, i + 1);
+    ASSERT_EQ((*rest)[i - kFirst].not_before_ms, kNowMs + int64_t{i} * 1000) << i;
   }
-  EXPECT_EQ(store_->GetBroadcast(b->id)->pending, n - 10000);
+  EXPECT_EQ(store_->GetBroadcast(b->id)->pending, n - kFirst);
   EXPECT_EQ(*store_->FillBroadcasts("bot", 1000), 0) << "complete";
 }
 
 TEST_P(BroadcastTest, ANewerFastBroadcastIsFilledBeforeAnOlderOneThatHasPlentyWaiting) {
   // An 8-hour campaign must not hold back an urgent broadcast until the
   // campaign is fully materialized.
-  constexpr int n = 10050;  // the first chunk is 10000
+  constexpr int kFirst = SqliteStore::kFirstChunk;
+  constexpr int n = kFirst + 50;
   ASSERT_OK(store_->RunInTransaction([&] {
     for (int i = 1; i <= n; ++i) TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
     return Status::Ok();
@@ -164,9 +166,9 @@ TEST_P(BroadcastTest, ANewerFastBroadcastIsFilledBeforeAnOlderOneThatHasPlentyWa
   std::vector<Message> queued = store_->LoadQueued("bot", Priority::kBroadcast, 0, 30000).value();
   std::vector<Completion> sent;
   for (const Message& m : queued) {
-    if (m.broadcast_id == urgent.id && sent.size() < 9990) sent.push_back({m.id, MessageStatus::kSent, 1, 1, 0, 1, ""});
+    if (m.broadcast_id == urgent.id && sent.size() < kFirst - 10) sent.push_back({m.id, MessageStatus::kSent, 1, 1, 0, 1, ""});
   }
-  ASSERT_OK(store_->Complete(sent));  // the urgent one has 10 left, the campaign 10000 waiting
+  ASSERT_OK(store_->Complete(sent));  // the urgent one has 10 left, the campaign kFirst waiting
   ASSERT_EQ(*store_->FillBroadcasts("bot", 30), 30);
   auto count = [&](int64_t broadcast) {
     int64_t c = 0;
@@ -175,12 +177,12 @@ TEST_P(BroadcastTest, ANewerFastBroadcastIsFilledBeforeAnOlderOneThatHasPlentyWa
     return c;
   };
   EXPECT_EQ(count(urgent.id), 10 + 30);
-  EXPECT_EQ(count(campaign.id), 10000);
-  EXPECT_EQ(store_->GetBroadcast(urgent.id)->pending, n - 9990);
+  EXPECT_EQ(count(campaign.id), kFirst);
+  EXPECT_EQ(store_->GetBroadcast(urgent.id)->pending, n - (kFirst - 10));
 }
 
 TEST_P(BroadcastTest, CancellingWhileFillingCancelsTheUnfilledToo) {
-  constexpr int n = 10010;
+  constexpr int n = SqliteStore::kFirstChunk + 10;
   ASSERT_OK(store_->RunInTransaction([&] {
     for (int i = 1; i <= n; ++i) TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
     return Status::Ok();

@@ -30,8 +30,6 @@ constexpr const char* kInsertAllTargets = TGATE_BROADCAST_MESSAGE_COLUMNS
     "FROM bindings t WHERE t.bot = ?1 AND t.status = 0 AND t.chat_id > ?9 AND t.chat_id <= ?10 "
     "ORDER BY t.chat_id";
 
-// Chunk sizes: the first is filled with the request, the rest on demand.
-constexpr size_t kFirstChunk = 10000;
 constexpr int64_t kBeforeAllChats = INT64_MIN;
 constexpr const char* kInsertListedTargets = TGATE_BROADCAST_MESSAGE_COLUMNS
     "FROM temp.broadcast_users u JOIN bindings t ON t.bot = ?1 AND t.user = u.user "
