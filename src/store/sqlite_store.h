@@ -87,8 +87,9 @@ class SqliteStore final : public Store {
   Status Atomically(const std::function<Status()>& fn) { return transactions_.Run(fn); }
   // Deletes processed updates older than a week, keeping each bot's newest.
   Status PruneProcessedUpdates();
-  // Materializes the next `max_rows` targets of broadcast `id`; true when complete.
-  Result<bool> FillChunk(int64_t id, size_t max_rows);
+  // Materializes the next `max_rows` targets of broadcast `id` (none once it
+  // is complete or cancelled); returns how many it made.
+  Result<int64_t> FillChunk(int64_t id, size_t max_rows);
   Result<int64_t> InsertBroadcastTargets(const NewBroadcast& broadcast, int64_t id,
                                          int64_t now_ms, int64_t* skipped);
   // Moves broadcast `id`'s counts by the given numbers of messages.

@@ -80,14 +80,14 @@ Result<Broadcast> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, in
   return out;
 }
 
-Result<bool> SqliteStore::FillChunk(int64_t id, size_t max_rows) {
+Result<int64_t> SqliteStore::FillChunk(int64_t id, size_t max_rows) {
   auto st = Prepare(
       "SELECT bot, paid, spread_seconds, created_at, total, fill_after, filled FROM broadcasts "
       "WHERE id = ?1 AND fill_after IS NOT NULL AND status = 0");
   if (!st.ok()) return st.status();
   auto row = st->Bind(1, id).Step();
   if (!row.ok()) return row.status();
-  if (!*row) return true;  // complete, or cancelled
+  if (!*row) return 0;  // complete, or cancelled
   const std::string bot = st->Text(0);
   const int64_t paid = st->Int64(1), spread_ms = st->Int64(2) * 1000, created_ms = st->Int64(3) * 1000;
   const int64_t total = std::max<int64_t>(1, st->Int64(4)), after = st->Int64(5), filled = st->Int64(6);
@@ -119,7 +119,7 @@ Result<bool> SqliteStore::FillChunk(int64_t id, size_t max_rows) {
   update->Bind(1, id).Bind(2, now_filled);
   if (!last) update->Bind(3, upto);
   TGATE_RETURN_IF_ERROR(update->Run());
-  return last;
+  return now_filled - filled;
 }
 
 Result<int64_t> SqliteStore::FillBroadcasts(std::string_view bot, size_t max_rows) {
@@ -131,23 +131,18 @@ Result<int64_t> SqliteStore::FillBroadcasts(std::string_view bot, size_t max_row
     // one is complete. Ties go to the oldest. One with a chunk's worth still
     // to send waits: a campaign is materialized as it drains, not at once.
     auto st = Prepare(
-        "SELECT id, filled FROM broadcasts WHERE bot = ?1 AND fill_after IS NOT NULL AND status = 0 "
+        "SELECT id FROM broadcasts WHERE bot = ?1 AND fill_after IS NOT NULL AND status = 0 "
         "AND filled - n_sent - n_failed - n_cancelled < ?2 "
         "ORDER BY filled - n_sent - n_failed - n_cancelled, id LIMIT 1");
     if (!st.ok()) return st.status();
     auto row = st->Bind(1, bot).Bind(2, static_cast<int64_t>(max_rows)).Step();
     if (!row.ok()) return row.status();
     if (!*row) return Status::Ok();
-    const int64_t id = st->Int64(0), filled_before = st->Int64(1);
+    const int64_t id = st->Int64(0);
     st->Reset();
-    auto done = FillChunk(id, max_rows);
-    if (!done.ok()) return done.status();
-    auto filled = Prepare("SELECT filled FROM broadcasts WHERE id = ?1");
-    if (!filled.ok()) return filled.status();
-    auto after = filled->Bind(1, id).Step();
-    if (!after.ok()) return after.status();
-    made = *after ? filled->Int64(0) - filled_before : 0;
-    filled->Reset();
+    auto rows = FillChunk(id, max_rows);
+    if (!rows.ok()) return rows.status();
+    made = *rows;
     return Status::Ok();
   });
   if (!s.ok()) return s;
