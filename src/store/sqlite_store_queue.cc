@@ -2,6 +2,7 @@
 // These are the dispatcher's hot paths: each is one cached statement, and
 // Complete writes a whole batch in one transaction.
 #include <algorithm>
+#include <cstdint>
 #include <ctime>
 #include <map>
 #include <string>
@@ -40,6 +41,23 @@ Message ReadMessage(const SqliteStatement& st) {
   m.created_at = st.Int64(15);
   m.updated_at = st.Int64(16);
   return m;
+}
+
+// The rows of a queue load (TGATE_SELECT_MESSAGE, at most `limit`), ending
+// before the first not due by due_by_ms.
+Result<std::vector<Message>> ReadQueued(SqliteStatement& st, size_t limit, int64_t due_by_ms) {
+  std::vector<Message> out;
+  out.reserve(std::min<size_t>(limit, 1024));
+  for (;;) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    Message m = ReadMessage(st);
+    if (m.not_before_ms > due_by_ms) break;
+    out.push_back(std::move(m));
+  }
+  st.Reset();  // it may stop early: end the read
+  return out;
 }
 
 }  // namespace
@@ -100,14 +118,7 @@ Result<std::vector<Message>> SqliteStore::LoadQueued(std::string_view bot, Prior
   if (!st.ok()) return st.status();
   st->Bind(1, bot).Bind(2, PriorityInt(priority)).Bind(3, after_id);
   st->Bind(4, static_cast<int64_t>(limit));
-  std::vector<Message> out;
-  out.reserve(std::min<size_t>(limit, 1024));
-  for (;;) {
-    auto row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    out.push_back(ReadMessage(*st));
-  }
+  return ReadQueued(*st, limit, INT64_MAX);
 }
 
 Result<std::vector<Message>> SqliteStore::LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
@@ -117,16 +128,7 @@ Result<std::vector<Message>> SqliteStore::LoadBroadcastQueued(std::string_view b
                     "AND m.id > ?3 ORDER BY m.id LIMIT ?4");
   if (!st.ok()) return st.status();
   st->Bind(1, bot).Bind(2, broadcast_id).Bind(3, after_id).Bind(4, static_cast<int64_t>(limit));
-  std::vector<Message> out;
-  out.reserve(std::min<size_t>(limit, 1024));
-  for (;;) {
-    auto row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row || st->Int64(12) > due_by_ms) break;  // column 12: not_before_ms
-    out.push_back(ReadMessage(*st));
-  }
-  st->Reset();  // it may stop early: end the read
-  return out;
+  return ReadQueued(*st, limit, due_by_ms);
 }
 
 Status SqliteStore::Complete(const std::vector<Completion>& completions) {
