@@ -27,7 +27,11 @@ constexpr auto kShutdownGrace = std::chrono::seconds(10);
 // Per-bot components, in the order they are built.
 struct BotRuntime {
   const config::BotConfig* config = nullptr;
-  std::unique_ptr<telegram::HttpBotApi> api;
+  // The dispatcher's requests run on `answers`, which it polls once per tick
+  // (see dispatcher.h); declared before what runs on it, so it outlives it.
+  std::unique_ptr<asio::io_context> answers;
+  std::unique_ptr<telegram::HttpBotApi> send_api;  // sendMessage, on `answers`
+  std::unique_ptr<telegram::HttpBotApi> api;       // getMe, getUpdates, on the main io_context
   std::unique_ptr<dispatch::Dispatcher> dispatcher;
   std::unique_ptr<webhook::UpdateProcessor> processor;
   std::unique_ptr<webhook::LongPoller> poller;
@@ -68,9 +72,13 @@ Status Gateway::Impl::StartBot(const config::BotConfig& bc) {
   telegram::HttpBotApiOptions ao;
   ao.token = bc.token;
   ao.base_url = bc.api_url;
-  ao.max_connections = static_cast<size_t>(bc.limits.max_in_flight) + 2;  // + getMe/getUpdates
+  ao.max_connections = 4;  // getMe, getUpdates, webhook calls
   rt.api = std::make_unique<telegram::HttpBotApi>(io.get_executor(), ao);
   if (Status s = rt.api->Init(); !s.ok()) return Status(s.code(), "bot '" + bc.name + "': " + s.message());
+  rt.answers = std::make_unique<asio::io_context>(1);
+  ao.max_connections = static_cast<size_t>(bc.limits.max_in_flight);
+  rt.send_api = std::make_unique<telegram::HttpBotApi>(rt.answers->get_executor(), ao);
+  if (Status s = rt.send_api->Init(); !s.ok()) return Status(s.code(), "bot '" + bc.name + "': " + s.message());
 
   dispatch::DispatcherOptions d;
   d.bot = bc.name;
@@ -83,7 +91,8 @@ Status Gateway::Impl::StartBot(const config::BotConfig& bc) {
   d.max_attempts = bc.limits.max_attempts;
   api::EventsSender* events_sender = events.get();
   d.on_events = [events_sender] { events_sender->Notify(); };
-  rt.dispatcher = std::make_unique<dispatch::Dispatcher>(io.get_executor(), *store, *rt.api, clock, d);
+  rt.dispatcher =
+      std::make_unique<dispatch::Dispatcher>(io.get_executor(), *store, *rt.send_api, clock, d, rt.answers.get());
 
   webhook::ProcessorOptions po{bc.name, "", bc.welcome_text, bc.invalid_link_text};
   dispatch::Dispatcher* disp = rt.dispatcher.get();

@@ -43,8 +43,16 @@ std::vector<std::string> PartsOf(const store::Message& m, const json::object& pa
 }  // namespace
 
 Dispatcher::Impl::Impl(asio::any_io_executor ex, store::Store& s, telegram::BotApi& a, const Clock& c,
-                       DispatcherOptions o)
-    : executor(ex), store(s), api(a), clock(c), options(std::move(o)), scheduler(LimitsOf(options)), timer(ex) {
+                       DispatcherOptions o, asio::io_context* answers_io)
+    : executor(ex),
+      store(s),
+      api(a),
+      clock(c),
+      options(std::move(o)),
+      scheduler(LimitsOf(options)),
+      timer(ex),
+      answers(answers_io) {
+  if (answers) answers_work.emplace(answers->get_executor());
   retry.max_attempts = options.max_attempts;
   retry.first_backoff = options.first_backoff;
 }
@@ -54,6 +62,10 @@ int64_t Dispatcher::Impl::WallMs() const {
 }
 
 void Dispatcher::Impl::Wake() { timer.cancel(); }
+
+void Dispatcher::Impl::PollAnswers() {
+  if (answers) answers->poll();
+}
 
 void Dispatcher::Impl::WakeIfSooner(SteadyTime now) {
   // While the loop runs it looks at the state afresh before sleeping.
@@ -156,7 +168,8 @@ void Dispatcher::Impl::Load(SteadyTime now, bool broadcasts) {
 void Dispatcher::Impl::Launch(Job job) {
   ++in_flight;
   stats.in_flight = in_flight;
-  asio::co_spawn(executor, Send(std::move(job)), [self = shared_from_this()](std::exception_ptr e) {
+  asio::any_io_executor on = answers ? asio::any_io_executor(answers->get_executor()) : executor;
+  asio::co_spawn(on, Send(std::move(job)), [self = shared_from_this()](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -194,6 +207,7 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
 Awaitable<void> Dispatcher::Impl::Loop() {
   auto self = shared_from_this();
   while (!stopping) {
+    PollAnswers();  // the answers that came in since the last round
     SteadyTime now = clock.Now();
     // Store work first: a send is counted against the limits when the
     // scheduler hands it out, so nothing slow may run between that and the
@@ -217,7 +231,8 @@ Awaitable<void> Dispatcher::Impl::Loop() {
       launched = true;
     }
     // Let the sends just launched write their requests before anything else.
-    if (launched) co_await asio::post(executor, kUseAwaitable);
+    if (launched && answers) PollAnswers();
+    if (launched && !answers) co_await asio::post(executor, kUseAwaitable);
     // Loading broadcasts can take a while (materializing the next chunk), so
     // it comes after the sends just launched, one-to-one ones among them.
     if (refill) Load(clock.Now(), true);
@@ -225,6 +240,8 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     now = clock.Now();
     SteadyTime wake = std::min(scheduler.NextWake(now), next_reload);
     if (in_flight >= options.max_in_flight) wake = next_reload;  // a completion wakes us
+    // ... unless answers are polled: then look for them every tick.
+    if (answers && in_flight > 0) wake = std::min(wake, now + options.tick);
     if (!completions.empty()) wake = std::min(wake, flush_due);
     if (wake > now) {
       timer.expires_after(wake - now);
@@ -236,8 +253,8 @@ Awaitable<void> Dispatcher::Impl::Loop() {
 }
 
 Dispatcher::Dispatcher(asio::any_io_executor executor, store::Store& store, telegram::BotApi& api,
-                       const Clock& clock, DispatcherOptions options)
-    : impl_(std::make_shared<Impl>(executor, store, api, clock, std::move(options))) {}
+                       const Clock& clock, DispatcherOptions options, asio::io_context* answers)
+    : impl_(std::make_shared<Impl>(executor, store, api, clock, std::move(options), answers)) {}
 
 Dispatcher::~Dispatcher() {
   impl_->stopping = true;
@@ -283,6 +300,8 @@ Awaitable<void> Dispatcher::Stop(std::chrono::milliseconds grace) {
   asio::steady_timer t(impl->executor);
   auto deadline = std::chrono::steady_clock::now() + grace;
   while (impl->in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
+    impl->PollAnswers();
+    if (impl->in_flight == 0) break;
     t.expires_after(std::chrono::milliseconds(10));
     co_await t.async_wait(kAsTuple);
   }

@@ -9,6 +9,10 @@
 // the Store's outbox.
 // Threading: confined to the executor given at construction (single thread).
 // The Store, BotApi and Clock must outlive the Dispatcher.
+// Answers: given an `answers` io_context (run by nobody else, on the same
+// thread), the requests to Telegram run there and the loop polls it once per
+// tick, so a tick's answers are read in one wake-up instead of one each (at
+// most one tick later). Without it they run on the executor, as in tests.
 #pragma once
 
 #include <chrono>
@@ -56,8 +60,10 @@ struct DispatcherStats {
 
 class Dispatcher {
  public:
+  // `api` runs on `answers` when one is given (see Answers above); the
+  // io_context must outlive the Dispatcher.
   Dispatcher(asio::any_io_executor executor, store::Store& store, telegram::BotApi& api,
-             const Clock& clock, DispatcherOptions options);
+             const Clock& clock, DispatcherOptions options, asio::io_context* answers = nullptr);
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;

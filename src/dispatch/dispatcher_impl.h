@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 #include <deque>
+#include <optional>
 #include <random>
 #include <unordered_map>
 
@@ -26,7 +27,8 @@ struct Loaded {
 };
 
 struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
-  Impl(asio::any_io_executor ex, store::Store& s, telegram::BotApi& a, const Clock& c, DispatcherOptions o);
+  Impl(asio::any_io_executor ex, store::Store& s, telegram::BotApi& a, const Clock& c, DispatcherOptions o,
+       asio::io_context* answers);
 
   // dispatcher.cc
   Awaitable<void> Loop();
@@ -37,6 +39,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   void Launch(Job job);
   Awaitable<void> Send(Job job);
   void Wake();
+  // Runs what the answers io_context has ready (answers read, requests
+  // written); nothing without one.
+  void PollAnswers();
   // After a completion: wakes the loop only if it sleeps over a tick longer
   // than the new state needs (a freed slot, a chat's next message, a flush).
   void WakeIfSooner(SteadyTime now);
@@ -60,6 +65,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   RetryOptions retry;
   Scheduler scheduler;
   asio::steady_timer timer;
+  asio::io_context* answers;  // null: sends run on `executor`
+  // Keeps `answers` from stopping (poll() would then do nothing) when idle.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> answers_work;
   SteadyTime sleeping_until = SteadyTime::min();  // min() while the loop runs
 
   std::unordered_map<int64_t, Loaded> loaded;

@@ -1,5 +1,7 @@
 // The Dispatcher driving a scripted FakeBotApi over a real in-memory store,
-// on a real io_context (short runs: limits scaled up).
+// on a real io_context (short runs: limits scaled up). Every case runs twice:
+// with the sends on the loop's own executor, and with them on a separate
+// io_context the loop polls once per tick (as tgate serve runs it).
 #include "dispatch/dispatcher.h"
 
 #include <gtest/gtest.h>
@@ -17,7 +19,7 @@ constexpr char kBlocked[] = R"({"ok":false,"error_code":403,"description":"Forbi
 constexpr char kNotFound[] = R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})";
 constexpr char kBadGateway[] = "<html>502 Bad Gateway</html>";
 
-class DispatcherTest : public testing::DispatcherFixture {
+class DispatcherTest : public testing::DispatcherFixture, public ::testing::WithParamInterface<bool> {
  protected:
   void SetUp() override {
     DispatcherFixture::SetUp();
@@ -31,7 +33,8 @@ class DispatcherTest : public testing::DispatcherFixture {
 
   // Runs the dispatcher until `done` holds (checked every 5 ms) or 5 s pass.
   bool RunUntil(const std::function<bool()>& done) {
-    Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
+    asio::io_context answers(1);
+    Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_, GetParam() ? &answers : nullptr);
     d.Start();
     bool ok = false;
     asio::steady_timer poll(io_);
@@ -53,7 +56,7 @@ class DispatcherTest : public testing::DispatcherFixture {
   }
 };
 
-TEST_F(DispatcherTest, DeliversEveryMessageOnceInChatOrder) {
+TEST_P(DispatcherTest, DeliversEveryMessageOnceInChatOrder) {
   std::vector<int64_t> ids;
   for (int i = 0; i < 30; ++i) ids.push_back(Enqueue(100 + i % 3, "m" + std::to_string(i)));
   ASSERT_TRUE(RunUntil([&] { return api_.accepted() == 30 && StatusOf(ids.back()) == store::MessageStatus::kSent; }));
@@ -67,7 +70,7 @@ TEST_F(DispatcherTest, DeliversEveryMessageOnceInChatOrder) {
   EXPECT_EQ(m->attempts, 1);
 }
 
-TEST_F(DispatcherTest, RetriesServerErrorsAndNetworkFailures) {
+TEST_P(DispatcherTest, RetriesServerErrorsAndNetworkFailures) {
   api_.FailNext(502, kBadGateway, 1);
   api_.DropNext(1);
   int64_t id = Enqueue(7, "hello");
@@ -75,14 +78,14 @@ TEST_F(DispatcherTest, RetriesServerErrorsAndNetworkFailures) {
   EXPECT_EQ(store_->GetMessage(id)->attempts, 3);
 }
 
-TEST_F(DispatcherTest, GivesUpAfterMaxAttempts) {
+TEST_P(DispatcherTest, GivesUpAfterMaxAttempts) {
   api_.FailNext(502, kBadGateway, 5);
   int64_t id = Enqueue(7, "hello");
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kFailed; }));
   EXPECT_NE(store_->GetMessage(id)->error.find("gave up after 3 attempts"), std::string::npos);
 }
 
-TEST_F(DispatcherTest, BlockedUserIsMarkedAndTheQueueFails) {
+TEST_P(DispatcherTest, BlockedUserIsMarkedAndTheQueueFails) {
   ASSERT_OK(store_->Bind({"default", "42", 555, store::UserStatus::kActive, 0}));
   api_.ScriptChat(555, 403, kBlocked);
   int64_t a = Enqueue(555, "one", "42");
@@ -97,14 +100,14 @@ TEST_F(DispatcherTest, BlockedUserIsMarkedAndTheQueueFails) {
   EXPECT_EQ(api_.calls().size(), 1u) << "the second message is not sent into a known block";
 }
 
-TEST_F(DispatcherTest, ChatNotFoundFails) {
+TEST_P(DispatcherTest, ChatNotFoundFails) {
   api_.ScriptChat(9, 400, kNotFound);
   int64_t id = Enqueue(9, "x");
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kFailed; }));
   EXPECT_EQ(store_->GetMessage(id)->error, "Bad Request: chat not found");
 }
 
-TEST_F(DispatcherTest, MigratedGroupIsResentToTheNewId) {
+TEST_P(DispatcherTest, MigratedGroupIsResentToTheNewId) {
   api_.ScriptChat(-500, 400,
                   R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009}})");
   int64_t id = Enqueue(-500, "to the group");
@@ -112,7 +115,7 @@ TEST_F(DispatcherTest, MigratedGroupIsResentToTheNewId) {
   EXPECT_EQ(api_.Accepted(-1009), std::vector<std::string>{"to the group"});
 }
 
-TEST_F(DispatcherTest, RetryAfterIsWaitedOut) {
+TEST_P(DispatcherTest, RetryAfterIsWaitedOut) {
   api_.RateLimitOnce(77, 1);
   int64_t id = Enqueue(77, "later");
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kSent; }));
@@ -120,7 +123,7 @@ TEST_F(DispatcherTest, RetryAfterIsWaitedOut) {
   EXPECT_GE(api_.calls()[1].at - api_.calls()[0].at, 1s);
 }
 
-TEST_F(DispatcherTest, LongPlainTextGoesOutInParts) {
+TEST_P(DispatcherTest, LongPlainTextGoesOutInParts) {
   std::string text = std::string(4000, 'a') + "\n\n" + std::string(4000, 'b');
   int64_t id = Enqueue(3, text);
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kSent; }));
@@ -130,6 +133,20 @@ TEST_F(DispatcherTest, LongPlainTextGoesOutInParts) {
   EXPECT_EQ(parts[1], std::string(4000, 'b'));
   EXPECT_EQ(store_->GetMessage(id)->parts_sent, 2);
 }
+
+TEST_P(DispatcherTest, KeepsGoingWithEveryRequestSlotTaken) {
+  options_.max_in_flight = 2;
+  api_.set_latency(3ms);
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 40; ++i) ids.push_back(Enqueue(200 + i, "m"));
+  ASSERT_TRUE(RunUntil([&] {
+    return std::all_of(ids.begin(), ids.end(), [&](int64_t id) { return StatusOf(id) == store::MessageStatus::kSent; });
+  }));
+  EXPECT_EQ(api_.accepted(), 40u);
+}
+
+INSTANTIATE_TEST_SUITE_P(SendsOnTheLoopOrPolled, DispatcherTest, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Polled" : "OnTheLoop"; });
 
 }  // namespace
 }  // namespace tgate::dispatch
