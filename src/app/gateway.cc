@@ -55,7 +55,7 @@ struct Gateway::Impl {
 };
 
 Status Gateway::Impl::OpenStore() {
-  auto s = store::Store::Open({config.db, config.db_synchronous});
+  auto s = store::Store::Open({config.db, config.db_synchronous, &clock});
   if (!s.ok()) return Status(s.status().code(), "cannot open database '" + config.db + "': " + s.status().message());
   store = std::move(*s);
   linker = std::make_unique<link::Linker>(*store, clock);

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
 #include <string>
 
 #include "store/migrations.h"
@@ -59,7 +58,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
     return s;
   }
   // The store owns db from here: its destructor closes it on every error path.
-  std::unique_ptr<SqliteStore> store(new SqliteStore(db));
+  static const SystemClock kSystemClock;
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, options.clock ? *options.clock : kSystemClock));
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, 5000);
   std::string pragmas =
@@ -90,7 +90,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
   return store;
 }
 
-SqliteStore::SqliteStore(sqlite3* db) : db_(db), cache_(db), transactions_(db, cache_) {}
+SqliteStore::SqliteStore(sqlite3* db, const Clock& clock)
+    : db_(db), clock_(clock), cache_(db), transactions_(db, cache_) {}
 
 SqliteStore::~SqliteStore() {
   checkpointer_.reset();
@@ -217,7 +218,7 @@ Result<bool> SqliteStore::InsertUpdate(const Update& update) {
       "VALUES (?1, ?2, ?3, 0, ?4) ON CONFLICT (bot, update_id) DO NOTHING");
   if (!st.ok()) return st.status();
   st->Bind(1, update.bot).Bind(2, update.update_id).Bind(3, update.payload);
-  TGATE_RETURN_IF_ERROR(st->Bind(4, static_cast<int64_t>(time(nullptr))).Run());
+  TGATE_RETURN_IF_ERROR(st->Bind(4, NowSeconds()).Run());
   return st->Changes() == 1;
 }
 
@@ -257,7 +258,7 @@ Status SqliteStore::PruneProcessedUpdates() {
       "DELETE FROM updates WHERE processed = 1 AND received_at < ?1 AND update_id < "
       "(SELECT max(u.update_id) FROM updates u WHERE u.bot = updates.bot)");
   if (!st.ok()) return st.status();
-  return st->Bind(1, static_cast<int64_t>(time(nullptr)) - kProcessedUpdateRetentionSeconds).Run();
+  return st->Bind(1, NowSeconds() - kProcessedUpdateRetentionSeconds).Run();
 }
 
 Result<int64_t> SqliteStore::MaxUpdateId(std::string_view bot) {

@@ -7,10 +7,10 @@
 // times; a broadcast's sent/failed/cancelled counts live in its row and
 // move in the same transaction as every status change of its messages
 // (counting a million rows per progress read, or indexing status, cost more).
-// Clock: the Store takes times from its arguments; time(nullptr) is used only
-// for bookkeeping columns no caller reads for decisions: messages.created_at
-// and updated_at on Enqueue/Complete/Cancel/Fail, updates.received_at (for
-// pruning), broadcasts.cancelled_at.
+// Clock: the Store takes times from its arguments, except the columns it
+// stamps itself (messages.created_at and updated_at on Enqueue/Complete/
+// Cancel/Fail, updates.received_at, broadcasts.cancelled_at), which come from
+// StoreOptions::clock: retention deletes by them, so tests set them too.
 // Threading: confined to one thread (the connection is opened NOMUTEX); the
 // object owns the connection and closes it on destruction.
 #pragma once
@@ -80,7 +80,10 @@ class SqliteStore final : public Store {
   Result<int64_t> NextEventDue() override;
 
  private:
-  explicit SqliteStore(sqlite3* db);
+  SqliteStore(sqlite3* db, const Clock& clock);
+
+  // Unix seconds for the columns the store stamps itself.
+  int64_t NowSeconds() const { return clock_.UnixSeconds(); }
 
   Result<SqliteStatement> Prepare(std::string_view sql) { return cache_.Get(sql); }
   // Runs fn in a transaction (a savepoint when inside one already).
@@ -96,6 +99,7 @@ class SqliteStore final : public Store {
   Status AddToBroadcastCounts(int64_t id, const BroadcastCounts& delta);
 
   sqlite3* db_;
+  const Clock& clock_;
   StatementCache cache_;
   SqliteTransactions transactions_;
   int mark_processed_calls_ = 0;

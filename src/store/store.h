@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "store/types.h"
 
@@ -24,6 +25,10 @@ struct StoreOptions {
   std::string path = "tgate.db";
   // "normal": survives a process crash (kill -9); "full": also a power loss.
   std::string synchronous = "normal";
+  // Stamps the time columns the store writes itself (messages.created_at and
+  // updated_at, updates.received_at, ...), which retention decides on. Must
+  // outlive the store. nullptr: the system clock.
+  const Clock* clock = nullptr;
 };
 
 class Store {
