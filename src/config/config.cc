@@ -2,8 +2,10 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -86,6 +88,14 @@ Status EnvNumber(const Env& env, const std::string& name, T& out) {
   if (it == env.end()) return Status::Ok();
   double v = 0;
   TGATE_RETURN_IF_ERROR(ParseNumber(name, it->second, v));
+  if constexpr (std::is_integral_v<T>) {
+    // Converting a fraction, or a number T cannot hold, would silently change
+    // it (or be undefined): "7.5" days or "1e30" bytes is refused instead.
+    if (v != std::trunc(v) || v < static_cast<double>(std::numeric_limits<T>::min()) ||
+        v >= static_cast<double>(std::numeric_limits<T>::max())) {
+      return Status::InvalidArgument("environment variable " + name + " must be a whole number in range");
+    }
+  }
   out = static_cast<T>(v);
   return Status::Ok();
 }

@@ -70,6 +70,21 @@ TEST(Config, BadInputIsExplained) {
   EXPECT_FALSE(Load("/nonexistent/tgate.toml", {}).ok());
 }
 
+TEST(Config, WholeNumberKeysRefuseFractionsAndOverflowFromTheEnvironment) {
+  Env base{{"TGATE_BOT_TOKEN", "1:x"}};
+  for (const auto& [name, bad] : std::vector<std::pair<std::string, std::string>>{
+           {"TGATE_LINK_TTL_SECONDS", "900.5"}, {"TGATE_MAX_BODY_BYTES", "-1"},
+           {"TGATE_MAX_BODY_BYTES", "1e30"}, {"TGATE_LIMIT_MAX_IN_FLIGHT", "1e10"}}) {
+    Env env = base;
+    env[name] = bad;
+    EXPECT_NE(Parse("", env).status().message().find(name + " must be a whole number"), std::string::npos)
+        << name << "=" << bad;
+  }
+  auto ok = Parse("", {{"TGATE_BOT_TOKEN", "1:x"}, {"TGATE_LINK_TTL_SECONDS", "1800"}});
+  ASSERT_OK(ok);
+  EXPECT_EQ(ok->link_ttl_seconds, 1800);
+}
+
 TEST(Config, ValidateNamesWhatIsMissingAndNeverTheToken) {
   auto c = Parse("", {});
   ASSERT_OK(c);
