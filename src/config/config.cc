@@ -119,6 +119,7 @@ Status ApplyEnv(const Env& env, Config& c) {
   EnvString(env, "TGATE_LISTEN", c.listen);
   EnvString(env, "TGATE_DB", c.db);
   EnvString(env, "TGATE_DB_SYNCHRONOUS", c.db_synchronous);
+  TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_RETENTION_DAYS", c.retention_days));
   EnvString(env, "TGATE_API_KEY", c.api_key);
   EnvString(env, "TGATE_EVENTS_URL", c.events_url);
   EnvString(env, "TGATE_EVENTS_SECRET", c.events_secret);
@@ -188,6 +189,7 @@ Result<Config> Parse(std::string_view toml_text, const Env& env) {
   TGATE_RETURN_IF_ERROR(Read(root, "listen", "", c.listen));
   TGATE_RETURN_IF_ERROR(Read(root, "db", "", c.db));
   TGATE_RETURN_IF_ERROR(Read(root, "db_synchronous", "", c.db_synchronous));
+  TGATE_RETURN_IF_ERROR(Read(root, "retention_days", "", c.retention_days));
   TGATE_RETURN_IF_ERROR(Read(root, "api_key", "", c.api_key));
   TGATE_RETURN_IF_ERROR(Read(root, "events_url", "", c.events_url));
   TGATE_RETURN_IF_ERROR(Read(root, "events_secret", "", c.events_secret));
