@@ -1,6 +1,7 @@
 // SqliteStore: opening, transactions, link tokens, bindings, received updates
-// and the events outbox. The message queue is in sqlite_store_queue.cc and
-// broadcasts in sqlite_store_broadcasts.cc.
+// and the events outbox. The message queue is in sqlite_store_queue.cc,
+// broadcasts in sqlite_store_broadcasts.cc and retention (pruning old
+// messages and updates) in sqlite_store_retention.cc.
 #include "store/sqlite_store.h"
 
 #include <algorithm>
@@ -12,12 +13,6 @@
 
 namespace tgate::store {
 namespace {
-
-// Processed updates are kept this long so a late duplicate is still dropped
-// (Telegram keeps unconfirmed updates for at most 24 hours).
-constexpr int64_t kProcessedUpdateRetentionSeconds = 7 * 24 * 3600;
-// Pruning runs on every Nth MarkUpdateProcessed, amortising its scan.
-constexpr int kPruneEveryMarks = 1000;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -245,20 +240,7 @@ Status SqliteStore::MarkUpdateProcessed(std::string_view bot, int64_t update_id)
   if (!st.ok()) return st.status();
   TGATE_RETURN_IF_ERROR(st->Bind(1, bot).Bind(2, update_id).Run());
   if (st->Changes() == 0) return Status::NotFound("no such update");
-  if (++mark_processed_calls_ >= kPruneEveryMarks) {
-    mark_processed_calls_ = 0;
-    TGATE_RETURN_IF_ERROR(PruneProcessedUpdates());
-  }
   return Status::Ok();
-}
-
-Status SqliteStore::PruneProcessedUpdates() {
-  // Each bot's newest update stays: MaxUpdateId must not go back (getUpdates offset).
-  auto st = Prepare(
-      "DELETE FROM updates WHERE processed = 1 AND received_at < ?1 AND update_id < "
-      "(SELECT max(u.update_id) FROM updates u WHERE u.bot = updates.bot)");
-  if (!st.ok()) return st.status();
-  return st->Bind(1, NowSeconds() - kProcessedUpdateRetentionSeconds).Run();
 }
 
 Result<int64_t> SqliteStore::MaxUpdateId(std::string_view bot) {
