@@ -8,6 +8,7 @@
 #include "api/api_context.h"
 #include "api/events_sender.h"
 #include "api/router.h"
+#include "app/pruner.h"
 #include "core/metrics.h"
 #include "dispatch/dispatcher.h"
 #include "http/server.h"
@@ -53,13 +54,14 @@ struct Gateway::Impl {
   std::map<std::string, BotRuntime> bots;
   std::unique_ptr<api::ApiContext> context;
   std::unique_ptr<api::EventsSender> events;
+  std::unique_ptr<Pruner> pruner;
   std::unique_ptr<webhook::UpdateReceiver> receiver;
   std::unique_ptr<api::Router> router;
   std::unique_ptr<http::Server> server;
 };
 
 Status Gateway::Impl::OpenStore() {
-  auto s = store::Store::Open({config.db, config.db_synchronous});
+  auto s = store::Store::Open({config.db, config.db_synchronous, &clock});
   if (!s.ok()) return Status(s.status().code(), "cannot open database '" + config.db + "': " + s.status().message());
   store = std::move(*s);
   linker = std::make_unique<link::Linker>(*store, clock);
@@ -179,6 +181,10 @@ Status Gateway::Start() {
                                 " (set TGATE_LISTEN or listen in the config to another address)");
   }
   TGATE_RETURN_IF_ERROR(g.events->Start());
+  PrunerOptions po;
+  po.retention = std::chrono::days(g.config.retention_days);
+  g.pruner = std::make_unique<Pruner>(g.io.get_executor(), *g.store, g.clock, po);
+  g.pruner->Start();
   for (auto& [name, rt] : g.bots) {
     rt.dispatcher->Start();
     rt.processor->Start();
@@ -207,6 +213,7 @@ Status Gateway::Start() {
 Awaitable<void> Gateway::Stop() {
   Impl& g = *impl_;
   if (g.server) g.server->Stop();
+  if (g.pruner) g.pruner->Stop();
   for (auto& [name, rt] : g.bots) {
     if (rt.poller) rt.poller->Stop();
     rt.processor->Stop();

@@ -1,8 +1,9 @@
 // Gateway: everything `tgate serve` runs, wired together — the Store, and per
 // bot a Bot API client, a Dispatcher, an UpdateProcessor and (without a public
 // URL) a LongPoller; the Router behind one HTTP listener for the site API and
-// the webhook; the events sender. Owns them all and starts/stops them in
-// order. Wiring only: behaviour lives in the folders it wires.
+// the webhook; the events sender; the Pruner (retention). Owns them all and
+// starts/stops them in order. Wiring only: behaviour lives in the folders it
+// wires.
 // Threading: everything runs on the one io_context given at construction.
 #pragma once
 

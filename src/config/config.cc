@@ -2,8 +2,10 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -86,6 +88,14 @@ Status EnvNumber(const Env& env, const std::string& name, T& out) {
   if (it == env.end()) return Status::Ok();
   double v = 0;
   TGATE_RETURN_IF_ERROR(ParseNumber(name, it->second, v));
+  if constexpr (std::is_integral_v<T>) {
+    // Converting a fraction, or a number T cannot hold, would silently change
+    // it (or be undefined): "7.5" days or "1e30" bytes is refused instead.
+    if (v != std::trunc(v) || v < static_cast<double>(std::numeric_limits<T>::min()) ||
+        v >= static_cast<double>(std::numeric_limits<T>::max())) {
+      return Status::InvalidArgument("environment variable " + name + " must be a whole number in range");
+    }
+  }
   out = static_cast<T>(v);
   return Status::Ok();
 }
@@ -109,6 +119,7 @@ Status ApplyEnv(const Env& env, Config& c) {
   EnvString(env, "TGATE_LISTEN", c.listen);
   EnvString(env, "TGATE_DB", c.db);
   EnvString(env, "TGATE_DB_SYNCHRONOUS", c.db_synchronous);
+  TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_RETENTION_DAYS", c.retention_days));
   EnvString(env, "TGATE_API_KEY", c.api_key);
   EnvString(env, "TGATE_EVENTS_URL", c.events_url);
   EnvString(env, "TGATE_EVENTS_SECRET", c.events_secret);
@@ -178,6 +189,7 @@ Result<Config> Parse(std::string_view toml_text, const Env& env) {
   TGATE_RETURN_IF_ERROR(Read(root, "listen", "", c.listen));
   TGATE_RETURN_IF_ERROR(Read(root, "db", "", c.db));
   TGATE_RETURN_IF_ERROR(Read(root, "db_synchronous", "", c.db_synchronous));
+  TGATE_RETURN_IF_ERROR(Read(root, "retention_days", "", c.retention_days));
   TGATE_RETURN_IF_ERROR(Read(root, "api_key", "", c.api_key));
   TGATE_RETURN_IF_ERROR(Read(root, "events_url", "", c.events_url));
   TGATE_RETURN_IF_ERROR(Read(root, "events_secret", "", c.events_secret));

@@ -70,6 +70,21 @@ TEST(Config, BadInputIsExplained) {
   EXPECT_FALSE(Load("/nonexistent/tgate.toml", {}).ok());
 }
 
+TEST(Config, WholeNumberKeysRefuseFractionsAndOverflowFromTheEnvironment) {
+  Env base{{"TGATE_BOT_TOKEN", "1:x"}};
+  for (const auto& [name, bad] : std::vector<std::pair<std::string, std::string>>{
+           {"TGATE_LINK_TTL_SECONDS", "900.5"}, {"TGATE_MAX_BODY_BYTES", "-1"},
+           {"TGATE_MAX_BODY_BYTES", "1e30"}, {"TGATE_LIMIT_MAX_IN_FLIGHT", "1e10"}}) {
+    Env env = base;
+    env[name] = bad;
+    EXPECT_NE(Parse("", env).status().message().find(name + " must be a whole number"), std::string::npos)
+        << name << "=" << bad;
+  }
+  auto ok = Parse("", {{"TGATE_BOT_TOKEN", "1:x"}, {"TGATE_LINK_TTL_SECONDS", "1800"}});
+  ASSERT_OK(ok);
+  EXPECT_EQ(ok->link_ttl_seconds, 1800);
+}
+
 TEST(Config, ValidateNamesWhatIsMissingAndNeverTheToken) {
   auto c = Parse("", {});
   ASSERT_OK(c);
@@ -99,6 +114,43 @@ TEST(Config, ValidateDerivesAStableWebhookPath) {
   EXPECT_EQ(a->bots[0].webhook_path, b->bots[0].webhook_path);
   EXPECT_NE(a->bots[0].webhook_path, a->bots[1].webhook_path);
   EXPECT_EQ(a->bots[0].webhook_path.find("123456"), std::string::npos);
+}
+
+TEST(Config, RetentionDaysDefaultsToAWeekAndIsOverridable) {
+  auto c = Parse(kToml, {});
+  ASSERT_OK(c);
+  EXPECT_EQ(c->retention_days, 7);
+  auto file = Parse("retention_days = 30", {});
+  ASSERT_OK(file);
+  EXPECT_EQ(file->retention_days, 30);
+  auto env = Parse("retention_days = 30\n" + std::string(kToml), {{"TGATE_RETENTION_DAYS", "0"}});
+  ASSERT_OK(env);
+  EXPECT_EQ(env->retention_days, 0);  // 0: keep forever
+  ASSERT_OK(ValidateForServe(*env));
+}
+
+TEST(Config, BadRetentionDaysAreRefusedWithTheKeyToFix) {
+  EXPECT_NE(Parse("retention_days = \"week\"", {}).status().message().find("'retention_days'"),
+            std::string::npos);
+  EXPECT_NE(Parse("retention_days = 7.5", {}).status().message().find("'retention_days'"), std::string::npos);
+  for (const char* bad : {"7.5", "1e30", "-1e30"}) {
+    Status s = Parse(kToml, {{"TGATE_RETENTION_DAYS", bad}}).status();
+    EXPECT_NE(s.message().find("TGATE_RETENTION_DAYS must be a whole number"), std::string::npos) << bad;
+  }
+  EXPECT_NE(Parse(kToml, {{"TGATE_RETENTION_DAYS", "week"}}).status().message().find("number"),
+            std::string::npos);
+  for (const char* bad : {"-1", "3651", "100000"}) {
+    auto c = Parse(kToml, {{"TGATE_RETENTION_DAYS", bad}});
+    ASSERT_OK(c);
+    Status s = ValidateForServe(*c);
+    EXPECT_FALSE(s.ok()) << bad;
+    EXPECT_NE(s.message().find("retention_days must be 0 (keep finished messages forever) or 1..3650"),
+              std::string::npos)
+        << s.message();
+  }
+  auto max = Parse(kToml, {{"TGATE_RETENTION_DAYS", "3650"}});
+  ASSERT_OK(max);
+  EXPECT_OK(ValidateForServe(*max));
 }
 
 TEST(Config, SplitHostPort) {

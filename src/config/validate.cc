@@ -8,6 +8,9 @@
 namespace tgate::config {
 namespace {
 
+// Ten years; beyond that, 0 (forever) says what is meant.
+constexpr int64_t kMaxRetentionDays = 3650;
+
 bool IsSecretChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
 }
@@ -71,6 +74,11 @@ Status ValidateForServe(Config& c) {
     return Status::InvalidArgument("db_synchronous must be \"normal\" or \"full\"");
   }
   if (c.link_ttl_seconds < 10) return Status::InvalidArgument("link_ttl_seconds must be at least 10");
+  if (c.retention_days < 0 || c.retention_days > kMaxRetentionDays) {
+    return Status::InvalidArgument("retention_days must be 0 (keep finished messages forever) or 1.." +
+                                   std::to_string(kMaxRetentionDays) + " days, not " +
+                                   std::to_string(c.retention_days) + " (TGATE_RETENTION_DAYS)");
+  }
   TGATE_RETURN_IF_ERROR(SplitHostPort(c.listen).status());
   std::set<std::string> names;
   for (size_t i = 0; i < c.bots.size(); ++i) {

@@ -1,11 +1,11 @@
 // SqliteStore: opening, transactions, link tokens, bindings, received updates
-// and the events outbox. The message queue is in sqlite_store_queue.cc and
-// broadcasts in sqlite_store_broadcasts.cc.
+// and the events outbox. The message queue is in sqlite_store_queue.cc,
+// broadcasts in sqlite_store_broadcasts.cc and retention (pruning old
+// messages and updates) in sqlite_store_retention.cc.
 #include "store/sqlite_store.h"
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
 #include <string>
 
 #include "store/migrations.h"
@@ -13,12 +13,6 @@
 
 namespace tgate::store {
 namespace {
-
-// Processed updates are kept this long so a late duplicate is still dropped
-// (Telegram keeps unconfirmed updates for at most 24 hours).
-constexpr int64_t kProcessedUpdateRetentionSeconds = 7 * 24 * 3600;
-// Pruning runs on every Nth MarkUpdateProcessed, amortising its scan.
-constexpr int kPruneEveryMarks = 1000;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -59,7 +53,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
     return s;
   }
   // The store owns db from here: its destructor closes it on every error path.
-  std::unique_ptr<SqliteStore> store(new SqliteStore(db));
+  static const SystemClock kSystemClock;
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, options.clock ? *options.clock : kSystemClock));
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, 5000);
   std::string pragmas =
@@ -90,7 +85,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
   return store;
 }
 
-SqliteStore::SqliteStore(sqlite3* db) : db_(db), cache_(db), transactions_(db, cache_) {}
+SqliteStore::SqliteStore(sqlite3* db, const Clock& clock)
+    : db_(db), clock_(clock), cache_(db), transactions_(db, cache_) {}
 
 SqliteStore::~SqliteStore() {
   checkpointer_.reset();
@@ -217,7 +213,7 @@ Result<bool> SqliteStore::InsertUpdate(const Update& update) {
       "VALUES (?1, ?2, ?3, 0, ?4) ON CONFLICT (bot, update_id) DO NOTHING");
   if (!st.ok()) return st.status();
   st->Bind(1, update.bot).Bind(2, update.update_id).Bind(3, update.payload);
-  TGATE_RETURN_IF_ERROR(st->Bind(4, static_cast<int64_t>(time(nullptr))).Run());
+  TGATE_RETURN_IF_ERROR(st->Bind(4, NowSeconds()).Run());
   return st->Changes() == 1;
 }
 
@@ -244,20 +240,7 @@ Status SqliteStore::MarkUpdateProcessed(std::string_view bot, int64_t update_id)
   if (!st.ok()) return st.status();
   TGATE_RETURN_IF_ERROR(st->Bind(1, bot).Bind(2, update_id).Run());
   if (st->Changes() == 0) return Status::NotFound("no such update");
-  if (++mark_processed_calls_ >= kPruneEveryMarks) {
-    mark_processed_calls_ = 0;
-    TGATE_RETURN_IF_ERROR(PruneProcessedUpdates());
-  }
   return Status::Ok();
-}
-
-Status SqliteStore::PruneProcessedUpdates() {
-  // Each bot's newest update stays: MaxUpdateId must not go back (getUpdates offset).
-  auto st = Prepare(
-      "DELETE FROM updates WHERE processed = 1 AND received_at < ?1 AND update_id < "
-      "(SELECT max(u.update_id) FROM updates u WHERE u.bot = updates.bot)");
-  if (!st.ok()) return st.status();
-  return st->Bind(1, static_cast<int64_t>(time(nullptr)) - kProcessedUpdateRetentionSeconds).Run();
 }
 
 Result<int64_t> SqliteStore::MaxUpdateId(std::string_view bot) {

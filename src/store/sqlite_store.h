@@ -7,10 +7,10 @@
 // times; a broadcast's sent/failed/cancelled counts live in its row and
 // move in the same transaction as every status change of its messages
 // (counting a million rows per progress read, or indexing status, cost more).
-// Clock: the Store takes times from its arguments; time(nullptr) is used only
-// for bookkeeping columns no caller reads for decisions: messages.created_at
-// and updated_at on Enqueue/Complete/Cancel/Fail, updates.received_at (for
-// pruning), broadcasts.cancelled_at.
+// Clock: the Store takes times from its arguments, except the columns it
+// stamps itself (messages.created_at and updated_at on Enqueue/Complete/
+// Cancel/Fail, updates.received_at, broadcasts.cancelled_at), which come from
+// StoreOptions::clock: retention deletes by them, so tests set them too.
 // Threading: confined to one thread (the connection is opened NOMUTEX); the
 // object owns the connection and closes it on destruction.
 #pragma once
@@ -73,6 +73,9 @@ class SqliteStore final : public Store {
   Status MarkUpdateProcessed(std::string_view bot, int64_t update_id) override;
   Result<int64_t> MaxUpdateId(std::string_view bot) override;
 
+  Result<PruneResult> PruneMessages(int64_t before, size_t max_rows) override;
+  Result<PruneResult> PruneUpdates(int64_t before, size_t max_rows) override;
+
   Status AddEvent(std::string_view payload_json, int64_t now_ms) override;
   Result<std::vector<Event>> DueEvents(int64_t now_ms, size_t limit) override;
   Status EventDelivered(int64_t id) override;
@@ -80,13 +83,14 @@ class SqliteStore final : public Store {
   Result<int64_t> NextEventDue() override;
 
  private:
-  explicit SqliteStore(sqlite3* db);
+  SqliteStore(sqlite3* db, const Clock& clock);
+
+  // Unix seconds for the columns the store stamps itself.
+  int64_t NowSeconds() const { return clock_.UnixSeconds(); }
 
   Result<SqliteStatement> Prepare(std::string_view sql) { return cache_.Get(sql); }
   // Runs fn in a transaction (a savepoint when inside one already).
   Status Atomically(const std::function<Status()>& fn) { return transactions_.Run(fn); }
-  // Deletes processed updates older than a week, keeping each bot's newest.
-  Status PruneProcessedUpdates();
   // Materializes the next `max_rows` targets of broadcast `id` (none once it
   // is complete or cancelled); returns how many it made.
   Result<int64_t> FillChunk(int64_t id, size_t max_rows);
@@ -96,9 +100,13 @@ class SqliteStore final : public Store {
   Status AddToBroadcastCounts(int64_t id, const BroadcastCounts& delta);
 
   sqlite3* db_;
+  const Clock& clock_;
   StatementCache cache_;
   SqliteTransactions transactions_;
-  int mark_processed_calls_ = 0;
+  // PruneMessages' pass has looked at every message with id <= this (0: a
+  // new pass starts at the oldest). Only a hint: after a restart, or a
+  // rolled-back call, a pass looks again, and deletes what it missed.
+  int64_t prune_messages_after_ = 0;
   std::unique_ptr<SqliteCheckpointer> checkpointer_;  // file databases only
 };
 

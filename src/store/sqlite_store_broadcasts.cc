@@ -6,7 +6,6 @@
 // derived from the messages plus the targets not filled yet.
 #include <algorithm>
 #include <climits>
-#include <ctime>
 #include <string>
 
 #include "store/sqlite_codes.h"
@@ -107,7 +106,7 @@ Result<int64_t> SqliteStore::FillChunk(int64_t id, size_t max_rows) {
   auto insert = Prepare(kInsertAllTargets);
   if (!insert.ok()) return insert.status();
   insert->Bind(1, bot).Bind(2, id).Bind(3, paid).Bind(4, created_ms).Bind(5, spread_ms).Bind(6, total);
-  insert->Bind(7, static_cast<int64_t>(time(nullptr))).Bind(8, filled).Bind(9, after).Bind(10, upto);
+  insert->Bind(7, NowSeconds()).Bind(8, filled).Bind(9, after).Bind(10, upto);
   TGATE_RETURN_IF_ERROR(insert->Run());
   const int64_t now_filled = filled + insert->Changes();
   insert->Reset();
@@ -242,7 +241,7 @@ Status SqliteStore::AddToBroadcastCounts(int64_t id, const BroadcastCounts& delt
 Result<Broadcast> SqliteStore::CancelBroadcast(int64_t id) {
   Result<Broadcast> out = Status::NotFound("no such broadcast");
   Status s = Atomically([&]() -> Status {
-    const int64_t now = time(nullptr);
+    const int64_t now = NowSeconds();
     auto exists = Prepare("SELECT bot FROM broadcasts WHERE id = ?1");
     if (!exists.ok()) return exists.status();
     auto row = exists->Bind(1, id).Step();

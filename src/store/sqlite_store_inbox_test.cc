@@ -1,6 +1,6 @@
 // Received updates (dedupe, pending, processed) and the events outbox.
+// Pruning old updates is in sqlite_store_retention_test.cc.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "store/store_test_util.h"
 
@@ -50,22 +50,6 @@ TEST_P(InboxTest, MaxUpdateIdIsPerBotAndZeroWhenNone) {
   EXPECT_EQ(store_->MaxUpdateId("bot2").value(), 500);
 }
 
-TEST_P(InboxTest, ManyMarksKeepRecentProcessedUpdates) {
-  // Crosses the every-1000-marks pruning point: nothing is a week old, so
-  // every processed update must still dedupe.
-  ASSERT_OK(store_->RunInTransaction([&]() -> Status {
-    for (int64_t id = 1; id <= 1100; ++id) {
-      auto inserted = store_->InsertUpdate(Update{"bot", id, "{}"});
-      if (!inserted.ok()) return inserted.status();
-      TGATE_RETURN_IF_ERROR(store_->MarkUpdateProcessed("bot", id));
-    }
-    return Status::Ok();
-  }));
-  EXPECT_FALSE(store_->InsertUpdate(Update{"bot", 1, "{}"}).value());
-  EXPECT_TRUE(store_->PendingUpdates("bot", 10)->empty());
-  EXPECT_EQ(store_->MaxUpdateId("bot").value(), 1100);
-}
-
 TEST_P(InboxTest, DueEventsAreOldestFirstAndOnlyWhenDue) {
   EXPECT_EQ(store_->NextEventDue().value(), 0);
   ASSERT_OK(store_->AddEvent(R"({"type":"a"})", 1000));
@@ -104,34 +88,6 @@ TEST_P(InboxTest, RetriedEventsWaitAndDeliveredOnesLeave) {
   EXPECT_EQ(store_->NextEventDue().value(), 0);
   EXPECT_TRUE(store_->EventDelivered(due[0].id).IsNotFound());
   EXPECT_TRUE(store_->EventRetry(due[0].id, 2, 1).IsNotFound());
-}
-
-TEST_P(InboxTest, PruningDropsWeekOldProcessedUpdatesButKeepsTheNewest) {
-  if (!GetParam()) GTEST_SKIP() << "ages rows through a second connection to the file";
-  for (int64_t id = 1; id <= 3; ++id) {
-    ASSERT_TRUE(store_->InsertUpdate(Update{"bot", id, "{}"}).value());
-    ASSERT_OK(store_->MarkUpdateProcessed("bot", id));
-  }
-  ASSERT_TRUE(store_->InsertUpdate(Update{"bot", 4, "{}"}).value());  // pending: never pruned
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(file_.path().c_str(), &db), SQLITE_OK);
-    EXPECT_EQ(sqlite3_exec(db, "UPDATE updates SET received_at = 1", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-  }
-  // Marks on another bot reach the 1000-call pruning point.
-  ASSERT_OK(store_->RunInTransaction([&]() -> Status {
-    for (int64_t id = 1; id <= 1000; ++id) {
-      auto inserted = store_->InsertUpdate(Update{"other", id, "{}"});
-      if (!inserted.ok()) return inserted.status();
-      TGATE_RETURN_IF_ERROR(store_->MarkUpdateProcessed("other", id));
-    }
-    return Status::Ok();
-  }));
-  EXPECT_TRUE(store_->InsertUpdate(Update{"bot", 1, "{}"}).value());   // pruned, so new again
-  EXPECT_FALSE(store_->InsertUpdate(Update{"bot", 4, "{}"}).value());  // pending kept
-  EXPECT_EQ(store_->MaxUpdateId("bot").value(), 4);
-  EXPECT_FALSE(store_->InsertUpdate(Update{"other", 1, "{}"}).value());  // recent: kept
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, InboxTest, ::testing::Bool(), testing::BackendName);

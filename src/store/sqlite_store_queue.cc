@@ -3,7 +3,6 @@
 // Complete writes a whole batch in one transaction.
 #include <algorithm>
 #include <cstdint>
-#include <ctime>
 #include <map>
 #include <string>
 
@@ -76,7 +75,7 @@ Result<int64_t> SqliteStore::Enqueue(const NewMessage& message, bool* existed) {
   insert->Bind(1, message.bot).BindOptional(2, message.user).Bind(3, message.chat_id);
   insert->Bind(4, message.text).Bind(5, message.options_json);
   insert->Bind(6, PriorityInt(message.priority)).BindOptional(7, message.idempotency_key);
-  insert->Bind(8, static_cast<int64_t>(time(nullptr)));
+  insert->Bind(8, NowSeconds());
   auto row = insert->Step();
   if (!row.ok()) return row.status();
   if (*row) {
@@ -133,7 +132,7 @@ Result<std::vector<Message>> SqliteStore::LoadBroadcastQueued(std::string_view b
 
 Status SqliteStore::Complete(const std::vector<Completion>& completions) {
   if (completions.empty()) return Status::Ok();
-  const int64_t now = time(nullptr);
+  const int64_t now = NowSeconds();
   auto write = [&]() -> Status {
     // A retry (status queued) never revives a message cancelled or failed
     // meanwhile (CancelBroadcast, FailQueuedForChat); a final outcome (sent,
@@ -180,7 +179,7 @@ Result<std::vector<int64_t>> SqliteStore::FailQueuedForChat(std::string_view bot
         "UPDATE messages SET status = 2, error = ?3, updated_at = ?4 "
         "WHERE bot = ?1 AND chat_id = ?2 AND status = 0 RETURNING id, coalesce(broadcast_id, 0)");
     if (!st.ok()) return st.status();
-    st->Bind(1, bot).Bind(2, chat_id).Bind(3, reason).Bind(4, static_cast<int64_t>(time(nullptr)));
+    st->Bind(1, bot).Bind(2, chat_id).Bind(3, reason).Bind(4, NowSeconds());
     std::map<int64_t, BroadcastCounts> moved;
     for (;;) {
       auto row = st->Step();

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "store/types.h"
 
@@ -24,6 +25,10 @@ struct StoreOptions {
   std::string path = "tgate.db";
   // "normal": survives a process crash (kill -9); "full": also a power loss.
   std::string synchronous = "normal";
+  // Stamps the time columns the store writes itself (messages.created_at and
+  // updated_at, updates.received_at, ...), which retention decides on. Must
+  // outlive the store. nullptr: the system clock.
+  const Clock* clock = nullptr;
 };
 
 class Store {
@@ -112,6 +117,22 @@ class Store {
   virtual Status MarkUpdateProcessed(std::string_view bot, int64_t update_id) = 0;
   // Highest update_id ever received for the bot, or 0 (for getUpdates offsets).
   virtual Result<int64_t> MaxUpdateId(std::string_view bot) = 0;
+
+  // --- retention (the caller decides when and how old; see app/pruner.h)
+  // Deletes finished messages (sent, failed, cancelled) created and last
+  // updated before `before` (Unix seconds). Queued messages are never
+  // deleted, whatever their age. Looks at no more than `max_rows` messages,
+  // in one short transaction; repeated calls continue where the last one
+  // stopped until a result says done. A broadcast keeps its counts; a pruned
+  // message is NotFound to GetMessage, and its idempotency key is free again.
+  virtual Result<PruneResult> PruneMessages(int64_t before, size_t max_rows) = 0;
+  // Deletes processed updates received before `before` (Unix seconds),
+  // except each bot's newest (MaxUpdateId must not go back). Pending updates
+  // are never deleted. Looks at no more than `max_rows` updates per call.
+  // Updates are kept so that Telegram's late duplicates are still dropped:
+  // `before` should be at least a day ago (Telegram keeps an unconfirmed
+  // update for at most 24 hours).
+  virtual Result<PruneResult> PruneUpdates(int64_t before, size_t max_rows) = 0;
 
   // --- events outbox
   virtual Status AddEvent(std::string_view payload_json, int64_t now_ms) = 0;

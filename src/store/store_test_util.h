@@ -1,6 +1,7 @@
 // Test-only helpers for the store tests: a parameterised fixture that runs
 // every test on ":memory:" and on a fresh temp file (removed afterwards, with
-// its -wal/-shm). Never included by production code.
+// its -wal/-shm), with the times the store stamps itself taken from a
+// FakeClock. Never included by production code.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "core/fake_clock.h"
 #include "core/testing.h"
 #include "store/sqlite_store.h"
 
@@ -53,6 +55,7 @@ class StoreTest : public ::testing::TestWithParam<bool> {
     store_.reset();
     StoreOptions options;
     options.path = GetParam() ? file_.path() : ":memory:";
+    options.clock = &clock_;
     auto opened = SqliteStore::Open(options);
     if (!opened.ok()) return opened.status();
     store_ = std::move(*opened);
@@ -79,6 +82,7 @@ class StoreTest : public ::testing::TestWithParam<bool> {
   }
 
   TempDbPath file_;
+  FakeClock clock_;  // declared before store_, which uses it
   std::unique_ptr<SqliteStore> store_;
 };
 

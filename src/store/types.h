@@ -120,6 +120,14 @@ struct Update {
   std::string payload;             // the raw JSON
 };
 
+// What one bounded pruning call did (Store::PruneMessages, PruneUpdates).
+struct PruneResult {
+  int64_t deleted = 0;
+  // The pass reached the cutoff: nothing older is left to look at until
+  // more rows age past it. false: call again to go on.
+  bool done = false;
+};
+
 // An event for the site, in the durable outbox.
 struct Event {
   int64_t id = 0;

@@ -1,0 +1,84 @@
+#include "app/pruner.h"
+
+#include <spdlog/spdlog.h>
+
+namespace tgate::app {
+
+Pruner::Pruner(asio::any_io_executor executor, store::Store& store, const Clock& clock, PrunerOptions options)
+    : executor_(executor),
+      store_(store),
+      clock_(clock),
+      options_(options),
+      timer_(std::make_shared<asio::steady_timer>(executor)) {}
+
+void Pruner::Start() {
+  asio::co_spawn(executor_, Loop(), [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("pruner stopped: {}", ex.what());
+    }
+  });
+}
+
+void Pruner::Stop() {
+  *stopped_ = true;
+  timer_->cancel();
+}
+
+Awaitable<Status> Pruner::Drain(Result<store::PruneResult> (store::Store::*prune)(int64_t, size_t),
+                                int64_t before, int64_t* deleted) {
+  // Copies: after Stop() this object may be gone when a wait ends.
+  auto stopped = stopped_;
+  auto timer = timer_;
+  for (;;) {
+    auto r = (store_.*prune)(before, options_.batch_rows);
+    if (!r.ok()) co_return r.status();
+    *deleted += r->deleted;
+    if (r->done) co_return Status::Ok();
+    timer->expires_after(options_.pause);
+    co_await timer->async_wait(kAsTuple);
+    if (*stopped) co_return Status::Ok();
+  }
+}
+
+Awaitable<Result<PruneCounts>> Pruner::Round() {
+  auto stopped = stopped_;
+  PruneCounts counts;
+  const int64_t now = clock_.UnixSeconds();
+  auto tokens = store_.PruneLinkTokens(now);
+  if (!tokens.ok()) co_return tokens.status();
+  counts.link_tokens = *tokens;
+  if (options_.retention.count() == 0) co_return counts;
+  const int64_t before = now - options_.retention.count();
+  Status s = co_await Drain(&store::Store::PruneMessages, before, &counts.messages);
+  if (!s.ok()) co_return s;
+  if (*stopped) co_return counts;
+  s = co_await Drain(&store::Store::PruneUpdates, before, &counts.updates);
+  if (!s.ok()) co_return s;
+  co_return counts;
+}
+
+Awaitable<void> Pruner::Loop() {
+  auto stopped = stopped_;
+  auto timer = timer_;
+  while (!*stopped) {
+    auto counts = co_await Round();
+    if (*stopped) co_return;
+    if (!counts.ok()) {
+      // Tried again next round (a busy database, a full disk).
+      spdlog::error("pruning the database failed: {}", counts.status().message());
+    } else if (counts->messages > 0 || counts->updates > 0) {
+      spdlog::info("pruned {} finished messages and {} processed updates older than {} days, and {} expired link tokens",
+                   counts->messages, counts->updates,
+                   std::chrono::duration_cast<std::chrono::days>(options_.retention).count(), counts->link_tokens);
+    } else if (counts->link_tokens > 0) {
+      spdlog::info("pruned {} expired link tokens", counts->link_tokens);
+    }
+    timer->expires_after(options_.interval);
+    co_await timer->async_wait(kAsTuple);
+  }
+}
+
+}  // namespace tgate::app

@@ -1,0 +1,73 @@
+// Pruner: the periodic task that keeps tgate's database from growing without
+// bound. Each round deletes the expired link tokens and, unless the retention
+// is 0 (keep forever), the finished messages and processed updates older than
+// the retention, in batches of at most `batch_rows` rows, each its own short
+// transaction, pausing between batches: the site API and the dispatcher share
+// the io thread and the store with it, so none waits long.
+// Not the rule of what may go: the Store decides that (queued messages and
+// pending updates are never deleted; see store.h).
+// Threading: one coroutine on the io executor. The store and the clock must
+// outlive the Pruner; after Stop() its coroutine touches neither.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "core/clock.h"
+#include "http/asio.h"
+#include "store/store.h"
+
+namespace tgate::app {
+
+struct PrunerOptions {
+  // Finished messages and processed updates older than this are deleted
+  // (config retention_days); 0: kept forever.
+  std::chrono::seconds retention = std::chrono::days(7);
+  // From the end of one round to the start of the next (the first round runs
+  // at Start).
+  std::chrono::seconds interval = std::chrono::minutes(5);
+  // Rows one batch (one transaction) may look at: about a millisecond of
+  // the io thread each.
+  size_t batch_rows = 1000;
+  // Between two batches of a round, so the work queued meanwhile on the io
+  // thread (API requests, outcome writes) runs first.
+  std::chrono::milliseconds pause{10};
+};
+
+// What one round deleted.
+struct PruneCounts {
+  int64_t messages = 0;
+  int64_t updates = 0;
+  int64_t link_tokens = 0;
+};
+
+class Pruner {
+ public:
+  Pruner(asio::any_io_executor executor, store::Store& store, const Clock& clock, PrunerOptions options);
+
+  // Runs a round now, then one every interval, until Stop(). Logs at info
+  // what each round deleted, when it deleted anything.
+  void Start();
+  void Stop();
+
+  // One round, as Start runs them: takes the time once, then deletes batch
+  // after batch until nothing older is left (or Stop()).
+  Awaitable<Result<PruneCounts>> Round();
+
+ private:
+  Awaitable<void> Loop();
+  // Calls `prune` (PruneMessages or PruneUpdates) until its pass is done,
+  // pausing between calls; adds what it deleted to *deleted.
+  Awaitable<Status> Drain(Result<store::PruneResult> (store::Store::*prune)(int64_t, size_t), int64_t before,
+                          int64_t* deleted);
+
+  asio::any_io_executor executor_;
+  store::Store& store_;
+  const Clock& clock_;
+  PrunerOptions options_;
+  // Shared with the coroutine, which may outlive this object after Stop().
+  std::shared_ptr<asio::steady_timer> timer_;
+  std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);
+};
+
+}  // namespace tgate::app

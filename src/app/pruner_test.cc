@@ -1,0 +1,150 @@
+// Pruner: a round deletes what is finished and older than the retention, in
+// batches that let other io work run between them; retention 0 keeps
+// messages forever. Time is a FakeClock shared with the store, which stamps
+// the rows with it, so nothing sleeps for days.
+#include "app/pruner.h"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <vector>
+
+#include "core/fake_clock.h"
+#include "core/testing.h"
+
+namespace tgate::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+class PrunerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::StoreOptions so;
+    so.path = ":memory:";
+    so.clock = &clock_;
+    auto s = store::Store::Open(so);
+    ASSERT_OK(s);
+    store_ = std::move(*s);
+    options_.pause = 1ms;
+  }
+
+  int64_t Enqueue(int64_t chat) {
+    auto id = store_->Enqueue({"bot", "", chat, "hi", "{}", "", store::Priority::kDirect}, nullptr);
+    EXPECT_OK(id);
+    return id.ok() ? *id : 0;
+  }
+  int64_t Sent(int64_t chat) {
+    int64_t id = Enqueue(chat);
+    EXPECT_OK(store_->Complete({store::Completion{id, store::MessageStatus::kSent, 1, 1, 0, 7, ""}}));
+    return id;
+  }
+  bool Exists(int64_t id) { return store_->GetMessage(id).ok(); }
+
+  // Spawns one round on io_; *out is set when it ends.
+  void SpawnRound(Pruner& pruner, std::optional<Result<PruneCounts>>* out) {
+    asio::co_spawn(io_, [&pruner, out]() -> Awaitable<void> { out->emplace(co_await pruner.Round()); },
+                   [](std::exception_ptr e) {
+                     if (e) std::rethrow_exception(e);
+                   });
+  }
+  // Runs one round to its end on io_.
+  Result<PruneCounts> RunRound(Pruner& pruner) {
+    std::optional<Result<PruneCounts>> out;
+    SpawnRound(pruner, &out);
+    io_.run_for(10s);
+    io_.restart();
+    if (!out) return Status::Internal("the round did not finish");
+    return *out;
+  }
+
+  asio::io_context io_;
+  FakeClock clock_;
+  std::unique_ptr<store::Store> store_;
+  PrunerOptions options_;
+};
+
+TEST_F(PrunerTest, ARoundDeletesFinishedMessagesAndUpdatesOlderThanTheRetention) {
+  const int64_t old_sent = Sent(1);
+  const int64_t old_queued = Enqueue(2);
+  ASSERT_TRUE(store_->InsertUpdate({"bot", 1, "{}"}).value());
+  ASSERT_OK(store_->MarkUpdateProcessed("bot", 1));
+  ASSERT_TRUE(store_->InsertUpdate({"bot", 2, "{}"}).value());
+  ASSERT_OK(store_->MarkUpdateProcessed("bot", 2));
+  ASSERT_OK(store_->PutLinkToken({"tok", "bot", "42", clock_.UnixSeconds() + 900}));
+  clock_.Advance(6 * 24h);
+  const int64_t young_sent = Sent(3);
+  clock_.Advance(2 * 24h);  // old ones are 8 days old, the young one 2
+
+  Pruner pruner(io_.get_executor(), *store_, clock_, options_);
+  auto counts = RunRound(pruner);
+  ASSERT_OK(counts);
+  EXPECT_EQ(counts->messages, 1);
+  EXPECT_EQ(counts->updates, 1);  // the bot's newest update stays
+  EXPECT_EQ(counts->link_tokens, 1);
+  EXPECT_FALSE(Exists(old_sent));
+  EXPECT_TRUE(Exists(old_queued));
+  EXPECT_TRUE(Exists(young_sent));
+  EXPECT_TRUE(store_->InsertUpdate({"bot", 1, "{}"}).value());
+  EXPECT_EQ(store_->MaxUpdateId("bot").value(), 2);
+}
+
+TEST_F(PrunerTest, RetentionZeroKeepsMessagesAndUpdatesForever) {
+  const int64_t sent = Sent(1);
+  ASSERT_TRUE(store_->InsertUpdate({"bot", 1, "{}"}).value());
+  ASSERT_OK(store_->MarkUpdateProcessed("bot", 1));
+  ASSERT_TRUE(store_->InsertUpdate({"bot", 2, "{}"}).value());
+  ASSERT_OK(store_->MarkUpdateProcessed("bot", 2));
+  ASSERT_OK(store_->PutLinkToken({"tok", "bot", "42", clock_.UnixSeconds() + 900}));
+  clock_.Advance(3650 * 24h);
+
+  options_.retention = 0s;
+  Pruner pruner(io_.get_executor(), *store_, clock_, options_);
+  auto counts = RunRound(pruner);
+  ASSERT_OK(counts);
+  EXPECT_EQ(counts->messages, 0);
+  EXPECT_EQ(counts->updates, 0);
+  EXPECT_EQ(counts->link_tokens, 1);  // expired tokens go whatever the retention
+  EXPECT_TRUE(Exists(sent));
+  EXPECT_FALSE(store_->InsertUpdate({"bot", 1, "{}"}).value());
+}
+
+TEST_F(PrunerTest, ARoundGoesInBatchesAndLetsOtherWorkRunBetweenThem) {
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 7; ++i) ids.push_back(Sent(10 + i));
+  clock_.Advance(8 * 24h);
+
+  options_.batch_rows = 2;
+  Pruner pruner(io_.get_executor(), *store_, clock_, options_);
+  std::optional<Result<PruneCounts>> out;
+  std::optional<size_t> left_when_other_work_ran;
+  SpawnRound(pruner, &out);
+  // Queued behind the round's first batch: runs in the pause after it.
+  asio::post(io_, [&] {
+    size_t left = 0;
+    for (int64_t id : ids) left += Exists(id);
+    left_when_other_work_ran = left;
+  });
+  io_.run_for(10s);
+  ASSERT_TRUE(out.has_value());
+  ASSERT_OK(*out);
+  EXPECT_EQ((*out)->messages, 7);
+  ASSERT_TRUE(left_when_other_work_ran.has_value());
+  EXPECT_EQ(*left_when_other_work_ran, 5u);  // one batch of two was done
+  for (int64_t id : ids) EXPECT_FALSE(Exists(id));
+}
+
+TEST_F(PrunerTest, StartRunsARoundAtOnceAndStopEndsTheLoop) {
+  const int64_t sent = Sent(1);
+  clock_.Advance(8 * 24h);
+  Pruner pruner(io_.get_executor(), *store_, clock_, options_);
+  pruner.Start();
+  asio::steady_timer check(io_, 50ms);
+  check.async_wait([&](auto) { pruner.Stop(); });
+  io_.run_for(5s);
+  EXPECT_TRUE(io_.stopped());  // Stop ended the loop: no work was left
+  EXPECT_FALSE(Exists(sent));
+}
+
+}  // namespace
+}  // namespace tgate::app

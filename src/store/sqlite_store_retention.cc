@@ -1,0 +1,127 @@
+// SqliteStore: retention. Deletes finished messages and processed updates
+// older than a cutoff, a bounded batch per call, so pruning never holds the
+// write lock (or the io thread the store runs on) for long.
+// Neither table has an index on time, and none is added: every outcome the
+// dispatcher writes would have to update it. Both are walked in key order
+// instead, where time grows with the key (messages.id is AUTOINCREMENT and
+// created_at is stamped at insert; a bot's update_ids grow as Telegram sends
+// them), and a walk stops at the first row not older than the cutoff. If the
+// clock went back, rows past that one wait for it to age: a walk never
+// deletes anything it did not see to be old.
+#include <string>
+
+#include "store/sqlite_store.h"
+
+namespace tgate::store {
+
+Result<PruneResult> SqliteStore::PruneMessages(int64_t before, size_t max_rows) {
+  if (max_rows == 0) return Status::InvalidArgument("PruneMessages needs max_rows >= 1");
+  PruneResult out;
+  int64_t upto = prune_messages_after_;
+  Status s = Atomically([&]() -> Status {
+    // The next max_rows messages of the pass, by primary key; the walk ends
+    // at the first one created at or after the cutoff.
+    auto walk = Prepare("SELECT id, created_at FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2");
+    if (!walk.ok()) return walk.status();
+    walk->Bind(1, prune_messages_after_).Bind(2, static_cast<int64_t>(max_rows));
+    size_t seen = 0;
+    bool reached_cutoff = false;
+    for (;;) {
+      auto row = walk->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      ++seen;
+      if (walk->Int64(1) >= before) {
+        reached_cutoff = true;
+        break;
+      }
+      upto = walk->Int64(0);
+    }
+    walk->Reset();
+    out.done = reached_cutoff || seen < max_rows;
+    if (upto == prune_messages_after_) return Status::Ok();
+    // A range of the primary key: the rows just walked. Queued messages stay
+    // (they are still to be sent), and so do finished ones updated since the
+    // cutoff (a broadcast spread over days, a cancel a moment ago): a later
+    // pass takes them.
+    auto del = Prepare(
+        "DELETE FROM messages WHERE id > ?1 AND id <= ?2 AND status <> 0 AND updated_at < ?3");
+    if (!del.ok()) return del.status();
+    TGATE_RETURN_IF_ERROR(del->Bind(1, prune_messages_after_).Bind(2, upto).Bind(3, before).Run());
+    out.deleted = del->Changes();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  // A pass skips what it has walked (queued and recently finished messages
+  // stay behind); once it reaches the cutoff the next one starts over, and
+  // finds those that have finished and aged since.
+  prune_messages_after_ = out.done ? 0 : upto;
+  return out;
+}
+
+Result<PruneResult> SqliteStore::PruneUpdates(int64_t before, size_t max_rows) {
+  if (max_rows == 0) return Status::InvalidArgument("PruneUpdates needs max_rows >= 1");
+  PruneResult out;
+  out.done = true;
+  Status s = Atomically([&]() -> Status {
+    auto first_bot = Prepare("SELECT bot FROM updates ORDER BY bot LIMIT 1");
+    if (!first_bot.ok()) return first_bot.status();
+    auto next_bot = Prepare("SELECT bot FROM updates WHERE bot > ?1 ORDER BY bot LIMIT 1");
+    if (!next_bot.ok()) return next_bot.status();
+    // A bot's oldest updates, by primary key; the walk ends at the first one
+    // still pending (processed in a moment) or received at or after the cutoff.
+    auto walk = Prepare(
+        "SELECT update_id, processed, received_at FROM updates WHERE bot = ?1 ORDER BY update_id LIMIT ?2");
+    if (!walk.ok()) return walk.status();
+    // Each bot's newest update stays: MaxUpdateId must not go back (getUpdates offset).
+    auto del = Prepare(
+        "DELETE FROM updates WHERE bot = ?1 AND update_id <= ?2 AND processed = 1 AND "
+        "update_id < (SELECT max(update_id) FROM updates WHERE bot = ?1)");
+    if (!del.ok()) return del.status();
+
+    size_t budget = max_rows;
+    SqliteStatement* bots = &*first_bot;
+    for (;;) {
+      auto has_bot = bots->Step();
+      if (!has_bot.ok()) return has_bot.status();
+      if (!*has_bot) return Status::Ok();
+      const std::string bot = bots->Text(0);
+      bots->Reset();
+      if (budget == 0) {  // a bot left unlooked at
+        out.done = false;
+        return Status::Ok();
+      }
+      walk->Bind(1, bot).Bind(2, static_cast<int64_t>(budget));
+      size_t seen = 0;
+      bool stopped = false, any = false;
+      int64_t upto = 0;
+      for (;;) {
+        auto row = walk->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        ++seen;
+        if (walk->Int64(1) == 0 || walk->Int64(2) >= before) {
+          stopped = true;
+          break;
+        }
+        upto = walk->Int64(0);
+        any = true;
+      }
+      walk->Reset();
+      budget -= seen;
+      if (!stopped && budget == 0) out.done = false;  // the bot may have more
+      if (any) {
+        TGATE_RETURN_IF_ERROR(del->Bind(1, bot).Bind(2, upto).Run());
+        out.deleted += del->Changes();
+        del->Reset();
+      }
+      if (!out.done) return Status::Ok();
+      next_bot->Bind(1, bot);
+      bots = &*next_bot;
+    }
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace tgate::store

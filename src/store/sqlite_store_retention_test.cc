@@ -1,0 +1,302 @@
+// Retention: PruneMessages and PruneUpdates delete only what is finished and
+// old, a bounded batch at a time, and leave broadcasts' progress whole. Time
+// moves on the fixture's FakeClock, which stamps the rows.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "store/store_test_util.h"
+
+namespace tgate::store {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::StoreTest;
+
+class RetentionTest : public StoreTest {
+ protected:
+  int64_t Now() const { return clock_.UnixSeconds(); }
+  int64_t WeekAgo() const { return Now() - 7 * 24 * 3600; }
+
+  void Finish(int64_t id, MessageStatus status) {
+    ASSERT_OK(store_->Complete({Completion{id, status, 1, 1, 0, status == MessageStatus::kSent ? 900 + id : 0,
+                                           status == MessageStatus::kFailed ? "chat not found" : ""}}));
+  }
+  int64_t Sent(int64_t chat) {
+    int64_t id = MustEnqueue(Direct("bot", chat, "hi"));
+    Finish(id, MessageStatus::kSent);
+    return id;
+  }
+  bool Exists(int64_t id) { return store_->GetMessage(id).ok(); }
+
+  // Calls PruneMessages until a pass is done; returns the total deleted.
+  int64_t PruneAllMessages(int64_t before, size_t max_rows, int* calls = nullptr) {
+    int64_t deleted = 0;
+    for (int i = 1; i <= 1000; ++i) {
+      auto r = store_->PruneMessages(before, max_rows);
+      EXPECT_OK(r);
+      if (!r.ok()) return deleted;
+      deleted += r->deleted;
+      if (r->done) {
+        if (calls != nullptr) *calls = i;
+        return deleted;
+      }
+    }
+    ADD_FAILURE() << "a pruning pass never ended";
+    return deleted;
+  }
+};
+
+TEST_P(RetentionTest, PrunesOnlyFinishedMessagesOlderThanTheCutoff) {
+  const int64_t sent = Sent(1);
+  const int64_t failed = MustEnqueue(Direct("bot", 2, "x"));
+  Finish(failed, MessageStatus::kFailed);
+  const int64_t cancelled = MustEnqueue(Direct("bot", 3, "x"));
+  Finish(cancelled, MessageStatus::kCancelled);
+  const int64_t queued = MustEnqueue(Direct("bot", 4, "still to send"));
+  clock_.Advance(8 * 24h);
+  const int64_t recent = Sent(5);
+
+  auto r = store_->PruneMessages(WeekAgo(), 100);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->deleted, 3);
+  EXPECT_TRUE(r->done);
+  for (int64_t id : {sent, failed, cancelled}) {
+    EXPECT_TRUE(store_->GetMessage(id).status().IsNotFound()) << id;
+  }
+  EXPECT_EQ(store_->GetMessage(queued)->status, MessageStatus::kQueued);
+  EXPECT_EQ(store_->GetMessage(recent)->status, MessageStatus::kSent);
+  ASSERT_EQ(store_->LoadQueued("bot", Priority::kDirect, 0, 10)->size(), 1u);
+}
+
+TEST_P(RetentionTest, QueuedMessagesOfAnyAgeSurviveUntilTheyFinishAndAge) {
+  const int64_t queued = MustEnqueue(Direct("bot", 1, "late"));
+  clock_.Advance(365 * 24h);
+  EXPECT_EQ(PruneAllMessages(Now(), 100), 0);
+  EXPECT_EQ(store_->GetMessage(queued)->status, MessageStatus::kQueued);
+
+  // Finished now: kept while its outcome is newer than the cutoff, then pruned.
+  Finish(queued, MessageStatus::kSent);
+  EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 0);
+  EXPECT_TRUE(Exists(queued));
+  clock_.Advance(8 * 24h);
+  EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 1);
+  EXPECT_FALSE(Exists(queued));
+}
+
+TEST_P(RetentionTest, ACallLooksAtNoMoreThanMaxRowsAndTheNextContinues) {
+  // Ten queued messages, then twenty-five finished ones, all old.
+  std::vector<int64_t> queued, finished;
+  for (int i = 0; i < 10; ++i) queued.push_back(MustEnqueue(Direct("bot", 100 + i, "q")));
+  for (int i = 0; i < 25; ++i) finished.push_back(Sent(200 + i));
+  clock_.Advance(8 * 24h);
+
+  // The first call sees only the queued ten; the cursor then skips them, so
+  // the next calls delete ten, ten, five.
+  std::vector<int64_t> per_call;
+  for (;;) {
+    auto r = store_->PruneMessages(WeekAgo(), 10);
+    ASSERT_OK(r);
+    per_call.push_back(r->deleted);
+    if (r->done) break;
+    ASSERT_LT(per_call.size(), 10u);
+  }
+  EXPECT_EQ(per_call, (std::vector<int64_t>{0, 10, 10, 5}));
+  for (int64_t id : finished) EXPECT_FALSE(Exists(id)) << id;
+  for (int64_t id : queued) EXPECT_TRUE(Exists(id)) << id;
+}
+
+TEST_P(RetentionTest, TheWalkStopsAtTheFirstMessageNotOlderThanTheCutoff) {
+  const int64_t old_sent = Sent(1);
+  clock_.Advance(8 * 24h);
+  const int64_t young_sent = Sent(2);
+  auto r = store_->PruneMessages(WeekAgo(), 100);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->deleted, 1);
+  EXPECT_TRUE(r->done);
+  EXPECT_FALSE(Exists(old_sent));
+  EXPECT_TRUE(Exists(young_sent));
+  // Nothing is old before the first message: a pass finds nothing to do.
+  r = store_->PruneMessages(WeekAgo(), 100);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->deleted, 0);
+  EXPECT_TRUE(r->done);
+}
+
+TEST_P(RetentionTest, ANewPassTakesWhatFinishedAfterTheLastOnePassedIt) {
+  const int64_t queued = MustEnqueue(Direct("bot", 1, "q"));
+  const int64_t sent = Sent(2);
+  clock_.Advance(8 * 24h);
+  EXPECT_EQ(PruneAllMessages(WeekAgo(), 1), 1);  // walks past the queued one
+  EXPECT_FALSE(Exists(sent));
+  Finish(queued, MessageStatus::kFailed);
+  clock_.Advance(8 * 24h);
+  EXPECT_EQ(PruneAllMessages(WeekAgo(), 1), 1);
+  EXPECT_FALSE(Exists(queued));
+}
+
+TEST_P(RetentionTest, ACutoffOfZeroDeletesNothing) {
+  Sent(1);
+  clock_.Advance(30 * 24h);
+  auto r = store_->PruneMessages(0, 100);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->deleted, 0);
+  EXPECT_TRUE(r->done);
+  EXPECT_FALSE(store_->PruneMessages(WeekAgo(), 0).ok());
+}
+
+TEST_P(RetentionTest, BroadcastProgressSurvivesItsMessagesBeingPruned) {
+  for (int i = 1; i <= 4; ++i) MustBind("bot", "u" + std::to_string(i), i);
+  NewBroadcast nb;
+  nb.bot = "bot";
+  nb.all = true;
+  nb.text = "news";
+  nb.options_json = "{}";
+  auto b = store_->CreateBroadcast(nb, clock_.UnixSeconds() * 1000);
+  ASSERT_OK(b);
+  auto msgs = store_->LoadQueued("bot", Priority::kBroadcast, 0, 10);
+  ASSERT_OK(msgs);
+  ASSERT_EQ(msgs->size(), 4u);
+  Finish((*msgs)[0].id, MessageStatus::kSent);
+  Finish((*msgs)[1].id, MessageStatus::kSent);
+  Finish((*msgs)[2].id, MessageStatus::kFailed);
+  clock_.Advance(8 * 24h);
+
+  EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 3);
+  auto got = store_->GetBroadcast(b->id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->total, 4);
+  EXPECT_EQ(got->sent, 2);
+  EXPECT_EQ(got->failed, 1);
+  EXPECT_EQ(got->pending, 1);
+  EXPECT_EQ(got->status, "running");
+  EXPECT_EQ(store_->ActiveBroadcasts("bot").value(), std::vector<int64_t>{b->id});
+
+  // The last one still goes out, and the counts still add up.
+  Finish((*msgs)[3].id, MessageStatus::kSent);
+  got = store_->GetBroadcast(b->id);
+  EXPECT_EQ(got->sent, 3);
+  EXPECT_EQ(got->pending, 0);
+  EXPECT_EQ(got->status, "done");
+  EXPECT_TRUE(store_->ActiveBroadcasts("bot")->empty());
+  clock_.Advance(8 * 24h);
+  EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 1);
+  got = store_->GetBroadcast(b->id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->sent, 3);
+  EXPECT_EQ(got->failed, 1);
+  EXPECT_EQ(got->status, "done");
+}
+
+TEST_P(RetentionTest, CancellingAfterPruningCountsOnlyWhatWasLeft) {
+  for (int i = 1; i <= 3; ++i) MustBind("bot", "u" + std::to_string(i), i);
+  NewBroadcast nb;
+  nb.bot = "bot";
+  nb.users = {"u1", "u2", "u3"};
+  nb.text = "news";
+  nb.options_json = "{}";
+  auto b = store_->CreateBroadcast(nb, clock_.UnixSeconds() * 1000);
+  ASSERT_OK(b);
+  auto msgs = store_->LoadQueued("bot", Priority::kBroadcast, 0, 10).value();
+  Finish(msgs[0].id, MessageStatus::kSent);
+  clock_.Advance(8 * 24h);
+  EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 1);
+  auto cancelled = store_->CancelBroadcast(b->id);
+  ASSERT_OK(cancelled);
+  EXPECT_EQ(cancelled->sent, 1);
+  EXPECT_EQ(cancelled->cancelled, 2);
+  EXPECT_EQ(cancelled->pending, 0);
+  EXPECT_EQ(cancelled->status, "cancelled");
+  // Just cancelled: kept for another retention period, though created long ago.
+  EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 0);
+  clock_.Advance(8 * 24h);
+  EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 2);
+  EXPECT_EQ(store_->GetBroadcast(b->id)->cancelled, 2);
+}
+
+TEST_P(RetentionTest, APrunedMessagesIdempotencyKeyIsFreeAgain) {
+  NewMessage m = Direct("bot", 10, "once");
+  m.idempotency_key = "order-7";
+  const int64_t first = MustEnqueue(m);
+  Finish(first, MessageStatus::kSent);
+  clock_.Advance(8 * 24h);
+  EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 1);
+  bool existed = true;
+  auto again = store_->Enqueue(m, &existed);
+  ASSERT_OK(again);
+  EXPECT_FALSE(existed);
+  EXPECT_GT(*again, first);  // ids are never reused (AUTOINCREMENT)
+}
+
+TEST_P(RetentionTest, PrunedMessagesStayGoneAfterReopen) {
+  const int64_t sent = Sent(1);
+  const int64_t queued = MustEnqueue(Direct("bot", 2, "q"));
+  clock_.Advance(8 * 24h);
+  EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 1);
+  ASSERT_OK(Reopen());
+  if (GetParam()) {
+    EXPECT_FALSE(Exists(sent));
+    EXPECT_TRUE(Exists(queued));
+    EXPECT_GT(MustEnqueue(Direct("bot", 3, "new")), queued);
+  }
+}
+
+TEST_P(RetentionTest, PruneUpdatesDropsOldProcessedOnesButKeepsPendingAndEachBotsNewest) {
+  for (int64_t id = 1; id <= 3; ++id) {
+    ASSERT_TRUE(store_->InsertUpdate(Update{"bot", id, "{}"}).value());
+    ASSERT_OK(store_->MarkUpdateProcessed("bot", id));
+  }
+  ASSERT_TRUE(store_->InsertUpdate(Update{"bot", 4, "{}"}).value());  // pending: never pruned
+  ASSERT_TRUE(store_->InsertUpdate(Update{"quiet", 70, "{}"}).value());
+  ASSERT_OK(store_->MarkUpdateProcessed("quiet", 70));
+  clock_.Advance(8 * 24h);
+  ASSERT_TRUE(store_->InsertUpdate(Update{"other", 1, "{}"}).value());
+  ASSERT_OK(store_->MarkUpdateProcessed("other", 1));
+
+  auto r = store_->PruneUpdates(WeekAgo(), 100);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->deleted, 3);
+  EXPECT_TRUE(r->done);
+  EXPECT_TRUE(store_->InsertUpdate(Update{"bot", 1, "{}"}).value());     // pruned, so new again
+  EXPECT_FALSE(store_->InsertUpdate(Update{"bot", 4, "{}"}).value());    // pending kept
+  EXPECT_EQ(store_->MaxUpdateId("bot").value(), 4);
+  EXPECT_FALSE(store_->InsertUpdate(Update{"quiet", 70, "{}"}).value());  // a bot's newest stays
+  EXPECT_EQ(store_->MaxUpdateId("quiet").value(), 70);
+  EXPECT_FALSE(store_->InsertUpdate(Update{"other", 1, "{}"}).value());  // recent: kept
+}
+
+TEST_P(RetentionTest, PruneUpdatesLooksAtNoMoreThanMaxRowsAcrossBots) {
+  ASSERT_OK(store_->RunInTransaction([&]() -> Status {
+    for (const char* bot : {"a", "b"}) {
+      for (int64_t id = 1; id <= 10; ++id) {
+        auto inserted = store_->InsertUpdate(Update{bot, id, "{}"});
+        if (!inserted.ok()) return inserted.status();
+        TGATE_RETURN_IF_ERROR(store_->MarkUpdateProcessed(bot, id));
+      }
+    }
+    return Status::Ok();
+  }));
+  clock_.Advance(8 * 24h);
+  std::vector<int64_t> per_call;
+  for (;;) {
+    auto r = store_->PruneUpdates(WeekAgo(), 6);
+    ASSERT_OK(r);
+    per_call.push_back(r->deleted);
+    if (r->done) break;
+    ASSERT_LT(per_call.size(), 10u);
+  }
+  // a's first 6; a's last 3 (its newest stays) and b's first 2; b's next 5
+  // (a's newest is looked at again); b's last 2.
+  EXPECT_EQ(per_call, (std::vector<int64_t>{6, 5, 5, 2}));
+  EXPECT_EQ(store_->MaxUpdateId("a").value(), 10);
+  EXPECT_EQ(store_->MaxUpdateId("b").value(), 10);
+  EXPECT_TRUE(store_->InsertUpdate(Update{"b", 9, "{}"}).value());
+  EXPECT_FALSE(store_->InsertUpdate(Update{"b", 10, "{}"}).value());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RetentionTest, ::testing::Bool(), testing::BackendName);
+
+}  // namespace
+}  // namespace tgate::store
