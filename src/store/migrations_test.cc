@@ -107,6 +107,30 @@ TEST(Migrations, Version3CountsEachBroadcastsMessagesByStatus) {
             1);
 }
 
+TEST(Migrations, Version5CountsTheActiveBindingsThatExistAndKeepsCounting) {
+  Db db = OpenRaw(":memory:");
+  std::vector<Migration> v4(SchemaMigrations().begin(), SchemaMigrations().begin() + 4);
+  ASSERT_OK(Migrate(db.get(), v4));
+  ASSERT_OK(ExecSql(db.get(),
+      "INSERT INTO bindings (bot, user, chat_id, status, linked_at) VALUES "
+      "('a', 'u1', 1, 0, 0), ('a', 'u2', 2, 0, 0), ('a', 'u3', 3, 1, 0), ('b', 'u1', 1, 0, 0);"));
+  ASSERT_OK(Migrate(db.get()));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  EXPECT_EQ(QueryInt(db.get(), "SELECT active FROM binding_counts WHERE bot = 'a'"), 2);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT active FROM binding_counts WHERE bot = 'b'"), 1);
+  // From here on the triggers keep it, whatever statement changes a binding.
+  ASSERT_OK(ExecSql(db.get(),
+      "UPDATE bindings SET status = 0 WHERE user = 'u3';"
+      "UPDATE bindings SET bot = 'b' WHERE bot = 'a' AND user = 'u2';"
+      "INSERT INTO bindings (bot, user, chat_id, status, linked_at) VALUES ('c', 'u9', 9, 0, 0);"
+      "DELETE FROM bindings WHERE bot = 'a' AND user = 'u1';"));
+  EXPECT_EQ(QueryInt(db.get(), "SELECT active FROM binding_counts WHERE bot = 'a'"), 1);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT active FROM binding_counts WHERE bot = 'b'"), 2);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT active FROM binding_counts WHERE bot = 'c'"), 1);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT sum(active) FROM binding_counts"),
+            QueryInt(db.get(), "SELECT count(*) FROM bindings WHERE status = 0"));
+}
+
 TEST(Migrations, Version4KeysTheQueueIndexByBroadcastSoEachLoadsInIdOrder) {
   Db db = OpenRaw(":memory:");
   std::vector<Migration> v3(SchemaMigrations().begin(), SchemaMigrations().begin() + 3);

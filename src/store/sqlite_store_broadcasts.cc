@@ -57,11 +57,9 @@ Result<Broadcast> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, in
     TGATE_RETURN_IF_ERROR(insert->Run());
     out.id = sqlite3_last_insert_rowid(db_);
     if (broadcast.all) {
-      auto count = Prepare("SELECT count(*) FROM bindings WHERE bot = ?1 AND status = 0");
+      auto count = CountBindings(broadcast.bot, UserStatus::kActive);
       if (!count.ok()) return count.status();
-      auto row = count->Bind(1, broadcast.bot).Step();
-      if (!row.ok()) return row.status();
-      out.total = out.pending = count->Int64(0);
+      out.total = out.pending = *count;
       auto update = Prepare("UPDATE broadcasts SET total = ?2, fill_after = ?3, filled = 0 WHERE id = ?1");
       if (!update.ok()) return update.status();
       TGATE_RETURN_IF_ERROR(update->Bind(1, out.id).Bind(2, out.total).Bind(3, kBeforeAllChats).Run());

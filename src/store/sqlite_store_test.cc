@@ -96,6 +96,36 @@ TEST_P(StoreTest, DeleteBindingAndSetChatStatusReportNotFound) {
   EXPECT_TRUE(store_->DeleteBinding("bot", "alice").IsNotFound());
 }
 
+// The active count is kept by triggers (a broadcast to "all" reads it):
+// it must follow every way a binding changes.
+TEST_P(StoreTest, ActiveCountFollowsEveryBindingChange) {
+  auto active = [&](const char* bot) { return store_->CountBindings(bot, UserStatus::kActive).value(); };
+  MustBind("bot", "alice", 10);
+  MustBind("bot", "bob", 11);
+  MustBind("other", "alice", 10);
+  EXPECT_EQ(active("bot"), 2);
+  EXPECT_EQ(active("other"), 1);
+  MustBind("bot", "alice", 12);  // a new chat for the same user
+  EXPECT_EQ(active("bot"), 2);
+  MustBind("bot", "carol", 11);  // takes bob's chat: bob's binding goes
+  EXPECT_EQ(active("bot"), 2);
+  ASSERT_OK(store_->SetChatStatus("bot", 12, UserStatus::kBlocked));
+  EXPECT_EQ(active("bot"), 1);
+  ASSERT_OK(store_->SetChatStatus("bot", 12, UserStatus::kBlocked));  // again: no change
+  EXPECT_EQ(active("bot"), 1);
+  ASSERT_OK(store_->Bind(Binding{"bot", "alice", 12, UserStatus::kActive, 300}));  // re-linked
+  EXPECT_EQ(active("bot"), 2);
+  ASSERT_OK(store_->MoveChat("bot", 12, -1001));
+  EXPECT_EQ(active("bot"), 2);
+  ASSERT_OK(store_->SetChatStatus("bot", 11, UserStatus::kBlocked));
+  ASSERT_OK(store_->DeleteBinding("bot", "carol"));  // a blocked one: not counted
+  EXPECT_EQ(active("bot"), 1);
+  ASSERT_OK(store_->DeleteBinding("bot", "alice"));
+  EXPECT_EQ(active("bot"), 0);
+  EXPECT_EQ(active("other"), 1);
+  EXPECT_EQ(active("nobody"), 0);
+}
+
 TEST_P(StoreTest, MoveChatMovesTheBindingAndQueuedMessagesOnly) {
   MustBind("bot", "alice", -100);
   int64_t queued = MustEnqueue(Direct("bot", -100, "q"));
