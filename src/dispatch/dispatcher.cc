@@ -114,7 +114,11 @@ Status Dispatcher::Impl::LoadDirect(SteadyTime now) {
 // falls due within kLoadAhead: a campaign spread over hours holds a minute of
 // its messages in memory, not the whole window, so a newer broadcast finds
 // room at once. Within a broadcast id order is due order, so its cursor only
-// moves forward.
+// moves forward. The exception, a message waiting out a retry's backoff (it
+// was in memory before a restart), comes with the rows after it and is
+// admitted with its not_before: the scheduler holds it until then, as it
+// would have had tgate not stopped. It takes a place in the window like any
+// loaded message, and is due within the longest backoff.
 Status Dispatcher::Impl::LoadBroadcasts(SteadyTime now) {
   // Materialize the next chunk of a big broadcast only as it is needed.
   auto made = store.FillBroadcasts(options.bot, std::min(kFillChunk, options.load_window / 2));

@@ -2,13 +2,15 @@
 // exactly as the emulator does (sliding windows on arrival time): zero 429s
 // from its own scheduling, a saturated budget, one-to-one messages overtaking
 // a broadcast, Stop flushing what was in flight, and a restart resuming the
-// queue (and a split text at its next part). Real io_context and timers,
-// limits scaled up so each run takes well under 2 s.
+// queue (and a split text at its next part, and a broadcast past a retry
+// parked by its backoff). Real io_context and timers, limits scaled up so
+// each run takes well under 2 s.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <optional>
 
+#include "core/fake_clock.h"
 #include "core/testing.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/dispatcher_test_util.h"
@@ -198,6 +200,69 @@ TEST_F(DispatcherFlowTest, ARestartDeliversTheRestAndResendsAtMostWhatWasInFligh
   size_t resent = api_.calls().size() - 60;  // calls beyond one per message
   EXPECT_LE(resent, first_calls - static_cast<size_t>(recorded)) << "only unrecorded in-flight sends repeat";
   for (int i = 0; i < 60; ++i) EXPECT_FALSE(api_.Accepted(3000 + i).empty());
+}
+
+TEST_F(DispatcherFlowTest, AfterARestartARetryWaitingOutItsBackoffHoldsBackOnlyItself) {
+  // On a FakeClock the test moves (with a FakeBotApi stamping calls by it):
+  // the retry is 10 minutes away, and "at once" and "not before its time"
+  // are read off exact times, not real sleeps.
+  FakeClock fake;
+  FakeBotApi api(fake);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(store_->Bind({"default", "u" + std::to_string(i), 30000 + i, store::UserStatus::kActive, 0}));
+  }
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(fake.Wall().time_since_epoch()).count();
+  store::NewBroadcast b;
+  b.bot = "default";
+  b.all = true;
+  b.text = "news";
+  b.options_json = "{}";
+  ASSERT_OK(store_->CreateBroadcast(b, now_ms));  // all due now
+  // What a stopped tgate left behind: the first message was tried, answered
+  // 5xx, and its retry parked 10 minutes on.
+  auto queued = store_->LoadQueued("default", store::Priority::kBroadcast, 0, 10);
+  ASSERT_OK(queued);
+  ASSERT_EQ(queued->size(), 5u);
+  const int64_t parked_chat = (*queued)[0].chat_id;
+  ASSERT_OK(store_->Complete(
+      {store::Completion{(*queued)[0].id, store::MessageStatus::kQueued, 1, 0, now_ms + 600'000, 0, ""}}));
+  const SteadyTime start = fake.Now();
+  const SteadyTime retry_due = start + 10min;  // as not_before above
+
+  Dispatcher d(io_.get_executor(), *store_, api, fake, options_);
+  d.Start();
+  // Every 2 ms (real) the clock moves on, in small steps through the
+  // restart's pause and the first seconds, then 10 s at a time, and the
+  // dispatcher is woken to see it.
+  asio::steady_timer poll(io_);
+  std::function<void()> tick = [&] {
+    poll.expires_after(2ms);
+    poll.async_wait([&](auto) {
+      if (api.accepted() == 5 || fake.Now() > retry_due + 1min) {
+        asio::co_spawn(io_, d.Stop(1s), [&](std::exception_ptr) { io_.stop(); });
+        return;
+      }
+      fake.Advance(fake.Now() < start + 5s ? std::chrono::milliseconds(100) : std::chrono::milliseconds(10s));
+      d.Notify();
+      tick();
+    });
+  };
+  tick();
+  io_.run_for(10s);
+  io_.restart();
+
+  ASSERT_EQ(api.calls().size(), 5u) << "each message once: none loaded twice";
+  for (const auto& call : api.calls()) {
+    const int64_t chat = call.params.at("chat_id").to_number<int64_t>();
+    const int64_t at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(call.at - start).count();
+    if (chat == parked_chat) {
+      EXPECT_GE(at_ms, 600'000) << "the parked retry was sent before its time";
+    } else {
+      EXPECT_LT(at_ms, 5'000) << "chat " << chat << " was held back behind the parked retry";
+    }
+  }
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(api.Accepted(30000 + i).size(), 1u);
+  for (const store::Message& m : *queued) EXPECT_EQ(StatusOf(m.id), store::MessageStatus::kSent);
 }
 
 TEST_F(DispatcherFlowTest, ASplitTextResumesAtTheNextPart) {

@@ -110,6 +110,42 @@ TEST_P(BroadcastTest, EachBroadcastLoadsOnItsOwnInDueOrderUpToAHorizon) {
   EXPECT_TRUE(store_->ActiveBroadcasts("bot").value().empty()) << "cancelled: not active";
 }
 
+TEST_P(BroadcastTest, ARetryWaitingOutItsBackoffDoesNotHoldBackTheRowsAfterIt) {
+  for (int i = 1; i <= 5; ++i) MustBind("bot", "u" + std::to_string(i), i);
+  auto b = store_->CreateBroadcast(ToAll("bot", 0), kNowMs).value();  // all due now
+  const std::vector<Message> q = store_->LoadBroadcastQueued("bot", b.id, 0, kNowMs, 100).value();
+  ASSERT_EQ(q.size(), 5u);
+  // The first was tried and answered 5xx: its retry is 10 minutes away.
+  const int64_t retry_at = kNowMs + 600'000;
+  ASSERT_OK(store_->Complete({Completion{q[0].id, MessageStatus::kQueued, 1, 0, retry_at, 0, ""}}));
+
+  // A load from the start (as after a restart) reads past it to the due rows,
+  // and returns it too, with its not_before, for the caller to hold.
+  auto after_restart = store_->LoadBroadcastQueued("bot", b.id, 0, kNowMs + 60'000, 100).value();
+  ASSERT_EQ(after_restart.size(), 5u);
+  EXPECT_EQ(after_restart[0].id, q[0].id);
+  EXPECT_EQ(after_restart[0].not_before_ms, retry_at);
+  EXPECT_EQ(after_restart[0].attempts, 1);
+  for (size_t i = 1; i < 5; ++i) EXPECT_EQ(after_restart[i].id, q[i].id);
+  // ... within the limit all the same.
+  EXPECT_EQ(store_->LoadBroadcastQueued("bot", b.id, 0, kNowMs, 2).value().size(), 2u);
+}
+
+TEST_P(BroadcastTest, ARowNeverTriedAndNotDueStillEndsTheLoad) {
+  // The campaign case: rows never tried hold their schedule, monotone in id,
+  // so the first one not due ends the read (nothing later can be due), even
+  // after a parked retry.
+  for (int i = 1; i <= 10; ++i) MustBind("bot", "u" + std::to_string(i), i);
+  auto campaign = store_->CreateBroadcast(ToAll("bot", 100), kNowMs).value();  // one every 10 s
+  const std::vector<Message> q = store_->LoadQueued("bot", Priority::kBroadcast, 0, 100).value();
+  ASSERT_EQ(q.size(), 10u);
+  ASSERT_OK(store_->Complete({Completion{q[0].id, MessageStatus::kQueued, 1, 0, kNowMs + 600'000, 0, ""}}));
+  auto due = store_->LoadBroadcastQueued("bot", campaign.id, 0, kNowMs + 25'000, 100).value();
+  ASSERT_EQ(due.size(), 3u) << "the parked retry, and the rows due at +10 and +20 s; the one at +30 s waits";
+  EXPECT_EQ(due[0].id, q[0].id);
+  EXPECT_EQ(due[2].id, q[2].id);
+}
+
 TEST_P(BroadcastTest, ToAllIsFilledInChunksThatContinueTheSpread) {
   constexpr int kFirst = SqliteStore::kFirstChunk;
   constexpr int n = kFirst + 50;

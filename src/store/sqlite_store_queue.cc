@@ -43,7 +43,14 @@ Message ReadMessage(const SqliteStatement& st) {
 }
 
 // The rows of a queue load (TGATE_SELECT_MESSAGE, at most `limit`), ending
-// before the first not due by due_by_ms.
+// before the first row never tried that is not due by due_by_ms. Such a row
+// holds its schedule, monotone in id within a broadcast, so all after it are
+// later too and the read can stop. A row already tried (attempts > 0) was due
+// once: a not_before past due_by_ms is a retry's backoff, not the schedule,
+// and stopping there would hold back every later row until that retry came
+// due (after a restart, when the load starts at the broadcast's first row).
+// It is returned with the rest: the dispatcher holds it until its not_before,
+// as it would have had it kept the message in memory.
 Result<std::vector<Message>> ReadQueued(SqliteStatement& st, size_t limit, int64_t due_by_ms) {
   std::vector<Message> out;
   out.reserve(std::min<size_t>(limit, 1024));
@@ -52,7 +59,7 @@ Result<std::vector<Message>> ReadQueued(SqliteStatement& st, size_t limit, int64
     if (!row.ok()) return row.status();
     if (!*row) break;
     Message m = ReadMessage(st);
-    if (m.not_before_ms > due_by_ms) break;
+    if (m.not_before_ms > due_by_ms && m.attempts == 0) break;
     out.push_back(std::move(m));
   }
   st.Reset();  // it may stop early: end the read

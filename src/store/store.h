@@ -77,7 +77,8 @@ class Store {
                                                   int64_t after_id, size_t limit) = 0;
   // Queued messages of one broadcast with id > after_id, in id order (within a
   // broadcast that is the order they fall due), at most `limit`, ending before
-  // the first one not due by due_by_ms (wall clock ms).
+  // the first one never tried that is not due by due_by_ms (wall clock ms). A
+  // retry waiting out its backoff past due_by_ms is included, not an end.
   virtual Result<std::vector<Message>> LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
                                                            int64_t after_id, int64_t due_by_ms,
                                                            size_t limit) = 0;
