@@ -56,6 +56,10 @@ void Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r) {
       }
       scheduler.ParkChat(job.chat_id, now + d.delay, now);
       scheduler.AddFront(job);
+      // Written back too: a restart must not send into the window Telegram
+      // told us to wait out (the message is loaded with its not_before, and
+      // its chat's later messages queue behind it).
+      Progress(job, m, WallMs() + d.delay.count());
       Record429(job.chat_id, now, d.delay);
       break;
     case Verdict::kRetryLater:

@@ -31,8 +31,8 @@ class DispatcherTest : public testing::DispatcherFixture, public ::testing::With
     options_.max_attempts = 3;
   }
 
-  // Runs the dispatcher until `done` holds (checked every 5 ms) or 5 s pass.
-  bool RunUntil(const std::function<bool()>& done) {
+  // Runs the dispatcher until `done` holds (checked every 5 ms) or `limit` passes.
+  bool RunUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 5s) {
     asio::io_context answers(1);
     Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_, GetParam() ? &answers : nullptr);
     d.Start();
@@ -50,7 +50,7 @@ class DispatcherTest : public testing::DispatcherFixture, public ::testing::With
       });
     };
     check();
-    io_.run_for(5s);
+    io_.run_for(limit);
     io_.restart();
     return ok;
   }
@@ -121,6 +121,20 @@ TEST_P(DispatcherTest, RetryAfterIsWaitedOut) {
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kSent; }));
   ASSERT_EQ(api_.calls().size(), 2u);
   EXPECT_GE(api_.calls()[1].at - api_.calls()[0].at, 1s);
+}
+
+TEST_P(DispatcherTest, ARetryAfterIsKeptInTheStoreSoARestartWaitsItOutToo) {
+  api_.RateLimitOnce(77, 30);
+  int64_t id = Enqueue(77, "later");
+  const int64_t before_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                clock_.Wall().time_since_epoch()).count();
+  ASSERT_TRUE(RunUntil([&] { return api_.calls().size() == 1; }));  // Stop() flushes the outcome
+  auto m = store_->GetMessage(id);
+  EXPECT_EQ(m->status, store::MessageStatus::kQueued);
+  EXPECT_GE(m->not_before_ms, before_ms + 30000);
+  // A restarted dispatcher holds it until then (the run ends well before).
+  EXPECT_FALSE(RunUntil([&] { return api_.calls().size() > 1; }, 1500ms));
+  EXPECT_EQ(api_.calls().size(), 1u);
 }
 
 TEST_P(DispatcherTest, LongPlainTextGoesOutInParts) {
