@@ -51,7 +51,8 @@ Dispatcher::Impl::Impl(asio::any_io_executor ex, store::Store& s, telegram::BotA
       options(std::move(o)),
       scheduler(LimitsOf(options)),
       timer(ex),
-      answers(answers_io) {
+      answers(answers_io),
+      send_executor(answers ? asio::any_io_executor(answers->get_executor()) : executor) {
   if (answers) answers_work.emplace(answers->get_executor());
   retry.max_attempts = options.max_attempts;
   retry.first_backoff = options.first_backoff;
@@ -172,8 +173,7 @@ void Dispatcher::Impl::Load(SteadyTime now, bool broadcasts) {
 void Dispatcher::Impl::Launch(Job job) {
   ++in_flight;
   stats.in_flight = in_flight;
-  asio::any_io_executor on = answers ? asio::any_io_executor(answers->get_executor()) : executor;
-  asio::co_spawn(on, Send(std::move(job)), [self = shared_from_this()](std::exception_ptr e) {
+  asio::co_spawn(send_executor, Send(std::move(job)), [self = shared_from_this()](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);

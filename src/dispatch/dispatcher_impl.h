@@ -66,6 +66,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   Scheduler scheduler;
   asio::steady_timer timer;
   asio::io_context* answers;  // null: sends run on `executor`
+  asio::any_io_executor send_executor;  // where sends run: `answers` or `executor`
   // Keeps `answers` from stopping (poll() would then do nothing) when idle.
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> answers_work;
   SteadyTime sleeping_until = SteadyTime::min();  // min() while the loop runs
