@@ -263,6 +263,12 @@ Dispatcher::Dispatcher(asio::any_io_executor executor, store::Store& store, tele
 Dispatcher::~Dispatcher() {
   impl_->stopping = true;
   impl_->timer.cancel();
+  // The loop's coroutine may keep Impl alive past this, even past the answers
+  // io_context (its owner only promises it outlives the Dispatcher): let go
+  // of it now, so Impl never touches it again.
+  impl_->answers_work.reset();
+  impl_->answers = nullptr;
+  impl_->send_executor = impl_->executor;
 }
 
 void Dispatcher::Start() {
