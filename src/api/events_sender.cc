@@ -4,6 +4,7 @@
 
 #include <boost/url.hpp>
 
+#include "core/log_stopped.h"
 #include "core/random.h"
 
 namespace tgate::api {
@@ -42,14 +43,7 @@ Status EventsSender::Start() {
   co.timeout = std::chrono::seconds(10);
   client_ = std::make_unique<http::Client>(executor_, co);
   TGATE_RETURN_IF_ERROR(client_->Init());
-  asio::co_spawn(executor_, Loop(), [](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::error("events sender stopped: {}", ex.what());
-    }
-  });
+  asio::co_spawn(executor_, Loop(), LogStopped("events sender"));
   return Status::Ok();
 }
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/log_stopped.h"
+
 namespace tgate::app {
 
 Pruner::Pruner(asio::any_io_executor executor, store::Store& store, const Clock& clock, PrunerOptions options)
@@ -12,14 +14,7 @@ Pruner::Pruner(asio::any_io_executor executor, store::Store& store, const Clock&
       timer_(std::make_shared<asio::steady_timer>(executor)) {}
 
 void Pruner::Start() {
-  asio::co_spawn(executor_, Loop(), [](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::error("pruner stopped: {}", ex.what());
-    }
-  });
+  asio::co_spawn(executor_, Loop(), LogStopped("pruner"));
 }
 
 void Pruner::Stop() {

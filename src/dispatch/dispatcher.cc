@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/log_stopped.h"
 #include "core/utf8.h"
 #include "dispatch/dispatcher_impl.h"
 #include "dispatch/text_splitter.h"
@@ -281,14 +282,8 @@ void Dispatcher::Start() {
   const auto& o = impl_->options;
   auto window = std::chrono::duration<double>(std::max(1.0, o.chat_burst / o.chat_per_sec) * 1.02 + 0.01);
   impl_->scheduler.PauseAll(impl_->clock.Now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(window));
-  asio::co_spawn(impl_->executor, impl_->Loop(), [impl = impl_](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::critical("bot {}: the dispatcher stopped: {}", impl->options.bot, ex.what());
-    }
-  });
+  asio::co_spawn(impl_->executor, impl_->Loop(),
+                 LogStopped("bot " + impl_->options.bot + ": the dispatcher", spdlog::level::critical));
 }
 
 void Dispatcher::Notify() {

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/log_stopped.h"
 #include "webhook/allowed_updates.h"
 
 namespace tgate::webhook {
@@ -20,14 +21,7 @@ LongPoller::LongPoller(asio::any_io_executor executor, telegram::BotApi& api, st
       backoff_(std::make_shared<asio::steady_timer>(executor)) {}
 
 void LongPoller::Start() {
-  asio::co_spawn(executor_, Loop(), [bot = options_.bot](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::error("bot {}: long polling stopped: {}", bot, ex.what());
-    }
-  });
+  asio::co_spawn(executor_, Loop(), LogStopped("bot " + options_.bot + ": long polling"));
 }
 
 void LongPoller::Stop() {

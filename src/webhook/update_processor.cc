@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/log_stopped.h"
+
 namespace tgate::webhook {
 
 namespace json = boost::json;
@@ -20,15 +22,7 @@ UpdateProcessor::UpdateProcessor(asio::any_io_executor executor, store::Store& s
       wake_(std::make_shared<asio::steady_timer>(executor)) {}
 
 void UpdateProcessor::Start() {
-  asio::co_spawn(executor_, Loop(), [](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        spdlog::error("update processor stopped: {}", ex.what());
-      }
-    }
-  });
+  asio::co_spawn(executor_, Loop(), LogStopped("update processor"));
 }
 
 void UpdateProcessor::Notify() { wake_->cancel(); }
