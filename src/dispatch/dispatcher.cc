@@ -22,6 +22,8 @@ constexpr size_t kBroadcastPage = 1024;                  // rows per read of one
 // Rows a broadcast to "all" is materialized by at a time, as it drains: the
 // loop waits for each chunk's insert, so it stays small (~10 ms per 1000).
 constexpr size_t kFillChunk = 2000;
+// Telegram's window for a group's messages (its limit is per minute).
+constexpr auto kGroupWindow = std::chrono::seconds(60);
 
 SchedulerLimits LimitsOf(const DispatcherOptions& o) {
   SchedulerLimits l;
@@ -162,6 +164,27 @@ Status Dispatcher::Impl::LoadBroadcasts(SteadyTime now) {
   return Status::Ok();
 }
 
+void Dispatcher::Impl::RestoreGroupWindows() {
+  // The store keeps whole seconds: a send written at second S happened
+  // before S + 1, and counting it at S + 1 errs on the safe side.
+  const int64_t wall_ms = WallMs();
+  const auto since_s = wall_ms / 1000 - kGroupWindow.count() - 2;
+  auto sends = store.RecentGroupSends(options.bot, since_s);
+  if (!sends.ok()) {
+    spdlog::warn("bot {}: cannot read what groups got before the restart ({}); a group may see a 429",
+                 options.bot, sends.status().message());
+    return;
+  }
+  const SteadyTime now = clock.Now();
+  for (const store::GroupSend& g : *sends) {
+    const auto ago = std::chrono::milliseconds(std::max<int64_t>(0, wall_ms - (g.at_s + 1) * 1000));
+    for (int i = 0; i < g.parts; ++i) scheduler.RecordPastSend(g.chat_id, now - ago);
+  }
+  if (!sends->empty()) {
+    spdlog::debug("bot {}: counted {} recent group messages against their windows", options.bot, sends->size());
+  }
+}
+
 void Dispatcher::Impl::Load(SteadyTime now, bool broadcasts) {
   Status s = broadcasts ? LoadBroadcasts(now) : LoadDirect(now);
   if (!s.ok()) {
@@ -277,11 +300,12 @@ void Dispatcher::Start() {
   impl_->started = true;
   // A restarted tgate does not know what it sent in the last moments before
   // it stopped, but Telegram does: wait out one global and one private-chat
-  // window before the first send. (Groups' 60 s windows are not waited out;
-  // a 429 there parks the group as usual.)
+  // window before the first send, and count what each group got in its last
+  // minute (the store knows) against its window.
   const auto& o = impl_->options;
   auto window = std::chrono::duration<double>(std::max(1.0, o.chat_burst / o.chat_per_sec) * 1.02 + 0.01);
   impl_->scheduler.PauseAll(impl_->clock.Now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(window));
+  impl_->RestoreGroupWindows();
   asio::co_spawn(impl_->executor, impl_->Loop(),
                  LogStopped("bot " + impl_->options.bot + ": the dispatcher", spdlog::level::critical));
 }

@@ -265,6 +265,61 @@ TEST_F(DispatcherFlowTest, AfterARestartARetryWaitingOutItsBackoffHoldsBackOnlyI
   for (const store::Message& m : *queued) EXPECT_EQ(StatusOf(m.id), store::MessageStatus::kSent);
 }
 
+TEST_F(DispatcherFlowTest, ARestartCountsWhatAGroupGotInItsLastMinute) {
+  // Telegram's 60 s group window outlives a restart: a new dispatcher must
+  // not send a group its next messages before the window of what the old one
+  // sent has passed. On a FakeClock shared by the store's timestamps and a
+  // FakeBotApi that enforces the limits (and would answer 429).
+  FakeClock fake;
+  auto opened = store::Store::Open({.path = ":memory:", .clock = &fake});
+  ASSERT_OK(opened);
+  store::Store& store = **opened;
+  options_.group_per_min = 5;
+  FakeBotApi api(fake);
+  api.EnforceLimits(EmulatorLimits());
+  constexpr int64_t kGroup = -100500;
+  for (int i = 0; i < 8; ++i) {
+    bool existed = false;
+    ASSERT_OK(store.Enqueue({"default", "", kGroup, "g" + std::to_string(i), "{}", "", store::Priority::kDirect},
+                            &existed));
+  }
+  const SteadyTime start = fake.Now();
+  // Runs a dispatcher, moving the clock 100 ms per 2 ms of real time, until
+  // `done` (or 3 minutes of fake time), then stops it gracefully.
+  auto run = [&](const std::function<bool()>& done) {
+    Dispatcher d(io_.get_executor(), store, api, fake, options_);
+    d.Start();
+    asio::steady_timer poll(io_);
+    const SteadyTime began = fake.Now();
+    std::function<void()> tick = [&] {
+      poll.expires_after(2ms);
+      poll.async_wait([&](auto) {
+        if (done() || fake.Now() > began + 3min) {
+          asio::co_spawn(io_, d.Stop(1s), [&](std::exception_ptr) { io_.stop(); });
+          return;
+        }
+        fake.Advance(100ms);
+        d.Notify();
+        tick();
+      });
+    };
+    tick();
+    io_.run_for(20s);
+    io_.restart();
+  };
+  run([&] { return api.accepted() == 5; });  // the group's window is full
+  ASSERT_EQ(api.accepted(), 5u);
+  fake.Advance(2s);  // the restart
+  run([&] { return api.accepted() == 8; });
+
+  EXPECT_EQ(api.limit_429s(), 0u) << "the restarted dispatcher sent into the group's window";
+  EXPECT_EQ(api.Accepted(kGroup).size(), 8u);
+  ASSERT_EQ(api.calls().size(), 8u);
+  const SteadyTime first = api.calls()[0].at;
+  EXPECT_GE(api.calls()[5].at - first, 60s) << "the sixth message went inside the first one's minute";
+  EXPECT_LT(api.calls()[5].at - start, 70s) << "held back longer than the window (and a second of rounding)";
+}
+
 TEST_F(DispatcherFlowTest, ASplitTextResumesAtTheNextPart) {
   std::string text = std::string(4000, 'a') + "\n\n" + std::string(4000, 'b') + "\n\n" + std::string(4000, 'c');
   int64_t id = Enqueue(4, text);

@@ -32,6 +32,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
 
   // dispatcher.cc
   Awaitable<void> Loop();
+  // At start: counts the sends the store says each group got within its
+  // window before this process, so a restart does not send over the limit.
+  void RestoreGroupWindows();
   void Load(SteadyTime now, bool broadcasts);  // one-to-one messages, or broadcasts
   Status LoadDirect(SteadyTime now);
   Status LoadBroadcasts(SteadyTime now);

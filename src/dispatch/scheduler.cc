@@ -183,6 +183,14 @@ SteadyTime Scheduler::NextWake(SteadyTime now) const {
   return wake;
 }
 
+void Scheduler::RecordPastSend(int64_t chat_id, SteadyTime at) {
+  const bool known = chats_.count(chat_id) != 0;
+  Chat& c = ChatFor(chat_id);
+  c.window.Record(at);
+  // A chat with nothing queued is forgotten once its window has passed.
+  if (!known) idle_candidates_.push_back(chat_id);
+}
+
 void Scheduler::ParkChat(int64_t chat_id, SteadyTime until, SteadyTime now) {
   Chat& c = ChatFor(chat_id);
   c.parked_until = std::max(c.parked_until, until);

@@ -79,6 +79,11 @@ class Scheduler {
   // When Next() may next return a job; SteadyTime::max() if nothing is queued.
   SteadyTime NextWake(SteadyTime now) const;
 
+  // A send made before this scheduler existed (by the process before a
+  // restart) at `at` (<= now): counts against the chat's own window only.
+  // Call in time order, before anything is sent to the chat.
+  void RecordPastSend(int64_t chat_id, SteadyTime at);
+
   // Holds a chat (429) or every chat (bot-wide pause) until `until`.
   void ParkChat(int64_t chat_id, SteadyTime until, SteadyTime now);
   void PauseAll(SteadyTime until) { paused_until_ = std::max(paused_until_, until); }

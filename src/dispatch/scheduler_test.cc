@@ -217,6 +217,34 @@ TEST(Scheduler, ParkedChatWaitsOutItsWindow) {
   EXPECT_GE(sent[1].at, t0 + 7s);
 }
 
+TEST(Scheduler, PastSendsCountAgainstTheirGroupsWindowOnly) {
+  Scheduler s(Limits());  // 20 per minute per group
+  SteadyTime t0{100s};
+  for (int i = 0; i < 20; ++i) s.RecordPastSend(-7, t0 - 50s + std::chrono::seconds(i));
+  s.RecordPastSend(-8, t0 - 50s);
+  s.Add({1, -7, Priority::kDirect});
+  s.Add({2, -8, Priority::kDirect});
+  s.Add({3, 5, Priority::kDirect});
+  auto sent = Simulate(s, t0);
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[0].at, t0) << "another group and a private chat go at once";
+  EXPECT_EQ(sent[1].at, t0);
+  EXPECT_EQ(sent[2].job.chat_id, -7);
+  EXPECT_GE(sent[2].at, t0 + 10s) << "the first past send's minute must pass";
+  EXPECT_LT(sent[2].at, t0 + 12s);
+}
+
+TEST(Scheduler, AChatKnownOnlyByPastSendsIsForgottenOnceItsWindowPassed) {
+  Scheduler s(Limits());
+  SteadyTime t0{100s};
+  s.RecordPastSend(-7, t0 - 30s);
+  s.RecordPastSend(-7, t0 - 20s);
+  EXPECT_EQ(s.chats(), 1u);
+  s.Add({1, 5, Priority::kDirect});
+  Simulate(s, t0 + 2min);  // the group's window has long passed
+  EXPECT_EQ(s.chats(), 1u) << "only the private chat, until its own window passes";
+}
+
 TEST(Scheduler, PauseAllHoldsEverything) {
   Scheduler s(Limits());
   SteadyTime t0{100s};

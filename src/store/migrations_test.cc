@@ -131,6 +131,21 @@ TEST(Migrations, Version5CountsTheActiveBindingsThatExistAndKeepsCounting) {
             QueryInt(db.get(), "SELECT count(*) FROM bindings WHERE status = 0"));
 }
 
+TEST(Migrations, Version6IndexesTheGroupMessagesThatDeliveredAPart) {
+  Db db = OpenRaw(":memory:");
+  std::vector<Migration> v5(SchemaMigrations().begin(), SchemaMigrations().begin() + 5);
+  ASSERT_OK(Migrate(db.get(), v5));
+  ASSERT_OK(ExecSql(db.get(),
+      "INSERT INTO messages (bot, chat_id, priority, status, parts_sent, created_at, updated_at) VALUES "
+      "('b', -1, 0, 1, 1, 0, 10), ('b', -2, 0, 0, 0, 0, 10), ('b', 3, 0, 1, 1, 0, 10);"));
+  ASSERT_OK(Migrate(db.get()));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  // Only the group message that delivered a part is in the index.
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM messages INDEXED BY messages_group_sends "
+                               "WHERE bot = 'b' AND chat_id < 0 AND parts_sent > 0 AND updated_at >= 0"),
+            1);
+}
+
 TEST(Migrations, Version4KeysTheQueueIndexByBroadcastSoEachLoadsInIdOrder) {
   Db db = OpenRaw(":memory:");
   std::vector<Migration> v3(SchemaMigrations().begin(), SchemaMigrations().begin() + 3);

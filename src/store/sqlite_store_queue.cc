@@ -178,6 +178,26 @@ Status SqliteStore::Complete(const std::vector<Completion>& completions) {
   return transactions_.depth() > 0 ? write() : Atomically(write);
 }
 
+Result<std::vector<GroupSend>> SqliteStore::RecentGroupSends(std::string_view bot, int64_t since_s) {
+  // Served by the partial index messages_group_sends (schema v6): only rows
+  // of group messages are in it, so outcome writes to private chats never
+  // touch it.
+  auto st = Prepare(
+      "SELECT chat_id, updated_at, parts_sent FROM messages INDEXED BY messages_group_sends "
+      "WHERE bot = ?1 AND chat_id < 0 AND parts_sent > 0 AND updated_at >= ?2 ORDER BY updated_at");
+  if (!st.ok()) return st.status();
+  st->Bind(1, bot).Bind(2, since_s);
+  std::vector<GroupSend> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back({st->Int64(0), st->Int64(1), static_cast<int>(st->Int64(2))});
+  }
+  st->Reset();
+  return out;
+}
+
 Result<std::vector<int64_t>> SqliteStore::FailQueuedForChat(std::string_view bot, int64_t chat_id,
                                                             std::string_view reason) {
   std::vector<int64_t> ids;

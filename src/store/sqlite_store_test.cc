@@ -248,6 +248,39 @@ TEST_P(StoreTest, ARetryCompletionDoesNotReviveAFailedMessage) {
   EXPECT_EQ(store_->GetMessage(a)->error, "blocked");
 }
 
+TEST_P(StoreTest, RecentGroupSendsAreTheGroupPartsDeliveredSinceAGivenSecond) {
+  const int64_t old_group = MustEnqueue(Direct("bot", -10, "long ago"));
+  ASSERT_OK(store_->Complete({Completion{old_group, MessageStatus::kSent, 1, 1, 0, 1, ""}}));
+  clock_.Advance(std::chrono::seconds(100));
+  const int64_t t0 = clock_.UnixSeconds();
+  const int64_t split = MustEnqueue(Direct("bot", -10, "three parts"));
+  const int64_t halfway = MustEnqueue(Direct("bot", -20, "one of two parts so far"));
+  const int64_t refused = MustEnqueue(Direct("bot", -30, "429, nothing delivered"));
+  const int64_t queued = MustEnqueue(Direct("bot", -40, "never tried"));
+  const int64_t private_chat = MustEnqueue(Direct("bot", 50, "not a group"));
+  const int64_t other_bot = MustEnqueue(Direct("other", -10, "another bot's"));
+  ASSERT_OK(store_->Complete({Completion{split, MessageStatus::kSent, 1, 3, 0, 2, ""},
+                              Completion{refused, MessageStatus::kQueued, 1, 0, 99, 0, ""},
+                              Completion{private_chat, MessageStatus::kSent, 1, 1, 0, 3, ""},
+                              Completion{other_bot, MessageStatus::kSent, 1, 1, 0, 4, ""}}));
+  clock_.Advance(std::chrono::seconds(5));
+  ASSERT_OK(store_->Complete({Completion{halfway, MessageStatus::kQueued, 1, 1, 0, 0, ""}}));
+  (void)queued;
+
+  auto sends = store_->RecentGroupSends("bot", t0);
+  ASSERT_OK(sends);
+  ASSERT_EQ(sends->size(), 2u);
+  EXPECT_EQ((*sends)[0].chat_id, -10);
+  EXPECT_EQ((*sends)[0].at_s, t0);
+  EXPECT_EQ((*sends)[0].parts, 3);
+  EXPECT_EQ((*sends)[1].chat_id, -20);
+  EXPECT_EQ((*sends)[1].at_s, t0 + 5);
+  EXPECT_EQ((*sends)[1].parts, 1);
+  EXPECT_EQ(store_->RecentGroupSends("bot", t0 + 6)->size(), 0u);
+  EXPECT_EQ(store_->RecentGroupSends("bot", 0)->size(), 3u) << "the old one too, oldest first";
+  EXPECT_EQ(store_->RecentGroupSends("bot", 0)->front().at_s, t0 - 100);
+}
+
 TEST_P(StoreTest, CompleteOfFiveHundredIsFast) {
   std::vector<Completion> batch;
   ASSERT_OK(store_->RunInTransaction([&] {

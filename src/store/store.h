@@ -85,6 +85,11 @@ class Store {
   // Writes a batch of delivery outcomes in one transaction (inside a caller's
   // transaction, as part of it: a failure then fails the whole of it).
   virtual Status Complete(const std::vector<Completion>& completions) = 0;
+  // Messages of the bot that delivered at least one part to a group or
+  // channel (negative chat id) and were last written at or after since_s
+  // (Unix seconds), oldest first: what Telegram still counts against each
+  // group's 60 s window when tgate restarts.
+  virtual Result<std::vector<GroupSend>> RecentGroupSends(std::string_view bot, int64_t since_s) = 0;
   // Fails every queued message to the chat with `reason`. Returns their ids.
   virtual Result<std::vector<int64_t>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
                                                          std::string_view reason) = 0;

@@ -78,6 +78,15 @@ struct Completion {
   std::string error;
 };
 
+// A message's parts that reached a group, as RecentGroupSends reports them:
+// `parts` sends, counted as if all made at the second the row was last written
+// (the store keeps seconds; later is the safe side for a rate window).
+struct GroupSend {
+  int64_t chat_id = 0;
+  int64_t at_s = 0;  // messages.updated_at, Unix seconds
+  int parts = 0;
+};
+
 // Changes to a broadcast's message counts (by status), as a store applies them.
 struct BroadcastCounts {
   int64_t sent = 0, failed = 0, cancelled = 0;
