@@ -145,6 +145,19 @@ std::string Fmt(double v, const char* f = "%.3f") {
   return b;
 }
 
+// When a run got 429s: which of the emulator's rules refused them, and when
+// the first came (ms after `start_ms`), to tell tgate's scheduling from a
+// stall of the machine (a burst after a pause shows up on the global rule).
+void PrintRateLimits(const itest::HttpAnswer& stats, int64_t start_ms) {
+  if (stats.Int("rate_limited") == 0) return;
+  std::string by;
+  for (const auto& [rule, n] : stats.obj().at("rate_limited_by").as_object()) {
+    by += (by.empty() ? "" : ", ") + std::string(rule) + " " + std::to_string(n.to_number<int64_t>());
+  }
+  std::printf("    429s by rule: %s; the first at +%ld ms\n", by.c_str(),
+              (long)(stats.Int("first_rate_limited_t_ms") - start_ms));
+}
+
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -250,6 +263,7 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
 
   Row("completion time / theoretical minimum", Fmt(ratio), "<= 1.02", ratio <= 1.02);
   Row("429s received", std::to_string(stats.Int("rate_limited")), "0", stats.Int("rate_limited") == 0);
+  PrintRateLimits(stats, first_b);
   Row("messages lost", std::to_string(lost), "0", lost == 0);
   Row("duplicates", std::to_string(duplicates), "0", duplicates == 0);
   Row("one-to-one latency p50 (global intervals)", Fmt(p50 / interval_ms, "%.1f"), "-", true);
@@ -325,6 +339,7 @@ bool PaidRun(const std::string& dir, int chats, int seconds_latency_ms) {
   double rate = (chats - 1) / span;
   Row("paid rate held (msg/s)", Fmt(rate, "%.0f"), ">= 980", rate >= 980);
   Row("429s received", std::to_string(stats.Int("rate_limited")), "0", stats.Int("rate_limited") == 0);
+  PrintRateLimits(stats, stats.Int("first_t_ms"));
   return rate >= 980 && stats.Int("rate_limited") == 0;
 }
 

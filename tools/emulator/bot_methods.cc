@@ -82,8 +82,11 @@ BotReply SendMessage(BotState& state, const Params& params, int64_t bot_id, cons
     return *fault;
   }
   const bool paid = params.GetBool("allow_paid_broadcast");
-  if (int64_t retry_after = state.limits.Admit(*chat_id, paid, t.now); retry_after > 0) {
+  LimitScope refused_by = LimitScope::kNone;
+  if (int64_t retry_after = state.limits.Admit(*chat_id, paid, t.now, &refused_by); retry_after > 0) {
     ++state.stats.rate_limited;
+    ++state.stats.rate_limited_by[ToString(refused_by)];
+    if (state.stats.first_rate_limited_t_ms == 0) state.stats.first_rate_limited_t_ms = t.unix_ms;
     return BotReply::TooManyRequests(retry_after);
   }
 

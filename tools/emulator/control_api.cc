@@ -185,9 +185,13 @@ http::Response ControlApi::Sent(const http::Request& req) {
 
 http::Response ControlApi::Stats(const http::Request& req) {
   const auto& s = state_.stats;
+  boost::json::object by;
+  for (const auto& [scope, n] : s.rate_limited_by) by[scope] = n;
   return Json(req, 200,
               boost::json::object{{"accepted", s.accepted},
                                   {"rate_limited", s.rate_limited},
+                                  {"rate_limited_by", std::move(by)},
+                                  {"first_rate_limited_t_ms", s.first_rate_limited_t_ms},
                                   {"faults", s.faults},
                                   {"max_concurrent", s.max_concurrent},
                                   {"webhook_delivered", s.webhook_delivered},

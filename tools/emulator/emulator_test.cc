@@ -234,6 +234,8 @@ TEST_F(EmulatorE2E, FaultsRateLimitsAndDrops) {
     auto stats = co_await Call("/control/stats", "", false);
     EXPECT_EQ(stats.json.at("accepted").as_int64(), 1);
     EXPECT_EQ(stats.json.at("rate_limited").as_int64(), 1);
+    EXPECT_EQ(stats.json.at("rate_limited_by").at("private_chat").as_int64(), 1);
+    EXPECT_GT(stats.json.at("first_rate_limited_t_ms").as_int64(), 0);
     EXPECT_EQ(stats.json.at("faults").as_int64(), 2);
     co_await Call("/control/reset");
     stats = co_await Call("/control/stats", "", false);

@@ -40,11 +40,27 @@ SlidingWindow& Limits::ChatWindow(int64_t chat_id, SteadyTime now) {
       .first->second;
 }
 
-int64_t Limits::Admit(int64_t chat_id, bool paid, SteadyTime now) {
+const char* ToString(LimitScope scope) {
+  switch (scope) {
+    case LimitScope::kNone: return "none";
+    case LimitScope::kFree: return "global";
+    case LimitScope::kPaid: return "paid";
+    case LimitScope::kPrivateChat: return "private_chat";
+    case LimitScope::kGroup: return "group";
+  }
+  return "none";
+}
+
+int64_t Limits::Admit(int64_t chat_id, bool paid, SteadyTime now, LimitScope* refused_by) {
   SlidingWindow& bot = paid ? paid_ : free_;
   SlidingWindow& chat = ChatWindow(chat_id, now);
-  nanoseconds wait = std::max(bot.WaitFor(now), chat.WaitFor(now));
+  const nanoseconds bot_wait = bot.WaitFor(now);
+  const nanoseconds wait = std::max(bot_wait, chat.WaitFor(now));
   if (wait > nanoseconds(0)) {
+    if (refused_by != nullptr) {
+      *refused_by = bot_wait > nanoseconds(0) ? (paid ? LimitScope::kPaid : LimitScope::kFree)
+                                              : (chat_id > 0 ? LimitScope::kPrivateChat : LimitScope::kGroup);
+    }
     // ceil to whole seconds, at least 1 (botapi-facts.md §1: N is an integer).
     int64_t secs = (wait.count() + 999'999'999) / 1'000'000'000;
     return std::max<int64_t>(1, secs);

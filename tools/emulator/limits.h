@@ -33,13 +33,18 @@ struct LimitOptions {
   double group_per_min = 20;
 };
 
+// Which rule refused a request (the bot-wide one when both did).
+enum class LimitScope { kNone, kFree, kPaid, kPrivateChat, kGroup };
+const char* ToString(LimitScope scope);
+
 class Limits {
  public:
   explicit Limits(LimitOptions options);
 
   // 0 when a sendMessage to `chat_id` at `now` is admitted (and recorded);
-  // otherwise the retry_after in whole seconds (>= 1), nothing recorded.
-  int64_t Admit(int64_t chat_id, bool paid, SteadyTime now);
+  // otherwise the retry_after in whole seconds (>= 1), nothing recorded, and
+  // the rule that refused it in *refused_by (when given).
+  int64_t Admit(int64_t chat_id, bool paid, SteadyTime now, LimitScope* refused_by = nullptr);
 
   const LimitOptions& options() const { return options_; }
 

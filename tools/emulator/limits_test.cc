@@ -116,6 +116,30 @@ TEST(Limits, RefusedRequestsAreNotRecorded) {
   EXPECT_EQ(limits.Admit(3, false, clock.Now()), 0);
 }
 
+TEST(Limits, SaysWhichRuleRefused) {
+  FakeClock clock;
+  Limits limits(LimitOptions{.global_per_sec = 2, .paid_per_sec = 1});
+  LimitScope by = LimitScope::kNone;
+  EXPECT_EQ(limits.Admit(1, false, clock.Now(), &by), 0);
+  EXPECT_EQ(by, LimitScope::kNone);
+  EXPECT_EQ(limits.Admit(1, false, clock.Now(), &by), 1);
+  EXPECT_EQ(by, LimitScope::kPrivateChat);
+  EXPECT_EQ(limits.Admit(-5, false, clock.Now(), &by), 0);
+  EXPECT_EQ(limits.Admit(2, false, clock.Now(), &by), 1);
+  EXPECT_EQ(by, LimitScope::kFree) << "the bot-wide rule is named when it refuses";
+  EXPECT_EQ(limits.Admit(3, true, clock.Now(), &by), 0);
+  EXPECT_EQ(limits.Admit(4, true, clock.Now(), &by), 1);
+  EXPECT_EQ(by, LimitScope::kPaid);
+  clock.Advance(1s);
+  for (int i = 0; i < 19; ++i) {
+    ASSERT_EQ(limits.Admit(-5, false, clock.Now()), 0);
+    clock.Advance(1s);
+  }
+  EXPECT_GT(limits.Admit(-5, false, clock.Now(), &by), 0);
+  EXPECT_EQ(by, LimitScope::kGroup);
+  EXPECT_STREQ(ToString(LimitScope::kGroup), "group");
+}
+
 TEST(Limits, IdleChatWindowsAreSweptButStillCorrect) {
   FakeClock clock;
   Limits limits(LimitOptions{.global_per_sec = 1e6});
