@@ -54,7 +54,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   void OnBlocked(const Job& job, Loaded& m, const std::string& reason);
   void Finish(const Job& job, store::MessageStatus status, const std::string& error);
   void Progress(const Job& job, const Loaded& m, int64_t not_before_ms);
-  void Record429(int64_t chat_id, SteadyTime now, std::chrono::milliseconds wait);
+  void Record429(const Job& job, SteadyTime now, std::chrono::milliseconds wait);
   void AdaptRate(SteadyTime now);
   void Flush();
   void Emit(boost::json::object event);

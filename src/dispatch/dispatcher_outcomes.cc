@@ -60,7 +60,7 @@ void Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r) {
       // told us to wait out (the message is loaded with its not_before, and
       // its chat's later messages queue behind it).
       Progress(job, m, WallMs() + d.delay.count());
-      Record429(job.chat_id, now, d.delay);
+      Record429(job, now, d.delay);
       break;
     case Verdict::kRetryLater:
       ++stats.retried;
@@ -196,9 +196,9 @@ void Dispatcher::Impl::Flush() {
   if (had_events && options.on_events) options.on_events();
 }
 
-void Dispatcher::Impl::Record429(int64_t chat_id, SteadyTime now, std::chrono::milliseconds wait) {
+void Dispatcher::Impl::Record429(const Job& job, SteadyTime now, std::chrono::milliseconds wait) {
   spdlog::warn("bot {}: Telegram said 429 (retry after {} ms) for a chat", options.bot, wait.count());
-  if (!governor.On429(chat_id, now)) return;
+  if (!governor.On429(job.chat_id, job.released, now)) return;
   // 429s across several chats: the bot as a whole is over a limit Telegram
   // did not publish. Slow down and wait it out.
   scheduler.SetGlobalRate(governor.rate());

@@ -4,7 +4,8 @@
 
 namespace tgate::dispatch {
 
-bool RateGovernor::On429(int64_t chat_id, SteadyTime now) {
+bool RateGovernor::On429(int64_t chat_id, SteadyTime sent_at, SteadyTime now) {
+  if (sent_at < last_cut_) return false;  // sent at the rate before the cut
   last_429_ = now;
   recent_.emplace_back(now, chat_id);
   while (recent_.front().first + o_.horizon < now) recent_.pop_front();
@@ -19,6 +20,7 @@ bool RateGovernor::On429(int64_t chat_id, SteadyTime now) {
   if (distinct < o_.spread_chats) return false;
   rate_ = std::max(o_.floor, rate_ * o_.cut);
   last_change_ = now;
+  last_cut_ = now;
   recent_.clear();
   return true;
 }

@@ -6,7 +6,9 @@
 // short horizon mean the bot as a whole is over a limit — cut the global rate
 // (and the caller pauses every chat for retry_after). After a quiet period the
 // rate climbs back step by step to the configured ceiling, which is a ceiling,
-// not a promise.
+// not a promise. One cut per episode: the 429s that answer requests sent
+// before a cut say nothing about the rate after it (they were in flight at
+// the old one), so they neither count nor restart the quiet period.
 // Pure (time is an argument); not thread-safe; owned by the Dispatcher.
 #pragma once
 
@@ -33,9 +35,9 @@ class RateGovernor {
  public:
   explicit RateGovernor(const RateGovernorOptions& options) : o_(options), rate_(options.ceiling) {}
 
-  // A 429 answered a send to `chat_id`. True if the bot as a whole must slow
-  // down: rate() was just lowered.
-  bool On429(int64_t chat_id, SteadyTime now);
+  // A 429 answered the send to `chat_id` made at `sent_at`. True if the bot
+  // as a whole must slow down: rate() was just lowered.
+  bool On429(int64_t chat_id, SteadyTime sent_at, SteadyTime now);
   // Steps the rate back up after quiet periods. True if rate() changed.
   bool Tick(SteadyTime now);
 
@@ -49,6 +51,7 @@ class RateGovernor {
   std::deque<std::pair<SteadyTime, int64_t>> recent_;  // (when, chat) of 429s within the horizon
   SteadyTime last_429_{};
   SteadyTime last_change_{};
+  SteadyTime last_cut_ = SteadyTime::min();
 };
 
 }  // namespace tgate::dispatch

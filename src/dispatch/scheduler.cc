@@ -148,6 +148,7 @@ std::optional<Job> Scheduler::Next(SteadyTime now) {
     c.in_flight = true;
     Job job = std::move(c.jobs.front());
     c.jobs.pop_front();
+    job.released = now;
     --queued_;
     c.window.Record(now);
     if (lane == kPaidLane) {

@@ -41,6 +41,7 @@ struct Job {
   SteadyTime not_before{};
   int parts_sent = 0;            // of a split text
   uint64_t seq = 0;              // arrival order, set by the Scheduler
+  SteadyTime released{};         // when Next() handed it out, counted against the limits
 };
 
 struct SchedulerLimits {
