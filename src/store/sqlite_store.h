@@ -98,6 +98,10 @@ class SqliteStore final : public Store {
                                          int64_t now_ms, int64_t* skipped);
   // Moves broadcast `id`'s counts by the given numbers of messages.
   Status AddToBroadcastCounts(int64_t id, const BroadcastCounts& delta);
+  // One batch of a retention pass that walks a table in key order from
+  // *after (see sqlite_store_retention.cc); moves *after on.
+  Result<PruneResult> PruneInKeyOrder(std::string_view walk_sql, std::string_view delete_sql, int64_t* after,
+                                      int64_t before, size_t max_rows);
 
   sqlite3* db_;
   const Clock& clock_;

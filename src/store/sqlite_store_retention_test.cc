@@ -20,10 +20,6 @@ class RetentionTest : public StoreTest {
   int64_t Now() const { return clock_.UnixSeconds(); }
   int64_t WeekAgo() const { return Now() - 7 * 24 * 3600; }
 
-  void Finish(int64_t id, MessageStatus status) {
-    ASSERT_OK(store_->Complete({Completion{id, status, 1, 1, 0, status == MessageStatus::kSent ? 900 + id : 0,
-                                           status == MessageStatus::kFailed ? "chat not found" : ""}}));
-  }
   int64_t Sent(int64_t chat) {
     int64_t id = MustEnqueue(Direct("bot", chat, "hi"));
     Finish(id, MessageStatus::kSent);
@@ -31,21 +27,8 @@ class RetentionTest : public StoreTest {
   }
   bool Exists(int64_t id) { return store_->GetMessage(id).ok(); }
 
-  // Calls PruneMessages until a pass is done; returns the total deleted.
-  int64_t PruneAllMessages(int64_t before, size_t max_rows, int* calls = nullptr) {
-    int64_t deleted = 0;
-    for (int i = 1; i <= 1000; ++i) {
-      auto r = store_->PruneMessages(before, max_rows);
-      EXPECT_OK(r);
-      if (!r.ok()) return deleted;
-      deleted += r->deleted;
-      if (r->done) {
-        if (calls != nullptr) *calls = i;
-        return deleted;
-      }
-    }
-    ADD_FAILURE() << "a pruning pass never ended";
-    return deleted;
+  int64_t PruneAllMessages(int64_t before, size_t max_rows) {
+    return PruneAll(&Store::PruneMessages, before, max_rows);
   }
 };
 

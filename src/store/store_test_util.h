@@ -81,6 +81,27 @@ class StoreTest : public ::testing::TestWithParam<bool> {
     EXPECT_OK(store_->Bind(Binding{std::move(bot), std::move(user), chat_id, UserStatus::kActive, 100}));
   }
 
+  // Writes a delivery outcome for message `id` (one attempt, one part).
+  void Finish(int64_t id, MessageStatus status) {
+    ASSERT_OK(store_->Complete({Completion{id, status, 1, 1, 0, status == MessageStatus::kSent ? 900 + id : 0,
+                                           status == MessageStatus::kFailed ? "chat not found" : ""}}));
+  }
+
+  // Calls `prune` (one of the Store's Prune* methods) until its pass is
+  // done; returns the total deleted.
+  int64_t PruneAll(Result<PruneResult> (Store::*prune)(int64_t, size_t), int64_t before, size_t max_rows) {
+    int64_t deleted = 0;
+    for (int i = 0; i < 1000; ++i) {
+      auto r = (store_.get()->*prune)(before, max_rows);
+      EXPECT_OK(r);
+      if (!r.ok()) return deleted;
+      deleted += r->deleted;
+      if (r->done) return deleted;
+    }
+    ADD_FAILURE() << "a pruning pass never ended";
+    return deleted;
+  }
+
   TempDbPath file_;
   FakeClock clock_;  // declared before store_, which uses it
   std::unique_ptr<SqliteStore> store_;
