@@ -1,13 +1,14 @@
-// SqliteStore: retention. Deletes finished messages and processed updates
-// older than a cutoff, a bounded batch per call, so pruning never holds the
-// write lock (or the io thread the store runs on) for long.
-// Neither table has an index on time, and none is added: every outcome the
-// dispatcher writes would have to update it. Both are walked in key order
-// instead, where time grows with the key (messages.id is AUTOINCREMENT and
-// created_at is stamped at insert; a bot's update_ids grow as Telegram sends
-// them), and a walk stops at the first row not older than the cutoff. If the
-// clock went back, rows past that one wait for it to age: a walk never
-// deletes anything it did not see to be old.
+// SqliteStore: retention. Deletes finished messages, processed updates and
+// undelivered events older than a cutoff, a bounded batch per call, so
+// pruning never holds the write lock (or the io thread the store runs on)
+// for long.
+// No table has an index on time, and none is added: every outcome the
+// dispatcher writes would have to update it. Each is walked in key order
+// instead, where time grows with the key (messages and events have
+// AUTOINCREMENT ids and are stamped at insert; a bot's update_ids grow as
+// Telegram sends them), and a walk stops at the first row not older than the
+// cutoff. If the clock went back, rows past that one wait for it to age: a
+// walk never deletes anything it did not see to be old.
 #include <string>
 #include <string_view>
 
@@ -133,6 +134,14 @@ Result<PruneResult> SqliteStore::PruneUpdates(int64_t before, size_t max_rows) {
   });
   if (!s.ok()) return s;
   return out;
+}
+
+Result<PruneResult> SqliteStore::PruneEvents(int64_t before, size_t max_rows) {
+  if (max_rows == 0) return Status::InvalidArgument("PruneEvents needs max_rows >= 1");
+  // Every event walked is old, and none is kept for its state: all go.
+  return PruneInKeyOrder("SELECT id, created_at FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+                         "DELETE FROM events WHERE id > ?1 AND id <= ?2 AND created_at < ?3",
+                         &prune_events_after_, before, max_rows);
 }
 
 }  // namespace tgate::store

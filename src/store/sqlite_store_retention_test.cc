@@ -1,9 +1,11 @@
-// Retention: PruneMessages and PruneUpdates delete only what is finished and
-// old, a bounded batch at a time, and leave broadcasts' progress whole. Time
-// moves on the fixture's FakeClock, which stamps the rows.
+// Retention: PruneMessages, PruneUpdates and PruneEvents delete only what is
+// finished (or, for events, past saving) and old, a bounded batch at a time,
+// and leave broadcasts' progress whole. Time moves on the fixture's
+// FakeClock, which stamps the rows.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -277,6 +279,63 @@ TEST_P(RetentionTest, PruneUpdatesLooksAtNoMoreThanMaxRowsAcrossBots) {
   EXPECT_EQ(store_->MaxUpdateId("b").value(), 10);
   EXPECT_TRUE(store_->InsertUpdate(Update{"b", 9, "{}"}).value());
   EXPECT_FALSE(store_->InsertUpdate(Update{"b", 10, "{}"}).value());
+}
+
+TEST_P(RetentionTest, PruneEventsDropsOldUndeliveredEventsAndKeepsYoungOnes) {
+  auto now_ms = [&] { return clock_.UnixSeconds() * 1000; };
+  ASSERT_OK(store_->AddEvent(R"({"type":"never tried"})", now_ms()));     // no events_url
+  ASSERT_OK(store_->AddEvent(R"({"type":"refused"})", now_ms()));         // the site answers 500
+  ASSERT_OK(store_->AddEvent(R"({"type":"delivered"})", now_ms()));
+  auto old = store_->DueEvents(now_ms(), 10);
+  ASSERT_OK(old);
+  ASSERT_EQ(old->size(), 3u);
+  ASSERT_OK(store_->EventRetry((*old)[1].id, 5, now_ms() + 600'000));
+  ASSERT_OK(store_->EventDelivered((*old)[2].id));
+  clock_.Advance(8 * 24h);
+  ASSERT_OK(store_->AddEvent(R"({"type":"young"})", now_ms()));
+
+  auto r = store_->PruneEvents(WeekAgo(), 100);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->deleted, 2);  // the delivered one was gone already
+  EXPECT_TRUE(r->done);
+  auto left = store_->DueEvents(now_ms() + 3600'000, 10);
+  ASSERT_OK(left);
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].payload, R"({"type":"young"})");
+  EXPECT_EQ(store_->NextEventDue().value(), now_ms());
+  // A dropped event's late outcome finds nothing (the sender ignores that).
+  EXPECT_TRUE(store_->EventRetry((*old)[1].id, 6, now_ms()).IsNotFound());
+
+  r = store_->PruneEvents(WeekAgo(), 100);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->deleted, 0);
+  EXPECT_TRUE(r->done);
+}
+
+TEST_P(RetentionTest, PruneEventsLooksAtNoMoreThanMaxRowsAndTheNextCallContinues) {
+  ASSERT_OK(store_->RunInTransaction([&]() -> Status {
+    for (int i = 0; i < 25; ++i) TGATE_RETURN_IF_ERROR(store_->AddEvent("{}", clock_.UnixSeconds() * 1000));
+    return Status::Ok();
+  }));
+  clock_.Advance(8 * 24h);
+  for (int i = 0; i < 2; ++i) ASSERT_OK(store_->AddEvent(R"({"young":1})", clock_.UnixSeconds() * 1000));
+
+  std::vector<int64_t> per_call;
+  for (;;) {
+    auto r = store_->PruneEvents(WeekAgo(), 10);
+    ASSERT_OK(r);
+    per_call.push_back(r->deleted);
+    if (r->done) break;
+    ASSERT_LT(per_call.size(), 10u);
+  }
+  // The third call sees the last five old ones, then the first young one.
+  EXPECT_EQ(per_call, (std::vector<int64_t>{10, 10, 5}));
+  auto left = store_->DueEvents(INT64_MAX, 100);
+  ASSERT_OK(left);
+  ASSERT_EQ(left->size(), 2u);
+  EXPECT_EQ((*left)[0].payload, R"({"young":1})");
+  EXPECT_EQ(store_->PruneEvents(0, 100)->deleted, 0);  // a cutoff of zero: nothing is older
+  EXPECT_FALSE(store_->PruneEvents(WeekAgo(), 0).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RetentionTest, ::testing::Bool(), testing::BackendName);

@@ -134,8 +134,14 @@ class Store {
   // `before` should be at least a day ago (Telegram keeps an unconfirmed
   // update for at most 24 hours).
   virtual Result<PruneResult> PruneUpdates(int64_t before, size_t max_rows) = 0;
+  // Deletes events created before `before` (Unix seconds). Every event in
+  // the outbox is undelivered (a delivered one is deleted at once): these are
+  // the ones no events_url took in time (none configured, or the site never
+  // answered 2xx), dropped unsent. Looks at no more than `max_rows` events
+  // per call; repeated calls continue until a result says done.
+  virtual Result<PruneResult> PruneEvents(int64_t before, size_t max_rows) = 0;
 
-  // --- events outbox
+  // --- events outbox (kept until delivered, or until PruneEvents drops it)
   virtual Status AddEvent(std::string_view payload_json, int64_t now_ms) = 0;
   // Events with next_attempt_ms <= now_ms, oldest first.
   virtual Result<std::vector<Event>> DueEvents(int64_t now_ms, size_t limit) = 0;
