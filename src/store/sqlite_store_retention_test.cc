@@ -1,7 +1,8 @@
 // Retention: PruneMessages, PruneUpdates and PruneEvents delete only what is
 // finished (or, for events, past saving) and old, a bounded batch at a time,
 // and leave broadcasts' progress whole. Time moves on the fixture's
-// FakeClock, which stamps the rows.
+// FakeClock, which stamps the rows. (PruneBroadcasts:
+// sqlite_store_broadcast_retention_test.cc.)
 #include <gtest/gtest.h>
 
 #include <chrono>
