@@ -81,14 +81,7 @@ TEST_P(RetentionTest, ACallLooksAtNoMoreThanMaxRowsAndTheNextContinues) {
 
   // The first call sees only the queued ten; the cursor then skips them, so
   // the next calls delete ten, ten, five.
-  std::vector<int64_t> per_call;
-  for (;;) {
-    auto r = store_->PruneMessages(WeekAgo(), 10);
-    ASSERT_OK(r);
-    per_call.push_back(r->deleted);
-    if (r->done) break;
-    ASSERT_LT(per_call.size(), 10u);
-  }
+  const std::vector<int64_t> per_call = DeletedPerCall(&Store::PruneMessages, WeekAgo(), 10);
   EXPECT_EQ(per_call, (std::vector<int64_t>{0, 10, 10, 5}));
   for (int64_t id : finished) EXPECT_FALSE(Exists(id)) << id;
   for (int64_t id : queued) EXPECT_TRUE(Exists(id)) << id;
@@ -265,14 +258,7 @@ TEST_P(RetentionTest, PruneUpdatesLooksAtNoMoreThanMaxRowsAcrossBots) {
     return Status::Ok();
   }));
   clock_.Advance(8 * 24h);
-  std::vector<int64_t> per_call;
-  for (;;) {
-    auto r = store_->PruneUpdates(WeekAgo(), 6);
-    ASSERT_OK(r);
-    per_call.push_back(r->deleted);
-    if (r->done) break;
-    ASSERT_LT(per_call.size(), 10u);
-  }
+  const std::vector<int64_t> per_call = DeletedPerCall(&Store::PruneUpdates, WeekAgo(), 6);
   // a's first 6; a's last 3 (its newest stays) and b's first 2; b's next 5
   // (a's newest is looked at again); b's last 2.
   EXPECT_EQ(per_call, (std::vector<int64_t>{6, 5, 5, 2}));
@@ -321,14 +307,7 @@ TEST_P(RetentionTest, PruneEventsLooksAtNoMoreThanMaxRowsAndTheNextCallContinues
   clock_.Advance(8 * 24h);
   for (int i = 0; i < 2; ++i) ASSERT_OK(store_->AddEvent(R"({"young":1})", clock_.UnixSeconds() * 1000));
 
-  std::vector<int64_t> per_call;
-  for (;;) {
-    auto r = store_->PruneEvents(WeekAgo(), 10);
-    ASSERT_OK(r);
-    per_call.push_back(r->deleted);
-    if (r->done) break;
-    ASSERT_LT(per_call.size(), 10u);
-  }
+  const std::vector<int64_t> per_call = DeletedPerCall(&Store::PruneEvents, WeekAgo(), 10);
   // The third call sees the last five old ones, then the first young one.
   EXPECT_EQ(per_call, (std::vector<int64_t>{10, 10, 5}));
   auto left = store_->DueEvents(INT64_MAX, 100);
