@@ -95,7 +95,8 @@ Awaitable<void> EventsSender::Loop() {
           if (delay > options_.max_retry) delay = options_.max_retry;
           s = store_.EventRetry(e.id, e.attempts + 1, now_ms + delay.count());
         }
-        if (!s.ok()) spdlog::error("events outbox: {}", s.message());
+        // NotFound: retention dropped the event while it was on its way.
+        if (!s.ok() && !s.IsNotFound()) spdlog::error("events outbox: {}", s.message());
       }
       if (!due->empty()) continue;
     } else {

@@ -6,6 +6,8 @@
 // Signature: X-Tgate-Signature: sha256=<hex HMAC(secret, timestamp + "." + body)>
 // with X-Tgate-Timestamp: <unix seconds>, so a captured request cannot be
 // replayed later with a fresh timestamp.
+// Events the site has not taken within the retention are dropped by the
+// Pruner (app/pruner.h), not here.
 // Not the producer of events. Threading: one coroutine on the io executor.
 #pragma once
 
@@ -22,7 +24,7 @@
 namespace tgate::api {
 
 struct EventsSenderOptions {
-  std::string url;      // events_url; empty = keep events in the outbox
+  std::string url;      // events_url; empty = keep events in the outbox (until the retention)
   std::string secret;   // HMAC key; empty = unsigned
   std::chrono::milliseconds first_retry{1000};
   std::chrono::milliseconds max_retry{600000};  // 10 min

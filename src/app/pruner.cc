@@ -22,8 +22,7 @@ void Pruner::Stop() {
   timer_->cancel();
 }
 
-Awaitable<Status> Pruner::Drain(Result<store::PruneResult> (store::Store::*prune)(int64_t, size_t),
-                                int64_t before, int64_t* deleted) {
+Awaitable<Status> Pruner::Drain(PruneFn prune, int64_t before, int64_t* deleted) {
   // Copies: after Stop() this object may be gone when a wait ends.
   auto stopped = stopped_;
   auto timer = timer_;
@@ -47,12 +46,43 @@ Awaitable<Result<PruneCounts>> Pruner::Round() {
   counts.link_tokens = *tokens;
   if (options_.retention.count() == 0) co_return counts;
   const int64_t before = now - options_.retention.count();
-  Status s = co_await Drain(&store::Store::PruneMessages, before, &counts.messages);
-  if (!s.ok()) co_return s;
-  if (*stopped) co_return counts;
-  s = co_await Drain(&store::Store::PruneUpdates, before, &counts.updates);
-  if (!s.ok()) co_return s;
+  struct Step {
+    PruneFn prune;
+    int64_t* deleted;
+  };
+  // Messages first: a broadcast goes only once its messages have, so one
+  // whose last messages age out this round goes this round too.
+  const Step steps[] = {
+      {&store::Store::PruneMessages, &counts.messages},
+      {&store::Store::PruneBroadcasts, &counts.broadcasts},
+      {&store::Store::PruneUpdates, &counts.updates},
+      {&store::Store::PruneEvents, &counts.events},
+  };
+  for (const Step& step : steps) {
+    if (*stopped) co_return counts;
+    Status s = co_await Drain(step.prune, before, step.deleted);
+    if (!s.ok()) co_return s;
+  }
   co_return counts;
+}
+
+void Pruner::LogRound(const PruneCounts& counts) const {
+  const auto days = std::chrono::duration_cast<std::chrono::days>(options_.retention).count();
+  if (counts.messages > 0 || counts.broadcasts > 0 || counts.updates > 0) {
+    spdlog::info(
+        "pruned {} finished messages, {} finished broadcasts and {} processed updates older than {} days, "
+        "and {} expired link tokens",
+        counts.messages, counts.broadcasts, counts.updates, days, counts.link_tokens);
+  } else if (counts.link_tokens > 0) {
+    spdlog::info("pruned {} expired link tokens", counts.link_tokens);
+  }
+  // Lost to the site for good: an operator should hear of it.
+  if (counts.events > 0) {
+    spdlog::warn(
+        "dropped {} undelivered events older than {} days: the site never took them (no events_url set, "
+        "or it did not answer 2xx)",
+        counts.events, days);
+  }
 }
 
 Awaitable<void> Pruner::Loop() {
@@ -64,12 +94,8 @@ Awaitable<void> Pruner::Loop() {
     if (!counts.ok()) {
       // Tried again next round (a busy database, a full disk).
       spdlog::error("pruning the database failed: {}", counts.status().message());
-    } else if (counts->messages > 0 || counts->updates > 0) {
-      spdlog::info("pruned {} finished messages and {} processed updates older than {} days, and {} expired link tokens",
-                   counts->messages, counts->updates,
-                   std::chrono::duration_cast<std::chrono::days>(options_.retention).count(), counts->link_tokens);
-    } else if (counts->link_tokens > 0) {
-      spdlog::info("pruned {} expired link tokens", counts->link_tokens);
+    } else {
+      LogRound(*counts);
     }
     timer->expires_after(options_.interval);
     co_await timer->async_wait(kAsTuple);

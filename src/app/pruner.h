@@ -1,11 +1,13 @@
 // Pruner: the periodic task that keeps tgate's database from growing without
 // bound. Each round deletes the expired link tokens and, unless the retention
-// is 0 (keep forever), the finished messages and processed updates older than
-// the retention, in batches of at most `batch_rows` rows, each its own short
+// is 0 (keep forever), what is older than the retention: finished messages,
+// then finished broadcasts (once their messages are gone), processed updates
+// and events the site never took (warned about: they are dropped unsent).
+// It goes in batches of at most `batch_rows` rows, each its own short
 // transaction, pausing between batches: the site API and the dispatcher share
 // the io thread and the store with it, so none waits long.
-// Not the rule of what may go: the Store decides that (queued messages and
-// pending updates are never deleted; see store.h).
+// Not the rule of what may go: the Store decides that (queued messages,
+// running broadcasts and pending updates are never deleted; see store.h).
 // Threading: one coroutine on the io executor. The store and the clock must
 // outlive the Pruner; after Stop() its coroutine touches neither.
 #pragma once
@@ -20,8 +22,9 @@
 namespace tgate::app {
 
 struct PrunerOptions {
-  // Finished messages and processed updates older than this are deleted
-  // (config retention_days); 0: kept forever.
+  // Finished messages and broadcasts, processed updates and undelivered
+  // events older than this are deleted (config retention_days); 0: kept
+  // forever.
   std::chrono::seconds retention = std::chrono::days(7);
   // From the end of one round to the start of the next (the first round runs
   // at Start).
@@ -37,7 +40,9 @@ struct PrunerOptions {
 // What one round deleted.
 struct PruneCounts {
   int64_t messages = 0;
+  int64_t broadcasts = 0;
   int64_t updates = 0;
+  int64_t events = 0;  // undelivered: dropped unsent
   int64_t link_tokens = 0;
 };
 
@@ -46,7 +51,8 @@ class Pruner {
   Pruner(asio::any_io_executor executor, store::Store& store, const Clock& clock, PrunerOptions options);
 
   // Runs a round now, then one every interval, until Stop(). Logs at info
-  // what each round deleted, when it deleted anything.
+  // what each round deleted, when it deleted anything, and at warn the
+  // events it dropped.
   void Start();
   void Stop();
 
@@ -56,10 +62,12 @@ class Pruner {
 
  private:
   Awaitable<void> Loop();
-  // Calls `prune` (PruneMessages or PruneUpdates) until its pass is done,
-  // pausing between calls; adds what it deleted to *deleted.
-  Awaitable<Status> Drain(Result<store::PruneResult> (store::Store::*prune)(int64_t, size_t), int64_t before,
-                          int64_t* deleted);
+  // One of the Store's Prune* methods that take a cutoff and a batch size.
+  using PruneFn = Result<store::PruneResult> (store::Store::*)(int64_t, size_t);
+  // Calls `prune` until its pass is done, pausing between calls; adds what
+  // it deleted to *deleted.
+  Awaitable<Status> Drain(PruneFn prune, int64_t before, int64_t* deleted);
+  void LogRound(const PruneCounts& counts) const;
 
   asio::any_io_executor executor_;
   store::Store& store_;

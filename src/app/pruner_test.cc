@@ -1,12 +1,16 @@
 // Pruner: a round deletes what is finished and older than the retention, in
-// batches that let other io work run between them; retention 0 keeps
-// messages forever. Time is a FakeClock shared with the store, which stamps
+// batches that let other io work run between them, and warns of the events
+// it drops; retention 0 keeps messages, broadcasts and events forever. Time is a FakeClock shared with the store, which stamps
 // the rows with it, so nothing sleeps for days.
 #include "app/pruner.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
+#include <cstdint>
 #include <optional>
+#include <sstream>
 #include <vector>
 
 #include "core/fake_clock.h"
@@ -40,6 +44,21 @@ class PrunerTest : public ::testing::Test {
     return id;
   }
   bool Exists(int64_t id) { return store_->GetMessage(id).ok(); }
+  int64_t NowMs() const { return clock_.UnixSeconds() * 1000; }
+  // A broadcast to one linked user, its message sent now.
+  int64_t SentBroadcast() {
+    EXPECT_OK(store_->Bind({"bot", "u1", 1, store::UserStatus::kActive, 100}));
+    auto b = store_->CreateBroadcast({.bot = "bot", .users = {"u1"}, .text = "news", .options_json = "{}"}, NowMs());
+    EXPECT_OK(b);
+    auto queued = store_->LoadBroadcastQueued("bot", b->id, 0, INT64_MAX, 10);
+    EXPECT_OK(queued);
+    EXPECT_EQ(queued->size(), 1u);
+    for (const store::Message& m : *queued) {
+      EXPECT_OK(store_->Complete({store::Completion{m.id, store::MessageStatus::kSent, 1, 1, 0, 7, ""}}));
+    }
+    return b->id;
+  }
+  size_t EventsLeft() { return store_->DueEvents(INT64_MAX, 100).value().size(); }
 
   // Spawns one round on io_; *out is set when it ends.
   void SpawnRound(Pruner& pruner, std::optional<Result<PruneCounts>>* out) {
@@ -89,7 +108,30 @@ TEST_F(PrunerTest, ARoundDeletesFinishedMessagesAndUpdatesOlderThanTheRetention)
   EXPECT_EQ(store_->MaxUpdateId("bot").value(), 2);
 }
 
-TEST_F(PrunerTest, RetentionZeroKeepsMessagesAndUpdatesForever) {
+TEST_F(PrunerTest, ARoundDropsOldEventsAndBroadcastsWhoseMessagesItPrunedFirst) {
+  const int64_t old_broadcast = SentBroadcast();
+  ASSERT_OK(store_->AddEvent(R"({"type":"user.linked"})", NowMs()));
+  clock_.Advance(8 * 24h);
+  const int64_t young_broadcast = SentBroadcast();
+  ASSERT_OK(store_->AddEvent(R"({"type":"message.sent"})", NowMs()));
+
+  Pruner pruner(io_.get_executor(), *store_, clock_, options_);
+  auto counts = RunRound(pruner);
+  ASSERT_OK(counts);
+  EXPECT_EQ(counts->messages, 1);
+  EXPECT_EQ(counts->broadcasts, 1);  // its message went earlier in the same round
+  EXPECT_EQ(counts->events, 1);
+  EXPECT_TRUE(store_->GetBroadcast(old_broadcast).status().IsNotFound());
+  EXPECT_OK(store_->GetBroadcast(young_broadcast));
+  auto left = store_->DueEvents(INT64_MAX, 10);
+  ASSERT_OK(left);
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].payload, R"({"type":"message.sent"})");
+}
+
+TEST_F(PrunerTest, RetentionZeroKeepsAllButExpiredLinkTokensForever) {
+  const int64_t broadcast = SentBroadcast();
+  ASSERT_OK(store_->AddEvent("{}", NowMs()));
   const int64_t sent = Sent(1);
   ASSERT_TRUE(store_->InsertUpdate({"bot", 1, "{}"}).value());
   ASSERT_OK(store_->MarkUpdateProcessed("bot", 1));
@@ -104,8 +146,12 @@ TEST_F(PrunerTest, RetentionZeroKeepsMessagesAndUpdatesForever) {
   ASSERT_OK(counts);
   EXPECT_EQ(counts->messages, 0);
   EXPECT_EQ(counts->updates, 0);
+  EXPECT_EQ(counts->broadcasts, 0);
+  EXPECT_EQ(counts->events, 0);
   EXPECT_EQ(counts->link_tokens, 1);  // expired tokens go whatever the retention
   EXPECT_TRUE(Exists(sent));
+  EXPECT_OK(store_->GetBroadcast(broadcast));
+  EXPECT_EQ(EventsLeft(), 1u);
   EXPECT_FALSE(store_->InsertUpdate({"bot", 1, "{}"}).value());
 }
 
@@ -144,6 +190,28 @@ TEST_F(PrunerTest, StartRunsARoundAtOnceAndStopEndsTheLoop) {
   io_.run_for(5s);
   EXPECT_TRUE(io_.stopped());  // Stop ended the loop: no work was left
   EXPECT_FALSE(Exists(sent));
+}
+
+TEST_F(PrunerTest, TheLoopWarnsOfTheUndeliveredEventsItDropped) {
+  for (int i = 0; i < 3; ++i) ASSERT_OK(store_->AddEvent("{}", NowMs()));
+  clock_.Advance(8 * 24h);
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  auto logger = std::make_shared<spdlog::logger>("pruner_test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
+  logger->set_pattern("%l: %v");
+  spdlog::set_default_logger(logger);
+
+  Pruner pruner(io_.get_executor(), *store_, clock_, options_);
+  pruner.Start();
+  asio::steady_timer check(io_, 50ms);
+  check.async_wait([&](auto) { pruner.Stop(); });
+  io_.run_for(5s);
+  spdlog::set_default_logger(previous);
+  spdlog::drop("pruner_test");
+
+  EXPECT_EQ(EventsLeft(), 0u);
+  EXPECT_NE(log.str().find("warning: dropped 3 undelivered events older than 7 days"), std::string::npos)
+      << log.str();
 }
 
 }  // namespace

@@ -55,10 +55,11 @@ struct Config {
   std::string listen = "127.0.0.1:8080";  // host:port of the site API and webhook
   std::string db = "tgate.db";            // SQLite file
   std::string db_synchronous = "normal";  // "normal" (crash-safe) or "full" (power-loss-safe)
-  // Days a finished message (sent, failed, cancelled) and a processed update
-  // are kept before they are deleted; 0 = kept forever. Queued messages are
-  // never deleted. At least 1 when set: processed updates dedupe Telegram's
-  // redeliveries, which come for up to 24 hours.
+  // Days a finished message (sent, failed, cancelled), a finished broadcast,
+  // a processed update and an undelivered event are kept before they are
+  // deleted; 0 = kept forever. Queued messages are never deleted. At least 1
+  // when set: processed updates dedupe Telegram's redeliveries, which come
+  // for up to 24 hours.
   int64_t retention_days = 7;
   std::string api_key;                    // Bearer key for /v1/*
   std::string events_url;                 // where events are POSTed; empty = kept in the outbox

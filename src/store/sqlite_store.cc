@@ -1,7 +1,7 @@
 // SqliteStore: opening, transactions, link tokens, bindings, received updates
 // and the events outbox. The message queue is in sqlite_store_queue.cc,
 // broadcasts in sqlite_store_broadcasts.cc and retention (pruning old
-// messages and updates) in sqlite_store_retention.cc.
+// messages, broadcasts, updates and events) in sqlite_store_retention.cc.
 #include "store/sqlite_store.h"
 
 #include <algorithm>

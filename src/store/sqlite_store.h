@@ -11,6 +11,8 @@
 // stamps itself (messages.created_at and updated_at on Enqueue/Complete/
 // Cancel/Fail, updates.received_at, broadcasts.cancelled_at), which come from
 // StoreOptions::clock: retention deletes by them, so tests set them too.
+// (Retention also reads broadcasts.created_at and events.created_at, which
+// are the now_ms given to CreateBroadcast and AddEvent, in seconds.)
 // Threading: confined to one thread (the connection is opened NOMUTEX); the
 // object owns the connection and closes it on destruction.
 #pragma once
@@ -76,6 +78,8 @@ class SqliteStore final : public Store {
 
   Result<PruneResult> PruneMessages(int64_t before, size_t max_rows) override;
   Result<PruneResult> PruneUpdates(int64_t before, size_t max_rows) override;
+  Result<PruneResult> PruneBroadcasts(int64_t before, size_t max_rows) override;
+  Result<PruneResult> PruneEvents(int64_t before, size_t max_rows) override;
 
   Status AddEvent(std::string_view payload_json, int64_t now_ms) override;
   Result<std::vector<Event>> DueEvents(int64_t now_ms, size_t limit) override;
@@ -99,6 +103,10 @@ class SqliteStore final : public Store {
                                          int64_t now_ms, int64_t* skipped);
   // Moves broadcast `id`'s counts by the given numbers of messages.
   Status AddToBroadcastCounts(int64_t id, const BroadcastCounts& delta);
+  // One batch of a retention pass that walks a table in key order from
+  // *after (see sqlite_store_retention.cc); moves *after on.
+  Result<PruneResult> PruneInKeyOrder(std::string_view walk_sql, std::string_view delete_sql, int64_t* after,
+                                      int64_t before, size_t max_rows);
 
   sqlite3* db_;
   const Clock& clock_;
@@ -108,6 +116,10 @@ class SqliteStore final : public Store {
   // new pass starts at the oldest). Only a hint: after a restart, or a
   // rolled-back call, a pass looks again, and deletes what it missed.
   int64_t prune_messages_after_ = 0;
+  // The same for PruneBroadcasts (running broadcasts stay behind its pass)
+  // and PruneEvents.
+  int64_t prune_broadcasts_after_ = 0;
+  int64_t prune_events_after_ = 0;
   std::unique_ptr<SqliteCheckpointer> checkpointer_;  // file databases only
 };
 

@@ -1,9 +1,12 @@
-// Retention: PruneMessages and PruneUpdates delete only what is finished and
-// old, a bounded batch at a time, and leave broadcasts' progress whole. Time
-// moves on the fixture's FakeClock, which stamps the rows.
+// Retention: PruneMessages, PruneUpdates and PruneEvents delete only what is
+// finished (or, for events, past saving) and old, a bounded batch at a time,
+// and leave broadcasts' progress whole. Time moves on the fixture's
+// FakeClock, which stamps the rows. (PruneBroadcasts:
+// sqlite_store_broadcast_retention_test.cc.)
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,10 +23,6 @@ class RetentionTest : public StoreTest {
   int64_t Now() const { return clock_.UnixSeconds(); }
   int64_t WeekAgo() const { return Now() - 7 * 24 * 3600; }
 
-  void Finish(int64_t id, MessageStatus status) {
-    ASSERT_OK(store_->Complete({Completion{id, status, 1, 1, 0, status == MessageStatus::kSent ? 900 + id : 0,
-                                           status == MessageStatus::kFailed ? "chat not found" : ""}}));
-  }
   int64_t Sent(int64_t chat) {
     int64_t id = MustEnqueue(Direct("bot", chat, "hi"));
     Finish(id, MessageStatus::kSent);
@@ -31,21 +30,8 @@ class RetentionTest : public StoreTest {
   }
   bool Exists(int64_t id) { return store_->GetMessage(id).ok(); }
 
-  // Calls PruneMessages until a pass is done; returns the total deleted.
-  int64_t PruneAllMessages(int64_t before, size_t max_rows, int* calls = nullptr) {
-    int64_t deleted = 0;
-    for (int i = 1; i <= 1000; ++i) {
-      auto r = store_->PruneMessages(before, max_rows);
-      EXPECT_OK(r);
-      if (!r.ok()) return deleted;
-      deleted += r->deleted;
-      if (r->done) {
-        if (calls != nullptr) *calls = i;
-        return deleted;
-      }
-    }
-    ADD_FAILURE() << "a pruning pass never ended";
-    return deleted;
+  int64_t PruneAllMessages(int64_t before, size_t max_rows) {
+    return PruneAll(&Store::PruneMessages, before, max_rows);
   }
 };
 
@@ -95,14 +81,7 @@ TEST_P(RetentionTest, ACallLooksAtNoMoreThanMaxRowsAndTheNextContinues) {
 
   // The first call sees only the queued ten; the cursor then skips them, so
   // the next calls delete ten, ten, five.
-  std::vector<int64_t> per_call;
-  for (;;) {
-    auto r = store_->PruneMessages(WeekAgo(), 10);
-    ASSERT_OK(r);
-    per_call.push_back(r->deleted);
-    if (r->done) break;
-    ASSERT_LT(per_call.size(), 10u);
-  }
+  const std::vector<int64_t> per_call = DeletedPerCall(&Store::PruneMessages, WeekAgo(), 10);
   EXPECT_EQ(per_call, (std::vector<int64_t>{0, 10, 10, 5}));
   for (int64_t id : finished) EXPECT_FALSE(Exists(id)) << id;
   for (int64_t id : queued) EXPECT_TRUE(Exists(id)) << id;
@@ -279,14 +258,7 @@ TEST_P(RetentionTest, PruneUpdatesLooksAtNoMoreThanMaxRowsAcrossBots) {
     return Status::Ok();
   }));
   clock_.Advance(8 * 24h);
-  std::vector<int64_t> per_call;
-  for (;;) {
-    auto r = store_->PruneUpdates(WeekAgo(), 6);
-    ASSERT_OK(r);
-    per_call.push_back(r->deleted);
-    if (r->done) break;
-    ASSERT_LT(per_call.size(), 10u);
-  }
+  const std::vector<int64_t> per_call = DeletedPerCall(&Store::PruneUpdates, WeekAgo(), 6);
   // a's first 6; a's last 3 (its newest stays) and b's first 2; b's next 5
   // (a's newest is looked at again); b's last 2.
   EXPECT_EQ(per_call, (std::vector<int64_t>{6, 5, 5, 2}));
@@ -294,6 +266,56 @@ TEST_P(RetentionTest, PruneUpdatesLooksAtNoMoreThanMaxRowsAcrossBots) {
   EXPECT_EQ(store_->MaxUpdateId("b").value(), 10);
   EXPECT_TRUE(store_->InsertUpdate(Update{"b", 9, "{}"}).value());
   EXPECT_FALSE(store_->InsertUpdate(Update{"b", 10, "{}"}).value());
+}
+
+TEST_P(RetentionTest, PruneEventsDropsOldUndeliveredEventsAndKeepsYoungOnes) {
+  auto now_ms = [&] { return clock_.UnixSeconds() * 1000; };
+  ASSERT_OK(store_->AddEvent(R"({"type":"never tried"})", now_ms()));     // no events_url
+  ASSERT_OK(store_->AddEvent(R"({"type":"refused"})", now_ms()));         // the site answers 500
+  ASSERT_OK(store_->AddEvent(R"({"type":"delivered"})", now_ms()));
+  auto old = store_->DueEvents(now_ms(), 10);
+  ASSERT_OK(old);
+  ASSERT_EQ(old->size(), 3u);
+  ASSERT_OK(store_->EventRetry((*old)[1].id, 5, now_ms() + 600'000));
+  ASSERT_OK(store_->EventDelivered((*old)[2].id));
+  clock_.Advance(8 * 24h);
+  ASSERT_OK(store_->AddEvent(R"({"type":"young"})", now_ms()));
+
+  auto r = store_->PruneEvents(WeekAgo(), 100);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->deleted, 2);  // the delivered one was gone already
+  EXPECT_TRUE(r->done);
+  auto left = store_->DueEvents(now_ms() + 3600'000, 10);
+  ASSERT_OK(left);
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].payload, R"({"type":"young"})");
+  EXPECT_EQ(store_->NextEventDue().value(), now_ms());
+  // A dropped event's late outcome finds nothing (the sender ignores that).
+  EXPECT_TRUE(store_->EventRetry((*old)[1].id, 6, now_ms()).IsNotFound());
+
+  r = store_->PruneEvents(WeekAgo(), 100);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->deleted, 0);
+  EXPECT_TRUE(r->done);
+}
+
+TEST_P(RetentionTest, PruneEventsLooksAtNoMoreThanMaxRowsAndTheNextCallContinues) {
+  ASSERT_OK(store_->RunInTransaction([&]() -> Status {
+    for (int i = 0; i < 25; ++i) TGATE_RETURN_IF_ERROR(store_->AddEvent("{}", clock_.UnixSeconds() * 1000));
+    return Status::Ok();
+  }));
+  clock_.Advance(8 * 24h);
+  for (int i = 0; i < 2; ++i) ASSERT_OK(store_->AddEvent(R"({"young":1})", clock_.UnixSeconds() * 1000));
+
+  const std::vector<int64_t> per_call = DeletedPerCall(&Store::PruneEvents, WeekAgo(), 10);
+  // The third call sees the last five old ones, then the first young one.
+  EXPECT_EQ(per_call, (std::vector<int64_t>{10, 10, 5}));
+  auto left = store_->DueEvents(INT64_MAX, 100);
+  ASSERT_OK(left);
+  ASSERT_EQ(left->size(), 2u);
+  EXPECT_EQ((*left)[0].payload, R"({"young":1})");
+  EXPECT_EQ(store_->PruneEvents(0, 100)->deleted, 0);  // a cutoff of zero: nothing is older
+  EXPECT_FALSE(store_->PruneEvents(WeekAgo(), 0).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RetentionTest, ::testing::Bool(), testing::BackendName);

@@ -109,7 +109,7 @@ class Store {
   // The bot's running broadcasts that have materialized messages left to
   // send, oldest first.
   virtual Result<std::vector<int64_t>> ActiveBroadcasts(std::string_view bot) = 0;
-  // Counts by status. NotFound if unknown.
+  // Counts by status. NotFound if unknown (or pruned, see PruneBroadcasts).
   virtual Result<Broadcast> GetBroadcast(int64_t id) = 0;
   // Cancels its queued messages; returns the counts after.
   virtual Result<Broadcast> CancelBroadcast(int64_t id) = 0;
@@ -139,8 +139,21 @@ class Store {
   // `before` should be at least a day ago (Telegram keeps an unconfirmed
   // update for at most 24 hours).
   virtual Result<PruneResult> PruneUpdates(int64_t before, size_t max_rows) = 0;
+  // Deletes finished broadcasts created before `before` (Unix seconds) that
+  // have no message left (PruneMessages takes those first) and, if
+  // cancelled, were cancelled before it too. A broadcast to "all" not yet
+  // fully materialized is never deleted. A pruned broadcast is NotFound to
+  // GetBroadcast and CancelBroadcast. Looks at no more than `max_rows`
+  // broadcasts per call; repeated calls continue until a result says done.
+  virtual Result<PruneResult> PruneBroadcasts(int64_t before, size_t max_rows) = 0;
+  // Deletes events created before `before` (Unix seconds). Every event in
+  // the outbox is undelivered (a delivered one is deleted at once): these are
+  // the ones no events_url took in time (none configured, or the site never
+  // answered 2xx), dropped unsent. Looks at no more than `max_rows` events
+  // per call; repeated calls continue until a result says done.
+  virtual Result<PruneResult> PruneEvents(int64_t before, size_t max_rows) = 0;
 
-  // --- events outbox
+  // --- events outbox (kept until delivered, or until PruneEvents drops it)
   virtual Status AddEvent(std::string_view payload_json, int64_t now_ms) = 0;
   // Events with next_attempt_ms <= now_ms, oldest first.
   virtual Result<std::vector<Event>> DueEvents(int64_t now_ms, size_t limit) = 0;

@@ -10,7 +10,9 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <numeric>
 #include <string>
+#include <vector>
 
 #include "core/fake_clock.h"
 #include "core/testing.h"
@@ -79,6 +81,33 @@ class StoreTest : public ::testing::TestWithParam<bool> {
 
   void MustBind(std::string bot, std::string user, int64_t chat_id) {
     EXPECT_OK(store_->Bind(Binding{std::move(bot), std::move(user), chat_id, UserStatus::kActive, 100}));
+  }
+
+  // Writes a delivery outcome for message `id` (one attempt, one part).
+  void Finish(int64_t id, MessageStatus status) {
+    ASSERT_OK(store_->Complete({Completion{id, status, 1, 1, 0, status == MessageStatus::kSent ? 900 + id : 0,
+                                           status == MessageStatus::kFailed ? "chat not found" : ""}}));
+  }
+
+  using PruneFn = Result<PruneResult> (Store::*)(int64_t, size_t);
+  // Calls `prune` (one of the Store's Prune* methods) until its pass is
+  // done; returns what each call deleted.
+  std::vector<int64_t> DeletedPerCall(PruneFn prune, int64_t before, size_t max_rows) {
+    std::vector<int64_t> deleted;
+    for (int i = 0; i < 1000; ++i) {
+      auto r = (store_.get()->*prune)(before, max_rows);
+      EXPECT_OK(r);
+      if (!r.ok()) return deleted;
+      deleted.push_back(r->deleted);
+      if (r->done) return deleted;
+    }
+    ADD_FAILURE() << "a pruning pass never ended";
+    return deleted;
+  }
+  // The same, summed: all that a pass deleted.
+  int64_t PruneAll(PruneFn prune, int64_t before, size_t max_rows) {
+    const std::vector<int64_t> deleted = DeletedPerCall(prune, before, max_rows);
+    return std::accumulate(deleted.begin(), deleted.end(), int64_t{0});
   }
 
   TempDbPath file_;
