@@ -183,6 +183,7 @@ Status Gateway::Start() {
   TGATE_RETURN_IF_ERROR(g.events->Start());
   PrunerOptions po;
   po.retention = std::chrono::days(g.config.retention_days);
+  po.events_taken = !g.config.events_url.empty();
   g.pruner = std::make_unique<Pruner>(g.io.get_executor(), *g.store, g.clock, po);
   g.pruner->Start();
   for (auto& [name, rt] : g.bots) {

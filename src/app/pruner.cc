@@ -76,11 +76,14 @@ void Pruner::LogRound(const PruneCounts& counts) const {
   } else if (counts.link_tokens > 0) {
     spdlog::info("pruned {} expired link tokens", counts.link_tokens);
   }
-  // Lost to the site for good: an operator should hear of it.
-  if (counts.events > 0) {
+  if (counts.events > 0 && !options_.events_taken) {
+    spdlog::info("dropped {} events older than {} days (no events_url is set, so nobody takes them)",
+                 counts.events, days);
+  } else if (counts.events > 0) {
+    // Lost to the site for good: an operator should hear of it.
     spdlog::warn(
-        "dropped {} undelivered events older than {} days: the site never took them (no events_url set, "
-        "or it did not answer 2xx)",
+        "dropped {} undelivered events older than {} days: the site at events_url never took them "
+        "(it did not answer 2xx)",
         counts.events, days);
   }
 }

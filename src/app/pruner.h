@@ -35,6 +35,10 @@ struct PrunerOptions {
   // Between two batches of a round, so the work queued meanwhile on the io
   // thread (API requests, outcome writes) runs first.
   std::chrono::milliseconds pause{10};
+  // Whether a site takes the events (events_url is set). Without one nobody
+  // ever will, and dropping old events is housekeeping (logged at info),
+  // not a loss the operator must hear of (a warning).
+  bool events_taken = true;
 };
 
 // What one round deleted.

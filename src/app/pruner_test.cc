@@ -44,6 +44,24 @@ class PrunerTest : public ::testing::Test {
     return id;
   }
   bool Exists(int64_t id) { return store_->GetMessage(id).ok(); }
+  // Runs the Pruner's loop for its first round and returns what it logged
+  // ("level: message" lines).
+  std::string FirstRoundLog() {
+    std::ostringstream log;
+    auto previous = spdlog::default_logger();
+    auto logger = std::make_shared<spdlog::logger>("pruner_test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
+    logger->set_pattern("%l: %v");
+    spdlog::set_default_logger(logger);
+    Pruner pruner(io_.get_executor(), *store_, clock_, options_);
+    pruner.Start();
+    asio::steady_timer check(io_, 50ms);
+    check.async_wait([&](auto) { pruner.Stop(); });
+    io_.run_for(5s);
+    io_.restart();
+    spdlog::set_default_logger(previous);
+    spdlog::drop("pruner_test");
+    return log.str();
+  }
   int64_t NowMs() const { return clock_.UnixSeconds() * 1000; }
   // A broadcast to one linked user, its message sent now.
   int64_t SentBroadcast() {
@@ -195,23 +213,19 @@ TEST_F(PrunerTest, StartRunsARoundAtOnceAndStopEndsTheLoop) {
 TEST_F(PrunerTest, TheLoopWarnsOfTheUndeliveredEventsItDropped) {
   for (int i = 0; i < 3; ++i) ASSERT_OK(store_->AddEvent("{}", NowMs()));
   clock_.Advance(8 * 24h);
-  std::ostringstream log;
-  auto previous = spdlog::default_logger();
-  auto logger = std::make_shared<spdlog::logger>("pruner_test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
-  logger->set_pattern("%l: %v");
-  spdlog::set_default_logger(logger);
-
-  Pruner pruner(io_.get_executor(), *store_, clock_, options_);
-  pruner.Start();
-  asio::steady_timer check(io_, 50ms);
-  check.async_wait([&](auto) { pruner.Stop(); });
-  io_.run_for(5s);
-  spdlog::set_default_logger(previous);
-  spdlog::drop("pruner_test");
-
+  const std::string log = FirstRoundLog();
   EXPECT_EQ(EventsLeft(), 0u);
-  EXPECT_NE(log.str().find("warning: dropped 3 undelivered events older than 7 days"), std::string::npos)
-      << log.str();
+  EXPECT_NE(log.find("warning: dropped 3 undelivered events older than 7 days"), std::string::npos) << log;
+}
+
+TEST_F(PrunerTest, WithoutAnEventsUrlDroppingOldEventsIsNoWarning) {
+  for (int i = 0; i < 2; ++i) ASSERT_OK(store_->AddEvent("{}", NowMs()));
+  clock_.Advance(8 * 24h);
+  options_.events_taken = false;
+  const std::string log = FirstRoundLog();
+  EXPECT_EQ(EventsLeft(), 0u);
+  EXPECT_NE(log.find("info: dropped 2 events older than 7 days (no events_url is set"), std::string::npos) << log;
+  EXPECT_EQ(log.find("warning"), std::string::npos) << log;
 }
 
 }  // namespace
