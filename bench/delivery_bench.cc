@@ -288,11 +288,14 @@ bool MillionEnqueue(const std::string& dir, int users) {
   Rig rig(dir, Limits{});
   rig.StartTgate(db);
   // Meanwhile a site keeps calling the API: the longest answer shows whether
-  // the enqueue stalls everything else.
-  std::atomic<bool> enqueuing{true};
+  // the enqueue, or the dispatcher materializing and loading its first
+  // messages in the seconds after, stalls everything else.
+  std::atomic<bool> probing{true};
   double worst_ms = 0;
+  std::atomic<int> probes{0};
   std::thread prober([&] {
-    while (enqueuing) {
+    while (probing) {
+      ++probes;
       auto t = Clock::now();
       rig.Api("GET", "/healthz");
       worst_ms = std::max(worst_ms, std::chrono::duration<double, std::milli>(Clock::now() - t).count());
@@ -302,19 +305,20 @@ bool MillionEnqueue(const std::string& dir, int users) {
   auto start = Clock::now();
   auto b = rig.Api("POST", "/v1/broadcasts", R"({"all":true,"text":"Hello everyone","spread_seconds":28800})");
   double took = std::chrono::duration<double>(Clock::now() - start).count();
-  enqueuing = false;
-  prober.join();
-  if (b.status != 202) Rig::Die("broadcast: " + b.body);
   // The API must stay responsive right after.
   auto h0 = Clock::now();
   int health = rig.Api("GET", "/healthz").status;
   double health_ms = std::chrono::duration<double, std::milli>(Clock::now() - h0).count();
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  probing = false;
+  prober.join();
+  if (b.status != 202) Rig::Die("broadcast: " + b.body);
   auto [cpu, rss] = CpuAndPeakRss(rig.tgate().pid());
   Row("enqueue time for the broadcast (s)", Fmt(took, "%.2f"), "<= 5", took <= 5);
   Row("total queued", std::to_string(b.Int("total")), std::to_string(users), b.Int("total") == users);
   Row("healthz right after (ms)", Fmt(health_ms, "%.1f"), "-", health == 200);
-  Row("slowest API answer during the enqueue (ms)", Fmt(worst_ms, "%.0f"), "-", true);
+  Row("slowest API answer, enqueue and 3 s after (ms)", Fmt(worst_ms, "%.0f"), "-", true);
+  std::printf("    (%d calls to /healthz, one every 20 ms)\n", probes.load());
   Row("tgate peak RSS (MB)", Fmt(rss / 1024.0, "%.1f"), "<= 200", rss / 1024.0 <= 200);
   rig.Api("DELETE", "/v1/broadcasts/" + std::to_string(b.Int("id")));
   return took <= 5 && rss / 1024.0 <= 200;
