@@ -8,6 +8,7 @@
 #include "api/api_context.h"
 #include "api/events_sender.h"
 #include "api/router.h"
+#include "app/instance_lock.h"
 #include "app/pruner.h"
 #include "core/metrics.h"
 #include "dispatch/dispatcher.h"
@@ -49,6 +50,7 @@ struct Gateway::Impl {
   config::Config config;
   const Clock& clock;
   Metrics metrics;
+  std::unique_ptr<InstanceLock> lock;  // declared before the store: released after it closes
   std::unique_ptr<store::Store> store;
   std::unique_ptr<link::Linker> linker;
   std::map<std::string, BotRuntime> bots;
@@ -61,6 +63,11 @@ struct Gateway::Impl {
 };
 
 Status Gateway::Impl::OpenStore() {
+  // Before the store is opened (and migrated): a second tgate must change
+  // nothing in the first one's database.
+  auto locked = InstanceLock::Acquire(config.db);
+  if (!locked.ok()) return locked.status();
+  lock = std::move(*locked);
   auto s = store::Store::Open({config.db, config.db_synchronous, &clock});
   if (!s.ok()) return Status(s.status().code(), "cannot open database '" + config.db + "': " + s.status().message());
   store = std::move(*s);

@@ -1,4 +1,5 @@
-// Gateway: everything `tgate serve` runs, wired together — the Store, and per
+// Gateway: everything `tgate serve` runs, wired together — the Store (after
+// taking the database's InstanceLock: one tgate per database), and per
 // bot a Bot API client, a Dispatcher, an UpdateProcessor and (without a public
 // URL) a LongPoller; the Router behind one HTTP listener for the site API and
 // the webhook; the events sender; the Pruner (retention). Owns them all and

@@ -67,6 +67,25 @@ TEST_F(Cli, CommandsSetFromTheConfig) {
   EXPECT_NE(got.body.find("\"help\""), std::string::npos) << got.body;
 }
 
+TEST_F(Cli, ASecondServeOnTheSameDatabaseRefusesToStart) {
+  StartEmulator();
+  StartTgate();
+  // Both would dispatch the same queue: every message twice.
+  auto [code, out] = Tgate({"serve"}, {{"TGATE_DB", dir_ + "/tgate.db"},
+                                       {"TGATE_API_KEY", kApiKey},
+                                       {"TGATE_LISTEN", "127.0.0.1:0"},
+                                       {"TGATE_WEBHOOK_PATH", kHookPath}});
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("is in use by another tgate (pid " + std::to_string(tgate_->pid()) + ")"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("give this one its own database"), std::string::npos) << out;
+  EXPECT_EQ(Api("GET", "/healthz").status, 200) << "the first one serves on";
+  // Its lock goes with it: the next tgate on the database starts.
+  ASSERT_EQ(StopTgate(), 0);
+  StartTgate();
+  EXPECT_EQ(Api("GET", "/healthz").status, 200);
+}
+
 TEST_F(Cli, ErrorsSayWhatToDoAndNeverShowTheToken) {
   StartEmulator();
   auto [code, out] = Tgate({"me"}, {{"TGATE_BOT_TOKEN", "987654321:ITEST_wrong_token_not_known_to_emulator_x"}});
