@@ -43,6 +43,8 @@ struct Gateway::Impl {
   Impl(asio::io_context& io, config::Config c, const Clock& clk) : io(io), config(std::move(c)), clock(clk) {}
 
   Status OpenStore();
+  // Registers the bot's delivery figures with `metrics`.
+  void DescribeDispatch(const std::string& bot, const dispatch::Dispatcher& d);
   Status StartBot(const config::BotConfig& bc);
   Awaitable<void> LearnUsername(std::string bot);
 
@@ -61,6 +63,41 @@ struct Gateway::Impl {
   std::unique_ptr<api::Router> router;
   std::unique_ptr<http::Server> server;
 };
+
+void Gateway::Impl::DescribeDispatch(const std::string& bot, const dispatch::Dispatcher& d) {
+  // Read at every scrape. Counts since this process started are counters;
+  // the rest are gauges.
+  struct Figure {
+    const char* name;
+    const char* type;
+    const char* help;
+    uint64_t dispatch::DispatcherStats::*field;
+  };
+  using S = dispatch::DispatcherStats;
+  static constexpr Figure kFigures[] = {
+      {"tgate_dispatch_sent_total", "counter", "Messages delivered to Telegram.", &S::sent},
+      {"tgate_dispatch_failed_total", "counter", "Messages given up on (blocked, not found, attempts).", &S::failed},
+      {"tgate_dispatch_retried_total", "counter", "Sends retried after 5xx, a timeout or a reset.", &S::retried},
+      {"tgate_dispatch_rate_limited_total", "counter", "429s Telegram answered.", &S::rate_limited},
+      {"tgate_dispatch_in_flight", "gauge", "sendMessage requests under way.", &S::in_flight},
+      {"tgate_dispatch_loaded", "gauge", "Queued messages held in memory by the dispatcher.", &S::loaded},
+  };
+  const std::string l = "bot=\"" + bot + "\"";
+  for (const Figure& f : kFigures) {
+    metrics.Describe(f.name, f.type, f.help);
+    metrics.Gauge(f.name, l, [&d, field = f.field] { return double(d.stats().*field); });
+  }
+  metrics.Describe("tgate_dispatch_global_rate", "gauge", "Global send rate now (msg/s); lowered after 429s.");
+  metrics.Gauge("tgate_dispatch_global_rate", l, [&d] { return d.stats().global_rate; });
+  metrics.Describe("tgate_queue_pending", "gauge",
+                   "Messages still to send: one-to-one queued and running broadcasts' pending.");
+  metrics.Gauge("tgate_queue_pending", l, [this, bot] {
+    auto n = store->PendingMessages(bot);
+    if (n.ok()) return double(*n);
+    spdlog::warn("bot {}: cannot count the pending messages for /metrics: {}", bot, n.status().message());
+    return -1.0;  // not a count: the scrape shows the store could not say
+  });
+}
 
 Status Gateway::Impl::OpenStore() {
   // Before the store is opened (and migrated): a second tgate must change
@@ -202,16 +239,7 @@ Status Gateway::Start() {
                  rt.poller ? "long polling getUpdates" : "receiving webhooks at /hooks/telegram/<webhook_path>",
                  rt.config->limits.global_per_sec, rt.config->limits.chat_per_sec, rt.config->limits.group_per_min);
   }
-  g.metrics.Describe("tgate_dispatch_sent_total", "counter", "Messages delivered to Telegram.");
-  for (auto& [name, rt] : g.bots) {
-    dispatch::Dispatcher* d = rt.dispatcher.get();
-    std::string l = "bot=\"" + name + "\"";
-    g.metrics.Gauge("tgate_dispatch_sent_total", l, [d] { return double(d->stats().sent); });
-    g.metrics.Gauge("tgate_dispatch_failed_total", l, [d] { return double(d->stats().failed); });
-    g.metrics.Gauge("tgate_dispatch_rate_limited_total", l, [d] { return double(d->stats().rate_limited); });
-    g.metrics.Gauge("tgate_dispatch_in_flight", l, [d] { return double(d->stats().in_flight); });
-    g.metrics.Gauge("tgate_dispatch_global_rate", l, [d] { return d->stats().global_rate; });
-  }
+  for (auto& [name, rt] : g.bots) g.DescribeDispatch(name, *rt.dispatcher);
   // On stdout whatever the log level: scripts and tests wait for this line.
   std::printf("tgate listening on %s:%u\n", hp->first.c_str(), static_cast<unsigned>(g.server->port()));
   std::fflush(stdout);

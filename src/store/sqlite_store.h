@@ -60,6 +60,7 @@ class SqliteStore final : public Store {
                                           size_t limit) override;
   Result<std::vector<Message>> LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id, int64_t after_id,
                                                    int64_t due_by_ms, size_t limit) override;
+  Result<int64_t> PendingMessages(std::string_view bot) override;
   Status Complete(const std::vector<Completion>& completions) override;
   Result<std::vector<GroupSend>> RecentGroupSends(std::string_view bot, int64_t since_s) override;
   Result<std::vector<int64_t>> FailQueuedForChat(std::string_view bot, int64_t chat_id,

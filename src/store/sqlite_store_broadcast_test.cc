@@ -313,6 +313,34 @@ TEST_P(BroadcastTest, GetBroadcastCountsByStatus) {
   EXPECT_TRUE(store_->GetBroadcast(b.id + 100).status().IsNotFound());
 }
 
+TEST_P(BroadcastTest, PendingMessagesAddsQueuedOneToOneAndEveryRunningBroadcast) {
+  constexpr int n = SqliteStore::kFirstChunk + 50;  // "all": 50 targets not materialized yet
+  ASSERT_OK(store_->RunInTransaction([&] {
+    for (int i = 1; i <= n; ++i) TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
+    return Status::Ok();
+  }));
+  EXPECT_EQ(*store_->PendingMessages("bot"), 0);
+  const int64_t direct = MustEnqueue(Direct("bot", 1, "hi"));
+  MustEnqueue(Direct("bot", 2, "hi"));
+  MustEnqueue(Direct("other", 2, "another bot's"));
+  auto all = store_->CreateBroadcast(ToAll("bot", 0), kNowMs).value();
+  NewBroadcast two = ToAll("bot", 0);
+  two.all = false;
+  two.users = {"u1", "u2"};
+  auto listed = store_->CreateBroadcast(two, kNowMs).value();
+  EXPECT_EQ(*store_->PendingMessages("bot"), 2 + n + 2);
+
+  auto q = store_->LoadQueued("bot", Priority::kBroadcast, 0, 5).value();
+  ASSERT_OK(store_->Complete({Completion{direct, MessageStatus::kSent, 1, 1, 0, 1, ""},
+                              Completion{q[0].id, MessageStatus::kSent, 1, 1, 0, 2, ""},
+                              Completion{q[1].id, MessageStatus::kFailed, 1, 0, 0, 0, "403"}}));
+  EXPECT_EQ(*store_->PendingMessages("bot"), 1 + (n - 2) + 2);
+  ASSERT_OK(store_->CancelBroadcast(listed.id));
+  ASSERT_OK(store_->CancelBroadcast(all.id));
+  EXPECT_EQ(*store_->PendingMessages("bot"), 1) << "cancelled broadcasts, unfilled targets too, are not pending";
+  EXPECT_EQ(*store_->PendingMessages("other"), 1);
+}
+
 TEST_P(BroadcastTest, CancelCancelsOnlyWhatIsQueued) {
   for (int i = 1; i <= 5; ++i) MustBind("bot", "u" + std::to_string(i), i);
   auto b = store_->CreateBroadcast(ToAll("bot", 3600), kNowMs).value();

@@ -146,6 +146,23 @@ Result<int64_t> SqliteStore::FillBroadcasts(std::string_view bot, size_t max_row
   return made;
 }
 
+Result<int64_t> SqliteStore::PendingMessages(std::string_view bot) {
+  // As GetBroadcast counts a broadcast's pending, summed over the running
+  // ones; one-to-one messages (priority 0) counted on the queue index.
+  auto st = Prepare(
+      "SELECT (SELECT count(*) FROM messages INDEXED BY messages_queued "
+      "        WHERE bot = ?1 AND priority = 0 AND status = 0) + "
+      "       (SELECT coalesce(sum(max(0, filled - n_sent - n_failed - n_cancelled) + "
+      "                            CASE WHEN fill_after IS NOT NULL THEN max(0, total - filled) ELSE 0 END), 0) "
+      "        FROM broadcasts WHERE bot = ?1 AND status = 0)");
+  if (!st.ok()) return st.status();
+  auto row = st->Bind(1, bot).Step();
+  if (!row.ok()) return row.status();
+  const int64_t pending = st->Int64(0);
+  st->Reset();
+  return pending;
+}
+
 Result<std::vector<int64_t>> SqliteStore::ActiveBroadcasts(std::string_view bot) {
   auto st = Prepare(
       "SELECT id FROM broadcasts WHERE bot = ?1 AND status = 0 AND filled > n_sent + n_failed + n_cancelled "

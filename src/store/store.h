@@ -82,6 +82,11 @@ class Store {
   virtual Result<std::vector<Message>> LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
                                                            int64_t after_id, int64_t due_by_ms,
                                                            size_t limit) = 0;
+  // Messages of the bot still to be sent: one-to-one messages queued, plus
+  // every running broadcast's pending count (targets of a broadcast to "all"
+  // not materialized yet included). Reads the queue index and the running
+  // broadcasts' rows only, so it is cheap enough for every metrics scrape.
+  virtual Result<int64_t> PendingMessages(std::string_view bot) = 0;
   // Writes a batch of delivery outcomes in one transaction (inside a caller's
   // transaction, as part of it: a failure then fails the whole of it).
   virtual Status Complete(const std::vector<Completion>& completions) = 0;

@@ -103,6 +103,8 @@ TEST_F(BadInput, MetricsAndHealthAreServedWithoutTheToken) {
   auto m = HttpCall(tgate_port_, "GET", "/metrics");
   EXPECT_EQ(m.status, 200);
   EXPECT_NE(m.body.find("tgate_"), std::string::npos);
+  EXPECT_NE(m.body.find("# TYPE tgate_dispatch_in_flight gauge"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("tgate_queue_pending{bot=\"default\"} 0"), std::string::npos) << m.body;
   EXPECT_EQ(m.body.find(kTokenSecretPart), std::string::npos);
   EXPECT_EQ(HttpCall(tgate_port_, "GET", "/healthz").status, 200);
 }

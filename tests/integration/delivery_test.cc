@@ -145,13 +145,23 @@ TEST_F(Delivery, CancelStopsWhatIsNotSent) {
   StartEmulator();
   StartTgate();
   for (int u = 0; u < 12; ++u) LinkUser("c" + std::to_string(u), 6000 + u);
+  // What an operator watches: the backlog in /metrics.
+  auto pending = [&] {
+    auto m = Api("GET", "/metrics");
+    const std::string key = "tgate_queue_pending{bot=\"default\"} ";
+    size_t at = m.body.find(key);
+    return at == std::string::npos ? -2 : std::stoll(m.body.substr(at + key.size()));
+  };
+  ASSERT_TRUE(WaitUntil([&] { return pending() == 0; })) << "the welcome messages never went";
   auto b = Api("POST", "/v1/broadcasts", R"({"all":true,"text":"slow news","spread_seconds":600})");
   ASSERT_EQ(b.status, 202);
+  EXPECT_GE(pending(), 11);
   auto c = Api("DELETE", "/v1/broadcasts/" + std::to_string(b.Int("id")));
   ASSERT_EQ(c.status, 200) << c.body;
   EXPECT_EQ(c.Str("status"), "cancelled");
   EXPECT_EQ(c.Int("pending"), 0);
   EXPECT_GE(c.Int("cancelled"), 11);  // the first may have gone at once
+  EXPECT_EQ(pending(), 0);
   int64_t sent_then = c.Int("sent");
   std::this_thread::sleep_for(std::chrono::seconds(2));
   int64_t news = 0;
