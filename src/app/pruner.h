@@ -2,7 +2,8 @@
 // bound. Each round deletes the expired link tokens and, unless the retention
 // is 0 (keep forever), what is older than the retention: finished messages,
 // then finished broadcasts (once their messages are gone), processed updates
-// and events the site never took (warned about: they are dropped unsent).
+// and events the site never took (dropped unsent: a warning when a site at
+// events_url never took them).
 // It goes in batches of at most `batch_rows` rows, each its own short
 // transaction, pausing between batches: the site API and the dispatcher share
 // the io thread and the store with it, so none waits long.
@@ -55,8 +56,8 @@ class Pruner {
   Pruner(asio::any_io_executor executor, store::Store& store, const Clock& clock, PrunerOptions options);
 
   // Runs a round now, then one every interval, until Stop(). Logs at info
-  // what each round deleted, when it deleted anything, and at warn the
-  // events it dropped.
+  // what each round deleted, when it deleted anything, and the events it
+  // dropped (at warn when a site was to take them).
   void Start();
   void Stop();
 
