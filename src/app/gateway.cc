@@ -102,9 +102,11 @@ void Gateway::Impl::DescribeDispatch(const std::string& bot, const dispatch::Dis
 Status Gateway::Impl::OpenStore() {
   // Before the store is opened (and migrated): a second tgate must change
   // nothing in the first one's database.
-  auto locked = InstanceLock::Acquire(config.db);
-  if (!locked.ok()) return locked.status();
-  lock = std::move(*locked);
+  if (!lock) {
+    auto locked = InstanceLock::Acquire(config.db);
+    if (!locked.ok()) return locked.status();
+    lock = std::move(*locked);
+  }
   auto s = store::Store::Open({config.db, config.db_synchronous, &clock});
   if (!s.ok()) return Status(s.status().code(), "cannot open database '" + config.db + "': " + s.status().message());
   store = std::move(*s);
@@ -181,8 +183,11 @@ Awaitable<void> Gateway::Impl::LearnUsername(std::string bot) {
   }
 }
 
-Gateway::Gateway(asio::io_context& io, config::Config config, const Clock& clock)
-    : impl_(std::make_unique<Impl>(io, std::move(config), clock)) {}
+Gateway::Gateway(asio::io_context& io, config::Config config, const Clock& clock,
+                 std::unique_ptr<InstanceLock> lock)
+    : impl_(std::make_unique<Impl>(io, std::move(config), clock)) {
+  impl_->lock = std::move(lock);
+}
 
 Gateway::~Gateway() = default;
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "app/instance_lock.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "http/asio.h"
@@ -19,8 +20,11 @@ namespace tgate::app {
 
 class Gateway {
  public:
-  // `config` must have passed config::ValidateForServe.
-  Gateway(asio::io_context& io, config::Config config, const Clock& clock);
+  // `config` must have passed config::ValidateForServe. `lock`: the
+  // database's InstanceLock when the caller took it already (the sandbox
+  // does, before it clears the old files); otherwise Start() takes it.
+  Gateway(asio::io_context& io, config::Config config, const Clock& clock,
+          std::unique_ptr<InstanceLock> lock = nullptr);
   ~Gateway();
 
   // Opens the store, starts every component and listens. Fails with a message

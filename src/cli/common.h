@@ -5,8 +5,10 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 
+#include "app/instance_lock.h"
 #include "config/config.h"
 #include "http/asio.h"
 #include "telegram/bot_api.h"
@@ -60,6 +62,8 @@ inline void ExitWith(int code) {
 // Sets spdlog's level from a name ("debug", "info", "warn", ...).
 void SetLogLevel(const std::string& level);
 // Runs the gateway until SIGINT/SIGTERM, then shuts it down gracefully.
-// `after_start` runs once it listens (e.g. to print a walkthrough).
-int ServeUntilSignal(asio::io_context& io, config::Config config, std::function<Awaitable<void>()> after_start = {});
+// `after_start` runs once it listens (e.g. to print a walkthrough); `lock`,
+// the database's InstanceLock if the caller holds it already.
+int ServeUntilSignal(asio::io_context& io, config::Config config, std::function<Awaitable<void>()> after_start = {},
+                     std::unique_ptr<app::InstanceLock> lock = nullptr);
 }  // namespace tgate::cli

@@ -70,7 +70,10 @@ void AddSandboxCommand(CLI::App& app, Globals& g) {
     auto base = LoadConfig(g);
     if (!base) ExitWith(1);
     // Each sandbox starts fresh: its emulator numbers updates from 1 again,
-    // which an old database would take for duplicates.
+    // which an old database would take for duplicates. But never the files
+    // of a sandbox still running: the lock first.
+    auto lock = app::InstanceLock::Acquire(o.db);
+    if (!lock.ok()) ExitWith(Fail(lock.status().message() + " (a sandbox takes another file with --db)"));
     for (const char* suffix : {"", "-wal", "-shm"}) std::remove((o.db + suffix).c_str());
     asio::io_context io;
     emulator::EmulatorOptions eo;
@@ -93,7 +96,7 @@ void AddSandboxCommand(CLI::App& app, Globals& g) {
         co_return;
       }
       PrintWalkthrough(c, port);
-    });
+    }, std::move(*lock));
     emu.Stop();
     ExitWith(code);
   });

@@ -11,10 +11,11 @@ void SetLogLevel(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
-int ServeUntilSignal(asio::io_context& io, config::Config config, std::function<Awaitable<void>()> after_start) {
+int ServeUntilSignal(asio::io_context& io, config::Config config, std::function<Awaitable<void>()> after_start,
+                     std::unique_ptr<app::InstanceLock> lock) {
   static SystemClock clock;
   SetLogLevel(config.log_level);
-  app::Gateway gateway(io, std::move(config), clock);
+  app::Gateway gateway(io, std::move(config), clock, std::move(lock));
   if (Status s = gateway.Start(); !s.ok()) return Fail(s.message());
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {

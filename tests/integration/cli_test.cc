@@ -3,6 +3,7 @@
 // what to do — never the token.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "harness/gateway_fixture.h"
@@ -84,6 +85,28 @@ TEST_F(Cli, ASecondServeOnTheSameDatabaseRefusesToStart) {
   ASSERT_EQ(StopTgate(), 0);
   StartTgate();
   EXPECT_EQ(Api("GET", "/healthz").status, 200);
+}
+
+TEST_F(Cli, ASecondSandboxLeavesTheRunningOnesDatabaseAlone) {
+  // A sandbox clears its database files at start: never those of one running.
+  const std::string db = dir_ + "/sandbox.db";
+  Process first;
+  ASSERT_TRUE(first.Start({std::string(TGATE_BINARY_DIR) + "/tgate", "sandbox", "--listen", "127.0.0.1:0",
+                           "--emulator-port", "0", "--db", db},
+                          {}, dir_ + "/sandbox-1"));
+  auto port = first.WaitForText("tgate listening on 127.0.0.1:", std::chrono::seconds(15));
+  ASSERT_TRUE(port) << first.Stderr();
+  ASSERT_TRUE(std::filesystem::exists(db));
+
+  auto [code, out] = Tgate({"sandbox", "--listen", "127.0.0.1:0", "--emulator-port", "0", "--db", db});
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("is in use by another tgate (pid " + std::to_string(first.pid()) + ")"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("--db"), std::string::npos) << out;
+  EXPECT_TRUE(std::filesystem::exists(db)) << "the running sandbox's database was removed";
+  EXPECT_EQ(HttpCall(static_cast<uint16_t>(std::stoi(*port)), "GET", "/healthz").status, 200);
+  first.Signal(SIGTERM);
+  EXPECT_EQ(first.Wait(std::chrono::seconds(20)), 0);
 }
 
 TEST_F(Cli, ErrorsSayWhatToDoAndNeverShowTheToken) {
