@@ -16,6 +16,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "harness/http_call.h"
@@ -355,10 +356,26 @@ int main(int argc, char** argv) {
   int chats = 20000, million = 1000000;
   double scale = 20;
   std::string only;
+  const char* usage =
+      "usage: delivery_bench [--quick] [--only mixed|paid|enqueue]\n"
+      "  --quick  a smaller run (4000 chats, 200,000 users to enqueue)\n"
+      "  --only   one of the three runs\n"
+      "  BENCH_DEBUG=1 keeps the work directory and prints where the time went\n";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--quick") chats = 4000, million = 200000;
-    if (a == "--only" && i + 1 < argc) only = argv[++i];  // mixed | paid | enqueue
+    if (a == "--quick") {
+      chats = 4000, million = 200000;
+    } else if (a == "--only" && i + 1 < argc && (std::string_view(argv[i + 1]) == "mixed" ||
+                                                 std::string_view(argv[i + 1]) == "paid" ||
+                                                 std::string_view(argv[i + 1]) == "enqueue")) {
+      only = argv[++i];
+    } else if (a == "--help" || a == "-h") {
+      std::printf("%s", usage);
+      return 0;
+    } else {
+      std::fprintf(stderr, "delivery_bench: unknown or incomplete argument '%s'\n%s", a.c_str(), usage);
+      return 2;
+    }
   }
   std::string dir = (fs::temp_directory_path() / "tgate-bench-XXXXXX").string();
   if (!mkdtemp(dir.data())) return 1;
