@@ -4,22 +4,14 @@
 // messages, broadcasts, updates and events) in sqlite_store_retention.cc.
 #include "store/sqlite_store.h"
 
-#include <algorithm>
-#include <cctype>
 #include <string>
 
+#include "core/ascii.h"
 #include "store/migrations.h"
 #include "store/sqlite_codes.h"
 
 namespace tgate::store {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 Binding ReadBinding(const SqliteStatement& st) {
   Binding b;
@@ -34,7 +26,7 @@ Binding ReadBinding(const SqliteStatement& st) {
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& options) {
-  std::string sync = Lower(options.synchronous);
+  std::string sync = AsciiLower(options.synchronous);
   if (sync != "normal" && sync != "full") {
     return Status::InvalidArgument("store synchronous must be \"normal\" or \"full\", not \"" +
                                    options.synchronous + "\"");

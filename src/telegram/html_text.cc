@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ascii.h"
 #include "telegram/text_length.h"
 
 namespace tgate::telegram {
@@ -24,12 +25,6 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 bool IsHex(char c) { return IsDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
 int HexValue(char c) { return IsDigit(c) ? c - '0' : (c | 0x20) - 'a' + 10; }
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c | 0x20 : c);
-  return out;
-}
 
 void AppendUtf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
@@ -105,7 +100,7 @@ Status ParseAttributes(Text t, size_t& i, const std::string& tag, size_t begin) 
     if (i >= t.s.size()) return ParseError("Unclosed start tag" + At(begin));
     size_t name_begin = i;
     while (!IsSpace(t[i]) && t[i] != '=' && t[i] != '>') ++i;
-    std::string name = Lower(t.s.substr(name_begin, i - name_begin));
+    std::string name = AsciiLower(t.s.substr(name_begin, i - name_begin));
     if (name.empty()) return ParseError("Empty attribute name in the tag \"" + tag + "\"" + At(begin));
     while (t[i] != '\0' && IsSpace(t[i])) ++i;
     if (t[i] != '=') {
@@ -121,7 +116,7 @@ Status ParseAttributes(Text t, size_t& i, const std::string& tag, size_t begin) 
       // A name token: letters, digits, periods or hyphens.
       size_t token_begin = i;
       while (IsAlpha(t[i]) || IsDigit(t[i]) || t[i] == '.' || t[i] == '-') ++i;
-      value = Lower(t.s.substr(token_begin, i - token_begin));
+      value = AsciiLower(t.s.substr(token_begin, i - token_begin));
       if (!IsSpace(t[i]) && t[i] != '>') return ParseError("Unexpected end of name token" + At(token_begin));
     } else {
       char quote = t[i++];
@@ -179,7 +174,7 @@ Result<std::string> ParseHtmlText(std::string_view text) {
     if (t[i] != '/') {
       while (!IsSpace(t[i]) && t[i] != '>') ++i;
       if (i >= text.size()) return ParseError("Unclosed start tag" + At(begin));
-      std::string tag = Lower(text.substr(begin + 1, i - begin - 1));
+      std::string tag = AsciiLower(text.substr(begin + 1, i - begin - 1));
       if (!IsSupportedTag(tag)) return ParseError("Unsupported start tag \"" + tag + "\"" + At(begin));
       TGATE_RETURN_IF_ERROR(ParseAttributes(t, i, tag, begin));
       open.push_back(std::move(tag));
@@ -187,7 +182,7 @@ Result<std::string> ParseHtmlText(std::string_view text) {
     }
     if (open.empty()) return ParseError("Unexpected end tag" + At(begin));
     while (!IsSpace(t[i]) && t[i] != '>') ++i;
-    std::string end_tag = Lower(text.substr(begin + 2, i - begin - 2));
+    std::string end_tag = AsciiLower(text.substr(begin + 2, i - begin - 2));
     while (i < text.size() && IsSpace(t[i])) ++i;
     if (t[i] != '>') return ParseError("Unclosed end tag" + At(begin));
     if (!end_tag.empty() && end_tag != open.back()) {

@@ -2,27 +2,16 @@
 // live in html_text.cc and markdown_text.cc.
 #include "telegram/text_length.h"
 
-#include <algorithm>
-#include <cctype>
-
+#include "core/ascii.h"
 #include "core/utf8.h"
 
 namespace tgate::telegram {
-
-namespace {
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-}  // namespace
 
 Result<std::string> ParsedMessageText(std::string_view text, std::string_view parse_mode) {
   if (!IsValidUtf8(text)) return Status::InvalidArgument("text must be encoded in UTF-8");
   // The Bot API server lowercases parse_mode; "" and "none" mean plain text
   // (botapi-facts.md §6).
-  std::string mode = Lower(parse_mode);
+  std::string mode = AsciiLower(parse_mode);
   if (mode.empty() || mode == "none") return std::string(text);
   if (mode == "html") return ParseHtmlText(text);
   if (mode == "markdownv2") return ParseMarkdownV2Text(text);
