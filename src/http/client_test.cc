@@ -7,30 +7,20 @@
 #include <algorithm>
 
 #include "core/testing.h"
+#include "http/testing.h"
 #include "http/server.h"
 
 namespace tgate::http {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::RunTest;
 using tcp = asio::ip::tcp;
 
 constexpr const char* kSecretTarget = "/bot123456:TEST-secret/sendMessage";
 
 std::string BaseUrl(uint16_t port) { return "http://127.0.0.1:" + std::to_string(port); }
 
-// Runs `test` to completion (max 10 s), stopping `server` afterwards.
-template <typename F>
-void RunTest(asio::io_context& ioc, Server* server, F test) {
-  bool done = false;
-  asio::co_spawn(ioc, [&]() -> Awaitable<void> {
-    co_await test();
-    done = true;
-    if (server) server->Stop();
-  }, [](std::exception_ptr ep) { if (ep) std::rethrow_exception(ep); });
-  ioc.run_for(10s);
-  EXPECT_TRUE(done) << "test coroutine did not finish in time";
-}
 
 TEST(Client, RoundTripReturnsStatusBodyTypeAndRetryAfter) {
   asio::io_context ioc;

@@ -7,11 +7,13 @@
 #include <stdexcept>
 
 #include "core/testing.h"
+#include "http/testing.h"
 
 namespace tgate::http {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::RunTest;
 using tcp = asio::ip::tcp;
 
 // Writes `raw` to 127.0.0.1:port, then reads one HTTP response.
@@ -39,25 +41,12 @@ Handler EchoHandler() {
   };
 }
 
-// Runs `test` as a coroutine, then stops the server; fails if not done in 10 s.
-template <typename F>
-void RunTest(asio::io_context& ioc, Server& server, F test) {
-  bool done = false;
-  asio::co_spawn(ioc, [&]() -> Awaitable<void> {
-    co_await test();
-    done = true;
-    server.Stop();
-  }, [](std::exception_ptr ep) { if (ep) std::rethrow_exception(ep); });
-  ioc.run_for(10s);
-  EXPECT_TRUE(done);
-}
-
 TEST(Server, AnswersARequestAndKeepsTheConnectionAlive) {
   asio::io_context ioc;
   Server server(ioc.get_executor(), ServerOptions{}, EchoHandler());
   ASSERT_OK(server.Start());
   ASSERT_NE(server.port(), 0);
-  RunTest(ioc, server, [&]() -> Awaitable<void> {
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
     beast::tcp_stream stream(ioc);
     auto r1 = co_await RawExchange(server.port(),
         "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi", &stream);
@@ -75,7 +64,7 @@ TEST(Server, BodyOverLimitGets413AndCloses) {
   opts.body_limit = 10;
   Server server(ioc.get_executor(), opts, EchoHandler());
   ASSERT_OK(server.Start());
-  RunTest(ioc, server, [&]() -> Awaitable<void> {
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
     auto r = co_await RawExchange(server.port(),
         "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n01234567890");
     EXPECT_EQ(r.result_int(), 413);
@@ -89,7 +78,7 @@ TEST(Server, MalformedRequestLineGets400) {
   asio::io_context ioc;
   Server server(ioc.get_executor(), ServerOptions{}, EchoHandler());
   ASSERT_OK(server.Start());
-  RunTest(ioc, server, [&]() -> Awaitable<void> {
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
     auto r = co_await RawExchange(server.port(), "THIS IS NOT HTTP\r\n\r\n");
     EXPECT_EQ(r.result_int(), 400);
     EXPECT_FALSE(r.keep_alive());
@@ -103,7 +92,7 @@ TEST(Server, HandlerExceptionGets500AndServerKeepsServing) {
     co_return TextResponse(req, 200, "fine");
   });
   ASSERT_OK(server.Start());
-  RunTest(ioc, server, [&]() -> Awaitable<void> {
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
     beast::tcp_stream stream(ioc);
     auto r1 = co_await RawExchange(server.port(), "GET /boom HTTP/1.1\r\nHost: x\r\n\r\n", &stream);
     EXPECT_EQ(r1.result_int(), 500);
@@ -187,7 +176,7 @@ TEST(Server, IdleConnectionIsClosedAfterIdleTimeout) {
   opts.idle_timeout = 1s;
   Server server(ioc.get_executor(), opts, EchoHandler());
   ASSERT_OK(server.Start());
-  RunTest(ioc, server, [&]() -> Awaitable<void> {
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
     beast::tcp_stream stream(ioc);
     stream.expires_after(5s);
     co_await stream.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()),

@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 
 #include "core/testing.h"
+#include "http/testing.h"
 #include "http/server.h"
 #include "telegram/multipart.h"
 
@@ -14,6 +15,7 @@ namespace tgate::telegram {
 namespace {
 
 using namespace std::chrono_literals;
+using http::testing::RunTest;
 
 // Satisfies ValidateBotToken; obviously not a real token.
 constexpr const char* kToken = "123456:TEST_fake_token_for_tests_only_xxxxxxxx";
@@ -57,17 +59,6 @@ FormPart Part(std::string name, std::string value, std::string filename = "", st
   return p;
 }
 
-template <typename F>
-void RunTest(asio::io_context& ioc, http::Server* server, F test) {
-  bool done = false;
-  asio::co_spawn(ioc, [&]() -> Awaitable<void> {
-    co_await test();
-    done = true;
-    if (server) server->Stop();
-  }, [](std::exception_ptr ep) { if (ep) std::rethrow_exception(ep); });
-  ioc.run_for(10s);
-  EXPECT_TRUE(done) << "test coroutine did not finish in time";
-}
 
 TEST(HttpBotApi, InitRejectsBadTokenWithoutNamingIt) {
   asio::io_context ioc;
