@@ -1,8 +1,10 @@
 // PostUpdate: one webhook delivery attempt, an HTTP/1.1 POST of an update's
 // JSON to the bot's URL with the X-Telegram-Bot-Api-Secret-Token header when
 // a secret is set (botapi-facts.md §2). One connection per attempt.
-// It exists because http::Client cannot set extra request headers; it is not
-// a general client (http:// only, no pooling, no redirects).
+// It is not http::Client: a failed attempt must be told apart the way the Bot
+// API words it in getWebhookInfo (refused, closed, timed out), which the
+// client's Status does not expose. Not a general client either (http://
+// only, one connection per attempt, no redirects).
 // Runs on the caller's executor; the timeout bounds the whole attempt.
 #pragma once
 
