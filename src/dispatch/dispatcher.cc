@@ -99,6 +99,7 @@ void Dispatcher::Impl::Admit(store::Message m, SteadyTime now, int64_t wall_ms) 
   l.message = std::move(m);
   if (job.priority == store::Priority::kBroadcast) ++loaded_broadcast;
   loaded.emplace(job.id, std::move(l));
+  if (job.chat_id < 0) CountUnrecordedGroupSend(job, now);
   scheduler.Add(job);
 }
 
@@ -165,6 +166,11 @@ Status Dispatcher::Impl::LoadBroadcasts(SteadyTime now) {
 }
 
 void Dispatcher::Impl::RestoreGroupWindows() {
+  if (auto last = store.LastMessageId(); last.ok()) {
+    last_id_before_start = *last;
+  } else {
+    last_id_before_start = INT64_MAX;  // then every group's first message counts: the safe side
+  }
   // The store keeps whole seconds: a send written at second S happened
   // before S + 1, and counting it at S + 1 errs on the safe side.
   const int64_t wall_ms = WallMs();
@@ -183,6 +189,18 @@ void Dispatcher::Impl::RestoreGroupWindows() {
   if (!sends->empty()) {
     spdlog::debug("bot {}: counted {} recent group messages against their windows", options.bot, sends->size());
   }
+}
+
+void Dispatcher::Impl::CountUnrecordedGroupSend(const Job& job, SteadyTime now) {
+  // Which group had a send in flight (or answered but not yet written) when
+  // the process before was killed is not known, so each group with a message
+  // from before the start gives up one slot of its first window.
+  if (now >= started_at + kGroupWindow) {
+    if (!groups_counted.empty()) groups_counted = {};
+    return;
+  }
+  if (job.id > last_id_before_start) return;
+  if (groups_counted.insert(job.chat_id).second) scheduler.RecordPastSend(job.chat_id, started_at);
 }
 
 void Dispatcher::Impl::Load(SteadyTime now, bool broadcasts) {
@@ -306,6 +324,7 @@ void Dispatcher::Start() {
   auto window = std::chrono::duration<double>(std::max(1.0, o.chat_burst / o.chat_per_sec) * 1.02 + 0.01);
   impl_->scheduler.PauseAll(impl_->clock.Now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(window));
   impl_->RestoreGroupWindows();
+  impl_->started_at = impl_->clock.Now();  // not before what RestoreGroupWindows counted
   asio::co_spawn(impl_->executor, impl_->Loop(),
                  LogStopped("bot " + impl_->options.bot + ": the dispatcher", spdlog::level::critical));
 }

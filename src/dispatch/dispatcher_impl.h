@@ -8,6 +8,7 @@
 #include <optional>
 #include <random>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "dispatch/dispatcher.h"
 #include "dispatch/rate_governor.h"
@@ -35,6 +36,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   // At start: counts the sends the store says each group got within its
   // window before this process, so a restart does not send over the limit.
   void RestoreGroupWindows();
+  // At a group's first message loaded within a window of the start, if it
+  // was queued before the start: counts the one send of the group the
+  // process before may have made without recording it (see ChatDone), at the
+  // start.
+  void CountUnrecordedGroupSend(const Job& job, SteadyTime now);
   void Load(SteadyTime now, bool broadcasts);  // one-to-one messages, or broadcasts
   Status LoadDirect(SteadyTime now);
   Status LoadBroadcasts(SteadyTime now);
@@ -51,6 +57,12 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
 
   // dispatcher_outcomes.cc
   void OnAnswer(Job job, const telegram::ApiResult& r);
+  // The chat's send is answered. A group (negative id) waits for its outcome
+  // to be written before its next send, so a kill -9 leaves at most one of
+  // its sends unrecorded; the store counts the rest against its 60 s window
+  // after a restart.
+  void ChatDone(int64_t chat_id, SteadyTime now);
+  void ReleaseChatsAfterFlush();
   void OnBlocked(const Job& job, Loaded& m, const std::string& reason);
   void Finish(const Job& job, store::MessageStatus status, const std::string& error);
   void Progress(const Job& job, const Loaded& m, int64_t not_before_ms);
@@ -83,6 +95,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   SteadyTime next_reload{};
 
   std::vector<store::Completion> completions;
+  std::vector<int64_t> done_after_flush;  // group chats whose next send waits for the flush
+  SteadyTime started_at{};
+  int64_t last_id_before_start = 0;  // messages up to it may have been sent by the process before
+  std::unordered_set<int64_t> groups_counted;  // by CountUnrecordedGroupSend, in the first window
   std::vector<std::string> events;
   SteadyTime flush_due{};
 

@@ -84,6 +84,7 @@ void Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r) {
       }
       int64_t from = job.chat_id;
       scheduler.MoveChat(from, to, now);
+      groups_counted.insert(to);  // it has sends of this process in its window now
       job.chat_id = to;
       scheduler.AddFront(job);
       scheduler.Done(from, now);
@@ -97,8 +98,24 @@ void Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r) {
       Finish(job, store::MessageStatus::kFailed, d.error);
       break;
   }
-  scheduler.Done(job.chat_id, now);
+  ChatDone(job.chat_id, now);
   stats.loaded = loaded.size();
+}
+
+void Dispatcher::Impl::ChatDone(int64_t chat_id, SteadyTime now) {
+  if (chat_id < 0 && !completions.empty()) {
+    done_after_flush.push_back(chat_id);
+    flush_due = std::min(flush_due, now);  // at the loop's next pass: the group waits for it
+    return;
+  }
+  scheduler.Done(chat_id, now);
+}
+
+void Dispatcher::Impl::ReleaseChatsAfterFlush() {
+  if (done_after_flush.empty()) return;
+  const SteadyTime now = clock.Now();
+  for (int64_t chat : done_after_flush) scheduler.Done(chat, now);
+  done_after_flush.clear();
 }
 
 void Dispatcher::Impl::OnBlocked(const Job& job, Loaded& m, const std::string& reason) {
@@ -177,7 +194,10 @@ void Dispatcher::Impl::Emit(json::object event) {
 }
 
 void Dispatcher::Impl::Flush() {
-  if (completions.empty() && events.empty()) return;
+  if (completions.empty() && events.empty()) {
+    ReleaseChatsAfterFlush();
+    return;
+  }
   int64_t now_ms = WallMs();
   Status s = store.RunInTransaction([&]() -> Status {
     if (!completions.empty()) TGATE_RETURN_IF_ERROR(store.Complete(completions));
@@ -193,6 +213,7 @@ void Dispatcher::Impl::Flush() {
   bool had_events = !events.empty();
   completions.clear();
   events.clear();
+  ReleaseChatsAfterFlush();
   if (had_events && options.on_events) options.on_events();
 }
 

@@ -63,6 +63,7 @@ class SqliteStore final : public Store {
   Result<int64_t> PendingMessages(std::string_view bot) override;
   Status Complete(const std::vector<Completion>& completions) override;
   Result<std::vector<GroupSend>> RecentGroupSends(std::string_view bot, int64_t since_s) override;
+  Result<int64_t> LastMessageId() override;
   Result<std::vector<int64_t>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
                                                  std::string_view reason) override;
 

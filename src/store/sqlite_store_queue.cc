@@ -198,6 +198,17 @@ Result<std::vector<GroupSend>> SqliteStore::RecentGroupSends(std::string_view bo
   return out;
 }
 
+Result<int64_t> SqliteStore::LastMessageId() {
+  // The rowid's B-tree gives its maximum without a scan.
+  auto st = Prepare("SELECT coalesce(max(id), 0) FROM messages");
+  if (!st.ok()) return st.status();
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  const int64_t id = st->Int64(0);
+  st->Reset();
+  return id;
+}
+
 Result<std::vector<int64_t>> SqliteStore::FailQueuedForChat(std::string_view bot, int64_t chat_id,
                                                             std::string_view reason) {
   std::vector<int64_t> ids;

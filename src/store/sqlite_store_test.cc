@@ -281,6 +281,16 @@ TEST_P(StoreTest, RecentGroupSendsAreTheGroupPartsDeliveredSinceAGivenSecond) {
   EXPECT_EQ(store_->RecentGroupSends("bot", 0)->front().at_s, t0 - 100);
 }
 
+TEST_P(StoreTest, LastMessageIdIsTheHighestOfAnyBot) {
+  EXPECT_EQ(*store_->LastMessageId(), 0);
+  const int64_t a = MustEnqueue(Direct("bot", 1, "a"));
+  const int64_t b = MustEnqueue(Direct("other", 2, "b"));
+  EXPECT_EQ(*store_->LastMessageId(), std::max(a, b));
+  ASSERT_OK(store_->Complete({Completion{b, MessageStatus::kSent, 1, 1, 0, 7, ""}}));
+  EXPECT_EQ(*store_->LastMessageId(), std::max(a, b)) << "sent messages count too";
+  EXPECT_GT(MustEnqueue(Direct("bot", 3, "c")), std::max(a, b));
+}
+
 TEST_P(StoreTest, CompleteOfFiveHundredIsFast) {
   std::vector<Completion> batch;
   ASSERT_OK(store_->RunInTransaction([&] {

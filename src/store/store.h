@@ -95,6 +95,9 @@ class Store {
   // (Unix seconds), oldest first: what Telegram still counts against each
   // group's 60 s window when tgate restarts.
   virtual Result<std::vector<GroupSend>> RecentGroupSends(std::string_view bot, int64_t since_s) = 0;
+  // The highest message id so far, of any bot (0 if there is none): every
+  // message queued after the call has a higher one.
+  virtual Result<int64_t> LastMessageId() = 0;
   // Fails every queued message to the chat with `reason`. Returns their ids.
   virtual Result<std::vector<int64_t>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
                                                          std::string_view reason) = 0;

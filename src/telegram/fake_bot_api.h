@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -47,6 +48,9 @@ class FakeBotApi final : public BotApi {
                                std::to_string(retry_after) + "}}"};
   }
   void set_latency(std::chrono::milliseconds l) { latency_ = l; }
+  // Called as each call arrives, before it is answered (to look at what the
+  // caller had done by then).
+  void set_on_call(std::function<void(const RecordedCall&)> f) { on_call_ = std::move(f); }
 
   // The limits the emulator enforces (botapi-facts.md §1): at most N accepted
   // sendMessage calls in any interval of length W, per scope.
@@ -79,6 +83,7 @@ class FakeBotApi final : public BotApi {
                             std::chrono::milliseconds timeout) override {
     SteadyTime arrived = clock_.Now();
     calls_.push_back({method, params, arrived});
+    if (on_call_) on_call_(calls_.back());
     if (latency_.count() > 0) {
       asio::steady_timer t(co_await asio::this_coro::executor, latency_);
       co_await t.async_wait(kAsTuple);
@@ -159,6 +164,7 @@ class FakeBotApi final : public BotApi {
   std::vector<RecordedCall> calls_;
   std::vector<std::pair<int64_t, std::string>> accepted_;
   std::chrono::milliseconds latency_{0};
+  std::function<void(const RecordedCall&)> on_call_;
   bool enforce_ = false;
   Limits limits_;
   Window free_, paid_;
