@@ -21,6 +21,7 @@
 
 #include "harness/http_call.h"
 #include "harness/process.h"
+#include "bench/request_floor.h"
 #include "store/store.h"
 
 namespace tgate::bench {
@@ -119,6 +120,7 @@ class Rig {
   }
   HttpAnswer Emu(const std::string& method, const std::string& target) { return HttpCall(emu_port_, method, target); }
   Process& tgate() { return tgate_; }
+  uint16_t emulator_port() const { return emu_port_; }
   Process& emulator() { return emu_; }
 
   [[noreturn]] static void Die(const std::string& why) {
@@ -261,6 +263,10 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   double interval_ms = 1000.0 / l.global;
   double p50 = Percentile(latency_ms, 0.5), p99 = Percentile(latency_ms, 0.99);
   double us_per_msg = cpu * 1e6 / double(distinct);
+  // The floor: a minimal client doing only the HTTP of each message, paced
+  // the same (after tgate is done, to chats of its own).
+  FloorResult floor = MeasureRequestFloor(rig.emulator_port(), kToken, l.global, std::chrono::milliseconds(10),
+                                          static_cast<int>(l.global * 10), 1'000'000'000);
 
   Row("completion time / theoretical minimum", Fmt(ratio), "<= 1.02", ratio <= 1.02);
   Row("429s received", std::to_string(stats.Int("rate_limited")), "0", stats.Int("rate_limited") == 0);
@@ -275,6 +281,11 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   double emu_us = emu_cpu * 1e6 / double(distinct);
   Row("  reference: emulator CPU per message (us)", Fmt(emu_us, "%.1f"), "-", true);
   Row("  tgate / emulator CPU", Fmt(us_per_msg / emu_us, "%.2f"), "-", true);
+  // Its answers must all be 200s, or the figure is of something else.
+  const bool floor_ok = floor.answered_other == 0 && floor.answered_200 == static_cast<int64_t>(l.global * 10);
+  Row("  floor: bare HTTP client CPU per request (us)", Fmt(floor.cpu_us_per_request, "%.1f"), "-", floor_ok);
+  if (!floor_ok) std::printf("    (floor: %ld answered 200, %ld not)\n", (long)floor.answered_200, (long)floor.answered_other);
+  Row("  tgate / floor CPU", Fmt(us_per_msg / floor.cpu_us_per_request, "%.2f"), "-", true);
   Row("tgate peak RSS (MB)", Fmt(rss / 1024.0, "%.1f"), "-", true);
   return ratio <= 1.02 && stats.Int("rate_limited") == 0 && lost == 0 && duplicates == 0;
 }
