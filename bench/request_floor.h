@@ -21,8 +21,8 @@ struct FloorResult {
 };
 
 // Sends `requests` sendMessage calls to chats first_chat, first_chat + 1, ...
-// at 98% of `rate_per_sec` (under the server's window), and waits for every
-// answer (at most 60 s in all).
+// at 98% of `rate_per_sec` (under the server's window; a late tick does not
+// catch up), and waits for every answer (at most 60 s in all).
 FloorResult MeasureRequestFloor(uint16_t port, const std::string& token, double rate_per_sec,
                                 std::chrono::milliseconds tick, int requests, int64_t first_chat);
 
