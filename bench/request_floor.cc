@@ -113,22 +113,21 @@ FloorResult MeasureRequestFloor(uint16_t port, const std::string& token, double 
     std::this_thread::sleep_until(next);
     for (Conn& c : conns) {  // the answers that came in since the last tick
       if (!c.busy) continue;
-      for (;;) {
-        ssize_t n = recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
-        if (n > 0) {
-          c.in.append(buf, size_t(n));
-          continue;
-        }
-        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {  // dropped: this one is lost
-          ++result.answered_other;
-          c.busy = false;
-          close(c.fd);
-          c.fd = Connect(port);
-          if (c.fd >= 0) free_conns.push_back(&c);
-        }
-        break;
+      // One read, as a client with a buffer larger than an answer needs; a
+      // full buffer means there is more.
+      ssize_t n = 0;
+      while ((n = recv(c.fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
+        c.in.append(buf, size_t(n));
+        if (size_t(n) < sizeof buf) break;
       }
-      if (!c.busy) continue;
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {  // dropped: this one is lost
+        ++result.answered_other;
+        c.busy = false;
+        close(c.fd);
+        c.fd = Connect(port);
+        if (c.fd >= 0) free_conns.push_back(&c);
+        continue;
+      }
       if (unsigned status = TakeAnswer(c.in); status != 0) {
         (status == 200 ? result.answered_200 : result.answered_other) += 1;
         c.busy = false;
