@@ -3,11 +3,13 @@
 // from its own scheduling, a saturated budget, one-to-one messages overtaking
 // a broadcast, Stop flushing what was in flight, and a restart resuming the
 // queue (and a split text at its next part, and a broadcast past a retry
-// parked by its backoff). Real io_context and timers, limits scaled up so
-// each run takes well under 2 s.
+// parked by its backoff) and keeping each group's window (a kill -9
+// included). Real io_context and timers, limits scaled up so each run takes
+// well under 2 s; the restart tests move a FakeClock through minutes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 
@@ -78,6 +80,33 @@ class DispatcherFlowTest : public testing::DispatcherFixture {
     last_stats_ = d.stats();
     EXPECT_TRUE(!ok || stopped);
     return ok;
+  }
+
+  // Runs a dispatcher on `fake` time, moving it 100 ms per 2 ms of real time
+  // (and waking the dispatcher to see it), until `done` or 3 minutes of fake
+  // time, then stops it with `grace` (0: what is in flight stays unrecorded,
+  // as after a kill -9).
+  void RunOnFakeClock(store::Store& store, FakeBotApi& api, FakeClock& fake, const std::function<bool()>& done,
+                      std::chrono::milliseconds grace) {
+    Dispatcher d(io_.get_executor(), store, api, fake, options_);
+    d.Start();
+    asio::steady_timer poll(io_);
+    const SteadyTime began = fake.Now();
+    std::function<void()> tick = [&] {
+      poll.expires_after(2ms);
+      poll.async_wait([&](auto) {
+        if (done() || fake.Now() > began + 3min) {
+          asio::co_spawn(io_, d.Stop(grace), [&](std::exception_ptr) { io_.stop(); });
+          return;
+        }
+        fake.Advance(100ms);
+        d.Notify();
+        tick();
+      });
+    };
+    tick();
+    io_.run_for(20s);
+    io_.restart();
   }
 
   DispatcherStats last_stats_;
@@ -285,33 +314,10 @@ TEST_F(DispatcherFlowTest, ARestartCountsWhatAGroupGotInItsLastMinute) {
                             &existed));
   }
   const SteadyTime start = fake.Now();
-  // Runs a dispatcher, moving the clock 100 ms per 2 ms of real time, until
-  // `done` (or 3 minutes of fake time), then stops it gracefully.
-  auto run = [&](const std::function<bool()>& done) {
-    Dispatcher d(io_.get_executor(), store, api, fake, options_);
-    d.Start();
-    asio::steady_timer poll(io_);
-    const SteadyTime began = fake.Now();
-    std::function<void()> tick = [&] {
-      poll.expires_after(2ms);
-      poll.async_wait([&](auto) {
-        if (done() || fake.Now() > began + 3min) {
-          asio::co_spawn(io_, d.Stop(1s), [&](std::exception_ptr) { io_.stop(); });
-          return;
-        }
-        fake.Advance(100ms);
-        d.Notify();
-        tick();
-      });
-    };
-    tick();
-    io_.run_for(20s);
-    io_.restart();
-  };
-  run([&] { return api.accepted() == 5; });  // the group's window is full
+  RunOnFakeClock(store, api, fake, [&] { return api.accepted() == 5; }, 1s);  // the group's window is full
   ASSERT_EQ(api.accepted(), 5u);
   fake.Advance(2s);  // the restart
-  run([&] { return api.accepted() == 8; });
+  RunOnFakeClock(store, api, fake, [&] { return api.accepted() == 8; }, 1s);
 
   EXPECT_EQ(api.limit_429s(), 0u) << "the restarted dispatcher sent into the group's window";
   EXPECT_EQ(api.Accepted(kGroup).size(), 8u);
@@ -362,34 +368,13 @@ TEST_F(DispatcherFlowTest, AGroupSendInFlightAtAKillCountsAfterTheRestart) {
     ASSERT_OK(store.Enqueue({"default", "", kGroup, "g" + std::to_string(i), "{}", "", store::Priority::kDirect},
                             &existed));
   }
-  auto run = [&](const std::function<bool()>& done) {
-    Dispatcher d(io_.get_executor(), store, api, fake, options_);
-    d.Start();
-    asio::steady_timer poll(io_);
-    const SteadyTime began = fake.Now();
-    std::function<void()> tick = [&] {
-      poll.expires_after(2ms);
-      poll.async_wait([&](auto) {
-        if (done() || fake.Now() > began + 3min) {
-          // No grace: what is in flight stays unrecorded, as after a kill.
-          asio::co_spawn(io_, d.Stop(0ms), [&](std::exception_ptr) { io_.stop(); });
-          return;
-        }
-        fake.Advance(100ms);
-        d.Notify();
-        tick();
-      });
-    };
-    tick();
-    io_.run_for(20s);
-    io_.restart();
-  };
-  run([&] { return api.calls().size() == 5; });
+  // No grace: the fifth stays unrecorded, as after a kill.
+  RunOnFakeClock(store, api, fake, [&] { return api.calls().size() == 5; }, 0ms);
   ASSERT_EQ(api.accepted(), 4u);
   fake.Advance(2s);  // the restart
   api.set_latency(0ms);
   // The fifth request, answered now to nobody, and the rest (the fifth again among them).
-  run([&] { return api.accepted() == 9; });
+  RunOnFakeClock(store, api, fake, [&] { return api.accepted() == 9; }, 0ms);
 
   EXPECT_EQ(api.limit_429s(), 0u) << "the restarted dispatcher sent into the group's window";
   auto texts = api.Accepted(kGroup);
