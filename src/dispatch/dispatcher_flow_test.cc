@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "core/fake_clock.h"
@@ -80,6 +81,20 @@ class DispatcherFlowTest : public testing::DispatcherFixture {
     last_stats_ = d.stats();
     EXPECT_TRUE(!ok || stopped);
     return ok;
+  }
+
+  // A store whose timestamps come from `fake`, holding `n` one-to-one
+  // messages to `group`: "g0", "g1", ...
+  std::unique_ptr<store::Store> GroupQueueOnFakeClock(FakeClock& fake, int64_t group, int n) {
+    auto opened = store::Store::Open({.path = ":memory:", .clock = &fake});
+    EXPECT_OK(opened);
+    if (!opened.ok()) return nullptr;
+    for (int i = 0; i < n; ++i) {
+      bool existed = false;
+      EXPECT_OK((*opened)->Enqueue(
+          {"default", "", group, "g" + std::to_string(i), "{}", "", store::Priority::kDirect}, &existed));
+    }
+    return std::move(*opened);
   }
 
   // Runs a dispatcher on `fake` time, moving it 100 ms per 2 ms of real time
@@ -301,18 +316,13 @@ TEST_F(DispatcherFlowTest, ARestartCountsWhatAGroupGotInItsLastMinute) {
   // sent has passed. On a FakeClock shared by the store's timestamps and a
   // FakeBotApi that enforces the limits (and would answer 429).
   FakeClock fake;
-  auto opened = store::Store::Open({.path = ":memory:", .clock = &fake});
-  ASSERT_OK(opened);
-  store::Store& store = **opened;
+  constexpr int64_t kGroup = -100500;
+  auto queue = GroupQueueOnFakeClock(fake, kGroup, 8);
+  ASSERT_TRUE(queue);
+  store::Store& store = *queue;
   options_.group_per_min = 5;
   FakeBotApi api(fake);
   api.EnforceLimits(EmulatorLimits());
-  constexpr int64_t kGroup = -100500;
-  for (int i = 0; i < 8; ++i) {
-    bool existed = false;
-    ASSERT_OK(store.Enqueue({"default", "", kGroup, "g" + std::to_string(i), "{}", "", store::Priority::kDirect},
-                            &existed));
-  }
   const SteadyTime start = fake.Now();
   RunOnFakeClock(store, api, fake, [&] { return api.accepted() == 5; }, 1s);  // the group's window is full
   ASSERT_EQ(api.accepted(), 5u);
@@ -355,19 +365,14 @@ TEST_F(DispatcherFlowTest, AGroupSendInFlightAtAKillCountsAfterTheRestart) {
   // still count five in the group's window. FakeClock and limits as in
   // ARestartCountsWhatAGroupGotInItsLastMinute.
   FakeClock fake;
-  auto opened = store::Store::Open({.path = ":memory:", .clock = &fake});
-  ASSERT_OK(opened);
-  store::Store& store = **opened;
+  constexpr int64_t kGroup = -100600;
+  auto queue = GroupQueueOnFakeClock(fake, kGroup, 8);
+  ASSERT_TRUE(queue);
+  store::Store& store = *queue;
   options_.group_per_min = 5;
   FakeBotApi api(fake);
   api.EnforceLimits(EmulatorLimits());
   api.set_latency(200ms);  // real time: the fifth answer is still on its way at the "kill"
-  constexpr int64_t kGroup = -100600;
-  for (int i = 0; i < 8; ++i) {
-    bool existed = false;
-    ASSERT_OK(store.Enqueue({"default", "", kGroup, "g" + std::to_string(i), "{}", "", store::Priority::kDirect},
-                            &existed));
-  }
   // No grace: the fifth stays unrecorded, as after a kill.
   RunOnFakeClock(store, api, fake, [&] { return api.calls().size() == 5; }, 0ms);
   ASSERT_EQ(api.accepted(), 4u);
