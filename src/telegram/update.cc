@@ -10,12 +10,6 @@ namespace {
 
 namespace json = boost::json;
 
-const json::object* Object(const json::object* parent, std::string_view key) {
-  if (parent == nullptr) return nullptr;
-  const json::value* v = parent->if_contains(key);
-  return v ? v->if_object() : nullptr;
-}
-
 std::optional<int64_t> Int(const json::object* parent, std::string_view key) {
   if (parent == nullptr) return std::nullopt;
   const json::value* v = parent->if_contains(key);
@@ -27,22 +21,47 @@ std::optional<int64_t> Int(const json::object* parent, std::string_view key) {
   return std::nullopt;
 }
 
-std::string String(const json::object* parent, std::string_view key) {
-  if (parent == nullptr) return {};
-  const json::value* v = parent->if_contains(key);
-  const json::string* s = v ? v->if_string() : nullptr;
-  return s ? std::string(s->data(), s->size()) : std::string();
+// A string field: absent leaves `out` empty; any other type is an error.
+Status OptString(const json::object* parent, std::string_view key, std::string_view where, std::string& out) {
+  out.clear();
+  const json::value* v = parent ? parent->if_contains(key) : nullptr;
+  if (v == nullptr) return Status::Ok();
+  const json::string* s = v->if_string();
+  if (s == nullptr) return Status::InvalidArgument("update field " + std::string(where) + " is not a string");
+  out.assign(s->data(), s->size());
+  return Status::Ok();
+}
+
+// An object field: absent gives nullptr; any other type is an error.
+Result<const json::object*> OptObject(const json::object* parent, std::string_view key, std::string_view where) {
+  const json::value* v = parent ? parent->if_contains(key) : nullptr;
+  if (v == nullptr) return static_cast<const json::object*>(nullptr);
+  if (!v->is_object()) return Status::InvalidArgument("update field " + std::string(where) + " is not an object");
+  return &v->get_object();
 }
 
 // Fills chat and sender from an object holding "chat" and "from" (Message and
-// ChatMemberUpdated share the shape).
-void FillChatAndSender(const json::object* holder, ParsedUpdate& u) {
-  const json::object* chat = Object(holder, "chat");
-  u.chat_id = Int(chat, "id").value_or(0);
-  u.chat_type = String(chat, "type");
-  const json::object* from = Object(holder, "from");
-  u.from_id = Int(from, "id").value_or(0);
-  u.from_username = String(from, "username");
+// ChatMemberUpdated share the shape). Telegram always sends the chat with an
+// integer id; an update without one, or with a field of the wrong type, is
+// refused here rather than acted on with chat id 0.
+Status FillChatAndSender(const json::object* holder, std::string_view kind, ParsedUpdate& u) {
+  const std::string k(kind);
+  auto chat = OptObject(holder, "chat", k + ".chat");
+  if (!chat.ok()) return chat.status();
+  auto chat_id = Int(*chat, "id");
+  if (*chat == nullptr || !chat_id || *chat_id == 0) {
+    return Status::InvalidArgument("update field " + k + ".chat has no integer id");
+  }
+  u.chat_id = *chat_id;
+  TGATE_RETURN_IF_ERROR(OptString(*chat, "type", k + ".chat.type", u.chat_type));
+  auto from = OptObject(holder, "from", k + ".from");
+  if (!from.ok()) return from.status();
+  if (*from != nullptr && (*from)->contains("id")) {
+    auto from_id = Int(*from, "id");
+    if (!from_id) return Status::InvalidArgument("update field " + k + ".from.id is not an integer");
+    u.from_id = *from_id;
+  }
+  return OptString(*from, "username", k + ".from.username", u.from_username);
 }
 
 bool IEquals(std::string_view a, std::string_view b) {
@@ -77,14 +96,21 @@ Result<ParsedUpdate> ParseUpdate(std::string_view text) {
 
   ParsedUpdate u;
   u.update_id = *update_id;
-  if (const json::object* message = Object(root, "message")) {
+  auto message = OptObject(root, "message", "message");
+  if (!message.ok()) return message.status();
+  auto member = OptObject(root, "my_chat_member", "my_chat_member");
+  if (!member.ok()) return member.status();
+  if (*message != nullptr) {
     u.kind = ParsedUpdate::kMessage;
-    FillChatAndSender(message, u);
-    u.text = String(message, "text");
-  } else if (const json::object* member = Object(root, "my_chat_member")) {
+    TGATE_RETURN_IF_ERROR(FillChatAndSender(*message, "message", u));
+    TGATE_RETURN_IF_ERROR(OptString(*message, "text", "message.text", u.text));
+  } else if (*member != nullptr) {
     u.kind = ParsedUpdate::kMyChatMember;
-    FillChatAndSender(member, u);
-    u.new_status = String(Object(member, "new_chat_member"), "status");
+    TGATE_RETURN_IF_ERROR(FillChatAndSender(*member, "my_chat_member", u));
+    auto new_member = OptObject(*member, "new_chat_member", "my_chat_member.new_chat_member");
+    if (!new_member.ok()) return new_member.status();
+    TGATE_RETURN_IF_ERROR(
+        OptString(*new_member, "status", "my_chat_member.new_chat_member.status", u.new_status));
   }
   u.raw = std::move(doc);
   return u;

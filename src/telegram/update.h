@@ -30,7 +30,11 @@ struct ParsedUpdate {
 // Parses one Update. InvalidArgument for a body that is not JSON, not an
 // object, or lacks a non-negative integer update_id. `message` gives kMessage
 // and `my_chat_member` gives kMyChatMember; edited_message, channel_post,
-// callback_query etc. give kOther.
+// callback_query etc. give kOther. A message or my_chat_member is refused
+// (InvalidArgument, naming the field) when it is not an object, its chat has
+// no non-zero integer id, or a field read here has the wrong JSON type (a
+// non-string text, chat.type, from.username or new_chat_member.status, a
+// non-integer from.id); absent optional fields are empty.
 Result<ParsedUpdate> ParseUpdate(std::string_view json);
 
 // The deep-link payload of a "/start" message: "" for a bare "/start",

@@ -76,6 +76,58 @@ TEST(ParseUpdate, RejectsMalformedUpdates) {
   }
 }
 
+// A message or member update tgate would act on with a wrong chat (id 0) or
+// wrong fields is refused with a clear error instead.
+TEST(ParseUpdate, RejectsMessagesWithoutAnIntegerChatIdOrWithWrongTypes) {
+  const struct {
+    const char* body;
+    const char* error;
+  } kCases[] = {
+      {R"({"update_id":1,"message":{"chat":{"type":"private"},"text":"/start x"}})", "message.chat has no integer id"},
+      {R"({"update_id":1,"message":{"chat":{"id":"42","type":"private"}}})", "message.chat has no integer id"},
+      {R"({"update_id":1,"message":{"chat":{"id":4.5,"type":"private"}}})", "message.chat has no integer id"},
+      {R"({"update_id":1,"message":{"chat":{"id":null}}})", "message.chat has no integer id"},
+      {R"({"update_id":1,"message":{"chat":{"id":0,"type":"private"}}})", "message.chat has no integer id"},
+      {R"({"update_id":1,"message":{"chat":{"id":18446744073709551615}}})", "message.chat has no integer id"},
+      {R"({"update_id":1,"message":{"text":"/start x"}})", "message.chat has no integer id"},
+      {R"({"update_id":1,"message":{"chat":[1]}})", "message.chat is not an object"},
+      {R"({"update_id":1,"message":"hi"})", "message is not an object"},
+      {R"({"update_id":1,"message":null,"my_chat_member":{"chat":{"id":1}}})", "message is not an object"},
+      {R"({"update_id":1,"message":{"chat":{"id":1,"type":7}}})", "message.chat.type is not a string"},
+      {R"({"update_id":1,"message":{"chat":{"id":1},"text":["/start"]}})", "message.text is not a string"},
+      {R"({"update_id":1,"message":{"chat":{"id":1},"from":"me"}})", "message.from is not an object"},
+      {R"({"update_id":1,"message":{"chat":{"id":1},"from":{"id":"1"}}})", "message.from.id is not an integer"},
+      {R"({"update_id":1,"message":{"chat":{"id":1},"from":{"id":1,"username":1}}})",
+       "message.from.username is not a string"},
+      {R"({"update_id":1,"my_chat_member":{"chat":{"type":"private"}}})", "my_chat_member.chat has no integer id"},
+      {R"({"update_id":1,"my_chat_member":[]})", "my_chat_member is not an object"},
+      {R"({"update_id":1,"my_chat_member":{"chat":{"id":1},"new_chat_member":"kicked"}})",
+       "my_chat_member.new_chat_member is not an object"},
+      {R"({"update_id":1,"my_chat_member":{"chat":{"id":1},"new_chat_member":{"status":true}}})",
+       "my_chat_member.new_chat_member.status is not a string"},
+  };
+  for (const auto& c : kCases) {
+    auto u = ParseUpdate(c.body);
+    ASSERT_FALSE(u.ok()) << c.body;
+    EXPECT_EQ(u.status().code(), Code::kInvalidArgument) << c.body;
+    EXPECT_NE(u.status().message().find(c.error), std::string::npos) << c.body << " -> " << u.status().message();
+  }
+}
+
+TEST(ParseUpdate, AbsentOptionalFieldsAreEmpty) {
+  auto u = ParseUpdate(R"({"update_id":1,"message":{"chat":{"id":-5}}})");
+  ASSERT_OK(u);
+  EXPECT_EQ(u->chat_id, -5);
+  EXPECT_EQ(u->chat_type, "");
+  EXPECT_EQ(u->from_id, 0);
+  EXPECT_EQ(u->from_username, "");
+  EXPECT_EQ(u->text, "");
+  u = ParseUpdate(R"({"update_id":1,"my_chat_member":{"chat":{"id":7,"type":"private"}}})");
+  ASSERT_OK(u);
+  EXPECT_EQ(u->kind, ParsedUpdate::kMyChatMember);
+  EXPECT_EQ(u->new_status, "");
+}
+
 TEST(StartPayload, BareStartGivesEmptyPayload) {
   EXPECT_EQ(StartPayload(MessageWithText("/start"), "MyBot"), "");
   EXPECT_EQ(StartPayload(MessageWithText("/start   "), "MyBot"), "");
