@@ -177,6 +177,25 @@ CREATE INDEX messages_group_sends ON messages (bot, updated_at)
   WHERE chat_id < 0 AND parts_sent > 0;
 )sql";
 
+// Version 7: an update that cannot be processed is set aside instead of
+// blocking every update behind it: updates.processed becomes a state (0
+// pending, 1 processed, 2 set aside) and set_aside_reason says why. Set-aside
+// updates leave updates_pending and are counted through their own small
+// index. chat_migrations remembers each group that became a supergroup, so a
+// message later queued to the old id goes to the new one (chains are
+// compressed on write: new_chat_id is always the latest id).
+constexpr const char* kSchemaV7 = R"sql(
+ALTER TABLE updates ADD COLUMN set_aside_reason TEXT;
+CREATE INDEX updates_set_aside ON updates (bot, update_id) WHERE processed = 2;
+CREATE TABLE chat_migrations (
+  bot         TEXT NOT NULL,
+  old_chat_id INTEGER NOT NULL,
+  new_chat_id INTEGER NOT NULL,
+  migrated_at INTEGER NOT NULL,
+  PRIMARY KEY (bot, old_chat_id)
+) WITHOUT ROWID;
+)sql";
+
 Status ApplyStep(sqlite3* db, const Migration& step) {
   TGATE_RETURN_IF_ERROR(ExecSql(db, "BEGIN IMMEDIATE"));
   // Re-read under the write lock: another process may have migrated meanwhile.
@@ -208,6 +227,7 @@ const std::vector<Migration>& SchemaMigrations() {
       {4, kSchemaV4},
       {5, kSchemaV5},
       {6, kSchemaV6},
+      {7, kSchemaV7},
   };
   return kSteps;
 }

@@ -185,8 +185,41 @@ Status SqliteStore::MoveChat(std::string_view bot, int64_t old_chat, int64_t new
     auto queued = Prepare(
         "UPDATE messages SET chat_id = ?3 WHERE bot = ?1 AND chat_id = ?2 AND status = 0");
     if (!queued.ok()) return queued.status();
-    return queued->Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run();
+    TGATE_RETURN_IF_ERROR(queued->Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
+    // Remembered for later messages to old_chat (see Enqueue). Chains are
+    // compressed here, so a lookup takes one step: earlier moves to old_chat
+    // now lead to new_chat. A move back (a cycle) leaves no row mapping a
+    // chat to itself.
+    auto chain = Prepare("UPDATE chat_migrations SET new_chat_id = ?3 WHERE bot = ?1 AND new_chat_id = ?2");
+    if (!chain.ok()) return chain.status();
+    TGATE_RETURN_IF_ERROR(chain->Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
+    auto remember = Prepare(
+        "INSERT INTO chat_migrations (bot, old_chat_id, new_chat_id, migrated_at) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (bot, old_chat_id) DO UPDATE SET new_chat_id = excluded.new_chat_id, "
+        "migrated_at = excluded.migrated_at");
+    if (!remember.ok()) return remember.status();
+    TGATE_RETURN_IF_ERROR(remember->Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Bind(4, NowSeconds()).Run());
+    auto forget = Prepare("DELETE FROM chat_migrations WHERE bot = ?1 AND old_chat_id = ?2");
+    if (!forget.ok()) return forget.status();
+    return forget->Bind(1, bot).Bind(2, new_chat).Run();  // new_chat is current again
   });
+}
+
+Result<int64_t> SqliteStore::ResolveChat(std::string_view bot, int64_t chat_id) {
+  auto st = Prepare("SELECT new_chat_id FROM chat_migrations WHERE bot = ?1 AND old_chat_id = ?2");
+  if (!st.ok()) return st.status();
+  // MoveChat keeps chains compressed; the loop only guards rows written
+  // otherwise (a bounded walk, never a cycle forever).
+  for (int hop = 0; hop < 8; ++hop) {
+    auto row = st->Bind(1, bot).Bind(2, chat_id).Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return chat_id;
+    int64_t next = st->Int64(0);
+    st->Reset();
+    if (next == chat_id) return chat_id;
+    chat_id = next;
+  }
+  return chat_id;
 }
 
 Result<int64_t> SqliteStore::CountBindings(std::string_view bot, UserStatus status) {
@@ -238,6 +271,23 @@ Status SqliteStore::MarkUpdateProcessed(std::string_view bot, int64_t update_id)
   TGATE_RETURN_IF_ERROR(st->Bind(1, bot).Bind(2, update_id).Run());
   if (st->Changes() == 0) return Status::NotFound("no such update");
   return Status::Ok();
+}
+
+Status SqliteStore::SetUpdateAside(std::string_view bot, int64_t update_id, std::string_view reason) {
+  auto st = Prepare(
+      "UPDATE updates SET processed = 2, set_aside_reason = ?3 WHERE bot = ?1 AND update_id = ?2 AND processed = 0");
+  if (!st.ok()) return st.status();
+  TGATE_RETURN_IF_ERROR(st->Bind(1, bot).Bind(2, update_id).Bind(3, reason).Run());
+  if (st->Changes() == 0) return Status::NotFound("no such pending update");
+  return Status::Ok();
+}
+
+Result<int64_t> SqliteStore::CountSetAsideUpdates(std::string_view bot) {
+  auto st = Prepare("SELECT count(*) FROM updates INDEXED BY updates_set_aside WHERE bot = ?1 AND processed = 2");
+  if (!st.ok()) return st.status();
+  auto row = st->Bind(1, bot).Step();
+  if (!row.ok()) return row.status();
+  return st->Int64(0);
 }
 
 Result<int64_t> SqliteStore::MaxUpdateId(std::string_view bot) {

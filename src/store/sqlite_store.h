@@ -76,6 +76,8 @@ class SqliteStore final : public Store {
   Result<bool> InsertUpdate(const Update& update) override;
   Result<std::vector<Update>> PendingUpdates(std::string_view bot, size_t limit) override;
   Status MarkUpdateProcessed(std::string_view bot, int64_t update_id) override;
+  Status SetUpdateAside(std::string_view bot, int64_t update_id, std::string_view reason) override;
+  Result<int64_t> CountSetAsideUpdates(std::string_view bot) override;
   Result<int64_t> MaxUpdateId(std::string_view bot) override;
 
   Result<PruneResult> PruneMessages(int64_t before, size_t max_rows) override;
@@ -103,6 +105,9 @@ class SqliteStore final : public Store {
   Result<int64_t> FillChunk(int64_t id, size_t max_rows);
   Result<int64_t> InsertBroadcastTargets(const NewBroadcast& broadcast, int64_t id,
                                          int64_t now_ms, int64_t* skipped);
+  // The chat a message to `chat_id` goes to: the id MoveChat moved it to, if
+  // it did (following chains), else chat_id itself.
+  Result<int64_t> ResolveChat(std::string_view bot, int64_t chat_id);
   // Moves broadcast `id`'s counts by the given numbers of messages.
   Status AddToBroadcastCounts(int64_t id, const BroadcastCounts& delta);
   // One batch of a retention pass that walks a table in key order from

@@ -40,6 +40,36 @@ TEST_P(InboxTest, ProcessedUpdatesLeavePendingButStillDedupe) {
   EXPECT_TRUE(store_->MarkUpdateProcessed("bot2", 12).IsNotFound());
 }
 
+TEST_P(InboxTest, SetAsideUpdatesLeavePendingAreCountedAndSurviveAReopen) {
+  for (int64_t id : {1, 2, 3}) ASSERT_TRUE(store_->InsertUpdate(Update{"bot", id, "{}"}).value());
+  ASSERT_TRUE(store_->InsertUpdate(Update{"bot2", 2, "{}"}).value());
+  EXPECT_EQ(store_->CountSetAsideUpdates("bot").value(), 0);
+  ASSERT_OK(store_->SetUpdateAside("bot", 2, "chat has no integer id"));
+  auto pending = store_->PendingUpdates("bot", 10);
+  ASSERT_OK(pending);
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ((*pending)[0].update_id, 1);
+  EXPECT_EQ((*pending)[1].update_id, 3);
+  EXPECT_EQ(store_->CountSetAsideUpdates("bot").value(), 1);
+  EXPECT_EQ(store_->CountSetAsideUpdates("bot2").value(), 0);
+  EXPECT_EQ(store_->PendingUpdates("bot2", 10)->size(), 1u) << "per bot";
+  // Set aside once: neither again nor after processing, nor an unknown update.
+  EXPECT_TRUE(store_->SetUpdateAside("bot", 2, "again").IsNotFound());
+  ASSERT_OK(store_->MarkUpdateProcessed("bot", 1));
+  EXPECT_TRUE(store_->SetUpdateAside("bot", 1, "late").IsNotFound());
+  EXPECT_TRUE(store_->SetUpdateAside("bot", 99, "unknown").IsNotFound());
+  EXPECT_FALSE(store_->InsertUpdate(Update{"bot", 2, "{}"}).value()) << "still dedupes";
+  EXPECT_EQ(store_->MaxUpdateId("bot").value(), 3);
+
+  if (!GetParam()) return;  // the rest needs a file
+  ASSERT_OK(Reopen());
+  pending = store_->PendingUpdates("bot", 10);
+  ASSERT_OK(pending);
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].update_id, 3);
+  EXPECT_EQ(store_->CountSetAsideUpdates("bot").value(), 1);
+}
+
 TEST_P(InboxTest, MaxUpdateIdIsPerBotAndZeroWhenNone) {
   EXPECT_EQ(store_->MaxUpdateId("bot").value(), 0);
   ASSERT_TRUE(store_->InsertUpdate(Update{"bot", 100, "{}"}).value());

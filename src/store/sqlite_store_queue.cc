@@ -72,6 +72,14 @@ Result<int64_t> SqliteStore::Enqueue(const NewMessage& message, bool* existed) {
   if (existed != nullptr) *existed = false;
   if (message.bot.empty()) return Status::InvalidArgument("message has no bot");
   if (message.chat_id == 0) return Status::InvalidArgument("message has no chat_id");
+  // Only groups migrate (to a supergroup), and group ids are negative: a
+  // private chat's message (the hot path) skips the lookup.
+  int64_t chat_id = message.chat_id;
+  if (chat_id < 0) {
+    auto resolved = ResolveChat(message.bot, chat_id);
+    if (!resolved.ok()) return resolved.status();
+    chat_id = *resolved;
+  }
   // RETURNING yields no row when the idempotency key was already used.
   auto insert = Prepare(
       "INSERT INTO messages (bot, user, chat_id, text, options_json, priority, status, "
@@ -79,7 +87,7 @@ Result<int64_t> SqliteStore::Enqueue(const NewMessage& message, bool* existed) {
       "ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
       "RETURNING id");
   if (!insert.ok()) return insert.status();
-  insert->Bind(1, message.bot).BindOptional(2, message.user).Bind(3, message.chat_id);
+  insert->Bind(1, message.bot).BindOptional(2, message.user).Bind(3, chat_id);
   insert->Bind(4, message.text).Bind(5, message.options_json);
   insert->Bind(6, PriorityInt(message.priority)).BindOptional(7, message.idempotency_key);
   insert->Bind(8, NowSeconds());

@@ -82,12 +82,13 @@ Result<PruneResult> SqliteStore::PruneUpdates(int64_t before, size_t max_rows) {
     if (!next_bot.ok()) return next_bot.status();
     // A bot's oldest updates, by primary key; the walk ends at the first one
     // still pending (processed in a moment) or received at or after the cutoff.
+    // Set-aside updates (processed = 2) go like processed ones.
     auto walk = Prepare(
         "SELECT update_id, processed, received_at FROM updates WHERE bot = ?1 ORDER BY update_id LIMIT ?2");
     if (!walk.ok()) return walk.status();
     // Each bot's newest update stays: MaxUpdateId must not go back (getUpdates offset).
     auto del = Prepare(
-        "DELETE FROM updates WHERE bot = ?1 AND update_id <= ?2 AND processed = 1 AND "
+        "DELETE FROM updates WHERE bot = ?1 AND update_id <= ?2 AND processed != 0 AND "
         "update_id < (SELECT max(update_id) FROM updates WHERE bot = ?1)");
     if (!del.ok()) return del.status();
 

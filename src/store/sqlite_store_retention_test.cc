@@ -246,6 +246,20 @@ TEST_P(RetentionTest, PruneUpdatesDropsOldProcessedOnesButKeepsPendingAndEachBot
   EXPECT_FALSE(store_->InsertUpdate(Update{"other", 1, "{}"}).value());  // recent: kept
 }
 
+TEST_P(RetentionTest, PruneUpdatesDropsOldSetAsideOnesLikeProcessedOnes) {
+  for (int64_t id = 1; id <= 4; ++id) ASSERT_TRUE(store_->InsertUpdate(Update{"bot", id, "{}"}).value());
+  ASSERT_OK(store_->SetUpdateAside("bot", 1, "poisoned"));
+  ASSERT_OK(store_->MarkUpdateProcessed("bot", 2));
+  ASSERT_OK(store_->SetUpdateAside("bot", 3, "poisoned"));
+  ASSERT_OK(store_->SetUpdateAside("bot", 4, "poisoned"));  // the newest: kept for MaxUpdateId
+  clock_.Advance(8 * 24h);
+  EXPECT_EQ(PruneAll(&Store::PruneUpdates, WeekAgo(), 100), 3);
+  EXPECT_EQ(store_->CountSetAsideUpdates("bot").value(), 1);
+  EXPECT_EQ(store_->MaxUpdateId("bot").value(), 4);
+  EXPECT_TRUE(store_->InsertUpdate(Update{"bot", 1, "{}"}).value());  // pruned, so new again
+  EXPECT_FALSE(store_->InsertUpdate(Update{"bot", 4, "{}"}).value());
+}
+
 TEST_P(RetentionTest, PruneUpdatesLooksAtNoMoreThanMaxRowsAcrossBots) {
   ASSERT_OK(store_->RunInTransaction([&]() -> Status {
     for (const char* bot : {"a", "b"}) {

@@ -139,6 +139,36 @@ TEST_P(StoreTest, MoveChatMovesTheBindingAndQueuedMessagesOnly) {
   EXPECT_EQ(store_->GetMessage(other_bot)->chat_id, -100);
 }
 
+TEST_P(StoreTest, AMovedChatIsRememberedForLaterMessages) {
+  ASSERT_OK(store_->MoveChat("bot", -100, -1001));
+  EXPECT_EQ(store_->GetMessage(MustEnqueue(Direct("bot", -100, "later")))->chat_id, -1001);
+  EXPECT_EQ(store_->GetMessage(MustEnqueue(Direct("bot2", -100, "other bot")))->chat_id, -100) << "per bot";
+  EXPECT_EQ(store_->GetMessage(MustEnqueue(Direct("bot", -1001, "new id")))->chat_id, -1001);
+  EXPECT_EQ(store_->GetMessage(MustEnqueue(Direct("bot", 5, "private")))->chat_id, 5);
+  // A chain a -> b -> c sends messages to a and to b straight to c.
+  ASSERT_OK(store_->MoveChat("bot", -1001, -1002));
+  EXPECT_EQ(store_->GetMessage(MustEnqueue(Direct("bot", -100, "a")))->chat_id, -1002);
+  EXPECT_EQ(store_->GetMessage(MustEnqueue(Direct("bot", -1001, "b")))->chat_id, -1002);
+  EXPECT_EQ(store_->GetMessage(MustEnqueue(Direct("bot", -1002, "c")))->chat_id, -1002);
+  // A move back makes the id current again, and never loops.
+  ASSERT_OK(store_->MoveChat("bot", -1002, -100));
+  EXPECT_EQ(store_->GetMessage(MustEnqueue(Direct("bot", -100, "a again")))->chat_id, -100);
+  EXPECT_EQ(store_->GetMessage(MustEnqueue(Direct("bot", -1001, "b again")))->chat_id, -100);
+  EXPECT_EQ(store_->GetMessage(MustEnqueue(Direct("bot", -1002, "c again")))->chat_id, -100);
+  if (!GetParam()) return;
+  ASSERT_OK(Reopen());  // remembered on disk
+  EXPECT_EQ(store_->GetMessage(MustEnqueue(Direct("bot", -1001, "after restart")))->chat_id, -100);
+}
+
+TEST_P(StoreTest, AFailedMoveRemembersNothing) {
+  Status s = store_->RunInTransaction([&]() -> Status {
+    TGATE_RETURN_IF_ERROR(store_->MoveChat("bot", -100, -1001));
+    return Status::Internal("rolled back");
+  });
+  EXPECT_EQ(s.code(), Code::kInternal);
+  EXPECT_EQ(store_->GetMessage(MustEnqueue(Direct("bot", -100, "x")))->chat_id, -100);
+}
+
 TEST_P(StoreTest, EnqueueStoresTheMessage) {
   NewMessage m = Direct("bot", 10, "hello");
   m.user = "alice";

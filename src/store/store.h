@@ -62,14 +62,16 @@ class Store {
   // Sets the status of whoever is bound to chat_id. NotFound if nobody is.
   virtual Status SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) = 0;
   // A group was upgraded: moves the binding and every queued message of the bot
-  // from old_chat to new_chat.
+  // from old_chat to new_chat, and remembers the move: a message enqueued to
+  // old_chat later goes to new_chat (see Enqueue).
   virtual Status MoveChat(std::string_view bot, int64_t old_chat, int64_t new_chat) = 0;
   virtual Result<int64_t> CountBindings(std::string_view bot, UserStatus status) = 0;
 
   // --- message queue
   // Stores a queued message and returns its id. With an idempotency key already
   // used for this bot, stores nothing and returns the first message's id with
-  // *existed = true.
+  // *existed = true. A chat_id that MoveChat moved is stored as the id it moved
+  // to (following a chain of moves to the last).
   virtual Result<int64_t> Enqueue(const NewMessage& message, bool* existed) = 0;
   virtual Result<Message> GetMessage(int64_t id) = 0;
   // Queued messages of the bot and priority with id > after_id, by id, at most `limit`.
@@ -126,9 +128,15 @@ class Store {
   // Stores the update; returns false (and stores nothing) if this bot's
   // update_id was already received.
   virtual Result<bool> InsertUpdate(const Update& update) = 0;
-  // Received but not yet processed, by update_id.
+  // Received but neither processed nor set aside, by update_id.
   virtual Result<std::vector<Update>> PendingUpdates(std::string_view bot, size_t limit) = 0;
   virtual Status MarkUpdateProcessed(std::string_view bot, int64_t update_id) = 0;
+  // An update that cannot be processed: kept, with the reason, but no longer
+  // pending (so it blocks none behind it). Retention deletes it like a
+  // processed one. NotFound unless the update is pending.
+  virtual Status SetUpdateAside(std::string_view bot, int64_t update_id, std::string_view reason) = 0;
+  // How many of the bot's stored updates are set aside (cheap: its own index).
+  virtual Result<int64_t> CountSetAsideUpdates(std::string_view bot) = 0;
   // Highest update_id ever received for the bot, or 0 (for getUpdates offsets).
   virtual Result<int64_t> MaxUpdateId(std::string_view bot) = 0;
 
@@ -140,9 +148,9 @@ class Store {
   // stopped until a result says done. A broadcast keeps its counts; a pruned
   // message is NotFound to GetMessage, and its idempotency key is free again.
   virtual Result<PruneResult> PruneMessages(int64_t before, size_t max_rows) = 0;
-  // Deletes processed updates received before `before` (Unix seconds),
-  // except each bot's newest (MaxUpdateId must not go back). Pending updates
-  // are never deleted. Looks at no more than `max_rows` updates per call.
+  // Deletes processed and set-aside updates received before `before` (Unix
+  // seconds), except each bot's newest (MaxUpdateId must not go back).
+  // Pending updates are never deleted. Looks at no more than `max_rows` updates per call.
   // Updates are kept so that Telegram's late duplicates are still dropped:
   // `before` should be at least a day ago (Telegram keeps an unconfirmed
   // update for at most 24 hours).
