@@ -45,28 +45,48 @@ Awaitable<void> UpdateProcessor::Loop() {
 }
 
 Status UpdateProcessor::Drain() {
+  bool enqueued = false;
+  // Wakes the dispatcher for the replies committed so far, however the pass ends.
+  auto finish = [&](Status s) {
+    if (enqueued && on_enqueued_) on_enqueued_();
+    return s;
+  };
   for (;;) {
     auto pending = store_.PendingUpdates(options_.bot, 100);
-    if (!pending.ok()) return pending.status();
-    if (pending->empty()) return Status::Ok();
-    bool enqueued = false;
+    if (!pending.ok()) return finish(pending.status());
+    if (pending->empty()) return finish(Status::Ok());
     for (const store::Update& u : *pending) {
+      bool replied = false;
       Status s = store_.RunInTransaction([&] {
-        TGATE_RETURN_IF_ERROR(ProcessOne(u, enqueued));
+        TGATE_RETURN_IF_ERROR(ProcessOne(u, replied));
         return store_.MarkUpdateProcessed(options_.bot, u.update_id);
       });
-      if (!s.ok()) return s;
+      if (s.ok()) {
+        enqueued |= replied;
+        continue;
+      }
+      // Rolled back whole. The store was busy: retry it, in order, next pass.
+      if (s.IsUnavailable()) return finish(s);
+      if (Status aside = SetAside(u, s); !aside.ok()) return finish(aside);
     }
-    if (enqueued && on_enqueued_) on_enqueued_();
   }
+}
+
+Status UpdateProcessor::SetAside(const store::Update& update, const Status& why) {
+  Status s = store_.SetUpdateAside(options_.bot, update.update_id, why.ToString());
+  if (!s.ok()) {
+    return Status(s.code(), "cannot set aside update " + std::to_string(update.update_id) + " (" +
+                                why.ToString() + "): " + s.message());
+  }
+  ++set_aside_;
+  spdlog::warn("bot {}: set aside update {}, which cannot be processed: {}", options_.bot, update.update_id,
+               why.ToString());
+  return Status::Ok();
 }
 
 Status UpdateProcessor::ProcessOne(const store::Update& update, bool& enqueued) {
   auto parsed = telegram::ParseUpdate(update.payload);
-  if (!parsed.ok()) {
-    spdlog::warn("bot {}: skipping unparsable update {}", options_.bot, update.update_id);
-    return Status::Ok();
-  }
+  if (!parsed.ok()) return parsed.status();
   const telegram::ParsedUpdate& u = *parsed;
   if (u.kind == telegram::ParsedUpdate::kMessage && u.chat_type == "private") {
     if (auto payload = telegram::StartPayload(u, options_.bot_username); payload && !payload->empty()) {

@@ -7,6 +7,12 @@
 //  - my_chat_member in a private chat: "kicked" marks the user blocked,
 //    "member" active again;
 //  - everything else is forwarded to the site as an "update" event.
+// An update that cannot be processed (unparsable, or its processing fails
+// other than transiently) is set aside: its partial effects roll back, it is
+// marked in the store with the reason (kept, no longer pending, never
+// retried), logged once and counted; the ones behind it go on. Only a
+// transient failure (the store busy: Code::kUnavailable) ends the pass, and
+// the same update is retried first on the next one.
 // Not the HTTP endpoint (update_receiver.h) nor long polling (long_poller.h).
 // Threading: one coroutine on the io executor; Store/Linker/Clock outlive it.
 #pragma once
@@ -41,12 +47,20 @@ class UpdateProcessor {
   void Notify();
   void Stop();
 
-  // Processes every pending update now (synchronously). For tests and the loop.
+  // Processes every pending update now (synchronously), setting aside the
+  // ones that cannot be processed. For tests and the loop. Not OK only when
+  // the store failed transiently (or could not set an update aside): the
+  // update it stopped at stays pending, first in line for the next call.
   Status Drain();
+
+  // Updates this processor set aside since it was made (for /metrics).
+  uint64_t set_aside() const { return set_aside_; }
 
  private:
   Awaitable<void> Loop();
   Status ProcessOne(const store::Update& update, bool& enqueued);
+  // Marks `update` set aside (in its own transaction), logs and counts it.
+  Status SetAside(const store::Update& update, const Status& why);
   Status HandleStart(const telegram::ParsedUpdate& u, const std::string& payload, bool& enqueued);
   Status HandleMemberChange(const telegram::ParsedUpdate& u);
   Status Forward(const telegram::ParsedUpdate& u);
@@ -61,6 +75,7 @@ class UpdateProcessor {
   std::function<void()> on_enqueued_;
   std::shared_ptr<asio::steady_timer> wake_;
   std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);
+  uint64_t set_aside_ = 0;
 };
 
 }  // namespace tgate::webhook

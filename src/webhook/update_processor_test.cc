@@ -1,11 +1,14 @@
-// UpdateProcessor over a real in-memory store and a fake clock: linking by
-// /start, polite refusals, block/unblock, forwarding, and exactly-once.
+// UpdateProcessor over a real in-memory store (behind a FaultyStore that can
+// fail chosen calls) and a fake clock: linking by /start, polite refusals,
+// block/unblock, forwarding, exactly-once, and updates that cannot be
+// processed set aside without blocking the ones behind them.
 #include "webhook/update_processor.h"
 
 #include <gtest/gtest.h>
 
 #include "core/fake_clock.h"
 #include "core/testing.h"
+#include "store/faulty_store_test_util.h"
 
 namespace tgate::webhook {
 namespace {
@@ -29,11 +32,17 @@ class ProcessorTest : public ::testing::Test {
     auto s = store::Store::Open({":memory:"});
     ASSERT_OK(s);
     store_ = std::move(*s);
-    linker_ = std::make_unique<link::Linker>(*store_, clock_);
-    processor_ = std::make_unique<UpdateProcessor>(io_.get_executor(), *store_, *linker_, clock_,
+    faulty_ = std::make_unique<store::testing::FaultyStore>(*store_);
+    linker_ = std::make_unique<link::Linker>(*faulty_, clock_);
+    Restart();
+  }
+  // A new processor on the same store, as after a restart of tgate.
+  void Restart() {
+    processor_ = std::make_unique<UpdateProcessor>(io_.get_executor(), *faulty_, *linker_, clock_,
                                                    ProcessorOptions{"default", "my_bot", "Welcome!", "Expired."},
                                                    [this] { ++enqueued_; });
   }
+  void Insert(const std::string& json, int64_t id) { ASSERT_TRUE(store_->InsertUpdate({"default", id, json}).value()); }
   void Deliver(const std::string& json, int64_t id) {
     ASSERT_OK(store_->InsertUpdate({"default", id, json}));
     ASSERT_OK(processor_->Drain());
@@ -54,6 +63,7 @@ class ProcessorTest : public ::testing::Test {
   asio::io_context io_;
   FakeClock clock_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::testing::FaultyStore> faulty_;  // what the processor and linker use
   std::unique_ptr<link::Linker> linker_;
   std::unique_ptr<UpdateProcessor> processor_;
   int enqueued_ = 0;
@@ -122,6 +132,96 @@ TEST_F(ProcessorTest, EachUpdateIsProcessedOnce) {
   EXPECT_FALSE(*again);
   ASSERT_OK(processor_->Drain());
   EXPECT_EQ(Queued().size(), 1u);
+}
+
+// A private message whose chat has no integer id (issue 11: a fuzzer's update
+// that failed on every pass and blocked every later one, across restarts).
+std::string ChatWithoutId(int64_t id) {
+  return R"({"update_id":)" + std::to_string(id) +
+         R"(,"message":{"message_id":1,"date":1,"chat":{"type":"private"},"text":"/start abc"}})";
+}
+
+TEST_F(ProcessorTest, AnUpdateThatCannotBeProcessedIsSetAsideAndBlocksNothing) {
+  auto link = linker_->Issue("default", "my_bot", "42", 900);
+  ASSERT_OK(link);
+  ASSERT_OK(store_->Bind({"default", "7", 1007, store::UserStatus::kActive, 0}));
+  Insert(StartUpdate(1, 1001, "hello"), 1);
+  Insert(ChatWithoutId(2), 2);
+  Insert(R"({"update_id":3,"message":"not an object"})", 3);  // as long polling stores it
+  Insert("not json at all", 4);
+  Insert(StartUpdate(5, 1002, "/start " + link->token), 5);
+  Insert(MemberUpdate(6, 1007, "kicked"), 6);
+  ASSERT_OK(processor_->Drain());
+
+  EXPECT_EQ(store_->GetBinding("default", "42")->chat_id, 1002) << "the /start behind them linked";
+  EXPECT_EQ(store_->GetBinding("default", "7")->status, store::UserStatus::kBlocked);
+  EXPECT_EQ(Queued(), std::vector<std::string>{"1002:Welcome!"});
+  EXPECT_EQ(Events().size(), 3u);  // update 1 forwarded, user.linked, user.blocked
+  EXPECT_TRUE(store_->PendingUpdates("default", 10)->empty());
+  EXPECT_EQ(store_->CountSetAsideUpdates("default").value(), 3);
+  EXPECT_EQ(processor_->set_aside(), 3u);
+
+  // Kept and marked, not retried: neither by this processor nor after a restart.
+  ASSERT_OK(processor_->Drain());
+  Restart();
+  ASSERT_OK(processor_->Drain());
+  EXPECT_EQ(processor_->set_aside(), 0u);
+  EXPECT_EQ(store_->CountSetAsideUpdates("default").value(), 3);
+  EXPECT_FALSE(store_->InsertUpdate({"default", 2, ChatWithoutId(2)}).value()) << "still deduplicated";
+  EXPECT_EQ(faulty_->calls("SetUpdateAside"), 3);
+}
+
+TEST_F(ProcessorTest, ASetAsideUpdateLeavesNoPartialEffects) {
+  auto link = linker_->Issue("default", "my_bot", "42", 900);
+  ASSERT_OK(link);
+  Insert(StartUpdate(1, 1001, "/start " + link->token), 1);
+  Insert(StartUpdate(2, 1002, "/start " + link->token), 2);
+  // Update 1 binds and queues its welcome, then its event cannot be written
+  // (not transiently): all of it rolls back, and the token is left for update 2.
+  faulty_->FailNext("AddEvent", Status::Internal("disk I/O error"));
+  ASSERT_OK(processor_->Drain());
+  EXPECT_EQ(store_->GetBinding("default", "42")->chat_id, 1002);
+  EXPECT_EQ(Queued(), std::vector<std::string>{"1002:Welcome!"});
+  ASSERT_EQ(Events().size(), 1u);
+  EXPECT_NE(Events()[0].find(R"("chat_id":1002)"), std::string::npos);
+  EXPECT_EQ(store_->CountSetAsideUpdates("default").value(), 1);
+}
+
+TEST_F(ProcessorTest, ATransientStoreFailureIsRetriedInOrderOnTheNextPass) {
+  auto link = linker_->Issue("default", "my_bot", "42", 60);
+  clock_.Advance(std::chrono::minutes(2));
+  Insert(StartUpdate(1, 1001, "/start " + link->token), 1);  // expired: a reply, no event
+  Insert(StartUpdate(2, 1002, "first"), 2);
+  Insert(StartUpdate(3, 1003, "second"), 3);
+  faulty_->FailNext("AddEvent", Status::Unavailable("sqlite step: database is locked"));
+  Status s = processor_->Drain();
+  EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
+  EXPECT_EQ(Queued(), std::vector<std::string>{"1001:Expired."});
+  EXPECT_EQ(enqueued_, 1) << "the reply committed before the failure wakes the dispatcher";
+  EXPECT_TRUE(Events().empty()) << "update 3 does not overtake update 2";
+  EXPECT_EQ(store_->PendingUpdates("default", 10)->size(), 2u);
+  EXPECT_EQ(store_->CountSetAsideUpdates("default").value(), 0);
+
+  ASSERT_OK(processor_->Drain());
+  auto ev = Events();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_NE(ev[0].find("first"), std::string::npos);
+  EXPECT_NE(ev[1].find("second"), std::string::npos);
+  EXPECT_TRUE(store_->PendingUpdates("default", 10)->empty());
+  EXPECT_EQ(processor_->set_aside(), 0u);
+}
+
+TEST_F(ProcessorTest, AnUpdateThatCannotBeSetAsideStaysPendingForTheNextPass) {
+  Insert(ChatWithoutId(1), 1);
+  Insert(StartUpdate(2, 1002, "behind it"), 2);
+  faulty_->FailNext("SetUpdateAside", Status::Unavailable("sqlite step: database is locked"));
+  EXPECT_FALSE(processor_->Drain().ok());
+  EXPECT_TRUE(Events().empty());
+  EXPECT_EQ(store_->PendingUpdates("default", 10)->size(), 2u);
+  ASSERT_OK(processor_->Drain());
+  EXPECT_EQ(Events().size(), 1u);
+  EXPECT_EQ(store_->CountSetAsideUpdates("default").value(), 1);
+  EXPECT_EQ(processor_->set_aside(), 1u);
 }
 
 }  // namespace
