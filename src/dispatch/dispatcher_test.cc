@@ -18,6 +18,9 @@ using namespace std::chrono_literals;
 constexpr char kBlocked[] = R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})";
 constexpr char kNotFound[] = R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})";
 constexpr char kBadGateway[] = "<html>502 Bad Gateway</html>";
+constexpr char kMigrated[] =
+    R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat",)"
+    R"("parameters":{"migrate_to_chat_id":-1009}})";
 
 class DispatcherTest : public testing::DispatcherFixture, public ::testing::WithParamInterface<bool> {
  protected:
@@ -108,11 +111,28 @@ TEST_P(DispatcherTest, ChatNotFoundFails) {
 }
 
 TEST_P(DispatcherTest, MigratedGroupIsResentToTheNewId) {
-  api_.ScriptChat(-500, 400,
-                  R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009}})");
+  api_.ScriptChat(-500, 400, kMigrated);
   int64_t id = Enqueue(-500, "to the group");
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kSent; }));
   EXPECT_EQ(api_.Accepted(-1009), std::vector<std::string>{"to the group"});
+}
+
+// Issue 11 (7a): once Telegram said the group moved, a later message the
+// site addresses to the old id goes straight to the new one: no second 400.
+TEST_P(DispatcherTest, AMigratedGroupIsRememberedForLaterMessagesToTheOldId) {
+  api_.ScriptChat(-500, 400, kMigrated);
+  int64_t first = Enqueue(-500, "first");
+  ASSERT_TRUE(RunUntil([&] { return StatusOf(first) == store::MessageStatus::kSent; }));
+  int64_t second = Enqueue(-500, "second");
+  EXPECT_EQ(store_->GetMessage(second)->chat_id, -1009);
+  ASSERT_TRUE(RunUntil([&] { return StatusOf(second) == store::MessageStatus::kSent; }));
+  EXPECT_EQ(api_.Accepted(-1009), (std::vector<std::string>{"first", "second"}));
+  int to_old_id = 0;
+  for (const auto& call : api_.calls()) {
+    const auto* chat = call.params.if_contains("chat_id");
+    if (chat != nullptr && chat->is_int64() && chat->as_int64() == -500) ++to_old_id;
+  }
+  EXPECT_EQ(to_old_id, 1) << "only the first message learned of the migration";
 }
 
 TEST_P(DispatcherTest, RetryAfterIsWaitedOut) {
