@@ -45,6 +45,8 @@ struct Gateway::Impl {
   Status OpenStore();
   // Registers the bot's delivery figures with `metrics`.
   void DescribeDispatch(const std::string& bot, const dispatch::Dispatcher& d);
+  // Registers the bot's figures of updates set aside (issue 11).
+  void DescribeSetAside(const std::string& bot, const webhook::UpdateProcessor& p);
   Status StartBot(const config::BotConfig& bc);
   Awaitable<void> LearnUsername(std::string bot);
 
@@ -96,6 +98,20 @@ void Gateway::Impl::DescribeDispatch(const std::string& bot, const dispatch::Dis
     if (n.ok()) return double(*n);
     spdlog::warn("bot {}: cannot count the pending messages for /metrics: {}", bot, n.status().message());
     return -1.0;  // not a count: the scrape shows the store could not say
+  });
+}
+
+void Gateway::Impl::DescribeSetAside(const std::string& bot, const webhook::UpdateProcessor& p) {
+  const std::string l = "bot=\"" + bot + "\"";
+  metrics.Describe("tgate_updates_set_aside_total", "counter",
+                   "Updates set aside by this process because they could not be processed.");
+  metrics.Gauge("tgate_updates_set_aside_total", l, [&p] { return double(p.set_aside()); });
+  metrics.Describe("tgate_updates_set_aside", "gauge", "Set-aside updates kept in the database (until retention).");
+  metrics.Gauge("tgate_updates_set_aside", l, [this, bot] {
+    auto n = store->CountSetAsideUpdates(bot);
+    if (n.ok()) return double(*n);
+    spdlog::warn("bot {}: cannot count the set-aside updates for /metrics: {}", bot, n.status().message());
+    return -1.0;
   });
 }
 
@@ -245,6 +261,7 @@ Status Gateway::Start() {
                  rt.config->limits.global_per_sec, rt.config->limits.chat_per_sec, rt.config->limits.group_per_min);
   }
   for (auto& [name, rt] : g.bots) g.DescribeDispatch(name, *rt.dispatcher);
+  for (auto& [name, rt] : g.bots) g.DescribeSetAside(name, *rt.processor);
   // On stdout whatever the log level: scripts and tests wait for this line.
   std::printf("tgate listening on %s:%u\n", hp->first.c_str(), static_cast<unsigned>(g.server->port()));
   std::fflush(stdout);
