@@ -1,9 +1,11 @@
 // POST /v1/broadcasts {"users":[...] | "all":true, "text", options..., "spread_seconds"?, "paid"?, "bot"?}
-//   -> 202 {"id","total","skipped"}
+//   [Idempotency-Key] -> 202 {"id","total","skipped"}; a retry with the same key and body gets the
+//   first broadcast's; the same key with another body 422 idempotency_key_reused.
 // GET /v1/broadcasts/{id} -> 200 {"id","status","total","sent","failed","pending","cancelled"}
 // DELETE /v1/broadcasts/{id} -> 200 with the counts; what was not sent is cancelled.
 #include <boost/json.hpp>
 
+#include "api/idempotency.h"
 #include "api/json_body.h"
 #include "api/message_request.h"
 #include "api/route.h"
@@ -67,6 +69,8 @@ http::Response CreateBroadcast(ApiContext& ctx, const http::Request& req, const 
       !s.ok()) {
     return http::ErrorResponse(req, s);
   }
+  auto key = ReadIdempotencyKey(req);
+  if (!key.ok()) return http::ErrorResponse(req, key.status());
   auto bot_name = OptString(*body, "bot");
   if (!bot_name.ok()) return http::ErrorResponse(req, bot_name.status());
   auto bot = ctx.FindBot(bot_name->value_or(""));
@@ -74,6 +78,10 @@ http::Response CreateBroadcast(ApiContext& ctx, const http::Request& req, const 
 
   store::NewBroadcast b;
   b.bot = (*bot)->config->name;
+  if (!key->empty()) {
+    b.idempotency_key = std::move(*key);
+    b.idempotency_fingerprint = RequestFingerprint(*body);
+  }
   if (Status s = ReadTargets(*body, b); !s.ok()) return http::ErrorResponse(req, s);
   auto content = ParseMessageContent(*body);
   if (!content.ok()) return http::ErrorResponse(req, content.status());
@@ -89,8 +97,9 @@ http::Response CreateBroadcast(ApiContext& ctx, const http::Request& req, const 
   if (!paid.ok()) return http::ErrorResponse(req, paid.status());
   b.paid = paid->value_or(false);
 
+  // With a used key: the first broadcast's answer, or 422 for another body.
   auto created = ctx.store.CreateBroadcast(b, ctx.NowMs());
-  if (!created.ok()) return http::ErrorResponse(req, created.status());
+  if (!created.ok()) return IdempotencyErrorResponse(req, created.status());
   if ((*bot)->notify_dispatcher) (*bot)->notify_dispatcher();
   json::object out{{"id", created->id}, {"total", created->total}, {"skipped", created->skipped}};
   return http::JsonResponse(req, 202, json::serialize(out));

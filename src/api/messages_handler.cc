@@ -1,8 +1,11 @@
 // POST /v1/messages {"user"|"chat_id", "text", options..., "bot"?} [Idempotency-Key]
 //   -> 202 {"id","status"} once the message is durable; 404 unknown user; 409 blocked.
+//   A retry with the same Idempotency-Key and body gets the first message's answer; the same key
+//   with another body 422 idempotency_key_reused (api/idempotency.h).
 // GET /v1/messages/{id} -> 200 {"id","status","telegram_message_id"?,"error"?,"attempts"}.
 #include <boost/json.hpp>
 
+#include "api/idempotency.h"
 #include "api/json_body.h"
 #include "api/message_request.h"
 #include "api/route.h"
@@ -13,21 +16,6 @@ namespace tgate::api {
 namespace json = boost::json;
 
 namespace {
-
-constexpr size_t kMaxIdempotencyKey = 255;
-
-Result<std::string> IdempotencyKey(const http::Request& req) {
-  auto it = req.find("Idempotency-Key");
-  if (it == req.end()) return std::string();
-  std::string_view k = it->value();
-  if (k.empty() || k.size() > kMaxIdempotencyKey) {
-    return Status::InvalidArgument("Idempotency-Key must be 1-255 characters");
-  }
-  for (char c : k) {
-    if (c < 0x21 || c > 0x7e) return Status::InvalidArgument("Idempotency-Key must be printable ASCII");
-  }
-  return std::string(k);
-}
 
 // Fills the recipient of `m` from "user" or "chat_id".
 Status Address(ApiContext& ctx, const json::object& body, store::NewMessage& m) {
@@ -77,7 +65,7 @@ http::Response SendMessage(ApiContext& ctx, const http::Request& req, const Rout
       !s.ok()) {
     return http::ErrorResponse(req, s);
   }
-  auto key = IdempotencyKey(req);
+  auto key = ReadIdempotencyKey(req);
   if (!key.ok()) return http::ErrorResponse(req, key.status());
   auto bot_name = OptString(*body, "bot");
   if (!bot_name.ok()) return http::ErrorResponse(req, bot_name.status());
@@ -92,11 +80,21 @@ http::Response SendMessage(ApiContext& ctx, const http::Request& req, const Rout
   m.options_json = std::move(content->options_json);
   m.idempotency_key = std::move(*key);
   m.priority = store::Priority::kDirect;
-  if (Status s = Address(ctx, *body, m); !s.ok()) return http::ErrorResponse(req, s);
-
   bool existed = false;
-  auto id = ctx.store.Enqueue(m, &existed);
-  if (!id.ok()) return http::ErrorResponse(req, id.status());
+  Result<int64_t> id = Status::NotFound("");
+  if (!m.idempotency_key.empty()) {
+    // A retry is answered from the first message before the recipient is read
+    // again: the user may have blocked the bot or unlinked since.
+    m.idempotency_fingerprint = RequestFingerprint(*body);
+    id = ctx.store.FindMessageByIdempotencyKey(m.bot, m.idempotency_key, m.idempotency_fingerprint);
+    if (!id.ok() && !id.status().IsNotFound()) return IdempotencyErrorResponse(req, id.status());
+    existed = id.ok();
+  }
+  if (!existed) {
+    if (Status s = Address(ctx, *body, m); !s.ok()) return http::ErrorResponse(req, s);
+    id = ctx.store.Enqueue(m, &existed);
+    if (!id.ok()) return IdempotencyErrorResponse(req, id.status());
+  }
   std::string status = "queued";
   if (existed) {
     if (auto prior = ctx.store.GetMessage(*id); prior.ok()) status = store::ToString(prior->status);

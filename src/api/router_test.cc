@@ -45,6 +45,16 @@ class RouterTest : public ::testing::Test {
     last_ = router_->Handle(req);
     return last_;
   }
+  // A POST with an Idempotency-Key header.
+  http::Response PostWithKey(const std::string& target, const std::string& key, const std::string& body) {
+    http::Request req{boost::beast::http::verb::post, target, 11};
+    req.set(boost::beast::http::field::authorization, std::string("Bearer ") + kKey);
+    req.set("Idempotency-Key", key);
+    req.body() = body;
+    req.prepare_payload();
+    last_ = router_->Handle(req);
+    return last_;
+  }
   json::object Json() { return json::parse(last_.body()).as_object(); }
   std::string ErrorCode() { return std::string(Json().at("error").at("code").as_string()); }
 
@@ -112,6 +122,87 @@ TEST_F(RouterTest, SendsToALinkedUserDurablyAndIdempotently) {
   ASSERT_EQ(Call(verb::get, "/v1/messages/" + std::to_string(id)).result_int(), 200);
   EXPECT_EQ(Json().at("status").as_string(), "queued");
   EXPECT_EQ(Json().at("attempts").as_int64(), 0);
+}
+
+TEST_F(RouterTest, AnIdempotencyKeyReusedWithAnotherBodyIs422AndSendsNothing) {
+  Link("42", 1001);
+  ASSERT_EQ(PostWithKey("/v1/messages", "order-7", R"({"user":"42","text":"Order 7 shipped"})").result_int(), 202);
+  const int64_t id = Json().at("id").as_int64();
+  EXPECT_EQ(notified_, 1);
+  // The same request serialized otherwise (order, spacing, escapes, the
+  // default bot named): a retry, answered with the first message.
+  ASSERT_EQ(PostWithKey("/v1/messages", "order-7",
+                        "{ \"text\": \"Order 7 shipped\",\n \"bot\": \"default\", \"user\": \"\\u0034\\u0032\" }")
+                .result_int(),
+            202);
+  EXPECT_EQ(Json().at("id").as_int64(), id);
+  EXPECT_EQ(Json().at("status").as_string(), "queued");
+  // Another body with the same key: 422, and nothing queued.
+  ASSERT_EQ(PostWithKey("/v1/messages", "order-7", R"({"user":"42","text":"Order 8 shipped"})").result_int(), 422);
+  EXPECT_EQ(ErrorCode(), "idempotency_key_reused");
+  const std::string message(Json().at("error").at("message").as_string());
+  EXPECT_NE(message.find("order-7"), std::string::npos) << message;
+  EXPECT_NE(message.find(std::to_string(id)), std::string::npos) << message;
+  EXPECT_EQ(PostWithKey("/v1/messages", "order-7", R"({"user":"42","text":"Order 7 shipped","protect_content":true})")
+                .result_int(),
+            422);
+  EXPECT_EQ(PostWithKey("/v1/messages", "order-7", R"({"chat_id":1001,"text":"Order 7 shipped"})").result_int(), 422);
+  auto queued = store_->LoadQueued("default", store::Priority::kDirect, 0, 100);
+  ASSERT_OK(queued);
+  ASSERT_EQ(queued->size(), 1u);
+  EXPECT_EQ(queued->at(0).text, "Order 7 shipped");
+  EXPECT_EQ(notified_, 1);
+  // A new key is a new message.
+  ASSERT_EQ(PostWithKey("/v1/messages", "order-8", R"({"user":"42","text":"Order 8 shipped"})").result_int(), 202);
+  EXPECT_NE(Json().at("id").as_int64(), id);
+}
+
+TEST_F(RouterTest, ARetryIsAnsweredWithTheFirstMessageAfterTheUserBlockedTheBot) {
+  Link("42", 1001);
+  const std::string body = R"({"user":"42","text":"hi"})";
+  ASSERT_EQ(PostWithKey("/v1/messages", "k1", body).result_int(), 202);
+  const int64_t id = Json().at("id").as_int64();
+  ASSERT_OK(store_->SetChatStatus("default", 1001, store::UserStatus::kBlocked));
+  ASSERT_EQ(PostWithKey("/v1/messages", "k1", body).result_int(), 202);
+  EXPECT_EQ(Json().at("id").as_int64(), id);
+  EXPECT_EQ(PostWithKey("/v1/messages", "k2", body).result_int(), 409);
+}
+
+TEST_F(RouterTest, IdempotencyKeysAreValidated) {
+  Link("42", 1001);
+  for (const std::string& bad : {std::string(256, 'k'), std::string("has space"), std::string("tab\tkey")}) {
+    EXPECT_EQ(PostWithKey("/v1/messages", bad, R"({"user":"42","text":"hi"})").result_int(), 400) << bad;
+    EXPECT_EQ(ErrorCode(), "invalid_argument");
+    EXPECT_EQ(PostWithKey("/v1/broadcasts", bad, R"({"all":true,"text":"hi"})").result_int(), 400) << bad;
+  }
+  EXPECT_EQ(PostWithKey("/v1/messages", std::string(255, 'k'), R"({"user":"42","text":"hi"})").result_int(), 202);
+  EXPECT_EQ(store_->LoadQueued("default", store::Priority::kDirect, 0, 100)->size(), 1u);
+  EXPECT_EQ(store_->LoadQueued("default", store::Priority::kBroadcast, 0, 100)->size(), 0u);
+}
+
+TEST_F(RouterTest, ABroadcastRetriedWithItsKeyIsMadeOnce) {
+  for (int i = 1; i <= 3; ++i) Link("u" + std::to_string(i), i);
+  const std::string body = R"({"users":["u1","u2","ghost"],"text":"news","spread_seconds":60})";
+  ASSERT_EQ(PostWithKey("/v1/broadcasts", "campaign-1", body).result_int(), 202);
+  const int64_t id = Json().at("id").as_int64();
+  EXPECT_EQ(Json().at("total").as_int64(), 2);
+  EXPECT_EQ(Json().at("skipped").as_int64(), 1);
+  ASSERT_EQ(PostWithKey("/v1/broadcasts", "campaign-1", body).result_int(), 202);
+  EXPECT_EQ(Json().at("id").as_int64(), id);
+  EXPECT_EQ(Json().at("total").as_int64(), 2);
+  EXPECT_EQ(Json().at("skipped").as_int64(), 1);
+  // The same key with another body: 422, nothing made.
+  ASSERT_EQ(PostWithKey("/v1/broadcasts", "campaign-1", R"({"all":true,"text":"news","spread_seconds":60})")
+                .result_int(),
+            422);
+  EXPECT_EQ(ErrorCode(), "idempotency_key_reused");
+  EXPECT_EQ(Call(verb::get, "/v1/broadcasts/" + std::to_string(id + 1)).result_int(), 404);
+  EXPECT_EQ(store_->LoadQueued("default", store::Priority::kBroadcast, 0, 100)->size(), 2u);
+  // Keys of messages and of broadcasts do not collide.
+  EXPECT_EQ(PostWithKey("/v1/messages", "campaign-1", R"({"user":"u1","text":"hi"})").result_int(), 202);
+  // Without a key, the same body is a new broadcast each time.
+  ASSERT_EQ(Call(verb::post, "/v1/broadcasts", body).result_int(), 202);
+  EXPECT_NE(Json().at("id").as_int64(), id);
 }
 
 TEST_F(RouterTest, UnknownAndBlockedUsers) {

@@ -77,6 +77,11 @@ class FaultyStore final : public Store {
     if (Status f = Fault("Enqueue"); !f.ok()) return f;
     return inner_.Enqueue(message, existed);
   }
+  Result<int64_t> FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
+                                              std::string_view fingerprint) override {
+    if (Status f = Fault("FindMessageByIdempotencyKey"); !f.ok()) return f;
+    return inner_.FindMessageByIdempotencyKey(bot, key, fingerprint);
+  }
   Result<Message> GetMessage(int64_t id) override {
     if (Status f = Fault("GetMessage"); !f.ok()) return f;
     return inner_.GetMessage(id);

@@ -196,6 +196,19 @@ CREATE TABLE chat_migrations (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 9: an idempotency key stands for one request, not just one id. The
+// fingerprint of the request that used the key (api/idempotency.h) is kept
+// with it, so the same key with another body is refused instead of answered
+// with the first message; broadcasts get keys too, unique per bot as the
+// messages' are. Rows from before keep a NULL fingerprint (not compared).
+constexpr const char* kSchemaV9 = R"sql(
+ALTER TABLE messages ADD COLUMN idempotency_fingerprint TEXT;
+ALTER TABLE broadcasts ADD COLUMN idempotency_key TEXT;
+ALTER TABLE broadcasts ADD COLUMN idempotency_fingerprint TEXT;
+CREATE UNIQUE INDEX broadcasts_by_idempotency_key ON broadcasts (bot, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+)sql";
+
 Status ApplyStep(sqlite3* db, const Migration& step) {
   TGATE_RETURN_IF_ERROR(ExecSql(db, "BEGIN IMMEDIATE"));
   // Re-read under the write lock: another process may have migrated meanwhile.
@@ -228,6 +241,7 @@ const std::vector<Migration>& SchemaMigrations() {
       {5, kSchemaV5},
       {6, kSchemaV6},
       {7, kSchemaV7},
+      {9, kSchemaV9},
   };
   return kSteps;
 }

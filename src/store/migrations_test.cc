@@ -32,10 +32,12 @@ int64_t QueryInt(sqlite3* db, const char* sql) {
   return v;
 }
 
-TEST(Migrations, StepsAreNumberedOneUp) {
+// Versions may skip numbers (a branch reserves its own); Migrate() handles gaps.
+TEST(Migrations, StepsAreNumberedUpwardFromOne) {
   const auto& steps = SchemaMigrations();
   ASSERT_FALSE(steps.empty());
-  for (size_t i = 0; i < steps.size(); ++i) EXPECT_EQ(steps[i].version, static_cast<int>(i + 1));
+  EXPECT_EQ(steps[0].version, 1);
+  for (size_t i = 1; i < steps.size(); ++i) EXPECT_LT(steps[i - 1].version, steps[i].version);
   EXPECT_EQ(LatestSchemaVersion(), steps.back().version);
 }
 
@@ -144,6 +146,27 @@ TEST(Migrations, Version6IndexesTheGroupMessagesThatDeliveredAPart) {
   EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM messages INDEXED BY messages_group_sends "
                                "WHERE bot = 'b' AND chat_id < 0 AND parts_sent > 0 AND updated_at >= 0"),
             1);
+}
+
+TEST(Migrations, Version9KeepsOldKeysUncomparedAndMakesBroadcastKeysUniquePerBot) {
+  Db db = OpenRaw(":memory:");
+  std::vector<Migration> v6(SchemaMigrations().begin(), SchemaMigrations().begin() + 6);
+  ASSERT_OK(Migrate(db.get(), v6));
+  ASSERT_OK(ExecSql(db.get(),
+      "INSERT INTO messages (bot, chat_id, priority, idempotency_key, created_at, updated_at) VALUES "
+      "('b', 1, 0, 'k1', 0, 0);"));
+  ASSERT_OK(Migrate(db.get()));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM messages WHERE idempotency_key = 'k1' "
+                               "AND idempotency_fingerprint IS NULL"),
+            1);
+  const char* insert =
+      "INSERT INTO broadcasts (bot, text, options_json, created_at, idempotency_key) VALUES ";
+  ASSERT_OK(ExecSql(db.get(), (std::string(insert) + "('b', 't', '{}', 0, 'c1'), ('b2', 't', '{}', 0, 'c1'), "
+                                                     "('b', 't', '{}', 0, NULL), ('b', 't', '{}', 0, NULL);")
+                                  .c_str()));
+  EXPECT_FALSE(ExecSql(db.get(), (std::string(insert) + "('b', 't', '{}', 0, 'c1');").c_str()).ok());
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM broadcasts"), 4);
 }
 
 TEST(Migrations, Version4KeysTheQueueIndexByBroadcastSoEachLoadsInIdOrder) {

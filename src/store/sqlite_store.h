@@ -55,6 +55,8 @@ class SqliteStore final : public Store {
   Result<int64_t> CountBindings(std::string_view bot, UserStatus status) override;
 
   Result<int64_t> Enqueue(const NewMessage& message, bool* existed) override;
+  Result<int64_t> FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
+                                              std::string_view fingerprint) override;
   Result<Message> GetMessage(int64_t id) override;
   Result<std::vector<Message>> LoadQueued(std::string_view bot, Priority priority, int64_t after_id,
                                           size_t limit) override;

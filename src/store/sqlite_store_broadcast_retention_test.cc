@@ -95,6 +95,21 @@ TEST_P(BroadcastRetentionTest, AnOldFinishedBroadcastGoesOnceItsMessagesHaveGone
   EXPECT_TRUE(store_->CancelBroadcast(id).status().IsNotFound());
 }
 
+TEST_P(BroadcastRetentionTest, APrunedBroadcastsIdempotencyKeyIsFreeAgain) {
+  MustBind("bot", "u1", 1);
+  NewBroadcast nb;
+  nb.users = {"u1"};
+  nb.idempotency_key = "campaign-1";
+  nb.idempotency_fingerprint = "fp-a";
+  const int64_t first = Create(nb);
+  EXPECT_EQ(Create(nb), first);  // kept as long as the broadcast
+  SendAll(first);
+  clock_.Advance(8 * 24h);
+  EXPECT_EQ(PruneRound(), 1);
+  nb.idempotency_fingerprint = "fp-b";
+  EXPECT_GT(Create(nb), first);
+}
+
 TEST_P(BroadcastRetentionTest, AYoungFinishedBroadcastStays) {
   MustBind("bot", "u1", 1);
   const int64_t old_one = ToUsers({"u1"});

@@ -73,6 +73,61 @@ TEST_P(BroadcastTest, ToAllQueuesOneMessagePerActiveChatSpreadByChatId) {
   EXPECT_EQ(store_->GetMessage((*queued)[0].id)->text, "news");
 }
 
+TEST_P(BroadcastTest, AUsedIdempotencyKeyAnswersWithTheFirstBroadcastOrIsRefused) {
+  for (int i = 1; i <= 3; ++i) MustBind("bot", "u" + std::to_string(i), i);
+  MustBind("bot2", "x", 9);
+  NewBroadcast nb;
+  nb.bot = "bot";
+  nb.users = {"u1", "u2", "nobody"};
+  nb.text = "news";
+  nb.options_json = "{}";
+  nb.idempotency_key = "campaign-1";
+  nb.idempotency_fingerprint = "fp-a";
+  auto first = store_->CreateBroadcast(nb, kNowMs);
+  ASSERT_OK(first);
+  EXPECT_EQ(first->total, 2);
+  EXPECT_EQ(first->skipped, 1);
+  // A retry: the first broadcast again, nothing new queued.
+  auto again = store_->CreateBroadcast(nb, kNowMs + 1000);
+  ASSERT_OK(again);
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(again->total, 2);
+  EXPECT_EQ(again->skipped, 1);
+  EXPECT_EQ(store_->LoadQueued("bot", Priority::kBroadcast, 0, 100)->size(), 2u);
+  // The key reused for another broadcast: refused, nothing stored.
+  NewBroadcast other = nb;
+  other.users = {"u3"};
+  other.idempotency_fingerprint = "fp-b";
+  auto refused = store_->CreateBroadcast(other, kNowMs + 2000);
+  EXPECT_EQ(refused.status().code(), Code::kUnprocessable);
+  EXPECT_NE(refused.status().message().find("campaign-1"), std::string::npos) << refused.status().message();
+  EXPECT_EQ(store_->LoadQueued("bot", Priority::kBroadcast, 0, 100)->size(), 2u);
+  EXPECT_TRUE(store_->GetBroadcast(first->id + 1).status().IsNotFound());
+  // Keys are per bot; without a key every call is a new broadcast.
+  other.bot = "bot2";
+  other.users = {"x"};
+  auto on_bot2 = store_->CreateBroadcast(other, kNowMs);
+  ASSERT_OK(on_bot2);
+  EXPECT_NE(on_bot2->id, first->id);
+  nb.idempotency_key.clear();
+  nb.idempotency_fingerprint.clear();
+  EXPECT_NE(store_->CreateBroadcast(nb, kNowMs)->id, store_->CreateBroadcast(nb, kNowMs)->id);
+}
+
+TEST_P(BroadcastTest, AUsedIdempotencyKeyOfABroadcastToAllMakesNoSecondOne) {
+  for (int i = 1; i <= 3; ++i) MustBind("bot", "u" + std::to_string(i), i);
+  NewBroadcast nb = ToAll("bot", 0);
+  nb.idempotency_key = "all-1";
+  nb.idempotency_fingerprint = "fp-a";
+  const int64_t first = store_->CreateBroadcast(nb, kNowMs).value().id;
+  auto again = store_->CreateBroadcast(nb, kNowMs);
+  ASSERT_OK(again);
+  EXPECT_EQ(again->id, first);
+  EXPECT_EQ(again->total, 3);
+  EXPECT_EQ(store_->LoadQueued("bot", Priority::kBroadcast, 0, 100)->size(), 3u);
+  EXPECT_EQ(store_->ActiveBroadcasts("bot").value(), std::vector<int64_t>{first});
+}
+
 TEST_P(BroadcastTest, EachBroadcastLoadsOnItsOwnInDueOrderUpToAHorizon) {
   for (int i = 1; i <= 10; ++i) MustBind("bot", "u" + std::to_string(i), i);
   MustBind("other", "x", 99);

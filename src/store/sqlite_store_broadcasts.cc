@@ -8,6 +8,7 @@
 #include <climits>
 #include <string>
 
+#include "store/idempotency_replay.h"
 #include "store/sqlite_codes.h"
 #include "store/sqlite_store.h"
 
@@ -47,15 +48,34 @@ Result<Broadcast> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, in
   out.spread_seconds = broadcast.spread_seconds;
   out.paid = broadcast.paid;
   out.created_at = now_ms / 1000;
+  int64_t first_id = 0;  // the broadcast that already holds the idempotency key
   Status s = Atomically([&]() -> Status {
+    // As Enqueue: the unique index (bot, idempotency_key) decides, and the
+    // loser answers from the winner's row.
     auto insert = Prepare(
-        "INSERT INTO broadcasts (bot, text, options_json, spread_seconds, paid, status, created_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)");
+        "INSERT INTO broadcasts (bot, text, options_json, spread_seconds, paid, status, created_at, "
+        "idempotency_key, idempotency_fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8) "
+        "ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
+        "RETURNING id");
     if (!insert.ok()) return insert.status();
     insert->Bind(1, broadcast.bot).Bind(2, broadcast.text).Bind(3, broadcast.options_json);
     insert->Bind(4, broadcast.spread_seconds).Bind(5, int64_t{broadcast.paid}).Bind(6, out.created_at);
-    TGATE_RETURN_IF_ERROR(insert->Run());
-    out.id = sqlite3_last_insert_rowid(db_);
+    insert->BindOptional(7, broadcast.idempotency_key).BindOptional(8, broadcast.idempotency_fingerprint);
+    auto inserted = insert->Step();
+    if (!inserted.ok()) return inserted.status();
+    if (!*inserted) {
+      auto prior =
+          Prepare("SELECT id, idempotency_fingerprint FROM broadcasts WHERE bot = ?1 AND idempotency_key = ?2");
+      if (!prior.ok()) return prior.status();
+      auto row = prior->Bind(1, broadcast.bot).Bind(2, broadcast.idempotency_key).Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status::Internal("idempotency key conflict without a prior broadcast");
+      first_id = prior->Int64(0);
+      return CheckIdempotentReplay("broadcast", first_id, broadcast.idempotency_key, prior->Text(1),
+                                   broadcast.idempotency_fingerprint);
+    }
+    out.id = insert->Int64(0);
+    TGATE_RETURN_IF_ERROR(insert->Run());  // completes the statement
     if (broadcast.all) {
       auto count = CountBindings(broadcast.bot, UserStatus::kActive);
       if (!count.ok()) return count.status();
@@ -73,6 +93,7 @@ Result<Broadcast> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, in
     return update->Bind(1, out.id).Bind(2, out.total).Bind(3, out.skipped).Run();
   });
   if (!s.ok()) return s;
+  if (first_id != 0) return GetBroadcast(first_id);
   out.status = out.total == 0 ? "done" : "running";
   return out;
 }

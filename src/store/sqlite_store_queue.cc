@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "store/idempotency_replay.h"
 #include "store/sqlite_codes.h"
 #include "store/sqlite_store.h"
 
@@ -80,17 +81,20 @@ Result<int64_t> SqliteStore::Enqueue(const NewMessage& message, bool* existed) {
     if (!resolved.ok()) return resolved.status();
     chat_id = *resolved;
   }
-  // RETURNING yields no row when the idempotency key was already used.
+  // The unique index (bot, idempotency_key) decides between two requests with
+  // one key, on this connection or another: RETURNING yields no row for the
+  // loser, which then answers from the winner's row.
   auto insert = Prepare(
       "INSERT INTO messages (bot, user, chat_id, text, options_json, priority, status, "
-      "idempotency_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?8) "
+      "idempotency_key, idempotency_fingerprint, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?9, ?8, ?8) "
       "ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
       "RETURNING id");
   if (!insert.ok()) return insert.status();
   insert->Bind(1, message.bot).BindOptional(2, message.user).Bind(3, chat_id);
   insert->Bind(4, message.text).Bind(5, message.options_json);
   insert->Bind(6, PriorityInt(message.priority)).BindOptional(7, message.idempotency_key);
-  insert->Bind(8, NowSeconds());
+  insert->Bind(8, NowSeconds()).BindOptional(9, message.idempotency_fingerprint);
   auto row = insert->Step();
   if (!row.ok()) return row.status();
   if (*row) {
@@ -98,13 +102,28 @@ Result<int64_t> SqliteStore::Enqueue(const NewMessage& message, bool* existed) {
     TGATE_RETURN_IF_ERROR(insert->Run());  // completes the statement (and its autocommit)
     return id;
   }
-  auto prior = Prepare("SELECT id FROM messages WHERE bot = ?1 AND idempotency_key = ?2");
-  if (!prior.ok()) return prior.status();
-  row = prior->Bind(1, message.bot).Bind(2, message.idempotency_key).Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return Status::Internal("idempotency key conflict without a prior message");
+  auto prior = FindMessageByIdempotencyKey(message.bot, message.idempotency_key, message.idempotency_fingerprint);
+  if (!prior.ok()) {
+    if (prior.status().IsNotFound()) return Status::Internal("idempotency key conflict without a prior message");
+    return prior.status();
+  }
   if (existed != nullptr) *existed = true;
-  return prior->Int64(0);
+  return *prior;
+}
+
+Result<int64_t> SqliteStore::FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
+                                                         std::string_view fingerprint) {
+  if (key.empty()) return Status::NotFound("no idempotency key");
+  auto st = Prepare("SELECT id, idempotency_fingerprint FROM messages WHERE bot = ?1 AND idempotency_key = ?2");
+  if (!st.ok()) return st.status();
+  auto row = st->Bind(1, bot).Bind(2, key).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no message with this idempotency key");
+  const int64_t id = st->Int64(0);
+  const std::string first_fingerprint = st->Text(1);
+  st->Reset();
+  TGATE_RETURN_IF_ERROR(CheckIdempotentReplay("message", id, key, first_fingerprint, fingerprint));
+  return id;
 }
 
 Result<Message> SqliteStore::GetMessage(int64_t id) {

@@ -217,6 +217,78 @@ TEST_P(StoreTest, EnqueueWithAUsedIdempotencyKeyReturnsTheFirstId) {
   EXPECT_EQ(store_->LoadQueued("bot", Priority::kDirect, 0, 100)->size(), 3u);
 }
 
+TEST_P(StoreTest, AKeyUsedWithAnotherFingerprintIsRefusedAndStoresNothing) {
+  NewMessage m = Direct("bot", 10, "once");
+  m.idempotency_key = "k1";
+  m.idempotency_fingerprint = "fp-a";
+  bool existed = true;
+  const int64_t first = store_->Enqueue(m, &existed).value();
+  EXPECT_FALSE(existed);
+  // A retry of the same request: the first answer again.
+  EXPECT_EQ(store_->Enqueue(m, &existed).value(), first);
+  EXPECT_TRUE(existed);
+  // The key reused for another request: refused, nothing stored.
+  NewMessage other = Direct("bot", 10, "another message");
+  other.idempotency_key = "k1";
+  other.idempotency_fingerprint = "fp-b";
+  existed = false;
+  auto refused = store_->Enqueue(other, &existed);
+  EXPECT_EQ(refused.status().code(), Code::kUnprocessable);
+  EXPECT_NE(refused.status().message().find("k1"), std::string::npos) << refused.status().message();
+  EXPECT_NE(refused.status().message().find(std::to_string(first)), std::string::npos);
+  EXPECT_FALSE(existed);
+  EXPECT_EQ(store_->LoadQueued("bot", Priority::kDirect, 0, 100)->size(), 1u);
+  EXPECT_EQ(store_->GetMessage(first)->text, "once");
+  // Keys are per bot.
+  other.bot = "bot2";
+  EXPECT_NE(store_->Enqueue(other, &existed).value(), first);
+  EXPECT_FALSE(existed);
+}
+
+TEST_P(StoreTest, FindMessageByIdempotencyKeyChecksTheFingerprint) {
+  NewMessage m = Direct("bot", 10, "once");
+  m.idempotency_key = "k1";
+  m.idempotency_fingerprint = "fp-a";
+  const int64_t first = MustEnqueue(m);
+  EXPECT_EQ(store_->FindMessageByIdempotencyKey("bot", "k1", "fp-a").value(), first);
+  EXPECT_EQ(store_->FindMessageByIdempotencyKey("bot", "k1", "fp-b").status().code(), Code::kUnprocessable);
+  EXPECT_TRUE(store_->FindMessageByIdempotencyKey("bot", "k2", "fp-a").status().IsNotFound());
+  EXPECT_TRUE(store_->FindMessageByIdempotencyKey("bot2", "k1", "fp-a").status().IsNotFound());
+  EXPECT_TRUE(store_->FindMessageByIdempotencyKey("bot", "", "").status().IsNotFound());
+  // A message stored without a fingerprint (before schema 9) is not compared.
+  NewMessage old = Direct("bot", 10, "old");
+  old.idempotency_key = "k-old";
+  const int64_t old_id = MustEnqueue(old);
+  EXPECT_EQ(store_->FindMessageByIdempotencyKey("bot", "k-old", "fp-any").value(), old_id);
+}
+
+// Two requests with one key at once: each looked the key up before either
+// stored (both NotFound), and the unique index decides. The loser, on
+// another connection, answers from the winner's row: its id for the same
+// request, 422 for another.
+TEST_P(StoreTest, TwoConnectionsRacingWithOneKeyMakeOneMessage) {
+  if (!GetParam()) GTEST_SKIP() << "needs a file shared by two connections";
+  auto second = SqliteStore::Open({file_.path(), "normal", &clock_});
+  ASSERT_OK(second);
+  NewMessage m = Direct("bot", 10, "once");
+  m.idempotency_key = "k1";
+  m.idempotency_fingerprint = "fp-a";
+  NewMessage other = m;
+  other.text = "changed";
+  other.idempotency_fingerprint = "fp-b";
+  ASSERT_TRUE(store_->FindMessageByIdempotencyKey("bot", "k1", "fp-a").status().IsNotFound());
+  ASSERT_TRUE((*second)->FindMessageByIdempotencyKey("bot", "k1", "fp-a").status().IsNotFound());
+  ASSERT_TRUE((*second)->FindMessageByIdempotencyKey("bot", "k1", "fp-b").status().IsNotFound());
+
+  bool existed = true;
+  const int64_t winner = store_->Enqueue(m, &existed).value();
+  EXPECT_FALSE(existed);
+  EXPECT_EQ((*second)->Enqueue(m, &existed).value(), winner);
+  EXPECT_TRUE(existed);
+  EXPECT_EQ((*second)->Enqueue(other, &existed).status().code(), Code::kUnprocessable);
+  EXPECT_EQ(store_->LoadQueued("bot", Priority::kDirect, 0, 100)->size(), 1u);
+}
+
 TEST_P(StoreTest, LoadQueuedFiltersByBotPriorityStatusAndCursor) {
   int64_t d1 = MustEnqueue(Direct("bot", 1, "d1"));
   NewMessage bm = Direct("bot", 2, "b");

@@ -70,9 +70,18 @@ class Store {
   // --- message queue
   // Stores a queued message and returns its id. With an idempotency key already
   // used for this bot, stores nothing and returns the first message's id with
-  // *existed = true. A chat_id that MoveChat moved is stored as the id it moved
+  // *existed = true, or Unprocessable if the first was stored with another
+  // idempotency_fingerprint (both non-empty): the key reused for a different
+  // request. Two calls with one key make one message whatever their timing
+  // (a unique index decides). A chat_id that MoveChat moved is stored as the id it moved
   // to (following a chain of moves to the last).
   virtual Result<int64_t> Enqueue(const NewMessage& message, bool* existed) = 0;
+  // The id of the bot's message stored with idempotency key `key`, checked
+  // as Enqueue checks it: NotFound if none (or pruned), Unprocessable if
+  // stored with another fingerprint. Lets a retry be answered before anything
+  // that may have changed since (the user blocked the bot, unlinked) is read.
+  virtual Result<int64_t> FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
+                                                      std::string_view fingerprint) = 0;
   virtual Result<Message> GetMessage(int64_t id) = 0;
   // Queued messages of the bot and priority with id > after_id, by id, at most `limit`.
   virtual Result<std::vector<Message>> LoadQueued(std::string_view bot, Priority priority,
@@ -110,6 +119,9 @@ class Store {
   // list is materialized at once; "all" only up to a first chunk, the rest by
   // FillBroadcasts as the dispatcher needs it (targets are the bot's active
   // bindings, in chat id order, as they are when filled).
+  // With an idempotency key already used for a broadcast of this bot, makes
+  // nothing and returns that broadcast as GetBroadcast does, or Unprocessable
+  // if it was made with another idempotency_fingerprint (as Enqueue).
   virtual Result<Broadcast> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) = 0;
   // Materializes up to `max_rows` more messages of the bot's unfilled
   // broadcast with the fewest materialized messages left to send (ties: the

@@ -43,6 +43,9 @@ struct NewMessage {
   std::string text;
   std::string options_json;     // extra sendMessage fields as a JSON object text ("{}" if none)
   std::string idempotency_key;  // empty: none
+  // What the key stands for (api/idempotency.h): a later request with the
+  // same key and another fingerprint is refused. Empty: not compared.
+  std::string idempotency_fingerprint;
   Priority priority = Priority::kDirect;
 };
 
@@ -105,6 +108,8 @@ struct NewBroadcast {
   std::string options_json;
   int64_t spread_seconds = 0;      // 0: as fast as the limits allow
   bool paid = false;
+  std::string idempotency_key;     // empty: none (as NewMessage's, in a namespace of broadcasts)
+  std::string idempotency_fingerprint;
 };
 
 struct Broadcast {

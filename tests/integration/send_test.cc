@@ -44,6 +44,57 @@ TEST_F(Send, IdempotencyKeyReturnsTheFirstMessage) {
   EXPECT_EQ(SentTexts(1001).size(), 2u);  // welcome + one
 }
 
+// Issue 11 item 4: a site retrying on a timeout, several copies at once, and a
+// bug that reuses a key for a different message.
+TEST_F(Send, OneKeySentManyTimesAtOnceMakesOneMessageAndAnotherBodyIs422) {
+  StartEmulator();
+  StartTgate();
+  LinkUser("42", 1001);
+  std::map<std::string, std::string> h{{"Idempotency-Key", "order-9-shipped"}};
+  const std::string body = R"({"user":"42","text":"Order 9 shipped"})";
+  std::vector<HttpAnswer> answers(8);
+  std::vector<std::thread> senders;
+  for (HttpAnswer& a : answers) senders.emplace_back([&] { a = Api("POST", "/v1/messages", body, h); });
+  for (std::thread& t : senders) t.join();
+  for (const HttpAnswer& a : answers) {
+    ASSERT_EQ(a.status, 202) << a.body;
+    EXPECT_EQ(a.Int("id"), answers[0].Int("id"));
+  }
+  auto other = Api("POST", "/v1/messages", R"({"user":"42","text":"Order 10 shipped"})", h);
+  EXPECT_EQ(other.status, 422) << other.body;
+  EXPECT_NE(other.body.find("idempotency_key_reused"), std::string::npos) << other.body;
+  const std::string first = "/v1/messages/" + std::to_string(answers[0].Int("id"));
+  ASSERT_TRUE(WaitUntil([&] { return Api("GET", first).Str("status") == "sent"; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(SentTexts(1001), (std::vector<std::string>{SentTexts(1001).at(0), "Order 9 shipped"}));
+}
+
+TEST_F(Send, ABroadcastRetriedWithItsKeyIsSentOnce) {
+  StartEmulator();
+  StartTgate();
+  LinkUser("a", 2001);
+  LinkUser("b", 2002);
+  std::map<std::string, std::string> h{{"Idempotency-Key", "newsletter-12"}};
+  const std::string body = R"({"all":true,"text":"Issue 12 is out"})";
+  auto a = Api("POST", "/v1/broadcasts", body, h);
+  auto b = Api("POST", "/v1/broadcasts", body, h);
+  ASSERT_EQ(a.status, 202) << a.body;
+  ASSERT_EQ(b.status, 202) << b.body;
+  EXPECT_EQ(a.Int("id"), b.Int("id"));
+  EXPECT_EQ(a.Int("total"), 2);
+  EXPECT_EQ(b.Int("total"), 2);
+  auto other = Api("POST", "/v1/broadcasts", R"({"all":true,"text":"Issue 13 is out"})", h);
+  EXPECT_EQ(other.status, 422) << other.body;
+  const std::string progress = "/v1/broadcasts/" + std::to_string(a.Int("id"));
+  ASSERT_TRUE(WaitUntil([&] { return Api("GET", progress).Int("sent") == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (int64_t chat : {2001, 2002}) {
+    auto texts = SentTexts(chat);
+    EXPECT_EQ(std::count(texts.begin(), texts.end(), "Issue 12 is out"), 1) << chat;
+    EXPECT_EQ(std::count(texts.begin(), texts.end(), "Issue 13 is out"), 0) << chat;
+  }
+}
+
 TEST_F(Send, ByChatIdToAGroup) {
   StartEmulator();
   StartTgate();
