@@ -4,10 +4,13 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -328,6 +331,31 @@ TEST(Server, OverlongTargetGets414AndOverlongHeadersGet431) {
   });
 }
 
+// Captures what spdlog's default logger writes ("level: message" lines) while
+// it lives.
+class CapturedLog {
+ public:
+  CapturedLog() : previous_(spdlog::default_logger()) {
+    auto logger = std::make_shared<spdlog::logger>("server_test", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
+    logger->set_pattern("%l: %v");
+    spdlog::set_default_logger(logger);
+  }
+  ~CapturedLog() {
+    spdlog::set_default_logger(previous_);
+    spdlog::drop("server_test");
+  }
+  size_t Count(std::string_view needle) const {
+    const std::string text = out_.str();
+    size_t n = 0;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    return n;
+  }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
 // Restores the soft RLIMIT_NOFILE on scope exit.
 class SoftFdLimit {
  public:
@@ -389,6 +417,7 @@ TEST(Server, OutOfDescriptorsAnIdleConnectionIsClosedSoANewClientIsAnswered) {
   }
   beast::tcp_stream client(ioc);
   client.socket().open(tcp::v4());
+  CapturedLog log;
   // Room for only a few accepted connections.
   PackedFds packed;
   SoftFdLimit limit(packed.highest() + 1 + 5);
@@ -405,6 +434,9 @@ TEST(Server, OutOfDescriptorsAnIdleConnectionIsClosedSoANewClientIsAnswered) {
     EXPECT_EQ(r.body(), "/healthz|");
     EXPECT_GT(server.stats().evicted, 0u);
   });
+  // Every failed accept made room, and the episode was logged once.
+  EXPECT_GT(server.stats().accept_errors, 1u);
+  EXPECT_EQ(log.Count("warning: http server: accept failed"), 1u);
 }
 
 TEST(Server, BindingATakenPortFailsWithUnavailable) {
