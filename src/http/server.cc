@@ -17,8 +17,8 @@
 #include <cerrno>
 #include <exception>
 #include <list>
-#include <tuple>
 #include <mutex>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
