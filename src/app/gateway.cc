@@ -8,6 +8,7 @@
 #include "api/api_context.h"
 #include "api/events_sender.h"
 #include "api/router.h"
+#include "app/fd_limit.h"
 #include "app/instance_lock.h"
 #include "app/pruner.h"
 #include "core/metrics.h"
@@ -43,6 +44,10 @@ struct Gateway::Impl {
   Impl(asio::io_context& io, config::Config c, const Clock& clk) : io(io), config(std::move(c)), clock(clk) {}
 
   Status OpenStore();
+  // The listener's options: the connection cap within the open-file limit,
+  // the webhook as the connections closed last.
+  http::ServerOptions ServerOptionsFor(const std::string& host, uint16_t port);
+  void DescribeServer(const http::Server& s);
   // Registers the bot's delivery figures with `metrics`.
   void DescribeDispatch(const std::string& bot, const dispatch::Dispatcher& d);
   // Registers the bot's figures of updates set aside (issue 11).
@@ -113,6 +118,43 @@ void Gateway::Impl::DescribeSetAside(const std::string& bot, const webhook::Upda
     spdlog::warn("bot {}: cannot count the set-aside updates for /metrics: {}", bot, n.status().message());
     return -1.0;
   });
+}
+
+http::ServerOptions Gateway::Impl::ServerOptionsFor(const std::string& host, uint16_t port) {
+  http::ServerOptions so;
+  so.host = host;
+  so.port = port;
+  so.body_limit = config.max_body_bytes;
+  so.priority_prefixes = {"/hooks/telegram/"};
+  const FdLimits fds = RaiseFdLimit();
+  uint64_t in_flight = 0;
+  for (const config::BotConfig& bc : config.bots) in_flight += static_cast<uint64_t>(bc.limits.max_in_flight);
+  const uint64_t reserve = FdReserve(in_flight, config.bots.size());
+  bool clamped = false;
+  so.max_connections = ConnectionCap(static_cast<uint64_t>(config.max_connections), fds.soft, reserve, &clamped);
+  if (clamped) {
+    spdlog::warn("http server: at most {} connections: the open-file limit {} less {} descriptors kept for the "
+                 "store and Telegram{}; raise the hard limit (LimitNOFILE=, ulimit -Hn) for more",
+                 so.max_connections, fds.soft, reserve,
+                 config.max_connections != 0 ? " (max_connections asked for " + std::to_string(config.max_connections) + ")"
+                                             : std::string());
+  } else {
+    spdlog::info("http server: at most {} connections (max_connections)", so.max_connections);
+  }
+  return so;
+}
+
+void Gateway::Impl::DescribeServer(const http::Server& s) {
+  metrics.Describe("tgate_http_connections", "gauge", "Site API and webhook connections open now.");
+  metrics.Gauge("tgate_http_connections", "", [&s] { return double(s.stats().open); });
+  metrics.Describe("tgate_http_connections_evicted_total", "counter",
+                   "Idle connections closed to make room (max_connections reached, or no descriptors left).");
+  metrics.Gauge("tgate_http_connections_evicted_total", "", [&s] { return double(s.stats().evicted); });
+  metrics.Describe("tgate_http_connections_refused_total", "counter",
+                   "New connections closed at once: max_connections reached and every connection busy.");
+  metrics.Gauge("tgate_http_connections_refused_total", "", [&s] { return double(s.stats().refused); });
+  metrics.Describe("tgate_http_accept_errors_total", "counter", "Failed accepts (e.g. out of file descriptors).");
+  metrics.Gauge("tgate_http_accept_errors_total", "", [&s] { return double(s.stats().accept_errors); });
 }
 
 Status Gateway::Impl::OpenStore() {
@@ -233,10 +275,7 @@ Status Gateway::Start() {
 
   auto hp = config::SplitHostPort(g.config.listen);
   if (!hp.ok()) return hp.status();
-  http::ServerOptions so;
-  so.host = hp->first;
-  so.port = hp->second;
-  so.body_limit = g.config.max_body_bytes;
+  http::ServerOptions so = g.ServerOptionsFor(hp->first, hp->second);
   api::Router* router = g.router.get();
   g.server = std::make_unique<http::Server>(g.io.get_executor(), so, [router](http::Request req) -> Awaitable<http::Response> {
     co_return router->Handle(req);
@@ -245,6 +284,7 @@ Status Gateway::Start() {
     return Status(s.code(), "cannot listen on " + g.config.listen + ": " + s.message() +
                                 " (set TGATE_LISTEN or listen in the config to another address)");
   }
+  g.DescribeServer(*g.server);
   TGATE_RETURN_IF_ERROR(g.events->Start());
   PrunerOptions po;
   po.retention = std::chrono::days(g.config.retention_days);

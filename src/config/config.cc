@@ -126,6 +126,7 @@ Status ApplyEnv(const Env& env, Config& c) {
   EnvString(env, "TGATE_LOG_LEVEL", c.log_level);
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_LINK_TTL_SECONDS", c.link_ttl_seconds));
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_MAX_BODY_BYTES", c.max_body_bytes));
+  TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_MAX_CONNECTIONS", c.max_connections));
 
   if (c.bots.empty() && env.count("TGATE_BOT_TOKEN")) c.bots.emplace_back();
   for (size_t i = 0; i < c.bots.size(); ++i) {
@@ -195,6 +196,7 @@ Result<Config> Parse(std::string_view toml_text, const Env& env) {
   TGATE_RETURN_IF_ERROR(Read(root, "events_secret", "", c.events_secret));
   TGATE_RETURN_IF_ERROR(Read(root, "link_ttl_seconds", "", c.link_ttl_seconds));
   TGATE_RETURN_IF_ERROR(Read(root, "max_body_bytes", "", c.max_body_bytes));
+  TGATE_RETURN_IF_ERROR(Read(root, "max_connections", "", c.max_connections));
   TGATE_RETURN_IF_ERROR(Read(root, "log_level", "", c.log_level));
   if (const toml::node* bots = root.get("bots")) {
     const toml::array* arr = bots->as_array();

@@ -66,6 +66,11 @@ struct Config {
   std::string events_secret;              // HMAC-SHA256 key for the X-Tgate-Signature header
   int64_t link_ttl_seconds = 900;         // default link token lifetime (15 min)
   size_t max_body_bytes = 1 << 20;        // request body limit
+  // Most site API and webhook connections open at once; 0 = 10,000. Either way
+  // no more than the open-file limit leaves after tgate's own descriptors
+  // (app/fd_limit.h). At the cap the idlest connections that never had a
+  // successful request are closed first, the webhook's last.
+  int64_t max_connections = 0;
   std::string log_level = "info";
   std::vector<BotConfig> bots;
 

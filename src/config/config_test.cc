@@ -116,6 +116,25 @@ TEST(Config, ValidateDerivesAStableWebhookPath) {
   EXPECT_EQ(a->bots[0].webhook_path.find("123456"), std::string::npos);
 }
 
+TEST(Config, MaxConnectionsDefaultsToAutomaticAndIsOverridable) {
+  Env base{{"TGATE_BOT_TOKEN", "1:x"}, {"TGATE_API_KEY", "k"}};
+  auto d = Parse("", base);
+  ASSERT_OK(d);
+  EXPECT_EQ(d->max_connections, 0);  // 10,000 within the open-file limit
+  auto file = Parse("max_connections = 500", base);
+  ASSERT_OK(file);
+  EXPECT_EQ(file->max_connections, 500);
+  Env env = base;
+  env["TGATE_MAX_CONNECTIONS"] = "2000";
+  auto e = Parse("max_connections = 500", env);
+  ASSERT_OK(e);
+  EXPECT_EQ(e->max_connections, 2000);
+  ASSERT_OK(ValidateForServe(*e));
+  auto neg = Parse("max_connections = -1", base);
+  ASSERT_OK(neg);
+  EXPECT_NE(ValidateForServe(*neg).message().find("max_connections"), std::string::npos);
+}
+
 TEST(Config, RetentionDaysDefaultsToAWeekAndIsOverridable) {
   auto c = Parse(kToml, {});
   ASSERT_OK(c);

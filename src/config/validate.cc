@@ -79,6 +79,10 @@ Status ValidateForServe(Config& c) {
                                    std::to_string(kMaxRetentionDays) + " days, not " +
                                    std::to_string(c.retention_days) + " (TGATE_RETENTION_DAYS)");
   }
+  if (c.max_connections < 0) {
+    return Status::InvalidArgument("max_connections must be 0 (10,000, within the open-file limit) or a positive "
+                                   "number of connections (TGATE_MAX_CONNECTIONS)");
+  }
   TGATE_RETURN_IF_ERROR(SplitHostPort(c.listen).status());
   std::set<std::string> names;
   for (size_t i = 0; i < c.bots.size(); ++i) {

@@ -3,12 +3,22 @@
 // idle session; busy sessions finish their current request, answer it with
 // Connection: close and exit. Coroutines hold a shared_ptr to Impl, so the
 // Server object itself may be destroyed after Stop() while they unwind.
+// Eviction: every connection that is not busy sits in the idle list of its
+// rank, most recently active last, so the idlest lowest-ranked one is the
+// front of the first non-empty list (O(1) per eviction, under `mu`). A busy
+// one sits in `busy`; moving between lists is a splice, so a request costs
+// no allocation.
 #include "http/server.h"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
+#include <cerrno>
 #include <exception>
+#include <list>
 #include <mutex>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -18,13 +28,22 @@ namespace {
 
 using tcp = asio::ip::tcp;
 
-// One accepted connection. Fields other than `stream` construction are only
-// touched on the connection's strand (stream.get_executor()).
+constexpr int kRanks = 3;  // see server.h: no 2xx yet, 2xx, 2xx for a priority target
+
+// One accepted connection. `stream`, `busy` and `closing` are only touched on
+// the connection's strand (stream.get_executor()); the eviction fields only
+// under Impl::mu.
 struct Connection {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;
   bool busy = false;     // a handler is running for a request of this connection
   bool closing = false;  // Stop() was called: close after the current response
+
+  int rank = 0;
+  bool listed = false;   // at `pos` in Impl::idle[rank] if `idle`, else in Impl::busy
+  bool idle = false;
+  bool evicted = false;  // closed to make room; no longer counted as open
+  std::list<std::shared_ptr<Connection>>::iterator pos;
 };
 
 // A JSON error answer for requests we could not (fully) parse; always closes
@@ -41,8 +60,35 @@ Response ParseErrorResponse(unsigned version, unsigned status, std::string_view 
   return res;
 }
 
+// Beast's default header limit (request line and fields together).
+constexpr size_t kHeaderLimit = 8 * 1024;
+
 bool IsHttpParseError(const boost::system::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
+}
+
+// The header block overflowed the parser's limit: 414 if even the request
+// line did not end within it (the parser has no target yet), else 431.
+Response HeaderTooLargeResponse(bool got_request_line, size_t limit) {
+  if (!got_request_line) {
+    return ParseErrorResponse(11, 414, "uri_too_long",
+                              "request target exceeds " + std::to_string(limit) + " bytes");
+  }
+  return ParseErrorResponse(11, 431, "headers_too_large",
+                            "request headers exceed " + std::to_string(limit) + " bytes");
+}
+
+// accept() failures that mean "out of descriptors or kernel memory": closing
+// an idle connection is what makes room.
+bool IsResourceExhausted(const boost::system::error_code& ec) {
+  if (ec.category() != boost::system::system_category()) return false;
+  const int e = ec.value();
+  return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+}
+
+bool StartsWithAny(std::string_view target, const std::vector<std::string>& prefixes) {
+  return std::any_of(prefixes.begin(), prefixes.end(),
+                     [&](const std::string& p) { return target.substr(0, p.size()) == p; });
 }
 
 }  // namespace
@@ -52,10 +98,19 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       : executor(std::move(ex)), options(std::move(opts)), handler(std::move(h)), acceptor(executor) {}
 
   Awaitable<void> AcceptLoop();
-  Awaitable<void> RunSession(std::shared_ptr<Connection> conn);
+  Awaitable<void> RunSession(std::shared_ptr<Connection> conn, uint64_t id);
   Awaitable<Response> CallHandler(Request req);
-  uint64_t Register(const std::shared_ptr<Connection>& conn);
-  void Unregister(uint64_t id);
+  // Admits a new connection, evicting one at the cap; false: refused (all busy).
+  bool Register(const std::shared_ptr<Connection>& conn, uint64_t& id);
+  void Unregister(uint64_t id, const std::shared_ptr<Connection>& conn);
+  // A request was read: out of the idle lists. False if it was evicted meanwhile.
+  bool MarkBusy(const std::shared_ptr<Connection>& conn);
+  // Answered: back into the idle list of `rank` (ranks only rise), as the most recent.
+  void MarkIdle(const std::shared_ptr<Connection>& conn, int rank);
+  // Takes the idlest lowest-ranked connection off the lists; nullptr if none. Requires mu.
+  std::shared_ptr<Connection> PopIdlestLocked();
+  // Closes `conn` on its strand unless a handler runs for it.
+  static void CloseEvicted(std::shared_ptr<Connection> conn);
 
   asio::any_io_executor executor;
   const ServerOptions options;
@@ -63,10 +118,14 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   tcp::acceptor acceptor;  // used only on `executor`
   uint16_t port = 0;
 
-  std::mutex mu;  // guards the fields below (sessions may run on several threads)
+  mutable std::mutex mu;  // guards the fields below (sessions may run on several threads)
   bool stopped = false;
   uint64_t next_id = 0;
   std::unordered_map<uint64_t, std::weak_ptr<Connection>> sessions;
+  std::array<std::list<std::shared_ptr<Connection>>, kRanks> idle;
+  std::list<std::shared_ptr<Connection>> busy;
+  ServerStats stats;
+  std::chrono::steady_clock::time_point last_cap_warning{};
 };
 
 namespace {
@@ -84,35 +143,155 @@ void LogEscaped(const char* what, std::exception_ptr ep) {
 
 }  // namespace
 
-uint64_t Server::Impl::Register(const std::shared_ptr<Connection>& conn) {
-  std::lock_guard lock(mu);
-  if (stopped) conn->closing = true;  // still on the session strand: safe
-  uint64_t id = next_id++;
-  sessions.emplace(id, conn);
-  return id;
+std::shared_ptr<Connection> Server::Impl::PopIdlestLocked() {
+  for (auto& list : idle) {
+    if (list.empty()) continue;
+    std::shared_ptr<Connection> victim = std::move(list.front());
+    list.pop_front();
+    victim->listed = false;
+    victim->idle = false;
+    victim->evicted = true;
+    --stats.open;
+    ++stats.evicted;
+    return victim;
+  }
+  return nullptr;
 }
 
-void Server::Impl::Unregister(uint64_t id) {
+void Server::Impl::CloseEvicted(std::shared_ptr<Connection> conn) {
+  auto ex = conn->stream.get_executor();
+  asio::dispatch(ex, [conn = std::move(conn)] {
+    if (conn->busy) return;  // it read a request meanwhile; MarkBusy() refused it, it closes itself
+    boost::system::error_code ignored;
+    conn->stream.socket().close(ignored);
+  });
+}
+
+bool Server::Impl::Register(const std::shared_ptr<Connection>& conn, uint64_t& id) {
+  std::shared_ptr<Connection> victim;
+  {
+    std::lock_guard lock(mu);
+    if (stats.open >= std::max<size_t>(options.max_connections, 1)) {
+      victim = PopIdlestLocked();
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_cap_warning >= std::chrono::minutes(1)) {
+        last_cap_warning = now;
+        spdlog::warn("http server: {} connections open, the cap (max_connections); closing the idlest "
+                     "connections that have had no successful request first",
+                     stats.open + (victim ? 1 : 0));
+      }
+      if (!victim) {
+        ++stats.refused;
+        return false;
+      }
+    }
+    if (stopped) conn->closing = true;  // its session has not started yet: safe
+    id = next_id++;
+    sessions.emplace(id, conn);
+    ++stats.open;
+    conn->listed = true;
+    conn->idle = true;
+    conn->pos = idle[0].insert(idle[0].end(), conn);
+  }
+  if (victim) CloseEvicted(std::move(victim));
+  return true;
+}
+
+void Server::Impl::Unregister(uint64_t id, const std::shared_ptr<Connection>& conn) {
   std::lock_guard lock(mu);
+  if (conn->listed) {
+    (conn->idle ? idle[conn->rank] : busy).erase(conn->pos);
+    conn->listed = false;
+    conn->idle = false;
+  }
+  if (!conn->evicted) --stats.open;
   sessions.erase(id);
 }
 
+bool Server::Impl::MarkBusy(const std::shared_ptr<Connection>& conn) {
+  std::lock_guard lock(mu);
+  if (conn->evicted) return false;
+  if (conn->idle) {
+    busy.splice(busy.end(), idle[conn->rank], conn->pos);
+    conn->idle = false;
+  }
+  return true;
+}
+
+void Server::Impl::MarkIdle(const std::shared_ptr<Connection>& conn, int rank) {
+  std::lock_guard lock(mu);
+  if (!conn->listed || conn->idle) return;
+  conn->rank = std::max(conn->rank, rank);
+  idle[conn->rank].splice(idle[conn->rank].end(), busy, conn->pos);
+  conn->idle = true;
+}
+
+// Accept failures come in episodes (a flood ran the process out of
+// descriptors): one warning when one starts, one info line when accepting has
+// worked for a second again, and a pause between attempts that doubles from
+// 10 ms to 1 s so the loop never spins. Out of descriptors, each failure
+// closes the idlest lowest-ranked connection: that is what lets /healthz and
+// Telegram in again.
 Awaitable<void> Server::Impl::AcceptLoop() {
+  using namespace std::chrono_literals;
+  using SteadyClock = std::chrono::steady_clock;
   auto self = shared_from_this();
+  std::chrono::milliseconds backoff{0};  // 0: the last accept worked
+  bool in_episode = false;
+  uint64_t episode_failures = 0;
+  uint64_t episode_evictions = 0;
+  SteadyClock::time_point episode_start, last_failure;
+  asio::steady_timer pause(executor);
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(executor), kAsTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      // Transient (e.g. EMFILE): log and keep accepting after a short pause so
-      // we do not spin.
-      spdlog::warn("http server: accept failed: {}", ec.message());
-      asio::steady_timer pause(executor, std::chrono::milliseconds(50));
+      last_failure = SteadyClock::now();
+      ++episode_failures;
+      std::shared_ptr<Connection> victim;
+      {
+        std::lock_guard lock(mu);
+        ++stats.accept_errors;
+        if (IsResourceExhausted(ec)) victim = PopIdlestLocked();
+        if (!in_episode) {
+          spdlog::warn("http server: accept failed: {} ({} connections open); closing idle connections "
+                       "to make room and retrying with backoff (logged once until it recovers)",
+                       ec.message(), stats.open + (victim ? 1 : 0));
+        }
+      }
+      if (!in_episode) {
+        in_episode = true;
+        episode_start = last_failure;
+        episode_evictions = 0;
+      }
+      if (victim) {
+        ++episode_evictions;
+        CloseEvicted(std::move(victim));
+      }
+      backoff = backoff == 0ms ? 10ms : std::min<std::chrono::milliseconds>(backoff * 2, 1s);
+      pause.expires_after(backoff);
       co_await pause.async_wait(kAsTuple);
       continue;
     }
+    backoff = 0ms;
+    if (in_episode && SteadyClock::now() - last_failure >= 1s) {
+      in_episode = false;
+      spdlog::info("http server: accepting connections again after {} failed accepts over {} ms "
+                   "({} idle connections closed to make room)",
+                   episode_failures,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(last_failure - episode_start).count(),
+                   episode_evictions);
+      episode_failures = 0;
+    }
     auto conn = std::make_shared<Connection>(std::move(socket));
+    uint64_t id = 0;
+    if (!Register(conn, id)) {
+      boost::system::error_code ignored;
+      conn->stream.socket().close(ignored);
+      continue;
+    }
     auto session_ex = conn->stream.get_executor();
-    asio::co_spawn(session_ex, RunSession(std::move(conn)),
+    asio::co_spawn(session_ex, RunSession(std::move(conn), id),
                    [](std::exception_ptr ep) { LogEscaped("session", ep); });
   }
 }
@@ -155,17 +334,37 @@ static Awaitable<void> DrainBeforeClose(beast::tcp_stream& stream) {
   }
 }
 
-Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn) {
+Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn, uint64_t id) {
   auto self = shared_from_this();
-  const uint64_t id = Register(conn);
   beast::flat_buffer buffer;  // kept across requests: pipelined bytes stay queued
-  bool linger = false;        // refused a body: let the client finish sending it
+  bool linger = false;        // refused a request: let the client finish sending it
+  bool answered = false;      // a request of this connection has been answered
   for (;;) {
     if (conn->closing) break;
     bhttp::request_parser<bhttp::string_body> parser;
     parser.body_limit(options.body_limit);
-    conn->stream.expires_after(options.idle_timeout);
-    auto [ec, n] = co_await bhttp::async_read(conn->stream, buffer, parser, kAsTuple);
+    parser.header_limit(kHeaderLimit);
+    boost::system::error_code ec;
+    if (!answered) {
+      // Nothing sent yet: the header must come within header_timeout; the
+      // body, if any, then gets the idle timeout.
+      conn->stream.expires_after(std::min(options.header_timeout, options.idle_timeout));
+      std::tie(ec, std::ignore) = co_await bhttp::async_read_header(conn->stream, buffer, parser, kAsTuple);
+      if (!ec && !parser.is_done()) {
+        conn->stream.expires_after(options.idle_timeout);
+        std::tie(ec, std::ignore) = co_await bhttp::async_read(conn->stream, buffer, parser, kAsTuple);
+      }
+    } else {
+      conn->stream.expires_after(options.idle_timeout);
+      std::tie(ec, std::ignore) = co_await bhttp::async_read(conn->stream, buffer, parser, kAsTuple);
+    }
+    if (ec == bhttp::error::header_limit) {
+      Response res = HeaderTooLargeResponse(!parser.get().target().empty(), kHeaderLimit);
+      conn->stream.expires_after(options.idle_timeout);
+      co_await bhttp::async_write(conn->stream, res, kAsTuple);
+      linger = true;
+      break;
+    }
     if (ec == bhttp::error::body_limit) {
       Response res = ParseErrorResponse(
           parser.get().version(), 413, "payload_too_large",
@@ -184,20 +383,26 @@ Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn) {
     }
     if (ec) break;  // EOF, idle timeout, reset, or Stop() closed the socket
 
+    if (!MarkBusy(conn)) break;  // evicted while its request arrived
     conn->busy = true;
+    const bool priority_target = StartsWithAny(parser.get().target(), options.priority_prefixes);
     Response res = co_await CallHandler(parser.release());
-    conn->busy = false;
     const bool keep = res.keep_alive() && !conn->closing;
     if (!keep) res.keep_alive(false);
+    const unsigned status = res.result_int();
     conn->stream.expires_after(options.idle_timeout);
     auto [wec, wn] = co_await bhttp::async_write(conn->stream, res, kAsTuple);
+    conn->busy = false;
     if (wec || !keep) break;
+    answered = true;
+    const int rank = status / 100 != 2 ? 0 : priority_target ? 2 : 1;
+    MarkIdle(conn, rank);
   }
   boost::system::error_code ignored;
   conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   if (linger) co_await DrainBeforeClose(conn->stream);
   conn->stream.socket().close(ignored);
-  Unregister(id);
+  Unregister(id, conn);
 }
 
 Server::Server(asio::any_io_executor executor, ServerOptions options, Handler handler)
@@ -265,5 +470,10 @@ void Server::Stop() {
 }
 
 uint16_t Server::port() const { return impl_->port; }
+
+ServerStats Server::stats() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->stats;
+}
 
 }  // namespace tgate::http

@@ -2,6 +2,14 @@
 // session per connection (keep-alive, pipelining-safe, body size limit, idle
 // timeout) and hands each request to a Handler. Transport only: it knows
 // nothing of routes, auth or JSON.
+// It defends its own reachability: connections are capped, and at the cap (or
+// when accept() runs out of file descriptors) the idlest connection of the
+// lowest rank is closed to admit the new one. Ranks, lowest first: never got
+// a 2xx answer (sent nothing, or only refused requests: the transport's proxy
+// for "unauthenticated"); got a 2xx; got a 2xx for a `priority_prefixes`
+// target (Telegram's webhook). A connection whose request is being handled is
+// never closed. A connection that has sent no request yet gets only
+// `header_timeout` to send one.
 // Threading: all sessions run on the executor given at construction; the
 // handler is invoked on it. The Server must outlive Stop().
 #pragma once
@@ -11,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "http/asio.h"
@@ -30,7 +39,26 @@ struct ServerOptions {
   // Largest accepted request body; larger gets 413 and the connection closes.
   size_t body_limit = 1 << 20;
   // A connection idle (or slow to send a request) this long is closed.
-  std::chrono::seconds idle_timeout{60};
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+  // A new connection must send its first request's header within this long
+  // (and within idle_timeout): an idle fresh connection costs a descriptor and
+  // proves nothing.
+  std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
+  // Most connections open at once (at least 1). At the cap a new connection
+  // replaces the idlest lowest-ranked one, or is closed at once if every open
+  // one is busy.
+  size_t max_connections = 10000;
+  // Targets (prefixes) whose 2xx answers rank a connection highest, e.g.
+  // "/hooks/telegram/": a flood of other connections is closed first.
+  std::vector<std::string> priority_prefixes;
+};
+
+// Figures for /metrics; counts are since Start().
+struct ServerStats {
+  uint64_t open = 0;           // connections open now
+  uint64_t evicted = 0;        // idle connections closed to make room
+  uint64_t refused = 0;        // new connections closed at once: the cap was reached, all busy
+  uint64_t accept_errors = 0;  // failed accept() calls (EMFILE, ENFILE, ...)
 };
 
 class Server {
@@ -46,6 +74,8 @@ class Server {
   void Stop();
   // The bound port (useful with port 0). Valid after Start().
   uint16_t port() const;
+  // Thread-safe.
+  ServerStats stats() const;
 
  private:
   struct Impl;
