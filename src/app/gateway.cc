@@ -96,6 +96,9 @@ void Gateway::Impl::DescribeDispatch(const std::string& bot, const dispatch::Dis
   }
   metrics.Describe("tgate_dispatch_global_rate", "gauge", "Global send rate now (msg/s); lowered after 429s.");
   metrics.Gauge("tgate_dispatch_global_rate", l, [&d] { return d.stats().global_rate; });
+  metrics.Describe("tgate_dispatch_jitter_margin_seconds", "gauge",
+                   "Margin Telegram's windows are widened by for the measured spread of round trips (s).");
+  metrics.Gauge("tgate_dispatch_jitter_margin_seconds", l, [&d] { return d.stats().jitter_margin_seconds; });
   metrics.Describe("tgate_queue_pending", "gauge",
                    "Messages still to send: one-to-one queued and running broadcasts' pending.");
   metrics.Gauge("tgate_queue_pending", l, [this, bot] {

@@ -80,6 +80,20 @@ void Dispatcher::Impl::WakeIfSooner(SteadyTime now) {
   if (needed + options.tick < sleeping_until) Wake();
 }
 
+void Dispatcher::Impl::MeasureRoundTrip(const Job& job, const telegram::ApiResult& r, SteadyTime now) {
+  if (r.http_status == 0) return;  // no answer: its time says nothing about the trip
+  // From when the scheduler counted the send: the delay before the request
+  // left is part of how late it may arrive.
+  rtt_spread.Add(now - job.released, now);
+  const auto spread = rtt_spread.Spread(now);
+  // Windows are re-set only when the spread moved by a millisecond or more.
+  if (spread - applied_spread >= std::chrono::milliseconds(1) ||
+      applied_spread - spread >= std::chrono::milliseconds(1)) {
+    applied_spread = spread;
+    scheduler.SetJitterMargin(spread);
+  }
+}
+
 void Dispatcher::Impl::Admit(store::Message m, SteadyTime now, int64_t wall_ms) {
   if (loaded.count(m.id)) return;
   Loaded l;
@@ -363,6 +377,7 @@ Awaitable<void> Dispatcher::Stop(std::chrono::milliseconds grace) {
 DispatcherStats Dispatcher::stats() const {
   DispatcherStats s = impl_->stats;
   s.global_rate = impl_->scheduler.global_rate();
+  s.jitter_margin_seconds = std::chrono::duration<double>(impl_->scheduler.jitter_margin()).count();
   s.loaded = impl_->loaded.size();
   return s;
 }

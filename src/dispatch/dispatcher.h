@@ -56,6 +56,7 @@ struct DispatcherStats {
   uint64_t in_flight = 0;
   uint64_t loaded = 0;         // messages held in memory
   double global_rate = 0;      // current effective global rate (msg/s)
+  double jitter_margin_seconds = 0;  // windows widened for the measured spread of round trips
 };
 
 class Dispatcher {

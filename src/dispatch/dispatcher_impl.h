@@ -13,6 +13,7 @@
 #include "dispatch/dispatcher.h"
 #include "dispatch/rate_governor.h"
 #include "dispatch/retry_policy.h"
+#include "dispatch/rtt_spread.h"
 #include "dispatch/scheduler.h"
 
 namespace tgate::dispatch {
@@ -54,6 +55,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   // After a completion: wakes the loop only if it sleeps over a tick longer
   // than the new state needs (a freed slot, a chat's next message, a flush).
   void WakeIfSooner(SteadyTime now);
+  // An answer came (any HTTP answer, not a transport failure): its round
+  // trip feeds the spread the scheduler's windows are widened by.
+  void MeasureRoundTrip(const Job& job, const telegram::ApiResult& r, SteadyTime now);
 
   // dispatcher_outcomes.cc
   void OnAnswer(Job job, const telegram::ApiResult& r);
@@ -101,6 +105,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   std::unordered_set<int64_t> groups_counted;  // by CountUnrecordedGroupSend, in the first window
   std::vector<std::string> events;
   SteadyTime flush_due{};
+
+  // The spread of round trips (see MeasureRoundTrip), and what the scheduler was last given.
+  RttSpread rtt_spread;
+  std::chrono::steady_clock::duration applied_spread{};
 
   // Adaptive global rate (lowered when 429s spread across chats).
   RateGovernor governor{RateGovernorOptions{.ceiling = options.global_per_sec}};

@@ -16,6 +16,7 @@ constexpr int kMaxRateLimited = 100;                         // 429s for one mes
 
 void Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r) {
   SteadyTime now = clock.Now();
+  MeasureRoundTrip(job, r, now);
   auto it = loaded.find(job.id);
   if (it == loaded.end()) {  // cancelled while in flight: nothing to record
     scheduler.Done(job.chat_id, now);

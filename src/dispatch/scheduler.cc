@@ -10,9 +10,10 @@ using Duration = std::chrono::steady_clock::duration;
 
 Duration Seconds(double s) { return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s)); }
 
-Duration WithMargin(Duration w, double fraction, std::chrono::milliseconds floor) {
+// The window plus the larger of its fixed margin and the jitter margin.
+Duration WithMargin(Duration w, double fraction, std::chrono::milliseconds floor, Duration jitter) {
   auto m = std::chrono::duration_cast<Duration>(w * fraction);
-  return w + std::max<Duration>(m, floor);
+  return w + std::max<Duration>({m, floor, jitter});
 }
 
 int PerSecondCount(double rate) { return std::max(1, static_cast<int>(std::floor(rate))); }
@@ -21,9 +22,9 @@ int PerSecondCount(double rate) { return std::max(1, static_cast<int>(std::floor
 
 Scheduler::Scheduler(const SchedulerLimits& l)
     : limits_(l),
-      private_window_(WithMargin(Seconds(l.chat_burst / l.chat_per_sec), l.chat_margin, l.chat_margin_min)),
-      group_window_(WithMargin(Seconds(60), l.chat_margin, l.chat_margin_min)),
-      global_window_(WithMargin(Seconds(1), l.global_margin, l.global_margin_min)),
+      private_window_(WithMargin(Seconds(l.chat_burst / l.chat_per_sec), l.chat_margin, l.chat_margin_min, {})),
+      group_window_(WithMargin(Seconds(60), l.chat_margin, l.chat_margin_min, {})),
+      global_window_(WithMargin(Seconds(1), l.global_margin, l.global_margin_min, {})),
       free_pacer_(l.global_per_sec, 2, l.tick),
       paid_pacer_(l.paid_per_sec, 2, l.tick),
       free_window_(PerSecondCount(l.global_per_sec), global_window_),
@@ -83,8 +84,16 @@ void Scheduler::AddFront(Job job) {
   File(id, c, SteadyTime{});
 }
 
+bool Scheduler::Rewindow(int64_t chat_id, Chat& c) const {
+  const Duration w = chat_id < 0 ? group_window_ : private_window_;
+  if (c.window.window() == w) return false;
+  c.window.SetWindow(w);
+  return true;
+}
+
 void Scheduler::File(int64_t chat_id, Chat& c, SteadyTime now) {
   if (c.filed || c.in_flight || c.jobs.empty()) return;
+  Rewindow(chat_id, c);
   const Job& head = c.jobs.front();
   c.wake = std::max({c.window.NextAllowed(now), c.parked_until, head.not_before});
   // Each filing takes a new turn: ready chats are served round-robin, so a
@@ -140,25 +149,31 @@ std::optional<Job> Scheduler::Next(SteadyTime now) {
   Promote(now);
   CollectIdle(now);
   for (Lane lane : {kDirectLane, kPaidLane, kFreeLane}) {
-    if (ready_[lane].empty() || Gate(lane, now) > now) continue;
-    int64_t chat_id = ready_[lane].begin()->second;
-    ready_[lane].erase(ready_[lane].begin());
-    Chat& c = chats_.at(chat_id);
-    c.filed = false;
-    c.in_flight = true;
-    Job job = std::move(c.jobs.front());
-    c.jobs.pop_front();
-    job.released = now;
-    --queued_;
-    c.window.Record(now);
-    if (lane == kPaidLane) {
-      paid_pacer_.Record(now);
-      paid_window_.Record(now);
-    } else {
-      free_pacer_.Record(now);
-      free_window_.Record(now);
+    while (!ready_[lane].empty() && Gate(lane, now) <= now) {
+      int64_t chat_id = ready_[lane].begin()->second;
+      ready_[lane].erase(ready_[lane].begin());
+      Chat& c = chats_.at(chat_id);
+      c.filed = false;
+      if (Rewindow(chat_id, c) && c.window.NextAllowed(now) > now) {
+        // The margin grew since the chat was filed: it waits a little longer.
+        File(chat_id, c, now);
+        continue;
+      }
+      c.in_flight = true;
+      Job job = std::move(c.jobs.front());
+      c.jobs.pop_front();
+      job.released = now;
+      --queued_;
+      c.window.Record(now);
+      if (lane == kPaidLane) {
+        paid_pacer_.Record(now);
+        paid_window_.Record(now);
+      } else {
+        free_pacer_.Record(now);
+        free_window_.Record(now);
+      }
+      return job;
     }
-    return job;
   }
   return std::nullopt;
 }
@@ -254,6 +269,17 @@ void Scheduler::SetGlobalRate(double per_sec) {
   free_window_.Reset(PerSecondCount(per_sec), global_window_);
 }
 
+void Scheduler::SetJitterMargin(Duration spread) {
+  jitter_ = std::clamp<Duration>(spread, Duration::zero(), limits_.jitter_margin_max);
+  const SchedulerLimits& l = limits_;
+  private_window_ = WithMargin(Seconds(l.chat_burst / l.chat_per_sec), l.chat_margin, l.chat_margin_min, jitter_);
+  group_window_ = WithMargin(Seconds(60), l.chat_margin, l.chat_margin_min, jitter_);
+  global_window_ = WithMargin(Seconds(1), l.global_margin, l.global_margin_min, jitter_);
+  free_window_.SetWindow(global_window_);
+  paid_window_.SetWindow(global_window_);
+  // Chats take theirs when they are next filed or handed out (Rewindow).
+}
+
 void Scheduler::CollectIdle(SteadyTime now) {
   // Forget chats with nothing queued once their window no longer matters, so
   // a million-chat broadcast does not keep a million windows.
@@ -270,6 +296,7 @@ void Scheduler::CollectIdle(SteadyTime now) {
       idle_candidates_.pop_front();
       continue;
     }
+    Rewindow(chat_id, c);
     if (!c.window.Idle(now) || c.parked_until > now) break;  // oldest first: later ones are younger
     chats_.erase(it);
     idle_candidates_.pop_front();

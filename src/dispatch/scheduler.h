@@ -13,9 +13,10 @@
 //    chat never blocks another (no
 //    head-of-line blocking), and inside a chat one-to-one messages go before
 //    its queued broadcast messages, which go in due order (not_before).
-// Windows are widened by a small margin so network jitter cannot make the
-// server see more than the limit (limits are declared in SchedulerLimits,
-// values from botapi-facts.md §1 via the configuration).
+// Windows are widened by a margin so network jitter cannot make the server
+// see more than the limit: a small fixed one, or the measured spread of
+// arrival times if that is larger (SetJitterMargin; limits are declared in
+// SchedulerLimits, values from botapi-facts.md §1 via the configuration).
 // Not thread-safe: owned by the Dispatcher's strand.
 #pragma once
 
@@ -57,6 +58,10 @@ struct SchedulerLimits {
   std::chrono::milliseconds global_margin_min{5};
   double chat_margin = 0.02;
   std::chrono::milliseconds chat_margin_min{10};
+  // Requests released evenly reach Telegram unevenly, by up to the spread of
+  // their trip times: SetJitterMargin widens every window to cover it, up to
+  // this much (a stall measured as spread must not cut the rate for long).
+  std::chrono::milliseconds jitter_margin_max{500};
   // Broadcast sends waiting on the global budget go a tick's worth at a
   // time (rate x tick messages): one wake-up of the dispatcher per tick, not
   // per message. One-to-one messages do not wait for a batch.
@@ -99,6 +104,14 @@ class Scheduler {
   void SetGlobalRate(double per_sec);
   double global_rate() const { return free_pacer_.rate(); }
 
+  // The spread of arrival times the windows must absorb (e.g. RttSpread's):
+  // a send i and the send N after it, counted a window plus this apart,
+  // arrive at least a window apart however the network delays them. Each
+  // window's margin becomes the larger of its fixed margin and this (capped
+  // at jitter_margin_max); zero restores the fixed margins.
+  void SetJitterMargin(std::chrono::steady_clock::duration spread);
+  std::chrono::steady_clock::duration jitter_margin() const { return jitter_; }
+
   size_t queued() const { return queued_; }
   size_t chats() const { return chats_.size(); }
 
@@ -126,9 +139,12 @@ class Scheduler {
   SteadyTime BatchGate(Lane lane, SteadyTime now) const;  // a tick's worth may go
   void CollectIdle(SteadyTime now);
   void Insert(Chat& c, Job job, bool front);
+  // Brings a chat's window to the current margin; true if it changed.
+  bool Rewindow(int64_t chat_id, Chat& c) const;
 
   SchedulerLimits limits_;
-  std::chrono::steady_clock::duration private_window_, group_window_, global_window_;
+  std::chrono::steady_clock::duration jitter_{};
+  std::chrono::steady_clock::duration private_window_, group_window_, global_window_;  // with their margins
   Pacer free_pacer_, paid_pacer_;
   SlidingWindow free_window_, paid_window_;
   SteadyTime paused_until_{};

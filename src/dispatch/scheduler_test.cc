@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 namespace tgate::dispatch {
@@ -312,6 +313,82 @@ TEST(Scheduler, ForgetsIdleChats) {
     Simulate(s, sent.back().at + std::chrono::seconds(10 + i), 0ms, 1);
   }
   EXPECT_LT(s.chats(), 1000u);
+}
+
+TEST(Scheduler, AJitterMarginWidensTheGlobalWindowByItsSpreadAndNoMore) {
+  SchedulerLimits l;  // 30/s, fixed margin 10 ms
+  Scheduler s(l);
+  s.SetJitterMargin(150ms);
+  EXPECT_EQ(s.jitter_margin(), 150ms);
+  SteadyTime t0{100s};
+  for (int i = 0; i < 300; ++i) s.Add({i + 1, i + 1, Priority::kBroadcast});
+  auto sent = Simulate(s, t0, 120ms);
+  ASSERT_EQ(sent.size(), 300u);
+  std::vector<SteadyTime> times;
+  for (const auto& x : sent) times.push_back(x.at);
+  ExpectWindow(times, 30, 1150ms, "global with a 150 ms margin");
+  // Costs the spread and nothing more: 30 sends per 1.15 s.
+  EXPECT_EQ(times[30] - times[0], 1150ms);
+  double took = std::chrono::duration<double>(times.back() - times.front()).count();
+  EXPECT_LE(took, 10 * 1.15) << "300 sends = 10 windows of 1.15 s";
+}
+
+TEST(Scheduler, NoJitterMarginKeepsTheFixedMargins) {
+  Scheduler s(SchedulerLimits{});
+  s.SetJitterMargin(3ms);  // below the fixed 1 % (10 ms) of the global window
+  SteadyTime t0{100s};
+  for (int i = 0; i < 31; ++i) s.Add({i + 1, i + 1, Priority::kBroadcast});
+  s.Add({100, 1, Priority::kDirect});  // a second message to chat 1
+  auto sent = Simulate(s, t0, 10ms);
+  ASSERT_EQ(sent.size(), 32u);
+  std::vector<SteadyTime> times;
+  for (const auto& x : sent) times.push_back(x.at);
+  std::sort(times.begin(), times.end());
+  EXPECT_EQ(times[30] - times[0], 1010ms);
+  SteadyTime chat1_first{}, chat1_second{};
+  for (const auto& x : sent) {
+    if (x.job.chat_id == 1) (x.job.id == 100 ? chat1_first : chat1_second) = x.at;
+  }
+  EXPECT_EQ(chat1_second - chat1_first, 1020ms) << "the private chat's 2 % margin";
+}
+
+TEST(Scheduler, AJitterMarginWidensChatWindowsToo) {
+  Scheduler s(Limits());  // a private chat: 1 per 500 ms, 10 ms margin
+  SteadyTime t0{100s};
+  s.Add({1, 5, Priority::kDirect});
+  s.Add({2, 5, Priority::kDirect});
+  auto first = s.Next(t0);
+  ASSERT_TRUE(first);
+  s.Done(5, t0 + 100ms);  // chat 5's next message is filed for t0 + 510 ms
+  EXPECT_EQ(s.NextWake(t0 + 100ms), t0 + 510ms);
+  // The measured spread grows meanwhile: the filed chat waits for it too.
+  s.SetJitterMargin(200ms);
+  EXPECT_FALSE(s.Next(t0 + 510ms));
+  EXPECT_EQ(s.NextWake(t0 + 510ms), t0 + 700ms);
+  auto second = s.Next(t0 + 700ms);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->id, 2);
+}
+
+TEST(Scheduler, AJitterMarginIsCapped) {
+  SchedulerLimits l;
+  l.jitter_margin_max = 400ms;
+  Scheduler s(l);
+  s.SetJitterMargin(5s);  // a stall measured as spread
+  EXPECT_EQ(s.jitter_margin(), 400ms);
+  s.SetJitterMargin(-1ms);
+  EXPECT_EQ(s.jitter_margin(), 0ms);
+}
+
+TEST(Scheduler, AJitterMarginShrinksBackWhenTheSpreadGoes) {
+  Scheduler s(SchedulerLimits{});
+  s.SetJitterMargin(150ms);
+  s.SetJitterMargin(0ms);
+  SteadyTime t0{100s};
+  for (int i = 0; i < 60; ++i) s.Add({i + 1, i + 1, Priority::kBroadcast});
+  auto sent = Simulate(s, t0, 10ms);
+  ASSERT_EQ(sent.size(), 60u);
+  EXPECT_EQ(sent[30].at - sent[0].at, 1010ms);
 }
 
 }  // namespace

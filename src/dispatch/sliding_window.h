@@ -20,6 +20,8 @@ class SlidingWindow {
 
   // Changes the limit, keeping the most recent events.
   void Reset(int count, Duration window);
+  // Changes only the window's length (the events stay; O(1)).
+  void SetWindow(Duration window) { window_ = window; }
 
   // Earliest time an event may happen without exceeding the limit (>= now).
   SteadyTime NextAllowed(SteadyTime now) const;

@@ -2,7 +2,7 @@
 // every call with its time, and answers sendMessage from a script — per chat
 // (blocked, deactivated, not found, migrated, a 429 with retry_after) and for
 // the next N calls (5xx, network failure) — otherwise with a Message. Answers
-// immediately or after `latency`. It can also enforce Telegram's flood limits
+// immediately or after `latency`; calls may take a random time to arrive. It can also enforce Telegram's flood limits
 // exactly as the emulator does (sliding windows on arrival time: tools/emulator)
 // and answer 429 beyond them, counting those 429s: a dispatcher test then
 // shows it never exceeds a limit by its own scheduling.
@@ -14,6 +14,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,11 @@ class FakeBotApi final : public BotApi {
                                std::to_string(retry_after) + "}}"};
   }
   void set_latency(std::chrono::milliseconds l) { latency_ = l; }
+  // Each call arrives `lo`..`hi` (uniform) after it was made, the request's
+  // trip: calls made evenly arrive unevenly (limits apply on arrival).
+  void set_request_latency(std::chrono::milliseconds lo, std::chrono::milliseconds hi) {
+    request_latency_ = std::uniform_int_distribution<int64_t>(lo.count() * 1000, hi.count() * 1000);
+  }
   // Called as each call arrives, before it is answered (to look at what the
   // caller had done by then).
   void set_on_call(std::function<void(const RecordedCall&)> f) { on_call_ = std::move(f); }
@@ -81,6 +87,10 @@ class FakeBotApi final : public BotApi {
 
   Awaitable<ApiResult> Call(std::string method, boost::json::object params,
                             std::chrono::milliseconds timeout) override {
+    if (request_latency_.max() > 0) {
+      asio::steady_timer trip(co_await asio::this_coro::executor, std::chrono::microseconds(request_latency_(rng_)));
+      co_await trip.async_wait(kAsTuple);
+    }
     SteadyTime arrived = clock_.Now();
     calls_.push_back({method, params, arrived});
     if (on_call_) on_call_(calls_.back());
@@ -164,6 +174,8 @@ class FakeBotApi final : public BotApi {
   std::vector<RecordedCall> calls_;
   std::vector<std::pair<int64_t, std::string>> accepted_;
   std::chrono::milliseconds latency_{0};
+  std::uniform_int_distribution<int64_t> request_latency_{0, 0};  // microseconds
+  std::mt19937 rng_{1};
   std::function<void(const RecordedCall&)> on_call_;
   bool enforce_ = false;
   Limits limits_;

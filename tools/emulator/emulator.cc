@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <random>
 
 #include "core/clock.h"
 #include "http/server.h"
@@ -92,6 +93,7 @@ struct Emulator::Impl : std::enable_shared_from_this<Impl> {
   LongPoll poll;
   ControlApi control;
   std::unique_ptr<http::Server> server;
+  std::mt19937 rng{20261203};  // request latencies (options.request_latency_*)
 };
 
 int64_t Emulator::Impl::Authorize(std::string_view token, BotReply& error) const {
@@ -146,6 +148,12 @@ Awaitable<http::Response> Emulator::Impl::Handle(http::Request req) {
   const int64_t bot_id = Authorize(token, error);
   if (bot_id == 0) co_return ToHttp(req, error);
 
+  if (options.request_latency_max.count() > 0) {  // the request's trip: it arrives later
+    std::uniform_int_distribution<int64_t> us(options.request_latency_min.count() * 1000,
+                                              options.request_latency_max.count() * 1000);
+    asio::steady_timer trip(strand, std::chrono::microseconds(us(rng)));
+    co_await trip.async_wait(kAsTuple);
+  }
   const std::string name = Lower(method);
   const bool is_send = name == "sendmessage";
   if (is_send) {

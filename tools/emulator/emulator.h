@@ -40,6 +40,11 @@ struct EmulatorOptions {
   double group_per_min = 20;    // per group chat
   // Added before every Bot API answer, to emulate the round trip to Telegram.
   std::chrono::milliseconds latency{0};
+  // Network jitter: each Bot API request is handled after a delay drawn
+  // uniformly from [min, max], its trip to Telegram, so requests sent evenly
+  // arrive unevenly and out of order (flood limits apply on arrival). 0, 0: none.
+  std::chrono::milliseconds request_latency_min{0};
+  std::chrono::milliseconds request_latency_max{0};
   // First webhook retry delay; doubles per failure up to webhook_retry_max
   // (Telegram: 1 s, 60 s; botapi-facts.md §2). Tests use ~100 ms.
   std::chrono::milliseconds webhook_retry_initial{1000};

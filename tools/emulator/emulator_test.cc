@@ -28,6 +28,8 @@ class EmulatorE2E : public ::testing::Test {
     EmulatorOptions o;
     o.tokens = {kToken};
     o.webhook_retry_initial = 100ms;
+    o.request_latency_min = request_latency_min_;
+    o.request_latency_max = request_latency_max_;
     emu_ = std::make_unique<Emulator>(io_.get_executor(), o);
     ASSERT_OK(emu_->Start());
     hook_ = std::make_unique<http::Server>(io_.get_executor(), http::ServerOptions{},
@@ -107,6 +109,16 @@ class EmulatorE2E : public ::testing::Test {
   std::unique_ptr<http::Client> client_;
   std::vector<Hit> hits_;
   int fail_next_ = 0;
+  std::chrono::milliseconds request_latency_min_{0}, request_latency_max_{0};
+};
+
+class EmulatorJitterE2E : public EmulatorE2E {
+ protected:
+  void SetUp() override {
+    request_latency_min_ = 40ms;
+    request_latency_max_ = 60ms;
+    EmulatorE2E::SetUp();
+  }
 };
 
 TEST_F(EmulatorE2E, WebhookGetsStartWithSecretAndIsRetriedAfter502) {
@@ -241,6 +253,29 @@ TEST_F(EmulatorE2E, FaultsRateLimitsAndDrops) {
     stats = co_await Call("/control/stats", "", false);
     EXPECT_EQ(stats.json.at("accepted").as_int64(), 0);
     EXPECT_EQ((co_await Bot("sendMessage", R"({"chat_id":1,"text":"a"})")).status, 200u);  // windows reset too
+  });
+}
+
+TEST_F(EmulatorJitterE2E, EachRequestArrivesAfterItsTrip) {
+  auto wall_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  Run([&]() -> Awaitable<void> {
+    std::vector<int64_t> called;
+    for (int i = 0; i < 3; ++i) {
+      called.push_back(wall_ms());
+      auto r = co_await Bot("sendMessage", R"({"chat_id":)" + std::to_string(10 + i) + R"(,"text":"j"})");
+      EXPECT_EQ(r.status, 200u);
+      EXPECT_GE(wall_ms() - called.back(), 40) << "answered before the request's trip";
+    }
+    auto sent = co_await Call("/control/sent", "", false);
+    const auto& messages = sent.json.at("messages").as_array();
+    EXPECT_EQ(messages.size(), 3u);
+    for (size_t i = 0; i < std::min<size_t>(3, messages.size()); ++i) {
+      // Arrival (what the flood limits see) is after the trip, not when it was sent.
+      EXPECT_GE(messages[i].at("t_ms").as_int64() - called[i], 40) << i;
+    }
   });
 }
 
