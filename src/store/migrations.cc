@@ -177,6 +177,15 @@ CREATE INDEX messages_group_sends ON messages (bot, updated_at)
   WHERE chat_id < 0 AND parts_sent > 0;
 )sql";
 
+// Version 8: a message may have a deadline (the site's ttl_seconds): past
+// it the dispatcher fails it as expired rather than sending it late. NULL:
+// none (max_queue_age still applies). A broadcast's messages read the
+// broadcast's deadline, as they read its text.
+constexpr const char* kSchemaV8 = R"sql(
+ALTER TABLE messages ADD COLUMN expires_at_ms INTEGER;
+ALTER TABLE broadcasts ADD COLUMN expires_at_ms INTEGER;
+)sql";
+
 Status ApplyStep(sqlite3* db, const Migration& step) {
   TGATE_RETURN_IF_ERROR(ExecSql(db, "BEGIN IMMEDIATE"));
   // Re-read under the write lock: another process may have migrated meanwhile.
@@ -208,6 +217,7 @@ const std::vector<Migration>& SchemaMigrations() {
       {4, kSchemaV4},
       {5, kSchemaV5},
       {6, kSchemaV6},
+      {8, kSchemaV8},
   };
   return kSteps;
 }

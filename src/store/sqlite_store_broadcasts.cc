@@ -49,11 +49,13 @@ Result<Broadcast> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, in
   out.created_at = now_ms / 1000;
   Status s = Atomically([&]() -> Status {
     auto insert = Prepare(
-        "INSERT INTO broadcasts (bot, text, options_json, spread_seconds, paid, status, created_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)");
+        "INSERT INTO broadcasts (bot, text, options_json, spread_seconds, paid, status, created_at, expires_at_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)");
     if (!insert.ok()) return insert.status();
     insert->Bind(1, broadcast.bot).Bind(2, broadcast.text).Bind(3, broadcast.options_json);
     insert->Bind(4, broadcast.spread_seconds).Bind(5, int64_t{broadcast.paid}).Bind(6, out.created_at);
+    if (broadcast.expires_at_ms > 0) insert->Bind(7, broadcast.expires_at_ms);
+    else insert->BindNull(7);
     TGATE_RETURN_IF_ERROR(insert->Run());
     out.id = sqlite3_last_insert_rowid(db_);
     if (broadcast.all) {

@@ -44,6 +44,7 @@ struct NewMessage {
   std::string options_json;     // extra sendMessage fields as a JSON object text ("{}" if none)
   std::string idempotency_key;  // empty: none
   Priority priority = Priority::kDirect;
+  int64_t expires_at_ms = 0;    // Unix ms: failed as expired if not sent by then; 0: no deadline
 };
 
 // A message in the durable queue and, later, its outcome.
@@ -63,6 +64,7 @@ struct Message {
   int64_t not_before_ms = 0;    // Unix ms; do not send earlier (spread, retry backoff)
   int64_t telegram_message_id = 0;
   std::string error;            // why it failed
+  int64_t expires_at_ms = 0;    // Unix ms deadline (its broadcast's for a broadcast message); 0: none
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
@@ -105,6 +107,7 @@ struct NewBroadcast {
   std::string options_json;
   int64_t spread_seconds = 0;      // 0: as fast as the limits allow
   bool paid = false;
+  int64_t expires_at_ms = 0;       // Unix ms deadline of every message; 0: none
 };
 
 struct Broadcast {
