@@ -1,4 +1,4 @@
-// POST /v1/broadcasts {"users":[...] | "all":true, "text", options..., "spread_seconds"?, "paid"?, "bot"?}
+// POST /v1/broadcasts {"users":[...] | "all":true, "text", options..., "spread_seconds"?, "paid"?, "ttl_seconds"?, "bot"?}
 //   -> 202 {"id","total","skipped"}
 // GET /v1/broadcasts/{id} -> 200 {"id","status","total","sent","failed","pending","cancelled"}
 // DELETE /v1/broadcasts/{id} -> 200 with the counts; what was not sent is cancelled.
@@ -63,7 +63,7 @@ http::Response CreateBroadcast(ApiContext& ctx, const http::Request& req, const 
   if (!body.ok()) return http::ErrorResponse(req, body.status());
   if (Status s = CheckFields(*body, {"bot", "users", "all", "text", "parse_mode", "entities",
                                      "disable_notification", "protect_content", "reply_markup",
-                                     "link_preview_options", "spread_seconds", "paid"});
+                                     "link_preview_options", "spread_seconds", "paid", "ttl_seconds"});
       !s.ok()) {
     return http::ErrorResponse(req, s);
   }
@@ -88,6 +88,14 @@ http::Response CreateBroadcast(ApiContext& ctx, const http::Request& req, const 
   auto paid = OptBool(*body, "paid");
   if (!paid.ok()) return http::ErrorResponse(req, paid.status());
   b.paid = paid->value_or(false);
+  const int64_t now_ms = ctx.NowMs();
+  auto deadline = ParseDeadline(*body, now_ms, ctx.config.MaxQueueAgeSeconds(*(*bot)->config));
+  if (!deadline.ok()) return http::ErrorResponse(req, deadline.status());
+  if (*deadline != 0 && *deadline < now_ms + b.spread_seconds * 1000) {
+    return http::ErrorResponse(req, Status::Unprocessable("'ttl_seconds' is shorter than 'spread_seconds': the "
+                                                          "last messages would expire before they are due"));
+  }
+  b.expires_at_ms = *deadline;
 
   auto created = ctx.store.CreateBroadcast(b, ctx.NowMs());
   if (!created.ok()) return http::ErrorResponse(req, created.status());
