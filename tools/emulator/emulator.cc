@@ -147,6 +147,10 @@ Awaitable<http::Response> Emulator::Impl::Handle(http::Request req) {
   if (bot_id == 0) co_return ToHttp(req, error);
 
   const std::string name = Lower(method);
+  if (const auto& outage = state.script.outage()) {  // every method, getMe too
+    ++state.stats.faults;
+    co_return ToHttp(req, *outage);
+  }
   const bool is_send = name == "sendmessage";
   if (is_send) {
     ++state.sends_in_flight;
