@@ -1,4 +1,4 @@
-// POST /v1/broadcasts {"users":[...] | "all":true, "text", options..., "spread_seconds"?, "paid"?, "bot"?}
+// POST /v1/broadcasts {"users":[...] | "all":true, "text", options..., "spread_seconds"?, "paid"?, "ttl_seconds"?, "bot"?}
 //   [Idempotency-Key] -> 202 {"id","total","skipped"}; a retry with the same key and body gets the
 //   first broadcast's; the same key with another body 422 idempotency_key_reused.
 // GET /v1/broadcasts/{id} -> 200 {"id","status","total","sent","failed","pending","cancelled"}
@@ -65,7 +65,7 @@ http::Response CreateBroadcast(ApiContext& ctx, const http::Request& req, const 
   if (!body.ok()) return http::ErrorResponse(req, body.status());
   if (Status s = CheckFields(*body, {"bot", "users", "all", "text", "parse_mode", "entities",
                                      "disable_notification", "protect_content", "reply_markup",
-                                     "link_preview_options", "spread_seconds", "paid"});
+                                     "link_preview_options", "spread_seconds", "paid", "ttl_seconds"});
       !s.ok()) {
     return http::ErrorResponse(req, s);
   }
@@ -96,6 +96,14 @@ http::Response CreateBroadcast(ApiContext& ctx, const http::Request& req, const 
   auto paid = OptBool(*body, "paid");
   if (!paid.ok()) return http::ErrorResponse(req, paid.status());
   b.paid = paid->value_or(false);
+  const int64_t now_ms = ctx.NowMs();
+  auto deadline = ParseDeadline(*body, now_ms, ctx.config.MaxQueueAgeSeconds(*(*bot)->config));
+  if (!deadline.ok()) return http::ErrorResponse(req, deadline.status());
+  if (*deadline != 0 && *deadline < now_ms + b.spread_seconds * 1000) {
+    return http::ErrorResponse(req, Status::Unprocessable("'ttl_seconds' is shorter than 'spread_seconds': the "
+                                                          "last messages would expire before they are due"));
+  }
+  b.expires_at_ms = *deadline;
 
   // With a used key: the first broadcast's answer, or 422 for another body.
   auto created = ctx.store.CreateBroadcast(b, ctx.NowMs());

@@ -91,4 +91,18 @@ Result<MessageContent> ParseMessageContent(const json::object& body) {
   return out;
 }
 
+Result<int64_t> ParseDeadline(const json::object& body, int64_t now_ms, int64_t max_seconds) {
+  const json::value* v = body.if_contains("ttl_seconds");
+  if (!v || v->is_null()) return int64_t{0};
+  auto ttl = OptInt(body, "ttl_seconds");
+  if (!ttl.ok() || **ttl <= 0) {
+    return Status::InvalidArgument("'ttl_seconds' must be a positive whole number of seconds");
+  }
+  if (**ttl > max_seconds) {
+    return Status::Unprocessable("'ttl_seconds' is " + std::to_string(**ttl) + "; this bot keeps a message at most " +
+                                 std::to_string(max_seconds) + " s (max_queue_age_seconds)");
+  }
+  return now_ms + **ttl * 1000;
+}
+
 }  // namespace tgate::api

@@ -28,4 +28,11 @@ struct MessageContent {
 // text Telegram would refuse (bad markup, too long when formatted).
 Result<MessageContent> ParseMessageContent(const boost::json::object& body);
 
+// Reads the optional "ttl_seconds" (seconds the message is worth sending;
+// past it, it fails as expired rather than arriving late) and returns the
+// deadline, now_ms + ttl in ms, or 0 without one. InvalidArgument (400)
+// unless a positive whole number; Unprocessable (422) above `max_seconds`
+// (the bot's max_queue_age_seconds: no message waits longer anyway).
+Result<int64_t> ParseDeadline(const boost::json::object& body, int64_t now_ms, int64_t max_seconds);
+
 }  // namespace tgate::api

@@ -1,4 +1,4 @@
-// POST /v1/messages {"user"|"chat_id", "text", options..., "bot"?} [Idempotency-Key]
+// POST /v1/messages {"user"|"chat_id", "text", options..., "ttl_seconds"?, "bot"?} [Idempotency-Key]
 //   -> 202 {"id","status"} once the message is durable; 404 unknown user; 409 blocked.
 //   A retry with the same Idempotency-Key and body gets the first message's answer; the same key
 //   with another body 422 idempotency_key_reused (api/idempotency.h).
@@ -61,7 +61,7 @@ http::Response SendMessage(ApiContext& ctx, const http::Request& req, const Rout
   if (!body.ok()) return http::ErrorResponse(req, body.status());
   if (Status s = CheckFields(*body, {"bot", "user", "chat_id", "text", "parse_mode", "entities",
                                      "disable_notification", "protect_content", "reply_markup",
-                                     "link_preview_options"});
+                                     "link_preview_options", "ttl_seconds"});
       !s.ok()) {
     return http::ErrorResponse(req, s);
   }
@@ -73,8 +73,11 @@ http::Response SendMessage(ApiContext& ctx, const http::Request& req, const Rout
   if (!bot.ok()) return http::ErrorResponse(req, bot.status());
   auto content = ParseMessageContent(*body);
   if (!content.ok()) return http::ErrorResponse(req, content.status());
+  auto deadline = ParseDeadline(*body, ctx.NowMs(), ctx.config.MaxQueueAgeSeconds(*(*bot)->config));
+  if (!deadline.ok()) return http::ErrorResponse(req, deadline.status());
 
   store::NewMessage m;
+  m.expires_at_ms = *deadline;
   m.bot = (*bot)->config->name;
   m.text = std::move(content->text);
   m.options_json = std::move(content->options_json);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/algorithm/string/predicate.hpp>
+#include <boost/json.hpp>
 #include <boost/url.hpp>
 
 #include "api/route.h"
@@ -73,6 +74,7 @@ http::Response Router::Handle(const http::Request& req) {
   }
   if (path == "/healthz") return http::JsonResponse(req, 200, R"({"status":"ok"})");
   if (path == "/metrics") return Metrics(req);
+  if (path == "/readyz") return Ready(req);
   if (path.substr(0, 4) == "/v1/" || path == "/v1") return HandleApi(req, path);
   return http::ErrorResponse(req, Status::NotFound("no such endpoint; the site API is under /v1/"));
 }
@@ -104,6 +106,20 @@ http::Response Router::HandleApi(const http::Request& req, std::string_view path
     return r;
   }
   return http::ErrorResponse(req, Status::NotFound("no such API call: " + std::string(path)));
+}
+
+// Ready unless a bot cannot reach Telegram (its sending is paused; messages
+// are still accepted and wait). No auth, like /healthz: it names bots only.
+http::Response Router::Ready(const http::Request& req) {
+  boost::json::array down;
+  for (const auto& [name, bot] : context_.bots) {
+    if (bot.in_outage && bot.in_outage()) down.emplace_back(name);
+  }
+  if (down.empty()) return http::JsonResponse(req, 200, R"({"status":"ok"})");
+  boost::json::object out{{"status", "outage"},
+                          {"bots_in_outage", std::move(down)},
+                          {"error", "Telegram cannot be reached; sending is paused and accepted messages wait"}};
+  return http::JsonResponse(req, 503, boost::json::serialize(out));
 }
 
 http::Response Router::Metrics(const http::Request& req) {

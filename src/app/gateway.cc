@@ -88,6 +88,9 @@ void Gateway::Impl::DescribeDispatch(const std::string& bot, const dispatch::Dis
       {"tgate_dispatch_rate_limited_total", "counter", "429s Telegram answered.", &S::rate_limited},
       {"tgate_dispatch_in_flight", "gauge", "sendMessage requests under way.", &S::in_flight},
       {"tgate_dispatch_loaded", "gauge", "Queued messages held in memory by the dispatcher.", &S::loaded},
+      {"tgate_dispatch_expired_total", "counter", "Messages failed as expired (ttl_seconds or max_queue_age).",
+       &S::expired},
+      {"tgate_bot_api_outage", "gauge", "1 while Telegram cannot be reached and sending is paused.", &S::outage},
   };
   const std::string l = "bot=\"" + bot + "\"";
   for (const Figure& f : kFigures) {
@@ -99,6 +102,8 @@ void Gateway::Impl::DescribeDispatch(const std::string& bot, const dispatch::Dis
   metrics.Describe("tgate_dispatch_jitter_margin_seconds", "gauge",
                    "Margin Telegram's windows are widened by for the measured spread of round trips (s).");
   metrics.Gauge("tgate_dispatch_jitter_margin_seconds", l, [&d] { return d.stats().jitter_margin_seconds; });
+  metrics.Describe("tgate_bot_api_outage_seconds_total", "counter", "Seconds Telegram could not be reached.");
+  metrics.Gauge("tgate_bot_api_outage_seconds_total", l, [&d] { return d.stats().outage_seconds; });
   metrics.Describe("tgate_queue_pending", "gauge",
                    "Messages still to send: one-to-one queued and running broadcasts' pending.");
   metrics.Gauge("tgate_queue_pending", l, [this, bot] {
@@ -198,6 +203,7 @@ Status Gateway::Impl::StartBot(const config::BotConfig& bc) {
   d.paid_per_sec = bc.limits.paid_per_sec;
   d.max_in_flight = bc.limits.max_in_flight;
   d.max_attempts = bc.limits.max_attempts;
+  d.max_queue_age = std::chrono::seconds(config.MaxQueueAgeSeconds(bc));
   api::EventsSender* events_sender = events.get();
   d.on_events = [events_sender] { events_sender->Notify(); };
   rt.dispatcher =
@@ -269,7 +275,8 @@ Status Gateway::Start() {
                                                 disp->Notify();
                                                 ev->Notify();
                                               },
-                                              [disp](int64_t id) { disp->CancelBroadcast(id); }};
+                                              [disp](int64_t id) { disp->CancelBroadcast(id); },
+                                              [disp] { return disp->stats().outage != 0; }};
     webhook::UpdateProcessor* proc = rt.processor.get();
     if (!bc.long_polling) hooks.push_back({bc.name, bc.webhook_path, bc.webhook_secret, [proc] { proc->Notify(); }});
   }

@@ -55,6 +55,7 @@ Status ReadBot(const toml::table& t, size_t index, BotConfig& b) {
   TGATE_RETURN_IF_ERROR(Read(t, "long_polling", where, b.long_polling));
   TGATE_RETURN_IF_ERROR(Read(t, "welcome_text", where, b.welcome_text));
   TGATE_RETURN_IF_ERROR(Read(t, "invalid_link_text", where, b.invalid_link_text));
+  TGATE_RETURN_IF_ERROR(Read(t, "max_queue_age_seconds", where, b.max_queue_age_seconds));
   if (const toml::table* lt = t["limits"].as_table()) {
     TGATE_RETURN_IF_ERROR(ReadLimits(*lt, where + "limits.", b.limits));
   }
@@ -127,6 +128,7 @@ Status ApplyEnv(const Env& env, Config& c) {
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_LINK_TTL_SECONDS", c.link_ttl_seconds));
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_MAX_BODY_BYTES", c.max_body_bytes));
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_MAX_CONNECTIONS", c.max_connections));
+  TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_MAX_QUEUE_AGE_SECONDS", c.max_queue_age_seconds));
 
   if (c.bots.empty() && env.count("TGATE_BOT_TOKEN")) c.bots.emplace_back();
   for (size_t i = 0; i < c.bots.size(); ++i) {
@@ -198,6 +200,7 @@ Result<Config> Parse(std::string_view toml_text, const Env& env) {
   TGATE_RETURN_IF_ERROR(Read(root, "max_body_bytes", "", c.max_body_bytes));
   TGATE_RETURN_IF_ERROR(Read(root, "max_connections", "", c.max_connections));
   TGATE_RETURN_IF_ERROR(Read(root, "log_level", "", c.log_level));
+  TGATE_RETURN_IF_ERROR(Read(root, "max_queue_age_seconds", "", c.max_queue_age_seconds));
   if (const toml::node* bots = root.get("bots")) {
     const toml::array* arr = bots->as_array();
     if (!arr) return Status::InvalidArgument("config key 'bots' must be an array of tables: [[bots]]");

@@ -49,6 +49,9 @@ struct BotConfig {
       "This link has expired or was already used. Please request a new one on the website.";
   std::vector<BotCommand> commands;
   Limits limits;
+  // A queued message older than this fails as expired (it waits through a
+  // Bot API outage until then); 0 = the top-level max_queue_age_seconds.
+  int64_t max_queue_age_seconds = 0;
 };
 
 struct Config {
@@ -72,10 +75,17 @@ struct Config {
   // successful request are closed first, the webhook's last.
   int64_t max_connections = 0;
   std::string log_level = "info";
+  // How long a queued message may wait (through a Bot API outage, say)
+  // before it fails as expired, unless its bot sets its own. 24 h.
+  int64_t max_queue_age_seconds = 86400;
   std::vector<BotConfig> bots;
 
   // The bot named `name`, or the default (first) bot when name is empty.
   const BotConfig* FindBot(std::string_view name) const;
+  // The bot's max_queue_age_seconds, or the top-level one.
+  int64_t MaxQueueAgeSeconds(const BotConfig& bot) const {
+    return bot.max_queue_age_seconds > 0 ? bot.max_queue_age_seconds : max_queue_age_seconds;
+  }
 };
 
 using Env = std::map<std::string, std::string>;

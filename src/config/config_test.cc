@@ -172,6 +172,28 @@ TEST(Config, BadRetentionDaysAreRefusedWithTheKeyToFix) {
   EXPECT_OK(ValidateForServe(*max));
 }
 
+TEST(Config, MaxQueueAgeIsADayByDefaultPerBotOrOverall) {
+  auto c = Parse(kToml, {});
+  ASSERT_OK(c);
+  EXPECT_EQ(c->max_queue_age_seconds, 86400);
+  EXPECT_EQ(c->MaxQueueAgeSeconds(c->bots[0]), 86400);
+  auto env = Parse(kToml, {{"TGATE_MAX_QUEUE_AGE_SECONDS", "3600"}});
+  ASSERT_OK(env);
+  EXPECT_EQ(env->MaxQueueAgeSeconds(env->bots[1]), 3600);
+  auto per_bot = Parse("max_queue_age_seconds = 7200\n[[bots]]\nname = \"a\"\ntoken = \"1:x\"\n"
+                       "max_queue_age_seconds = 600\n[[bots]]\nname = \"b\"\ntoken = \"2:y\"\n",
+                       {});
+  ASSERT_OK(per_bot);
+  EXPECT_EQ(per_bot->MaxQueueAgeSeconds(per_bot->bots[0]), 600);
+  EXPECT_EQ(per_bot->MaxQueueAgeSeconds(per_bot->bots[1]), 7200);
+  for (const char* bad : {"0", "-5", "2678401"}) {
+    auto b = Parse(kToml, {{"TGATE_MAX_QUEUE_AGE_SECONDS", bad}});
+    ASSERT_OK(b);
+    Status s = ValidateForServe(*b);
+    EXPECT_NE(s.message().find("max_queue_age_seconds must be 1..2678400"), std::string::npos) << s.message();
+  }
+}
+
 TEST(Config, SplitHostPort) {
   auto hp = SplitHostPort("127.0.0.1:8080");
   ASSERT_OK(hp);

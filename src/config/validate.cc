@@ -10,6 +10,8 @@ namespace {
 
 // Ten years; beyond that, 0 (forever) says what is meant.
 constexpr int64_t kMaxRetentionDays = 3650;
+// A queued message waits at most a month: longer, and its news is stale anyway.
+constexpr int64_t kMaxQueueAgeSeconds = 31 * 86400;
 
 bool IsSecretChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
@@ -48,6 +50,10 @@ Status ValidateBot(BotConfig& b, size_t index) {
                                    " must be 1..1000 (the Bot API refuses beyond about 1000)");
   }
   if (l.max_attempts < 1) return Status::InvalidArgument("limits.max_attempts of " + where + " must be >= 1");
+  if (b.max_queue_age_seconds < 0 || b.max_queue_age_seconds > kMaxQueueAgeSeconds) {
+    return Status::InvalidArgument("max_queue_age_seconds of " + where + " must be 1.." +
+                                   std::to_string(kMaxQueueAgeSeconds) + " (or 0: the top-level one)");
+  }
   return Status::Ok();
 }
 
@@ -82,6 +88,11 @@ Status ValidateForServe(Config& c) {
   if (c.max_connections < 0) {
     return Status::InvalidArgument("max_connections must be 0 (10,000, within the open-file limit) or a positive "
                                    "number of connections (TGATE_MAX_CONNECTIONS)");
+  }
+  if (c.max_queue_age_seconds < 1 || c.max_queue_age_seconds > kMaxQueueAgeSeconds) {
+    return Status::InvalidArgument("max_queue_age_seconds must be 1.." + std::to_string(kMaxQueueAgeSeconds) +
+                                   " seconds, not " + std::to_string(c.max_queue_age_seconds) +
+                                   " (TGATE_MAX_QUEUE_AGE_SECONDS)");
   }
   TGATE_RETURN_IF_ERROR(SplitHostPort(c.listen).status());
   std::set<std::string> names;

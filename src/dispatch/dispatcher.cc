@@ -110,9 +110,22 @@ void Dispatcher::Impl::Admit(store::Message m, SteadyTime now, int64_t wall_ms) 
   job.parts_sent = m.parts_sent;
   // not_before is wall time in the store; the scheduler runs on steady time.
   if (m.not_before_ms > wall_ms) job.not_before = now + std::chrono::milliseconds(m.not_before_ms - wall_ms);
+  // max_queue_age counts from when the message was accepted, or from when it
+  // was due if later (a spread broadcast's).
+  const int64_t max_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options.max_queue_age).count();
+  l.deadline_ms = std::max(m.created_at * 1000, m.not_before_ms) + max_age_ms;
+  if (m.expires_at_ms > 0 && m.expires_at_ms <= l.deadline_ms) {
+    l.deadline_ms = m.expires_at_ms;
+    l.deadline_is_ttl = true;
+  }
   l.message = std::move(m);
   if (job.priority == store::Priority::kBroadcast) ++loaded_broadcast;
-  loaded.emplace(job.id, std::move(l));
+  auto& held = loaded.emplace(job.id, std::move(l)).first->second;
+  if (held.deadline_ms <= wall_ms) {  // never sent late
+    Expire(job, held);
+    return;
+  }
+  next_deadline_ms = std::min(next_deadline_ms, held.deadline_ms);
   if (job.chat_id < 0) CountUnrecordedGroupSend(job, now);
   scheduler.Add(job);
 }
@@ -250,6 +263,14 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
     co_return;
   }
   Loaded& m = it->second;
+  if (m.deadline_ms <= WallMs()) {  // its deadline passed while it waited for its turn
+    --in_flight;
+    stats.in_flight = in_flight;
+    Expire(job, m);
+    ChatDone(job.chat_id, clock.Now());
+    WakeIfSooner(clock.Now());
+    co_return;
+  }
   json::object params(m.params.size() + 3);  // room for what is added: no rehash
   for (const auto& kv : m.params) params.emplace(kv.key(), kv.value());
   params["chat_id"] = job.chat_id;
@@ -257,6 +278,7 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
   params["text"] = m.parts[part];
   if (job.paid) params["allow_paid_broadcast"] = true;
   ++m.message.attempts;
+  m.ticket = outage.Ticket();
   telegram::ApiResult r = co_await api.Call("sendMessage", std::move(params), std::chrono::milliseconds(0));
   --in_flight;
   stats.in_flight = in_flight;
@@ -281,10 +303,13 @@ Awaitable<void> Dispatcher::Impl::Loop() {
       Load(now, false);
     }
     const bool refill = (reload && loaded_broadcast < options.load_window / 2) || loaded_broadcast < reload_below;
+    ExpireDue(WallMs());
     now = clock.Now();
+    if (outage.ProbeDue(now)) LaunchProbe();
     AdaptRate(now);
     bool launched = false;
-    while (in_flight < options.max_in_flight) {
+    // During a Bot API outage nothing is sent but the probes.
+    while (!outage.active() && in_flight < options.max_in_flight) {
       auto job = scheduler.Next(now);
       if (!job) break;
       Launch(std::move(*job));
@@ -299,9 +324,10 @@ Awaitable<void> Dispatcher::Impl::Loop() {
 
     now = clock.Now();
     SteadyTime wake = std::min(scheduler.NextWake(now), next_reload);
-    if (in_flight >= options.max_in_flight) wake = next_reload;  // a completion wakes us
+    if (in_flight >= options.max_in_flight || outage.active()) wake = next_reload;  // a completion wakes us
+    wake = std::min(wake, outage.NextProbe());
     // ... unless answers are polled: then look for them every tick.
-    if (answers && in_flight > 0) wake = std::min(wake, now + options.tick);
+    if (answers && (in_flight > 0 || outage.probe_in_flight())) wake = std::min(wake, now + options.tick);
     if (!completions.empty()) wake = std::min(wake, flush_due);
     if (wake > now) {
       timer.expires_after(wake - now);
@@ -379,6 +405,8 @@ DispatcherStats Dispatcher::stats() const {
   s.global_rate = impl_->scheduler.global_rate();
   s.jitter_margin_seconds = std::chrono::duration<double>(impl_->scheduler.jitter_margin()).count();
   s.loaded = impl_->loaded.size();
+  s.outage = impl_->outage.active() ? 1 : 0;
+  s.outage_seconds = impl_->outage.total(impl_->clock.Now()).count();
   return s;
 }
 

@@ -6,7 +6,11 @@
 // global rate when 429s spread across chats), 5xx/network retry with backoff,
 // 403 blocked marks the user blocked, 400 chat not found fails, migration
 // moves the chat. Emits message.sent / message.failed / user.blocked events to
-// the Store's outbox.
+// the Store's outbox. When Telegram cannot be reached at all (a Bot API
+// outage, see outage_monitor.h) it pauses the bot, returns the failed sends to
+// the queue without spending their attempts, probes with getMe and resumes
+// once Telegram answers. A message past its deadline (ttl_seconds, or older
+// than max_queue_age) fails as expired instead of being sent late.
 // Threading: confined to the executor given at construction (single thread).
 // The Store, BotApi and Clock must outlive the Dispatcher.
 // Answers: given an `answers` io_context (run by nobody else, on the same
@@ -44,6 +48,15 @@ struct DispatcherOptions {
   // high rates, at most one tick of added latency.
   std::chrono::milliseconds tick{10};
   std::chrono::milliseconds first_backoff{1000};  // 5xx/network retry delay, doubled per attempt
+  // A queued message older than this (from when it was accepted, or due for
+  // a spread broadcast) fails as expired instead of being sent; it waits
+  // through a Bot API outage up to this age without spending its attempts.
+  std::chrono::seconds max_queue_age{86400};
+  // Bot API outage (outage_monitor.h): getMe probes back off from
+  // probe_first doubling to probe_max; each gives up after probe_timeout.
+  std::chrono::milliseconds probe_first{1000};
+  std::chrono::milliseconds probe_max{30000};
+  std::chrono::milliseconds probe_timeout{10000};
   // Called after events were written to the outbox (wakes the events sender).
   std::function<void()> on_events;
 };
@@ -55,6 +68,9 @@ struct DispatcherStats {
   uint64_t rate_limited = 0;   // 429s received
   uint64_t in_flight = 0;
   uint64_t loaded = 0;         // messages held in memory
+  uint64_t expired = 0;        // failed as expired (ttl_seconds or max_queue_age), also in `failed`
+  uint64_t outage = 0;         // 1 while Telegram cannot be reached (sending paused), else 0
+  double outage_seconds = 0;   // time spent in Bot API outages since the start
   double global_rate = 0;      // current effective global rate (msg/s)
   double jitter_margin_seconds = 0;  // windows widened for the measured spread of round trips
 };

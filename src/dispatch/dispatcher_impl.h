@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "dispatch/dispatcher.h"
+#include "dispatch/outage_monitor.h"
 #include "dispatch/rate_governor.h"
 #include "dispatch/retry_policy.h"
 #include "dispatch/rtt_spread.h"
@@ -26,6 +27,9 @@ struct Loaded {
   int transient_failures = 0;
   int rate_limited = 0;             // 429s answered to this message
   int64_t first_telegram_id = 0;
+  int64_t deadline_ms = INT64_MAX;  // wall ms: past it the message fails as expired
+  bool deadline_is_ttl = false;     // the deadline is the site's ttl_seconds, not max_queue_age
+  uint64_t ticket = 0;              // of its latest send (OutageMonitor::Ticket)
 };
 
 struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
@@ -60,7 +64,20 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   void MeasureRoundTrip(const Job& job, const telegram::ApiResult& r, SteadyTime now);
 
   // dispatcher_outcomes.cc
+  // Routes an answer: a failure that may be a Bot API outage is held for a
+  // probe (or returned unspent during one); the rest goes to Apply.
   void OnAnswer(Job job, const telegram::ApiResult& r);
+  void Apply(Job job, const telegram::ApiResult& r);  // acts on the retry policy's decision
+  // The send failed because Telegram cannot be reached: back to the head of
+  // its chat, its attempt not spent, nothing written.
+  void ReturnUnspent(const Job& job);
+  void LaunchProbe();
+  Awaitable<void> Probe();
+  void OnProbe(bool reachable, const std::string& what);
+  // Fails the loaded messages past their deadline that wait in the
+  // scheduler (not those in flight).
+  void ExpireDue(int64_t wall_ms);
+  void Expire(const Job& job, const Loaded& m);
   // The chat's send is answered. A group (negative id) waits for its outcome
   // to be written before its next send, so a kill -9 leaves at most one of
   // its sends unrecorded; the store counts the rest against its 60 s window
@@ -112,6 +129,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
 
   // Adaptive global rate (lowered when 429s spread across chats).
   RateGovernor governor{RateGovernorOptions{.ceiling = options.global_per_sec}};
+
+  // Bot API outage: the failures held until a probe says (see OutageMonitor).
+  OutageMonitor outage{OutageOptions{options.probe_first, options.probe_max}};
+  std::vector<std::pair<Job, telegram::ApiResult>> suspects;
+  int64_t next_deadline_ms = INT64_MAX;  // the soonest deadline among loaded messages
 
   int in_flight = 0;
   bool started = false;

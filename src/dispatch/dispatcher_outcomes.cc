@@ -14,7 +14,137 @@ constexpr size_t kFlushAtOnce = 512;                         // completions per 
 constexpr int kMaxRateLimited = 100;                         // 429s for one message before it fails
 }  // namespace
 
+namespace {
+
+// No answer from Telegram at all, or its servers failing: what an outage looks like.
+bool Unreachable(const telegram::ApiResult& r) {
+  return r.kind == telegram::ErrorKind::kNetwork || r.kind == telegram::ErrorKind::kServerError;
+}
+
+}  // namespace
+
 void Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r) {
+  auto it = loaded.find(job.id);
+  const uint64_t ticket = it == loaded.end() ? 0 : it->second.ticket;
+  if (!Unreachable(r)) {
+    outage.OnReachable(ticket);
+    Apply(std::move(job), r);
+    return;
+  }
+  if (outage.active()) {
+    ReturnUnspent(job);
+    return;
+  }
+  if (it != loaded.end() && outage.Suspect(ticket)) {
+    // Nothing sent after it was answered: is Telegram down, or just this
+    // message's chat? The chat stays in flight until a probe says.
+    suspects.emplace_back(std::move(job), r);
+    outage.WantProbe();
+    Wake();
+    return;
+  }
+  Apply(std::move(job), r);
+}
+
+void Dispatcher::Impl::ReturnUnspent(const Job& job) {
+  const SteadyTime now = clock.Now();
+  auto it = loaded.find(job.id);
+  if (it == loaded.end()) {  // cancelled meanwhile
+    scheduler.Done(job.chat_id, now);
+    return;
+  }
+  --it->second.message.attempts;  // Send counted it; Telegram never saw it
+  scheduler.AddFront(job);
+  ChatDone(job.chat_id, now);
+}
+
+void Dispatcher::Impl::LaunchProbe() {
+  outage.ProbeSent(clock.Now());
+  asio::co_spawn(send_executor, Probe(), [self = shared_from_this()](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("bot {}: probing Telegram failed unexpectedly: {}", self->options.bot, ex.what());
+    }
+  });
+}
+
+Awaitable<void> Dispatcher::Impl::Probe() {
+  auto self = shared_from_this();
+  telegram::ApiResult r = co_await api.Call("getMe", {}, options.probe_timeout);
+  if (stopping) co_return;
+  OnProbe(!Unreachable(r), r.description);
+  Wake();
+}
+
+void Dispatcher::Impl::OnProbe(bool reachable, const std::string& what) {
+  const SteadyTime now = clock.Now();
+  const auto change = outage.OnProbe(reachable, now);
+  auto waiting = [&]() -> std::string {
+    auto n = store.PendingMessages(options.bot);
+    return n.ok() ? std::to_string(*n) : "an unknown number of";
+  };
+  if (change == OutageMonitor::Change::kStarted) {
+    std::string send_error = suspects.empty() ? what : suspects.front().second.description;
+    spdlog::warn("bot {}: Telegram cannot be reached (sendMessage: {}; getMe: {}); sending paused, probing with "
+                 "backoff; messages waiting: {} (none fails before max_queue_age, {} s, or its ttl_seconds)",
+                 options.bot, send_error, what, waiting(), options.max_queue_age.count());
+  } else if (change == OutageMonitor::Change::kEnded) {
+    const double lasted = std::chrono::duration<double>(now - outage.since()).count();
+    spdlog::info("bot {}: Telegram reachable again after an outage of {:.0f} s; sending resumes; messages waiting: {}",
+                 options.bot, lasted, waiting());
+  } else if (!reachable) {
+    spdlog::debug("bot {}: Telegram still cannot be reached ({})", options.bot, what);
+  }
+  // The held failures: unspent in an outage; the message's own if Telegram
+  // answered a probe sent after them; else held for the next probe.
+  std::vector<std::pair<Job, telegram::ApiResult>> held;
+  held.swap(suspects);
+  for (auto& [job, r] : held) {
+    if (outage.active()) {
+      ReturnUnspent(job);
+    } else if (auto it = loaded.find(job.id); it != loaded.end() && outage.Suspect(it->second.ticket)) {
+      suspects.emplace_back(std::move(job), std::move(r));
+      outage.WantProbe();
+    } else {
+      Apply(std::move(job), r);
+    }
+  }
+  stats.loaded = loaded.size();
+}
+
+void Dispatcher::Impl::ExpireDue(int64_t wall_ms) {
+  if (wall_ms < next_deadline_ms) return;
+  int64_t next = INT64_MAX;
+  std::vector<std::pair<int64_t, int64_t>> due;  // (chat, message id)
+  for (const auto& [id, l] : loaded) {
+    if (l.deadline_ms <= wall_ms) due.emplace_back(l.message.chat_id, id);
+    else next = std::min(next, l.deadline_ms);
+  }
+  for (const auto& [chat, id] : due) {
+    auto job = scheduler.DropJob(chat, id);
+    if (!job) {  // in flight or held for a probe: looked at again in a second
+      next = std::min(next, wall_ms + 1000);
+      continue;
+    }
+    Expire(*job, loaded.at(id));
+  }
+  next_deadline_ms = next;
+  stats.loaded = loaded.size();
+}
+
+void Dispatcher::Impl::Expire(const Job& job, const Loaded& m) {
+  std::string error =
+      m.deadline_is_ttl
+          ? "expired: its ttl_seconds passed before it could be sent"
+          : "expired: it waited longer than max_queue_age (" + std::to_string(options.max_queue_age.count()) + " s)";
+  ++stats.failed;
+  ++stats.expired;
+  Finish(job, store::MessageStatus::kFailed, error);
+}
+
+void Dispatcher::Impl::Apply(Job job, const telegram::ApiResult& r) {
   SteadyTime now = clock.Now();
   MeasureRoundTrip(job, r, now);
   auto it = loaded.find(job.id);

@@ -3,7 +3,9 @@
 //  - ok: sent;
 //  - 429: wait retry_after (the chat is parked); does not use up an attempt;
 //  - 5xx / network: retry with exponential backoff and jitter, up to
-//    max_attempts, then failed with the reason;
+//    max_attempts, then failed with the reason (only once the Dispatcher
+//    knows Telegram was reachable: in a Bot API outage, outage_monitor.h,
+//    the message goes back to the queue and no attempt is spent);
 //  - 403 blocked / deactivated: the user is blocked, their queue fails;
 //  - 400 migrated: move the chat and resend;
 //  - 401: the token was revoked: pause the whole bot, keep the message;

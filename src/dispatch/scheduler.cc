@@ -246,6 +246,21 @@ std::vector<int64_t> Scheduler::DropBroadcast(int64_t broadcast_id) {
   return ids;
 }
 
+std::optional<Job> Scheduler::DropJob(int64_t chat_id, int64_t id) {
+  auto it = chats_.find(chat_id);
+  if (it == chats_.end()) return std::nullopt;
+  Chat& c = it->second;
+  auto j = std::find_if(c.jobs.begin(), c.jobs.end(), [&](const Job& x) { return x.id == id; });
+  if (j == c.jobs.end()) return std::nullopt;
+  Unfile(chat_id, c);
+  Job job = std::move(*j);
+  c.jobs.erase(j);
+  --queued_;
+  File(chat_id, c, SteadyTime{});
+  if (c.jobs.empty()) idle_candidates_.push_back(chat_id);
+  return job;
+}
+
 void Scheduler::MoveChat(int64_t from, int64_t to, SteadyTime now) {
   auto it = chats_.find(from);
   if (it == chats_.end()) return;

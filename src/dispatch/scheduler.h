@@ -97,6 +97,8 @@ class Scheduler {
   // Removes the queued (not in-flight) jobs of a chat / a broadcast; returns their ids.
   std::vector<int64_t> DropChat(int64_t chat_id);
   std::vector<int64_t> DropBroadcast(int64_t broadcast_id);
+  // Removes one queued (not in-flight) job of the chat (an expired message); nullopt if not queued.
+  std::optional<Job> DropJob(int64_t chat_id, int64_t id);
   // A group became a supergroup: its queue continues under the new id.
   void MoveChat(int64_t from, int64_t to, SteadyTime now);
 

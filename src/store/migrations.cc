@@ -209,6 +209,15 @@ CREATE UNIQUE INDEX broadcasts_by_idempotency_key ON broadcasts (bot, idempotenc
   WHERE idempotency_key IS NOT NULL;
 )sql";
 
+// Version 8: a message may have a deadline (the site's ttl_seconds): past
+// it the dispatcher fails it as expired rather than sending it late. NULL:
+// none (max_queue_age still applies). A broadcast's messages read the
+// broadcast's deadline, as they read its text.
+constexpr const char* kSchemaV8 = R"sql(
+ALTER TABLE messages ADD COLUMN expires_at_ms INTEGER;
+ALTER TABLE broadcasts ADD COLUMN expires_at_ms INTEGER;
+)sql";
+
 Status ApplyStep(sqlite3* db, const Migration& step) {
   TGATE_RETURN_IF_ERROR(ExecSql(db, "BEGIN IMMEDIATE"));
   // Re-read under the write lock: another process may have migrated meanwhile.
@@ -241,6 +250,7 @@ const std::vector<Migration>& SchemaMigrations() {
       {5, kSchemaV5},
       {6, kSchemaV6},
       {7, kSchemaV7},
+      {8, kSchemaV8},
       {9, kSchemaV9},
   };
   return kSteps;

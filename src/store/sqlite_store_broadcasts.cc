@@ -54,13 +54,15 @@ Result<Broadcast> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, in
     // loser answers from the winner's row.
     auto insert = Prepare(
         "INSERT INTO broadcasts (bot, text, options_json, spread_seconds, paid, status, created_at, "
-        "idempotency_key, idempotency_fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8) "
+        "idempotency_key, idempotency_fingerprint, expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9) "
         "ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
         "RETURNING id");
     if (!insert.ok()) return insert.status();
     insert->Bind(1, broadcast.bot).Bind(2, broadcast.text).Bind(3, broadcast.options_json);
     insert->Bind(4, broadcast.spread_seconds).Bind(5, int64_t{broadcast.paid}).Bind(6, out.created_at);
     insert->BindOptional(7, broadcast.idempotency_key).BindOptional(8, broadcast.idempotency_fingerprint);
+    if (broadcast.expires_at_ms > 0) insert->Bind(9, broadcast.expires_at_ms);
+    else insert->BindNull(9);
     auto inserted = insert->Step();
     if (!inserted.ok()) return inserted.status();
     if (!*inserted) {

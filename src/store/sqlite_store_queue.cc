@@ -18,7 +18,7 @@ namespace {
   "SELECT m.id, m.bot, m.user, m.chat_id, coalesce(m.text, b.text, ''), "                      \
   "coalesce(m.options_json, b.options_json, ''), m.priority, coalesce(m.broadcast_id, 0), "     \
   "m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, m.telegram_message_id, "       \
-  "m.error, m.created_at, m.updated_at "                                                       \
+  "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0) "       \
   "FROM messages m LEFT JOIN broadcasts b ON b.id = m.broadcast_id "
 
 Message ReadMessage(const SqliteStatement& st) {
@@ -40,6 +40,7 @@ Message ReadMessage(const SqliteStatement& st) {
   m.error = st.Text(14);
   m.created_at = st.Int64(15);
   m.updated_at = st.Int64(16);
+  m.expires_at_ms = st.Int64(17);
   return m;
 }
 
@@ -86,8 +87,8 @@ Result<int64_t> SqliteStore::Enqueue(const NewMessage& message, bool* existed) {
   // loser, which then answers from the winner's row.
   auto insert = Prepare(
       "INSERT INTO messages (bot, user, chat_id, text, options_json, priority, status, "
-      "idempotency_key, idempotency_fingerprint, created_at, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?9, ?8, ?8) "
+      "idempotency_key, idempotency_fingerprint, created_at, updated_at, expires_at_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?9, ?8, ?8, ?10) "
       "ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
       "RETURNING id");
   if (!insert.ok()) return insert.status();
@@ -95,6 +96,8 @@ Result<int64_t> SqliteStore::Enqueue(const NewMessage& message, bool* existed) {
   insert->Bind(4, message.text).Bind(5, message.options_json);
   insert->Bind(6, PriorityInt(message.priority)).BindOptional(7, message.idempotency_key);
   insert->Bind(8, NowSeconds()).BindOptional(9, message.idempotency_fingerprint);
+  if (message.expires_at_ms > 0) insert->Bind(10, message.expires_at_ms);
+  else insert->BindNull(10);
   auto row = insert->Step();
   if (!row.ok()) return row.status();
   if (*row) {

@@ -47,6 +47,7 @@ struct NewMessage {
   // same key and another fingerprint is refused. Empty: not compared.
   std::string idempotency_fingerprint;
   Priority priority = Priority::kDirect;
+  int64_t expires_at_ms = 0;    // Unix ms: failed as expired if not sent by then; 0: no deadline
 };
 
 // A message in the durable queue and, later, its outcome.
@@ -66,6 +67,7 @@ struct Message {
   int64_t not_before_ms = 0;    // Unix ms; do not send earlier (spread, retry backoff)
   int64_t telegram_message_id = 0;
   std::string error;            // why it failed
+  int64_t expires_at_ms = 0;    // Unix ms deadline (its broadcast's for a broadcast message); 0: none
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
@@ -110,6 +112,7 @@ struct NewBroadcast {
   bool paid = false;
   std::string idempotency_key;     // empty: none (as NewMessage's, in a namespace of broadcasts)
   std::string idempotency_fingerprint;
+  int64_t expires_at_ms = 0;       // Unix ms deadline of every message; 0: none
 };
 
 struct Broadcast {

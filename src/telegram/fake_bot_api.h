@@ -5,7 +5,9 @@
 // immediately or after `latency`; calls may take a random time to arrive. It can also enforce Telegram's flood limits
 // exactly as the emulator does (sliding windows on arrival time: tools/emulator)
 // and answer 429 beyond them, counting those 429s: a dispatcher test then
-// shows it never exceeds a limit by its own scheduling.
+// shows it never exceeds a limit by its own scheduling. set_down() makes the
+// Bot API unreachable for every call (network failure, or a 5xx): an outage.
+// getMe answers the fake bot (scripts are for sendMessage).
 // Test-only: never linked into tgate. Single-threaded (the test's io_context).
 #pragma once
 
@@ -54,6 +56,12 @@ class FakeBotApi final : public BotApi {
   void set_request_latency(std::chrono::milliseconds lo, std::chrono::milliseconds hi) {
     request_latency_ = std::uniform_int_distribution<int64_t>(lo.count() * 1000, hi.count() * 1000);
   }
+  // An outage: every call, whatever its method, fails with `status` (0: no
+  // answer, "connection refused"; or a 5xx) until set_down(false).
+  void set_down(bool down, unsigned status = 0) {
+    down_ = down;
+    down_status_ = status;
+  }
   // Called as each call arrives, before it is answered (to look at what the
   // caller had done by then).
   void set_on_call(std::function<void(const RecordedCall&)> f) { on_call_ = std::move(f); }
@@ -97,6 +105,13 @@ class FakeBotApi final : public BotApi {
     if (latency_.count() > 0) {
       asio::steady_timer t(co_await asio::this_coro::executor, latency_);
       co_await t.async_wait(kAsTuple);
+    }
+    if (down_) {
+      if (down_status_ == 0) co_return NetworkFailure("connect: Connection refused");
+      co_return Classify(down_status_, "<html>" + std::to_string(down_status_) + " Bad Gateway</html>");
+    }
+    if (method == "getMe") {
+      co_return Classify(200, R"({"ok":true,"result":{"id":1,"is_bot":true,"first_name":"Fake","username":"fake_bot"}})");
     }
     int64_t chat = params.contains("chat_id") ? params.at("chat_id").to_number<int64_t>() : 0;
     Answer a{200, ""};
@@ -176,6 +191,8 @@ class FakeBotApi final : public BotApi {
   std::chrono::milliseconds latency_{0};
   std::uniform_int_distribution<int64_t> request_latency_{0, 0};  // microseconds
   std::mt19937 rng_{1};
+  bool down_ = false;
+  unsigned down_status_ = 0;
   std::function<void(const RecordedCall&)> on_call_;
   bool enforce_ = false;
   Limits limits_;

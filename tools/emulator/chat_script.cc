@@ -87,6 +87,17 @@ void ChatScript::InjectDrop(int count) {
   faults_.push_back(Fault{std::move(r), count});
 }
 
+void ChatScript::StartOutage(unsigned status) {
+  if (status != 0) {
+    outage_ = FaultReply(status);
+    return;
+  }
+  BotReply r;
+  r.drop = true;
+  r.status = 0;
+  outage_ = std::move(r);
+}
+
 std::optional<BotReply> ChatScript::TakeFault() {
   if (faults_.empty()) return std::nullopt;
   BotReply r = faults_.front().reply;
@@ -98,6 +109,7 @@ void ChatScript::Clear() {
   chats_.clear();
   blocked_by_user_.clear();
   faults_.clear();
+  outage_.reset();
 }
 
 }  // namespace tgate::emulator

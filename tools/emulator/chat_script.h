@@ -42,6 +42,11 @@ class ChatScript {
   void InjectDrop(int count);
   // Consumes one injected fault, if any is pending.
   std::optional<BotReply> TakeFault();
+  // An outage: every Bot API call (any method) answers `status` (5xx), or
+  // its connection drops (status 0), until EndOutage.
+  void StartOutage(unsigned status);
+  void EndOutage() { outage_.reset(); }
+  const std::optional<BotReply>& outage() const { return outage_; }
   void Clear();
 
  private:
@@ -56,6 +61,7 @@ class ChatScript {
   std::unordered_map<int64_t, Script> chats_;
   std::unordered_set<int64_t> blocked_by_user_;
   std::deque<Fault> faults_;
+  std::optional<BotReply> outage_;
 };
 
 // The reply an injected HTTP `status` fault gives (exposed for tests).

@@ -63,6 +63,7 @@ http::Response ControlApi::Handle(const http::Request& req) {
   if (post && path == "/control/unblock") return Block(req, false);
   if (post && path == "/control/chat") return Chat(req);
   if (post && path == "/control/faults") return Faults(req);
+  if (post && path == "/control/outage") return Outage(req);
   if (post && path == "/control/redeliver") return Redeliver(req);
   if (post && path == "/control/reset") return Reset(req);
   if (path == "/control/sent") return Sent(req);
@@ -144,6 +145,21 @@ http::Response ControlApi::Faults(const http::Request& req) {
   auto status = IntField(*body, "status");
   if (!status || *status < 400 || *status > 599) return BadRequest(req, "give {\"status\":4xx|5xx,\"count\":K} or {\"drop\":K}");
   state_.script.InjectStatus(static_cast<unsigned>(*status), static_cast<int>(IntField(*body, "count").value_or(1)));
+  return Json(req, 200, boost::json::object{{"ok", true}});
+}
+
+http::Response ControlApi::Outage(const http::Request& req) {
+  auto body = Body(req);
+  if (!body) return BadRequest(req, "body must be a JSON object");
+  if (const auto* on = body->if_contains("on"); on && on->is_bool() && !on->as_bool()) {
+    state_.script.EndOutage();
+    return Json(req, 200, boost::json::object{{"ok", true}});
+  }
+  auto status = IntField(*body, "status").value_or(0);
+  if (status != 0 && (status < 500 || status > 599)) {
+    return BadRequest(req, "give {\"status\":5xx} or {} (connections drop), or {\"on\":false} to end it");
+  }
+  state_.script.StartOutage(static_cast<unsigned>(status));
   return Json(req, 200, boost::json::object{{"ok", true}});
 }
 

@@ -28,6 +28,7 @@ class ControlApi {
   http::Response Block(const http::Request& req, bool blocked);
   http::Response Chat(const http::Request& req);
   http::Response Faults(const http::Request& req);
+  http::Response Outage(const http::Request& req);
   http::Response Redeliver(const http::Request& req);
   http::Response Sent(const http::Request& req);
   http::Response Stats(const http::Request& req);

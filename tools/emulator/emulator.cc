@@ -155,6 +155,10 @@ Awaitable<http::Response> Emulator::Impl::Handle(http::Request req) {
     co_await trip.async_wait(kAsTuple);
   }
   const std::string name = Lower(method);
+  if (const auto& outage = state.script.outage()) {  // every method, getMe too
+    ++state.stats.faults;
+    co_return ToHttp(req, *outage);
+  }
   const bool is_send = name == "sendmessage";
   if (is_send) {
     ++state.sends_in_flight;
