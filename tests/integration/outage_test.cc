@@ -62,7 +62,7 @@ TEST_P(Outage, MessagesWaitThroughAnOutageLongerThanEveryRetryAndGoOnceItEnds) {
   EXPECT_EQ(Emu("GET", "/control/stats").Int("accepted"), 10);
 
   ASSERT_EQ(Emu("POST", "/control/outage", R"({"on":false})").status, 200);
-  // Probes back off to at most 30 s; here the next is due within ~8 s.
+  // Probes back off to at most 5 s; here the next is due within 5 s.
   for (int64_t id : ids) EXPECT_TRUE(WaitUntil([&] { return MessageStatus(id) == "sent"; }, std::chrono::seconds(20))) << id;
   EXPECT_TRUE(WaitUntil([&] { return Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("pending") == 0; }));
   EXPECT_EQ(Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("sent"), 10);
