@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <memory>
 #include <string>
@@ -18,9 +19,14 @@ struct DbCloser {
 };
 using Db = std::unique_ptr<sqlite3, DbCloser>;
 
+// A connection of our own. A file it creates is made private (0600), as an
+// operator's chmod would: the store refuses a database others can read.
 Db OpenRaw(const std::string& path) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  if (path != ":memory:") {
+    EXPECT_EQ(chmod(path.c_str(), 0600), 0);
+  }
   return Db(db);
 }
 

@@ -7,11 +7,14 @@
 #include <string>
 
 #include "core/ascii.h"
+#include "store/db_files.h"
 #include "store/migrations.h"
 #include "store/sqlite_codes.h"
 
 namespace tgate::store {
 namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
 
 Binding ReadBinding(const SqliteStatement& st) {
   Binding b;
@@ -35,6 +38,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
   // them. Only effective before SQLite initialises, hence once, first.
   static const bool kNoMemStatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
   (void)kNoMemStatus;
+  // Before SQLite opens (and so creates) it: a new database is made 0600, and
+  // one that others may read is refused.
+  TGATE_RETURN_IF_ERROR(PrepareDbFiles(options.path));
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(options.path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -48,7 +54,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
   static const SystemClock kSystemClock;
   std::unique_ptr<SqliteStore> store(new SqliteStore(db, options.clock ? *options.clock : kSystemClock));
   sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, 5000);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
   std::string pragmas =
       "PRAGMA journal_mode = WAL;"
       "PRAGMA synchronous = " + sync + ";"

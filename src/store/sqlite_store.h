@@ -35,8 +35,10 @@ class SqliteStore final : public Store {
   // creating a million-user broadcast holds the io thread only briefly.
   static constexpr size_t kFirstChunk = 2000;
 
-  // Opens (creating) options.path, sets WAL, synchronous ("normal" or
+  // Opens (creating, 0600) options.path, sets WAL, synchronous ("normal" or
   // "full"), busy_timeout 5000 ms and foreign keys, and migrates the schema.
+  // Forbidden when the database or its -wal/-shm is open to group or others
+  // (see db_files.h).
   static Result<std::unique_ptr<SqliteStore>> Open(const StoreOptions& options);
   ~SqliteStore() override;
 
