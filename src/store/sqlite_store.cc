@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/ascii.h"
+#include "core/random.h"
 #include "store/db_files.h"
 #include "store/migrations.h"
 #include "store/sqlite_codes.h"
@@ -96,17 +97,19 @@ Status SqliteStore::RunInTransaction(const std::function<Status()>& fn) { return
 
 // --- link tokens
 
+// Tokens are kept as their SHA-256 (hex): 256 random bits need no salt or
+// slow hash, and a copy of the database holds nothing to redeem.
 Status SqliteStore::PutLinkToken(const LinkToken& token) {
-  auto st = Prepare("INSERT INTO link_tokens (token, bot, user, expires_at) VALUES (?1, ?2, ?3, ?4)");
+  auto st = Prepare("INSERT INTO link_tokens (token_sha256, bot, user, expires_at) VALUES (?1, ?2, ?3, ?4)");
   if (!st.ok()) return st.status();
-  st->Bind(1, token.token).Bind(2, token.bot).Bind(3, token.user).Bind(4, token.expires_at);
+  st->Bind(1, Sha256Hex(token.token)).Bind(2, token.bot).Bind(3, token.user).Bind(4, token.expires_at);
   return st->Run();
 }
 
 Result<LinkToken> SqliteStore::TakeLinkToken(std::string_view token) {
-  auto st = Prepare("DELETE FROM link_tokens WHERE token = ?1 RETURNING bot, user, expires_at");
+  auto st = Prepare("DELETE FROM link_tokens WHERE token_sha256 = ?1 RETURNING bot, user, expires_at");
   if (!st.ok()) return st.status();
-  st->Bind(1, token);
+  st->Bind(1, Sha256Hex(token));
   auto row = st->Step();
   if (!row.ok()) return row.status();
   if (!*row) return Status::NotFound("unknown or used link token");

@@ -44,6 +44,8 @@ class Store {
   virtual Status RunInTransaction(const std::function<Status()>& fn) = 0;
 
   // --- link tokens
+  // Only a digest (SHA-256) of token.token is kept: a copy of the database
+  // holds no token that could be redeemed.
   virtual Status PutLinkToken(const LinkToken& token) = 0;
   // Removes and returns the token (single use). NotFound if unknown or used.
   // Expiry is the caller's check (the token is consumed either way).
