@@ -4,6 +4,7 @@
 // messages, broadcasts, updates and events) in sqlite_store_retention.cc.
 #include "store/sqlite_store.h"
 
+#include <chrono>
 #include <string>
 
 #include "core/ascii.h"
@@ -16,6 +17,8 @@ namespace tgate::store {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
+// How long a checkpoint that empties the WAL waits for readers (wal_limit.h).
+constexpr std::chrono::milliseconds kWalCheckpointWait(250);
 
 Binding ReadBinding(const SqliteStatement& st) {
   Binding b;
@@ -79,6 +82,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
     if (cp.ok()) {
       TGATE_RETURN_IF_ERROR(ExecSql(db, "PRAGMA wal_autocheckpoint = 0;"));
       store->checkpointer_ = std::move(*cp);
+      // In place of the autocheckpoint's hook (which the pragma removed);
+      // without the checkpointer the autocheckpoint, run by the only writer
+      // between its commits, keeps the WAL small by itself.
+      store->wal_limit_ =
+          std::make_unique<WalLimit>(db, options.wal_limit_bytes, kWalCheckpointWait, kBusyTimeoutMs);
     }
   }
   return store;
@@ -88,6 +96,7 @@ SqliteStore::SqliteStore(sqlite3* db, const Clock& clock)
     : db_(db), clock_(clock), cache_(db), transactions_(db, cache_) {}
 
 SqliteStore::~SqliteStore() {
+  wal_limit_.reset();
   checkpointer_.reset();
   cache_.Clear();
   sqlite3_close(db_);

@@ -24,6 +24,7 @@
 #include "store/sqlite_checkpointer.h"
 #include "store/sqlite_statement.h"
 #include "store/sqlite_transaction.h"
+#include "store/wal_limit.h"
 #include "store/store.h"
 
 namespace tgate::store {
@@ -125,6 +126,7 @@ class SqliteStore final : public Store {
   int64_t prune_broadcasts_after_ = 0;
   int64_t prune_events_after_ = 0;
   std::unique_ptr<SqliteCheckpointer> checkpointer_;  // file databases only
+  std::unique_ptr<WalLimit> wal_limit_;               // with the checkpointer only
 };
 
 }  // namespace tgate::store
