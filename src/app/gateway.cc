@@ -113,7 +113,7 @@ Status Gateway::Impl::OpenStore() {
   store = std::move(*s);
   linker = std::make_unique<link::Linker>(*store, clock);
   metrics.Describe("tgate_db_wal_bytes", "gauge",
-                   "Size of the database's write-ahead log file (bytes); a checkpoint empties it past 32 MiB.");
+                   "Size of the database's write-ahead log file (bytes); checkpoints empty it past 16 MiB.");
   metrics.Gauge("tgate_db_wal_bytes", "", [path = config.db] { return double(store::WalFileBytes(path)); });
   return Status::Ok();
 }

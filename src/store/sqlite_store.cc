@@ -78,15 +78,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
       db, "CREATE TEMP TABLE IF NOT EXISTS broadcast_users (user TEXT PRIMARY KEY) WITHOUT ROWID"));
   if (options.path != ":memory:" && !options.path.empty()) {
     // Checkpoints move to a background thread (see sqlite_checkpointer.h).
-    auto cp = SqliteCheckpointer::Start(options.path, std::chrono::milliseconds(500));
+    auto cp = SqliteCheckpointer::Start(options.path, std::chrono::milliseconds(500), options.wal_limit_bytes);
     if (cp.ok()) {
       TGATE_RETURN_IF_ERROR(ExecSql(db, "PRAGMA wal_autocheckpoint = 0;"));
       store->checkpointer_ = std::move(*cp);
       // In place of the autocheckpoint's hook (which the pragma removed);
       // without the checkpointer the autocheckpoint, run by the only writer
       // between its commits, keeps the WAL small by itself.
-      store->wal_limit_ =
-          std::make_unique<WalLimit>(db, options.wal_limit_bytes, kWalCheckpointWait, kBusyTimeoutMs);
+      SqliteCheckpointer* checkpointer = store->checkpointer_.get();
+      store->wal_limit_ = std::make_unique<WalLimit>(db, options.wal_limit_bytes, kWalCheckpointWait, kBusyTimeoutMs,
+                                                     [checkpointer] { checkpointer->Nudge(); });
     }
   }
   return store;

@@ -29,11 +29,12 @@ struct StoreOptions {
   // updated_at, updates.received_at, ...), which retention decides on. Must
   // outlive the store. nullptr: the system clock.
   const Clock* clock = nullptr;
-  // A file database's WAL is emptied by a checkpoint once a commit leaves
-  // more than this in it (see wal_limit.h). 32 MiB: half of the 64 MiB the
-  // WAL is promised to stay under, leaving room for the commits made while a
-  // checkpoint waits for a reader to leave.
-  int64_t wal_limit_bytes = int64_t{32} << 20;
+  // A file database's WAL is emptied by the background checkpointer once a
+  // commit leaves more than this in it, and by the writer itself past twice
+  // this (see wal_limit.h). 16 MiB: twice that is half the 64 MiB the WAL is
+  // promised to stay under, leaving room for the commits made while a
+  // checkpoint waits.
+  int64_t wal_limit_bytes = int64_t{16} << 20;
 };
 
 class Store {
