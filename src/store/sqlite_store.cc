@@ -17,7 +17,8 @@ namespace tgate::store {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
-// How long a checkpoint that empties the WAL waits for readers (wal_limit.h).
+// How long the writer, emptying the WAL itself, waits for a background pass
+// and for readers (wal_limit.h).
 constexpr std::chrono::milliseconds kWalCheckpointWait(250);
 
 Binding ReadBinding(const SqliteStatement& st) {
@@ -86,8 +87,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
       // without the checkpointer the autocheckpoint, run by the only writer
       // between its commits, keeps the WAL small by itself.
       SqliteCheckpointer* checkpointer = store->checkpointer_.get();
-      store->wal_limit_ = std::make_unique<WalLimit>(db, options.wal_limit_bytes, kWalCheckpointWait, kBusyTimeoutMs,
-                                                     [checkpointer] { checkpointer->Nudge(); });
+      if (options.wal_limit_bytes > 0) {
+        store->wal_limit_ = std::make_unique<WalLimit>(db, options.wal_limit_bytes, kWalCheckpointWait,
+                                                       kBusyTimeoutMs, [checkpointer] { checkpointer->Nudge(); });
+      }
     }
   }
   return store;

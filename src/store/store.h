@@ -33,7 +33,7 @@ struct StoreOptions {
   // commit leaves more than this in it, and by the writer itself past twice
   // this (see wal_limit.h). 16 MiB: twice that is half the 64 MiB the WAL is
   // promised to stay under, leaving room for the commits made while a
-  // checkpoint waits.
+  // checkpoint waits. 0: no limit (passive checkpoints only).
   int64_t wal_limit_bytes = int64_t{16} << 20;
 };
 
