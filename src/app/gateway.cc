@@ -15,6 +15,7 @@
 #include "dispatch/dispatcher.h"
 #include "http/server.h"
 #include "link/linker.h"
+#include "store/db_files.h"
 #include "store/store.h"
 #include "telegram/http_bot_api.h"
 #include "webhook/long_poller.h"
@@ -177,6 +178,9 @@ Status Gateway::Impl::OpenStore() {
   if (!s.ok()) return Status(s.status().code(), "cannot open database '" + config.db + "': " + s.status().message());
   store = std::move(*s);
   linker = std::make_unique<link::Linker>(*store, clock);
+  metrics.Describe("tgate_db_wal_bytes", "gauge",
+                   "Size of the database's write-ahead log file (bytes); checkpoints empty it past 16 MiB.");
+  metrics.Gauge("tgate_db_wal_bytes", "", [path = config.db] { return double(store::WalFileBytes(path)); });
   return Status::Ok();
 }
 

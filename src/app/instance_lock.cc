@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -29,7 +30,8 @@ std::string HolderPid(int fd) {
 Result<std::unique_ptr<InstanceLock>> InstanceLock::Acquire(const std::string& db_path) {
   if (InMemory(db_path)) return std::unique_ptr<InstanceLock>(new InstanceLock(-1));
   const std::string path = db_path + ".lock";
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // 0600 like the database (db_files.h): only tgate's user has any business with it.
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     return Status::Unavailable("cannot create the lock file '" + path + "': " + std::strerror(errno) +
                                " (the database's directory must exist and be writable)");
@@ -46,6 +48,9 @@ Result<std::unique_ptr<InstanceLock>> InstanceLock::Acquire(const std::string& d
                             ": two would send every message twice. Stop that one, or give this one its own "
                             "database (TGATE_DB or db in the config)");
   }
+  // Whatever the umask, and for a file an older tgate made 0644. Best effort:
+  // the file holds nothing but a pid.
+  (void)fchmod(fd, 0600);
   const std::string pid = std::to_string(getpid()) + "\n";
   // Best effort: the pid is only for the message above.
   if (ftruncate(fd, 0) == 0) (void)!pwrite(fd, pid.data(), pid.size(), 0);

@@ -1,12 +1,14 @@
 // InstanceLock on real files: a second holder is refused with the first
-// one's pid, the lock is free again once released, and in-memory databases
-// need none.
+// one's pid, the lock is free again once released, the lock file is private
+// (0600) whatever the umask, and in-memory databases need none.
 #include "app/instance_lock.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "core/testing.h"
 
@@ -25,6 +27,27 @@ class InstanceLockTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::string db_;
 };
+
+unsigned ModeOf(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? st.st_mode & 07777 : 0xffff;
+}
+
+TEST_F(InstanceLockTest, TheLockFileIsPrivateUnderUmask022) {
+  const mode_t old = umask(022);
+  auto lock = InstanceLock::Acquire(db_);
+  umask(old);
+  ASSERT_OK(lock);
+  EXPECT_EQ(ModeOf(db_ + ".lock"), 0600u);
+}
+
+TEST_F(InstanceLockTest, ALockFileAnOlderTgateMadeReadableBecomesPrivate) {
+  std::ofstream(db_ + ".lock") << "123\n";
+  ASSERT_EQ(chmod((db_ + ".lock").c_str(), 0644), 0);
+  auto lock = InstanceLock::Acquire(db_);
+  ASSERT_OK(lock);
+  EXPECT_EQ(ModeOf(db_ + ".lock"), 0600u);
+}
 
 TEST_F(InstanceLockTest, ASecondHolderIsRefusedWithTheFirstOnesPid) {
   auto first = InstanceLock::Acquire(db_);

@@ -38,6 +38,17 @@ std::string Base64Url(const unsigned char* data, size_t n) {
   return out;
 }
 
+std::string Hex(const unsigned char* data, size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2);
+  for (size_t i = 0; i < n; ++i) {
+    out += kHex[data[i] >> 4];
+    out += kHex[data[i] & 15];
+  }
+  return out;
+}
+
 void Hmac(std::string_view key, std::string_view data, unsigned char (&md)[EVP_MAX_MD_SIZE],
           unsigned int& len) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
@@ -59,14 +70,17 @@ std::string HmacSha256Hex(std::string_view key, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   Hmac(key, data, md, len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
+  return Hex(md, len);
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) {
+    std::fputs("fatal: OpenSSL's SHA-256 failed\n", stderr);
+    std::abort();
   }
-  return out;
+  return Hex(md, len);
 }
 
 std::string HmacSha256Base64Url(std::string_view key, std::string_view data) {

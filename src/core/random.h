@@ -1,5 +1,5 @@
-// Cryptographically secure randomness (OpenSSL's CSPRNG) and keyed hashing,
-// for link tokens, API keys and derived secrets. Not for simulations: use
+// Cryptographically secure randomness (OpenSSL's CSPRNG) and hashing, for
+// link tokens, API keys and derived secrets. Not for simulations: use
 // <random> with a seed there.
 #pragma once
 
@@ -11,6 +11,9 @@ namespace tgate {
 // `bytes` random bytes from the CSPRNG, base64url-encoded without padding.
 // Aborts if the CSPRNG fails (a machine without entropy cannot run tgate safely).
 std::string RandomBase64Url(size_t bytes);
+
+// SHA-256(data) as lowercase hex (64 characters).
+std::string Sha256Hex(std::string_view data);
 
 // HMAC-SHA256(key, data) as lowercase hex.
 std::string HmacSha256Hex(std::string_view key, std::string_view data);

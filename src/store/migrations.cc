@@ -1,7 +1,10 @@
 #include "store/migrations.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "core/random.h"
 #include "store/sqlite_statement.h"
 
 namespace tgate::store {
@@ -196,6 +199,15 @@ CREATE TABLE chat_migrations (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 8: a message may have a deadline (the site's ttl_seconds): past
+// it the dispatcher fails it as expired rather than sending it late. NULL:
+// none (max_queue_age still applies). A broadcast's messages read the
+// broadcast's deadline, as they read its text.
+constexpr const char* kSchemaV8 = R"sql(
+ALTER TABLE messages ADD COLUMN expires_at_ms INTEGER;
+ALTER TABLE broadcasts ADD COLUMN expires_at_ms INTEGER;
+)sql";
+
 // Version 9: an idempotency key stands for one request, not just one id. The
 // fingerprint of the request that used the key (api/idempotency.h) is kept
 // with it, so the same key with another body is refused instead of answered
@@ -209,14 +221,55 @@ CREATE UNIQUE INDEX broadcasts_by_idempotency_key ON broadcasts (bot, idempotenc
   WHERE idempotency_key IS NOT NULL;
 )sql";
 
-// Version 8: a message may have a deadline (the site's ttl_seconds): past
-// it the dispatcher fails it as expired rather than sending it late. NULL:
-// none (max_queue_age still applies). A broadcast's messages read the
-// broadcast's deadline, as they read its text.
-constexpr const char* kSchemaV8 = R"sql(
-ALTER TABLE messages ADD COLUMN expires_at_ms INTEGER;
-ALTER TABLE broadcasts ADD COLUMN expires_at_ms INTEGER;
+// Version 10: link tokens are kept as their SHA-256 (hex, as
+// SqliteStore::PutLinkToken writes them), so a copy of the database holds no
+// token that could be redeemed. The column is renamed, and HashLinkTokens
+// replaces each token still waiting with its digest.
+constexpr const char* kSchemaV10 = R"sql(
+ALTER TABLE link_tokens RENAME COLUMN token TO token_sha256;
 )sql";
+
+Status ReplaceLinkTokensByDigests(sqlite3* db) {
+  std::vector<std::string> tokens;
+  {
+    sqlite3_stmt* st = nullptr;
+    int rc = sqlite3_prepare_v2(db, "SELECT token_sha256 FROM link_tokens", -1, &st, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db, rc, "read link tokens");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      tokens.emplace_back(text ? text : "", static_cast<size_t>(sqlite3_column_bytes(st, 0)));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return SqliteError(db, rc, "read link tokens");
+  }
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(db, "UPDATE link_tokens SET token_sha256 = ?2 WHERE token_sha256 = ?1", -1, &st,
+                              nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db, rc, "hash link tokens");
+  for (const std::string& token : tokens) {
+    const std::string digest = Sha256Hex(token);
+    sqlite3_bind_text(st, 1, token.data(), static_cast<int>(token.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, digest.data(), static_cast<int>(digest.size()), SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+      Status s = SqliteError(db, rc, "hash link tokens");
+      sqlite3_finalize(st);
+      return s;
+    }
+  }
+  sqlite3_finalize(st);
+  return Status::Ok();
+}
+
+Status HashLinkTokens(sqlite3* db) {
+  // Zeroes what the updates free: the plaintext must not stay behind in the
+  // pages' free space, where a copy of the file would still hold it.
+  TGATE_RETURN_IF_ERROR(ExecSql(db, "PRAGMA secure_delete = ON"));
+  Status s = ReplaceLinkTokensByDigests(db);
+  Status off = ExecSql(db, "PRAGMA secure_delete = OFF");
+  return s.ok() ? off : s;
+}
 
 Status ApplyStep(sqlite3* db, const Migration& step) {
   TGATE_RETURN_IF_ERROR(ExecSql(db, "BEGIN IMMEDIATE"));
@@ -225,6 +278,7 @@ Status ApplyStep(sqlite3* db, const Migration& step) {
   Status s = version.status();
   if (s.ok() && *version < step.version) {
     s = ExecSql(db, step.sql);
+    if (s.ok() && step.code) s = step.code(db);
     if (s.ok()) {
       std::string set = "PRAGMA user_version = " + std::to_string(step.version);
       s = ExecSql(db, set.c_str());
@@ -252,6 +306,7 @@ const std::vector<Migration>& SchemaMigrations() {
       {7, kSchemaV7},
       {8, kSchemaV8},
       {9, kSchemaV9},
+      {10, kSchemaV10, HashLinkTokens},
   };
   return kSteps;
 }

@@ -1,6 +1,6 @@
 // Schema migrations: the versioned steps that build tgate's SQLite schema,
 // and the runner that brings a database up to date. The version lives in
-// PRAGMA user_version; step N moves a database from version N-1 to N, each in
+// PRAGMA user_version; step N moves a database from the version before to N, each in
 // its own transaction, so a crash mid-way leaves a consistent older version.
 // A database newer than the steps known here is refused (never downgraded).
 // Not the data access layer (sqlite_store.h). Free functions; the connection
@@ -16,8 +16,10 @@
 namespace tgate::store {
 
 struct Migration {
-  int version;      // user_version after this step; steps are 1, 2, 3, ...
+  int version;      // user_version after this step; increasing (numbers may be skipped)
   const char* sql;  // one or more statements
+  // Then, in the same transaction, work SQL cannot do (e.g. hashing in C++).
+  Status (*code)(sqlite3* db) = nullptr;
 };
 
 // tgate's schema steps, in order.

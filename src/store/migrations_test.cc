@@ -2,9 +2,14 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
+
+#include "core/random.h"
 
 #include "store/sqlite_statement.h"
 #include "store/store.h"
@@ -18,9 +23,14 @@ struct DbCloser {
 };
 using Db = std::unique_ptr<sqlite3, DbCloser>;
 
+// A connection of our own. A file it creates is made private (0600), as an
+// operator's chmod would: the store refuses a database others can read.
 Db OpenRaw(const std::string& path) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  if (path != ":memory:") {
+    EXPECT_EQ(chmod(path.c_str(), 0600), 0);
+  }
   return Db(db);
 }
 
@@ -39,6 +49,63 @@ TEST(Migrations, StepsAreNumberedUpwardFromOne) {
   EXPECT_EQ(steps[0].version, 1);
   for (size_t i = 1; i < steps.size(); ++i) EXPECT_LT(steps[i - 1].version, steps[i].version);
   EXPECT_EQ(LatestSchemaVersion(), steps.back().version);
+}
+
+TEST(Migrations, AStepsCodeRunsInItsTransaction) {
+  Db db = OpenRaw(":memory:");
+  std::vector<Migration> steps = {
+      {1, "CREATE TABLE t (a INTEGER);"},
+      {4, "INSERT INTO t VALUES (1);", [](sqlite3* db) { return ExecSql(db, "UPDATE t SET a = a + 1"); }},
+      {5, "INSERT INTO t VALUES (10);", [](sqlite3*) { return Status::Internal("no"); }},
+  };
+  Status s = Migrate(db.get(), steps);
+  EXPECT_NE(s.message().find("version 5"), std::string::npos) << s.message();
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), 4);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT group_concat(a) FROM t"), 2);  // step 5's insert rolled back
+}
+
+// A database of the version before 10 holds its link tokens in plaintext;
+// version 10 replaces each with its digest, and the token still redeems.
+TEST(Migrations, Version10HashesTheWaitingLinkTokens) {
+  testing::TempDbPath file;
+  const std::string token = "OldPlaintextToken_from_before_version_10xy";
+  {
+    Db db = OpenRaw(file.path());
+    std::vector<Migration> before;
+    for (const Migration& m : SchemaMigrations()) {
+      if (m.version < 10) before.push_back(m);
+    }
+    ASSERT_OK(Migrate(db.get(), before));
+    ASSERT_OK(ExecSql(db.get(), ("INSERT INTO link_tokens (token, bot, user, expires_at) VALUES ('" + token +
+                                 "', 'default', '42', 2000000000), ('other', 'shop', '7', 1)")
+                                    .c_str()));
+  }
+  {
+    auto migrated = Store::Open({file.path(), "normal"});  // migrates, and on close checkpoints into the file
+    ASSERT_OK(migrated);
+  }
+  {
+    std::ifstream in(file.path(), std::ios::binary);
+    const std::string bytes(std::istreambuf_iterator<char>(in), {});
+    // Not in a row, nor left behind in the page's free space.
+    EXPECT_EQ(bytes.find(token), std::string::npos) << "the plaintext token is still in the file";
+    EXPECT_NE(bytes.find(Sha256Hex(token)), std::string::npos);
+  }
+  {
+    Db db = OpenRaw(file.path());
+    EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+    EXPECT_EQ(QueryInt(db.get(), ("SELECT count(*) FROM link_tokens WHERE token_sha256 IN ('" + Sha256Hex(token) +
+                                  "', '" + Sha256Hex("other") + "')")
+                                     .c_str()),
+              2);
+    EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM link_tokens WHERE length(token_sha256) <> 64"), 0);
+  }
+  auto store = Store::Open({file.path(), "normal"});
+  ASSERT_OK(store);
+  auto taken = (*store)->TakeLinkToken(token);
+  ASSERT_OK(taken);
+  EXPECT_EQ(taken->user, "42");
+  EXPECT_EQ((*store)->PruneLinkTokens(100).value(), 1);  // the expired one, by its expiry as before
 }
 
 TEST(Migrations, MigratesAnEmptyDatabaseFromVersionZero) {

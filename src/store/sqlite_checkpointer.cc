@@ -2,10 +2,15 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
+#include "store/wal_limit.h"
+
 namespace tgate::store {
 
 Result<std::unique_ptr<SqliteCheckpointer>> SqliteCheckpointer::Start(const std::string& path,
-                                                                      std::chrono::milliseconds period) {
+                                                                      std::chrono::milliseconds period,
+                                                                      int64_t wal_limit_bytes) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -23,11 +28,18 @@ Result<std::unique_ptr<SqliteCheckpointer>> SqliteCheckpointer::Start(const std:
     sqlite3_close(db);
     return Status::Internal("checkpointer cannot read " + path + ": " + msg);
   }
-  return std::unique_ptr<SqliteCheckpointer>(new SqliteCheckpointer(db, period));
+  const int64_t limit_frames = wal_limit_bytes > 0 ? std::max<int64_t>(1, wal_limit_bytes / WalFrameBytes(db)) : 0;
+  return std::unique_ptr<SqliteCheckpointer>(new SqliteCheckpointer(db, period, limit_frames));
 }
 
-SqliteCheckpointer::SqliteCheckpointer(sqlite3* db, std::chrono::milliseconds period)
-    : db_(db), period_(period), thread_([this] { Run(); }) {}
+SqliteCheckpointer::SqliteCheckpointer(sqlite3* db, std::chrono::milliseconds period, int64_t limit_frames)
+    : db_(db), period_(period), limit_frames_(limit_frames), thread_([this] { Run(); }) {}
+
+void SqliteCheckpointer::Nudge() {
+  if (nudged_.exchange(true)) return;  // a pass is due already
+  std::lock_guard<std::mutex> lock(mu_);
+  cv_.notify_all();
+}
 
 SqliteCheckpointer::~SqliteCheckpointer() {
   {
@@ -42,11 +54,19 @@ SqliteCheckpointer::~SqliteCheckpointer() {
 void SqliteCheckpointer::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
-    cv_.wait_for(lock, period_);
+    cv_.wait_for(lock, period_, [this] { return stop_ || nudged_.load(); });
     if (stop_) break;
+    nudged_ = false;
     lock.unlock();
     // Busy or partial results are fine: the next round continues.
-    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    int log = 0;
+    int copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    if (rc == SQLITE_OK && limit_frames_ > 0 && log > limit_frames_) {
+      // Over the limit: what the pass copied need not be copied again, so
+      // writers are held (up to the busy timeout) only for the remainder.
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    }
     lock.lock();
   }
 }

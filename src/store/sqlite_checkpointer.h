@@ -2,11 +2,20 @@
 // background thread with its own connection, so the io thread never stalls on
 // a checkpoint's writes and fsync (SQLite's automatic checkpoint runs inside
 // whichever commit crosses the threshold — on the thread serving requests).
-// PASSIVE checkpoints never block readers or writers. Not used for :memory:.
-// Thread-safety: owns its thread; destruction stops and joins it.
+// PASSIVE checkpoints never block readers or writers. With a WAL limit, a
+// pass that finds more than the limit in the log then empties it: the bulk
+// was just copied without holding anyone, so the TRUNCATE checkpoint that
+// follows holds writers only to copy the rest (they wait in their busy
+// handler). Nudge() starts a pass at once (the writer's WAL hook calls it
+// when the log passes the limit: see wal_limit.h). Not used for :memory:.
+// Thread-safety: owns its thread; Nudge() may be called from any thread;
+// destruction stops and joins it.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,16 +29,22 @@ namespace tgate::store {
 
 class SqliteCheckpointer {
  public:
-  static Result<std::unique_ptr<SqliteCheckpointer>> Start(const std::string& path,
-                                                           std::chrono::milliseconds period);
+  // `wal_limit_bytes` 0: passive passes only.
+  static Result<std::unique_ptr<SqliteCheckpointer>> Start(const std::string& path, std::chrono::milliseconds period,
+                                                           int64_t wal_limit_bytes = 0);
   ~SqliteCheckpointer();
 
+  // Runs a pass now (or as soon as the current one ends).
+  void Nudge();
+
  private:
-  SqliteCheckpointer(sqlite3* db, std::chrono::milliseconds period);
+  SqliteCheckpointer(sqlite3* db, std::chrono::milliseconds period, int64_t limit_frames);
   void Run();
 
   sqlite3* db_;
   std::chrono::milliseconds period_;
+  int64_t limit_frames_;  // 0: no limit
+  std::atomic<bool> nudged_{false};
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;  // GUARDED_BY(mu_)

@@ -43,5 +43,30 @@ TEST(SqliteCheckpointer, MovesAnotherConnectionsWalIntoTheDatabaseFile) {
   sqlite3_close(writer);
 }
 
+TEST(SqliteCheckpointer, ANudgedPassEmptiesAWalOverTheLimit) {
+  testing::TempDbPath file;
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open(file.path().c_str(), &writer), SQLITE_OK);
+  ASSERT_OK(ExecSql(writer, "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (v TEXT)"));
+  // A period no test waits out: only the nudge starts a pass.
+  auto cp = SqliteCheckpointer::Start(file.path(), std::chrono::hours(1), 256 * 1024);
+  ASSERT_TRUE(cp.ok()) << cp.status().ToString();
+  ASSERT_OK(ExecSql(writer, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+                            "INSERT INTO t SELECT printf('%0500d', i) FROM n"));
+  const std::string wal = file.path() + "-wal";
+  ASSERT_GT(std::filesystem::file_size(wal), 512u * 1024);
+  (*cp)->Nudge();
+  EXPECT_TRUE(WaitFor([&] { return std::filesystem::file_size(wal) == 0; }))
+      << "the WAL stayed at " << std::filesystem::file_size(wal) << " bytes";
+  int64_t rows = 0;
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(writer, "SELECT count(*) FROM t", -1, &st, nullptr), SQLITE_OK);
+  if (sqlite3_step(st) == SQLITE_ROW) rows = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  EXPECT_EQ(rows, 2000);
+  cp->reset();
+  sqlite3_close(writer);
+}
+
 }  // namespace
 }  // namespace tgate::store

@@ -4,14 +4,22 @@
 // messages, broadcasts, updates and events) in sqlite_store_retention.cc.
 #include "store/sqlite_store.h"
 
+#include <chrono>
 #include <string>
 
 #include "core/ascii.h"
+#include "core/random.h"
+#include "store/db_files.h"
 #include "store/migrations.h"
 #include "store/sqlite_codes.h"
 
 namespace tgate::store {
 namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+// How long the writer, emptying the WAL itself, waits for a background pass
+// and for readers (wal_limit.h).
+constexpr std::chrono::milliseconds kWalCheckpointWait(250);
 
 Binding ReadBinding(const SqliteStatement& st) {
   Binding b;
@@ -35,6 +43,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
   // them. Only effective before SQLite initialises, hence once, first.
   static const bool kNoMemStatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
   (void)kNoMemStatus;
+  // Before SQLite opens (and so creates) it: a new database is made 0600, and
+  // one that others may read is refused.
+  TGATE_RETURN_IF_ERROR(PrepareDbFiles(options.path));
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(options.path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -48,7 +59,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
   static const SystemClock kSystemClock;
   std::unique_ptr<SqliteStore> store(new SqliteStore(db, options.clock ? *options.clock : kSystemClock));
   sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, 5000);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
   std::string pragmas =
       "PRAGMA journal_mode = WAL;"
       "PRAGMA synchronous = " + sync + ";"
@@ -68,10 +79,18 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
       db, "CREATE TEMP TABLE IF NOT EXISTS broadcast_users (user TEXT PRIMARY KEY) WITHOUT ROWID"));
   if (options.path != ":memory:" && !options.path.empty()) {
     // Checkpoints move to a background thread (see sqlite_checkpointer.h).
-    auto cp = SqliteCheckpointer::Start(options.path, std::chrono::milliseconds(500));
+    auto cp = SqliteCheckpointer::Start(options.path, std::chrono::milliseconds(500), options.wal_limit_bytes);
     if (cp.ok()) {
       TGATE_RETURN_IF_ERROR(ExecSql(db, "PRAGMA wal_autocheckpoint = 0;"));
       store->checkpointer_ = std::move(*cp);
+      // In place of the autocheckpoint's hook (which the pragma removed);
+      // without the checkpointer the autocheckpoint, run by the only writer
+      // between its commits, keeps the WAL small by itself.
+      SqliteCheckpointer* checkpointer = store->checkpointer_.get();
+      if (options.wal_limit_bytes > 0) {
+        store->wal_limit_ = std::make_unique<WalLimit>(db, options.wal_limit_bytes, kWalCheckpointWait,
+                                                       kBusyTimeoutMs, [checkpointer] { checkpointer->Nudge(); });
+      }
     }
   }
   return store;
@@ -81,6 +100,7 @@ SqliteStore::SqliteStore(sqlite3* db, const Clock& clock)
     : db_(db), clock_(clock), cache_(db), transactions_(db, cache_) {}
 
 SqliteStore::~SqliteStore() {
+  wal_limit_.reset();
   checkpointer_.reset();
   cache_.Clear();
   sqlite3_close(db_);
@@ -90,17 +110,19 @@ Status SqliteStore::RunInTransaction(const std::function<Status()>& fn) { return
 
 // --- link tokens
 
+// Tokens are kept as their SHA-256 (hex): 256 random bits need no salt or
+// slow hash, and a copy of the database holds nothing to redeem.
 Status SqliteStore::PutLinkToken(const LinkToken& token) {
-  auto st = Prepare("INSERT INTO link_tokens (token, bot, user, expires_at) VALUES (?1, ?2, ?3, ?4)");
+  auto st = Prepare("INSERT INTO link_tokens (token_sha256, bot, user, expires_at) VALUES (?1, ?2, ?3, ?4)");
   if (!st.ok()) return st.status();
-  st->Bind(1, token.token).Bind(2, token.bot).Bind(3, token.user).Bind(4, token.expires_at);
+  st->Bind(1, Sha256Hex(token.token)).Bind(2, token.bot).Bind(3, token.user).Bind(4, token.expires_at);
   return st->Run();
 }
 
 Result<LinkToken> SqliteStore::TakeLinkToken(std::string_view token) {
-  auto st = Prepare("DELETE FROM link_tokens WHERE token = ?1 RETURNING bot, user, expires_at");
+  auto st = Prepare("DELETE FROM link_tokens WHERE token_sha256 = ?1 RETURNING bot, user, expires_at");
   if (!st.ok()) return st.status();
-  st->Bind(1, token);
+  st->Bind(1, Sha256Hex(token));
   auto row = st->Step();
   if (!row.ok()) return row.status();
   if (!*row) return Status::NotFound("unknown or used link token");

@@ -24,6 +24,7 @@
 #include "store/sqlite_checkpointer.h"
 #include "store/sqlite_statement.h"
 #include "store/sqlite_transaction.h"
+#include "store/wal_limit.h"
 #include "store/store.h"
 
 namespace tgate::store {
@@ -35,8 +36,10 @@ class SqliteStore final : public Store {
   // creating a million-user broadcast holds the io thread only briefly.
   static constexpr size_t kFirstChunk = 2000;
 
-  // Opens (creating) options.path, sets WAL, synchronous ("normal" or
+  // Opens (creating, 0600) options.path, sets WAL, synchronous ("normal" or
   // "full"), busy_timeout 5000 ms and foreign keys, and migrates the schema.
+  // Forbidden when the database or its -wal/-shm is open to group or others
+  // (see db_files.h).
   static Result<std::unique_ptr<SqliteStore>> Open(const StoreOptions& options);
   ~SqliteStore() override;
 
@@ -130,6 +133,7 @@ class SqliteStore final : public Store {
   int64_t prune_broadcasts_after_ = 0;
   int64_t prune_events_after_ = 0;
   std::unique_ptr<SqliteCheckpointer> checkpointer_;  // file databases only
+  std::unique_ptr<WalLimit> wal_limit_;               // with the checkpointer only
 };
 
 }  // namespace tgate::store

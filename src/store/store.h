@@ -29,6 +29,12 @@ struct StoreOptions {
   // updated_at, updates.received_at, ...), which retention decides on. Must
   // outlive the store. nullptr: the system clock.
   const Clock* clock = nullptr;
+  // A file database's WAL is emptied by the background checkpointer once a
+  // commit leaves more than this in it, and by the writer itself past twice
+  // this (see wal_limit.h). 16 MiB: twice that is half the 64 MiB the WAL is
+  // promised to stay under, leaving room for the commits made while a
+  // checkpoint waits. 0: no limit (passive checkpoints only).
+  int64_t wal_limit_bytes = int64_t{16} << 20;
 };
 
 class Store {
@@ -44,6 +50,8 @@ class Store {
   virtual Status RunInTransaction(const std::function<Status()>& fn) = 0;
 
   // --- link tokens
+  // Only a digest (SHA-256) of token.token is kept: a copy of the database
+  // holds no token that could be redeemed.
   virtual Status PutLinkToken(const LinkToken& token) = 0;
   // Removes and returns the token (single use). NotFound if unknown or used.
   // Expiry is the caller's check (the token is consumed either way).

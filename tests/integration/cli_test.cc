@@ -1,7 +1,8 @@
 // The command line against the emulator: me, webhook set (with a certificate
-// uploaded as multipart) / info / delete, commands set, and errors that say
-// what to do — never the token.
+// uploaded as multipart) / info / delete, commands set, errors that say what
+// to do — never the token — and database files only tgate's user can read.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -107,6 +108,55 @@ TEST_F(Cli, ASecondSandboxLeavesTheRunningOnesDatabaseAlone) {
   EXPECT_EQ(HttpCall(static_cast<uint16_t>(std::stoi(*port)), "GET", "/healthz").status, 200);
   first.Signal(SIGTERM);
   EXPECT_EQ(first.Wait(std::chrono::seconds(20)), 0);
+}
+
+unsigned ModeOf(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? st.st_mode & 07777 : 0xffff;  // 0xffff: no such file
+}
+
+TEST_F(Cli, ServeMakesItsFilesPrivateAndRefusesADatabaseOthersCanRead) {
+  const mode_t old_mask = umask(022);  // the usual one, which made them 0644
+  StartEmulator();
+  StartTgate();
+  LinkUser("42", 1001);  // a write: the WAL has frames
+  const std::string db = dir_ + "/tgate.db";
+  EXPECT_EQ(ModeOf(db), 0600u);
+  EXPECT_EQ(ModeOf(db + "-wal"), 0600u);
+  EXPECT_EQ(ModeOf(db + "-shm"), 0600u);
+  EXPECT_EQ(ModeOf(db + ".lock"), 0600u);
+  EXPECT_NE(Api("GET", "/metrics").body.find("\ntgate_db_wal_bytes "), std::string::npos);
+  ASSERT_EQ(StopTgate(), 0);
+  umask(old_mask);
+
+  ASSERT_EQ(chmod(db.c_str(), 0644), 0);
+  auto [code, out] = Tgate({"serve"}, {{"TGATE_DB", db},
+                                       {"TGATE_API_KEY", kApiKey},
+                                       {"TGATE_LISTEN", "127.0.0.1:0"},
+                                       {"TGATE_WEBHOOK_PATH", kHookPath}});
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("chmod 600 " + db), std::string::npos) << out;
+  EXPECT_EQ(out.find("tgate listening"), std::string::npos) << out;
+  EXPECT_EQ(ModeOf(db), 0644u) << "left for the operator to fix";
+  // Fixed as the message says, it starts with its data.
+  ASSERT_EQ(chmod(db.c_str(), 0600), 0);
+  StartTgate();
+  EXPECT_EQ(Api("GET", "/v1/users/42").status, 200);
+}
+
+TEST_F(Cli, TheSandboxsFilesArePrivate) {
+  const mode_t old_mask = umask(022);
+  const std::string db = dir_ + "/sandbox.db";
+  Process sandbox;
+  ASSERT_TRUE(sandbox.Start({std::string(TGATE_BINARY_DIR) + "/tgate", "sandbox", "--listen", "127.0.0.1:0",
+                             "--emulator-port", "0", "--db", db},
+                            {}, dir_ + "/sandbox"));
+  umask(old_mask);
+  auto port = sandbox.WaitForText("tgate listening on 127.0.0.1:", std::chrono::seconds(15));
+  ASSERT_TRUE(port) << sandbox.Stderr();
+  for (const char* suffix : {"", "-wal", "-shm", ".lock"}) EXPECT_EQ(ModeOf(db + suffix), 0600u) << suffix;
+  sandbox.Signal(SIGTERM);
+  EXPECT_EQ(sandbox.Wait(std::chrono::seconds(20)), 0);
 }
 
 TEST_F(Cli, ErrorsSayWhatToDoAndNeverShowTheToken) {
