@@ -55,8 +55,8 @@ struct DispatcherOptions {
   // Bot API outage (outage_monitor.h): getMe probes back off from
   // probe_first doubling to probe_max; each gives up after probe_timeout.
   std::chrono::milliseconds probe_first{1000};
-  std::chrono::milliseconds probe_max{30000};
-  std::chrono::milliseconds probe_timeout{10000};
+  std::chrono::milliseconds probe_max{5000};
+  std::chrono::milliseconds probe_timeout{5000};
   // Called after events were written to the outbox (wakes the events sender).
   std::function<void()> on_events;
 };

@@ -43,11 +43,11 @@ struct NewMessage {
   std::string text;
   std::string options_json;     // extra sendMessage fields as a JSON object text ("{}" if none)
   std::string idempotency_key;  // empty: none
+  Priority priority = Priority::kDirect;
+  int64_t expires_at_ms = 0;    // Unix ms: failed as expired if not sent by then; 0: no deadline
   // What the key stands for (api/idempotency.h): a later request with the
   // same key and another fingerprint is refused. Empty: not compared.
   std::string idempotency_fingerprint;
-  Priority priority = Priority::kDirect;
-  int64_t expires_at_ms = 0;    // Unix ms: failed as expired if not sent by then; 0: no deadline
 };
 
 // A message in the durable queue and, later, its outcome.
