@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tgate needs to build and test, if missing.
 # Safe to run again: it only installs what is not there yet.
+# --hardening: also what scripts/test-hardening.sh needs (clang and its
+# sanitizer/libFuzzer runtimes).
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,9 @@ packages=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+if [ "${1:-}" = "--hardening" ]; then
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/json_numbers.h"
+
 namespace tgate::api {
 
 namespace json = boost::json;
@@ -16,6 +18,11 @@ Result<json::object> ParseJsonObject(const http::Request& req) {
                                    "); send a UTF-8 JSON object");
   }
   if (!v.is_object()) return Status::InvalidArgument("the request body must be a JSON object");
+  // Parts of the body (reply_markup, entities...) are stored and sent on as
+  // JSON; Boost.JSON would write 1e999 back as `Infinity`, which is not JSON.
+  if (!AllNumbersFinite(v)) {
+    return Status::InvalidArgument("the request body has a number too large for JSON (out of double range)");
+  }
   return std::move(v.as_object());
 }
 

@@ -229,6 +229,14 @@ TEST_F(RouterTest, TextRules) {
                 .result_int(),
             202);
   EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":"x","reply_markup":5})").result_int(), 400);
+  // Found by fuzz/message_request_fuzzer: 1e999 would be stored in the options
+  // as `Infinity` (not JSON) and sent to Telegram as such.
+  EXPECT_EQ(Call(verb::post, "/v1/messages",
+                 R"({"user":"42","text":"x","reply_markup":{"inline_keyboard":[],"x":1e999}})").result_int(),
+            400);
+  EXPECT_EQ(Call(verb::post, "/v1/broadcasts", R"({"all":true,"text":"x","link_preview_options":{"a":-2e400}})")
+                .result_int(),
+            400);
 }
 
 TEST_F(RouterTest, BroadcastLifecycle) {

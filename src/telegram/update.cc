@@ -5,6 +5,8 @@
 
 #include <limits>
 
+#include "core/json_numbers.h"
+
 namespace tgate::telegram {
 namespace {
 
@@ -93,6 +95,9 @@ Result<ParsedUpdate> ParseUpdate(std::string_view text) {
   if (root == nullptr) return Status::InvalidArgument("update is not a JSON object");
   auto update_id = Int(root, "update_id");
   if (!update_id || *update_id < 0) return Status::InvalidArgument("update has no valid update_id");
+  // Its raw JSON is stored and forwarded; Boost.JSON would write 1e999 back as
+  // `Infinity`, which no later reader could parse.
+  if (!AllNumbersFinite(doc)) return Status::InvalidArgument("update has a number out of range");
 
   ParsedUpdate u;
   u.update_id = *update_id;

@@ -1,0 +1,52 @@
+// Fuzzes Classify (telegram/api_result.h) with a Bot API answer: the first two
+// bytes pick the HTTP status (100-699), the third the Retry-After header (-1 =
+// none), the rest is the body. Invariants: "ok" exactly when the body is a JSON
+// object with "ok": true; a 429 class always waits at least 1 s; a migration
+// always names a chat; the description holds nothing shaped like a bot token
+// (redacting it again changes nothing).
+#include <boost/json.hpp>
+
+#include "fuzz/fuzz_check.h"
+#include "telegram/api_result.h"
+#include "telegram/redact.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using tgate::telegram::ErrorKind;
+  if (size < 3) return 0;
+  unsigned status = 100 + ((unsigned(data[0]) << 8 | data[1]) % 600);
+  int retry_header = int(data[2]) - 1;
+  std::string_view body = tgate::fuzz::AsText(data + 3, size - 3);
+
+  tgate::telegram::ApiResult r = tgate::telegram::Classify(status, body, retry_header);
+  FUZZ_CHECK(r.http_status == status);
+  FUZZ_CHECK(tgate::telegram::ToString(r.kind) != "unknown");
+  FUZZ_CHECK(r.kind != ErrorKind::kNetwork);  // only NetworkFailure() says that
+
+  boost::system::error_code ec;
+  boost::json::value doc = boost::json::parse(body, ec);
+  const boost::json::object* obj = ec ? nullptr : doc.if_object();
+  const boost::json::value* ok = obj ? obj->if_contains("ok") : nullptr;
+  bool says_ok = ok && ok->is_bool() && ok->get_bool();
+  FUZZ_CHECK(r.ok() == says_ok);
+  if (!r.ok()) FUZZ_CHECK(r.result.is_null());
+
+  if (r.kind == ErrorKind::kRetryAfter) {
+    FUZZ_CHECK(r.retry_after >= 1);
+    FUZZ_CHECK(r.transient());
+  } else {
+    FUZZ_CHECK(r.retry_after == 0);
+  }
+  FUZZ_CHECK((r.kind == ErrorKind::kMigrated) == (r.migrate_to_chat_id != 0));
+  if (r.kind == ErrorKind::kServerError) FUZZ_CHECK(r.transient());
+  if (r.kind == ErrorKind::kBlocked || r.kind == ErrorKind::kDeactivated || r.kind == ErrorKind::kBadRequest ||
+      r.kind == ErrorKind::kChatNotFound || r.kind == ErrorKind::kUnauthorized) {
+    FUZZ_CHECK(!r.transient());
+  }
+  FUZZ_CHECK(tgate::telegram::RedactTokens(r.description) == r.description);
+
+  // A transport failure's text is redacted the same way.
+  tgate::telegram::ApiResult n = tgate::telegram::NetworkFailure(std::string(body));
+  FUZZ_CHECK(n.kind == ErrorKind::kNetwork && n.transient());
+  FUZZ_CHECK(tgate::telegram::RedactTokens(n.description) == n.description);
+  return 0;
+}
