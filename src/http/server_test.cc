@@ -402,6 +402,11 @@ class PackedFds {
 };
 
 TEST(Server, OutOfDescriptorsAnIdleConnectionIsClosedSoANewClientIsAnswered) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizers' own runtime needs descriptors (UBSan's vptr check reads
+  // /proc/self/maps) and reports a false error when they have run out.
+  GTEST_SKIP() << "needs every descriptor: not under the sanitizers";
+#endif
   asio::io_context ioc;
   ServerOptions opts;
   opts.max_connections = 100000;  // the cap is not what stops it here: the descriptors run out
