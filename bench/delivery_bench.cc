@@ -20,9 +20,9 @@
 #include <string_view>
 #include <thread>
 
+#include "bench/request_floor.h"
 #include "harness/http_call.h"
 #include "harness/process.h"
-#include "bench/request_floor.h"
 #include "store/store.h"
 
 namespace tgate::bench {
@@ -42,20 +42,28 @@ struct Limits {
 
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // Seeds `n` linked users (chat ids 1..n) straight into a fresh database.
 void SeedUsers(const std::string& db, int n) {
   auto s = store::Store::Open({db, "normal"});
-  if (!s.ok()) { std::fprintf(stderr, "seed: %s\n", s.status().ToString().c_str()); std::exit(1); }
+  if (!s.ok()) {
+    std::fprintf(stderr, "seed: %s\n", s.status().ToString().c_str());
+    std::exit(1);
+  }
   Status st = (*s)->RunInTransaction([&] {
     for (int i = 1; i <= n; ++i) {
-      TGATE_RETURN_IF_ERROR((*s)->Bind({"default", "u" + std::to_string(i), i, store::UserStatus::kActive, 0}));
+      TGATE_RETURN_IF_ERROR(
+          (*s)->Bind({"default", "u" + std::to_string(i), i, store::UserStatus::kActive, 0}));
     }
     return Status::Ok();
   });
-  if (!st.ok()) { std::fprintf(stderr, "seed: %s\n", st.ToString().c_str()); std::exit(1); }
+  if (!st.ok()) {
+    std::fprintf(stderr, "seed: %s\n", st.ToString().c_str());
+    std::exit(1);
+  }
 }
 
 // CPU seconds (user + system) and peak RSS (KiB) of a live process.
@@ -71,7 +79,9 @@ std::pair<double, long> CpuAndPeakRss(pid_t pid) {
     if (i == 15) stime = std::stoul(field);
   }
   double cpu = double(utime + stime) / sysconf(_SC_CLK_TCK);
-  if (getenv("BENCH_DEBUG")) std::printf("    (tgate user %.2f s, system %.2f s)\n", double(utime) / sysconf(_SC_CLK_TCK), double(stime) / sysconf(_SC_CLK_TCK));
+  if (getenv("BENCH_DEBUG"))
+    std::printf("    (tgate user %.2f s, system %.2f s)\n", double(utime) / sysconf(_SC_CLK_TCK),
+                double(stime) / sysconf(_SC_CLK_TCK));
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   long hwm = 0;
@@ -86,12 +96,23 @@ class Rig {
   // `request_latency`: the emulator's --request-latency-ms ("MIN:MAX").
   Rig(const std::string& dir, Limits limits, int latency_ms = 0, const std::string& request_latency = "0")
       : dir_(dir), limits_(limits) {
-    std::vector<std::string> argv{std::string(TGATE_BINARY_DIR) + "/tgate-emulator", "--listen", "127.0.0.1:0",
-                                  "--token", kToken, "--global-per-sec", std::to_string(limits.global),
-                                  "--chat-per-sec", std::to_string(limits.chat), "--group-per-min",
-                                  std::to_string(limits.group_per_min), "--paid-per-sec",
-                                  std::to_string(limits.paid), "--latency-ms", std::to_string(latency_ms),
-                                  "--request-latency-ms", request_latency};
+    std::vector<std::string> argv{std::string(TGATE_BINARY_DIR) + "/tgate-emulator",
+                                  "--listen",
+                                  "127.0.0.1:0",
+                                  "--token",
+                                  kToken,
+                                  "--global-per-sec",
+                                  std::to_string(limits.global),
+                                  "--chat-per-sec",
+                                  std::to_string(limits.chat),
+                                  "--group-per-min",
+                                  std::to_string(limits.group_per_min),
+                                  "--paid-per-sec",
+                                  std::to_string(limits.paid),
+                                  "--latency-ms",
+                                  std::to_string(latency_ms),
+                                  "--request-latency-ms",
+                                  request_latency};
     if (!emu_.Start(argv, {}, dir + "/emulator")) Die("cannot start the emulator");
     auto port = emu_.WaitForText("listening on 127.0.0.1:", std::chrono::seconds(10));
     if (!port) Die("emulator did not start: " + emu_.Stderr());
@@ -113,7 +134,8 @@ class Rig {
         {"TGATE_LIMIT_PAID_PER_SEC", std::to_string(limits_.paid)},
         {"TGATE_LIMIT_MAX_IN_FLIGHT", "400"},
     };
-    if (!tgate_.Start({std::string(TGATE_BINARY_DIR) + "/tgate", "serve"}, env, dir_ + "/tgate")) Die("tgate");
+    if (!tgate_.Start({std::string(TGATE_BINARY_DIR) + "/tgate", "serve"}, env, dir_ + "/tgate"))
+      Die("tgate");
     auto port = tgate_.WaitForText("tgate listening on 127.0.0.1:", std::chrono::seconds(30));
     if (!port) Die("tgate did not start: " + tgate_.Stderr());
     port_ = static_cast<uint16_t>(std::stoi(*port));
@@ -122,7 +144,9 @@ class Rig {
   HttpAnswer Api(const std::string& method, const std::string& target, const std::string& body = "") {
     return HttpCall(port_, method, target, body, {{"Authorization", std::string("Bearer ") + kKey}});
   }
-  HttpAnswer Emu(const std::string& method, const std::string& target) { return HttpCall(emu_port_, method, target); }
+  HttpAnswer Emu(const std::string& method, const std::string& target) {
+    return HttpCall(emu_port_, method, target);
+  }
   Process& tgate() { return tgate_; }
   uint16_t emulator_port() const { return emu_port_; }
   Process& emulator() { return emu_; }
@@ -178,19 +202,23 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   SeedUsers(db, chats);
   Rig rig(dir, l);
   rig.StartTgate(db);
-  std::printf("\nMixed run: broadcast to %d chats + %d group messages + %d one-to-one, limits x%.0f "
-              "(global %.0f/s)\n", chats, group_msgs, direct_msgs, scale, l.global);
+  std::printf(
+      "\nMixed run: broadcast to %d chats + %d group messages + %d one-to-one, limits x%.0f "
+      "(global %.0f/s)\n",
+      chats, group_msgs, direct_msgs, scale, l.global);
 
   auto b = rig.Api("POST", "/v1/broadcasts", R"({"all":true,"text":"Big news"})");
   if (b.status != 202) Rig::Die("broadcast: " + b.body);
   for (int i = 0; i < group_msgs; ++i) {
-    if (rig.Api("POST", "/v1/messages", R"({"chat_id":-100777,"text":"g)" + std::to_string(i) + R"("})").status != 202)
+    if (rig.Api("POST", "/v1/messages", R"({"chat_id":-100777,"text":"g)" + std::to_string(i) + R"("})")
+            .status != 202)
       Rig::Die("group message refused");
   }
   // One-to-one messages, submitted while the broadcast runs (once its first
   // message arrived: a started tgate first waits out one window, see
   // Dispatcher::Start), to users whose broadcast message may still be queued.
-  for (auto until = Clock::now() + std::chrono::seconds(30); rig.Emu("GET", "/control/stats").Int("accepted") == 0;) {
+  for (auto until = Clock::now() + std::chrono::seconds(30);
+       rig.Emu("GET", "/control/stats").Int("accepted") == 0;) {
     if (Clock::now() > until) Rig::Die("the broadcast did not start");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -201,8 +229,9 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
     std::this_thread::sleep_for(std::chrono::microseconds(interval_us));
     std::string text = "direct" + std::to_string(i);
     submitted_ms[text] = WallMs();
-    auto r = rig.Api("POST", "/v1/messages", R"({"user":"u)" + std::to_string(1 + (i * 197) % chats) +
-                                              R"(","text":")" + text + R"("})");
+    auto r =
+        rig.Api("POST", "/v1/messages",
+                R"({"user":"u)" + std::to_string(1 + (i * 197) % chats) + R"(","text":")" + text + R"("})");
     if (r.status != 202) Rig::Die("direct message refused: " + r.body);
   }
   int64_t total = chats + group_msgs + direct_msgs;
@@ -233,7 +262,8 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
     if (text == "Big news") first_b = std::min(first_b, t), last_b = std::max(last_b, t);
     if (auto it = submitted_ms.find(text); it != submitted_ms.end()) {
       latency_ms.push_back(double(t - it->second));
-      if (getenv("BENCH_DEBUG") && t - it->second > 20) std::printf("    slow %s to chat %ld: %ld ms\n", text.c_str(), (long)chat, (long)(t - it->second));
+      if (getenv("BENCH_DEBUG") && t - it->second > 20)
+        std::printf("    slow %s to chat %ld: %ld ms\n", text.c_str(), (long)chat, (long)(t - it->second));
     }
   }
   int64_t duplicates = 0;
@@ -250,7 +280,8 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   }
   if (getenv("BENCH_DEBUG")) {  // where the time went: the longest pauses between accepted messages
     std::vector<int64_t> ts;
-    for (const auto& m : sent.obj().at("messages").as_array()) ts.push_back(m.as_object().at("t_ms").to_number<int64_t>());
+    for (const auto& m : sent.obj().at("messages").as_array())
+      ts.push_back(m.as_object().at("t_ms").to_number<int64_t>());
     std::sort(ts.begin(), ts.end());
     std::vector<std::pair<int64_t, int64_t>> gaps;
     for (size_t i = 1; i < ts.size(); ++i) gaps.push_back({ts[i] - ts[i - 1], ts[i - 1] - first_b});
@@ -269,8 +300,9 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   double us_per_msg = cpu * 1e6 / double(distinct);
   // The floor: a minimal client doing only the HTTP of each message, paced
   // the same (after tgate is done, to chats of its own).
-  FloorResult floor = MeasureRequestFloor(rig.emulator_port(), kToken, l.global, std::chrono::milliseconds(10),
-                                          static_cast<int>(l.global * 10), 1'000'000'000);
+  FloorResult floor =
+      MeasureRequestFloor(rig.emulator_port(), kToken, l.global, std::chrono::milliseconds(10),
+                          static_cast<int>(l.global * 10), 1'000'000'000);
 
   Row("completion time / theoretical minimum", Fmt(ratio), "<= 1.02", ratio <= 1.02);
   Row("429s received", std::to_string(stats.Int("rate_limited")), "0", stats.Int("rate_limited") == 0);
@@ -289,7 +321,8 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   // its cost per request little, but are said.
   Row("  floor: bare HTTP client CPU per request (us)", Fmt(floor.cpu_us_per_request, "%.1f"), "-", true);
   if (floor.answered_other > 0) {
-    std::printf("    (floor: %ld answered 200, %ld not)\n", (long)floor.answered_200, (long)floor.answered_other);
+    std::printf("    (floor: %ld answered 200, %ld not)\n", (long)floor.answered_200,
+                (long)floor.answered_other);
   }
   Row("  tgate / floor CPU", Fmt(us_per_msg / floor.cpu_us_per_request, "%.2f"), "-", true);
   Row("tgate peak RSS (MB)", Fmt(rss / 1024.0, "%.1f"), "-", true);
@@ -321,7 +354,8 @@ bool MillionEnqueue(const std::string& dir, int users) {
     }
   });
   auto start = Clock::now();
-  auto b = rig.Api("POST", "/v1/broadcasts", R"({"all":true,"text":"Hello everyone","spread_seconds":28800})");
+  auto b =
+      rig.Api("POST", "/v1/broadcasts", R"({"all":true,"text":"Hello everyone","spread_seconds":28800})");
   double took = std::chrono::duration<double>(Clock::now() - start).count();
   // The API must stay responsive right after.
   auto h0 = Clock::now();
@@ -370,7 +404,8 @@ double MetricValue(const std::string& metrics, const std::string& name) {
   std::istringstream in(metrics);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind(name, 0) != 0 || line.size() <= name.size() || (line[name.size()] != '{' && line[name.size()] != ' '))
+    if (line.rfind(name, 0) != 0 || line.size() <= name.size() ||
+        (line[name.size()] != '{' && line[name.size()] != ' '))
       continue;
     return std::stod(line.substr(line.rfind(' ') + 1));
   }
@@ -386,8 +421,10 @@ bool JitterRun(const std::string& dir, int chats) {
   Limits l{30, 1, 20, 1000};
   Rig rig(dir, l, 0, "50:200");
   rig.StartTgate(db);
-  std::printf("\nNetwork jitter: broadcast to %d chats at real-time limits (30/s), each request 50-200 ms "
-              "to arrive\n", chats);
+  std::printf(
+      "\nNetwork jitter: broadcast to %d chats at real-time limits (30/s), each request 50-200 ms "
+      "to arrive\n",
+      chats);
   auto b = rig.Api("POST", "/v1/broadcasts", R"({"all":true,"text":"Jittery news"})");
   if (b.status != 202) Rig::Die("broadcast: " + b.body);
   auto deadline = Clock::now() + std::chrono::seconds(50);
@@ -405,7 +442,8 @@ bool JitterRun(const std::string& dir, int chats) {
   Row("jitter 50-200 ms: completion / minimum", Fmt(ratio), "<= 1.2", ratio <= 1.2);
   double margin_ms = MetricValue(metrics, "tgate_dispatch_jitter_margin_seconds") * 1000;
   Row("  windows' margin at the end (ms)", Fmt(margin_ms, "%.0f"), "-", true);
-  Row("  global rate at the end (msg/s)", Fmt(MetricValue(metrics, "tgate_dispatch_global_rate"), "%.1f"), "-", true);
+  Row("  global rate at the end (msg/s)", Fmt(MetricValue(metrics, "tgate_dispatch_global_rate"), "%.1f"),
+      "-", true);
   return limited == 0 && ratio <= 1.2;
 }
 
@@ -426,10 +464,9 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--quick") {
       chats = 4000, million = 200000;
-    } else if (a == "--only" && i + 1 < argc && (std::string_view(argv[i + 1]) == "mixed" ||
-                                                 std::string_view(argv[i + 1]) == "paid" ||
-                                                 std::string_view(argv[i + 1]) == "enqueue" ||
-                                                 std::string_view(argv[i + 1]) == "jitter")) {
+    } else if (a == "--only" && i + 1 < argc &&
+               (std::string_view(argv[i + 1]) == "mixed" || std::string_view(argv[i + 1]) == "paid" ||
+                std::string_view(argv[i + 1]) == "enqueue" || std::string_view(argv[i + 1]) == "jitter")) {
       only = argv[++i];
     } else if (a == "--help" || a == "-h") {
       std::printf("%s", usage);

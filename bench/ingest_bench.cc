@@ -8,15 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <algorithm>
-#include <atomic>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -61,8 +60,8 @@ std::string UpdateJson(int64_t id) {
 }
 
 // One keep-alive connection posting updates until `stop`; counts the 200s.
-void Client(uint16_t port, std::atomic<int64_t>& next_id, const std::atomic<bool>& stop, std::atomic<int64_t>& ok,
-            std::atomic<int64_t>& bad) {
+void Client(uint16_t port, std::atomic<int64_t>& next_id, const std::atomic<bool>& stop,
+            std::atomic<int64_t>& ok, std::atomic<int64_t>& bad) {
   boost::asio::io_context io;
   beast::tcp_stream stream(io);
   beast::flat_buffer buffer;
@@ -73,7 +72,8 @@ void Client(uint16_t port, std::atomic<int64_t>& next_id, const std::atomic<bool
         stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
         connected = true;
       }
-      bhttp::request<bhttp::string_body> req{bhttp::verb::post, std::string("/hooks/telegram/") + kHookPath, 11};
+      bhttp::request<bhttp::string_body> req{bhttp::verb::post, std::string("/hooks/telegram/") + kHookPath,
+                                             11};
       req.set(bhttp::field::host, "127.0.0.1");
       req.set(bhttp::field::content_type, "application/json");
       req.set("X-Telegram-Bot-Api-Secret-Token", kSecret);
@@ -142,7 +142,8 @@ int Run(int seconds, int clients, const std::string& dir) {
   });
   std::vector<std::thread> threads;
   const auto start = SteadyClock::now();
-  for (int i = 0; i < clients; ++i) threads.emplace_back(Client, port, std::ref(next_id), std::cref(stop), std::ref(ok), std::ref(bad));
+  for (int i = 0; i < clients; ++i)
+    threads.emplace_back(Client, port, std::ref(next_id), std::cref(stop), std::ref(ok), std::ref(bad));
   int64_t last_ok = 0;
   for (int s = 1; s <= seconds; ++s) {
     std::this_thread::sleep_until(start + std::chrono::seconds(s));
@@ -153,8 +154,8 @@ int Run(int seconds, int clients, const std::string& dir) {
       peak_metric = std::max(peak_metric, wal_metric);
       const int64_t now_ok = ok.load();
       std::printf("  %3d s: %7.0f updates/s, WAL %6.1f MB (file), %6.1f MB (/metrics), peak %6.1f MB\n", s,
-                  double(now_ok - last_ok) / (s % 10 == 0 ? 10 : s % 10), double(FileBytes(db + "-wal")) / 1e6,
-                  wal_metric / 1e6, double(peak_wal.load()) / 1e6);
+                  double(now_ok - last_ok) / (s % 10 == 0 ? 10 : s % 10),
+                  double(FileBytes(db + "-wal")) / 1e6, wal_metric / 1e6, double(peak_wal.load()) / 1e6);
       std::fflush(stdout);
       last_ok = now_ok;
     }
@@ -175,8 +176,8 @@ int Run(int seconds, int clients, const std::string& dir) {
   std::printf("  %-44s %12lld\n", "updates accepted (200)", static_cast<long long>(ok.load()));
   std::printf("  %-44s %12lld\n", "updates refused or failed", static_cast<long long>(bad.load()));
   std::printf("  %-44s %12.0f\n", "updates/s sustained", double(ok.load()) / elapsed);
-  std::printf("  %-44s %12.1f   <= %.0f  %s\n", "peak WAL file (MB, sampled every 20 ms)", peak_mb, kTargetWalMb,
-              met ? "met" : "MISSED");
+  std::printf("  %-44s %12.1f   <= %.0f  %s\n", "peak WAL file (MB, sampled every 20 ms)", peak_mb,
+              kTargetWalMb, met ? "met" : "MISSED");
   std::printf("  %-44s %12.1f\n", "peak tgate_db_wal_bytes seen (MB)", peak_metric / 1e6);
   std::printf("  %-44s %12.1f\n", "database file at the end (MB)", double(FileBytes(db)) / 1e6);
   return met ? 0 : 1;

@@ -38,8 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   FUZZ_CHECK((r.kind == ErrorKind::kMigrated) == (r.migrate_to_chat_id != 0));
   if (r.kind == ErrorKind::kServerError) FUZZ_CHECK(r.transient());
-  if (r.kind == ErrorKind::kBlocked || r.kind == ErrorKind::kDeactivated || r.kind == ErrorKind::kBadRequest ||
-      r.kind == ErrorKind::kChatNotFound || r.kind == ErrorKind::kUnauthorized) {
+  if (r.kind == ErrorKind::kBlocked || r.kind == ErrorKind::kDeactivated ||
+      r.kind == ErrorKind::kBadRequest || r.kind == ErrorKind::kChatNotFound ||
+      r.kind == ErrorKind::kUnauthorized) {
     FUZZ_CHECK(!r.transient());
   }
   FUZZ_CHECK(tgate::telegram::RedactTokens(r.description) == r.description);

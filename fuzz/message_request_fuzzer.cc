@@ -18,8 +18,8 @@ namespace {
 namespace json = boost::json;
 
 bool KnownOption(std::string_view key) {
-  for (std::string_view k : {"parse_mode", "entities", "disable_notification", "protect_content", "reply_markup",
-                             "link_preview_options"}) {
+  for (std::string_view k : {"parse_mode", "entities", "disable_notification", "protect_content",
+                             "reply_markup", "link_preview_options"}) {
     if (key == k) return true;
   }
   return false;
@@ -53,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto content = tgate::api::ParseMessageContent(*body);
   if (!content.ok()) {
-    FUZZ_CHECK(content.status().code() == Code::kInvalidArgument || content.status().code() == Code::kUnprocessable);
+    FUZZ_CHECK(content.status().code() == Code::kInvalidArgument ||
+               content.status().code() == Code::kUnprocessable);
     return 0;
   }
   FUZZ_CHECK(content->text == std::string_view(body->at("text").as_string()));

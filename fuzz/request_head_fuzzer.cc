@@ -16,7 +16,9 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 
-bool SafeValue(std::string_view v) { return v.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos; }
+bool SafeValue(std::string_view v) {
+  return v.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
 bool SafeName(std::string_view n) {
   if (n.empty()) return false;
   for (unsigned char c : n) {
@@ -58,7 +60,7 @@ std::string_view TrimOws(std::string_view v) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
-  static constexpr bhttp::verb kVerbs[] = {bhttp::verb::get, bhttp::verb::post, bhttp::verb::put,
+  static constexpr bhttp::verb kVerbs[] = {bhttp::verb::get,   bhttp::verb::post,    bhttp::verb::put,
                                            bhttp::verb::patch, bhttp::verb::delete_, bhttp::verb::head};
   tgate::http::RequestHeadFields f;
   f.method = kVerbs[in.ConsumeIntegralInRange<size_t>(0, std::size(kVerbs) - 1)];

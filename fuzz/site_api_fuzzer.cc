@@ -49,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       int64_t id = answer.at("id").as_int64();
       FUZZ_CHECK(id > 0);
       std::string what = call == 1 ? "/v1/broadcasts/" : "/v1/messages/";
-      tgate::http::Response got = site.HandleInTransaction(Make(bhttp::verb::get, what + std::to_string(id), ""));
+      tgate::http::Response got =
+          site.HandleInTransaction(Make(bhttp::verb::get, what + std::to_string(id), ""));
       CheckAnswer(got, body, false);
       FUZZ_CHECK(got.result_int() == 200);
       json::object read = json::parse(got.body()).as_object();

@@ -7,9 +7,9 @@
 // Fuzz-only; not a test double of the Gateway (no dispatcher, no network).
 #pragma once
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/json.hpp>
 #include <memory>
 #include <string>
 
@@ -83,7 +83,8 @@ class SiteFixture {
     FUZZ_CHECK(store_->Bind({"shop", "alice", 2001, store::UserStatus::kActive, 1767225600}).ok());
 
     linker_ = std::make_unique<link::Linker>(*store_, clock_);
-    context_ = std::make_unique<api::ApiContext>(api::ApiContext{config_, *store_, *linker_, clock_, metrics_, {}});
+    context_ =
+        std::make_unique<api::ApiContext>(api::ApiContext{config_, *store_, *linker_, clock_, metrics_, {}});
     std::vector<webhook::HookBot> hooks;
     for (const config::BotConfig& bc : config_.bots) {
       context_->bots[bc.name] = api::BotHandle{&bc, bc.name + "_bot", [] {}, [](int64_t) {}};
@@ -112,7 +113,8 @@ inline std::string Lower(std::string_view s) {
 // True if `haystack` shows `secret` while `request` did not carry it (in any
 // case: error messages quote some input lowercased, e.g. HTML tag names).
 inline bool Leaks(std::string_view haystack, std::string_view request, std::string_view secret) {
-  return haystack.find(secret) != std::string_view::npos && Lower(request).find(Lower(secret)) == std::string::npos;
+  return haystack.find(secret) != std::string_view::npos &&
+         Lower(request).find(Lower(secret)) == std::string::npos;
 }
 
 // Checks what every answer of the site API and webhook must be: a status it
@@ -122,14 +124,16 @@ inline void CheckAnswer(const http::Response& res, std::string_view request, boo
   unsigned status = res.result_int();
   FUZZ_CHECK(status >= 200 && status < 500);
   std::string_view body = res.body();
-  for (std::string_view secret : {kToken1, kToken2, kApiKey, kHookSecret}) FUZZ_CHECK(!Leaks(body, request, secret));
+  for (std::string_view secret : {kToken1, kToken2, kApiKey, kHookSecret})
+    FUZZ_CHECK(!Leaks(body, request, secret));
   FUZZ_CHECK(!Leaks(body, request, "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"));
   if (metrics) return;
   boost::json::error_code ec;
   boost::json::value v = boost::json::parse(body, ec);
   FUZZ_CHECK(!ec && v.is_object());
   if (status >= 400) {
-    const boost::json::object* error = v.as_object().if_contains("error") ? v.at("error").if_object() : nullptr;
+    const boost::json::object* error =
+        v.as_object().if_contains("error") ? v.at("error").if_object() : nullptr;
     FUZZ_CHECK(error != nullptr && error->contains("code") && error->contains("message"));
   }
 }

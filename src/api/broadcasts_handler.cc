@@ -1,4 +1,5 @@
-// POST /v1/broadcasts {"users":[...] | "all":true, "text", options..., "spread_seconds"?, "paid"?, "ttl_seconds"?, "bot"?}
+// POST /v1/broadcasts {"users":[...] | "all":true, "text", options..., "spread_seconds"?, "paid"?,
+// "ttl_seconds"?, "bot"?}
 //   [Idempotency-Key] -> 202 {"id","total","skipped"}; a retry with the same key and body gets the
 //   first broadcast's; the same key with another body 422 idempotency_key_reused.
 // GET /v1/broadcasts/{id} -> 200 {"id","status","total","sent","failed","pending","cancelled"}
@@ -20,9 +21,15 @@ namespace {
 constexpr int64_t kMaxSpreadSeconds = 7 * 24 * 3600;
 
 json::object Counts(const store::Broadcast& b) {
-  return json::object{{"id", b.id},         {"status", b.status},       {"total", b.total},
-                      {"sent", b.sent},     {"failed", b.failed},       {"pending", b.pending},
-                      {"cancelled", b.cancelled}, {"skipped", b.skipped}, {"paid", b.paid},
+  return json::object{{"id", b.id},
+                      {"status", b.status},
+                      {"total", b.total},
+                      {"sent", b.sent},
+                      {"failed", b.failed},
+                      {"pending", b.pending},
+                      {"cancelled", b.cancelled},
+                      {"skipped", b.skipped},
+                      {"paid", b.paid},
                       {"spread_seconds", b.spread_seconds}};
 }
 
@@ -100,8 +107,9 @@ http::Response CreateBroadcast(ApiContext& ctx, const http::Request& req, const 
   auto deadline = ParseDeadline(*body, now_ms, ctx.config.MaxQueueAgeSeconds(*(*bot)->config));
   if (!deadline.ok()) return http::ErrorResponse(req, deadline.status());
   if (*deadline != 0 && *deadline < now_ms + b.spread_seconds * 1000) {
-    return http::ErrorResponse(req, Status::Unprocessable("'ttl_seconds' is shorter than 'spread_seconds': the "
-                                                          "last messages would expire before they are due"));
+    return http::ErrorResponse(req,
+                               Status::Unprocessable("'ttl_seconds' is shorter than 'spread_seconds': the "
+                                                     "last messages would expire before they are due"));
   }
   b.expires_at_ms = *deadline;
 

@@ -18,7 +18,8 @@ TEST(RequestFingerprint, IsTheSha256OfTheCanonicalBody) {
 }
 
 TEST(RequestFingerprint, IgnoresHowTheSameRequestIsWritten) {
-  const std::string fp = Fingerprint(R"({"user":"42","text":"hi","reply_markup":{"b":1,"a":[{"y":2,"x":1}]}})");
+  const std::string fp =
+      Fingerprint(R"({"user":"42","text":"hi","reply_markup":{"b":1,"a":[{"y":2,"x":1}]}})");
   EXPECT_EQ(fp, Fingerprint(R"({"reply_markup":{"a":[{"x":1,"y":2}],"b":1},"text":"hi","user":"42"})"));
   EXPECT_EQ(fp, Fingerprint("{ \"user\" : \"4\\u0032\",\n\t\"text\":\"hi\", "
                             "\"reply_markup\":{\"b\":1,\"a\":[{\"x\":1,\"y\":2}]} }"));
@@ -29,7 +30,8 @@ TEST(RequestFingerprint, IgnoresHowTheSameRequestIsWritten) {
 }
 
 TEST(RequestFingerprint, ChangesWithAnyValue) {
-  const std::string fp = Fingerprint(R"({"user":"42","text":"hi","link_preview_options":{"is_disabled":true}})");
+  const std::string fp =
+      Fingerprint(R"({"user":"42","text":"hi","link_preview_options":{"is_disabled":true}})");
   EXPECT_NE(fp, Fingerprint(R"({"user":"42","text":"hi!","link_preview_options":{"is_disabled":true}})"));
   EXPECT_NE(fp, Fingerprint(R"({"user":"43","text":"hi","link_preview_options":{"is_disabled":true}})"));
   EXPECT_NE(fp, Fingerprint(R"({"user":"42","text":"hi","link_preview_options":{"is_disabled":false}})"));
@@ -37,7 +39,8 @@ TEST(RequestFingerprint, ChangesWithAnyValue) {
   EXPECT_NE(fp, Fingerprint(R"({"user":"42","text":"hi","link_preview_options":{"is_disabled":true},)"
                             R"("ttl_seconds":300})"));
   // Array order is meaning (a broadcast's users, a keyboard's buttons).
-  EXPECT_NE(Fingerprint(R"({"users":["a","b"],"text":"x"})"), Fingerprint(R"({"users":["b","a"],"text":"x"})"));
+  EXPECT_NE(Fingerprint(R"({"users":["a","b"],"text":"x"})"),
+            Fingerprint(R"({"users":["b","a"],"text":"x"})"));
   // A nested null is sent on to Telegram as given: it counts.
   EXPECT_NE(Fingerprint(R"({"text":"x","reply_markup":{"k":null}})"),
             Fingerprint(R"({"text":"x","reply_markup":{}})"));

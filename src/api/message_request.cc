@@ -12,8 +12,8 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kTelegramTextMax = 4096;       // code points after entity parsing
-constexpr size_t kTelegramRawTextMax = 32768;   // bytes before parsing
+constexpr size_t kTelegramTextMax = 4096;      // code points after entity parsing
+constexpr size_t kTelegramRawTextMax = 32768;  // bytes before parsing
 
 bool IsBlank(std::string_view s) {
   for (char c : s) {
@@ -67,8 +67,9 @@ Result<MessageContent> ParseMessageContent(const json::object& body) {
       options["entities"] = *entities;
     } else {
       auto len = telegram::MessageTextLength(out.text, **parse_mode);
-      if (!len.ok()) return Status::Unprocessable("'text' cannot be sent with parse_mode '" + **parse_mode +
-                                                  "': " + len.status().message());
+      if (!len.ok())
+        return Status::Unprocessable("'text' cannot be sent with parse_mode '" + **parse_mode +
+                                     "': " + len.status().message());
       length = *len;
       options["parse_mode"] = **parse_mode;
     }
@@ -99,8 +100,9 @@ Result<int64_t> ParseDeadline(const json::object& body, int64_t now_ms, int64_t 
     return Status::InvalidArgument("'ttl_seconds' must be a positive whole number of seconds");
   }
   if (**ttl > max_seconds) {
-    return Status::Unprocessable("'ttl_seconds' is " + std::to_string(**ttl) + "; this bot keeps a message at most " +
-                                 std::to_string(max_seconds) + " s (max_queue_age_seconds)");
+    return Status::Unprocessable("'ttl_seconds' is " + std::to_string(**ttl) +
+                                 "; this bot keeps a message at most " + std::to_string(max_seconds) +
+                                 " s (max_queue_age_seconds)");
   }
   return now_ms + **ttl * 1000;
 }

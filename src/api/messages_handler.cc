@@ -38,7 +38,8 @@ Status Address(ApiContext& ctx, const json::object& body, store::NewMessage& m) 
     return b.status();
   }
   if (b->status == store::UserStatus::kBlocked) {
-    return Status::Conflict("user '" + **user + "' has blocked the bot; nothing can be sent until they unblock it");
+    return Status::Conflict("user '" + **user +
+                            "' has blocked the bot; nothing can be sent until they unblock it");
   }
   m.user = **user;
   m.chat_id = b->chat_id;
@@ -59,9 +60,9 @@ json::object Describe(const store::Message& m) {
 http::Response SendMessage(ApiContext& ctx, const http::Request& req, const RouteMatch&) {
   auto body = ParseJsonObject(req);
   if (!body.ok()) return http::ErrorResponse(req, body.status());
-  if (Status s = CheckFields(*body, {"bot", "user", "chat_id", "text", "parse_mode", "entities",
-                                     "disable_notification", "protect_content", "reply_markup",
-                                     "link_preview_options", "ttl_seconds"});
+  if (Status s = CheckFields(
+          *body, {"bot", "user", "chat_id", "text", "parse_mode", "entities", "disable_notification",
+                  "protect_content", "reply_markup", "link_preview_options", "ttl_seconds"});
       !s.ok()) {
     return http::ErrorResponse(req, s);
   }

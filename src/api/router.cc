@@ -61,7 +61,8 @@ bool Authorized(const ApiContext& ctx, const http::Request& req) {
 
 }  // namespace
 
-Router::Router(ApiContext& context, webhook::UpdateReceiver& receiver) : context_(context), receiver_(receiver) {
+Router::Router(ApiContext& context, webhook::UpdateReceiver& receiver)
+    : context_(context), receiver_(receiver) {
   context_.metrics.Describe("tgate_api_requests_total", "counter", "Site API requests by route and status.");
 }
 
@@ -82,7 +83,7 @@ http::Response Router::Handle(const http::Request& req) {
 http::Response Router::HandleApi(const http::Request& req, std::string_view path) {
   if (!Authorized(context_, req)) {
     return http::ErrorResponse(req, Status::Unauthenticated("missing or wrong API key; send "
-                                                           "'Authorization: Bearer <api key>'"));
+                                                            "'Authorization: Bearer <api key>'"));
   }
   auto url = boost::urls::parse_origin_form(req.target());
   RouteMatch match;
@@ -116,9 +117,10 @@ http::Response Router::Ready(const http::Request& req) {
     if (bot.in_outage && bot.in_outage()) down.emplace_back(name);
   }
   if (down.empty()) return http::JsonResponse(req, 200, R"({"status":"ok"})");
-  boost::json::object out{{"status", "outage"},
-                          {"bots_in_outage", std::move(down)},
-                          {"error", "Telegram cannot be reached; sending is paused and accepted messages wait"}};
+  boost::json::object out{
+      {"status", "outage"},
+      {"bots_in_outage", std::move(down)},
+      {"error", "Telegram cannot be reached; sending is paused and accepted messages wait"}};
   return http::JsonResponse(req, 503, boost::json::serialize(out));
 }
 

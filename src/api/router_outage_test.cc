@@ -35,7 +35,8 @@ class RouterOutageTest : public ::testing::Test {
     store_ = std::move(*s);
     linker_ = std::make_unique<link::Linker>(*store_, clock_);
     context_ = std::make_unique<ApiContext>(ApiContext{config_, *store_, *linker_, clock_, metrics_, {}});
-    context_->bots["default"] = BotHandle{&config_.bots[0], "test_bot", [] {}, {}, [this] { return outage_; }};
+    context_->bots["default"] =
+        BotHandle{&config_.bots[0], "test_bot", [] {}, {}, [this] { return outage_; }};
     context_->bots["news"] = BotHandle{&config_.bots[1], "news_bot", [] {}, {}, [] { return false; }};
     receiver_ = std::make_unique<webhook::UpdateReceiver>(*store_, metrics_, std::vector<webhook::HookBot>{});
     router_ = std::make_unique<Router>(*context_, *receiver_);
@@ -88,7 +89,8 @@ TEST_F(RouterOutageTest, TtlSecondsBecomesTheMessagesDeadline) {
 
 TEST_F(RouterOutageTest, BadTtlSecondsAreRefusedAndStoreNothing) {
   for (const char* bad : {"0", "-5", "1.5", "\"300\"", "true"}) {
-    EXPECT_EQ(Call(verb::post, "/v1/messages", std::string(R"({"chat_id":5,"text":"x","ttl_seconds":)") + bad + "}"),
+    EXPECT_EQ(Call(verb::post, "/v1/messages",
+                   std::string(R"({"chat_id":5,"text":"x","ttl_seconds":)") + bad + "}"),
               400u)
         << bad;
     EXPECT_NE(last_.body().find("ttl_seconds"), std::string::npos) << last_.body();
@@ -102,15 +104,18 @@ TEST_F(RouterOutageTest, BadTtlSecondsAreRefusedAndStoreNothing) {
 TEST_F(RouterOutageTest, ABroadcastsTtlIsTheDeadlineOfEachOfItsMessages) {
   ASSERT_OK(store_->Bind({"default", "u1", 11, store::UserStatus::kActive, 0}));
   ASSERT_OK(store_->Bind({"default", "u2", 12, store::UserStatus::kActive, 0}));
-  ASSERT_EQ(Call(verb::post, "/v1/broadcasts", R"({"all":true,"text":"sale ends at noon","ttl_seconds":600})"), 202u);
+  ASSERT_EQ(
+      Call(verb::post, "/v1/broadcasts", R"({"all":true,"text":"sale ends at noon","ttl_seconds":600})"),
+      202u);
   const int64_t broadcast = Json().at("id").as_int64();
   auto queued = store_->LoadBroadcastQueued("default", broadcast, 0, INT64_MAX, 10);
   ASSERT_OK(queued);
   ASSERT_EQ(queued->size(), 2u);
   for (const auto& m : *queued) EXPECT_EQ(m.expires_at_ms, NowMs() + 600000);
   EXPECT_EQ(Call(verb::post, "/v1/broadcasts", R"({"all":true,"text":"x","ttl_seconds":0})"), 400u);
-  EXPECT_EQ(Call(verb::post, "/v1/broadcasts", R"({"all":true,"text":"x","ttl_seconds":60,"spread_seconds":600})"),
-            422u);
+  EXPECT_EQ(
+      Call(verb::post, "/v1/broadcasts", R"({"all":true,"text":"x","ttl_seconds":60,"spread_seconds":600})"),
+      422u);
   EXPECT_NE(last_.body().find("spread_seconds"), std::string::npos);
 }
 

@@ -32,12 +32,13 @@ class RouterTest : public ::testing::Test {
     context_ = std::make_unique<ApiContext>(ApiContext{config_, *store_, *linker_, clock_, metrics_, {}});
     context_->bots["default"] = BotHandle{&config_.bots[0], "test_bot", [this] { ++notified_; }};
     receiver_ = std::make_unique<webhook::UpdateReceiver>(
-        *store_, metrics_, std::vector<webhook::HookBot>{{"default", "hookpath", "hooksecret", [this] { ++updates_; }}});
+        *store_, metrics_,
+        std::vector<webhook::HookBot>{{"default", "hookpath", "hooksecret", [this] { ++updates_; }}});
     router_ = std::make_unique<Router>(*context_, *receiver_);
   }
 
-  http::Response Call(boost::beast::http::verb method, const std::string& target, const std::string& body = "",
-                      bool auth = true) {
+  http::Response Call(boost::beast::http::verb method, const std::string& target,
+                      const std::string& body = "", bool auth = true) {
     http::Request req{method, target, 11};
     if (auth) req.set(boost::beast::http::field::authorization, std::string("Bearer ") + kKey);
     req.body() = body;
@@ -100,7 +101,8 @@ TEST_F(RouterTest, LinkRequestsAreValidated) {
 
 TEST_F(RouterTest, SendsToALinkedUserDurablyAndIdempotently) {
   Link("42", 1001);
-  ASSERT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":"hi","disable_notification":true})").result_int(),
+  ASSERT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":"hi","disable_notification":true})")
+                .result_int(),
             202);
   int64_t id = Json().at("id").as_int64();
   EXPECT_EQ(notified_, 1);
@@ -126,34 +128,41 @@ TEST_F(RouterTest, SendsToALinkedUserDurablyAndIdempotently) {
 
 TEST_F(RouterTest, AnIdempotencyKeyReusedWithAnotherBodyIs422AndSendsNothing) {
   Link("42", 1001);
-  ASSERT_EQ(PostWithKey("/v1/messages", "order-7", R"({"user":"42","text":"Order 7 shipped"})").result_int(), 202);
+  ASSERT_EQ(PostWithKey("/v1/messages", "order-7", R"({"user":"42","text":"Order 7 shipped"})").result_int(),
+            202);
   const int64_t id = Json().at("id").as_int64();
   EXPECT_EQ(notified_, 1);
   // The same request serialized otherwise (order, spacing, escapes, the
   // default bot named): a retry, answered with the first message.
-  ASSERT_EQ(PostWithKey("/v1/messages", "order-7",
-                        "{ \"text\": \"Order 7 shipped\",\n \"bot\": \"default\", \"user\": \"\\u0034\\u0032\" }")
-                .result_int(),
-            202);
+  ASSERT_EQ(
+      PostWithKey("/v1/messages", "order-7",
+                  "{ \"text\": \"Order 7 shipped\",\n \"bot\": \"default\", \"user\": \"\\u0034\\u0032\" }")
+          .result_int(),
+      202);
   EXPECT_EQ(Json().at("id").as_int64(), id);
   EXPECT_EQ(Json().at("status").as_string(), "queued");
   // Another body with the same key: 422, and nothing queued.
-  ASSERT_EQ(PostWithKey("/v1/messages", "order-7", R"({"user":"42","text":"Order 8 shipped"})").result_int(), 422);
+  ASSERT_EQ(PostWithKey("/v1/messages", "order-7", R"({"user":"42","text":"Order 8 shipped"})").result_int(),
+            422);
   EXPECT_EQ(ErrorCode(), "idempotency_key_reused");
   const std::string message(Json().at("error").at("message").as_string());
   EXPECT_NE(message.find("order-7"), std::string::npos) << message;
   EXPECT_NE(message.find(std::to_string(id)), std::string::npos) << message;
-  EXPECT_EQ(PostWithKey("/v1/messages", "order-7", R"({"user":"42","text":"Order 7 shipped","protect_content":true})")
+  EXPECT_EQ(PostWithKey("/v1/messages", "order-7",
+                        R"({"user":"42","text":"Order 7 shipped","protect_content":true})")
                 .result_int(),
             422);
-  EXPECT_EQ(PostWithKey("/v1/messages", "order-7", R"({"chat_id":1001,"text":"Order 7 shipped"})").result_int(), 422);
+  EXPECT_EQ(
+      PostWithKey("/v1/messages", "order-7", R"({"chat_id":1001,"text":"Order 7 shipped"})").result_int(),
+      422);
   auto queued = store_->LoadQueued("default", store::Priority::kDirect, 0, 100);
   ASSERT_OK(queued);
   ASSERT_EQ(queued->size(), 1u);
   EXPECT_EQ(queued->at(0).text, "Order 7 shipped");
   EXPECT_EQ(notified_, 1);
   // A new key is a new message.
-  ASSERT_EQ(PostWithKey("/v1/messages", "order-8", R"({"user":"42","text":"Order 8 shipped"})").result_int(), 202);
+  ASSERT_EQ(PostWithKey("/v1/messages", "order-8", R"({"user":"42","text":"Order 8 shipped"})").result_int(),
+            202);
   EXPECT_NE(Json().at("id").as_int64(), id);
 }
 
@@ -175,7 +184,8 @@ TEST_F(RouterTest, IdempotencyKeysAreValidated) {
     EXPECT_EQ(ErrorCode(), "invalid_argument");
     EXPECT_EQ(PostWithKey("/v1/broadcasts", bad, R"({"all":true,"text":"hi"})").result_int(), 400) << bad;
   }
-  EXPECT_EQ(PostWithKey("/v1/messages", std::string(255, 'k'), R"({"user":"42","text":"hi"})").result_int(), 202);
+  EXPECT_EQ(PostWithKey("/v1/messages", std::string(255, 'k'), R"({"user":"42","text":"hi"})").result_int(),
+            202);
   EXPECT_EQ(store_->LoadQueued("default", store::Priority::kDirect, 0, 100)->size(), 1u);
   EXPECT_EQ(store_->LoadQueued("default", store::Priority::kBroadcast, 0, 100)->size(), 0u);
 }
@@ -217,26 +227,33 @@ TEST_F(RouterTest, UnknownAndBlockedUsers) {
 TEST_F(RouterTest, TextRules) {
   Link("42", 1001);
   EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":"   "})").result_int(), 400);
-  EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":"<i>x","parse_mode":"HTML"})").result_int(), 422);
+  EXPECT_EQ(
+      Call(verb::post, "/v1/messages", R"({"user":"42","text":"<i>x","parse_mode":"HTML"})").result_int(),
+      422);
   std::string long_plain(5000, 'x');
-  EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":")" + long_plain + R"("})").result_int(), 202);
+  EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":")" + long_plain + R"("})").result_int(),
+            202);
   EXPECT_EQ(Call(verb::post, "/v1/messages",
-                 R"({"user":"42","parse_mode":"HTML","text":"<b>)" + long_plain + R"(</b>"})").result_int(),
+                 R"({"user":"42","parse_mode":"HTML","text":"<b>)" + long_plain + R"(</b>"})")
+                .result_int(),
             422);
   // 4096 visible characters wrapped in markup are fine.
   EXPECT_EQ(Call(verb::post, "/v1/messages",
                  R"({"user":"42","parse_mode":"HTML","text":"<b>)" + std::string(4096, 'y') + R"(</b>"})")
                 .result_int(),
             202);
-  EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":"x","reply_markup":5})").result_int(), 400);
+  EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":"x","reply_markup":5})").result_int(),
+            400);
   // Found by fuzz/message_request_fuzzer: 1e999 would be stored in the options
   // as `Infinity` (not JSON) and sent to Telegram as such.
   EXPECT_EQ(Call(verb::post, "/v1/messages",
-                 R"({"user":"42","text":"x","reply_markup":{"inline_keyboard":[],"x":1e999}})").result_int(),
-            400);
-  EXPECT_EQ(Call(verb::post, "/v1/broadcasts", R"({"all":true,"text":"x","link_preview_options":{"a":-2e400}})")
+                 R"({"user":"42","text":"x","reply_markup":{"inline_keyboard":[],"x":1e999}})")
                 .result_int(),
             400);
+  EXPECT_EQ(
+      Call(verb::post, "/v1/broadcasts", R"({"all":true,"text":"x","link_preview_options":{"a":-2e400}})")
+          .result_int(),
+      400);
 }
 
 TEST_F(RouterTest, BroadcastLifecycle) {
@@ -254,7 +271,8 @@ TEST_F(RouterTest, BroadcastLifecycle) {
   EXPECT_EQ(Json().at("total").as_int64(), 1);
   EXPECT_EQ(Json().at("skipped").as_int64(), 1);
   EXPECT_EQ(Call(verb::post, "/v1/broadcasts", R"({"text":"x"})").result_int(), 400);
-  EXPECT_EQ(Call(verb::post, "/v1/broadcasts", R"({"all":true,"text":"x","spread_seconds":-1})").result_int(), 400);
+  EXPECT_EQ(Call(verb::post, "/v1/broadcasts", R"({"all":true,"text":"x","spread_seconds":-1})").result_int(),
+            400);
   EXPECT_EQ(Call(verb::get, "/v1/broadcasts/999").result_int(), 404);
 }
 

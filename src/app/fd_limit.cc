@@ -47,7 +47,9 @@ FdLimits RaiseFdLimit() {
   return out;
 }
 
-uint64_t FdReserve(uint64_t bots_in_flight_total, uint64_t bots) { return 64 + 4 + bots_in_flight_total + 4 * bots; }
+uint64_t FdReserve(uint64_t bots_in_flight_total, uint64_t bots) {
+  return 64 + 4 + bots_in_flight_total + 4 * bots;
+}
 
 uint64_t ConnectionCap(uint64_t configured, uint64_t soft_limit, uint64_t reserve, bool* clamped) {
   const uint64_t wanted = configured != 0 ? configured : kDefaultMaxConnections;

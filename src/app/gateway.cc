@@ -84,21 +84,25 @@ void Gateway::Impl::DescribeDispatch(const std::string& bot, const dispatch::Dis
   using S = dispatch::DispatcherStats;
   static constexpr Figure kFigures[] = {
       {"tgate_dispatch_sent_total", "counter", "Messages delivered to Telegram.", &S::sent},
-      {"tgate_dispatch_failed_total", "counter", "Messages given up on (blocked, not found, attempts).", &S::failed},
-      {"tgate_dispatch_retried_total", "counter", "Sends retried after 5xx, a timeout or a reset.", &S::retried},
+      {"tgate_dispatch_failed_total", "counter", "Messages given up on (blocked, not found, attempts).",
+       &S::failed},
+      {"tgate_dispatch_retried_total", "counter", "Sends retried after 5xx, a timeout or a reset.",
+       &S::retried},
       {"tgate_dispatch_rate_limited_total", "counter", "429s Telegram answered.", &S::rate_limited},
       {"tgate_dispatch_in_flight", "gauge", "sendMessage requests under way.", &S::in_flight},
       {"tgate_dispatch_loaded", "gauge", "Queued messages held in memory by the dispatcher.", &S::loaded},
-      {"tgate_dispatch_expired_total", "counter", "Messages failed as expired (ttl_seconds or max_queue_age).",
-       &S::expired},
-      {"tgate_bot_api_outage", "gauge", "1 while Telegram cannot be reached and sending is paused.", &S::outage},
+      {"tgate_dispatch_expired_total", "counter",
+       "Messages failed as expired (ttl_seconds or max_queue_age).", &S::expired},
+      {"tgate_bot_api_outage", "gauge", "1 while Telegram cannot be reached and sending is paused.",
+       &S::outage},
   };
   const std::string l = "bot=\"" + bot + "\"";
   for (const Figure& f : kFigures) {
     metrics.Describe(f.name, f.type, f.help);
     metrics.Gauge(f.name, l, [&d, field = f.field] { return double(d.stats().*field); });
   }
-  metrics.Describe("tgate_dispatch_global_rate", "gauge", "Global send rate now (msg/s); lowered after 429s.");
+  metrics.Describe("tgate_dispatch_global_rate", "gauge",
+                   "Global send rate now (msg/s); lowered after 429s.");
   metrics.Gauge("tgate_dispatch_global_rate", l, [&d] { return d.stats().global_rate; });
   metrics.Describe("tgate_dispatch_jitter_margin_seconds", "gauge",
                    "Margin Telegram's windows are widened by for the measured spread of round trips (s).");
@@ -120,7 +124,8 @@ void Gateway::Impl::DescribeSetAside(const std::string& bot, const webhook::Upda
   metrics.Describe("tgate_updates_set_aside_total", "counter",
                    "Updates set aside by this process because they could not be processed.");
   metrics.Gauge("tgate_updates_set_aside_total", l, [&p] { return double(p.set_aside()); });
-  metrics.Describe("tgate_updates_set_aside", "gauge", "Set-aside updates kept in the database (until retention).");
+  metrics.Describe("tgate_updates_set_aside", "gauge",
+                   "Set-aside updates kept in the database (until retention).");
   metrics.Gauge("tgate_updates_set_aside", l, [this, bot] {
     auto n = store->CountSetAsideUpdates(bot);
     if (n.ok()) return double(*n);
@@ -140,13 +145,16 @@ http::ServerOptions Gateway::Impl::ServerOptionsFor(const std::string& host, uin
   for (const config::BotConfig& bc : config.bots) in_flight += static_cast<uint64_t>(bc.limits.max_in_flight);
   const uint64_t reserve = FdReserve(in_flight, config.bots.size());
   bool clamped = false;
-  so.max_connections = ConnectionCap(static_cast<uint64_t>(config.max_connections), fds.soft, reserve, &clamped);
+  so.max_connections =
+      ConnectionCap(static_cast<uint64_t>(config.max_connections), fds.soft, reserve, &clamped);
   if (clamped) {
-    spdlog::warn("http server: at most {} connections: the open-file limit {} less {} descriptors kept for the "
-                 "store and Telegram{}; raise the hard limit (LimitNOFILE=, ulimit -Hn) for more",
-                 so.max_connections, fds.soft, reserve,
-                 config.max_connections != 0 ? " (max_connections asked for " + std::to_string(config.max_connections) + ")"
-                                             : std::string());
+    spdlog::warn(
+        "http server: at most {} connections: the open-file limit {} less {} descriptors kept for the "
+        "store and Telegram{}; raise the hard limit (LimitNOFILE=, ulimit -Hn) for more",
+        so.max_connections, fds.soft, reserve,
+        config.max_connections != 0
+            ? " (max_connections asked for " + std::to_string(config.max_connections) + ")"
+            : std::string());
   } else {
     spdlog::info("http server: at most {} connections (max_connections)", so.max_connections);
   }
@@ -162,7 +170,8 @@ void Gateway::Impl::DescribeServer(const http::Server& s) {
   metrics.Describe("tgate_http_connections_refused_total", "counter",
                    "New connections closed at once: max_connections reached and every connection busy.");
   metrics.Gauge("tgate_http_connections_refused_total", "", [&s] { return double(s.stats().refused); });
-  metrics.Describe("tgate_http_accept_errors_total", "counter", "Failed accepts (e.g. out of file descriptors).");
+  metrics.Describe("tgate_http_accept_errors_total", "counter",
+                   "Failed accepts (e.g. out of file descriptors).");
   metrics.Gauge("tgate_http_accept_errors_total", "", [&s] { return double(s.stats().accept_errors); });
 }
 
@@ -175,7 +184,8 @@ Status Gateway::Impl::OpenStore() {
     lock = std::move(*locked);
   }
   auto s = store::Store::Open({config.db, config.db_synchronous, &clock});
-  if (!s.ok()) return Status(s.status().code(), "cannot open database '" + config.db + "': " + s.status().message());
+  if (!s.ok())
+    return Status(s.status().code(), "cannot open database '" + config.db + "': " + s.status().message());
   store = std::move(*s);
   linker = std::make_unique<link::Linker>(*store, clock);
   metrics.Describe("tgate_db_wal_bytes", "gauge",
@@ -196,7 +206,8 @@ Status Gateway::Impl::StartBot(const config::BotConfig& bc) {
   rt.answers = std::make_unique<asio::io_context>(1);
   ao.max_connections = static_cast<size_t>(bc.limits.max_in_flight);
   rt.send_api = std::make_unique<telegram::HttpBotApi>(rt.answers->get_executor(), ao);
-  if (Status s = rt.send_api->Init(); !s.ok()) return Status(s.code(), "bot '" + bc.name + "': " + s.message());
+  if (Status s = rt.send_api->Init(); !s.ok())
+    return Status(s.code(), "bot '" + bc.name + "': " + s.message());
 
   dispatch::DispatcherOptions d;
   d.bot = bc.name;
@@ -210,21 +221,21 @@ Status Gateway::Impl::StartBot(const config::BotConfig& bc) {
   d.max_queue_age = std::chrono::seconds(config.MaxQueueAgeSeconds(bc));
   api::EventsSender* events_sender = events.get();
   d.on_events = [events_sender] { events_sender->Notify(); };
-  rt.dispatcher =
-      std::make_unique<dispatch::Dispatcher>(io.get_executor(), *store, *rt.send_api, clock, d, rt.answers.get());
+  rt.dispatcher = std::make_unique<dispatch::Dispatcher>(io.get_executor(), *store, *rt.send_api, clock, d,
+                                                         rt.answers.get());
 
   webhook::ProcessorOptions po{bc.name, "", bc.welcome_text, bc.invalid_link_text};
   dispatch::Dispatcher* disp = rt.dispatcher.get();
   api::EventsSender* ev = events.get();
-  rt.processor = std::make_unique<webhook::UpdateProcessor>(io.get_executor(), *store, *linker, clock, po, [disp, ev] {
-    disp->Notify();
-    ev->Notify();
-  });
+  rt.processor =
+      std::make_unique<webhook::UpdateProcessor>(io.get_executor(), *store, *linker, clock, po, [disp, ev] {
+        disp->Notify();
+        ev->Notify();
+      });
   if (bc.long_polling) {
     webhook::UpdateProcessor* proc = rt.processor.get();
-    rt.poller = std::make_unique<webhook::LongPoller>(io.get_executor(), *rt.api, *store,
-                                                      webhook::LongPollerOptions{bc.name},
-                                                      [proc] { proc->Notify(); });
+    rt.poller = std::make_unique<webhook::LongPoller>(
+        io.get_executor(), *rt.api, *store, webhook::LongPollerOptions{bc.name}, [proc] { proc->Notify(); });
   }
   return Status::Ok();
 }
@@ -244,7 +255,8 @@ Awaitable<void> Gateway::Impl::LearnUsername(std::string bot) {
       co_return;
     }
     if (r.kind == telegram::ErrorKind::kUnauthorized || r.kind == telegram::ErrorKind::kNotFound) {
-      spdlog::error("bot {}: Telegram rejected the bot token ({}); check TGATE_BOT_TOKEN", bot, r.description);
+      spdlog::error("bot {}: Telegram rejected the bot token ({}); check TGATE_BOT_TOKEN", bot,
+                    r.description);
     } else {
       spdlog::warn("bot {}: getMe failed ({}); retrying in {} s", bot, r.description, delay.count());
     }
@@ -275,14 +287,16 @@ Status Gateway::Start() {
     BotRuntime& rt = g.bots.at(bc.name);
     dispatch::Dispatcher* disp = rt.dispatcher.get();
     api::EventsSender* ev = g.events.get();
-    g.context->bots[bc.name] = api::BotHandle{&bc, "", [disp, ev] {
+    g.context->bots[bc.name] = api::BotHandle{&bc, "",
+                                              [disp, ev] {
                                                 disp->Notify();
                                                 ev->Notify();
                                               },
                                               [disp](int64_t id) { disp->CancelBroadcast(id); },
                                               [disp] { return disp->stats().outage != 0; }};
     webhook::UpdateProcessor* proc = rt.processor.get();
-    if (!bc.long_polling) hooks.push_back({bc.name, bc.webhook_path, bc.webhook_secret, [proc] { proc->Notify(); }});
+    if (!bc.long_polling)
+      hooks.push_back({bc.name, bc.webhook_path, bc.webhook_secret, [proc] { proc->Notify(); }});
   }
   g.receiver = std::make_unique<webhook::UpdateReceiver>(*g.store, g.metrics, std::move(hooks));
   g.router = std::make_unique<api::Router>(*g.context, *g.receiver);
@@ -291,9 +305,9 @@ Status Gateway::Start() {
   if (!hp.ok()) return hp.status();
   http::ServerOptions so = g.ServerOptionsFor(hp->first, hp->second);
   api::Router* router = g.router.get();
-  g.server = std::make_unique<http::Server>(g.io.get_executor(), so, [router](http::Request req) -> Awaitable<http::Response> {
-    co_return router->Handle(req);
-  });
+  g.server = std::make_unique<http::Server>(
+      g.io.get_executor(), so,
+      [router](http::Request req) -> Awaitable<http::Response> { co_return router->Handle(req); });
   if (Status s = g.server->Start(); !s.ok()) {
     return Status(s.code(), "cannot listen on " + g.config.listen + ": " + s.message() +
                                 " (set TGATE_LISTEN or listen in the config to another address)");
@@ -310,9 +324,10 @@ Status Gateway::Start() {
     rt.processor->Start();
     if (rt.poller) rt.poller->Start();
     asio::co_spawn(g.io, g.LearnUsername(name), asio::detached);
-    spdlog::info("bot {}: {} (limits: {}/s global, {}/s per chat, {}/min per group)", name,
-                 rt.poller ? "long polling getUpdates" : "receiving webhooks at /hooks/telegram/<webhook_path>",
-                 rt.config->limits.global_per_sec, rt.config->limits.chat_per_sec, rt.config->limits.group_per_min);
+    spdlog::info(
+        "bot {}: {} (limits: {}/s global, {}/s per chat, {}/min per group)", name,
+        rt.poller ? "long polling getUpdates" : "receiving webhooks at /hooks/telegram/<webhook_path>",
+        rt.config->limits.global_per_sec, rt.config->limits.chat_per_sec, rt.config->limits.group_per_min);
   }
   for (auto& [name, rt] : g.bots) g.DescribeDispatch(name, *rt.dispatcher);
   for (auto& [name, rt] : g.bots) g.DescribeSetAside(name, *rt.processor);

@@ -13,7 +13,8 @@ namespace tgate::app {
 namespace {
 
 bool InMemory(std::string_view path) {
-  return path == ":memory:" || path.starts_with("file::memory:") || path.find("mode=memory") != std::string_view::npos;
+  return path == ":memory:" || path.starts_with("file::memory:") ||
+         path.find("mode=memory") != std::string_view::npos;
 }
 
 // What the holder wrote: its pid, or "" if it wrote nothing (yet).

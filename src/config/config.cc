@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <toml++/toml.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -7,7 +9,6 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
-#include <toml++/toml.h>
 
 extern char** environ;
 
@@ -21,13 +22,25 @@ Status Read(const toml::table& t, std::string_view key, std::string_view where, 
   const toml::node* n = t.get(key);
   if (!n) return Status::Ok();
   if constexpr (std::is_same_v<T, bool>) {
-    if (auto v = n->value<bool>()) { out = *v; return Status::Ok(); }
+    if (auto v = n->value<bool>()) {
+      out = *v;
+      return Status::Ok();
+    }
   } else if constexpr (std::is_floating_point_v<T>) {
-    if (auto v = n->value<double>()) { out = *v; return Status::Ok(); }
+    if (auto v = n->value<double>()) {
+      out = *v;
+      return Status::Ok();
+    }
   } else if constexpr (std::is_integral_v<T>) {
-    if (auto v = n->value<int64_t>()) { out = static_cast<T>(*v); return Status::Ok(); }
+    if (auto v = n->value<int64_t>()) {
+      out = static_cast<T>(*v);
+      return Status::Ok();
+    }
   } else {
-    if (auto v = n->value<std::string>()) { out = *v; return Status::Ok(); }
+    if (auto v = n->value<std::string>()) {
+      out = *v;
+      return Status::Ok();
+    }
   }
   return Status::InvalidArgument("config key '" + std::string(where) + std::string(key) +
                                  "' has the wrong type");
@@ -109,8 +122,14 @@ Status EnvBool(const Env& env, const std::string& name, bool& out) {
   auto it = env.find(name);
   if (it == env.end()) return Status::Ok();
   const std::string& v = it->second;
-  if (v == "1" || v == "true" || v == "yes") { out = true; return Status::Ok(); }
-  if (v == "0" || v == "false" || v == "no" || v.empty()) { out = false; return Status::Ok(); }
+  if (v == "1" || v == "true" || v == "yes") {
+    out = true;
+    return Status::Ok();
+  }
+  if (v == "0" || v == "false" || v == "no" || v.empty()) {
+    out = false;
+    return Status::Ok();
+  }
   return Status::InvalidArgument("environment variable " + name + " must be true or false");
 }
 

@@ -18,13 +18,13 @@ namespace tgate::config {
 // Telegram's limits for one bot (botapi-facts.md §1). Ceilings, not promises:
 // the dispatcher may go slower when Telegram pushes back.
 struct Limits {
-  double global_per_sec = 30;        // all chats together (FAQ: "about 30 messages per second")
-  double chat_per_sec = 1;           // one private chat (FAQ: "one message per second")
-  double chat_burst = 1;             // messages a private chat may get back to back
-  double group_per_min = 20;         // one group/channel (FAQ: "20 messages per minute")
-  double paid_per_sec = 1000;        // with allow_paid_broadcast (API: "up to 1000 messages per second")
-  int max_in_flight = 200;           // concurrent requests (server refuses beyond ~1000)
-  int max_attempts = 8;              // transient failures before a message is failed
+  double global_per_sec = 30;  // all chats together (FAQ: "about 30 messages per second")
+  double chat_per_sec = 1;     // one private chat (FAQ: "one message per second")
+  double chat_burst = 1;       // messages a private chat may get back to back
+  double group_per_min = 20;   // one group/channel (FAQ: "20 messages per minute")
+  double paid_per_sec = 1000;  // with allow_paid_broadcast (API: "up to 1000 messages per second")
+  int max_in_flight = 200;     // concurrent requests (server refuses beyond ~1000)
+  int max_attempts = 8;        // transient failures before a message is failed
 };
 
 struct BotCommand {
@@ -34,7 +34,7 @@ struct BotCommand {
 
 struct BotConfig {
   std::string name = "default";
-  std::string token;                              // empty only in sandbox mode
+  std::string token;  // empty only in sandbox mode
   std::string api_url = "https://api.telegram.org";
   // Unguessable path segment: POST /hooks/telegram/<webhook_path>.
   std::string webhook_path;
@@ -64,11 +64,11 @@ struct Config {
   // when set: processed updates dedupe Telegram's redeliveries, which come
   // for up to 24 hours.
   int64_t retention_days = 7;
-  std::string api_key;                    // Bearer key for /v1/*
-  std::string events_url;                 // where events are POSTed; empty = kept in the outbox
-  std::string events_secret;              // HMAC-SHA256 key for the X-Tgate-Signature header
-  int64_t link_ttl_seconds = 900;         // default link token lifetime (15 min)
-  size_t max_body_bytes = 1 << 20;        // request body limit
+  std::string api_key;              // Bearer key for /v1/*
+  std::string events_url;           // where events are POSTed; empty = kept in the outbox
+  std::string events_secret;        // HMAC-SHA256 key for the X-Tgate-Signature header
+  int64_t link_ttl_seconds = 900;   // default link token lifetime (15 min)
+  size_t max_body_bytes = 1 << 20;  // request body limit
   // Most site API and webhook connections open at once; 0 = 10,000. Either way
   // no more than the open-file limit leaves after tgate's own descriptors
   // (app/fd_limit.h). At the cap the idlest connections that never had a

@@ -65,16 +65,21 @@ TEST(Config, EnvironmentAloneMakesADefaultBot) {
 TEST(Config, BadInputIsExplained) {
   EXPECT_NE(Parse("listen = ", {}).status().message().find("not valid TOML"), std::string::npos);
   EXPECT_NE(Parse("listen = 5", {}).status().message().find("'listen'"), std::string::npos);
-  EXPECT_NE(Parse("", {{"TGATE_BOT_TOKEN", "1:x"}, {"TGATE_LIMIT_GLOBAL_PER_SEC", "fast"}}).status().message().find("number"),
+  EXPECT_NE(Parse("", {{"TGATE_BOT_TOKEN", "1:x"}, {"TGATE_LIMIT_GLOBAL_PER_SEC", "fast"}})
+                .status()
+                .message()
+                .find("number"),
             std::string::npos);
   EXPECT_FALSE(Load("/nonexistent/tgate.toml", {}).ok());
 }
 
 TEST(Config, WholeNumberKeysRefuseFractionsAndOverflowFromTheEnvironment) {
   Env base{{"TGATE_BOT_TOKEN", "1:x"}};
-  for (const auto& [name, bad] : std::vector<std::pair<std::string, std::string>>{
-           {"TGATE_LINK_TTL_SECONDS", "900.5"}, {"TGATE_MAX_BODY_BYTES", "-1"},
-           {"TGATE_MAX_BODY_BYTES", "1e30"}, {"TGATE_LIMIT_MAX_IN_FLIGHT", "1e10"}}) {
+  for (const auto& [name, bad] :
+       std::vector<std::pair<std::string, std::string>>{{"TGATE_LINK_TTL_SECONDS", "900.5"},
+                                                        {"TGATE_MAX_BODY_BYTES", "-1"},
+                                                        {"TGATE_MAX_BODY_BYTES", "1e30"},
+                                                        {"TGATE_LIMIT_MAX_IN_FLIGHT", "1e10"}}) {
     Env env = base;
     env[name] = bad;
     EXPECT_NE(Parse("", env).status().message().find(name + " must be a whole number"), std::string::npos)
@@ -180,9 +185,10 @@ TEST(Config, MaxQueueAgeIsADayByDefaultPerBotOrOverall) {
   auto env = Parse(kToml, {{"TGATE_MAX_QUEUE_AGE_SECONDS", "3600"}});
   ASSERT_OK(env);
   EXPECT_EQ(env->MaxQueueAgeSeconds(env->bots[1]), 3600);
-  auto per_bot = Parse("max_queue_age_seconds = 7200\n[[bots]]\nname = \"a\"\ntoken = \"1:x\"\n"
-                       "max_queue_age_seconds = 600\n[[bots]]\nname = \"b\"\ntoken = \"2:y\"\n",
-                       {});
+  auto per_bot = Parse(
+      "max_queue_age_seconds = 7200\n[[bots]]\nname = \"a\"\ntoken = \"1:x\"\n"
+      "max_queue_age_seconds = 600\n[[bots]]\nname = \"b\"\ntoken = \"2:y\"\n",
+      {});
   ASSERT_OK(per_bot);
   EXPECT_EQ(per_bot->MaxQueueAgeSeconds(per_bot->bots[0]), 600);
   EXPECT_EQ(per_bot->MaxQueueAgeSeconds(per_bot->bots[1]), 7200);

@@ -13,9 +13,7 @@ constexpr int64_t kMaxRetentionDays = 3650;
 // A queued message waits at most a month: longer, and its news is stale anyway.
 constexpr int64_t kMaxQueueAgeSeconds = 31 * 86400;
 
-bool IsSecretChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-}
+bool IsSecretChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
 
 Status ValidateBot(BotConfig& b, size_t index) {
   std::string where = "bots[" + std::to_string(index) + "] ('" + b.name + "')";
@@ -86,8 +84,9 @@ Status ValidateForServe(Config& c) {
                                    std::to_string(c.retention_days) + " (TGATE_RETENTION_DAYS)");
   }
   if (c.max_connections < 0) {
-    return Status::InvalidArgument("max_connections must be 0 (10,000, within the open-file limit) or a positive "
-                                   "number of connections (TGATE_MAX_CONNECTIONS)");
+    return Status::InvalidArgument(
+        "max_connections must be 0 (10,000, within the open-file limit) or a positive "
+        "number of connections (TGATE_MAX_CONNECTIONS)");
   }
   if (c.max_queue_age_seconds < 1 || c.max_queue_age_seconds > kMaxQueueAgeSeconds) {
     return Status::InvalidArgument("max_queue_age_seconds must be 1.." + std::to_string(kMaxQueueAgeSeconds) +
@@ -103,8 +102,9 @@ Status ValidateForServe(Config& c) {
     TGATE_RETURN_IF_ERROR(ValidateBot(c.bots[i], i));
   }
   if (c.api_key.empty()) {
-    return Status::InvalidArgument("no API key: set TGATE_API_KEY (or api_key in the config file); "
-                                   "sites send it as 'Authorization: Bearer <key>'");
+    return Status::InvalidArgument(
+        "no API key: set TGATE_API_KEY (or api_key in the config file); "
+        "sites send it as 'Authorization: Bearer <key>'");
   }
   return Status::Ok();
 }

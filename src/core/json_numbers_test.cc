@@ -8,7 +8,8 @@ namespace tgate {
 namespace {
 
 TEST(AllNumbersFinite, FindsAnOutOfRangeNumberAnywhere) {
-  for (const char* text : {"1e999", "-1e999", "[1,[2,{\"a\":1e400}]]", "{\"reply_markup\":{\"x\":-176E7225600}}"}) {
+  for (const char* text :
+       {"1e999", "-1e999", "[1,[2,{\"a\":1e400}]]", "{\"reply_markup\":{\"x\":-176E7225600}}"}) {
     boost::json::value v = boost::json::parse(text);
     EXPECT_FALSE(AllNumbersFinite(v)) << text;
     // Why it matters: Boost.JSON would write it back as a non-JSON word.
@@ -19,8 +20,8 @@ TEST(AllNumbersFinite, FindsAnOutOfRangeNumberAnywhere) {
 }
 
 TEST(AllNumbersFinite, AcceptsOrdinaryJson) {
-  for (const char* text : {"{}", "[]", "null", "\"1e999\"", "1.5e308", "-1001234567890", "18446744073709551615",
-                           "{\"a\":[1,2.5,{\"b\":true,\"c\":null}]}"}) {
+  for (const char* text : {"{}", "[]", "null", "\"1e999\"", "1.5e308", "-1001234567890",
+                           "18446744073709551615", "{\"a\":[1,2.5,{\"b\":true,\"c\":null}]}"}) {
     EXPECT_TRUE(AllNumbersFinite(boost::json::parse(text))) << text;
   }
 }

@@ -18,7 +18,7 @@ namespace {
 constexpr size_t kDirectBatch = 2000;
 constexpr auto kReloadEvery = std::chrono::seconds(5);  // safety net for work nobody announced
 constexpr auto kLoadAhead = std::chrono::seconds(60);   // how early a broadcast message is loaded
-constexpr size_t kBroadcastPage = 1024;                  // rows per read of one broadcast
+constexpr size_t kBroadcastPage = 1024;                 // rows per read of one broadcast
 // Rows a broadcast to "all" is materialized by at a time, as it drains: the
 // loop waits for each chunk's insert, so it stays small (~10 ms per 1000).
 constexpr size_t kFillChunk = 2000;
@@ -112,7 +112,8 @@ void Dispatcher::Impl::Admit(store::Message m, SteadyTime now, int64_t wall_ms) 
   if (m.not_before_ms > wall_ms) job.not_before = now + std::chrono::milliseconds(m.not_before_ms - wall_ms);
   // max_queue_age counts from when the message was accepted, or from when it
   // was due if later (a spread broadcast's).
-  const int64_t max_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options.max_queue_age).count();
+  const int64_t max_age_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options.max_queue_age).count();
   l.deadline_ms = std::max(m.created_at * 1000, m.not_before_ms) + max_age_ms;
   if (m.expires_at_ms > 0 && m.expires_at_ms <= l.deadline_ms) {
     l.deadline_ms = m.expires_at_ms;
@@ -214,7 +215,8 @@ void Dispatcher::Impl::RestoreGroupWindows() {
     for (int i = 0; i < g.parts; ++i) scheduler.RecordPastSend(g.chat_id, now - ago);
   }
   if (!sends->empty()) {
-    spdlog::debug("bot {}: counted {} recent group messages against their windows", options.bot, sends->size());
+    spdlog::debug("bot {}: counted {} recent group messages against their windows", options.bot,
+                  sends->size());
   }
 }
 
@@ -302,7 +304,8 @@ Awaitable<void> Dispatcher::Impl::Loop() {
       next_reload = now + kReloadEvery;
       Load(now, false);
     }
-    const bool refill = (reload && loaded_broadcast < options.load_window / 2) || loaded_broadcast < reload_below;
+    const bool refill =
+        (reload && loaded_broadcast < options.load_window / 2) || loaded_broadcast < reload_below;
     ExpireDue(WallMs());
     now = clock.Now();
     if (outage.ProbeDue(now)) LaunchProbe();
@@ -362,7 +365,8 @@ void Dispatcher::Start() {
   // minute (the store knows) against its window.
   const auto& o = impl_->options;
   auto window = std::chrono::duration<double>(std::max(1.0, o.chat_burst / o.chat_per_sec) * 1.02 + 0.01);
-  impl_->scheduler.PauseAll(impl_->clock.Now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(window));
+  impl_->scheduler.PauseAll(impl_->clock.Now() +
+                            std::chrono::duration_cast<std::chrono::steady_clock::duration>(window));
   impl_->RestoreGroupWindows();
   impl_->started_at = impl_->clock.Now();  // not before what RestoreGroupWindows counted
   asio::co_spawn(impl_->executor, impl_->Loop(),

@@ -34,14 +34,14 @@ namespace tgate::dispatch {
 
 struct DispatcherOptions {
   std::string bot = "default";
-  double global_per_sec = 30;      // ceiling for all chats together
-  double chat_per_sec = 1;         // one private chat
-  double chat_burst = 1;           // back-to-back messages a private chat may get
-  double group_per_min = 20;       // one group / channel (negative chat id)
-  double paid_per_sec = 1000;      // global ceiling for paid broadcast messages
-  int max_in_flight = 200;         // concurrent sendMessage requests
-  int max_attempts = 8;            // transient failures before failing a message
-  size_t load_window = 20000;      // most messages held in memory at once
+  double global_per_sec = 30;                    // ceiling for all chats together
+  double chat_per_sec = 1;                       // one private chat
+  double chat_burst = 1;                         // back-to-back messages a private chat may get
+  double group_per_min = 20;                     // one group / channel (negative chat id)
+  double paid_per_sec = 1000;                    // global ceiling for paid broadcast messages
+  int max_in_flight = 200;                       // concurrent sendMessage requests
+  int max_attempts = 8;                          // transient failures before failing a message
+  size_t load_window = 20000;                    // most messages held in memory at once
   std::chrono::milliseconds flush_interval{10};  // completion batch period
   // The loop wakes at most once per tick while sends wait on the global pace,
   // and sends what fell due meanwhile together: fewer wake-ups per message at
@@ -65,13 +65,13 @@ struct DispatcherStats {
   uint64_t sent = 0;
   uint64_t failed = 0;
   uint64_t retried = 0;
-  uint64_t rate_limited = 0;   // 429s received
+  uint64_t rate_limited = 0;  // 429s received
   uint64_t in_flight = 0;
-  uint64_t loaded = 0;         // messages held in memory
-  uint64_t expired = 0;        // failed as expired (ttl_seconds or max_queue_age), also in `failed`
-  uint64_t outage = 0;         // 1 while Telegram cannot be reached (sending paused), else 0
-  double outage_seconds = 0;   // time spent in Bot API outages since the start
-  double global_rate = 0;      // current effective global rate (msg/s)
+  uint64_t loaded = 0;               // messages held in memory
+  uint64_t expired = 0;              // failed as expired (ttl_seconds or max_queue_age), also in `failed`
+  uint64_t outage = 0;               // 1 while Telegram cannot be reached (sending paused), else 0
+  double outage_seconds = 0;         // time spent in Bot API outages since the start
+  double global_rate = 0;            // current effective global rate (msg/s)
   double jitter_margin_seconds = 0;  // windows widened for the measured spread of round trips
 };
 
@@ -79,8 +79,8 @@ class Dispatcher {
  public:
   // `api` runs on `answers` when one is given (see Answers above); the
   // io_context must outlive the Dispatcher.
-  Dispatcher(asio::any_io_executor executor, store::Store& store, telegram::BotApi& api,
-             const Clock& clock, DispatcherOptions options, asio::io_context* answers = nullptr);
+  Dispatcher(asio::any_io_executor executor, store::Store& store, telegram::BotApi& api, const Clock& clock,
+             DispatcherOptions options, asio::io_context* answers = nullptr);
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;

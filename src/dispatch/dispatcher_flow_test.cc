@@ -63,7 +63,8 @@ class DispatcherFlowTest : public testing::DispatcherFixture {
     std::function<void()> check = [&] {
       poll.expires_after(2ms);
       poll.async_wait([&](auto) {
-        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+        auto elapsed =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
         if (during(d, elapsed)) {
           ok = true;
           asio::co_spawn(io_, d.Stop(grace), [&](std::exception_ptr) {
@@ -101,8 +102,8 @@ class DispatcherFlowTest : public testing::DispatcherFixture {
   // (and waking the dispatcher to see it), until `done` or 3 minutes of fake
   // time, then stops it with `grace` (0: what is in flight stays unrecorded,
   // as after a kill -9).
-  void RunOnFakeClock(store::Store& store, FakeBotApi& api, FakeClock& fake, const std::function<bool()>& done,
-                      std::chrono::milliseconds grace) {
+  void RunOnFakeClock(store::Store& store, FakeBotApi& api, FakeClock& fake,
+                      const std::function<bool()>& done, std::chrono::milliseconds grace) {
     Dispatcher d(io_.get_executor(), store, api, fake, options_);
     d.Start();
     asio::steady_timer poll(io_);
@@ -162,7 +163,8 @@ TEST_F(DispatcherFlowTest, OneToOneOvertakesARunningBroadcast) {
   b.all = true;
   b.text = "news";
   b.options_json = "{}";
-  ASSERT_OK(store_->CreateBroadcast(b, std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count()));
+  ASSERT_OK(store_->CreateBroadcast(
+      b, std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count()));
   int64_t direct = 0;
   size_t broadcast_before = 0, broadcast_after_enqueue = 0;
   ASSERT_TRUE(Run([&](Dispatcher& d, std::chrono::milliseconds elapsed) {
@@ -171,14 +173,16 @@ TEST_F(DispatcherFlowTest, OneToOneOvertakesARunningBroadcast) {
       direct = Enqueue(777, "for you", "u-direct");
       d.Notify();
     }
-    if (direct != 0 && broadcast_before == 0 && !api_.Accepted(777).empty()) broadcast_before = api_.accepted() - 1;
+    if (direct != 0 && broadcast_before == 0 && !api_.Accepted(777).empty())
+      broadcast_before = api_.accepted() - 1;
     return api_.accepted() == 301;
   }));
   EXPECT_EQ(api_.limit_429s(), 0u);
   ASSERT_GT(broadcast_before, 0u);
   EXPECT_LT(broadcast_after_enqueue, 200u) << "the broadcast was nearly done before the direct message came";
   // At 300/s a slot comes every 3.3 ms; the direct message takes one of the next few.
-  EXPECT_LE(broadcast_before - broadcast_after_enqueue, 10u) << "the direct message queued behind the broadcast";
+  EXPECT_LE(broadcast_before - broadcast_after_enqueue, 10u)
+      << "the direct message queued behind the broadcast";
   EXPECT_EQ(StatusOf(direct), store::MessageStatus::kSent);
 }
 
@@ -256,7 +260,8 @@ TEST_F(DispatcherFlowTest, AfterARestartARetryWaitingOutItsBackoffHoldsBackOnlyI
   for (int i = 0; i < 5; ++i) {
     ASSERT_OK(store_->Bind({"default", "u" + std::to_string(i), 30000 + i, store::UserStatus::kActive, 0}));
   }
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(fake.Wall().time_since_epoch()).count();
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(fake.Wall().time_since_epoch()).count();
   store::NewBroadcast b;
   b.bot = "default";
   b.all = true;
@@ -324,10 +329,12 @@ TEST_F(DispatcherFlowTest, ARestartCountsWhatAGroupGotInItsLastMinute) {
   FakeBotApi api(fake);
   api.EnforceLimits(EmulatorLimits());
   const SteadyTime start = fake.Now();
-  RunOnFakeClock(store, api, fake, [&] { return api.accepted() == 5; }, 1s);  // the group's window is full
+  RunOnFakeClock(
+      store, api, fake, [&] { return api.accepted() == 5; }, 1s);  // the group's window is full
   ASSERT_EQ(api.accepted(), 5u);
   fake.Advance(2s);  // the restart
-  RunOnFakeClock(store, api, fake, [&] { return api.accepted() == 8; }, 1s);
+  RunOnFakeClock(
+      store, api, fake, [&] { return api.accepted() == 8; }, 1s);
 
   EXPECT_EQ(api.limit_429s(), 0u) << "the restarted dispatcher sent into the group's window";
   EXPECT_EQ(api.Accepted(kGroup).size(), 8u);
@@ -351,7 +358,8 @@ TEST_F(DispatcherFlowTest, AGroupsNextSendWaitsUntilItsLastIsWritten) {
     ASSERT_OK(recorded);
     int parts = 0;
     for (const store::GroupSend& g : *recorded) parts += g.chat_id == kGroup ? g.parts : 0;
-    EXPECT_EQ(parts, group_calls) << "the group's send #" << group_calls << " went before the last was written";
+    EXPECT_EQ(parts, group_calls) << "the group's send #" << group_calls
+                                  << " went before the last was written";
     ++group_calls;
   });
   ASSERT_TRUE(Run([&](Dispatcher&, auto) { return api_.accepted() == ids.size(); }));
@@ -374,12 +382,14 @@ TEST_F(DispatcherFlowTest, AGroupSendInFlightAtAKillCountsAfterTheRestart) {
   api.EnforceLimits(EmulatorLimits());
   api.set_latency(200ms);  // real time: the fifth answer is still on its way at the "kill"
   // No grace: the fifth stays unrecorded, as after a kill.
-  RunOnFakeClock(store, api, fake, [&] { return api.calls().size() == 5; }, 0ms);
+  RunOnFakeClock(
+      store, api, fake, [&] { return api.calls().size() == 5; }, 0ms);
   ASSERT_EQ(api.accepted(), 4u);
   fake.Advance(2s);  // the restart
   api.set_latency(0ms);
   // The fifth request, answered now to nobody, and the rest (the fifth again among them).
-  RunOnFakeClock(store, api, fake, [&] { return api.accepted() == 9; }, 0ms);
+  RunOnFakeClock(
+      store, api, fake, [&] { return api.accepted() == 9; }, 0ms);
 
   EXPECT_EQ(api.limit_429s(), 0u) << "the restarted dispatcher sent into the group's window";
   auto texts = api.Accepted(kGroup);
@@ -388,7 +398,8 @@ TEST_F(DispatcherFlowTest, AGroupSendInFlightAtAKillCountsAfterTheRestart) {
 }
 
 TEST_F(DispatcherFlowTest, ASplitTextResumesAtTheNextPart) {
-  std::string text = std::string(4000, 'a') + "\n\n" + std::string(4000, 'b') + "\n\n" + std::string(4000, 'c');
+  std::string text =
+      std::string(4000, 'a') + "\n\n" + std::string(4000, 'b') + "\n\n" + std::string(4000, 'c');
   int64_t id = Enqueue(4, text);
   store::Completion progress;
   progress.id = id;
@@ -412,8 +423,8 @@ TEST_F(DispatcherFlowTest, SpreadingFourTwentyNinesLowerTheGlobalRate) {
   api_.EnforceLimits(real);
   std::vector<int64_t> ids;
   for (int i = 0; i < 120; ++i) ids.push_back(Enqueue(5000 + i, "m"));
-  ASSERT_TRUE(Run([&](Dispatcher&, auto) { return CountStatus(ids, store::MessageStatus::kSent) == 120; }, 1s,
-                  8s));
+  ASSERT_TRUE(
+      Run([&](Dispatcher&, auto) { return CountStatus(ids, store::MessageStatus::kSent) == 120; }, 1s, 8s));
   EXPECT_GT(api_.limit_429s(), 0u);
   EXPECT_LT(last_stats_.global_rate, 200) << "the global rate was not lowered";
   EXPECT_GT(last_stats_.rate_limited, 0u);
@@ -423,7 +434,8 @@ TEST_F(DispatcherFlowTest, SpreadingFourTwentyNinesLowerTheGlobalRate) {
 TEST_F(DispatcherFlowTest, OneToOneOutcomesAreEventedAndBroadcastOnesCounted) {
   ASSERT_OK(store_->Bind({"default", "42", 600, store::UserStatus::kActive, 0}));
   ASSERT_OK(store_->Bind({"default", "43", 601, store::UserStatus::kActive, 0}));
-  api_.ScriptChat(601, 403, R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})");
+  api_.ScriptChat(601, 403,
+                  R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})");
   int64_t sent = Enqueue(600, "hi", "42");
   int64_t blocked = Enqueue(601, "hi", "43");
   store::NewBroadcast b;
@@ -431,13 +443,13 @@ TEST_F(DispatcherFlowTest, OneToOneOutcomesAreEventedAndBroadcastOnesCounted) {
   b.all = true;
   b.text = "news";
   b.options_json = "{}";
-  auto created = store_->CreateBroadcast(b, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                clock_.Wall().time_since_epoch()).count());
+  auto created = store_->CreateBroadcast(
+      b, std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count());
   ASSERT_OK(created);
   ASSERT_TRUE(Run([&](Dispatcher&, auto) {
     auto bc = store_->GetBroadcast(created->id);
-    return StatusOf(sent) == store::MessageStatus::kSent && StatusOf(blocked) == store::MessageStatus::kFailed &&
-           bc.ok() && bc->pending == 0;
+    return StatusOf(sent) == store::MessageStatus::kSent &&
+           StatusOf(blocked) == store::MessageStatus::kFailed && bc.ok() && bc->pending == 0;
   }));
   EXPECT_EQ(store_->GetMessage(blocked)->error, "blocked: bot was blocked by the user");
   std::map<std::string, boost::json::object> by_type;
@@ -478,8 +490,10 @@ TEST_F(DispatcherFlowTest, NetworkJitterDrawsNo429s) {
   EXPECT_LE(last_stats_.jitter_margin_seconds, 0.5);
   const auto& calls = api_.calls();
   double took = std::chrono::duration<double>(calls.back().at - calls.front().at).count() + 1.0 / 200;
-  std::printf("dispatcher: 600 messages with 0-80 ms jitter in %.3f s (%.3f x the minimum), margin %.0f ms, 429s: %zu\n",
-              took, took / 3.0, last_stats_.jitter_margin_seconds * 1000, api_.limit_429s());
+  std::printf(
+      "dispatcher: 600 messages with 0-80 ms jitter in %.3f s (%.3f x the minimum), margin %.0f ms, 429s: "
+      "%zu\n",
+      took, took / 3.0, last_stats_.jitter_margin_seconds * 1000, api_.limit_429s());
 }
 
 }  // namespace

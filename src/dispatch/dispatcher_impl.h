@@ -22,10 +22,10 @@ namespace tgate::dispatch {
 // A message held in memory while it is being delivered.
 struct Loaded {
   store::Message message;
-  std::vector<std::string> parts;   // the text split for sending (one part if short)
-  boost::json::object params;       // sendMessage fields other than chat_id/text
+  std::vector<std::string> parts;  // the text split for sending (one part if short)
+  boost::json::object params;      // sendMessage fields other than chat_id/text
   int transient_failures = 0;
-  int rate_limited = 0;             // 429s answered to this message
+  int rate_limited = 0;  // 429s answered to this message
   int64_t first_telegram_id = 0;
   int64_t deadline_ms = INT64_MAX;  // wall ms: past it the message fails as expired
   bool deadline_is_ttl = false;     // the deadline is the site's ttl_seconds, not max_queue_age
@@ -101,24 +101,24 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   RetryOptions retry;
   Scheduler scheduler;
   asio::steady_timer timer;
-  asio::io_context* answers;  // null: sends run on `executor`
+  asio::io_context* answers;            // null: sends run on `executor`
   asio::any_io_executor send_executor;  // where sends run: `answers` or `executor`
   // Keeps `answers` from stopping (poll() would then do nothing) when idle.
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> answers_work;
   SteadyTime sleeping_until = SteadyTime::min();  // min() while the loop runs
 
   std::unordered_map<int64_t, Loaded> loaded;
-  int64_t direct_after_id = 0;      // load cursor of one-to-one messages
+  int64_t direct_after_id = 0;                           // load cursor of one-to-one messages
   std::unordered_map<int64_t, int64_t> broadcast_after;  // load cursor of each running broadcast
   size_t loaded_broadcast = 0;
   bool need_load = true;
-  size_t reload_below = 0;          // load broadcasts again once fewer are loaded
+  size_t reload_below = 0;  // load broadcasts again once fewer are loaded
   SteadyTime next_reload{};
 
   std::vector<store::Completion> completions;
   std::vector<int64_t> done_after_flush;  // group chats whose next send waits for the flush
   SteadyTime started_at{};
-  int64_t last_id_before_start = 0;  // messages up to it may have been sent by the process before
+  int64_t last_id_before_start = 0;            // messages up to it may have been sent by the process before
   std::unordered_set<int64_t> groups_counted;  // by CountUnrecordedGroupSend, in the first window
   std::vector<std::string> events;
   SteadyTime flush_due{};

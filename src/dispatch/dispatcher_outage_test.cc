@@ -87,7 +87,8 @@ class DispatcherOutageTest : public ::testing::Test {
 };
 
 // Connection refused (0), or Telegram's servers failing (502).
-class DispatcherOutageKindTest : public DispatcherOutageTest, public ::testing::WithParamInterface<unsigned> {};
+class DispatcherOutageKindTest : public DispatcherOutageTest,
+                                 public ::testing::WithParamInterface<unsigned> {};
 
 TEST_P(DispatcherOutageKindTest, AnOutageLongerThanEveryRetryLosesNothingAndSpendsNoAttempt) {
   {
@@ -98,7 +99,8 @@ TEST_P(DispatcherOutageKindTest, AnOutageLongerThanEveryRetryLosesNothingAndSpen
     Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
     d.Start();
     bool paused = false;
-    ASSERT_FALSE(Advance(d, [] { return false; }, 10min, 250ms, [&](Dispatcher& x) { paused |= x.stats().outage; }));
+    ASSERT_FALSE(Advance(
+        d, [] { return false; }, 10min, 250ms, [&](Dispatcher& x) { paused |= x.stats().outage; }));
     EXPECT_TRUE(paused);
     EXPECT_EQ(d.stats().outage, 1u);
     EXPECT_EQ(d.stats().failed, 0u);
@@ -116,7 +118,8 @@ TEST_P(DispatcherOutageKindTest, AnOutageLongerThanEveryRetryLosesNothingAndSpen
     // message goes once, with the one attempt that reached Telegram.
     api_.set_down(false);
     const SteadyTime back = clock_.Now();
-    ASSERT_TRUE(Advance(d, [&] { return api_.accepted() == ids.size(); }, 2min));
+    ASSERT_TRUE(Advance(
+        d, [&] { return api_.accepted() == ids.size(); }, 2min));
     SteadyTime first_sent = SteadyTime::max();
     for (const auto& c : api_.calls()) {
       if (c.method == "sendMessage" && c.at >= back) first_sent = std::min(first_sent, c.at);
@@ -143,8 +146,9 @@ TEST_F(DispatcherOutageTest, ASingleBrokenChatDoesNotPauseTheBot) {
   Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
   d.Start();
   bool paused = false;
-  ASSERT_TRUE(Advance(d, [&] { return d.stats().failed == 1; }, 10min, 250ms,
-                      [&](Dispatcher& x) { paused |= x.stats().outage; }));
+  ASSERT_TRUE(Advance(
+      d, [&] { return d.stats().failed == 1; }, 10min, 250ms,
+      [&](Dispatcher& x) { paused |= x.stats().outage; }));
   Stop(d);
   EXPECT_FALSE(paused);
   EXPECT_EQ(d.stats().outage_seconds, 0.0);
@@ -159,14 +163,16 @@ TEST_F(DispatcherOutageTest, AMessagePastItsTtlFailsAsExpiredInsteadOfGoingLate)
   int64_t plain = Enqueue(6, "news");
   Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
   d.Start();
-  ASSERT_TRUE(Advance(d, [&] { return Get(login_code).status != store::MessageStatus::kQueued; }, 10min, 1s));
+  ASSERT_TRUE(Advance(
+      d, [&] { return Get(login_code).status != store::MessageStatus::kQueued; }, 10min, 1s));
   EXPECT_LE(clock_.Now() - api_.calls().front().at, 5min + 10s);
   EXPECT_EQ(Get(login_code).status, store::MessageStatus::kFailed);
   EXPECT_EQ(Get(login_code).error.rfind("expired:", 0), 0u) << Get(login_code).error;
   EXPECT_EQ(Get(plain).status, store::MessageStatus::kQueued);
   EXPECT_EQ(d.stats().expired, 1u);
   api_.set_down(false);
-  ASSERT_TRUE(Advance(d, [&] { return Get(plain).status == store::MessageStatus::kSent; }, 1min));
+  ASSERT_TRUE(Advance(
+      d, [&] { return Get(plain).status == store::MessageStatus::kSent; }, 1min));
   Stop(d);
   EXPECT_EQ(api_.Accepted(5).size(), 0u);
   // The site hears of it as of any failure.
@@ -185,7 +191,8 @@ TEST_F(DispatcherOutageTest, AMessageLoadedPastItsDeadlineIsNeverSent) {
   int64_t fine = Enqueue(6, "in time", WallMs() + 60000);
   Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
   d.Start();
-  ASSERT_TRUE(Advance(d, [&] { return Get(fine).status == store::MessageStatus::kSent; }, 1min));
+  ASSERT_TRUE(Advance(
+      d, [&] { return Get(fine).status == store::MessageStatus::kSent; }, 1min));
   Stop(d);
   EXPECT_EQ(Get(late).status, store::MessageStatus::kFailed);
   EXPECT_EQ(Get(late).error.rfind("expired:", 0), 0u);
@@ -198,16 +205,19 @@ TEST_F(DispatcherOutageTest, MessagesWaitThroughAnOutageUpToMaxQueueAge) {
   int64_t old_one = Enqueue(5, "old");
   Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
   d.Start();
-  ASSERT_FALSE(Advance(d, [] { return false; }, 30min, 2s));
+  ASSERT_FALSE(Advance(
+      d, [] { return false; }, 30min, 2s));
   int64_t young = Enqueue(6, "young");
-  ASSERT_TRUE(Advance(d, [&] { return Get(old_one).status != store::MessageStatus::kQueued; }, 40min, 2s));
+  ASSERT_TRUE(Advance(
+      d, [&] { return Get(old_one).status != store::MessageStatus::kQueued; }, 40min, 2s));
   EXPECT_GE(clock_.Now() - api_.calls().front().at, 1h - 5s);
   EXPECT_EQ(Get(old_one).status, store::MessageStatus::kFailed);
   EXPECT_NE(Get(old_one).error.find("max_queue_age"), std::string::npos) << Get(old_one).error;
   EXPECT_EQ(Get(young).status, store::MessageStatus::kQueued);
   EXPECT_EQ(Get(young).attempts, 0);
   api_.set_down(false);
-  ASSERT_TRUE(Advance(d, [&] { return Get(young).status == store::MessageStatus::kSent; }, 1min));
+  ASSERT_TRUE(Advance(
+      d, [&] { return Get(young).status == store::MessageStatus::kSent; }, 1min));
   Stop(d);
 }
 

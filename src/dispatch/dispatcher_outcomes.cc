@@ -10,8 +10,8 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kFlushAtOnce = 512;                         // completions per batch before flushing early
-constexpr int kMaxRateLimited = 100;                         // 429s for one message before it fails
+constexpr size_t kFlushAtOnce = 512;  // completions per batch before flushing early
+constexpr int kMaxRateLimited = 100;  // 429s for one message before it fails
 }  // namespace
 
 namespace {
@@ -87,13 +87,15 @@ void Dispatcher::Impl::OnProbe(bool reachable, const std::string& what) {
   };
   if (change == OutageMonitor::Change::kStarted) {
     std::string send_error = suspects.empty() ? what : suspects.front().second.description;
-    spdlog::warn("bot {}: Telegram cannot be reached (sendMessage: {}; getMe: {}); sending paused, probing with "
-                 "backoff; messages waiting: {} (none fails before max_queue_age, {} s, or its ttl_seconds)",
-                 options.bot, send_error, what, waiting(), options.max_queue_age.count());
+    spdlog::warn(
+        "bot {}: Telegram cannot be reached (sendMessage: {}; getMe: {}); sending paused, probing with "
+        "backoff; messages waiting: {} (none fails before max_queue_age, {} s, or its ttl_seconds)",
+        options.bot, send_error, what, waiting(), options.max_queue_age.count());
   } else if (change == OutageMonitor::Change::kEnded) {
     const double lasted = std::chrono::duration<double>(now - outage.since()).count();
-    spdlog::info("bot {}: Telegram reachable again after an outage of {:.0f} s; sending resumes; messages waiting: {}",
-                 options.bot, lasted, waiting());
+    spdlog::info(
+        "bot {}: Telegram reachable again after an outage of {:.0f} s; sending resumes; messages waiting: {}",
+        options.bot, lasted, waiting());
   } else if (!reachable) {
     spdlog::debug("bot {}: Telegram still cannot be reached ({})", options.bot, what);
   }
@@ -119,8 +121,10 @@ void Dispatcher::Impl::ExpireDue(int64_t wall_ms) {
   int64_t next = INT64_MAX;
   std::vector<std::pair<int64_t, int64_t>> due;  // (chat, message id)
   for (const auto& [id, l] : loaded) {
-    if (l.deadline_ms <= wall_ms) due.emplace_back(l.message.chat_id, id);
-    else next = std::min(next, l.deadline_ms);
+    if (l.deadline_ms <= wall_ms)
+      due.emplace_back(l.message.chat_id, id);
+    else
+      next = std::min(next, l.deadline_ms);
   }
   for (const auto& [chat, id] : due) {
     auto job = scheduler.DropJob(chat, id);
@@ -135,10 +139,9 @@ void Dispatcher::Impl::ExpireDue(int64_t wall_ms) {
 }
 
 void Dispatcher::Impl::Expire(const Job& job, const Loaded& m) {
-  std::string error =
-      m.deadline_is_ttl
-          ? "expired: its ttl_seconds passed before it could be sent"
-          : "expired: it waited longer than max_queue_age (" + std::to_string(options.max_queue_age.count()) + " s)";
+  std::string error = m.deadline_is_ttl ? "expired: its ttl_seconds passed before it could be sent"
+                                        : "expired: it waited longer than max_queue_age (" +
+                                              std::to_string(options.max_queue_age.count()) + " s)";
   ++stats.failed;
   ++stats.expired;
   Finish(job, store::MessageStatus::kFailed, error);
@@ -274,8 +277,10 @@ void Dispatcher::Impl::OnBlocked(const Job& job, Loaded& m, const std::string& r
   for (int64_t id : scheduler.DropChat(job.chat_id)) {
     auto it = loaded.find(id);
     if (it == loaded.end()) continue;
-    if (it->second.message.priority == store::Priority::kBroadcast) --loaded_broadcast;
-    else Emit(json::object{{"type", "message.failed"}, {"id", id}, {"chat_id", job.chat_id}, {"error", error}});
+    if (it->second.message.priority == store::Priority::kBroadcast)
+      --loaded_broadcast;
+    else
+      Emit(json::object{{"type", "message.failed"}, {"id", id}, {"chat_id", job.chat_id}, {"error", error}});
     loaded.erase(it);
   }
 }

@@ -15,7 +15,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr char kBlocked[] = R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})";
+constexpr char kBlocked[] =
+    R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})";
 constexpr char kNotFound[] = R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})";
 constexpr char kBadGateway[] = "<html>502 Bad Gateway</html>";
 constexpr char kMigrated[] =
@@ -62,7 +63,8 @@ class DispatcherTest : public testing::DispatcherFixture, public ::testing::With
 TEST_P(DispatcherTest, DeliversEveryMessageOnceInChatOrder) {
   std::vector<int64_t> ids;
   for (int i = 0; i < 30; ++i) ids.push_back(Enqueue(100 + i % 3, "m" + std::to_string(i)));
-  ASSERT_TRUE(RunUntil([&] { return api_.accepted() == 30 && StatusOf(ids.back()) == store::MessageStatus::kSent; }));
+  ASSERT_TRUE(
+      RunUntil([&] { return api_.accepted() == 30 && StatusOf(ids.back()) == store::MessageStatus::kSent; }));
   for (int chat = 100; chat < 103; ++chat) {
     auto texts = api_.Accepted(chat);
     ASSERT_EQ(texts.size(), 10u);
@@ -93,7 +95,9 @@ TEST_P(DispatcherTest, BlockedUserIsMarkedAndTheQueueFails) {
   api_.ScriptChat(555, 403, kBlocked);
   int64_t a = Enqueue(555, "one", "42");
   int64_t b = Enqueue(555, "two", "42");
-  ASSERT_TRUE(RunUntil([&] { return StatusOf(a) == store::MessageStatus::kFailed && StatusOf(b) == store::MessageStatus::kFailed; }));
+  ASSERT_TRUE(RunUntil([&] {
+    return StatusOf(a) == store::MessageStatus::kFailed && StatusOf(b) == store::MessageStatus::kFailed;
+  }));
   EXPECT_EQ(store_->GetBinding("default", "42")->status, store::UserStatus::kBlocked);
   EXPECT_NE(store_->GetMessage(a)->error.find("blocked"), std::string::npos);
   auto events = store_->DueEvents(INT64_MAX, 10);
@@ -146,8 +150,8 @@ TEST_P(DispatcherTest, RetryAfterIsWaitedOut) {
 TEST_P(DispatcherTest, ARetryAfterIsKeptInTheStoreSoARestartWaitsItOutToo) {
   api_.RateLimitOnce(77, 30);
   int64_t id = Enqueue(77, "later");
-  const int64_t before_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                clock_.Wall().time_since_epoch()).count();
+  const int64_t before_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
   ASSERT_TRUE(RunUntil([&] { return api_.calls().size() == 1; }));  // Stop() flushes the outcome
   auto m = store_->GetMessage(id);
   EXPECT_EQ(m->status, store::MessageStatus::kQueued);
@@ -174,7 +178,8 @@ TEST_P(DispatcherTest, KeepsGoingWithEveryRequestSlotTaken) {
   std::vector<int64_t> ids;
   for (int i = 0; i < 40; ++i) ids.push_back(Enqueue(200 + i, "m"));
   ASSERT_TRUE(RunUntil([&] {
-    return std::all_of(ids.begin(), ids.end(), [&](int64_t id) { return StatusOf(id) == store::MessageStatus::kSent; });
+    return std::all_of(ids.begin(), ids.end(),
+                       [&](int64_t id) { return StatusOf(id) == store::MessageStatus::kSent; });
   }));
   EXPECT_EQ(api_.accepted(), 40u);
 }

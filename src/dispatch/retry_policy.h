@@ -29,10 +29,10 @@ struct Decision {
 };
 
 struct RetryOptions {
-  int max_attempts = 8;                                  // transient failures before giving up
-  std::chrono::milliseconds first_backoff{1000};         // doubled per attempt
-  std::chrono::milliseconds max_backoff{300000};         // 5 min
-  std::chrono::milliseconds unauthorized_pause{60000};   // token revoked: retry slowly
+  int max_attempts = 8;                                 // transient failures before giving up
+  std::chrono::milliseconds first_backoff{1000};        // doubled per attempt
+  std::chrono::milliseconds max_backoff{300000};        // 5 min
+  std::chrono::milliseconds unauthorized_pause{60000};  // token revoked: retry slowly
 };
 
 // `attempts` counts the transient failures so far, including this one.

@@ -4,7 +4,9 @@
 
 namespace tgate::dispatch {
 
-RttSpread::RttSpread(Options options) : options_(options) { options_.samples = std::max<size_t>(2, options_.samples); }
+RttSpread::RttSpread(Options options) : options_(options) {
+  options_.samples = std::max<size_t>(2, options_.samples);
+}
 
 void RttSpread::Add(Duration rtt, SteadyTime now) {
   rtt = std::max(rtt, Duration::zero());
@@ -18,7 +20,8 @@ void RttSpread::Add(Duration rtt, SteadyTime now) {
 }
 
 void RttSpread::Evict(SteadyTime now) {
-  while (!samples_.empty() && (samples_.size() > options_.samples || samples_.front().at + options_.max_age < now)) {
+  while (!samples_.empty() &&
+         (samples_.size() > options_.samples || samples_.front().at + options_.max_age < now)) {
     uint64_t gone = samples_.front().seq;
     samples_.pop_front();
     if (maxima_.front().seq == gone) maxima_.pop_front();

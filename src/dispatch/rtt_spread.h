@@ -23,7 +23,7 @@ class RttSpread {
   using Duration = std::chrono::steady_clock::duration;
 
   struct Options {
-    size_t samples = 256;                      // the most recent round trips that count
+    size_t samples = 256;                        // the most recent round trips that count
     Duration max_age = std::chrono::minutes(5);  // older ones no longer count
   };
 

@@ -22,7 +22,8 @@ int PerSecondCount(double rate) { return std::max(1, static_cast<int>(std::floor
 
 Scheduler::Scheduler(const SchedulerLimits& l)
     : limits_(l),
-      private_window_(WithMargin(Seconds(l.chat_burst / l.chat_per_sec), l.chat_margin, l.chat_margin_min, {})),
+      private_window_(
+          WithMargin(Seconds(l.chat_burst / l.chat_per_sec), l.chat_margin, l.chat_margin_min, {})),
       group_window_(WithMargin(Seconds(60), l.chat_margin, l.chat_margin_min, {})),
       global_window_(WithMargin(Seconds(1), l.global_margin, l.global_margin_min, {})),
       free_pacer_(l.global_per_sec, 2, l.tick),
@@ -232,7 +233,8 @@ std::vector<int64_t> Scheduler::DropChat(int64_t chat_id) {
 std::vector<int64_t> Scheduler::DropBroadcast(int64_t broadcast_id) {
   std::vector<int64_t> ids;
   for (auto& [chat_id, c] : chats_) {
-    bool any = std::any_of(c.jobs.begin(), c.jobs.end(), [&](const Job& j) { return j.broadcast_id == broadcast_id; });
+    bool any = std::any_of(c.jobs.begin(), c.jobs.end(),
+                           [&](const Job& j) { return j.broadcast_id == broadcast_id; });
     if (!any) continue;
     Unfile(chat_id, c);
     auto keep = std::stable_partition(c.jobs.begin(), c.jobs.end(),
@@ -287,7 +289,8 @@ void Scheduler::SetGlobalRate(double per_sec) {
 void Scheduler::SetJitterMargin(Duration spread) {
   jitter_ = std::clamp<Duration>(spread, Duration::zero(), limits_.jitter_margin_max);
   const SchedulerLimits& l = limits_;
-  private_window_ = WithMargin(Seconds(l.chat_burst / l.chat_per_sec), l.chat_margin, l.chat_margin_min, jitter_);
+  private_window_ =
+      WithMargin(Seconds(l.chat_burst / l.chat_per_sec), l.chat_margin, l.chat_margin_min, jitter_);
   group_window_ = WithMargin(Seconds(60), l.chat_margin, l.chat_margin_min, jitter_);
   global_window_ = WithMargin(Seconds(1), l.global_margin, l.global_margin_min, jitter_);
   free_window_.SetWindow(global_window_);

@@ -34,23 +34,23 @@
 namespace tgate::dispatch {
 
 struct Job {
-  int64_t id = 0;                // message id
+  int64_t id = 0;  // message id
   int64_t chat_id = 0;
   store::Priority priority = store::Priority::kDirect;
   bool paid = false;
   int64_t broadcast_id = 0;
   SteadyTime not_before{};
-  int parts_sent = 0;            // of a split text
-  uint64_t seq = 0;              // arrival order, set by the Scheduler
-  SteadyTime released{};         // when Next() handed it out, counted against the limits
+  int parts_sent = 0;     // of a split text
+  uint64_t seq = 0;       // arrival order, set by the Scheduler
+  SteadyTime released{};  // when Next() handed it out, counted against the limits
 };
 
 struct SchedulerLimits {
-  double global_per_sec = 30;    // FAQ: "about 30 messages per second"
-  double chat_per_sec = 1;       // FAQ: "one message per second" per chat
+  double global_per_sec = 30;  // FAQ: "about 30 messages per second"
+  double chat_per_sec = 1;     // FAQ: "one message per second" per chat
   double chat_burst = 1;
-  double group_per_min = 20;     // FAQ: "20 messages per minute" per group
-  double paid_per_sec = 1000;    // API: allow_paid_broadcast "up to 1000 messages per second"
+  double group_per_min = 20;   // FAQ: "20 messages per minute" per group
+  double paid_per_sec = 1000;  // API: allow_paid_broadcast "up to 1000 messages per second"
   // Safety margins added to each window, as a fraction of it with a floor.
   // Loopback measurements on a loaded 2-core machine saw arrival jitter of a
   // few ms between sends 1 s apart; 1% keeps the server's view under the limit.
@@ -152,8 +152,8 @@ class Scheduler {
   SteadyTime paused_until_{};
   std::unordered_map<int64_t, Chat> chats_;
   std::set<std::tuple<SteadyTime, uint64_t, int64_t>> waiting_;  // (wake, seq, chat)
-  std::set<std::pair<uint64_t, int64_t>> ready_[kLanes];          // (turn, chat)
-  std::deque<int64_t> idle_candidates_;                           // chats that emptied
+  std::set<std::pair<uint64_t, int64_t>> ready_[kLanes];         // (turn, chat)
+  std::deque<int64_t> idle_candidates_;                          // chats that emptied
   uint64_t next_seq_ = 1;
   size_t queued_ = 0;
 };

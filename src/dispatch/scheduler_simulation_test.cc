@@ -49,7 +49,7 @@ constexpr int kBroadcast = 20000;
 constexpr int kBroadcastChats = 15000;  // some chats get two broadcast messages
 constexpr int kPaid = 3000;
 constexpr int kGroupMessages = 100;
-constexpr int kDirect = 600;            // one every second, spread over the run
+constexpr int kDirect = 600;  // one every second, spread over the run
 constexpr int64_t kGroup = -1001;
 
 SimRun Simulate(const SchedulerLimits& limits) {
@@ -275,17 +275,20 @@ TEST(SchedulerSimulation, NetworkJitterOf50To200MsNeverArrivesOverTheLimit) {
   EXPECT_EQ(run.global_over, 0u);
   EXPECT_EQ(run.chat_over, 0u);
   EXPECT_LE(run.ratio, 1.2);
-  std::printf("jitter simulation: 50-200 ms latency, 10 x 600 messages + 6000: 0 over the limit; completion / "
-              "minimum at most %.3f (6000: %.3f), margin %.1f ms\n",
-              worst_ratio, run.ratio, std::chrono::duration<double, std::milli>(run.last_margin).count());
+  std::printf(
+      "jitter simulation: 50-200 ms latency, 10 x 600 messages + 6000: 0 over the limit; completion / "
+      "minimum at most %.3f (6000: %.3f), margin %.1f ms\n",
+      worst_ratio, run.ratio, std::chrono::duration<double, std::milli>(run.last_margin).count());
 }
 
 TEST(SchedulerSimulation, TheFixedMarginAloneLetsJitterArriveOverTheLimit) {
   // What the measured margin fixes: without it, the same runs draw 429s.
   size_t over = 0;
-  for (unsigned seed = 1; seed <= 10; ++seed) over += SimulateJitter(600, seed, /*measure=*/false).global_over;
+  for (unsigned seed = 1; seed <= 10; ++seed)
+    over += SimulateJitter(600, seed, /*measure=*/false).global_over;
   EXPECT_GT(over, 0u);
-  std::printf("jitter simulation without the measured margin: %zu arrivals over 30 per 1 s in 10 x 600\n", over);
+  std::printf("jitter simulation without the measured margin: %zu arrivals over 30 per 1 s in 10 x 600\n",
+              over);
 }
 
 }  // namespace

@@ -72,8 +72,10 @@ TEST(Scheduler, NoLimitIsEverExceeded) {
   for (const auto& x : sent) all.push_back(x.at), per_chat[x.job.chat_id].push_back(x.at);
   ExpectWindow(all, 100, 1s, "global");
   for (const auto& [chat, times] : per_chat) {
-    if (chat < 0) ExpectWindow(times, 20, 60s, "group");
-    else ExpectWindow(times, 1, 500ms, "chat " + std::to_string(chat));
+    if (chat < 0)
+      ExpectWindow(times, 20, 60s, "group");
+    else
+      ExpectWindow(times, 1, 500ms, "chat " + std::to_string(chat));
   }
 }
 
@@ -199,7 +201,7 @@ TEST(Scheduler, AChatWithABacklogTakesTurnsWithOthers) {
   Scheduler s(l);
   SteadyTime t0{100s};
   for (int i = 0; i < 200; ++i) s.Add({i + 1, -777, Priority::kDirect});  // a group backlog
-  s.Add({1000, 5, Priority::kDirect});                                  // then one user
+  s.Add({1000, 5, Priority::kDirect});                                    // then one user
   auto sent = Simulate(s, t0, 1ms, 4);
   bool user_early = false;
   for (const auto& x : sent) user_early |= x.job.chat_id == 5;

@@ -40,7 +40,7 @@ struct Connection {
   bool closing = false;  // Stop() was called: close after the current response
 
   int rank = 0;
-  bool listed = false;   // at `pos` in Impl::idle[rank] if `idle`, else in Impl::busy
+  bool listed = false;  // at `pos` in Impl::idle[rank] if `idle`, else in Impl::busy
   bool idle = false;
   bool evicted = false;  // closed to make room; no longer counted as open
   std::list<std::shared_ptr<Connection>>::iterator pos;
@@ -176,9 +176,10 @@ bool Server::Impl::Register(const std::shared_ptr<Connection>& conn, uint64_t& i
       const auto now = std::chrono::steady_clock::now();
       if (now - last_cap_warning >= std::chrono::minutes(1)) {
         last_cap_warning = now;
-        spdlog::warn("http server: {} connections open, the cap (max_connections); closing the idlest "
-                     "connections that have had no successful request first",
-                     stats.open + (victim ? 1 : 0));
+        spdlog::warn(
+            "http server: {} connections open, the cap (max_connections); closing the idlest "
+            "connections that have had no successful request first",
+            stats.open + (victim ? 1 : 0));
       }
       if (!victim) {
         ++stats.refused;
@@ -254,9 +255,10 @@ Awaitable<void> Server::Impl::AcceptLoop() {
         ++stats.accept_errors;
         if (IsResourceExhausted(ec)) victim = PopIdlestLocked();
         if (!in_episode) {
-          spdlog::warn("http server: accept failed: {} ({} connections open); closing idle connections "
-                       "to make room and retrying with backoff (logged once until it recovers)",
-                       ec.message(), stats.open + (victim ? 1 : 0));
+          spdlog::warn(
+              "http server: accept failed: {} ({} connections open); closing idle connections "
+              "to make room and retrying with backoff (logged once until it recovers)",
+              ec.message(), stats.open + (victim ? 1 : 0));
         }
       }
       if (!in_episode) {
@@ -276,11 +278,12 @@ Awaitable<void> Server::Impl::AcceptLoop() {
     backoff = 0ms;
     if (in_episode && SteadyClock::now() - last_failure >= 1s) {
       in_episode = false;
-      spdlog::info("http server: accepting connections again after {} failed accepts over {} ms "
-                   "({} idle connections closed to make room)",
-                   episode_failures,
-                   std::chrono::duration_cast<std::chrono::milliseconds>(last_failure - episode_start).count(),
-                   episode_evictions);
+      spdlog::info(
+          "http server: accepting connections again after {} failed accepts over {} ms "
+          "({} idle connections closed to make room)",
+          episode_failures,
+          std::chrono::duration_cast<std::chrono::milliseconds>(last_failure - episode_start).count(),
+          episode_evictions);
       episode_failures = 0;
     }
     auto conn = std::make_shared<Connection>(std::move(socket));
@@ -366,9 +369,9 @@ Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn, uint6
       break;
     }
     if (ec == bhttp::error::body_limit) {
-      Response res = ParseErrorResponse(
-          parser.get().version(), 413, "payload_too_large",
-          "request body exceeds " + std::to_string(options.body_limit) + " bytes");
+      Response res =
+          ParseErrorResponse(parser.get().version(), 413, "payload_too_large",
+                             "request body exceeds " + std::to_string(options.body_limit) + " bytes");
       conn->stream.expires_after(options.idle_timeout);
       co_await bhttp::async_write(conn->stream, res, kAsTuple);
       linger = true;

@@ -32,8 +32,7 @@ Awaitable<bhttp::response<bhttp::string_body>> RawExchange(uint16_t port, std::s
   beast::tcp_stream& stream = keep ? *keep : local;
   if (!stream.socket().is_open()) {
     stream.expires_after(5s);
-    co_await stream.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
-                                  kUseAwaitable);
+    co_await stream.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), kUseAwaitable);
   }
   stream.expires_after(5s);
   co_await asio::async_write(stream, asio::buffer(raw), kUseAwaitable);
@@ -57,7 +56,7 @@ TEST(Server, AnswersARequestAndKeepsTheConnectionAlive) {
   RunTest(ioc, &server, [&]() -> Awaitable<void> {
     beast::tcp_stream stream(ioc);
     auto r1 = co_await RawExchange(server.port(),
-        "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi", &stream);
+                                   "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi", &stream);
     EXPECT_EQ(r1.result_int(), 200);
     EXPECT_EQ(r1.body(), "/a|hi");
     EXPECT_TRUE(r1.keep_alive());
@@ -74,7 +73,7 @@ TEST(Server, BodyOverLimitGets413AndCloses) {
   ASSERT_OK(server.Start());
   RunTest(ioc, &server, [&]() -> Awaitable<void> {
     auto r = co_await RawExchange(server.port(),
-        "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n01234567890");
+                                  "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n01234567890");
     EXPECT_EQ(r.result_int(), 413);
     EXPECT_EQ(r.body(),
               R"({"error":{"code":"payload_too_large","message":"request body exceeds 10 bytes"}})");
@@ -119,19 +118,22 @@ TEST(Server, StopLetsRunReturnWithAnIdleConnectionOpen) {
   ASSERT_OK(server.Start());
   beast::tcp_stream stream(ioc);  // stays open and idle after the exchange
   bool stopped = false;
-  asio::co_spawn(ioc, [&]() -> Awaitable<void> {
-    auto r = co_await RawExchange(server.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", &stream);
-    EXPECT_EQ(r.result_int(), 200);
-    server.Stop();
-    stopped = true;
-    // The server closes our idle connection: the next read sees EOF.
-    beast::flat_buffer buffer;
-    bhttp::response<bhttp::string_body> res;
-    stream.expires_after(5s);
-    auto [ec, n] = co_await bhttp::async_read(stream, buffer, res, kAsTuple);
-    EXPECT_TRUE(ec);
-    stream.socket().close();
-  }, asio::detached);
+  asio::co_spawn(
+      ioc,
+      [&]() -> Awaitable<void> {
+        auto r = co_await RawExchange(server.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", &stream);
+        EXPECT_EQ(r.result_int(), 200);
+        server.Stop();
+        stopped = true;
+        // The server closes our idle connection: the next read sees EOF.
+        beast::flat_buffer buffer;
+        bhttp::response<bhttp::string_body> res;
+        stream.expires_after(5s);
+        auto [ec, n] = co_await bhttp::async_read(stream, buffer, res, kAsTuple);
+        EXPECT_TRUE(ec);
+        stream.socket().close();
+      },
+      asio::detached);
   auto start = std::chrono::steady_clock::now();
   ioc.run_for(10s);
   EXPECT_TRUE(stopped);
@@ -144,12 +146,15 @@ TEST(Server, CanBeDestroyedAfterStopWhileSessionsUnwind) {
   auto server = std::make_unique<Server>(ioc.get_executor(), ServerOptions{}, EchoHandler());
   ASSERT_OK(server->Start());
   beast::tcp_stream stream(ioc);
-  asio::co_spawn(ioc, [&]() -> Awaitable<void> {
-    co_await RawExchange(server->port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", &stream);
-    server->Stop();
-    server.reset();
-    stream.socket().close();
-  }, asio::detached);
+  asio::co_spawn(
+      ioc,
+      [&]() -> Awaitable<void> {
+        co_await RawExchange(server->port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", &stream);
+        server->Stop();
+        server.reset();
+        stream.socket().close();
+      },
+      asio::detached);
   ioc.run_for(10s);
   EXPECT_TRUE(ioc.stopped());
   EXPECT_EQ(server, nullptr);
@@ -167,12 +172,15 @@ TEST(Server, StopLetsAnInFlightRequestFinishThenCloses) {
   server_ptr = &server;
   ASSERT_OK(server.Start());
   bool done = false;
-  asio::co_spawn(ioc, [&]() -> Awaitable<void> {
-    auto r = co_await RawExchange(server.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-    EXPECT_EQ(r.body(), "finished");
-    EXPECT_FALSE(r.keep_alive());
-    done = true;
-  }, asio::detached);
+  asio::co_spawn(
+      ioc,
+      [&]() -> Awaitable<void> {
+        auto r = co_await RawExchange(server.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        EXPECT_EQ(r.body(), "finished");
+        EXPECT_FALSE(r.keep_alive());
+        done = true;
+      },
+      asio::detached);
   ioc.run_for(10s);
   EXPECT_TRUE(done);
   EXPECT_TRUE(ioc.stopped());
@@ -269,7 +277,8 @@ TEST(Server, AtTheCapWithEveryConnectionBusyTheNewOneIsRefused) {
   RunTest(ioc, &server, [&]() -> Awaitable<void> {
     beast::tcp_stream busy(ioc), refused(ioc);
     co_await ConnectAndWaitAdmitted(server, busy);
-    co_await asio::async_write(busy, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n")), kUseAwaitable);
+    co_await asio::async_write(busy, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n")),
+                               kUseAwaitable);
     asio::steady_timer t(ioc);
     while (!handling) {
       t.expires_after(1ms);
@@ -304,10 +313,12 @@ TEST(Server, AConnectionThatSendsNothingIsClosedAtTheHeaderTimeout) {
 
     // After its first request a connection has the idle timeout, not the header one.
     beast::tcp_stream talker(ioc);
-    EXPECT_EQ((co_await RawExchange(server.port(), "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n", &talker)).body(), "/1|");
+    EXPECT_EQ((co_await RawExchange(server.port(), "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n", &talker)).body(),
+              "/1|");
     asio::steady_timer t(ioc, 300ms);
     co_await t.async_wait(kAsTuple);
-    EXPECT_EQ((co_await RawExchange(server.port(), "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n", &talker)).body(), "/2|");
+    EXPECT_EQ((co_await RawExchange(server.port(), "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n", &talker)).body(),
+              "/2|");
   });
 }
 
@@ -316,17 +327,20 @@ TEST(Server, OverlongTargetGets414AndOverlongHeadersGet431) {
   Server server(ioc.get_executor(), ServerOptions{}, EchoHandler());
   ASSERT_OK(server.Start());
   RunTest(ioc, &server, [&]() -> Awaitable<void> {
-    auto r1 = co_await RawExchange(server.port(), "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto r1 = co_await RawExchange(server.port(),
+                                   "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_EQ(r1.result_int(), 414);
-    EXPECT_EQ(r1.body(), R"({"error":{"code":"uri_too_long","message":"request target exceeds 8192 bytes"}})");
+    EXPECT_EQ(r1.body(),
+              R"({"error":{"code":"uri_too_long","message":"request target exceeds 8192 bytes"}})");
     EXPECT_FALSE(r1.keep_alive());
-    auto r2 = co_await RawExchange(server.port(),
-                                   "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'b') + "\r\n\r\n");
+    auto r2 = co_await RawExchange(
+        server.port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'b') + "\r\n\r\n");
     EXPECT_EQ(r2.result_int(), 431);
     EXPECT_EQ(r2.body(),
               R"({"error":{"code":"headers_too_large","message":"request headers exceed 8192 bytes"}})");
     // Just under the limit is still served.
-    auto r3 = co_await RawExchange(server.port(), "GET /" + std::string(8000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto r3 = co_await RawExchange(server.port(),
+                                   "GET /" + std::string(8000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_EQ(r3.result_int(), 200);
   });
 }
@@ -336,7 +350,8 @@ TEST(Server, OverlongTargetGets414AndOverlongHeadersGet431) {
 class CapturedLog {
  public:
   CapturedLog() : previous_(spdlog::default_logger()) {
-    auto logger = std::make_shared<spdlog::logger>("server_test", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
+    auto logger = std::make_shared<spdlog::logger>("server_test",
+                                                   std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
     logger->set_pattern("%l: %v");
     spdlog::set_default_logger(logger);
   }

@@ -36,10 +36,11 @@ Status CheckPrivate(const std::string& file) {
   if ((st.st_mode & 077) == 0) return Status::Ok();
   char mode[8];
   std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-  return Status::Forbidden("'" + file + "' has mode " + mode +
-                           ": other users could read it (the database holds link tokens' digests, message texts "
-                           "and chat ids). Make it private to tgate's user and start again: chmod 600 " +
-                           ShellQuoted(file));
+  return Status::Forbidden(
+      "'" + file + "' has mode " + mode +
+      ": other users could read it (the database holds link tokens' digests, message texts "
+      "and chat ids). Make it private to tgate's user and start again: chmod 600 " +
+      ShellQuoted(file));
 }
 
 }  // namespace

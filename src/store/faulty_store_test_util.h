@@ -91,8 +91,9 @@ class FaultyStore final : public Store {
     if (Status f = Fault("LoadQueued"); !f.ok()) return f;
     return inner_.LoadQueued(bot, priority, after_id, limit);
   }
-  Result<std::vector<Message>> LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id, int64_t after_id,
-                                                   int64_t due_by_ms, size_t limit) override {
+  Result<std::vector<Message>> LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
+                                                   int64_t after_id, int64_t due_by_ms,
+                                                   size_t limit) override {
     if (Status f = Fault("LoadBroadcastQueued"); !f.ok()) return f;
     return inner_.LoadBroadcastQueued(bot, broadcast_id, after_id, due_by_ms, limit);
   }

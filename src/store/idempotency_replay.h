@@ -19,7 +19,8 @@ namespace tgate::store {
 // row's id; `what` is "message" or "broadcast".
 inline Status CheckIdempotentReplay(std::string_view what, int64_t first_id, std::string_view key,
                                     std::string_view first_fingerprint, std::string_view fingerprint) {
-  if (first_fingerprint.empty() || fingerprint.empty() || first_fingerprint == fingerprint) return Status::Ok();
+  if (first_fingerprint.empty() || fingerprint.empty() || first_fingerprint == fingerprint)
+    return Status::Ok();
   return Status::Unprocessable("Idempotency-Key '" + std::string(key) + "' was already used for " +
                                std::string(what) + " " + std::to_string(first_id) +
                                " with a different request body; nothing was stored. Retry with the first "

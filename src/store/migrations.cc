@@ -287,8 +287,8 @@ Status ApplyStep(sqlite3* db, const Migration& step) {
   if (s.ok()) s = ExecSql(db, "COMMIT");
   if (!s.ok()) {
     if (!sqlite3_get_autocommit(db)) (void)ExecSql(db, "ROLLBACK");
-    return Status(s.code(), "schema migration to version " + std::to_string(step.version) +
-                                " failed: " + s.message());
+    return Status(s.code(),
+                  "schema migration to version " + std::to_string(step.version) + " failed: " + s.message());
   }
   return Status::Ok();
 }
@@ -297,16 +297,8 @@ Status ApplyStep(sqlite3* db, const Migration& step) {
 
 const std::vector<Migration>& SchemaMigrations() {
   static const std::vector<Migration> kSteps = {
-      {1, kSchemaV1},
-      {2, kSchemaV2},
-      {3, kSchemaV3},
-      {4, kSchemaV4},
-      {5, kSchemaV5},
-      {6, kSchemaV6},
-      {7, kSchemaV7},
-      {8, kSchemaV8},
-      {9, kSchemaV9},
-      {10, kSchemaV10, HashLinkTokens},
+      {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
+      {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9}, {10, kSchemaV10, HashLinkTokens},
   };
   return kSteps;
 }
@@ -330,8 +322,7 @@ Status Migrate(sqlite3* db, const std::vector<Migration>& steps) {
   int latest = steps.empty() ? 0 : steps.back().version;
   if (*version > latest) {
     return Status::Conflict("database schema version " + std::to_string(*version) +
-                            " is newer than this tgate (" + std::to_string(latest) +
-                            "); upgrade tgate");
+                            " is newer than this tgate (" + std::to_string(latest) + "); upgrade tgate");
   }
   for (const Migration& step : steps) {
     if (step.version <= *version) continue;

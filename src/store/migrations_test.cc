@@ -10,7 +10,6 @@
 #include <string>
 
 #include "core/random.h"
-
 #include "store/sqlite_statement.h"
 #include "store/store.h"
 #include "store/store_test_util.h"
@@ -94,8 +93,8 @@ TEST(Migrations, Version10HashesTheWaitingLinkTokens) {
   {
     Db db = OpenRaw(file.path());
     EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
-    EXPECT_EQ(QueryInt(db.get(), ("SELECT count(*) FROM link_tokens WHERE token_sha256 IN ('" + Sha256Hex(token) +
-                                  "', '" + Sha256Hex("other") + "')")
+    EXPECT_EQ(QueryInt(db.get(), ("SELECT count(*) FROM link_tokens WHERE token_sha256 IN ('" +
+                                  Sha256Hex(token) + "', '" + Sha256Hex("other") + "')")
                                      .c_str()),
               2);
     EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM link_tokens WHERE length(token_sha256) <> 64"), 0);
@@ -113,8 +112,9 @@ TEST(Migrations, MigratesAnEmptyDatabaseFromVersionZero) {
   EXPECT_EQ(ReadSchemaVersion(db.get()).value(), 0);
   ASSERT_OK(Migrate(db.get()));
   EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
-  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                               "('link_tokens','bindings','messages','broadcasts','updates','events')"),
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                     "('link_tokens','bindings','messages','broadcasts','updates','events')"),
             6);
   // Idempotent: running again changes nothing.
   ASSERT_OK(Migrate(db.get()));
@@ -155,24 +155,30 @@ TEST(Migrations, Version3CountsEachBroadcastsMessagesByStatus) {
   Db db = OpenRaw(":memory:");
   std::vector<Migration> v2(SchemaMigrations().begin(), SchemaMigrations().begin() + 2);
   ASSERT_OK(Migrate(db.get(), v2));
-  ASSERT_OK(ExecSql(db.get(),
-      "INSERT INTO broadcasts (id, bot, text, options_json, total, created_at) VALUES (7, 'b', 't', '{}', 6, 0);"
-      "INSERT INTO broadcasts (id, bot, text, options_json, total, created_at) VALUES (8, 'b', 't', '{}', 1, 0);"
+  ASSERT_OK(ExecSql(
+      db.get(),
+      "INSERT INTO broadcasts (id, bot, text, options_json, total, created_at) VALUES (7, 'b', 't', '{}', 6, "
+      "0);"
+      "INSERT INTO broadcasts (id, bot, text, options_json, total, created_at) VALUES (8, 'b', 't', '{}', 1, "
+      "0);"
       "INSERT INTO messages (bot, chat_id, priority, broadcast_id, status, created_at, updated_at) VALUES "
       "('b', 1, 1, 7, 1, 0, 0), ('b', 2, 1, 7, 1, 0, 0), ('b', 3, 1, 7, 2, 0, 0), ('b', 4, 1, 7, 3, 0, 0), "
       "('b', 5, 1, 7, 0, 0, 0), ('b', 6, 1, 8, 1, 0, 0), ('b', 7, 0, NULL, 1, 0, 0);"));
   ASSERT_OK(Migrate(db.get()));
   EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
-  EXPECT_EQ(QueryInt(db.get(), "SELECT n_sent * 100 + n_failed * 10 + n_cancelled FROM broadcasts WHERE id = 7"),
-            211);
-  EXPECT_EQ(QueryInt(db.get(), "SELECT n_sent * 100 + n_failed * 10 + n_cancelled FROM broadcasts WHERE id = 8"),
-            100);
+  EXPECT_EQ(
+      QueryInt(db.get(), "SELECT n_sent * 100 + n_failed * 10 + n_cancelled FROM broadcasts WHERE id = 7"),
+      211);
+  EXPECT_EQ(
+      QueryInt(db.get(), "SELECT n_sent * 100 + n_failed * 10 + n_cancelled FROM broadcasts WHERE id = 8"),
+      100);
   // `filled` was left 0 by broadcasts older than version 2: pending is
   // filled - sent - failed - cancelled, so it must count the rows.
   EXPECT_EQ(QueryInt(db.get(), "SELECT filled FROM broadcasts WHERE id = 7"), 5);
   // Status left the per-broadcast index an outcome would otherwise rewrite.
-  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
-                               "name = 'messages_by_broadcast' AND sql NOT LIKE '%status%'"),
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                     "name = 'messages_by_broadcast' AND sql NOT LIKE '%status%'"),
             1);
 }
 
@@ -180,19 +186,21 @@ TEST(Migrations, Version5CountsTheActiveBindingsThatExistAndKeepsCounting) {
   Db db = OpenRaw(":memory:");
   std::vector<Migration> v4(SchemaMigrations().begin(), SchemaMigrations().begin() + 4);
   ASSERT_OK(Migrate(db.get(), v4));
-  ASSERT_OK(ExecSql(db.get(),
-      "INSERT INTO bindings (bot, user, chat_id, status, linked_at) VALUES "
-      "('a', 'u1', 1, 0, 0), ('a', 'u2', 2, 0, 0), ('a', 'u3', 3, 1, 0), ('b', 'u1', 1, 0, 0);"));
+  ASSERT_OK(
+      ExecSql(db.get(),
+              "INSERT INTO bindings (bot, user, chat_id, status, linked_at) VALUES "
+              "('a', 'u1', 1, 0, 0), ('a', 'u2', 2, 0, 0), ('a', 'u3', 3, 1, 0), ('b', 'u1', 1, 0, 0);"));
   ASSERT_OK(Migrate(db.get()));
   EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
   EXPECT_EQ(QueryInt(db.get(), "SELECT active FROM binding_counts WHERE bot = 'a'"), 2);
   EXPECT_EQ(QueryInt(db.get(), "SELECT active FROM binding_counts WHERE bot = 'b'"), 1);
   // From here on the triggers keep it, whatever statement changes a binding.
-  ASSERT_OK(ExecSql(db.get(),
-      "UPDATE bindings SET status = 0 WHERE user = 'u3';"
-      "UPDATE bindings SET bot = 'b' WHERE bot = 'a' AND user = 'u2';"
-      "INSERT INTO bindings (bot, user, chat_id, status, linked_at) VALUES ('c', 'u9', 9, 0, 0);"
-      "DELETE FROM bindings WHERE bot = 'a' AND user = 'u1';"));
+  ASSERT_OK(
+      ExecSql(db.get(),
+              "UPDATE bindings SET status = 0 WHERE user = 'u3';"
+              "UPDATE bindings SET bot = 'b' WHERE bot = 'a' AND user = 'u2';"
+              "INSERT INTO bindings (bot, user, chat_id, status, linked_at) VALUES ('c', 'u9', 9, 0, 0);"
+              "DELETE FROM bindings WHERE bot = 'a' AND user = 'u1';"));
   EXPECT_EQ(QueryInt(db.get(), "SELECT active FROM binding_counts WHERE bot = 'a'"), 1);
   EXPECT_EQ(QueryInt(db.get(), "SELECT active FROM binding_counts WHERE bot = 'b'"), 2);
   EXPECT_EQ(QueryInt(db.get(), "SELECT active FROM binding_counts WHERE bot = 'c'"), 1);
@@ -204,14 +212,16 @@ TEST(Migrations, Version6IndexesTheGroupMessagesThatDeliveredAPart) {
   Db db = OpenRaw(":memory:");
   std::vector<Migration> v5(SchemaMigrations().begin(), SchemaMigrations().begin() + 5);
   ASSERT_OK(Migrate(db.get(), v5));
-  ASSERT_OK(ExecSql(db.get(),
+  ASSERT_OK(ExecSql(
+      db.get(),
       "INSERT INTO messages (bot, chat_id, priority, status, parts_sent, created_at, updated_at) VALUES "
       "('b', -1, 0, 1, 1, 0, 10), ('b', -2, 0, 0, 0, 0, 10), ('b', 3, 0, 1, 1, 0, 10);"));
   ASSERT_OK(Migrate(db.get()));
   EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
   // Only the group message that delivered a part is in the index.
-  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM messages INDEXED BY messages_group_sends "
-                               "WHERE bot = 'b' AND chat_id < 0 AND parts_sent > 0 AND updated_at >= 0"),
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT count(*) FROM messages INDEXED BY messages_group_sends "
+                     "WHERE bot = 'b' AND chat_id < 0 AND parts_sent > 0 AND updated_at >= 0"),
             1);
 }
 
@@ -219,13 +229,15 @@ TEST(Migrations, Version9KeepsOldKeysUncomparedAndMakesBroadcastKeysUniquePerBot
   Db db = OpenRaw(":memory:");
   std::vector<Migration> v6(SchemaMigrations().begin(), SchemaMigrations().begin() + 6);
   ASSERT_OK(Migrate(db.get(), v6));
-  ASSERT_OK(ExecSql(db.get(),
-      "INSERT INTO messages (bot, chat_id, priority, idempotency_key, created_at, updated_at) VALUES "
-      "('b', 1, 0, 'k1', 0, 0);"));
+  ASSERT_OK(
+      ExecSql(db.get(),
+              "INSERT INTO messages (bot, chat_id, priority, idempotency_key, created_at, updated_at) VALUES "
+              "('b', 1, 0, 'k1', 0, 0);"));
   ASSERT_OK(Migrate(db.get()));
   EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
-  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM messages WHERE idempotency_key = 'k1' "
-                               "AND idempotency_fingerprint IS NULL"),
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT count(*) FROM messages WHERE idempotency_key = 'k1' "
+                     "AND idempotency_fingerprint IS NULL"),
             1);
   const char* insert =
       "INSERT INTO broadcasts (bot, text, options_json, created_at, idempotency_key) VALUES ";
@@ -240,22 +252,27 @@ TEST(Migrations, Version4KeysTheQueueIndexByBroadcastSoEachLoadsInIdOrder) {
   Db db = OpenRaw(":memory:");
   std::vector<Migration> v3(SchemaMigrations().begin(), SchemaMigrations().begin() + 3);
   ASSERT_OK(Migrate(db.get(), v3));
-  ASSERT_OK(ExecSql(db.get(),
+  ASSERT_OK(ExecSql(
+      db.get(),
       "INSERT INTO messages (bot, chat_id, priority, broadcast_id, status, created_at, updated_at) VALUES "
       "('b', 1, 1, 7, 0, 0, 0), ('b', 2, 0, NULL, 0, 0, 0);"));
   ASSERT_OK(Migrate(db.get()));
   EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
-  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM messages INDEXED BY messages_queued "
-                               "WHERE bot = 'b' AND priority = 1 AND broadcast_id = 7 AND status = 0"),
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT count(*) FROM messages INDEXED BY messages_queued "
+                     "WHERE bot = 'b' AND priority = 1 AND broadcast_id = 7 AND status = 0"),
             1);
   // Both loads walk the index in id order: no sort, no scan of other rows.
-  for (const char* load : {"WHERE bot = 'b' AND priority = 0 AND broadcast_id IS NULL AND status = 0 AND id > 0",
-                           "WHERE bot = 'b' AND priority = 1 AND broadcast_id = 7 AND status = 0 AND id > 0"}) {
-    std::string sql = std::string("EXPLAIN QUERY PLAN SELECT id FROM messages ") + load + " ORDER BY id LIMIT 10";
+  for (const char* load :
+       {"WHERE bot = 'b' AND priority = 0 AND broadcast_id IS NULL AND status = 0 AND id > 0",
+        "WHERE bot = 'b' AND priority = 1 AND broadcast_id = 7 AND status = 0 AND id > 0"}) {
+    std::string sql =
+        std::string("EXPLAIN QUERY PLAN SELECT id FROM messages ") + load + " ORDER BY id LIMIT 10";
     sqlite3_stmt* st = nullptr;
     ASSERT_EQ(sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &st, nullptr), SQLITE_OK);
     std::string plan;
-    while (sqlite3_step(st) == SQLITE_ROW) plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3)) + std::string("; ");
+    while (sqlite3_step(st) == SQLITE_ROW)
+      plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3)) + std::string("; ");
     sqlite3_finalize(st);
     EXPECT_NE(plan.find("USING INDEX messages_queued"), std::string::npos) << load << ": " << plan;
     EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << load << ": " << plan;
@@ -285,10 +302,9 @@ TEST(Migrations, RefusesANewerDatabase) {
   }
   auto store = Store::Open({file.path(), "normal"});
   ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().message(),
-            "database schema version " + std::to_string(LatestSchemaVersion() + 1) +
-                " is newer than this tgate (" + std::to_string(LatestSchemaVersion()) +
-                "); upgrade tgate");
+  EXPECT_EQ(store.status().message(), "database schema version " + std::to_string(LatestSchemaVersion() + 1) +
+                                          " is newer than this tgate (" +
+                                          std::to_string(LatestSchemaVersion()) + "); upgrade tgate");
   Db db = OpenRaw(file.path());
   EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion() + 1);  // untouched
 }

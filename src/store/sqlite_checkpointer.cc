@@ -28,7 +28,8 @@ Result<std::unique_ptr<SqliteCheckpointer>> SqliteCheckpointer::Start(const std:
     sqlite3_close(db);
     return Status::Internal("checkpointer cannot read " + path + ": " + msg);
   }
-  const int64_t limit_frames = wal_limit_bytes > 0 ? std::max<int64_t>(1, wal_limit_bytes / WalFrameBytes(db)) : 0;
+  const int64_t limit_frames =
+      wal_limit_bytes > 0 ? std::max<int64_t>(1, wal_limit_bytes / WalFrameBytes(db)) : 0;
   return std::unique_ptr<SqliteCheckpointer>(new SqliteCheckpointer(db, period, limit_frames));
 }
 

@@ -30,7 +30,8 @@ namespace tgate::store {
 class SqliteCheckpointer {
  public:
   // `wal_limit_bytes` 0: passive passes only.
-  static Result<std::unique_ptr<SqliteCheckpointer>> Start(const std::string& path, std::chrono::milliseconds period,
+  static Result<std::unique_ptr<SqliteCheckpointer>> Start(const std::string& path,
+                                                           std::chrono::milliseconds period,
                                                            int64_t wal_limit_bytes = 0);
   ~SqliteCheckpointer();
 

@@ -29,14 +29,16 @@ TEST(SqliteCheckpointer, MovesAnotherConnectionsWalIntoTheDatabaseFile) {
   testing::TempDbPath file;
   sqlite3* writer = nullptr;
   ASSERT_EQ(sqlite3_open(file.path().c_str(), &writer), SQLITE_OK);
-  ASSERT_OK(ExecSql(writer, "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (v TEXT)"));
+  ASSERT_OK(
+      ExecSql(writer, "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (v TEXT)"));
   // The checkpointer opens the database before any of its rows exist, as
   // tgate's does: it must still find the WAL the writer fills afterwards.
   auto cp = SqliteCheckpointer::Start(file.path(), std::chrono::milliseconds(10));
   ASSERT_TRUE(cp.ok()) << cp.status().ToString();
   const auto before = std::filesystem::file_size(file.path());
-  ASSERT_OK(ExecSql(writer, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
-                            "INSERT INTO t SELECT printf('%0100d', i) FROM n"));
+  ASSERT_OK(ExecSql(writer,
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+                    "INSERT INTO t SELECT printf('%0100d', i) FROM n"));
   EXPECT_TRUE(WaitFor([&] { return std::filesystem::file_size(file.path()) > before + 100 * 1024; }))
       << "the database file stayed at " << std::filesystem::file_size(file.path()) << " bytes";
   cp->reset();
@@ -47,12 +49,14 @@ TEST(SqliteCheckpointer, ANudgedPassEmptiesAWalOverTheLimit) {
   testing::TempDbPath file;
   sqlite3* writer = nullptr;
   ASSERT_EQ(sqlite3_open(file.path().c_str(), &writer), SQLITE_OK);
-  ASSERT_OK(ExecSql(writer, "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (v TEXT)"));
+  ASSERT_OK(
+      ExecSql(writer, "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (v TEXT)"));
   // A period no test waits out: only the nudge starts a pass.
   auto cp = SqliteCheckpointer::Start(file.path(), std::chrono::hours(1), 256 * 1024);
   ASSERT_TRUE(cp.ok()) << cp.status().ToString();
-  ASSERT_OK(ExecSql(writer, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
-                            "INSERT INTO t SELECT printf('%0500d', i) FROM n"));
+  ASSERT_OK(ExecSql(writer,
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+                    "INSERT INTO t SELECT printf('%0500d', i) FROM n"));
   const std::string wal = file.path() + "-wal";
   ASSERT_GT(std::filesystem::file_size(wal), 512u * 1024);
   (*cp)->Nudge();

@@ -48,8 +48,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
   TGATE_RETURN_IF_ERROR(PrepareDbFiles(options.path));
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(options.path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status s = SqliteError(db, rc, "open " + options.path);
     sqlite3_close(db);
@@ -62,7 +61,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   std::string pragmas =
       "PRAGMA journal_mode = WAL;"
-      "PRAGMA synchronous = " + sync + ";"
+      "PRAGMA synchronous = " +
+      sync +
+      ";"
       "PRAGMA foreign_keys = ON;"
       // Sorts and the broadcast target list stay in memory, not temp files.
       "PRAGMA temp_store = MEMORY;"
@@ -75,11 +76,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
   TGATE_RETURN_IF_ERROR(ExecSql(db, pragmas.c_str()));
   TGATE_RETURN_IF_ERROR(Migrate(db));
   // Per-connection scratch for CreateBroadcast's user list (never on disk).
-  TGATE_RETURN_IF_ERROR(ExecSql(
-      db, "CREATE TEMP TABLE IF NOT EXISTS broadcast_users (user TEXT PRIMARY KEY) WITHOUT ROWID"));
+  TGATE_RETURN_IF_ERROR(
+      ExecSql(db, "CREATE TEMP TABLE IF NOT EXISTS broadcast_users (user TEXT PRIMARY KEY) WITHOUT ROWID"));
   if (options.path != ":memory:" && !options.path.empty()) {
     // Checkpoints move to a background thread (see sqlite_checkpointer.h).
-    auto cp = SqliteCheckpointer::Start(options.path, std::chrono::milliseconds(500), options.wal_limit_bytes);
+    auto cp =
+        SqliteCheckpointer::Start(options.path, std::chrono::milliseconds(500), options.wal_limit_bytes);
     if (cp.ok()) {
       TGATE_RETURN_IF_ERROR(ExecSql(db, "PRAGMA wal_autocheckpoint = 0;"));
       store->checkpointer_ = std::move(*cp);
@@ -88,8 +90,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
       // between its commits, keeps the WAL small by itself.
       SqliteCheckpointer* checkpointer = store->checkpointer_.get();
       if (options.wal_limit_bytes > 0) {
-        store->wal_limit_ = std::make_unique<WalLimit>(db, options.wal_limit_bytes, kWalCheckpointWait,
-                                                       kBusyTimeoutMs, [checkpointer] { checkpointer->Nudge(); });
+        store->wal_limit_ =
+            std::make_unique<WalLimit>(db, options.wal_limit_bytes, kWalCheckpointWait, kBusyTimeoutMs,
+                                       [checkpointer] { checkpointer->Nudge(); });
       }
     }
   }
@@ -145,8 +148,7 @@ Status SqliteStore::Bind(const Binding& binding) {
   return Atomically([&]() -> Status {
     auto drop = Prepare("DELETE FROM bindings WHERE bot = ?1 AND chat_id = ?2 AND user <> ?3");
     if (!drop.ok()) return drop.status();
-    TGATE_RETURN_IF_ERROR(
-        drop->Bind(1, binding.bot).Bind(2, binding.chat_id).Bind(3, binding.user).Run());
+    TGATE_RETURN_IF_ERROR(drop->Bind(1, binding.bot).Bind(2, binding.chat_id).Bind(3, binding.user).Run());
     auto upsert = Prepare(
         "INSERT INTO bindings (bot, user, chat_id, status, linked_at) VALUES (?1, ?2, ?3, 0, ?4) "
         "ON CONFLICT (bot, user) DO UPDATE SET chat_id = excluded.chat_id, status = 0, "
@@ -158,8 +160,8 @@ Status SqliteStore::Bind(const Binding& binding) {
 }
 
 Result<Binding> SqliteStore::GetBinding(std::string_view bot, std::string_view user) {
-  auto st = Prepare(
-      "SELECT bot, user, chat_id, status, linked_at FROM bindings WHERE bot = ?1 AND user = ?2");
+  auto st =
+      Prepare("SELECT bot, user, chat_id, status, linked_at FROM bindings WHERE bot = ?1 AND user = ?2");
   if (!st.ok()) return st.status();
   auto row = st->Bind(1, bot).Bind(2, user).Step();
   if (!row.ok()) return row.status();
@@ -168,8 +170,8 @@ Result<Binding> SqliteStore::GetBinding(std::string_view bot, std::string_view u
 }
 
 Result<Binding> SqliteStore::GetBindingByChat(std::string_view bot, int64_t chat_id) {
-  auto st = Prepare(
-      "SELECT bot, user, chat_id, status, linked_at FROM bindings WHERE bot = ?1 AND chat_id = ?2");
+  auto st =
+      Prepare("SELECT bot, user, chat_id, status, linked_at FROM bindings WHERE bot = ?1 AND chat_id = ?2");
   if (!st.ok()) return st.status();
   auto row = st->Bind(1, bot).Bind(2, chat_id).Step();
   if (!row.ok()) return row.status();
@@ -197,15 +199,15 @@ Status SqliteStore::MoveChat(std::string_view bot, int64_t old_chat, int64_t new
   if (old_chat == new_chat) return Status::Ok();
   return Atomically([&]() -> Status {
     // The migrated chat's binding wins over any binding of the new id, as in Bind.
-    auto drop = Prepare("DELETE FROM bindings WHERE bot = ?1 AND chat_id = ?2 AND EXISTS "
-                        "(SELECT 1 FROM bindings WHERE bot = ?1 AND chat_id = ?3)");
+    auto drop = Prepare(
+        "DELETE FROM bindings WHERE bot = ?1 AND chat_id = ?2 AND EXISTS "
+        "(SELECT 1 FROM bindings WHERE bot = ?1 AND chat_id = ?3)");
     if (!drop.ok()) return drop.status();
     TGATE_RETURN_IF_ERROR(drop->Bind(1, bot).Bind(2, new_chat).Bind(3, old_chat).Run());
     auto binding = Prepare("UPDATE bindings SET chat_id = ?3 WHERE bot = ?1 AND chat_id = ?2");
     if (!binding.ok()) return binding.status();
     TGATE_RETURN_IF_ERROR(binding->Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
-    auto queued = Prepare(
-        "UPDATE messages SET chat_id = ?3 WHERE bot = ?1 AND chat_id = ?2 AND status = 0");
+    auto queued = Prepare("UPDATE messages SET chat_id = ?3 WHERE bot = ?1 AND chat_id = ?2 AND status = 0");
     if (!queued.ok()) return queued.status();
     TGATE_RETURN_IF_ERROR(queued->Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
     // Remembered for later messages to old_chat (see Enqueue). Chains are
@@ -220,7 +222,8 @@ Status SqliteStore::MoveChat(std::string_view bot, int64_t old_chat, int64_t new
         "ON CONFLICT (bot, old_chat_id) DO UPDATE SET new_chat_id = excluded.new_chat_id, "
         "migrated_at = excluded.migrated_at");
     if (!remember.ok()) return remember.status();
-    TGATE_RETURN_IF_ERROR(remember->Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Bind(4, NowSeconds()).Run());
+    TGATE_RETURN_IF_ERROR(
+        remember->Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Bind(4, NowSeconds()).Run());
     auto forget = Prepare("DELETE FROM chat_migrations WHERE bot = ?1 AND old_chat_id = ?2");
     if (!forget.ok()) return forget.status();
     return forget->Bind(1, bot).Bind(2, new_chat).Run();  // new_chat is current again
@@ -297,7 +300,8 @@ Status SqliteStore::MarkUpdateProcessed(std::string_view bot, int64_t update_id)
 
 Status SqliteStore::SetUpdateAside(std::string_view bot, int64_t update_id, std::string_view reason) {
   auto st = Prepare(
-      "UPDATE updates SET processed = 2, set_aside_reason = ?3 WHERE bot = ?1 AND update_id = ?2 AND processed = 0");
+      "UPDATE updates SET processed = 2, set_aside_reason = ?3 WHERE bot = ?1 AND update_id = ?2 AND "
+      "processed = 0");
   if (!st.ok()) return st.status();
   TGATE_RETURN_IF_ERROR(st->Bind(1, bot).Bind(2, update_id).Bind(3, reason).Run());
   if (st->Changes() == 0) return Status::NotFound("no such pending update");
@@ -305,7 +309,8 @@ Status SqliteStore::SetUpdateAside(std::string_view bot, int64_t update_id, std:
 }
 
 Result<int64_t> SqliteStore::CountSetAsideUpdates(std::string_view bot) {
-  auto st = Prepare("SELECT count(*) FROM updates INDEXED BY updates_set_aside WHERE bot = ?1 AND processed = 2");
+  auto st =
+      Prepare("SELECT count(*) FROM updates INDEXED BY updates_set_aside WHERE bot = ?1 AND processed = 2");
   if (!st.ok()) return st.status();
   auto row = st->Bind(1, bot).Step();
   if (!row.ok()) return row.status();
@@ -323,8 +328,8 @@ Result<int64_t> SqliteStore::MaxUpdateId(std::string_view bot) {
 // --- events outbox
 
 Status SqliteStore::AddEvent(std::string_view payload_json, int64_t now_ms) {
-  auto st = Prepare(
-      "INSERT INTO events (payload, attempts, next_attempt_ms, created_at) VALUES (?1, 0, ?2, ?3)");
+  auto st =
+      Prepare("INSERT INTO events (payload, attempts, next_attempt_ms, created_at) VALUES (?1, 0, ?2, ?3)");
   if (!st.ok()) return st.status();
   return st->Bind(1, payload_json).Bind(2, now_ms).Bind(3, now_ms / 1000).Run();
 }

@@ -24,8 +24,8 @@
 #include "store/sqlite_checkpointer.h"
 #include "store/sqlite_statement.h"
 #include "store/sqlite_transaction.h"
-#include "store/wal_limit.h"
 #include "store/store.h"
+#include "store/wal_limit.h"
 
 namespace tgate::store {
 
@@ -63,8 +63,9 @@ class SqliteStore final : public Store {
   Result<Message> GetMessage(int64_t id) override;
   Result<std::vector<Message>> LoadQueued(std::string_view bot, Priority priority, int64_t after_id,
                                           size_t limit) override;
-  Result<std::vector<Message>> LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id, int64_t after_id,
-                                                   int64_t due_by_ms, size_t limit) override;
+  Result<std::vector<Message>> LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
+                                                   int64_t after_id, int64_t due_by_ms,
+                                                   size_t limit) override;
   Result<int64_t> PendingMessages(std::string_view bot) override;
   Status Complete(const std::vector<Completion>& completions) override;
   Result<std::vector<GroupSend>> RecentGroupSends(std::string_view bot, int64_t since_s) override;
@@ -108,8 +109,8 @@ class SqliteStore final : public Store {
   // Materializes the next `max_rows` targets of broadcast `id` (none once it
   // is complete or cancelled); returns how many it made.
   Result<int64_t> FillChunk(int64_t id, size_t max_rows);
-  Result<int64_t> InsertBroadcastTargets(const NewBroadcast& broadcast, int64_t id,
-                                         int64_t now_ms, int64_t* skipped);
+  Result<int64_t> InsertBroadcastTargets(const NewBroadcast& broadcast, int64_t id, int64_t now_ms,
+                                         int64_t* skipped);
   // The chat a message to `chat_id` goes to: the id MoveChat moved it to, if
   // it did (following chains), else chat_id itself.
   Result<int64_t> ResolveChat(std::string_view bot, int64_t chat_id);

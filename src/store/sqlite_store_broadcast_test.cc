@@ -205,7 +205,8 @@ TEST_P(BroadcastTest, ToAllIsFilledInChunksThatContinueTheSpread) {
   constexpr int kFirst = SqliteStore::kFirstChunk;
   constexpr int n = kFirst + 50;
   ASSERT_OK(store_->RunInTransaction([&] {
-    for (int i = 1; i <= n; ++i) TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
+    for (int i = 1; i <= n; ++i)
+      TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
     return Status::Ok();
   }));
   auto b = store_->CreateBroadcast(ToAll("bot", n), kNowMs);  // one second per target
@@ -249,7 +250,8 @@ TEST_P(BroadcastTest, ANewerFastBroadcastIsFilledBeforeAnOlderOneThatHasPlentyWa
   constexpr int kFirst = SqliteStore::kFirstChunk;
   constexpr int n = kFirst + 50;
   ASSERT_OK(store_->RunInTransaction([&] {
-    for (int i = 1; i <= n; ++i) TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
+    for (int i = 1; i <= n; ++i)
+      TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
     return Status::Ok();
   }));
   auto campaign = store_->CreateBroadcast(ToAll("bot", 8 * 3600), kNowMs).value();
@@ -257,7 +259,8 @@ TEST_P(BroadcastTest, ANewerFastBroadcastIsFilledBeforeAnOlderOneThatHasPlentyWa
   std::vector<Message> queued = store_->LoadQueued("bot", Priority::kBroadcast, 0, 30000).value();
   std::vector<Completion> sent;
   for (const Message& m : queued) {
-    if (m.broadcast_id == urgent.id && sent.size() < kFirst - 10) sent.push_back({m.id, MessageStatus::kSent, 1, 1, 0, 1, ""});
+    if (m.broadcast_id == urgent.id && sent.size() < kFirst - 10)
+      sent.push_back({m.id, MessageStatus::kSent, 1, 1, 0, 1, ""});
   }
   ASSERT_OK(store_->Complete(sent));  // the urgent one has 10 left, the campaign kFirst waiting
   ASSERT_EQ(*store_->FillBroadcasts("bot", 30), 30);
@@ -275,7 +278,8 @@ TEST_P(BroadcastTest, ANewerFastBroadcastIsFilledBeforeAnOlderOneThatHasPlentyWa
 TEST_P(BroadcastTest, CancellingWhileFillingCancelsTheUnfilledToo) {
   constexpr int n = SqliteStore::kFirstChunk + 10;
   ASSERT_OK(store_->RunInTransaction([&] {
-    for (int i = 1; i <= n; ++i) TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
+    for (int i = 1; i <= n; ++i)
+      TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
     return Status::Ok();
   }));
   auto b = store_->CreateBroadcast(ToAll("bot", 0), kNowMs);
@@ -371,7 +375,8 @@ TEST_P(BroadcastTest, GetBroadcastCountsByStatus) {
 TEST_P(BroadcastTest, PendingMessagesAddsQueuedOneToOneAndEveryRunningBroadcast) {
   constexpr int n = SqliteStore::kFirstChunk + 50;  // "all": 50 targets not materialized yet
   ASSERT_OK(store_->RunInTransaction([&] {
-    for (int i = 1; i <= n; ++i) TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
+    for (int i = 1; i <= n; ++i)
+      TGATE_RETURN_IF_ERROR(store_->Bind({"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0}));
     return Status::Ok();
   }));
   EXPECT_EQ(*store_->PendingMessages("bot"), 0);
@@ -392,7 +397,8 @@ TEST_P(BroadcastTest, PendingMessagesAddsQueuedOneToOneAndEveryRunningBroadcast)
   EXPECT_EQ(*store_->PendingMessages("bot"), 1 + (n - 2) + 2);
   ASSERT_OK(store_->CancelBroadcast(listed.id));
   ASSERT_OK(store_->CancelBroadcast(all.id));
-  EXPECT_EQ(*store_->PendingMessages("bot"), 1) << "cancelled broadcasts, unfilled targets too, are not pending";
+  EXPECT_EQ(*store_->PendingMessages("bot"), 1)
+      << "cancelled broadcasts, unfilled targets too, are not pending";
   EXPECT_EQ(*store_->PendingMessages("other"), 1);
 }
 
@@ -479,9 +485,8 @@ TEST_P(BroadcastTest, TimingOfABroadcastToManyBindings) {
   auto t0 = std::chrono::steady_clock::now();
   ASSERT_OK(store_->RunInTransaction([&]() -> Status {
     for (int64_t i = 0; i < n; ++i) {
-      TGATE_RETURN_IF_ERROR(
-          store_->Bind(Binding{"bot", "user" + std::to_string(i), 1'000'000 + (i * 7919) % n,
-                               UserStatus::kActive, 1}));
+      TGATE_RETURN_IF_ERROR(store_->Bind(
+          Binding{"bot", "user" + std::to_string(i), 1'000'000 + (i * 7919) % n, UserStatus::kActive, 1}));
     }
     return Status::Ok();
   }));
@@ -499,11 +504,12 @@ TEST_P(BroadcastTest, TimingOfABroadcastToManyBindings) {
   ASSERT_OK(first);
   EXPECT_EQ(first->size(), 500u);
   auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
-  std::printf("[ timing ] %s, %lld bindings: Bind all %lld ms, CreateBroadcast %lld ms, "
-              "GetBroadcast %lld ms, LoadQueued(500) %lld ms\n",
-              GetParam() ? "file" : "memory", static_cast<long long>(n),
-              static_cast<long long>(ms(t1 - t0)), static_cast<long long>(ms(t2 - t1)),
-              static_cast<long long>(ms(t3 - t2)), static_cast<long long>(ms(t4 - t3)));
+  std::printf(
+      "[ timing ] %s, %lld bindings: Bind all %lld ms, CreateBroadcast %lld ms, "
+      "GetBroadcast %lld ms, LoadQueued(500) %lld ms\n",
+      GetParam() ? "file" : "memory", static_cast<long long>(n), static_cast<long long>(ms(t1 - t0)),
+      static_cast<long long>(ms(t2 - t1)), static_cast<long long>(ms(t3 - t2)),
+      static_cast<long long>(ms(t4 - t3)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BroadcastTest, ::testing::Bool(), testing::BackendName);

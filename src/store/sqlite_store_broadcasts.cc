@@ -19,10 +19,10 @@ namespace {
 // window: the k-th (0-based) of `total` waits now + k * spread_ms / total.
 // Broadcast messages keep text/options_json NULL: they read the broadcast's.
 // ?8 counts the targets filled before this statement, so chunks continue the spread.
-#define TGATE_BROADCAST_MESSAGE_COLUMNS                                                      \
-  "INSERT INTO messages (bot, user, chat_id, priority, broadcast_id, paid, status, "         \
-  "not_before_ms, created_at, updated_at) "                                                  \
-  "SELECT ?1, t.user, t.chat_id, 1, ?2, ?3, 0, "                                             \
+#define TGATE_BROADCAST_MESSAGE_COLUMNS                                              \
+  "INSERT INTO messages (bot, user, chat_id, priority, broadcast_id, paid, status, " \
+  "not_before_ms, created_at, updated_at) "                                          \
+  "SELECT ?1, t.user, t.chat_id, 1, ?2, ?3, 0, "                                     \
   "?4 + (?8 + row_number() OVER (ORDER BY t.chat_id) - 1) * ?5 / ?6, ?7, ?7 "
 
 // One chunk of "all": chat ids in (?9, ?10].
@@ -54,20 +54,23 @@ Result<Broadcast> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, in
     // loser answers from the winner's row.
     auto insert = Prepare(
         "INSERT INTO broadcasts (bot, text, options_json, spread_seconds, paid, status, created_at, "
-        "idempotency_key, idempotency_fingerprint, expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9) "
+        "idempotency_key, idempotency_fingerprint, expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, "
+        "?9) "
         "ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
         "RETURNING id");
     if (!insert.ok()) return insert.status();
     insert->Bind(1, broadcast.bot).Bind(2, broadcast.text).Bind(3, broadcast.options_json);
     insert->Bind(4, broadcast.spread_seconds).Bind(5, int64_t{broadcast.paid}).Bind(6, out.created_at);
     insert->BindOptional(7, broadcast.idempotency_key).BindOptional(8, broadcast.idempotency_fingerprint);
-    if (broadcast.expires_at_ms > 0) insert->Bind(9, broadcast.expires_at_ms);
-    else insert->BindNull(9);
+    if (broadcast.expires_at_ms > 0)
+      insert->Bind(9, broadcast.expires_at_ms);
+    else
+      insert->BindNull(9);
     auto inserted = insert->Step();
     if (!inserted.ok()) return inserted.status();
     if (!*inserted) {
-      auto prior =
-          Prepare("SELECT id, idempotency_fingerprint FROM broadcasts WHERE bot = ?1 AND idempotency_key = ?2");
+      auto prior = Prepare(
+          "SELECT id, idempotency_fingerprint FROM broadcasts WHERE bot = ?1 AND idempotency_key = ?2");
       if (!prior.ok()) return prior.status();
       auto row = prior->Bind(1, broadcast.bot).Bind(2, broadcast.idempotency_key).Step();
       if (!row.ok()) return row.status();
@@ -133,8 +136,9 @@ Result<int64_t> SqliteStore::FillChunk(int64_t id, size_t max_rows) {
   insert->Reset();
   // When complete, the total becomes what was really sent to (bindings may
   // have changed since the count).
-  auto update = Prepare(last ? "UPDATE broadcasts SET fill_after = NULL, filled = ?2, total = ?2 WHERE id = ?1"
-                             : "UPDATE broadcasts SET fill_after = ?3, filled = ?2 WHERE id = ?1");
+  auto update =
+      Prepare(last ? "UPDATE broadcasts SET fill_after = NULL, filled = ?2, total = ?2 WHERE id = ?1"
+                   : "UPDATE broadcasts SET fill_after = ?3, filled = ?2 WHERE id = ?1");
   if (!update.ok()) return update.status();
   update->Bind(1, id).Bind(2, now_filled);
   if (!last) update->Bind(3, upto);
@@ -176,7 +180,8 @@ Result<int64_t> SqliteStore::PendingMessages(std::string_view bot) {
       "SELECT (SELECT count(*) FROM messages INDEXED BY messages_queued "
       "        WHERE bot = ?1 AND priority = 0 AND status = 0) + "
       "       (SELECT coalesce(sum(max(0, filled - n_sent - n_failed - n_cancelled) + "
-      "                            CASE WHEN fill_after IS NOT NULL THEN max(0, total - filled) ELSE 0 END), 0) "
+      "                            CASE WHEN fill_after IS NOT NULL THEN max(0, total - filled) ELSE 0 END), "
+      "0) "
       "        FROM broadcasts WHERE bot = ?1 AND status = 0)");
   if (!st.ok()) return st.status();
   auto row = st->Bind(1, bot).Step();
@@ -199,8 +204,8 @@ Result<std::vector<int64_t>> SqliteStore::ActiveBroadcasts(std::string_view bot)
 
 // Inserts the messages of a broadcast to a list of users; returns how many,
 // and sets *skipped to the distinct requested users not linked or blocked.
-Result<int64_t> SqliteStore::InsertBroadcastTargets(const NewBroadcast& broadcast, int64_t id,
-                                                    int64_t now_ms, int64_t* skipped) {
+Result<int64_t> SqliteStore::InsertBroadcastTargets(const NewBroadcast& broadcast, int64_t id, int64_t now_ms,
+                                                    int64_t* skipped) {
   auto clear = Prepare("DELETE FROM temp.broadcast_users");
   if (!clear.ok()) return clear.status();
   TGATE_RETURN_IF_ERROR(clear->Run());
@@ -225,7 +230,10 @@ Result<int64_t> SqliteStore::InsertBroadcastTargets(const NewBroadcast& broadcas
     auto insert = Prepare(kInsertListedTargets);
     if (!insert.ok()) return insert.status();
     insert->Bind(1, broadcast.bot).Bind(2, id).Bind(3, int64_t{broadcast.paid}).Bind(4, now_ms);
-    insert->Bind(5, broadcast.spread_seconds * 1000).Bind(6, total).Bind(7, now_ms / 1000).Bind(8, int64_t{0});
+    insert->Bind(5, broadcast.spread_seconds * 1000)
+        .Bind(6, total)
+        .Bind(7, now_ms / 1000)
+        .Bind(8, int64_t{0});
     TGATE_RETURN_IF_ERROR(insert->Run());
   }
   *skipped = requested - total;
@@ -261,8 +269,10 @@ Result<Broadcast> SqliteStore::GetBroadcast(int64_t id) {
   out.pending = std::max<int64_t>(0, filled - out.sent - out.failed - out.cancelled);
   // Targets not materialized yet are pending; once cancelled they never will be.
   int64_t unfilled = std::max<int64_t>(0, out.total - filled);
-  if (cancelled) out.cancelled += unfilled;
-  else if (filling) out.pending += unfilled;
+  if (cancelled)
+    out.cancelled += unfilled;
+  else if (filling)
+    out.pending += unfilled;
   out.status = cancelled ? "cancelled" : out.pending == 0 ? "done" : "running";
   return out;
 }
@@ -306,7 +316,8 @@ Result<Broadcast> SqliteStore::CancelBroadcast(int64_t id) {
     unfilled->Reset();
     if (messages->Changes() > 0 || still_filling) {
       auto mark = Prepare(
-          "UPDATE broadcasts SET status = 1, cancelled_at = ?2, fill_after = NULL WHERE id = ?1 AND status = 0");
+          "UPDATE broadcasts SET status = 1, cancelled_at = ?2, fill_after = NULL WHERE id = ?1 AND status = "
+          "0");
       if (!mark.ok()) return mark.status();
       TGATE_RETURN_IF_ERROR(mark->Bind(1, id).Bind(2, now).Run());
     }

@@ -37,7 +37,8 @@ TEST(LinkTokensAtRest, TheFilesHoldOnlyTheTokensDigest) {
 
   auto reopened = SqliteStore::Open({file.path(), "normal"});
   ASSERT_OK(reopened);
-  EXPECT_TRUE((*reopened)->TakeLinkToken(Sha256Hex(token)).status().IsNotFound()) << "the digest redeems nothing";
+  EXPECT_TRUE((*reopened)->TakeLinkToken(Sha256Hex(token)).status().IsNotFound())
+      << "the digest redeems nothing";
   auto taken = (*reopened)->TakeLinkToken(token);
   ASSERT_OK(taken);
   EXPECT_EQ(taken->token, token);

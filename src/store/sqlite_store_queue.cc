@@ -14,11 +14,11 @@ namespace tgate::store {
 namespace {
 
 // A broadcast's messages keep text/options_json NULL and read the broadcast's.
-#define TGATE_SELECT_MESSAGE                                                                   \
-  "SELECT m.id, m.bot, m.user, m.chat_id, coalesce(m.text, b.text, ''), "                      \
-  "coalesce(m.options_json, b.options_json, ''), m.priority, coalesce(m.broadcast_id, 0), "     \
-  "m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, m.telegram_message_id, "       \
-  "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0) "       \
+#define TGATE_SELECT_MESSAGE                                                                \
+  "SELECT m.id, m.bot, m.user, m.chat_id, coalesce(m.text, b.text, ''), "                   \
+  "coalesce(m.options_json, b.options_json, ''), m.priority, coalesce(m.broadcast_id, 0), " \
+  "m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, m.telegram_message_id, "    \
+  "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0) "     \
   "FROM messages m LEFT JOIN broadcasts b ON b.id = m.broadcast_id "
 
 Message ReadMessage(const SqliteStatement& st) {
@@ -96,8 +96,10 @@ Result<int64_t> SqliteStore::Enqueue(const NewMessage& message, bool* existed) {
   insert->Bind(4, message.text).Bind(5, message.options_json);
   insert->Bind(6, PriorityInt(message.priority)).BindOptional(7, message.idempotency_key);
   insert->Bind(8, NowSeconds()).BindOptional(9, message.idempotency_fingerprint);
-  if (message.expires_at_ms > 0) insert->Bind(10, message.expires_at_ms);
-  else insert->BindNull(10);
+  if (message.expires_at_ms > 0)
+    insert->Bind(10, message.expires_at_ms);
+  else
+    insert->BindNull(10);
   auto row = insert->Step();
   if (!row.ok()) return row.status();
   if (*row) {
@@ -105,9 +107,11 @@ Result<int64_t> SqliteStore::Enqueue(const NewMessage& message, bool* existed) {
     TGATE_RETURN_IF_ERROR(insert->Run());  // completes the statement (and its autocommit)
     return id;
   }
-  auto prior = FindMessageByIdempotencyKey(message.bot, message.idempotency_key, message.idempotency_fingerprint);
+  auto prior =
+      FindMessageByIdempotencyKey(message.bot, message.idempotency_key, message.idempotency_fingerprint);
   if (!prior.ok()) {
-    if (prior.status().IsNotFound()) return Status::Internal("idempotency key conflict without a prior message");
+    if (prior.status().IsNotFound())
+      return Status::Internal("idempotency key conflict without a prior message");
     return prior.status();
   }
   if (existed != nullptr) *existed = true;
@@ -117,7 +121,8 @@ Result<int64_t> SqliteStore::Enqueue(const NewMessage& message, bool* existed) {
 Result<int64_t> SqliteStore::FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
                                                          std::string_view fingerprint) {
   if (key.empty()) return Status::NotFound("no idempotency key");
-  auto st = Prepare("SELECT id, idempotency_fingerprint FROM messages WHERE bot = ?1 AND idempotency_key = ?2");
+  auto st =
+      Prepare("SELECT id, idempotency_fingerprint FROM messages WHERE bot = ?1 AND idempotency_key = ?2");
   if (!st.ok()) return st.status();
   auto row = st->Bind(1, bot).Bind(2, key).Step();
   if (!row.ok()) return row.status();
@@ -144,11 +149,10 @@ Result<std::vector<Message>> SqliteStore::LoadQueued(std::string_view bot, Prior
   // broadcast_id, id); one-to-one messages have no broadcast, so they are
   // read in index order. (Across broadcasts this sorts: the dispatcher loads
   // each broadcast on its own, LoadBroadcastQueued.)
-  auto st = Prepare(priority == Priority::kDirect
-                        ? TGATE_SELECT_MESSAGE
+  auto st = Prepare(priority == Priority::kDirect ? TGATE_SELECT_MESSAGE
                         "WHERE m.bot = ?1 AND m.priority = ?2 AND m.broadcast_id IS NULL AND m.status = 0 "
                         "AND m.id > ?3 ORDER BY m.id LIMIT ?4"
-                        : TGATE_SELECT_MESSAGE
+                                                  : TGATE_SELECT_MESSAGE
                         "WHERE m.bot = ?1 AND m.priority = ?2 AND m.status = 0 AND m.id > ?3 "
                         "ORDER BY m.id LIMIT ?4");
   if (!st.ok()) return st.status();
@@ -158,7 +162,8 @@ Result<std::vector<Message>> SqliteStore::LoadQueued(std::string_view bot, Prior
 }
 
 Result<std::vector<Message>> SqliteStore::LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
-                                                              int64_t after_id, int64_t due_by_ms, size_t limit) {
+                                                              int64_t after_id, int64_t due_by_ms,
+                                                              size_t limit) {
   auto st = Prepare(TGATE_SELECT_MESSAGE
                     "WHERE m.bot = ?1 AND m.priority = 1 AND m.broadcast_id = ?2 AND m.status = 0 "
                     "AND m.id > ?3 ORDER BY m.id LIMIT ?4");

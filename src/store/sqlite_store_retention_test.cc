@@ -238,8 +238,8 @@ TEST_P(RetentionTest, PruneUpdatesDropsOldProcessedOnesButKeepsPendingAndEachBot
   ASSERT_OK(r);
   EXPECT_EQ(r->deleted, 3);
   EXPECT_TRUE(r->done);
-  EXPECT_TRUE(store_->InsertUpdate(Update{"bot", 1, "{}"}).value());     // pruned, so new again
-  EXPECT_FALSE(store_->InsertUpdate(Update{"bot", 4, "{}"}).value());    // pending kept
+  EXPECT_TRUE(store_->InsertUpdate(Update{"bot", 1, "{}"}).value());   // pruned, so new again
+  EXPECT_FALSE(store_->InsertUpdate(Update{"bot", 4, "{}"}).value());  // pending kept
   EXPECT_EQ(store_->MaxUpdateId("bot").value(), 4);
   EXPECT_FALSE(store_->InsertUpdate(Update{"quiet", 70, "{}"}).value());  // a bot's newest stays
   EXPECT_EQ(store_->MaxUpdateId("quiet").value(), 70);
@@ -284,8 +284,8 @@ TEST_P(RetentionTest, PruneUpdatesLooksAtNoMoreThanMaxRowsAcrossBots) {
 
 TEST_P(RetentionTest, PruneEventsDropsOldUndeliveredEventsAndKeepsYoungOnes) {
   auto now_ms = [&] { return clock_.UnixSeconds() * 1000; };
-  ASSERT_OK(store_->AddEvent(R"({"type":"never tried"})", now_ms()));     // no events_url
-  ASSERT_OK(store_->AddEvent(R"({"type":"refused"})", now_ms()));         // the site answers 500
+  ASSERT_OK(store_->AddEvent(R"({"type":"never tried"})", now_ms()));  // no events_url
+  ASSERT_OK(store_->AddEvent(R"({"type":"refused"})", now_ms()));      // the site answers 500
   ASSERT_OK(store_->AddEvent(R"({"type":"delivered"})", now_ms()));
   auto old = store_->DueEvents(now_ms(), 10);
   ASSERT_OK(old);

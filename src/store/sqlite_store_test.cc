@@ -405,8 +405,8 @@ TEST_P(StoreTest, CompleteOfFiveHundredIsFast) {
   }));
   auto start = std::chrono::steady_clock::now();
   ASSERT_OK(store_->Complete(batch));
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::steady_clock::now() - start).count();
+  auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
   std::printf("[ timing ] Complete(500) on %s: %lld us\n", GetParam() ? "file" : "memory",
               static_cast<long long>(us));
   EXPECT_TRUE(store_->LoadQueued("bot", Priority::kDirect, 0, 10)->empty());
@@ -470,8 +470,9 @@ TEST_P(StoreTest, NestedTransactionsJoinTheOuterOne) {
 
   // An outer failure undoes an inner success.
   Status s = store_->RunInTransaction([&]() -> Status {
-    TGATE_RETURN_IF_ERROR(store_->RunInTransaction(
-        [&] { return store_->PutLinkToken(LinkToken{"gone", "bot", "3", 5}); }));
+    TGATE_RETURN_IF_ERROR(store_->RunInTransaction([&] {
+      return store_->PutLinkToken(LinkToken{"gone", "bot", "3", 5});
+    }));
     return Status::Conflict("outer fails");
   });
   EXPECT_TRUE(s.IsConflict());

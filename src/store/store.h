@@ -92,8 +92,8 @@ class Store {
                                                       std::string_view fingerprint) = 0;
   virtual Result<Message> GetMessage(int64_t id) = 0;
   // Queued messages of the bot and priority with id > after_id, by id, at most `limit`.
-  virtual Result<std::vector<Message>> LoadQueued(std::string_view bot, Priority priority,
-                                                  int64_t after_id, size_t limit) = 0;
+  virtual Result<std::vector<Message>> LoadQueued(std::string_view bot, Priority priority, int64_t after_id,
+                                                  size_t limit) = 0;
   // Queued messages of one broadcast with id > after_id, in id order (within a
   // broadcast that is the order they fall due), at most `limit`, ending before
   // the first one never tried that is not due by due_by_ms (wall clock ms). A

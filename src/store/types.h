@@ -38,13 +38,13 @@ enum class Priority { kDirect = 0, kBroadcast = 1 };
 // What the site (or tgate itself) asks to send.
 struct NewMessage {
   std::string bot;
-  std::string user;             // empty when addressed by chat_id only
+  std::string user;  // empty when addressed by chat_id only
   int64_t chat_id = 0;
   std::string text;
   std::string options_json;     // extra sendMessage fields as a JSON object text ("{}" if none)
   std::string idempotency_key;  // empty: none
   Priority priority = Priority::kDirect;
-  int64_t expires_at_ms = 0;    // Unix ms: failed as expired if not sent by then; 0: no deadline
+  int64_t expires_at_ms = 0;  // Unix ms: failed as expired if not sent by then; 0: no deadline
   // What the key stands for (api/idempotency.h): a later request with the
   // same key and another fingerprint is refused. Empty: not compared.
   std::string idempotency_fingerprint;
@@ -59,15 +59,15 @@ struct Message {
   std::string text;
   std::string options_json;
   Priority priority = Priority::kDirect;
-  int64_t broadcast_id = 0;     // 0: not part of a broadcast
-  bool paid = false;            // allow_paid_broadcast
+  int64_t broadcast_id = 0;  // 0: not part of a broadcast
+  bool paid = false;         // allow_paid_broadcast
   MessageStatus status = MessageStatus::kQueued;
   int attempts = 0;
-  int parts_sent = 0;           // parts of a split text already delivered
-  int64_t not_before_ms = 0;    // Unix ms; do not send earlier (spread, retry backoff)
+  int parts_sent = 0;         // parts of a split text already delivered
+  int64_t not_before_ms = 0;  // Unix ms; do not send earlier (spread, retry backoff)
   int64_t telegram_message_id = 0;
-  std::string error;            // why it failed
-  int64_t expires_at_ms = 0;    // Unix ms deadline (its broadcast's for a broadcast message); 0: none
+  std::string error;          // why it failed
+  int64_t expires_at_ms = 0;  // Unix ms deadline (its broadcast's for a broadcast message); 0: none
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
@@ -108,23 +108,23 @@ struct NewBroadcast {
   std::vector<std::string> users;  // used when !all; unknown/blocked users are skipped
   std::string text;
   std::string options_json;
-  int64_t spread_seconds = 0;      // 0: as fast as the limits allow
+  int64_t spread_seconds = 0;  // 0: as fast as the limits allow
   bool paid = false;
-  std::string idempotency_key;     // empty: none (as NewMessage's, in a namespace of broadcasts)
+  std::string idempotency_key;  // empty: none (as NewMessage's, in a namespace of broadcasts)
   std::string idempotency_fingerprint;
-  int64_t expires_at_ms = 0;       // Unix ms deadline of every message; 0: none
+  int64_t expires_at_ms = 0;  // Unix ms deadline of every message; 0: none
 };
 
 struct Broadcast {
   int64_t id = 0;
   std::string bot;
-  std::string status;              // "running" | "done" | "cancelled"
+  std::string status;  // "running" | "done" | "cancelled"
   int64_t total = 0;
   int64_t sent = 0;
   int64_t failed = 0;
   int64_t pending = 0;
   int64_t cancelled = 0;
-  int64_t skipped = 0;             // requested users not linked or blocked
+  int64_t skipped = 0;  // requested users not linked or blocked
   int64_t spread_seconds = 0;
   bool paid = false;
   int64_t created_at = 0;
@@ -134,7 +134,7 @@ struct Broadcast {
 struct Update {
   std::string bot;
   int64_t update_id = 0;
-  std::string payload;             // the raw JSON
+  std::string payload;  // the raw JSON
 };
 
 // What one bounded pruning call did (Store::PruneMessages, PruneUpdates).
@@ -148,7 +148,7 @@ struct PruneResult {
 // An event for the site, in the durable outbox.
 struct Event {
   int64_t id = 0;
-  std::string payload;             // JSON object text, includes "type"
+  std::string payload;  // JSON object text, includes "type"
   int attempts = 0;
   int64_t next_attempt_ms = 0;
 };

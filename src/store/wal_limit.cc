@@ -12,7 +12,8 @@ int64_t WalFrameBytes(sqlite3* db) {
   constexpr int64_t kWalFrameHeader = 24;
   sqlite3_stmt* st = nullptr;
   int64_t page = 4096;
-  if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+  if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
     page = sqlite3_column_int64(st, 0);
   }
   sqlite3_finalize(st);
@@ -68,11 +69,13 @@ void WalLimit::AfterCommit(const char* name, int64_t frames) {
   }
   next_try_frames_ = frames + std::max<int64_t>(1, limit_frames_ / 16);
   if (!warned_) {
-    spdlog::warn("the database's WAL holds {:.1f} MiB, over twice its {:.1f} MiB bound, and checkpoints cannot empty it "
-                 "({}): something reading the database (a sqlite3 shell, a backup) may hold it. tgate tries again as "
-                 "it grows",
-                 double(frames * frame_bytes_) / (1 << 20), double(limit_frames_ * frame_bytes_) / (1 << 20),
-                 sqlite3_errstr(rc));
+    spdlog::warn(
+        "the database's WAL holds {:.1f} MiB, over twice its {:.1f} MiB bound, and checkpoints cannot empty "
+        "it "
+        "({}): something reading the database (a sqlite3 shell, a backup) may hold it. tgate tries again as "
+        "it grows",
+        double(frames * frame_bytes_) / (1 << 20), double(limit_frames_ * frame_bytes_) / (1 << 20),
+        sqlite3_errstr(rc));
     warned_ = true;
   }
 }

@@ -39,7 +39,9 @@ class WalLimit {
   WalLimit(const WalLimit&) = delete;
   WalLimit& operator=(const WalLimit&) = delete;
 
-  int64_t truncations() const { return truncations_; }  // checkpoints this connection ran that emptied the log
+  int64_t truncations() const {
+    return truncations_;
+  }  // checkpoints this connection ran that emptied the log
 
  private:
   static int Hook(void* self, sqlite3* db, const char* name, int frames);

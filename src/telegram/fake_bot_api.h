@@ -2,11 +2,10 @@
 // every call with its time, and answers sendMessage from a script — per chat
 // (blocked, deactivated, not found, migrated, a 429 with retry_after) and for
 // the next N calls (5xx, network failure) — otherwise with a Message. Answers
-// immediately or after `latency`; calls may take a random time to arrive. It can also enforce Telegram's flood limits
-// exactly as the emulator does (sliding windows on arrival time: tools/emulator)
-// and answer 429 beyond them, counting those 429s: a dispatcher test then
-// shows it never exceeds a limit by its own scheduling. set_down() makes the
-// Bot API unreachable for every call (network failure, or a 5xx): an outage.
+// immediately or after `latency`; calls may take a random time to arrive. It can also enforce Telegram's
+// flood limits exactly as the emulator does (sliding windows on arrival time: tools/emulator) and answer 429
+// beyond them, counting those 429s: a dispatcher test then shows it never exceeds a limit by its own
+// scheduling. set_down() makes the Bot API unreachable for every call (network failure, or a 5xx): an outage.
 // getMe answers the fake bot (scripts are for sendMessage).
 // Test-only: never linked into tgate. Single-threaded (the test's io_context).
 #pragma once
@@ -36,7 +35,9 @@ class FakeBotApi final : public BotApi {
   explicit FakeBotApi(const Clock& clock) : clock_(clock) {}
 
   // Scripts: answers for a chat until changed, and one-shot answers for the next calls.
-  void ScriptChat(int64_t chat_id, unsigned status, std::string body) { chats_[chat_id] = {status, std::move(body)}; }
+  void ScriptChat(int64_t chat_id, unsigned status, std::string body) {
+    chats_[chat_id] = {status, std::move(body)};
+  }
   void ClearChat(int64_t chat_id) { chats_.erase(chat_id); }
   void FailNext(unsigned status, std::string body, int times = 1) {
     for (int i = 0; i < times; ++i) next_.push_back({status, body});
@@ -96,7 +97,8 @@ class FakeBotApi final : public BotApi {
   Awaitable<ApiResult> Call(std::string method, boost::json::object params,
                             std::chrono::milliseconds timeout) override {
     if (request_latency_.max() > 0) {
-      asio::steady_timer trip(co_await asio::this_coro::executor, std::chrono::microseconds(request_latency_(rng_)));
+      asio::steady_timer trip(co_await asio::this_coro::executor,
+                              std::chrono::microseconds(request_latency_(rng_)));
       co_await trip.async_wait(kAsTuple);
     }
     SteadyTime arrived = clock_.Now();
@@ -111,7 +113,8 @@ class FakeBotApi final : public BotApi {
       co_return Classify(down_status_, "<html>" + std::to_string(down_status_) + " Bad Gateway</html>");
     }
     if (method == "getMe") {
-      co_return Classify(200, R"({"ok":true,"result":{"id":1,"is_bot":true,"first_name":"Fake","username":"fake_bot"}})");
+      co_return Classify(
+          200, R"({"ok":true,"result":{"id":1,"is_bot":true,"first_name":"Fake","username":"fake_bot"}})");
     }
     int64_t chat = params.contains("chat_id") ? params.at("chat_id").to_number<int64_t>() : 0;
     Answer a{200, ""};
@@ -130,16 +133,16 @@ class FakeBotApi final : public BotApi {
       bool paid = params.contains("allow_paid_broadcast") && params.at("allow_paid_broadcast") == true;
       if (int wait = Admit(chat, paid, arrived); wait > 0) {
         ++limit_429s_;
-        co_return Classify(429, R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after )" +
-                                    std::to_string(wait) + R"(","parameters":{"retry_after":)" +
-                                    std::to_string(wait) + "}}");
+        co_return Classify(
+            429, R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after )" +
+                     std::to_string(wait) + R"(","parameters":{"retry_after":)" + std::to_string(wait) +
+                     "}}");
       }
     }
     std::string text = params.contains("text") ? std::string(params.at("text").as_string()) : "";
     accepted_.emplace_back(chat, text);
-    boost::json::object msg{{"message_id", static_cast<int64_t>(accepted_.size())},
-                            {"chat", {{"id", chat}}},
-                            {"text", text}};
+    boost::json::object msg{
+        {"message_id", static_cast<int64_t>(accepted_.size())}, {"chat", {{"id", chat}}}, {"text", text}};
     boost::json::object body{{"ok", true}, {"result", msg}};
     co_return Classify(200, boost::json::serialize(body));
   }

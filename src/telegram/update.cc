@@ -2,7 +2,6 @@
 #include "telegram/update.h"
 
 #include <boost/json/parse.hpp>
-
 #include <limits>
 
 #include "core/json_numbers.h"
@@ -35,10 +34,12 @@ Status OptString(const json::object* parent, std::string_view key, std::string_v
 }
 
 // An object field: absent gives nullptr; any other type is an error.
-Result<const json::object*> OptObject(const json::object* parent, std::string_view key, std::string_view where) {
+Result<const json::object*> OptObject(const json::object* parent, std::string_view key,
+                                      std::string_view where) {
   const json::value* v = parent ? parent->if_contains(key) : nullptr;
   if (v == nullptr) return static_cast<const json::object*>(nullptr);
-  if (!v->is_object()) return Status::InvalidArgument("update field " + std::string(where) + " is not an object");
+  if (!v->is_object())
+    return Status::InvalidArgument("update field " + std::string(where) + " is not an object");
   return &v->get_object();
 }
 
@@ -132,7 +133,8 @@ std::optional<std::string> StartPayload(const ParsedUpdate& update, std::string_
     while (end < text.size() && !IsSpace(text[end])) ++end;
     std::string_view mentioned = text.substr(1, end - 1);
     if (!bot_username.empty() && bot_username.front() == '@') bot_username.remove_prefix(1);
-    if (mentioned.empty() || (!bot_username.empty() && !IEquals(mentioned, bot_username))) return std::nullopt;
+    if (mentioned.empty() || (!bot_username.empty() && !IEquals(mentioned, bot_username)))
+      return std::nullopt;
     text.remove_prefix(end);
   }
   if (!text.empty() && !IsSpace(text.front())) return std::nullopt;  // "/started", "/start_x"

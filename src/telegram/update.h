@@ -17,14 +17,14 @@ namespace tgate::telegram {
 struct ParsedUpdate {
   int64_t update_id = 0;
   enum Kind { kMessage, kMyChatMember, kOther } kind = kOther;
-  int64_t chat_id = 0;         // message.chat.id / my_chat_member.chat.id
-  std::string chat_type;       // "private", "group", "supergroup", "channel"
-  int64_t from_id = 0;         // 0 when absent (e.g. channel posts)
-  std::string from_username;   // without '@'; may be empty
-  std::string text;            // message.text; empty for media without text
-  std::string new_status;      // my_chat_member.new_chat_member.status:
-                               // "kicked" = blocked, "member" = unblocked (botapi-facts.md §7)
-  boost::json::value raw;      // the whole update
+  int64_t chat_id = 0;        // message.chat.id / my_chat_member.chat.id
+  std::string chat_type;      // "private", "group", "supergroup", "channel"
+  int64_t from_id = 0;        // 0 when absent (e.g. channel posts)
+  std::string from_username;  // without '@'; may be empty
+  std::string text;           // message.text; empty for media without text
+  std::string new_status;     // my_chat_member.new_chat_member.status:
+                              // "kicked" = blocked, "member" = unblocked (botapi-facts.md §7)
+  boost::json::value raw;     // the whole update
 };
 
 // Parses one Update. InvalidArgument for a body that is not JSON, not an

@@ -57,9 +57,10 @@ TEST(ParseUpdate, MyChatMemberBlock) {
 }
 
 TEST(ParseUpdate, OtherKinds) {
-  for (const char* body : {R"({"update_id":4,"edited_message":{"chat":{"id":1,"type":"private"},"text":"x"}})",
-                           R"({"update_id":5,"channel_post":{"chat":{"id":-100,"type":"channel"}}})",
-                           R"({"update_id":6,"callback_query":{"id":"q"}})", R"({"update_id":7})"}) {
+  for (const char* body :
+       {R"({"update_id":4,"edited_message":{"chat":{"id":1,"type":"private"},"text":"x"}})",
+        R"({"update_id":5,"channel_post":{"chat":{"id":-100,"type":"channel"}}})",
+        R"({"update_id":6,"callback_query":{"id":"q"}})", R"({"update_id":7})"}) {
     auto u = ParseUpdate(body);
     ASSERT_OK(u);
     EXPECT_EQ(u->kind, ParsedUpdate::kOther) << body;
@@ -68,11 +69,12 @@ TEST(ParseUpdate, OtherKinds) {
 }
 
 TEST(ParseUpdate, RejectsMalformedUpdates) {
-  for (const char* body : {"", "not json", "[1,2]", "42", "{}", R"({"update_id":"5"})", R"({"update_id":-1})",
-                           R"({"update_id":1.5})", R"({"update_id":null,"message":{}})",
-                           // Found by fuzz/update_fuzzer: 1e999 reads as infinity and would be
-                           // stored or forwarded as `Infinity`, which is not JSON.
-                           R"({"update_id":7,"message":{"chat":{"id":1,"type":"private"},"date":176E7225600}})"}) {
+  for (const char* body :
+       {"", "not json", "[1,2]", "42", "{}", R"({"update_id":"5"})", R"({"update_id":-1})",
+        R"({"update_id":1.5})", R"({"update_id":null,"message":{}})",
+        // Found by fuzz/update_fuzzer: 1e999 reads as infinity and would be
+        // stored or forwarded as `Infinity`, which is not JSON.
+        R"({"update_id":7,"message":{"chat":{"id":1,"type":"private"},"date":176E7225600}})"}) {
     auto u = ParseUpdate(body);
     EXPECT_FALSE(u.ok()) << body;
     EXPECT_EQ(u.status().code(), Code::kInvalidArgument) << body;
@@ -86,8 +88,10 @@ TEST(ParseUpdate, RejectsMessagesWithoutAnIntegerChatIdOrWithWrongTypes) {
     const char* body;
     const char* error;
   } kCases[] = {
-      {R"({"update_id":1,"message":{"chat":{"type":"private"},"text":"/start x"}})", "message.chat has no integer id"},
-      {R"({"update_id":1,"message":{"chat":{"id":"42","type":"private"}}})", "message.chat has no integer id"},
+      {R"({"update_id":1,"message":{"chat":{"type":"private"},"text":"/start x"}})",
+       "message.chat has no integer id"},
+      {R"({"update_id":1,"message":{"chat":{"id":"42","type":"private"}}})",
+       "message.chat has no integer id"},
       {R"({"update_id":1,"message":{"chat":{"id":4.5,"type":"private"}}})", "message.chat has no integer id"},
       {R"({"update_id":1,"message":{"chat":{"id":null}}})", "message.chat has no integer id"},
       {R"({"update_id":1,"message":{"chat":{"id":0,"type":"private"}}})", "message.chat has no integer id"},
@@ -99,10 +103,12 @@ TEST(ParseUpdate, RejectsMessagesWithoutAnIntegerChatIdOrWithWrongTypes) {
       {R"({"update_id":1,"message":{"chat":{"id":1,"type":7}}})", "message.chat.type is not a string"},
       {R"({"update_id":1,"message":{"chat":{"id":1},"text":["/start"]}})", "message.text is not a string"},
       {R"({"update_id":1,"message":{"chat":{"id":1},"from":"me"}})", "message.from is not an object"},
-      {R"({"update_id":1,"message":{"chat":{"id":1},"from":{"id":"1"}}})", "message.from.id is not an integer"},
+      {R"({"update_id":1,"message":{"chat":{"id":1},"from":{"id":"1"}}})",
+       "message.from.id is not an integer"},
       {R"({"update_id":1,"message":{"chat":{"id":1},"from":{"id":1,"username":1}}})",
        "message.from.username is not a string"},
-      {R"({"update_id":1,"my_chat_member":{"chat":{"type":"private"}}})", "my_chat_member.chat has no integer id"},
+      {R"({"update_id":1,"my_chat_member":{"chat":{"type":"private"}}})",
+       "my_chat_member.chat has no integer id"},
       {R"({"update_id":1,"my_chat_member":[]})", "my_chat_member is not an object"},
       {R"({"update_id":1,"my_chat_member":{"chat":{"id":1},"new_chat_member":"kicked"}})",
        "my_chat_member.new_chat_member is not an object"},
@@ -113,7 +119,8 @@ TEST(ParseUpdate, RejectsMessagesWithoutAnIntegerChatIdOrWithWrongTypes) {
     auto u = ParseUpdate(c.body);
     ASSERT_FALSE(u.ok()) << c.body;
     EXPECT_EQ(u.status().code(), Code::kInvalidArgument) << c.body;
-    EXPECT_NE(u.status().message().find(c.error), std::string::npos) << c.body << " -> " << u.status().message();
+    EXPECT_NE(u.status().message().find(c.error), std::string::npos)
+        << c.body << " -> " << u.status().message();
   }
 }
 

@@ -21,9 +21,7 @@ UpdateProcessor::UpdateProcessor(asio::any_io_executor executor, store::Store& s
       on_enqueued_(std::move(on_enqueued)),
       wake_(std::make_shared<asio::steady_timer>(executor)) {}
 
-void UpdateProcessor::Start() {
-  asio::co_spawn(executor_, Loop(), LogStopped("update processor"));
-}
+void UpdateProcessor::Start() { asio::co_spawn(executor_, Loop(), LogStopped("update processor")); }
 
 void UpdateProcessor::Notify() { wake_->cancel(); }
 
@@ -165,7 +163,8 @@ Status UpdateProcessor::Reply(int64_t chat_id, const std::string& text) {
 
 Status UpdateProcessor::Emit(json::object event) {
   event["bot"] = options_.bot;
-  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
+  int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
   return store_.AddEvent(json::serialize(event), now_ms);
 }
 

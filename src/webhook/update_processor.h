@@ -31,7 +31,7 @@ namespace tgate::webhook {
 
 struct ProcessorOptions {
   std::string bot;
-  std::string bot_username;      // for "/start@<username> <token>"
+  std::string bot_username;  // for "/start@<username> <token>"
   std::string welcome_text;
   std::string invalid_link_text;
 };

@@ -20,8 +20,8 @@ std::string StartUpdate(int64_t id, int64_t chat, const std::string& text) {
 }
 
 std::string MemberUpdate(int64_t id, int64_t chat, const std::string& status) {
-  return R"({"update_id":)" + std::to_string(id) + R"(,"my_chat_member":{"chat":{"id":)" + std::to_string(chat) +
-         R"(,"type":"private"},"from":{"id":)" + std::to_string(chat) +
+  return R"({"update_id":)" + std::to_string(id) + R"(,"my_chat_member":{"chat":{"id":)" +
+         std::to_string(chat) + R"(,"type":"private"},"from":{"id":)" + std::to_string(chat) +
          R"(,"is_bot":false,"first_name":"A"},"date":1,"old_chat_member":{"status":"member","user":{"id":1,"is_bot":true,"first_name":"b"}},"new_chat_member":{"status":")" +
          status + R"(","user":{"id":1,"is_bot":true,"first_name":"b"},"until_date":0}}})";
 }
@@ -38,11 +38,13 @@ class ProcessorTest : public ::testing::Test {
   }
   // A new processor on the same store, as after a restart of tgate.
   void Restart() {
-    processor_ = std::make_unique<UpdateProcessor>(io_.get_executor(), *faulty_, *linker_, clock_,
-                                                   ProcessorOptions{"default", "my_bot", "Welcome!", "Expired."},
-                                                   [this] { ++enqueued_; });
+    processor_ = std::make_unique<UpdateProcessor>(
+        io_.get_executor(), *faulty_, *linker_, clock_,
+        ProcessorOptions{"default", "my_bot", "Welcome!", "Expired."}, [this] { ++enqueued_; });
   }
-  void Insert(const std::string& json, int64_t id) { ASSERT_TRUE(store_->InsertUpdate({"default", id, json}).value()); }
+  void Insert(const std::string& json, int64_t id) {
+    ASSERT_TRUE(store_->InsertUpdate({"default", id, json}).value());
+  }
   void Deliver(const std::string& json, int64_t id) {
     ASSERT_OK(store_->InsertUpdate({"default", id, json}));
     ASSERT_OK(processor_->Drain());
@@ -100,7 +102,8 @@ TEST_F(ProcessorTest, ExpiredTokenGetsThePoliteReplyOnly) {
 TEST_F(ProcessorTest, BlockAndUnblock) {
   ASSERT_OK(store_->Bind({"default", "42", 1001, store::UserStatus::kActive, 0}));
   bool existed = false;
-  ASSERT_OK(store_->Enqueue({"default", "42", 1001, "pending", "{}", "", store::Priority::kDirect}, &existed));
+  ASSERT_OK(
+      store_->Enqueue({"default", "42", 1001, "pending", "{}", "", store::Priority::kDirect}, &existed));
   Deliver(MemberUpdate(1, 1001, "kicked"), 1);
   EXPECT_EQ(store_->GetBinding("default", "42")->status, store::UserStatus::kBlocked);
   EXPECT_TRUE(Queued().empty()) << "queued messages to a blocked user are failed";

@@ -15,7 +15,8 @@ namespace {
 class Cli : public GatewayTest {
  protected:
   // Runs `tgate args...` to completion; returns (exit code, stdout + stderr).
-  std::pair<int, std::string> Tgate(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  std::pair<int, std::string> Tgate(std::vector<std::string> args,
+                                    std::map<std::string, std::string> env = {}) {
     if (!env.count("TGATE_BOT_TOKEN")) env["TGATE_BOT_TOKEN"] = kToken;
     env["TGATE_BOT_API_URL"] = "http://127.0.0.1:" + std::to_string(emu_port_);
     args.insert(args.begin(), std::string(TGATE_BINARY_DIR) + "/tgate");
@@ -38,15 +39,17 @@ TEST_F(Cli, WebhookSetUploadsTheCertificateAndAsksForMyChatMember) {
   StartEmulator();
   std::string cert = dir_ + "/cert.pem";
   std::ofstream(cert) << "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
-  auto [code, out] = Tgate({"webhook", "set", "--url", "https://example.com/hooks/telegram/abc", "--certificate", cert,
-                            "--secret", "s3cret", "--max-connections", "7", "--allowed-updates", "message"});
+  auto [code, out] =
+      Tgate({"webhook", "set", "--url", "https://example.com/hooks/telegram/abc", "--certificate", cert,
+             "--secret", "s3cret", "--max-connections", "7", "--allowed-updates", "message"});
   ASSERT_EQ(code, 0) << out;
   auto [icode, info] = Tgate({"webhook", "info"});
   ASSERT_EQ(icode, 0) << info;
   EXPECT_NE(info.find("\"url\":\"https://example.com/hooks/telegram/abc\""), std::string::npos) << info;
   EXPECT_NE(info.find("\"has_custom_certificate\":true"), std::string::npos) << info;
   EXPECT_NE(info.find("\"max_connections\":7"), std::string::npos) << info;
-  EXPECT_NE(info.find("my_chat_member"), std::string::npos) << "tgate always asks for block/unblock updates: " << info;
+  EXPECT_NE(info.find("my_chat_member"), std::string::npos)
+      << "tgate always asks for block/unblock updates: " << info;
   auto [dcode, del] = Tgate({"webhook", "delete"});
   EXPECT_EQ(dcode, 0) << del;
 }
@@ -78,7 +81,8 @@ TEST_F(Cli, ASecondServeOnTheSameDatabaseRefusesToStart) {
                                        {"TGATE_LISTEN", "127.0.0.1:0"},
                                        {"TGATE_WEBHOOK_PATH", kHookPath}});
   EXPECT_NE(code, 0);
-  EXPECT_NE(out.find("is in use by another tgate (pid " + std::to_string(tgate_->pid()) + ")"), std::string::npos)
+  EXPECT_NE(out.find("is in use by another tgate (pid " + std::to_string(tgate_->pid()) + ")"),
+            std::string::npos)
       << out;
   EXPECT_NE(out.find("give this one its own database"), std::string::npos) << out;
   EXPECT_EQ(Api("GET", "/healthz").status, 200) << "the first one serves on";
@@ -101,7 +105,8 @@ TEST_F(Cli, ASecondSandboxLeavesTheRunningOnesDatabaseAlone) {
 
   auto [code, out] = Tgate({"sandbox", "--listen", "127.0.0.1:0", "--emulator-port", "0", "--db", db});
   EXPECT_NE(code, 0);
-  EXPECT_NE(out.find("is in use by another tgate (pid " + std::to_string(first.pid()) + ")"), std::string::npos)
+  EXPECT_NE(out.find("is in use by another tgate (pid " + std::to_string(first.pid()) + ")"),
+            std::string::npos)
       << out;
   EXPECT_NE(out.find("--db"), std::string::npos) << out;
   EXPECT_TRUE(std::filesystem::exists(db)) << "the running sandbox's database was removed";
@@ -161,7 +166,8 @@ TEST_F(Cli, TheSandboxsFilesArePrivate) {
 
 TEST_F(Cli, ErrorsSayWhatToDoAndNeverShowTheToken) {
   StartEmulator();
-  auto [code, out] = Tgate({"me"}, {{"TGATE_BOT_TOKEN", "987654321:ITEST_wrong_token_not_known_to_emulator_x"}});
+  auto [code, out] =
+      Tgate({"me"}, {{"TGATE_BOT_TOKEN", "987654321:ITEST_wrong_token_not_known_to_emulator_x"}});
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("check the bot token"), std::string::npos) << out;
   EXPECT_EQ(out.find("ITEST_wrong_token"), std::string::npos) << out;

@@ -57,7 +57,8 @@ class KeepAliveHook {
   }
   // The status of a POST on this same connection; 0 if the connection is gone.
   int Post(const std::string& body) {
-    bhttp::request<bhttp::string_body> req{bhttp::verb::post, std::string("/hooks/telegram/") + kHookPath, 11};
+    bhttp::request<bhttp::string_body> req{bhttp::verb::post, std::string("/hooks/telegram/") + kHookPath,
+                                           11};
     req.set(bhttp::field::host, "127.0.0.1");
     req.set(bhttp::field::content_type, "application/json");
     req.set("X-Telegram-Bot-Api-Secret-Token", kHookSecret);
@@ -130,7 +131,7 @@ TEST_F(ConnectionFlood, AtTheCapTheIdleFloodMakesRoomAndTheWebhookConnectionSurv
   ASSERT_EQ(flood.size(), 200u);
   EXPECT_EQ(HttpCall(tgate_port_, "GET", "/healthz").status, 200);
   EXPECT_EQ(Api("GET", "/v1/users/nobody").status, 404);
-  EXPECT_EQ(Hook(Update(800002)).status, 200);  // a new webhook connection
+  EXPECT_EQ(Hook(Update(800002)).status, 200);    // a new webhook connection
   EXPECT_EQ(telegram.Post(Update(800003)), 200);  // and the old one is still open
 
   auto m = HttpCall(tgate_port_, "GET", "/metrics");

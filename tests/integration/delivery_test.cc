@@ -29,7 +29,9 @@ class Delivery : public GatewayTest {
     StartEmulator(flags);
     StartTgate(options);
   }
-  std::string MessageStatus(int64_t id) { return Api("GET", "/v1/messages/" + std::to_string(id)).Str("status"); }
+  std::string MessageStatus(int64_t id) {
+    return Api("GET", "/v1/messages/" + std::to_string(id)).Str("status");
+  }
   int64_t Send(const std::string& body) {
     auto r = Api("POST", "/v1/messages", body);
     EXPECT_EQ(r.status, 202) << r.body;
@@ -52,11 +54,16 @@ TEST_F(Delivery, ZeroTooManyRequestsUnderExactLimits) {
   EXPECT_EQ(b.Int("total"), 20);
   std::vector<int64_t> ids;
   for (int k = 0; k < 5; ++k) {
-    for (int u = 0; u < 20; ++u) ids.push_back(Send(R"({"user":"u)" + std::to_string(u) + R"(","text":"d)" + std::to_string(k) + R"("})"));
+    for (int u = 0; u < 20; ++u)
+      ids.push_back(
+          Send(R"({"user":"u)" + std::to_string(u) + R"(","text":"d)" + std::to_string(k) + R"("})"));
   }
-  ASSERT_TRUE(WaitUntil([&] { return Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("pending") == 0 &&
-                                     MessageStatus(ids.back()) == "sent"; },
-                        std::chrono::seconds(20)));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("pending") == 0 &&
+               MessageStatus(ids.back()) == "sent";
+      },
+      std::chrono::seconds(20)));
   for (int64_t id : ids) ASSERT_TRUE(WaitUntil([&] { return MessageStatus(id) == "sent"; })) << id;
   EXPECT_EQ(Emu("GET", "/control/stats").Int("rate_limited"), 0);
   for (int u = 0; u < 20; ++u) {
@@ -66,7 +73,8 @@ TEST_F(Delivery, ZeroTooManyRequestsUnderExactLimits) {
     for (int k = 0; k < 5; ++k) EXPECT_EQ(got.count("d" + std::to_string(k)), 1u);
     // One-to-one messages keep their order.
     std::vector<std::string> direct;
-    for (const auto& t : texts) if (t[0] == 'd') direct.push_back(t);
+    for (const auto& t : texts)
+      if (t[0] == 'd') direct.push_back(t);
     EXPECT_EQ(direct, (std::vector<std::string>{"d0", "d1", "d2", "d3", "d4"}));
   }
 }
@@ -75,15 +83,19 @@ TEST_F(Delivery, NetworkJitterDrawsNoTooManyRequests) {
   // Every request takes 20-120 ms to reach the emulator, so requests sent
   // evenly arrive unevenly (issue 11 item 3): tgate widens its windows by the
   // measured spread and the emulator, counting arrivals, refuses none.
-  std::map<std::string, std::string> limits{{"TGATE_LIMIT_GLOBAL_PER_SEC", "100"}, {"TGATE_LIMIT_CHAT_PER_SEC", "10"}};
+  std::map<std::string, std::string> limits{{"TGATE_LIMIT_GLOBAL_PER_SEC", "100"},
+                                            {"TGATE_LIMIT_CHAT_PER_SEC", "10"}};
   StartEmulator({"--global-per-sec", "100", "--chat-per-sec", "10", "--request-latency-ms", "20:120"});
   StartTgate(TgateOptions{.env = limits});
   for (int u = 0; u < 20; ++u) LinkUser("u" + std::to_string(u), 6000 + u);
   std::vector<int64_t> ids;
   for (int k = 0; k < 20; ++k) {
-    for (int u = 0; u < 20; ++u) ids.push_back(Send(R"({"user":"u)" + std::to_string(u) + R"(","text":"j)" + std::to_string(k) + R"("})"));
+    for (int u = 0; u < 20; ++u)
+      ids.push_back(
+          Send(R"({"user":"u)" + std::to_string(u) + R"(","text":"j)" + std::to_string(k) + R"("})"));
   }
-  for (int64_t id : ids) ASSERT_TRUE(WaitUntil([&] { return MessageStatus(id) == "sent"; }, std::chrono::seconds(30))) << id;
+  for (int64_t id : ids)
+    ASSERT_TRUE(WaitUntil([&] { return MessageStatus(id) == "sent"; }, std::chrono::seconds(30))) << id;
   auto stats = Emu("GET", "/control/stats");
   EXPECT_EQ(stats.Int("rate_limited"), 0) << stats.body;
   EXPECT_EQ(stats.Int("accepted"), 420);  // and the 20 links' welcome messages
@@ -104,7 +116,8 @@ TEST_F(Delivery, RetryAfterIsHonoured) {
   StartEmulator({"--chat-per-sec", "1"});
   StartTgate({.env = {{"TGATE_LIMIT_CHAT_PER_SEC", "20"}}});
   std::vector<int64_t> ids;
-  for (int i = 0; i < 3; ++i) ids.push_back(Send(R"({"chat_id":777,"text":"r)" + std::to_string(i) + R"("})"));
+  for (int i = 0; i < 3; ++i)
+    ids.push_back(Send(R"({"chat_id":777,"text":"r)" + std::to_string(i) + R"("})"));
   ASSERT_TRUE(WaitUntil([&] { return MessageStatus(ids.back()) == "sent"; }, std::chrono::seconds(15)));
   EXPECT_GT(Emu("GET", "/control/stats").Int("rate_limited"), 0);
   EXPECT_EQ(SentTexts(777), (std::vector<std::string>{"r0", "r1", "r2"}));
@@ -146,13 +159,15 @@ TEST_F(Delivery, ChatNotFoundFails) {
   ASSERT_EQ(Emu("POST", "/control/chat", R"({"chat_id":9191,"behavior":"not_found"})").status, 200);
   int64_t id = Send(R"({"chat_id":9191,"text":"x"})");
   ASSERT_TRUE(WaitUntil([&] { return MessageStatus(id) == "failed"; }));
-  EXPECT_NE(Api("GET", "/v1/messages/" + std::to_string(id)).Str("error").find("chat not found"), std::string::npos);
+  EXPECT_NE(Api("GET", "/v1/messages/" + std::to_string(id)).Str("error").find("chat not found"),
+            std::string::npos);
 }
 
 TEST_F(Delivery, MigratedGroupGetsTheMessageAtItsNewId) {
   StartEmulator();
   StartTgate();
-  ASSERT_EQ(Emu("POST", "/control/chat", R"({"chat_id":-100500,"behavior":"migrate","migrate_to":-1009999})").status,
+  ASSERT_EQ(Emu("POST", "/control/chat", R"({"chat_id":-100500,"behavior":"migrate","migrate_to":-1009999})")
+                .status,
             200);
   int64_t id = Send(R"({"chat_id":-100500,"text":"moved"})");
   ASSERT_TRUE(WaitUntil([&] { return MessageStatus(id) == "sent"; }));
@@ -199,8 +214,9 @@ TEST_F(Delivery, KillDuringABroadcastLosesNothing) {
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   KillTgate();
   StartTgate(last_options_);
-  ASSERT_TRUE(WaitUntil([&] { return Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("pending") == 0; },
-                        std::chrono::seconds(20)));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("pending") == 0; },
+      std::chrono::seconds(20)));
   int duplicates = 0;
   for (int u = 0; u < kUsers; ++u) {
     int n = 0;
@@ -223,8 +239,9 @@ TEST_F(Delivery, SigtermFinishesInFlightWorkAndKeepsTheRestQueued) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   EXPECT_EQ(StopTgate(), 0) << "a graceful stop exits 0";
   StartTgate(last_options_);
-  ASSERT_TRUE(WaitUntil([&] { return Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("pending") == 0; },
-                        std::chrono::seconds(20)));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("pending") == 0; },
+      std::chrono::seconds(20)));
   int total = 0;
   for (int u = 0; u < kUsers; ++u) {
     int n = 0;
@@ -245,7 +262,8 @@ TEST_F(Delivery, PaidBroadcastUsesThePaidBudget) {
   auto b = Api("POST", "/v1/broadcasts", R"({"all":true,"text":"paid","paid":true})");
   ASSERT_EQ(b.status, 202);
   auto started = std::chrono::steady_clock::now();
-  ASSERT_TRUE(WaitUntil([&] { return Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("pending") == 0; }));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("pending") == 0; }));
   // 30 messages at the free 5/s would take 6 s.
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(4));
   EXPECT_EQ(Emu("GET", "/control/stats").Int("rate_limited"), 0);

@@ -53,13 +53,15 @@ TEST_F(InboxFaults, AnUpdateThatCannotBeProcessedIsSetAsideAndBlocksNoOneBehindI
   LinkUser("42", 1001);  // its /start is stored behind update 0
   ASSERT_TRUE(WaitUntil([&] { return SentTexts(1001).size() == 1; }));  // the welcome
   ASSERT_TRUE(tgate_->WaitForText("set aside update 0", std::chrono::seconds(10))) << Logs();
-  EXPECT_NE(Logs().find("update 0, which cannot be processed: invalid_argument: update field message.chat has no "
-                        "integer id"),
-            std::string::npos)
+  EXPECT_NE(
+      Logs().find("update 0, which cannot be processed: invalid_argument: update field message.chat has no "
+                  "integer id"),
+      std::string::npos)
       << Logs();
   EXPECT_EQ(MetricLine("tgate_updates_set_aside_total{bot=\"default\"}"),
             "tgate_updates_set_aside_total{bot=\"default\"} 1");
-  EXPECT_EQ(MetricLine("tgate_updates_set_aside{bot=\"default\"}"), "tgate_updates_set_aside{bot=\"default\"} 1");
+  EXPECT_EQ(MetricLine("tgate_updates_set_aside{bot=\"default\"}"),
+            "tgate_updates_set_aside{bot=\"default\"} 1");
   ASSERT_EQ(StopTgate(), 0);
 
   // Restarted: not retried, not logged again, still counted as stored.
@@ -69,13 +71,15 @@ TEST_F(InboxFaults, AnUpdateThatCannotBeProcessedIsSetAsideAndBlocksNoOneBehindI
   EXPECT_EQ(Logs().find("set aside update"), std::string::npos) << Logs();
   EXPECT_EQ(MetricLine("tgate_updates_set_aside_total{bot=\"default\"}"),
             "tgate_updates_set_aside_total{bot=\"default\"} 0");
-  EXPECT_EQ(MetricLine("tgate_updates_set_aside{bot=\"default\"}"), "tgate_updates_set_aside{bot=\"default\"} 1");
+  EXPECT_EQ(MetricLine("tgate_updates_set_aside{bot=\"default\"}"),
+            "tgate_updates_set_aside{bot=\"default\"} 1");
 }
 
 TEST_F(InboxFaults, AMessageToAMigratedGroupsOldIdGoesToTheNewOne) {
   StartEmulator();
-  ASSERT_EQ(Emu("POST", "/control/chat", R"({"chat_id":-100,"behavior":"migrate","migrate_to":-1000100})").status,
-            200);
+  ASSERT_EQ(
+      Emu("POST", "/control/chat", R"({"chat_id":-100,"behavior":"migrate","migrate_to":-1000100})").status,
+      200);
   StartTgate();
   auto first = Api("POST", "/v1/messages", R"({"chat_id":-100,"text":"first"})");
   ASSERT_EQ(first.status, 202) << first.body;

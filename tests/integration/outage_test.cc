@@ -16,7 +16,9 @@ namespace {
 
 class Outage : public GatewayTest, public ::testing::WithParamInterface<const char*> {
  protected:
-  std::string MessageStatus(int64_t id) { return Api("GET", "/v1/messages/" + std::to_string(id)).Str("status"); }
+  std::string MessageStatus(int64_t id) {
+    return Api("GET", "/v1/messages/" + std::to_string(id)).Str("status");
+  }
   int64_t Send(const std::string& body) {
     auto r = Api("POST", "/v1/messages", body);
     EXPECT_EQ(r.status, 202) << r.body;
@@ -43,12 +45,14 @@ TEST_P(Outage, MessagesWaitThroughAnOutageLongerThanEveryRetryAndGoOnceItEnds) {
 
   ASSERT_EQ(Emu("POST", "/control/outage", GetParam()).status, 200);
   std::vector<int64_t> ids;
-  for (int u = 0; u < 10; ++u) ids.push_back(Send(R"({"user":"u)" + std::to_string(u) + R"(","text":"d)" + std::to_string(u) + R"("})"));
+  for (int u = 0; u < 10; ++u)
+    ids.push_back(Send(R"({"user":"u)" + std::to_string(u) + R"(","text":"d)" + std::to_string(u) + R"("})"));
   auto b = Api("POST", "/v1/broadcasts", R"({"all":true,"text":"news"})");
   ASSERT_EQ(b.status, 202) << b.body;
   const int64_t code = Send(R"({"chat_id":7000,"text":"login code 1234","ttl_seconds":2})");
 
-  ASSERT_TRUE(tgate_->WaitForText("Telegram cannot be reached", std::chrono::seconds(10))) << tgate_->Stderr();
+  ASSERT_TRUE(tgate_->WaitForText("Telegram cannot be reached", std::chrono::seconds(10)))
+      << tgate_->Stderr();
   auto ready = HttpCall(tgate_port_, "GET", "/readyz");
   EXPECT_EQ(ready.status, 503) << ready.body;
   EXPECT_NE(ready.body.find(R"("bots_in_outage":["default"])"), std::string::npos) << ready.body;
@@ -63,8 +67,10 @@ TEST_P(Outage, MessagesWaitThroughAnOutageLongerThanEveryRetryAndGoOnceItEnds) {
 
   ASSERT_EQ(Emu("POST", "/control/outage", R"({"on":false})").status, 200);
   // Probes back off to at most 5 s; here the next is due within 5 s.
-  for (int64_t id : ids) EXPECT_TRUE(WaitUntil([&] { return MessageStatus(id) == "sent"; }, std::chrono::seconds(20))) << id;
-  EXPECT_TRUE(WaitUntil([&] { return Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("pending") == 0; }));
+  for (int64_t id : ids)
+    EXPECT_TRUE(WaitUntil([&] { return MessageStatus(id) == "sent"; }, std::chrono::seconds(20))) << id;
+  EXPECT_TRUE(WaitUntil(
+      [&] { return Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("pending") == 0; }));
   EXPECT_EQ(Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("sent"), 10);
   EXPECT_TRUE(tgate_->WaitForText("Telegram reachable again after an outage of", std::chrono::seconds(5)));
   EXPECT_EQ(HttpCall(tgate_port_, "GET", "/readyz").status, 200);

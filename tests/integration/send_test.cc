@@ -20,7 +20,8 @@ TEST_F(Send, QueuedThenSentWithTelegramMessageId) {
   ASSERT_EQ(r.status, 202) << r.body;
   int64_t id = r.Int("id");
   EXPECT_EQ(r.Str("status"), "queued");
-  ASSERT_TRUE(WaitUntil([&] { return Api("GET", "/v1/messages/" + std::to_string(id)).Str("status") == "sent"; }));
+  ASSERT_TRUE(
+      WaitUntil([&] { return Api("GET", "/v1/messages/" + std::to_string(id)).Str("status") == "sent"; }));
   auto m = Api("GET", "/v1/messages/" + std::to_string(id));
   EXPECT_GT(m.Int("telegram_message_id"), 0);
   EXPECT_EQ(m.Int("attempts"), 1);
@@ -39,7 +40,8 @@ TEST_F(Send, IdempotencyKeyReturnsTheFirstMessage) {
   ASSERT_EQ(a.status, 202);
   ASSERT_EQ(b.status, 202);
   EXPECT_EQ(a.Int("id"), b.Int("id"));
-  ASSERT_TRUE(WaitUntil([&] { return Api("GET", "/v1/messages/" + std::to_string(a.Int("id"))).Str("status") == "sent"; }));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Api("GET", "/v1/messages/" + std::to_string(a.Int("id"))).Str("status") == "sent"; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(SentTexts(1001).size(), 2u);  // welcome + one
 }
@@ -111,7 +113,8 @@ TEST_F(Send, LongPlainTextIsSplitInOrder) {
   std::string text = para + "\\n\\n" + std::string(3000, 'b') + "\\n\\n" + std::string(3000, 'c');
   auto r = Api("POST", "/v1/messages", R"({"user":"42","text":")" + text + R"("})");
   ASSERT_EQ(r.status, 202) << r.body;
-  ASSERT_TRUE(WaitUntil([&] { return Api("GET", "/v1/messages/" + std::to_string(r.Int("id"))).Str("status") == "sent"; }));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Api("GET", "/v1/messages/" + std::to_string(r.Int("id"))).Str("status") == "sent"; }));
   auto texts = SentTexts(1001);
   ASSERT_GE(texts.size(), 3u);
   std::string joined;

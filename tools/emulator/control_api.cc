@@ -1,7 +1,6 @@
 #include "tools/emulator/control_api.h"
 
 #include <boost/json.hpp>
-
 #include <charconv>
 
 #include "tools/emulator/fake_updates.h"
@@ -68,7 +67,8 @@ http::Response ControlApi::Handle(const http::Request& req) {
   if (post && path == "/control/reset") return Reset(req);
   if (path == "/control/sent") return Sent(req);
   if (path == "/control/stats") return Stats(req);
-  return Json(req, 404, boost::json::object{{"error", "no such control endpoint (see tools/emulator/README.md)"}});
+  return Json(req, 404,
+              boost::json::object{{"error", "no such control endpoint (see tools/emulator/README.md)"}});
 }
 
 http::Response ControlApi::Start(const http::Request& req) {
@@ -90,8 +90,9 @@ http::Response ControlApi::Start(const http::Request& req) {
     state_.Enqueue(user.id, "my_chat_member",
                    MyChatMember(user, BotUserJson(state_.bot_id, state_.bot_username), date, false));
   }
-  int64_t id = state_.Enqueue(
-      user.id, "message", StartMessage(user, state_.NextMessageId(user.id), date, StrField(*body, "payload")));
+  int64_t id =
+      state_.Enqueue(user.id, "message",
+                     StartMessage(user, state_.NextMessageId(user.id), date, StrField(*body, "payload")));
   return Json(req, 200, boost::json::object{{"update_id", id}});
 }
 
@@ -117,8 +118,9 @@ http::Response ControlApi::Block(const http::Request& req, bool blocked) {
   FakeUser user{*user_id, known.first_name, known.username};
   state_.script.SetBlockedByUser(user.id, blocked);
   if (!blocked) state_.script.Set(user.id, ChatBehavior::kOk);
-  int64_t id = state_.Enqueue(user.id, "my_chat_member",
-                              MyChatMember(user, BotUserJson(state_.bot_id, state_.bot_username), clock_.UnixSeconds(), blocked));
+  int64_t id = state_.Enqueue(
+      user.id, "my_chat_member",
+      MyChatMember(user, BotUserJson(state_.bot_id, state_.bot_username), clock_.UnixSeconds(), blocked));
   return Json(req, 200, boost::json::object{{"update_id", id}});
 }
 
@@ -143,8 +145,10 @@ http::Response ControlApi::Faults(const http::Request& req) {
     return Json(req, 200, boost::json::object{{"ok", true}});
   }
   auto status = IntField(*body, "status");
-  if (!status || *status < 400 || *status > 599) return BadRequest(req, "give {\"status\":4xx|5xx,\"count\":K} or {\"drop\":K}");
-  state_.script.InjectStatus(static_cast<unsigned>(*status), static_cast<int>(IntField(*body, "count").value_or(1)));
+  if (!status || *status < 400 || *status > 599)
+    return BadRequest(req, "give {\"status\":4xx|5xx,\"count\":K} or {\"drop\":K}");
+  state_.script.InjectStatus(static_cast<unsigned>(*status),
+                             static_cast<int>(IntField(*body, "count").value_or(1)));
   return Json(req, 200, boost::json::object{{"ok", true}});
 }
 

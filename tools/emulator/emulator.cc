@@ -112,8 +112,9 @@ int64_t Emulator::Impl::Authorize(std::string_view token, BotReply& error) const
 Awaitable<BotReply> Emulator::Impl::CallMethod(int64_t bot_id, std::string method, const http::Request& req) {
   auto params = ParseParams(req);
   if (!params.ok()) co_return BotReply::BadRequest(params.status().message());
-  const CallTime t{clock.Now(), std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    clock.Wall().time_since_epoch()).count()};
+  const CallTime t{
+      clock.Now(),
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock.Wall().time_since_epoch()).count()};
   if (method == "sendmessage") co_return SendMessage(state, *params, bot_id, t);
   if (method == "getme") co_return GetMe(state, bot_id);
   if (method == "getupdates") co_return co_await poll.GetUpdates(std::move(params).value());
@@ -172,7 +173,8 @@ Awaitable<http::Response> Emulator::Impl::Handle(http::Request req) {
   if (is_send) --state.sends_in_flight;
   if (options.verbose) {
     // Method name only: the path carries the token.
-    spdlog::info("emulator: {} -> {}{}", method, reply.drop ? 0u : reply.status, reply.drop ? " (dropped)" : "");
+    spdlog::info("emulator: {} -> {}{}", method, reply.drop ? 0u : reply.status,
+                 reply.drop ? " (dropped)" : "");
   }
   co_return ToHttp(req, reply);
 }
@@ -191,7 +193,8 @@ Status Emulator::Start() {
   impl_->server = std::make_unique<http::Server>(
       impl_->strand, so, [weak](http::Request req) -> Awaitable<http::Response> {
         auto impl = weak.lock();
-        if (!impl) co_return http::JsonResponse(req, 503, R"({"ok":false,"error_code":503,"description":"stopping"})");
+        if (!impl)
+          co_return http::JsonResponse(req, 503, R"({"ok":false,"error_code":503,"description":"stopping"})");
         co_return co_await impl->Handle(std::move(req));
       });
   TGATE_RETURN_IF_ERROR(impl_->server->Start());

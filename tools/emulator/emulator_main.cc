@@ -1,10 +1,10 @@
 // tgate-emulator: the Bot API emulator as a process, for integration tests
 // and benchmarks. Prints exactly one line "listening on HOST:PORT" to stdout
 // once bound, and exits cleanly on SIGTERM/SIGINT.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <iostream>
 
@@ -55,16 +55,23 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "host:port to listen on (port 0: any free port)")->capture_default_str();
   app.add_option("--token", o.tokens, "Accepted bot token (repeatable; none: any well-formed token)");
   app.add_option("--bot-username", o.bot_username, "getMe username")->capture_default_str();
-  app.add_option("--global-per-sec", o.global_per_sec, "Free messages per second, bot-wide")->capture_default_str();
-  app.add_option("--paid-per-sec", o.paid_per_sec, "Paid-broadcast messages per second")->capture_default_str();
-  app.add_option("--chat-per-sec", o.chat_per_sec, "Messages per second to one private chat")->capture_default_str();
-  app.add_option("--chat-burst", o.chat_burst, "Back-to-back messages to one private chat")->capture_default_str();
-  app.add_option("--group-per-min", o.group_per_min, "Messages per minute to one group")->capture_default_str();
-  app.add_option("--latency-ms", latency_ms, "Delay added to every Bot API answer")->capture_default_str();
-  app.add_option("--request-latency-ms", request_latency,
-                 "Delay before each Bot API request is handled, MIN:MAX uniformly random (or MS): network jitter")
+  app.add_option("--global-per-sec", o.global_per_sec, "Free messages per second, bot-wide")
       ->capture_default_str();
-  app.add_option("--webhook-retry-ms", retry_ms, "First webhook retry delay (doubles, max 60 s)")->capture_default_str();
+  app.add_option("--paid-per-sec", o.paid_per_sec, "Paid-broadcast messages per second")
+      ->capture_default_str();
+  app.add_option("--chat-per-sec", o.chat_per_sec, "Messages per second to one private chat")
+      ->capture_default_str();
+  app.add_option("--chat-burst", o.chat_burst, "Back-to-back messages to one private chat")
+      ->capture_default_str();
+  app.add_option("--group-per-min", o.group_per_min, "Messages per minute to one group")
+      ->capture_default_str();
+  app.add_option("--latency-ms", latency_ms, "Delay added to every Bot API answer")->capture_default_str();
+  app.add_option(
+         "--request-latency-ms", request_latency,
+         "Delay before each Bot API request is handled, MIN:MAX uniformly random (or MS): network jitter")
+      ->capture_default_str();
+  app.add_option("--webhook-retry-ms", retry_ms, "First webhook retry delay (doubles, max 60 s)")
+      ->capture_default_str();
   app.add_flag("-v,--verbose", o.verbose, "Log every Bot API call (method names only)");
   CLI11_PARSE(app, argc, argv);
   if (!SplitHostPort(listen, o.host, o.port)) {
@@ -78,7 +85,8 @@ int main(int argc, char** argv) {
   }
   o.latency = std::chrono::milliseconds(latency_ms);
   if (!ParseRange(request_latency, o.request_latency_min, o.request_latency_max)) {
-    std::cerr << "tgate-emulator: --request-latency-ms must be MS or MIN:MAX with 0 <= MIN <= MAX, e.g. 50:200\n";
+    std::cerr
+        << "tgate-emulator: --request-latency-ms must be MS or MIN:MAX with 0 <= MIN <= MAX, e.g. 50:200\n";
     return 2;
   }
   o.webhook_retry_initial = std::chrono::milliseconds(retry_ms);

@@ -32,21 +32,21 @@ class EmulatorE2E : public ::testing::Test {
     o.request_latency_max = request_latency_max_;
     emu_ = std::make_unique<Emulator>(io_.get_executor(), o);
     ASSERT_OK(emu_->Start());
-    hook_ = std::make_unique<http::Server>(io_.get_executor(), http::ServerOptions{},
-                                           [this](http::Request req) -> Awaitable<http::Response> {
-                                             Hit h;
-                                             if (auto it = req.find("X-Telegram-Bot-Api-Secret-Token"); it != req.end()) {
-                                               h.secret = std::string(it->value());
-                                             }
-                                             h.body = boost::json::parse(req.body());
-                                             hits_.push_back(std::move(h));
-                                             unsigned status = fail_next_ > 0 ? (--fail_next_, 502u) : 200u;
-                                             co_return http::TextResponse(req, status, "");
-                                           });
+    hook_ = std::make_unique<http::Server>(
+        io_.get_executor(), http::ServerOptions{}, [this](http::Request req) -> Awaitable<http::Response> {
+          Hit h;
+          if (auto it = req.find("X-Telegram-Bot-Api-Secret-Token"); it != req.end()) {
+            h.secret = std::string(it->value());
+          }
+          h.body = boost::json::parse(req.body());
+          hits_.push_back(std::move(h));
+          unsigned status = fail_next_ > 0 ? (--fail_next_, 502u) : 200u;
+          co_return http::TextResponse(req, status, "");
+        });
     ASSERT_OK(hook_->Start());
     client_ = std::make_unique<http::Client>(
-        io_.get_executor(), http::ClientOptions{.base_url = "http://127.0.0.1:" + std::to_string(emu_->port()),
-                                                .timeout = 10s});
+        io_.get_executor(),
+        http::ClientOptions{.base_url = "http://127.0.0.1:" + std::to_string(emu_->port()), .timeout = 10s});
     ASSERT_OK(client_->Init());
   }
   void TearDown() override {
@@ -59,10 +59,15 @@ class EmulatorE2E : public ::testing::Test {
   // Runs `body` to completion on io_ (bounded in time).
   void Run(std::function<Awaitable<void>()> body) {
     bool done = false;
-    asio::co_spawn(io_, [&]() -> Awaitable<void> {
-      co_await body();
-      done = true;
-    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    asio::co_spawn(
+        io_,
+        [&]() -> Awaitable<void> {
+          co_await body();
+          done = true;
+        },
+        [](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+        });
     auto deadline = std::chrono::steady_clock::now() + 20s;
     while (!done && std::chrono::steady_clock::now() < deadline) io_.run_one_for(100ms);
     EXPECT_TRUE(done) << "test coroutine did not finish in time";
@@ -128,9 +133,10 @@ TEST_F(EmulatorE2E, WebhookGetsStartWithSecretAndIsRetriedAfter502) {
     EXPECT_EQ(Desc(set), "Webhook was set");
     auto poll = co_await Bot("getUpdates");
     EXPECT_EQ(poll.status, 409u);
-    EXPECT_EQ(Desc(poll),
-              "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the "
-              "webhook first");
+    EXPECT_EQ(
+        Desc(poll),
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the "
+        "webhook first");
 
     fail_next_ = 1;
     auto start = co_await Call("/control/start", R"({"user_id":1001,"payload":"TOKEN123"})");
@@ -178,10 +184,13 @@ TEST_F(EmulatorE2E, LongPollReturnsWhenAnUpdateArrives) {
     auto t0 = std::chrono::steady_clock::now();
     Answer polled;
     bool finished = false;
-    asio::co_spawn(io_, [&]() -> Awaitable<void> {
-      polled = co_await Bot("getUpdates", R"({"timeout":10})");
-      finished = true;
-    }, asio::detached);
+    asio::co_spawn(
+        io_,
+        [&]() -> Awaitable<void> {
+          polled = co_await Bot("getUpdates", R"({"timeout":10})");
+          finished = true;
+        },
+        asio::detached);
     co_await Sleep(100ms);
     EXPECT_FALSE(finished);
     co_await Call("/control/message", R"({"user_id":5,"text":"hello"})");
@@ -194,7 +203,8 @@ TEST_F(EmulatorE2E, LongPollReturnsWhenAnUpdateArrives) {
     EXPECT_EQ(result.size(), 1u);
     EXPECT_EQ(result.at(0).at("message").at("text").as_string(), "hello");
     // Confirming with offset empties the queue.
-    auto next = co_await Bot("getUpdates", R"({"offset":)" + std::to_string(result.at(0).at("update_id").as_int64() + 1) + "}");
+    auto next = co_await Bot(
+        "getUpdates", R"({"offset":)" + std::to_string(result.at(0).at("update_id").as_int64() + 1) + "}");
     EXPECT_TRUE(next.json.at("result").as_array().empty());
   });
 }
@@ -203,17 +213,21 @@ TEST_F(EmulatorE2E, SecondPollTerminatesTheFirst) {
   Run([&]() -> Awaitable<void> {
     Answer first;
     bool finished = false;
-    asio::co_spawn(io_, [&]() -> Awaitable<void> {
-      first = co_await Bot("getUpdates", R"({"timeout":10})");
-      finished = true;
-    }, asio::detached);
+    asio::co_spawn(
+        io_,
+        [&]() -> Awaitable<void> {
+          first = co_await Bot("getUpdates", R"({"timeout":10})");
+          finished = true;
+        },
+        asio::detached);
     co_await Sleep(100ms);
     auto second = co_await Bot("getUpdates", R"({"timeout":0})");
     EXPECT_EQ(second.status, 200u);
     for (int i = 0; i < 100 && !finished; ++i) co_await Sleep(10ms);
     EXPECT_EQ(first.status, 409u);
-    EXPECT_EQ(Desc(first), "Conflict: terminated by other getUpdates request; make sure that only one bot "
-                           "instance is running");
+    EXPECT_EQ(Desc(first),
+              "Conflict: terminated by other getUpdates request; make sure that only one bot "
+              "instance is running");
   });
 }
 
@@ -252,13 +266,15 @@ TEST_F(EmulatorE2E, FaultsRateLimitsAndDrops) {
     co_await Call("/control/reset");
     stats = co_await Call("/control/stats", "", false);
     EXPECT_EQ(stats.json.at("accepted").as_int64(), 0);
-    EXPECT_EQ((co_await Bot("sendMessage", R"({"chat_id":1,"text":"a"})")).status, 200u);  // windows reset too
+    EXPECT_EQ((co_await Bot("sendMessage", R"({"chat_id":1,"text":"a"})")).status,
+              200u);  // windows reset too
   });
 }
 
 TEST_F(EmulatorJitterE2E, EachRequestArrivesAfterItsTrip) {
   auto wall_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
   };
   Run([&]() -> Awaitable<void> {
