@@ -6,7 +6,6 @@
 //  - a group that migrated to a supergroup is remembered: a later message
 //    the site addresses to the old id is queued to the new one.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <string>
 
@@ -17,16 +16,6 @@ namespace {
 
 class InboxFaults : public GatewayTest {
  protected:
-  // Runs `sql` on tgate's database file through a connection of our own.
-  void Sql(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir_ + "/tgate.db").c_str(), &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    char* error = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
-    sqlite3_free(error);
-    sqlite3_close(db);
-  }
   // What this run of tgate logged.
   std::string Logs() const { return tgate_->Stdout() + tgate_->Stderr(); }
   // The line of /metrics for `series` (name and labels), e.g. "x{bot=\"default\"} 1"; "" if absent.

@@ -17,16 +17,6 @@ namespace {
 
 class Retention : public GatewayTest {
  protected:
-  // Runs `sql` on tgate's database file through a connection of our own.
-  void Sql(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir_ + "/tgate.db").c_str(), &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    char* error = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
-    sqlite3_free(error);
-    sqlite3_close(db);
-  }
   int64_t Count(const std::string& where) { return CountIn("messages", where); }
   int64_t CountIn(const std::string& table, const std::string& where) {
     sqlite3* db = nullptr;
@@ -75,10 +65,12 @@ TEST_F(Retention, OldFinishedMessagesBroadcastsAndEventsArePrunedAtStartAndQueue
       "UPDATE events SET created_at = created_at - 30 * 86400");
 
   StartTgate({.env = {{"TGATE_RETENTION_DAYS", "7"}}});
-  ASSERT_TRUE(tgate_->WaitForText("pruned 5 finished messages, 1 finished broadcasts", std::chrono::seconds(10)))
+  ASSERT_TRUE(
+      tgate_->WaitForText("pruned 5 finished messages, 1 finished broadcasts", std::chrono::seconds(10)))
       << tgate_->Stderr();
-  ASSERT_TRUE(tgate_->WaitForText("dropped " + std::to_string(events) + " events older than 7 days (no events_url",
-                                  std::chrono::seconds(10)))
+  ASSERT_TRUE(
+      tgate_->WaitForText("dropped " + std::to_string(events) + " events older than 7 days (no events_url",
+                          std::chrono::seconds(10)))
       << tgate_->Stderr();
   EXPECT_EQ(CountIn("events", "created_at < unixepoch() - 7 * 86400"), 0);
   auto gone = Api("GET", direct_path);

@@ -1,6 +1,7 @@
 #include "harness/gateway_fixture.h"
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -26,8 +27,10 @@ void GatewayTest::TearDown() {
     std::string text = ReadAll(entry.path().string());
     EXPECT_EQ(text.find(kTokenSecretPart), std::string::npos) << "bot token leaked into " << entry.path();
   }
-  if (!HasFailure()) fs::remove_all(dir_);
-  else std::cerr << "logs kept in " << dir_ << std::endl;
+  if (!HasFailure())
+    fs::remove_all(dir_);
+  else
+    std::cerr << "logs kept in " << dir_ << std::endl;
 }
 
 void GatewayTest::StartEmulator(const std::vector<std::string>& flags) {
@@ -64,8 +67,9 @@ void GatewayTest::StartTgate(const TgateOptions& options) {
   tgate_port_ = static_cast<uint16_t>(std::stoi(*listen));
   ASSERT_TRUE(tgate_->WaitForText("Telegram knows it as @", std::chrono::seconds(15))) << tgate_->Stderr();
   if (!options.long_polling && options.set_webhook) {
-    boost::json::object p{{"url", "http://127.0.0.1:" + std::to_string(tgate_port_) + "/hooks/telegram/" + kHookPath},
-                          {"secret_token", kHookSecret}};
+    boost::json::object p{
+        {"url", "http://127.0.0.1:" + std::to_string(tgate_port_) + "/hooks/telegram/" + kHookPath},
+        {"secret_token", kHookSecret}};
     auto r = Emu("POST", std::string("/bot") + kToken + "/setWebhook", boost::json::serialize(p));
     ASSERT_EQ(r.status, 200) << r.body;
   }
@@ -100,10 +104,12 @@ HttpAnswer GatewayTest::Hook(const std::string& body, const std::string& secret,
 void GatewayTest::LinkUser(const std::string& user, int64_t tg_user) {
   auto link = Api("POST", "/v1/links", R"({"user":")" + user + R"("})");
   ASSERT_EQ(link.status, 201) << link.body;
-  auto start = Emu("POST", "/control/start",
-                   R"({"user_id":)" + std::to_string(tg_user) + R"(,"payload":")" + link.Str("token") + R"("})");
+  auto start =
+      Emu("POST", "/control/start",
+          R"({"user_id":)" + std::to_string(tg_user) + R"(,"payload":")" + link.Str("token") + R"("})");
   ASSERT_EQ(start.status, 200) << start.body;
-  ASSERT_TRUE(WaitUntil([&] { return Api("GET", "/v1/users/" + user).status == 200; })) << "user never linked";
+  ASSERT_TRUE(WaitUntil([&] { return Api("GET", "/v1/users/" + user).status == 200; }))
+      << "user never linked";
 }
 
 std::vector<std::string> GatewayTest::SentTexts(int64_t chat_id) {
@@ -122,6 +128,16 @@ bool GatewayTest::WaitUntil(const std::function<bool()>& pred, std::chrono::mill
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return pred();
+}
+
+void GatewayTest::Sql(const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ + "/tgate.db").c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
 }
 
 }  // namespace tgate::itest

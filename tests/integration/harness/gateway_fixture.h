@@ -28,8 +28,8 @@ inline constexpr char kHookSecret[] = "itest-secret_0123";
 
 struct TgateOptions {
   bool long_polling = false;
-  bool set_webhook = true;                    // register tgate's webhook with the emulator
-  std::map<std::string, std::string> env;     // extra TGATE_* variables
+  bool set_webhook = true;                 // register tgate's webhook with the emulator
+  std::map<std::string, std::string> env;  // extra TGATE_* variables
 };
 
 class GatewayTest : public ::testing::Test {
@@ -57,6 +57,8 @@ class GatewayTest : public ::testing::Test {
   void LinkUser(const std::string& user, int64_t tg_user);
   // Messages the emulator accepted for `chat_id` ("" = all), in order.
   std::vector<std::string> SentTexts(int64_t chat_id);
+  // Runs `sql` on tgate's database file through a connection of our own.
+  void Sql(const std::string& sql);
 
   // Polls `pred` every 20 ms until true or `timeout`.
   static bool WaitUntil(const std::function<bool()>& pred,
