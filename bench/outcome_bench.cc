@@ -24,7 +24,8 @@ namespace {
 double CpuSeconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 void Check(const Status& s, const char* what) {
@@ -45,7 +46,8 @@ int Run(int users, size_t batch, std::chrono::milliseconds pause, size_t limit) 
       TGATE_RETURN_IF_ERROR(s.Bind({"default", "u" + std::to_string(i), i, store::UserStatus::kActive, 0}));
     }
     return Status::Ok();
-  }), "seed");
+  }),
+        "seed");
   store::NewBroadcast nb;
   nb.bot = "default";
   nb.all = true;
@@ -87,8 +89,9 @@ int Run(int users, size_t batch, std::chrono::milliseconds pause, size_t limit) 
   }
   opened->reset();
   fs::remove_all(dir);
-  std::string what = "outcome write, batches of " + std::to_string(batch) +
-                     (pause.count() > 0 ? " every " + std::to_string(pause.count()) + " ms" : " back to back");
+  std::string what =
+      "outcome write, batches of " + std::to_string(batch) +
+      (pause.count() > 0 ? " every " + std::to_string(pause.count()) + " ms" : " back to back");
   if (pause.count() > 0) {
     // Paced, the figure also holds this loop's own sleeps and wake-ups (on a
     // VM a timer wake-up alone costs some 20 us) and cold caches: shown, not judged.

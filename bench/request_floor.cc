@@ -24,7 +24,8 @@ using Clock = std::chrono::steady_clock;
 double ThreadCpuSeconds() {
   rusage u{};
   getrusage(RUSAGE_THREAD, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 struct Conn {
@@ -98,8 +99,9 @@ FloorResult MeasureRequestFloor(uint16_t port, const std::string& token, double 
   }
   std::vector<Conn*> free_conns;
   for (Conn& c : conns) free_conns.push_back(&c);
-  const std::string head = "POST /bot" + token + "/sendMessage HTTP/1.1\r\nHost: 127.0.0.1:" +
-                           std::to_string(port) + "\r\nContent-Type: application/json\r\nContent-Length: ";
+  const std::string head = "POST /bot" + token +
+                           "/sendMessage HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                           "\r\nContent-Type: application/json\r\nContent-Length: ";
   const double per_tick = 0.98 * rate_per_sec * std::chrono::duration<double>(tick).count();
   const auto deadline = Clock::now() + std::chrono::seconds(60);
   const double cpu_start = ThreadCpuSeconds();
@@ -138,8 +140,7 @@ FloorResult MeasureRequestFloor(uint16_t port, const std::string& token, double 
     while (credit >= 1 && sent < requests && !free_conns.empty()) {
       Conn* c = free_conns.back();
       free_conns.pop_back();
-      const std::string body =
-          R"({"chat_id":)" + std::to_string(first_chat + sent) + R"(,"text":"floor"})";
+      const std::string body = R"({"chat_id":)" + std::to_string(first_chat + sent) + R"(,"text":"floor"})";
       if (WriteAll(c->fd, head + std::to_string(body.size()) + "\r\n\r\n" + body)) {
         c->busy = true;
       } else {  // lost; the next request goes on a new connection

@@ -16,7 +16,7 @@ namespace tgate::bench {
 
 struct FloorResult {
   int64_t answered_200 = 0;
-  int64_t answered_other = 0;   // a 429 or any other status, or a dropped connection
+  int64_t answered_other = 0;     // a 429 or any other status, or a dropped connection
   double cpu_us_per_request = 0;  // this thread's user + system CPU ÷ requests answered
 };
 

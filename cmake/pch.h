@@ -1,13 +1,13 @@
 // Heavy, stable headers compiled once and shared by every target (see CMakeLists.txt).
 #pragma once
+#include <spdlog/spdlog.h>
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <functional>
 #include <map>

@@ -62,7 +62,8 @@ Awaitable<bool> EventsSender::Deliver(const store::Event& event) {
   http::Client::Headers headers;
   headers.emplace_back("X-Tgate-Event-Id", std::to_string(event.id));
   headers.emplace_back("X-Tgate-Timestamp", std::to_string(ts));
-  if (!options_.secret.empty()) headers.emplace_back("X-Tgate-Signature", SignEvent(options_.secret, ts, body));
+  if (!options_.secret.empty())
+    headers.emplace_back("X-Tgate-Signature", SignEvent(options_.secret, ts, body));
   auto r = co_await client_->SendWithHeaders(bhttp::verb::post, target_, "application/json", body,
                                              std::move(headers));
   if (!r.ok()) {
@@ -80,7 +81,8 @@ Awaitable<void> EventsSender::Loop() {
   auto stopped = stopped_;
   auto wake = wake_;
   while (!*stopped) {
-    int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
+    int64_t now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
     auto due = store_.DueEvents(now_ms, options_.batch);
     if (due.ok()) {
       for (const store::Event& e : *due) {
@@ -105,8 +107,8 @@ Awaitable<void> EventsSender::Loop() {
     // Sleep until the next retry is due, or until notified of a new event.
     auto next = store_.NextEventDue();
     std::chrono::milliseconds wait(30000);
-    if (next.ok() && *next > 0) wait = std::clamp(std::chrono::milliseconds(*next - now_ms),
-                                                  std::chrono::milliseconds(10), wait);
+    if (next.ok() && *next > 0)
+      wait = std::clamp(std::chrono::milliseconds(*next - now_ms), std::chrono::milliseconds(10), wait);
     wake->expires_after(wait);
     co_await wake->async_wait(kAsTuple);
   }

@@ -24,8 +24,8 @@
 namespace tgate::api {
 
 struct EventsSenderOptions {
-  std::string url;      // events_url; empty = keep events in the outbox (until the retention)
-  std::string secret;   // HMAC key; empty = unsigned
+  std::string url;     // events_url; empty = keep events in the outbox (until the retention)
+  std::string secret;  // HMAC key; empty = unsigned
   std::chrono::milliseconds first_retry{1000};
   std::chrono::milliseconds max_retry{600000};  // 10 min
   size_t batch = 100;

@@ -17,7 +17,8 @@ constexpr int64_t kMaxTtl = 7 * 24 * 3600;
 http::Response CreateLink(ApiContext& ctx, const http::Request& req, const RouteMatch&) {
   auto body = ParseJsonObject(req);
   if (!body.ok()) return http::ErrorResponse(req, body.status());
-  if (Status s = CheckFields(*body, {"user", "ttl_seconds", "bot"}); !s.ok()) return http::ErrorResponse(req, s);
+  if (Status s = CheckFields(*body, {"user", "ttl_seconds", "bot"}); !s.ok())
+    return http::ErrorResponse(req, s);
   auto user = OptString(*body, "user");
   if (!user.ok()) return http::ErrorResponse(req, user.status());
   if (!*user) return http::ErrorResponse(req, Status::InvalidArgument("field 'user' is required"));
@@ -34,8 +35,9 @@ http::Response CreateLink(ApiContext& ctx, const http::Request& req, const Route
   if (!bot.ok()) return http::ErrorResponse(req, bot.status());
 
   if ((*bot)->username.empty()) {
-    return http::ErrorResponse(req, Status::Unavailable("the bot's username is not known yet (Telegram has not "
-                                                        "answered getMe); retry in a few seconds"));
+    return http::ErrorResponse(req,
+                               Status::Unavailable("the bot's username is not known yet (Telegram has not "
+                                                   "answered getMe); retry in a few seconds"));
   }
   auto link = ctx.linker.Issue((*bot)->config->name, (*bot)->username, **user, ttl_seconds);
   if (!link.ok()) return http::ErrorResponse(req, link.status());

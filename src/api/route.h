@@ -33,12 +33,13 @@ struct Route {
 };
 
 // The handlers, one file per resource.
-http::Response CreateLink(ApiContext&, const http::Request&, const RouteMatch&);    // links_handler.cc
-http::Response GetUser(ApiContext&, const http::Request&, const RouteMatch&);       // users_handler.cc
+http::Response CreateLink(ApiContext&, const http::Request&, const RouteMatch&);  // links_handler.cc
+http::Response GetUser(ApiContext&, const http::Request&, const RouteMatch&);     // users_handler.cc
 http::Response DeleteUser(ApiContext&, const http::Request&, const RouteMatch&);
-http::Response SendMessage(ApiContext&, const http::Request&, const RouteMatch&);   // messages_handler.cc
+http::Response SendMessage(ApiContext&, const http::Request&, const RouteMatch&);  // messages_handler.cc
 http::Response GetMessage(ApiContext&, const http::Request&, const RouteMatch&);
-http::Response CreateBroadcast(ApiContext&, const http::Request&, const RouteMatch&);  // broadcasts_handler.cc
+http::Response CreateBroadcast(ApiContext&, const http::Request&,
+                               const RouteMatch&);  // broadcasts_handler.cc
 http::Response GetBroadcast(ApiContext&, const http::Request&, const RouteMatch&);
 http::Response CancelBroadcast(ApiContext&, const http::Request&, const RouteMatch&);
 

@@ -13,9 +13,7 @@ Pruner::Pruner(asio::any_io_executor executor, store::Store& store, const Clock&
       options_(options),
       timer_(std::make_shared<asio::steady_timer>(executor)) {}
 
-void Pruner::Start() {
-  asio::co_spawn(executor_, Loop(), LogStopped("pruner"));
-}
+void Pruner::Start() { asio::co_spawn(executor_, Loop(), LogStopped("pruner")); }
 
 void Pruner::Stop() {
   *stopped_ = true;

@@ -1,7 +1,7 @@
 // Pruner: a round deletes what is finished and older than the retention, in
 // batches that let other io work run between them, and warns of the events
-// it drops; retention 0 keeps messages, broadcasts and events forever. Time is a FakeClock shared with the store, which stamps
-// the rows with it, so nothing sleeps for days.
+// it drops; retention 0 keeps messages, broadcasts and events forever. Time is a FakeClock shared with the
+// store, which stamps the rows with it, so nothing sleeps for days.
 #include "app/pruner.h"
 
 #include <gtest/gtest.h>
@@ -49,7 +49,8 @@ class PrunerTest : public ::testing::Test {
   std::string FirstRoundLog() {
     std::ostringstream log;
     auto previous = spdlog::default_logger();
-    auto logger = std::make_shared<spdlog::logger>("pruner_test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
+    auto logger = std::make_shared<spdlog::logger>("pruner_test",
+                                                   std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
     logger->set_pattern("%l: %v");
     spdlog::set_default_logger(logger);
     Pruner pruner(io_.get_executor(), *store_, clock_, options_);
@@ -66,7 +67,8 @@ class PrunerTest : public ::testing::Test {
   // A broadcast to one linked user, its message sent now.
   int64_t SentBroadcast() {
     EXPECT_OK(store_->Bind({"bot", "u1", 1, store::UserStatus::kActive, 100}));
-    auto b = store_->CreateBroadcast({.bot = "bot", .users = {"u1"}, .text = "news", .options_json = "{}"}, NowMs());
+    auto b = store_->CreateBroadcast({.bot = "bot", .users = {"u1"}, .text = "news", .options_json = "{}"},
+                                     NowMs());
     EXPECT_OK(b);
     auto queued = store_->LoadBroadcastQueued("bot", b->id, 0, INT64_MAX, 10);
     EXPECT_OK(queued);
@@ -80,10 +82,11 @@ class PrunerTest : public ::testing::Test {
 
   // Spawns one round on io_; *out is set when it ends.
   void SpawnRound(Pruner& pruner, std::optional<Result<PruneCounts>>* out) {
-    asio::co_spawn(io_, [&pruner, out]() -> Awaitable<void> { out->emplace(co_await pruner.Round()); },
-                   [](std::exception_ptr e) {
-                     if (e) std::rethrow_exception(e);
-                   });
+    asio::co_spawn(
+        io_, [&pruner, out]() -> Awaitable<void> { out->emplace(co_await pruner.Round()); },
+        [](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+        });
   }
   // Runs one round to its end on io_.
   Result<PruneCounts> RunRound(Pruner& pruner) {
@@ -224,7 +227,8 @@ TEST_F(PrunerTest, WithoutAnEventsUrlDroppingOldEventsIsNoWarning) {
   options_.events_taken = false;
   const std::string log = FirstRoundLog();
   EXPECT_EQ(EventsLeft(), 0u);
-  EXPECT_NE(log.find("info: dropped 2 events older than 7 days (no events_url is set"), std::string::npos) << log;
+  EXPECT_NE(log.find("info: dropped 2 events older than 7 days (no events_url is set"), std::string::npos)
+      << log;
   EXPECT_EQ(log.find("warning"), std::string::npos) << log;
 }
 

@@ -40,7 +40,8 @@ Result<std::vector<std::string>> ReadUsers(const std::string& path) {
   for (size_t n = 1; std::getline(*in, line); ++n) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     if (line.empty() || line[0] == '#') continue;
-    if (line.size() > 128) return Status::InvalidArgument("line " + std::to_string(n) + ": user id over 128 bytes");
+    if (line.size() > 128)
+      return Status::InvalidArgument("line " + std::to_string(n) + ": user id over 128 bytes");
     users.push_back(line);
   }
   if (users.empty()) return Status::InvalidArgument("the users file lists nobody");
@@ -48,7 +49,8 @@ Result<std::vector<std::string>> ReadUsers(const std::string& path) {
 }
 
 Result<boost::json::object> RequestBody(const Globals& g, const BroadcastOptions& o) {
-  if (o.all == !o.users_file.empty()) return Status::InvalidArgument("give exactly one of --all or --users FILE");
+  if (o.all == !o.users_file.empty())
+    return Status::InvalidArgument("give exactly one of --all or --users FILE");
   std::string text = o.text;
   if (!o.text_file.empty()) {
     std::ifstream in(o.text_file);
@@ -84,8 +86,8 @@ std::string Describe(const boost::json::value& b, double rate) {
   char line[200];
   std::snprintf(line, sizeof line, "%s %3lld%%  sent %lld  failed %lld  pending %lld  %.0f msg/s  ETA %s",
                 RenderBar(done, total, 24).c_str(), static_cast<long long>(total ? done * 100 / total : 100),
-                static_cast<long long>(sent), static_cast<long long>(failed), static_cast<long long>(pending), rate,
-                rate > 0 ? FormatEta(static_cast<int64_t>(pending / rate)).c_str() : "?");
+                static_cast<long long>(sent), static_cast<long long>(failed), static_cast<long long>(pending),
+                rate, rate > 0 ? FormatEta(static_cast<int64_t>(pending / rate)).c_str() : "?");
   return line;
 }
 
@@ -131,7 +133,8 @@ Awaitable<int> Watch(asio::io_context& io, SiteClient& site, int64_t id) {
     }
     if (detached) {
       if (tty) std::cout << std::endl;
-      std::cout << "detached; the broadcast goes on. Watch it again with: tgate broadcast --watch " << id << std::endl;
+      std::cout << "detached; the broadcast goes on. Watch it again with: tgate broadcast --watch " << id
+                << std::endl;
       co_return 0;
     }
   }
@@ -174,13 +177,15 @@ int Run(const Globals& g, const BroadcastOptions& o) {
 
 void AddBroadcastCommand(CLI::App& app, Globals& g) {
   static BroadcastOptions o;
-  CLI::App* cmd = app.add_subcommand("broadcast", "Send to many users through the running tgate, with live progress");
+  CLI::App* cmd =
+      app.add_subcommand("broadcast", "Send to many users through the running tgate, with live progress");
   cmd->add_flag("--all", o.all, "Every linked, unblocked user");
   cmd->add_option("--users", o.users_file, "File with one site user id per line ('-' = stdin)");
   cmd->add_option("--text", o.text, "Message text");
   cmd->add_option("--text-file", o.text_file, "Read the message text from a file")->check(CLI::ExistingFile);
-  cmd->add_option("--spread", o.spread, "Spread the sends over this long, e.g. 8h or 1h30m (default 0: as fast "
-                                        "as the limits allow)");
+  cmd->add_option("--spread", o.spread,
+                  "Spread the sends over this long, e.g. 8h or 1h30m (default 0: as fast "
+                  "as the limits allow)");
   cmd->add_flag("--paid", o.paid, "Use paid broadcasts (allow_paid_broadcast, up to 1000/s, costs Stars)");
   cmd->add_flag("--detach", o.detach, "Start it and return at once");
   cmd->add_option("--watch", o.watch, "Watch an existing broadcast");

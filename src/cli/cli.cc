@@ -9,9 +9,10 @@ namespace tgate::cli {
 
 int Run(int argc, char** argv) {
   telegram::InstallLogRedaction();
-  CLI::App app{"tgate: a self-hosted Telegram gateway for websites.\n"
-               "Configuration: --config FILE (TOML) and TGATE_* environment variables.",
-               "tgate"};
+  CLI::App app{
+      "tgate: a self-hosted Telegram gateway for websites.\n"
+      "Configuration: --config FILE (TOML) and TGATE_* environment variables.",
+      "tgate"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
   Globals g;

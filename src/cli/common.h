@@ -64,6 +64,7 @@ void SetLogLevel(const std::string& level);
 // Runs the gateway until SIGINT/SIGTERM, then shuts it down gracefully.
 // `after_start` runs once it listens (e.g. to print a walkthrough); `lock`,
 // the database's InstanceLock if the caller holds it already.
-int ServeUntilSignal(asio::io_context& io, config::Config config, std::function<Awaitable<void>()> after_start = {},
+int ServeUntilSignal(asio::io_context& io, config::Config config,
+                     std::function<Awaitable<void>()> after_start = {},
                      std::unique_ptr<app::InstanceLock> lock = nullptr);
 }  // namespace tgate::cli

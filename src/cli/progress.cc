@@ -6,7 +6,8 @@ namespace tgate::cli {
 
 Result<int64_t> ParseDuration(std::string_view text) {
   auto bad = [&] {
-    return Status::InvalidArgument("'" + std::string(text) + "' is not a duration; use e.g. 90s, 45m, 8h or 1h30m");
+    return Status::InvalidArgument("'" + std::string(text) +
+                                   "' is not a duration; use e.g. 90s, 45m, 8h or 1h30m");
   };
   if (text.empty()) return bad();
   int64_t total = 0, number = 0;

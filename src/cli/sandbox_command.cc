@@ -47,7 +47,8 @@ void PrintWalkthrough(const config::Config& c, uint16_t emulator_port) {
             << "  1. Link site user 42 (note the token in the answer):\n"
             << "     curl -s " << auth << " -d '{\"user\":\"42\"}' " << api << "/v1/links\n"
             << "  2. Be Telegram user 1001 pressing Start on that link:\n"
-            << "     curl -s -d '{\"user_id\":1001,\"payload\":\"PASTE_TOKEN\"}' " << emu << "/control/start\n"
+            << "     curl -s -d '{\"user_id\":1001,\"payload\":\"PASTE_TOKEN\"}' " << emu
+            << "/control/start\n"
             << "  3. Check the link and send user 42 a message:\n"
             << "     curl -s " << auth << " " << api << "/v1/users/42\n"
             << "     curl -s " << auth << " -d '{\"user\":\"42\",\"text\":\"Order shipped\"}' " << api
@@ -62,9 +63,11 @@ void PrintWalkthrough(const config::Config& c, uint16_t emulator_port) {
 
 void AddSandboxCommand(CLI::App& app, Globals& g) {
   static SandboxOptions o;
-  CLI::App* cmd = app.add_subcommand("sandbox", "Run tgate against the built-in Bot API emulator (no token needed)");
+  CLI::App* cmd =
+      app.add_subcommand("sandbox", "Run tgate against the built-in Bot API emulator (no token needed)");
   cmd->add_option("--listen", o.listen, "Site API address (host:port)")->capture_default_str();
-  cmd->add_option("--emulator-port", o.emulator_port, "Port of the emulator on 127.0.0.1")->capture_default_str();
+  cmd->add_option("--emulator-port", o.emulator_port, "Port of the emulator on 127.0.0.1")
+      ->capture_default_str();
   cmd->add_option("--db", o.db, "SQLite file for the sandbox")->capture_default_str();
   cmd->callback([&g] {
     auto base = LoadConfig(g);
@@ -88,15 +91,18 @@ void AddSandboxCommand(CLI::App& app, Globals& g) {
     if (Status s = config::ValidateForServe(c); !s.ok()) ExitWith(Fail(s.message()));
     const config::BotConfig bot = c.bots.front();
     std::string hook_url = "http://" + c.listen + "/hooks/telegram/" + bot.webhook_path;
-    int code = ServeUntilSignal(io, c, [&io, bot, hook_url, c, port = emu.port()]() -> Awaitable<void> {
-      boost::json::object params{{"url", hook_url}, {"secret_token", bot.webhook_secret}};
-      telegram::ApiResult r = co_await CallBot(io, bot, "setWebhook", params);
-      if (!r.ok()) {
-        Fail("the emulator refused setWebhook: " + r.description);
-        co_return;
-      }
-      PrintWalkthrough(c, port);
-    }, std::move(*lock));
+    int code = ServeUntilSignal(
+        io, c,
+        [&io, bot, hook_url, c, port = emu.port()]() -> Awaitable<void> {
+          boost::json::object params{{"url", hook_url}, {"secret_token", bot.webhook_secret}};
+          telegram::ApiResult r = co_await CallBot(io, bot, "setWebhook", params);
+          if (!r.ok()) {
+            Fail("the emulator refused setWebhook: " + r.description);
+            co_return;
+          }
+          PrintWalkthrough(c, port);
+        },
+        std::move(*lock));
     emu.Stop();
     ExitWith(code);
   });

@@ -7,12 +7,10 @@
 
 namespace tgate::cli {
 
-void SetLogLevel(const std::string& level) {
-  spdlog::set_level(spdlog::level::from_str(level));
-}
+void SetLogLevel(const std::string& level) { spdlog::set_level(spdlog::level::from_str(level)); }
 
-int ServeUntilSignal(asio::io_context& io, config::Config config, std::function<Awaitable<void>()> after_start,
-                     std::unique_ptr<app::InstanceLock> lock) {
+int ServeUntilSignal(asio::io_context& io, config::Config config,
+                     std::function<Awaitable<void>()> after_start, std::unique_ptr<app::InstanceLock> lock) {
   static SystemClock clock;
   SetLogLevel(config.log_level);
   app::Gateway gateway(io, std::move(config), clock, std::move(lock));

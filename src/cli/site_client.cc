@@ -26,14 +26,16 @@ SiteClient::SiteClient(asio::io_context& io, std::string base, std::string api_k
         return o;
       }()) {}
 
-Awaitable<std::optional<boost::json::value>> SiteClient::Call(bhttp::verb method, std::string path, std::string body) {
+Awaitable<std::optional<boost::json::value>> SiteClient::Call(bhttp::verb method, std::string path,
+                                                              std::string body) {
   http::Client::Headers headers;
   headers.emplace_back("Authorization", "Bearer " + api_key_);
   std::string type = body.empty() ? std::string() : std::string("application/json");
   auto r = co_await client_.SendWithHeaders(method, std::move(path), std::move(type), std::move(body),
                                             std::move(headers));
   if (!r.ok()) {
-    Fail("cannot reach tgate at " + base_ + ": " + r.status().message() + " (is `tgate serve` running? pass --url)");
+    Fail("cannot reach tgate at " + base_ + ": " + r.status().message() +
+         " (is `tgate serve` running? pass --url)");
     co_return std::nullopt;
   }
   boost::system::error_code ec;

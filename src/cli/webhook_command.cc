@@ -38,8 +38,9 @@ Result<std::string> ReadFile(const std::string& path) {
 Result<std::string> HookUrl(const config::BotConfig& bot, const std::string& explicit_url) {
   if (!explicit_url.empty()) return explicit_url;
   if (bot.public_url.empty()) {
-    return Status::InvalidArgument("no webhook URL: pass --url, or set public_url (TGATE_PUBLIC_URL) to the "
-                                   "public https:// origin that reaches tgate");
+    return Status::InvalidArgument(
+        "no webhook URL: pass --url, or set public_url (TGATE_PUBLIC_URL) to the "
+        "public https:// origin that reaches tgate");
   }
   std::string base = bot.public_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
@@ -105,7 +106,8 @@ void AddWebhookCommand(CLI::App& app, Globals& g) {
   set->add_option("--certificate", so.certificate, "Self-signed certificate (PEM public key) to upload")
       ->check(CLI::ExistingFile);
   set->add_option("--secret", so.secret, "X-Telegram-Bot-Api-Secret-Token value (default: webhook_secret)");
-  set->add_option("--max-connections", so.max_connections, "1-100 simultaneous deliveries (Telegram default 40)")
+  set->add_option("--max-connections", so.max_connections,
+                  "1-100 simultaneous deliveries (Telegram default 40)")
       ->check(CLI::Range(1, 100000));
   set->add_option("--allowed-updates", so.allowed_updates, "Update types (my_chat_member is always added)")
       ->delimiter(',');
@@ -140,11 +142,13 @@ void AddCommandsCommand(CLI::App& app, Globals& g) {
     const config::BotConfig* bot = PickBot(*c, g);
     if (!bot) ExitWith(1);
     if (bot->commands.empty()) {
-      ExitWith(Fail("bot '" + bot->name + "' has no commands; add [[bots.commands]] with command and "
+      ExitWith(Fail("bot '" + bot->name +
+                    "' has no commands; add [[bots.commands]] with command and "
                     "description to the config file"));
     }
     boost::json::array cmds;
-    for (const auto& bc : bot->commands) cmds.push_back({{"command", bc.command}, {"description", bc.description}});
+    for (const auto& bc : bot->commands)
+      cmds.push_back({{"command", bc.command}, {"description", bc.description}});
     ExitWith(RunAsync([&](asio::io_context& io) -> Awaitable<int> {
       boost::json::object params;
       params["commands"] = cmds;

@@ -14,8 +14,8 @@ namespace tgate {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}                    // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {               // NOLINT
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(v_).ok() && "Result built from an OK Status");
   }
 
@@ -26,9 +26,18 @@ class [[nodiscard]] Result {
     static const Status kOk;
     return ok() ? kOk : std::get<Status>(v_);
   }
-  T& value() & { assert(ok()); return std::get<T>(v_); }
-  const T& value() const& { assert(ok()); return std::get<T>(v_); }
-  T&& value() && { assert(ok()); return std::get<T>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<T>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<T>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<T>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
@@ -41,8 +50,8 @@ class [[nodiscard]] Result {
 }  // namespace tgate
 
 // Returns the Status of `expr` from the enclosing function if it is not OK.
-#define TGATE_RETURN_IF_ERROR(expr)          \
-  do {                                       \
-    ::tgate::Status tgate_s_ = (expr);       \
-    if (!tgate_s_.ok()) return tgate_s_;     \
+#define TGATE_RETURN_IF_ERROR(expr)      \
+  do {                                   \
+    ::tgate::Status tgate_s_ = (expr);   \
+    if (!tgate_s_.ok()) return tgate_s_; \
   } while (0)

@@ -14,16 +14,16 @@ namespace tgate {
 
 enum class Code {
   kOk,
-  kInvalidArgument,   // 400: the request is malformed
-  kUnauthenticated,   // 401: missing or wrong credentials
-  kForbidden,         // 403
-  kNotFound,          // 404
-  kConflict,          // 409: valid, but the state forbids it (e.g. user blocked)
-  kPayloadTooLarge,   // 413
-  kUnprocessable,     // 422: well-formed but semantically refused
-  kRateLimited,       // 429
-  kInternal,          // 500
-  kUnavailable,       // 503: transient; retry later
+  kInvalidArgument,  // 400: the request is malformed
+  kUnauthenticated,  // 401: missing or wrong credentials
+  kForbidden,        // 403
+  kNotFound,         // 404
+  kConflict,         // 409: valid, but the state forbids it (e.g. user blocked)
+  kPayloadTooLarge,  // 413
+  kUnprocessable,    // 422: well-formed but semantically refused
+  kRateLimited,      // 429
+  kInternal,         // 500
+  kUnavailable,      // 503: transient; retry later
 };
 
 class [[nodiscard]] Status {

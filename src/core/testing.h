@@ -11,8 +11,12 @@
 namespace tgate::testing {
 inline const Status& StatusOf(const Status& s) { return s; }
 template <typename T>
-const Status& StatusOf(const Result<T>& r) { return r.status(); }
+const Status& StatusOf(const Result<T>& r) {
+  return r.status();
+}
 }  // namespace tgate::testing
 
-#define ASSERT_OK(expr) ASSERT_TRUE(::tgate::testing::StatusOf(expr).ok()) << ::tgate::testing::StatusOf(expr).ToString()
-#define EXPECT_OK(expr) EXPECT_TRUE(::tgate::testing::StatusOf(expr).ok()) << ::tgate::testing::StatusOf(expr).ToString()
+#define ASSERT_OK(expr) \
+  ASSERT_TRUE(::tgate::testing::StatusOf(expr).ok()) << ::tgate::testing::StatusOf(expr).ToString()
+#define EXPECT_OK(expr) \
+  EXPECT_TRUE(::tgate::testing::StatusOf(expr).ok()) << ::tgate::testing::StatusOf(expr).ToString()

@@ -10,17 +10,17 @@ namespace {
 TEST(Utf8, AcceptsAsciiAndMultiByteText) {
   EXPECT_TRUE(IsValidUtf8(""));
   EXPECT_TRUE(IsValidUtf8("hello"));
-  EXPECT_TRUE(IsValidUtf8("h\xC3\xA9llo"));             // é
-  EXPECT_TRUE(IsValidUtf8("\xE2\x82\xAC"));             // €
-  EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x98\x80"));         // 😀
-  EXPECT_TRUE(IsValidUtf8("\xF4\x8F\xBF\xBF"));         // U+10FFFF
-  EXPECT_TRUE(IsValidUtf8("\xED\x9F\xBF"));             // U+D7FF, just below surrogates
-  EXPECT_TRUE(IsValidUtf8("\xEE\x80\x80"));             // U+E000, just above
-  EXPECT_TRUE(IsValidUtf8(std::string("a\0b", 3)));     // NUL is valid UTF-8
+  EXPECT_TRUE(IsValidUtf8("h\xC3\xA9llo"));          // é
+  EXPECT_TRUE(IsValidUtf8("\xE2\x82\xAC"));          // €
+  EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x98\x80"));      // 😀
+  EXPECT_TRUE(IsValidUtf8("\xF4\x8F\xBF\xBF"));      // U+10FFFF
+  EXPECT_TRUE(IsValidUtf8("\xED\x9F\xBF"));          // U+D7FF, just below surrogates
+  EXPECT_TRUE(IsValidUtf8("\xEE\x80\x80"));          // U+E000, just above
+  EXPECT_TRUE(IsValidUtf8(std::string("a\0b", 3)));  // NUL is valid UTF-8
 }
 
 TEST(Utf8, RejectsOverlongForms) {
-  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // '/' in 2 bytes
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));  // '/' in 2 bytes
   EXPECT_FALSE(IsValidUtf8("\xC1\xBF"));
   EXPECT_FALSE(IsValidUtf8("\xE0\x80\xAF"));      // '/' in 3 bytes
   EXPECT_FALSE(IsValidUtf8("\xE0\x9F\xBF"));      // U+07FF in 3 bytes
@@ -37,19 +37,27 @@ TEST(Utf8, RejectsSurrogatesAndOutOfRange) {
 
 TEST(Utf8, RejectsStrayAndTruncatedSequences) {
   EXPECT_FALSE(IsValidUtf8("\x80"));
-  EXPECT_FALSE(IsValidUtf8("a\xBF" "b"));
+  EXPECT_FALSE(
+      IsValidUtf8("a\xBF"
+                  "b"));
   EXPECT_FALSE(IsValidUtf8("\xC3"));
   EXPECT_FALSE(IsValidUtf8("\xE2\x82"));
   EXPECT_FALSE(IsValidUtf8("\xF0\x9F\x98"));
-  EXPECT_FALSE(IsValidUtf8("\xC3" "a"));          // lead followed by ASCII
-  EXPECT_FALSE(IsValidUtf8("\xE2\x82" "a"));
+  EXPECT_FALSE(
+      IsValidUtf8("\xC3"
+                  "a"));  // lead followed by ASCII
+  EXPECT_FALSE(
+      IsValidUtf8("\xE2\x82"
+                  "a"));
 }
 
 TEST(Utf8, CountsCodePoints) {
   EXPECT_EQ(CountCodePoints(""), 0u);
   EXPECT_EQ(CountCodePoints("abc"), 3u);
   EXPECT_EQ(CountCodePoints("h\xC3\xA9llo"), 5u);
-  EXPECT_EQ(CountCodePoints("\xE2\x82\xAC" "1"), 2u);
+  EXPECT_EQ(CountCodePoints("\xE2\x82\xAC"
+                            "1"),
+            2u);
   EXPECT_EQ(CountCodePoints("\xF0\x9F\x98\x80\xF0\x9F\x98\x80"), 2u);
 }
 
@@ -59,7 +67,9 @@ TEST(Utf8, CountsUtf16UnitsWithSurrogatePairsForAstralCodePoints) {
   EXPECT_EQ(CountUtf16Units("h\xC3\xA9llo"), 5u);
   EXPECT_EQ(CountUtf16Units("\xE2\x82\xAC"), 1u);
   EXPECT_EQ(CountUtf16Units("\xF0\x9F\x98\x80"), 2u);
-  EXPECT_EQ(CountUtf16Units("a\xF0\x9F\x98\x80" "b"), 4u);
+  EXPECT_EQ(CountUtf16Units("a\xF0\x9F\x98\x80"
+                            "b"),
+            4u);
 }
 
 }  // namespace

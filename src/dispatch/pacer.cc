@@ -10,9 +10,7 @@ void Pacer::SetRate(double rate_per_sec) {
       std::chrono::duration<double>(1.0 / rate_));
 }
 
-int Pacer::Batch() const {
-  return std::max<int>(1, static_cast<int>(tick_ / interval_));
-}
+int Pacer::Batch() const { return std::max<int>(1, static_cast<int>(tick_ / interval_)); }
 
 SteadyTime Pacer::WakeAt(int n, SteadyTime now) const {
   SteadyTime wake = next_ + interval_ * (std::clamp(n, 1, Batch()) - 1);

@@ -14,12 +14,14 @@ Decision Decide(const telegram::ApiResult& r, int attempts, const RetryOptions& 
     case ErrorKind::kRetryAfter:
       // Never send into a window we were told to wait out: retry_after is whole
       // seconds, add a little so rounding cannot put us early.
-      return {Verdict::kWaitRetryAfter, std::chrono::seconds(std::max(1, r.retry_after)) +
-                                            std::chrono::milliseconds(50), {}};
+      return {Verdict::kWaitRetryAfter,
+              std::chrono::seconds(std::max(1, r.retry_after)) + std::chrono::milliseconds(50),
+              {}};
     case ErrorKind::kServerError:
     case ErrorKind::kNetwork: {
       if (attempts >= o.max_attempts) {
-        return {Verdict::kFailed, {},
+        return {Verdict::kFailed,
+                {},
                 "gave up after " + std::to_string(attempts) + " attempts: " + r.description};
       }
       double base = double(o.first_backoff.count()) * std::pow(2.0, std::max(0, attempts - 1));

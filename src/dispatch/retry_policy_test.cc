@@ -9,12 +9,16 @@ using namespace std::chrono_literals;
 using telegram::Classify;
 
 TEST(RetryPolicy, OkIsSent) {
-  EXPECT_EQ(Decide(Classify(200, R"({"ok":true,"result":{"message_id":1}})"), 0, {}, 0).verdict, Verdict::kSent);
+  EXPECT_EQ(Decide(Classify(200, R"({"ok":true,"result":{"message_id":1}})"), 0, {}, 0).verdict,
+            Verdict::kSent);
 }
 
 TEST(RetryPolicy, TooManyRequestsWaitsRetryAfter) {
-  auto d = Decide(Classify(429, R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}})"),
-                  0, {}, 0);
+  auto d = Decide(
+      Classify(
+          429,
+          R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}})"),
+      0, {}, 0);
   EXPECT_EQ(d.verdict, Verdict::kWaitRetryAfter);
   EXPECT_GE(d.delay, 7s);
   EXPECT_LT(d.delay, 8s);
@@ -38,24 +42,39 @@ TEST(RetryPolicy, ServerErrorsBackOffThenGiveUp) {
 TEST(RetryPolicy, BackoffIsCapped) {
   RetryOptions o;
   o.max_attempts = 100;
-  auto d = Decide(Classify(500, R"({"ok":false,"error_code":500,"description":"Internal Server Error"})"), 40, o, 0.99);
+  auto d = Decide(Classify(500, R"({"ok":false,"error_code":500,"description":"Internal Server Error"})"), 40,
+                  o, 0.99);
   EXPECT_LE(d.delay, o.max_backoff * 5 / 4);
 }
 
 TEST(RetryPolicy, PermanentAnswers) {
-  EXPECT_EQ(Decide(Classify(403, R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})"), 0, {}, 0)
-                .verdict,
-            Verdict::kBlocked);
-  EXPECT_EQ(Decide(Classify(403, R"({"ok":false,"error_code":403,"description":"Forbidden: user is deactivated"})"), 0, {}, 0)
-                .verdict,
-            Verdict::kBlocked);
-  auto nf = Decide(Classify(400, R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})"), 0, {}, 0);
+  EXPECT_EQ(
+      Decide(
+          Classify(403,
+                   R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})"),
+          0, {}, 0)
+          .verdict,
+      Verdict::kBlocked);
+  EXPECT_EQ(
+      Decide(Classify(403, R"({"ok":false,"error_code":403,"description":"Forbidden: user is deactivated"})"),
+             0, {}, 0)
+          .verdict,
+      Verdict::kBlocked);
+  auto nf =
+      Decide(Classify(400, R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})"), 0,
+             {}, 0);
   EXPECT_EQ(nf.verdict, Verdict::kFailed);
   EXPECT_EQ(nf.error, "Bad Request: chat not found");
-  EXPECT_EQ(Decide(Classify(400, R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009}})"), 0, {}, 0)
+  EXPECT_EQ(
+      Decide(
+          Classify(
+              400,
+              R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009}})"),
+          0, {}, 0)
+          .verdict,
+      Verdict::kMigrate);
+  EXPECT_EQ(Decide(Classify(401, R"({"ok":false,"error_code":401,"description":"Unauthorized"})"), 0, {}, 0)
                 .verdict,
-            Verdict::kMigrate);
-  EXPECT_EQ(Decide(Classify(401, R"({"ok":false,"error_code":401,"description":"Unauthorized"})"), 0, {}, 0).verdict,
             Verdict::kPauseBot);
 }
 

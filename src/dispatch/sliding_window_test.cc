@@ -58,11 +58,11 @@ TEST(SlidingWindow, NextAllowedForWaitsUntilNEventsFit) {
   SteadyTime t0{10s};
   w.Record(t0);
   w.Record(t0 + 100ms);
-  EXPECT_EQ(w.NextAllowedFor(1, t0 + 200ms), t0 + 200ms);              // one slot is free
-  EXPECT_EQ(w.NextAllowedFor(2, t0 + 200ms), t0 + 1s);                 // the oldest must leave
+  EXPECT_EQ(w.NextAllowedFor(1, t0 + 200ms), t0 + 200ms);  // one slot is free
+  EXPECT_EQ(w.NextAllowedFor(2, t0 + 200ms), t0 + 1s);     // the oldest must leave
   w.Record(t0 + 200ms);
-  EXPECT_EQ(w.NextAllowedFor(3, t0 + 300ms), t0 + 200ms + 1s);         // all three
-  EXPECT_EQ(w.NextAllowedFor(9, t0 + 300ms), t0 + 200ms + 1s);         // capped at the count
+  EXPECT_EQ(w.NextAllowedFor(3, t0 + 300ms), t0 + 200ms + 1s);  // all three
+  EXPECT_EQ(w.NextAllowedFor(9, t0 + 300ms), t0 + 200ms + 1s);  // capped at the count
 }
 
 TEST(Pacer, BatchIsATicksWorth) {

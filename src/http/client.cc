@@ -59,9 +59,8 @@ ClientResponse TakeResponse(bhttp::response<bhttp::string_body>& msg) {
 
 // A stale keep-alive connection: the server closed it while it sat idle.
 bool LooksLikeClosedIdleConnection(const ErrorCode& ec) {
-  return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == asio::error::connection_aborted;
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
 }
 
 }  // namespace
@@ -89,7 +88,8 @@ struct Client::Impl {
   Awaitable<Result<std::unique_ptr<ClientConnection>>> Open(Clock::time_point deadline,
                                                             std::chrono::milliseconds timeout);
   Status Timeout(std::chrono::milliseconds timeout) const {
-    return Status::Unavailable("timeout after " + std::to_string(timeout.count()) + " ms talking to " + where);
+    return Status::Unavailable("timeout after " + std::to_string(timeout.count()) + " ms talking to " +
+                               where);
   }
   Status Failure(std::string_view what, const ErrorCode& ec) const {
     return Status::Unavailable(std::string(what) + " " + where + ": " + ec.message());
@@ -100,7 +100,7 @@ struct Client::Impl {
   bool initialized = false;
   bool closed = false;  // the Client was destroyed: do not pool connections any more
   // Origin, from base_url.
-  std::string host;         // for resolve, SNI and certificate checks
+  std::string host;  // for resolve, SNI and certificate checks
   std::string port;
   std::string host_header;  // "host[:port]" as written in base_url
   std::string prefix;       // path prefix without trailing '/'
@@ -143,8 +143,8 @@ Status Client::Impl::Init() {
   prefix = url.encoded_path();
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   where = std::string(url.encoded_host()) + ":" + port;
-  ip_literal = url.host_type() == boost::urls::host_type::ipv4 ||
-               url.host_type() == boost::urls::host_type::ipv6;
+  ip_literal =
+      url.host_type() == boost::urls::host_type::ipv4 || url.host_type() == boost::urls::host_type::ipv6;
   if (ip_literal) {
     endpoints.assign(1, tcp::endpoint(asio::ip::make_address(host), static_cast<uint16_t>(port_number)));
   }
@@ -173,7 +173,7 @@ Awaitable<bool> Client::Impl::Acquire(std::unique_ptr<ClientConnection>& conn, C
   Waiter waiter(executor, deadline);
   waiters.push_back(&waiter);
   co_await waiter.timer.async_wait(kAsTuple);  // cancelled by Release() to wake us
-  if (waiter.granted) {  // Release() counted our slot in `in_use`
+  if (waiter.granted) {                        // Release() counted our slot in `in_use`
     conn = std::move(waiter.conn);
     co_return true;
   }
@@ -313,15 +313,18 @@ Client::~Client() {
 
 Status Client::Init() { return impl_->Init(); }
 
-Awaitable<Result<ClientResponse>> Client::Send(bhttp::verb method, std::string target, std::string content_type,
-                                               std::string body, std::chrono::milliseconds timeout) {
+Awaitable<Result<ClientResponse>> Client::Send(bhttp::verb method, std::string target,
+                                               std::string content_type, std::string body,
+                                               std::chrono::milliseconds timeout) {
   auto impl = impl_;  // the one shared_ptr per request: Impl outlives this Client if need be
-  co_return co_await impl->Send(method, std::move(target), std::move(content_type), std::move(body), timeout, {});
+  co_return co_await impl->Send(method, std::move(target), std::move(content_type), std::move(body), timeout,
+                                {});
 }
 
 Awaitable<Result<ClientResponse>> Client::SendWithHeaders(bhttp::verb method, std::string target,
                                                           std::string content_type, std::string body,
-                                                          Headers headers, std::chrono::milliseconds timeout) {
+                                                          Headers headers,
+                                                          std::chrono::milliseconds timeout) {
   auto impl = impl_;
   co_return co_await impl->Send(method, std::move(target), std::move(content_type), std::move(body), timeout,
                                 headers);

@@ -56,15 +56,15 @@ class Client {
   // Errors: Unavailable for connect/reset/TLS failures (with the reason),
   // Unavailable("timeout ...") when the deadline passes, InvalidArgument for a
   // bad target. A non-2xx HTTP answer is NOT an error: it is a ClientResponse.
-  Awaitable<Result<ClientResponse>> Send(bhttp::verb method, std::string target,
-                                         std::string content_type, std::string body,
+  Awaitable<Result<ClientResponse>> Send(bhttp::verb method, std::string target, std::string content_type,
+                                         std::string body,
                                          std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
   // Send() with extra request headers (e.g. Authorization, signatures).
   using Headers = std::vector<std::pair<std::string, std::string>>;
-  Awaitable<Result<ClientResponse>> SendWithHeaders(bhttp::verb method, std::string target,
-                                                    std::string content_type, std::string body, Headers headers,
-                                                    std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+  Awaitable<Result<ClientResponse>> SendWithHeaders(
+      bhttp::verb method, std::string target, std::string content_type, std::string body, Headers headers,
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
   // Connections currently open (for metrics and tests).
   size_t open_connections() const;

@@ -30,12 +30,10 @@ ClientConnection::~ClientConnection() {
   Close();
 }
 
-beast::tcp_stream& ClientConnection::Lowest() {
-  return plain_ ? *plain_ : beast::get_lowest_layer(*tls_);
-}
+beast::tcp_stream& ClientConnection::Lowest() { return plain_ ? *plain_ : beast::get_lowest_layer(*tls_); }
 
-Awaitable<boost::system::error_code> ClientConnection::Connect(const Endpoints& endpoints,
-                                                               Deadline deadline, bool& tls_failed) {
+Awaitable<boost::system::error_code> ClientConnection::Connect(const Endpoints& endpoints, Deadline deadline,
+                                                               bool& tls_failed) {
   tls_failed = false;
   auto& tcp = Lowest();
   tcp.expires_at(deadline);

@@ -7,8 +7,8 @@
 #include <algorithm>
 
 #include "core/testing.h"
-#include "http/testing.h"
 #include "http/server.h"
+#include "http/testing.h"
 
 namespace tgate::http {
 namespace {
@@ -20,7 +20,6 @@ using tcp = asio::ip::tcp;
 constexpr const char* kSecretTarget = "/bot123456:TEST-secret/sendMessage";
 
 std::string BaseUrl(uint16_t port) { return "http://127.0.0.1:" + std::to_string(port); }
-
 
 TEST(Client, RoundTripReturnsStatusBodyTypeAndRetryAfter) {
   asio::io_context ioc;
@@ -65,9 +64,8 @@ TEST(Client, SendWithHeadersSetsThemAndSkipsEmptyValues) {
 
 TEST(Client, SequentialRequestsReuseOneConnection) {
   asio::io_context ioc;
-  Server server(ioc.get_executor(), ServerOptions{}, [](Request req) -> Awaitable<Response> {
-    co_return TextResponse(req, 200, "ok");
-  });
+  Server server(ioc.get_executor(), ServerOptions{},
+                [](Request req) -> Awaitable<Response> { co_return TextResponse(req, 200, "ok"); });
   ASSERT_OK(server.Start());
   Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port())});
   ASSERT_OK(client.Init());
@@ -96,17 +94,19 @@ TEST(Client, FiftyConcurrentRequestsNeverUseMoreThanFourConnections) {
     co_return TextResponse(req, 200, std::string(req.target()));
   });
   ASSERT_OK(server.Start());
-  Client client(ioc.get_executor(),
-                ClientOptions{.base_url = BaseUrl(server.port()), .max_connections = 4});
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port()), .max_connections = 4});
   client_ptr = &client;
   ASSERT_OK(client.Init());
   int ok = 0, finished = 0;
   for (int i = 0; i < 50; ++i) {
-    asio::co_spawn(ioc, [&, i]() -> Awaitable<void> {
-      auto r = co_await client.Send(bhttp::verb::get, "/n" + std::to_string(i), "", "");
-      if (r.ok() && r->status == 200 && r->body == "/n" + std::to_string(i)) ++ok;
-      if (++finished == 50) server.Stop();
-    }, asio::detached);
+    asio::co_spawn(
+        ioc,
+        [&, i]() -> Awaitable<void> {
+          auto r = co_await client.Send(bhttp::verb::get, "/n" + std::to_string(i), "", "");
+          if (r.ok() && r->status == 200 && r->body == "/n" + std::to_string(i)) ++ok;
+          if (++finished == 50) server.Stop();
+        },
+        asio::detached);
   }
   ioc.run_for(10s);
   EXPECT_EQ(ok, 50);
@@ -120,9 +120,8 @@ TEST(Client, OversizedBodyGets413FromServer) {
   asio::io_context ioc;
   ServerOptions opts;
   opts.body_limit = 16;
-  Server server(ioc.get_executor(), opts, [](Request req) -> Awaitable<Response> {
-    co_return TextResponse(req, 200, "ok");
-  });
+  Server server(ioc.get_executor(), opts,
+                [](Request req) -> Awaitable<Response> { co_return TextResponse(req, 200, "ok"); });
   ASSERT_OK(server.Start());
   Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port())});
   ASSERT_OK(client.Init());
@@ -191,18 +190,20 @@ TEST(Client, AnIdleClientLeavesNoPendingWork) {
   // CLI commands run their io_context until it runs out of work: finished
   // requests must not leave a deadline timer behind.
   asio::io_context ioc;
-  Server server(ioc.get_executor(), ServerOptions{}, [](Request req) -> Awaitable<Response> {
-    co_return TextResponse(req, 200, "ok");
-  });
+  Server server(ioc.get_executor(), ServerOptions{},
+                [](Request req) -> Awaitable<Response> { co_return TextResponse(req, 200, "ok"); });
   ASSERT_OK(server.Start());
   Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port()), .timeout = 30000ms});
   ASSERT_OK(client.Init());
   bool done = false;
-  asio::co_spawn(ioc, [&]() -> Awaitable<void> {
-    for (int i = 0; i < 3; ++i) EXPECT_OK(co_await client.Send(bhttp::verb::get, "/a", "", ""));
-    done = true;
-    server.Stop();
-  }, asio::detached);
+  asio::co_spawn(
+      ioc,
+      [&]() -> Awaitable<void> {
+        for (int i = 0; i < 3; ++i) EXPECT_OK(co_await client.Send(bhttp::verb::get, "/a", "", ""));
+        done = true;
+        server.Stop();
+      },
+      asio::detached);
   auto start = std::chrono::steady_clock::now();
   ioc.run_for(10s);
   EXPECT_TRUE(done);
@@ -263,8 +264,7 @@ TEST(Client, RetriesOnceWhenTheServerClosedAnIdleConnection) {
   tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   int accepted = 0;
   asio::co_spawn(ioc, OneShotServer(acceptor, accepted), asio::detached);
-  Client client(ioc.get_executor(),
-                ClientOptions{.base_url = BaseUrl(acceptor.local_endpoint().port())});
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(acceptor.local_endpoint().port())});
   ASSERT_OK(client.Init());
   RunTest(ioc, nullptr, [&]() -> Awaitable<void> {
     auto r1 = co_await client.Send(bhttp::verb::post, kSecretTarget, "application/json", "{}");
@@ -302,13 +302,12 @@ TEST(Client, ConnectionCloseFromServerIsHonoured) {
 
 TEST(Client, HttpsAgainstAPlainServerIsATlsFailureWithoutTheTarget) {
   asio::io_context ioc;
-  Server server(ioc.get_executor(), ServerOptions{}, [](Request req) -> Awaitable<Response> {
-    co_return TextResponse(req, 200, "plain");
-  });
+  Server server(ioc.get_executor(), ServerOptions{},
+                [](Request req) -> Awaitable<Response> { co_return TextResponse(req, 200, "plain"); });
   ASSERT_OK(server.Start());
-  Client client(ioc.get_executor(),
-                ClientOptions{.base_url = "https://127.0.0.1:" + std::to_string(server.port()),
-                              .verify_tls = false});
+  Client client(
+      ioc.get_executor(),
+      ClientOptions{.base_url = "https://127.0.0.1:" + std::to_string(server.port()), .verify_tls = false});
   ASSERT_OK(client.Init());
   RunTest(ioc, &server, [&]() -> Awaitable<void> {
     auto r = co_await client.Send(bhttp::verb::post, kSecretTarget, "application/json", "{}", 2000ms);
@@ -327,15 +326,17 @@ TEST(Client, WaitingForAFreeConnectionCountsAgainstTheDeadline) {
     co_return TextResponse(req, 200, "ok");
   });
   ASSERT_OK(server.Start());
-  Client client(ioc.get_executor(),
-                ClientOptions{.base_url = BaseUrl(server.port()), .max_connections = 1});
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port()), .max_connections = 1});
   ASSERT_OK(client.Init());
   bool slow_done = false;
-  asio::co_spawn(ioc, [&]() -> Awaitable<void> {
-    auto r = co_await client.Send(bhttp::verb::get, "/slow", "", "", 5000ms);
-    EXPECT_OK(r);
-    slow_done = true;
-  }, asio::detached);
+  asio::co_spawn(
+      ioc,
+      [&]() -> Awaitable<void> {
+        auto r = co_await client.Send(bhttp::verb::get, "/slow", "", "", 5000ms);
+        EXPECT_OK(r);
+        slow_done = true;
+      },
+      asio::detached);
   RunTest(ioc, &server, [&]() -> Awaitable<void> {
     auto r = co_await client.Send(bhttp::verb::get, "/fast", "", "", 100ms);
     EXPECT_TRUE(r.status().IsUnavailable());
@@ -375,21 +376,25 @@ TEST(Client, ManyConcurrentRequestsThroughOnePoolAllSucceed) {
     co_return JsonResponse(req, 200, R"({"ok":true})");
   });
   ASSERT_OK(server.Start());
-  Client client(ioc.get_executor(),
-                ClientOptions{.base_url = BaseUrl(server.port()), .max_connections = 16});
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port()), .max_connections = 16});
   ASSERT_OK(client.Init());
   constexpr int kRequests = 3000;
   int ok = 0, finished = 0;
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < kRequests; ++i) {
-    asio::co_spawn(ioc, [&]() -> Awaitable<void> {
-      auto r = co_await client.Send(bhttp::verb::post, kSecretTarget, "application/json", R"({"chat_id":1})");
-      if (r.ok() && r->status == 200) ++ok;
-      if (++finished == kRequests) server.Stop();
-    }, asio::detached);
+    asio::co_spawn(
+        ioc,
+        [&]() -> Awaitable<void> {
+          auto r =
+              co_await client.Send(bhttp::verb::post, kSecretTarget, "application/json", R"({"chat_id":1})");
+          if (r.ok() && r->status == 200) ++ok;
+          if (++finished == kRequests) server.Stop();
+        },
+        asio::detached);
   }
   ioc.run_for(20s);
-  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  auto elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   EXPECT_EQ(ok, kRequests);
   RecordProperty("elapsed_ms", std::to_string(elapsed.count()));
 }

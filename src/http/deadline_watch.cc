@@ -67,8 +67,10 @@ void DeadlineWatch::OnTimer(const std::shared_ptr<State>& state) {
   std::vector<Watched*> due;
   Deadline next = Deadline::max();
   for (Watched* w : s.busy) {
-    if (w->deadline_ <= now) due.push_back(w);
-    else next = std::min(next, w->deadline_);
+    if (w->deadline_ <= now)
+      due.push_back(w);
+    else
+      next = std::min(next, w->deadline_);
   }
   for (Watched* w : due) w->Expire();
   if (next != Deadline::max()) Arm(state, next);

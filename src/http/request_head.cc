@@ -10,9 +10,8 @@ bool SafeValue(std::string_view v) {
 }
 
 bool SafeName(std::string_view n) {
-  return !n.empty() && std::none_of(n.begin(), n.end(), [](unsigned char c) {
-    return c <= 0x20 || c == ':' || c == 0x7f;
-  });
+  return !n.empty() &&
+         std::none_of(n.begin(), n.end(), [](unsigned char c) { return c <= 0x20 || c == ':' || c == 0x7f; });
 }
 
 bool MethodSendsLength(bhttp::verb m) {

@@ -5,8 +5,8 @@
 namespace tgate::link {
 
 namespace {
-constexpr size_t kTokenBytes = 32;   // 256 bits
-constexpr size_t kTokenChars = 43;   // base64url of 32 bytes, no padding
+constexpr size_t kTokenBytes = 32;  // 256 bits
+constexpr size_t kTokenChars = 43;  // base64url of 32 bytes, no padding
 constexpr std::string_view kReferralPrefix = "_tgr_";
 }  // namespace
 

@@ -30,8 +30,8 @@ Result<Redeemed> Linker::Redeem(std::string_view bot, std::string_view token, in
   }
   int64_t now = clock_.UnixSeconds();
   if (taken->expires_at < now) return Redeemed{RedeemResult::kExpired, {}};
-  TGATE_RETURN_IF_ERROR(store_.Bind(store::Binding{std::string(bot), taken->user, chat_id,
-                                                   store::UserStatus::kActive, now}));
+  TGATE_RETURN_IF_ERROR(
+      store_.Bind(store::Binding{std::string(bot), taken->user, chat_id, store::UserStatus::kActive, now}));
   return Redeemed{RedeemResult::kLinked, taken->user};
 }
 

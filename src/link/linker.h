@@ -25,14 +25,14 @@ struct IssuedLink {
 };
 
 enum class RedeemResult {
-  kLinked,    // bound now
-  kInvalid,   // unknown, already used, or for another bot
-  kExpired,   // known but past its TTL (consumed anyway)
+  kLinked,   // bound now
+  kInvalid,  // unknown, already used, or for another bot
+  kExpired,  // known but past its TTL (consumed anyway)
 };
 
 struct Redeemed {
   RedeemResult result = RedeemResult::kInvalid;
-  std::string user;           // the site user now bound (kLinked)
+  std::string user;  // the site user now bound (kLinked)
 };
 
 class Linker {

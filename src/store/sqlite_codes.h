@@ -11,20 +11,28 @@ namespace tgate::store {
 
 inline int64_t MessageStatusInt(MessageStatus status) {
   switch (status) {
-    case MessageStatus::kQueued: return 0;
-    case MessageStatus::kSent: return 1;
-    case MessageStatus::kFailed: return 2;
-    case MessageStatus::kCancelled: return 3;
+    case MessageStatus::kQueued:
+      return 0;
+    case MessageStatus::kSent:
+      return 1;
+    case MessageStatus::kFailed:
+      return 2;
+    case MessageStatus::kCancelled:
+      return 3;
   }
   return 0;
 }
 
 inline MessageStatus MessageStatusOf(int64_t v) {
   switch (v) {
-    case 1: return MessageStatus::kSent;
-    case 2: return MessageStatus::kFailed;
-    case 3: return MessageStatus::kCancelled;
-    default: return MessageStatus::kQueued;
+    case 1:
+      return MessageStatus::kSent;
+    case 2:
+      return MessageStatus::kFailed;
+    case 3:
+      return MessageStatus::kCancelled;
+    default:
+      return MessageStatus::kQueued;
   }
 }
 

@@ -14,16 +14,18 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
 
 std::string_view ToString(MessageStatus status) {
   switch (status) {
-    case MessageStatus::kQueued: return "queued";
-    case MessageStatus::kSent: return "sent";
-    case MessageStatus::kFailed: return "failed";
-    case MessageStatus::kCancelled: return "cancelled";
+    case MessageStatus::kQueued:
+      return "queued";
+    case MessageStatus::kSent:
+      return "sent";
+    case MessageStatus::kFailed:
+      return "failed";
+    case MessageStatus::kCancelled:
+      return "cancelled";
   }
   return "queued";
 }
 
-std::string_view ToString(UserStatus status) {
-  return status == UserStatus::kActive ? "active" : "blocked";
-}
+std::string_view ToString(UserStatus status) { return status == UserStatus::kActive ? "active" : "blocked"; }
 
 }  // namespace tgate::store

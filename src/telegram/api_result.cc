@@ -3,9 +3,8 @@
 // description prefix; never on free text alone.
 #include "telegram/api_result.h"
 
-#include <boost/json/parse.hpp>
-
 #include <algorithm>
+#include <boost/json/parse.hpp>
 #include <charconv>
 #include <limits>
 #include <optional>
@@ -29,7 +28,9 @@ std::optional<int64_t> IntField(const boost::json::object* obj, std::string_view
   return std::nullopt;
 }
 
-int ClampSeconds(int64_t s) { return static_cast<int>(std::clamp<int64_t>(s, 1, std::numeric_limits<int>::max())); }
+int ClampSeconds(int64_t s) {
+  return static_cast<int>(std::clamp<int64_t>(s, 1, std::numeric_limits<int>::max()));
+}
 
 // N from "Too Many Requests: retry after N" (Query.cpp set_retry_after_error).
 std::optional<int64_t> RetryAfterFromText(std::string_view description) {
@@ -60,13 +61,16 @@ ErrorKind KindOfFailure(unsigned status, std::string_view description) {
         return ErrorKind::kChatNotFound;
       }
       return ErrorKind::kBadRequest;
-    case 401: return ErrorKind::kUnauthorized;
+    case 401:
+      return ErrorKind::kUnauthorized;
     case 403:
       if (StartsWith(description, "Forbidden: bot was blocked by the user")) return ErrorKind::kBlocked;
       if (StartsWith(description, "Forbidden: user is deactivated")) return ErrorKind::kDeactivated;
       return ErrorKind::kForbidden;
-    case 404: return ErrorKind::kNotFound;
-    case 409: return ErrorKind::kConflict;
+    case 404:
+      return ErrorKind::kNotFound;
+    case 409:
+      return ErrorKind::kConflict;
     default:
       // The server maps unknown codes to 400 (botapi-facts.md §5); 5xx are transient.
       return status >= 500 ? ErrorKind::kServerError : ErrorKind::kBadRequest;
@@ -94,12 +98,14 @@ ApiResult Classify(unsigned http_status, std::string_view body, int retry_after_
     r.description = "unexpected non-JSON answer (HTTP " + std::to_string(http_status) + ")";
     return r;
   }
-  if (const boost::json::string* d = obj->contains("description") ? obj->at("description").if_string() : nullptr) {
+  if (const boost::json::string* d =
+          obj->contains("description") ? obj->at("description").if_string() : nullptr) {
     r.description = RedactTokens(std::string_view(d->data(), d->size()));
   }
   if (ok->get_bool()) {
     r.kind = ErrorKind::kNone;
-    if (boost::json::value* result = obj->if_contains("result")) r.result = std::move(*result);  // same storage: no copy
+    if (boost::json::value* result = obj->if_contains("result"))
+      r.result = std::move(*result);  // same storage: no copy
     return r;
   }
   // The HTTP status is authoritative; error_code only stands in when the
@@ -133,19 +139,32 @@ ApiResult NetworkFailure(std::string what) {
 
 std::string_view ToString(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kNone: return "ok";
-    case ErrorKind::kRetryAfter: return "retry_after";
-    case ErrorKind::kBlocked: return "blocked";
-    case ErrorKind::kDeactivated: return "deactivated";
-    case ErrorKind::kForbidden: return "forbidden";
-    case ErrorKind::kChatNotFound: return "chat_not_found";
-    case ErrorKind::kMigrated: return "migrated";
-    case ErrorKind::kBadRequest: return "bad_request";
-    case ErrorKind::kUnauthorized: return "unauthorized";
-    case ErrorKind::kNotFound: return "not_found";
-    case ErrorKind::kConflict: return "conflict";
-    case ErrorKind::kServerError: return "server_error";
-    case ErrorKind::kNetwork: return "network";
+    case ErrorKind::kNone:
+      return "ok";
+    case ErrorKind::kRetryAfter:
+      return "retry_after";
+    case ErrorKind::kBlocked:
+      return "blocked";
+    case ErrorKind::kDeactivated:
+      return "deactivated";
+    case ErrorKind::kForbidden:
+      return "forbidden";
+    case ErrorKind::kChatNotFound:
+      return "chat_not_found";
+    case ErrorKind::kMigrated:
+      return "migrated";
+    case ErrorKind::kBadRequest:
+      return "bad_request";
+    case ErrorKind::kUnauthorized:
+      return "unauthorized";
+    case ErrorKind::kNotFound:
+      return "not_found";
+    case ErrorKind::kConflict:
+      return "conflict";
+    case ErrorKind::kServerError:
+      return "server_error";
+    case ErrorKind::kNetwork:
+      return "network";
   }
   return "unknown";
 }

@@ -13,19 +13,19 @@
 namespace tgate::telegram {
 
 enum class ErrorKind {
-  kNone,           // ok
-  kRetryAfter,     // 429 with parameters.retry_after
-  kBlocked,        // 403 "Forbidden: bot was blocked by the user"
-  kDeactivated,    // 403 "Forbidden: user is deactivated"
-  kForbidden,      // other 403 (kicked, can't initiate, not a member...)
-  kChatNotFound,   // 400 "Bad Request: chat not found" / "private chat not found"
-  kMigrated,       // 400 with parameters.migrate_to_chat_id
-  kBadRequest,     // other 400 (can't parse entities, text too long...)
-  kUnauthorized,   // 401: token revoked or invalid; stop all sending for the bot
-  kNotFound,       // 404: bad method or malformed token
-  kConflict,       // 409: webhook vs getUpdates
-  kServerError,    // 5xx, or a body that is not the Bot API's JSON
-  kNetwork,        // connect/reset/TLS failure or timeout: no answer at all
+  kNone,          // ok
+  kRetryAfter,    // 429 with parameters.retry_after
+  kBlocked,       // 403 "Forbidden: bot was blocked by the user"
+  kDeactivated,   // 403 "Forbidden: user is deactivated"
+  kForbidden,     // other 403 (kicked, can't initiate, not a member...)
+  kChatNotFound,  // 400 "Bad Request: chat not found" / "private chat not found"
+  kMigrated,      // 400 with parameters.migrate_to_chat_id
+  kBadRequest,    // other 400 (can't parse entities, text too long...)
+  kUnauthorized,  // 401: token revoked or invalid; stop all sending for the bot
+  kNotFound,      // 404: bad method or malformed token
+  kConflict,      // 409: webhook vs getUpdates
+  kServerError,   // 5xx, or a body that is not the Bot API's JSON
+  kNetwork,       // connect/reset/TLS failure or timeout: no answer at all
 };
 
 struct ApiResult {

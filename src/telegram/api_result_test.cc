@@ -32,13 +32,17 @@ TEST(Classify, MapsTelegramFailuresToKinds) {
       {400, Failure(400, "Bad Request: chat not found"), ErrorKind::kChatNotFound},
       {400, Failure(400, "Bad Request: private chat not found"), ErrorKind::kChatNotFound},
       {400, Failure(400, "Bad Request: message is too long"), ErrorKind::kBadRequest},
-      {400, Failure(400, "Bad Request: can't parse entities: Unsupported start tag \\\"x\\\" at byte offset 0"),
+      {400,
+       Failure(400, "Bad Request: can't parse entities: Unsupported start tag \\\"x\\\" at byte offset 0"),
        ErrorKind::kBadRequest},
       {400, Failure(400, "Bad Request: message text is empty"), ErrorKind::kBadRequest},
       {401, Failure(401, "Unauthorized"), ErrorKind::kUnauthorized},
       {401, Failure(401, "Unauthorized: invalid token specified"), ErrorKind::kUnauthorized},
       {404, Failure(404, "Not Found"), ErrorKind::kNotFound},
-      {409, Failure(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"),
+      {409,
+       Failure(409,
+               "Conflict: terminated by other getUpdates request; make sure that only one bot instance is "
+               "running"),
        ErrorKind::kConflict},
       {500, Failure(500, "Internal Server Error: restart"), ErrorKind::kServerError},
       {502, "<html><body><h1>502 Bad Gateway</h1></body></html>", ErrorKind::kServerError},
@@ -65,7 +69,8 @@ TEST(Classify, OkCarriesResult) {
 }
 
 TEST(Classify, TooManyRequestsTakesRetryAfterFromParameters) {
-  ApiResult r = Classify(429, Failure(429, "Too Many Requests: retry after 10072", R"({"retry_after":10072})"), 5);
+  ApiResult r =
+      Classify(429, Failure(429, "Too Many Requests: retry after 10072", R"({"retry_after":10072})"), 5);
   EXPECT_EQ(r.kind, ErrorKind::kRetryAfter);
   EXPECT_EQ(r.retry_after, 10072);
   EXPECT_TRUE(r.transient());
@@ -100,7 +105,8 @@ TEST(Classify, RedactsTokensInDescriptions) {
 }
 
 TEST(NetworkFailure, IsTransientWithoutHttpStatusAndRedacted) {
-  ApiResult r = NetworkFailure("connect to api.telegram.org:443 failed for 123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11");
+  ApiResult r =
+      NetworkFailure("connect to api.telegram.org:443 failed for 123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11");
   EXPECT_EQ(r.kind, ErrorKind::kNetwork);
   EXPECT_EQ(r.http_status, 0u);
   EXPECT_TRUE(r.transient());

@@ -14,7 +14,8 @@ Status ValidateBotToken(std::string_view token) {
   std::string_view secret = token.substr(colon + 1);
   if (secret.size() < 30 || secret.size() > 64) return kBadShape;
   for (char c : secret) {
-    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
+    bool ok =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
     if (!ok) return kBadShape;
   }
   return Status::Ok();

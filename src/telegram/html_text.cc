@@ -62,11 +62,16 @@ uint32_t DecodeEntity(Text t, size_t& pos) {
   } else {
     while (IsAlpha(t[end])) ++end;
     std::string_view name = t.s.substr(pos + 1, end - pos - 1);
-    if (name == "lt") cp = '<';
-    else if (name == "gt") cp = '>';
-    else if (name == "amp") cp = '&';
-    else if (name == "quot") cp = '"';
-    else return 0;
+    if (name == "lt")
+      cp = '<';
+    else if (name == "gt")
+      cp = '>';
+    else if (name == "amp")
+      cp = '&';
+    else if (name == "quot")
+      cp = '"';
+    else
+      return 0;
   }
   pos = t[end] == ';' ? end + 1 : end;
   return cp;
@@ -74,8 +79,8 @@ uint32_t DecodeEntity(Text t, size_t& pos) {
 
 bool IsSupportedTag(std::string_view tag) {
   static constexpr std::string_view kTags[] = {
-      "a", "b", "strong", "i", "em", "u", "ins", "s", "strike", "del",
-      "tg-spoiler", "span", "tg-emoji", "code", "pre", "blockquote"};
+      "a",      "b",   "strong",     "i",    "em",       "u",    "ins", "s",
+      "strike", "del", "tg-spoiler", "span", "tg-emoji", "code", "pre", "blockquote"};
   for (auto known : kTags) {
     if (tag == known) return true;
   }
@@ -186,12 +191,13 @@ Result<std::string> ParseHtmlText(std::string_view text) {
     while (i < text.size() && IsSpace(t[i])) ++i;
     if (t[i] != '>') return ParseError("Unclosed end tag" + At(begin));
     if (!end_tag.empty() && end_tag != open.back()) {
-      return ParseError("Unmatched end tag" + At(begin) + ", expected \"</" + open.back() + ">\", found \"</" +
-                        end_tag + ">\"");
+      return ParseError("Unmatched end tag" + At(begin) + ", expected \"</" + open.back() +
+                        ">\", found \"</" + end_tag + ">\"");
     }
     open.pop_back();
   }
-  if (!open.empty()) return ParseError("Can't find end tag corresponding to start tag \"" + open.back() + "\"");
+  if (!open.empty())
+    return ParseError("Can't find end tag corresponding to start tag \"" + open.back() + "\"");
   return out;
 }
 

@@ -25,7 +25,8 @@ http::ClientOptions ClientOptionsFor(const HttpBotApiOptions& o) {
 bool IsMethodName(std::string_view method) {
   if (method.empty() || method.size() > 64) return false;
   for (char c : method) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')) return false;
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'))
+      return false;
   }
   return true;
 }
@@ -63,9 +64,9 @@ Awaitable<ApiResult> HttpBotApi::CallMultipart(std::string method, std::vector<F
   if (!IsMethodName(method)) co_return InvalidMethod();
   std::string boundary = PickBoundary(parts);
   std::string target = "/bot" + options_.token + "/" + method;
-  auto response = co_await client_.Send(bhttp::verb::post, std::move(target),
-                                        "multipart/form-data; boundary=" + boundary,
-                                        MultipartBody(parts, boundary));
+  auto response =
+      co_await client_.Send(bhttp::verb::post, std::move(target), "multipart/form-data; boundary=" + boundary,
+                            MultipartBody(parts, boundary));
   if (!response.ok()) co_return NetworkFailure(response.status().message());
   co_return Classify(response->status, response->body, response->retry_after);
 }

@@ -14,9 +14,9 @@
 namespace tgate::telegram {
 
 struct HttpBotApiOptions {
-  std::string token;                               // "123456:ABC..."
+  std::string token;  // "123456:ABC..."
   std::string base_url = "https://api.telegram.org";
-  size_t max_connections = 64;                     // bound on requests in flight
+  size_t max_connections = 64;  // bound on requests in flight
   std::chrono::milliseconds timeout{30000};
   bool verify_tls = true;
 };

@@ -7,8 +7,8 @@
 #include <boost/json/parse.hpp>
 
 #include "core/testing.h"
-#include "http/testing.h"
 #include "http/server.h"
+#include "http/testing.h"
 #include "telegram/multipart.h"
 
 namespace tgate::telegram {
@@ -59,7 +59,6 @@ FormPart Part(std::string name, std::string value, std::string filename = "", st
   return p;
 }
 
-
 TEST(HttpBotApi, InitRejectsBadTokenWithoutNamingIt) {
   asio::io_context ioc;
   HttpBotApiOptions o = Options("http://127.0.0.1:1");
@@ -89,9 +88,10 @@ TEST(HttpBotApi, CallPostsJsonToTokenPathAndReturnsResult) {
 
 TEST(HttpBotApi, TooManyRequestsIsClassifiedWithRetryAfter) {
   asio::io_context ioc;
-  FakeTelegram tg(ioc, 429,
-                  R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 9","parameters":{"retry_after":9}})",
-                  "9");
+  FakeTelegram tg(
+      ioc, 429,
+      R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 9","parameters":{"retry_after":9}})",
+      "9");
   ASSERT_OK(tg.server.Start());
   HttpBotApi api(ioc.get_executor(), Options(tg.BaseUrl()));
   ASSERT_OK(api.Init());
@@ -123,9 +123,10 @@ TEST(HttpBotApi, CallMultipartSendsTheCertificateAsAFilePart) {
     if (tg.seen.content_type.rfind(prefix, 0) != 0) co_return;
     std::string boundary = tg.seen.content_type.substr(prefix.size());
     EXPECT_EQ(tg.seen.body, MultipartBody(parts, boundary));
-    EXPECT_NE(tg.seen.body.find("Content-Disposition: form-data; name=\"certificate\"; filename=\"cert.pem\"\r\n"
-                                "Content-Type: application/x-pem-file\r\n\r\n-----BEGIN CERTIFICATE-----"),
-              std::string::npos);
+    EXPECT_NE(
+        tg.seen.body.find("Content-Disposition: form-data; name=\"certificate\"; filename=\"cert.pem\"\r\n"
+                          "Content-Type: application/x-pem-file\r\n\r\n-----BEGIN CERTIFICATE-----"),
+        std::string::npos);
     EXPECT_NE(tg.seen.body.find("name=\"url\"\r\n\r\nhttps://example.com/tg/hook\r\n"), std::string::npos);
   });
 }

@@ -16,9 +16,7 @@ struct Text {
   char operator[](size_t i) const { return i < s.size() ? s[i] : '\0'; }
 };
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0' || c == '\v';
-}
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0' || c == '\v'; }
 
 Status ParseError(std::string what) {
   what.insert(0, "can't parse entities: ");
@@ -26,7 +24,8 @@ Status ParseError(std::string what) {
 }
 std::string At(size_t pos) { return " at byte offset " + std::to_string(pos); }
 Status ReservedError(char c) {
-  std::string what = "can't parse entities: Character '?' is reserved and must be escaped with the preceding '\\'";
+  std::string what =
+      "can't parse entities: Character '?' is reserved and must be escaped with the preceding '\\'";
   what[what.find('?')] = c;
   return Status::InvalidArgument(std::move(what));
 }
@@ -55,15 +54,23 @@ struct Open {
 bool ClosesEntity(Md2 type, Text t, size_t i) {
   char c = t[i];
   switch (type) {
-    case Md2::kBold: return c == '*';
-    case Md2::kItalic: return c == '_' && t[i + 1] != '_';
-    case Md2::kUnderline: return c == '_' && t[i + 1] == '_';
-    case Md2::kStrike: return c == '~';
-    case Md2::kSpoiler: return c == '|' && t[i + 1] == '|';
-    case Md2::kCode: return c == '`';
-    case Md2::kPre: return c == '`' && t[i + 1] == '`' && t[i + 2] == '`';
+    case Md2::kBold:
+      return c == '*';
+    case Md2::kItalic:
+      return c == '_' && t[i + 1] != '_';
+    case Md2::kUnderline:
+      return c == '_' && t[i + 1] == '_';
+    case Md2::kStrike:
+      return c == '~';
+    case Md2::kSpoiler:
+      return c == '|' && t[i + 1] == '|';
+    case Md2::kCode:
+      return c == '`';
+    case Md2::kPre:
+      return c == '`' && t[i + 1] == '`' && t[i + 2] == '`';
     case Md2::kLink:
-    case Md2::kEmoji: return c == ']';
+    case Md2::kEmoji:
+      return c == ']';
   }
   return false;
 }
@@ -135,9 +142,15 @@ Result<std::string> ParseMarkdownV2Text(std::string_view text) {
         type = t[i + 1] == '_' ? Md2::kUnderline : Md2::kItalic;
         if (type == Md2::kUnderline) ++i;
         break;
-      case '*': type = Md2::kBold; break;
-      case '~': type = Md2::kStrike; break;
-      case '[': type = Md2::kLink; break;
+      case '*':
+        type = Md2::kBold;
+        break;
+      case '~':
+        type = Md2::kStrike;
+        break;
+      case '[':
+        type = Md2::kLink;
+        break;
       case '|':
         if (t[i + 1] != '|') return ReservedError(c);
         type = Md2::kSpoiler;

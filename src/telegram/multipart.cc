@@ -10,9 +10,12 @@ namespace {
 std::string QuoteSafe(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '"') out += "%22";
-    else if (c == '\r' || c == '\n') out += ' ';
-    else out += c;
+    if (c == '"')
+      out += "%22";
+    else if (c == '\r' || c == '\n')
+      out += ' ';
+    else
+      out += c;
   }
   return out;
 }

@@ -12,7 +12,8 @@ namespace {
 constexpr std::string_view kToken = "110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 
 TEST(RedactTokens, MasksTokenInBotApiUrl) {
-  EXPECT_EQ(RedactTokens("POST https://api.telegram.org/bot110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage"),
+  EXPECT_EQ(RedactTokens(
+                "POST https://api.telegram.org/bot110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage"),
             "POST https://api.telegram.org/bot110201543:***/sendMessage");
   EXPECT_EQ(RedactTokens("/file/bot123456:TEST-token-not-real-xxxxxxxxxx/photos/1.jpg"),
             "/file/bot123456:***/photos/1.jpg");
@@ -33,10 +34,11 @@ TEST(RedactTokens, MasksEveryToken) {
 }
 
 TEST(RedactTokens, LeavesOrdinaryTextAlone) {
-  for (std::string_view s : {"meeting at 12:30", "chat 123456789", "chat_id=-1001234567890", "ratio 123456:789",
-                             "id 123456:short_secret", "ipv6 2001:db8::1", "", "no digits here",
-                             "12345678901234567:AAAAAAAAAAAAAAAAAAAAAAAAA" /* 17-digit id */,
-                             "1234:AAAAAAAAAAAAAAAAAAAAAAAAA" /* 4-digit id */}) {
+  for (std::string_view s :
+       {"meeting at 12:30", "chat 123456789", "chat_id=-1001234567890", "ratio 123456:789",
+        "id 123456:short_secret", "ipv6 2001:db8::1", "", "no digits here",
+        "12345678901234567:AAAAAAAAAAAAAAAAAAAAAAAAA" /* 17-digit id */,
+        "1234:AAAAAAAAAAAAAAAAAAAAAAAAA" /* 4-digit id */}) {
     EXPECT_EQ(RedactTokens(s), s);
   }
 }
@@ -54,7 +56,8 @@ TEST(RedactTokens, HandlesLongInputsWithManyDigits) {
 TEST(InstallLogRedaction, DefaultLoggerOutputIsRedactedAndKeepsPatternAndLevel) {
   auto previous = spdlog::default_logger();
   std::ostringstream os;
-  auto logger = std::make_shared<spdlog::logger>("redact_test", std::make_shared<spdlog::sinks::ostream_sink_mt>(os));
+  auto logger =
+      std::make_shared<spdlog::logger>("redact_test", std::make_shared<spdlog::sinks::ostream_sink_mt>(os));
   logger->set_pattern("[%l] %v");
   logger->set_level(spdlog::level::info);
   spdlog::set_default_logger(logger);

@@ -57,7 +57,8 @@ TEST(MessageTextLength, HtmlStripsSupportedTags) {
   EXPECT_EQ(Len("<span class=\"tg-spoiler\">hidden</span>", "HTML"), 6u);
   EXPECT_EQ(Len("<a href=\"https://example.com/?a=1&amp;b=2\">link</a>", "HTML"), 4u);
   EXPECT_EQ(Len("<a href='http://x.y'>q</a>", "HTML"), 1u);
-  EXPECT_EQ(Len("<tg-emoji emoji-id=\"5368324170671202286\">" + std::string(kGrin) + "</tg-emoji>", "HTML"), 1u);
+  EXPECT_EQ(Len("<tg-emoji emoji-id=\"5368324170671202286\">" + std::string(kGrin) + "</tg-emoji>", "HTML"),
+            1u);
   EXPECT_EQ(Len("<pre><code class=\"language-cpp\">int x;</code></pre>", "HTML"), 6u);
   EXPECT_EQ(Len("<blockquote>q</blockquote><blockquote expandable>long</blockquote>", "HTML"), 5u);
   EXPECT_EQ(Len("<B>up</B>", "HTML"), 2u);
@@ -81,12 +82,12 @@ TEST(MessageTextLength, HtmlDecodesEntities) {
 TEST(MessageTextLength, HtmlErrors) {
   EXPECT_TRUE(CantParse("<foo>x</foo>", "HTML"));
   EXPECT_TRUE(CantParse("<div>x</div>", "HTML"));
-  EXPECT_TRUE(CantParse("a < b", "HTML"));    // a bare '<'
-  EXPECT_TRUE(CantParse("a <b", "HTML"));     // unclosed start tag
-  EXPECT_TRUE(CantParse("<b>x", "HTML"));     // unclosed element
-  EXPECT_TRUE(CantParse("x</b>", "HTML"));    // end tag with nothing open
+  EXPECT_TRUE(CantParse("a < b", "HTML"));            // a bare '<'
+  EXPECT_TRUE(CantParse("a <b", "HTML"));             // unclosed start tag
+  EXPECT_TRUE(CantParse("<b>x", "HTML"));             // unclosed element
+  EXPECT_TRUE(CantParse("x</b>", "HTML"));            // end tag with nothing open
   EXPECT_TRUE(CantParse("<b><i>x</b></i>", "HTML"));  // misnested
-  EXPECT_TRUE(CantParse("<b>x</b", "HTML"));  // unclosed end tag
+  EXPECT_TRUE(CantParse("<b>x</b", "HTML"));          // unclosed end tag
   EXPECT_TRUE(CantParse("<span>x</span>", "HTML"));
   EXPECT_TRUE(CantParse("<span class=\"other\">x</span>", "HTML"));
   EXPECT_TRUE(CantParse("<tg-emoji>x</tg-emoji>", "HTML"));
@@ -122,7 +123,7 @@ TEST(MessageTextLength, MarkdownV2Errors) {
   EXPECT_TRUE(CantParse("a > b", "MarkdownV2"));
   EXPECT_TRUE(CantParse("#tag", "MarkdownV2"));
   EXPECT_TRUE(CantParse("a|b", "MarkdownV2"));
-  EXPECT_TRUE(CantParse("*bold", "MarkdownV2"));          // unclosed
+  EXPECT_TRUE(CantParse("*bold", "MarkdownV2"));  // unclosed
   EXPECT_TRUE(CantParse("`code", "MarkdownV2"));
   EXPECT_TRUE(CantParse("```\npre", "MarkdownV2"));
   EXPECT_TRUE(CantParse("[link](http://x", "MarkdownV2"));  // unclosed URL

@@ -11,10 +11,10 @@ namespace tgate::webhook {
 // Every default type plus my_chat_member (which the default includes too, but
 // a stale explicit list might not).
 inline boost::json::array AllowedUpdates() {
-  return {"message",        "edited_message",    "channel_post",   "edited_channel_post",
-          "business_message", "callback_query",  "inline_query",   "chosen_inline_result",
-          "shipping_query", "pre_checkout_query", "poll",          "poll_answer",
-          "my_chat_member", "chat_join_request", "chat_boost",     "removed_chat_boost"};
+  return {"message",          "edited_message",     "channel_post", "edited_channel_post",
+          "business_message", "callback_query",     "inline_query", "chosen_inline_result",
+          "shipping_query",   "pre_checkout_query", "poll",         "poll_answer",
+          "my_chat_member",   "chat_join_request",  "chat_boost",   "removed_chat_boost"};
 }
 
 }  // namespace tgate::webhook

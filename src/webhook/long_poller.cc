@@ -52,8 +52,8 @@ Awaitable<void> LongPoller::Loop() {
     auto max_id = store_.MaxUpdateId(options_.bot);
     json::object params{{"timeout", options_.poll_timeout.count()}, {"allowed_updates", AllowedUpdates()}};
     if (max_id.ok() && *max_id > 0) params["offset"] = *max_id + 1;
-    telegram::ApiResult r = co_await api_.Call("getUpdates", std::move(params),
-                                               options_.poll_timeout + std::chrono::seconds(10));
+    telegram::ApiResult r =
+        co_await api_.Call("getUpdates", std::move(params), options_.poll_timeout + std::chrono::seconds(10));
     if (*stopped) co_return;
     if (r.ok()) {
       delay = std::chrono::seconds(1);
@@ -62,15 +62,18 @@ Awaitable<void> LongPoller::Loop() {
         continue;
       }
     } else if (r.kind == telegram::ErrorKind::kConflict) {
-      spdlog::warn("bot {}: getUpdates conflict ({}); delete the webhook (`tgate webhook delete`) or "
-                   "stop the other poller", options_.bot, r.description);
+      spdlog::warn(
+          "bot {}: getUpdates conflict ({}); delete the webhook (`tgate webhook delete`) or "
+          "stop the other poller",
+          options_.bot, r.description);
       delay = std::chrono::seconds(5);
     } else if (r.kind == telegram::ErrorKind::kUnauthorized || r.kind == telegram::ErrorKind::kNotFound) {
       spdlog::error("bot {}: Telegram rejected the bot token ({}); long polling stopped", options_.bot,
                     r.description);
       co_return;
     } else {
-      if (r.kind == telegram::ErrorKind::kRetryAfter) delay = std::chrono::seconds(std::max(1, r.retry_after));
+      if (r.kind == telegram::ErrorKind::kRetryAfter)
+        delay = std::chrono::seconds(std::max(1, r.retry_after));
       spdlog::warn("bot {}: getUpdates failed ({}); retrying in {} s", options_.bot, r.description,
                    delay.count());
     }

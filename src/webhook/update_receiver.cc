@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "http/error_response.h"
 #include "core/random.h"
+#include "http/error_response.h"
 #include "telegram/update.h"
 
 namespace tgate::webhook {
@@ -37,7 +37,8 @@ http::Response UpdateReceiver::Handle(const http::Request& req, std::string_view
     std::string_view got = it == req.end() ? std::string_view() : std::string_view(it->value());
     if (!ConstantTimeEquals(got, bot->secret)) {
       metrics_.Inc("tgate_updates_received_total", "bot=\"" + bot->name + "\",outcome=\"unauthenticated\"");
-      return http::ErrorResponse(req, Status::Unauthenticated("wrong or missing X-Telegram-Bot-Api-Secret-Token"));
+      return http::ErrorResponse(req,
+                                 Status::Unauthenticated("wrong or missing X-Telegram-Bot-Api-Secret-Token"));
     }
   }
   auto parsed = telegram::ParseUpdate(req.body());

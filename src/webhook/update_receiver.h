@@ -21,9 +21,9 @@ namespace tgate::webhook {
 
 struct HookBot {
   std::string name;
-  std::string path;             // the per-bot path segment
-  std::string secret;           // expected header value; empty = not checked
-  std::function<void()> notify; // wakes this bot's UpdateProcessor
+  std::string path;              // the per-bot path segment
+  std::string secret;            // expected header value; empty = not checked
+  std::function<void()> notify;  // wakes this bot's UpdateProcessor
 };
 
 class UpdateReceiver {

@@ -36,7 +36,8 @@ TEST_F(BadInput, MalformedBodies) {
   ExpectError(Api("POST", "/v1/links", ""), 400, "invalid_argument");
   ExpectError(Api("POST", "/v1/links", "{\"user\":\"\xff\xfe\"}"), 400, "invalid_argument");
   ExpectError(Api("POST", "/v1/links", R"({"user":""})"), 400, "invalid_argument");
-  ExpectError(Api("POST", "/v1/links", R"({"user":")" + std::string(129, 'x') + R"("})"), 400, "invalid_argument");
+  ExpectError(Api("POST", "/v1/links", R"({"user":")" + std::string(129, 'x') + R"("})"), 400,
+              "invalid_argument");
   ExpectError(Api("POST", "/v1/links", R"({"user":"1","colour":"red"})"), 400, "invalid_argument");
   ExpectError(Api("POST", "/v1/links", R"({"user":1})"), 400, "invalid_argument");
 }
@@ -55,7 +56,8 @@ TEST_F(BadInput, MessagesAreValidated) {
   ExpectError(Api("POST", "/v1/messages", R"({"user":"42","text":""})"), 400, "invalid_argument");
   ExpectError(Api("POST", "/v1/messages", R"({"user":"42"})"), 400, "invalid_argument");
   ExpectError(Api("POST", "/v1/messages", R"({"text":"x"})"), 400, "invalid_argument");
-  ExpectError(Api("POST", "/v1/messages", R"({"user":"42","chat_id":5,"text":"x"})"), 400, "invalid_argument");
+  ExpectError(Api("POST", "/v1/messages", R"({"user":"42","chat_id":5,"text":"x"})"), 400,
+              "invalid_argument");
   ExpectError(Api("POST", "/v1/messages", R"({"user":"42","text":"<b>x","parse_mode":"HTML"})"), 422,
               "unprocessable");
   ExpectError(Api("POST", "/v1/messages",
@@ -72,7 +74,8 @@ TEST_F(BadInput, MessagesAreValidated) {
 }
 
 TEST_F(BadInput, WebhookChecksPathAndSecret) {
-  std::string update = R"({"update_id":900001,"message":{"message_id":1,"date":1,"chat":{"id":9,"type":"private"},"from":{"id":9,"is_bot":false,"first_name":"x"},"text":"hello"}})";
+  std::string update =
+      R"({"update_id":900001,"message":{"message_id":1,"date":1,"chat":{"id":9,"type":"private"},"from":{"id":9,"is_bot":false,"first_name":"x"},"text":"hello"}})";
   ExpectError(Hook(update, "wrong-secret"), 401, "unauthenticated");
   ExpectError(Hook(update, ""), 401, "unauthenticated");
   ExpectError(Hook(update, kHookSecret, "not-the-path"), 404, "not_found");
@@ -92,8 +95,10 @@ TEST_F(BadInput, DuplicatedUpdateIsProcessedOnce) {
   auto start = Emu("POST", "/control/start", R"({"user_id":1234,"payload":")" + link.Str("token") + R"("})");
   ASSERT_TRUE(WaitUntil([&] { return SentTexts(1234).size() == 1; }));
   // Telegram delivers the same update again (e.g. our 200 was lost).
-  ASSERT_EQ(Emu("POST", "/control/redeliver", R"({"update_id":)" + std::to_string(start.Int("update_id")) + "}").status,
-            200);
+  ASSERT_EQ(
+      Emu("POST", "/control/redeliver", R"({"update_id":)" + std::to_string(start.Int("update_id")) + "}")
+          .status,
+      200);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   // Processed twice, it would have found the token used and replied "expired".
   EXPECT_EQ(SentTexts(1234).size(), 1u);

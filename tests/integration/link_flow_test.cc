@@ -44,8 +44,10 @@ TEST_F(LinkFlow, TypedStartCommandLinksToo) {
   StartTgate();
   auto link = Api("POST", "/v1/links", R"({"user":"typed"})");
   ASSERT_EQ(link.status, 201);
-  ASSERT_EQ(Emu("POST", "/control/message",
-                R"({"user_id":3003,"text":")" + link.Str("start_command") + R"("})").status, 200);
+  ASSERT_EQ(
+      Emu("POST", "/control/message", R"({"user_id":3003,"text":")" + link.Str("start_command") + R"("})")
+          .status,
+      200);
   ASSERT_TRUE(WaitUntil([&] { return Api("GET", "/v1/users/typed").status == 200; }));
 }
 

@@ -1,9 +1,8 @@
 #include "tools/emulator/bot_methods.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
-
-#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -214,7 +213,8 @@ BotReply SetMyCommands(BotState& state, const Params& params) {
     if (name.size() > 32) return BotReply::BadRequest("command length must not exceed 32");
     for (unsigned char c : name) {
       if (!(std::islower(c) || std::isdigit(c) || c == '_')) {
-        return BotReply::BadRequest("command must contain only lowercase English letters, digits and underscores");
+        return BotReply::BadRequest(
+            "command must contain only lowercase English letters, digits and underscores");
       }
     }
     std::string desc(description->as_string());

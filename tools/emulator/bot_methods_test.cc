@@ -56,7 +56,8 @@ TEST_F(BotMethodsTest, SendMessageValidationTexts) {
   EXPECT_EQ(Description(Send({{"chat_id", "@somebody"}, {"text", "x"}})), "Bad Request: chat not found");
   EXPECT_EQ(Description(Send({{"chat_id", "1"}, {"text", "x"}, {"parse_mode", "BBCode"}})),
             "Bad Request: unsupported parse_mode");
-  EXPECT_EQ(Send({{"chat_id", "1"}, {"text", "x"}, {"parse_mode", "html"}}).status, 200u);  // case-insensitive
+  EXPECT_EQ(Send({{"chat_id", "1"}, {"text", "x"}, {"parse_mode", "html"}}).status,
+            200u);  // case-insensitive
   clock_.Advance(1s);
   auto bad = Send({{"chat_id", "1"}, {"text", "<b>x"}, {"parse_mode", "HTML"}});
   EXPECT_EQ(bad.status, 400u);
@@ -89,8 +90,9 @@ TEST_F(BotMethodsTest, ScriptedChatsComeBeforeFaultsAndLimits) {
   EXPECT_EQ(state_.stats.faults, 1);
   EXPECT_EQ(Send({{"chat_id", "6"}, {"text", "x"}}).status, 200u);
   auto limited = Send({{"chat_id", "6"}, {"text", "x"}});
-  EXPECT_EQ(limited.Body(),
-            R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}})");
+  EXPECT_EQ(
+      limited.Body(),
+      R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}})");
   EXPECT_EQ(state_.stats.rate_limited, 1);
   EXPECT_EQ(state_.sent.size(), 1u);
 }

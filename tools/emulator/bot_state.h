@@ -34,15 +34,15 @@ struct SentMessage {
 };
 
 struct EmulatorStats {
-  int64_t accepted = 0;       // sendMessage answered ok
-  int64_t rate_limited = 0;   // sendMessage answered 429 by the limits
+  int64_t accepted = 0;                            // sendMessage answered ok
+  int64_t rate_limited = 0;                        // sendMessage answered 429 by the limits
   std::map<std::string, int64_t> rate_limited_by;  // ... by the rule that refused (limits.h ToString)
   int64_t first_rate_limited_t_ms = 0;             // when the first was (Unix ms)
-  int64_t faults = 0;         // injected faults served
-  int64_t max_concurrent = 0; // most sendMessage requests in flight at once
+  int64_t faults = 0;                              // injected faults served
+  int64_t max_concurrent = 0;                      // most sendMessage requests in flight at once
   int64_t webhook_delivered = 0;
   int64_t webhook_failed = 0;
-  int64_t first_t_ms = 0;     // first / last accepted sendMessage (Unix ms)
+  int64_t first_t_ms = 0;  // first / last accepted sendMessage (Unix ms)
   int64_t last_t_ms = 0;
 };
 

@@ -12,13 +12,15 @@ TEST(ChatScript, ScriptedBehavioursAnswerTelegramsTexts) {
   s.Set(3, ChatBehavior::kNotFound);
   s.Set(-4, ChatBehavior::kMigrate, -1004);
   EXPECT_FALSE(s.Check(5));
-  EXPECT_EQ(s.Check(1)->Body(), R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})");
+  EXPECT_EQ(s.Check(1)->Body(),
+            R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})");
   EXPECT_EQ(s.Check(2)->description, "Forbidden: user is deactivated");
   EXPECT_EQ(s.Check(3)->status, 400u);
   EXPECT_EQ(s.Check(3)->description, "Bad Request: chat not found");
-  EXPECT_EQ(s.Check(-4)->Body(),
-            R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat",)"
-            R"("parameters":{"migrate_to_chat_id":-1004}})");
+  EXPECT_EQ(
+      s.Check(-4)->Body(),
+      R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat",)"
+      R"("parameters":{"migrate_to_chat_id":-1004}})");
   s.Set(1, ChatBehavior::kOk);
   EXPECT_FALSE(s.Check(1));
 }
@@ -55,10 +57,12 @@ TEST(ChatScript, ParseBehavior) {
 
 TEST(BotReply, TooManyRequestsShape) {
   auto r = BotReply::TooManyRequests(7);
-  EXPECT_EQ(r.Body(),
-            R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}})");
+  EXPECT_EQ(
+      r.Body(),
+      R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}})");
   EXPECT_EQ(r.RetryAfter(), 7);
-  EXPECT_EQ(BotReply::Ok(true, "Webhook was set").Body(), R"({"ok":true,"result":true,"description":"Webhook was set"})");
+  EXPECT_EQ(BotReply::Ok(true, "Webhook was set").Body(),
+            R"({"ok":true,"result":true,"description":"Webhook was set"})");
 }
 
 }  // namespace

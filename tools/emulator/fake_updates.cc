@@ -39,7 +39,8 @@ boost::json::object ChatJson(int64_t chat_id, const std::string& first_name) {
   return {{"id", chat_id}, {"title", "Group " + std::to_string(-chat_id)}, {"type", "supergroup"}};
 }
 
-boost::json::object TextMessage(const FakeUser& user, int64_t message_id, int64_t date, const std::string& text) {
+boost::json::object TextMessage(const FakeUser& user, int64_t message_id, int64_t date,
+                                const std::string& text) {
   boost::json::object m{{"message_id", message_id},
                         {"from", UserJson(user)},
                         {"chat", PrivateChat(user)},
@@ -49,8 +50,8 @@ boost::json::object TextMessage(const FakeUser& user, int64_t message_id, int64_
     size_t end = text.find(' ');
     std::string command = text.substr(0, end);
     // Entity offsets and lengths are in UTF-16 units (botapi-facts.md §6).
-    m["entities"] = boost::json::array{
-        {{"offset", 0}, {"length", CountUtf16Units(command)}, {"type", "bot_command"}}};
+    m["entities"] =
+        boost::json::array{{{"offset", 0}, {"length", CountUtf16Units(command)}, {"type", "bot_command"}}};
   }
   return m;
 }

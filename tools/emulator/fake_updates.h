@@ -28,7 +28,8 @@ boost::json::object StartMessage(const FakeUser& user, int64_t message_id, int64
                                  const std::string& payload);
 // Message payload with plain text from `user` in their private chat; a
 // leading "/command" gets its bot_command entity.
-boost::json::object TextMessage(const FakeUser& user, int64_t message_id, int64_t date, const std::string& text);
+boost::json::object TextMessage(const FakeUser& user, int64_t message_id, int64_t date,
+                                const std::string& text);
 // ChatMemberUpdated payload: member -> kicked (blocked) or kicked -> member.
 boost::json::object MyChatMember(const FakeUser& user, const boost::json::object& bot_user, int64_t date,
                                  bool blocked);

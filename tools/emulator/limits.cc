@@ -42,11 +42,16 @@ SlidingWindow& Limits::ChatWindow(int64_t chat_id, SteadyTime now) {
 
 const char* ToString(LimitScope scope) {
   switch (scope) {
-    case LimitScope::kNone: return "none";
-    case LimitScope::kFree: return "global";
-    case LimitScope::kPaid: return "paid";
-    case LimitScope::kPrivateChat: return "private_chat";
-    case LimitScope::kGroup: return "group";
+    case LimitScope::kNone:
+      return "none";
+    case LimitScope::kFree:
+      return "global";
+    case LimitScope::kPaid:
+      return "paid";
+    case LimitScope::kPrivateChat:
+      return "private_chat";
+    case LimitScope::kGroup:
+      return "group";
   }
   return "none";
 }

@@ -22,7 +22,8 @@ constexpr int64_t kMaxTimeoutSeconds = 50;
 
 }  // namespace
 
-LongPoll::LongPoll(asio::any_io_executor strand, BotState& state) : strand_(std::move(strand)), state_(state) {}
+LongPoll::LongPoll(asio::any_io_executor strand, BotState& state)
+    : strand_(std::move(strand)), state_(state) {}
 
 Awaitable<BotReply> LongPoll::GetUpdates(Params params) {
   if (!state_.webhook.url.empty()) {
@@ -38,7 +39,9 @@ Awaitable<BotReply> LongPoll::GetUpdates(Params params) {
     if (!ParseAllowedUpdates(*au, list)) co_return BotReply::BadRequest("can't parse allowed updates");
     state_.allowed_updates = std::move(list);
   }
-  if (waiter_) Terminate("Conflict: terminated by other getUpdates request; make sure that only one bot instance is running");
+  if (waiter_)
+    Terminate(
+        "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running");
 
   auto updates = state_.updates.Poll(offset, limit);
   if (!updates.empty() || timeout == 0 || stopped_) {

@@ -1,8 +1,7 @@
 #include "tools/emulator/params.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 
 namespace tgate::emulator {

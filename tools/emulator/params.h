@@ -20,9 +20,9 @@
 namespace tgate::emulator {
 
 struct ParamValue {
-  std::string value;        // text, or the file's bytes
-  bool is_file = false;     // a multipart part with a filename
-  std::string filename;     // for files
+  std::string value;     // text, or the file's bytes
+  bool is_file = false;  // a multipart part with a filename
+  std::string filename;  // for files
 };
 
 class Params {

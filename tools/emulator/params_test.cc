@@ -73,9 +73,10 @@ TEST(Params, MultipartWithAFile) {
 
 TEST(Params, MultipartErrors) {
   EXPECT_FALSE(ParseParams(MakeRequest("/x", "multipart/form-data", "--a\r\n")).ok());
-  EXPECT_FALSE(ParseParams(MakeRequest("/x", "multipart/form-data; boundary=a",
-                                       "--a\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nunterminated"))
-                   .ok());
+  EXPECT_FALSE(
+      ParseParams(MakeRequest("/x", "multipart/form-data; boundary=a",
+                              "--a\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nunterminated"))
+          .ok());
 }
 
 TEST(Params, BoolSpellings) {

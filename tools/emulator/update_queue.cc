@@ -22,8 +22,7 @@ bool UpdateQueue::PushDuplicate(int64_t update_id) {
   return true;
 }
 
-void UpdateQueue::Enqueue(int64_t lane_id, int64_t update_id, boost::json::object update,
-                          bool duplicate) {
+void UpdateQueue::Enqueue(int64_t lane_id, int64_t update_id, boost::json::object update, bool duplicate) {
   // update_id first, as Telegram writes it.
   boost::json::object u{{"update_id", update_id}};
   for (auto& kv : update) u[kv.key()] = std::move(kv.value());

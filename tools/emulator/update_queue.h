@@ -27,8 +27,8 @@ namespace tgate::emulator {
 
 // One update handed to the webhook sender.
 struct Delivery {
-  uint64_t seq = 0;       // queue entry, for Ack/Nack
-  int64_t lane = 0;       // chat (or user) id
+  uint64_t seq = 0;  // queue entry, for Ack/Nack
+  int64_t lane = 0;  // chat (or user) id
   int64_t update_id = 0;
   boost::json::object update;
 };
@@ -90,7 +90,7 @@ class UpdateQueue {
   std::chrono::milliseconds retry_max_;
   int64_t next_update_id_ = 1;
   uint64_t next_seq_ = 1;
-  std::map<uint64_t, Entry> entries_;             // by seq: arrival order
+  std::map<uint64_t, Entry> entries_;  // by seq: arrival order
   std::unordered_map<int64_t, Lane> lanes_;
   std::set<std::pair<SteadyTime, int64_t>> ready_;  // lanes with a head, not in flight
   size_t in_flight_ = 0;

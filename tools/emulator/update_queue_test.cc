@@ -11,7 +11,9 @@ using namespace std::chrono_literals;
 
 boost::json::object Msg(const char* text) { return boost::json::object{{"message", {{"text", text}}}}; }
 
-std::string TextOf(const boost::json::object& u) { return std::string(u.at("message").at("text").as_string()); }
+std::string TextOf(const boost::json::object& u) {
+  return std::string(u.at("message").at("text").as_string());
+}
 
 TEST(UpdateQueue, UpdateIdsAreSequential) {
   UpdateQueue q;
@@ -106,7 +108,7 @@ TEST(UpdateQueue, PollConfirmsByOffset) {
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].at("update_id").as_int64(), 1);
   EXPECT_EQ(q.Poll(0, 100).size(), 3u);  // nothing confirmed yet
-  got = q.Poll(3, 100);                   // confirms 1 and 2
+  got = q.Poll(3, 100);                  // confirms 1 and 2
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].at("update_id").as_int64(), 3);
   EXPECT_TRUE(q.Poll(4, 100).empty());

@@ -1,7 +1,8 @@
 #include "tools/emulator/webhook_sender.h"
 
-#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
+
+#include <boost/json/serialize.hpp>
 
 #include "tools/emulator/webhook_post.h"
 
@@ -58,8 +59,8 @@ Awaitable<void> WebhookSender::Impl::Deliver(Delivery d, std::string url, std::s
     state.webhook.last_error_date = clock.UnixSeconds();
     state.webhook.last_error_message = out.error;
     auto delay = state.updates.Nack(d, clock.Now());
-    spdlog::debug("emulator: webhook delivery of update {} failed ({}); retry in {} ms", d.update_id, out.error,
-                  delay.count());
+    spdlog::debug("emulator: webhook delivery of update {} failed ({}); retry in {} ms", d.update_id,
+                  out.error, delay.count());
   }
   woken = true;
   timer.cancel();
@@ -71,9 +72,7 @@ WebhookSender::WebhookSender(asio::any_io_executor strand, BotState& state, cons
 
 WebhookSender::~WebhookSender() { impl_->stopped = true; }
 
-void WebhookSender::Start() {
-  asio::co_spawn(impl_->strand, impl_->DeliverLoop(), asio::detached);
-}
+void WebhookSender::Start() { asio::co_spawn(impl_->strand, impl_->DeliverLoop(), asio::detached); }
 
 void WebhookSender::Wake() {
   impl_->woken = true;

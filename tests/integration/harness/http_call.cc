@@ -28,8 +28,8 @@ int64_t HttpAnswer::Int(const char* key) const {
   return 0;
 }
 
-HttpAnswer HttpCall(uint16_t port, const std::string& method, const std::string& target, const std::string& body,
-                    const std::map<std::string, std::string>& headers) {
+HttpAnswer HttpCall(uint16_t port, const std::string& method, const std::string& target,
+                    const std::string& body, const std::map<std::string, std::string>& headers) {
   HttpAnswer a;
   try {
     asio::io_context io;

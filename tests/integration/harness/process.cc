@@ -60,7 +60,8 @@ bool Process::Start(const std::vector<std::string>& argv, const std::map<std::st
   return rc == 0;
 }
 
-std::optional<std::string> Process::WaitForText(const std::string& needle, std::chrono::milliseconds timeout) {
+std::optional<std::string> Process::WaitForText(const std::string& needle,
+                                                std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     for (const std::string& text : {Stdout(), Stderr()}) {
