@@ -1,0 +1,56 @@
+#include "dispatch/loaded_messages.h"
+
+#include <algorithm>
+
+namespace tgate::dispatch {
+
+namespace json = boost::json;
+
+json::object SendParams(const Job& job, const Loaded& m) {
+  json::object params(m.params.size() + 3);  // room for what is added: no rehash
+  for (const auto& kv : m.params) params.emplace(kv.key(), kv.value());
+  params["chat_id"] = job.chat_id;
+  size_t part = std::min<size_t>(job.parts_sent, m.parts.size() - 1);
+  params["text"] = m.parts[part];
+  if (job.paid) params["allow_paid_broadcast"] = true;
+  return params;
+}
+
+Loaded* LoadedMessages::Find(int64_t id) {
+  auto it = messages_.find(id);
+  return it == messages_.end() ? nullptr : &it->second;
+}
+
+Loaded& LoadedMessages::Insert(Loaded m) {
+  if (m.message.priority == store::Priority::kBroadcast) ++broadcasts_;
+  const int64_t id = m.message.id;
+  return messages_.emplace(id, std::move(m)).first->second;
+}
+
+bool LoadedMessages::Erase(int64_t id) {
+  auto it = messages_.find(id);
+  if (it == messages_.end()) return false;
+  if (it->second.message.priority == store::Priority::kBroadcast) --broadcasts_;
+  messages_.erase(it);
+  return true;
+}
+
+void LoadedMessages::MoveChat(int64_t from, int64_t to) {
+  for (auto& [id, m] : messages_) {
+    if (m.message.chat_id == from) m.message.chat_id = to;
+  }
+}
+
+std::vector<std::pair<int64_t, int64_t>> LoadedMessages::PastDeadline(int64_t wall_ms, int64_t* next) const {
+  std::vector<std::pair<int64_t, int64_t>> due;
+  *next = INT64_MAX;
+  for (const auto& [id, m] : messages_) {
+    if (m.deadline_ms <= wall_ms)
+      due.emplace_back(m.message.chat_id, id);
+    else
+      *next = std::min(*next, m.deadline_ms);
+  }
+  return due;
+}
+
+}  // namespace tgate::dispatch

@@ -1,0 +1,72 @@
+// LoadedMessages: the queued messages the Dispatcher holds in memory while it
+// delivers them (at most DispatcherOptions::load_window broadcast messages,
+// plus the one-to-one ones), by message id. Each is a Loaded: the stored
+// message, its text split for sending, its sendMessage fields and what this
+// process learnt delivering it. Keeps the count of broadcast messages held
+// (what the loader fills the window up to) and the soonest deadline (when
+// the next one may expire) in step with the map.
+// Not the Scheduler's queue (that holds Jobs, in send order) and not the
+// Store's: a message is here from its load to its outcome.
+// Not thread-safe: confined to the Dispatcher's thread.
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dispatch/scheduler.h"
+#include "store/types.h"
+
+namespace tgate::dispatch {
+
+// A message held in memory while it is being delivered.
+struct Loaded {
+  store::Message message;
+  std::vector<std::string> parts;  // the text split for sending (one part if short)
+  boost::json::object params;      // sendMessage fields other than chat_id/text
+  int transient_failures = 0;
+  int rate_limited = 0;  // 429s answered to this message
+  int64_t first_telegram_id = 0;
+  int64_t deadline_ms = INT64_MAX;  // wall ms: past it the message fails as expired
+  bool deadline_is_ttl = false;     // the deadline is the site's ttl_seconds, not max_queue_age
+  uint64_t ticket = 0;              // of its latest send (OutageMonitor::Ticket)
+};
+
+// The sendMessage fields for `job`'s next part of `m`: its own fields plus
+// chat_id, text (the part job.parts_sent) and allow_paid_broadcast if paid.
+boost::json::object SendParams(const Job& job, const Loaded& m);
+
+class LoadedMessages {
+ public:
+  // nullptr if `id` is not held (never loaded, or finished, cancelled, dropped).
+  Loaded* Find(int64_t id);
+  bool Contains(int64_t id) const { return messages_.count(id) != 0; }
+  // Holds `m` (REQUIRES: not held yet); returns it in place.
+  Loaded& Insert(Loaded m);
+  // Lets go of `id`; false if it was not held.
+  bool Erase(int64_t id);
+
+  // A group became a supergroup: its held messages now go to `to`.
+  void MoveChat(int64_t from, int64_t to);
+
+  // The held messages whose deadline is at or before `wall_ms`, as
+  // (chat, message id), and the soonest deadline among the others
+  // (INT64_MAX if none) in *next.
+  std::vector<std::pair<int64_t, int64_t>> PastDeadline(int64_t wall_ms, int64_t* next) const;
+  // The soonest deadline a held message may have: before it, none expires.
+  // Kept by the caller (Admit lowers it, ExpireDue re-sets it).
+  int64_t next_deadline_ms() const { return next_deadline_ms_; }
+  void set_next_deadline_ms(int64_t ms) { next_deadline_ms_ = ms; }
+
+  size_t size() const { return messages_.size(); }
+  size_t broadcasts() const { return broadcasts_; }  // held messages of broadcasts
+
+ private:
+  std::unordered_map<int64_t, Loaded> messages_;
+  size_t broadcasts_ = 0;
+  int64_t next_deadline_ms_ = INT64_MAX;
+};
+
+}  // namespace tgate::dispatch
