@@ -1,0 +1,109 @@
+#include "dispatch/outcome_writer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace tgate::dispatch {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kFlushAtOnce = 512;  // completions per batch before flushing early
+constexpr auto kRetryFailedWrite = std::chrono::seconds(1);
+
+int64_t WallMs(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.Wall().time_since_epoch()).count();
+}
+
+}  // namespace
+
+OutcomeWriter::OutcomeWriter(store::Store& store, const Clock& clock, Scheduler& scheduler,
+                             OutcomeWriterOptions options)
+    : store_(store), clock_(clock), scheduler_(scheduler), options_(std::move(options)) {}
+
+void OutcomeWriter::Finish(const Job& job, const Loaded& m, store::MessageStatus status,
+                           const std::string& error) {
+  store::Completion c;
+  c.id = job.id;
+  c.status = status;
+  c.attempts = m.message.attempts;
+  c.parts_sent = job.parts_sent;
+  c.telegram_message_id = m.first_telegram_id;
+  c.error = error;
+  completions_.push_back(std::move(c));
+  if (m.message.priority == store::Priority::kDirect) {
+    json::object ev{{"type", status == store::MessageStatus::kSent ? "message.sent" : "message.failed"},
+                    {"id", job.id},
+                    {"chat_id", job.chat_id}};
+    if (!m.message.user.empty()) ev["user"] = m.message.user;
+    if (m.first_telegram_id) ev["telegram_message_id"] = m.first_telegram_id;
+    if (!error.empty()) ev["error"] = error;
+    Emit(std::move(ev));
+  }
+  if (completions_.size() == 1) flush_due_ = clock_.Now() + options_.flush_interval;
+  if (completions_.size() >= kFlushAtOnce) Flush();
+}
+
+void OutcomeWriter::Progress(const Job& job, const Loaded& m, int64_t not_before_ms) {
+  store::Completion c;
+  c.id = job.id;
+  c.status = store::MessageStatus::kQueued;
+  c.attempts = m.message.attempts;
+  c.parts_sent = job.parts_sent;
+  c.not_before_ms = not_before_ms;
+  Batch(std::move(c));
+}
+
+void OutcomeWriter::Batch(store::Completion c) {
+  completions_.push_back(std::move(c));
+  if (completions_.size() == 1) flush_due_ = clock_.Now() + options_.flush_interval;
+}
+
+void OutcomeWriter::Emit(json::object event) {
+  event["bot"] = options_.bot;
+  events_.push_back(json::serialize(event));
+}
+
+void OutcomeWriter::ChatDone(int64_t chat_id, SteadyTime now) {
+  if (chat_id < 0 && !completions_.empty()) {
+    done_after_flush_.push_back(chat_id);
+    flush_due_ = std::min(flush_due_, now);  // at the loop's next pass: the group waits for it
+    return;
+  }
+  scheduler_.Done(chat_id, now);
+}
+
+void OutcomeWriter::ReleaseChatsAfterFlush() {
+  if (done_after_flush_.empty()) return;
+  const SteadyTime now = clock_.Now();
+  for (int64_t chat : done_after_flush_) scheduler_.Done(chat, now);
+  done_after_flush_.clear();
+}
+
+void OutcomeWriter::Flush() {
+  if (completions_.empty() && events_.empty()) {
+    ReleaseChatsAfterFlush();
+    return;
+  }
+  const int64_t now_ms = WallMs(clock_);
+  Status s = store_.RunInTransaction([&]() -> Status {
+    if (!completions_.empty()) TGATE_RETURN_IF_ERROR(store_.Complete(completions_));
+    for (const std::string& e : events_) TGATE_RETURN_IF_ERROR(store_.AddEvent(e, now_ms));
+    return Status::Ok();
+  });
+  if (!s.ok()) {
+    // Kept in memory and tried again: the messages stay queued in the store meanwhile.
+    spdlog::error("bot {}: writing {} outcomes failed: {}", options_.bot, completions_.size(), s.message());
+    flush_due_ = clock_.Now() + kRetryFailedWrite;
+    return;
+  }
+  const bool had_events = !events_.empty();
+  completions_.clear();
+  events_.clear();
+  ReleaseChatsAfterFlush();
+  if (had_events && options_.on_events) options_.on_events();
+}
+
+}  // namespace tgate::dispatch

@@ -1,0 +1,82 @@
+// OutcomeWriter: writes what became of the Dispatcher's messages back to the
+// Store in batches: the completions (sent, failed, or queued again with
+// progress: parts sent, attempts, not_before) and the events for the site's
+// outbox (message.sent, message.failed, user.blocked), together in one
+// transaction every flush_interval, at once past kFlushAtOnce completions,
+// or when the Dispatcher asks (Flush). A failed write keeps everything in
+// memory and is tried again a second later: the messages stay queued in the
+// Store meanwhile.
+// It also holds back the groups (negative chat ids) whose send was answered
+// while their outcome waits to be written: such a chat is released to the
+// Scheduler only after the flush, so a kill -9 leaves at most one of each
+// group's sends unrecorded (restart_guard.h counts that one).
+// Not the decision of what the outcome is (answer_handler.h) and not the
+// statistics (fate.h).
+// Not thread-safe: confined to the Dispatcher's thread. The Store, Clock and
+// Scheduler must outlive it.
+#pragma once
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "dispatch/loaded_messages.h"
+#include "dispatch/scheduler.h"
+#include "store/store.h"
+
+namespace tgate::dispatch {
+
+struct OutcomeWriterOptions {
+  std::string bot = "default";                   // stamped on every event
+  std::chrono::milliseconds flush_interval{10};  // completion batch period
+  // Called after events were written to the outbox (wakes the events sender).
+  std::function<void()> on_events;
+};
+
+class OutcomeWriter {
+ public:
+  OutcomeWriter(store::Store& store, const Clock& clock, Scheduler& scheduler, OutcomeWriterOptions options);
+  OutcomeWriter(const OutcomeWriter&) = delete;
+  OutcomeWriter& operator=(const OutcomeWriter&) = delete;
+
+  // `m`, sent as `job`, is finished with `status` (kSent or kFailed, with
+  // `error`): its completion is batched and, for a one-to-one message, its
+  // message.sent / message.failed event. Flushes at once past kFlushAtOnce.
+  void Finish(const Job& job, const Loaded& m, store::MessageStatus status, const std::string& error);
+  // `m` stays queued: its attempts and parts sent so far are batched, with
+  // the wall time (ms) it may not be sent before (0: any time).
+  void Progress(const Job& job, const Loaded& m, int64_t not_before_ms);
+  // Batches an event for the outbox (the bot is added).
+  void Emit(boost::json::object event);
+
+  // The chat's send is answered: releases it to the Scheduler now, or, for a
+  // group with outcomes waiting, after the flush (due at once).
+  void ChatDone(int64_t chat_id, SteadyTime now);
+  // Writes every batched completion and event in one transaction, then
+  // releases the groups waiting for it. On failure keeps them all and sets
+  // the next try a second later.
+  void Flush();
+
+  // Whether completions wait to be written, and when they are due. (Events
+  // alone wait for the next completion or an explicit Flush.)
+  bool has_completions() const { return !completions_.empty(); }
+  SteadyTime flush_due() const { return flush_due_; }
+
+ private:
+  void Batch(store::Completion c);
+  void ReleaseChatsAfterFlush();
+
+  store::Store& store_;
+  const Clock& clock_;
+  Scheduler& scheduler_;
+  const OutcomeWriterOptions options_;
+  std::vector<store::Completion> completions_;
+  std::vector<std::string> events_;        // serialized, bot stamped
+  std::vector<int64_t> done_after_flush_;  // group chats whose next send waits for the flush
+  SteadyTime flush_due_{};
+};
+
+}  // namespace tgate::dispatch
