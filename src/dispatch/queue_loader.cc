@@ -1,0 +1,162 @@
+#include "dispatch/queue_loader.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/utf8.h"
+#include "dispatch/text_splitter.h"
+
+namespace tgate::dispatch {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kDirectBatch = 2000;
+constexpr auto kReloadEvery = std::chrono::seconds(5);  // safety net for work nobody announced
+constexpr auto kLoadAhead = std::chrono::seconds(60);   // how early a broadcast message is loaded
+constexpr size_t kBroadcastPage = 1024;                 // rows per read of one broadcast
+// Rows a broadcast to "all" is materialized by at a time, as it drains: the
+// loop waits for each chunk's insert, so it stays small (~10 ms per 1000).
+constexpr size_t kFillChunk = 2000;
+
+// Splits only plain text: formatted text over the limit was refused at submission.
+std::vector<std::string> PartsOf(const store::Message& m, const json::object& params) {
+  bool formatted = params.contains("parse_mode") || params.contains("entities");
+  if (formatted || CountCodePoints(m.text) <= kMaxPartCodePoints) return {m.text};
+  return SplitText(m.text);
+}
+
+}  // namespace
+
+Admission MakeAdmission(store::Message m, SteadyTime now, int64_t wall_ms,
+                        std::chrono::seconds max_queue_age) {
+  Admission a;
+  Loaded& l = a.loaded;
+  json::error_code ec;
+  json::value opts = json::parse(m.options_json.empty() ? "{}" : m.options_json, ec);
+  if (!ec && opts.is_object()) l.params = std::move(opts.as_object());
+  l.parts = PartsOf(m, l.params);
+  Job& job = a.job;
+  job.id = m.id;
+  job.chat_id = m.chat_id;
+  job.priority = m.priority;
+  job.paid = m.paid;
+  job.broadcast_id = m.broadcast_id;
+  job.parts_sent = m.parts_sent;
+  // not_before is wall time in the store; the scheduler runs on steady time.
+  if (m.not_before_ms > wall_ms) job.not_before = now + std::chrono::milliseconds(m.not_before_ms - wall_ms);
+  // max_queue_age counts from when the message was accepted, or from when it
+  // was due if later (a spread broadcast's).
+  const int64_t max_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(max_queue_age).count();
+  l.deadline_ms = std::max(m.created_at * 1000, m.not_before_ms) + max_age_ms;
+  if (m.expires_at_ms > 0 && m.expires_at_ms <= l.deadline_ms) {
+    l.deadline_ms = m.expires_at_ms;
+    l.deadline_is_ttl = true;
+  }
+  l.message = std::move(m);
+  return a;
+}
+
+QueueLoader::QueueLoader(store::Store& store, const Clock& clock, LoadedMessages& held,
+                         QueueLoaderOptions options, AdmitFn admit)
+    : store_(store), clock_(clock), held_(held), options_(std::move(options)), admit_(std::move(admit)) {}
+
+int64_t QueueLoader::WallMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
+}
+
+void QueueLoader::Hold(store::Message m, SteadyTime now, int64_t wall_ms) {
+  if (held_.Contains(m.id)) return;
+  Admission a = MakeAdmission(std::move(m), now, wall_ms, options_.max_queue_age);
+  Loaded& held = held_.Insert(std::move(a.loaded));
+  admit_(a.job, held, now, wall_ms);
+}
+
+void QueueLoader::LoadDirect(SteadyTime now) {
+  need_load_ = false;
+  next_reload_ = now + kReloadEvery;
+  if (Status s = ReadDirect(now); !s.ok()) {
+    spdlog::error("bot {}: loading queued messages failed: {}", options_.bot, s.message());
+    need_load_ = true;
+  }
+}
+
+bool QueueLoader::BroadcastsDue(bool reloaded) const {
+  const size_t held = held_.broadcasts();
+  return (reloaded && held < options_.load_window / 2) || held < reload_below_;
+}
+
+void QueueLoader::LoadBroadcasts(SteadyTime now) {
+  if (Status s = ReadBroadcasts(now); !s.ok()) {
+    spdlog::error("bot {}: loading queued messages failed: {}", options_.bot, s.message());
+    need_load_ = true;
+  }
+}
+
+Status QueueLoader::ReadDirect(SteadyTime now) {
+  auto batch = store_.LoadQueued(options_.bot, store::Priority::kDirect, direct_after_id_, kDirectBatch);
+  if (!batch.ok()) return batch.status();
+  const int64_t wall_ms = WallMs();
+  for (store::Message& m : *batch) {
+    direct_after_id_ = std::max(direct_after_id_, m.id);
+    Hold(std::move(m), now, wall_ms);
+  }
+  if (!batch->empty()) spdlog::debug("bot {}: loaded {} one-to-one messages", options_.bot, batch->size());
+  return Status::Ok();
+}
+
+// Each running broadcast is loaded on its own, oldest first, and only what
+// falls due within kLoadAhead: a campaign spread over hours holds a minute of
+// its messages in memory, not the whole window, so a newer broadcast finds
+// room at once. Within a broadcast id order is due order, so its cursor only
+// moves forward. The exception, a message waiting out a retry's backoff (it
+// was in memory before a restart), comes with the rows after it and is
+// admitted with its not_before: the scheduler holds it until then, as it
+// would have had tgate not stopped. It takes a place in the window like any
+// loaded message, and is due within the longest backoff.
+Status QueueLoader::ReadBroadcasts(SteadyTime now) {
+  const size_t window = options_.load_window;
+  // Materialize the next chunk of a big broadcast only as it is needed.
+  auto made = store_.FillBroadcasts(options_.bot, std::min(kFillChunk, window / 2));
+  if (!made.ok()) return made.status();
+  auto running = store_.ActiveBroadcasts(options_.bot);
+  if (!running.ok()) return running.status();
+  const int64_t wall_ms = WallMs();
+  const int64_t due_by = wall_ms + std::chrono::duration_cast<std::chrono::milliseconds>(kLoadAhead).count();
+  const size_t before = held_.broadcasts();
+  bool full = false;
+  for (int64_t id : *running) {
+    int64_t& after = broadcast_after_[id];
+    while (!full) {
+      const size_t room = window - std::min(window, held_.broadcasts());
+      if (room == 0) {
+        full = true;
+        break;
+      }
+      const size_t page = std::min(room, kBroadcastPage);
+      auto batch = store_.LoadBroadcastQueued(options_.bot, id, after, due_by, page);
+      if (!batch.ok()) return batch.status();
+      for (store::Message& m : *batch) {
+        after = m.id;
+        Hold(std::move(m), now, wall_ms);
+      }
+      if (batch->size() < page) break;  // the rest is not due yet, or there is none
+    }
+  }
+  // Finished and cancelled broadcasts are not running any more.
+  std::erase_if(broadcast_after_, [&](const auto& kv) {
+    return std::find(running->begin(), running->end(), kv.first) == running->end();
+  });
+  // Look again once half of what is loaded has gone (or the periodic reload,
+  // or a new broadcast's Notify, finds more).
+  reload_below_ = (full ? window : held_.broadcasts()) / 2;
+  const size_t now_held = held_.broadcasts();
+  if (now_held > before) {
+    spdlog::debug("bot {}: loaded {} broadcast messages", options_.bot, now_held - before);
+  }
+  return Status::Ok();
+}
+
+}  // namespace tgate::dispatch

@@ -1,0 +1,98 @@
+// QueueLoader: brings the Store's queued messages into the Dispatcher's
+// memory (LoadedMessages), a window at a time, and hands each new one on.
+// One-to-one messages are read after a cursor (by id) when new work was
+// announced (Notify) or every kReloadEvery as a safety net. Broadcasts are
+// read each on its own, oldest first, only what falls due within a minute,
+// up to load_window messages held, and read again once half of those have
+// gone; a broadcast to "all" is materialized (FillBroadcasts) in chunks only
+// as it drains. A message is turned into a Job (for the Scheduler) and a
+// Loaded (its parts, its sendMessage fields, its deadline) here; what then
+// happens to it (expired at once, counted by the RestartGuard, scheduled) is
+// the Dispatcher's, through `admit`.
+// Not the Scheduler (it decides nothing about sending) and not a cache: a
+// message is held from its load to its outcome.
+// Not thread-safe: confined to the Dispatcher's thread. The Store, Clock and
+// LoadedMessages must outlive it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "dispatch/loaded_messages.h"
+#include "dispatch/scheduler.h"
+#include "store/store.h"
+
+namespace tgate::dispatch {
+
+struct QueueLoaderOptions {
+  std::string bot = "default";
+  size_t load_window = 20000;                 // most broadcast messages held at once
+  std::chrono::seconds max_queue_age{86400};  // a message older than this fails as expired
+};
+
+// A message as loaded: what the Scheduler gets and what the Dispatcher holds.
+// `now` and `wall_ms` are the same instant on the steady and the wall clock
+// (the store's not_before is wall time, the scheduler's steady).
+struct Admission {
+  Job job;
+  Loaded loaded;
+};
+Admission MakeAdmission(store::Message m, SteadyTime now, int64_t wall_ms,
+                        std::chrono::seconds max_queue_age);
+
+class QueueLoader {
+ public:
+  // Called for each message newly held, with the instant it was loaded at.
+  using AdmitFn = std::function<void(const Job& job, Loaded& held, SteadyTime now, int64_t wall_ms)>;
+
+  QueueLoader(store::Store& store, const Clock& clock, LoadedMessages& held, QueueLoaderOptions options,
+              AdmitFn admit);
+  QueueLoader(const QueueLoader&) = delete;
+  QueueLoader& operator=(const QueueLoader&) = delete;
+
+  // New work is in the Store: load one-to-one messages at the next pass.
+  void Notify() { need_load_ = true; }
+  // Whether one-to-one messages are to be loaded at `now` (announced, or
+  // the periodic reload), and when the periodic reload is next.
+  bool DirectDue(SteadyTime now) const { return need_load_ || now >= next_reload_; }
+  SteadyTime next_reload() const { return next_reload_; }
+  // Loads the one-to-one messages queued after the cursor; the next
+  // periodic reload is kReloadEvery after `now`. On failure logs it and
+  // tries again at the next pass.
+  void LoadDirect(SteadyTime now);
+
+  // Whether broadcasts are to be loaded: half the window is free at a
+  // reload (`reloaded`: LoadDirect ran in this pass), or half of what the
+  // last load held has gone.
+  bool BroadcastsDue(bool reloaded) const;
+  // Materializes the next chunk of a big broadcast if needed, then loads
+  // what falls due within a minute of each running broadcast until the
+  // window is full. On failure logs it and loads one-to-one messages again
+  // at the next pass (and so broadcasts).
+  void LoadBroadcasts(SteadyTime now);
+
+ private:
+  Status ReadDirect(SteadyTime now);
+  Status ReadBroadcasts(SteadyTime now);
+  // Holds `m` (unless it is held already) and hands it to admit_.
+  void Hold(store::Message m, SteadyTime now, int64_t wall_ms);
+  int64_t WallMs() const;
+
+  store::Store& store_;
+  const Clock& clock_;
+  LoadedMessages& held_;
+  const QueueLoaderOptions options_;
+  const AdmitFn admit_;
+  int64_t direct_after_id_ = 0;                           // load cursor of one-to-one messages
+  std::unordered_map<int64_t, int64_t> broadcast_after_;  // load cursor of each running broadcast
+  bool need_load_ = true;
+  size_t reload_below_ = 0;  // load broadcasts again once fewer are held
+  SteadyTime next_reload_{};
+};
+
+}  // namespace tgate::dispatch
