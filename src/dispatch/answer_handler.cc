@@ -1,0 +1,158 @@
+#include "dispatch/answer_handler.h"
+
+#include <spdlog/spdlog.h>
+
+namespace tgate::dispatch {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr int kMaxRateLimited = 100;  // 429s for one message before it fails
+
+}  // namespace
+
+AnswerHandler::AnswerHandler(store::Store& store, const Clock& clock, Scheduler& scheduler,
+                             LoadedMessages& held, OutcomeWriter& writer, RestartGuard& restart,
+                             AnswerHandlerOptions options)
+    : store_(store),
+      clock_(clock),
+      scheduler_(scheduler),
+      held_(held),
+      writer_(writer),
+      restart_(restart),
+      options_(std::move(options)) {}
+
+int64_t AnswerHandler::WallMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
+}
+
+Decision AnswerHandler::Decide(Loaded& m, const telegram::ApiResult& r) {
+  if (r.transient() && r.kind != telegram::ErrorKind::kRetryAfter) ++m.transient_failures;
+  std::uniform_real_distribution<double> jitter(0.0, 1.0);
+  return dispatch::Decide(r, m.transient_failures, options_.retry, jitter(rng_));
+}
+
+Fate AnswerHandler::Act(Job job, Loaded& m, const telegram::ApiResult& r, const Decision& d, SteadyTime now) {
+  switch (d.verdict) {
+    case Verdict::kSent:
+      return OnSent(std::move(job), m, r);
+    case Verdict::kWaitRetryAfter:
+      return OnRetryAfter(job, m, r, d.delay, now);
+    case Verdict::kRetryLater:
+      return OnRetryLater(std::move(job), m, d.delay, now);
+    case Verdict::kPauseBot:
+      return OnPauseBot(job, d, now);
+    case Verdict::kMigrate:
+      return OnMigrated(std::move(job), r.migrate_to_chat_id, now);
+    case Verdict::kBlocked:
+      return OnBlocked(job, m, d.error);
+    case Verdict::kFailed:
+      break;
+  }
+  Finish(job, m, store::MessageStatus::kFailed, d.error);
+  return Fate::kFailed;
+}
+
+void AnswerHandler::Finish(const Job& job, Loaded& m, store::MessageStatus status, const std::string& error) {
+  writer_.Finish(job, m, status, error);
+  held_.Erase(job.id);
+}
+
+Fate AnswerHandler::OnSent(Job job, Loaded& m, const telegram::ApiResult& r) {
+  if (m.first_telegram_id == 0 && r.result.is_object()) {
+    if (const json::value* id = r.result.as_object().if_contains("message_id"); id && id->is_int64()) {
+      m.first_telegram_id = id->as_int64();
+    }
+  }
+  ++job.parts_sent;
+  if (static_cast<size_t>(job.parts_sent) < m.parts.size()) {
+    // The next part goes next in this chat; progress is recorded so a
+    // restart resumes at the next part.
+    writer_.Progress(job, m, 0);
+    scheduler_.AddFront(job);
+    return Fate::kPartSent;
+  }
+  Finish(job, m, store::MessageStatus::kSent, "");
+  return Fate::kSent;
+}
+
+Fate AnswerHandler::OnRetryAfter(const Job& job, Loaded& m, const telegram::ApiResult& r,
+                                 std::chrono::milliseconds wait, SteadyTime now) {
+  // A 429 uses up no attempt, but a chat Telegram keeps refusing must not
+  // hold its message forever.
+  if (++m.rate_limited > kMaxRateLimited) {
+    Finish(job, m, store::MessageStatus::kFailed,
+           "gave up after " + std::to_string(kMaxRateLimited) + " rate limits: " + r.description);
+    return Fate::kGaveUp;
+  }
+  scheduler_.ParkChat(job.chat_id, now + wait, now);
+  scheduler_.AddFront(job);
+  // Written back too: a restart must not send into the window Telegram
+  // told us to wait out (the message is loaded with its not_before, and
+  // its chat's later messages queue behind it).
+  writer_.Progress(job, m, WallMs() + wait.count());
+  return Fate::kRateLimited;
+}
+
+Fate AnswerHandler::OnRetryLater(Job job, Loaded& m, std::chrono::milliseconds wait, SteadyTime now) {
+  job.not_before = now + wait;
+  writer_.Progress(job, m, WallMs() + wait.count());
+  scheduler_.AddFront(job);
+  return Fate::kRetried;
+}
+
+Fate AnswerHandler::OnPauseBot(const Job& job, const Decision& d, SteadyTime now) {
+  spdlog::error("bot {}: Telegram rejected the token ({}); sending paused for {} s", options_.bot, d.error,
+                d.delay.count() / 1000);
+  scheduler_.PauseAll(now + d.delay);
+  scheduler_.AddFront(job);
+  return Fate::kBotPaused;
+}
+
+Fate AnswerHandler::OnMigrated(Job job, int64_t to, SteadyTime now) {
+  Status s = store_.MoveChat(options_.bot, job.chat_id, to);
+  if (!s.ok()) spdlog::error("bot {}: moving a migrated chat failed: {}", options_.bot, s.message());
+  spdlog::info("bot {}: group {} became supergroup {}; resending there", options_.bot, job.chat_id, to);
+  const int64_t from = job.chat_id;
+  held_.MoveChat(from, to);
+  scheduler_.MoveChat(from, to, now);
+  restart_.OnMigrated(to);  // it has sends of this process in its window now
+  job.chat_id = to;
+  scheduler_.AddFront(job);
+  scheduler_.Done(from, now);
+  return Fate::kMigrated;
+}
+
+Fate AnswerHandler::OnBlocked(const Job& job, Loaded& m, const std::string& reason) {
+  // "blocked: bot was blocked by the user" / "blocked: user is deactivated".
+  std::string_view why = reason;
+  if (why.rfind("Forbidden: ", 0) == 0) why.remove_prefix(11);
+  const std::string error = "blocked: " + std::string(why);
+  if (auto b = store_.GetBindingByChat(options_.bot, job.chat_id); b.ok()) {
+    if (b->status == store::UserStatus::kActive) {
+      if (Status s = store_.SetChatStatus(options_.bot, job.chat_id, store::UserStatus::kBlocked); !s.ok()) {
+        spdlog::error("bot {}: marking chat blocked failed: {}", options_.bot, s.message());
+      }
+      writer_.Emit(json::object{{"type", "user.blocked"}, {"user", b->user}, {"chat_id", job.chat_id}});
+    }
+  }
+  Finish(job, m, store::MessageStatus::kFailed, error);
+  // Everything else queued to this chat fails the same way, in the store and here.
+  writer_.Flush();
+  if (auto ids = store_.FailQueuedForChat(options_.bot, job.chat_id, error); !ids.ok()) {
+    spdlog::error("bot {}: failing a blocked chat's queue failed: {}", options_.bot, ids.status().message());
+  }
+  for (int64_t id : scheduler_.DropChat(job.chat_id)) {
+    Loaded* dropped = held_.Find(id);
+    if (!dropped) continue;
+    if (dropped->message.priority != store::Priority::kBroadcast) {
+      writer_.Emit(
+          json::object{{"type", "message.failed"}, {"id", id}, {"chat_id", job.chat_id}, {"error", error}});
+    }
+    held_.Erase(id);
+  }
+  return Fate::kBlocked;
+}
+
+}  // namespace tgate::dispatch
