@@ -21,6 +21,11 @@ Loaded* LoadedMessages::Find(int64_t id) {
   return it == messages_.end() ? nullptr : &it->second;
 }
 
+const Loaded* LoadedMessages::Find(int64_t id) const {
+  auto it = messages_.find(id);
+  return it == messages_.end() ? nullptr : &it->second;
+}
+
 Loaded& LoadedMessages::Insert(Loaded m) {
   if (m.message.priority == store::Priority::kBroadcast) ++broadcasts_;
   const int64_t id = m.message.id;

@@ -42,6 +42,7 @@ class LoadedMessages {
  public:
   // nullptr if `id` is not held (never loaded, or finished, cancelled, dropped).
   Loaded* Find(int64_t id);
+  const Loaded* Find(int64_t id) const;
   bool Contains(int64_t id) const { return messages_.count(id) != 0; }
   // Holds `m` (REQUIRES: not held yet); returns it in place.
   Loaded& Insert(Loaded m);
