@@ -36,16 +36,7 @@ Dispatcher::Impl::Impl(asio::any_io_executor ex, store::Store& s, telegram::BotA
       scheduler(LimitsOf(options)),
       timer(ex),
       answers(answers_io),
-      send_executor(answers ? asio::any_io_executor(answers->get_executor()) : executor),
-      loader(s, c, held, {options.bot, options.load_window, options.max_queue_age},
-             [this](const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms) {
-               Admit(job, m, now, wall_ms);
-             }),
-      writer(s, c, scheduler, {options.bot, options.flush_interval, options.on_events}),
-      restart(s, c, scheduler, {options.bot, options.chat_per_sec, options.chat_burst}),
-      answer_handler(
-          s, c, scheduler, held, writer, restart,
-          {options.bot, {.max_attempts = options.max_attempts, .first_backoff = options.first_backoff}}) {
+      send_executor(answers ? asio::any_io_executor(answers->get_executor()) : executor) {
   if (answers) answers_work.emplace(answers->get_executor());
 }
 
@@ -66,20 +57,6 @@ void Dispatcher::Impl::WakeIfSooner(SteadyTime now) {
   if (writer.has_completions()) needed = std::min(needed, writer.flush_due());
   // Waking costs more than it saves unless it is sooner by over a tick.
   if (needed + options.tick < sleeping_until) Wake();
-}
-
-void Dispatcher::Impl::MeasureRoundTrip(const Job& job, const telegram::ApiResult& r, SteadyTime now) {
-  if (r.http_status == 0) return;  // no answer: its time says nothing about the trip
-  // From when the scheduler counted the send: the delay before the request
-  // left is part of how late it may arrive.
-  rtt_spread.Add(now - job.released, now);
-  const auto spread = rtt_spread.Spread(now);
-  // Windows are re-set only when the spread moved by a millisecond or more.
-  if (spread - applied_spread >= std::chrono::milliseconds(1) ||
-      applied_spread - spread >= std::chrono::milliseconds(1)) {
-    applied_spread = spread;
-    scheduler.SetJitterMargin(spread);
-  }
 }
 
 void Dispatcher::Impl::Admit(const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms) {
@@ -144,15 +121,12 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     // ones).
     if (writer.has_completions() && now >= writer.flush_due()) writer.Flush();
     const bool reload = loader.DirectDue(now);
-    if (reload) {
-      loader.LoadDirect(now);
-      stats.loaded = held.size();
-    }
+    if (reload) loader.LoadDirect(now);
     const bool refill = loader.BroadcastsDue(reload);
     ExpireDue(WallMs());
     now = clock.Now();
     if (outage.ProbeDue(now)) LaunchProbe();
-    AdaptRate(now);
+    feedback.Tick(now);
     bool launched = false;
     // During a Bot API outage nothing is sent but the probes.
     while (!outage.active() && in_flight < options.max_in_flight) {
@@ -166,10 +140,7 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     if (launched && !answers) co_await asio::post(executor, kUseAwaitable);
     // Loading broadcasts can take a while (materializing the next chunk), so
     // it comes after the sends just launched, one-to-one ones among them.
-    if (refill) {
-      loader.LoadBroadcasts(clock.Now());
-      stats.loaded = held.size();
-    }
+    if (refill) loader.LoadBroadcasts(clock.Now());
 
     now = clock.Now();
     SteadyTime wake = std::min(scheduler.NextWake(now), loader.next_reload());

@@ -13,13 +13,12 @@
 
 #include "dispatch/answer_handler.h"
 #include "dispatch/dispatcher.h"
+#include "dispatch/limit_feedback.h"
 #include "dispatch/loaded_messages.h"
-#include "dispatch/outage_monitor.h"
+#include "dispatch/outage_gate.h"
 #include "dispatch/outcome_writer.h"
 #include "dispatch/queue_loader.h"
-#include "dispatch/rate_governor.h"
 #include "dispatch/restart_guard.h"
-#include "dispatch/rtt_spread.h"
 #include "dispatch/scheduler.h"
 
 namespace tgate::dispatch {
@@ -42,13 +41,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   // After a completion: wakes the loop only if it sleeps over a tick longer
   // than the new state needs (a freed slot, a chat's next message, a flush).
   void WakeIfSooner(SteadyTime now);
-  // An answer came (any HTTP answer, not a transport failure): its round
-  // trip feeds the spread the scheduler's windows are widened by.
-  void MeasureRoundTrip(const Job& job, const telegram::ApiResult& r, SteadyTime now);
 
   // dispatcher_answers.cc
-  // Routes an answer: a failure that may be a Bot API outage is held for a
-  // probe (or returned unspent during one); the rest goes to Apply.
+  // Routes an answer through the OutageGate: to Apply, back to the queue
+  // unspent, or held for a probe.
   void OnAnswer(Job job, const telegram::ApiResult& r);
   // Has the AnswerHandler act on the retry policy's decision, counts the
   // message's fate and releases its chat.
@@ -58,13 +54,12 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   void ReturnUnspent(const Job& job);
   void LaunchProbe();
   Awaitable<void> Probe();
+  // Acts on the held failures the probe's answer settles.
   void OnProbe(bool reachable, const std::string& what);
   // Fails the loaded messages past their deadline that wait in the
   // scheduler (not those in flight).
   void ExpireDue(int64_t wall_ms);
   void Expire(const Job& job, Loaded& m);
-  void Record429(const Job& job, SteadyTime now, std::chrono::milliseconds wait);
-  void AdaptRate(SteadyTime now);
   int64_t WallMs() const;
 
   asio::any_io_executor executor;
@@ -80,22 +75,30 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> answers_work;
   SteadyTime sleeping_until = SteadyTime::min();  // min() while the loop runs
 
+  // The parts (see the top of this file), each given what it works on.
   LoadedMessages held;
-  QueueLoader loader;
-  OutcomeWriter writer;
-  RestartGuard restart;
-  AnswerHandler answer_handler;
+  QueueLoader loader{
+      store,
+      clock,
+      held,
+      {options.bot, options.load_window, options.max_queue_age},
+      [this](const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms) { Admit(job, m, now, wall_ms); }};
+  OutcomeWriter writer{store, clock, scheduler, {options.bot, options.flush_interval, options.on_events}};
+  RestartGuard restart{store, clock, scheduler, {options.bot, options.chat_per_sec, options.chat_burst}};
+  AnswerHandler answer_handler{
+      store,
+      clock,
+      scheduler,
+      held,
+      writer,
+      restart,
+      {options.bot, {.max_attempts = options.max_attempts, .first_backoff = options.first_backoff}}};
 
-  // The spread of round trips (see MeasureRoundTrip), and what the scheduler was last given.
-  RttSpread rtt_spread;
-  std::chrono::steady_clock::duration applied_spread{};
+  // The round trips' spread and the 429s, fed back into the scheduler's limits.
+  LimitFeedback feedback{scheduler, options.bot, options.global_per_sec};
 
-  // Adaptive global rate (lowered when 429s spread across chats).
-  RateGovernor governor{RateGovernorOptions{.ceiling = options.global_per_sec}};
-
-  // Bot API outage: the failures held until a probe says (see OutageMonitor).
-  OutageMonitor outage{OutageOptions{options.probe_first, options.probe_max}};
-  std::vector<std::pair<Job, telegram::ApiResult>> suspects;
+  // Bot API outage: which answers count, and the failures held until a probe says.
+  OutageGate outage{store, {options.bot, {options.probe_first, options.probe_max}, options.max_queue_age}};
 
   int in_flight = 0;
   bool started = false;
