@@ -1,10 +1,12 @@
 // Private to the dispatcher: the state behind Dispatcher (dispatcher.h). Its
 // parts, each a concept of its own: LoadedMessages (the messages held in
 // memory), QueueLoader (loading them), OutcomeWriter (writing outcomes back),
-// RestartGuard (what a restart waits out) and AnswerHandler (acting on each
-// kind of answer). What is left here is the core: the loop and launching
-// sends (dispatcher.cc), and routing the answers, around a Bot API outage,
-// to the AnswerHandler, expiry and the bot-wide rate (dispatcher_answers.cc).
+// RestartGuard (what a restart waits out), AnswerHandler (acting on each
+// kind of answer), OutageGate (which answers count around a Bot API outage)
+// and LimitFeedback (what the answers say about the limits). What is left
+// here is the core: the loop, launching sends and waking (dispatcher.cc),
+// and passing each answer through the parts, probing, and expiry
+// (dispatcher_answers.cc).
 #pragma once
 
 #include <optional>
