@@ -45,10 +45,13 @@ std::vector<std::string> PartsOf(const store::Message& m, const json::object& pa
 
 }  // namespace
 
-Dispatcher::Impl::Impl(asio::any_io_executor ex, store::Store& s, telegram::BotApi& a, const Clock& c,
-                       DispatcherOptions o, asio::io_context* answers_io)
+Dispatcher::Impl::Impl(asio::any_io_executor ex, store::QueueStore& q, store::BroadcastStore& b,
+                       store::LinkStore& l, telegram::BotApi& a, const Clock& c, DispatcherOptions o,
+                       asio::io_context* answers_io)
     : executor(ex),
-      store(s),
+      queue_store(q),
+      broadcast_store(b),
+      link_store(l),
       api(a),
       clock(c),
       options(std::move(o)),
@@ -132,7 +135,7 @@ void Dispatcher::Impl::Admit(store::Message m, SteadyTime now, int64_t wall_ms) 
 }
 
 Status Dispatcher::Impl::LoadDirect(SteadyTime now) {
-  auto batch = store.LoadQueued(options.bot, store::Priority::kDirect, direct_after_id, kDirectBatch);
+  auto batch = queue_store.LoadQueued(options.bot, store::Priority::kDirect, direct_after_id, kDirectBatch);
   if (!batch.ok()) return batch.status();
   int64_t wall_ms = WallMs();
   for (store::Message& m : *batch) {
@@ -154,9 +157,9 @@ Status Dispatcher::Impl::LoadDirect(SteadyTime now) {
 // loaded message, and is due within the longest backoff.
 Status Dispatcher::Impl::LoadBroadcasts(SteadyTime now) {
   // Materialize the next chunk of a big broadcast only as it is needed.
-  auto made = store.FillBroadcasts(options.bot, std::min(kFillChunk, options.load_window / 2));
+  auto made = broadcast_store.FillBroadcasts(options.bot, std::min(kFillChunk, options.load_window / 2));
   if (!made.ok()) return made.status();
-  auto running = store.ActiveBroadcasts(options.bot);
+  auto running = broadcast_store.ActiveBroadcasts(options.bot);
   if (!running.ok()) return running.status();
   const int64_t wall_ms = WallMs();
   const int64_t due_by = wall_ms + std::chrono::duration_cast<std::chrono::milliseconds>(kLoadAhead).count();
@@ -171,7 +174,7 @@ Status Dispatcher::Impl::LoadBroadcasts(SteadyTime now) {
         break;
       }
       const size_t page = std::min(room, kBroadcastPage);
-      auto batch = store.LoadBroadcastQueued(options.bot, id, after, due_by, page);
+      auto batch = broadcast_store.LoadBroadcastQueued(options.bot, id, after, due_by, page);
       if (!batch.ok()) return batch.status();
       for (store::Message& m : *batch) {
         after = m.id;
@@ -194,7 +197,7 @@ Status Dispatcher::Impl::LoadBroadcasts(SteadyTime now) {
 }
 
 void Dispatcher::Impl::RestoreGroupWindows() {
-  if (auto last = store.LastMessageId(); last.ok()) {
+  if (auto last = queue_store.LastMessageId(); last.ok()) {
     last_id_before_start = *last;
   } else {
     last_id_before_start = INT64_MAX;  // then every group's first message counts: the safe side
@@ -203,7 +206,7 @@ void Dispatcher::Impl::RestoreGroupWindows() {
   // before S + 1, and counting it at S + 1 errs on the safe side.
   const int64_t wall_ms = WallMs();
   const auto since_s = wall_ms / 1000 - kGroupWindow.count() - 2;
-  auto sends = store.RecentGroupSends(options.bot, since_s);
+  auto sends = queue_store.RecentGroupSends(options.bot, since_s);
   if (!sends.ok()) {
     spdlog::warn("bot {}: cannot read what groups got before the restart ({}); a group may see a 429",
                  options.bot, sends.status().message());
@@ -341,9 +344,11 @@ Awaitable<void> Dispatcher::Impl::Loop() {
   }
 }
 
-Dispatcher::Dispatcher(asio::any_io_executor executor, store::Store& store, telegram::BotApi& api,
+Dispatcher::Dispatcher(asio::any_io_executor executor, store::QueueStore& queue,
+                       store::BroadcastStore& broadcasts, store::LinkStore& links, telegram::BotApi& api,
                        const Clock& clock, DispatcherOptions options, asio::io_context* answers)
-    : impl_(std::make_shared<Impl>(executor, store, api, clock, std::move(options), answers)) {}
+    : impl_(std::make_shared<Impl>(executor, queue, broadcasts, links, api, clock, std::move(options),
+                                   answers)) {}
 
 Dispatcher::~Dispatcher() {
   impl_->stopping = true;

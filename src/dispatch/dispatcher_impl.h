@@ -33,8 +33,8 @@ struct Loaded {
 };
 
 struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
-  Impl(asio::any_io_executor ex, store::Store& s, telegram::BotApi& a, const Clock& c, DispatcherOptions o,
-       asio::io_context* answers);
+  Impl(asio::any_io_executor ex, store::QueueStore& q, store::BroadcastStore& b, store::LinkStore& l,
+       telegram::BotApi& a, const Clock& c, DispatcherOptions o, asio::io_context* answers);
 
   // dispatcher.cc
   Awaitable<void> Loop();
@@ -94,7 +94,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   int64_t WallMs() const;
 
   asio::any_io_executor executor;
-  store::Store& store;
+  store::QueueStore& queue_store;
+  store::BroadcastStore& broadcast_store;
+  store::LinkStore& link_store;
   telegram::BotApi& api;
   const Clock& clock;
   DispatcherOptions options;

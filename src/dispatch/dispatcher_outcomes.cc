@@ -82,7 +82,7 @@ void Dispatcher::Impl::OnProbe(bool reachable, const std::string& what) {
   const SteadyTime now = clock.Now();
   const auto change = outage.OnProbe(reachable, now);
   auto waiting = [&]() -> std::string {
-    auto n = store.PendingMessages(options.bot);
+    auto n = queue_store.PendingMessages(options.bot);
     return n.ok() ? std::to_string(*n) : "an unknown number of";
   };
   if (change == OutageMonitor::Change::kStarted) {
@@ -210,7 +210,7 @@ void Dispatcher::Impl::Apply(Job job, const telegram::ApiResult& r) {
       break;
     case Verdict::kMigrate: {
       int64_t to = r.migrate_to_chat_id;
-      Status s = store.MoveChat(options.bot, job.chat_id, to);
+      Status s = link_store.MoveChat(options.bot, job.chat_id, to);
       if (!s.ok()) spdlog::error("bot {}: moving a migrated chat failed: {}", options.bot, s.message());
       spdlog::info("bot {}: group {} became supergroup {}; resending there", options.bot, job.chat_id, to);
       for (auto& [id, l] : loaded) {
@@ -259,10 +259,11 @@ void Dispatcher::Impl::OnBlocked(const Job& job, Loaded& m, const std::string& r
   std::string error = "blocked: " + std::string(why);
   ++stats.failed;
   std::string user;
-  if (auto b = store.GetBindingByChat(options.bot, job.chat_id); b.ok()) {
+  if (auto b = link_store.GetBindingByChat(options.bot, job.chat_id); b.ok()) {
     user = b->user;
     if (b->status == store::UserStatus::kActive) {
-      if (Status s = store.SetChatStatus(options.bot, job.chat_id, store::UserStatus::kBlocked); !s.ok()) {
+      if (Status s = link_store.SetChatStatus(options.bot, job.chat_id, store::UserStatus::kBlocked);
+          !s.ok()) {
         spdlog::error("bot {}: marking chat blocked failed: {}", options.bot, s.message());
       }
       Emit(json::object{{"type", "user.blocked"}, {"user", user}, {"chat_id", job.chat_id}});
@@ -271,7 +272,7 @@ void Dispatcher::Impl::OnBlocked(const Job& job, Loaded& m, const std::string& r
   Finish(job, store::MessageStatus::kFailed, error);
   // Everything else queued to this chat fails the same way, in the store and here.
   Flush();
-  if (auto ids = store.FailQueuedForChat(options.bot, job.chat_id, error); !ids.ok()) {
+  if (auto ids = queue_store.FailQueuedForChat(options.bot, job.chat_id, error); !ids.ok()) {
     spdlog::error("bot {}: failing a blocked chat's queue failed: {}", options.bot, ids.status().message());
   }
   for (int64_t id : scheduler.DropChat(job.chat_id)) {
@@ -335,11 +336,7 @@ void Dispatcher::Impl::Flush() {
     return;
   }
   int64_t now_ms = WallMs();
-  Status s = store.RunInTransaction([&]() -> Status {
-    if (!completions.empty()) TGATE_RETURN_IF_ERROR(store.Complete(completions));
-    for (const std::string& e : events) TGATE_RETURN_IF_ERROR(store.AddEvent(e, now_ms));
-    return Status::Ok();
-  });
+  Status s = queue_store.WriteOutcomes(completions, events, now_ms);
   if (!s.ok()) {
     // Kept in memory and tried again: the messages stay queued in the store meanwhile.
     spdlog::error("bot {}: writing {} outcomes failed: {}", options.bot, completions.size(), s.message());
