@@ -1,7 +1,7 @@
 // ApiContext: what the site API handlers work with — the configuration, the
-// Store, the Linker, the clock, metrics, and per bot its username (from getMe)
-// and how to wake its dispatcher. Plain wiring data built by app/; handlers
-// take it by reference. Threading: io thread only.
+// store's link, queue and broadcast roles, the Linker, the clock, metrics, and per bot its username (from
+// getMe) and how to wake its dispatcher. Plain wiring data built by app/; handlers take it by reference.
+// Threading: io thread only.
 #pragma once
 
 #include <functional>
@@ -12,7 +12,9 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "link/linker.h"
-#include "store/store.h"
+#include "store/broadcast_store.h"
+#include "store/link_store.h"
+#include "store/queue_store.h"
 
 namespace tgate::api {
 
@@ -26,7 +28,9 @@ struct BotHandle {
 
 struct ApiContext {
   const config::Config& config;
-  store::Store& store;
+  store::LinkStore& links;   // bindings: whom a message is for; unlinking
+  store::QueueStore& queue;  // one-to-one messages
+  store::BroadcastStore& broadcasts;
   link::Linker& linker;
   const Clock& clock;
   Metrics& metrics;

@@ -114,7 +114,7 @@ http::Response CreateBroadcast(ApiContext& ctx, const http::Request& req, const 
   b.expires_at_ms = *deadline;
 
   // With a used key: the first broadcast's answer, or 422 for another body.
-  auto created = ctx.store.CreateBroadcast(b, ctx.NowMs());
+  auto created = ctx.broadcasts.CreateBroadcast(b, ctx.NowMs());
   if (!created.ok()) return IdempotencyErrorResponse(req, created.status());
   if ((*bot)->notify_dispatcher) (*bot)->notify_dispatcher();
   json::object out{{"id", created->id}, {"total", created->total}, {"skipped", created->skipped}};
@@ -124,13 +124,13 @@ http::Response CreateBroadcast(ApiContext& ctx, const http::Request& req, const 
 http::Response GetBroadcast(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
   auto id = ParsePositiveId(m.params.at(0), "broadcast");
   if (!id.ok()) return http::ErrorResponse(req, id.status());
-  return Answer(req, ctx.store.GetBroadcast(*id));
+  return Answer(req, ctx.broadcasts.GetBroadcast(*id));
 }
 
 http::Response CancelBroadcast(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
   auto id = ParsePositiveId(m.params.at(0), "broadcast");
   if (!id.ok()) return http::ErrorResponse(req, id.status());
-  auto b = ctx.store.CancelBroadcast(*id);
+  auto b = ctx.broadcasts.CancelBroadcast(*id);
   if (b.ok() && ctx.bots.count(b->bot)) {
     // The dispatcher holds some of the broadcast in memory: drop it there too.
     if (auto& h = ctx.bots.at(b->bot); h.cancel_broadcast) h.cancel_broadcast(*id);

@@ -16,7 +16,7 @@ std::string SignEvent(std::string_view secret, int64_t timestamp, std::string_vi
   return "sha256=" + HmacSha256Hex(secret, signed_text);
 }
 
-EventsSender::EventsSender(asio::any_io_executor executor, store::Store& store, const Clock& clock,
+EventsSender::EventsSender(asio::any_io_executor executor, store::OutboxStore& store, const Clock& clock,
                            Metrics& metrics, EventsSenderOptions options)
     : executor_(executor),
       store_(store),

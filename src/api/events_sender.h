@@ -19,7 +19,7 @@
 #include "core/metrics.h"
 #include "http/asio.h"
 #include "http/client.h"
-#include "store/store.h"
+#include "store/outbox_store.h"
 
 namespace tgate::api {
 
@@ -36,8 +36,8 @@ std::string SignEvent(std::string_view secret, int64_t timestamp, std::string_vi
 
 class EventsSender {
  public:
-  EventsSender(asio::any_io_executor executor, store::Store& store, const Clock& clock, Metrics& metrics,
-               EventsSenderOptions options);
+  EventsSender(asio::any_io_executor executor, store::OutboxStore& store, const Clock& clock,
+               Metrics& metrics, EventsSenderOptions options);
   Status Start();
   // Events were added.
   void Notify();
@@ -48,7 +48,7 @@ class EventsSender {
   Awaitable<bool> Deliver(const store::Event& event);
 
   asio::any_io_executor executor_;
-  store::Store& store_;
+  store::OutboxStore& store_;
   const Clock& clock_;
   Metrics& metrics_;
   EventsSenderOptions options_;

@@ -7,6 +7,7 @@
 #include "core/random.h"
 #include "core/testing.h"
 #include "http/server.h"
+#include "store/store.h"
 
 namespace tgate::api {
 namespace {

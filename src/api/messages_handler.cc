@@ -32,7 +32,7 @@ Status Address(ApiContext& ctx, const json::object& body, store::NewMessage& m) 
     return Status::Ok();
   }
   TGATE_RETURN_IF_ERROR(CheckUserId(**user));
-  auto b = ctx.store.GetBinding(m.bot, **user);
+  auto b = ctx.links.GetBinding(m.bot, **user);
   if (!b.ok()) {
     if (b.status().IsNotFound()) return Status::NotFound("user '" + **user + "' is not linked to this bot");
     return b.status();
@@ -90,18 +90,20 @@ http::Response SendMessage(ApiContext& ctx, const http::Request& req, const Rout
     // A retry is answered from the first message before the recipient is read
     // again: the user may have blocked the bot or unlinked since.
     m.idempotency_fingerprint = RequestFingerprint(*body);
-    id = ctx.store.FindMessageByIdempotencyKey(m.bot, m.idempotency_key, m.idempotency_fingerprint);
+    id = ctx.queue.FindMessageByIdempotencyKey(m.bot, m.idempotency_key, m.idempotency_fingerprint);
     if (!id.ok() && !id.status().IsNotFound()) return IdempotencyErrorResponse(req, id.status());
     existed = id.ok();
   }
   if (!existed) {
     if (Status s = Address(ctx, *body, m); !s.ok()) return http::ErrorResponse(req, s);
-    id = ctx.store.Enqueue(m, &existed);
-    if (!id.ok()) return IdempotencyErrorResponse(req, id.status());
+    auto enqueued = ctx.queue.Enqueue(m);
+    if (!enqueued.ok()) return IdempotencyErrorResponse(req, enqueued.status());
+    id = enqueued->id;
+    existed = enqueued->existed;
   }
   std::string status = "queued";
   if (existed) {
-    if (auto prior = ctx.store.GetMessage(*id); prior.ok()) status = store::ToString(prior->status);
+    if (auto prior = ctx.queue.GetMessage(*id); prior.ok()) status = store::ToString(prior->status);
   } else if ((*bot)->notify_dispatcher) {
     (*bot)->notify_dispatcher();
   }
@@ -112,7 +114,7 @@ http::Response SendMessage(ApiContext& ctx, const http::Request& req, const Rout
 http::Response GetMessage(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
   auto id = ParsePositiveId(m.params.at(0), "message");
   if (!id.ok()) return http::ErrorResponse(req, id.status());
-  auto msg = ctx.store.GetMessage(*id);
+  auto msg = ctx.queue.GetMessage(*id);
   if (!msg.ok()) {
     if (msg.status().IsNotFound()) return http::ErrorResponse(req, Status::NotFound("no such message"));
     return http::ErrorResponse(req, msg.status());

@@ -9,6 +9,7 @@
 #include "api/router.h"
 #include "core/fake_clock.h"
 #include "core/testing.h"
+#include "store/store.h"
 
 namespace tgate::api {
 namespace {
@@ -34,7 +35,8 @@ class RouterOutageTest : public ::testing::Test {
     ASSERT_OK(s);
     store_ = std::move(*s);
     linker_ = std::make_unique<link::Linker>(*store_, clock_);
-    context_ = std::make_unique<ApiContext>(ApiContext{config_, *store_, *linker_, clock_, metrics_, {}});
+    context_ = std::make_unique<ApiContext>(
+        ApiContext{config_, *store_, *store_, *store_, *linker_, clock_, metrics_, {}});
     context_->bots["default"] =
         BotHandle{&config_.bots[0], "test_bot", [] {}, {}, [this] { return outage_; }};
     context_->bots["news"] = BotHandle{&config_.bots[1], "news_bot", [] {}, {}, [] { return false; }};

@@ -8,6 +8,7 @@
 
 #include "core/fake_clock.h"
 #include "core/testing.h"
+#include "store/store.h"
 
 namespace tgate::api {
 namespace {
@@ -29,7 +30,8 @@ class RouterTest : public ::testing::Test {
     ASSERT_OK(s);
     store_ = std::move(*s);
     linker_ = std::make_unique<link::Linker>(*store_, clock_);
-    context_ = std::make_unique<ApiContext>(ApiContext{config_, *store_, *linker_, clock_, metrics_, {}});
+    context_ = std::make_unique<ApiContext>(
+        ApiContext{config_, *store_, *store_, *store_, *linker_, clock_, metrics_, {}});
     context_->bots["default"] = BotHandle{&config_.bots[0], "test_bot", [this] { ++notified_; }};
     receiver_ = std::make_unique<webhook::UpdateReceiver>(
         *store_, metrics_,

@@ -26,7 +26,7 @@ Result<std::pair<const BotHandle*, std::string>> Resolve(ApiContext& ctx, const 
 http::Response GetUser(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
   auto r = Resolve(ctx, m);
   if (!r.ok()) return http::ErrorResponse(req, r.status());
-  auto b = ctx.store.GetBinding(r->first->config->name, r->second);
+  auto b = ctx.links.GetBinding(r->first->config->name, r->second);
   if (!b.ok()) {
     if (b.status().IsNotFound()) return http::ErrorResponse(req, Status::NotFound("user is not linked"));
     return http::ErrorResponse(req, b.status());
@@ -42,14 +42,14 @@ http::Response DeleteUser(ApiContext& ctx, const http::Request& req, const Route
   auto r = Resolve(ctx, m);
   if (!r.ok()) return http::ErrorResponse(req, r.status());
   const std::string& bot = r->first->config->name;
-  Status s = ctx.store.RunInTransaction([&]() -> Status {
-    auto b = ctx.store.GetBinding(bot, r->second);
-    if (!b.ok()) return b.status();
-    TGATE_RETURN_IF_ERROR(ctx.store.DeleteBinding(bot, r->second));
-    json::object ev{{"type", "user.unlinked"}, {"bot", bot}, {"user", b->user}, {"chat_id", b->chat_id}};
-    return ctx.store.AddEvent(json::serialize(ev), ctx.NowMs());
-  });
-  if (!s.ok()) {
+  auto unlinked = ctx.links.Unlink(
+      bot, r->second,
+      [&](const store::Binding& b) {
+        json::object ev{{"type", "user.unlinked"}, {"bot", bot}, {"user", b.user}, {"chat_id", b.chat_id}};
+        return json::serialize(ev);
+      },
+      ctx.NowMs());
+  if (const Status& s = unlinked.status(); !s.ok()) {
     if (s.IsNotFound()) return http::ErrorResponse(req, Status::NotFound("user is not linked"));
     return http::ErrorResponse(req, s);
   }

@@ -221,8 +221,8 @@ Status Gateway::Impl::StartBot(const config::BotConfig& bc) {
   d.max_queue_age = std::chrono::seconds(config.MaxQueueAgeSeconds(bc));
   api::EventsSender* events_sender = events.get();
   d.on_events = [events_sender] { events_sender->Notify(); };
-  rt.dispatcher = std::make_unique<dispatch::Dispatcher>(io.get_executor(), *store, *rt.send_api, clock, d,
-                                                         rt.answers.get());
+  rt.dispatcher = std::make_unique<dispatch::Dispatcher>(io.get_executor(), *store, *store, *store,
+                                                         *rt.send_api, clock, d, rt.answers.get());
 
   webhook::ProcessorOptions po{bc.name, "", bc.welcome_text, bc.invalid_link_text};
   dispatch::Dispatcher* disp = rt.dispatcher.get();
@@ -280,7 +280,7 @@ Status Gateway::Start() {
   api::EventsSenderOptions eo{g.config.events_url, g.config.events_secret};
   g.events = std::make_unique<api::EventsSender>(g.io.get_executor(), *g.store, g.clock, g.metrics, eo);
   g.context = std::make_unique<api::ApiContext>(
-      api::ApiContext{g.config, *g.store, *g.linker, g.clock, g.metrics, {}});
+      api::ApiContext{g.config, *g.store, *g.store, *g.store, *g.linker, g.clock, g.metrics, {}});
   std::vector<webhook::HookBot> hooks;
   for (const config::BotConfig& bc : g.config.bots) {
     TGATE_RETURN_IF_ERROR(g.StartBot(bc));

@@ -6,7 +6,8 @@
 
 namespace tgate::app {
 
-Pruner::Pruner(asio::any_io_executor executor, store::Store& store, const Clock& clock, PrunerOptions options)
+Pruner::Pruner(asio::any_io_executor executor, store::RetentionStore& store, const Clock& clock,
+               PrunerOptions options)
     : executor_(executor),
       store_(store),
       clock_(clock),
@@ -51,10 +52,10 @@ Awaitable<Result<PruneCounts>> Pruner::Round() {
   // Messages first: a broadcast goes only once its messages have, so one
   // whose last messages age out this round goes this round too.
   const Step steps[] = {
-      {&store::Store::PruneMessages, &counts.messages},
-      {&store::Store::PruneBroadcasts, &counts.broadcasts},
-      {&store::Store::PruneUpdates, &counts.updates},
-      {&store::Store::PruneEvents, &counts.events},
+      {&store::RetentionStore::PruneMessages, &counts.messages},
+      {&store::RetentionStore::PruneBroadcasts, &counts.broadcasts},
+      {&store::RetentionStore::PruneUpdates, &counts.updates},
+      {&store::RetentionStore::PruneEvents, &counts.events},
   };
   for (const Step& step : steps) {
     if (*stopped) co_return counts;

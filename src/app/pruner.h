@@ -8,7 +8,7 @@
 // transaction, pausing between batches: the site API and the dispatcher share
 // the io thread and the store with it, so none waits long.
 // Not the rule of what may go: the Store decides that (queued messages,
-// running broadcasts and pending updates are never deleted; see store.h).
+// running broadcasts and pending updates are never deleted; see retention_store.h).
 // Threading: one coroutine on the io executor. The store and the clock must
 // outlive the Pruner; after Stop() its coroutine touches neither.
 #pragma once
@@ -18,7 +18,7 @@
 
 #include "core/clock.h"
 #include "http/asio.h"
-#include "store/store.h"
+#include "store/retention_store.h"
 
 namespace tgate::app {
 
@@ -53,7 +53,8 @@ struct PruneCounts {
 
 class Pruner {
  public:
-  Pruner(asio::any_io_executor executor, store::Store& store, const Clock& clock, PrunerOptions options);
+  Pruner(asio::any_io_executor executor, store::RetentionStore& store, const Clock& clock,
+         PrunerOptions options);
 
   // Runs a round now, then one every interval, until Stop(). Logs at info
   // what each round deleted, when it deleted anything, and the events it
@@ -67,15 +68,15 @@ class Pruner {
 
  private:
   Awaitable<void> Loop();
-  // One of the Store's Prune* methods that take a cutoff and a batch size.
-  using PruneFn = Result<store::PruneResult> (store::Store::*)(int64_t, size_t);
+  // One of the RetentionStore's Prune* methods that take a cutoff and a batch size.
+  using PruneFn = Result<store::PruneResult> (store::RetentionStore::*)(int64_t, size_t);
   // Calls `prune` until its pass is done, pausing between calls; adds what
   // it deleted to *deleted.
   Awaitable<Status> Drain(PruneFn prune, int64_t before, int64_t* deleted);
   void LogRound(const PruneCounts& counts) const;
 
   asio::any_io_executor executor_;
-  store::Store& store_;
+  store::RetentionStore& store_;
   const Clock& clock_;
   PrunerOptions options_;
   // Shared with the coroutine, which may outlive this object after Stop().

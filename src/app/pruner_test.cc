@@ -15,6 +15,7 @@
 
 #include "core/fake_clock.h"
 #include "core/testing.h"
+#include "store/store.h"
 
 namespace tgate::app {
 namespace {
@@ -34,9 +35,9 @@ class PrunerTest : public ::testing::Test {
   }
 
   int64_t Enqueue(int64_t chat) {
-    auto id = store_->Enqueue({"bot", "", chat, "hi", "{}", "", store::Priority::kDirect}, nullptr);
-    EXPECT_OK(id);
-    return id.ok() ? *id : 0;
+    auto enqueued = store_->Enqueue({"bot", "", chat, "hi", "{}", "", store::Priority::kDirect});
+    EXPECT_OK(enqueued);
+    return enqueued.ok() ? enqueued->id : 0;
   }
   int64_t Sent(int64_t chat) {
     int64_t id = Enqueue(chat);

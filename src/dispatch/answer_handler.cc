@@ -12,10 +12,11 @@ constexpr int kMaxRateLimited = 100;  // 429s for one message before it fails
 
 }  // namespace
 
-AnswerHandler::AnswerHandler(store::Store& store, const Clock& clock, Scheduler& scheduler,
-                             LoadedMessages& held, OutcomeWriter& writer, RestartGuard& restart,
-                             AnswerHandlerOptions options)
-    : store_(store),
+AnswerHandler::AnswerHandler(store::LinkStore& links, store::QueueStore& queue, const Clock& clock,
+                             Scheduler& scheduler, LoadedMessages& held, OutcomeWriter& writer,
+                             RestartGuard& restart, AnswerHandlerOptions options)
+    : links_(links),
+      queue_(queue),
       clock_(clock),
       scheduler_(scheduler),
       held_(held),
@@ -111,7 +112,7 @@ Fate AnswerHandler::OnPauseBot(const Job& job, const Decision& d, SteadyTime now
 }
 
 Fate AnswerHandler::OnMigrated(Job job, int64_t to, SteadyTime now) {
-  Status s = store_.MoveChat(options_.bot, job.chat_id, to);
+  Status s = links_.MoveChat(options_.bot, job.chat_id, to);
   if (!s.ok()) spdlog::error("bot {}: moving a migrated chat failed: {}", options_.bot, s.message());
   spdlog::info("bot {}: group {} became supergroup {}; resending there", options_.bot, job.chat_id, to);
   const int64_t from = job.chat_id;
@@ -129,9 +130,9 @@ Fate AnswerHandler::OnBlocked(const Job& job, Loaded& m, const std::string& reas
   std::string_view why = reason;
   if (why.rfind("Forbidden: ", 0) == 0) why.remove_prefix(11);
   const std::string error = "blocked: " + std::string(why);
-  if (auto b = store_.GetBindingByChat(options_.bot, job.chat_id); b.ok()) {
+  if (auto b = links_.GetBindingByChat(options_.bot, job.chat_id); b.ok()) {
     if (b->status == store::UserStatus::kActive) {
-      if (Status s = store_.SetChatStatus(options_.bot, job.chat_id, store::UserStatus::kBlocked); !s.ok()) {
+      if (Status s = links_.SetChatStatus(options_.bot, job.chat_id, store::UserStatus::kBlocked); !s.ok()) {
         spdlog::error("bot {}: marking chat blocked failed: {}", options_.bot, s.message());
       }
       writer_.Emit(json::object{{"type", "user.blocked"}, {"user", b->user}, {"chat_id", job.chat_id}});
@@ -140,7 +141,7 @@ Fate AnswerHandler::OnBlocked(const Job& job, Loaded& m, const std::string& reas
   Finish(job, m, store::MessageStatus::kFailed, error);
   // Everything else queued to this chat fails the same way, in the store and here.
   writer_.Flush();
-  if (auto ids = store_.FailQueuedForChat(options_.bot, job.chat_id, error); !ids.ok()) {
+  if (auto ids = queue_.FailQueuedForChat(options_.bot, job.chat_id, error); !ids.ok()) {
     spdlog::error("bot {}: failing a blocked chat's queue failed: {}", options_.bot, ids.status().message());
   }
   for (int64_t id : scheduler_.DropChat(job.chat_id)) {

@@ -29,7 +29,8 @@
 #include "dispatch/restart_guard.h"
 #include "dispatch/retry_policy.h"
 #include "dispatch/scheduler.h"
-#include "store/store.h"
+#include "store/link_store.h"
+#include "store/queue_store.h"
 #include "telegram/api_result.h"
 
 namespace tgate::dispatch {
@@ -41,8 +42,9 @@ struct AnswerHandlerOptions {
 
 class AnswerHandler {
  public:
-  AnswerHandler(store::Store& store, const Clock& clock, Scheduler& scheduler, LoadedMessages& held,
-                OutcomeWriter& writer, RestartGuard& restart, AnswerHandlerOptions options);
+  AnswerHandler(store::LinkStore& links, store::QueueStore& queue, const Clock& clock, Scheduler& scheduler,
+                LoadedMessages& held, OutcomeWriter& writer, RestartGuard& restart,
+                AnswerHandlerOptions options);
   AnswerHandler(const AnswerHandler&) = delete;
   AnswerHandler& operator=(const AnswerHandler&) = delete;
 
@@ -69,7 +71,8 @@ class AnswerHandler {
   Fate OnBlocked(const Job& job, Loaded& m, const std::string& reason);
   int64_t WallMs() const;
 
-  store::Store& store_;
+  store::LinkStore& links_;
+  store::QueueStore& queue_;
   const Clock& clock_;
   Scheduler& scheduler_;
   LoadedMessages& held_;

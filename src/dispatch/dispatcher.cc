@@ -26,10 +26,13 @@ SchedulerLimits LimitsOf(const DispatcherOptions& o) {
 
 }  // namespace
 
-Dispatcher::Impl::Impl(asio::any_io_executor ex, store::Store& s, telegram::BotApi& a, const Clock& c,
-                       DispatcherOptions o, asio::io_context* answers_io)
+Dispatcher::Impl::Impl(asio::any_io_executor ex, store::QueueStore& q, store::BroadcastStore& b,
+                       store::LinkStore& l, telegram::BotApi& a, const Clock& c, DispatcherOptions o,
+                       asio::io_context* answers_io)
     : executor(ex),
-      store(s),
+      queue_store(q),
+      broadcast_store(b),
+      link_store(l),
       api(a),
       clock(c),
       options(std::move(o)),
@@ -159,9 +162,11 @@ Awaitable<void> Dispatcher::Impl::Loop() {
   }
 }
 
-Dispatcher::Dispatcher(asio::any_io_executor executor, store::Store& store, telegram::BotApi& api,
+Dispatcher::Dispatcher(asio::any_io_executor executor, store::QueueStore& queue,
+                       store::BroadcastStore& broadcasts, store::LinkStore& links, telegram::BotApi& api,
                        const Clock& clock, DispatcherOptions options, asio::io_context* answers)
-    : impl_(std::make_shared<Impl>(executor, store, api, clock, std::move(options), answers)) {}
+    : impl_(std::make_shared<Impl>(executor, queue, broadcasts, links, api, clock, std::move(options),
+                                   answers)) {}
 
 Dispatcher::~Dispatcher() {
   impl_->stopping = true;

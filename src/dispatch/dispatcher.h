@@ -12,7 +12,7 @@
 // once Telegram answers. A message past its deadline (ttl_seconds, or older
 // than max_queue_age) fails as expired instead of being sent late.
 // Threading: confined to the executor given at construction (single thread).
-// The Store, BotApi and Clock must outlive the Dispatcher.
+// The stores, BotApi and Clock must outlive the Dispatcher.
 // Answers: given an `answers` io_context (run by nobody else, on the same
 // thread), the requests to Telegram run there and the loop polls it once per
 // tick, so a tick's answers are read in one wake-up instead of one each (at
@@ -27,7 +27,9 @@
 
 #include "core/clock.h"
 #include "http/asio.h"
-#include "store/store.h"
+#include "store/broadcast_store.h"
+#include "store/link_store.h"
+#include "store/queue_store.h"
 #include "telegram/bot_api.h"
 
 namespace tgate::dispatch {
@@ -79,8 +81,12 @@ class Dispatcher {
  public:
   // `api` runs on `answers` when one is given (see Answers above); the
   // io_context must outlive the Dispatcher.
-  Dispatcher(asio::any_io_executor executor, store::Store& store, telegram::BotApi& api, const Clock& clock,
-             DispatcherOptions options, asio::io_context* answers = nullptr);
+  // It loads and completes messages (`queue`), pages and cancels broadcasts
+  // (`broadcasts`), and changes a chat's binding on Telegram's answers
+  // (`links`: blocked, migrated); all three are usually one Store.
+  Dispatcher(asio::any_io_executor executor, store::QueueStore& queue, store::BroadcastStore& broadcasts,
+             store::LinkStore& links, telegram::BotApi& api, const Clock& clock, DispatcherOptions options,
+             asio::io_context* answers = nullptr);
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;

@@ -18,6 +18,7 @@
 #include "core/testing.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/dispatcher_test_util.h"
+#include "store/store.h"
 #include "telegram/fake_bot_api.h"
 
 namespace tgate::dispatch {
@@ -54,7 +55,7 @@ class DispatcherFlowTest : public testing::DispatcherFixture {
   // whether `during` finished.
   bool Run(const std::function<bool(Dispatcher&, std::chrono::milliseconds)>& during,
            std::chrono::milliseconds grace = 1s, std::chrono::milliseconds limit = 5s) {
-    Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
+    Dispatcher d(io_.get_executor(), *store_, *store_, *store_, api_, clock_, options_);
     d.Start();
     bool ok = false;
     bool stopped = false;
@@ -91,9 +92,8 @@ class DispatcherFlowTest : public testing::DispatcherFixture {
     EXPECT_OK(opened);
     if (!opened.ok()) return nullptr;
     for (int i = 0; i < n; ++i) {
-      bool existed = false;
       EXPECT_OK((*opened)->Enqueue(
-          {"default", "", group, "g" + std::to_string(i), "{}", "", store::Priority::kDirect}, &existed));
+          {"default", "", group, "g" + std::to_string(i), "{}", "", store::Priority::kDirect}));
     }
     return std::move(*opened);
   }
@@ -104,7 +104,7 @@ class DispatcherFlowTest : public testing::DispatcherFixture {
   // as after a kill -9).
   void RunOnFakeClock(store::Store& store, FakeBotApi& api, FakeClock& fake,
                       const std::function<bool()>& done, std::chrono::milliseconds grace) {
-    Dispatcher d(io_.get_executor(), store, api, fake, options_);
+    Dispatcher d(io_.get_executor(), store, store, store, api, fake, options_);
     d.Start();
     asio::steady_timer poll(io_);
     const SteadyTime began = fake.Now();
@@ -279,7 +279,7 @@ TEST_F(DispatcherFlowTest, AfterARestartARetryWaitingOutItsBackoffHoldsBackOnlyI
   const SteadyTime start = fake.Now();
   const SteadyTime retry_due = start + 10min;  // as not_before above
 
-  Dispatcher d(io_.get_executor(), *store_, api, fake, options_);
+  Dispatcher d(io_.get_executor(), *store_, *store_, *store_, api, fake, options_);
   d.Start();
   // Every 2 ms (real) the clock moves on, in small steps through the
   // restart's pause and the first seconds, then 10 s at a time, and the

@@ -26,8 +26,8 @@
 namespace tgate::dispatch {
 
 struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
-  Impl(asio::any_io_executor ex, store::Store& s, telegram::BotApi& a, const Clock& c, DispatcherOptions o,
-       asio::io_context* answers);
+  Impl(asio::any_io_executor ex, store::QueueStore& q, store::BroadcastStore& b, store::LinkStore& l,
+       telegram::BotApi& a, const Clock& c, DispatcherOptions o, asio::io_context* answers);
 
   // dispatcher.cc: the loop, launching sends, waking.
   Awaitable<void> Loop();
@@ -65,7 +65,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   int64_t WallMs() const;
 
   asio::any_io_executor executor;
-  store::Store& store;
+  store::QueueStore& queue_store;
+  store::BroadcastStore& broadcast_store;
+  store::LinkStore& link_store;
   telegram::BotApi& api;
   const Clock& clock;
   DispatcherOptions options;
@@ -80,15 +82,19 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   // The parts (see the top of this file), each given what it works on.
   LoadedMessages held;
   QueueLoader loader{
-      store,
+      queue_store,
+      broadcast_store,
       clock,
       held,
       {options.bot, options.load_window, options.max_queue_age},
       [this](const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms) { Admit(job, m, now, wall_ms); }};
-  OutcomeWriter writer{store, clock, scheduler, {options.bot, options.flush_interval, options.on_events}};
-  RestartGuard restart{store, clock, scheduler, {options.bot, options.chat_per_sec, options.chat_burst}};
+  OutcomeWriter writer{
+      queue_store, clock, scheduler, {options.bot, options.flush_interval, options.on_events}};
+  RestartGuard restart{
+      queue_store, clock, scheduler, {options.bot, options.chat_per_sec, options.chat_burst}};
   AnswerHandler answer_handler{
-      store,
+      link_store,
+      queue_store,
       clock,
       scheduler,
       held,
@@ -100,7 +106,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   LimitFeedback feedback{scheduler, options.bot, options.global_per_sec};
 
   // Bot API outage: which answers count, and the failures held until a probe says.
-  OutageGate outage{store, {options.bot, {options.probe_first, options.probe_max}, options.max_queue_age}};
+  OutageGate outage{queue_store,
+                    {options.bot, {options.probe_first, options.probe_max}, options.max_queue_age}};
 
   int in_flight = 0;
   bool started = false;

@@ -12,6 +12,7 @@
 #include "core/fake_clock.h"
 #include "core/testing.h"
 #include "dispatch/dispatcher.h"
+#include "store/store.h"
 #include "telegram/fake_bot_api.h"
 
 namespace tgate::dispatch {
@@ -36,12 +37,11 @@ class DispatcherOutageTest : public ::testing::Test {
   }
 
   int64_t Enqueue(int64_t chat, const std::string& text, int64_t expires_at_ms = 0) {
-    bool existed = false;
     store::NewMessage m{"default", "", chat, text, "{}", "", store::Priority::kDirect};
     m.expires_at_ms = expires_at_ms;
-    auto id = store_->Enqueue(m, &existed);
-    EXPECT_OK(id);
-    return id.ok() ? *id : 0;
+    auto enqueued = store_->Enqueue(m);
+    EXPECT_OK(enqueued);
+    return enqueued.ok() ? enqueued->id : 0;
   }
   store::Message Get(int64_t id) { return *store_->GetMessage(id); }
   int64_t WallMs() const {
@@ -96,7 +96,7 @@ TEST_P(DispatcherOutageKindTest, AnOutageLongerThanEveryRetryLosesNothingAndSpen
     std::vector<int64_t> ids;
     for (int i = 0; i < 30; ++i) ids.push_back(Enqueue(100 + i, "m" + std::to_string(i)));
     api_.set_down(true, status);
-    Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
+    Dispatcher d(io_.get_executor(), *store_, *store_, *store_, api_, clock_, options_);
     d.Start();
     bool paused = false;
     ASSERT_FALSE(Advance(
@@ -143,7 +143,7 @@ TEST_F(DispatcherOutageTest, ASingleBrokenChatDoesNotPauseTheBot) {
   int64_t broken = Enqueue(7, "never");
   std::vector<int64_t> ids;
   for (int i = 0; i < 20; ++i) ids.push_back(Enqueue(100 + i, "m"));
-  Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
+  Dispatcher d(io_.get_executor(), *store_, *store_, *store_, api_, clock_, options_);
   d.Start();
   bool paused = false;
   ASSERT_TRUE(Advance(
@@ -161,7 +161,7 @@ TEST_F(DispatcherOutageTest, AMessagePastItsTtlFailsAsExpiredInsteadOfGoingLate)
   api_.set_down(true);
   int64_t login_code = Enqueue(5, "code 1234", WallMs() + 5 * 60 * 1000);
   int64_t plain = Enqueue(6, "news");
-  Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
+  Dispatcher d(io_.get_executor(), *store_, *store_, *store_, api_, clock_, options_);
   d.Start();
   ASSERT_TRUE(Advance(
       d, [&] { return Get(login_code).status != store::MessageStatus::kQueued; }, 10min, 1s));
@@ -189,7 +189,7 @@ TEST_F(DispatcherOutageTest, AMessagePastItsTtlFailsAsExpiredInsteadOfGoingLate)
 TEST_F(DispatcherOutageTest, AMessageLoadedPastItsDeadlineIsNeverSent) {
   int64_t late = Enqueue(5, "too late", WallMs() - 1);
   int64_t fine = Enqueue(6, "in time", WallMs() + 60000);
-  Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
+  Dispatcher d(io_.get_executor(), *store_, *store_, *store_, api_, clock_, options_);
   d.Start();
   ASSERT_TRUE(Advance(
       d, [&] { return Get(fine).status == store::MessageStatus::kSent; }, 1min));
@@ -203,7 +203,7 @@ TEST_F(DispatcherOutageTest, MessagesWaitThroughAnOutageUpToMaxQueueAge) {
   options_.max_queue_age = 1h;
   api_.set_down(true);
   int64_t old_one = Enqueue(5, "old");
-  Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
+  Dispatcher d(io_.get_executor(), *store_, *store_, *store_, api_, clock_, options_);
   d.Start();
   ASSERT_FALSE(Advance(
       d, [] { return false; }, 30min, 2s));

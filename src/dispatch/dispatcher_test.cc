@@ -38,7 +38,8 @@ class DispatcherTest : public testing::DispatcherFixture, public ::testing::With
   // Runs the dispatcher until `done` holds (checked every 5 ms) or `limit` passes.
   bool RunUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 5s) {
     asio::io_context answers(1);
-    Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_, GetParam() ? &answers : nullptr);
+    Dispatcher d(io_.get_executor(), *store_, *store_, *store_, api_, clock_, options_,
+                 GetParam() ? &answers : nullptr);
     d.Start();
     bool ok = false;
     asio::steady_timer poll(io_);

@@ -12,6 +12,7 @@
 
 #include "core/testing.h"
 #include "dispatch/dispatcher.h"
+#include "store/store.h"
 #include "telegram/fake_bot_api.h"
 
 namespace tgate::dispatch::testing {
@@ -26,10 +27,9 @@ class DispatcherFixture : public ::testing::Test {
 
   // Queues a one-to-one message to `chat` and returns its id (0 on failure).
   int64_t Enqueue(int64_t chat, const std::string& text, const std::string& user = "") {
-    bool existed = false;
-    auto id = store_->Enqueue({"default", user, chat, text, "{}", "", store::Priority::kDirect}, &existed);
-    EXPECT_OK(id);
-    return id.ok() ? *id : 0;
+    auto enqueued = store_->Enqueue({"default", user, chat, text, "{}", "", store::Priority::kDirect});
+    EXPECT_OK(enqueued);
+    return enqueued.ok() ? enqueued->id : 0;
   }
   store::MessageStatus StatusOf(int64_t id) { return store_->GetMessage(id)->status; }
 

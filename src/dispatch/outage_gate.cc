@@ -8,7 +8,7 @@ bool Unreachable(const telegram::ApiResult& r) {
   return r.kind == telegram::ErrorKind::kNetwork || r.kind == telegram::ErrorKind::kServerError;
 }
 
-OutageGate::OutageGate(store::Store& store, OutageGateOptions options)
+OutageGate::OutageGate(store::QueueStore& store, OutageGateOptions options)
     : store_(store), options_(std::move(options)), monitor_(options_.probes) {}
 
 OutageGate::Route OutageGate::OnAnswer(const Job& job, const telegram::ApiResult& r, uint64_t ticket,

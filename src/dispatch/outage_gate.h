@@ -20,7 +20,7 @@
 #include "dispatch/loaded_messages.h"
 #include "dispatch/outage_monitor.h"
 #include "dispatch/scheduler.h"
-#include "store/store.h"
+#include "store/queue_store.h"
 #include "telegram/api_result.h"
 
 namespace tgate::dispatch {
@@ -45,7 +45,7 @@ class OutageGate {
     Route route;
   };
 
-  OutageGate(store::Store& store, OutageGateOptions options);
+  OutageGate(store::QueueStore& store, OutageGateOptions options);
   OutageGate(const OutageGate&) = delete;
   OutageGate& operator=(const OutageGate&) = delete;
 
@@ -72,7 +72,7 @@ class OutageGate {
  private:
   void Log(OutageMonitor::Change change, bool reachable, const std::string& what, SteadyTime now);
 
-  store::Store& store_;
+  store::QueueStore& store_;
   const OutageGateOptions options_;
   OutageMonitor monitor_;
   std::vector<std::pair<Job, telegram::ApiResult>> suspects_;  // the held failures

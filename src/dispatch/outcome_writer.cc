@@ -19,7 +19,7 @@ int64_t WallMs(const Clock& clock) {
 
 }  // namespace
 
-OutcomeWriter::OutcomeWriter(store::Store& store, const Clock& clock, Scheduler& scheduler,
+OutcomeWriter::OutcomeWriter(store::QueueStore& store, const Clock& clock, Scheduler& scheduler,
                              OutcomeWriterOptions options)
     : store_(store), clock_(clock), scheduler_(scheduler), options_(std::move(options)) {}
 
@@ -88,11 +88,7 @@ void OutcomeWriter::Flush() {
     return;
   }
   const int64_t now_ms = WallMs(clock_);
-  Status s = store_.RunInTransaction([&]() -> Status {
-    if (!completions_.empty()) TGATE_RETURN_IF_ERROR(store_.Complete(completions_));
-    for (const std::string& e : events_) TGATE_RETURN_IF_ERROR(store_.AddEvent(e, now_ms));
-    return Status::Ok();
-  });
+  Status s = store_.WriteOutcomes(completions_, events_, now_ms);
   if (!s.ok()) {
     // Kept in memory and tried again: the messages stay queued in the store meanwhile.
     spdlog::error("bot {}: writing {} outcomes failed: {}", options_.bot, completions_.size(), s.message());

@@ -25,7 +25,7 @@
 #include "core/clock.h"
 #include "dispatch/loaded_messages.h"
 #include "dispatch/scheduler.h"
-#include "store/store.h"
+#include "store/queue_store.h"
 
 namespace tgate::dispatch {
 
@@ -38,7 +38,8 @@ struct OutcomeWriterOptions {
 
 class OutcomeWriter {
  public:
-  OutcomeWriter(store::Store& store, const Clock& clock, Scheduler& scheduler, OutcomeWriterOptions options);
+  OutcomeWriter(store::QueueStore& store, const Clock& clock, Scheduler& scheduler,
+                OutcomeWriterOptions options);
   OutcomeWriter(const OutcomeWriter&) = delete;
   OutcomeWriter& operator=(const OutcomeWriter&) = delete;
 
@@ -69,7 +70,7 @@ class OutcomeWriter {
   void Batch(store::Completion c);
   void ReleaseChatsAfterFlush();
 
-  store::Store& store_;
+  store::QueueStore& store_;
   const Clock& clock_;
   Scheduler& scheduler_;
   const OutcomeWriterOptions options_;

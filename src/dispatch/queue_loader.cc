@@ -59,9 +59,14 @@ Admission MakeAdmission(store::Message m, SteadyTime now, int64_t wall_ms,
   return a;
 }
 
-QueueLoader::QueueLoader(store::Store& store, const Clock& clock, LoadedMessages& held,
-                         QueueLoaderOptions options, AdmitFn admit)
-    : store_(store), clock_(clock), held_(held), options_(std::move(options)), admit_(std::move(admit)) {}
+QueueLoader::QueueLoader(store::QueueStore& queue, store::BroadcastStore& broadcasts, const Clock& clock,
+                         LoadedMessages& held, QueueLoaderOptions options, AdmitFn admit)
+    : queue_(queue),
+      broadcasts_(broadcasts),
+      clock_(clock),
+      held_(held),
+      options_(std::move(options)),
+      admit_(std::move(admit)) {}
 
 int64_t QueueLoader::WallMs() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
@@ -96,7 +101,7 @@ void QueueLoader::LoadBroadcasts(SteadyTime now) {
 }
 
 Status QueueLoader::ReadDirect(SteadyTime now) {
-  auto batch = store_.LoadQueued(options_.bot, store::Priority::kDirect, direct_after_id_, kDirectBatch);
+  auto batch = queue_.LoadQueued(options_.bot, store::Priority::kDirect, direct_after_id_, kDirectBatch);
   if (!batch.ok()) return batch.status();
   const int64_t wall_ms = WallMs();
   for (store::Message& m : *batch) {
@@ -119,9 +124,9 @@ Status QueueLoader::ReadDirect(SteadyTime now) {
 Status QueueLoader::ReadBroadcasts(SteadyTime now) {
   const size_t window = options_.load_window;
   // Materialize the next chunk of a big broadcast only as it is needed.
-  auto made = store_.FillBroadcasts(options_.bot, std::min(kFillChunk, window / 2));
+  auto made = broadcasts_.FillBroadcasts(options_.bot, std::min(kFillChunk, window / 2));
   if (!made.ok()) return made.status();
-  auto running = store_.ActiveBroadcasts(options_.bot);
+  auto running = broadcasts_.ActiveBroadcasts(options_.bot);
   if (!running.ok()) return running.status();
   const int64_t wall_ms = WallMs();
   const int64_t due_by = wall_ms + std::chrono::duration_cast<std::chrono::milliseconds>(kLoadAhead).count();
@@ -136,7 +141,7 @@ Status QueueLoader::ReadBroadcasts(SteadyTime now) {
         break;
       }
       const size_t page = std::min(room, kBroadcastPage);
-      auto batch = store_.LoadBroadcastQueued(options_.bot, id, after, due_by, page);
+      auto batch = broadcasts_.LoadBroadcastQueued(options_.bot, id, after, due_by, page);
       if (!batch.ok()) return batch.status();
       for (store::Message& m : *batch) {
         after = m.id;

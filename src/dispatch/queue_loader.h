@@ -25,7 +25,8 @@
 #include "core/status.h"
 #include "dispatch/loaded_messages.h"
 #include "dispatch/scheduler.h"
-#include "store/store.h"
+#include "store/broadcast_store.h"
+#include "store/queue_store.h"
 
 namespace tgate::dispatch {
 
@@ -50,8 +51,8 @@ class QueueLoader {
   // Called for each message newly held, with the instant it was loaded at.
   using AdmitFn = std::function<void(const Job& job, Loaded& held, SteadyTime now, int64_t wall_ms)>;
 
-  QueueLoader(store::Store& store, const Clock& clock, LoadedMessages& held, QueueLoaderOptions options,
-              AdmitFn admit);
+  QueueLoader(store::QueueStore& queue, store::BroadcastStore& broadcasts, const Clock& clock,
+              LoadedMessages& held, QueueLoaderOptions options, AdmitFn admit);
   QueueLoader(const QueueLoader&) = delete;
   QueueLoader& operator=(const QueueLoader&) = delete;
 
@@ -83,7 +84,8 @@ class QueueLoader {
   void Hold(store::Message m, SteadyTime now, int64_t wall_ms);
   int64_t WallMs() const;
 
-  store::Store& store_;
+  store::QueueStore& queue_;
+  store::BroadcastStore& broadcasts_;
   const Clock& clock_;
   LoadedMessages& held_;
   const QueueLoaderOptions options_;

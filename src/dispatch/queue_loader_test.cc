@@ -69,7 +69,7 @@ class QueueLoaderTest : public ::testing::Test {
     ASSERT_TRUE(store_);
   }
   void MakeLoader(size_t load_window) {
-    loader_ = std::make_unique<QueueLoader>(*store_, clock_, held_,
+    loader_ = std::make_unique<QueueLoader>(*store_, *store_, clock_, held_,
                                             QueueLoaderOptions{"default", load_window, 86400s},
                                             [this](const Job& job, Loaded& m, SteadyTime now, int64_t) {
                                               EXPECT_EQ(m.message.id, job.id);

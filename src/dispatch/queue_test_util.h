@@ -33,10 +33,9 @@ inline int64_t QueueDirect(store::Store& store, int64_t chat, const std::string&
   m.chat_id = chat;
   m.text = "hi";
   m.options_json = "{}";
-  bool existed = false;
-  auto id = store.Enqueue(m, &existed);
+  auto id = store.Enqueue(m);
   EXPECT_OK(id);
-  return id.ok() ? *id : 0;
+  return id.ok() ? id->id : 0;
 }
 
 inline int64_t WallMs(const Clock& clock) {

@@ -13,7 +13,7 @@ constexpr auto kGroupWindow = std::chrono::seconds(60);
 
 }  // namespace
 
-RestartGuard::RestartGuard(store::Store& store, const Clock& clock, Scheduler& scheduler,
+RestartGuard::RestartGuard(store::QueueStore& store, const Clock& clock, Scheduler& scheduler,
                            RestartGuardOptions options)
     : store_(store), clock_(clock), scheduler_(scheduler), options_(std::move(options)) {}
 

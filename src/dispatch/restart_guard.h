@@ -19,7 +19,7 @@
 
 #include "core/clock.h"
 #include "dispatch/scheduler.h"
-#include "store/store.h"
+#include "store/queue_store.h"
 
 namespace tgate::dispatch {
 
@@ -31,7 +31,8 @@ struct RestartGuardOptions {
 
 class RestartGuard {
  public:
-  RestartGuard(store::Store& store, const Clock& clock, Scheduler& scheduler, RestartGuardOptions options);
+  RestartGuard(store::QueueStore& store, const Clock& clock, Scheduler& scheduler,
+               RestartGuardOptions options);
   RestartGuard(const RestartGuard&) = delete;
   RestartGuard& operator=(const RestartGuard&) = delete;
 
@@ -50,7 +51,7 @@ class RestartGuard {
  private:
   void RestoreGroupWindows();
 
-  store::Store& store_;
+  store::QueueStore& store_;
   const Clock& clock_;
   Scheduler& scheduler_;
   const RestartGuardOptions options_;

@@ -4,7 +4,7 @@
 // user already started). Redeem() consumes a token from `/start <token>` and
 // binds the chat — once; expired or unknown tokens bind nothing.
 // Not the update handling (webhook/update_processor.h) and not transport.
-// Threading: as the Store (one thread). Store and Clock must outlive it.
+// Threading: as the Store (one thread). The LinkStore and Clock must outlive it.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
-#include "store/store.h"
+#include "store/link_store.h"
 
 namespace tgate::link {
 
@@ -37,7 +37,7 @@ struct Redeemed {
 
 class Linker {
  public:
-  Linker(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+  Linker(store::LinkStore& store, const Clock& clock) : store_(store), clock_(clock) {}
 
   Result<IssuedLink> Issue(std::string_view bot, std::string_view bot_username, std::string_view user,
                            int64_t ttl_seconds);
@@ -46,7 +46,7 @@ class Linker {
   Result<Redeemed> Redeem(std::string_view bot, std::string_view token, int64_t chat_id);
 
  private:
-  store::Store& store_;
+  store::LinkStore& store_;
   const Clock& clock_;
 };
 

@@ -5,6 +5,7 @@
 #include "core/fake_clock.h"
 #include "core/testing.h"
 #include "link/link_token.h"
+#include "store/store.h"
 
 namespace tgate::link {
 namespace {

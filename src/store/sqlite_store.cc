@@ -187,6 +187,21 @@ Status SqliteStore::DeleteBinding(std::string_view bot, std::string_view user) {
   return Status::Ok();
 }
 
+Result<Binding> SqliteStore::Unlink(std::string_view bot, std::string_view user,
+                                    const std::function<std::string(const Binding&)>& event, int64_t now_ms) {
+  Binding unlinked;
+  Status s = Atomically([&]() -> Status {
+    auto b = GetBinding(bot, user);
+    if (!b.ok()) return b.status();
+    TGATE_RETURN_IF_ERROR(DeleteBinding(bot, user));
+    TGATE_RETURN_IF_ERROR(AddEvent(event(*b), now_ms));
+    unlinked = std::move(*b);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return unlinked;
+}
+
 Status SqliteStore::SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) {
   auto st = Prepare("UPDATE bindings SET status = ?3 WHERE bot = ?1 AND chat_id = ?2");
   if (!st.ok()) return st.status();

@@ -47,17 +47,18 @@ class SqliteStore final : public Store {
 
   Status PutLinkToken(const LinkToken& token) override;
   Result<LinkToken> TakeLinkToken(std::string_view token) override;
-  Result<int64_t> PruneLinkTokens(int64_t now) override;
 
   Status Bind(const Binding& binding) override;
   Result<Binding> GetBinding(std::string_view bot, std::string_view user) override;
   Result<Binding> GetBindingByChat(std::string_view bot, int64_t chat_id) override;
   Status DeleteBinding(std::string_view bot, std::string_view user) override;
+  Result<Binding> Unlink(std::string_view bot, std::string_view user,
+                         const std::function<std::string(const Binding&)>& event, int64_t now_ms) override;
   Status SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) override;
   Status MoveChat(std::string_view bot, int64_t old_chat, int64_t new_chat) override;
   Result<int64_t> CountBindings(std::string_view bot, UserStatus status) override;
 
-  Result<int64_t> Enqueue(const NewMessage& message, bool* existed) override;
+  Result<Enqueued> Enqueue(const NewMessage& message) override;
   Result<int64_t> FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
                                               std::string_view fingerprint) override;
   Result<Message> GetMessage(int64_t id) override;
@@ -68,6 +69,8 @@ class SqliteStore final : public Store {
                                                    size_t limit) override;
   Result<int64_t> PendingMessages(std::string_view bot) override;
   Status Complete(const std::vector<Completion>& completions) override;
+  Status WriteOutcomes(const std::vector<Completion>& completions, const std::vector<std::string>& events,
+                       int64_t now_ms) override;
   Result<std::vector<GroupSend>> RecentGroupSends(std::string_view bot, int64_t since_s) override;
   Result<int64_t> LastMessageId() override;
   Result<std::vector<int64_t>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
@@ -90,6 +93,7 @@ class SqliteStore final : public Store {
   Result<PruneResult> PruneUpdates(int64_t before, size_t max_rows) override;
   Result<PruneResult> PruneBroadcasts(int64_t before, size_t max_rows) override;
   Result<PruneResult> PruneEvents(int64_t before, size_t max_rows) override;
+  Result<int64_t> PruneLinkTokens(int64_t now) override;
 
   Status AddEvent(std::string_view payload_json, int64_t now_ms) override;
   Result<std::vector<Event>> DueEvents(int64_t now_ms, size_t limit) override;

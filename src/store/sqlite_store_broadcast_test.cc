@@ -463,9 +463,9 @@ TEST_P(BroadcastTest, CountsFollowEveryWayAMessageEnds) {
   hi.chat_id = 5;
   hi.text = "hi";
   hi.options_json = "{}";
-  auto direct = store_->Enqueue(hi, nullptr);
+  auto direct = store_->Enqueue(hi);
   ASSERT_OK(direct);
-  ASSERT_OK(store_->Complete({Completion{*direct, MessageStatus::kSent, 1, 1, 0, 11, ""}}));
+  ASSERT_OK(store_->Complete({Completion{direct->id, MessageStatus::kSent, 1, 1, 0, 11, ""}}));
   EXPECT_EQ(store_->GetBroadcast(b.id)->sent, 2);
 }
 

@@ -70,8 +70,7 @@ Result<std::vector<Message>> ReadQueued(SqliteStatement& st, size_t limit, int64
 
 }  // namespace
 
-Result<int64_t> SqliteStore::Enqueue(const NewMessage& message, bool* existed) {
-  if (existed != nullptr) *existed = false;
+Result<Enqueued> SqliteStore::Enqueue(const NewMessage& message) {
   if (message.bot.empty()) return Status::InvalidArgument("message has no bot");
   if (message.chat_id == 0) return Status::InvalidArgument("message has no chat_id");
   // Only groups migrate (to a supergroup), and group ids are negative: a
@@ -105,7 +104,7 @@ Result<int64_t> SqliteStore::Enqueue(const NewMessage& message, bool* existed) {
   if (*row) {
     int64_t id = insert->Int64(0);
     TGATE_RETURN_IF_ERROR(insert->Run());  // completes the statement (and its autocommit)
-    return id;
+    return Enqueued{id, false};
   }
   auto prior =
       FindMessageByIdempotencyKey(message.bot, message.idempotency_key, message.idempotency_fingerprint);
@@ -114,8 +113,7 @@ Result<int64_t> SqliteStore::Enqueue(const NewMessage& message, bool* existed) {
       return Status::Internal("idempotency key conflict without a prior message");
     return prior.status();
   }
-  if (existed != nullptr) *existed = true;
-  return *prior;
+  return Enqueued{*prior, true};
 }
 
 Result<int64_t> SqliteStore::FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
@@ -211,6 +209,15 @@ Status SqliteStore::Complete(const std::vector<Completion>& completions) {
   // Inside a caller's transaction (the dispatcher's flush) a failure fails
   // that whole transaction, so a savepoint of its own would only cost.
   return transactions_.depth() > 0 ? write() : Atomically(write);
+}
+
+Status SqliteStore::WriteOutcomes(const std::vector<Completion>& completions,
+                                  const std::vector<std::string>& events, int64_t now_ms) {
+  return Atomically([&]() -> Status {
+    TGATE_RETURN_IF_ERROR(Complete(completions));
+    for (const std::string& e : events) TGATE_RETURN_IF_ERROR(AddEvent(e, now_ms));
+    return Status::Ok();
+  });
 }
 
 Result<std::vector<GroupSend>> SqliteStore::RecentGroupSends(std::string_view bot, int64_t since_s) {

@@ -202,11 +202,10 @@ TEST_P(RetentionTest, APrunedMessagesIdempotencyKeyIsFreeAgain) {
   Finish(first, MessageStatus::kSent);
   clock_.Advance(8 * 24h);
   EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 1);
-  bool existed = true;
-  auto again = store_->Enqueue(m, &existed);
+  auto again = store_->Enqueue(m);
   ASSERT_OK(again);
-  EXPECT_FALSE(existed);
-  EXPECT_GT(*again, first);  // ids are never reused (AUTOINCREMENT)
+  EXPECT_FALSE(again->existed);
+  EXPECT_GT(again->id, first);  // ids are never reused (AUTOINCREMENT)
 }
 
 TEST_P(RetentionTest, PrunedMessagesStayGoneAfterReopen) {

@@ -173,13 +173,13 @@ TEST_P(StoreTest, EnqueueStoresTheMessage) {
   NewMessage m = Direct("bot", 10, "hello");
   m.user = "alice";
   m.options_json = R"({"parse_mode":"HTML"})";
-  bool existed = true;
-  auto id = store_->Enqueue(m, &existed);
-  ASSERT_OK(id);
-  EXPECT_FALSE(existed);
-  auto got = store_->GetMessage(*id);
+  auto enqueued = store_->Enqueue(m);
+  ASSERT_OK(enqueued);
+  EXPECT_FALSE(enqueued->existed);
+  const int64_t id = enqueued->id;
+  auto got = store_->GetMessage(id);
   ASSERT_OK(got);
-  EXPECT_EQ(got->id, *id);
+  EXPECT_EQ(got->id, id);
   EXPECT_EQ(got->bot, "bot");
   EXPECT_EQ(got->user, "alice");
   EXPECT_EQ(got->chat_id, 10);
@@ -191,26 +191,28 @@ TEST_P(StoreTest, EnqueueStoresTheMessage) {
   EXPECT_EQ(got->status, MessageStatus::kQueued);
   EXPECT_EQ(got->attempts, 0);
   EXPECT_GT(got->created_at, 0);
-  EXPECT_TRUE(store_->GetMessage(*id + 1).status().IsNotFound());
-  EXPECT_EQ(store_->Enqueue(Direct("", 10, "x"), nullptr).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(store_->Enqueue(Direct("bot", 0, "x"), nullptr).status().code(), Code::kInvalidArgument);
+  EXPECT_TRUE(store_->GetMessage(id + 1).status().IsNotFound());
+  EXPECT_EQ(store_->Enqueue(Direct("", 10, "x")).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(store_->Enqueue(Direct("bot", 0, "x")).status().code(), Code::kInvalidArgument);
 }
 
 TEST_P(StoreTest, EnqueueWithAUsedIdempotencyKeyReturnsTheFirstId) {
   NewMessage m = Direct("bot", 10, "once");
   m.idempotency_key = "k1";
-  bool existed = true;
-  int64_t first = store_->Enqueue(m, &existed).value();
-  EXPECT_FALSE(existed);
+  Enqueued e = store_->Enqueue(m).value();
+  const int64_t first = e.id;
+  EXPECT_FALSE(e.existed);
   m.text = "twice";
-  EXPECT_EQ(store_->Enqueue(m, &existed).value(), first);
-  EXPECT_TRUE(existed);
-  EXPECT_EQ(store_->Enqueue(m, nullptr).value(), first);
+  e = store_->Enqueue(m).value();
+  EXPECT_EQ(e.id, first);
+  EXPECT_TRUE(e.existed);
+  EXPECT_EQ(store_->Enqueue(m).value().id, first);
   EXPECT_EQ(store_->GetMessage(first)->text, "once");
   // The key is per bot, and messages without a key never collide.
   m.bot = "bot2";
-  EXPECT_NE(store_->Enqueue(m, &existed).value(), first);
-  EXPECT_FALSE(existed);
+  e = store_->Enqueue(m).value();
+  EXPECT_NE(e.id, first);
+  EXPECT_FALSE(e.existed);
   int64_t a = MustEnqueue(Direct("bot", 10, "a"));
   int64_t b = MustEnqueue(Direct("bot", 10, "b"));
   EXPECT_NE(a, b);
@@ -221,28 +223,28 @@ TEST_P(StoreTest, AKeyUsedWithAnotherFingerprintIsRefusedAndStoresNothing) {
   NewMessage m = Direct("bot", 10, "once");
   m.idempotency_key = "k1";
   m.idempotency_fingerprint = "fp-a";
-  bool existed = true;
-  const int64_t first = store_->Enqueue(m, &existed).value();
-  EXPECT_FALSE(existed);
+  Enqueued e = store_->Enqueue(m).value();
+  const int64_t first = e.id;
+  EXPECT_FALSE(e.existed);
   // A retry of the same request: the first answer again.
-  EXPECT_EQ(store_->Enqueue(m, &existed).value(), first);
-  EXPECT_TRUE(existed);
+  e = store_->Enqueue(m).value();
+  EXPECT_EQ(e.id, first);
+  EXPECT_TRUE(e.existed);
   // The key reused for another request: refused, nothing stored.
   NewMessage other = Direct("bot", 10, "another message");
   other.idempotency_key = "k1";
   other.idempotency_fingerprint = "fp-b";
-  existed = false;
-  auto refused = store_->Enqueue(other, &existed);
+  auto refused = store_->Enqueue(other);
   EXPECT_EQ(refused.status().code(), Code::kUnprocessable);
   EXPECT_NE(refused.status().message().find("k1"), std::string::npos) << refused.status().message();
   EXPECT_NE(refused.status().message().find(std::to_string(first)), std::string::npos);
-  EXPECT_FALSE(existed);
   EXPECT_EQ(store_->LoadQueued("bot", Priority::kDirect, 0, 100)->size(), 1u);
   EXPECT_EQ(store_->GetMessage(first)->text, "once");
   // Keys are per bot.
   other.bot = "bot2";
-  EXPECT_NE(store_->Enqueue(other, &existed).value(), first);
-  EXPECT_FALSE(existed);
+  e = store_->Enqueue(other).value();
+  EXPECT_NE(e.id, first);
+  EXPECT_FALSE(e.existed);
 }
 
 TEST_P(StoreTest, FindMessageByIdempotencyKeyChecksTheFingerprint) {
@@ -280,12 +282,12 @@ TEST_P(StoreTest, TwoConnectionsRacingWithOneKeyMakeOneMessage) {
   ASSERT_TRUE((*second)->FindMessageByIdempotencyKey("bot", "k1", "fp-a").status().IsNotFound());
   ASSERT_TRUE((*second)->FindMessageByIdempotencyKey("bot", "k1", "fp-b").status().IsNotFound());
 
-  bool existed = true;
-  const int64_t winner = store_->Enqueue(m, &existed).value();
-  EXPECT_FALSE(existed);
-  EXPECT_EQ((*second)->Enqueue(m, &existed).value(), winner);
-  EXPECT_TRUE(existed);
-  EXPECT_EQ((*second)->Enqueue(other, &existed).status().code(), Code::kUnprocessable);
+  const Enqueued winner = store_->Enqueue(m).value();
+  EXPECT_FALSE(winner.existed);
+  const Enqueued loser = (*second)->Enqueue(m).value();
+  EXPECT_EQ(loser.id, winner.id);
+  EXPECT_TRUE(loser.existed);
+  EXPECT_EQ((*second)->Enqueue(other).status().code(), Code::kUnprocessable);
   EXPECT_EQ(store_->LoadQueued("bot", Priority::kDirect, 0, 100)->size(), 1u);
 }
 
@@ -397,9 +399,9 @@ TEST_P(StoreTest, CompleteOfFiveHundredIsFast) {
   std::vector<Completion> batch;
   ASSERT_OK(store_->RunInTransaction([&] {
     for (int i = 0; i < 500; ++i) {
-      auto id = store_->Enqueue(Direct("bot", 1000 + i, "m"), nullptr);
-      if (!id.ok()) return id.status();
-      batch.push_back(Completion{*id, MessageStatus::kSent, 1, 1, 0, 10 + i, ""});
+      auto enqueued = store_->Enqueue(Direct("bot", 1000 + i, "m"));
+      if (!enqueued.ok()) return enqueued.status();
+      batch.push_back(Completion{enqueued->id, MessageStatus::kSent, 1, 1, 0, 10 + i, ""});
     }
     return Status::Ok();
   }));
@@ -436,8 +438,8 @@ TEST_P(StoreTest, RunInTransactionRollsBackEverythingOnError) {
   Status s = store_->RunInTransaction([&]() -> Status {
     TGATE_RETURN_IF_ERROR(store_->PutLinkToken(LinkToken{"t", "bot", "1", 5}));
     TGATE_RETURN_IF_ERROR(store_->Bind(Binding{"bot", "bob", 10, UserStatus::kActive, 1}));
-    auto id = store_->Enqueue(Direct("bot", 10, "x"), nullptr);
-    if (!id.ok()) return id.status();
+    auto enqueued = store_->Enqueue(Direct("bot", 10, "x"));
+    if (!enqueued.ok()) return enqueued.status();
     TGATE_RETURN_IF_ERROR(store_->AddEvent(R"({"type":"x"})", 1));
     return Status::Unavailable("give up");
   });

@@ -74,9 +74,9 @@ class StoreTest : public ::testing::TestWithParam<bool> {
   }
 
   int64_t MustEnqueue(const NewMessage& m) {
-    auto id = store_->Enqueue(m, nullptr);
-    EXPECT_OK(id);
-    return id.ok() ? *id : 0;
+    auto enqueued = store_->Enqueue(m);
+    EXPECT_OK(enqueued);
+    return enqueued.ok() ? enqueued->id : 0;
   }
 
   void MustBind(std::string bot, std::string user, int64_t chat_id) {

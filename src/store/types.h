@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tgate::store {
@@ -48,6 +49,13 @@ struct NewMessage {
   // What the key stands for (api/idempotency.h): a later request with the
   // same key and another fingerprint is refused. Empty: not compared.
   std::string idempotency_fingerprint;
+};
+
+// What QueueStore::Enqueue did: the message's id, and whether it was already
+// there (an idempotency key used before: nothing new was stored).
+struct Enqueued {
+  int64_t id = 0;
+  bool existed = false;
 };
 
 // A message in the durable queue and, later, its outcome.
@@ -152,5 +160,9 @@ struct Event {
   int attempts = 0;
   int64_t next_attempt_ms = 0;
 };
+
+// The words the API and the CLI show for a status ("queued", "active", ...).
+std::string_view ToString(MessageStatus status);
+std::string_view ToString(UserStatus status);
 
 }  // namespace tgate::store

@@ -11,7 +11,7 @@ namespace tgate::webhook {
 
 namespace json = boost::json;
 
-LongPoller::LongPoller(asio::any_io_executor executor, telegram::BotApi& api, store::Store& store,
+LongPoller::LongPoller(asio::any_io_executor executor, telegram::BotApi& api, store::InboxStore& store,
                        LongPollerOptions options, std::function<void()> on_updates)
     : executor_(executor),
       api_(api),

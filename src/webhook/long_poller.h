@@ -3,7 +3,7 @@
 // dedupe as the webhook) and only then confirms it with the next offset, and
 // wakes the UpdateProcessor. Refuses to fight a webhook: a 409 is logged with
 // what to do and retried slowly. Not the processing (update_processor.h).
-// Threading: one coroutine on the io executor; BotApi/Store outlive it.
+// Threading: one coroutine on the io executor; BotApi/InboxStore outlive it.
 #pragma once
 
 #include <chrono>
@@ -12,7 +12,7 @@
 #include <string>
 
 #include "http/asio.h"
-#include "store/store.h"
+#include "store/inbox_store.h"
 #include "telegram/bot_api.h"
 
 namespace tgate::webhook {
@@ -24,7 +24,7 @@ struct LongPollerOptions {
 
 class LongPoller {
  public:
-  LongPoller(asio::any_io_executor executor, telegram::BotApi& api, store::Store& store,
+  LongPoller(asio::any_io_executor executor, telegram::BotApi& api, store::InboxStore& store,
              LongPollerOptions options, std::function<void()> on_updates);
   void Start();
   void Stop();
@@ -36,7 +36,7 @@ class LongPoller {
 
   asio::any_io_executor executor_;
   telegram::BotApi& api_;
-  store::Store& store_;
+  store::InboxStore& store_;
   LongPollerOptions options_;
   std::function<void()> on_updates_;
   std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);

@@ -157,8 +157,7 @@ Status UpdateProcessor::Reply(int64_t chat_id, const std::string& text) {
   m.text = text;
   m.options_json = "{}";
   m.priority = store::Priority::kDirect;
-  auto id = store_.Enqueue(m, nullptr);
-  return id.status();
+  return store_.Enqueue(m).status();
 }
 
 Status UpdateProcessor::Emit(json::object event) {

@@ -39,6 +39,10 @@ struct ProcessorOptions {
 class UpdateProcessor {
  public:
   // `on_enqueued` is called after a reply was queued (wakes the dispatcher).
+  // Takes the whole Store, not its roles: it reads the inbox and writes
+  // bindings, the queue and the outbox, all in one RunInTransaction per
+  // update, and calls join a transaction only on the object that runs it
+  // (see store/transaction_runner.h). `linker` must use this same store.
   UpdateProcessor(asio::any_io_executor executor, store::Store& store, link::Linker& linker,
                   const Clock& clock, ProcessorOptions options, std::function<void()> on_enqueued);
 

@@ -101,9 +101,7 @@ TEST_F(ProcessorTest, ExpiredTokenGetsThePoliteReplyOnly) {
 
 TEST_F(ProcessorTest, BlockAndUnblock) {
   ASSERT_OK(store_->Bind({"default", "42", 1001, store::UserStatus::kActive, 0}));
-  bool existed = false;
-  ASSERT_OK(
-      store_->Enqueue({"default", "42", 1001, "pending", "{}", "", store::Priority::kDirect}, &existed));
+  ASSERT_OK(store_->Enqueue({"default", "42", 1001, "pending", "{}", "", store::Priority::kDirect}));
   Deliver(MemberUpdate(1, 1001, "kicked"), 1);
   EXPECT_EQ(store_->GetBinding("default", "42")->status, store::UserStatus::kBlocked);
   EXPECT_TRUE(Queued().empty()) << "queued messages to a blocked user are failed";
@@ -210,6 +208,29 @@ TEST_F(ProcessorTest, ATransientStoreFailureIsRetriedInOrderOnTheNextPass) {
   ASSERT_EQ(ev.size(), 2u);
   EXPECT_NE(ev[0].find("first"), std::string::npos);
   EXPECT_NE(ev[1].find("second"), std::string::npos);
+  EXPECT_TRUE(store_->PendingUpdates("default", 10)->empty());
+  EXPECT_EQ(processor_->set_aside(), 0u);
+}
+
+TEST_F(ProcessorTest, AnUpdateWhoseCommitFailsLeavesNoEffectsAndIsProcessedOnTheNextPass) {
+  auto link = linker_->Issue("default", "my_bot", "42", 900);
+  ASSERT_OK(link);
+  Insert(StartUpdate(1, 1001, "/start " + link->token), 1);
+  // The binding, the welcome, the user.linked event and the processed mark
+  // all commit at the end of one transaction, which fails (busy).
+  faulty_->FailNextCommits(Status::Unavailable("sqlite commit: database is locked"));
+  EXPECT_TRUE(processor_->Drain().IsUnavailable());
+  EXPECT_TRUE(store_->GetBinding("default", "42").status().IsNotFound());
+  EXPECT_TRUE(Queued().empty());
+  EXPECT_TRUE(Events().empty());
+  EXPECT_EQ(store_->PendingUpdates("default", 10)->size(), 1u);
+  EXPECT_EQ(enqueued_, 0);
+
+  ASSERT_OK(processor_->Drain());
+  EXPECT_EQ(store_->GetBinding("default", "42")->chat_id, 1001);
+  EXPECT_EQ(Queued(), std::vector<std::string>{"1001:Welcome!"});
+  ASSERT_EQ(Events().size(), 1u);
+  EXPECT_NE(Events()[0].find(R"("type":"user.linked")"), std::string::npos);
   EXPECT_TRUE(store_->PendingUpdates("default", 10)->empty());
   EXPECT_EQ(processor_->set_aside(), 0u);
 }

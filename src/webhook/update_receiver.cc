@@ -8,7 +8,7 @@
 
 namespace tgate::webhook {
 
-UpdateReceiver::UpdateReceiver(store::Store& store, Metrics& metrics, std::vector<HookBot> bots)
+UpdateReceiver::UpdateReceiver(store::InboxStore& store, Metrics& metrics, std::vector<HookBot> bots)
     : store_(store), metrics_(metrics), bots_(std::move(bots)) {
   metrics_.Describe("tgate_updates_received_total", "counter",
                     "Webhook requests by bot and outcome (stored, duplicate, malformed).");

@@ -15,7 +15,7 @@
 
 #include "core/metrics.h"
 #include "http/message.h"
-#include "store/store.h"
+#include "store/inbox_store.h"
 
 namespace tgate::webhook {
 
@@ -28,7 +28,7 @@ struct HookBot {
 
 class UpdateReceiver {
  public:
-  UpdateReceiver(store::Store& store, Metrics& metrics, std::vector<HookBot> bots);
+  UpdateReceiver(store::InboxStore& store, Metrics& metrics, std::vector<HookBot> bots);
 
   // `segment` is what follows /hooks/telegram/.
   http::Response Handle(const http::Request& req, std::string_view segment);
@@ -36,7 +36,7 @@ class UpdateReceiver {
  private:
   const HookBot* Match(std::string_view segment) const;
 
-  store::Store& store_;
+  store::InboxStore& store_;
   Metrics& metrics_;
   std::vector<HookBot> bots_;
 };

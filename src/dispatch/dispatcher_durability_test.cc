@@ -1,0 +1,104 @@
+// The Dispatcher when its outcome writes fail (a busy or broken store, from
+// a FaultyStore): outcomes and the events they raise are kept in memory and
+// written later, together; nothing is sent twice meanwhile, and an outcome
+// never written leaves its message queued in the store, not lost.
+#include <gtest/gtest.h>
+
+#include "core/testing.h"
+#include "dispatch/dispatcher.h"
+#include "dispatch/dispatcher_test_util.h"
+#include "store/faulty_store_test_util.h"
+#include "store/store.h"
+
+namespace tgate::dispatch {
+namespace {
+
+using namespace std::chrono_literals;
+
+class DispatcherDurabilityTest : public testing::DispatcherFixture {
+ protected:
+  void SetUp() override {
+    DispatcherFixture::SetUp();
+    faulty_ = std::make_unique<store::testing::FaultyStore>(*store_);
+    options_.global_per_sec = 1000;
+    options_.chat_per_sec = 100;
+    options_.first_backoff = 20ms;
+  }
+
+  // Runs a dispatcher over the FaultyStore until `done` holds (checked every
+  // 5 ms) or `limit` passes, then stops it.
+  bool RunUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
+    Dispatcher d(io_.get_executor(), *faulty_, *faulty_, *faulty_, api_, clock_, options_);
+    d.Start();
+    bool ok = false;
+    asio::steady_timer poll(io_);
+    std::function<void()> check = [&] {
+      poll.expires_after(5ms);
+      poll.async_wait([&](auto) {
+        if (done()) {
+          ok = true;
+          asio::co_spawn(io_, d.Stop(1s), [&](std::exception_ptr) { io_.stop(); });
+          return;
+        }
+        check();
+      });
+    };
+    check();
+    io_.run_for(limit);
+    io_.restart();
+    return ok;
+  }
+  std::vector<std::string> Events() {
+    std::vector<std::string> out;
+    auto due = store_->DueEvents(INT64_MAX, 100);  // held: a range-for over *temporary would dangle
+    EXPECT_OK(due);
+    if (due.ok())
+      for (const auto& e : *due) out.push_back(e.payload);
+    return out;
+  }
+
+  std::unique_ptr<store::testing::FaultyStore> faulty_;
+};
+
+TEST_F(DispatcherDurabilityTest, AnOutcomeWriteThatFailsIsWrittenLaterWithItsEventsAndNothingIsSentTwice) {
+  const int64_t a = Enqueue(101, "a", "u1");
+  const int64_t b = Enqueue(102, "b", "u2");
+  faulty_->FailNext("WriteOutcomes", Status::Unavailable("sqlite step: database is locked"), 2);
+  ASSERT_TRUE(RunUntil([&] {
+    return StatusOf(a) == store::MessageStatus::kSent && StatusOf(b) == store::MessageStatus::kSent;
+  }));
+  EXPECT_GE(faulty_->calls("WriteOutcomes"), 3) << "two failed writes, then the one that held";
+  EXPECT_EQ(api_.accepted(), 2u) << "a message whose outcome was not written yet is not sent again";
+  EXPECT_EQ(api_.Accepted(101).size(), 1u);
+  EXPECT_EQ(api_.Accepted(102).size(), 1u);
+  for (int64_t id : {a, b}) {
+    auto m = store_->GetMessage(id);
+    ASSERT_OK(m);
+    EXPECT_EQ(m->attempts, 1);
+    EXPECT_GT(m->telegram_message_id, 0);
+  }
+  // The events raised by those outcomes were kept with them: one each.
+  auto events = Events();
+  ASSERT_EQ(events.size(), 2u);
+  int sent_events = 0;
+  for (const std::string& e : events) sent_events += e.find(R"("type":"message.sent")") != std::string::npos;
+  EXPECT_EQ(sent_events, 2);
+}
+
+TEST_F(DispatcherDurabilityTest, AnOutcomeNeverWrittenLeavesTheMessageQueuedNotLost) {
+  const int64_t id = Enqueue(101, "a", "u1");
+  faulty_->FailNext("WriteOutcomes", Status::Internal("disk I/O error"), 1'000'000);
+  ASSERT_TRUE(RunUntil([&] { return api_.accepted() == 1 && faulty_->calls("WriteOutcomes") >= 1; }));
+  // Sent, but the store never took the outcome: the message is still queued
+  // there (a restart sends it again: at least once, never lost), and no
+  // event claims it was sent.
+  auto m = store_->GetMessage(id);
+  ASSERT_OK(m);
+  EXPECT_EQ(m->status, store::MessageStatus::kQueued);
+  EXPECT_EQ(m->attempts, 0);
+  EXPECT_TRUE(Events().empty());
+  EXPECT_EQ(api_.Accepted(101).size(), 1u) << "and it is not sent again by the same process meanwhile";
+}
+
+}  // namespace
+}  // namespace tgate::dispatch

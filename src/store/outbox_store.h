@@ -1,0 +1,31 @@
+// OutboxStore: the store's role for events to the site (message.sent,
+// user.linked, ...) — kept until delivered, or until retention drops them. It
+// is not the delivery (api/events_sender.h posts them and decides the
+// backoff) and not where events are raised: a unit of work that raises one
+// writes it in its own transaction (QueueStore::WriteOutcomes, LinkStore::Unlink).
+// Every method is one unit of work: it commits before returning OK.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "store/types.h"
+
+namespace tgate::store {
+
+class OutboxStore {
+ public:
+  virtual ~OutboxStore() = default;
+
+  virtual Status AddEvent(std::string_view payload_json, int64_t now_ms) = 0;
+  // Events with next_attempt_ms <= now_ms, oldest first.
+  virtual Result<std::vector<Event>> DueEvents(int64_t now_ms, size_t limit) = 0;
+  virtual Status EventDelivered(int64_t id) = 0;
+  virtual Status EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) = 0;
+  // Soonest next_attempt_ms of any pending event, or 0 if none.
+  virtual Result<int64_t> NextEventDue() = 0;
+};
+
+}  // namespace tgate::store

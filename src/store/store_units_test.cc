@@ -1,0 +1,88 @@
+// The units of work that replaced a caller's RunInTransaction: Unlink (a
+// binding deleted with its event) and WriteOutcomes (delivery outcomes with
+// the events they raise), each one transaction of the store.
+#include <gtest/gtest.h>
+
+#include "store/store_test_util.h"
+
+namespace tgate::store {
+namespace {
+
+class UnitOfWorkTest : public testing::StoreTest {};
+
+std::string UnlinkedEvent(const Binding& b) {
+  return R"({"type":"user.unlinked","user":")" + b.user + R"(","chat_id":)" + std::to_string(b.chat_id) + "}";
+}
+
+TEST_P(UnitOfWorkTest, UnlinkDeletesTheBindingAndAddsItsEventTogether) {
+  MustBind("bot", "alice", 10);
+  auto unlinked = store_->Unlink("bot", "alice", UnlinkedEvent, 5000);
+  ASSERT_OK(unlinked);
+  EXPECT_EQ(unlinked->user, "alice");
+  EXPECT_EQ(unlinked->chat_id, 10);
+  EXPECT_TRUE(store_->GetBinding("bot", "alice").status().IsNotFound());
+  auto events = store_->DueEvents(INT64_MAX, 10);
+  ASSERT_OK(events);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].payload, R"({"type":"user.unlinked","user":"alice","chat_id":10})");
+}
+
+TEST_P(UnitOfWorkTest, UnlinkOfAUserNotLinkedIsNotFoundAndAddsNoEvent) {
+  MustBind("bot", "alice", 10);
+  EXPECT_TRUE(store_->Unlink("bot", "bob", UnlinkedEvent, 5000).status().IsNotFound());
+  EXPECT_TRUE(store_->Unlink("other", "alice", UnlinkedEvent, 5000).status().IsNotFound());
+  EXPECT_TRUE(store_->DueEvents(INT64_MAX, 10)->empty());
+  EXPECT_EQ(store_->GetBinding("bot", "alice")->chat_id, 10);
+}
+
+TEST_P(UnitOfWorkTest, UnlinkInsideATransactionThatFailsLeavesTheBinding) {
+  MustBind("bot", "alice", 10);
+  Status s = store_->RunInTransaction([&]() -> Status {
+    auto unlinked = store_->Unlink("bot", "alice", UnlinkedEvent, 5000);
+    if (!unlinked.ok()) return unlinked.status();
+    return Status::Unavailable("give up");
+  });
+  EXPECT_TRUE(s.IsUnavailable());
+  EXPECT_EQ(store_->GetBinding("bot", "alice")->chat_id, 10);
+  EXPECT_TRUE(store_->DueEvents(INT64_MAX, 10)->empty());
+}
+
+TEST_P(UnitOfWorkTest, WriteOutcomesWritesTheCompletionsAndTheirEvents) {
+  const int64_t sent = MustEnqueue(Direct("bot", 1, "a"));
+  const int64_t retry = MustEnqueue(Direct("bot", 2, "b"));
+  ASSERT_OK(store_->WriteOutcomes({Completion{sent, MessageStatus::kSent, 1, 1, 0, 77, ""},
+                                   Completion{retry, MessageStatus::kQueued, 1, 0, 9000, 0, ""}},
+                                  {R"({"type":"message.sent","id":1})"}, 3000));
+  EXPECT_EQ(store_->GetMessage(sent)->status, MessageStatus::kSent);
+  EXPECT_EQ(store_->GetMessage(sent)->telegram_message_id, 77);
+  EXPECT_EQ(store_->GetMessage(retry)->status, MessageStatus::kQueued);
+  EXPECT_EQ(store_->GetMessage(retry)->not_before_ms, 9000);
+  auto events = store_->DueEvents(INT64_MAX, 10);
+  ASSERT_OK(events);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].payload, R"({"type":"message.sent","id":1})");
+  EXPECT_EQ((*events)[0].next_attempt_ms, 3000);
+}
+
+TEST_P(UnitOfWorkTest, WriteOutcomesWithEventsOnlyOrNothingIsFine) {
+  ASSERT_OK(store_->WriteOutcomes({}, {R"({"type":"user.blocked"})"}, 1));
+  ASSERT_OK(store_->WriteOutcomes({}, {}, 1));
+  EXPECT_EQ(store_->DueEvents(INT64_MAX, 10)->size(), 1u);
+}
+
+TEST_P(UnitOfWorkTest, WriteOutcomesInsideATransactionThatFailsWritesNothing) {
+  const int64_t id = MustEnqueue(Direct("bot", 1, "a"));
+  Status s = store_->RunInTransaction([&]() -> Status {
+    TGATE_RETURN_IF_ERROR(store_->WriteOutcomes({Completion{id, MessageStatus::kSent, 1, 1, 0, 77, ""}},
+                                                {R"({"type":"message.sent"})"}, 1));
+    return Status::Unavailable("give up");
+  });
+  EXPECT_TRUE(s.IsUnavailable());
+  EXPECT_EQ(store_->GetMessage(id)->status, MessageStatus::kQueued);
+  EXPECT_TRUE(store_->DueEvents(INT64_MAX, 10)->empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, UnitOfWorkTest, ::testing::Bool(), testing::BackendName);
+
+}  // namespace
+}  // namespace tgate::store

@@ -1,0 +1,76 @@
+// UpdateReceiver over a real in-memory store behind a FaultyStore: an update
+// that cannot be stored is not acknowledged (no 200), so Telegram sends it
+// again; once stored, it is acknowledged and its processor woken.
+#include "webhook/update_receiver.h"
+
+#include <gtest/gtest.h>
+
+#include "core/testing.h"
+#include "store/faulty_store_test_util.h"
+#include "store/store.h"
+
+namespace tgate::webhook {
+namespace {
+
+constexpr char kUpdate[] =
+    R"({"update_id":7,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"text":"hi"}})";
+
+class ReceiverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::Store::Open({":memory:"});
+    ASSERT_OK(s);
+    store_ = std::move(*s);
+    faulty_ = std::make_unique<store::testing::FaultyStore>(*store_);
+    receiver_ = std::make_unique<UpdateReceiver>(
+        *faulty_, metrics_,
+        std::vector<HookBot>{{"default", "hookpath", "hooksecret", [this] { ++notified_; }}});
+  }
+  http::Response Post(const std::string& body) {
+    http::Request req{boost::beast::http::verb::post, "/hooks/telegram/hookpath", 11};
+    req.set("X-Telegram-Bot-Api-Secret-Token", "hooksecret");
+    req.body() = body;
+    req.prepare_payload();
+    return receiver_->Handle(req, "hookpath");
+  }
+  size_t Pending() { return store_->PendingUpdates("default", 10)->size(); }
+
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::testing::FaultyStore> faulty_;
+  Metrics metrics_;
+  std::unique_ptr<UpdateReceiver> receiver_;
+  int notified_ = 0;
+};
+
+TEST_F(ReceiverTest, AStoredUpdateIsAcknowledgedOnce) {
+  EXPECT_EQ(Post(kUpdate).result_int(), 200);
+  EXPECT_EQ(Post(kUpdate).result_int(), 200) << "a duplicate is acknowledged too";
+  EXPECT_EQ(Pending(), 1u);
+  EXPECT_EQ(notified_, 1);
+}
+
+TEST_F(ReceiverTest, AnUpdateWhoseCommitFailsIsNotAcknowledgedAndTelegramsRetryStoresIt) {
+  faulty_->FailNextCommits(Status::Unavailable("sqlite step: database is locked"));
+  http::Response first = Post(kUpdate);
+  EXPECT_NE(first.result_int(), 200);
+  EXPECT_EQ(first.result_int(), 503) << first.body();
+  EXPECT_EQ(Pending(), 0u);
+  EXPECT_EQ(notified_, 0) << "nothing to process yet";
+  EXPECT_EQ(faulty_->commits(), 1);
+
+  // Telegram sends the same update again.
+  EXPECT_EQ(Post(kUpdate).result_int(), 200);
+  EXPECT_EQ(Pending(), 1u);
+  EXPECT_EQ(notified_, 1);
+}
+
+TEST_F(ReceiverTest, AnUpdateTheStoreCannotWriteForAnyReasonIsNotAcknowledged) {
+  faulty_->FailNext("InsertUpdate", Status::Internal("disk I/O error"));
+  EXPECT_NE(Post(kUpdate).result_int(), 200);
+  EXPECT_EQ(Pending(), 0u);
+  EXPECT_EQ(Post(kUpdate).result_int(), 200);
+  EXPECT_EQ(Pending(), 1u);
+}
+
+}  // namespace
+}  // namespace tgate::webhook
