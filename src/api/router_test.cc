@@ -295,6 +295,17 @@ TEST_F(RouterTest, UnknownRoutesAndMethods) {
   EXPECT_EQ(Call(verb::get, "/elsewhere").result_int(), 404);
 }
 
+// The 405 answer's bytes, as clients have always seen them (status 405, the
+// error shape with the word "invalid_argument").
+TEST_F(RouterTest, MethodNotAllowedAnswersTheSameBytes) {
+  http::Response r = Call(verb::put, "/v1/links");
+  EXPECT_EQ(r.result_int(), 405);
+  EXPECT_EQ(r.body(),
+            R"({"error":{"code":"invalid_argument","message":"method not allowed on this resource"}})");
+  EXPECT_EQ(r[boost::beast::http::field::content_type], "application/json");
+  EXPECT_EQ(r.count(boost::beast::http::field::www_authenticate), 0u);
+}
+
 TEST_F(RouterTest, WebhookIsAuthenticatedStoredAndDeduplicated) {
   const std::string update =
       R"({"update_id":10,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"text":"hi"}})";
