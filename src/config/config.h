@@ -2,7 +2,8 @@
 // TGATE_* environment variables (names in DESIGN.md). Several bots may be
 // configured; the first is the default. Plain data plus Load(); validation
 // errors say which key is wrong and what to do. Not a secret store: the token
-// is held here but never printed (see Describe()).
+// is held here; no message built from a Config names it, and every log line
+// is redacted anyway (telegram/redact.h).
 #pragma once
 
 #include <cstdint>
