@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <sstream>
 
 #include "core/fake_clock.h"
 #include "core/testing.h"
@@ -304,6 +305,12 @@ TEST_F(RouterTest, MethodNotAllowedAnswersTheSameBytes) {
             R"({"error":{"code":"invalid_argument","message":"method not allowed on this resource"}})");
   EXPECT_EQ(r[boost::beast::http::field::content_type], "application/json");
   EXPECT_EQ(r.count(boost::beast::http::field::www_authenticate), 0u);
+  // Byte for byte what the router sent before 405 was a Status code.
+  std::ostringstream wire;
+  wire << r;
+  EXPECT_EQ(wire.str(),
+            "HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: 85\r\n\r\n"
+            R"({"error":{"code":"invalid_argument","message":"method not allowed on this resource"}})");
 }
 
 TEST_F(RouterTest, WebhookIsAuthenticatedStoredAndDeduplicated) {
