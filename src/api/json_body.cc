@@ -45,10 +45,7 @@ Result<std::optional<std::string>> OptString(const json::object& o, std::string_
 Result<std::optional<int64_t>> OptInt(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   if (!v || v->is_null()) return std::optional<int64_t>();
-  if (v->is_int64()) return std::optional<int64_t>(v->as_int64());
-  if (v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
-    return std::optional<int64_t>(static_cast<int64_t>(v->as_uint64()));
-  }
+  if (std::optional<int64_t> n = JsonInt64(*v)) return n;
   return Status::InvalidArgument("field '" + std::string(key) + "' must be an integer");
 }
 

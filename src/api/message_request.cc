@@ -12,9 +12,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kTelegramTextMax = 4096;      // code points after entity parsing
-constexpr size_t kTelegramRawTextMax = 32768;  // bytes before parsing
-
 bool IsBlank(std::string_view s) {
   for (char c : s) {
     if (!std::isspace(static_cast<unsigned char>(c))) return false;
@@ -74,9 +71,11 @@ Result<MessageContent> ParseMessageContent(const json::object& body) {
       options["parse_mode"] = **parse_mode;
     }
     if (length == 0) return Status::InvalidArgument("'text' is empty after entity parsing");
-    if (length > kTelegramTextMax || out.text.size() > kTelegramRawTextMax) {
+    if (length > telegram::kMaxMessageTextLength || out.text.size() > telegram::kMaxRawMessageTextBytes) {
       return Status::Unprocessable("formatted text is " + std::to_string(length) +
-                                   " characters after entity parsing; Telegram allows 4096. Split it "
+                                   " characters after entity parsing; Telegram allows " +
+                                   std::to_string(telegram::kMaxMessageTextLength) +
+                                   ". Split it "
                                    "into several messages, or send it as plain text (which tgate splits)");
     }
   } else {

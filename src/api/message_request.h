@@ -11,11 +11,12 @@
 #include <string>
 
 #include "core/result.h"
+#include "telegram/text_length.h"
 
 namespace tgate::api {
 
 // Longest plain text accepted, in code points (sent as up to 16 messages).
-inline constexpr size_t kMaxPlainTextCodePoints = 16 * 4096;
+inline constexpr size_t kMaxPlainTextCodePoints = 16 * telegram::kMaxMessageTextLength;
 
 struct MessageContent {
   std::string text;

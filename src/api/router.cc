@@ -102,9 +102,7 @@ http::Response Router::HandleApi(const http::Request& req, std::string_view path
     return res;
   }
   if (path_known) {
-    auto r = http::ErrorResponse(req, Status::InvalidArgument("method not allowed on this resource"));
-    r.result(bhttp::status::method_not_allowed);
-    return r;
+    return http::ErrorResponse(req, Status::MethodNotAllowed("method not allowed on this resource"));
   }
   return http::ErrorResponse(req, Status::NotFound("no such API call: " + std::string(path)));
 }

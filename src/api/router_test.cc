@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <sstream>
 
 #include "core/fake_clock.h"
 #include "core/testing.h"
@@ -295,6 +296,23 @@ TEST_F(RouterTest, UnknownRoutesAndMethods) {
   EXPECT_EQ(Call(verb::get, "/v1/nope").result_int(), 404);
   EXPECT_EQ(Call(verb::put, "/v1/links").result_int(), 405);
   EXPECT_EQ(Call(verb::get, "/elsewhere").result_int(), 404);
+}
+
+// The 405 answer's bytes, as clients have always seen them (status 405, the
+// error shape with the word "invalid_argument").
+TEST_F(RouterTest, MethodNotAllowedAnswersTheSameBytes) {
+  http::Response r = Call(verb::put, "/v1/links");
+  EXPECT_EQ(r.result_int(), 405);
+  EXPECT_EQ(r.body(),
+            R"({"error":{"code":"invalid_argument","message":"method not allowed on this resource"}})");
+  EXPECT_EQ(r[boost::beast::http::field::content_type], "application/json");
+  EXPECT_EQ(r.count(boost::beast::http::field::www_authenticate), 0u);
+  // Byte for byte what the router sent before 405 was a Status code.
+  std::ostringstream wire;
+  wire << r;
+  EXPECT_EQ(wire.str(),
+            "HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: 85\r\n\r\n"
+            R"({"error":{"code":"invalid_argument","message":"method not allowed on this resource"}})");
 }
 
 TEST_F(RouterTest, WebhookIsAuthenticatedStoredAndDeduplicated) {

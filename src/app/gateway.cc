@@ -211,11 +211,7 @@ Status Gateway::Impl::StartBot(const config::BotConfig& bc) {
 
   dispatch::DispatcherOptions d;
   d.bot = bc.name;
-  d.global_per_sec = bc.limits.global_per_sec;
-  d.chat_per_sec = bc.limits.chat_per_sec;
-  d.chat_burst = bc.limits.chat_burst;
-  d.group_per_min = bc.limits.group_per_min;
-  d.paid_per_sec = bc.limits.paid_per_sec;
+  static_cast<telegram::RateLimits&>(d) = bc.limits;
   d.max_in_flight = bc.limits.max_in_flight;
   d.max_attempts = bc.limits.max_attempts;
   d.max_queue_age = std::chrono::seconds(config.MaxQueueAgeSeconds(bc));

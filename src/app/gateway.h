@@ -1,7 +1,7 @@
 // Gateway: everything `tgate serve` runs, wired together — the Store (after
 // taking the database's InstanceLock: one tgate per database), and per
-// bot a Bot API client, a Dispatcher, an UpdateProcessor and (without a public
-// URL) a LongPoller; the Router behind one HTTP listener for the site API and
+// bot a Bot API client, a Dispatcher, an UpdateProcessor and (when the bot
+// sets long_polling) a LongPoller; the Router behind one HTTP listener for the site API and
 // the webhook; the events sender; the Pruner (retention). Owns them all and
 // starts/stops them in order. Wiring only: behaviour lives in the folders it
 // wires.

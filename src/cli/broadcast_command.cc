@@ -10,6 +10,7 @@
 #include "cli/common.h"
 #include "cli/progress.h"
 #include "cli/site_client.h"
+#include "core/json_numbers.h"
 
 namespace tgate::cli {
 namespace {
@@ -75,8 +76,7 @@ Result<boost::json::object> RequestBody(const Globals& g, const BroadcastOptions
 }
 
 int64_t Field(const boost::json::value& v, const char* key) {
-  const auto* f = v.is_object() ? v.as_object().if_contains(key) : nullptr;
-  return f && f->is_int64() ? f->as_int64() : 0;
+  return JsonInt64Field(v.if_object(), key).value_or(0);
 }
 
 std::string Describe(const boost::json::value& b, double rate) {

@@ -104,4 +104,15 @@ int PrintApiResult(const telegram::ApiResult& r) {
   return Fail("Telegram answered: " + r.description + hint);
 }
 
+int RunBotCall(const Globals& g, std::string method, boost::json::object params) {
+  auto c = LoadConfig(g);
+  if (!c) return 1;
+  const config::BotConfig* bot = PickBot(*c, g);
+  if (!bot) return 1;
+  return RunAsync([&](asio::io_context& io) -> Awaitable<int> {
+    telegram::ApiResult r = co_await CallBot(io, *bot, method, params);
+    co_return PrintApiResult(r);
+  });
+}
+
 }  // namespace tgate::cli

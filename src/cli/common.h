@@ -43,6 +43,10 @@ Awaitable<telegram::ApiResult> CallBotMultipart(asio::io_context& io, const conf
 // Prints a Bot API result (pretty JSON on success) and returns the exit code.
 int PrintApiResult(const telegram::ApiResult& r);
 
+// Loads the config, picks the bot, calls `method` with `params` and prints
+// the result: the whole of a subcommand that is one Bot API call.
+int RunBotCall(const Globals& g, std::string method, boost::json::object params);
+
 // Registration of each subcommand (one file each).
 void AddServeCommand(CLI::App& app, Globals& g);
 void AddSandboxCommand(CLI::App& app, Globals& g);

@@ -83,17 +83,6 @@ int RunSet(const Globals& g, const SetOptions& o) {
   });
 }
 
-int RunSimple(const Globals& g, std::string method, boost::json::object params) {
-  auto c = LoadConfig(g);
-  if (!c) return 1;
-  const config::BotConfig* bot = PickBot(*c, g);
-  if (!bot) return 1;
-  return RunAsync([&](asio::io_context& io) -> Awaitable<int> {
-    telegram::ApiResult r = co_await CallBot(io, *bot, method, params);
-    co_return PrintApiResult(r);
-  });
-}
-
 }  // namespace
 
 void AddWebhookCommand(CLI::App& app, Globals& g) {
@@ -106,8 +95,12 @@ void AddWebhookCommand(CLI::App& app, Globals& g) {
   set->add_option("--certificate", so.certificate, "Self-signed certificate (PEM public key) to upload")
       ->check(CLI::ExistingFile);
   set->add_option("--secret", so.secret, "X-Telegram-Bot-Api-Secret-Token value (default: webhook_secret)");
+  // Telegram allows 1-100 (default 40); a local Bot API server up to 100000
+  // (botapi-facts.md §2), so the check is the wider range and Telegram
+  // refuses what its own server does not take.
   set->add_option("--max-connections", so.max_connections,
-                  "1-100 simultaneous deliveries (Telegram default 40)")
+                  "Simultaneous deliveries: 1-100 on api.telegram.org (default 40), "
+                  "up to 100000 on a local Bot API server")
       ->check(CLI::Range(1, 100000));
   set->add_option("--allowed-updates", so.allowed_updates, "Update types (my_chat_member is always added)")
       ->delimiter(',');
@@ -120,42 +113,11 @@ void AddWebhookCommand(CLI::App& app, Globals& g) {
   del->callback([&g] {
     boost::json::object p;
     if (drop) p["drop_pending_updates"] = true;
-    ExitWith(RunSimple(g, "deleteWebhook", p));
+    ExitWith(RunBotCall(g, "deleteWebhook", p));
   });
 
   CLI::App* info = cmd->add_subcommand("info", "getWebhookInfo: show the webhook Telegram has");
-  info->callback([&g] { ExitWith(RunSimple(g, "getWebhookInfo", {})); });
-}
-
-void AddMeCommand(CLI::App& app, Globals& g) {
-  CLI::App* cmd = app.add_subcommand("me", "getMe: check the token and show the bot");
-  cmd->callback([&g] { ExitWith(RunSimple(g, "getMe", {})); });
-}
-
-void AddCommandsCommand(CLI::App& app, Globals& g) {
-  CLI::App* cmd = app.add_subcommand("commands", "Manage the bot's command menu");
-  cmd->require_subcommand(1);
-  CLI::App* set = cmd->add_subcommand("set", "setMyCommands from the configuration's [[bots.commands]]");
-  set->callback([&g] {
-    auto c = LoadConfig(g);
-    if (!c) ExitWith(1);
-    const config::BotConfig* bot = PickBot(*c, g);
-    if (!bot) ExitWith(1);
-    if (bot->commands.empty()) {
-      ExitWith(Fail("bot '" + bot->name +
-                    "' has no commands; add [[bots.commands]] with command and "
-                    "description to the config file"));
-    }
-    boost::json::array cmds;
-    for (const auto& bc : bot->commands)
-      cmds.push_back({{"command", bc.command}, {"description", bc.description}});
-    ExitWith(RunAsync([&](asio::io_context& io) -> Awaitable<int> {
-      boost::json::object params;
-      params["commands"] = cmds;
-      telegram::ApiResult r = co_await CallBot(io, *bot, "setMyCommands", std::move(params));
-      co_return PrintApiResult(r);
-    }));
-  });
+  info->callback([&g] { ExitWith(RunBotCall(g, "getWebhookInfo", {})); });
 }
 
 }  // namespace tgate::cli

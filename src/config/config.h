@@ -2,7 +2,8 @@
 // TGATE_* environment variables (names in DESIGN.md). Several bots may be
 // configured; the first is the default. Plain data plus Load(); validation
 // errors say which key is wrong and what to do. Not a secret store: the token
-// is held here but never printed (see Describe()).
+// is held here; no message built from a Config names it, and every log line
+// is redacted anyway (telegram/redact.h).
 #pragma once
 
 #include <cstdint>
@@ -12,19 +13,16 @@
 #include <vector>
 
 #include "core/result.h"
+#include "telegram/rate_limits.h"
 
 namespace tgate::config {
 
-// Telegram's limits for one bot (botapi-facts.md §1). Ceilings, not promises:
-// the dispatcher may go slower when Telegram pushes back.
-struct Limits {
-  double global_per_sec = 30;  // all chats together (FAQ: "about 30 messages per second")
-  double chat_per_sec = 1;     // one private chat (FAQ: "one message per second")
-  double chat_burst = 1;       // messages a private chat may get back to back
-  double group_per_min = 20;   // one group/channel (FAQ: "20 messages per minute")
-  double paid_per_sec = 1000;  // with allow_paid_broadcast (API: "up to 1000 messages per second")
-  int max_in_flight = 200;     // concurrent requests (server refuses beyond ~1000)
-  int max_attempts = 8;        // transient failures before a message is failed
+// The limits of one bot: Telegram's flood limits (the base, botapi-facts.md
+// §1; [bots.limits] global_per_sec, chat_per_sec, ...) and tgate's own.
+// Ceilings, not promises: the dispatcher may go slower when Telegram pushes back.
+struct Limits : telegram::RateLimits {
+  int max_in_flight = 200;  // concurrent requests (server refuses beyond ~1000)
+  int max_attempts = 8;     // transient failures before a message is failed
 };
 
 struct BotCommand {

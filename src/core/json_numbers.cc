@@ -1,6 +1,7 @@
 #include "core/json_numbers.h"
 
 #include <cmath>
+#include <limits>
 
 namespace tgate {
 
@@ -22,6 +23,21 @@ bool AllNumbersFinite(const boost::json::value& v) {
     default:
       return true;
   }
+}
+
+std::optional<int64_t> JsonInt64(const boost::json::value& v) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return static_cast<int64_t>(v.get_uint64());
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> JsonInt64Field(const boost::json::object* obj, std::string_view key) {
+  if (obj == nullptr) return std::nullopt;
+  const boost::json::value* v = obj->if_contains(key);
+  if (v == nullptr) return std::nullopt;
+  return JsonInt64(*v);
 }
 
 }  // namespace tgate

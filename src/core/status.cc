@@ -14,6 +14,8 @@ unsigned HttpStatusOf(Code code) {
       return 403;
     case Code::kNotFound:
       return 404;
+    case Code::kMethodNotAllowed:
+      return 405;
     case Code::kConflict:
       return 409;
     case Code::kPayloadTooLarge:
@@ -35,6 +37,7 @@ std::string_view CodeWord(Code code) {
     case Code::kOk:
       return "ok";
     case Code::kInvalidArgument:
+    case Code::kMethodNotAllowed:  // a wrong method is a malformed request; the HTTP status tells them apart
       return "invalid_argument";
     case Code::kUnauthenticated:
       return "unauthenticated";

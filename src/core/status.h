@@ -18,6 +18,9 @@ enum class Code {
   kUnauthenticated,  // 401: missing or wrong credentials
   kForbidden,        // 403
   kNotFound,         // 404
+  // 405: the resource exists, not with this HTTP method. Its machine word is
+  // "invalid_argument" (see CodeWord), the word clients have always seen for it.
+  kMethodNotAllowed,
   kConflict,         // 409: valid, but the state forbids it (e.g. user blocked)
   kPayloadTooLarge,  // 413
   kUnprocessable,    // 422: well-formed but semantically refused
@@ -36,6 +39,7 @@ class [[nodiscard]] Status {
   static Status Unauthenticated(std::string m) { return {Code::kUnauthenticated, std::move(m)}; }
   static Status Forbidden(std::string m) { return {Code::kForbidden, std::move(m)}; }
   static Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
+  static Status MethodNotAllowed(std::string m) { return {Code::kMethodNotAllowed, std::move(m)}; }
   static Status Conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
   static Status PayloadTooLarge(std::string m) { return {Code::kPayloadTooLarge, std::move(m)}; }
   static Status Unprocessable(std::string m) { return {Code::kUnprocessable, std::move(m)}; }

@@ -15,11 +15,7 @@ namespace {
 
 SchedulerLimits LimitsOf(const DispatcherOptions& o) {
   SchedulerLimits l;
-  l.global_per_sec = o.global_per_sec;
-  l.chat_per_sec = o.chat_per_sec;
-  l.chat_burst = o.chat_burst;
-  l.group_per_min = o.group_per_min;
-  l.paid_per_sec = o.paid_per_sec;
+  static_cast<telegram::RateLimits&>(l) = o;
   l.tick = o.tick;
   return l;
 }

@@ -31,16 +31,14 @@
 #include "store/link_store.h"
 #include "store/queue_store.h"
 #include "telegram/bot_api.h"
+#include "telegram/rate_limits.h"
 
 namespace tgate::dispatch {
 
-struct DispatcherOptions {
+// Telegram's flood limits are the base (global_per_sec, chat_per_sec,
+// chat_burst, group_per_min, paid_per_sec: ceilings the dispatcher keeps under).
+struct DispatcherOptions : telegram::RateLimits {
   std::string bot = "default";
-  double global_per_sec = 30;                    // ceiling for all chats together
-  double chat_per_sec = 1;                       // one private chat
-  double chat_burst = 1;                         // back-to-back messages a private chat may get
-  double group_per_min = 20;                     // one group / channel (negative chat id)
-  double paid_per_sec = 1000;                    // global ceiling for paid broadcast messages
   int max_in_flight = 200;                       // concurrent sendMessage requests
   int max_attempts = 8;                          // transient failures before failing a message
   size_t load_window = 20000;                    // most messages held in memory at once

@@ -18,17 +18,18 @@
 #include <utility>
 
 #include "core/clock.h"
+#include "telegram/rate_limits.h"
 
 namespace tgate::dispatch {
 
 struct RateGovernorOptions {
-  double ceiling = 30;                     // the configured global_per_sec
-  double floor = 1;                        // never slower than this (msg/s)
-  double cut = 0.7;                        // multiply the rate on spreading 429s
-  double step = 0.05;                      // of the ceiling, added back per quiet period
-  size_t spread_chats = 3;                 // distinct chats that mean "the bot, not a chat"
-  std::chrono::seconds horizon{10};        // how far back 429s count as spreading
-  std::chrono::seconds recover_every{10};  // quiet time before each step up
+  double ceiling = telegram::RateLimits{}.global_per_sec;  // the configured global_per_sec
+  double floor = 1;                                        // never slower than this (msg/s)
+  double cut = 0.7;                                        // multiply the rate on spreading 429s
+  double step = 0.05;                                      // of the ceiling, added back per quiet period
+  size_t spread_chats = 3;                                 // distinct chats that mean "the bot, not a chat"
+  std::chrono::seconds horizon{10};                        // how far back 429s count as spreading
+  std::chrono::seconds recover_every{10};                  // quiet time before each step up
 };
 
 class RateGovernor {

@@ -16,7 +16,7 @@
 // Windows are widened by a margin so network jitter cannot make the server
 // see more than the limit: a small fixed one, or the measured spread of
 // arrival times if that is larger (SetJitterMargin; limits are declared in
-// SchedulerLimits, values from botapi-facts.md §1 via the configuration).
+// SchedulerLimits, Telegram's limits of telegram/rate_limits.h plus margins).
 // Not thread-safe: owned by the Dispatcher's strand.
 #pragma once
 
@@ -30,6 +30,7 @@
 #include "dispatch/pacer.h"
 #include "dispatch/sliding_window.h"
 #include "store/types.h"
+#include "telegram/rate_limits.h"
 
 namespace tgate::dispatch {
 
@@ -45,12 +46,9 @@ struct Job {
   SteadyTime released{};  // when Next() handed it out, counted against the limits
 };
 
-struct SchedulerLimits {
-  double global_per_sec = 30;  // FAQ: "about 30 messages per second"
-  double chat_per_sec = 1;     // FAQ: "one message per second" per chat
-  double chat_burst = 1;
-  double group_per_min = 20;   // FAQ: "20 messages per minute" per group
-  double paid_per_sec = 1000;  // API: allow_paid_broadcast "up to 1000 messages per second"
+// Telegram's limits (the base, defaults botapi-facts.md §1) and how the
+// Scheduler keeps under them.
+struct SchedulerLimits : telegram::RateLimits {
   // Safety margins added to each window, as a fraction of it with a floor.
   // Loopback measurements on a loaded 2-core machine saw arrival jitter of a
   // few ms between sends 1 s apart; 1% keeps the server's view under the limit.

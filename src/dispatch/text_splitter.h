@@ -10,9 +10,12 @@
 #include <string_view>
 #include <vector>
 
+#include "telegram/text_length.h"
+
 namespace tgate::dispatch {
 
-inline constexpr size_t kMaxPartCodePoints = 4096;
+// A part is at most one Telegram message.
+inline constexpr size_t kMaxPartCodePoints = telegram::kMaxMessageTextLength;
 
 std::vector<std::string> SplitText(std::string_view text, size_t max_code_points = kMaxPartCodePoints);
 

@@ -55,16 +55,28 @@ SqliteStatement& SqliteStatement::BindNull(int index) {
 Result<bool> SqliteStatement::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
+  if (rc == SQLITE_DONE) {
+    RecordChanges();
+    return false;
+  }
   return SqliteError(db_, rc, "sqlite step");
 }
 
 Status SqliteStatement::Run() {
   for (;;) {
     int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_DONE) return Status::Ok();
+    if (rc == SQLITE_DONE) {
+      RecordChanges();
+      return Status::Ok();
+    }
     if (rc != SQLITE_ROW) return SqliteError(db_, rc, "sqlite step");
   }
+}
+
+void SqliteStatement::RecordChanges() {
+  // sqlite3_changes64 is the connection's last INSERT/UPDATE/DELETE: right
+  // now that is this statement, unless it is read-only (then it is older).
+  changes_ = sqlite3_stmt_readonly(stmt_) ? 0 : sqlite3_changes64(db_);
 }
 
 Result<std::vector<int64_t>> SqliteStatement::Int64Column() {

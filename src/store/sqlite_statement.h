@@ -35,7 +35,8 @@ class SqliteStatement {
   ~SqliteStatement();
   SqliteStatement(const SqliteStatement&) = delete;
   SqliteStatement& operator=(const SqliteStatement&) = delete;
-  SqliteStatement(SqliteStatement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+  SqliteStatement(SqliteStatement&& other) noexcept
+      : db_(other.db_), stmt_(other.stmt_), changes_(other.changes_) {
     other.stmt_ = nullptr;
   }
 
@@ -55,16 +56,23 @@ class SqliteStatement {
   Result<std::vector<int64_t>> Int64Column();
   // Rewinds for another Step/Run with the same bindings (re-bind to change them).
   void Reset() { sqlite3_reset(stmt_); }
-  // Rows changed by the last Run() on this connection.
-  int64_t Changes() const { return sqlite3_changes64(db_); }
+  // Rows this statement changed when it last ran to completion (Run(), or
+  // Step() returning false); 0 for a read-only statement or before it ran.
+  // Read when the statement finished, so statements run on the connection
+  // since then do not change it (sqlite3_changes64 is connection-wide).
+  int64_t Changes() const { return changes_; }
 
   int64_t Int64(int column) const { return sqlite3_column_int64(stmt_, column); }
   bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
   std::string Text(int column) const;
 
  private:
+  // Called when the statement has run to completion.
+  void RecordChanges();
+
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  int64_t changes_ = 0;
 };
 
 class StatementCache {

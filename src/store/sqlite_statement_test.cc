@@ -108,5 +108,33 @@ TEST(SqliteTransactions, BusyDatabaseIsUnavailable) {
   sqlite3_close(holder);
 }
 
+// sqlite3_changes64 is connection-wide: a statement's count must survive
+// other statements run after it (CancelBroadcast reads its UPDATE's count
+// after another UPDATE and a SELECT ran).
+TEST_F(SqliteStatementTest, ChangesAreTheStatementsOwnAfterOthersRan) {
+  ASSERT_OK(ExecSql(db_, "INSERT INTO t (k, v) VALUES (1, 'a'), (2, 'a'), (3, 'a'), (4, 'b')"));
+  auto many = cache_->Get("UPDATE t SET v = 'x' WHERE v = 'a'");
+  ASSERT_OK(many);
+  ASSERT_OK(many->Run());
+  EXPECT_EQ(many->Changes(), 3);
+  auto one = cache_->Get("DELETE FROM t WHERE k = 4");
+  ASSERT_OK(one);
+  ASSERT_OK(one->Run());
+  EXPECT_EQ(one->Changes(), 1);
+  auto read = cache_->Get("SELECT count(*) FROM t");
+  ASSERT_OK(read);
+  auto row = read->Step();
+  ASSERT_OK(row);
+  ASSERT_TRUE(*row);
+  EXPECT_FALSE(read->Step().value());
+  EXPECT_EQ(read->Changes(), 0) << "a read changes nothing";
+  EXPECT_EQ(many->Changes(), 3) << "not the DELETE's 1, which ran later";
+  auto none = cache_->Get("UPDATE t SET v = 'y' WHERE k = 99");
+  ASSERT_OK(none);
+  ASSERT_OK(none->Run());
+  EXPECT_EQ(none->Changes(), 0);
+  EXPECT_EQ(many->Changes(), 3);
+}
+
 }  // namespace
 }  // namespace tgate::store

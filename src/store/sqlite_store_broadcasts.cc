@@ -314,7 +314,7 @@ Result<Broadcast> SqliteStore::CancelBroadcast(int64_t id) {
     if (!has_unfilled.ok()) return has_unfilled.status();
     bool still_filling = *has_unfilled;
     unfilled->Reset();
-    if (messages->Changes() > 0 || still_filling) {
+    if (delta.cancelled > 0 || still_filling) {
       auto mark = Prepare(
           "UPDATE broadcasts SET status = 1, cancelled_at = ?2, fill_after = NULL WHERE id = ?1 AND status = "
           "0");

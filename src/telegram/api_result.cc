@@ -9,24 +9,13 @@
 #include <limits>
 #include <optional>
 
+#include "core/json_numbers.h"
 #include "telegram/redact.h"
 
 namespace tgate::telegram {
 namespace {
 
 bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
-// An integer field of `obj`, if present and integral.
-std::optional<int64_t> IntField(const boost::json::object* obj, std::string_view key) {
-  if (obj == nullptr) return std::nullopt;
-  const boost::json::value* v = obj->if_contains(key);
-  if (v == nullptr) return std::nullopt;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64() && v->get_uint64() <= uint64_t(std::numeric_limits<int64_t>::max())) {
-    return static_cast<int64_t>(v->get_uint64());
-  }
-  return std::nullopt;
-}
 
 int ClampSeconds(int64_t s) {
   return static_cast<int>(std::clamp<int64_t>(s, 1, std::numeric_limits<int>::max()));
@@ -112,12 +101,13 @@ ApiResult Classify(unsigned http_status, std::string_view body, int retry_after_
   // status is missing or 2xx (a misbehaving proxy).
   unsigned status = http_status;
   if (status < 300) {
-    if (auto code = IntField(obj, "error_code"); code && *code > 0 && *code < 1000) status = unsigned(*code);
+    if (auto code = JsonInt64Field(obj, "error_code"); code && *code > 0 && *code < 1000)
+      status = unsigned(*code);
   }
   const boost::json::value* params_value = obj->if_contains("parameters");
   const boost::json::object* params = params_value ? params_value->if_object() : nullptr;
-  auto retry_after = IntField(params, "retry_after");
-  auto migrate_to = IntField(params, "migrate_to_chat_id");
+  auto retry_after = JsonInt64Field(params, "retry_after");
+  auto migrate_to = JsonInt64Field(params, "migrate_to_chat_id");
   if (status == 429 || (retry_after && *retry_after > 0)) {
     r.kind = ErrorKind::kRetryAfter;
     r.retry_after = RetryAfterSeconds(retry_after, retry_after_header, r.description);

@@ -1,6 +1,7 @@
-// BotApi: calls Bot API methods for one bot. An interface so the dispatcher,
-// the webhook and the CLI can be tested against a scripted fake
-// (telegram/fake_bot_api.h). The HTTP implementation is HttpBotApi.
+// BotApi: calls Bot API methods for one bot. An interface so the dispatcher
+// can be tested against a scripted fake (telegram/fake_bot_api.h); long
+// polling and the CLI are tested against the emulator (tests/integration/).
+// The HTTP implementation is HttpBotApi.
 // Not a rate limiter: limits are the dispatcher's job.
 #pragma once
 

@@ -3,24 +3,25 @@
 // (blocked, deactivated, not found, migrated, a 429 with retry_after) and for
 // the next N calls (5xx, network failure) — otherwise with a Message. Answers
 // immediately or after `latency`; calls may take a random time to arrive. It can also enforce Telegram's
-// flood limits exactly as the emulator does (sliding windows on arrival time: tools/emulator) and answer 429
-// beyond them, counting those 429s: a dispatcher test then shows it never exceeds a limit by its own
-// scheduling. set_down() makes the Bot API unreachable for every call (network failure, or a 5xx): an outage.
-// getMe answers the fake bot (scripts are for sendMessage).
-// Test-only: never linked into tgate. Single-threaded (the test's io_context).
+// flood limits with the emulator's own judge (emulator::Limits, sliding windows on arrival time:
+// tools/emulator/limits.h, independent of the dispatcher's windows) and answer 429 beyond them, counting
+// those 429s: a dispatcher test then shows it never exceeds a limit by its own scheduling. set_down() makes
+// the Bot API unreachable for every call (network failure, or a 5xx): an outage. getMe answers the fake bot
+// (scripts are for sendMessage). Test-only: never linked into tgate. Single-threaded (the test's io_context).
 #pragma once
 
 #include <boost/json.hpp>
-#include <cmath>
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
 #include "telegram/bot_api.h"
+#include "tools/emulator/limits.h"
 
 namespace tgate::telegram {
 
@@ -69,17 +70,8 @@ class FakeBotApi final : public BotApi {
 
   // The limits the emulator enforces (botapi-facts.md §1): at most N accepted
   // sendMessage calls in any interval of length W, per scope.
-  struct Limits {
-    double global_per_sec = 30;  // free messages, all chats
-    double paid_per_sec = 1000;  // allow_paid_broadcast messages
-    double chat_per_sec = 1;     // one private chat (chat_id > 0) ...
-    double chat_burst = 1;       // ... chat_burst per chat_burst/chat_per_sec s
-    double group_per_min = 20;   // one group/channel (chat_id < 0) per 60 s
-  };
-  void EnforceLimits(const Limits& limits) {
-    limits_ = limits;
-    enforce_ = true;
-  }
+  using Limits = emulator::LimitOptions;
+  void EnforceLimits(const Limits& limits) { limits_.emplace(limits); }
   // 429s answered because a limit was exceeded (not the scripted ones).
   size_t limit_429s() const { return limit_429s_; }
 
@@ -129,9 +121,9 @@ class FakeBotApi final : public BotApi {
     }
     if (a.status == 0) co_return NetworkFailure("connection reset by peer");
     if (a.status != 200) co_return Classify(a.status, a.body);
-    if (enforce_ && method == "sendMessage") {
+    if (limits_ && method == "sendMessage") {
       bool paid = params.contains("allow_paid_broadcast") && params.at("allow_paid_broadcast") == true;
-      if (int wait = Admit(chat, paid, arrived); wait > 0) {
+      if (int64_t wait = limits_->Admit(chat, paid, arrived); wait > 0) {
         ++limit_429s_;
         co_return Classify(
             429, R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after )" +
@@ -153,35 +145,6 @@ class FakeBotApi final : public BotApi {
   }
 
  private:
-  using Duration = std::chrono::steady_clock::duration;
-  // Accepted arrival times of one scope, oldest first, pruned to its window.
-  struct Window {
-    std::deque<SteadyTime> times;
-  };
-  static Duration Seconds(double s) {
-    return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
-  }
-  // Seconds until `w` admits one more (0: admits now), for N per `span`.
-  static int Wait(Window& w, size_t n, Duration span, SteadyTime now) {
-    while (!w.times.empty() && now - w.times.front() >= span) w.times.pop_front();
-    if (w.times.size() < n) return 0;
-    Duration left = w.times[w.times.size() - n] + span - now;
-    return static_cast<int>(std::ceil(std::chrono::duration<double>(left).count()));
-  }
-  // Counts the call in every scope if all admit it; else the retry_after.
-  int Admit(int64_t chat, bool paid, SteadyTime now) {
-    Window& global = paid ? paid_ : free_;
-    size_t global_n = static_cast<size_t>(paid ? limits_.paid_per_sec : limits_.global_per_sec);
-    Window& own = per_chat_[chat];
-    size_t own_n = static_cast<size_t>(chat < 0 ? limits_.group_per_min : limits_.chat_burst);
-    Duration own_span = chat < 0 ? Seconds(60) : Seconds(limits_.chat_burst / limits_.chat_per_sec);
-    int wait = std::max(Wait(global, global_n, Seconds(1), now), Wait(own, own_n, own_span, now));
-    if (wait > 0) return std::max(wait, 1);
-    global.times.push_back(now);
-    own.times.push_back(now);
-    return 0;
-  }
-
   struct Answer {
     unsigned status;
     std::string body;
@@ -197,10 +160,7 @@ class FakeBotApi final : public BotApi {
   bool down_ = false;
   unsigned down_status_ = 0;
   std::function<void(const RecordedCall&)> on_call_;
-  bool enforce_ = false;
-  Limits limits_;
-  Window free_, paid_;
-  std::map<int64_t, Window> per_chat_;
+  std::optional<emulator::Limits> limits_;  // enforced when set
   size_t limit_429s_ = 0;
 };
 

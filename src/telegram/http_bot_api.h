@@ -1,7 +1,7 @@
 // HttpBotApi: BotApi over http::Client — POST {base}/bot<token>/<method> on a
 // pool of keep-alive connections. The token lives only in this object: it is
-// never logged, never put in an error, and ToString-style output of the object
-// shows "bot<id>:***".
+// never logged, and it is redacted from every error this returns
+// (RedactTokens, telegram/redact.h: "bot<id>:***").
 // Threading: use from the executor given at construction.
 #pragma once
 

@@ -17,8 +17,12 @@
 namespace tgate::telegram {
 
 // Telegram's limits on the parsed text, in code points (botapi-facts.md §6).
+// The one place tgate writes them down (the emulator keeps its own: it judges
+// tgate, see tools/emulator/text_measure.h).
 inline constexpr size_t kMaxMessageTextLength = 4096;
 inline constexpr size_t kMaxCaptionLength = 1024;
+// Raw text longer than this many bytes is refused before parsing ("Text is too long").
+inline constexpr size_t kMaxRawMessageTextBytes = 32768;
 
 // The visible text of `text` under `parse_mode` (case-insensitive: "" or
 // "none" = plain, "HTML", "MarkdownV2", "Markdown"). Errors:

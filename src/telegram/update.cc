@@ -2,7 +2,6 @@
 #include "telegram/update.h"
 
 #include <boost/json/parse.hpp>
-#include <limits>
 
 #include "core/json_numbers.h"
 
@@ -10,17 +9,6 @@ namespace tgate::telegram {
 namespace {
 
 namespace json = boost::json;
-
-std::optional<int64_t> Int(const json::object* parent, std::string_view key) {
-  if (parent == nullptr) return std::nullopt;
-  const json::value* v = parent->if_contains(key);
-  if (v == nullptr) return std::nullopt;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64() && v->get_uint64() <= uint64_t(std::numeric_limits<int64_t>::max())) {
-    return static_cast<int64_t>(v->get_uint64());
-  }
-  return std::nullopt;
-}
 
 // A string field: absent leaves `out` empty; any other type is an error.
 Status OptString(const json::object* parent, std::string_view key, std::string_view where, std::string& out) {
@@ -51,7 +39,7 @@ Status FillChatAndSender(const json::object* holder, std::string_view kind, Pars
   const std::string k(kind);
   auto chat = OptObject(holder, "chat", k + ".chat");
   if (!chat.ok()) return chat.status();
-  auto chat_id = Int(*chat, "id");
+  auto chat_id = JsonInt64Field(*chat, "id");
   if (*chat == nullptr || !chat_id || *chat_id == 0) {
     return Status::InvalidArgument("update field " + k + ".chat has no integer id");
   }
@@ -60,7 +48,7 @@ Status FillChatAndSender(const json::object* holder, std::string_view kind, Pars
   auto from = OptObject(holder, "from", k + ".from");
   if (!from.ok()) return from.status();
   if (*from != nullptr && (*from)->contains("id")) {
-    auto from_id = Int(*from, "id");
+    auto from_id = JsonInt64Field(*from, "id");
     if (!from_id) return Status::InvalidArgument("update field " + k + ".from.id is not an integer");
     u.from_id = *from_id;
   }
@@ -94,7 +82,7 @@ Result<ParsedUpdate> ParseUpdate(std::string_view text) {
   if (ec) return Status::InvalidArgument("update is not valid JSON");
   const json::object* root = doc.if_object();
   if (root == nullptr) return Status::InvalidArgument("update is not a JSON object");
-  auto update_id = Int(root, "update_id");
+  auto update_id = JsonInt64Field(root, "update_id");
   if (!update_id || *update_id < 0) return Status::InvalidArgument("update has no valid update_id");
   // Its raw JSON is stored and forwarded; Boost.JSON would write 1e999 back as
   // `Infinity`, which no later reader could parse.

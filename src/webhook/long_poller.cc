@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_numbers.h"
 #include "core/log_stopped.h"
 #include "webhook/allowed_updates.h"
 
@@ -33,9 +34,9 @@ bool LongPoller::StoreAll(const json::value& result) {
   if (!result.is_array()) return true;
   for (const json::value& u : result.get_array()) {
     const json::object* o = u.if_object();
-    const json::value* id = o ? o->if_contains("update_id") : nullptr;
-    if (!id || !id->is_int64()) continue;
-    auto inserted = store_.InsertUpdate(store::Update{options_.bot, id->as_int64(), json::serialize(u)});
+    std::optional<int64_t> id = JsonInt64Field(o, "update_id");
+    if (!id) continue;
+    auto inserted = store_.InsertUpdate(store::Update{options_.bot, *id, json::serialize(u)});
     if (!inserted.ok()) {
       spdlog::error("bot {}: could not store update: {}", options_.bot, inserted.status().message());
       return false;

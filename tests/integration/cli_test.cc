@@ -61,6 +61,19 @@ TEST_F(Cli, WebhookSetWithoutAUrlSaysWhatToSet) {
   EXPECT_NE(out.find("TGATE_PUBLIC_URL"), std::string::npos) << out;
 }
 
+TEST_F(Cli, WebhookSetMaxConnectionsHelpSaysTheRangeItChecks) {
+  auto [hcode, help] = Tgate({"webhook", "set", "--help"});
+  EXPECT_EQ(hcode, 0) << help;
+  EXPECT_NE(help.find("1-100 on api.telegram.org"), std::string::npos) << help;
+  EXPECT_NE(help.find("up to 100000 on a local Bot API server"), std::string::npos) << help;
+  for (const char* bad : {"0", "100001"}) {
+    auto [code, out] = Tgate(
+        {"webhook", "set", "--url", "https://example.com/hooks/telegram/abc", "--max-connections", bad});
+    EXPECT_NE(code, 0) << bad << ": " << out;
+    EXPECT_NE(out.find("max-connections"), std::string::npos) << bad << ": " << out;
+  }
+}
+
 TEST_F(Cli, CommandsSetFromTheConfig) {
   StartEmulator();
   std::string config = dir_ + "/tgate.toml";

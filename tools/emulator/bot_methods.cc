@@ -7,15 +7,13 @@
 #include <charconv>
 
 #include "core/utf8.h"
-#include "telegram/text_length.h"
 #include "tools/emulator/fake_updates.h"
+#include "tools/emulator/text_measure.h"
 
 namespace tgate::emulator {
 
 namespace {
 
-// Raw text over this many bytes is refused before parsing (botapi-facts.md §6).
-constexpr size_t kMaxRawTextBytes = 32768;
 // setWebhook certificate limit (botapi-facts.md §2).
 constexpr size_t kMaxCertificateBytes = 3 << 20;
 
@@ -39,11 +37,12 @@ std::optional<BotReply> ValidateText(const Params& params, std::string& visible)
   std::string text = params.Get("text").value_or("");
   if (text.empty()) return BotReply::BadRequest("message text is empty");
   if (text.size() > kMaxRawTextBytes) return BotReply::BadRequest("text is too long");
-  auto parsed = telegram::ParsedMessageText(text, params.Get("parse_mode").value_or(""));
+  // The emulator's own measure, not tgate's parser: it must catch that parser's bugs.
+  auto parsed = VisibleText(text, params.Get("parse_mode").value_or(""));
   if (!parsed.ok()) return BadRequestFrom(parsed.status().message());
-  size_t length = CountCodePoints(*parsed);
+  size_t length = CodePoints(*parsed);
   if (length == 0) return BotReply::BadRequest("message text is empty");
-  if (length > telegram::kMaxMessageTextLength) return BotReply::BadRequest("message is too long");
+  if (length > kMaxTextCodePoints) return BotReply::BadRequest("message is too long");
   visible = std::move(parsed).value();
   return std::nullopt;
 }

@@ -2,6 +2,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/json_numbers.h"
+
 namespace tgate::emulator {
 
 std::string BotReply::Body() const {
@@ -22,8 +24,7 @@ std::string BotReply::Body() const {
 
 int64_t BotReply::RetryAfter() const {
   if (status != 429) return -1;
-  if (const auto* r = parameters.if_contains("retry_after"); r && r->is_int64()) return r->as_int64();
-  return -1;
+  return JsonInt64Field(parameters, "retry_after").value_or(-1);
 }
 
 BotReply BotReply::Ok(boost::json::value result, std::string description) {

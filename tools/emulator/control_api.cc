@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "core/json_numbers.h"
 #include "tools/emulator/fake_updates.h"
 #include "tools/emulator/params.h"
 
@@ -27,11 +28,11 @@ std::optional<boost::json::object> Body(const http::Request& req) {
   return v.as_object();
 }
 
+// A JSON integer, or a string of digits (curl-friendly).
 std::optional<int64_t> IntField(const boost::json::object& o, const char* key) {
   const auto* v = o.if_contains(key);
   if (!v) return std::nullopt;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+  if (auto n = JsonInt64(*v)) return n;
   if (v->is_string()) {
     int64_t out = 0;
     const auto& s = v->as_string();

@@ -24,10 +24,6 @@ namespace tgate::emulator {
 
 namespace {
 
-LimitOptions LimitsOf(const EmulatorOptions& o) {
-  return LimitOptions{o.global_per_sec, o.paid_per_sec, o.chat_per_sec, o.chat_burst, o.group_per_min};
-}
-
 // The numeric bot id of "<digits>:<secret>", or nullopt for another shape.
 std::optional<int64_t> BotIdOf(std::string_view token) {
   size_t colon = token.find(':');
@@ -68,10 +64,10 @@ struct Emulator::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::any_io_executor ex, EmulatorOptions opts)
       : options(std::move(opts)),
         strand(asio::make_strand(ex)),
-        state(LimitsOf(options), options.bot_username, options.webhook_retry_initial),
+        state(options.limits, options.bot_username, options.webhook_retry_initial),
         sender(strand, state, clock, options.webhook_timeout),
         poll(strand, state),
-        control(state, clock, [this] { state.limits = Limits(LimitsOf(options)); }) {
+        control(state, clock, [this] { state.limits = Limits(options.limits); }) {
     state.updates = UpdateQueue(options.webhook_retry_initial, options.webhook_retry_max);
     if (!options.tokens.empty()) state.bot_id = BotIdOf(options.tokens.front()).value_or(0);
     state.on_update = [this] {

@@ -19,6 +19,7 @@
 
 #include "core/status.h"
 #include "http/asio.h"
+#include "tools/emulator/limits.h"
 
 namespace tgate::emulator {
 
@@ -33,11 +34,7 @@ struct EmulatorOptions {
   // getMe's username.
   std::string bot_username = "tgate_sandbox_bot";
   // Flood limits (sliding windows, see limits.h; botapi-facts.md §1).
-  double global_per_sec = 30;  // free messages per second, bot-wide
-  double paid_per_sec = 1000;  // allow_paid_broadcast messages per second
-  double chat_per_sec = 1;     // per private chat, sustained
-  double chat_burst = 1;       // per private chat, back to back
-  double group_per_min = 20;   // per group chat
+  LimitOptions limits;
   // Added before every Bot API answer, to emulate the round trip to Telegram.
   std::chrono::milliseconds latency{0};
   // Network jitter: each Bot API request is handled after a delay drawn

@@ -55,15 +55,15 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "host:port to listen on (port 0: any free port)")->capture_default_str();
   app.add_option("--token", o.tokens, "Accepted bot token (repeatable; none: any well-formed token)");
   app.add_option("--bot-username", o.bot_username, "getMe username")->capture_default_str();
-  app.add_option("--global-per-sec", o.global_per_sec, "Free messages per second, bot-wide")
+  app.add_option("--global-per-sec", o.limits.global_per_sec, "Free messages per second, bot-wide")
       ->capture_default_str();
-  app.add_option("--paid-per-sec", o.paid_per_sec, "Paid-broadcast messages per second")
+  app.add_option("--paid-per-sec", o.limits.paid_per_sec, "Paid-broadcast messages per second")
       ->capture_default_str();
-  app.add_option("--chat-per-sec", o.chat_per_sec, "Messages per second to one private chat")
+  app.add_option("--chat-per-sec", o.limits.chat_per_sec, "Messages per second to one private chat")
       ->capture_default_str();
-  app.add_option("--chat-burst", o.chat_burst, "Back-to-back messages to one private chat")
+  app.add_option("--chat-burst", o.limits.chat_burst, "Back-to-back messages to one private chat")
       ->capture_default_str();
-  app.add_option("--group-per-min", o.group_per_min, "Messages per minute to one group")
+  app.add_option("--group-per-min", o.limits.group_per_min, "Messages per minute to one group")
       ->capture_default_str();
   app.add_option("--latency-ms", latency_ms, "Delay added to every Bot API answer")->capture_default_str();
   app.add_option(
@@ -78,8 +78,8 @@ int main(int argc, char** argv) {
     std::cerr << "tgate-emulator: --listen must be host:port, e.g. 127.0.0.1:8081\n";
     return 2;
   }
-  if (o.global_per_sec <= 0 || o.paid_per_sec <= 0 || o.chat_per_sec <= 0 || o.chat_burst <= 0 ||
-      o.group_per_min <= 0 || latency_ms < 0 || retry_ms <= 0) {
+  if (o.limits.global_per_sec <= 0 || o.limits.paid_per_sec <= 0 || o.limits.chat_per_sec <= 0 ||
+      o.limits.chat_burst <= 0 || o.limits.group_per_min <= 0 || latency_ms < 0 || retry_ms <= 0) {
     std::cerr << "tgate-emulator: limits, --latency-ms and --webhook-retry-ms must be positive\n";
     return 2;
   }

@@ -8,6 +8,12 @@
 // recorded in all of them. A refused request is recorded nowhere and gets
 // retry_after = ceil(seconds until every window admits one more), at least 1,
 // as in "Too Many Requests: retry after N".
+// The emulator judges tgate, so it keeps its own numbers and windows, written
+// from botapi-facts.md apart from tgate's telegram::RateLimits and
+// dispatch::SlidingWindow: a wrong number or an off-by-one in tgate's must
+// show here as a 429, not be copied. (limits_test.cc checks that the two sets
+// of defaults agree.) tgate's dispatcher tests judge it with this class too
+// (telegram/fake_bot_api.h).
 // Not thread-safe; time is an argument (tested with numbers, no sleeping).
 #pragma once
 

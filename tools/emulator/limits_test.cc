@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/fake_clock.h"
+#include "telegram/rate_limits.h"
 
 namespace tgate::emulator {
 namespace {
@@ -147,6 +148,18 @@ TEST(Limits, IdleChatWindowsAreSweptButStillCorrect) {
   clock.Advance(11s);
   EXPECT_EQ(limits.Admit(1, false, clock.Now()), 0);
   EXPECT_EQ(limits.Admit(1, false, clock.Now()), 1);
+}
+
+// The emulator states Telegram's numbers on its own (it judges tgate); this
+// is where the two statements must agree.
+TEST(LimitOptions, DefaultsAgreeWithTgatesTelegramLimits) {
+  LimitOptions judge;
+  telegram::RateLimits tgate;
+  EXPECT_EQ(judge.global_per_sec, tgate.global_per_sec);
+  EXPECT_EQ(judge.paid_per_sec, tgate.paid_per_sec);
+  EXPECT_EQ(judge.chat_per_sec, tgate.chat_per_sec);
+  EXPECT_EQ(judge.chat_burst, tgate.chat_burst);
+  EXPECT_EQ(judge.group_per_min, tgate.group_per_min);
 }
 
 }  // namespace
