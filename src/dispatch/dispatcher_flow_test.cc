@@ -4,8 +4,9 @@
 // a broadcast, Stop flushing what was in flight, and a restart resuming the
 // queue (and a split text at its next part, and a broadcast past a retry
 // parked by its backoff) and keeping each group's window (a kill -9
-// included). Real io_context and timers, limits scaled up so each run takes
-// well under 2 s; the restart tests move a FakeClock through minutes.
+// included). All on a FakeClock (dispatcher_test_util.h): the times of the
+// calls are exact, so throughput is asserted against what the limits allow,
+// not against the machine's load; the restart tests move through minutes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -49,36 +50,22 @@ class DispatcherFlowTest : public testing::DispatcherFixture {
     return n;
   }
 
-  // Starts a dispatcher, calls `during(d, elapsed)` every 2 ms until it
-  // returns true (then stops it with `grace`) or `limit` passes. Returns
-  // whether `during` finished.
+  // Starts a dispatcher, calls `during(d, elapsed)` (fake time since the
+  // start) whenever fake time has run all it can at one instant, until it
+  // returns true (then stops it with `grace`) or `limit` of fake time passes.
+  // Returns whether `during` finished.
   bool Run(const std::function<bool(Dispatcher&, std::chrono::milliseconds)>& during,
            std::chrono::milliseconds grace = 1s, std::chrono::milliseconds limit = 5s) {
     Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
     d.Start();
-    bool ok = false;
-    bool stopped = false;
-    auto start = std::chrono::steady_clock::now();
-    asio::steady_timer poll(io_);
-    std::function<void()> check = [&] {
-      poll.expires_after(2ms);
-      poll.async_wait([&](auto) {
-        auto elapsed =
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-        if (during(d, elapsed)) {
-          ok = true;
-          asio::co_spawn(io_, d.Stop(grace), [&](std::exception_ptr) {
-            stopped = true;
-            io_.stop();
-          });
-          return;
-        }
-        check();
-      });
-    };
-    check();
-    io_.run_for(limit + 2s);
-    io_.restart();
+    const SteadyTime start = clock_.Now();
+    const bool ok = tgate::testing::RunUntil(
+        io_, clock_,
+        [&] {
+          return during(d, std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now() - start));
+        },
+        limit);
+    const bool stopped = ok && Stop(d, grace);
     last_stats_ = d.stats();
     EXPECT_TRUE(!ok || stopped);
     return ok;
@@ -98,31 +85,15 @@ class DispatcherFlowTest : public testing::DispatcherFixture {
     return std::move(*opened);
   }
 
-  // Runs a dispatcher on `fake` time, moving it 100 ms per 2 ms of real time
-  // (and waking the dispatcher to see it), until `done` or 3 minutes of fake
-  // time, then stops it with `grace` (0: what is in flight stays unrecorded,
-  // as after a kill -9).
+  // Runs a dispatcher on `fake` time until `done` or 3 minutes of it, then
+  // stops it with `grace` (0: what is in flight stays unrecorded, as after a
+  // kill -9).
   void RunOnFakeClock(store::Store& store, FakeBotApi& api, FakeClock& fake,
                       const std::function<bool()>& done, std::chrono::milliseconds grace) {
     Dispatcher d(io_.get_executor(), store, api, fake, options_);
     d.Start();
-    asio::steady_timer poll(io_);
-    const SteadyTime began = fake.Now();
-    std::function<void()> tick = [&] {
-      poll.expires_after(2ms);
-      poll.async_wait([&](auto) {
-        if (done() || fake.Now() > began + 3min) {
-          asio::co_spawn(io_, d.Stop(grace), [&](std::exception_ptr) { io_.stop(); });
-          return;
-        }
-        fake.Advance(100ms);
-        d.Notify();
-        tick();
-      });
-    };
-    tick();
-    io_.run_for(20s);
-    io_.restart();
+    tgate::testing::RunUntil(io_, fake, done, 3min);
+    EXPECT_TRUE(StopOn(fake, d, grace));
   }
 
   DispatcherStats last_stats_;
@@ -252,11 +223,11 @@ TEST_F(DispatcherFlowTest, ARestartDeliversTheRestAndResendsAtMostWhatWasInFligh
 }
 
 TEST_F(DispatcherFlowTest, AfterARestartARetryWaitingOutItsBackoffHoldsBackOnlyItself) {
-  // On a FakeClock the test moves (with a FakeBotApi stamping calls by it):
+  // On the fixture's FakeClock (with the FakeBotApi stamping calls by it):
   // the retry is 10 minutes away, and "at once" and "not before its time"
   // are read off exact times, not real sleeps.
-  FakeClock fake;
-  FakeBotApi api(fake);
+  FakeClock& fake = clock_;
+  FakeBotApi& api = api_;
   for (int i = 0; i < 5; ++i) {
     ASSERT_OK(store_->Bind({"default", "u" + std::to_string(i), 30000 + i, store::UserStatus::kActive, 0}));
   }
@@ -281,25 +252,9 @@ TEST_F(DispatcherFlowTest, AfterARestartARetryWaitingOutItsBackoffHoldsBackOnlyI
 
   Dispatcher d(io_.get_executor(), *store_, api, fake, options_);
   d.Start();
-  // Every 2 ms (real) the clock moves on, in small steps through the
-  // restart's pause and the first seconds, then 10 s at a time, and the
-  // dispatcher is woken to see it.
-  asio::steady_timer poll(io_);
-  std::function<void()> tick = [&] {
-    poll.expires_after(2ms);
-    poll.async_wait([&](auto) {
-      if (api.accepted() == 5 || fake.Now() > retry_due + 1min) {
-        asio::co_spawn(io_, d.Stop(1s), [&](std::exception_ptr) { io_.stop(); });
-        return;
-      }
-      fake.Advance(fake.Now() < start + 5s ? std::chrono::milliseconds(100) : std::chrono::milliseconds(10s));
-      d.Notify();
-      tick();
-    });
-  };
-  tick();
-  io_.run_for(10s);
-  io_.restart();
+  ASSERT_TRUE(tgate::testing::RunUntil(
+      io_, fake, [&] { return api.accepted() == 5; }, retry_due + 1min - start));
+  EXPECT_TRUE(Stop(d, 1s));
 
   ASSERT_EQ(api.calls().size(), 5u) << "each message once: none loaded twice";
   for (const auto& call : api.calls()) {

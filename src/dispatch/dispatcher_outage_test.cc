@@ -1,5 +1,6 @@
 // The Dispatcher through a Bot API outage and past message deadlines, on a
-// FakeClock (minutes of fake time in milliseconds of real time): an outage
+// FakeClock (minutes of fake time in milliseconds of real time, every wait
+// ending at its exact time: core/fake_clock_test_util.h): an outage
 // longer than the whole retry schedule loses nothing and spends no attempt,
 // sending resumes within one probe interval of recovery, a single broken chat
 // does not pause the bot, and a message past its ttl_seconds or older than
@@ -10,6 +11,7 @@
 #include <memory>
 
 #include "core/fake_clock.h"
+#include "core/fake_clock_test_util.h"
 #include "core/testing.h"
 #include "dispatch/dispatcher.h"
 #include "telegram/fake_bot_api.h"
@@ -53,34 +55,28 @@ class DispatcherOutageTest : public ::testing::Test {
     return n;
   }
 
-  // Moves fake time by `step` per pass, waking the dispatcher and running
-  // what is ready, until `done()` or `limit` of fake time passed. `each`
-  // looks at the dispatcher after every pass.
+  // Runs the dispatcher on fake time (dispatcher_test_util.h's driver: the
+  // clock moves from one wait to the next) until `done()` or `limit` of fake
+  // time passed. `each` looks at the dispatcher after every pass.
   bool Advance(Dispatcher& d, const std::function<bool()>& done, std::chrono::milliseconds limit,
-               std::chrono::milliseconds step = 250ms, const std::function<void(Dispatcher&)>& each = {}) {
-    const SteadyTime until = clock_.Now() + limit;
-    for (;;) {
-      Drain();
-      if (each) each(d);
-      if (done()) return true;
-      if (clock_.Now() >= until) return false;
-      clock_.Advance(step);
-      d.Notify();
-    }
-  }
-  void Drain() {
-    if (io_.stopped()) io_.restart();
-    for (int i = 0; i < 1000 && io_.poll() > 0; ++i) {
-    }
+               const std::function<void(Dispatcher&)>& each = {}) {
+    return tgate::testing::RunUntil(
+        io_, clock_,
+        [&] {
+          if (each) each(d);
+          return done();
+        },
+        limit);
   }
   void Stop(Dispatcher& d) {
     bool stopped = false;
     asio::co_spawn(io_, d.Stop(0ms), [&](std::exception_ptr) { stopped = true; });
-    for (int i = 0; i < 100 && !stopped; ++i) io_.run_for(5ms);
+    EXPECT_TRUE(tgate::testing::RunUntil(
+        io_, clock_, [&] { return stopped; }, 1s));
   }
 
+  FakeClock clock_;  // first: outlives everything that reads it
   asio::io_context io_;
-  FakeClock clock_;
   std::unique_ptr<store::Store> store_;
   FakeBotApi api_{clock_};
   DispatcherOptions options_;
@@ -100,7 +96,7 @@ TEST_P(DispatcherOutageKindTest, AnOutageLongerThanEveryRetryLosesNothingAndSpen
     d.Start();
     bool paused = false;
     ASSERT_FALSE(Advance(
-        d, [] { return false; }, 10min, 250ms, [&](Dispatcher& x) { paused |= x.stats().outage; }));
+        d, [] { return false; }, 10min, [&](Dispatcher& x) { paused |= x.stats().outage; }));
     EXPECT_TRUE(paused);
     EXPECT_EQ(d.stats().outage, 1u);
     EXPECT_EQ(d.stats().failed, 0u);
@@ -147,8 +143,7 @@ TEST_F(DispatcherOutageTest, ASingleBrokenChatDoesNotPauseTheBot) {
   d.Start();
   bool paused = false;
   ASSERT_TRUE(Advance(
-      d, [&] { return d.stats().failed == 1; }, 10min, 250ms,
-      [&](Dispatcher& x) { paused |= x.stats().outage; }));
+      d, [&] { return d.stats().failed == 1; }, 10min, [&](Dispatcher& x) { paused |= x.stats().outage; }));
   Stop(d);
   EXPECT_FALSE(paused);
   EXPECT_EQ(d.stats().outage_seconds, 0.0);
@@ -164,7 +159,7 @@ TEST_F(DispatcherOutageTest, AMessagePastItsTtlFailsAsExpiredInsteadOfGoingLate)
   Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
   d.Start();
   ASSERT_TRUE(Advance(
-      d, [&] { return Get(login_code).status != store::MessageStatus::kQueued; }, 10min, 1s));
+      d, [&] { return Get(login_code).status != store::MessageStatus::kQueued; }, 10min));
   EXPECT_LE(clock_.Now() - api_.calls().front().at, 5min + 10s);
   EXPECT_EQ(Get(login_code).status, store::MessageStatus::kFailed);
   EXPECT_EQ(Get(login_code).error.rfind("expired:", 0), 0u) << Get(login_code).error;
@@ -206,10 +201,10 @@ TEST_F(DispatcherOutageTest, MessagesWaitThroughAnOutageUpToMaxQueueAge) {
   Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
   d.Start();
   ASSERT_FALSE(Advance(
-      d, [] { return false; }, 30min, 2s));
+      d, [] { return false; }, 30min));
   int64_t young = Enqueue(6, "young");
   ASSERT_TRUE(Advance(
-      d, [&] { return Get(old_one).status != store::MessageStatus::kQueued; }, 40min, 2s));
+      d, [&] { return Get(old_one).status != store::MessageStatus::kQueued; }, 40min));
   EXPECT_GE(clock_.Now() - api_.calls().front().at, 1h - 5s);
   EXPECT_EQ(Get(old_one).status, store::MessageStatus::kFailed);
   EXPECT_NE(Get(old_one).error.find("max_queue_age"), std::string::npos) << Get(old_one).error;

@@ -1,7 +1,8 @@
 // The Dispatcher driving a scripted FakeBotApi over a real in-memory store,
-// on a real io_context (short runs: limits scaled up). Every case runs twice:
-// with the sends on the loop's own executor, and with them on a separate
-// io_context the loop polls once per tick (as tgate serve runs it).
+// on an io_context run on a FakeClock (limits scaled up). Every case runs
+// twice: with the sends on the loop's own executor, and with them on a
+// separate io_context the loop polls once per tick (as tgate serve runs it).
+// Times read off the FakeBotApi's calls are exact.
 #include "dispatch/dispatcher.h"
 
 #include <gtest/gtest.h>
@@ -35,27 +36,15 @@ class DispatcherTest : public testing::DispatcherFixture, public ::testing::With
     options_.max_attempts = 3;
   }
 
-  // Runs the dispatcher until `done` holds (checked every 5 ms) or `limit` passes.
+  // Runs the dispatcher until `done` holds (checked whenever fake time has
+  // run all it can at one instant) or `limit` of fake time passes, then
+  // stops it if done.
   bool RunUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 5s) {
     asio::io_context answers(1);
     Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_, GetParam() ? &answers : nullptr);
     d.Start();
-    bool ok = false;
-    asio::steady_timer poll(io_);
-    std::function<void()> check = [&] {
-      poll.expires_after(5ms);
-      poll.async_wait([&](auto) {
-        if (done()) {
-          ok = true;
-          asio::co_spawn(io_, d.Stop(1s), [&](std::exception_ptr) { io_.stop(); });
-          return;
-        }
-        check();
-      });
-    };
-    check();
-    io_.run_for(limit);
-    io_.restart();
+    const bool ok = tgate::testing::RunUntil(io_, clock_, done, limit);
+    if (ok) EXPECT_TRUE(Stop(d, 1s));
     return ok;
   }
 };
