@@ -25,6 +25,8 @@ class FakeClock final : public Clock {
  public:
   // Starts at an arbitrary, fixed wall time (2026-01-01T00:00:00Z).
   FakeClock() : state_(std::make_shared<State>()) {}
+  FakeClock(const FakeClock&) = delete;
+  FakeClock& operator=(const FakeClock&) = delete;
 
   SteadyTime Now() const override { return state_->steady; }
   WallTime Wall() const override { return state_->wall; }

@@ -121,6 +121,10 @@ TEST_F(DispatcherFlowTest, NeverExceedsTheLimitsYetSaturatesTheBudget) {
   std::printf("dispatcher: 420 messages in %.3f s, %.3f x the minimum at 500/s, 429s: %zu\n", took, ratio,
               api_.limit_429s());
   EXPECT_LE(ratio, 1.15) << "the global budget was not kept busy";
+  // Exactly what the pacer allows: the first send with one tick's catch-up
+  // (10 ms: 5 more) at once, then one every 1/500 s.
+  EXPECT_EQ(calls.back().at - calls.front().at, (420 - 6) * 2ms);
+  EXPECT_LT(ratio, 1.0);
 }
 
 TEST_F(DispatcherFlowTest, OneToOneOvertakesARunningBroadcast) {
@@ -138,8 +142,11 @@ TEST_F(DispatcherFlowTest, OneToOneOvertakesARunningBroadcast) {
       b, std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count()));
   int64_t direct = 0;
   size_t broadcast_before = 0, broadcast_after_enqueue = 0;
-  ASSERT_TRUE(Run([&](Dispatcher& d, std::chrono::milliseconds elapsed) {
-    if (direct == 0 && elapsed >= 150ms) {
+  // The direct message comes 150 ms into the broadcast (on fake time the
+  // dispatcher's pause after its start takes no real time, so "150 ms after
+  // the start" would fall before the broadcast's first send).
+  ASSERT_TRUE(Run([&](Dispatcher& d, auto) {
+    if (direct == 0 && api_.accepted() > 0 && clock_.Now() - api_.calls().front().at >= 150ms) {
       broadcast_after_enqueue = api_.accepted();
       direct = Enqueue(777, "for you", "u-direct");
       d.Notify();
@@ -154,6 +161,7 @@ TEST_F(DispatcherFlowTest, OneToOneOvertakesARunningBroadcast) {
   // At 300/s a slot comes every 3.3 ms; the direct message takes one of the next few.
   EXPECT_LE(broadcast_before - broadcast_after_enqueue, 10u)
       << "the direct message queued behind the broadcast";
+  EXPECT_EQ(broadcast_before, broadcast_after_enqueue) << "the direct message did not take the next slot";
   EXPECT_EQ(StatusOf(direct), store::MessageStatus::kSent);
 }
 
@@ -288,6 +296,7 @@ TEST_F(DispatcherFlowTest, ARestartCountsWhatAGroupGotInItsLastMinute) {
       store, api, fake, [&] { return api.accepted() == 5; }, 1s);  // the group's window is full
   ASSERT_EQ(api.accepted(), 5u);
   fake.Advance(2s);  // the restart
+  const SteadyTime restarted = fake.Now();
   RunOnFakeClock(
       store, api, fake, [&] { return api.accepted() == 8; }, 1s);
 
@@ -297,6 +306,11 @@ TEST_F(DispatcherFlowTest, ARestartCountsWhatAGroupGotInItsLastMinute) {
   const SteadyTime first = api.calls()[0].at;
   EXPECT_GE(api.calls()[5].at - first, 60s) << "the sixth message went inside the first one's minute";
   EXPECT_LT(api.calls()[5].at - start, 70s) << "held back longer than the window (and a second of rounding)";
+  // Exactly: the first four left the window (60 s and its 2% margin) before
+  // the restart; the fifth and the one send counted as unrecorded leave room
+  // for three, which go as the restart's pause (1.03 s) ends.
+  EXPECT_EQ(api.calls()[5].at, restarted + 1030ms);
+  EXPECT_EQ(api.calls()[7].at, restarted + 1030ms);
 }
 
 TEST_F(DispatcherFlowTest, AGroupsNextSendWaitsUntilItsLastIsWritten) {

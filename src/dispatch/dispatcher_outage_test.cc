@@ -101,10 +101,16 @@ TEST_P(DispatcherOutageKindTest, AnOutageLongerThanEveryRetryLosesNothingAndSpen
     EXPECT_EQ(d.stats().outage, 1u);
     EXPECT_EQ(d.stats().failed, 0u);
     EXPECT_GE(d.stats().outage_seconds, 590.0);
+    // Exactly: from the first probe's failure, at the end of the restart's
+    // pause (1.03 s), to the end of the 10 minutes.
+    EXPECT_DOUBLE_EQ(d.stats().outage_seconds, 600.0 - 1.03);
     // Nothing but probes while it lasted, backing off to one per 5 s.
     EXPECT_LE(Calls("sendMessage"), 30u + 1u) << "only the sends that found the outage";
     EXPECT_LE(Calls("getMe"), 125u);
     EXPECT_GE(Calls("getMe"), 115u);
+    // Exactly: the one that found it (1.03 s), then 1 s, 2 s and 4 s later
+    // (8.03 s), then every 5 s to the end: 13.03 s ... 598.03 s, 118 more.
+    EXPECT_EQ(Calls("getMe"), 4u + 118u);
     for (int64_t id : ids) {
       EXPECT_EQ(Get(id).status, store::MessageStatus::kQueued);
       EXPECT_EQ(Get(id).attempts, 0);
@@ -121,6 +127,9 @@ TEST_P(DispatcherOutageKindTest, AnOutageLongerThanEveryRetryLosesNothingAndSpen
       if (c.method == "sendMessage" && c.at >= back) first_sent = std::min(first_sent, c.at);
     }
     EXPECT_LE(first_sent - back, 6s);
+    // Exactly: the next probe (5 s after the last, at 598.03 s) finds Telegram
+    // back, and sending resumes with its answer.
+    EXPECT_EQ(first_sent - back, 3030ms);
     Stop(d);
     for (int64_t id : ids) {
       EXPECT_EQ(Get(id).status, store::MessageStatus::kSent);
@@ -154,6 +163,7 @@ TEST_F(DispatcherOutageTest, ASingleBrokenChatDoesNotPauseTheBot) {
 
 TEST_F(DispatcherOutageTest, AMessagePastItsTtlFailsAsExpiredInsteadOfGoingLate) {
   api_.set_down(true);
+  const SteadyTime enqueued = clock_.Now();
   int64_t login_code = Enqueue(5, "code 1234", WallMs() + 5 * 60 * 1000);
   int64_t plain = Enqueue(6, "news");
   Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
@@ -161,6 +171,9 @@ TEST_F(DispatcherOutageTest, AMessagePastItsTtlFailsAsExpiredInsteadOfGoingLate)
   ASSERT_TRUE(Advance(
       d, [&] { return Get(login_code).status != store::MessageStatus::kQueued; }, 10min));
   EXPECT_LE(clock_.Now() - api_.calls().front().at, 5min + 10s);
+  // Exactly: seen at its deadline (a 5 s reload falls on it), written one
+  // flush interval later.
+  EXPECT_EQ(clock_.Now(), enqueued + 5min + options_.flush_interval);
   EXPECT_EQ(Get(login_code).status, store::MessageStatus::kFailed);
   EXPECT_EQ(Get(login_code).error.rfind("expired:", 0), 0u) << Get(login_code).error;
   EXPECT_EQ(Get(plain).status, store::MessageStatus::kQueued);
@@ -197,6 +210,7 @@ TEST_F(DispatcherOutageTest, AMessageLoadedPastItsDeadlineIsNeverSent) {
 TEST_F(DispatcherOutageTest, MessagesWaitThroughAnOutageUpToMaxQueueAge) {
   options_.max_queue_age = 1h;
   api_.set_down(true);
+  const SteadyTime enqueued = clock_.Now();
   int64_t old_one = Enqueue(5, "old");
   Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_);
   d.Start();
@@ -206,6 +220,8 @@ TEST_F(DispatcherOutageTest, MessagesWaitThroughAnOutageUpToMaxQueueAge) {
   ASSERT_TRUE(Advance(
       d, [&] { return Get(old_one).status != store::MessageStatus::kQueued; }, 40min));
   EXPECT_GE(clock_.Now() - api_.calls().front().at, 1h - 5s);
+  EXPECT_EQ(clock_.Now(), enqueued + 1h + options_.flush_interval)
+      << "seen at its age, written a flush later";
   EXPECT_EQ(Get(old_one).status, store::MessageStatus::kFailed);
   EXPECT_NE(Get(old_one).error.find("max_queue_age"), std::string::npos) << Get(old_one).error;
   EXPECT_EQ(Get(young).status, store::MessageStatus::kQueued);

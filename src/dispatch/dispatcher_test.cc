@@ -134,19 +134,27 @@ TEST_P(DispatcherTest, RetryAfterIsWaitedOut) {
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kSent; }));
   ASSERT_EQ(api_.calls().size(), 2u);
   EXPECT_GE(api_.calls()[1].at - api_.calls()[0].at, 1s);
+  EXPECT_EQ(api_.calls()[1].at - api_.calls()[0].at, 1s + 50ms) << "retry_after and the retry policy's 50 ms";
 }
 
 TEST_P(DispatcherTest, ARetryAfterIsKeptInTheStoreSoARestartWaitsItOutToo) {
   api_.RateLimitOnce(77, 30);
   int64_t id = Enqueue(77, "later");
-  const int64_t before_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
+  const int64_t before_ms = WallMs();
+  const SteadyTime start = clock_.Now();
   ASSERT_TRUE(RunUntil([&] { return api_.calls().size() == 1; }));  // Stop() flushes the outcome
   auto m = store_->GetMessage(id);
   EXPECT_EQ(m->status, store::MessageStatus::kQueued);
   EXPECT_GE(m->not_before_ms, before_ms + 30000);
-  // A restarted dispatcher holds it until then (the run ends well before).
-  EXPECT_FALSE(RunUntil([&] { return api_.calls().size() > 1; }, 1500ms));
+  // Exactly: from the 429's answer (latency 0: when the call arrived),
+  // retry_after and the retry policy's 50 ms.
+  const int64_t answered_ms =
+      before_ms + std::chrono::duration_cast<std::chrono::milliseconds>(api_.calls()[0].at - start).count();
+  EXPECT_EQ(m->not_before_ms, answered_ms + 30'050);
+  // A restarted dispatcher holds it until then: up to its last millisecond.
+  EXPECT_FALSE(RunUntil([&] { return api_.calls().size() > 1; },
+                        std::chrono::milliseconds(m->not_before_ms - WallMs() - 1)));
+  EXPECT_EQ(WallMs(), m->not_before_ms - 1);
   EXPECT_EQ(api_.calls().size(), 1u);
 }
 
