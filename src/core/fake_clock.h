@@ -32,6 +32,8 @@ class FakeClock final : public Clock {
   WallTime Wall() const override { return state_->wall; }
   std::unique_ptr<Timer> MakeTimer(boost::asio::any_io_executor executor) const override;
 
+  // Moves both times on by `d`, then completes the waits that fell due (in
+  // deadline order, posted to their executors: they run when those run).
   template <typename Rep, typename Period>
   void Advance(std::chrono::duration<Rep, Period> d) {
     auto dd = std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
