@@ -44,7 +44,9 @@ class DispatcherTest : public testing::DispatcherFixture, public ::testing::With
     Dispatcher d(io_.get_executor(), *store_, api_, clock_, options_, GetParam() ? &answers : nullptr);
     d.Start();
     const bool ok = tgate::testing::RunUntil(io_, clock_, done, limit);
-    if (ok) EXPECT_TRUE(Stop(d, 1s));
+    if (ok) {
+      EXPECT_TRUE(Stop(d, 1s));
+    }
     return ok;
   }
 };
