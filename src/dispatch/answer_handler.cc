@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/json_numbers.h"
+
 namespace tgate::dispatch {
 
 namespace json = boost::json;
@@ -61,10 +63,8 @@ void AnswerHandler::Finish(const Job& job, Loaded& m, store::MessageStatus statu
 }
 
 Fate AnswerHandler::OnSent(Job job, Loaded& m, const telegram::ApiResult& r) {
-  if (m.first_telegram_id == 0 && r.result.is_object()) {
-    if (const json::value* id = r.result.as_object().if_contains("message_id"); id && id->is_int64()) {
-      m.first_telegram_id = id->as_int64();
-    }
+  if (m.first_telegram_id == 0) {
+    if (auto id = JsonInt64Field(r.result.if_object(), "message_id")) m.first_telegram_id = *id;
   }
   ++job.parts_sent;
   if (static_cast<size_t>(job.parts_sent) < m.parts.size()) {

@@ -33,7 +33,7 @@ Dispatcher::Impl::Impl(asio::any_io_executor ex, store::QueueStore& q, store::Br
       clock(c),
       options(std::move(o)),
       scheduler(LimitsOf(options)),
-      timer(ex),
+      timer(c.MakeTimer(ex)),
       answers(answers_io),
       send_executor(answers ? asio::any_io_executor(answers->get_executor()) : executor) {
   if (answers) answers_work.emplace(answers->get_executor());
@@ -43,7 +43,7 @@ int64_t Dispatcher::Impl::WallMs() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock.Wall().time_since_epoch()).count();
 }
 
-void Dispatcher::Impl::Wake() { timer.cancel(); }
+void Dispatcher::Impl::Wake() { timer->Cancel(); }
 
 void Dispatcher::Impl::PollAnswers() {
   if (answers) answers->poll();
@@ -150,9 +150,9 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     if (answers && (in_flight > 0 || outage.probe_in_flight())) wake = std::min(wake, now + options.tick);
     if (writer.has_completions()) wake = std::min(wake, writer.flush_due());
     if (wake > now) {
-      timer.expires_after(wake - now);
+      timer->ExpiresAt(wake);
       sleeping_until = wake;
-      co_await timer.async_wait(kAsTuple);
+      co_await timer->Wait();
       sleeping_until = SteadyTime::min();
     }
   }
@@ -166,7 +166,7 @@ Dispatcher::Dispatcher(asio::any_io_executor executor, store::QueueStore& queue,
 
 Dispatcher::~Dispatcher() {
   impl_->stopping = true;
-  impl_->timer.cancel();
+  impl_->timer->Cancel();
   // The loop's coroutine may keep Impl alive past this, even past the answers
   // io_context (its owner only promises it outlives the Dispatcher): let go
   // of it now, so Impl never touches it again.
@@ -197,13 +197,13 @@ Awaitable<void> Dispatcher::Stop(std::chrono::milliseconds grace) {
   auto impl = impl_;
   impl->stopping = true;
   impl->Wake();
-  asio::steady_timer t(impl->executor);
-  auto deadline = std::chrono::steady_clock::now() + grace;
-  while (impl->in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
+  std::unique_ptr<Timer> t = impl->clock.MakeTimer(impl->executor);
+  const SteadyTime deadline = impl->clock.Now() + grace;
+  while (impl->in_flight > 0 && impl->clock.Now() < deadline) {
     impl->PollAnswers();
     if (impl->in_flight == 0) break;
-    t.expires_after(std::chrono::milliseconds(10));
-    co_await t.async_wait(kAsTuple);
+    t->ExpiresAt(impl->clock.Now() + std::chrono::milliseconds(10));
+    co_await t->Wait();
   }
   if (impl->in_flight > 0) {
     spdlog::warn("bot {}: {} sends still in flight at shutdown; they stay queued and may be sent again",

@@ -13,6 +13,8 @@
 // than max_queue_age) fails as expired instead of being sent late.
 // Threading: confined to the executor given at construction (single thread).
 // The stores, BotApi and Clock must outlive the Dispatcher.
+// Time: read from the Clock and waited on with the Clock's timers only
+// (core/clock.h), so tests run it on a FakeClock, minutes in milliseconds.
 // Answers: given an `answers` io_context (run by nobody else, on the same
 // thread), the requests to Telegram run there and the loop polls it once per
 // tick, so a tick's answers are read in one wake-up instead of one each (at

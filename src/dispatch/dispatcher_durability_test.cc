@@ -25,27 +25,13 @@ class DispatcherDurabilityTest : public testing::DispatcherFixture {
     options_.first_backoff = 20ms;
   }
 
-  // Runs a dispatcher over the FaultyStore until `done` holds (checked every
-  // 5 ms) or `limit` passes, then stops it.
+  // Runs a dispatcher over the FaultyStore on the fake clock until `done`
+  // holds or `limit` of fake time passes, then stops it.
   bool RunUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
     Dispatcher d(io_.get_executor(), *faulty_, *faulty_, *faulty_, api_, clock_, options_);
     d.Start();
-    bool ok = false;
-    asio::steady_timer poll(io_);
-    std::function<void()> check = [&] {
-      poll.expires_after(5ms);
-      poll.async_wait([&](auto) {
-        if (done()) {
-          ok = true;
-          asio::co_spawn(io_, d.Stop(1s), [&](std::exception_ptr) { io_.stop(); });
-          return;
-        }
-        check();
-      });
-    };
-    check();
-    io_.run_for(limit);
-    io_.restart();
+    const bool ok = tgate::testing::RunUntil(io_, clock_, done, limit);
+    EXPECT_TRUE(Stop(d, 1s));
     return ok;
   }
   std::vector<std::string> Events() {

@@ -72,7 +72,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   const Clock& clock;
   DispatcherOptions options;
   Scheduler scheduler;
-  asio::steady_timer timer;
+  std::unique_ptr<Timer> timer;         // the loop's sleep, on `clock`'s time
   asio::io_context* answers;            // null: sends run on `executor`
   asio::any_io_executor send_executor;  // where sends run: `answers` or `executor`
   // Keeps `answers` from stopping (poll() would then do nothing) when idle.

@@ -1,5 +1,6 @@
 // The Dispatcher through a Bot API outage and past message deadlines, on a
-// FakeClock (minutes of fake time in milliseconds of real time): an outage
+// FakeClock (minutes of fake time in milliseconds of real time, every wait
+// ending at its exact time: core/fake_clock_test_util.h): an outage
 // longer than the whole retry schedule loses nothing and spends no attempt,
 // sending resumes within one probe interval of recovery, a single broken chat
 // does not pause the bot, and a message past its ttl_seconds or older than
@@ -10,6 +11,7 @@
 #include <memory>
 
 #include "core/fake_clock.h"
+#include "core/fake_clock_test_util.h"
 #include "core/testing.h"
 #include "dispatch/dispatcher.h"
 #include "store/store.h"
@@ -53,34 +55,28 @@ class DispatcherOutageTest : public ::testing::Test {
     return n;
   }
 
-  // Moves fake time by `step` per pass, waking the dispatcher and running
-  // what is ready, until `done()` or `limit` of fake time passed. `each`
-  // looks at the dispatcher after every pass.
+  // Runs the dispatcher on fake time (dispatcher_test_util.h's driver: the
+  // clock moves from one wait to the next) until `done()` or `limit` of fake
+  // time passed. `each` looks at the dispatcher after every pass.
   bool Advance(Dispatcher& d, const std::function<bool()>& done, std::chrono::milliseconds limit,
-               std::chrono::milliseconds step = 250ms, const std::function<void(Dispatcher&)>& each = {}) {
-    const SteadyTime until = clock_.Now() + limit;
-    for (;;) {
-      Drain();
-      if (each) each(d);
-      if (done()) return true;
-      if (clock_.Now() >= until) return false;
-      clock_.Advance(step);
-      d.Notify();
-    }
-  }
-  void Drain() {
-    if (io_.stopped()) io_.restart();
-    for (int i = 0; i < 1000 && io_.poll() > 0; ++i) {
-    }
+               const std::function<void(Dispatcher&)>& each = {}) {
+    return tgate::testing::RunUntil(
+        io_, clock_,
+        [&] {
+          if (each) each(d);
+          return done();
+        },
+        limit);
   }
   void Stop(Dispatcher& d) {
     bool stopped = false;
     asio::co_spawn(io_, d.Stop(0ms), [&](std::exception_ptr) { stopped = true; });
-    for (int i = 0; i < 100 && !stopped; ++i) io_.run_for(5ms);
+    EXPECT_TRUE(tgate::testing::RunUntil(
+        io_, clock_, [&] { return stopped; }, 1s));
   }
 
+  FakeClock clock_;  // first: outlives everything that reads it
   asio::io_context io_;
-  FakeClock clock_;
   std::unique_ptr<store::Store> store_;
   FakeBotApi api_{clock_};
   DispatcherOptions options_;
@@ -100,15 +96,21 @@ TEST_P(DispatcherOutageKindTest, AnOutageLongerThanEveryRetryLosesNothingAndSpen
     d.Start();
     bool paused = false;
     ASSERT_FALSE(Advance(
-        d, [] { return false; }, 10min, 250ms, [&](Dispatcher& x) { paused |= x.stats().outage; }));
+        d, [] { return false; }, 10min, [&](Dispatcher& x) { paused |= x.stats().outage; }));
     EXPECT_TRUE(paused);
     EXPECT_EQ(d.stats().outage, 1u);
     EXPECT_EQ(d.stats().failed, 0u);
     EXPECT_GE(d.stats().outage_seconds, 590.0);
+    // Exactly: from the first probe's failure, at the end of the restart's
+    // pause (1.03 s), to the end of the 10 minutes.
+    EXPECT_DOUBLE_EQ(d.stats().outage_seconds, 600.0 - 1.03);
     // Nothing but probes while it lasted, backing off to one per 5 s.
     EXPECT_LE(Calls("sendMessage"), 30u + 1u) << "only the sends that found the outage";
     EXPECT_LE(Calls("getMe"), 125u);
     EXPECT_GE(Calls("getMe"), 115u);
+    // Exactly: the one that found it (1.03 s), then 1 s, 2 s and 4 s later
+    // (8.03 s), then every 5 s to the end: 13.03 s ... 598.03 s, 118 more.
+    EXPECT_EQ(Calls("getMe"), 4u + 118u);
     for (int64_t id : ids) {
       EXPECT_EQ(Get(id).status, store::MessageStatus::kQueued);
       EXPECT_EQ(Get(id).attempts, 0);
@@ -125,6 +127,9 @@ TEST_P(DispatcherOutageKindTest, AnOutageLongerThanEveryRetryLosesNothingAndSpen
       if (c.method == "sendMessage" && c.at >= back) first_sent = std::min(first_sent, c.at);
     }
     EXPECT_LE(first_sent - back, 6s);
+    // Exactly: the next probe (5 s after the last, at 598.03 s) finds Telegram
+    // back, and sending resumes with its answer.
+    EXPECT_EQ(first_sent - back, 3030ms);
     Stop(d);
     for (int64_t id : ids) {
       EXPECT_EQ(Get(id).status, store::MessageStatus::kSent);
@@ -147,8 +152,7 @@ TEST_F(DispatcherOutageTest, ASingleBrokenChatDoesNotPauseTheBot) {
   d.Start();
   bool paused = false;
   ASSERT_TRUE(Advance(
-      d, [&] { return d.stats().failed == 1; }, 10min, 250ms,
-      [&](Dispatcher& x) { paused |= x.stats().outage; }));
+      d, [&] { return d.stats().failed == 1; }, 10min, [&](Dispatcher& x) { paused |= x.stats().outage; }));
   Stop(d);
   EXPECT_FALSE(paused);
   EXPECT_EQ(d.stats().outage_seconds, 0.0);
@@ -159,13 +163,17 @@ TEST_F(DispatcherOutageTest, ASingleBrokenChatDoesNotPauseTheBot) {
 
 TEST_F(DispatcherOutageTest, AMessagePastItsTtlFailsAsExpiredInsteadOfGoingLate) {
   api_.set_down(true);
+  const SteadyTime enqueued = clock_.Now();
   int64_t login_code = Enqueue(5, "code 1234", WallMs() + 5 * 60 * 1000);
   int64_t plain = Enqueue(6, "news");
   Dispatcher d(io_.get_executor(), *store_, *store_, *store_, api_, clock_, options_);
   d.Start();
   ASSERT_TRUE(Advance(
-      d, [&] { return Get(login_code).status != store::MessageStatus::kQueued; }, 10min, 1s));
+      d, [&] { return Get(login_code).status != store::MessageStatus::kQueued; }, 10min));
   EXPECT_LE(clock_.Now() - api_.calls().front().at, 5min + 10s);
+  // Exactly: seen at its deadline (a 5 s reload falls on it), written one
+  // flush interval later.
+  EXPECT_EQ(clock_.Now(), enqueued + 5min + options_.flush_interval);
   EXPECT_EQ(Get(login_code).status, store::MessageStatus::kFailed);
   EXPECT_EQ(Get(login_code).error.rfind("expired:", 0), 0u) << Get(login_code).error;
   EXPECT_EQ(Get(plain).status, store::MessageStatus::kQueued);
@@ -202,15 +210,18 @@ TEST_F(DispatcherOutageTest, AMessageLoadedPastItsDeadlineIsNeverSent) {
 TEST_F(DispatcherOutageTest, MessagesWaitThroughAnOutageUpToMaxQueueAge) {
   options_.max_queue_age = 1h;
   api_.set_down(true);
+  const SteadyTime enqueued = clock_.Now();
   int64_t old_one = Enqueue(5, "old");
   Dispatcher d(io_.get_executor(), *store_, *store_, *store_, api_, clock_, options_);
   d.Start();
   ASSERT_FALSE(Advance(
-      d, [] { return false; }, 30min, 2s));
+      d, [] { return false; }, 30min));
   int64_t young = Enqueue(6, "young");
   ASSERT_TRUE(Advance(
-      d, [&] { return Get(old_one).status != store::MessageStatus::kQueued; }, 40min, 2s));
+      d, [&] { return Get(old_one).status != store::MessageStatus::kQueued; }, 40min));
   EXPECT_GE(clock_.Now() - api_.calls().front().at, 1h - 5s);
+  EXPECT_EQ(clock_.Now(), enqueued + 1h + options_.flush_interval)
+      << "seen at its age, written a flush later";
   EXPECT_EQ(Get(old_one).status, store::MessageStatus::kFailed);
   EXPECT_NE(Get(old_one).error.find("max_queue_age"), std::string::npos) << Get(old_one).error;
   EXPECT_EQ(Get(young).status, store::MessageStatus::kQueued);

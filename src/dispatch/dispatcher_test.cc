@@ -1,7 +1,8 @@
 // The Dispatcher driving a scripted FakeBotApi over a real in-memory store,
-// on a real io_context (short runs: limits scaled up). Every case runs twice:
-// with the sends on the loop's own executor, and with them on a separate
-// io_context the loop polls once per tick (as tgate serve runs it).
+// on an io_context run on a FakeClock (limits scaled up). Every case runs
+// twice: with the sends on the loop's own executor, and with them on a
+// separate io_context the loop polls once per tick (as tgate serve runs it).
+// Times read off the FakeBotApi's calls are exact.
 #include "dispatch/dispatcher.h"
 
 #include <gtest/gtest.h>
@@ -35,28 +36,18 @@ class DispatcherTest : public testing::DispatcherFixture, public ::testing::With
     options_.max_attempts = 3;
   }
 
-  // Runs the dispatcher until `done` holds (checked every 5 ms) or `limit` passes.
+  // Runs the dispatcher until `done` holds (checked whenever fake time has
+  // run all it can at one instant) or `limit` of fake time passes, then
+  // stops it if done.
   bool RunUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 5s) {
     asio::io_context answers(1);
     Dispatcher d(io_.get_executor(), *store_, *store_, *store_, api_, clock_, options_,
                  GetParam() ? &answers : nullptr);
     d.Start();
-    bool ok = false;
-    asio::steady_timer poll(io_);
-    std::function<void()> check = [&] {
-      poll.expires_after(5ms);
-      poll.async_wait([&](auto) {
-        if (done()) {
-          ok = true;
-          asio::co_spawn(io_, d.Stop(1s), [&](std::exception_ptr) { io_.stop(); });
-          return;
-        }
-        check();
-      });
-    };
-    check();
-    io_.run_for(limit);
-    io_.restart();
+    const bool ok = tgate::testing::RunUntil(io_, clock_, done, limit);
+    if (ok) {
+      EXPECT_TRUE(Stop(d, 1s));
+    }
     return ok;
   }
 };
@@ -146,19 +137,27 @@ TEST_P(DispatcherTest, RetryAfterIsWaitedOut) {
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kSent; }));
   ASSERT_EQ(api_.calls().size(), 2u);
   EXPECT_GE(api_.calls()[1].at - api_.calls()[0].at, 1s);
+  EXPECT_EQ(api_.calls()[1].at - api_.calls()[0].at, 1s + 50ms) << "retry_after and the retry policy's 50 ms";
 }
 
 TEST_P(DispatcherTest, ARetryAfterIsKeptInTheStoreSoARestartWaitsItOutToo) {
   api_.RateLimitOnce(77, 30);
   int64_t id = Enqueue(77, "later");
-  const int64_t before_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
+  const int64_t before_ms = WallMs();
+  const SteadyTime start = clock_.Now();
   ASSERT_TRUE(RunUntil([&] { return api_.calls().size() == 1; }));  // Stop() flushes the outcome
   auto m = store_->GetMessage(id);
   EXPECT_EQ(m->status, store::MessageStatus::kQueued);
   EXPECT_GE(m->not_before_ms, before_ms + 30000);
-  // A restarted dispatcher holds it until then (the run ends well before).
-  EXPECT_FALSE(RunUntil([&] { return api_.calls().size() > 1; }, 1500ms));
+  // Exactly: from the 429's answer (latency 0: when the call arrived),
+  // retry_after and the retry policy's 50 ms.
+  const int64_t answered_ms =
+      before_ms + std::chrono::duration_cast<std::chrono::milliseconds>(api_.calls()[0].at - start).count();
+  EXPECT_EQ(m->not_before_ms, answered_ms + 30'050);
+  // A restarted dispatcher holds it until then: up to its last millisecond.
+  EXPECT_FALSE(RunUntil([&] { return api_.calls().size() > 1; },
+                        std::chrono::milliseconds(m->not_before_ms - WallMs() - 1)));
+  EXPECT_EQ(WallMs(), m->not_before_ms - 1);
   EXPECT_EQ(api_.calls().size(), 1u);
 }
 

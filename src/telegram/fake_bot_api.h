@@ -2,7 +2,9 @@
 // every call with its time, and answers sendMessage from a script — per chat
 // (blocked, deactivated, not found, migrated, a 429 with retry_after) and for
 // the next N calls (5xx, network failure) — otherwise with a Message. Answers
-// immediately or after `latency`; calls may take a random time to arrive. It can also enforce Telegram's
+// immediately or after `latency`; calls may take a random time to arrive. Both
+// waits are on the Clock's timers, so on a FakeClock they take fake time
+// (core/fake_clock_test_util.h runs them). It can also enforce Telegram's
 // flood limits with the emulator's own judge (emulator::Limits, sliding windows on arrival time:
 // tools/emulator/limits.h, independent of the dispatcher's windows) and answer 429 beyond them, counting
 // those 429s: a dispatcher test then shows it never exceeds a limit by its own scheduling. set_down() makes
@@ -88,18 +90,12 @@ class FakeBotApi final : public BotApi {
 
   Awaitable<ApiResult> Call(std::string method, boost::json::object params,
                             std::chrono::milliseconds timeout) override {
-    if (request_latency_.max() > 0) {
-      asio::steady_timer trip(co_await asio::this_coro::executor,
-                              std::chrono::microseconds(request_latency_(rng_)));
-      co_await trip.async_wait(kAsTuple);
-    }
+    if (request_latency_.max() > 0)
+      co_await clock_.SleepFor(std::chrono::microseconds(request_latency_(rng_)));
     SteadyTime arrived = clock_.Now();
     calls_.push_back({method, params, arrived});
     if (on_call_) on_call_(calls_.back());
-    if (latency_.count() > 0) {
-      asio::steady_timer t(co_await asio::this_coro::executor, latency_);
-      co_await t.async_wait(kAsTuple);
-    }
+    if (latency_.count() > 0) co_await clock_.SleepFor(latency_);
     if (down_) {
       if (down_status_ == 0) co_return NetworkFailure("connect: Connection refused");
       co_return Classify(down_status_, "<html>" + std::to_string(down_status_) + " Bad Gateway</html>");
