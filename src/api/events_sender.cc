@@ -18,12 +18,7 @@ std::string SignEvent(std::string_view secret, int64_t timestamp, std::string_vi
 
 EventsSender::EventsSender(asio::any_io_executor executor, store::OutboxStore& store, const Clock& clock,
                            Metrics& metrics, EventsSenderOptions options)
-    : executor_(executor),
-      store_(store),
-      clock_(clock),
-      metrics_(metrics),
-      options_(std::move(options)),
-      wake_(std::make_shared<asio::steady_timer>(executor)) {
+    : executor_(executor), store_(store), clock_(clock), metrics_(metrics), options_(std::move(options)) {
   metrics_.Describe("tgate_events_total", "counter", "Events POSTed to the site, by outcome.");
 }
 
@@ -43,16 +38,13 @@ Status EventsSender::Start() {
   co.timeout = std::chrono::seconds(10);
   client_ = std::make_unique<http::Client>(executor_, co);
   TGATE_RETURN_IF_ERROR(client_->Init());
-  asio::co_spawn(executor_, Loop(), LogStopped("events sender"));
+  asio::co_spawn(executor_, Loop(life_.token()), LogStopped("events sender"));
   return Status::Ok();
 }
 
-void EventsSender::Notify() { wake_->cancel(); }
+void EventsSender::Notify() { life_.Wake(); }
 
-void EventsSender::Stop() {
-  *stopped_ = true;
-  wake_->cancel();
-}
+void EventsSender::Stop() { life_.End(); }
 
 Awaitable<bool> EventsSender::Deliver(const store::Event& event) {
   int64_t ts = clock_.UnixSeconds();
@@ -77,17 +69,16 @@ Awaitable<bool> EventsSender::Deliver(const store::Event& event) {
   co_return true;
 }
 
-Awaitable<void> EventsSender::Loop() {
-  auto stopped = stopped_;
-  auto wake = wake_;
-  while (!*stopped) {
+Awaitable<void> EventsSender::Loop(Lifetime::Token life) {
+  while (!life.ended()) {
     int64_t now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
     auto due = store_.DueEvents(now_ms, options_.batch);
     if (due.ok()) {
       for (const store::Event& e : *due) {
-        if (*stopped) co_return;
+        if (life.ended()) co_return;
         bool ok = co_await Deliver(e);
+        if (life.ended()) co_return;
         metrics_.Inc("tgate_events_total", ok ? "outcome=\"delivered\"" : "outcome=\"retry\"");
         Status s;
         if (ok) {
@@ -109,8 +100,7 @@ Awaitable<void> EventsSender::Loop() {
     std::chrono::milliseconds wait(30000);
     if (next.ok() && *next > 0)
       wait = std::clamp(std::chrono::milliseconds(*next - now_ms), std::chrono::milliseconds(10), wait);
-    wake->expires_after(wait);
-    co_await wake->async_wait(kAsTuple);
+    co_await life.Sleep(wait);
   }
 }
 

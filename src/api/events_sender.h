@@ -8,7 +8,10 @@
 // replayed later with a fresh timestamp.
 // Events the site has not taken within the retention are dropped by the
 // Pruner (app/pruner.h), not here.
-// Not the producer of events. Threading: one coroutine on the io executor.
+// Not the producer of events. Threading: one coroutine on the io executor
+// (app/threads.h). Destroying the sender stops it, Stop() called or not
+// (core/lifetime.h): the outcome of a POST under way is not written, so that
+// event is delivered again later (the site dedupes by X-Tgate-Event-Id).
 #pragma once
 
 #include <chrono>
@@ -16,6 +19,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/lifetime.h"
 #include "core/metrics.h"
 #include "http/asio.h"
 #include "http/client.h"
@@ -41,10 +45,12 @@ class EventsSender {
   Status Start();
   // Events were added.
   void Notify();
+  // Ends the loop (as destroying the sender does).
   void Stop();
 
  private:
-  Awaitable<void> Loop();
+  Awaitable<void> Loop(Lifetime::Token life);
+  // POSTs one event; true on a 2xx. Touches nothing of *this after its wait.
   Awaitable<bool> Deliver(const store::Event& event);
 
   asio::any_io_executor executor_;
@@ -54,8 +60,7 @@ class EventsSender {
   EventsSenderOptions options_;
   std::string target_;
   std::unique_ptr<http::Client> client_;
-  std::shared_ptr<asio::steady_timer> wake_;
-  std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);
+  Lifetime life_;
 };
 
 }  // namespace tgate::api

@@ -11,6 +11,8 @@
 #include "app/fd_limit.h"
 #include "app/instance_lock.h"
 #include "app/pruner.h"
+#include "core/lifetime.h"
+#include "core/log_stopped.h"
 #include "core/metrics.h"
 #include "dispatch/dispatcher.h"
 #include "http/server.h"
@@ -54,7 +56,7 @@ struct Gateway::Impl {
   // Registers the bot's figures of updates set aside (issue 11).
   void DescribeSetAside(const std::string& bot, const webhook::UpdateProcessor& p);
   Status StartBot(const config::BotConfig& bc);
-  Awaitable<void> LearnUsername(std::string bot);
+  Awaitable<void> LearnUsername(Lifetime::Token life, std::string bot);
 
   asio::io_context& io;
   config::Config config;
@@ -70,6 +72,9 @@ struct Gateway::Impl {
   std::unique_ptr<webhook::UpdateReceiver> receiver;
   std::unique_ptr<api::Router> router;
   std::unique_ptr<http::Server> server;
+  // The Gateway's own coroutines (LearnUsername): ended by Stop() and by
+  // destroying the Gateway.
+  Lifetime life;
 };
 
 void Gateway::Impl::DescribeDispatch(const std::string& bot, const dispatch::Dispatcher& d) {
@@ -238,12 +243,13 @@ Status Gateway::Impl::StartBot(const config::BotConfig& bc) {
 
 // getMe gives the bot's username for t.me links. Retried until it answers:
 // tgate serves (and queues) meanwhile; only link creation waits for it.
-Awaitable<void> Gateway::Impl::LearnUsername(std::string bot) {
-  asio::steady_timer timer(io);
+// Ends at Stop() or with the Gateway (core/lifetime.h).
+Awaitable<void> Gateway::Impl::LearnUsername(Lifetime::Token life, std::string bot) {
   std::chrono::seconds delay{1};
-  for (;;) {
+  while (!life.ended()) {
     BotRuntime& rt = bots.at(bot);
     telegram::ApiResult r = co_await rt.api->Call("getMe", {}, std::chrono::seconds(10));
+    if (life.ended()) co_return;
     if (r.ok() && r.result.is_object() && r.result.as_object().contains("username")) {
       std::string username(r.result.as_object().at("username").as_string());
       context->bots[bot].username = username;
@@ -256,8 +262,8 @@ Awaitable<void> Gateway::Impl::LearnUsername(std::string bot) {
     } else {
       spdlog::warn("bot {}: getMe failed ({}); retrying in {} s", bot, r.description, delay.count());
     }
-    timer.expires_after(delay);
-    co_await timer.async_wait(kAsTuple);
+    co_await life.Sleep(delay);
+    if (life.ended()) co_return;
     delay = std::min(delay * 2, std::chrono::seconds(60));
   }
 }
@@ -319,7 +325,7 @@ Status Gateway::Start() {
     rt.dispatcher->Start();
     rt.processor->Start();
     if (rt.poller) rt.poller->Start();
-    asio::co_spawn(g.io, g.LearnUsername(name), asio::detached);
+    asio::co_spawn(g.io, g.LearnUsername(g.life.token(), name), LogStopped("bot " + name + ": getMe"));
     spdlog::info(
         "bot {}: {} (limits: {}/s global, {}/s per chat, {}/min per group)", name,
         rt.poller ? "long polling getUpdates" : "receiving webhooks at /hooks/telegram/<webhook_path>",
@@ -335,6 +341,7 @@ Status Gateway::Start() {
 
 Awaitable<void> Gateway::Stop() {
   Impl& g = *impl_;
+  g.life.End();  // LearnUsername
   if (g.server) g.server->Stop();
   if (g.pruner) g.pruner->Stop();
   for (auto& [name, rt] : g.bots) {

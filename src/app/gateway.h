@@ -5,7 +5,8 @@
 // the webhook; the events sender; the Pruner (retention). Owns them all and
 // starts/stops them in order. Wiring only: behaviour lives in the folders it
 // wires.
-// Threading: everything runs on the one io_context given at construction.
+// Threading: everything runs on the one io_context given at construction
+// (the io thread; all of tgate's threads: app/threads.h).
 #pragma once
 
 #include <memory>

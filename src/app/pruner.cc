@@ -8,36 +8,26 @@ namespace tgate::app {
 
 Pruner::Pruner(asio::any_io_executor executor, store::RetentionStore& store, const Clock& clock,
                PrunerOptions options)
-    : executor_(executor),
-      store_(store),
-      clock_(clock),
-      options_(options),
-      timer_(std::make_shared<asio::steady_timer>(executor)) {}
+    : executor_(executor), store_(store), clock_(clock), options_(options) {}
 
-void Pruner::Start() { asio::co_spawn(executor_, Loop(), LogStopped("pruner")); }
+void Pruner::Start() { asio::co_spawn(executor_, Loop(life_.token()), LogStopped("pruner")); }
 
-void Pruner::Stop() {
-  *stopped_ = true;
-  timer_->cancel();
-}
+void Pruner::Stop() { life_.End(); }
 
-Awaitable<Status> Pruner::Drain(PruneFn prune, int64_t before, int64_t* deleted) {
-  // Copies: after Stop() this object may be gone when a wait ends.
-  auto stopped = stopped_;
-  auto timer = timer_;
+Awaitable<Status> Pruner::Drain(Lifetime::Token life, PruneFn prune, int64_t before, int64_t* deleted) {
   for (;;) {
     auto r = (store_.*prune)(before, options_.batch_rows);
     if (!r.ok()) co_return r.status();
     *deleted += r->deleted;
     if (r->done) co_return Status::Ok();
-    timer->expires_after(options_.pause);
-    co_await timer->async_wait(kAsTuple);
-    if (*stopped) co_return Status::Ok();
+    co_await life.Sleep(options_.pause);
+    if (life.ended()) co_return Status::Ok();
   }
 }
 
-Awaitable<Result<PruneCounts>> Pruner::Round() {
-  auto stopped = stopped_;
+Awaitable<Result<PruneCounts>> Pruner::Round() { return RoundUntilEnded(life_.token()); }
+
+Awaitable<Result<PruneCounts>> Pruner::RoundUntilEnded(Lifetime::Token life) {
   PruneCounts counts;
   const int64_t now = clock_.UnixSeconds();
   auto tokens = store_.PruneLinkTokens(now);
@@ -58,8 +48,8 @@ Awaitable<Result<PruneCounts>> Pruner::Round() {
       {&store::RetentionStore::PruneEvents, &counts.events},
   };
   for (const Step& step : steps) {
-    if (*stopped) co_return counts;
-    Status s = co_await Drain(step.prune, before, step.deleted);
+    if (life.ended()) co_return counts;
+    Status s = co_await Drain(life, step.prune, before, step.deleted);
     if (!s.ok()) co_return s;
   }
   co_return counts;
@@ -87,20 +77,17 @@ void Pruner::LogRound(const PruneCounts& counts) const {
   }
 }
 
-Awaitable<void> Pruner::Loop() {
-  auto stopped = stopped_;
-  auto timer = timer_;
-  while (!*stopped) {
-    auto counts = co_await Round();
-    if (*stopped) co_return;
+Awaitable<void> Pruner::Loop(Lifetime::Token life) {
+  while (!life.ended()) {
+    auto counts = co_await RoundUntilEnded(life);
+    if (life.ended()) co_return;
     if (!counts.ok()) {
       // Tried again next round (a busy database, a full disk).
       spdlog::error("pruning the database failed: {}", counts.status().message());
     } else {
       LogRound(*counts);
     }
-    timer->expires_after(options_.interval);
-    co_await timer->async_wait(kAsTuple);
+    co_await life.Sleep(options_.interval);
   }
 }
 

@@ -9,14 +9,16 @@
 // the io thread and the store with it, so none waits long.
 // Not the rule of what may go: the Store decides that (queued messages,
 // running broadcasts and pending updates are never deleted; see retention_store.h).
-// Threading: one coroutine on the io executor. The store and the clock must
-// outlive the Pruner; after Stop() its coroutine touches neither.
+// Threading: one coroutine on the io executor (app/threads.h). The store and
+// the clock must outlive the Pruner. Destroying it stops its coroutines,
+// Stop() called or not (core/lifetime.h): after either they touch nothing.
 #pragma once
 
 #include <chrono>
 #include <memory>
 
 #include "core/clock.h"
+#include "core/lifetime.h"
 #include "http/asio.h"
 #include "store/retention_store.h"
 
@@ -60,6 +62,7 @@ class Pruner {
   // what each round deleted, when it deleted anything, and the events it
   // dropped (at warn when a site was to take them).
   void Start();
+  // Ends the loop and any Round() under way (as destroying the Pruner does).
   void Stop();
 
   // One round, as Start runs them: takes the time once, then deletes batch
@@ -67,21 +70,20 @@ class Pruner {
   Awaitable<Result<PruneCounts>> Round();
 
  private:
-  Awaitable<void> Loop();
+  Awaitable<void> Loop(Lifetime::Token life);
+  Awaitable<Result<PruneCounts>> RoundUntilEnded(Lifetime::Token life);
   // One of the RetentionStore's Prune* methods that take a cutoff and a batch size.
   using PruneFn = Result<store::PruneResult> (store::RetentionStore::*)(int64_t, size_t);
   // Calls `prune` until its pass is done, pausing between calls; adds what
-  // it deleted to *deleted.
-  Awaitable<Status> Drain(PruneFn prune, int64_t before, int64_t* deleted);
+  // it deleted to *deleted. Stops early (OK) when `life` ends.
+  Awaitable<Status> Drain(Lifetime::Token life, PruneFn prune, int64_t before, int64_t* deleted);
   void LogRound(const PruneCounts& counts) const;
 
   asio::any_io_executor executor_;
   store::RetentionStore& store_;
   const Clock& clock_;
   PrunerOptions options_;
-  // Shared with the coroutine, which may outlive this object after Stop().
-  std::shared_ptr<asio::steady_timer> timer_;
-  std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);
+  Lifetime life_;
 };
 
 }  // namespace tgate::app

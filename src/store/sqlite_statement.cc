@@ -99,6 +99,7 @@ std::string SqliteStatement::Text(int column) const {
 StatementCache::~StatementCache() { Clear(); }
 
 Result<SqliteStatement> StatementCache::Get(std::string_view sql) {
+  TGATE_ASSERT_ON(thread_);
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
     sqlite3_stmt* stmt = nullptr;

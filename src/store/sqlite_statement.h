@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/thread_check.h"
 
 namespace tgate::store {
 
@@ -83,13 +84,16 @@ class StatementCache {
   StatementCache& operator=(const StatementCache&) = delete;
 
   // The statement for `sql`, compiled on first use. `sql` should be a string
-  // literal; the key is its text.
+  // literal; the key is its text. Every statement of a connection (and so
+  // every Store call, transactions included) comes through here: debug builds
+  // assert it is on the connection's thread (app/threads.h).
   Result<SqliteStatement> Get(std::string_view sql);
   // Finalizes every statement (before closing the connection).
   void Clear();
 
  private:
   sqlite3* db_;
+  ThreadChecker thread_;  // the connection's: opened NOMUTEX, it is confined to one thread
   // Transparent hashing: look up by string_view without building a string.
   struct SqlHash {
     using is_transparent = void;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <thread>
 
 #include "core/testing.h"
 #include "store/sqlite_transaction.h"
@@ -134,6 +135,22 @@ TEST_F(SqliteStatementTest, ChangesAreTheStatementsOwnAfterOthersRan) {
   ASSERT_OK(none->Run());
   EXPECT_EQ(none->Changes(), 0);
   EXPECT_EQ(many->Changes(), 3);
+}
+
+// The connection is confined to one thread (app/threads.h): in Debug and
+// sanitizer builds a Store call from another thread aborts.
+TEST(StoreThreadDeathTest, AStoreCallOffItsThreadAborts) {
+#ifndef TGATE_THREAD_CHECKS
+  GTEST_SKIP() << "thread checks are compiled out of release builds";
+#else
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto s = Store::Open({":memory:"});
+  ASSERT_OK(s);
+  Store& store = **s;
+  ASSERT_OK(store.MaxUpdateId("bot"));  // this thread is the store's
+  EXPECT_DEATH(std::thread([&] { (void)store.MaxUpdateId("bot"); }).join(),
+               "called off the thread of thread_");
+#endif
 }
 
 }  // namespace

@@ -18,17 +18,13 @@ LongPoller::LongPoller(asio::any_io_executor executor, telegram::BotApi& api, st
       api_(api),
       store_(store),
       options_(std::move(options)),
-      on_updates_(std::move(on_updates)),
-      backoff_(std::make_shared<asio::steady_timer>(executor)) {}
+      on_updates_(std::move(on_updates)) {}
 
 void LongPoller::Start() {
-  asio::co_spawn(executor_, Loop(), LogStopped("bot " + options_.bot + ": long polling"));
+  asio::co_spawn(executor_, Loop(life_.token()), LogStopped("bot " + options_.bot + ": long polling"));
 }
 
-void LongPoller::Stop() {
-  *stopped_ = true;
-  backoff_->cancel();
-}
+void LongPoller::Stop() { life_.End(); }
 
 bool LongPoller::StoreAll(const json::value& result) {
   if (!result.is_array()) return true;
@@ -45,17 +41,15 @@ bool LongPoller::StoreAll(const json::value& result) {
   return true;
 }
 
-Awaitable<void> LongPoller::Loop() {
-  auto stopped = stopped_;
-  auto backoff = backoff_;
+Awaitable<void> LongPoller::Loop(Lifetime::Token life) {
   std::chrono::seconds delay{1};
-  while (!*stopped) {
+  while (!life.ended()) {
     auto max_id = store_.MaxUpdateId(options_.bot);
     json::object params{{"timeout", options_.poll_timeout.count()}, {"allowed_updates", AllowedUpdates()}};
     if (max_id.ok() && *max_id > 0) params["offset"] = *max_id + 1;
     telegram::ApiResult r =
         co_await api_.Call("getUpdates", std::move(params), options_.poll_timeout + std::chrono::seconds(10));
-    if (*stopped) co_return;
+    if (life.ended()) co_return;
     if (r.ok()) {
       delay = std::chrono::seconds(1);
       if (StoreAll(r.result)) {
@@ -78,8 +72,8 @@ Awaitable<void> LongPoller::Loop() {
       spdlog::warn("bot {}: getUpdates failed ({}); retrying in {} s", options_.bot, r.description,
                    delay.count());
     }
-    backoff->expires_after(delay);
-    co_await backoff->async_wait(kAsTuple);
+    co_await life.Sleep(delay);
+    if (life.ended()) co_return;
     delay = std::min(delay * 2, std::chrono::seconds(30));
   }
 }

@@ -3,7 +3,10 @@
 // dedupe as the webhook) and only then confirms it with the next offset, and
 // wakes the UpdateProcessor. Refuses to fight a webhook: a 409 is logged with
 // what to do and retried slowly. Not the processing (update_processor.h).
-// Threading: one coroutine on the io executor; BotApi/InboxStore outlive it.
+// Threading: one coroutine on the io executor (app/threads.h); BotApi/InboxStore
+// outlive the poller. Destroying it stops the coroutine, Stop() called or not
+// (core/lifetime.h): the answer of a getUpdates under way is ignored (its
+// offset was never confirmed: the next poller fetches those updates again).
 #pragma once
 
 #include <chrono>
@@ -11,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "core/lifetime.h"
 #include "http/asio.h"
 #include "store/inbox_store.h"
 #include "telegram/bot_api.h"
@@ -27,10 +31,11 @@ class LongPoller {
   LongPoller(asio::any_io_executor executor, telegram::BotApi& api, store::InboxStore& store,
              LongPollerOptions options, std::function<void()> on_updates);
   void Start();
+  // Ends the loop (as destroying the poller does).
   void Stop();
 
  private:
-  Awaitable<void> Loop();
+  Awaitable<void> Loop(Lifetime::Token life);
   // Stores the updates of one answer; returns false on a store error.
   bool StoreAll(const boost::json::value& result);
 
@@ -39,8 +44,7 @@ class LongPoller {
   store::InboxStore& store_;
   LongPollerOptions options_;
   std::function<void()> on_updates_;
-  std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);
-  std::shared_ptr<asio::steady_timer> backoff_;
+  Lifetime life_;
 };
 
 }  // namespace tgate::webhook

@@ -18,31 +18,27 @@ UpdateProcessor::UpdateProcessor(asio::any_io_executor executor, store::Store& s
       linker_(linker),
       clock_(clock),
       options_(std::move(options)),
-      on_enqueued_(std::move(on_enqueued)),
-      wake_(std::make_shared<asio::steady_timer>(executor)) {}
+      on_enqueued_(std::move(on_enqueued)) {}
 
-void UpdateProcessor::Start() { asio::co_spawn(executor_, Loop(), LogStopped("update processor")); }
-
-void UpdateProcessor::Notify() { wake_->cancel(); }
-
-void UpdateProcessor::Stop() {
-  *stopped_ = true;
-  wake_->cancel();
+void UpdateProcessor::Start() {
+  asio::co_spawn(executor_, Loop(life_.token()), LogStopped("update processor"));
 }
 
-Awaitable<void> UpdateProcessor::Loop() {
-  auto stopped = stopped_;
-  auto wake = wake_;
-  while (!*stopped) {
+void UpdateProcessor::Notify() { life_.Wake(); }
+
+void UpdateProcessor::Stop() { life_.End(); }
+
+Awaitable<void> UpdateProcessor::Loop(Lifetime::Token life) {
+  while (!life.ended()) {
     Status s = Drain();
     if (!s.ok()) spdlog::error("bot {}: processing updates failed: {}", options_.bot, s.message());
     // Sleep until notified; a periodic pass also retries after a store error.
-    wake->expires_after(s.ok() ? std::chrono::seconds(30) : std::chrono::seconds(1));
-    co_await wake->async_wait(kAsTuple);
+    co_await life.Sleep(s.ok() ? std::chrono::seconds(30) : std::chrono::seconds(1));
   }
 }
 
 Status UpdateProcessor::Drain() {
+  TGATE_ASSERT_ON(io_thread_);
   bool enqueued = false;
   // Wakes the dispatcher for the replies committed so far, however the pass ends.
   auto finish = [&](Status s) {

@@ -14,7 +14,9 @@
 // transient failure (the store busy: Code::kUnavailable) ends the pass, and
 // the same update is retried first on the next one.
 // Not the HTTP endpoint (update_receiver.h) nor long polling (long_poller.h).
-// Threading: one coroutine on the io executor; Store/Linker/Clock outlive it.
+// Threading: one coroutine on the io executor (app/threads.h); Store/Linker/
+// Clock outlive the processor. Destroying it stops the coroutine, Stop()
+// called or not (core/lifetime.h): it touches nothing of the processor after.
 #pragma once
 
 #include <functional>
@@ -22,6 +24,8 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/lifetime.h"
+#include "core/thread_check.h"
 #include "http/asio.h"
 #include "link/linker.h"
 #include "store/store.h"
@@ -49,6 +53,7 @@ class UpdateProcessor {
   void Start();
   // New updates were stored.
   void Notify();
+  // Ends the loop (as destroying the processor does).
   void Stop();
 
   // Processes every pending update now (synchronously), setting aside the
@@ -61,7 +66,7 @@ class UpdateProcessor {
   uint64_t set_aside() const { return set_aside_; }
 
  private:
-  Awaitable<void> Loop();
+  Awaitable<void> Loop(Lifetime::Token life);
   Status ProcessOne(const store::Update& update, bool& enqueued);
   // Marks `update` set aside (in its own transaction), logs and counts it.
   Status SetAside(const store::Update& update, const Status& why);
@@ -77,9 +82,9 @@ class UpdateProcessor {
   const Clock& clock_;
   ProcessorOptions options_;
   std::function<void()> on_enqueued_;
-  std::shared_ptr<asio::steady_timer> wake_;
-  std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);
   uint64_t set_aside_ = 0;
+  ThreadChecker io_thread_;
+  Lifetime life_;
 };
 
 }  // namespace tgate::webhook

@@ -248,5 +248,19 @@ TEST_F(ProcessorTest, AnUpdateThatCannotBeSetAsideStaysPendingForTheNextPass) {
   EXPECT_EQ(processor_->set_aside(), 1u);
 }
 
+// Lifetimes (core/lifetime.h): destroying the processor while its loop sleeps,
+// without Stop(), ends the loop, and the loop touches nothing after (the ASan
+// build reports a use of the freed processor).
+TEST_F(ProcessorTest, DestroyingTheProcessorWhileItsLoopSleepsEndsTheLoop) {
+  processor_->Start();
+  io_.poll();  // one pass (nothing pending); the loop sleeps 30 s
+  Insert(StartUpdate(1, 1001, "/start tok"), 1);
+  processor_.reset();
+  io_.run_for(std::chrono::seconds(5));
+  EXPECT_TRUE(io_.stopped());  // the sleep was cut short and the loop returned
+  EXPECT_EQ(store_->PendingUpdates("default", 10)->size(), 1u);  // nothing processed after
+  EXPECT_EQ(enqueued_, 0);
+}
+
 }  // namespace
 }  // namespace tgate::webhook
