@@ -4,6 +4,7 @@
 
 #include "api/json_body.h"
 #include "api/route.h"
+#include "core/status_macros.h"
 #include "http/asio.h"
 #include "http/error_response.h"
 
@@ -16,9 +17,8 @@ namespace {
 Result<std::pair<const BotHandle*, std::string>> Resolve(ApiContext& ctx, const RouteMatch& m) {
   const std::string& user = m.params.at(0);
   TGATE_RETURN_IF_ERROR(CheckUserId(user));
-  auto bot = ctx.FindBot(m.Query("bot"));
-  if (!bot.ok()) return bot.status();
-  return std::make_pair(*bot, user);
+  TGATE_ASSIGN_OR_RETURN(auto bot, ctx.FindBot(m.Query("bot")));
+  return std::make_pair(bot, user);
 }
 
 }  // namespace
@@ -43,10 +43,9 @@ http::Response DeleteUser(ApiContext& ctx, const http::Request& req, const Route
   if (!r.ok()) return http::ErrorResponse(req, r.status());
   const std::string& bot = r->first->config->name;
   Status s = ctx.store.RunInTransaction([&]() -> Status {
-    auto b = ctx.store.GetBinding(bot, r->second);
-    if (!b.ok()) return b.status();
+    TGATE_ASSIGN_OR_RETURN(auto b, ctx.store.GetBinding(bot, r->second));
     TGATE_RETURN_IF_ERROR(ctx.store.DeleteBinding(bot, r->second));
-    json::object ev{{"type", "user.unlinked"}, {"bot", bot}, {"user", b->user}, {"chat_id", b->chat_id}};
+    json::object ev{{"type", "user.unlinked"}, {"bot", bot}, {"user", b.user}, {"chat_id", b.chat_id}};
     return ctx.store.AddEvent(json::serialize(ev), ctx.NowMs());
   });
   if (!s.ok()) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/log_stopped.h"
+#include "core/status_macros.h"
 
 namespace tgate::app {
 
@@ -25,10 +26,9 @@ Awaitable<Status> Pruner::Drain(PruneFn prune, int64_t before, int64_t* deleted)
   auto stopped = stopped_;
   auto timer = timer_;
   for (;;) {
-    auto r = (store_.*prune)(before, options_.batch_rows);
-    if (!r.ok()) co_return r.status();
-    *deleted += r->deleted;
-    if (r->done) co_return Status::Ok();
+    TGATE_CO_ASSIGN_OR_RETURN(auto r, (store_.*prune)(before, options_.batch_rows));
+    *deleted += r.deleted;
+    if (r.done) co_return Status::Ok();
     timer->expires_after(options_.pause);
     co_await timer->async_wait(kAsTuple);
     if (*stopped) co_return Status::Ok();
@@ -39,9 +39,8 @@ Awaitable<Result<PruneCounts>> Pruner::Round() {
   auto stopped = stopped_;
   PruneCounts counts;
   const int64_t now = clock_.UnixSeconds();
-  auto tokens = store_.PruneLinkTokens(now);
-  if (!tokens.ok()) co_return tokens.status();
-  counts.link_tokens = *tokens;
+  TGATE_CO_ASSIGN_OR_RETURN(auto tokens, store_.PruneLinkTokens(now));
+  counts.link_tokens = tokens;
   if (options_.retention.count() == 0) co_return counts;
   const int64_t before = now - options_.retention.count();
   struct Step {
@@ -58,8 +57,7 @@ Awaitable<Result<PruneCounts>> Pruner::Round() {
   };
   for (const Step& step : steps) {
     if (*stopped) co_return counts;
-    Status s = co_await Drain(step.prune, before, step.deleted);
-    if (!s.ok()) co_return s;
+    TGATE_CO_RETURN_IF_ERROR(co_await Drain(step.prune, before, step.deleted));
   }
   co_return counts;
 }

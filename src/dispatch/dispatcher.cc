@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/log_stopped.h"
+#include "core/status_macros.h"
 #include "core/utf8.h"
 #include "dispatch/dispatcher_impl.h"
 #include "dispatch/text_splitter.h"
@@ -132,14 +133,14 @@ void Dispatcher::Impl::Admit(store::Message m, SteadyTime now, int64_t wall_ms) 
 }
 
 Status Dispatcher::Impl::LoadDirect(SteadyTime now) {
-  auto batch = store.LoadQueued(options.bot, store::Priority::kDirect, direct_after_id, kDirectBatch);
-  if (!batch.ok()) return batch.status();
+  TGATE_ASSIGN_OR_RETURN(
+      auto batch, store.LoadQueued(options.bot, store::Priority::kDirect, direct_after_id, kDirectBatch));
   int64_t wall_ms = WallMs();
-  for (store::Message& m : *batch) {
+  for (store::Message& m : batch) {
     direct_after_id = std::max(direct_after_id, m.id);
     Admit(std::move(m), now, wall_ms);
   }
-  if (!batch->empty()) spdlog::debug("bot {}: loaded {} one-to-one messages", options.bot, batch->size());
+  if (!batch.empty()) spdlog::debug("bot {}: loaded {} one-to-one messages", options.bot, batch.size());
   return Status::Ok();
 }
 
@@ -156,13 +157,12 @@ Status Dispatcher::Impl::LoadBroadcasts(SteadyTime now) {
   // Materialize the next chunk of a big broadcast only as it is needed.
   auto made = store.FillBroadcasts(options.bot, std::min(kFillChunk, options.load_window / 2));
   if (!made.ok()) return made.status();
-  auto running = store.ActiveBroadcasts(options.bot);
-  if (!running.ok()) return running.status();
+  TGATE_ASSIGN_OR_RETURN(auto running, store.ActiveBroadcasts(options.bot));
   const int64_t wall_ms = WallMs();
   const int64_t due_by = wall_ms + std::chrono::duration_cast<std::chrono::milliseconds>(kLoadAhead).count();
   const size_t before = loaded_broadcast;
   bool full = false;
-  for (int64_t id : *running) {
+  for (int64_t id : running) {
     int64_t& after = broadcast_after[id];
     while (!full) {
       const size_t room = options.load_window - std::min(options.load_window, loaded_broadcast);
@@ -171,18 +171,17 @@ Status Dispatcher::Impl::LoadBroadcasts(SteadyTime now) {
         break;
       }
       const size_t page = std::min(room, kBroadcastPage);
-      auto batch = store.LoadBroadcastQueued(options.bot, id, after, due_by, page);
-      if (!batch.ok()) return batch.status();
-      for (store::Message& m : *batch) {
+      TGATE_ASSIGN_OR_RETURN(auto batch, store.LoadBroadcastQueued(options.bot, id, after, due_by, page));
+      for (store::Message& m : batch) {
         after = m.id;
         Admit(std::move(m), now, wall_ms);
       }
-      if (batch->size() < page) break;  // the rest is not due yet, or there is none
+      if (batch.size() < page) break;  // the rest is not due yet, or there is none
     }
   }
   // Finished and cancelled broadcasts are not running any more.
   std::erase_if(broadcast_after, [&](const auto& kv) {
-    return std::find(running->begin(), running->end(), kv.first) == running->end();
+    return std::find(running.begin(), running.end(), kv.first) == running.end();
   });
   // Look again once half of what is loaded has gone (or the periodic reload,
   // or a new broadcast's Notify, finds more).

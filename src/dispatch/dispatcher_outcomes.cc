@@ -2,6 +2,7 @@
 // writing outcomes back to the Store in batches.
 #include <spdlog/spdlog.h>
 
+#include "core/status_macros.h"
 #include "dispatch/dispatcher_impl.h"
 
 namespace tgate::dispatch {

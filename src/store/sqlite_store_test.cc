@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "core/status_macros.h"
 #include "store/store_test_util.h"
 
 namespace tgate::store {
@@ -397,9 +398,8 @@ TEST_P(StoreTest, CompleteOfFiveHundredIsFast) {
   std::vector<Completion> batch;
   ASSERT_OK(store_->RunInTransaction([&] {
     for (int i = 0; i < 500; ++i) {
-      auto id = store_->Enqueue(Direct("bot", 1000 + i, "m"), nullptr);
-      if (!id.ok()) return id.status();
-      batch.push_back(Completion{*id, MessageStatus::kSent, 1, 1, 0, 10 + i, ""});
+      TGATE_ASSIGN_OR_RETURN(auto id, store_->Enqueue(Direct("bot", 1000 + i, "m"), nullptr));
+      batch.push_back(Completion{id, MessageStatus::kSent, 1, 1, 0, 10 + i, ""});
     }
     return Status::Ok();
   }));
