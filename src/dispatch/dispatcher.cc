@@ -155,8 +155,8 @@ Status Dispatcher::Impl::LoadDirect(SteadyTime now) {
 // loaded message, and is due within the longest backoff.
 Status Dispatcher::Impl::LoadBroadcasts(SteadyTime now) {
   // Materialize the next chunk of a big broadcast only as it is needed.
-  auto made = store.FillBroadcasts(options.bot, std::min(kFillChunk, options.load_window / 2));
-  if (!made.ok()) return made.status();
+  TGATE_RETURN_IF_ERROR(
+      store.FillBroadcasts(options.bot, std::min(kFillChunk, options.load_window / 2)).status());
   TGATE_ASSIGN_OR_RETURN(auto running, store.ActiveBroadcasts(options.bot));
   const int64_t wall_ms = WallMs();
   const int64_t due_by = wall_ms + std::chrono::duration_cast<std::chrono::milliseconds>(kLoadAhead).count();

@@ -252,8 +252,7 @@ Result<int64_t> SqliteStore::CountBindings(std::string_view bot, UserStatus stat
                            : "SELECT count(*) FROM bindings WHERE bot = ?1 AND status = ?2"));
   st.Bind(1, bot);
   if (status != UserStatus::kActive) st.Bind(2, UserStatusInt(status));
-  auto row = st.Step();
-  if (!row.ok()) return row.status();
+  TGATE_RETURN_IF_ERROR(st.Step().status());
   return st.Int64(0);
 }
 
@@ -305,15 +304,13 @@ Result<int64_t> SqliteStore::CountSetAsideUpdates(std::string_view bot) {
   TGATE_ASSIGN_OR_RETURN(
       auto st,
       Prepare("SELECT count(*) FROM updates INDEXED BY updates_set_aside WHERE bot = ?1 AND processed = 2"));
-  auto row = st.Bind(1, bot).Step();
-  if (!row.ok()) return row.status();
+  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Step().status());
   return st.Int64(0);
 }
 
 Result<int64_t> SqliteStore::MaxUpdateId(std::string_view bot) {
   TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT coalesce(max(update_id), 0) FROM updates WHERE bot = ?1"));
-  auto row = st.Bind(1, bot).Step();
-  if (!row.ok()) return row.status();
+  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Step().status());
   return st.Int64(0);
 }
 
@@ -358,8 +355,7 @@ Status SqliteStore::EventRetry(int64_t id, int attempts, int64_t next_attempt_ms
 
 Result<int64_t> SqliteStore::NextEventDue() {
   TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT coalesce(min(next_attempt_ms), 0) FROM events"));
-  auto row = st.Step();
-  if (!row.ok()) return row.status();
+  TGATE_RETURN_IF_ERROR(st.Step().status());
   return st.Int64(0);
 }
 

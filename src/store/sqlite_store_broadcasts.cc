@@ -179,8 +179,7 @@ Result<int64_t> SqliteStore::PendingMessages(std::string_view bot) {
                        "filled) ELSE 0 END), "
                        "0) "
                        "        FROM broadcasts WHERE bot = ?1 AND status = 0)"));
-  auto row = st.Bind(1, bot).Step();
-  if (!row.ok()) return row.status();
+  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Step().status());
   const int64_t pending = st.Int64(0);
   st.Reset();
   return pending;
@@ -214,8 +213,7 @@ Result<int64_t> SqliteStore::InsertBroadcastTargets(const NewBroadcast& broadcas
       auto count,
       Prepare("SELECT count(*) FROM temp.broadcast_users u JOIN bindings t ON t.bot = ?1 AND t.user = u.user "
               "WHERE t.status = 0"));
-  auto row = count.Bind(1, broadcast.bot).Step();
-  if (!row.ok()) return row.status();
+  TGATE_RETURN_IF_ERROR(count.Bind(1, broadcast.bot).Step().status());
   const int64_t total = count.Int64(0);
   count.Reset();
   if (total > 0) {

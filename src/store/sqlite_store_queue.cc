@@ -228,8 +228,7 @@ Result<std::vector<GroupSend>> SqliteStore::RecentGroupSends(std::string_view bo
 Result<int64_t> SqliteStore::LastMessageId() {
   // The rowid's B-tree gives its maximum without a scan.
   TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT coalesce(max(id), 0) FROM messages"));
-  auto row = st.Step();
-  if (!row.ok()) return row.status();
+  TGATE_RETURN_IF_ERROR(st.Step().status());
   const int64_t id = st.Int64(0);
   st.Reset();
   return id;

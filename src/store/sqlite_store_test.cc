@@ -436,8 +436,7 @@ TEST_P(StoreTest, RunInTransactionRollsBackEverythingOnError) {
   Status s = store_->RunInTransaction([&]() -> Status {
     TGATE_RETURN_IF_ERROR(store_->PutLinkToken(LinkToken{"t", "bot", "1", 5}));
     TGATE_RETURN_IF_ERROR(store_->Bind(Binding{"bot", "bob", 10, UserStatus::kActive, 1}));
-    auto id = store_->Enqueue(Direct("bot", 10, "x"), nullptr);
-    if (!id.ok()) return id.status();
+    TGATE_RETURN_IF_ERROR(store_->Enqueue(Direct("bot", 10, "x"), nullptr).status());
     TGATE_RETURN_IF_ERROR(store_->AddEvent(R"({"type":"x"})", 1));
     return Status::Unavailable("give up");
   });
