@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "bench/request_floor.h"
+#include "core/status_macros.h"
 #include "harness/http_call.h"
 #include "harness/process.h"
 #include "store/store.h"

@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "core/status_macros.h"
 #include "store/store.h"
 
 namespace tgate::bench {

@@ -10,6 +10,7 @@
 #include "api/json_body.h"
 #include "api/message_request.h"
 #include "api/route.h"
+#include "core/status_macros.h"
 #include "http/error_response.h"
 
 namespace tgate::api {
@@ -34,11 +35,10 @@ json::object Counts(const store::Broadcast& b) {
 }
 
 Status ReadTargets(const json::object& body, store::NewBroadcast& b) {
-  auto all = OptBool(body, "all");
-  if (!all.ok()) return all.status();
+  TGATE_ASSIGN_OR_RETURN(auto all, OptBool(body, "all"));
   const json::value* users = body.if_contains("users");
   bool has_users = users && !users->is_null();
-  if (all->value_or(false) == has_users) {
+  if (all.value_or(false) == has_users) {
     return Status::InvalidArgument("give either \"all\": true or a \"users\" list");
   }
   if (!has_users) {

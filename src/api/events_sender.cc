@@ -6,6 +6,7 @@
 
 #include "core/log_stopped.h"
 #include "core/random.h"
+#include "core/status_macros.h"
 
 namespace tgate::api {
 

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/json_body.h"
+#include "core/status_macros.h"
 #include "core/utf8.h"
 #include "telegram/text_length.h"
 
@@ -22,9 +23,8 @@ bool IsBlank(std::string_view s) {
 // Copies the optional sendMessage fields into `out`, checking their types.
 Status CopyOptions(const json::object& body, json::object& out) {
   for (const char* key : {"disable_notification", "protect_content"}) {
-    auto v = OptBool(body, key);
-    if (!v.ok()) return v.status();
-    if (*v) out[key] = **v;
+    TGATE_ASSIGN_OR_RETURN(auto v, OptBool(body, key));
+    if (v) out[key] = *v;
   }
   for (const char* key : {"reply_markup", "link_preview_options"}) {
     const json::value* v = body.if_contains(key);
@@ -38,37 +38,35 @@ Status CopyOptions(const json::object& body, json::object& out) {
 }  // namespace
 
 Result<MessageContent> ParseMessageContent(const json::object& body) {
-  auto text = OptString(body, "text");
-  if (!text.ok()) return text.status();
-  if (!*text) return Status::InvalidArgument("field 'text' is required");
-  if (IsBlank(**text)) return Status::InvalidArgument("'text' must not be empty");
-  auto parse_mode = OptString(body, "parse_mode");
-  if (!parse_mode.ok()) return parse_mode.status();
+  TGATE_ASSIGN_OR_RETURN(auto text, OptString(body, "text"));
+  if (!text) return Status::InvalidArgument("field 'text' is required");
+  if (IsBlank(*text)) return Status::InvalidArgument("'text' must not be empty");
+  TGATE_ASSIGN_OR_RETURN(auto parse_mode, OptString(body, "parse_mode"));
   const json::value* entities = body.if_contains("entities");
   if (entities && !entities->is_null() && !entities->is_array()) {
     return Status::InvalidArgument("field 'entities' must be an array of MessageEntity");
   }
   bool has_entities = entities && entities->is_array();
-  if (has_entities && *parse_mode && !(*parse_mode)->empty()) {
+  if (has_entities && parse_mode && !parse_mode->empty()) {
     return Status::InvalidArgument("give either 'parse_mode' or 'entities', not both");
   }
 
   MessageContent out;
-  out.text = std::move(**text);
+  out.text = std::move(*text);
   json::object options;
-  bool formatted = has_entities || (*parse_mode && !(*parse_mode)->empty());
+  bool formatted = has_entities || (parse_mode && !parse_mode->empty());
   if (formatted) {
     size_t length = 0;
     if (has_entities) {
       length = CountCodePoints(out.text);
       options["entities"] = *entities;
     } else {
-      auto len = telegram::MessageTextLength(out.text, **parse_mode);
+      auto len = telegram::MessageTextLength(out.text, *parse_mode);
       if (!len.ok())
-        return Status::Unprocessable("'text' cannot be sent with parse_mode '" + **parse_mode +
+        return Status::Unprocessable("'text' cannot be sent with parse_mode '" + *parse_mode +
                                      "': " + len.status().message());
       length = *len;
-      options["parse_mode"] = **parse_mode;
+      options["parse_mode"] = *parse_mode;
     }
     if (length == 0) return Status::InvalidArgument("'text' is empty after entity parsing");
     if (length > telegram::kMaxMessageTextLength || out.text.size() > telegram::kMaxRawMessageTextBytes) {

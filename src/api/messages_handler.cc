@@ -9,6 +9,7 @@
 #include "api/json_body.h"
 #include "api/message_request.h"
 #include "api/route.h"
+#include "core/status_macros.h"
 #include "http/error_response.h"
 
 namespace tgate::api {
@@ -19,29 +20,27 @@ namespace {
 
 // Fills the recipient of `m` from "user" or "chat_id".
 Status Address(ApiContext& ctx, const json::object& body, store::NewMessage& m) {
-  auto user = OptString(body, "user");
-  if (!user.ok()) return user.status();
-  auto chat = OptInt(body, "chat_id");
-  if (!chat.ok()) return chat.status();
-  if (user->has_value() == chat->has_value()) {
+  TGATE_ASSIGN_OR_RETURN(auto user, OptString(body, "user"));
+  TGATE_ASSIGN_OR_RETURN(auto chat, OptInt(body, "chat_id"));
+  if (user.has_value() == chat.has_value()) {
     return Status::InvalidArgument("give exactly one of 'user' (a linked site user) or 'chat_id'");
   }
-  if (chat->has_value()) {
-    if (**chat == 0) return Status::InvalidArgument("'chat_id' must not be 0");
-    m.chat_id = **chat;
+  if (chat.has_value()) {
+    if (*chat == 0) return Status::InvalidArgument("'chat_id' must not be 0");
+    m.chat_id = *chat;
     return Status::Ok();
   }
-  TGATE_RETURN_IF_ERROR(CheckUserId(**user));
-  auto b = ctx.links.GetBinding(m.bot, **user);
+  TGATE_RETURN_IF_ERROR(CheckUserId(*user));
+  auto b = ctx.links.GetBinding(m.bot, *user);
   if (!b.ok()) {
-    if (b.status().IsNotFound()) return Status::NotFound("user '" + **user + "' is not linked to this bot");
+    if (b.status().IsNotFound()) return Status::NotFound("user '" + *user + "' is not linked to this bot");
     return b.status();
   }
   if (b->status == store::UserStatus::kBlocked) {
-    return Status::Conflict("user '" + **user +
+    return Status::Conflict("user '" + *user +
                             "' has blocked the bot; nothing can be sent until they unblock it");
   }
-  m.user = **user;
+  m.user = *user;
   m.chat_id = b->chat_id;
   return Status::Ok();
 }

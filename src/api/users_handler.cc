@@ -4,6 +4,7 @@
 
 #include "api/json_body.h"
 #include "api/route.h"
+#include "core/status_macros.h"
 #include "http/asio.h"
 #include "http/error_response.h"
 
@@ -16,9 +17,8 @@ namespace {
 Result<std::pair<const BotHandle*, std::string>> Resolve(ApiContext& ctx, const RouteMatch& m) {
   const std::string& user = m.params.at(0);
   TGATE_RETURN_IF_ERROR(CheckUserId(user));
-  auto bot = ctx.FindBot(m.Query("bot"));
-  if (!bot.ok()) return bot.status();
-  return std::make_pair(*bot, user);
+  TGATE_ASSIGN_OR_RETURN(auto bot, ctx.FindBot(m.Query("bot")));
+  return std::make_pair(bot, user);
 }
 
 }  // namespace

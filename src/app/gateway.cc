@@ -14,6 +14,7 @@
 #include "core/lifetime.h"
 #include "core/log_stopped.h"
 #include "core/metrics.h"
+#include "core/status_macros.h"
 #include "dispatch/dispatcher.h"
 #include "http/server.h"
 #include "link/linker.h"
@@ -184,9 +185,8 @@ Status Gateway::Impl::OpenStore() {
   // Before the store is opened (and migrated): a second tgate must change
   // nothing in the first one's database.
   if (!lock) {
-    auto locked = InstanceLock::Acquire(config.db);
-    if (!locked.ok()) return locked.status();
-    lock = std::move(*locked);
+    TGATE_ASSIGN_OR_RETURN(auto locked, InstanceLock::Acquire(config.db));
+    lock = std::move(locked);
   }
   auto s = store::Store::Open({config.db, config.db_synchronous, &clock});
   if (!s.ok())
@@ -303,9 +303,8 @@ Status Gateway::Start() {
   g.receiver = std::make_unique<webhook::UpdateReceiver>(*g.store, g.metrics, std::move(hooks));
   g.router = std::make_unique<api::Router>(*g.context, *g.receiver);
 
-  auto hp = config::SplitHostPort(g.config.listen);
-  if (!hp.ok()) return hp.status();
-  http::ServerOptions so = g.ServerOptionsFor(hp->first, hp->second);
+  TGATE_ASSIGN_OR_RETURN(auto hp, config::SplitHostPort(g.config.listen));
+  http::ServerOptions so = g.ServerOptionsFor(hp.first, hp.second);
   api::Router* router = g.router.get();
   g.server = std::make_unique<http::Server>(
       g.io.get_executor(), so,
@@ -334,7 +333,7 @@ Status Gateway::Start() {
   for (auto& [name, rt] : g.bots) g.DescribeDispatch(name, *rt.dispatcher);
   for (auto& [name, rt] : g.bots) g.DescribeSetAside(name, *rt.processor);
   // On stdout whatever the log level: scripts and tests wait for this line.
-  std::printf("tgate listening on %s:%u\n", hp->first.c_str(), static_cast<unsigned>(g.server->port()));
+  std::printf("tgate listening on %s:%u\n", hp.first.c_str(), static_cast<unsigned>(g.server->port()));
   std::fflush(stdout);
   return Status::Ok();
 }

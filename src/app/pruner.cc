@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/log_stopped.h"
+#include "core/status_macros.h"
 
 namespace tgate::app {
 
@@ -16,10 +17,9 @@ void Pruner::Stop() { life_.End(); }
 
 Awaitable<Status> Pruner::Drain(Lifetime::Token life, PruneFn prune, int64_t before, int64_t* deleted) {
   for (;;) {
-    auto r = (store_.*prune)(before, options_.batch_rows);
-    if (!r.ok()) co_return r.status();
-    *deleted += r->deleted;
-    if (r->done) co_return Status::Ok();
+    TGATE_CO_ASSIGN_OR_RETURN(auto r, (store_.*prune)(before, options_.batch_rows));
+    *deleted += r.deleted;
+    if (r.done) co_return Status::Ok();
     co_await life.Sleep(options_.pause);
     if (life.ended()) co_return Status::Ok();
   }
@@ -30,9 +30,8 @@ Awaitable<Result<PruneCounts>> Pruner::Round() { return RoundUntilEnded(life_.to
 Awaitable<Result<PruneCounts>> Pruner::RoundUntilEnded(Lifetime::Token life) {
   PruneCounts counts;
   const int64_t now = clock_.UnixSeconds();
-  auto tokens = store_.PruneLinkTokens(now);
-  if (!tokens.ok()) co_return tokens.status();
-  counts.link_tokens = *tokens;
+  TGATE_CO_ASSIGN_OR_RETURN(auto tokens, store_.PruneLinkTokens(now));
+  counts.link_tokens = tokens;
   if (options_.retention.count() == 0) co_return counts;
   const int64_t before = now - options_.retention.count();
   struct Step {
@@ -49,8 +48,7 @@ Awaitable<Result<PruneCounts>> Pruner::RoundUntilEnded(Lifetime::Token life) {
   };
   for (const Step& step : steps) {
     if (life.ended()) co_return counts;
-    Status s = co_await Drain(life, step.prune, before, step.deleted);
-    if (!s.ok()) co_return s;
+    TGATE_CO_RETURN_IF_ERROR(co_await Drain(life, step.prune, before, step.deleted));
   }
   co_return counts;
 }

@@ -11,6 +11,7 @@
 #include "cli/progress.h"
 #include "cli/site_client.h"
 #include "core/json_numbers.h"
+#include "core/status_macros.h"
 
 namespace tgate::cli {
 namespace {
@@ -59,16 +60,14 @@ Result<boost::json::object> RequestBody(const Globals& g, const BroadcastOptions
     text.assign(std::istreambuf_iterator<char>(in), {});
   }
   if (text.empty()) return Status::InvalidArgument("give the message with --text or --text-file");
-  auto spread = ParseDuration(o.spread);
-  if (!spread.ok()) return spread.status();
-  boost::json::object body{{"text", text}, {"spread_seconds", *spread}, {"paid", o.paid}};
+  TGATE_ASSIGN_OR_RETURN(auto spread, ParseDuration(o.spread));
+  boost::json::object body{{"text", text}, {"spread_seconds", spread}, {"paid", o.paid}};
   if (o.all) {
     body["all"] = true;
   } else {
-    auto users = ReadUsers(o.users_file);
-    if (!users.ok()) return users.status();
+    TGATE_ASSIGN_OR_RETURN(auto users, ReadUsers(o.users_file));
     boost::json::array list;
-    for (auto& u : *users) list.emplace_back(u);
+    for (auto& u : users) list.emplace_back(u);
     body["users"] = std::move(list);
   }
   if (!g.bot.empty()) body["bot"] = g.bot;

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "core/status_macros.h"
 #include "telegram/http_bot_api.h"
 
 namespace tgate::cli {

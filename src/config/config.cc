@@ -10,6 +10,8 @@
 #include <limits>
 #include <sstream>
 
+#include "core/status_macros.h"
+
 extern char** environ;
 
 namespace tgate::config {

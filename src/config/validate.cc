@@ -4,6 +4,7 @@
 
 #include "config/config.h"
 #include "core/random.h"
+#include "core/status_macros.h"
 
 namespace tgate::config {
 namespace {

@@ -8,6 +8,9 @@
 #include <variant>
 
 #include "core/status.h"
+// Every user of Result gets the early-return macros with it (TGATE_RETURN_IF_ERROR
+// lived in this header before it had its own).
+#include "core/status_macros.h"  // IWYU pragma: export
 
 namespace tgate {
 
@@ -48,10 +51,3 @@ class [[nodiscard]] Result {
 };
 
 }  // namespace tgate
-
-// Returns the Status of `expr` from the enclosing function if it is not OK.
-#define TGATE_RETURN_IF_ERROR(expr)      \
-  do {                                   \
-    ::tgate::Status tgate_s_ = (expr);   \
-    if (!tgate_s_.ok()) return tgate_s_; \
-  } while (0)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/status_macros.h"
 #include "core/utf8.h"
 #include "dispatch/text_splitter.h"
 
@@ -101,14 +102,14 @@ void QueueLoader::LoadBroadcasts(SteadyTime now) {
 }
 
 Status QueueLoader::ReadDirect(SteadyTime now) {
-  auto batch = queue_.LoadQueued(options_.bot, store::Priority::kDirect, direct_after_id_, kDirectBatch);
-  if (!batch.ok()) return batch.status();
+  TGATE_ASSIGN_OR_RETURN(
+      auto batch, queue_.LoadQueued(options_.bot, store::Priority::kDirect, direct_after_id_, kDirectBatch));
   const int64_t wall_ms = WallMs();
-  for (store::Message& m : *batch) {
+  for (store::Message& m : batch) {
     direct_after_id_ = std::max(direct_after_id_, m.id);
     Hold(std::move(m), now, wall_ms);
   }
-  if (!batch->empty()) spdlog::debug("bot {}: loaded {} one-to-one messages", options_.bot, batch->size());
+  if (!batch.empty()) spdlog::debug("bot {}: loaded {} one-to-one messages", options_.bot, batch.size());
   return Status::Ok();
 }
 
@@ -126,13 +127,12 @@ Status QueueLoader::ReadBroadcasts(SteadyTime now) {
   // Materialize the next chunk of a big broadcast only as it is needed.
   auto made = broadcasts_.FillBroadcasts(options_.bot, std::min(kFillChunk, window / 2));
   if (!made.ok()) return made.status();
-  auto running = broadcasts_.ActiveBroadcasts(options_.bot);
-  if (!running.ok()) return running.status();
+  TGATE_ASSIGN_OR_RETURN(auto running, broadcasts_.ActiveBroadcasts(options_.bot));
   const int64_t wall_ms = WallMs();
   const int64_t due_by = wall_ms + std::chrono::duration_cast<std::chrono::milliseconds>(kLoadAhead).count();
   const size_t before = held_.broadcasts();
   bool full = false;
-  for (int64_t id : *running) {
+  for (int64_t id : running) {
     int64_t& after = broadcast_after_[id];
     while (!full) {
       const size_t room = window - std::min(window, held_.broadcasts());
@@ -141,18 +141,18 @@ Status QueueLoader::ReadBroadcasts(SteadyTime now) {
         break;
       }
       const size_t page = std::min(room, kBroadcastPage);
-      auto batch = broadcasts_.LoadBroadcastQueued(options_.bot, id, after, due_by, page);
-      if (!batch.ok()) return batch.status();
-      for (store::Message& m : *batch) {
+      TGATE_ASSIGN_OR_RETURN(auto batch,
+                             broadcasts_.LoadBroadcastQueued(options_.bot, id, after, due_by, page));
+      for (store::Message& m : batch) {
         after = m.id;
         Hold(std::move(m), now, wall_ms);
       }
-      if (batch->size() < page) break;  // the rest is not due yet, or there is none
+      if (batch.size() < page) break;  // the rest is not due yet, or there is none
     }
   }
   // Finished and cancelled broadcasts are not running any more.
   std::erase_if(broadcast_after_, [&](const auto& kv) {
-    return std::find(running->begin(), running->end(), kv.first) == running->end();
+    return std::find(running.begin(), running.end(), kv.first) == running.end();
   });
   // Look again once half of what is loaded has gone (or the periodic reload,
   // or a new broadcast's Notify, finds more).

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/status_macros.h"
 #include "http/client_connection.h"
 #include "http/request_head.h"
 
@@ -241,13 +242,12 @@ Awaitable<Result<ClientResponse>> Client::Impl::Send(bhttp::verb method, std::st
   const auto deadline = Clock::now() + timeout;
 
   if (!prefix.empty()) target = prefix + target;
-  auto head = RequestHead({.method = method,
-                           .target = target,
-                           .host = host_header,
-                           .content_type = content_type,
-                           .content_length = body.size(),
-                           .headers = &headers});
-  if (!head.ok()) co_return head.status();
+  TGATE_CO_ASSIGN_OR_RETURN(auto head, RequestHead({.method = method,
+                                                    .target = target,
+                                                    .host = host_header,
+                                                    .content_type = content_type,
+                                                    .content_length = body.size(),
+                                                    .headers = &headers}));
 
   std::unique_ptr<ClientConnection> conn;
   if (!co_await Acquire(conn, deadline)) {
@@ -271,7 +271,7 @@ Awaitable<Result<ClientResponse>> Client::Impl::Send(bhttp::verb method, std::st
       }
       conn = std::move(opened).value();
     }
-    ErrorCode ec = co_await conn->Write(*head, body, deadline);
+    ErrorCode ec = co_await conn->Write(head, body, deadline);
     const bool wrote = !ec;
     parser.emplace();
     if (wrote) {

@@ -1,5 +1,6 @@
 #include "link/linker.h"
 
+#include "core/status_macros.h"
 #include "link/link_token.h"
 
 namespace tgate::link {

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/status_macros.h"
+
 namespace tgate::store {
 namespace {
 

@@ -2,6 +2,7 @@
 // write on its own or a whole transaction, leaving the real store as it was.
 #include <gtest/gtest.h>
 
+#include "core/status_macros.h"
 #include "core/testing.h"
 #include "store/faulty_store_test_util.h"
 

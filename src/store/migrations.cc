@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/random.h"
+#include "core/status_macros.h"
 #include "store/sqlite_statement.h"
 
 namespace tgate::store {
@@ -317,15 +318,14 @@ Result<int> ReadSchemaVersion(sqlite3* db) {
 }
 
 Status Migrate(sqlite3* db, const std::vector<Migration>& steps) {
-  auto version = ReadSchemaVersion(db);
-  if (!version.ok()) return version.status();
+  TGATE_ASSIGN_OR_RETURN(auto version, ReadSchemaVersion(db));
   int latest = steps.empty() ? 0 : steps.back().version;
-  if (*version > latest) {
-    return Status::Conflict("database schema version " + std::to_string(*version) +
+  if (version > latest) {
+    return Status::Conflict("database schema version " + std::to_string(version) +
                             " is newer than this tgate (" + std::to_string(latest) + "); upgrade tgate");
   }
   for (const Migration& step : steps) {
-    if (step.version <= *version) continue;
+    if (step.version <= version) continue;
     TGATE_RETURN_IF_ERROR(ApplyStep(db, step));
   }
   return Status::Ok();

@@ -3,6 +3,8 @@
 #include <cassert>
 #include <string>
 
+#include "core/status_macros.h"
+
 namespace tgate::store {
 
 Status SqliteError(sqlite3* db, int rc, std::string_view what) {
@@ -82,9 +84,8 @@ void SqliteStatement::RecordChanges() {
 Result<std::vector<int64_t>> SqliteStatement::Int64Column() {
   std::vector<int64_t> values;
   for (;;) {
-    auto row = Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return values;
+    TGATE_ASSIGN_OR_RETURN(auto row, Step());
+    if (!row) return values;
     values.push_back(Int64(0));
   }
 }

@@ -9,6 +9,7 @@
 
 #include "core/ascii.h"
 #include "core/random.h"
+#include "core/status_macros.h"
 #include "store/db_files.h"
 #include "store/migrations.h"
 #include "store/sqlite_codes.h"
@@ -116,74 +117,70 @@ Status SqliteStore::RunInTransaction(const std::function<Status()>& fn) { return
 // Tokens are kept as their SHA-256 (hex): 256 random bits need no salt or
 // slow hash, and a copy of the database holds nothing to redeem.
 Status SqliteStore::PutLinkToken(const LinkToken& token) {
-  auto st = Prepare("INSERT INTO link_tokens (token_sha256, bot, user, expires_at) VALUES (?1, ?2, ?3, ?4)");
-  if (!st.ok()) return st.status();
-  st->Bind(1, Sha256Hex(token.token)).Bind(2, token.bot).Bind(3, token.user).Bind(4, token.expires_at);
-  return st->Run();
+  TGATE_ASSIGN_OR_RETURN(
+      auto st,
+      Prepare("INSERT INTO link_tokens (token_sha256, bot, user, expires_at) VALUES (?1, ?2, ?3, ?4)"));
+  st.Bind(1, Sha256Hex(token.token)).Bind(2, token.bot).Bind(3, token.user).Bind(4, token.expires_at);
+  return st.Run();
 }
 
 Result<LinkToken> SqliteStore::TakeLinkToken(std::string_view token) {
-  auto st = Prepare("DELETE FROM link_tokens WHERE token_sha256 = ?1 RETURNING bot, user, expires_at");
-  if (!st.ok()) return st.status();
-  st->Bind(1, Sha256Hex(token));
-  auto row = st->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound("unknown or used link token");
-  LinkToken out{std::string(token), st->Text(0), st->Text(1), st->Int64(2)};
+  TGATE_ASSIGN_OR_RETURN(
+      auto st, Prepare("DELETE FROM link_tokens WHERE token_sha256 = ?1 RETURNING bot, user, expires_at"));
+  st.Bind(1, Sha256Hex(token));
+  TGATE_ASSIGN_OR_RETURN(auto row, st.Step());
+  if (!row) return Status::NotFound("unknown or used link token");
+  LinkToken out{std::string(token), st.Text(0), st.Text(1), st.Int64(2)};
   // Step to the end so the DELETE's autocommit completes (and reports errors).
-  TGATE_RETURN_IF_ERROR(st->Run());
+  TGATE_RETURN_IF_ERROR(st.Run());
   return out;
 }
 
 Result<int64_t> SqliteStore::PruneLinkTokens(int64_t now) {
-  auto st = Prepare("DELETE FROM link_tokens WHERE expires_at < ?1");
-  if (!st.ok()) return st.status();
-  TGATE_RETURN_IF_ERROR(st->Bind(1, now).Run());
-  return st->Changes();
+  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("DELETE FROM link_tokens WHERE expires_at < ?1"));
+  TGATE_RETURN_IF_ERROR(st.Bind(1, now).Run());
+  return st.Changes();
 }
 
 // --- bindings
 
 Status SqliteStore::Bind(const Binding& binding) {
   return Atomically([&]() -> Status {
-    auto drop = Prepare("DELETE FROM bindings WHERE bot = ?1 AND chat_id = ?2 AND user <> ?3");
-    if (!drop.ok()) return drop.status();
-    TGATE_RETURN_IF_ERROR(drop->Bind(1, binding.bot).Bind(2, binding.chat_id).Bind(3, binding.user).Run());
-    auto upsert = Prepare(
-        "INSERT INTO bindings (bot, user, chat_id, status, linked_at) VALUES (?1, ?2, ?3, 0, ?4) "
-        "ON CONFLICT (bot, user) DO UPDATE SET chat_id = excluded.chat_id, status = 0, "
-        "linked_at = excluded.linked_at");
-    if (!upsert.ok()) return upsert.status();
-    upsert->Bind(1, binding.bot).Bind(2, binding.user).Bind(3, binding.chat_id);
-    return upsert->Bind(4, binding.linked_at).Run();
+    TGATE_ASSIGN_OR_RETURN(auto drop,
+                           Prepare("DELETE FROM bindings WHERE bot = ?1 AND chat_id = ?2 AND user <> ?3"));
+    TGATE_RETURN_IF_ERROR(drop.Bind(1, binding.bot).Bind(2, binding.chat_id).Bind(3, binding.user).Run());
+    TGATE_ASSIGN_OR_RETURN(
+        auto upsert,
+        Prepare("INSERT INTO bindings (bot, user, chat_id, status, linked_at) VALUES (?1, ?2, ?3, 0, ?4) "
+                "ON CONFLICT (bot, user) DO UPDATE SET chat_id = excluded.chat_id, status = 0, "
+                "linked_at = excluded.linked_at"));
+    upsert.Bind(1, binding.bot).Bind(2, binding.user).Bind(3, binding.chat_id);
+    return upsert.Bind(4, binding.linked_at).Run();
   });
 }
 
 Result<Binding> SqliteStore::GetBinding(std::string_view bot, std::string_view user) {
-  auto st =
-      Prepare("SELECT bot, user, chat_id, status, linked_at FROM bindings WHERE bot = ?1 AND user = ?2");
-  if (!st.ok()) return st.status();
-  auto row = st->Bind(1, bot).Bind(2, user).Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound("user is not linked");
-  return ReadBinding(*st);
+  TGATE_ASSIGN_OR_RETURN(
+      auto st,
+      Prepare("SELECT bot, user, chat_id, status, linked_at FROM bindings WHERE bot = ?1 AND user = ?2"));
+  TGATE_ASSIGN_OR_RETURN(auto row, st.Bind(1, bot).Bind(2, user).Step());
+  if (!row) return Status::NotFound("user is not linked");
+  return ReadBinding(st);
 }
 
 Result<Binding> SqliteStore::GetBindingByChat(std::string_view bot, int64_t chat_id) {
-  auto st =
-      Prepare("SELECT bot, user, chat_id, status, linked_at FROM bindings WHERE bot = ?1 AND chat_id = ?2");
-  if (!st.ok()) return st.status();
-  auto row = st->Bind(1, bot).Bind(2, chat_id).Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound("no user is linked to this chat");
-  return ReadBinding(*st);
+  TGATE_ASSIGN_OR_RETURN(
+      auto st,
+      Prepare("SELECT bot, user, chat_id, status, linked_at FROM bindings WHERE bot = ?1 AND chat_id = ?2"));
+  TGATE_ASSIGN_OR_RETURN(auto row, st.Bind(1, bot).Bind(2, chat_id).Step());
+  if (!row) return Status::NotFound("no user is linked to this chat");
+  return ReadBinding(st);
 }
 
 Status SqliteStore::DeleteBinding(std::string_view bot, std::string_view user) {
-  auto st = Prepare("DELETE FROM bindings WHERE bot = ?1 AND user = ?2");
-  if (!st.ok()) return st.status();
-  TGATE_RETURN_IF_ERROR(st->Bind(1, bot).Bind(2, user).Run());
-  if (st->Changes() == 0) return Status::NotFound("user is not linked");
+  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("DELETE FROM bindings WHERE bot = ?1 AND user = ?2"));
+  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Bind(2, user).Run());
+  if (st.Changes() == 0) return Status::NotFound("user is not linked");
   return Status::Ok();
 }
 
@@ -191,11 +188,10 @@ Result<Binding> SqliteStore::Unlink(std::string_view bot, std::string_view user,
                                     const std::function<std::string(const Binding&)>& event, int64_t now_ms) {
   Binding unlinked;
   Status s = Atomically([&]() -> Status {
-    auto b = GetBinding(bot, user);
-    if (!b.ok()) return b.status();
+    TGATE_ASSIGN_OR_RETURN(auto b, GetBinding(bot, user));
     TGATE_RETURN_IF_ERROR(DeleteBinding(bot, user));
-    TGATE_RETURN_IF_ERROR(AddEvent(event(*b), now_ms));
-    unlinked = std::move(*b);
+    TGATE_RETURN_IF_ERROR(AddEvent(event(b), now_ms));
+    unlinked = std::move(b);
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -203,10 +199,9 @@ Result<Binding> SqliteStore::Unlink(std::string_view bot, std::string_view user,
 }
 
 Status SqliteStore::SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) {
-  auto st = Prepare("UPDATE bindings SET status = ?3 WHERE bot = ?1 AND chat_id = ?2");
-  if (!st.ok()) return st.status();
-  TGATE_RETURN_IF_ERROR(st->Bind(1, bot).Bind(2, chat_id).Bind(3, UserStatusInt(status)).Run());
-  if (st->Changes() == 0) return Status::NotFound("no user is linked to this chat");
+  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("UPDATE bindings SET status = ?3 WHERE bot = ?1 AND chat_id = ?2"));
+  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Bind(2, chat_id).Bind(3, UserStatusInt(status)).Run());
+  if (st.Changes() == 0) return Status::NotFound("no user is linked to this chat");
   return Status::Ok();
 }
 
@@ -214,48 +209,49 @@ Status SqliteStore::MoveChat(std::string_view bot, int64_t old_chat, int64_t new
   if (old_chat == new_chat) return Status::Ok();
   return Atomically([&]() -> Status {
     // The migrated chat's binding wins over any binding of the new id, as in Bind.
-    auto drop = Prepare(
-        "DELETE FROM bindings WHERE bot = ?1 AND chat_id = ?2 AND EXISTS "
-        "(SELECT 1 FROM bindings WHERE bot = ?1 AND chat_id = ?3)");
-    if (!drop.ok()) return drop.status();
-    TGATE_RETURN_IF_ERROR(drop->Bind(1, bot).Bind(2, new_chat).Bind(3, old_chat).Run());
-    auto binding = Prepare("UPDATE bindings SET chat_id = ?3 WHERE bot = ?1 AND chat_id = ?2");
-    if (!binding.ok()) return binding.status();
-    TGATE_RETURN_IF_ERROR(binding->Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
-    auto queued = Prepare("UPDATE messages SET chat_id = ?3 WHERE bot = ?1 AND chat_id = ?2 AND status = 0");
-    if (!queued.ok()) return queued.status();
-    TGATE_RETURN_IF_ERROR(queued->Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
+    TGATE_ASSIGN_OR_RETURN(auto drop,
+                           Prepare("DELETE FROM bindings WHERE bot = ?1 AND chat_id = ?2 AND EXISTS "
+                                   "(SELECT 1 FROM bindings WHERE bot = ?1 AND chat_id = ?3)"));
+    TGATE_RETURN_IF_ERROR(drop.Bind(1, bot).Bind(2, new_chat).Bind(3, old_chat).Run());
+    TGATE_ASSIGN_OR_RETURN(auto binding,
+                           Prepare("UPDATE bindings SET chat_id = ?3 WHERE bot = ?1 AND chat_id = ?2"));
+    TGATE_RETURN_IF_ERROR(binding.Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
+    TGATE_ASSIGN_OR_RETURN(
+        auto queued,
+        Prepare("UPDATE messages SET chat_id = ?3 WHERE bot = ?1 AND chat_id = ?2 AND status = 0"));
+    TGATE_RETURN_IF_ERROR(queued.Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
     // Remembered for later messages to old_chat (see Enqueue). Chains are
     // compressed here, so a lookup takes one step: earlier moves to old_chat
     // now lead to new_chat. A move back (a cycle) leaves no row mapping a
     // chat to itself.
-    auto chain = Prepare("UPDATE chat_migrations SET new_chat_id = ?3 WHERE bot = ?1 AND new_chat_id = ?2");
-    if (!chain.ok()) return chain.status();
-    TGATE_RETURN_IF_ERROR(chain->Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
-    auto remember = Prepare(
-        "INSERT INTO chat_migrations (bot, old_chat_id, new_chat_id, migrated_at) VALUES (?1, ?2, ?3, ?4) "
-        "ON CONFLICT (bot, old_chat_id) DO UPDATE SET new_chat_id = excluded.new_chat_id, "
-        "migrated_at = excluded.migrated_at");
-    if (!remember.ok()) return remember.status();
+    TGATE_ASSIGN_OR_RETURN(
+        auto chain,
+        Prepare("UPDATE chat_migrations SET new_chat_id = ?3 WHERE bot = ?1 AND new_chat_id = ?2"));
+    TGATE_RETURN_IF_ERROR(chain.Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
+    TGATE_ASSIGN_OR_RETURN(
+        auto remember,
+        Prepare("INSERT INTO chat_migrations (bot, old_chat_id, new_chat_id, migrated_at) VALUES (?1, ?2, "
+                "?3, ?4) "
+                "ON CONFLICT (bot, old_chat_id) DO UPDATE SET new_chat_id = excluded.new_chat_id, "
+                "migrated_at = excluded.migrated_at"));
     TGATE_RETURN_IF_ERROR(
-        remember->Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Bind(4, NowSeconds()).Run());
-    auto forget = Prepare("DELETE FROM chat_migrations WHERE bot = ?1 AND old_chat_id = ?2");
-    if (!forget.ok()) return forget.status();
-    return forget->Bind(1, bot).Bind(2, new_chat).Run();  // new_chat is current again
+        remember.Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Bind(4, NowSeconds()).Run());
+    TGATE_ASSIGN_OR_RETURN(auto forget,
+                           Prepare("DELETE FROM chat_migrations WHERE bot = ?1 AND old_chat_id = ?2"));
+    return forget.Bind(1, bot).Bind(2, new_chat).Run();  // new_chat is current again
   });
 }
 
 Result<int64_t> SqliteStore::ResolveChat(std::string_view bot, int64_t chat_id) {
-  auto st = Prepare("SELECT new_chat_id FROM chat_migrations WHERE bot = ?1 AND old_chat_id = ?2");
-  if (!st.ok()) return st.status();
+  TGATE_ASSIGN_OR_RETURN(
+      auto st, Prepare("SELECT new_chat_id FROM chat_migrations WHERE bot = ?1 AND old_chat_id = ?2"));
   // MoveChat keeps chains compressed; the loop only guards rows written
   // otherwise (a bounded walk, never a cycle forever).
   for (int hop = 0; hop < 8; ++hop) {
-    auto row = st->Bind(1, bot).Bind(2, chat_id).Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return chat_id;
-    int64_t next = st->Int64(0);
-    st->Reset();
+    TGATE_ASSIGN_OR_RETURN(auto row, st.Bind(1, bot).Bind(2, chat_id).Step());
+    if (!row) return chat_id;
+    int64_t next = st.Int64(0);
+    st.Reset();
     if (next == chat_id) return chat_id;
     chat_id = next;
   }
@@ -264,129 +260,117 @@ Result<int64_t> SqliteStore::ResolveChat(std::string_view bot, int64_t chat_id) 
 
 Result<int64_t> SqliteStore::CountBindings(std::string_view bot, UserStatus status) {
   // Active ones are counted by triggers (schema v5): O(1) for a million users.
-  auto st = Prepare(status == UserStatus::kActive
-                        ? "SELECT coalesce((SELECT active FROM binding_counts WHERE bot = ?1), 0)"
-                        : "SELECT count(*) FROM bindings WHERE bot = ?1 AND status = ?2");
-  if (!st.ok()) return st.status();
-  st->Bind(1, bot);
-  if (status != UserStatus::kActive) st->Bind(2, UserStatusInt(status));
-  auto row = st->Step();
-  if (!row.ok()) return row.status();
-  return st->Int64(0);
+  TGATE_ASSIGN_OR_RETURN(
+      auto st, Prepare(status == UserStatus::kActive
+                           ? "SELECT coalesce((SELECT active FROM binding_counts WHERE bot = ?1), 0)"
+                           : "SELECT count(*) FROM bindings WHERE bot = ?1 AND status = ?2"));
+  st.Bind(1, bot);
+  if (status != UserStatus::kActive) st.Bind(2, UserStatusInt(status));
+  TGATE_RETURN_IF_ERROR(st.Step().status());
+  return st.Int64(0);
 }
 
 // --- received updates
 
 Result<bool> SqliteStore::InsertUpdate(const Update& update) {
-  auto st = Prepare(
-      "INSERT INTO updates (bot, update_id, payload, processed, received_at) "
-      "VALUES (?1, ?2, ?3, 0, ?4) ON CONFLICT (bot, update_id) DO NOTHING");
-  if (!st.ok()) return st.status();
-  st->Bind(1, update.bot).Bind(2, update.update_id).Bind(3, update.payload);
-  TGATE_RETURN_IF_ERROR(st->Bind(4, NowSeconds()).Run());
-  return st->Changes() == 1;
+  TGATE_ASSIGN_OR_RETURN(auto st,
+                         Prepare("INSERT INTO updates (bot, update_id, payload, processed, received_at) "
+                                 "VALUES (?1, ?2, ?3, 0, ?4) ON CONFLICT (bot, update_id) DO NOTHING"));
+  st.Bind(1, update.bot).Bind(2, update.update_id).Bind(3, update.payload);
+  TGATE_RETURN_IF_ERROR(st.Bind(4, NowSeconds()).Run());
+  return st.Changes() == 1;
 }
 
 Result<std::vector<Update>> SqliteStore::PendingUpdates(std::string_view bot, size_t limit) {
-  auto st = Prepare(
-      // Without INDEXED BY the planner picks the primary key and walks every
-      // kept processed update before reaching the pending ones at the end.
-      "SELECT update_id, payload FROM updates INDEXED BY updates_pending "
-      "WHERE bot = ?1 AND processed = 0 "
-      "ORDER BY update_id LIMIT ?2");
-  if (!st.ok()) return st.status();
-  st->Bind(1, bot).Bind(2, static_cast<int64_t>(limit));
+  // Without INDEXED BY the planner picks the primary key and walks every
+  // kept processed update before reaching the pending ones at the end.
+  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT update_id, payload FROM updates INDEXED BY updates_pending "
+                                          "WHERE bot = ?1 AND processed = 0 "
+                                          "ORDER BY update_id LIMIT ?2"));
+  st.Bind(1, bot).Bind(2, static_cast<int64_t>(limit));
   std::vector<Update> out;
   for (;;) {
-    auto row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    out.push_back(Update{std::string(bot), st->Int64(0), st->Text(1)});
+    TGATE_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) return out;
+    out.push_back(Update{std::string(bot), st.Int64(0), st.Text(1)});
   }
 }
 
 Status SqliteStore::MarkUpdateProcessed(std::string_view bot, int64_t update_id) {
-  auto st = Prepare("UPDATE updates SET processed = 1 WHERE bot = ?1 AND update_id = ?2");
-  if (!st.ok()) return st.status();
-  TGATE_RETURN_IF_ERROR(st->Bind(1, bot).Bind(2, update_id).Run());
-  if (st->Changes() == 0) return Status::NotFound("no such update");
+  TGATE_ASSIGN_OR_RETURN(auto st,
+                         Prepare("UPDATE updates SET processed = 1 WHERE bot = ?1 AND update_id = ?2"));
+  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Bind(2, update_id).Run());
+  if (st.Changes() == 0) return Status::NotFound("no such update");
   return Status::Ok();
 }
 
 Status SqliteStore::SetUpdateAside(std::string_view bot, int64_t update_id, std::string_view reason) {
-  auto st = Prepare(
-      "UPDATE updates SET processed = 2, set_aside_reason = ?3 WHERE bot = ?1 AND update_id = ?2 AND "
-      "processed = 0");
-  if (!st.ok()) return st.status();
-  TGATE_RETURN_IF_ERROR(st->Bind(1, bot).Bind(2, update_id).Bind(3, reason).Run());
-  if (st->Changes() == 0) return Status::NotFound("no such pending update");
+  TGATE_ASSIGN_OR_RETURN(
+      auto st,
+      Prepare("UPDATE updates SET processed = 2, set_aside_reason = ?3 WHERE bot = ?1 AND update_id = ?2 AND "
+              "processed = 0"));
+  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Bind(2, update_id).Bind(3, reason).Run());
+  if (st.Changes() == 0) return Status::NotFound("no such pending update");
   return Status::Ok();
 }
 
 Result<int64_t> SqliteStore::CountSetAsideUpdates(std::string_view bot) {
-  auto st =
-      Prepare("SELECT count(*) FROM updates INDEXED BY updates_set_aside WHERE bot = ?1 AND processed = 2");
-  if (!st.ok()) return st.status();
-  auto row = st->Bind(1, bot).Step();
-  if (!row.ok()) return row.status();
-  return st->Int64(0);
+  TGATE_ASSIGN_OR_RETURN(
+      auto st,
+      Prepare("SELECT count(*) FROM updates INDEXED BY updates_set_aside WHERE bot = ?1 AND processed = 2"));
+  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Step().status());
+  return st.Int64(0);
 }
 
 Result<int64_t> SqliteStore::MaxUpdateId(std::string_view bot) {
-  auto st = Prepare("SELECT coalesce(max(update_id), 0) FROM updates WHERE bot = ?1");
-  if (!st.ok()) return st.status();
-  auto row = st->Bind(1, bot).Step();
-  if (!row.ok()) return row.status();
-  return st->Int64(0);
+  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT coalesce(max(update_id), 0) FROM updates WHERE bot = ?1"));
+  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Step().status());
+  return st.Int64(0);
 }
 
 // --- events outbox
 
 Status SqliteStore::AddEvent(std::string_view payload_json, int64_t now_ms) {
-  auto st =
-      Prepare("INSERT INTO events (payload, attempts, next_attempt_ms, created_at) VALUES (?1, 0, ?2, ?3)");
-  if (!st.ok()) return st.status();
-  return st->Bind(1, payload_json).Bind(2, now_ms).Bind(3, now_ms / 1000).Run();
+  TGATE_ASSIGN_OR_RETURN(
+      auto st,
+      Prepare("INSERT INTO events (payload, attempts, next_attempt_ms, created_at) VALUES (?1, 0, ?2, ?3)"));
+  return st.Bind(1, payload_json).Bind(2, now_ms).Bind(3, now_ms / 1000).Run();
 }
 
 Result<std::vector<Event>> SqliteStore::DueEvents(int64_t now_ms, size_t limit) {
   // Oldest first by id (creation order), so the site sees events in order.
-  auto st = Prepare(
-      "SELECT id, payload, attempts, next_attempt_ms FROM events WHERE next_attempt_ms <= ?1 "
-      "ORDER BY id LIMIT ?2");
-  if (!st.ok()) return st.status();
-  st->Bind(1, now_ms).Bind(2, static_cast<int64_t>(limit));
+  TGATE_ASSIGN_OR_RETURN(
+      auto st,
+      Prepare("SELECT id, payload, attempts, next_attempt_ms FROM events WHERE next_attempt_ms <= ?1 "
+              "ORDER BY id LIMIT ?2"));
+  st.Bind(1, now_ms).Bind(2, static_cast<int64_t>(limit));
   std::vector<Event> out;
   for (;;) {
-    auto row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    out.push_back(Event{st->Int64(0), st->Text(1), static_cast<int>(st->Int64(2)), st->Int64(3)});
+    TGATE_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) return out;
+    out.push_back(Event{st.Int64(0), st.Text(1), static_cast<int>(st.Int64(2)), st.Int64(3)});
   }
 }
 
 Status SqliteStore::EventDelivered(int64_t id) {
-  auto st = Prepare("DELETE FROM events WHERE id = ?1");
-  if (!st.ok()) return st.status();
-  TGATE_RETURN_IF_ERROR(st->Bind(1, id).Run());
-  if (st->Changes() == 0) return Status::NotFound("no such event");
+  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("DELETE FROM events WHERE id = ?1"));
+  TGATE_RETURN_IF_ERROR(st.Bind(1, id).Run());
+  if (st.Changes() == 0) return Status::NotFound("no such event");
   return Status::Ok();
 }
 
 Status SqliteStore::EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) {
-  auto st = Prepare("UPDATE events SET attempts = ?2, next_attempt_ms = ?3 WHERE id = ?1");
-  if (!st.ok()) return st.status();
-  TGATE_RETURN_IF_ERROR(st->Bind(1, id).Bind(2, int64_t{attempts}).Bind(3, next_attempt_ms).Run());
-  if (st->Changes() == 0) return Status::NotFound("no such event");
+  TGATE_ASSIGN_OR_RETURN(auto st,
+                         Prepare("UPDATE events SET attempts = ?2, next_attempt_ms = ?3 WHERE id = ?1"));
+  TGATE_RETURN_IF_ERROR(st.Bind(1, id).Bind(2, int64_t{attempts}).Bind(3, next_attempt_ms).Run());
+  if (st.Changes() == 0) return Status::NotFound("no such event");
   return Status::Ok();
 }
 
 Result<int64_t> SqliteStore::NextEventDue() {
-  auto st = Prepare("SELECT coalesce(min(next_attempt_ms), 0) FROM events");
-  if (!st.ok()) return st.status();
-  auto row = st->Step();
-  if (!row.ok()) return row.status();
-  return st->Int64(0);
+  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT coalesce(min(next_attempt_ms), 0) FROM events"));
+  TGATE_RETURN_IF_ERROR(st.Step().status());
+  return st.Int64(0);
 }
 
 }  // namespace tgate::store

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/status_macros.h"
 #include "store/store_test_util.h"
 
 namespace tgate::store {

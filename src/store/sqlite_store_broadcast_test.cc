@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/status_macros.h"
 #include "store/store_test_util.h"
 
 namespace tgate::store {

@@ -8,6 +8,7 @@
 #include <climits>
 #include <string>
 
+#include "core/status_macros.h"
 #include "store/idempotency_replay.h"
 #include "store/sqlite_codes.h"
 #include "store/sqlite_store.h"
@@ -52,50 +53,50 @@ Result<Broadcast> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, in
   Status s = Atomically([&]() -> Status {
     // As Enqueue: the unique index (bot, idempotency_key) decides, and the
     // loser answers from the winner's row.
-    auto insert = Prepare(
-        "INSERT INTO broadcasts (bot, text, options_json, spread_seconds, paid, status, created_at, "
-        "idempotency_key, idempotency_fingerprint, expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, "
-        "?9) "
-        "ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
-        "RETURNING id");
-    if (!insert.ok()) return insert.status();
-    insert->Bind(1, broadcast.bot).Bind(2, broadcast.text).Bind(3, broadcast.options_json);
-    insert->Bind(4, broadcast.spread_seconds).Bind(5, int64_t{broadcast.paid}).Bind(6, out.created_at);
-    insert->BindOptional(7, broadcast.idempotency_key).BindOptional(8, broadcast.idempotency_fingerprint);
+    TGATE_ASSIGN_OR_RETURN(
+        auto insert,
+        Prepare("INSERT INTO broadcasts (bot, text, options_json, spread_seconds, paid, status, created_at, "
+                "idempotency_key, idempotency_fingerprint, expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, "
+                "?7, ?8, "
+                "?9) "
+                "ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
+                "RETURNING id"));
+    insert.Bind(1, broadcast.bot).Bind(2, broadcast.text).Bind(3, broadcast.options_json);
+    insert.Bind(4, broadcast.spread_seconds).Bind(5, int64_t{broadcast.paid}).Bind(6, out.created_at);
+    insert.BindOptional(7, broadcast.idempotency_key).BindOptional(8, broadcast.idempotency_fingerprint);
     if (broadcast.expires_at_ms > 0)
-      insert->Bind(9, broadcast.expires_at_ms);
+      insert.Bind(9, broadcast.expires_at_ms);
     else
-      insert->BindNull(9);
-    auto inserted = insert->Step();
-    if (!inserted.ok()) return inserted.status();
-    if (!*inserted) {
-      auto prior = Prepare(
-          "SELECT id, idempotency_fingerprint FROM broadcasts WHERE bot = ?1 AND idempotency_key = ?2");
-      if (!prior.ok()) return prior.status();
-      auto row = prior->Bind(1, broadcast.bot).Bind(2, broadcast.idempotency_key).Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return Status::Internal("idempotency key conflict without a prior broadcast");
-      first_id = prior->Int64(0);
-      return CheckIdempotentReplay("broadcast", first_id, broadcast.idempotency_key, prior->Text(1),
+      insert.BindNull(9);
+    TGATE_ASSIGN_OR_RETURN(auto inserted, insert.Step());
+    if (!inserted) {
+      TGATE_ASSIGN_OR_RETURN(
+          auto prior,
+          Prepare(
+              "SELECT id, idempotency_fingerprint FROM broadcasts WHERE bot = ?1 AND idempotency_key = ?2"));
+      TGATE_ASSIGN_OR_RETURN(auto row,
+                             prior.Bind(1, broadcast.bot).Bind(2, broadcast.idempotency_key).Step());
+      if (!row) return Status::Internal("idempotency key conflict without a prior broadcast");
+      first_id = prior.Int64(0);
+      return CheckIdempotentReplay("broadcast", first_id, broadcast.idempotency_key, prior.Text(1),
                                    broadcast.idempotency_fingerprint);
     }
-    out.id = insert->Int64(0);
-    TGATE_RETURN_IF_ERROR(insert->Run());  // completes the statement
+    out.id = insert.Int64(0);
+    TGATE_RETURN_IF_ERROR(insert.Run());  // completes the statement
     if (broadcast.all) {
-      auto count = CountBindings(broadcast.bot, UserStatus::kActive);
-      if (!count.ok()) return count.status();
-      out.total = out.pending = *count;
-      auto update = Prepare("UPDATE broadcasts SET total = ?2, fill_after = ?3, filled = 0 WHERE id = ?1");
-      if (!update.ok()) return update.status();
-      TGATE_RETURN_IF_ERROR(update->Bind(1, out.id).Bind(2, out.total).Bind(3, kBeforeAllChats).Run());
+      TGATE_ASSIGN_OR_RETURN(auto count, CountBindings(broadcast.bot, UserStatus::kActive));
+      out.total = out.pending = count;
+      TGATE_ASSIGN_OR_RETURN(
+          auto update,
+          Prepare("UPDATE broadcasts SET total = ?2, fill_after = ?3, filled = 0 WHERE id = ?1"));
+      TGATE_RETURN_IF_ERROR(update.Bind(1, out.id).Bind(2, out.total).Bind(3, kBeforeAllChats).Run());
       return FillChunk(out.id, kFirstChunk).status();
     }
-    auto total = InsertBroadcastTargets(broadcast, out.id, now_ms, &out.skipped);
-    if (!total.ok()) return total.status();
-    out.total = out.pending = *total;
-    auto update = Prepare("UPDATE broadcasts SET total = ?2, skipped = ?3, filled = ?2 WHERE id = ?1");
-    if (!update.ok()) return update.status();
-    return update->Bind(1, out.id).Bind(2, out.total).Bind(3, out.skipped).Run();
+    TGATE_ASSIGN_OR_RETURN(auto total, InsertBroadcastTargets(broadcast, out.id, now_ms, &out.skipped));
+    out.total = out.pending = total;
+    TGATE_ASSIGN_OR_RETURN(
+        auto update, Prepare("UPDATE broadcasts SET total = ?2, skipped = ?3, filled = ?2 WHERE id = ?1"));
+    return update.Bind(1, out.id).Bind(2, out.total).Bind(3, out.skipped).Run();
   });
   if (!s.ok()) return s;
   if (first_id != 0) return GetBroadcast(first_id);
@@ -104,45 +105,42 @@ Result<Broadcast> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, in
 }
 
 Result<int64_t> SqliteStore::FillChunk(int64_t id, size_t max_rows) {
-  auto st = Prepare(
-      "SELECT bot, paid, spread_seconds, created_at, total, fill_after, filled FROM broadcasts "
-      "WHERE id = ?1 AND fill_after IS NOT NULL AND status = 0");
-  if (!st.ok()) return st.status();
-  auto row = st->Bind(1, id).Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return 0;  // complete, or cancelled
-  const std::string bot = st->Text(0);
-  const int64_t paid = st->Int64(1), spread_ms = st->Int64(2) * 1000, created_ms = st->Int64(3) * 1000;
-  const int64_t total = std::max<int64_t>(1, st->Int64(4)), after = st->Int64(5), filled = st->Int64(6);
-  st->Reset();
+  TGATE_ASSIGN_OR_RETURN(
+      auto st,
+      Prepare("SELECT bot, paid, spread_seconds, created_at, total, fill_after, filled FROM broadcasts "
+              "WHERE id = ?1 AND fill_after IS NOT NULL AND status = 0"));
+  TGATE_ASSIGN_OR_RETURN(auto row, st.Bind(1, id).Step());
+  if (!row) return 0;  // complete, or cancelled
+  const std::string bot = st.Text(0);
+  const int64_t paid = st.Int64(1), spread_ms = st.Int64(2) * 1000, created_ms = st.Int64(3) * 1000;
+  const int64_t total = std::max<int64_t>(1, st.Int64(4)), after = st.Int64(5), filled = st.Int64(6);
+  st.Reset();
 
   // The last chat of this chunk, or none if the rest fits.
-  auto edge = Prepare(
-      "SELECT chat_id FROM bindings WHERE bot = ?1 AND status = 0 AND chat_id > ?2 "
-      "ORDER BY chat_id LIMIT 1 OFFSET ?3");
-  if (!edge.ok()) return edge.status();
-  auto edge_row = edge->Bind(1, bot).Bind(2, after).Bind(3, static_cast<int64_t>(max_rows) - 1).Step();
-  if (!edge_row.ok()) return edge_row.status();
-  const bool last = !*edge_row;
-  const int64_t upto = last ? INT64_MAX : edge->Int64(0);
-  edge->Reset();
+  TGATE_ASSIGN_OR_RETURN(
+      auto edge, Prepare("SELECT chat_id FROM bindings WHERE bot = ?1 AND status = 0 AND chat_id > ?2 "
+                         "ORDER BY chat_id LIMIT 1 OFFSET ?3"));
+  TGATE_ASSIGN_OR_RETURN(auto edge_row,
+                         edge.Bind(1, bot).Bind(2, after).Bind(3, static_cast<int64_t>(max_rows) - 1).Step());
+  const bool last = !edge_row;
+  const int64_t upto = last ? INT64_MAX : edge.Int64(0);
+  edge.Reset();
 
-  auto insert = Prepare(kInsertAllTargets);
-  if (!insert.ok()) return insert.status();
-  insert->Bind(1, bot).Bind(2, id).Bind(3, paid).Bind(4, created_ms).Bind(5, spread_ms).Bind(6, total);
-  insert->Bind(7, NowSeconds()).Bind(8, filled).Bind(9, after).Bind(10, upto);
-  TGATE_RETURN_IF_ERROR(insert->Run());
-  const int64_t now_filled = filled + insert->Changes();
-  insert->Reset();
+  TGATE_ASSIGN_OR_RETURN(auto insert, Prepare(kInsertAllTargets));
+  insert.Bind(1, bot).Bind(2, id).Bind(3, paid).Bind(4, created_ms).Bind(5, spread_ms).Bind(6, total);
+  insert.Bind(7, NowSeconds()).Bind(8, filled).Bind(9, after).Bind(10, upto);
+  TGATE_RETURN_IF_ERROR(insert.Run());
+  const int64_t now_filled = filled + insert.Changes();
+  insert.Reset();
   // When complete, the total becomes what was really sent to (bindings may
   // have changed since the count).
-  auto update =
+  TGATE_ASSIGN_OR_RETURN(
+      auto update,
       Prepare(last ? "UPDATE broadcasts SET fill_after = NULL, filled = ?2, total = ?2 WHERE id = ?1"
-                   : "UPDATE broadcasts SET fill_after = ?3, filled = ?2 WHERE id = ?1");
-  if (!update.ok()) return update.status();
-  update->Bind(1, id).Bind(2, now_filled);
-  if (!last) update->Bind(3, upto);
-  TGATE_RETURN_IF_ERROR(update->Run());
+                   : "UPDATE broadcasts SET fill_after = ?3, filled = ?2 WHERE id = ?1"));
+  update.Bind(1, id).Bind(2, now_filled);
+  if (!last) update.Bind(3, upto);
+  TGATE_RETURN_IF_ERROR(update.Run());
   return now_filled - filled;
 }
 
@@ -154,19 +152,16 @@ Result<int64_t> SqliteStore::FillBroadcasts(std::string_view bot, size_t max_row
     // so a newer fast one is filled as it drains instead of after the old
     // one is complete. Ties go to the oldest. One with a chunk's worth still
     // to send waits: a campaign is materialized as it drains, not at once.
-    auto st = Prepare(
-        "SELECT id FROM broadcasts WHERE bot = ?1 AND fill_after IS NOT NULL AND status = 0 "
-        "AND filled - n_sent - n_failed - n_cancelled < ?2 "
-        "ORDER BY filled - n_sent - n_failed - n_cancelled, id LIMIT 1");
-    if (!st.ok()) return st.status();
-    auto row = st->Bind(1, bot).Bind(2, static_cast<int64_t>(max_rows)).Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status::Ok();
-    const int64_t id = st->Int64(0);
-    st->Reset();
-    auto rows = FillChunk(id, max_rows);
-    if (!rows.ok()) return rows.status();
-    made = *rows;
+    TGATE_ASSIGN_OR_RETURN(
+        auto st, Prepare("SELECT id FROM broadcasts WHERE bot = ?1 AND fill_after IS NOT NULL AND status = 0 "
+                         "AND filled - n_sent - n_failed - n_cancelled < ?2 "
+                         "ORDER BY filled - n_sent - n_failed - n_cancelled, id LIMIT 1"));
+    TGATE_ASSIGN_OR_RETURN(auto row, st.Bind(1, bot).Bind(2, static_cast<int64_t>(max_rows)).Step());
+    if (!row) return Status::Ok();
+    const int64_t id = st.Int64(0);
+    st.Reset();
+    TGATE_ASSIGN_OR_RETURN(auto rows, FillChunk(id, max_rows));
+    made = rows;
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -176,29 +171,28 @@ Result<int64_t> SqliteStore::FillBroadcasts(std::string_view bot, size_t max_row
 Result<int64_t> SqliteStore::PendingMessages(std::string_view bot) {
   // As GetBroadcast counts a broadcast's pending, summed over the running
   // ones; one-to-one messages (priority 0) counted on the queue index.
-  auto st = Prepare(
-      "SELECT (SELECT count(*) FROM messages INDEXED BY messages_queued "
-      "        WHERE bot = ?1 AND priority = 0 AND status = 0) + "
-      "       (SELECT coalesce(sum(max(0, filled - n_sent - n_failed - n_cancelled) + "
-      "                            CASE WHEN fill_after IS NOT NULL THEN max(0, total - filled) ELSE 0 END), "
-      "0) "
-      "        FROM broadcasts WHERE bot = ?1 AND status = 0)");
-  if (!st.ok()) return st.status();
-  auto row = st->Bind(1, bot).Step();
+  TGATE_ASSIGN_OR_RETURN(
+      auto st, Prepare("SELECT (SELECT count(*) FROM messages INDEXED BY messages_queued "
+                       "        WHERE bot = ?1 AND priority = 0 AND status = 0) + "
+                       "       (SELECT coalesce(sum(max(0, filled - n_sent - n_failed - n_cancelled) + "
+                       "                            CASE WHEN fill_after IS NOT NULL THEN max(0, total - "
+                       "filled) ELSE 0 END), "
+                       "0) "
+                       "        FROM broadcasts WHERE bot = ?1 AND status = 0)"));
+  auto row = st.Bind(1, bot).Step();
   if (!row.ok()) return row.status();
-  const int64_t pending = st->Int64(0);
-  st->Reset();
+  const int64_t pending = st.Int64(0);
+  st.Reset();
   return pending;
 }
 
 Result<std::vector<int64_t>> SqliteStore::ActiveBroadcasts(std::string_view bot) {
-  auto st = Prepare(
-      "SELECT id FROM broadcasts WHERE bot = ?1 AND status = 0 AND filled > n_sent + n_failed + n_cancelled "
-      "ORDER BY id");
-  if (!st.ok()) return st.status();
-  st->Bind(1, bot);
-  auto ids = st->Int64Column();
-  st->Reset();
+  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT id FROM broadcasts WHERE bot = ?1 AND status = 0 AND "
+                                          "filled > n_sent + n_failed + n_cancelled "
+                                          "ORDER BY id"));
+  st.Bind(1, bot);
+  auto ids = st.Int64Column();
+  st.Reset();
   return ids;
 }
 
@@ -206,38 +200,32 @@ Result<std::vector<int64_t>> SqliteStore::ActiveBroadcasts(std::string_view bot)
 // and sets *skipped to the distinct requested users not linked or blocked.
 Result<int64_t> SqliteStore::InsertBroadcastTargets(const NewBroadcast& broadcast, int64_t id, int64_t now_ms,
                                                     int64_t* skipped) {
-  auto clear = Prepare("DELETE FROM temp.broadcast_users");
-  if (!clear.ok()) return clear.status();
-  TGATE_RETURN_IF_ERROR(clear->Run());
-  clear->Reset();
+  TGATE_ASSIGN_OR_RETURN(auto clear, Prepare("DELETE FROM temp.broadcast_users"));
+  TGATE_RETURN_IF_ERROR(clear.Run());
+  clear.Reset();
   int64_t requested = 0;
-  auto add = Prepare("INSERT OR IGNORE INTO temp.broadcast_users (user) VALUES (?1)");
-  if (!add.ok()) return add.status();
+  TGATE_ASSIGN_OR_RETURN(auto add, Prepare("INSERT OR IGNORE INTO temp.broadcast_users (user) VALUES (?1)"));
   for (const std::string& user : broadcast.users) {
-    TGATE_RETURN_IF_ERROR(add->Bind(1, user).Run());
-    requested += add->Changes();  // duplicates count once
-    add->Reset();
+    TGATE_RETURN_IF_ERROR(add.Bind(1, user).Run());
+    requested += add.Changes();  // duplicates count once
+    add.Reset();
   }
-  auto count = Prepare(
-      "SELECT count(*) FROM temp.broadcast_users u JOIN bindings t ON t.bot = ?1 AND t.user = u.user "
-      "WHERE t.status = 0");
-  if (!count.ok()) return count.status();
-  auto row = count->Bind(1, broadcast.bot).Step();
+  TGATE_ASSIGN_OR_RETURN(
+      auto count,
+      Prepare("SELECT count(*) FROM temp.broadcast_users u JOIN bindings t ON t.bot = ?1 AND t.user = u.user "
+              "WHERE t.status = 0"));
+  auto row = count.Bind(1, broadcast.bot).Step();
   if (!row.ok()) return row.status();
-  const int64_t total = count->Int64(0);
-  count->Reset();
+  const int64_t total = count.Int64(0);
+  count.Reset();
   if (total > 0) {
-    auto insert = Prepare(kInsertListedTargets);
-    if (!insert.ok()) return insert.status();
-    insert->Bind(1, broadcast.bot).Bind(2, id).Bind(3, int64_t{broadcast.paid}).Bind(4, now_ms);
-    insert->Bind(5, broadcast.spread_seconds * 1000)
-        .Bind(6, total)
-        .Bind(7, now_ms / 1000)
-        .Bind(8, int64_t{0});
-    TGATE_RETURN_IF_ERROR(insert->Run());
+    TGATE_ASSIGN_OR_RETURN(auto insert, Prepare(kInsertListedTargets));
+    insert.Bind(1, broadcast.bot).Bind(2, id).Bind(3, int64_t{broadcast.paid}).Bind(4, now_ms);
+    insert.Bind(5, broadcast.spread_seconds * 1000).Bind(6, total).Bind(7, now_ms / 1000).Bind(8, int64_t{0});
+    TGATE_RETURN_IF_ERROR(insert.Run());
   }
   *skipped = requested - total;
-  TGATE_RETURN_IF_ERROR(clear->Run());
+  TGATE_RETURN_IF_ERROR(clear.Run());
   return total;
 }
 
@@ -245,27 +233,25 @@ Result<Broadcast> SqliteStore::GetBroadcast(int64_t id) {
   Broadcast out;
   bool cancelled = false, filling = false;
   int64_t filled = 0;
-  auto st = Prepare(
-      "SELECT bot, total, skipped, spread_seconds, paid, status, created_at, filled, fill_after IS NOT NULL, "
-      "n_sent, n_failed, n_cancelled FROM broadcasts WHERE id = ?1");
-  if (!st.ok()) return st.status();
-  auto row = st->Bind(1, id).Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound("no such broadcast");
+  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT bot, total, skipped, spread_seconds, paid, status, "
+                                          "created_at, filled, fill_after IS NOT NULL, "
+                                          "n_sent, n_failed, n_cancelled FROM broadcasts WHERE id = ?1"));
+  TGATE_ASSIGN_OR_RETURN(auto row, st.Bind(1, id).Step());
+  if (!row) return Status::NotFound("no such broadcast");
   out.id = id;
-  out.bot = st->Text(0);
-  out.total = st->Int64(1);
-  out.skipped = st->Int64(2);
-  out.spread_seconds = st->Int64(3);
-  out.paid = st->Int64(4) != 0;
-  cancelled = st->Int64(5) == 1;
-  out.created_at = st->Int64(6);
-  filled = st->Int64(7);
-  filling = st->Int64(8) != 0;
+  out.bot = st.Text(0);
+  out.total = st.Int64(1);
+  out.skipped = st.Int64(2);
+  out.spread_seconds = st.Int64(3);
+  out.paid = st.Int64(4) != 0;
+  cancelled = st.Int64(5) == 1;
+  out.created_at = st.Int64(6);
+  filled = st.Int64(7);
+  filling = st.Int64(8) != 0;
   // Moved with every status change (AddToBroadcastCounts).
-  out.sent = st->Int64(9);
-  out.failed = st->Int64(10);
-  out.cancelled = st->Int64(11);
+  out.sent = st.Int64(9);
+  out.failed = st.Int64(10);
+  out.cancelled = st.Int64(11);
   out.pending = std::max<int64_t>(0, filled - out.sent - out.failed - out.cancelled);
   // Targets not materialized yet are pending; once cancelled they never will be.
   int64_t unfilled = std::max<int64_t>(0, out.total - filled);
@@ -279,47 +265,41 @@ Result<Broadcast> SqliteStore::GetBroadcast(int64_t id) {
 
 Status SqliteStore::AddToBroadcastCounts(int64_t id, const BroadcastCounts& delta) {
   if (delta.sent == 0 && delta.failed == 0 && delta.cancelled == 0) return Status::Ok();
-  auto st = Prepare(
-      "UPDATE broadcasts SET n_sent = n_sent + ?2, n_failed = n_failed + ?3, n_cancelled = n_cancelled + ?4 "
-      "WHERE id = ?1");
-  if (!st.ok()) return st.status();
-  return st->Bind(1, id).Bind(2, delta.sent).Bind(3, delta.failed).Bind(4, delta.cancelled).Run();
+  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("UPDATE broadcasts SET n_sent = n_sent + ?2, n_failed = n_failed + "
+                                          "?3, n_cancelled = n_cancelled + ?4 "
+                                          "WHERE id = ?1"));
+  return st.Bind(1, id).Bind(2, delta.sent).Bind(3, delta.failed).Bind(4, delta.cancelled).Run();
 }
 
 Result<Broadcast> SqliteStore::CancelBroadcast(int64_t id) {
   Result<Broadcast> out = Status::NotFound("no such broadcast");
   Status s = Atomically([&]() -> Status {
     const int64_t now = NowSeconds();
-    auto exists = Prepare("SELECT bot FROM broadcasts WHERE id = ?1");
-    if (!exists.ok()) return exists.status();
-    auto row = exists->Bind(1, id).Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status::NotFound("no such broadcast");
-    const std::string bot = exists->Text(0);
-    exists->Reset();
+    TGATE_ASSIGN_OR_RETURN(auto exists, Prepare("SELECT bot FROM broadcasts WHERE id = ?1"));
+    TGATE_ASSIGN_OR_RETURN(auto row, exists.Bind(1, id).Step());
+    if (!row) return Status::NotFound("no such broadcast");
+    const std::string bot = exists.Text(0);
+    exists.Reset();
     // Through the queue's index: only the queued rows are read (chunked
     // filling keeps them few), not every message the broadcast ever sent.
-    auto messages = Prepare(
-        "UPDATE messages INDEXED BY messages_queued SET status = 3, updated_at = ?2 "
-        "WHERE bot = ?3 AND priority = 1 AND status = 0 AND broadcast_id = ?1");
-    if (!messages.ok()) return messages.status();
-    TGATE_RETURN_IF_ERROR(messages->Bind(1, id).Bind(2, now).Bind(3, bot).Run());
+    TGATE_ASSIGN_OR_RETURN(
+        auto messages, Prepare("UPDATE messages INDEXED BY messages_queued SET status = 3, updated_at = ?2 "
+                               "WHERE bot = ?3 AND priority = 1 AND status = 0 AND broadcast_id = ?1"));
+    TGATE_RETURN_IF_ERROR(messages.Bind(1, id).Bind(2, now).Bind(3, bot).Run());
     BroadcastCounts delta;
-    delta.cancelled = messages->Changes();
+    delta.cancelled = messages.Changes();
     TGATE_RETURN_IF_ERROR(AddToBroadcastCounts(id, delta));
     // A broadcast that had nothing left to send stays "done".
-    auto unfilled = Prepare("SELECT 1 FROM broadcasts WHERE id = ?1 AND fill_after IS NOT NULL");
-    if (!unfilled.ok()) return unfilled.status();
-    auto has_unfilled = unfilled->Bind(1, id).Step();
-    if (!has_unfilled.ok()) return has_unfilled.status();
-    bool still_filling = *has_unfilled;
-    unfilled->Reset();
+    TGATE_ASSIGN_OR_RETURN(auto unfilled,
+                           Prepare("SELECT 1 FROM broadcasts WHERE id = ?1 AND fill_after IS NOT NULL"));
+    TGATE_ASSIGN_OR_RETURN(auto has_unfilled, unfilled.Bind(1, id).Step());
+    bool still_filling = has_unfilled;
+    unfilled.Reset();
     if (delta.cancelled > 0 || still_filling) {
-      auto mark = Prepare(
-          "UPDATE broadcasts SET status = 1, cancelled_at = ?2, fill_after = NULL WHERE id = ?1 AND status = "
-          "0");
-      if (!mark.ok()) return mark.status();
-      TGATE_RETURN_IF_ERROR(mark->Bind(1, id).Bind(2, now).Run());
+      TGATE_ASSIGN_OR_RETURN(auto mark, Prepare("UPDATE broadcasts SET status = 1, cancelled_at = ?2, "
+                                                "fill_after = NULL WHERE id = ?1 AND status = "
+                                                "0"));
+      TGATE_RETURN_IF_ERROR(mark.Bind(1, id).Bind(2, now).Run());
     }
     out = GetBroadcast(id);
     return out.status();

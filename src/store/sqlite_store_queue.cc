@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "core/status_macros.h"
 #include "store/idempotency_replay.h"
 #include "store/sqlite_codes.h"
 #include "store/sqlite_store.h"
@@ -57,9 +58,8 @@ Result<std::vector<Message>> ReadQueued(SqliteStatement& st, size_t limit, int64
   std::vector<Message> out;
   out.reserve(std::min<size_t>(limit, 1024));
   for (;;) {
-    auto row = st.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+    TGATE_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) break;
     Message m = ReadMessage(st);
     if (m.not_before_ms > due_by_ms && m.attempts == 0) break;
     out.push_back(std::move(m));
@@ -77,33 +77,30 @@ Result<Enqueued> SqliteStore::Enqueue(const NewMessage& message) {
   // private chat's message (the hot path) skips the lookup.
   int64_t chat_id = message.chat_id;
   if (chat_id < 0) {
-    auto resolved = ResolveChat(message.bot, chat_id);
-    if (!resolved.ok()) return resolved.status();
-    chat_id = *resolved;
+    TGATE_ASSIGN_OR_RETURN(auto resolved, ResolveChat(message.bot, chat_id));
+    chat_id = resolved;
   }
   // The unique index (bot, idempotency_key) decides between two requests with
   // one key, on this connection or another: RETURNING yields no row for the
   // loser, which then answers from the winner's row.
-  auto insert = Prepare(
-      "INSERT INTO messages (bot, user, chat_id, text, options_json, priority, status, "
-      "idempotency_key, idempotency_fingerprint, created_at, updated_at, expires_at_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?9, ?8, ?8, ?10) "
-      "ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
-      "RETURNING id");
-  if (!insert.ok()) return insert.status();
-  insert->Bind(1, message.bot).BindOptional(2, message.user).Bind(3, chat_id);
-  insert->Bind(4, message.text).Bind(5, message.options_json);
-  insert->Bind(6, PriorityInt(message.priority)).BindOptional(7, message.idempotency_key);
-  insert->Bind(8, NowSeconds()).BindOptional(9, message.idempotency_fingerprint);
+  TGATE_ASSIGN_OR_RETURN(
+      auto insert, Prepare("INSERT INTO messages (bot, user, chat_id, text, options_json, priority, status, "
+                           "idempotency_key, idempotency_fingerprint, created_at, updated_at, expires_at_ms) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?9, ?8, ?8, ?10) "
+                           "ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
+                           "RETURNING id"));
+  insert.Bind(1, message.bot).BindOptional(2, message.user).Bind(3, chat_id);
+  insert.Bind(4, message.text).Bind(5, message.options_json);
+  insert.Bind(6, PriorityInt(message.priority)).BindOptional(7, message.idempotency_key);
+  insert.Bind(8, NowSeconds()).BindOptional(9, message.idempotency_fingerprint);
   if (message.expires_at_ms > 0)
-    insert->Bind(10, message.expires_at_ms);
+    insert.Bind(10, message.expires_at_ms);
   else
-    insert->BindNull(10);
-  auto row = insert->Step();
-  if (!row.ok()) return row.status();
-  if (*row) {
-    int64_t id = insert->Int64(0);
-    TGATE_RETURN_IF_ERROR(insert->Run());  // completes the statement (and its autocommit)
+    insert.BindNull(10);
+  TGATE_ASSIGN_OR_RETURN(auto row, insert.Step());
+  if (row) {
+    int64_t id = insert.Int64(0);
+    TGATE_RETURN_IF_ERROR(insert.Run());  // completes the statement (and its autocommit)
     return Enqueued{id, false};
   }
   auto prior =
@@ -119,26 +116,23 @@ Result<Enqueued> SqliteStore::Enqueue(const NewMessage& message) {
 Result<int64_t> SqliteStore::FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
                                                          std::string_view fingerprint) {
   if (key.empty()) return Status::NotFound("no idempotency key");
-  auto st =
-      Prepare("SELECT id, idempotency_fingerprint FROM messages WHERE bot = ?1 AND idempotency_key = ?2");
-  if (!st.ok()) return st.status();
-  auto row = st->Bind(1, bot).Bind(2, key).Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound("no message with this idempotency key");
-  const int64_t id = st->Int64(0);
-  const std::string first_fingerprint = st->Text(1);
-  st->Reset();
+  TGATE_ASSIGN_OR_RETURN(
+      auto st,
+      Prepare("SELECT id, idempotency_fingerprint FROM messages WHERE bot = ?1 AND idempotency_key = ?2"));
+  TGATE_ASSIGN_OR_RETURN(auto row, st.Bind(1, bot).Bind(2, key).Step());
+  if (!row) return Status::NotFound("no message with this idempotency key");
+  const int64_t id = st.Int64(0);
+  const std::string first_fingerprint = st.Text(1);
+  st.Reset();
   TGATE_RETURN_IF_ERROR(CheckIdempotentReplay("message", id, key, first_fingerprint, fingerprint));
   return id;
 }
 
 Result<Message> SqliteStore::GetMessage(int64_t id) {
-  auto st = Prepare(TGATE_SELECT_MESSAGE "WHERE m.id = ?1");
-  if (!st.ok()) return st.status();
-  auto row = st->Bind(1, id).Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound("no such message");
-  return ReadMessage(*st);
+  TGATE_ASSIGN_OR_RETURN(auto st, Prepare(TGATE_SELECT_MESSAGE "WHERE m.id = ?1"));
+  TGATE_ASSIGN_OR_RETURN(auto row, st.Bind(1, id).Step());
+  if (!row) return Status::NotFound("no such message");
+  return ReadMessage(st);
 }
 
 Result<std::vector<Message>> SqliteStore::LoadQueued(std::string_view bot, Priority priority,
@@ -147,27 +141,27 @@ Result<std::vector<Message>> SqliteStore::LoadQueued(std::string_view bot, Prior
   // broadcast_id, id); one-to-one messages have no broadcast, so they are
   // read in index order. (Across broadcasts this sorts: the dispatcher loads
   // each broadcast on its own, LoadBroadcastQueued.)
-  auto st = Prepare(priority == Priority::kDirect ? TGATE_SELECT_MESSAGE
-                        "WHERE m.bot = ?1 AND m.priority = ?2 AND m.broadcast_id IS NULL AND m.status = 0 "
-                        "AND m.id > ?3 ORDER BY m.id LIMIT ?4"
-                                                  : TGATE_SELECT_MESSAGE
-                        "WHERE m.bot = ?1 AND m.priority = ?2 AND m.status = 0 AND m.id > ?3 "
-                        "ORDER BY m.id LIMIT ?4");
-  if (!st.ok()) return st.status();
-  st->Bind(1, bot).Bind(2, PriorityInt(priority)).Bind(3, after_id);
-  st->Bind(4, static_cast<int64_t>(limit));
-  return ReadQueued(*st, limit, INT64_MAX);
+  TGATE_ASSIGN_OR_RETURN(
+      auto st, Prepare(priority == Priority::kDirect ? TGATE_SELECT_MESSAGE
+                           "WHERE m.bot = ?1 AND m.priority = ?2 AND m.broadcast_id IS NULL AND m.status = 0 "
+                           "AND m.id > ?3 ORDER BY m.id LIMIT ?4"
+                                                     : TGATE_SELECT_MESSAGE
+                           "WHERE m.bot = ?1 AND m.priority = ?2 AND m.status = 0 AND m.id > ?3 "
+                           "ORDER BY m.id LIMIT ?4"));
+  st.Bind(1, bot).Bind(2, PriorityInt(priority)).Bind(3, after_id);
+  st.Bind(4, static_cast<int64_t>(limit));
+  return ReadQueued(st, limit, INT64_MAX);
 }
 
 Result<std::vector<Message>> SqliteStore::LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
                                                               int64_t after_id, int64_t due_by_ms,
                                                               size_t limit) {
-  auto st = Prepare(TGATE_SELECT_MESSAGE
-                    "WHERE m.bot = ?1 AND m.priority = 1 AND m.broadcast_id = ?2 AND m.status = 0 "
-                    "AND m.id > ?3 ORDER BY m.id LIMIT ?4");
-  if (!st.ok()) return st.status();
-  st->Bind(1, bot).Bind(2, broadcast_id).Bind(3, after_id).Bind(4, static_cast<int64_t>(limit));
-  return ReadQueued(*st, limit, due_by_ms);
+  TGATE_ASSIGN_OR_RETURN(
+      auto st, Prepare(TGATE_SELECT_MESSAGE
+                       "WHERE m.bot = ?1 AND m.priority = 1 AND m.broadcast_id = ?2 AND m.status = 0 "
+                       "AND m.id > ?3 ORDER BY m.id LIMIT ?4"));
+  st.Bind(1, bot).Bind(2, broadcast_id).Bind(3, after_id).Bind(4, static_cast<int64_t>(limit));
+  return ReadQueued(st, limit, due_by_ms);
 }
 
 Status SqliteStore::Complete(const std::vector<Completion>& completions) {
@@ -178,26 +172,25 @@ Status SqliteStore::Complete(const std::vector<Completion>& completions) {
     // meanwhile (CancelBroadcast, FailQueuedForChat); a final outcome (sent,
     // failed) is the truth and always lands, and moves its broadcast's counts
     // from the status it had. Unknown ids are ignored.
-    auto before = Prepare("SELECT status, coalesce(broadcast_id, 0) FROM messages WHERE id = ?1");
-    if (!before.ok()) return before.status();
-    auto update = Prepare(
-        "UPDATE messages SET status = ?2, attempts = ?3, parts_sent = ?4, not_before_ms = ?5, "
-        "telegram_message_id = ?6, error = ?7, updated_at = ?8 WHERE id = ?1");
-    if (!update.ok()) return update.status();
+    TGATE_ASSIGN_OR_RETURN(auto before,
+                           Prepare("SELECT status, coalesce(broadcast_id, 0) FROM messages WHERE id = ?1"));
+    TGATE_ASSIGN_OR_RETURN(
+        auto update,
+        Prepare("UPDATE messages SET status = ?2, attempts = ?3, parts_sent = ?4, not_before_ms = ?5, "
+                "telegram_message_id = ?6, error = ?7, updated_at = ?8 WHERE id = ?1"));
     std::map<int64_t, BroadcastCounts> moved;  // by broadcast id; usually one
     for (const Completion& c : completions) {
-      auto found = before->Bind(1, c.id).Step();
-      if (!found.ok()) return found.status();
-      const MessageStatus was = *found ? MessageStatusOf(before->Int64(0)) : MessageStatus::kQueued;
-      const int64_t broadcast = *found ? before->Int64(1) : 0;
-      before->Reset();
-      if (!*found) continue;
+      TGATE_ASSIGN_OR_RETURN(auto found, before.Bind(1, c.id).Step());
+      const MessageStatus was = found ? MessageStatusOf(before.Int64(0)) : MessageStatus::kQueued;
+      const int64_t broadcast = found ? before.Int64(1) : 0;
+      before.Reset();
+      if (!found) continue;
       if (c.status == MessageStatus::kQueued && was != MessageStatus::kQueued) continue;
-      update->Bind(1, c.id).Bind(2, MessageStatusInt(c.status)).Bind(3, int64_t{c.attempts});
-      update->Bind(4, int64_t{c.parts_sent}).Bind(5, c.not_before_ms).Bind(6, c.telegram_message_id);
-      update->BindOptional(7, c.error).Bind(8, now);
-      TGATE_RETURN_IF_ERROR(update->Run());
-      update->Reset();
+      update.Bind(1, c.id).Bind(2, MessageStatusInt(c.status)).Bind(3, int64_t{c.attempts});
+      update.Bind(4, int64_t{c.parts_sent}).Bind(5, c.not_before_ms).Bind(6, c.telegram_message_id);
+      update.BindOptional(7, c.error).Bind(8, now);
+      TGATE_RETURN_IF_ERROR(update.Run());
+      update.Reset();
       if (broadcast != 0 && was != c.status) {
         moved[broadcast].Add(was, -1);
         moved[broadcast].Add(c.status, 1);
@@ -224,30 +217,28 @@ Result<std::vector<GroupSend>> SqliteStore::RecentGroupSends(std::string_view bo
   // Served by the partial index messages_group_sends (schema v6): only rows
   // of group messages are in it, so outcome writes to private chats never
   // touch it.
-  auto st = Prepare(
-      "SELECT chat_id, updated_at, parts_sent FROM messages INDEXED BY messages_group_sends "
-      "WHERE bot = ?1 AND chat_id < 0 AND parts_sent > 0 AND updated_at >= ?2 ORDER BY updated_at");
-  if (!st.ok()) return st.status();
-  st->Bind(1, bot).Bind(2, since_s);
+  TGATE_ASSIGN_OR_RETURN(
+      auto st,
+      Prepare("SELECT chat_id, updated_at, parts_sent FROM messages INDEXED BY messages_group_sends "
+              "WHERE bot = ?1 AND chat_id < 0 AND parts_sent > 0 AND updated_at >= ?2 ORDER BY updated_at"));
+  st.Bind(1, bot).Bind(2, since_s);
   std::vector<GroupSend> out;
   for (;;) {
-    auto row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back({st->Int64(0), st->Int64(1), static_cast<int>(st->Int64(2))});
+    TGATE_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) break;
+    out.push_back({st.Int64(0), st.Int64(1), static_cast<int>(st.Int64(2))});
   }
-  st->Reset();
+  st.Reset();
   return out;
 }
 
 Result<int64_t> SqliteStore::LastMessageId() {
   // The rowid's B-tree gives its maximum without a scan.
-  auto st = Prepare("SELECT coalesce(max(id), 0) FROM messages");
-  if (!st.ok()) return st.status();
-  auto row = st->Step();
+  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT coalesce(max(id), 0) FROM messages"));
+  auto row = st.Step();
   if (!row.ok()) return row.status();
-  const int64_t id = st->Int64(0);
-  st->Reset();
+  const int64_t id = st.Int64(0);
+  st.Reset();
   return id;
 }
 
@@ -255,20 +246,19 @@ Result<std::vector<int64_t>> SqliteStore::FailQueuedForChat(std::string_view bot
                                                             std::string_view reason) {
   std::vector<int64_t> ids;
   Status s = Atomically([&]() -> Status {
-    auto st = Prepare(
-        "UPDATE messages SET status = 2, error = ?3, updated_at = ?4 "
-        "WHERE bot = ?1 AND chat_id = ?2 AND status = 0 RETURNING id, coalesce(broadcast_id, 0)");
-    if (!st.ok()) return st.status();
-    st->Bind(1, bot).Bind(2, chat_id).Bind(3, reason).Bind(4, NowSeconds());
+    TGATE_ASSIGN_OR_RETURN(
+        auto st,
+        Prepare("UPDATE messages SET status = 2, error = ?3, updated_at = ?4 "
+                "WHERE bot = ?1 AND chat_id = ?2 AND status = 0 RETURNING id, coalesce(broadcast_id, 0)"));
+    st.Bind(1, bot).Bind(2, chat_id).Bind(3, reason).Bind(4, NowSeconds());
     std::map<int64_t, BroadcastCounts> moved;
     for (;;) {
-      auto row = st->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      ids.push_back(st->Int64(0));
-      if (int64_t broadcast = st->Int64(1); broadcast != 0) moved[broadcast].failed += 1;
+      TGATE_ASSIGN_OR_RETURN(auto row, st.Step());
+      if (!row) break;
+      ids.push_back(st.Int64(0));
+      if (int64_t broadcast = st.Int64(1); broadcast != 0) moved[broadcast].failed += 1;
     }
-    st->Reset();
+    st.Reset();
     for (const auto& [id, delta] : moved) TGATE_RETURN_IF_ERROR(AddToBroadcastCounts(id, delta));
     return Status::Ok();
   });

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/status_macros.h"
 #include "store/sqlite_store.h"
 
 namespace tgate::store {
@@ -26,30 +27,27 @@ Result<PruneResult> SqliteStore::PruneInKeyOrder(std::string_view walk_sql, std:
   Status s = Atomically([&]() -> Status {
     // The next max_rows rows of the pass; the walk ends at the first one
     // created at or after the cutoff.
-    auto walk = Prepare(walk_sql);
-    if (!walk.ok()) return walk.status();
-    walk->Bind(1, *after).Bind(2, static_cast<int64_t>(max_rows));
+    TGATE_ASSIGN_OR_RETURN(auto walk, Prepare(walk_sql));
+    walk.Bind(1, *after).Bind(2, static_cast<int64_t>(max_rows));
     size_t seen = 0;
     bool reached_cutoff = false;
     for (;;) {
-      auto row = walk->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
+      TGATE_ASSIGN_OR_RETURN(auto row, walk.Step());
+      if (!row) break;
       ++seen;
-      if (walk->Int64(1) >= before) {
+      if (walk.Int64(1) >= before) {
         reached_cutoff = true;
         break;
       }
-      upto = walk->Int64(0);
+      upto = walk.Int64(0);
     }
-    walk->Reset();
+    walk.Reset();
     out.done = reached_cutoff || seen < max_rows;
     if (upto == *after) return Status::Ok();
     // A range of the primary key: the rows just walked.
-    auto del = Prepare(delete_sql);
-    if (!del.ok()) return del.status();
-    TGATE_RETURN_IF_ERROR(del->Bind(1, *after).Bind(2, upto).Bind(3, before).Run());
-    out.deleted = del->Changes();
+    TGATE_ASSIGN_OR_RETURN(auto del, Prepare(delete_sql));
+    TGATE_RETURN_IF_ERROR(del.Bind(1, *after).Bind(2, upto).Bind(3, before).Run());
+    out.deleted = del.Changes();
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -76,61 +74,56 @@ Result<PruneResult> SqliteStore::PruneUpdates(int64_t before, size_t max_rows) {
   PruneResult out;
   out.done = true;
   Status s = Atomically([&]() -> Status {
-    auto first_bot = Prepare("SELECT bot FROM updates ORDER BY bot LIMIT 1");
-    if (!first_bot.ok()) return first_bot.status();
-    auto next_bot = Prepare("SELECT bot FROM updates WHERE bot > ?1 ORDER BY bot LIMIT 1");
-    if (!next_bot.ok()) return next_bot.status();
+    TGATE_ASSIGN_OR_RETURN(auto first_bot, Prepare("SELECT bot FROM updates ORDER BY bot LIMIT 1"));
+    TGATE_ASSIGN_OR_RETURN(auto next_bot,
+                           Prepare("SELECT bot FROM updates WHERE bot > ?1 ORDER BY bot LIMIT 1"));
     // A bot's oldest updates, by primary key; the walk ends at the first one
     // still pending (processed in a moment) or received at or after the cutoff.
     // Set-aside updates (processed = 2) go like processed ones.
-    auto walk = Prepare(
-        "SELECT update_id, processed, received_at FROM updates WHERE bot = ?1 ORDER BY update_id LIMIT ?2");
-    if (!walk.ok()) return walk.status();
+    TGATE_ASSIGN_OR_RETURN(auto walk, Prepare("SELECT update_id, processed, received_at FROM updates WHERE "
+                                              "bot = ?1 ORDER BY update_id LIMIT ?2"));
     // Each bot's newest update stays: MaxUpdateId must not go back (getUpdates offset).
-    auto del = Prepare(
-        "DELETE FROM updates WHERE bot = ?1 AND update_id <= ?2 AND processed != 0 AND "
-        "update_id < (SELECT max(update_id) FROM updates WHERE bot = ?1)");
-    if (!del.ok()) return del.status();
+    TGATE_ASSIGN_OR_RETURN(
+        auto del, Prepare("DELETE FROM updates WHERE bot = ?1 AND update_id <= ?2 AND processed != 0 AND "
+                          "update_id < (SELECT max(update_id) FROM updates WHERE bot = ?1)"));
 
     size_t budget = max_rows;
-    SqliteStatement* bots = &*first_bot;
+    SqliteStatement* bots = &first_bot;
     for (;;) {
-      auto has_bot = bots->Step();
-      if (!has_bot.ok()) return has_bot.status();
-      if (!*has_bot) return Status::Ok();
+      TGATE_ASSIGN_OR_RETURN(auto has_bot, bots->Step());
+      if (!has_bot) return Status::Ok();
       const std::string bot = bots->Text(0);
       bots->Reset();
       if (budget == 0) {  // a bot left unlooked at
         out.done = false;
         return Status::Ok();
       }
-      walk->Bind(1, bot).Bind(2, static_cast<int64_t>(budget));
+      walk.Bind(1, bot).Bind(2, static_cast<int64_t>(budget));
       size_t seen = 0;
       bool stopped = false, any = false;
       int64_t upto = 0;
       for (;;) {
-        auto row = walk->Step();
-        if (!row.ok()) return row.status();
-        if (!*row) break;
+        TGATE_ASSIGN_OR_RETURN(auto row, walk.Step());
+        if (!row) break;
         ++seen;
-        if (walk->Int64(1) == 0 || walk->Int64(2) >= before) {
+        if (walk.Int64(1) == 0 || walk.Int64(2) >= before) {
           stopped = true;
           break;
         }
-        upto = walk->Int64(0);
+        upto = walk.Int64(0);
         any = true;
       }
-      walk->Reset();
+      walk.Reset();
       budget -= seen;
       if (!stopped && budget == 0) out.done = false;  // the bot may have more
       if (any) {
-        TGATE_RETURN_IF_ERROR(del->Bind(1, bot).Bind(2, upto).Run());
-        out.deleted += del->Changes();
-        del->Reset();
+        TGATE_RETURN_IF_ERROR(del.Bind(1, bot).Bind(2, upto).Run());
+        out.deleted += del.Changes();
+        del.Reset();
       }
       if (!out.done) return Status::Ok();
-      next_bot->Bind(1, bot);
-      bots = &*next_bot;
+      next_bot.Bind(1, bot);
+      bots = &next_bot;
     }
   });
   if (!s.ok()) return s;

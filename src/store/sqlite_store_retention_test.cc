@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/status_macros.h"
 #include "store/store_test_util.h"
 
 namespace tgate::store {
@@ -263,8 +264,7 @@ TEST_P(RetentionTest, PruneUpdatesLooksAtNoMoreThanMaxRowsAcrossBots) {
   ASSERT_OK(store_->RunInTransaction([&]() -> Status {
     for (const char* bot : {"a", "b"}) {
       for (int64_t id = 1; id <= 10; ++id) {
-        auto inserted = store_->InsertUpdate(Update{bot, id, "{}"});
-        if (!inserted.ok()) return inserted.status();
+        TGATE_RETURN_IF_ERROR(store_->InsertUpdate(Update{bot, id, "{}"}).status());
         TGATE_RETURN_IF_ERROR(store_->MarkUpdateProcessed(bot, id));
       }
     }

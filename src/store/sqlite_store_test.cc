@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "core/status_macros.h"
 #include "store/store_test_util.h"
 
 namespace tgate::store {
@@ -399,9 +400,8 @@ TEST_P(StoreTest, CompleteOfFiveHundredIsFast) {
   std::vector<Completion> batch;
   ASSERT_OK(store_->RunInTransaction([&] {
     for (int i = 0; i < 500; ++i) {
-      auto enqueued = store_->Enqueue(Direct("bot", 1000 + i, "m"));
-      if (!enqueued.ok()) return enqueued.status();
-      batch.push_back(Completion{enqueued->id, MessageStatus::kSent, 1, 1, 0, 10 + i, ""});
+      TGATE_ASSIGN_OR_RETURN(auto enqueued, store_->Enqueue(Direct("bot", 1000 + i, "m")));
+      batch.push_back(Completion{enqueued.id, MessageStatus::kSent, 1, 1, 0, 10 + i, ""});
     }
     return Status::Ok();
   }));

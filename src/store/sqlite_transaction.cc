@@ -1,5 +1,7 @@
 #include "store/sqlite_transaction.h"
 
+#include "core/status_macros.h"
+
 namespace tgate::store {
 namespace {
 
@@ -12,9 +14,8 @@ constexpr const char* kRollbackTo = "ROLLBACK TO tgate_nested";
 }  // namespace
 
 Status SqliteTransactions::Exec(const char* sql) {
-  auto stmt = cache_.Get(sql);
-  if (!stmt.ok()) return stmt.status();
-  return stmt->Run();
+  TGATE_ASSIGN_OR_RETURN(auto stmt, cache_.Get(sql));
+  return stmt.Run();
 }
 
 void SqliteTransactions::Rollback() {

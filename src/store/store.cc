@@ -2,14 +2,14 @@
 // words shared by every backend.
 #include "store/store.h"
 
+#include "core/status_macros.h"
 #include "store/sqlite_store.h"
 
 namespace tgate::store {
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
-  auto store = SqliteStore::Open(options);
-  if (!store.ok()) return store.status();
-  return std::unique_ptr<Store>(std::move(*store));
+  TGATE_ASSIGN_OR_RETURN(auto store, SqliteStore::Open(options));
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 std::string_view ToString(MessageStatus status) {

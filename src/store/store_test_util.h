@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/fake_clock.h"
+#include "core/status_macros.h"
 #include "core/testing.h"
 #include "store/sqlite_store.h"
 
@@ -58,9 +59,8 @@ class StoreTest : public ::testing::TestWithParam<bool> {
     StoreOptions options;
     options.path = GetParam() ? file_.path() : ":memory:";
     options.clock = &clock_;
-    auto opened = SqliteStore::Open(options);
-    if (!opened.ok()) return opened.status();
-    store_ = std::move(*opened);
+    TGATE_ASSIGN_OR_RETURN(auto opened, SqliteStore::Open(options));
+    store_ = std::move(opened);
     return Status::Ok();
   }
 

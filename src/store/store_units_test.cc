@@ -3,6 +3,7 @@
 // the events they raise), each one transaction of the store.
 #include <gtest/gtest.h>
 
+#include "core/status_macros.h"
 #include "store/store_test_util.h"
 
 namespace tgate::store {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/ascii.h"
+#include "core/status_macros.h"
 #include "telegram/text_length.h"
 
 namespace tgate::telegram {

@@ -4,6 +4,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/status_macros.h"
 #include "telegram/bot_token.h"
 #include "telegram/multipart.h"
 #include "telegram/redact.h"

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/status_macros.h"
 #include "telegram/text_length.h"
 
 namespace tgate::telegram {

@@ -3,6 +3,7 @@
 #include "telegram/text_length.h"
 
 #include "core/ascii.h"
+#include "core/status_macros.h"
 #include "core/utf8.h"
 
 namespace tgate::telegram {
@@ -20,9 +21,8 @@ Result<std::string> ParsedMessageText(std::string_view text, std::string_view pa
 }
 
 Result<size_t> MessageTextLength(std::string_view text, std::string_view parse_mode) {
-  auto parsed = ParsedMessageText(text, parse_mode);
-  if (!parsed.ok()) return parsed.status();
-  return CountCodePoints(*parsed);
+  TGATE_ASSIGN_OR_RETURN(auto parsed, ParsedMessageText(text, parse_mode));
+  return CountCodePoints(parsed);
 }
 
 }  // namespace tgate::telegram

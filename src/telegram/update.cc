@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 
 #include "core/json_numbers.h"
+#include "core/status_macros.h"
 
 namespace tgate::telegram {
 namespace {
@@ -37,22 +38,20 @@ Result<const json::object*> OptObject(const json::object* parent, std::string_vi
 // refused here rather than acted on with chat id 0.
 Status FillChatAndSender(const json::object* holder, std::string_view kind, ParsedUpdate& u) {
   const std::string k(kind);
-  auto chat = OptObject(holder, "chat", k + ".chat");
-  if (!chat.ok()) return chat.status();
-  auto chat_id = JsonInt64Field(*chat, "id");
-  if (*chat == nullptr || !chat_id || *chat_id == 0) {
+  TGATE_ASSIGN_OR_RETURN(auto chat, OptObject(holder, "chat", k + ".chat"));
+  auto chat_id = JsonInt64Field(chat, "id");
+  if (chat == nullptr || !chat_id || *chat_id == 0) {
     return Status::InvalidArgument("update field " + k + ".chat has no integer id");
   }
   u.chat_id = *chat_id;
-  TGATE_RETURN_IF_ERROR(OptString(*chat, "type", k + ".chat.type", u.chat_type));
-  auto from = OptObject(holder, "from", k + ".from");
-  if (!from.ok()) return from.status();
-  if (*from != nullptr && (*from)->contains("id")) {
-    auto from_id = JsonInt64Field(*from, "id");
+  TGATE_RETURN_IF_ERROR(OptString(chat, "type", k + ".chat.type", u.chat_type));
+  TGATE_ASSIGN_OR_RETURN(auto from, OptObject(holder, "from", k + ".from"));
+  if (from != nullptr && from->contains("id")) {
+    auto from_id = JsonInt64Field(from, "id");
     if (!from_id) return Status::InvalidArgument("update field " + k + ".from.id is not an integer");
     u.from_id = *from_id;
   }
-  return OptString(*from, "username", k + ".from.username", u.from_username);
+  return OptString(from, "username", k + ".from.username", u.from_username);
 }
 
 bool IEquals(std::string_view a, std::string_view b) {
@@ -90,21 +89,19 @@ Result<ParsedUpdate> ParseUpdate(std::string_view text) {
 
   ParsedUpdate u;
   u.update_id = *update_id;
-  auto message = OptObject(root, "message", "message");
-  if (!message.ok()) return message.status();
-  auto member = OptObject(root, "my_chat_member", "my_chat_member");
-  if (!member.ok()) return member.status();
-  if (*message != nullptr) {
+  TGATE_ASSIGN_OR_RETURN(auto message, OptObject(root, "message", "message"));
+  TGATE_ASSIGN_OR_RETURN(auto member, OptObject(root, "my_chat_member", "my_chat_member"));
+  if (message != nullptr) {
     u.kind = ParsedUpdate::kMessage;
-    TGATE_RETURN_IF_ERROR(FillChatAndSender(*message, "message", u));
-    TGATE_RETURN_IF_ERROR(OptString(*message, "text", "message.text", u.text));
-  } else if (*member != nullptr) {
+    TGATE_RETURN_IF_ERROR(FillChatAndSender(message, "message", u));
+    TGATE_RETURN_IF_ERROR(OptString(message, "text", "message.text", u.text));
+  } else if (member != nullptr) {
     u.kind = ParsedUpdate::kMyChatMember;
-    TGATE_RETURN_IF_ERROR(FillChatAndSender(*member, "my_chat_member", u));
-    auto new_member = OptObject(*member, "new_chat_member", "my_chat_member.new_chat_member");
-    if (!new_member.ok()) return new_member.status();
+    TGATE_RETURN_IF_ERROR(FillChatAndSender(member, "my_chat_member", u));
+    TGATE_ASSIGN_OR_RETURN(auto new_member,
+                           OptObject(member, "new_chat_member", "my_chat_member.new_chat_member"));
     TGATE_RETURN_IF_ERROR(
-        OptString(*new_member, "status", "my_chat_member.new_chat_member.status", u.new_status));
+        OptString(new_member, "status", "my_chat_member.new_chat_member.status", u.new_status));
   }
   u.raw = std::move(doc);
   return u;

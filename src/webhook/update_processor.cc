@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/log_stopped.h"
+#include "core/status_macros.h"
 
 namespace tgate::webhook {
 
@@ -79,9 +80,8 @@ Status UpdateProcessor::SetAside(const store::Update& update, const Status& why)
 }
 
 Status UpdateProcessor::ProcessOne(const store::Update& update, bool& enqueued) {
-  auto parsed = telegram::ParseUpdate(update.payload);
-  if (!parsed.ok()) return parsed.status();
-  const telegram::ParsedUpdate& u = *parsed;
+  TGATE_ASSIGN_OR_RETURN(auto parsed, telegram::ParseUpdate(update.payload));
+  const telegram::ParsedUpdate& u = parsed;
   if (u.kind == telegram::ParsedUpdate::kMessage && u.chat_type == "private") {
     if (auto payload = telegram::StartPayload(u, options_.bot_username); payload && !payload->empty()) {
       return HandleStart(u, *payload, enqueued);
@@ -95,18 +95,17 @@ Status UpdateProcessor::ProcessOne(const store::Update& update, bool& enqueued) 
 
 Status UpdateProcessor::HandleStart(const telegram::ParsedUpdate& u, const std::string& payload,
                                     bool& enqueued) {
-  auto r = linker_.Redeem(options_.bot, payload, u.chat_id);
-  if (!r.ok()) return r.status();
-  if (r->result != link::RedeemResult::kLinked) {
+  TGATE_ASSIGN_OR_RETURN(auto r, linker_.Redeem(options_.bot, payload, u.chat_id));
+  if (r.result != link::RedeemResult::kLinked) {
     spdlog::info("bot {}: /start with an {} link token", options_.bot,
-                 r->result == link::RedeemResult::kExpired ? "expired" : "unknown or used");
+                 r.result == link::RedeemResult::kExpired ? "expired" : "unknown or used");
     TGATE_RETURN_IF_ERROR(Reply(u.chat_id, options_.invalid_link_text));
     enqueued = true;
     return Status::Ok();
   }
   TGATE_RETURN_IF_ERROR(Reply(u.chat_id, options_.welcome_text));
   enqueued = true;
-  json::object ev{{"type", "user.linked"}, {"user", r->user}, {"chat_id", u.chat_id}};
+  json::object ev{{"type", "user.linked"}, {"user", r.user}, {"chat_id", u.chat_id}};
   if (!u.from_username.empty()) ev["username"] = u.from_username;
   return Emit(std::move(ev));
 }

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "core/clock.h"
+#include "core/status_macros.h"
 #include "http/server.h"
 #include "tools/emulator/bot_methods.h"
 #include "tools/emulator/bot_state.h"

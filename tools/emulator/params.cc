@@ -4,6 +4,8 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "core/status_macros.h"
+
 namespace tgate::emulator {
 
 namespace {

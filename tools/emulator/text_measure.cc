@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "core/status_macros.h"
+
 namespace tgate::emulator {
 
 namespace {
@@ -201,9 +203,8 @@ Result<std::string> HtmlVisible(std::string_view s) {
   while (i < s.size()) {
     char c = s[i];
     if (c == '&') {
-      auto next = DecodeReference(s, i, out);
-      if (!next.ok()) return next.status();
-      i = *next;
+      TGATE_ASSIGN_OR_RETURN(auto next, DecodeReference(s, i, out));
+      i = next;
       continue;
     }
     if (c != '<') {
