@@ -103,6 +103,7 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
   ++m->message.attempts;
   m->ticket = outage.Ticket();
   telegram::ApiResult r = co_await api.Call("sendMessage", std::move(params), std::chrono::milliseconds(0));
+  if (life.ended()) co_return;  // answered after ~Dispatcher: it stays queued in the store
   --in_flight;
   stats.in_flight = in_flight;
   OnAnswer(std::move(job), r);
@@ -137,6 +138,7 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     // Let the sends just launched write their requests before anything else.
     if (launched && answers) PollAnswers();
     if (launched && !answers) co_await asio::post(executor, kUseAwaitable);
+    if (life.ended()) co_return;
     // Loading broadcasts can take a while (materializing the next chunk), so
     // it comes after the sends just launched, one-to-one ones among them.
     if (refill) loader.LoadBroadcasts(clock.Now());
@@ -153,6 +155,7 @@ Awaitable<void> Dispatcher::Impl::Loop() {
       timer->ExpiresAt(wake);
       sleeping_until = wake;
       co_await timer->Wait();
+      if (life.ended()) co_return;
       sleeping_until = SteadyTime::min();
     }
   }
@@ -166,6 +169,7 @@ Dispatcher::Dispatcher(asio::any_io_executor executor, store::QueueStore& queue,
 
 Dispatcher::~Dispatcher() {
   impl_->stopping = true;
+  impl_->life.End();
   impl_->timer->Cancel();
   // The loop's coroutine may keep Impl alive past this, even past the answers
   // io_context (its owner only promises it outlives the Dispatcher): let go

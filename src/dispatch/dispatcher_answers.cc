@@ -50,7 +50,7 @@ void Dispatcher::Impl::LaunchProbe() {
 Awaitable<void> Dispatcher::Impl::Probe() {
   auto self = shared_from_this();
   telegram::ApiResult r = co_await api.Call("getMe", {}, options.probe_timeout);
-  if (stopping) co_return;
+  if (stopping || life.ended()) co_return;
   OnProbe(!Unreachable(r), r.description);
   Wake();
 }

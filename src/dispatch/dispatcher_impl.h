@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/lifetime.h"
 #include "dispatch/answer_handler.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/limit_feedback.h"
@@ -111,7 +112,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
 
   int in_flight = 0;
   bool started = false;
-  bool stopping = false;
+  bool stopping = false;  // by Stop() or ~Dispatcher: nothing new is sent
+  // Ended by ~Dispatcher only (Stop() still lets the sends in flight land):
+  // the coroutines, which keep this Impl alive, then touch nothing outside it
+  // (the stores, the BotApi, the Clock may be gone). core/lifetime.h.
+  Lifetime life;
   DispatcherStats stats;
 };
 
