@@ -1,10 +1,13 @@
-// UTF-8 helpers: validation and length in the units Telegram cares about
+// UTF-8 helpers: validation, length in the units Telegram cares about
 // (code points for message limits, UTF-16 code units for entity offsets;
-// botapi-facts.md §6). Not a transcoder or normaliser. Pure functions, safe
+// botapi-facts.md §6), and encoding one code point (for decoded character
+// references). Not a transcoder or normaliser. Pure functions, safe
 // from any thread.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace tgate {
@@ -21,5 +24,9 @@ size_t CountCodePoints(std::string_view s);
 // Number of UTF-16 code units `s` would take: 2 for code points above U+FFFF,
 // 1 otherwise. REQUIRES: IsValidUtf8(s).
 size_t CountUtf16Units(std::string_view s);
+
+// Appends code point `cp` to `out` as UTF-8. REQUIRES: cp <= 0x10FFFF and not
+// a surrogate (callers check what they decoded).
+void AppendUtf8(std::string& out, uint32_t cp);
 
 }  // namespace tgate

@@ -72,5 +72,13 @@ TEST(Utf8, CountsUtf16UnitsWithSurrogatePairsForAstralCodePoints) {
             4u);
 }
 
+TEST(Utf8, AppendsEachLengthOfCodePoint) {
+  std::string out;
+  for (uint32_t cp : {0x41u, 0xE9u, 0x20ACu, 0x1F600u, 0x10FFFFu}) AppendUtf8(out, cp);
+  EXPECT_EQ(out, "A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF");
+  EXPECT_TRUE(IsValidUtf8(out));
+  EXPECT_EQ(CountCodePoints(out), 5u);
+}
+
 }  // namespace
 }  // namespace tgate
