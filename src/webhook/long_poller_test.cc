@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/testing.h"
+#include "store/store.h"
 #include "telegram/api_result.h"
 
 namespace tgate::webhook {
