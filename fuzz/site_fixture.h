@@ -83,8 +83,8 @@ class SiteFixture {
     FUZZ_CHECK(store_->Bind({"shop", "alice", 2001, store::UserStatus::kActive, 1767225600}).ok());
 
     linker_ = std::make_unique<link::Linker>(*store_, clock_);
-    context_ =
-        std::make_unique<api::ApiContext>(api::ApiContext{config_, *store_, *linker_, clock_, metrics_, {}});
+    context_ = std::make_unique<api::ApiContext>(
+        api::ApiContext{config_, *store_, *store_, *store_, *linker_, clock_, metrics_, {}});
     std::vector<webhook::HookBot> hooks;
     for (const config::BotConfig& bc : config_.bots) {
       context_->bots[bc.name] = api::BotHandle{&bc, bc.name + "_bot", [] {}, [](int64_t) {}};
