@@ -7,14 +7,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "core/awaitable.h"
+
 namespace tgate {
 
-namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-
-template <typename T = void>
-using Awaitable = boost::asio::awaitable<T>;
 
 // Completion token that makes async operations return (error_code, ...) tuples
 // instead of throwing: expected failures are values.

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/awaitable.h"
 #include "core/result.h"
 #include "store/types.h"
 
@@ -27,26 +28,26 @@ class BroadcastStore {
   // With an idempotency key already used for a broadcast of this bot, makes
   // nothing and returns that broadcast as GetBroadcast does, or Unprocessable
   // if it was made with another idempotency_fingerprint (as Enqueue).
-  virtual Result<Broadcast> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) = 0;
+  virtual Awaitable<Result<Broadcast>> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) = 0;
   // Materializes up to `max_rows` more messages of the bot's unfilled
   // broadcast with the fewest materialized messages left to send (ties: the
   // oldest), if it has fewer than `max_rows` left; returns how many it made
   // (0: nothing needed filling yet).
-  virtual Result<int64_t> FillBroadcasts(std::string_view bot, size_t max_rows) = 0;
+  virtual Awaitable<Result<int64_t>> FillBroadcasts(std::string_view bot, size_t max_rows) = 0;
   // The bot's running broadcasts that have materialized messages left to
   // send, oldest first.
-  virtual Result<std::vector<int64_t>> ActiveBroadcasts(std::string_view bot) = 0;
+  virtual Awaitable<Result<std::vector<int64_t>>> ActiveBroadcasts(std::string_view bot) = 0;
   // Queued messages of one broadcast with id > after_id, in id order (within a
   // broadcast that is the order they fall due), at most `limit`, ending before
   // the first one never tried that is not due by due_by_ms (wall clock ms). A
   // retry waiting out its backoff past due_by_ms is included, not an end.
-  virtual Result<std::vector<Message>> LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
-                                                           int64_t after_id, int64_t due_by_ms,
-                                                           size_t limit) = 0;
+  virtual Awaitable<Result<std::vector<Message>>> LoadBroadcastQueued(std::string_view bot,
+                                                                      int64_t broadcast_id, int64_t after_id,
+                                                                      int64_t due_by_ms, size_t limit) = 0;
   // Counts by status. NotFound if unknown (or pruned, see PruneBroadcasts).
-  virtual Result<Broadcast> GetBroadcast(int64_t id) = 0;
+  virtual Awaitable<Result<Broadcast>> GetBroadcast(int64_t id) = 0;
   // Cancels its queued messages; returns the counts after.
-  virtual Result<Broadcast> CancelBroadcast(int64_t id) = 0;
+  virtual Awaitable<Result<Broadcast>> CancelBroadcast(int64_t id) = 0;
 };
 
 }  // namespace tgate::store

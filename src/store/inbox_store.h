@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/awaitable.h"
 #include "core/result.h"
 #include "store/types.h"
 
@@ -20,18 +21,19 @@ class InboxStore {
 
   // Stores the update; returns false (and stores nothing) if this bot's
   // update_id was already received.
-  virtual Result<bool> InsertUpdate(const Update& update) = 0;
+  virtual Awaitable<Result<bool>> InsertUpdate(const Update& update) = 0;
   // Received but neither processed nor set aside, by update_id.
-  virtual Result<std::vector<Update>> PendingUpdates(std::string_view bot, size_t limit) = 0;
-  virtual Status MarkUpdateProcessed(std::string_view bot, int64_t update_id) = 0;
+  virtual Awaitable<Result<std::vector<Update>>> PendingUpdates(std::string_view bot, size_t limit) = 0;
+  virtual Awaitable<Status> MarkUpdateProcessed(std::string_view bot, int64_t update_id) = 0;
   // An update that cannot be processed: kept, with the reason, but no longer
   // pending (so it blocks none behind it). Retention deletes it like a
   // processed one. NotFound unless the update is pending.
-  virtual Status SetUpdateAside(std::string_view bot, int64_t update_id, std::string_view reason) = 0;
+  virtual Awaitable<Status> SetUpdateAside(std::string_view bot, int64_t update_id,
+                                           std::string_view reason) = 0;
   // How many of the bot's stored updates are set aside (cheap: its own index).
-  virtual Result<int64_t> CountSetAsideUpdates(std::string_view bot) = 0;
+  virtual Awaitable<Result<int64_t>> CountSetAsideUpdates(std::string_view bot) = 0;
   // Highest update_id ever received for the bot, or 0 (for getUpdates offsets).
-  virtual Result<int64_t> MaxUpdateId(std::string_view bot) = 0;
+  virtual Awaitable<Result<int64_t>> MaxUpdateId(std::string_view bot) = 0;
 };
 
 }  // namespace tgate::store

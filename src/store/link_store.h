@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/awaitable.h"
 #include "core/result.h"
 #include "store/types.h"
 
@@ -23,32 +24,33 @@ class LinkStore {
   // --- link tokens
   // Only a digest (SHA-256) of token.token is kept: a copy of the database
   // holds no token that could be redeemed.
-  virtual Status PutLinkToken(const LinkToken& token) = 0;
+  virtual Awaitable<Status> PutLinkToken(const LinkToken& token) = 0;
   // Removes and returns the token (single use). NotFound if unknown or used.
   // Expiry is the caller's check (the token is consumed either way).
-  virtual Result<LinkToken> TakeLinkToken(std::string_view token) = 0;
+  virtual Awaitable<Result<LinkToken>> TakeLinkToken(std::string_view token) = 0;
 
   // --- bindings
   // Binds user <-> chat for the bot, replacing the user's previous chat and
   // removing any other user's binding of the same chat. Status becomes active.
-  virtual Status Bind(const Binding& binding) = 0;
-  virtual Result<Binding> GetBinding(std::string_view bot, std::string_view user) = 0;
-  virtual Result<Binding> GetBindingByChat(std::string_view bot, int64_t chat_id) = 0;
+  virtual Awaitable<Status> Bind(const Binding& binding) = 0;
+  virtual Awaitable<Result<Binding>> GetBinding(std::string_view bot, std::string_view user) = 0;
+  virtual Awaitable<Result<Binding>> GetBindingByChat(std::string_view bot, int64_t chat_id) = 0;
   // NotFound if the user has no binding.
-  virtual Status DeleteBinding(std::string_view bot, std::string_view user) = 0;
+  virtual Awaitable<Status> DeleteBinding(std::string_view bot, std::string_view user) = 0;
   // Deletes the user's binding and adds the event `event(binding)` (JSON
   // text, see OutboxStore::AddEvent) to the outbox, both or neither. Returns
   // the binding deleted; NotFound if the user has none. `event` only builds
   // text: it must not call the store.
-  virtual Result<Binding> Unlink(std::string_view bot, std::string_view user,
-                                 const std::function<std::string(const Binding&)>& event, int64_t now_ms) = 0;
+  virtual Awaitable<Result<Binding>> Unlink(std::string_view bot, std::string_view user,
+                                            const std::function<std::string(const Binding&)>& event,
+                                            int64_t now_ms) = 0;
   // Sets the status of whoever is bound to chat_id. NotFound if nobody is.
-  virtual Status SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) = 0;
+  virtual Awaitable<Status> SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) = 0;
   // A group was upgraded: moves the binding and every queued message of the bot
   // from old_chat to new_chat, and remembers the move: a message enqueued to
   // old_chat later goes to new_chat (see QueueStore::Enqueue).
-  virtual Status MoveChat(std::string_view bot, int64_t old_chat, int64_t new_chat) = 0;
-  virtual Result<int64_t> CountBindings(std::string_view bot, UserStatus status) = 0;
+  virtual Awaitable<Status> MoveChat(std::string_view bot, int64_t old_chat, int64_t new_chat) = 0;
+  virtual Awaitable<Result<int64_t>> CountBindings(std::string_view bot, UserStatus status) = 0;
 };
 
 }  // namespace tgate::store

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/awaitable.h"
 #include "core/result.h"
 #include "store/types.h"
 
@@ -19,13 +20,13 @@ class OutboxStore {
  public:
   virtual ~OutboxStore() = default;
 
-  virtual Status AddEvent(std::string_view payload_json, int64_t now_ms) = 0;
+  virtual Awaitable<Status> AddEvent(std::string_view payload_json, int64_t now_ms) = 0;
   // Events with next_attempt_ms <= now_ms, oldest first.
-  virtual Result<std::vector<Event>> DueEvents(int64_t now_ms, size_t limit) = 0;
-  virtual Status EventDelivered(int64_t id) = 0;
-  virtual Status EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) = 0;
+  virtual Awaitable<Result<std::vector<Event>>> DueEvents(int64_t now_ms, size_t limit) = 0;
+  virtual Awaitable<Status> EventDelivered(int64_t id) = 0;
+  virtual Awaitable<Status> EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) = 0;
   // Soonest next_attempt_ms of any pending event, or 0 if none.
-  virtual Result<int64_t> NextEventDue() = 0;
+  virtual Awaitable<Result<int64_t>> NextEventDue() = 0;
 };
 
 }  // namespace tgate::store

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/awaitable.h"
 #include "core/result.h"
 #include "store/types.h"
 
@@ -27,41 +28,42 @@ class QueueStore {
   // different request. Two calls with one key make one message whatever their
   // timing (a unique index decides). A chat_id that MoveChat moved is stored as
   // the id it moved to (following a chain of moves to the last).
-  virtual Result<Enqueued> Enqueue(const NewMessage& message) = 0;
+  virtual Awaitable<Result<Enqueued>> Enqueue(const NewMessage& message) = 0;
   // The id of the bot's message stored with idempotency key `key`, checked
   // as Enqueue checks it: NotFound if none (or pruned), Unprocessable if
   // stored with another fingerprint. Lets a retry be answered before anything
   // that may have changed since (the user blocked the bot, unlinked) is read.
-  virtual Result<int64_t> FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
-                                                      std::string_view fingerprint) = 0;
-  virtual Result<Message> GetMessage(int64_t id) = 0;
+  virtual Awaitable<Result<int64_t>> FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
+                                                                 std::string_view fingerprint) = 0;
+  virtual Awaitable<Result<Message>> GetMessage(int64_t id) = 0;
   // Queued messages of the bot and priority with id > after_id, by id, at most `limit`.
-  virtual Result<std::vector<Message>> LoadQueued(std::string_view bot, Priority priority, int64_t after_id,
-                                                  size_t limit) = 0;
+  virtual Awaitable<Result<std::vector<Message>>> LoadQueued(std::string_view bot, Priority priority,
+                                                             int64_t after_id, size_t limit) = 0;
   // Messages of the bot still to be sent: one-to-one messages queued, plus
   // every running broadcast's pending count (targets of a broadcast to "all"
   // not materialized yet included). Reads the queue index and the running
   // broadcasts' rows only, so it is cheap enough for every metrics scrape.
-  virtual Result<int64_t> PendingMessages(std::string_view bot) = 0;
+  virtual Awaitable<Result<int64_t>> PendingMessages(std::string_view bot) = 0;
   // Writes a batch of delivery outcomes in one transaction (inside a caller's
   // RunInTransaction, as part of it: a failure then fails the whole of it).
-  virtual Status Complete(const std::vector<Completion>& completions) = 0;
+  virtual Awaitable<Status> Complete(const std::vector<Completion>& completions) = 0;
   // Complete(completions) and AddEvent(e, now_ms) for each of `events`, in
   // one transaction: the outcomes and the events they raise are written
   // together or not at all (then the caller still holds both and retries).
-  virtual Status WriteOutcomes(const std::vector<Completion>& completions,
-                               const std::vector<std::string>& events, int64_t now_ms) = 0;
+  virtual Awaitable<Status> WriteOutcomes(const std::vector<Completion>& completions,
+                                          const std::vector<std::string>& events, int64_t now_ms) = 0;
   // Messages of the bot that delivered at least one part to a group or
   // channel (negative chat id) and were last written at or after since_s
   // (Unix seconds), oldest first: what Telegram still counts against each
   // group's 60 s window when tgate restarts.
-  virtual Result<std::vector<GroupSend>> RecentGroupSends(std::string_view bot, int64_t since_s) = 0;
+  virtual Awaitable<Result<std::vector<GroupSend>>> RecentGroupSends(std::string_view bot,
+                                                                     int64_t since_s) = 0;
   // The highest message id so far, of any bot (0 if there is none): every
   // message queued after the call has a higher one.
-  virtual Result<int64_t> LastMessageId() = 0;
+  virtual Awaitable<Result<int64_t>> LastMessageId() = 0;
   // Fails every queued message to the chat with `reason`. Returns their ids.
-  virtual Result<std::vector<int64_t>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
-                                                         std::string_view reason) = 0;
+  virtual Awaitable<Result<std::vector<int64_t>>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
+                                                                    std::string_view reason) = 0;
 };
 
 }  // namespace tgate::store

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "core/awaitable.h"
 #include "core/result.h"
 #include "store/types.h"
 
@@ -23,29 +24,29 @@ class RetentionStore {
   // in one short transaction; repeated calls continue where the last one
   // stopped until a result says done. A broadcast keeps its counts; a pruned
   // message is NotFound to GetMessage, and its idempotency key is free again.
-  virtual Result<PruneResult> PruneMessages(int64_t before, size_t max_rows) = 0;
+  virtual Awaitable<Result<PruneResult>> PruneMessages(int64_t before, size_t max_rows) = 0;
   // Deletes processed and set-aside updates received before `before` (Unix
   // seconds), except each bot's newest (MaxUpdateId must not go back).
   // Pending updates are never deleted. Looks at no more than `max_rows` updates per call.
   // Updates are kept so that Telegram's late duplicates are still dropped:
   // `before` should be at least a day ago (Telegram keeps an unconfirmed
   // update for at most 24 hours).
-  virtual Result<PruneResult> PruneUpdates(int64_t before, size_t max_rows) = 0;
+  virtual Awaitable<Result<PruneResult>> PruneUpdates(int64_t before, size_t max_rows) = 0;
   // Deletes finished broadcasts created before `before` (Unix seconds) that
   // have no message left (PruneMessages takes those first) and, if
   // cancelled, were cancelled before it too. A broadcast to "all" not yet
   // fully materialized is never deleted. A pruned broadcast is NotFound to
   // GetBroadcast and CancelBroadcast. Looks at no more than `max_rows`
   // broadcasts per call; repeated calls continue until a result says done.
-  virtual Result<PruneResult> PruneBroadcasts(int64_t before, size_t max_rows) = 0;
+  virtual Awaitable<Result<PruneResult>> PruneBroadcasts(int64_t before, size_t max_rows) = 0;
   // Deletes events created before `before` (Unix seconds). Every event in
   // the outbox is undelivered (a delivered one is deleted at once): these are
   // the ones no events_url took in time (none configured, or the site never
   // answered 2xx), dropped unsent. Looks at no more than `max_rows` events
   // per call; repeated calls continue until a result says done.
-  virtual Result<PruneResult> PruneEvents(int64_t before, size_t max_rows) = 0;
+  virtual Awaitable<Result<PruneResult>> PruneEvents(int64_t before, size_t max_rows) = 0;
   // Deletes link tokens with expires_at < now. Returns how many.
-  virtual Result<int64_t> PruneLinkTokens(int64_t now) = 0;
+  virtual Awaitable<Result<int64_t>> PruneLinkTokens(int64_t now) = 0;
 };
 
 }  // namespace tgate::store

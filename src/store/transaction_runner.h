@@ -9,30 +9,33 @@
 // processed, or none of it. That logic is not the store's, so it cannot
 // become one store method without moving it into every backend.
 //
-// What a backend must do: give `fn` a transaction that every call `fn` makes
-// (through any role of this same object) joins, and nothing else does until
-// it ends. The SQLite backend is confined to one thread, so its one
-// connection's transaction is that transaction. A backend whose calls
-// complete asynchronously on a connection pool must pin one connection for
-// the whole of `fn` and route `fn`'s calls to it, and keep other callers'
-// calls off it meanwhile; with blocking calls, as the interface is today,
-// that means `fn` holds the io thread for its duration.
+// What a backend must do: give `fn` a Store bound to one transaction; every
+// call `fn` makes through it (any role) joins that transaction, and nothing
+// else does until it ends. `fn` must make its calls through that Store, not
+// through the object RunInTransaction was called on. The SQLite backend is
+// confined to one thread and its calls never suspend, so it passes itself:
+// its one connection's transaction is the transaction. The PostgreSQL backend
+// pins one pooled connection for the whole of `fn` (BEGIN ... COMMIT) and
+// passes a Store bound to it; other callers' calls use other connections.
 #pragma once
 
 #include <functional>
 
+#include "core/awaitable.h"
 #include "core/status.h"
 
 namespace tgate::store {
+
+class Store;
 
 class TransactionRunner {
  public:
   virtual ~TransactionRunner() = default;
 
   // Runs `fn` in one transaction: commits if it returns OK, rolls back
-  // otherwise. Calls made inside join the transaction. Not re-entrant across
-  // threads.
-  virtual Status RunInTransaction(const std::function<Status()>& fn) = 0;
+  // otherwise. The calls `fn` makes through the Store it is given join the
+  // transaction. Not re-entrant: `fn` must not call RunInTransaction.
+  virtual Awaitable<Status> RunInTransaction(const std::function<Awaitable<Status>(Store& tx)>& fn) = 0;
 };
 
 }  // namespace tgate::store

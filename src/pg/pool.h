@@ -1,0 +1,58 @@
+// Pool: a small set of Connections to one database, handed out one user at a
+// time. Get() gives an idle connection, opens a new one while fewer than
+// `size` exist, or waits for one to come back. A PooledConnection returns its
+// connection when it goes, unless the connection is broken() (then the pool
+// drops it and opens a fresh one on demand), so a lost database heals by
+// itself once it is back. Not a transaction (hold one PooledConnection from
+// BEGIN to COMMIT) and not the listening connection (open that one apart).
+// Threading: one executor (the io thread).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "core/awaitable.h"
+#include "core/result.h"
+#include "pg/connection.h"
+
+namespace tgate::pg {
+
+class Pool;
+
+class PooledConnection {
+ public:
+  PooledConnection() = default;
+  PooledConnection(PooledConnection&&) noexcept;
+  PooledConnection& operator=(PooledConnection&&) noexcept;
+  ~PooledConnection();  // gives the connection back
+
+  Connection* operator->() const { return connection_.get(); }
+  Connection& operator*() const { return *connection_; }
+
+  struct PoolState;
+
+ private:
+  friend class Pool;
+  PooledConnection(std::shared_ptr<PoolState> pool, std::unique_ptr<Connection> connection);
+  std::shared_ptr<PoolState> pool_;
+  std::unique_ptr<Connection> connection_;
+};
+
+class Pool {
+ public:
+  Pool(asio::any_io_executor executor, std::string conninfo, size_t size);
+  ~Pool();  // connections handed out stay valid; they close when returned
+
+  // An idle connection, a new one, or the next one given back. Unavailable
+  // (with the reason) if a new connection cannot be opened.
+  Awaitable<Result<PooledConnection>> Get();
+
+  size_t size() const;  // open connections, idle or handed out
+  const std::string& conninfo() const;
+
+ private:
+  std::shared_ptr<PooledConnection::PoolState> state_;
+};
+
+}  // namespace tgate::pg
