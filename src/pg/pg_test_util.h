@@ -32,8 +32,8 @@
 namespace tgate::pg {
 
 inline constexpr const char* kNoTestServer =
-    "TGATE_TEST_PG is unset: start a test server with `eval $(scripts/pg-test-server.sh start)` "
-    "and export TGATE_TEST_PG (scripts/test.sh does)";
+    "TGATE_TEST_PG is unset: `scripts/pg-test-server.sh start /tmp/pg && "
+    "export TGATE_TEST_PG=$(cat /tmp/pg/url)` (scripts/test.sh does it)";
 
 // The maintenance database's URL from TGATE_TEST_PG, or "" when unset.
 inline std::string PgTestUrl() {
