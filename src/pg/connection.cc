@@ -13,6 +13,7 @@
 #include <deque>
 #include <optional>
 
+#include "pg/host_resolver.h"
 #include "pg/redact.h"
 
 namespace tgate::pg {
@@ -52,13 +53,14 @@ void LogNotice(void* /*arg*/, const char* message) { spdlog::debug("postgres: {}
 }  // namespace
 
 struct Connection::State {
-  explicit State(asio::any_io_executor ex) : socket(ex), deadline(ex) {}
+  explicit State(asio::any_io_executor ex) : socket(ex), deadline(ex), resolver(ex) {}
   ~State() { Close(); }
 
   PGconn* conn = nullptr;
   asio::posix::stream_descriptor socket;  // wraps PQsocket(conn) while fd >= 0
   int fd = -1;
-  asio::steady_timer deadline;  // Connect's timeout
+  asio::steady_timer deadline;       // Connect's timeout
+  asio::ip::tcp::resolver resolver;  // Connect's host name lookups
   bool timed_out = false;
   bool closed = false;  // the Connection is gone: conn is finished
   bool broken = false;
@@ -165,9 +167,9 @@ Awaitable<Status> Wait(std::shared_ptr<State> st, bool write) {
   pollfd p{st->fd, static_cast<short>(write ? POLLOUT : POLLIN), 0};
   if (::poll(&p, 1, 0) > 0) co_return Status::Ok();  // ready, or hung up: libpq will say
   boost::system::error_code ec;
-  co_await st->socket.async_wait(
-      write ? asio::posix::stream_descriptor::wait_write : asio::posix::stream_descriptor::wait_read,
-      asio::redirect_error(asio::use_awaitable, ec));
+  const auto what =
+      write ? asio::posix::stream_descriptor::wait_write : asio::posix::stream_descriptor::wait_read;
+  co_await st->socket.async_wait(what, asio::redirect_error(asio::use_awaitable, ec));
   if (st->closed) co_return Closed();
   if (st->timed_out) co_return Status::Unavailable("timed out");
   if (ec) co_return Status::Unavailable("PostgreSQL socket: " + ec.message());
@@ -253,12 +255,15 @@ Awaitable<Result<std::unique_ptr<Connection>>> Connection::Connect(asio::any_io_
     if (parse_error != nullptr) PQfreemem(parse_error);  // may quote the password
     co_return Status::InvalidArgument("invalid PostgreSQL connection string: " + Redact(conninfo));
   }
-  std::string password;
+  std::string password, host, hostaddr, port;
   int timeout_seconds = kDefaultConnectTimeoutSeconds;
   for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
     if (o->val == nullptr) continue;
     std::string_view key = o->keyword;
     if (key == "password") password = o->val;
+    if (key == "host") host = o->val;
+    if (key == "hostaddr") hostaddr = o->val;
+    if (key == "port") port = o->val;
     if (key == "connect_timeout") {
       std::string_view v = o->val;
       int t = 0;
@@ -274,13 +279,7 @@ Awaitable<Result<std::unique_ptr<Connection>>> Connection::Connect(asio::any_io_
 
   auto st = std::make_shared<State>(executor);
   st->password = std::move(password);
-  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
-  const char* values[] = {conninfo.c_str(), "tgate", nullptr};
-  st->conn = PQconnectStartParams(keys, values, /*expand_dbname=*/1);
-  if (st->conn == nullptr) co_return Status::Internal("libpq cannot allocate a connection");
-  if (PQstatus(st->conn) == CONNECTION_BAD) co_return ConnectError(*st);
-  PQsetNoticeProcessor(st->conn, LogNotice, nullptr);
-
+  // One deadline for the whole attempt: lookups, TCP, TLS, authentication.
   if (timeout_seconds > 0) {
     st->deadline.expires_after(std::chrono::seconds(timeout_seconds));
     st->deadline.async_wait([weak = std::weak_ptr<State>(st)](boost::system::error_code ec) {
@@ -288,9 +287,34 @@ Awaitable<Result<std::unique_ptr<Connection>>> Connection::Connect(asio::any_io_
       auto s = weak.lock();
       if (!s || s->closed) return;
       s->timed_out = true;
+      s->resolver.cancel();
       if (s->fd >= 0) s->socket.cancel(ec);
     });
   }
+  auto timed_out = [&] {
+    return Status::Unavailable("cannot reach PostgreSQL at " +
+                               (host.empty() ? std::string("localhost") : host) +
+                               (port.empty() ? "" : ":" + port) + ": no answer within " +
+                               std::to_string(timeout_seconds) + " s (connect_timeout)");
+  };
+  auto resolved = co_await ResolveHosts(st->resolver, host, hostaddr, port);
+  if (st->timed_out) co_return timed_out();
+  if (!resolved.ok()) co_return resolved.status();
+
+  std::vector<const char*> keys = {"dbname", "fallback_application_name"};
+  std::vector<const char*> values = {conninfo.c_str(), "tgate"};
+  if (resolved->has_value()) {  // later keywords override the string's
+    const HostOverride& o = **resolved;
+    keys.insert(keys.end(), {"host", "hostaddr", "port"});
+    values.insert(values.end(), {o.host.c_str(), o.hostaddr.c_str(), o.port.c_str()});
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  st->conn = PQconnectStartParams(keys.data(), values.data(), /*expand_dbname=*/1);
+  if (st->conn == nullptr) co_return Status::Internal("libpq cannot allocate a connection");
+  if (PQstatus(st->conn) == CONNECTION_BAD) co_return ConnectError(*st);
+  PQsetNoticeProcessor(st->conn, LogNotice, nullptr);
+
   PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
   for (;;) {
     if (polling == PGRES_POLLING_OK) break;
@@ -303,13 +327,7 @@ Awaitable<Result<std::unique_ptr<Connection>>> Connection::Connect(asio::any_io_
     polling = PQconnectPoll(st->conn);
   }
   st->deadline.cancel();
-  if (st->timed_out) {
-    const char* host = PQhost(st->conn);
-    const char* port = PQport(st->conn);
-    co_return Status::Unavailable("cannot reach PostgreSQL at " + std::string(host != nullptr ? host : "?") +
-                                  ":" + (port != nullptr ? port : "?") + ": no answer within " +
-                                  std::to_string(timeout_seconds) + " s (connect_timeout)");
-  }
+  if (st->timed_out) co_return timed_out();
   if (PQsetnonblocking(st->conn, 1) != 0) {
     co_return Status::Internal("cannot make the PostgreSQL connection non-blocking: " +
                                st->Scrub(OneLine(PQerrorMessage(st->conn))));

@@ -103,6 +103,15 @@ TEST_F(ConnectionTest, PasswordOverTcp) {
   EXPECT_EQ(r.status().message().find("Wr0ng-S3cret-pw"), std::string::npos) << r.status().message();
 }
 
+TEST_F(ConnectionTest, HostNamesAreLookedUp) {
+  std::string url =
+      "postgresql://tgate_pw_user:tgate-test-password@localhost:" + std::to_string(TestServerPort()) +
+      "/postgres";
+  auto c = RunAwait(io_, Connection::Connect(io_.get_executor(), url));
+  ASSERT_OK(c);
+  ASSERT_OK(RunAwait(io_, (*c)->Query("SELECT 1")));
+}
+
 TEST_F(ConnectionTest, ClosedPortIsUnavailable) {
   int port;
   {
