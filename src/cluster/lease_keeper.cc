@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 
+#include "cluster/liveness_conninfo.h"
 #include "cluster/rendezvous.h"
 #include "core/log_stopped.h"
 
@@ -12,23 +13,29 @@ namespace tgate::cluster {
 
 namespace {
 
+// Connections of the keeper's pool: a pass uses one at a time; a second
+// serves Drain while a pass still ends.
+constexpr size_t kPoolSize = 2;
+
 // How often Drain looks whether the pass under way has ended.
 constexpr std::chrono::milliseconds kDrainPoll{10};
 
 }  // namespace
 
-Result<std::unique_ptr<LeaseKeeper>> LeaseKeeper::Create(asio::any_io_executor executor, pg::Pool& pool,
-                                                         const Clock& clock, Metrics* metrics,
-                                                         LeaseOptions options, Callbacks callbacks) {
+Result<std::unique_ptr<LeaseKeeper>> LeaseKeeper::Create(asio::any_io_executor executor,
+                                                         std::string_view conninfo, const Clock& clock,
+                                                         Metrics* metrics, LeaseOptions options,
+                                                         Callbacks callbacks) {
   TGATE_RETURN_IF_ERROR(ValidateLeaseOptions(options));
-  return std::unique_ptr<LeaseKeeper>(
-      new LeaseKeeper(std::move(executor), pool, clock, metrics, std::move(options), std::move(callbacks)));
+  TGATE_ASSIGN_OR_RETURN(std::string checked, WithLivenessChecks(conninfo, options.lease));
+  return std::unique_ptr<LeaseKeeper>(new LeaseKeeper(std::move(executor), std::move(checked), clock, metrics,
+                                                      std::move(options), std::move(callbacks)));
 }
 
-LeaseKeeper::LeaseKeeper(asio::any_io_executor executor, pg::Pool& pool, const Clock& clock, Metrics* metrics,
-                         LeaseOptions options, Callbacks callbacks)
+LeaseKeeper::LeaseKeeper(asio::any_io_executor executor, std::string conninfo, const Clock& clock,
+                         Metrics* metrics, LeaseOptions options, Callbacks callbacks)
     : executor_(std::move(executor)),
-      pool_(pool),
+      pool_(executor_, std::move(conninfo), kPoolSize),
       clock_(clock),
       metrics_(metrics),
       options_(std::move(options)),

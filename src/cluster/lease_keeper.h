@@ -61,11 +61,15 @@ class LeaseKeeper {
     std::function<void(const std::string& bot)> on_lost;
   };
 
-  // InvalidArgument for bad options (lease_options.h). `pool`, `clock` and
-  // `metrics` (may be null) must outlive the keeper.
-  static Result<std::unique_ptr<LeaseKeeper>> Create(asio::any_io_executor executor, pg::Pool& pool,
-                                                     const Clock& clock, Metrics* metrics,
-                                                     LeaseOptions options, Callbacks callbacks);
+  // The keeper opens connections of its own to `conninfo` (a small pool and
+  // the listener, with liveness_conninfo.h's settings): the store's pool may
+  // be busy with long batches, and a renewal must not queue behind them.
+  // InvalidArgument for bad options (lease_options.h) or an unparsable
+  // `conninfo`. `clock` and `metrics` (may be null) must outlive the keeper.
+  static Result<std::unique_ptr<LeaseKeeper>> Create(asio::any_io_executor executor,
+                                                     std::string_view conninfo, const Clock& clock,
+                                                     Metrics* metrics, LeaseOptions options,
+                                                     Callbacks callbacks);
   ~LeaseKeeper();
   LeaseKeeper(const LeaseKeeper&) = delete;
   LeaseKeeper& operator=(const LeaseKeeper&) = delete;
@@ -98,7 +102,7 @@ class LeaseKeeper {
     SendWindow window;
   };
 
-  LeaseKeeper(asio::any_io_executor executor, pg::Pool& pool, const Clock& clock, Metrics* metrics,
+  LeaseKeeper(asio::any_io_executor executor, std::string conninfo, const Clock& clock, Metrics* metrics,
               LeaseOptions options, Callbacks callbacks);
 
   Awaitable<void> Loop(Lifetime::Token life);
@@ -118,7 +122,7 @@ class LeaseKeeper {
   std::vector<Lease> HeldLeases() const;
 
   asio::any_io_executor executor_;
-  pg::Pool& pool_;
+  pg::Pool pool_;
   const Clock& clock_;
   ClusterMetrics metrics_;
   const LeaseOptions options_;

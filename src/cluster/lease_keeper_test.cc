@@ -27,8 +27,8 @@ using std::chrono::milliseconds;
 struct Node {
   std::string id;
   Metrics metrics;
-  std::unique_ptr<pg::Pool> pool;
-  std::unique_ptr<LeaseKeeper> keeper;  // after the pool: goes first
+  std::unique_ptr<pg::Pool> pool;       // for the test's own reads
+  std::unique_ptr<LeaseKeeper> keeper;  // opens its own connections
   std::vector<std::string> lost;        // on_lost, in order
 };
 
@@ -52,7 +52,7 @@ class LeaseKeeperTest : public ::testing::Test {
     auto node = std::make_unique<Node>();
     Node* n = node.get();
     n->id = id;
-    n->pool = std::make_unique<pg::Pool>(io_.get_executor(), conninfo.empty() ? db_->url() : conninfo, 2);
+    n->pool = std::make_unique<pg::Pool>(io_.get_executor(), db_->url(), 1);  // the test's reads
     LeaseOptions o = options_;
     o.instance_id = id;
     o.listen = id + ":8080";
@@ -69,7 +69,8 @@ class LeaseKeeperTest : public ::testing::Test {
       max_epoch_[bot] = epoch;
     };
     cb.on_lost = [n](const std::string& bot) { n->lost.push_back(bot); };
-    auto keeper = LeaseKeeper::Create(io_.get_executor(), *n->pool, clock_, &n->metrics, o, std::move(cb));
+    auto keeper = LeaseKeeper::Create(io_.get_executor(), conninfo.empty() ? db_->url() : conninfo, clock_,
+                                      &n->metrics, o, std::move(cb));
     EXPECT_OK(keeper);
     n->keeper = std::move(*keeper);
     n->keeper->Start();
@@ -298,12 +299,15 @@ TEST_F(LeaseKeeperTest, AKilledConnectionIsReplacedWithoutLosingTheBots) {
 
 TEST(LeaseKeeperCreate, RefusesBadOptions) {
   asio::io_context io;
-  pg::Pool pool(io.get_executor(), "postgresql://nowhere/none", 1);
   SystemClock clock;
   LeaseOptions o;
   o.instance_id = "x";
   o.margin = milliseconds(3500);
-  auto keeper = LeaseKeeper::Create(io.get_executor(), pool, clock, nullptr, o, {});
+  auto keeper = LeaseKeeper::Create(io.get_executor(), "postgresql://nowhere/none", clock, nullptr, o, {});
+  ASSERT_FALSE(keeper.ok());
+  EXPECT_EQ(keeper.status().code(), Code::kInvalidArgument);
+  o.margin = milliseconds(1000);
+  keeper = LeaseKeeper::Create(io.get_executor(), "postgresql://u:pw@h/db?nosuch=1", clock, nullptr, o, {});
   ASSERT_FALSE(keeper.ok());
   EXPECT_EQ(keeper.status().code(), Code::kInvalidArgument);
 }
