@@ -297,6 +297,40 @@ TEST_F(LeaseKeeperTest, AKilledConnectionIsReplacedWithoutLosingTheBots) {
   EXPECT_TRUE(b.lost.empty());
 }
 
+// A renewal that hangs (here: another transaction holds the keeper's lease
+// rows) must not keep the keeper sending: the watch closes its windows at
+// lease - margin after the last renewal that was answered.
+TEST_F(LeaseKeeperTest, AHungRenewalClosesTheWindowAnyway) {
+  options_.beat = milliseconds(200);
+  options_.lease = milliseconds(1500);
+  options_.margin = milliseconds(500);
+  Node& a = Add("node-a");
+  Add("node-b");
+  ASSERT_TRUE(RunUntil([&] { return Balanced(); }, milliseconds(5000)));
+  const std::vector<std::string> held = a.keeper->owned();
+  ASSERT_FALSE(held.empty());
+  a.lost.clear();
+
+  auto blocker = Await(pg::Connection::Connect(io_.get_executor(), db_->url()));
+  ASSERT_OK(blocker);
+  ASSERT_OK(Await((*blocker)->Query("BEGIN")));
+  const SteadyTime blocked = clock_.Now();
+  ASSERT_OK(Await((*blocker)->Query("SELECT bot FROM bot_leases WHERE owner = 'node-a' FOR UPDATE")));
+
+  const SteadyTime closed = blocked + options_.lease - options_.margin;
+  RunUntil([] { return false; }, std::chrono::duration_cast<milliseconds>(closed - clock_.Now()));
+  for (const std::string& bot : bots_) EXPECT_FALSE(a.keeper->MaySend(bot)) << bot;
+  RunFor(milliseconds(50));
+  EXPECT_TRUE(a.keeper->owned().empty());
+  EXPECT_EQ(a.lost, held);
+
+  // Unblocked: the late renewal gives nothing back (its window counts from
+  // when it was sent); a acquires its bots again, at new epochs.
+  ASSERT_OK(Await((*blocker)->Query("COMMIT")));
+  ASSERT_TRUE(RunUntil([&] { return Balanced(); }, milliseconds(5000)));
+  EXPECT_EQ(a.keeper->owned(), held);
+}
+
 TEST(LeaseKeeperCreate, RefusesBadOptions) {
   asio::io_context io;
   SystemClock clock;

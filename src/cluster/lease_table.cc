@@ -34,10 +34,14 @@ constexpr char kInsertMissing[] =
     "INSERT INTO bot_leases (bot) SELECT b FROM unnest($1::text[]) AS b ORDER BY b "
     "ON CONFLICT (bot) DO NOTHING";
 
+// SKIP LOCKED: a row locked by someone else is left for the next pass. Its
+// owner's outcome batch (tgate_fence's FOR SHARE) or renewal holds it, and a
+// takeover must not slip in before that commits; waiting for it instead would
+// stall this pass, and with it the renewals of every other bot held here.
 constexpr char kAcquire[] =
     "WITH free AS (SELECT bot FROM bot_leases "
     "  WHERE bot = ANY($1::text[]) AND (owner IS NULL OR owner = $2 OR expires_at < now()) "
-    "  ORDER BY bot FOR NO KEY UPDATE) "
+    "  ORDER BY bot FOR NO KEY UPDATE SKIP LOCKED) "
     "UPDATE bot_leases l SET owner = $2, epoch = l.epoch + 1, "
     "  expires_at = now() + $3::bigint * interval '1 millisecond' "
     "FROM free WHERE l.bot = free.bot RETURNING l.bot, l.epoch";

@@ -49,7 +49,9 @@ class LeaseTable {
   // at that epoch.
   Awaitable<Result<BeatResult>> Beat(const std::vector<Lease>& owned);
   // Takes each of `bots` that is free, expired or already this instance's
-  // (creating missing rows), with epoch + 1. Returns those taken.
+  // (creating missing rows), with epoch + 1; a row another transaction holds
+  // locked (an outcome batch under tgate_fence) is skipped, for the next
+  // pass. Returns those taken.
   Awaitable<Result<std::vector<Lease>>> Acquire(const std::vector<std::string>& bots);
   // Frees those of `bots` this instance holds (owner NULL, expired now) and
   // notifies tgate_leases if any was. Returns the bots freed.
