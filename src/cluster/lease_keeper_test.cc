@@ -263,6 +263,10 @@ TEST_F(LeaseKeeperTest, AKeeperCutOffStopsInTimeAndComesBack) {
   RunFor(milliseconds(50));  // the watch runs at the window's end
   EXPECT_TRUE(a.keeper->owned().empty());
   EXPECT_EQ(a.lost, held);
+  const std::string rendered = a.metrics.Render();
+  EXPECT_EQ(rendered.find("tgate_lease_renewal_failures_total{bot=\"" + held[0] + "\"} 0"), std::string::npos)
+      << rendered;
+  EXPECT_NE(rendered.find("tgate_bot_owned{bot=\"" + held[0] + "\"} 0"), std::string::npos) << rendered;
 
   // b takes a's bots once a's leases expired on the database's clock.
   draining_.insert("node-a");  // not live for Balanced()
