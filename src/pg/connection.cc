@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -176,22 +178,34 @@ Awaitable<Status> Wait(std::shared_ptr<State> st, bool write) {
   co_return Status::Ok();
 }
 
-// Sends what libpq has buffered.
+// Waits until the socket is readable or writable, whichever comes first.
+Awaitable<Status> WaitEither(std::shared_ptr<State> st) {
+  pollfd p{st->fd, POLLIN | POLLOUT, 0};
+  if (::poll(&p, 1, 0) > 0) co_return Status::Ok();
+  auto group = asio::experimental::make_parallel_group(
+      st->socket.async_wait(asio::posix::stream_descriptor::wait_read, asio::deferred),
+      st->socket.async_wait(asio::posix::stream_descriptor::wait_write, asio::deferred));
+  auto [order, read_ec, write_ec] =
+      co_await group.async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+  if (st->closed) co_return Closed();
+  boost::system::error_code ec = order[0] == 0 ? read_ec : write_ec;
+  if (ec) co_return Status::Unavailable("PostgreSQL socket: " + ec.message());
+  co_return Status::Ok();
+}
+
+// Sends what libpq has buffered. While the socket cannot take more, reads
+// what the server sends: a server blocked on sending results to us stops
+// reading, and waiting only to write would deadlock (libpq's advice).
 Awaitable<Status> Flush(std::shared_ptr<State> st) {
   for (;;) {
     if (st->closed) co_return Closed();
     int r = PQflush(st->conn);
     if (r == 0) co_return Status::Ok();
     if (r < 0) co_return st->Lost();
-    // The server may be blocked sending to us: read first (libpq's advice).
-    pollfd p{st->fd, POLLIN, 0};
-    if (::poll(&p, 1, 0) > 0) {
-      if (PQconsumeInput(st->conn) == 0) co_return st->Lost();
-      st->CollectNotifications();
-      continue;
-    }
-    auto waited = co_await Wait(st, /*write=*/true);
+    auto waited = co_await WaitEither(st);
     if (!waited.ok()) co_return waited;
+    if (PQconsumeInput(st->conn) == 0) co_return st->Lost();
+    st->CollectNotifications();
   }
 }
 

@@ -260,6 +260,21 @@ TEST_F(ConnectionTest, PipelineErrorRollsBackTheEarlierStatements) {
   ASSERT_OK(Run(*c, "SELECT 1; SELECT 2"));
 }
 
+TEST_F(ConnectionTest, LargePipelineDoesNotDeadlock) {
+  // Megabytes each way: libpq's send buffer fills while the server, blocked
+  // on sending its results, stops reading; the client must read meanwhile.
+  auto c = Open();
+  ASSERT_TRUE(c);
+  const std::string big(256 * 1024, 'x');
+  std::vector<Statement> statements;
+  for (int i = 0; i < 64; ++i)
+    statements.push_back({"SELECT $1::text || $2::text", Params().Add(big).Add(i)});
+  auto r = RunAwait(io_, c->Pipeline(statements));
+  ASSERT_OK(r);
+  ASSERT_EQ(r->size(), statements.size());
+  EXPECT_EQ((*r)[63].Text(0, 0), big + "63");
+}
+
 TEST_F(ConnectionTest, NotificationsArriveQueuedAndLive) {
   auto listener = Open();
   auto sender = Open();
