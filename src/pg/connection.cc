@@ -66,6 +66,7 @@ struct Connection::State {
   bool timed_out = false;
   bool closed = false;  // the Connection is gone: conn is finished
   bool broken = false;
+  bool busy = false;  // an operation is under way (they must not overlap)
   std::string broken_reason;
   std::string sqlstate;
   std::deque<Notification> notifications;
@@ -160,6 +161,28 @@ namespace {
 using State = Connection::State;
 
 Status Closed() { return Status::Unavailable("the PostgreSQL connection was closed"); }
+
+// Marks the connection busy for one operation; a second one at the same time
+// is a caller's bug (connection.h: one operation at a time) and is refused,
+// not let loose on libpq's state.
+class BusyGuard {
+ public:
+  explicit BusyGuard(State& st) : st_(st), acquired_(!st.busy) { st_.busy = true; }
+  ~BusyGuard() {
+    if (acquired_) st_.busy = false;
+  }
+  BusyGuard(const BusyGuard&) = delete;
+  BusyGuard& operator=(const BusyGuard&) = delete;
+  Status status() const {
+    return acquired_
+               ? Status::Ok()
+               : Status::Internal("PostgreSQL connection used by two operations at once (one at a time)");
+  }
+
+ private:
+  State& st_;
+  bool acquired_;
+};
 
 // Waits until the socket is readable (or writable). Asio's reactor is
 // edge-triggered and its waits are not speculative, so a readiness that came
@@ -353,6 +376,8 @@ Awaitable<Result<std::unique_ptr<Connection>>> Connection::Connect(asio::any_io_
 
 Awaitable<Result<Rows>> Connection::Query(std::string_view sql, const Params& params) {
   std::shared_ptr<State> st = state_;  // the Connection may go while this waits
+  BusyGuard busy(*st);
+  TGATE_CO_RETURN_IF_ERROR(busy.status());
   TGATE_CO_RETURN_IF_ERROR(st->Usable());
   st->sqlstate.clear();
   std::string text(sql);
@@ -403,6 +428,8 @@ Awaitable<Result<Rows>> Connection::Query(std::string_view sql, const Params& pa
 
 Awaitable<Result<std::vector<Rows>>> Connection::Pipeline(const std::vector<Statement>& statements) {
   std::shared_ptr<State> st = state_;
+  BusyGuard busy(*st);
+  TGATE_CO_RETURN_IF_ERROR(busy.status());
   TGATE_CO_RETURN_IF_ERROR(st->Usable());
   st->sqlstate.clear();
   if (statements.empty()) co_return std::vector<Rows>{};
@@ -493,6 +520,8 @@ Awaitable<Status> Connection::Listen(std::string_view channel) {
 
 Awaitable<Result<Notification>> Connection::WaitNotification() {
   std::shared_ptr<State> st = state_;
+  BusyGuard busy(*st);
+  TGATE_CO_RETURN_IF_ERROR(busy.status());
   for (;;) {
     if (!st->notifications.empty()) {
       Notification n = std::move(st->notifications.front());

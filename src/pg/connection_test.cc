@@ -314,6 +314,24 @@ TEST_F(ConnectionTest, NotificationsArriveQueuedAndLive) {
   EXPECT_EQ((*live)->payload, "three");
 }
 
+TEST_F(ConnectionTest, OverlappingOperationsAreRefused) {
+  auto c = Open();
+  ASSERT_TRUE(c);
+  std::optional<Result<Rows>> first, second;
+  auto query = [](Connection* conn, std::optional<Result<Rows>>* out) -> Awaitable<void> {
+    out->emplace(co_await conn->Query("SELECT 1"));
+  };
+  asio::co_spawn(io_, query(c.get(), &first), asio::detached);
+  asio::co_spawn(io_, query(c.get(), &second), asio::detached);
+  io_.restart();
+  io_.run();
+  ASSERT_TRUE(first && second);
+  EXPECT_OK(*first);
+  EXPECT_EQ(second->status().code(), Code::kInternal);
+  EXPECT_FALSE(c->broken());
+  ASSERT_OK(Run(*c, "SELECT 1"));  // free again
+}
+
 TEST_F(ConnectionTest, TerminatedBackendBreaksTheConnection) {
   auto victim = Open();
   auto admin = Open();
@@ -387,15 +405,6 @@ TEST(RedactTest, MasksPasswords) {
   EXPECT_TRUE(IsPostgresUrl("postgresql://x"));
   EXPECT_TRUE(IsPostgresUrl("postgres://x"));
   EXPECT_FALSE(IsPostgresUrl("/var/lib/tgate.db"));
-}
-
-TEST(WithDatabaseTest, ReplacesTheDatabase) {
-  EXPECT_EQ(WithDatabase("postgresql://postgres@/postgres?host=/tmp/x&port=1", "d"),
-            "postgresql://postgres@/d?host=/tmp/x&port=1");
-  EXPECT_EQ(WithDatabase("postgresql://u@h:5/x", "d"), "postgresql://u@h:5/d");
-  EXPECT_EQ(WithDatabase("postgresql://u@h", "d"), "postgresql://u@h/d");
-  EXPECT_EQ(WithDatabase("postgresql://u@h?port=5", "d"), "postgresql://u@h/d?port=5");
-  EXPECT_EQ(WithDatabase("host=h", "d"), "host=h dbname=d");
 }
 
 }  // namespace
