@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -64,6 +66,7 @@ struct Connection::State {
   bool timed_out = false;
   bool closed = false;  // the Connection is gone: conn is finished
   bool broken = false;
+  bool busy = false;  // an operation is under way (they must not overlap)
   std::string broken_reason;
   std::string sqlstate;
   std::deque<Notification> notifications;
@@ -159,6 +162,28 @@ using State = Connection::State;
 
 Status Closed() { return Status::Unavailable("the PostgreSQL connection was closed"); }
 
+// Marks the connection busy for one operation; a second one at the same time
+// is a caller's bug (connection.h: one operation at a time) and is refused,
+// not let loose on libpq's state.
+class BusyGuard {
+ public:
+  explicit BusyGuard(State& st) : st_(st), acquired_(!st.busy) { st_.busy = true; }
+  ~BusyGuard() {
+    if (acquired_) st_.busy = false;
+  }
+  BusyGuard(const BusyGuard&) = delete;
+  BusyGuard& operator=(const BusyGuard&) = delete;
+  Status status() const {
+    return acquired_
+               ? Status::Ok()
+               : Status::Internal("PostgreSQL connection used by two operations at once (one at a time)");
+  }
+
+ private:
+  State& st_;
+  bool acquired_;
+};
+
 // Waits until the socket is readable (or writable). Asio's reactor is
 // edge-triggered and its waits are not speculative, so a readiness that came
 // before the wait would be missed: poll() first. (The io thread runs the
@@ -176,22 +201,34 @@ Awaitable<Status> Wait(std::shared_ptr<State> st, bool write) {
   co_return Status::Ok();
 }
 
-// Sends what libpq has buffered.
+// Waits until the socket is readable or writable, whichever comes first.
+Awaitable<Status> WaitEither(std::shared_ptr<State> st) {
+  pollfd p{st->fd, POLLIN | POLLOUT, 0};
+  if (::poll(&p, 1, 0) > 0) co_return Status::Ok();
+  auto group = asio::experimental::make_parallel_group(
+      st->socket.async_wait(asio::posix::stream_descriptor::wait_read, asio::deferred),
+      st->socket.async_wait(asio::posix::stream_descriptor::wait_write, asio::deferred));
+  auto [order, read_ec, write_ec] =
+      co_await group.async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+  if (st->closed) co_return Closed();
+  boost::system::error_code ec = order[0] == 0 ? read_ec : write_ec;
+  if (ec) co_return Status::Unavailable("PostgreSQL socket: " + ec.message());
+  co_return Status::Ok();
+}
+
+// Sends what libpq has buffered. While the socket cannot take more, reads
+// what the server sends: a server blocked on sending results to us stops
+// reading, and waiting only to write would deadlock (libpq's advice).
 Awaitable<Status> Flush(std::shared_ptr<State> st) {
   for (;;) {
     if (st->closed) co_return Closed();
     int r = PQflush(st->conn);
     if (r == 0) co_return Status::Ok();
     if (r < 0) co_return st->Lost();
-    // The server may be blocked sending to us: read first (libpq's advice).
-    pollfd p{st->fd, POLLIN, 0};
-    if (::poll(&p, 1, 0) > 0) {
-      if (PQconsumeInput(st->conn) == 0) co_return st->Lost();
-      st->CollectNotifications();
-      continue;
-    }
-    auto waited = co_await Wait(st, /*write=*/true);
+    auto waited = co_await WaitEither(st);
     if (!waited.ok()) co_return waited;
+    if (PQconsumeInput(st->conn) == 0) co_return st->Lost();
+    st->CollectNotifications();
   }
 }
 
@@ -339,6 +376,8 @@ Awaitable<Result<std::unique_ptr<Connection>>> Connection::Connect(asio::any_io_
 
 Awaitable<Result<Rows>> Connection::Query(std::string_view sql, const Params& params) {
   std::shared_ptr<State> st = state_;  // the Connection may go while this waits
+  BusyGuard busy(*st);
+  TGATE_CO_RETURN_IF_ERROR(busy.status());
   TGATE_CO_RETURN_IF_ERROR(st->Usable());
   st->sqlstate.clear();
   std::string text(sql);
@@ -389,6 +428,8 @@ Awaitable<Result<Rows>> Connection::Query(std::string_view sql, const Params& pa
 
 Awaitable<Result<std::vector<Rows>>> Connection::Pipeline(const std::vector<Statement>& statements) {
   std::shared_ptr<State> st = state_;
+  BusyGuard busy(*st);
+  TGATE_CO_RETURN_IF_ERROR(busy.status());
   TGATE_CO_RETURN_IF_ERROR(st->Usable());
   st->sqlstate.clear();
   if (statements.empty()) co_return std::vector<Rows>{};
@@ -479,6 +520,8 @@ Awaitable<Status> Connection::Listen(std::string_view channel) {
 
 Awaitable<Result<Notification>> Connection::WaitNotification() {
   std::shared_ptr<State> st = state_;
+  BusyGuard busy(*st);
+  TGATE_CO_RETURN_IF_ERROR(busy.status());
   for (;;) {
     if (!st->notifications.empty()) {
       Notification n = std::move(st->notifications.front());
