@@ -175,6 +175,15 @@ void LeaseKeeper::ApplyRenewals(const std::vector<Lease>& sent_leases, const std
 void LeaseKeeper::Take(const Lease& lease, SteadyTime sent) {
   Held h{lease.epoch, SendWindow(options_.lease, options_.margin)};
   h.window.Renewed(sent);
+  if (!h.window.MaySend(clock_.Now())) {
+    // The answer took longer than the window: starting the bot now would
+    // only stop it at once. It stays unsure (released if desired elsewhere,
+    // taken again by the next pass otherwise).
+    unsure_.insert(lease.bot);
+    spdlog::warn("lease keeper {}: bot {} acquired too late to send (a slow answer); trying again", id(),
+                 lease.bot);
+    return;
+  }
   held_.insert_or_assign(lease.bot, h);
   metrics_.TookOver(lease.bot);
   metrics_.SetOwned(lease.bot, true);
