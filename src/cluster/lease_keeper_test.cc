@@ -301,6 +301,35 @@ TEST_F(LeaseKeeperTest, AKilledConnectionIsReplacedWithoutLosingTheBots) {
   EXPECT_TRUE(b.lost.empty());
 }
 
+// A keeper that vanishes without a drain (kill -9): its heartbeat stops, its
+// leases expire, and the others take its bots after the lease, at new epochs.
+TEST_F(LeaseKeeperTest, ACrashedKeepersBotsMoveAfterTheLease) {
+  options_.beat = milliseconds(200);
+  options_.lease = milliseconds(1500);
+  options_.margin = milliseconds(500);
+  Add("node-a");
+  Node& b = Add("node-b");
+  Add("node-c");
+  ASSERT_TRUE(RunUntil([&] { return Balanced(); }, milliseconds(5000)));
+  const std::vector<std::string> orphaned = b.keeper->owned();
+  ASSERT_FALSE(orphaned.empty());
+  std::map<std::string, int64_t> before;
+  for (const std::string& bot : orphaned) before[bot] = *b.keeper->Epoch(bot);
+
+  b.keeper.reset();  // no Drain: as if the process died
+  ASSERT_TRUE(RunUntil([&] { return Balanced(); }, milliseconds(6000)));
+  for (const std::string& bot : orphaned) {
+    for (const auto& n : nodes_) {
+      if (n->keeper && n->keeper->MaySend(bot)) {
+        EXPECT_GT(*n->keeper->Epoch(bot), before[bot]) << bot;
+      }
+    }
+  }
+  auto list = Await(ListInstances(*b.pool, options_.lease));
+  ASSERT_OK(list);
+  EXPECT_EQ(list->size(), 2u);  // b is not live any more
+}
+
 // A renewal that hangs (here: another transaction holds the keeper's lease
 // rows) must not keep the keeper sending: the watch closes its windows at
 // lease - margin after the last renewal that was answered.
