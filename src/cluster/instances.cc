@@ -15,8 +15,10 @@ constexpr char kList[] =
 
 Awaitable<Result<std::vector<InstanceInfo>>> ListInstances(pg::Pool& pool, std::chrono::milliseconds lease) {
   TGATE_CO_ASSIGN_OR_RETURN(pg::PooledConnection c, co_await pool.Get());
-  TGATE_CO_ASSIGN_OR_RETURN(pg::Rows rows,
-                            co_await c->Query(kList, pg::Params().Add(int64_t{lease.count()})));
+  // Arguments of a co_await'ed call are named: GCC 12 mishandles temporaries there.
+  pg::Params params;
+  params.Add(int64_t{lease.count()});
+  TGATE_CO_ASSIGN_OR_RETURN(pg::Rows rows, co_await c->Query(kList, params));
   std::vector<InstanceInfo> out;
   for (int r = 0; r < rows.size(); ++r) {
     if (out.empty() || out.back().id != rows.Text(r, 0)) {

@@ -148,16 +148,18 @@ Awaitable<Result<std::vector<Lease>>> LeaseTable::Acquire(const std::vector<std:
 Awaitable<Result<std::vector<std::string>>> LeaseTable::Release(const std::vector<std::string>& bots) {
   if (bots.empty()) co_return std::vector<std::string>{};
   TGATE_CO_ASSIGN_OR_RETURN(pg::PooledConnection c, co_await pool_.Get());
-  TGATE_CO_ASSIGN_OR_RETURN(
-      pg::Rows rows,
-      co_await c->Query(kRelease, pg::Params().Add(options_.instance_id).Add(TextArrayLiteral(bots))));
+  // Arguments of a co_await'ed call are named: GCC 12 mishandles temporaries there.
+  pg::Params params;
+  params.Add(options_.instance_id).Add(TextArrayLiteral(bots));
+  TGATE_CO_ASSIGN_OR_RETURN(pg::Rows rows, co_await c->Query(kRelease, params));
   co_return BotsOf(rows);
 }
 
 Awaitable<Status> LeaseTable::MarkDraining() {
   TGATE_CO_ASSIGN_OR_RETURN(pg::PooledConnection c, co_await pool_.Get());
-  TGATE_CO_ASSIGN_OR_RETURN(pg::Rows rows,
-                            co_await c->Query(kMarkDraining, pg::Params().Add(options_.instance_id)));
+  pg::Params params;
+  params.Add(options_.instance_id);
+  TGATE_CO_ASSIGN_OR_RETURN(pg::Rows rows, co_await c->Query(kMarkDraining, params));
   co_return Status::Ok();
 }
 
