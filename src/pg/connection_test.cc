@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -110,6 +111,40 @@ TEST_F(ConnectionTest, HostNamesAreLookedUp) {
   auto c = RunAwait(io_, Connection::Connect(io_.get_executor(), url));
   ASSERT_OK(c);
   ASSERT_OK(RunAwait(io_, (*c)->Query("SELECT 1")));
+}
+
+// TCP_KEEPIDLE of this process's socket connected to 127.0.0.1:`port`, -1 if
+// there is none.
+int KeepIdleOfSocketTo(int port) {
+  for (int fd = 3; fd < 4096; ++fd) {
+    sockaddr_in peer{};
+    socklen_t len = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0 || peer.sin_family != AF_INET ||
+        ntohs(peer.sin_port) != port) {
+      continue;
+    }
+    int on = 0, idle = 0;
+    len = sizeof on;
+    ::getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &len);
+    len = sizeof idle;
+    ::getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &len);
+    return on ? idle : 0;
+  }
+  return -1;
+}
+
+TEST_F(ConnectionTest, TcpKeepalivesNoticeADeadPeerWithinAMinute) {
+  const int port = TestServerPort();
+  std::string url =
+      "postgresql://tgate_pw_user:tgate-test-password@127.0.0.1:" + std::to_string(port) + "/postgres";
+  {
+    auto c = RunAwait(io_, Connection::Connect(io_.get_executor(), url));
+    ASSERT_OK(c);
+    EXPECT_EQ(KeepIdleOfSocketTo(port), 30);
+  }
+  auto custom = RunAwait(io_, Connection::Connect(io_.get_executor(), url + "?keepalives_idle=45"));
+  ASSERT_OK(custom);
+  EXPECT_EQ(KeepIdleOfSocketTo(port), 45);  // the connection string wins
 }
 
 TEST_F(ConnectionTest, ClosedPortIsUnavailable) {
