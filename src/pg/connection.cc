@@ -251,6 +251,7 @@ Status ConnectError(State& st) {
   std::string reason = raw;
   // "connection to server at "h", port p failed: REASON"
   if (auto pos = reason.rfind("failed: "); pos != std::string::npos) reason = reason.substr(pos + 8);
+  if (reason.starts_with("FATAL:  ")) reason = reason.substr(8);
   const char* host = PQhost(st.conn);
   const char* port = PQport(st.conn);
   const char* user = PQuser(st.conn);
