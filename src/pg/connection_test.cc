@@ -338,7 +338,10 @@ TEST_F(ConnectionTest, NotificationsArriveQueuedAndLive) {
   asio::co_spawn(
       io_,
       [](Connection* s) -> Awaitable<void> {
-        auto r = co_await s->Query("SELECT pg_notify('tgate_events', $1)", Params().Add("three"));
+        // (Arguments of a co_await'ed call are named: GCC 12 mishandles temporaries there.)
+        Params params;
+        params.Add("three");
+        auto r = co_await s->Query("SELECT pg_notify('tgate_events', $1)", params);
         EXPECT_OK(r);
       }(sender.get()),
       asio::detached);
@@ -395,7 +398,10 @@ TEST_F(ConnectionTest, TerminatedListenerStopsWaiting) {
   asio::co_spawn(
       io_,
       [](Connection* a, int pid) -> Awaitable<void> {
-        EXPECT_OK(co_await a->Query("SELECT pg_terminate_backend($1)", Params().Add(pid)));
+        Params params;
+        params.Add(pid);
+        auto r = co_await a->Query("SELECT pg_terminate_backend($1)", params);
+        EXPECT_OK(r);
       }(admin.get(), listener->backend_pid()),
       asio::detached);
   io_.restart();
