@@ -295,6 +295,29 @@ TEST_F(ConnectionTest, PipelineErrorRollsBackTheEarlierStatements) {
   ASSERT_OK(Run(*c, "SELECT 1; SELECT 2"));
 }
 
+TEST_F(ConnectionTest, PipelineInsideAnExplicitTransaction) {
+  auto c = Open();
+  ASSERT_TRUE(c);
+  ASSERT_OK(Run(*c, "CREATE TABLE p (id bigint PRIMARY KEY)"));
+  // Committed together with the statements around it.
+  ASSERT_OK(Run(*c, "BEGIN"));
+  ASSERT_OK(Run(*c, "INSERT INTO p VALUES (1)"));
+  ASSERT_OK(RunAwait(io_, c->Pipeline({{"INSERT INTO p VALUES ($1)", Params().Add(2)}})));
+  ASSERT_OK(Run(*c, "COMMIT"));
+  // A failed pipeline leaves the transaction aborted; ROLLBACK undoes it all.
+  ASSERT_OK(Run(*c, "BEGIN"));
+  ASSERT_OK(Run(*c, "INSERT INTO p VALUES (3)"));
+  auto r = RunAwait(io_, c->Pipeline({{"INSERT INTO p VALUES ($1)", Params().Add(4)},
+                                      {"INSERT INTO p VALUES ($1)", Params().Add(1)}}));
+  EXPECT_EQ(r.status().code(), Code::kConflict);
+  EXPECT_EQ(Run(*c, "SELECT 1").status().code(), Code::kInternal);  // 25P02: transaction aborted
+  EXPECT_EQ(c->sqlstate(), "25P02");
+  ASSERT_OK(Run(*c, "ROLLBACK"));
+  auto ids = Run(*c, "SELECT string_agg(id::text, ',' ORDER BY id) FROM p");
+  ASSERT_OK(ids);
+  EXPECT_EQ(ids->Text(0, 0), "1,2");
+}
+
 TEST_F(ConnectionTest, LargePipelineDoesNotDeadlock) {
   // Megabytes each way: libpq's send buffer fills while the server, blocked
   // on sending its results, stops reading; the client must read meanwhile.
