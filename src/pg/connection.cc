@@ -251,6 +251,7 @@ Status ConnectError(State& st) {
   std::string reason = raw;
   // "connection to server at "h", port p failed: REASON"
   if (auto pos = reason.rfind("failed: "); pos != std::string::npos) reason = reason.substr(pos + 8);
+  if (reason.starts_with("FATAL:  ")) reason = reason.substr(8);
   const char* host = PQhost(st.conn);
   const char* port = PQport(st.conn);
   const char* user = PQuser(st.conn);
@@ -338,8 +339,13 @@ Awaitable<Result<std::unique_ptr<Connection>>> Connection::Connect(asio::any_io_
   if (st->timed_out) co_return timed_out();
   if (!resolved.ok()) co_return resolved.status();
 
-  std::vector<const char*> keys = {"dbname", "fallback_application_name"};
-  std::vector<const char*> values = {conninfo.c_str(), "tgate"};
+  // Keywords are applied in order, later ones winning: the keepalive defaults
+  // come before the caller's string (which may set its own); with them a peer
+  // that vanished without a word (a partition, a dead host) is noticed after
+  // about a minute, not the kernel's two hours.
+  std::vector<const char*> keys = {"keepalives_idle", "keepalives_interval", "keepalives_count", "dbname",
+                                   "fallback_application_name"};
+  std::vector<const char*> values = {"30", "10", "3", conninfo.c_str(), "tgate"};
   if (resolved->has_value()) {  // later keywords override the string's
     const HostOverride& o = **resolved;
     keys.insert(keys.end(), {"host", "hostaddr", "port"});
