@@ -15,11 +15,15 @@
 //    database's own lease outlasts that window, so the next owner starts only
 //    after this one stopped. Once the database answers again, the pass
 //    registers the instance again and acquires by the same rules.
-//  - a release or a drain NOTIFYs tgate_leases; every keeper LISTENs on it
-//    (its own connection) and runs a pass at once, so a handover takes one
-//    round trip, not a beat.
+//  - a join, a release or a drain NOTIFYs tgate_leases; every keeper LISTENs
+//    on it (its own connection) and runs a pass at once, so a handover takes
+//    a few round trips, not a beat.
+// The gateway's part: start the bot on on_acquired and set the store's fence
+// to (id(), epoch); stop it on on_lost (keep the fence: a late outcome write
+// of the old epoch must fail); check MaySend before each send.
 // Not the dispatcher's start/stop (the callbacks' owner does that), not the
-// fence on outcome writes (the store checks the epoch in tgate_fence()).
+// fence on outcome writes (the store calls tgate_fence(); an acquire skips a
+// row a fenced batch holds, and takes it on a later pass).
 //
 // Threading and lifetime: one executor (the io thread). The callbacks run
 // there, must not block and must not destroy the keeper. Destroying the
