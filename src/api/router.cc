@@ -74,7 +74,7 @@ Awaitable<http::Response> Router::Handle(const http::Request& req) {
     co_return co_await receiver_.Handle(req, path.substr(kHookPrefix.size()));
   }
   if (path == "/healthz") co_return http::JsonResponse(req, 200, R"({"status":"ok"})");
-  if (path == "/metrics") co_return Metrics(req);
+  if (path == "/metrics") co_return co_await Metrics(req);
   if (path == "/readyz") co_return Ready(req);
   if (path.substr(0, 4) == "/v1/" || path == "/v1") co_return co_await HandleApi(req, path);
   co_return http::ErrorResponse(req, Status::NotFound("no such endpoint; the site API is under /v1/"));
@@ -122,8 +122,9 @@ http::Response Router::Ready(const http::Request& req) {
   return http::JsonResponse(req, 503, boost::json::serialize(out));
 }
 
-http::Response Router::Metrics(const http::Request& req) {
-  return http::TextResponse(req, 200, context_.metrics.Render(), "text/plain; version=0.0.4");
+Awaitable<http::Response> Router::Metrics(const http::Request& req) {
+  co_await context_.metrics.Refresh();  // the figures read from the store
+  co_return http::TextResponse(req, 200, context_.metrics.Render(), "text/plain; version=0.0.4");
 }
 
 }  // namespace tgate::api

@@ -24,7 +24,7 @@ class Router {
 
  private:
   Awaitable<http::Response> HandleApi(const http::Request& req, std::string_view path);
-  http::Response Metrics(const http::Request& req);
+  Awaitable<http::Response> Metrics(const http::Request& req);
   http::Response Ready(const http::Request& req);
 
   ApiContext& context_;
