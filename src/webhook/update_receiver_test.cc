@@ -7,8 +7,8 @@
 
 #include "core/testing.h"
 #include "store/faulty_store_test_util.h"
-#include "store/store_test_util.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 
 namespace tgate::webhook {
 namespace {
