@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "bench/request_floor.h"
+#include "core/await_test_util.h"
 #include "core/status_macros.h"
 #include "harness/http_call.h"
 #include "harness/process.h"
@@ -54,13 +55,15 @@ void SeedUsers(const std::string& db, int n) {
     std::fprintf(stderr, "seed: %s\n", s.status().ToString().c_str());
     std::exit(1);
   }
-  Status st = (*s)->RunInTransaction([&] {
+  // SQLite's calls never suspend: the transaction is run to its end here.
+  asio::io_context io;
+  Status st = tgate::testing::RunAwait(io, (*s)->RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
     for (int i = 1; i <= n; ++i) {
-      TGATE_RETURN_IF_ERROR(
-          (*s)->Bind({"default", "u" + std::to_string(i), i, store::UserStatus::kActive, 0}));
+      const store::Binding binding{"default", "u" + std::to_string(i), i, store::UserStatus::kActive, 0};
+      TGATE_CO_RETURN_IF_ERROR(co_await tx.Bind(binding));
     }
-    return Status::Ok();
-  });
+    co_return Status::Ok();
+  }));
   if (!st.ok()) {
     std::fprintf(stderr, "seed: %s\n", st.ToString().c_str());
     std::exit(1);

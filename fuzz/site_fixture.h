@@ -16,6 +16,7 @@
 #include "api/api_context.h"
 #include "api/router.h"
 #include "config/config.h"
+#include "core/await_test_util.h"
 #include "core/fake_clock.h"
 #include "core/metrics.h"
 #include "fuzz/fuzz_check.h"
@@ -40,19 +41,28 @@ class SiteFixture {
     return *fixture;
   }
 
-  // The router's answer to `req`, with every store change rolled back.
+  // The router's answer to `req`, with every store change rolled back. (The
+  // SQLite store passes itself as the transaction's Store: the router's
+  // calls join the transaction.)
   http::Response Handle(const http::Request& req) {
     http::Response res;
-    Status s = store_->RunInTransaction([&] {
-      res = router_->Handle(req);
-      return Status::Internal("rolled back by the fuzzer");
-    });
+    Status s = Run(store_->RunInTransaction([&](store::Store&) -> Awaitable<Status> {
+      res = co_await router_->Handle(req);
+      co_return Status::Internal("rolled back by the fuzzer");
+    }));
     FUZZ_CHECK(s.code() == Code::kInternal);
     return res;
   }
 
-  // The same, without rolling back (to read back what a request created).
-  http::Response HandleInTransaction(const http::Request& req) { return router_->Handle(req); }
+  // The same, without rolling back (to read back what a request created),
+  // inside a transaction of the caller's.
+  Awaitable<http::Response> HandleInTransaction(const http::Request& req) { return router_->Handle(req); }
+  // Runs `call` to its end on the fixture's io_context (SQLite's calls never
+  // suspend).
+  template <typename T>
+  T Run(Awaitable<T> call) {
+    return tgate::testing::RunAwait(io_, std::move(call));
+  }
   store::Store& store() { return *store_; }
   Metrics& metrics() { return metrics_; }
 
@@ -77,10 +87,10 @@ class SiteFixture {
     auto opened = store::Store::Open(so);
     FUZZ_CHECK(opened.ok());
     store_ = std::move(*opened);
-    FUZZ_CHECK(store_->Bind({"default", "alice", 1001, store::UserStatus::kActive, 1767225600}).ok());
-    FUZZ_CHECK(store_->Bind({"default", "bob", 1002, store::UserStatus::kActive, 1767225600}).ok());
-    FUZZ_CHECK(store_->SetChatStatus("default", 1002, store::UserStatus::kBlocked).ok());
-    FUZZ_CHECK(store_->Bind({"shop", "alice", 2001, store::UserStatus::kActive, 1767225600}).ok());
+    FUZZ_CHECK(Run(store_->Bind({"default", "alice", 1001, store::UserStatus::kActive, 1767225600})).ok());
+    FUZZ_CHECK(Run(store_->Bind({"default", "bob", 1002, store::UserStatus::kActive, 1767225600})).ok());
+    FUZZ_CHECK(Run(store_->SetChatStatus("default", 1002, store::UserStatus::kBlocked)).ok());
+    FUZZ_CHECK(Run(store_->Bind({"shop", "alice", 2001, store::UserStatus::kActive, 1767225600})).ok());
 
     linker_ = std::make_unique<link::Linker>(*store_, clock_);
     context_ = std::make_unique<api::ApiContext>(
@@ -97,6 +107,7 @@ class SiteFixture {
   FakeClock clock_;
   Metrics metrics_;
   config::Config config_;
+  asio::io_context io_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<link::Linker> linker_;
   std::unique_ptr<api::ApiContext> context_;

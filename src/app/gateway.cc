@@ -56,6 +56,8 @@ struct Gateway::Impl {
   void DescribeDispatch(const std::string& bot, const dispatch::Dispatcher& d);
   // Registers the bot's figures of updates set aside (issue 11).
   void DescribeSetAside(const std::string& bot, const webhook::UpdateProcessor& p);
+  Awaitable<void> ReadPending(std::string bot, std::string labels);
+  Awaitable<void> ReadSetAside(std::string bot, std::string labels);
   Status StartBot(const config::BotConfig& bc);
   Awaitable<void> LearnUsername(Lifetime::Token life, std::string bot);
 
@@ -117,12 +119,26 @@ void Gateway::Impl::DescribeDispatch(const std::string& bot, const dispatch::Dis
   metrics.Gauge("tgate_bot_api_outage_seconds_total", l, [&d] { return d.stats().outage_seconds; });
   metrics.Describe("tgate_queue_pending", "gauge",
                    "Messages still to send: one-to-one queued and running broadcasts' pending.");
-  metrics.Gauge("tgate_queue_pending", l, [this, bot] {
-    auto n = store->PendingMessages(bot);
-    if (n.ok()) return double(*n);
+  metrics.OnScrape([this, bot, l] { return ReadPending(bot, l); });
+}
+
+// Figures read from the store on each scrape (Metrics::OnScrape). Their
+// arguments are copies: a scrape may outlast nothing of the caller's.
+Awaitable<void> Gateway::Impl::ReadPending(std::string bot, std::string labels) {
+  auto n = co_await store->PendingMessages(bot);
+  if (!n.ok()) {
     spdlog::warn("bot {}: cannot count the pending messages for /metrics: {}", bot, n.status().message());
-    return -1.0;  // not a count: the scrape shows the store could not say
-  });
+  }
+  // -1: not a count: the scrape shows the store could not say.
+  metrics.Set("tgate_queue_pending", labels, n.ok() ? double(*n) : -1.0);
+}
+
+Awaitable<void> Gateway::Impl::ReadSetAside(std::string bot, std::string labels) {
+  auto n = co_await store->CountSetAsideUpdates(bot);
+  if (!n.ok()) {
+    spdlog::warn("bot {}: cannot count the set-aside updates for /metrics: {}", bot, n.status().message());
+  }
+  metrics.Set("tgate_updates_set_aside", labels, n.ok() ? double(*n) : -1.0);
 }
 
 void Gateway::Impl::DescribeSetAside(const std::string& bot, const webhook::UpdateProcessor& p) {
@@ -132,12 +148,7 @@ void Gateway::Impl::DescribeSetAside(const std::string& bot, const webhook::Upda
   metrics.Gauge("tgate_updates_set_aside_total", l, [&p] { return double(p.set_aside()); });
   metrics.Describe("tgate_updates_set_aside", "gauge",
                    "Set-aside updates kept in the database (until retention).");
-  metrics.Gauge("tgate_updates_set_aside", l, [this, bot] {
-    auto n = store->CountSetAsideUpdates(bot);
-    if (n.ok()) return double(*n);
-    spdlog::warn("bot {}: cannot count the set-aside updates for /metrics: {}", bot, n.status().message());
-    return -1.0;
-  });
+  metrics.OnScrape([this, bot, l] { return ReadSetAside(bot, l); });
 }
 
 http::ServerOptions Gateway::Impl::ServerOptionsFor(const std::string& host, uint16_t port) {
@@ -308,7 +319,7 @@ Status Gateway::Start() {
   api::Router* router = g.router.get();
   g.server = std::make_unique<http::Server>(
       g.io.get_executor(), so,
-      [router](http::Request req) -> Awaitable<http::Response> { co_return router->Handle(req); });
+      [router](http::Request req) -> Awaitable<http::Response> { co_return co_await router->Handle(req); });
   if (Status s = g.server->Start(); !s.ok()) {
     return Status(s.code(), "cannot listen on " + g.config.listen + ": " + s.message() +
                                 " (set TGATE_LISTEN or listen in the config to another address)");

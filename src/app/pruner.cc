@@ -17,7 +17,9 @@ void Pruner::Stop() { life_.End(); }
 
 Awaitable<Status> Pruner::Drain(Lifetime::Token life, PruneFn prune, int64_t before, int64_t* deleted) {
   for (;;) {
-    TGATE_CO_ASSIGN_OR_RETURN(auto r, (store_.*prune)(before, options_.batch_rows));
+    auto pruned = co_await (store_.*prune)(before, options_.batch_rows);
+    if (life.ended()) co_return Status::Ok();
+    TGATE_CO_ASSIGN_OR_RETURN(auto r, std::move(pruned));
     *deleted += r.deleted;
     if (r.done) co_return Status::Ok();
     co_await life.Sleep(options_.pause);
@@ -30,7 +32,9 @@ Awaitable<Result<PruneCounts>> Pruner::Round() { return RoundUntilEnded(life_.to
 Awaitable<Result<PruneCounts>> Pruner::RoundUntilEnded(Lifetime::Token life) {
   PruneCounts counts;
   const int64_t now = clock_.UnixSeconds();
-  TGATE_CO_ASSIGN_OR_RETURN(auto tokens, store_.PruneLinkTokens(now));
+  auto pruned_tokens = co_await store_.PruneLinkTokens(now);
+  if (life.ended()) co_return counts;
+  TGATE_CO_ASSIGN_OR_RETURN(auto tokens, std::move(pruned_tokens));
   counts.link_tokens = tokens;
   if (options_.retention.count() == 0) co_return counts;
   const int64_t before = now - options_.retention.count();

@@ -73,7 +73,7 @@ class Pruner {
   Awaitable<void> Loop(Lifetime::Token life);
   Awaitable<Result<PruneCounts>> RoundUntilEnded(Lifetime::Token life);
   // One of the RetentionStore's Prune* methods that take a cutoff and a batch size.
-  using PruneFn = Result<store::PruneResult> (store::RetentionStore::*)(int64_t, size_t);
+  using PruneFn = Awaitable<Result<store::PruneResult>> (store::RetentionStore::*)(int64_t, size_t);
   // Calls `prune` until its pass is done, pausing between calls; adds what
   // it deleted to *deleted. Stops early (OK) when `life` ends.
   Awaitable<Status> Drain(Lifetime::Token life, PruneFn prune, int64_t before, int64_t* deleted);

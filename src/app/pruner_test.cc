@@ -16,9 +16,12 @@
 #include "core/fake_clock.h"
 #include "core/testing.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 
 namespace tgate::app {
 namespace {
+
+using store::testing::Await;
 
 using namespace std::chrono_literals;
 
@@ -35,16 +38,16 @@ class PrunerTest : public ::testing::Test {
   }
 
   int64_t Enqueue(int64_t chat) {
-    auto enqueued = store_->Enqueue({"bot", "", chat, "hi", "{}", "", store::Priority::kDirect});
+    auto enqueued = Await(store_->Enqueue({"bot", "", chat, "hi", "{}", "", store::Priority::kDirect}));
     EXPECT_OK(enqueued);
     return enqueued.ok() ? enqueued->id : 0;
   }
   int64_t Sent(int64_t chat) {
     int64_t id = Enqueue(chat);
-    EXPECT_OK(store_->Complete({store::Completion{id, store::MessageStatus::kSent, 1, 1, 0, 7, ""}}));
+    EXPECT_OK(Await(store_->Complete({store::Completion{id, store::MessageStatus::kSent, 1, 1, 0, 7, ""}})));
     return id;
   }
-  bool Exists(int64_t id) { return store_->GetMessage(id).ok(); }
+  bool Exists(int64_t id) { return Await(store_->GetMessage(id)).ok(); }
   // Runs the Pruner's loop for its first round and returns what it logged
   // ("level: message" lines).
   std::string FirstRoundLog() {
@@ -67,19 +70,20 @@ class PrunerTest : public ::testing::Test {
   int64_t NowMs() const { return clock_.UnixSeconds() * 1000; }
   // A broadcast to one linked user, its message sent now.
   int64_t SentBroadcast() {
-    EXPECT_OK(store_->Bind({"bot", "u1", 1, store::UserStatus::kActive, 100}));
-    auto b = store_->CreateBroadcast({.bot = "bot", .users = {"u1"}, .text = "news", .options_json = "{}"},
-                                     NowMs());
+    EXPECT_OK(Await(store_->Bind({"bot", "u1", 1, store::UserStatus::kActive, 100})));
+    auto b = Await(store_->CreateBroadcast(
+        {.bot = "bot", .users = {"u1"}, .text = "news", .options_json = "{}"}, NowMs()));
     EXPECT_OK(b);
-    auto queued = store_->LoadBroadcastQueued("bot", b->id, 0, INT64_MAX, 10);
+    auto queued = Await(store_->LoadBroadcastQueued("bot", b->id, 0, INT64_MAX, 10));
     EXPECT_OK(queued);
     EXPECT_EQ(queued->size(), 1u);
     for (const store::Message& m : *queued) {
-      EXPECT_OK(store_->Complete({store::Completion{m.id, store::MessageStatus::kSent, 1, 1, 0, 7, ""}}));
+      EXPECT_OK(
+          Await(store_->Complete({store::Completion{m.id, store::MessageStatus::kSent, 1, 1, 0, 7, ""}})));
     }
     return b->id;
   }
-  size_t EventsLeft() { return store_->DueEvents(INT64_MAX, 100).value().size(); }
+  size_t EventsLeft() { return Await(store_->DueEvents(INT64_MAX, 100)).value().size(); }
 
   // Spawns one round on io_; *out is set when it ends.
   void SpawnRound(Pruner& pruner, std::optional<Result<PruneCounts>>* out) {
@@ -108,11 +112,11 @@ class PrunerTest : public ::testing::Test {
 TEST_F(PrunerTest, ARoundDeletesFinishedMessagesAndUpdatesOlderThanTheRetention) {
   const int64_t old_sent = Sent(1);
   const int64_t old_queued = Enqueue(2);
-  ASSERT_TRUE(store_->InsertUpdate({"bot", 1, "{}"}).value());
-  ASSERT_OK(store_->MarkUpdateProcessed("bot", 1));
-  ASSERT_TRUE(store_->InsertUpdate({"bot", 2, "{}"}).value());
-  ASSERT_OK(store_->MarkUpdateProcessed("bot", 2));
-  ASSERT_OK(store_->PutLinkToken({"tok", "bot", "42", clock_.UnixSeconds() + 900}));
+  ASSERT_TRUE(Await(store_->InsertUpdate({"bot", 1, "{}"})).value());
+  ASSERT_OK(Await(store_->MarkUpdateProcessed("bot", 1)));
+  ASSERT_TRUE(Await(store_->InsertUpdate({"bot", 2, "{}"})).value());
+  ASSERT_OK(Await(store_->MarkUpdateProcessed("bot", 2)));
+  ASSERT_OK(Await(store_->PutLinkToken({"tok", "bot", "42", clock_.UnixSeconds() + 900})));
   clock_.Advance(6 * 24h);
   const int64_t young_sent = Sent(3);
   clock_.Advance(2 * 24h);  // old ones are 8 days old, the young one 2
@@ -126,16 +130,16 @@ TEST_F(PrunerTest, ARoundDeletesFinishedMessagesAndUpdatesOlderThanTheRetention)
   EXPECT_FALSE(Exists(old_sent));
   EXPECT_TRUE(Exists(old_queued));
   EXPECT_TRUE(Exists(young_sent));
-  EXPECT_TRUE(store_->InsertUpdate({"bot", 1, "{}"}).value());
-  EXPECT_EQ(store_->MaxUpdateId("bot").value(), 2);
+  EXPECT_TRUE(Await(store_->InsertUpdate({"bot", 1, "{}"})).value());
+  EXPECT_EQ(Await(store_->MaxUpdateId("bot")).value(), 2);
 }
 
 TEST_F(PrunerTest, ARoundDropsOldEventsAndBroadcastsWhoseMessagesItPrunedFirst) {
   const int64_t old_broadcast = SentBroadcast();
-  ASSERT_OK(store_->AddEvent(R"({"type":"user.linked"})", NowMs()));
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"user.linked"})", NowMs())));
   clock_.Advance(8 * 24h);
   const int64_t young_broadcast = SentBroadcast();
-  ASSERT_OK(store_->AddEvent(R"({"type":"message.sent"})", NowMs()));
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"message.sent"})", NowMs())));
 
   Pruner pruner(io_.get_executor(), *store_, clock_, options_);
   auto counts = RunRound(pruner);
@@ -143,9 +147,9 @@ TEST_F(PrunerTest, ARoundDropsOldEventsAndBroadcastsWhoseMessagesItPrunedFirst) 
   EXPECT_EQ(counts->messages, 1);
   EXPECT_EQ(counts->broadcasts, 1);  // its message went earlier in the same round
   EXPECT_EQ(counts->events, 1);
-  EXPECT_TRUE(store_->GetBroadcast(old_broadcast).status().IsNotFound());
-  EXPECT_OK(store_->GetBroadcast(young_broadcast));
-  auto left = store_->DueEvents(INT64_MAX, 10);
+  EXPECT_TRUE(Await(store_->GetBroadcast(old_broadcast)).status().IsNotFound());
+  EXPECT_OK(Await(store_->GetBroadcast(young_broadcast)));
+  auto left = Await(store_->DueEvents(INT64_MAX, 10));
   ASSERT_OK(left);
   ASSERT_EQ(left->size(), 1u);
   EXPECT_EQ((*left)[0].payload, R"({"type":"message.sent"})");
@@ -153,13 +157,13 @@ TEST_F(PrunerTest, ARoundDropsOldEventsAndBroadcastsWhoseMessagesItPrunedFirst) 
 
 TEST_F(PrunerTest, RetentionZeroKeepsAllButExpiredLinkTokensForever) {
   const int64_t broadcast = SentBroadcast();
-  ASSERT_OK(store_->AddEvent("{}", NowMs()));
+  ASSERT_OK(Await(store_->AddEvent("{}", NowMs())));
   const int64_t sent = Sent(1);
-  ASSERT_TRUE(store_->InsertUpdate({"bot", 1, "{}"}).value());
-  ASSERT_OK(store_->MarkUpdateProcessed("bot", 1));
-  ASSERT_TRUE(store_->InsertUpdate({"bot", 2, "{}"}).value());
-  ASSERT_OK(store_->MarkUpdateProcessed("bot", 2));
-  ASSERT_OK(store_->PutLinkToken({"tok", "bot", "42", clock_.UnixSeconds() + 900}));
+  ASSERT_TRUE(Await(store_->InsertUpdate({"bot", 1, "{}"})).value());
+  ASSERT_OK(Await(store_->MarkUpdateProcessed("bot", 1)));
+  ASSERT_TRUE(Await(store_->InsertUpdate({"bot", 2, "{}"})).value());
+  ASSERT_OK(Await(store_->MarkUpdateProcessed("bot", 2)));
+  ASSERT_OK(Await(store_->PutLinkToken({"tok", "bot", "42", clock_.UnixSeconds() + 900})));
   clock_.Advance(3650 * 24h);
 
   options_.retention = 0s;
@@ -172,9 +176,9 @@ TEST_F(PrunerTest, RetentionZeroKeepsAllButExpiredLinkTokensForever) {
   EXPECT_EQ(counts->events, 0);
   EXPECT_EQ(counts->link_tokens, 1);  // expired tokens go whatever the retention
   EXPECT_TRUE(Exists(sent));
-  EXPECT_OK(store_->GetBroadcast(broadcast));
+  EXPECT_OK(Await(store_->GetBroadcast(broadcast)));
   EXPECT_EQ(EventsLeft(), 1u);
-  EXPECT_FALSE(store_->InsertUpdate({"bot", 1, "{}"}).value());
+  EXPECT_FALSE(Await(store_->InsertUpdate({"bot", 1, "{}"})).value());
 }
 
 TEST_F(PrunerTest, ARoundGoesInBatchesAndLetsOtherWorkRunBetweenThem) {
@@ -252,7 +256,7 @@ TEST_F(PrunerTest, DestroyingThePrunerInTheMiddleOfARoundEndsTheRound) {
 }
 
 TEST_F(PrunerTest, TheLoopWarnsOfTheUndeliveredEventsItDropped) {
-  for (int i = 0; i < 3; ++i) ASSERT_OK(store_->AddEvent("{}", NowMs()));
+  for (int i = 0; i < 3; ++i) ASSERT_OK(Await(store_->AddEvent("{}", NowMs())));
   clock_.Advance(8 * 24h);
   const std::string log = FirstRoundLog();
   EXPECT_EQ(EventsLeft(), 0u);
@@ -260,7 +264,7 @@ TEST_F(PrunerTest, TheLoopWarnsOfTheUndeliveredEventsItDropped) {
 }
 
 TEST_F(PrunerTest, WithoutAnEventsUrlDroppingOldEventsIsNoWarning) {
-  for (int i = 0; i < 2; ++i) ASSERT_OK(store_->AddEvent("{}", NowMs()));
+  for (int i = 0; i < 2; ++i) ASSERT_OK(Await(store_->AddEvent("{}", NowMs())));
   clock_.Advance(8 * 24h);
   options_.events_taken = false;
   const std::string log = FirstRoundLog();

@@ -43,6 +43,16 @@ void Metrics::Gauge(std::string_view name, std::string_view labels, std::functio
   f.readers[std::string(labels)] = std::move(read);
 }
 
+void Metrics::OnScrape(std::function<Awaitable<void>()> refresh) { refreshes_.push_back(std::move(refresh)); }
+
+Awaitable<void> Metrics::Refresh() {
+  // By index: a refresh added meanwhile is run too, and none is dangled.
+  for (size_t i = 0; i < refreshes_.size(); ++i) {
+    Awaitable<void> refresh = refreshes_[i]();
+    co_await std::move(refresh);
+  }
+}
+
 std::string Metrics::Render() const {
   std::string out;
   for (const auto& [name, f] : families_) {

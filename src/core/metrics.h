@@ -10,6 +10,9 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "core/awaitable.h"
 
 namespace tgate {
 
@@ -21,6 +24,11 @@ class Metrics {
   void Set(std::string_view name, std::string_view labels, double value);
   // A gauge read at render time.
   void Gauge(std::string_view name, std::string_view labels, std::function<double()> read);
+  // Figures that take a wait to read (the store's: its calls are awaitable)
+  // are Set by a refresh awaited before each scrape's Render (Refresh).
+  void OnScrape(std::function<Awaitable<void>()> refresh);
+  // Runs every OnScrape refresh, in the order they were added.
+  Awaitable<void> Refresh();
 
   std::string Render() const;
 
@@ -32,6 +40,7 @@ class Metrics {
     std::map<std::string, std::function<double()>> readers;  // labels -> reader
   };
   std::map<std::string, Family, std::less<>> families_;
+  std::vector<std::function<Awaitable<void>()>> refreshes_;
 };
 
 }  // namespace tgate
