@@ -11,6 +11,7 @@ packages=(
   libssl-dev libsqlite3-dev sqlite3 libjemalloc-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
+  libpq-dev postgresql-15
 )
 if [ "${1:-}" = "--hardening" ]; then
   packages+=(clang-14 libclang-rt-14-dev)

@@ -1,0 +1,485 @@
+#include "pg/connection.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <chrono>
+#include <deque>
+#include <optional>
+
+#include "pg/redact.h"
+
+namespace tgate::pg {
+namespace {
+
+// libpq's PQconnectPoll does not enforce connect_timeout (only its blocking
+// PQconnectdb does), so Connect does, with this default.
+constexpr int kDefaultConnectTimeoutSeconds = 10;
+
+std::string Trim(std::string_view s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == '\n' || s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  return std::string(s);
+}
+
+// libpq's multi-line messages ("...failed: X\n\tIs the server running...")
+// on one line.
+std::string OneLine(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char c : Trim(s)) {
+    if (c == '\n' || c == '\t' || c == '\r') {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out += (out.back() == '.' || out.back() == ':') ? " " : ". ";
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+// libpq prints notices (and the server's asynchronous errors) to stderr by
+// default: send them to the log instead.
+void LogNotice(void* /*arg*/, const char* message) { spdlog::debug("postgres: {}", OneLine(message)); }
+
+}  // namespace
+
+struct Connection::State {
+  explicit State(asio::any_io_executor ex) : socket(ex), deadline(ex) {}
+  ~State() { Close(); }
+
+  PGconn* conn = nullptr;
+  asio::posix::stream_descriptor socket;  // wraps PQsocket(conn) while fd >= 0
+  int fd = -1;
+  asio::steady_timer deadline;  // Connect's timeout
+  bool timed_out = false;
+  bool closed = false;  // the Connection is gone: conn is finished
+  bool broken = false;
+  std::string broken_reason;
+  std::string sqlstate;
+  std::deque<Notification> notifications;
+  std::string password;  // scrubbed from every message
+  int backend_pid = 0;
+
+  void Close() {
+    if (closed) return;
+    closed = true;
+    ReleaseSocket();
+    if (conn != nullptr) {
+      PQfinish(conn);
+      conn = nullptr;
+    }
+  }
+
+  // release() ends the waits under way (operation_aborted) and hands the fd
+  // back without closing it: libpq owns it.
+  void ReleaseSocket() {
+    if (fd < 0) return;
+    socket.release();
+    fd = -1;
+  }
+
+  // Wraps libpq's current socket. While connecting libpq may close one socket
+  // and open another (next address, SSL retry), possibly with the same
+  // number, so this always re-registers.
+  Status TrackSocket() {
+    ReleaseSocket();
+    int s = PQsocket(conn);
+    if (s < 0) return Status::Unavailable("PostgreSQL connection has no socket");
+    boost::system::error_code ec;
+    socket.assign(s, ec);
+    if (ec) return Status::Internal("cannot watch the PostgreSQL socket: " + ec.message());
+    fd = s;
+    return Status::Ok();
+  }
+
+  std::string Scrub(std::string message) const { return ScrubSecret(std::move(message), password); }
+
+  Status Usable() const {
+    if (closed) return Status::Unavailable("the PostgreSQL connection is closed");
+    if (broken) return Status::Unavailable("the PostgreSQL connection is broken: " + broken_reason);
+    return Status::Ok();
+  }
+
+  // The connection is gone for good (the socket failed or the server left).
+  Status Lost() {
+    broken = true;
+    broken_reason = Scrub(OneLine(PQerrorMessage(conn)));
+    if (broken_reason.empty()) broken_reason = "connection lost";
+    return Status::Unavailable("lost the connection to PostgreSQL: " + broken_reason);
+  }
+
+  // PQsend* refused: the connection is lost, or it is in no state to send.
+  Status SendFailed() {
+    if (PQstatus(conn) == CONNECTION_BAD) return Lost();
+    return Status::Internal("cannot send the statement to PostgreSQL: " +
+                            Scrub(OneLine(PQerrorMessage(conn))));
+  }
+
+  // A statement's error, mapped by SQLSTATE (connection.h).
+  Status MapError(const PGresult* r) {
+    const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    sqlstate = code != nullptr ? code : "";
+    const char* primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    std::string message = Scrub(primary != nullptr ? std::string(primary) : OneLine(PQresultErrorMessage(r)));
+    if (message.empty()) message = PQresStatus(PQresultStatus(r));
+    std::string_view s = sqlstate;
+    if (PQstatus(conn) == CONNECTION_BAD || s.starts_with("08") || s == "57P01" || s == "57P02" ||
+        s == "57P03") {
+      broken = true;
+      broken_reason = message;
+      return Status::Unavailable("lost the connection to PostgreSQL: " + message);
+    }
+    if (s == "23505" || s == "TG001") return Status::Conflict(message);
+    if (s == "40001" || s == "40P01") return Status::Unavailable(message);
+    if (s.starts_with("23")) return Status::Unprocessable(message);
+    return Status::Internal(message);
+  }
+
+  void CollectNotifications() {
+    while (PGnotify* n = PQnotifies(conn)) {
+      notifications.push_back({n->relname, n->extra != nullptr ? n->extra : ""});
+      PQfreemem(n);
+    }
+  }
+};
+
+namespace {
+
+using State = Connection::State;
+
+Status Closed() { return Status::Unavailable("the PostgreSQL connection was closed"); }
+
+// Waits until the socket is readable (or writable). Asio's reactor is
+// edge-triggered and its waits are not speculative, so a readiness that came
+// before the wait would be missed: poll() first. (The io thread runs the
+// reactor, so nothing is lost between the poll and the wait's registration.)
+Awaitable<Status> Wait(std::shared_ptr<State> st, bool write) {
+  pollfd p{st->fd, static_cast<short>(write ? POLLOUT : POLLIN), 0};
+  if (::poll(&p, 1, 0) > 0) co_return Status::Ok();  // ready, or hung up: libpq will say
+  boost::system::error_code ec;
+  co_await st->socket.async_wait(
+      write ? asio::posix::stream_descriptor::wait_write : asio::posix::stream_descriptor::wait_read,
+      asio::redirect_error(asio::use_awaitable, ec));
+  if (st->closed) co_return Closed();
+  if (st->timed_out) co_return Status::Unavailable("timed out");
+  if (ec) co_return Status::Unavailable("PostgreSQL socket: " + ec.message());
+  co_return Status::Ok();
+}
+
+// Sends what libpq has buffered.
+Awaitable<Status> Flush(std::shared_ptr<State> st) {
+  for (;;) {
+    if (st->closed) co_return Closed();
+    int r = PQflush(st->conn);
+    if (r == 0) co_return Status::Ok();
+    if (r < 0) co_return st->Lost();
+    // The server may be blocked sending to us: read first (libpq's advice).
+    pollfd p{st->fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) > 0) {
+      if (PQconsumeInput(st->conn) == 0) co_return st->Lost();
+      st->CollectNotifications();
+      continue;
+    }
+    auto waited = co_await Wait(st, /*write=*/true);
+    if (!waited.ok()) co_return waited;
+  }
+}
+
+// The next result of the command under way, nullptr at its end; reads the
+// socket when libpq needs more, never blocking.
+Awaitable<Result<PGresult*>> NextResult(std::shared_ptr<State> st) {
+  for (;;) {
+    if (st->closed) co_return Closed();
+    if (PQisBusy(st->conn) == 0) co_return PQgetResult(st->conn);
+    auto waited = co_await Wait(st, /*write=*/false);
+    if (!waited.ok()) co_return waited;
+    if (PQconsumeInput(st->conn) == 0) co_return st->Lost();
+    st->CollectNotifications();
+  }
+}
+
+// What Connect reports when libpq gave up: what to fix, with libpq's reason.
+Status ConnectError(State& st) {
+  std::string raw = st.Scrub(OneLine(PQerrorMessage(st.conn)));
+  std::string reason = raw;
+  // "connection to server at "h", port p failed: REASON"
+  if (auto pos = reason.rfind("failed: "); pos != std::string::npos) reason = reason.substr(pos + 8);
+  const char* host = PQhost(st.conn);
+  const char* port = PQport(st.conn);
+  const char* user = PQuser(st.conn);
+  const char* db = PQdb(st.conn);
+  std::string where = std::string(host != nullptr && *host != '\0' ? host : "localhost") + ":" +
+                      (port != nullptr && *port != '\0' ? port : "5432");
+  if (raw.find("password authentication failed") != std::string::npos ||
+      raw.find("SASL authentication failed") != std::string::npos ||
+      raw.find("no password supplied") != std::string::npos ||
+      raw.find("authentication failed for user") != std::string::npos ||
+      raw.find("no pg_hba.conf entry") != std::string::npos ||
+      (raw.find("role \"") != std::string::npos && raw.find("does not exist") != std::string::npos)) {
+    return Status::Unauthenticated("PostgreSQL refused the credentials for user " +
+                                   std::string(user != nullptr ? user : "?") + " at " + where + ": " +
+                                   reason);
+  }
+  if (raw.find("database \"") != std::string::npos && raw.find("does not exist") != std::string::npos) {
+    return Status::NotFound("database " + std::string(db != nullptr ? db : "?") + " does not exist at " +
+                            where + " (create it, or fix the database in the connection string)");
+  }
+  return Status::Unavailable("cannot reach PostgreSQL at " + where + ": " + reason);
+}
+
+}  // namespace
+
+Connection::Connection(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+Connection::~Connection() {
+  if (state_) state_->Close();
+}
+
+Awaitable<Result<std::unique_ptr<Connection>>> Connection::Connect(asio::any_io_executor executor,
+                                                                   std::string conninfo) {
+  // Parse first: a malformed string is the caller's error, and this is where
+  // the password and connect_timeout are learned.
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error);
+  if (options == nullptr) {
+    if (parse_error != nullptr) PQfreemem(parse_error);  // may quote the password
+    co_return Status::InvalidArgument("invalid PostgreSQL connection string: " + Redact(conninfo));
+  }
+  std::string password;
+  int timeout_seconds = kDefaultConnectTimeoutSeconds;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    std::string_view key = o->keyword;
+    if (key == "password") password = o->val;
+    if (key == "connect_timeout") {
+      std::string_view v = o->val;
+      int t = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), t);
+      if (ec != std::errc() || end != v.data() + v.size() || t < 0) {
+        PQconninfoFree(options);
+        co_return Status::InvalidArgument("invalid connect_timeout in " + Redact(conninfo));
+      }
+      timeout_seconds = t;  // 0: wait forever, as libpq
+    }
+  }
+  PQconninfoFree(options);
+
+  auto st = std::make_shared<State>(executor);
+  st->password = std::move(password);
+  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
+  const char* values[] = {conninfo.c_str(), "tgate", nullptr};
+  st->conn = PQconnectStartParams(keys, values, /*expand_dbname=*/1);
+  if (st->conn == nullptr) co_return Status::Internal("libpq cannot allocate a connection");
+  if (PQstatus(st->conn) == CONNECTION_BAD) co_return ConnectError(*st);
+  PQsetNoticeProcessor(st->conn, LogNotice, nullptr);
+
+  if (timeout_seconds > 0) {
+    st->deadline.expires_after(std::chrono::seconds(timeout_seconds));
+    st->deadline.async_wait([weak = std::weak_ptr<State>(st)](boost::system::error_code ec) {
+      if (ec) return;
+      auto s = weak.lock();
+      if (!s || s->closed) return;
+      s->timed_out = true;
+      if (s->fd >= 0) s->socket.cancel(ec);
+    });
+  }
+  PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
+  for (;;) {
+    if (polling == PGRES_POLLING_OK) break;
+    if (polling == PGRES_POLLING_FAILED) co_return ConnectError(*st);
+    if (st->timed_out) break;
+    TGATE_CO_RETURN_IF_ERROR(st->TrackSocket());
+    auto waited = co_await Wait(st, polling == PGRES_POLLING_WRITING);
+    if (st->timed_out) break;
+    if (!waited.ok()) co_return waited;
+    polling = PQconnectPoll(st->conn);
+  }
+  st->deadline.cancel();
+  if (st->timed_out) {
+    const char* host = PQhost(st->conn);
+    const char* port = PQport(st->conn);
+    co_return Status::Unavailable("cannot reach PostgreSQL at " + std::string(host != nullptr ? host : "?") +
+                                  ":" + (port != nullptr ? port : "?") + ": no answer within " +
+                                  std::to_string(timeout_seconds) + " s (connect_timeout)");
+  }
+  if (PQsetnonblocking(st->conn, 1) != 0) {
+    co_return Status::Internal("cannot make the PostgreSQL connection non-blocking: " +
+                               st->Scrub(OneLine(PQerrorMessage(st->conn))));
+  }
+  TGATE_CO_RETURN_IF_ERROR(st->TrackSocket());
+  st->backend_pid = PQbackendPID(st->conn);
+  co_return std::unique_ptr<Connection>(new Connection(std::move(st)));
+}
+
+Awaitable<Result<Rows>> Connection::Query(std::string_view sql, const Params& params) {
+  std::shared_ptr<State> st = state_;  // the Connection may go while this waits
+  TGATE_CO_RETURN_IF_ERROR(st->Usable());
+  st->sqlstate.clear();
+  std::string text(sql);
+  int sent = 0;
+  if (params.size() == 0) {
+    sent = PQsendQuery(st->conn, text.c_str());
+  } else {
+    std::vector<const char*> values = params.Pointers();
+    sent = PQsendQueryParams(st->conn, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                             nullptr, nullptr, /*resultFormat=*/0);
+  }
+  if (sent == 0) co_return st->SendFailed();
+  auto flushed = co_await Flush(st);
+  if (!flushed.ok()) co_return flushed;
+
+  std::optional<Status> error;
+  Rows last;
+  for (;;) {
+    TGATE_CO_ASSIGN_OR_RETURN(PGresult * r, co_await NextResult(st));
+    if (r == nullptr) break;
+    Rows rows(r);
+    switch (PQresultStatus(r)) {
+      case PGRES_COMMAND_OK:
+      case PGRES_TUPLES_OK:
+      case PGRES_EMPTY_QUERY:
+        last = std::move(rows);
+        break;
+      case PGRES_COPY_IN:
+      case PGRES_COPY_OUT:
+      case PGRES_COPY_BOTH:
+        // Not supported; libpq would wait for COPY data forever.
+        st->broken = true;
+        st->broken_reason = "COPY is not supported";
+        co_return Status::Internal("COPY is not supported by tgate's PostgreSQL client");
+      default: {
+        Status s = st->MapError(r);
+        if (!error) error = std::move(s);
+        if (st->broken) co_return *error;
+        break;
+      }
+    }
+  }
+  st->CollectNotifications();
+  if (PQstatus(st->conn) == CONNECTION_BAD) co_return st->Lost();
+  if (error) co_return *error;
+  co_return last;
+}
+
+Awaitable<Result<std::vector<Rows>>> Connection::Pipeline(const std::vector<Statement>& statements) {
+  std::shared_ptr<State> st = state_;
+  TGATE_CO_RETURN_IF_ERROR(st->Usable());
+  st->sqlstate.clear();
+  if (statements.empty()) co_return std::vector<Rows>{};
+  if (PQenterPipelineMode(st->conn) == 0) co_return st->SendFailed();
+  for (const Statement& s : statements) {
+    std::vector<const char*> values = s.params.Pointers();
+    if (PQsendQueryParams(st->conn, s.sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                          nullptr, nullptr, 0) == 0) {
+      // Half a pipeline is queued: no way back to a known state.
+      Status failed = st->SendFailed();
+      st->broken = true;
+      st->broken_reason = failed.message();
+      co_return failed;
+    }
+  }
+  if (PQpipelineSync(st->conn) == 0) {
+    Status failed = st->SendFailed();
+    st->broken = true;
+    st->broken_reason = failed.message();
+    co_return failed;
+  }
+  auto flushed = co_await Flush(st);
+  if (!flushed.ok()) co_return flushed;
+
+  // Each statement's results end with a nullptr; then comes the sync.
+  std::vector<Rows> out;
+  out.reserve(statements.size());
+  std::optional<Status> error;
+  size_t ended = 0;
+  bool synced = false;
+  while (!synced) {
+    TGATE_CO_ASSIGN_OR_RETURN(PGresult * r, co_await NextResult(st));
+    if (r == nullptr) {
+      if (PQstatus(st->conn) == CONNECTION_BAD) co_return st->Lost();
+      if (++ended > statements.size()) {
+        st->broken = true;
+        st->broken_reason = "pipeline out of step";
+        co_return Status::Internal("PostgreSQL pipeline out of step: no sync result");
+      }
+      continue;
+    }
+    Rows rows(r);
+    switch (PQresultStatus(r)) {
+      case PGRES_PIPELINE_SYNC:
+        synced = true;
+        break;
+      case PGRES_COMMAND_OK:
+      case PGRES_TUPLES_OK:
+      case PGRES_EMPTY_QUERY:
+        out.push_back(std::move(rows));
+        break;
+      case PGRES_PIPELINE_ABORTED:  // skipped after the error
+        break;
+      default: {
+        std::string first_state = st->sqlstate;
+        Status s = st->MapError(r);
+        if (error) st->sqlstate = first_state;  // keep the first error's
+        if (!error) error = std::move(s);
+        if (st->broken) co_return *error;
+        break;
+      }
+    }
+  }
+  if (PQexitPipelineMode(st->conn) == 0) {
+    st->broken = true;
+    st->broken_reason = "cannot leave pipeline mode";
+    co_return Status::Internal("cannot leave PostgreSQL pipeline mode: " +
+                               st->Scrub(OneLine(PQerrorMessage(st->conn))));
+  }
+  st->CollectNotifications();
+  if (error) co_return *error;
+  co_return out;
+}
+
+Awaitable<Status> Connection::Listen(std::string_view channel) {
+  if (channel.empty() || channel.size() > 63) {
+    co_return Status::InvalidArgument("LISTEN channel must have 1 to 63 characters");
+  }
+  for (char c : channel) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) co_return Status::InvalidArgument("LISTEN channel must be letters, digits and '_'");
+  }
+  // Quoted: the channel is matched exactly as given (pg_notify's spelling).
+  std::string sql = "LISTEN \"" + std::string(channel) + "\"";
+  auto r = co_await Query(sql);
+  co_return r.status();
+}
+
+Awaitable<Result<Notification>> Connection::WaitNotification() {
+  std::shared_ptr<State> st = state_;
+  for (;;) {
+    if (!st->notifications.empty()) {
+      Notification n = std::move(st->notifications.front());
+      st->notifications.pop_front();
+      co_return n;
+    }
+    TGATE_CO_RETURN_IF_ERROR(st->Usable());
+    if (PQconsumeInput(st->conn) == 0) co_return st->Lost();
+    st->CollectNotifications();
+    if (!st->notifications.empty()) continue;
+    auto waited = co_await Wait(st, /*write=*/false);
+    if (!waited.ok()) co_return waited;
+  }
+}
+
+bool Connection::broken() const { return state_->broken || state_->closed; }
+
+const std::string& Connection::sqlstate() const { return state_->sqlstate; }
+
+int Connection::backend_pid() const { return state_->backend_pid; }
+
+}  // namespace tgate::pg

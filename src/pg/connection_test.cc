@@ -1,0 +1,378 @@
+#include "pg/connection.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <limits>
+
+#include "core/testing.h"
+#include "pg/pg_test_util.h"
+
+namespace tgate::pg {
+namespace {
+
+// The test server's TCP port (its URL names it: port=N).
+int TestServerPort() {
+  PQconninfoOption* options = PQconninfoParse(PgTestUrl().c_str(), nullptr);
+  int port = 0;
+  for (PQconninfoOption* o = options; o != nullptr && o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "port" && o->val != nullptr) port = std::atoi(o->val);
+  }
+  PQconninfoFree(options);
+  return port;
+}
+
+// A TCP socket on 127.0.0.1, listening (or only bound), never accepting.
+class LocalSocket {
+ public:
+  explicit LocalSocket(bool listen) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    if (listen) ::listen(fd_, 8);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~LocalSocket() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+class ConnectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = TestDatabase::Create();
+    if (!db_) GTEST_SKIP() << kNoTestServer;
+  }
+
+  std::unique_ptr<Connection> Open() {
+    auto c = RunAwait(io_, Connection::Connect(io_.get_executor(), db_->url()));
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? std::move(c).value() : nullptr;
+  }
+  Result<Rows> Run(Connection& c, std::string_view sql, const Params& params = {}) {
+    return RunAwait(io_, c.Query(sql, params));
+  }
+
+  asio::io_context io_;
+  std::unique_ptr<TestDatabase> db_;
+};
+
+TEST_F(ConnectionTest, ConnectsAndQueries) {
+  auto c = Open();
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(c->broken());
+  EXPECT_GT(c->backend_pid(), 0);
+  auto r = Run(*c, "SELECT 1, 'one'");
+  ASSERT_OK(r);
+  ASSERT_EQ(r->size(), 1);
+  ASSERT_EQ(r->columns(), 2);
+  EXPECT_EQ(r->Int64(0, 0), 1);
+  EXPECT_EQ(r->Text(0, 1), "one");
+}
+
+TEST_F(ConnectionTest, PasswordOverTcp) {
+  std::string good =
+      "postgresql://tgate_pw_user:tgate-test-password@127.0.0.1:" + std::to_string(TestServerPort()) +
+      "/postgres";
+  auto ok = RunAwait(io_, Connection::Connect(io_.get_executor(), good));
+  ASSERT_OK(ok);
+
+  std::string bad =
+      "postgresql://tgate_pw_user:Wr0ng-S3cret-pw@127.0.0.1:" + std::to_string(TestServerPort()) +
+      "/postgres";
+  auto r = RunAwait(io_, Connection::Connect(io_.get_executor(), bad));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnauthenticated) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("refused the credentials for user tgate_pw_user"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(r.status().message().find("Wr0ng-S3cret-pw"), std::string::npos) << r.status().message();
+}
+
+TEST_F(ConnectionTest, ClosedPortIsUnavailable) {
+  int port;
+  {
+    LocalSocket bound(/*listen=*/false);  // a free port, closed again below
+    port = bound.port();
+  }
+  std::string url = "postgresql://postgres:S3cretPw@127.0.0.1:" + std::to_string(port) + "/postgres";
+  auto r = RunAwait(io_, Connection::Connect(io_.get_executor(), url));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable);
+  EXPECT_NE(r.status().message().find("cannot reach PostgreSQL at 127.0.0.1:" + std::to_string(port)),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(r.status().message().find("S3cretPw"), std::string::npos);
+}
+
+TEST_F(ConnectionTest, SilentServerTimesOut) {
+  LocalSocket silent(/*listen=*/true);  // the kernel accepts; nobody answers
+  std::string url =
+      "postgresql://postgres@127.0.0.1:" + std::to_string(silent.port()) + "/postgres?connect_timeout=1";
+  auto r = RunAwait(io_, Connection::Connect(io_.get_executor(), url));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable);
+  EXPECT_NE(r.status().message().find("connect_timeout"), std::string::npos) << r.status().message();
+}
+
+TEST_F(ConnectionTest, UnknownDatabaseIsNotFound) {
+  auto r = RunAwait(io_, Connection::Connect(io_.get_executor(), WithDatabase(PgTestUrl(), "no_such_db_x")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kNotFound) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("database no_such_db_x does not exist"), std::string::npos)
+      << r.status().message();
+}
+
+TEST_F(ConnectionTest, MalformedConninfoIsInvalidArgument) {
+  auto r = RunAwait(io_, Connection::Connect(io_.get_executor(), "postgresql://u:p4ss@h/db?nonsense=1"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(r.status().message().find("p4ss"), std::string::npos) << r.status().message();
+}
+
+TEST_F(ConnectionTest, ParametersRoundTrip) {
+  auto c = Open();
+  ASSERT_TRUE(c);
+  const std::string text = "it's \"quoted\"; -- ünïcødé 😀 \\ $1";
+  Params p;
+  p.Add(text).AddNull().Add(std::numeric_limits<int64_t>::min()).Add(std::numeric_limits<int64_t>::max());
+  p.Add(true).Add(std::optional<int64_t>()).Add(std::optional<std::string>("x"));
+  auto r = Run(*c, "SELECT $1::text, $2::text, $3::bigint, $4::bigint, $5::bool, $6::bigint, $7::text", p);
+  ASSERT_OK(r);
+  ASSERT_EQ(r->size(), 1);
+  EXPECT_EQ(r->Text(0, 0), text);
+  EXPECT_TRUE(r->IsNull(0, 1));
+  EXPECT_EQ(r->Text(0, 1), "");
+  EXPECT_EQ(r->Int64(0, 2), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(r->Int64(0, 3), std::numeric_limits<int64_t>::max());
+  EXPECT_TRUE(r->Bool(0, 4));
+  EXPECT_TRUE(r->IsNull(0, 5));
+  EXPECT_EQ(r->Int64(0, 5), 0);
+  EXPECT_EQ(r->Text(0, 6), "x");
+  // The text went in as a value, not as SQL.
+  auto eq = Run(*c, "SELECT $1::text = $2::text", Params().Add(text).Add(text));
+  ASSERT_OK(eq);
+  EXPECT_TRUE(eq->Bool(0, 0));
+}
+
+TEST_F(ConnectionTest, AffectedRowsAndMultiStatement) {
+  auto c = Open();
+  ASSERT_TRUE(c);
+  ASSERT_OK(Run(*c, "CREATE TABLE t (id bigint PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3)"));
+  auto del = Run(*c, "DELETE FROM t WHERE id >= $1", Params().Add(2));
+  ASSERT_OK(del);
+  EXPECT_EQ(del->affected(), 2);
+  EXPECT_TRUE(del->empty());
+  auto last = Run(*c, "SELECT 1; SELECT count(*) FROM t");
+  ASSERT_OK(last);
+  EXPECT_EQ(last->Int64(0, 0), 1);
+}
+
+TEST_F(ConnectionTest, ErrorsMapBySqlstate) {
+  auto c = Open();
+  ASSERT_TRUE(c);
+  ASSERT_OK(Run(*c, "CREATE TABLE u (id bigint PRIMARY KEY, name text NOT NULL)"));
+  ASSERT_OK(Run(*c, "INSERT INTO u VALUES (1, 'a')"));
+
+  auto dup = Run(*c, "INSERT INTO u VALUES ($1, 'b')", Params().Add(1));
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().code(), Code::kConflict);
+  EXPECT_EQ(c->sqlstate(), "23505");
+  EXPECT_NE(dup.status().message().find("duplicate key"), std::string::npos) << dup.status().message();
+  EXPECT_FALSE(c->broken());
+
+  auto null = Run(*c, "INSERT INTO u VALUES (2, NULL)");
+  EXPECT_EQ(null.status().code(), Code::kUnprocessable);
+  EXPECT_EQ(c->sqlstate(), "23502");
+
+  auto fence = Run(*c, "DO $$ BEGIN RAISE EXCEPTION 'fenced' USING ERRCODE = 'TG001'; END $$");
+  EXPECT_EQ(fence.status().code(), Code::kConflict);
+  EXPECT_EQ(fence.status().message(), "fenced");
+  EXPECT_EQ(c->sqlstate(), "TG001");
+
+  auto retry = Run(*c, "DO $$ BEGIN RAISE EXCEPTION 'again' USING ERRCODE = '40001'; END $$");
+  EXPECT_EQ(retry.status().code(), Code::kUnavailable);
+  EXPECT_FALSE(c->broken());
+
+  auto syntax = Run(*c, "SELEC 1");
+  EXPECT_EQ(syntax.status().code(), Code::kInternal);
+  EXPECT_EQ(c->sqlstate(), "42601");
+
+  // The connection is fine after all of them.
+  auto ok = Run(*c, "SELECT count(*) FROM u");
+  ASSERT_OK(ok);
+  EXPECT_EQ(ok->Int64(0, 0), 1);
+  EXPECT_EQ(c->sqlstate(), "");
+}
+
+TEST_F(ConnectionTest, PipelineReturnsEveryResult) {
+  auto c = Open();
+  ASSERT_TRUE(c);
+  ASSERT_OK(Run(*c, "CREATE TABLE p (id bigint PRIMARY KEY)"));
+  auto r = RunAwait(io_, c->Pipeline({{"INSERT INTO p VALUES ($1)", Params().Add(1)},
+                                      {"INSERT INTO p VALUES ($1), ($2)", Params().Add(2).Add(3)},
+                                      {"SELECT count(*) FROM p", {}}}));
+  ASSERT_OK(r);
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_EQ((*r)[0].affected(), 1);
+  EXPECT_EQ((*r)[1].affected(), 2);
+  EXPECT_EQ((*r)[2].Int64(0, 0), 3);
+}
+
+TEST_F(ConnectionTest, PipelineErrorRollsBackTheEarlierStatements) {
+  auto c = Open();
+  ASSERT_TRUE(c);
+  ASSERT_OK(Run(*c, "CREATE TABLE p (id bigint PRIMARY KEY); INSERT INTO p VALUES (7)"));
+  auto r = RunAwait(io_, c->Pipeline({{"INSERT INTO p VALUES ($1)", Params().Add(1)},
+                                      {"INSERT INTO p VALUES ($1)", Params().Add(2)},
+                                      {"INSERT INTO p VALUES ($1)", Params().Add(7)}}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kConflict);
+  EXPECT_EQ(c->sqlstate(), "23505");
+  EXPECT_FALSE(c->broken());
+  auto count = Run(*c, "SELECT count(*) FROM p");
+  ASSERT_OK(count);
+  EXPECT_EQ(count->Int64(0, 0), 1);  // only the 7 from before
+  // And the connection left pipeline mode: a multi-statement query works.
+  ASSERT_OK(Run(*c, "SELECT 1; SELECT 2"));
+}
+
+TEST_F(ConnectionTest, NotificationsArriveQueuedAndLive) {
+  auto listener = Open();
+  auto sender = Open();
+  ASSERT_TRUE(listener && sender);
+  ASSERT_OK(RunAwait(io_, listener->Listen("tgate_events")));
+  EXPECT_EQ(RunAwait(io_, listener->Listen("bad-channel")).code(), Code::kInvalidArgument);
+
+  // Sent before anyone waits: queued.
+  ASSERT_OK(Run(*sender, "SELECT pg_notify('tgate_events', 'one'); SELECT pg_notify('tgate_events', 'two')"));
+  auto one = RunAwait(io_, listener->WaitNotification());
+  ASSERT_OK(one);
+  EXPECT_EQ(one->channel, "tgate_events");
+  EXPECT_EQ(one->payload, "one");
+  auto two = RunAwait(io_, listener->WaitNotification());
+  ASSERT_OK(two);
+  EXPECT_EQ(two->payload, "two");
+
+  // Sent while the listener waits.
+  std::optional<Result<Notification>> live;
+  asio::co_spawn(
+      io_,
+      [](Connection* l, std::optional<Result<Notification>>* out) -> Awaitable<void> {
+        out->emplace(co_await l->WaitNotification());
+      }(listener.get(), &live),
+      asio::detached);
+  asio::co_spawn(
+      io_,
+      [](Connection* s) -> Awaitable<void> {
+        auto r = co_await s->Query("SELECT pg_notify('tgate_events', $1)", Params().Add("three"));
+        EXPECT_OK(r);
+      }(sender.get()),
+      asio::detached);
+  io_.restart();
+  io_.run();
+  ASSERT_TRUE(live.has_value());
+  ASSERT_OK(*live);
+  EXPECT_EQ((*live)->payload, "three");
+}
+
+TEST_F(ConnectionTest, TerminatedBackendBreaksTheConnection) {
+  auto victim = Open();
+  auto admin = Open();
+  ASSERT_TRUE(victim && admin);
+  ASSERT_OK(Run(*admin, "SELECT pg_terminate_backend($1)", Params().Add(victim->backend_pid())));
+  auto r = Run(*victim, "SELECT 1");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
+  EXPECT_TRUE(victim->broken());
+  auto again = Run(*victim, "SELECT 1");
+  EXPECT_EQ(again.status().code(), Code::kUnavailable);
+}
+
+TEST_F(ConnectionTest, TerminatedListenerStopsWaiting) {
+  auto listener = Open();
+  auto admin = Open();
+  ASSERT_TRUE(listener && admin);
+  ASSERT_OK(RunAwait(io_, listener->Listen("tgate_events")));
+  std::optional<Result<Notification>> got;
+  asio::co_spawn(
+      io_,
+      [](Connection* l, std::optional<Result<Notification>>* out) -> Awaitable<void> {
+        out->emplace(co_await l->WaitNotification());
+      }(listener.get(), &got),
+      asio::detached);
+  asio::co_spawn(
+      io_,
+      [](Connection* a, int pid) -> Awaitable<void> {
+        EXPECT_OK(co_await a->Query("SELECT pg_terminate_backend($1)", Params().Add(pid)));
+      }(admin.get(), listener->backend_pid()),
+      asio::detached);
+  io_.restart();
+  io_.run();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->status().code(), Code::kUnavailable);
+  EXPECT_TRUE(listener->broken());
+}
+
+TEST_F(ConnectionTest, DestroyedWhileQueryingResumesTheWaiter) {
+  auto c = Open();
+  ASSERT_TRUE(c);
+  std::optional<Result<Rows>> got;
+  asio::co_spawn(
+      io_,
+      [](Connection* conn, std::optional<Result<Rows>>* out) -> Awaitable<void> {
+        out->emplace(co_await conn->Query("SELECT pg_sleep(5)"));
+      }(c.get(), &got),
+      asio::detached);
+  // Runs once the query is sent and its coroutine waits for the answer.
+  asio::co_spawn(
+      io_,
+      [](std::unique_ptr<Connection>* conn) -> Awaitable<void> {
+        conn->reset();
+        co_return;
+      }(&c),
+      asio::detached);
+  io_.restart();
+  io_.run();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->status().code(), Code::kUnavailable) << got->status().ToString();
+}
+
+TEST(RedactTest, MasksPasswords) {
+  EXPECT_EQ(Redact("postgresql://u:s3cret@db.example:5432/tgate?sslmode=require"),
+            "postgresql://u:***@db.example:5432/tgate?sslmode=require");
+  EXPECT_EQ(Redact("postgres://u@h/db?password=s3cret&application_name=x"),
+            "postgres://u@h/db?password=***&application_name=x");
+  EXPECT_EQ(Redact("postgresql://h/db"), "postgresql://h/db");
+  EXPECT_EQ(Redact("host=h password=s3cret user=u"), "host=h password=*** user=u");
+  EXPECT_EQ(Redact("host=h password = 'a b\\' c' dbname=x"), "host=h password = *** dbname=x");
+  EXPECT_TRUE(IsPostgresUrl("postgresql://x"));
+  EXPECT_TRUE(IsPostgresUrl("postgres://x"));
+  EXPECT_FALSE(IsPostgresUrl("/var/lib/tgate.db"));
+}
+
+TEST(WithDatabaseTest, ReplacesTheDatabase) {
+  EXPECT_EQ(WithDatabase("postgresql://postgres@/postgres?host=/tmp/x&port=1", "d"),
+            "postgresql://postgres@/d?host=/tmp/x&port=1");
+  EXPECT_EQ(WithDatabase("postgresql://u@h:5/x", "d"), "postgresql://u@h:5/d");
+  EXPECT_EQ(WithDatabase("postgresql://u@h", "d"), "postgresql://u@h/d");
+  EXPECT_EQ(WithDatabase("postgresql://u@h?port=5", "d"), "postgresql://u@h/d?port=5");
+  EXPECT_EQ(WithDatabase("host=h", "d"), "host=h dbname=d");
+}
+
+}  // namespace
+}  // namespace tgate::pg
