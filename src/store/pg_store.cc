@@ -212,7 +212,8 @@ Awaitable<Result<Binding>> PgStore::Unlink(std::string_view bot, std::string_vie
     if (!rows.ok()) co_return rows.status();
     if (rows->empty()) co_return Status::NotFound("user is not linked");
     unlinked = ReadBinding(*rows, 0);
-    co_return co_await tx.AddEvent(event(unlinked), now_ms);
+    const std::string payload = event(unlinked);
+    co_return co_await tx.AddEvent(payload, now_ms);
   });
   if (!s.ok()) co_return s;
   co_return unlinked;
