@@ -3,7 +3,8 @@
 #   scripts/pg-test-server.sh start [dir]   initdb into dir (a new temp dir if
 #       omitted), start the server as the `postgres` OS user, listening on a
 #       unix socket in dir and on 127.0.0.1 at a free port; wait until it takes
-#       connections; print `TGATE_TEST_PG=<url>` and write the url to dir/url.
+#       connections; print `TGATE_TEST_PG=<url>` and write the url to dir/url
+#       (the url has a '&': quote it, `export TGATE_TEST_PG=$(cat dir/url)`).
 #   scripts/pg-test-server.sh stop <dir>    stop that server and remove dir.
 # The url reaches the superuser `postgres` (trust over the unix socket) in the
 # maintenance database `postgres`, where tests may CREATE DATABASE. TCP

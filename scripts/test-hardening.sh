@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hardening tests: the unit suite built with AddressSanitizer and
-# UndefinedBehaviorSanitizer (g++, build-asan/), then every libFuzzer target in
+# UndefinedBehaviorSanitizer (g++, build-asan/; with the PostgreSQL of
+# TGATE_TEST_PG, or a throwaway one it starts), then every libFuzzer target in
 # fuzz/ (clang, build-fuzz/) for a fixed time on a copy of its seed corpus
 # (fuzz/corpus/<target>/; the repository is not modified). Prints how long
 # each part took and, per target, runs / time / result. Exits non-zero on any
@@ -19,6 +20,15 @@ if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=cc
 
 scripts/install-deps.sh --hardening
 
+# Cleanup at exit: the fuzz work dir, and the PostgreSQL this script started.
+work=""
+pg_dir=""
+cleanup() {
+  if [ -n "$work" ]; then rm -rf "$work"; fi
+  if [ -n "$pg_dir" ]; then scripts/pg-test-server.sh stop "$pg_dir"; fi
+}
+trap cleanup EXIT
+
 declare -a timings=()
 t0=$(date +%s)
 since() { echo $(( $(date +%s) - $1 )); }
@@ -29,6 +39,14 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_strin
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 if [ "${SKIP_ASAN:-0}" != 1 ]; then
+  # The PostgreSQL tests need a server: scripts/test.sh passes its own; run
+  # alone, this starts one.
+  if [ -z "${TGATE_TEST_PG:-}" ]; then
+    pg_dir=$(mktemp -d /tmp/tgate-pg.XXXXXX)
+    scripts/pg-test-server.sh start "$pg_dir" >/dev/null
+    TGATE_TEST_PG=$(cat "$pg_dir/url")
+    export TGATE_TEST_PG
+  fi
   t=$(date +%s)
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTGATE_SANITIZE=address,undefined \
     "${launcher[@]}" >/dev/null
@@ -51,7 +69,6 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
 
   t=$(date +%s)
   work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
   mkdir -p build-fuzz/findings
   results=()
   for corpus in fuzz/corpus/*/; do

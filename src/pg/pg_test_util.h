@@ -32,8 +32,8 @@
 namespace tgate::pg {
 
 inline constexpr const char* kNoTestServer =
-    "TGATE_TEST_PG is unset: start a test server with `eval $(scripts/pg-test-server.sh start)` "
-    "and export TGATE_TEST_PG (scripts/test.sh does)";
+    "TGATE_TEST_PG is unset: `scripts/pg-test-server.sh start /tmp/pg && "
+    "export TGATE_TEST_PG=$(cat /tmp/pg/url)` (scripts/test.sh does it)";
 
 // The maintenance database's URL from TGATE_TEST_PG, or "" when unset.
 inline std::string PgTestUrl() {
@@ -117,14 +117,16 @@ class TestDatabase {
   std::string url_;
 };
 
-// Runs `task` on `io` until it (and whatever else is queued) is done; returns
-// its value.
+// Runs `io` until `task` is done (other work on `io` runs meanwhile and may
+// stay pending: a listener's wait does not keep this from returning); returns
+// the task's value.
 template <typename T>
 T RunAwait(asio::io_context& io, Awaitable<T> task) {
   std::optional<T> out;
   asio::co_spawn(io, test_internal::StoreResult(std::move(task), &out), asio::detached);
   io.restart();
-  io.run();
+  while (!out && io.run_one() > 0) {
+  }
   if (!out) {
     ADD_FAILURE() << "RunAwait: the coroutine did not finish";
     std::abort();
