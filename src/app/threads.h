@@ -5,9 +5,12 @@
 //
 // 1. The io thread: the main thread, running the one io_context in
 //    cli::ServeUntilSignal (`io.run()`). It owns everything with state:
-//    - the Store: one SQLite connection opened NOMUTEX, usable from this
-//      thread only (store.h; debug builds assert it on every statement and
-//      transaction, store/sqlite_store.h);
+//    - the Store: its calls are coroutines run on this thread (store.h).
+//      SQLite: one connection opened NOMUTEX, usable from this thread only
+//      (debug builds assert it on every statement and transaction,
+//      store/sqlite_store.h); its calls never suspend. PostgreSQL: a pool of
+//      connections whose sockets this io_context waits on; its calls
+//      suspend, and other coroutines run meanwhile;
 //    - the http::Server and its sessions (each on a strand of this io_context;
 //      with one thread running it, they never run in parallel), the Router
 //      and its handlers, the UpdateReceiver;

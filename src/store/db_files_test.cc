@@ -17,6 +17,8 @@
 namespace tgate::store {
 namespace {
 
+using testing::Await;
+
 unsigned ModeOf(const std::string& path) {
   struct stat st {};
   return stat(path.c_str(), &st) == 0 ? st.st_mode & 07777 : 0xffff;  // 0xffff: no such file
@@ -40,7 +42,7 @@ TEST_P(DbFilesTest, ANewDatabaseItsWalAndShmArePrivate) {
   auto store = SqliteStore::Open({file.path(), "normal"});
   ASSERT_OK(store);
   // A write, so the WAL has frames (and both side files exist while open).
-  ASSERT_OK((*store)->PutLinkToken(LinkToken{"t", "bot", "u", 1}));
+  ASSERT_OK(Await((*store)->PutLinkToken(LinkToken{"t", "bot", "u", 1})));
   EXPECT_EQ(ModeOf(file.path()), 0600u);
   EXPECT_EQ(ModeOf(file.path() + "-wal"), 0600u);
   EXPECT_EQ(ModeOf(file.path() + "-shm"), 0600u);
@@ -56,7 +58,7 @@ TEST(DbFiles, ADatabaseOthersCanReadIsRefusedWithTheChmodToRun) {
   {
     auto store = SqliteStore::Open({file.path(), "normal"});
     ASSERT_OK(store);
-    ASSERT_OK((*store)->PutLinkToken(LinkToken{"t", "bot", "u", 1}));
+    ASSERT_OK(Await((*store)->PutLinkToken(LinkToken{"t", "bot", "u", 1})));
   }
   ASSERT_EQ(chmod(file.path().c_str(), 0644), 0);
   const auto size = std::filesystem::file_size(file.path());
@@ -75,7 +77,7 @@ TEST(DbFiles, ADatabaseOthersCanReadIsRefusedWithTheChmodToRun) {
   ASSERT_EQ(chmod(file.path().c_str(), 0600), 0);
   auto reopened = SqliteStore::Open({file.path(), "normal"});
   ASSERT_OK(reopened);
-  EXPECT_OK((*reopened)->TakeLinkToken("t"));
+  EXPECT_OK(Await((*reopened)->TakeLinkToken("t")));
 }
 
 TEST(DbFiles, AGroupWritableDatabaseIsRefused) {

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/awaitable.h"
 #include "store/store.h"
 
 namespace tgate::store::testing {
@@ -49,187 +50,202 @@ class FaultyStore final : public Store {
   int commits() const { return commits_; }
 
   // TransactionRunner
-  Status RunInTransaction(const std::function<Status()>& fn) override {
-    if (Status f = Fault("RunInTransaction"); !f.ok()) return f;
-    const bool outermost = depth_ == 0;
-    if (outermost) wrote_ = false;
-    ++depth_;
-    Status s = inner_.RunInTransaction([&]() -> Status {
-      if (Status st = fn(); !st.ok()) return st;
-      if (!outermost || !wrote_) return Status::Ok();
-      return Commit();  // not OK: the inner store rolls the whole of it back
+  // fn is given a FaultyStore over the inner store's `tx`, scripted by this
+  // one, so its calls fail as scripted and count as this store's.
+  Awaitable<Status> RunInTransaction(const std::function<Awaitable<Status>(Store& tx)>& fn) override {
+    if (Status f = Fault("RunInTransaction"); !f.ok()) co_return f;
+    FaultyStore& root = *root_;
+    const bool outermost = root.depth_ == 0;
+    if (outermost) root.wrote_ = false;
+    ++root.depth_;
+    Status s = co_await inner_.RunInTransaction([&](Store& tx) -> Awaitable<Status> {
+      FaultyStore faulty_tx(tx, root);
+      Status st = co_await fn(faulty_tx);
+      if (!st.ok()) co_return st;
+      if (!outermost || !root.wrote_) co_return Status::Ok();
+      co_return root.Commit();  // not OK: the inner store rolls the whole of it back
     });
-    --depth_;
-    return s;
+    --root.depth_;
+    co_return s;
   }
 
   // LinkStore
-  Status PutLinkToken(const LinkToken& token) override {
-    return Write("PutLinkToken", [&] { return inner_.PutLinkToken(token); });
+  Awaitable<Status> PutLinkToken(const LinkToken& token) override {
+    co_return co_await Write("PutLinkToken", [&] { return inner_.PutLinkToken(token); });
   }
-  Result<LinkToken> TakeLinkToken(std::string_view token) override {
-    return Write("TakeLinkToken", [&] { return inner_.TakeLinkToken(token); });
+  Awaitable<Result<LinkToken>> TakeLinkToken(std::string_view token) override {
+    co_return co_await Write("TakeLinkToken", [&] { return inner_.TakeLinkToken(token); });
   }
-  Status Bind(const Binding& binding) override {
-    return Write("Bind", [&] { return inner_.Bind(binding); });
+  Awaitable<Status> Bind(const Binding& binding) override {
+    co_return co_await Write("Bind", [&] { return inner_.Bind(binding); });
   }
-  Result<Binding> GetBinding(std::string_view bot, std::string_view user) override {
-    return Read("GetBinding", [&] { return inner_.GetBinding(bot, user); });
+  Awaitable<Result<Binding>> GetBinding(std::string_view bot, std::string_view user) override {
+    co_return co_await Read("GetBinding", [&] { return inner_.GetBinding(bot, user); });
   }
-  Result<Binding> GetBindingByChat(std::string_view bot, int64_t chat_id) override {
-    return Read("GetBindingByChat", [&] { return inner_.GetBindingByChat(bot, chat_id); });
+  Awaitable<Result<Binding>> GetBindingByChat(std::string_view bot, int64_t chat_id) override {
+    co_return co_await Read("GetBindingByChat", [&] { return inner_.GetBindingByChat(bot, chat_id); });
   }
-  Status DeleteBinding(std::string_view bot, std::string_view user) override {
-    return Write("DeleteBinding", [&] { return inner_.DeleteBinding(bot, user); });
+  Awaitable<Status> DeleteBinding(std::string_view bot, std::string_view user) override {
+    co_return co_await Write("DeleteBinding", [&] { return inner_.DeleteBinding(bot, user); });
   }
-  Result<Binding> Unlink(std::string_view bot, std::string_view user,
-                         const std::function<std::string(const Binding&)>& event, int64_t now_ms) override {
-    return Write("Unlink", [&] { return inner_.Unlink(bot, user, event, now_ms); });
+  Awaitable<Result<Binding>> Unlink(std::string_view bot, std::string_view user,
+                                    const std::function<std::string(const Binding&)>& event,
+                                    int64_t now_ms) override {
+    co_return co_await Write("Unlink", [&] { return inner_.Unlink(bot, user, event, now_ms); });
   }
-  Status SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) override {
-    return Write("SetChatStatus", [&] { return inner_.SetChatStatus(bot, chat_id, status); });
+  Awaitable<Status> SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) override {
+    co_return co_await Write("SetChatStatus", [&] { return inner_.SetChatStatus(bot, chat_id, status); });
   }
-  Status MoveChat(std::string_view bot, int64_t old_chat, int64_t new_chat) override {
-    return Write("MoveChat", [&] { return inner_.MoveChat(bot, old_chat, new_chat); });
+  Awaitable<Status> MoveChat(std::string_view bot, int64_t old_chat, int64_t new_chat) override {
+    co_return co_await Write("MoveChat", [&] { return inner_.MoveChat(bot, old_chat, new_chat); });
   }
-  Result<int64_t> CountBindings(std::string_view bot, UserStatus status) override {
-    return Read("CountBindings", [&] { return inner_.CountBindings(bot, status); });
+  Awaitable<Result<int64_t>> CountBindings(std::string_view bot, UserStatus status) override {
+    co_return co_await Read("CountBindings", [&] { return inner_.CountBindings(bot, status); });
   }
 
   // QueueStore
-  Result<Enqueued> Enqueue(const NewMessage& message) override {
-    return Write("Enqueue", [&] { return inner_.Enqueue(message); });
+  Awaitable<Result<Enqueued>> Enqueue(const NewMessage& message) override {
+    co_return co_await Write("Enqueue", [&] { return inner_.Enqueue(message); });
   }
-  Result<int64_t> FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
-                                              std::string_view fingerprint) override {
-    return Read("FindMessageByIdempotencyKey",
-                [&] { return inner_.FindMessageByIdempotencyKey(bot, key, fingerprint); });
+  Awaitable<Result<int64_t>> FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
+                                                         std::string_view fingerprint) override {
+    co_return co_await Read("FindMessageByIdempotencyKey",
+                            [&] { return inner_.FindMessageByIdempotencyKey(bot, key, fingerprint); });
   }
-  Result<Message> GetMessage(int64_t id) override {
-    return Read("GetMessage", [&] { return inner_.GetMessage(id); });
+  Awaitable<Result<Message>> GetMessage(int64_t id) override {
+    co_return co_await Read("GetMessage", [&] { return inner_.GetMessage(id); });
   }
-  Result<std::vector<Message>> LoadQueued(std::string_view bot, Priority priority, int64_t after_id,
-                                          size_t limit) override {
-    return Read("LoadQueued", [&] { return inner_.LoadQueued(bot, priority, after_id, limit); });
+  Awaitable<Result<std::vector<Message>>> LoadQueued(std::string_view bot, Priority priority,
+                                                     int64_t after_id, size_t limit) override {
+    co_return co_await Read("LoadQueued", [&] { return inner_.LoadQueued(bot, priority, after_id, limit); });
   }
-  Result<int64_t> PendingMessages(std::string_view bot) override {
-    return Read("PendingMessages", [&] { return inner_.PendingMessages(bot); });
+  Awaitable<Result<int64_t>> PendingMessages(std::string_view bot) override {
+    co_return co_await Read("PendingMessages", [&] { return inner_.PendingMessages(bot); });
   }
-  Status Complete(const std::vector<Completion>& completions) override {
-    return Write("Complete", [&] { return inner_.Complete(completions); });
+  Awaitable<Status> Complete(const std::vector<Completion>& completions) override {
+    co_return co_await Write("Complete", [&] { return inner_.Complete(completions); });
   }
-  Status WriteOutcomes(const std::vector<Completion>& completions, const std::vector<std::string>& events,
-                       int64_t now_ms) override {
-    return Write("WriteOutcomes", [&] { return inner_.WriteOutcomes(completions, events, now_ms); });
+  Awaitable<Status> WriteOutcomes(const std::vector<Completion>& completions,
+                                  const std::vector<std::string>& events, int64_t now_ms) override {
+    co_return co_await Write("WriteOutcomes",
+                             [&] { return inner_.WriteOutcomes(completions, events, now_ms); });
   }
-  Result<std::vector<GroupSend>> RecentGroupSends(std::string_view bot, int64_t since_s) override {
-    return Read("RecentGroupSends", [&] { return inner_.RecentGroupSends(bot, since_s); });
+  Awaitable<Result<std::vector<GroupSend>>> RecentGroupSends(std::string_view bot, int64_t since_s) override {
+    co_return co_await Read("RecentGroupSends", [&] { return inner_.RecentGroupSends(bot, since_s); });
   }
-  Result<int64_t> LastMessageId() override {
-    return Read("LastMessageId", [&] { return inner_.LastMessageId(); });
+  Awaitable<Result<int64_t>> LastMessageId() override {
+    co_return co_await Read("LastMessageId", [&] { return inner_.LastMessageId(); });
   }
-  Result<std::vector<int64_t>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
-                                                 std::string_view reason) override {
-    return Write("FailQueuedForChat", [&] { return inner_.FailQueuedForChat(bot, chat_id, reason); });
+  Awaitable<Result<std::vector<int64_t>>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
+                                                            std::string_view reason) override {
+    co_return co_await Write("FailQueuedForChat",
+                             [&] { return inner_.FailQueuedForChat(bot, chat_id, reason); });
   }
 
   // BroadcastStore
-  Result<Broadcast> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) override {
-    return Write("CreateBroadcast", [&] { return inner_.CreateBroadcast(broadcast, now_ms); });
+  Awaitable<Result<Broadcast>> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) override {
+    co_return co_await Write("CreateBroadcast", [&] { return inner_.CreateBroadcast(broadcast, now_ms); });
   }
-  Result<int64_t> FillBroadcasts(std::string_view bot, size_t max_rows) override {
-    return Write("FillBroadcasts", [&] { return inner_.FillBroadcasts(bot, max_rows); });
+  Awaitable<Result<int64_t>> FillBroadcasts(std::string_view bot, size_t max_rows) override {
+    co_return co_await Write("FillBroadcasts", [&] { return inner_.FillBroadcasts(bot, max_rows); });
   }
-  Result<std::vector<int64_t>> ActiveBroadcasts(std::string_view bot) override {
-    return Read("ActiveBroadcasts", [&] { return inner_.ActiveBroadcasts(bot); });
+  Awaitable<Result<std::vector<int64_t>>> ActiveBroadcasts(std::string_view bot) override {
+    co_return co_await Read("ActiveBroadcasts", [&] { return inner_.ActiveBroadcasts(bot); });
   }
-  Result<std::vector<Message>> LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
-                                                   int64_t after_id, int64_t due_by_ms,
-                                                   size_t limit) override {
-    return Read("LoadBroadcastQueued",
-                [&] { return inner_.LoadBroadcastQueued(bot, broadcast_id, after_id, due_by_ms, limit); });
+  Awaitable<Result<std::vector<Message>>> LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
+                                                              int64_t after_id, int64_t due_by_ms,
+                                                              size_t limit) override {
+    co_return co_await Read("LoadBroadcastQueued", [&] {
+      return inner_.LoadBroadcastQueued(bot, broadcast_id, after_id, due_by_ms, limit);
+    });
   }
-  Result<Broadcast> GetBroadcast(int64_t id) override {
-    return Read("GetBroadcast", [&] { return inner_.GetBroadcast(id); });
+  Awaitable<Result<Broadcast>> GetBroadcast(int64_t id) override {
+    co_return co_await Read("GetBroadcast", [&] { return inner_.GetBroadcast(id); });
   }
-  Result<Broadcast> CancelBroadcast(int64_t id) override {
-    return Write("CancelBroadcast", [&] { return inner_.CancelBroadcast(id); });
+  Awaitable<Result<Broadcast>> CancelBroadcast(int64_t id) override {
+    co_return co_await Write("CancelBroadcast", [&] { return inner_.CancelBroadcast(id); });
   }
 
   // InboxStore
-  Result<bool> InsertUpdate(const Update& update) override {
-    return Write("InsertUpdate", [&] { return inner_.InsertUpdate(update); });
+  Awaitable<Result<bool>> InsertUpdate(const Update& update) override {
+    co_return co_await Write("InsertUpdate", [&] { return inner_.InsertUpdate(update); });
   }
-  Result<std::vector<Update>> PendingUpdates(std::string_view bot, size_t limit) override {
-    return Read("PendingUpdates", [&] { return inner_.PendingUpdates(bot, limit); });
+  Awaitable<Result<std::vector<Update>>> PendingUpdates(std::string_view bot, size_t limit) override {
+    co_return co_await Read("PendingUpdates", [&] { return inner_.PendingUpdates(bot, limit); });
   }
-  Status MarkUpdateProcessed(std::string_view bot, int64_t update_id) override {
-    return Write("MarkUpdateProcessed", [&] { return inner_.MarkUpdateProcessed(bot, update_id); });
+  Awaitable<Status> MarkUpdateProcessed(std::string_view bot, int64_t update_id) override {
+    co_return co_await Write("MarkUpdateProcessed",
+                             [&] { return inner_.MarkUpdateProcessed(bot, update_id); });
   }
-  Status SetUpdateAside(std::string_view bot, int64_t update_id, std::string_view reason) override {
-    return Write("SetUpdateAside", [&] { return inner_.SetUpdateAside(bot, update_id, reason); });
+  Awaitable<Status> SetUpdateAside(std::string_view bot, int64_t update_id,
+                                   std::string_view reason) override {
+    co_return co_await Write("SetUpdateAside", [&] { return inner_.SetUpdateAside(bot, update_id, reason); });
   }
-  Result<int64_t> CountSetAsideUpdates(std::string_view bot) override {
-    return Read("CountSetAsideUpdates", [&] { return inner_.CountSetAsideUpdates(bot); });
+  Awaitable<Result<int64_t>> CountSetAsideUpdates(std::string_view bot) override {
+    co_return co_await Read("CountSetAsideUpdates", [&] { return inner_.CountSetAsideUpdates(bot); });
   }
-  Result<int64_t> MaxUpdateId(std::string_view bot) override {
-    return Read("MaxUpdateId", [&] { return inner_.MaxUpdateId(bot); });
+  Awaitable<Result<int64_t>> MaxUpdateId(std::string_view bot) override {
+    co_return co_await Read("MaxUpdateId", [&] { return inner_.MaxUpdateId(bot); });
   }
 
   // OutboxStore
-  Status AddEvent(std::string_view payload_json, int64_t now_ms) override {
-    return Write("AddEvent", [&] { return inner_.AddEvent(payload_json, now_ms); });
+  Awaitable<Status> AddEvent(std::string_view payload_json, int64_t now_ms) override {
+    co_return co_await Write("AddEvent", [&] { return inner_.AddEvent(payload_json, now_ms); });
   }
-  Result<std::vector<Event>> DueEvents(int64_t now_ms, size_t limit) override {
-    return Read("DueEvents", [&] { return inner_.DueEvents(now_ms, limit); });
+  Awaitable<Result<std::vector<Event>>> DueEvents(int64_t now_ms, size_t limit) override {
+    co_return co_await Read("DueEvents", [&] { return inner_.DueEvents(now_ms, limit); });
   }
-  Status EventDelivered(int64_t id) override {
-    return Write("EventDelivered", [&] { return inner_.EventDelivered(id); });
+  Awaitable<Status> EventDelivered(int64_t id) override {
+    co_return co_await Write("EventDelivered", [&] { return inner_.EventDelivered(id); });
   }
-  Status EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) override {
-    return Write("EventRetry", [&] { return inner_.EventRetry(id, attempts, next_attempt_ms); });
+  Awaitable<Status> EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) override {
+    co_return co_await Write("EventRetry", [&] { return inner_.EventRetry(id, attempts, next_attempt_ms); });
   }
-  Result<int64_t> NextEventDue() override {
-    return Read("NextEventDue", [&] { return inner_.NextEventDue(); });
+  Awaitable<Result<int64_t>> NextEventDue() override {
+    co_return co_await Read("NextEventDue", [&] { return inner_.NextEventDue(); });
   }
 
   // RetentionStore
-  Result<PruneResult> PruneMessages(int64_t before, size_t max_rows) override {
-    return Write("PruneMessages", [&] { return inner_.PruneMessages(before, max_rows); });
+  Awaitable<Result<PruneResult>> PruneMessages(int64_t before, size_t max_rows) override {
+    co_return co_await Write("PruneMessages", [&] { return inner_.PruneMessages(before, max_rows); });
   }
-  Result<PruneResult> PruneUpdates(int64_t before, size_t max_rows) override {
-    return Write("PruneUpdates", [&] { return inner_.PruneUpdates(before, max_rows); });
+  Awaitable<Result<PruneResult>> PruneUpdates(int64_t before, size_t max_rows) override {
+    co_return co_await Write("PruneUpdates", [&] { return inner_.PruneUpdates(before, max_rows); });
   }
-  Result<PruneResult> PruneBroadcasts(int64_t before, size_t max_rows) override {
-    return Write("PruneBroadcasts", [&] { return inner_.PruneBroadcasts(before, max_rows); });
+  Awaitable<Result<PruneResult>> PruneBroadcasts(int64_t before, size_t max_rows) override {
+    co_return co_await Write("PruneBroadcasts", [&] { return inner_.PruneBroadcasts(before, max_rows); });
   }
-  Result<PruneResult> PruneEvents(int64_t before, size_t max_rows) override {
-    return Write("PruneEvents", [&] { return inner_.PruneEvents(before, max_rows); });
+  Awaitable<Result<PruneResult>> PruneEvents(int64_t before, size_t max_rows) override {
+    co_return co_await Write("PruneEvents", [&] { return inner_.PruneEvents(before, max_rows); });
   }
-  Result<int64_t> PruneLinkTokens(int64_t now) override {
-    return Write("PruneLinkTokens", [&] { return inner_.PruneLinkTokens(now); });
+  Awaitable<Result<int64_t>> PruneLinkTokens(int64_t now) override {
+    co_return co_await Write("PruneLinkTokens", [&] { return inner_.PruneLinkTokens(now); });
   }
 
  private:
+  // A view over a transaction's Store whose script and counts are `root`'s.
+  FaultyStore(Store& inner, FaultyStore& root) : inner_(inner), root_(&root) {}
+
   // A call that only reads: fails only by FailNext.
   template <typename Call>
   auto Read(const std::string& method, Call call) -> decltype(call()) {
-    if (Status f = Fault(method); !f.ok()) return f;
-    return call();
+    if (Status f = Fault(method); !f.ok()) co_return f;
+    co_return co_await call();
   }
   // A call that writes: fails by FailNext, or as a commit (on its own; inside
   // a transaction it only marks the transaction as one that commits).
   template <typename Call>
   auto Write(const std::string& method, Call call) -> decltype(call()) {
-    if (Status f = Fault(method); !f.ok()) return f;
-    if (depth_ > 0) {
-      wrote_ = true;
-      return call();
+    if (Status f = Fault(method); !f.ok()) co_return f;
+    if (root_->depth_ > 0) {
+      root_->wrote_ = true;
+      co_return co_await call();
     }
-    if (Status f = Commit(); !f.ok()) return f;
-    return call();
+    if (Status f = root_->Commit(); !f.ok()) co_return f;
+    co_return co_await call();
   }
   Status Fault(const std::string& method) {
+    if (root_ != this) return root_->Fault(method);
     ++calls_[method];
     auto it = faults_.find(method);
     if (it == faults_.end() || it->second.empty()) return Status::Ok();
@@ -247,6 +263,7 @@ class FaultyStore final : public Store {
   }
 
   Store& inner_;
+  FaultyStore* root_ = this;  // whose script and counts these are
   std::map<std::string, std::deque<Status>> faults_;
   std::map<std::string, int> calls_;
   std::deque<Status> commit_faults_;

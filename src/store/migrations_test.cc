@@ -17,6 +17,8 @@
 namespace tgate::store {
 namespace {
 
+using testing::Await;
+
 struct DbCloser {
   void operator()(sqlite3* db) const { sqlite3_close(db); }
 };
@@ -101,10 +103,10 @@ TEST(Migrations, Version10HashesTheWaitingLinkTokens) {
   }
   auto store = Store::Open({file.path(), "normal"});
   ASSERT_OK(store);
-  auto taken = (*store)->TakeLinkToken(token);
+  auto taken = Await((*store)->TakeLinkToken(token));
   ASSERT_OK(taken);
   EXPECT_EQ(taken->user, "42");
-  EXPECT_EQ((*store)->PruneLinkTokens(100).value(), 1);  // the expired one, by its expiry as before
+  EXPECT_EQ(Await((*store)->PruneLinkTokens(100)).value(), 1);  // the expired one, by its expiry as before
 }
 
 TEST(Migrations, MigratesAnEmptyDatabaseFromVersionZero) {
@@ -129,7 +131,7 @@ TEST(Migrations, OpenMigratesAVersionZeroFileAndKeepsItsData) {
   }
   auto store = Store::Open({file.path(), "normal"});
   ASSERT_OK(store);
-  ASSERT_OK((*store)->PutLinkToken(LinkToken{"t", "bot", "u", 1}));
+  ASSERT_OK(Await((*store)->PutLinkToken(LinkToken{"t", "bot", "u", 1})));
   store->reset();
   Db db = OpenRaw(file.path());
   EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());

@@ -147,8 +147,11 @@ TEST(StoreThreadDeathTest, AStoreCallOffItsThreadAborts) {
   auto s = Store::Open({":memory:"});
   ASSERT_OK(s);
   Store& store = **s;
-  ASSERT_OK(store.MaxUpdateId("bot"));  // this thread is the store's
-  EXPECT_DEATH(std::thread([&] { (void)store.MaxUpdateId("bot"); }).join(),
+  ASSERT_OK(testing::Await(store.MaxUpdateId("bot")));  // this thread is the store's
+  EXPECT_DEATH(std::thread([&] {
+                 asio::io_context io;
+                 (void)tgate::testing::RunAwait(io, store.MaxUpdateId("bot"));
+               }).join(),
                "called off the thread of thread_");
 #endif
 }

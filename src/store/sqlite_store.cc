@@ -110,42 +110,56 @@ SqliteStore::~SqliteStore() {
   sqlite3_close(db_);
 }
 
-Status SqliteStore::RunInTransaction(const std::function<Status()>& fn) { return Atomically(fn); }
+// SQLite calls never suspend, so nothing else runs on this connection while
+// fn's calls do: the connection's one transaction is fn's, and fn gets this
+// Store itself as its `tx`. (fn must only await store calls: anything else
+// that suspended would let other callers' calls join the transaction.)
+Awaitable<Status> SqliteStore::RunInTransaction(const std::function<Awaitable<Status>(Store& tx)>& fn) {
+  TGATE_CO_RETURN_IF_ERROR(transactions_.Begin());
+  Status s;
+  try {
+    s = co_await fn(*this);
+  } catch (...) {
+    (void)transactions_.End(Status::Internal("transaction aborted by an exception"));
+    throw;
+  }
+  co_return transactions_.End(std::move(s));
+}
 
 // --- link tokens
 
 // Tokens are kept as their SHA-256 (hex): 256 random bits need no salt or
 // slow hash, and a copy of the database holds nothing to redeem.
-Status SqliteStore::PutLinkToken(const LinkToken& token) {
-  TGATE_ASSIGN_OR_RETURN(
+Awaitable<Status> SqliteStore::PutLinkToken(const LinkToken& token) {
+  TGATE_CO_ASSIGN_OR_RETURN(
       auto st,
       Prepare("INSERT INTO link_tokens (token_sha256, bot, user, expires_at) VALUES (?1, ?2, ?3, ?4)"));
   st.Bind(1, Sha256Hex(token.token)).Bind(2, token.bot).Bind(3, token.user).Bind(4, token.expires_at);
-  return st.Run();
+  co_return st.Run();
 }
 
-Result<LinkToken> SqliteStore::TakeLinkToken(std::string_view token) {
-  TGATE_ASSIGN_OR_RETURN(
+Awaitable<Result<LinkToken>> SqliteStore::TakeLinkToken(std::string_view token) {
+  TGATE_CO_ASSIGN_OR_RETURN(
       auto st, Prepare("DELETE FROM link_tokens WHERE token_sha256 = ?1 RETURNING bot, user, expires_at"));
   st.Bind(1, Sha256Hex(token));
-  TGATE_ASSIGN_OR_RETURN(auto row, st.Step());
-  if (!row) return Status::NotFound("unknown or used link token");
+  TGATE_CO_ASSIGN_OR_RETURN(auto row, st.Step());
+  if (!row) co_return Status::NotFound("unknown or used link token");
   LinkToken out{std::string(token), st.Text(0), st.Text(1), st.Int64(2)};
   // Step to the end so the DELETE's autocommit completes (and reports errors).
-  TGATE_RETURN_IF_ERROR(st.Run());
-  return out;
+  TGATE_CO_RETURN_IF_ERROR(st.Run());
+  co_return out;
 }
 
-Result<int64_t> SqliteStore::PruneLinkTokens(int64_t now) {
-  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("DELETE FROM link_tokens WHERE expires_at < ?1"));
-  TGATE_RETURN_IF_ERROR(st.Bind(1, now).Run());
-  return st.Changes();
+Awaitable<Result<int64_t>> SqliteStore::PruneLinkTokens(int64_t now) {
+  TGATE_CO_ASSIGN_OR_RETURN(auto st, Prepare("DELETE FROM link_tokens WHERE expires_at < ?1"));
+  TGATE_CO_RETURN_IF_ERROR(st.Bind(1, now).Run());
+  co_return st.Changes();
 }
 
 // --- bindings
 
-Status SqliteStore::Bind(const Binding& binding) {
-  return Atomically([&]() -> Status {
+Awaitable<Status> SqliteStore::Bind(const Binding& binding) {
+  co_return Atomically([&]() -> Status {
     TGATE_ASSIGN_OR_RETURN(auto drop,
                            Prepare("DELETE FROM bindings WHERE bot = ?1 AND chat_id = ?2 AND user <> ?3"));
     TGATE_RETURN_IF_ERROR(drop.Bind(1, binding.bot).Bind(2, binding.chat_id).Bind(3, binding.user).Run());
@@ -159,55 +173,57 @@ Status SqliteStore::Bind(const Binding& binding) {
   });
 }
 
-Result<Binding> SqliteStore::GetBinding(std::string_view bot, std::string_view user) {
-  TGATE_ASSIGN_OR_RETURN(
+Awaitable<Result<Binding>> SqliteStore::GetBinding(std::string_view bot, std::string_view user) {
+  TGATE_CO_ASSIGN_OR_RETURN(
       auto st,
       Prepare("SELECT bot, user, chat_id, status, linked_at FROM bindings WHERE bot = ?1 AND user = ?2"));
-  TGATE_ASSIGN_OR_RETURN(auto row, st.Bind(1, bot).Bind(2, user).Step());
-  if (!row) return Status::NotFound("user is not linked");
-  return ReadBinding(st);
+  TGATE_CO_ASSIGN_OR_RETURN(auto row, st.Bind(1, bot).Bind(2, user).Step());
+  if (!row) co_return Status::NotFound("user is not linked");
+  co_return ReadBinding(st);
 }
 
-Result<Binding> SqliteStore::GetBindingByChat(std::string_view bot, int64_t chat_id) {
-  TGATE_ASSIGN_OR_RETURN(
+Awaitable<Result<Binding>> SqliteStore::GetBindingByChat(std::string_view bot, int64_t chat_id) {
+  TGATE_CO_ASSIGN_OR_RETURN(
       auto st,
       Prepare("SELECT bot, user, chat_id, status, linked_at FROM bindings WHERE bot = ?1 AND chat_id = ?2"));
-  TGATE_ASSIGN_OR_RETURN(auto row, st.Bind(1, bot).Bind(2, chat_id).Step());
-  if (!row) return Status::NotFound("no user is linked to this chat");
-  return ReadBinding(st);
+  TGATE_CO_ASSIGN_OR_RETURN(auto row, st.Bind(1, bot).Bind(2, chat_id).Step());
+  if (!row) co_return Status::NotFound("no user is linked to this chat");
+  co_return ReadBinding(st);
 }
 
-Status SqliteStore::DeleteBinding(std::string_view bot, std::string_view user) {
-  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("DELETE FROM bindings WHERE bot = ?1 AND user = ?2"));
-  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Bind(2, user).Run());
-  if (st.Changes() == 0) return Status::NotFound("user is not linked");
-  return Status::Ok();
+Awaitable<Status> SqliteStore::DeleteBinding(std::string_view bot, std::string_view user) {
+  TGATE_CO_ASSIGN_OR_RETURN(auto st, Prepare("DELETE FROM bindings WHERE bot = ?1 AND user = ?2"));
+  TGATE_CO_RETURN_IF_ERROR(st.Bind(1, bot).Bind(2, user).Run());
+  if (st.Changes() == 0) co_return Status::NotFound("user is not linked");
+  co_return Status::Ok();
 }
 
-Result<Binding> SqliteStore::Unlink(std::string_view bot, std::string_view user,
-                                    const std::function<std::string(const Binding&)>& event, int64_t now_ms) {
+Awaitable<Result<Binding>> SqliteStore::Unlink(std::string_view bot, std::string_view user,
+                                               const std::function<std::string(const Binding&)>& event,
+                                               int64_t now_ms) {
   Binding unlinked;
-  Status s = Atomically([&]() -> Status {
-    TGATE_ASSIGN_OR_RETURN(auto b, GetBinding(bot, user));
-    TGATE_RETURN_IF_ERROR(DeleteBinding(bot, user));
-    TGATE_RETURN_IF_ERROR(AddEvent(event(b), now_ms));
+  Status s = co_await RunInTransaction([&](Store& tx) -> Awaitable<Status> {
+    TGATE_CO_ASSIGN_OR_RETURN(auto b, co_await tx.GetBinding(bot, user));
+    TGATE_CO_RETURN_IF_ERROR(co_await tx.DeleteBinding(bot, user));
+    TGATE_CO_RETURN_IF_ERROR(co_await tx.AddEvent(event(b), now_ms));
     unlinked = std::move(b);
-    return Status::Ok();
+    co_return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return unlinked;
+  if (!s.ok()) co_return s;
+  co_return unlinked;
 }
 
-Status SqliteStore::SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) {
-  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("UPDATE bindings SET status = ?3 WHERE bot = ?1 AND chat_id = ?2"));
-  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Bind(2, chat_id).Bind(3, UserStatusInt(status)).Run());
-  if (st.Changes() == 0) return Status::NotFound("no user is linked to this chat");
-  return Status::Ok();
+Awaitable<Status> SqliteStore::SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) {
+  TGATE_CO_ASSIGN_OR_RETURN(auto st,
+                            Prepare("UPDATE bindings SET status = ?3 WHERE bot = ?1 AND chat_id = ?2"));
+  TGATE_CO_RETURN_IF_ERROR(st.Bind(1, bot).Bind(2, chat_id).Bind(3, UserStatusInt(status)).Run());
+  if (st.Changes() == 0) co_return Status::NotFound("no user is linked to this chat");
+  co_return Status::Ok();
 }
 
-Status SqliteStore::MoveChat(std::string_view bot, int64_t old_chat, int64_t new_chat) {
-  if (old_chat == new_chat) return Status::Ok();
-  return Atomically([&]() -> Status {
+Awaitable<Status> SqliteStore::MoveChat(std::string_view bot, int64_t old_chat, int64_t new_chat) {
+  if (old_chat == new_chat) co_return Status::Ok();
+  co_return Atomically([&]() -> Status {
     // The migrated chat's binding wins over any binding of the new id, as in Bind.
     TGATE_ASSIGN_OR_RETURN(auto drop,
                            Prepare("DELETE FROM bindings WHERE bot = ?1 AND chat_id = ?2 AND EXISTS "
@@ -258,7 +274,11 @@ Result<int64_t> SqliteStore::ResolveChat(std::string_view bot, int64_t chat_id) 
   return chat_id;
 }
 
-Result<int64_t> SqliteStore::CountBindings(std::string_view bot, UserStatus status) {
+Awaitable<Result<int64_t>> SqliteStore::CountBindings(std::string_view bot, UserStatus status) {
+  co_return ReadBindingCount(bot, status);
+}
+
+Result<int64_t> SqliteStore::ReadBindingCount(std::string_view bot, UserStatus status) {
   // Active ones are counted by triggers (schema v5): O(1) for a million users.
   TGATE_ASSIGN_OR_RETURN(
       auto st, Prepare(status == UserStatus::kActive
@@ -272,105 +292,108 @@ Result<int64_t> SqliteStore::CountBindings(std::string_view bot, UserStatus stat
 
 // --- received updates
 
-Result<bool> SqliteStore::InsertUpdate(const Update& update) {
-  TGATE_ASSIGN_OR_RETURN(auto st,
-                         Prepare("INSERT INTO updates (bot, update_id, payload, processed, received_at) "
-                                 "VALUES (?1, ?2, ?3, 0, ?4) ON CONFLICT (bot, update_id) DO NOTHING"));
+Awaitable<Result<bool>> SqliteStore::InsertUpdate(const Update& update) {
+  TGATE_CO_ASSIGN_OR_RETURN(auto st,
+                            Prepare("INSERT INTO updates (bot, update_id, payload, processed, received_at) "
+                                    "VALUES (?1, ?2, ?3, 0, ?4) ON CONFLICT (bot, update_id) DO NOTHING"));
   st.Bind(1, update.bot).Bind(2, update.update_id).Bind(3, update.payload);
-  TGATE_RETURN_IF_ERROR(st.Bind(4, NowSeconds()).Run());
-  return st.Changes() == 1;
+  TGATE_CO_RETURN_IF_ERROR(st.Bind(4, NowSeconds()).Run());
+  co_return st.Changes() == 1;
 }
 
-Result<std::vector<Update>> SqliteStore::PendingUpdates(std::string_view bot, size_t limit) {
+Awaitable<Result<std::vector<Update>>> SqliteStore::PendingUpdates(std::string_view bot, size_t limit) {
   // Without INDEXED BY the planner picks the primary key and walks every
   // kept processed update before reaching the pending ones at the end.
-  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT update_id, payload FROM updates INDEXED BY updates_pending "
-                                          "WHERE bot = ?1 AND processed = 0 "
-                                          "ORDER BY update_id LIMIT ?2"));
+  TGATE_CO_ASSIGN_OR_RETURN(auto st,
+                            Prepare("SELECT update_id, payload FROM updates INDEXED BY updates_pending "
+                                    "WHERE bot = ?1 AND processed = 0 "
+                                    "ORDER BY update_id LIMIT ?2"));
   st.Bind(1, bot).Bind(2, static_cast<int64_t>(limit));
   std::vector<Update> out;
   for (;;) {
-    TGATE_ASSIGN_OR_RETURN(auto row, st.Step());
-    if (!row) return out;
+    TGATE_CO_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) co_return out;
     out.push_back(Update{std::string(bot), st.Int64(0), st.Text(1)});
   }
 }
 
-Status SqliteStore::MarkUpdateProcessed(std::string_view bot, int64_t update_id) {
-  TGATE_ASSIGN_OR_RETURN(auto st,
-                         Prepare("UPDATE updates SET processed = 1 WHERE bot = ?1 AND update_id = ?2"));
-  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Bind(2, update_id).Run());
-  if (st.Changes() == 0) return Status::NotFound("no such update");
-  return Status::Ok();
+Awaitable<Status> SqliteStore::MarkUpdateProcessed(std::string_view bot, int64_t update_id) {
+  TGATE_CO_ASSIGN_OR_RETURN(auto st,
+                            Prepare("UPDATE updates SET processed = 1 WHERE bot = ?1 AND update_id = ?2"));
+  TGATE_CO_RETURN_IF_ERROR(st.Bind(1, bot).Bind(2, update_id).Run());
+  if (st.Changes() == 0) co_return Status::NotFound("no such update");
+  co_return Status::Ok();
 }
 
-Status SqliteStore::SetUpdateAside(std::string_view bot, int64_t update_id, std::string_view reason) {
-  TGATE_ASSIGN_OR_RETURN(
+Awaitable<Status> SqliteStore::SetUpdateAside(std::string_view bot, int64_t update_id,
+                                              std::string_view reason) {
+  TGATE_CO_ASSIGN_OR_RETURN(
       auto st,
       Prepare("UPDATE updates SET processed = 2, set_aside_reason = ?3 WHERE bot = ?1 AND update_id = ?2 AND "
               "processed = 0"));
-  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Bind(2, update_id).Bind(3, reason).Run());
-  if (st.Changes() == 0) return Status::NotFound("no such pending update");
-  return Status::Ok();
+  TGATE_CO_RETURN_IF_ERROR(st.Bind(1, bot).Bind(2, update_id).Bind(3, reason).Run());
+  if (st.Changes() == 0) co_return Status::NotFound("no such pending update");
+  co_return Status::Ok();
 }
 
-Result<int64_t> SqliteStore::CountSetAsideUpdates(std::string_view bot) {
-  TGATE_ASSIGN_OR_RETURN(
+Awaitable<Result<int64_t>> SqliteStore::CountSetAsideUpdates(std::string_view bot) {
+  TGATE_CO_ASSIGN_OR_RETURN(
       auto st,
       Prepare("SELECT count(*) FROM updates INDEXED BY updates_set_aside WHERE bot = ?1 AND processed = 2"));
-  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Step().status());
-  return st.Int64(0);
+  TGATE_CO_RETURN_IF_ERROR(st.Bind(1, bot).Step().status());
+  co_return st.Int64(0);
 }
 
-Result<int64_t> SqliteStore::MaxUpdateId(std::string_view bot) {
-  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT coalesce(max(update_id), 0) FROM updates WHERE bot = ?1"));
-  TGATE_RETURN_IF_ERROR(st.Bind(1, bot).Step().status());
-  return st.Int64(0);
+Awaitable<Result<int64_t>> SqliteStore::MaxUpdateId(std::string_view bot) {
+  TGATE_CO_ASSIGN_OR_RETURN(auto st,
+                            Prepare("SELECT coalesce(max(update_id), 0) FROM updates WHERE bot = ?1"));
+  TGATE_CO_RETURN_IF_ERROR(st.Bind(1, bot).Step().status());
+  co_return st.Int64(0);
 }
 
 // --- events outbox
 
-Status SqliteStore::AddEvent(std::string_view payload_json, int64_t now_ms) {
-  TGATE_ASSIGN_OR_RETURN(
+Awaitable<Status> SqliteStore::AddEvent(std::string_view payload_json, int64_t now_ms) {
+  TGATE_CO_ASSIGN_OR_RETURN(
       auto st,
       Prepare("INSERT INTO events (payload, attempts, next_attempt_ms, created_at) VALUES (?1, 0, ?2, ?3)"));
-  return st.Bind(1, payload_json).Bind(2, now_ms).Bind(3, now_ms / 1000).Run();
+  co_return st.Bind(1, payload_json).Bind(2, now_ms).Bind(3, now_ms / 1000).Run();
 }
 
-Result<std::vector<Event>> SqliteStore::DueEvents(int64_t now_ms, size_t limit) {
+Awaitable<Result<std::vector<Event>>> SqliteStore::DueEvents(int64_t now_ms, size_t limit) {
   // Oldest first by id (creation order), so the site sees events in order.
-  TGATE_ASSIGN_OR_RETURN(
+  TGATE_CO_ASSIGN_OR_RETURN(
       auto st,
       Prepare("SELECT id, payload, attempts, next_attempt_ms FROM events WHERE next_attempt_ms <= ?1 "
               "ORDER BY id LIMIT ?2"));
   st.Bind(1, now_ms).Bind(2, static_cast<int64_t>(limit));
   std::vector<Event> out;
   for (;;) {
-    TGATE_ASSIGN_OR_RETURN(auto row, st.Step());
-    if (!row) return out;
+    TGATE_CO_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) co_return out;
     out.push_back(Event{st.Int64(0), st.Text(1), static_cast<int>(st.Int64(2)), st.Int64(3)});
   }
 }
 
-Status SqliteStore::EventDelivered(int64_t id) {
-  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("DELETE FROM events WHERE id = ?1"));
-  TGATE_RETURN_IF_ERROR(st.Bind(1, id).Run());
-  if (st.Changes() == 0) return Status::NotFound("no such event");
-  return Status::Ok();
+Awaitable<Status> SqliteStore::EventDelivered(int64_t id) {
+  TGATE_CO_ASSIGN_OR_RETURN(auto st, Prepare("DELETE FROM events WHERE id = ?1"));
+  TGATE_CO_RETURN_IF_ERROR(st.Bind(1, id).Run());
+  if (st.Changes() == 0) co_return Status::NotFound("no such event");
+  co_return Status::Ok();
 }
 
-Status SqliteStore::EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) {
-  TGATE_ASSIGN_OR_RETURN(auto st,
-                         Prepare("UPDATE events SET attempts = ?2, next_attempt_ms = ?3 WHERE id = ?1"));
-  TGATE_RETURN_IF_ERROR(st.Bind(1, id).Bind(2, int64_t{attempts}).Bind(3, next_attempt_ms).Run());
-  if (st.Changes() == 0) return Status::NotFound("no such event");
-  return Status::Ok();
+Awaitable<Status> SqliteStore::EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) {
+  TGATE_CO_ASSIGN_OR_RETURN(auto st,
+                            Prepare("UPDATE events SET attempts = ?2, next_attempt_ms = ?3 WHERE id = ?1"));
+  TGATE_CO_RETURN_IF_ERROR(st.Bind(1, id).Bind(2, int64_t{attempts}).Bind(3, next_attempt_ms).Run());
+  if (st.Changes() == 0) co_return Status::NotFound("no such event");
+  co_return Status::Ok();
 }
 
-Result<int64_t> SqliteStore::NextEventDue() {
-  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT coalesce(min(next_attempt_ms), 0) FROM events"));
-  TGATE_RETURN_IF_ERROR(st.Step().status());
-  return st.Int64(0);
+Awaitable<Result<int64_t>> SqliteStore::NextEventDue() {
+  TGATE_CO_ASSIGN_OR_RETURN(auto st, Prepare("SELECT coalesce(min(next_attempt_ms), 0) FROM events"));
+  TGATE_CO_RETURN_IF_ERROR(st.Step().status());
+  co_return st.Int64(0);
 }
 
 }  // namespace tgate::store

@@ -14,7 +14,8 @@
 // (Retention also reads broadcasts.created_at and events.created_at, which
 // are the now_ms given to CreateBroadcast and AddEvent, in seconds.)
 // Threading: confined to one thread (the connection is opened NOMUTEX); the
-// object owns the connection and closes it on destruction.
+// object owns the connection and closes it on destruction. Its role methods
+// are coroutines that never suspend: a call completes inline when awaited.
 #pragma once
 
 #include <sqlite3.h>
@@ -43,63 +44,64 @@ class SqliteStore final : public Store {
   static Result<std::unique_ptr<SqliteStore>> Open(const StoreOptions& options);
   ~SqliteStore() override;
 
-  Status RunInTransaction(const std::function<Status()>& fn) override;
+  Awaitable<Status> RunInTransaction(const std::function<Awaitable<Status>(Store& tx)>& fn) override;
 
-  Status PutLinkToken(const LinkToken& token) override;
-  Result<LinkToken> TakeLinkToken(std::string_view token) override;
+  Awaitable<Status> PutLinkToken(const LinkToken& token) override;
+  Awaitable<Result<LinkToken>> TakeLinkToken(std::string_view token) override;
 
-  Status Bind(const Binding& binding) override;
-  Result<Binding> GetBinding(std::string_view bot, std::string_view user) override;
-  Result<Binding> GetBindingByChat(std::string_view bot, int64_t chat_id) override;
-  Status DeleteBinding(std::string_view bot, std::string_view user) override;
-  Result<Binding> Unlink(std::string_view bot, std::string_view user,
-                         const std::function<std::string(const Binding&)>& event, int64_t now_ms) override;
-  Status SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) override;
-  Status MoveChat(std::string_view bot, int64_t old_chat, int64_t new_chat) override;
-  Result<int64_t> CountBindings(std::string_view bot, UserStatus status) override;
+  Awaitable<Status> Bind(const Binding& binding) override;
+  Awaitable<Result<Binding>> GetBinding(std::string_view bot, std::string_view user) override;
+  Awaitable<Result<Binding>> GetBindingByChat(std::string_view bot, int64_t chat_id) override;
+  Awaitable<Status> DeleteBinding(std::string_view bot, std::string_view user) override;
+  Awaitable<Result<Binding>> Unlink(std::string_view bot, std::string_view user,
+                                    const std::function<std::string(const Binding&)>& event,
+                                    int64_t now_ms) override;
+  Awaitable<Status> SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) override;
+  Awaitable<Status> MoveChat(std::string_view bot, int64_t old_chat, int64_t new_chat) override;
+  Awaitable<Result<int64_t>> CountBindings(std::string_view bot, UserStatus status) override;
 
-  Result<Enqueued> Enqueue(const NewMessage& message) override;
-  Result<int64_t> FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
-                                              std::string_view fingerprint) override;
-  Result<Message> GetMessage(int64_t id) override;
-  Result<std::vector<Message>> LoadQueued(std::string_view bot, Priority priority, int64_t after_id,
-                                          size_t limit) override;
-  Result<std::vector<Message>> LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
-                                                   int64_t after_id, int64_t due_by_ms,
-                                                   size_t limit) override;
-  Result<int64_t> PendingMessages(std::string_view bot) override;
-  Status Complete(const std::vector<Completion>& completions) override;
-  Status WriteOutcomes(const std::vector<Completion>& completions, const std::vector<std::string>& events,
-                       int64_t now_ms) override;
-  Result<std::vector<GroupSend>> RecentGroupSends(std::string_view bot, int64_t since_s) override;
-  Result<int64_t> LastMessageId() override;
-  Result<std::vector<int64_t>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
-                                                 std::string_view reason) override;
+  Awaitable<Result<Enqueued>> Enqueue(const NewMessage& message) override;
+  Awaitable<Result<int64_t>> FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
+                                                         std::string_view fingerprint) override;
+  Awaitable<Result<Message>> GetMessage(int64_t id) override;
+  Awaitable<Result<std::vector<Message>>> LoadQueued(std::string_view bot, Priority priority,
+                                                     int64_t after_id, size_t limit) override;
+  Awaitable<Result<std::vector<Message>>> LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
+                                                              int64_t after_id, int64_t due_by_ms,
+                                                              size_t limit) override;
+  Awaitable<Result<int64_t>> PendingMessages(std::string_view bot) override;
+  Awaitable<Status> Complete(const std::vector<Completion>& completions) override;
+  Awaitable<Status> WriteOutcomes(const std::vector<Completion>& completions,
+                                  const std::vector<std::string>& events, int64_t now_ms) override;
+  Awaitable<Result<std::vector<GroupSend>>> RecentGroupSends(std::string_view bot, int64_t since_s) override;
+  Awaitable<Result<int64_t>> LastMessageId() override;
+  Awaitable<Result<std::vector<int64_t>>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
+                                                            std::string_view reason) override;
 
-  Result<Broadcast> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) override;
-  Result<int64_t> FillBroadcasts(std::string_view bot, size_t max_rows) override;
-  Result<std::vector<int64_t>> ActiveBroadcasts(std::string_view bot) override;
-  Result<Broadcast> GetBroadcast(int64_t id) override;
-  Result<Broadcast> CancelBroadcast(int64_t id) override;
+  Awaitable<Result<Broadcast>> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) override;
+  Awaitable<Result<int64_t>> FillBroadcasts(std::string_view bot, size_t max_rows) override;
+  Awaitable<Result<std::vector<int64_t>>> ActiveBroadcasts(std::string_view bot) override;
+  Awaitable<Result<Broadcast>> GetBroadcast(int64_t id) override;
+  Awaitable<Result<Broadcast>> CancelBroadcast(int64_t id) override;
 
-  Result<bool> InsertUpdate(const Update& update) override;
-  Result<std::vector<Update>> PendingUpdates(std::string_view bot, size_t limit) override;
-  Status MarkUpdateProcessed(std::string_view bot, int64_t update_id) override;
-  Status SetUpdateAside(std::string_view bot, int64_t update_id, std::string_view reason) override;
-  Result<int64_t> CountSetAsideUpdates(std::string_view bot) override;
-  Result<int64_t> MaxUpdateId(std::string_view bot) override;
+  Awaitable<Result<bool>> InsertUpdate(const Update& update) override;
+  Awaitable<Result<std::vector<Update>>> PendingUpdates(std::string_view bot, size_t limit) override;
+  Awaitable<Status> MarkUpdateProcessed(std::string_view bot, int64_t update_id) override;
+  Awaitable<Status> SetUpdateAside(std::string_view bot, int64_t update_id, std::string_view reason) override;
+  Awaitable<Result<int64_t>> CountSetAsideUpdates(std::string_view bot) override;
+  Awaitable<Result<int64_t>> MaxUpdateId(std::string_view bot) override;
 
-  Result<PruneResult> PruneMessages(int64_t before, size_t max_rows) override;
-  Result<PruneResult> PruneUpdates(int64_t before, size_t max_rows) override;
-  Result<PruneResult> PruneBroadcasts(int64_t before, size_t max_rows) override;
-  Result<PruneResult> PruneEvents(int64_t before, size_t max_rows) override;
-  Result<int64_t> PruneLinkTokens(int64_t now) override;
+  Awaitable<Result<PruneResult>> PruneMessages(int64_t before, size_t max_rows) override;
+  Awaitable<Result<PruneResult>> PruneUpdates(int64_t before, size_t max_rows) override;
+  Awaitable<Result<PruneResult>> PruneBroadcasts(int64_t before, size_t max_rows) override;
+  Awaitable<Result<PruneResult>> PruneEvents(int64_t before, size_t max_rows) override;
+  Awaitable<Result<int64_t>> PruneLinkTokens(int64_t now) override;
 
-  Status AddEvent(std::string_view payload_json, int64_t now_ms) override;
-  Result<std::vector<Event>> DueEvents(int64_t now_ms, size_t limit) override;
-  Status EventDelivered(int64_t id) override;
-  Status EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) override;
-  Result<int64_t> NextEventDue() override;
+  Awaitable<Status> AddEvent(std::string_view payload_json, int64_t now_ms) override;
+  Awaitable<Result<std::vector<Event>>> DueEvents(int64_t now_ms, size_t limit) override;
+  Awaitable<Status> EventDelivered(int64_t id) override;
+  Awaitable<Status> EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) override;
+  Awaitable<Result<int64_t>> NextEventDue() override;
 
  private:
   SqliteStore(sqlite3* db, const Clock& clock);
@@ -118,6 +120,10 @@ class SqliteStore final : public Store {
   // The chat a message to `chat_id` goes to: the id MoveChat moved it to, if
   // it did (following chains), else chat_id itself.
   Result<int64_t> ResolveChat(std::string_view bot, int64_t chat_id);
+  // GetBroadcast and CountBindings, for the callers inside a transaction's
+  // (synchronous) function.
+  Result<Broadcast> ReadBroadcast(int64_t id);
+  Result<int64_t> ReadBindingCount(std::string_view bot, UserStatus status);
   // Moves broadcast `id`'s counts by the given numbers of messages.
   Status AddToBroadcastCounts(int64_t id, const BroadcastCounts& delta);
   // One batch of a retention pass that walks a table in key order from

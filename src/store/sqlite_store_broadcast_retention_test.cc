@@ -16,6 +16,8 @@
 namespace tgate::store {
 namespace {
 
+using testing::Await;
+
 using namespace std::chrono_literals;
 using testing::StoreTest;
 
@@ -27,7 +29,7 @@ class BroadcastRetentionTest : public StoreTest {
     nb.bot = "bot";
     nb.text = "news";
     nb.options_json = "{}";
-    auto b = store_->CreateBroadcast(nb, clock_.UnixSeconds() * 1000);
+    auto b = Await(store_->CreateBroadcast(nb, clock_.UnixSeconds() * 1000));
     EXPECT_OK(b);
     return b.ok() ? b->id : 0;
   }
@@ -42,7 +44,7 @@ class BroadcastRetentionTest : public StoreTest {
     return Create(nb);
   }
   std::vector<Message> QueuedOf(int64_t broadcast) {
-    auto queued = store_->LoadBroadcastQueued("bot", broadcast, 0, INT64_MAX, 10'000);
+    auto queued = Await(store_->LoadBroadcastQueued("bot", broadcast, 0, INT64_MAX, 10'000));
     EXPECT_OK(queued);
     return queued.ok() ? *queued : std::vector<Message>{};
   }
@@ -50,7 +52,7 @@ class BroadcastRetentionTest : public StoreTest {
   void SendAll(int64_t broadcast) {
     std::vector<Completion> done;
     for (const Message& m : QueuedOf(broadcast)) done.push_back({m.id, MessageStatus::kSent, 1, 1, 0, 7, ""});
-    ASSERT_OK(store_->Complete(done));
+    ASSERT_OK(Await(store_->Complete(done)));
   }
   // One round's order: messages, then broadcasts. Returns the broadcasts deleted.
   int64_t PruneRound(size_t max_rows = 100) {
@@ -60,20 +62,20 @@ class BroadcastRetentionTest : public StoreTest {
   // A broadcast to "all" with one active binding more than its first chunk:
   // the chunk sent and 8 days old, the last target not materialized yet.
   int64_t AgedToAllWithOneTargetUnfilled() {
-    EXPECT_OK(store_->RunInTransaction([&]() -> Status {
+    EXPECT_OK(Await(store_->RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
       for (int64_t chat = 1; chat <= static_cast<int64_t>(SqliteStore::kFirstChunk) + 1; ++chat) {
-        TGATE_RETURN_IF_ERROR(
-            store_->Bind(Binding{"bot", "u" + std::to_string(chat), chat, UserStatus::kActive, 100}));
+        const Binding binding{"bot", "u" + std::to_string(chat), chat, UserStatus::kActive, 100};
+        TGATE_CO_RETURN_IF_ERROR(co_await tx.Bind(binding));
       }
-      return Status::Ok();
-    }));
+      co_return Status::Ok();
+    })));
     const int64_t id = ToAll();
     SendAll(id);
     clock_.Advance(8 * 24h);
     return id;
   }
   bool Exists(int64_t broadcast) {
-    auto b = store_->GetBroadcast(broadcast);
+    auto b = Await(store_->GetBroadcast(broadcast));
     EXPECT_TRUE(b.ok() || b.status().IsNotFound()) << b.status().message();
     return b.ok();
   }
@@ -84,7 +86,7 @@ TEST_P(BroadcastRetentionTest, AnOldFinishedBroadcastGoesOnceItsMessagesHaveGone
   MustBind("bot", "u2", 2);
   const int64_t id = ToUsers({"u1", "u2"});
   SendAll(id);
-  ASSERT_EQ(store_->GetBroadcast(id)->status, "done");
+  ASSERT_EQ(Await(store_->GetBroadcast(id))->status, "done");
   clock_.Advance(8 * 24h);
 
   // Its messages still point at it: it stays.
@@ -93,7 +95,7 @@ TEST_P(BroadcastRetentionTest, AnOldFinishedBroadcastGoesOnceItsMessagesHaveGone
   EXPECT_EQ(PruneAll(&Store::PruneMessages, Cutoff(), 100), 2);
   EXPECT_EQ(PruneAll(&Store::PruneBroadcasts, Cutoff(), 100), 1);
   EXPECT_FALSE(Exists(id));
-  EXPECT_TRUE(store_->CancelBroadcast(id).status().IsNotFound());
+  EXPECT_TRUE(Await(store_->CancelBroadcast(id)).status().IsNotFound());
 }
 
 TEST_P(BroadcastRetentionTest, APrunedBroadcastsIdempotencyKeyIsFreeAgain) {
@@ -134,7 +136,7 @@ TEST_P(BroadcastRetentionTest, ABroadcastWithQueuedMessagesStaysWhateverItsAge) 
   clock_.Advance(30 * 24h);
 
   EXPECT_EQ(PruneRound(), 0);  // its sent message went, the queued one stays
-  auto b = store_->GetBroadcast(id);
+  auto b = Await(store_->GetBroadcast(id));
   ASSERT_OK(b);
   EXPECT_EQ(b->status, "running");
   EXPECT_EQ(b->sent, 1);
@@ -150,13 +152,13 @@ TEST_P(BroadcastRetentionTest, ABroadcastWithQueuedMessagesStaysWhateverItsAge) 
 TEST_P(BroadcastRetentionTest, ABroadcastToAllNotFullyMaterializedStaysThoughNoMessageIsLeft) {
   const int64_t id = AgedToAllWithOneTargetUnfilled();
   EXPECT_EQ(PruneRound(), 0);
-  auto b = store_->GetBroadcast(id);
+  auto b = Await(store_->GetBroadcast(id));
   ASSERT_OK(b);
   EXPECT_EQ(b->sent, static_cast<int64_t>(SqliteStore::kFirstChunk));
   EXPECT_EQ(b->pending, 1);
   EXPECT_EQ(b->status, "running");
   // It still goes on: the last target is materialized.
-  EXPECT_EQ(store_->FillBroadcasts("bot", 100).value(), 1);
+  EXPECT_EQ(Await(store_->FillBroadcasts("bot", 100)).value(), 1);
   EXPECT_EQ(QueuedOf(id).size(), 1u);
 }
 
@@ -164,9 +166,9 @@ TEST_P(BroadcastRetentionTest, ACancelKeepsABroadcastForAnotherRetentionPeriod) 
   const int64_t id = AgedToAllWithOneTargetUnfilled();
   EXPECT_EQ(PruneRound(), 0);
   // Cancelled now, with no message left to mark: only its cancel is young.
-  ASSERT_EQ(store_->CancelBroadcast(id)->status, "cancelled");
+  ASSERT_EQ(Await(store_->CancelBroadcast(id))->status, "cancelled");
   EXPECT_EQ(PruneRound(), 0);
-  EXPECT_EQ(store_->GetBroadcast(id)->cancelled, 1);
+  EXPECT_EQ(Await(store_->GetBroadcast(id))->cancelled, 1);
   clock_.Advance(8 * 24h);
   EXPECT_EQ(PruneRound(), 1);
   EXPECT_FALSE(Exists(id));
@@ -192,7 +194,7 @@ TEST_P(BroadcastRetentionTest, ACallLooksAtNoMoreThanMaxRowsAndTheNextContinues)
   clock_.Advance(8 * 24h);
   EXPECT_EQ(PruneRound(3), 2);  // it, and the once young one
   EXPECT_FALSE(Exists(running));
-  EXPECT_FALSE(store_->PruneBroadcasts(Cutoff(), 0).ok());
+  EXPECT_FALSE(Await(store_->PruneBroadcasts(Cutoff(), 0)).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BroadcastRetentionTest, ::testing::Bool(), testing::BackendName);

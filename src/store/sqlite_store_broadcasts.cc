@@ -38,11 +38,11 @@ constexpr const char* kInsertListedTargets = TGATE_BROADCAST_MESSAGE_COLUMNS
 
 }  // namespace
 
-Result<Broadcast> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) {
-  if (broadcast.bot.empty()) return Status::InvalidArgument("broadcast has no bot");
-  if (broadcast.spread_seconds < 0) return Status::InvalidArgument("spread_seconds must be >= 0");
+Awaitable<Result<Broadcast>> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) {
+  if (broadcast.bot.empty()) co_return Status::InvalidArgument("broadcast has no bot");
+  if (broadcast.spread_seconds < 0) co_return Status::InvalidArgument("spread_seconds must be >= 0");
   if (!broadcast.all && broadcast.users.empty()) {
-    return Status::InvalidArgument("broadcast needs all=true or a list of users");
+    co_return Status::InvalidArgument("broadcast needs all=true or a list of users");
   }
   Broadcast out;
   out.bot = broadcast.bot;
@@ -84,7 +84,7 @@ Result<Broadcast> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, in
     out.id = insert.Int64(0);
     TGATE_RETURN_IF_ERROR(insert.Run());  // completes the statement
     if (broadcast.all) {
-      TGATE_ASSIGN_OR_RETURN(auto count, CountBindings(broadcast.bot, UserStatus::kActive));
+      TGATE_ASSIGN_OR_RETURN(auto count, ReadBindingCount(broadcast.bot, UserStatus::kActive));
       out.total = out.pending = count;
       TGATE_ASSIGN_OR_RETURN(
           auto update,
@@ -98,10 +98,10 @@ Result<Broadcast> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, in
         auto update, Prepare("UPDATE broadcasts SET total = ?2, skipped = ?3, filled = ?2 WHERE id = ?1"));
     return update.Bind(1, out.id).Bind(2, out.total).Bind(3, out.skipped).Run();
   });
-  if (!s.ok()) return s;
-  if (first_id != 0) return GetBroadcast(first_id);
+  if (!s.ok()) co_return s;
+  if (first_id != 0) co_return ReadBroadcast(first_id);
   out.status = out.total == 0 ? "done" : "running";
-  return out;
+  co_return out;
 }
 
 Result<int64_t> SqliteStore::FillChunk(int64_t id, size_t max_rows) {
@@ -144,7 +144,7 @@ Result<int64_t> SqliteStore::FillChunk(int64_t id, size_t max_rows) {
   return now_filled - filled;
 }
 
-Result<int64_t> SqliteStore::FillBroadcasts(std::string_view bot, size_t max_rows) {
+Awaitable<Result<int64_t>> SqliteStore::FillBroadcasts(std::string_view bot, size_t max_rows) {
   int64_t made = 0;
   Status s = Atomically([&]() -> Status {
     // The one with the fewest materialized messages still to send goes
@@ -164,14 +164,14 @@ Result<int64_t> SqliteStore::FillBroadcasts(std::string_view bot, size_t max_row
     made = rows;
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return made;
+  if (!s.ok()) co_return s;
+  co_return made;
 }
 
-Result<int64_t> SqliteStore::PendingMessages(std::string_view bot) {
+Awaitable<Result<int64_t>> SqliteStore::PendingMessages(std::string_view bot) {
   // As GetBroadcast counts a broadcast's pending, summed over the running
   // ones; one-to-one messages (priority 0) counted on the queue index.
-  TGATE_ASSIGN_OR_RETURN(
+  TGATE_CO_ASSIGN_OR_RETURN(
       auto st, Prepare("SELECT (SELECT count(*) FROM messages INDEXED BY messages_queued "
                        "        WHERE bot = ?1 AND priority = 0 AND status = 0) + "
                        "       (SELECT coalesce(sum(max(0, filled - n_sent - n_failed - n_cancelled) + "
@@ -180,20 +180,20 @@ Result<int64_t> SqliteStore::PendingMessages(std::string_view bot) {
                        "0) "
                        "        FROM broadcasts WHERE bot = ?1 AND status = 0)"));
   auto row = st.Bind(1, bot).Step();
-  if (!row.ok()) return row.status();
+  if (!row.ok()) co_return row.status();
   const int64_t pending = st.Int64(0);
   st.Reset();
-  return pending;
+  co_return pending;
 }
 
-Result<std::vector<int64_t>> SqliteStore::ActiveBroadcasts(std::string_view bot) {
-  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT id FROM broadcasts WHERE bot = ?1 AND status = 0 AND "
-                                          "filled > n_sent + n_failed + n_cancelled "
-                                          "ORDER BY id"));
+Awaitable<Result<std::vector<int64_t>>> SqliteStore::ActiveBroadcasts(std::string_view bot) {
+  TGATE_CO_ASSIGN_OR_RETURN(auto st, Prepare("SELECT id FROM broadcasts WHERE bot = ?1 AND status = 0 AND "
+                                             "filled > n_sent + n_failed + n_cancelled "
+                                             "ORDER BY id"));
   st.Bind(1, bot);
   auto ids = st.Int64Column();
   st.Reset();
-  return ids;
+  co_return ids;
 }
 
 // Inserts the messages of a broadcast to a list of users; returns how many,
@@ -229,7 +229,9 @@ Result<int64_t> SqliteStore::InsertBroadcastTargets(const NewBroadcast& broadcas
   return total;
 }
 
-Result<Broadcast> SqliteStore::GetBroadcast(int64_t id) {
+Awaitable<Result<Broadcast>> SqliteStore::GetBroadcast(int64_t id) { co_return ReadBroadcast(id); }
+
+Result<Broadcast> SqliteStore::ReadBroadcast(int64_t id) {
   Broadcast out;
   bool cancelled = false, filling = false;
   int64_t filled = 0;
@@ -271,7 +273,7 @@ Status SqliteStore::AddToBroadcastCounts(int64_t id, const BroadcastCounts& delt
   return st.Bind(1, id).Bind(2, delta.sent).Bind(3, delta.failed).Bind(4, delta.cancelled).Run();
 }
 
-Result<Broadcast> SqliteStore::CancelBroadcast(int64_t id) {
+Awaitable<Result<Broadcast>> SqliteStore::CancelBroadcast(int64_t id) {
   Result<Broadcast> out = Status::NotFound("no such broadcast");
   Status s = Atomically([&]() -> Status {
     const int64_t now = NowSeconds();
@@ -301,11 +303,11 @@ Result<Broadcast> SqliteStore::CancelBroadcast(int64_t id) {
                                                 "0"));
       TGATE_RETURN_IF_ERROR(mark.Bind(1, id).Bind(2, now).Run());
     }
-    out = GetBroadcast(id);
+    out = ReadBroadcast(id);
     return out.status();
   });
-  if (!s.ok()) return s;
-  return out;
+  if (!s.ok()) co_return s;
+  co_return out;
 }
 
 }  // namespace tgate::store

@@ -7,15 +7,17 @@
 namespace tgate::store {
 namespace {
 
+using testing::Await;
+
 using testing::StoreTest;
 
 class InboxTest : public StoreTest {};
 
 TEST_P(InboxTest, InsertUpdateDropsDuplicatesPerBot) {
-  EXPECT_TRUE(store_->InsertUpdate(Update{"bot", 5, R"({"update_id":5})"}).value());
-  EXPECT_FALSE(store_->InsertUpdate(Update{"bot", 5, R"({"other":1})"}).value());
-  EXPECT_TRUE(store_->InsertUpdate(Update{"bot2", 5, "{}"}).value());
-  auto pending = store_->PendingUpdates("bot", 10);
+  EXPECT_TRUE(Await(store_->InsertUpdate(Update{"bot", 5, R"({"update_id":5})"})).value());
+  EXPECT_FALSE(Await(store_->InsertUpdate(Update{"bot", 5, R"({"other":1})"})).value());
+  EXPECT_TRUE(Await(store_->InsertUpdate(Update{"bot2", 5, "{}"})).value());
+  auto pending = Await(store_->PendingUpdates("bot", 10));
   ASSERT_OK(pending);
   ASSERT_EQ(pending->size(), 1u);
   EXPECT_EQ((*pending)[0].bot, "bot");
@@ -24,70 +26,70 @@ TEST_P(InboxTest, InsertUpdateDropsDuplicatesPerBot) {
 }
 
 TEST_P(InboxTest, ProcessedUpdatesLeavePendingButStillDedupe) {
-  for (int64_t id : {12, 10, 11}) ASSERT_TRUE(store_->InsertUpdate(Update{"bot", id, "{}"}).value());
-  auto pending = store_->PendingUpdates("bot", 2);
+  for (int64_t id : {12, 10, 11}) ASSERT_TRUE(Await(store_->InsertUpdate(Update{"bot", id, "{}"})).value());
+  auto pending = Await(store_->PendingUpdates("bot", 2));
   ASSERT_OK(pending);
   ASSERT_EQ(pending->size(), 2u);
   EXPECT_EQ((*pending)[0].update_id, 10);
   EXPECT_EQ((*pending)[1].update_id, 11);
-  ASSERT_OK(store_->MarkUpdateProcessed("bot", 10));
-  ASSERT_OK(store_->MarkUpdateProcessed("bot", 11));
-  pending = store_->PendingUpdates("bot", 10);
+  ASSERT_OK(Await(store_->MarkUpdateProcessed("bot", 10)));
+  ASSERT_OK(Await(store_->MarkUpdateProcessed("bot", 11)));
+  pending = Await(store_->PendingUpdates("bot", 10));
   ASSERT_EQ(pending->size(), 1u);
   EXPECT_EQ((*pending)[0].update_id, 12);
-  EXPECT_FALSE(store_->InsertUpdate(Update{"bot", 10, "{}"}).value());
-  EXPECT_TRUE(store_->MarkUpdateProcessed("bot", 99).IsNotFound());
-  EXPECT_TRUE(store_->MarkUpdateProcessed("bot2", 12).IsNotFound());
+  EXPECT_FALSE(Await(store_->InsertUpdate(Update{"bot", 10, "{}"})).value());
+  EXPECT_TRUE(Await(store_->MarkUpdateProcessed("bot", 99)).IsNotFound());
+  EXPECT_TRUE(Await(store_->MarkUpdateProcessed("bot2", 12)).IsNotFound());
 }
 
 TEST_P(InboxTest, SetAsideUpdatesLeavePendingAreCountedAndSurviveAReopen) {
-  for (int64_t id : {1, 2, 3}) ASSERT_TRUE(store_->InsertUpdate(Update{"bot", id, "{}"}).value());
-  ASSERT_TRUE(store_->InsertUpdate(Update{"bot2", 2, "{}"}).value());
-  EXPECT_EQ(store_->CountSetAsideUpdates("bot").value(), 0);
-  ASSERT_OK(store_->SetUpdateAside("bot", 2, "chat has no integer id"));
-  auto pending = store_->PendingUpdates("bot", 10);
+  for (int64_t id : {1, 2, 3}) ASSERT_TRUE(Await(store_->InsertUpdate(Update{"bot", id, "{}"})).value());
+  ASSERT_TRUE(Await(store_->InsertUpdate(Update{"bot2", 2, "{}"})).value());
+  EXPECT_EQ(Await(store_->CountSetAsideUpdates("bot")).value(), 0);
+  ASSERT_OK(Await(store_->SetUpdateAside("bot", 2, "chat has no integer id")));
+  auto pending = Await(store_->PendingUpdates("bot", 10));
   ASSERT_OK(pending);
   ASSERT_EQ(pending->size(), 2u);
   EXPECT_EQ((*pending)[0].update_id, 1);
   EXPECT_EQ((*pending)[1].update_id, 3);
-  EXPECT_EQ(store_->CountSetAsideUpdates("bot").value(), 1);
-  EXPECT_EQ(store_->CountSetAsideUpdates("bot2").value(), 0);
-  EXPECT_EQ(store_->PendingUpdates("bot2", 10)->size(), 1u) << "per bot";
+  EXPECT_EQ(Await(store_->CountSetAsideUpdates("bot")).value(), 1);
+  EXPECT_EQ(Await(store_->CountSetAsideUpdates("bot2")).value(), 0);
+  EXPECT_EQ(Await(store_->PendingUpdates("bot2", 10))->size(), 1u) << "per bot";
   // Set aside once: neither again nor after processing, nor an unknown update.
-  EXPECT_TRUE(store_->SetUpdateAside("bot", 2, "again").IsNotFound());
-  ASSERT_OK(store_->MarkUpdateProcessed("bot", 1));
-  EXPECT_TRUE(store_->SetUpdateAside("bot", 1, "late").IsNotFound());
-  EXPECT_TRUE(store_->SetUpdateAside("bot", 99, "unknown").IsNotFound());
-  EXPECT_FALSE(store_->InsertUpdate(Update{"bot", 2, "{}"}).value()) << "still dedupes";
-  EXPECT_EQ(store_->MaxUpdateId("bot").value(), 3);
+  EXPECT_TRUE(Await(store_->SetUpdateAside("bot", 2, "again")).IsNotFound());
+  ASSERT_OK(Await(store_->MarkUpdateProcessed("bot", 1)));
+  EXPECT_TRUE(Await(store_->SetUpdateAside("bot", 1, "late")).IsNotFound());
+  EXPECT_TRUE(Await(store_->SetUpdateAside("bot", 99, "unknown")).IsNotFound());
+  EXPECT_FALSE(Await(store_->InsertUpdate(Update{"bot", 2, "{}"})).value()) << "still dedupes";
+  EXPECT_EQ(Await(store_->MaxUpdateId("bot")).value(), 3);
 
   if (!GetParam()) return;  // the rest needs a file
   ASSERT_OK(Reopen());
-  pending = store_->PendingUpdates("bot", 10);
+  pending = Await(store_->PendingUpdates("bot", 10));
   ASSERT_OK(pending);
   ASSERT_EQ(pending->size(), 1u);
   EXPECT_EQ((*pending)[0].update_id, 3);
-  EXPECT_EQ(store_->CountSetAsideUpdates("bot").value(), 1);
+  EXPECT_EQ(Await(store_->CountSetAsideUpdates("bot")).value(), 1);
 }
 
 TEST_P(InboxTest, MaxUpdateIdIsPerBotAndZeroWhenNone) {
-  EXPECT_EQ(store_->MaxUpdateId("bot").value(), 0);
-  ASSERT_TRUE(store_->InsertUpdate(Update{"bot", 100, "{}"}).value());
-  ASSERT_TRUE(store_->InsertUpdate(Update{"bot", 7, "{}"}).value());
-  ASSERT_TRUE(store_->InsertUpdate(Update{"bot2", 500, "{}"}).value());
-  ASSERT_OK(store_->MarkUpdateProcessed("bot", 100));
-  EXPECT_EQ(store_->MaxUpdateId("bot").value(), 100);
-  EXPECT_EQ(store_->MaxUpdateId("bot2").value(), 500);
+  EXPECT_EQ(Await(store_->MaxUpdateId("bot")).value(), 0);
+  ASSERT_TRUE(Await(store_->InsertUpdate(Update{"bot", 100, "{}"})).value());
+  ASSERT_TRUE(Await(store_->InsertUpdate(Update{"bot", 7, "{}"})).value());
+  ASSERT_TRUE(Await(store_->InsertUpdate(Update{"bot2", 500, "{}"})).value());
+  ASSERT_OK(Await(store_->MarkUpdateProcessed("bot", 100)));
+  EXPECT_EQ(Await(store_->MaxUpdateId("bot")).value(), 100);
+  EXPECT_EQ(Await(store_->MaxUpdateId("bot2")).value(), 500);
 }
 
 TEST_P(InboxTest, DueEventsAreOldestFirstAndOnlyWhenDue) {
-  EXPECT_EQ(store_->NextEventDue().value(), 0);
-  ASSERT_OK(store_->AddEvent(R"({"type":"a"})", 1000));
-  ASSERT_OK(store_->AddEvent(R"({"type":"b"})", 2000));
-  ASSERT_OK(store_->AddEvent(R"({"type":"c"})", 1500));
-  EXPECT_EQ(store_->NextEventDue().value(), 1000);
-  EXPECT_TRUE(store_->DueEvents(999, 10)->empty());
-  auto due = store_->DueEvents(1500, 10);
+  EXPECT_EQ(Await(store_->NextEventDue()).value(), 0);
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"a"})", 1000)));
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"b"})", 2000)));
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"c"})", 1500)));
+  EXPECT_EQ(Await(store_->NextEventDue()).value(), 1000);
+  EXPECT_TRUE(Await(store_->DueEvents(999, 10))->empty());
+  auto due = Await(store_->DueEvents(1500, 10));
   ASSERT_OK(due);
   ASSERT_EQ(due->size(), 2u);
   EXPECT_EQ((*due)[0].payload, R"({"type":"a"})");
@@ -95,29 +97,29 @@ TEST_P(InboxTest, DueEventsAreOldestFirstAndOnlyWhenDue) {
   EXPECT_EQ((*due)[0].next_attempt_ms, 1000);
   EXPECT_EQ((*due)[1].payload, R"({"type":"c"})");
   EXPECT_LT((*due)[0].id, (*due)[1].id);
-  EXPECT_EQ(store_->DueEvents(5000, 2)->size(), 2u);
-  EXPECT_EQ(store_->DueEvents(5000, 10)->size(), 3u);
+  EXPECT_EQ(Await(store_->DueEvents(5000, 2))->size(), 2u);
+  EXPECT_EQ(Await(store_->DueEvents(5000, 10))->size(), 3u);
 }
 
 TEST_P(InboxTest, RetriedEventsWaitAndDeliveredOnesLeave) {
-  ASSERT_OK(store_->AddEvent(R"({"type":"a"})", 1000));
-  ASSERT_OK(store_->AddEvent(R"({"type":"b"})", 1000));
-  auto due = store_->DueEvents(1000, 10).value();
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"a"})", 1000)));
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"b"})", 1000)));
+  auto due = Await(store_->DueEvents(1000, 10)).value();
   ASSERT_EQ(due.size(), 2u);
-  ASSERT_OK(store_->EventRetry(due[0].id, 1, 3000));
-  ASSERT_OK(store_->EventDelivered(due[1].id));
-  EXPECT_TRUE(store_->DueEvents(2999, 10)->empty());
-  EXPECT_EQ(store_->NextEventDue().value(), 3000);
-  auto again = store_->DueEvents(3000, 10);
+  ASSERT_OK(Await(store_->EventRetry(due[0].id, 1, 3000)));
+  ASSERT_OK(Await(store_->EventDelivered(due[1].id)));
+  EXPECT_TRUE(Await(store_->DueEvents(2999, 10))->empty());
+  EXPECT_EQ(Await(store_->NextEventDue()).value(), 3000);
+  auto again = Await(store_->DueEvents(3000, 10));
   ASSERT_OK(again);
   ASSERT_EQ(again->size(), 1u);
   EXPECT_EQ((*again)[0].id, due[0].id);
   EXPECT_EQ((*again)[0].attempts, 1);
   EXPECT_EQ((*again)[0].next_attempt_ms, 3000);
-  ASSERT_OK(store_->EventDelivered(due[0].id));
-  EXPECT_EQ(store_->NextEventDue().value(), 0);
-  EXPECT_TRUE(store_->EventDelivered(due[0].id).IsNotFound());
-  EXPECT_TRUE(store_->EventRetry(due[0].id, 2, 1).IsNotFound());
+  ASSERT_OK(Await(store_->EventDelivered(due[0].id)));
+  EXPECT_EQ(Await(store_->NextEventDue()).value(), 0);
+  EXPECT_TRUE(Await(store_->EventDelivered(due[0].id)).IsNotFound());
+  EXPECT_TRUE(Await(store_->EventRetry(due[0].id, 2, 1)).IsNotFound());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, InboxTest, ::testing::Bool(), testing::BackendName);

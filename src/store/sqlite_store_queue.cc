@@ -70,20 +70,20 @@ Result<std::vector<Message>> ReadQueued(SqliteStatement& st, size_t limit, int64
 
 }  // namespace
 
-Result<Enqueued> SqliteStore::Enqueue(const NewMessage& message) {
-  if (message.bot.empty()) return Status::InvalidArgument("message has no bot");
-  if (message.chat_id == 0) return Status::InvalidArgument("message has no chat_id");
+Awaitable<Result<Enqueued>> SqliteStore::Enqueue(const NewMessage& message) {
+  if (message.bot.empty()) co_return Status::InvalidArgument("message has no bot");
+  if (message.chat_id == 0) co_return Status::InvalidArgument("message has no chat_id");
   // Only groups migrate (to a supergroup), and group ids are negative: a
   // private chat's message (the hot path) skips the lookup.
   int64_t chat_id = message.chat_id;
   if (chat_id < 0) {
-    TGATE_ASSIGN_OR_RETURN(auto resolved, ResolveChat(message.bot, chat_id));
+    TGATE_CO_ASSIGN_OR_RETURN(auto resolved, ResolveChat(message.bot, chat_id));
     chat_id = resolved;
   }
   // The unique index (bot, idempotency_key) decides between two requests with
   // one key, on this connection or another: RETURNING yields no row for the
   // loser, which then answers from the winner's row.
-  TGATE_ASSIGN_OR_RETURN(
+  TGATE_CO_ASSIGN_OR_RETURN(
       auto insert, Prepare("INSERT INTO messages (bot, user, chat_id, text, options_json, priority, status, "
                            "idempotency_key, idempotency_fingerprint, created_at, updated_at, expires_at_ms) "
                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?9, ?8, ?8, ?10) "
@@ -97,51 +97,52 @@ Result<Enqueued> SqliteStore::Enqueue(const NewMessage& message) {
     insert.Bind(10, message.expires_at_ms);
   else
     insert.BindNull(10);
-  TGATE_ASSIGN_OR_RETURN(auto row, insert.Step());
+  TGATE_CO_ASSIGN_OR_RETURN(auto row, insert.Step());
   if (row) {
     int64_t id = insert.Int64(0);
-    TGATE_RETURN_IF_ERROR(insert.Run());  // completes the statement (and its autocommit)
-    return Enqueued{id, false};
+    TGATE_CO_RETURN_IF_ERROR(insert.Run());  // completes the statement (and its autocommit)
+    co_return Enqueued{id, false};
   }
-  auto prior =
-      FindMessageByIdempotencyKey(message.bot, message.idempotency_key, message.idempotency_fingerprint);
+  auto prior = co_await FindMessageByIdempotencyKey(message.bot, message.idempotency_key,
+                                                    message.idempotency_fingerprint);
   if (!prior.ok()) {
     if (prior.status().IsNotFound())
-      return Status::Internal("idempotency key conflict without a prior message");
-    return prior.status();
+      co_return Status::Internal("idempotency key conflict without a prior message");
+    co_return prior.status();
   }
-  return Enqueued{*prior, true};
+  co_return Enqueued{*prior, true};
 }
 
-Result<int64_t> SqliteStore::FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
-                                                         std::string_view fingerprint) {
-  if (key.empty()) return Status::NotFound("no idempotency key");
-  TGATE_ASSIGN_OR_RETURN(
+Awaitable<Result<int64_t>> SqliteStore::FindMessageByIdempotencyKey(std::string_view bot,
+                                                                    std::string_view key,
+                                                                    std::string_view fingerprint) {
+  if (key.empty()) co_return Status::NotFound("no idempotency key");
+  TGATE_CO_ASSIGN_OR_RETURN(
       auto st,
       Prepare("SELECT id, idempotency_fingerprint FROM messages WHERE bot = ?1 AND idempotency_key = ?2"));
-  TGATE_ASSIGN_OR_RETURN(auto row, st.Bind(1, bot).Bind(2, key).Step());
-  if (!row) return Status::NotFound("no message with this idempotency key");
+  TGATE_CO_ASSIGN_OR_RETURN(auto row, st.Bind(1, bot).Bind(2, key).Step());
+  if (!row) co_return Status::NotFound("no message with this idempotency key");
   const int64_t id = st.Int64(0);
   const std::string first_fingerprint = st.Text(1);
   st.Reset();
-  TGATE_RETURN_IF_ERROR(CheckIdempotentReplay("message", id, key, first_fingerprint, fingerprint));
-  return id;
+  TGATE_CO_RETURN_IF_ERROR(CheckIdempotentReplay("message", id, key, first_fingerprint, fingerprint));
+  co_return id;
 }
 
-Result<Message> SqliteStore::GetMessage(int64_t id) {
-  TGATE_ASSIGN_OR_RETURN(auto st, Prepare(TGATE_SELECT_MESSAGE "WHERE m.id = ?1"));
-  TGATE_ASSIGN_OR_RETURN(auto row, st.Bind(1, id).Step());
-  if (!row) return Status::NotFound("no such message");
-  return ReadMessage(st);
+Awaitable<Result<Message>> SqliteStore::GetMessage(int64_t id) {
+  TGATE_CO_ASSIGN_OR_RETURN(auto st, Prepare(TGATE_SELECT_MESSAGE "WHERE m.id = ?1"));
+  TGATE_CO_ASSIGN_OR_RETURN(auto row, st.Bind(1, id).Step());
+  if (!row) co_return Status::NotFound("no such message");
+  co_return ReadMessage(st);
 }
 
-Result<std::vector<Message>> SqliteStore::LoadQueued(std::string_view bot, Priority priority,
-                                                     int64_t after_id, size_t limit) {
+Awaitable<Result<std::vector<Message>>> SqliteStore::LoadQueued(std::string_view bot, Priority priority,
+                                                                int64_t after_id, size_t limit) {
   // status = 0 matches the partial index messages_queued (bot, priority,
   // broadcast_id, id); one-to-one messages have no broadcast, so they are
   // read in index order. (Across broadcasts this sorts: the dispatcher loads
   // each broadcast on its own, LoadBroadcastQueued.)
-  TGATE_ASSIGN_OR_RETURN(
+  TGATE_CO_ASSIGN_OR_RETURN(
       auto st, Prepare(priority == Priority::kDirect ? TGATE_SELECT_MESSAGE
                            "WHERE m.bot = ?1 AND m.priority = ?2 AND m.broadcast_id IS NULL AND m.status = 0 "
                            "AND m.id > ?3 ORDER BY m.id LIMIT ?4"
@@ -150,22 +151,23 @@ Result<std::vector<Message>> SqliteStore::LoadQueued(std::string_view bot, Prior
                            "ORDER BY m.id LIMIT ?4"));
   st.Bind(1, bot).Bind(2, PriorityInt(priority)).Bind(3, after_id);
   st.Bind(4, static_cast<int64_t>(limit));
-  return ReadQueued(st, limit, INT64_MAX);
+  co_return ReadQueued(st, limit, INT64_MAX);
 }
 
-Result<std::vector<Message>> SqliteStore::LoadBroadcastQueued(std::string_view bot, int64_t broadcast_id,
-                                                              int64_t after_id, int64_t due_by_ms,
-                                                              size_t limit) {
-  TGATE_ASSIGN_OR_RETURN(
+Awaitable<Result<std::vector<Message>>> SqliteStore::LoadBroadcastQueued(std::string_view bot,
+                                                                         int64_t broadcast_id,
+                                                                         int64_t after_id, int64_t due_by_ms,
+                                                                         size_t limit) {
+  TGATE_CO_ASSIGN_OR_RETURN(
       auto st, Prepare(TGATE_SELECT_MESSAGE
                        "WHERE m.bot = ?1 AND m.priority = 1 AND m.broadcast_id = ?2 AND m.status = 0 "
                        "AND m.id > ?3 ORDER BY m.id LIMIT ?4"));
   st.Bind(1, bot).Bind(2, broadcast_id).Bind(3, after_id).Bind(4, static_cast<int64_t>(limit));
-  return ReadQueued(st, limit, due_by_ms);
+  co_return ReadQueued(st, limit, due_by_ms);
 }
 
-Status SqliteStore::Complete(const std::vector<Completion>& completions) {
-  if (completions.empty()) return Status::Ok();
+Awaitable<Status> SqliteStore::Complete(const std::vector<Completion>& completions) {
+  if (completions.empty()) co_return Status::Ok();
   const int64_t now = NowSeconds();
   auto write = [&]() -> Status {
     // A retry (status queued) never revives a message cancelled or failed
@@ -201,49 +203,50 @@ Status SqliteStore::Complete(const std::vector<Completion>& completions) {
   };
   // Inside a caller's transaction (the dispatcher's flush) a failure fails
   // that whole transaction, so a savepoint of its own would only cost.
-  return transactions_.depth() > 0 ? write() : Atomically(write);
+  co_return transactions_.depth() > 0 ? write() : Atomically(write);
 }
 
-Status SqliteStore::WriteOutcomes(const std::vector<Completion>& completions,
-                                  const std::vector<std::string>& events, int64_t now_ms) {
-  return Atomically([&]() -> Status {
-    TGATE_RETURN_IF_ERROR(Complete(completions));
-    for (const std::string& e : events) TGATE_RETURN_IF_ERROR(AddEvent(e, now_ms));
-    return Status::Ok();
+Awaitable<Status> SqliteStore::WriteOutcomes(const std::vector<Completion>& completions,
+                                             const std::vector<std::string>& events, int64_t now_ms) {
+  co_return co_await RunInTransaction([&](Store& tx) -> Awaitable<Status> {
+    TGATE_CO_RETURN_IF_ERROR(co_await tx.Complete(completions));
+    for (const std::string& e : events) TGATE_CO_RETURN_IF_ERROR(co_await tx.AddEvent(e, now_ms));
+    co_return Status::Ok();
   });
 }
 
-Result<std::vector<GroupSend>> SqliteStore::RecentGroupSends(std::string_view bot, int64_t since_s) {
+Awaitable<Result<std::vector<GroupSend>>> SqliteStore::RecentGroupSends(std::string_view bot,
+                                                                        int64_t since_s) {
   // Served by the partial index messages_group_sends (schema v6): only rows
   // of group messages are in it, so outcome writes to private chats never
   // touch it.
-  TGATE_ASSIGN_OR_RETURN(
+  TGATE_CO_ASSIGN_OR_RETURN(
       auto st,
       Prepare("SELECT chat_id, updated_at, parts_sent FROM messages INDEXED BY messages_group_sends "
               "WHERE bot = ?1 AND chat_id < 0 AND parts_sent > 0 AND updated_at >= ?2 ORDER BY updated_at"));
   st.Bind(1, bot).Bind(2, since_s);
   std::vector<GroupSend> out;
   for (;;) {
-    TGATE_ASSIGN_OR_RETURN(auto row, st.Step());
+    TGATE_CO_ASSIGN_OR_RETURN(auto row, st.Step());
     if (!row) break;
     out.push_back({st.Int64(0), st.Int64(1), static_cast<int>(st.Int64(2))});
   }
   st.Reset();
-  return out;
+  co_return out;
 }
 
-Result<int64_t> SqliteStore::LastMessageId() {
+Awaitable<Result<int64_t>> SqliteStore::LastMessageId() {
   // The rowid's B-tree gives its maximum without a scan.
-  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT coalesce(max(id), 0) FROM messages"));
+  TGATE_CO_ASSIGN_OR_RETURN(auto st, Prepare("SELECT coalesce(max(id), 0) FROM messages"));
   auto row = st.Step();
-  if (!row.ok()) return row.status();
+  if (!row.ok()) co_return row.status();
   const int64_t id = st.Int64(0);
   st.Reset();
-  return id;
+  co_return id;
 }
 
-Result<std::vector<int64_t>> SqliteStore::FailQueuedForChat(std::string_view bot, int64_t chat_id,
-                                                            std::string_view reason) {
+Awaitable<Result<std::vector<int64_t>>> SqliteStore::FailQueuedForChat(std::string_view bot, int64_t chat_id,
+                                                                       std::string_view reason) {
   std::vector<int64_t> ids;
   Status s = Atomically([&]() -> Status {
     TGATE_ASSIGN_OR_RETURN(
@@ -262,9 +265,9 @@ Result<std::vector<int64_t>> SqliteStore::FailQueuedForChat(std::string_view bot
     for (const auto& [id, delta] : moved) TGATE_RETURN_IF_ERROR(AddToBroadcastCounts(id, delta));
     return Status::Ok();
   });
-  if (!s.ok()) return s;
+  if (!s.ok()) co_return s;
   std::sort(ids.begin(), ids.end());  // RETURNING order is unspecified
-  return ids;
+  co_return ids;
 }
 
 }  // namespace tgate::store

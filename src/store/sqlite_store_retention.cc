@@ -58,19 +58,19 @@ Result<PruneResult> SqliteStore::PruneInKeyOrder(std::string_view walk_sql, std:
   return out;
 }
 
-Result<PruneResult> SqliteStore::PruneMessages(int64_t before, size_t max_rows) {
-  if (max_rows == 0) return Status::InvalidArgument("PruneMessages needs max_rows >= 1");
+Awaitable<Result<PruneResult>> SqliteStore::PruneMessages(int64_t before, size_t max_rows) {
+  if (max_rows == 0) co_return Status::InvalidArgument("PruneMessages needs max_rows >= 1");
   // Queued messages stay (they are still to be sent), and so do finished
   // ones updated since the cutoff (a broadcast spread over days, a cancel a
   // moment ago): a later pass takes them.
-  return PruneInKeyOrder(
+  co_return PruneInKeyOrder(
       "SELECT id, created_at FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2",
       "DELETE FROM messages WHERE id > ?1 AND id <= ?2 AND status <> 0 AND updated_at < ?3",
       &prune_messages_after_, before, max_rows);
 }
 
-Result<PruneResult> SqliteStore::PruneUpdates(int64_t before, size_t max_rows) {
-  if (max_rows == 0) return Status::InvalidArgument("PruneUpdates needs max_rows >= 1");
+Awaitable<Result<PruneResult>> SqliteStore::PruneUpdates(int64_t before, size_t max_rows) {
+  if (max_rows == 0) co_return Status::InvalidArgument("PruneUpdates needs max_rows >= 1");
   PruneResult out;
   out.done = true;
   Status s = Atomically([&]() -> Status {
@@ -126,12 +126,12 @@ Result<PruneResult> SqliteStore::PruneUpdates(int64_t before, size_t max_rows) {
       bots = &next_bot;
     }
   });
-  if (!s.ok()) return s;
-  return out;
+  if (!s.ok()) co_return s;
+  co_return out;
 }
 
-Result<PruneResult> SqliteStore::PruneBroadcasts(int64_t before, size_t max_rows) {
-  if (max_rows == 0) return Status::InvalidArgument("PruneBroadcasts needs max_rows >= 1");
+Awaitable<Result<PruneResult>> SqliteStore::PruneBroadcasts(int64_t before, size_t max_rows) {
+  if (max_rows == 0) co_return Status::InvalidArgument("PruneBroadcasts needs max_rows >= 1");
   // Finished: nothing left to materialize (fill_after is NULL once a
   // broadcast to "all" is complete or cancelled) and no message left at
   // all, so none queued either. The messages' foreign key needs the latter
@@ -140,19 +140,19 @@ Result<PruneResult> SqliteStore::PruneBroadcasts(int64_t before, size_t max_rows
   // broadcasts deleted in 2.4 ms; without the index, ~67 ms each). A cancel
   // since the cutoff keeps the broadcast for another retention period, as it
   // keeps the messages it cancelled. Running broadcasts stay behind the pass.
-  return PruneInKeyOrder("SELECT id, created_at FROM broadcasts WHERE id > ?1 ORDER BY id LIMIT ?2",
-                         "DELETE FROM broadcasts WHERE id > ?1 AND id <= ?2 AND fill_after IS NULL "
-                         "AND (cancelled_at IS NULL OR cancelled_at < ?3) "
-                         "AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.broadcast_id = broadcasts.id)",
-                         &prune_broadcasts_after_, before, max_rows);
+  co_return PruneInKeyOrder("SELECT id, created_at FROM broadcasts WHERE id > ?1 ORDER BY id LIMIT ?2",
+                            "DELETE FROM broadcasts WHERE id > ?1 AND id <= ?2 AND fill_after IS NULL "
+                            "AND (cancelled_at IS NULL OR cancelled_at < ?3) "
+                            "AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.broadcast_id = broadcasts.id)",
+                            &prune_broadcasts_after_, before, max_rows);
 }
 
-Result<PruneResult> SqliteStore::PruneEvents(int64_t before, size_t max_rows) {
-  if (max_rows == 0) return Status::InvalidArgument("PruneEvents needs max_rows >= 1");
+Awaitable<Result<PruneResult>> SqliteStore::PruneEvents(int64_t before, size_t max_rows) {
+  if (max_rows == 0) co_return Status::InvalidArgument("PruneEvents needs max_rows >= 1");
   // Every event walked is old, and none is kept for its state: all go.
-  return PruneInKeyOrder("SELECT id, created_at FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
-                         "DELETE FROM events WHERE id > ?1 AND id <= ?2 AND created_at < ?3",
-                         &prune_events_after_, before, max_rows);
+  co_return PruneInKeyOrder("SELECT id, created_at FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+                            "DELETE FROM events WHERE id > ?1 AND id <= ?2 AND created_at < ?3",
+                            &prune_events_after_, before, max_rows);
 }
 
 }  // namespace tgate::store

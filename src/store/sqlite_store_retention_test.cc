@@ -16,6 +16,8 @@
 namespace tgate::store {
 namespace {
 
+using testing::Await;
+
 using namespace std::chrono_literals;
 using testing::StoreTest;
 
@@ -29,7 +31,7 @@ class RetentionTest : public StoreTest {
     Finish(id, MessageStatus::kSent);
     return id;
   }
-  bool Exists(int64_t id) { return store_->GetMessage(id).ok(); }
+  bool Exists(int64_t id) { return Await(store_->GetMessage(id)).ok(); }
 
   int64_t PruneAllMessages(int64_t before, size_t max_rows) {
     return PruneAll(&Store::PruneMessages, before, max_rows);
@@ -46,23 +48,23 @@ TEST_P(RetentionTest, PrunesOnlyFinishedMessagesOlderThanTheCutoff) {
   clock_.Advance(8 * 24h);
   const int64_t recent = Sent(5);
 
-  auto r = store_->PruneMessages(WeekAgo(), 100);
+  auto r = Await(store_->PruneMessages(WeekAgo(), 100));
   ASSERT_OK(r);
   EXPECT_EQ(r->deleted, 3);
   EXPECT_TRUE(r->done);
   for (int64_t id : {sent, failed, cancelled}) {
-    EXPECT_TRUE(store_->GetMessage(id).status().IsNotFound()) << id;
+    EXPECT_TRUE(Await(store_->GetMessage(id)).status().IsNotFound()) << id;
   }
-  EXPECT_EQ(store_->GetMessage(queued)->status, MessageStatus::kQueued);
-  EXPECT_EQ(store_->GetMessage(recent)->status, MessageStatus::kSent);
-  ASSERT_EQ(store_->LoadQueued("bot", Priority::kDirect, 0, 10)->size(), 1u);
+  EXPECT_EQ(Await(store_->GetMessage(queued))->status, MessageStatus::kQueued);
+  EXPECT_EQ(Await(store_->GetMessage(recent))->status, MessageStatus::kSent);
+  ASSERT_EQ(Await(store_->LoadQueued("bot", Priority::kDirect, 0, 10))->size(), 1u);
 }
 
 TEST_P(RetentionTest, QueuedMessagesOfAnyAgeSurviveUntilTheyFinishAndAge) {
   const int64_t queued = MustEnqueue(Direct("bot", 1, "late"));
   clock_.Advance(365 * 24h);
   EXPECT_EQ(PruneAllMessages(Now(), 100), 0);
-  EXPECT_EQ(store_->GetMessage(queued)->status, MessageStatus::kQueued);
+  EXPECT_EQ(Await(store_->GetMessage(queued))->status, MessageStatus::kQueued);
 
   // Finished now: kept while its outcome is newer than the cutoff, then pruned.
   Finish(queued, MessageStatus::kSent);
@@ -92,14 +94,14 @@ TEST_P(RetentionTest, TheWalkStopsAtTheFirstMessageNotOlderThanTheCutoff) {
   const int64_t old_sent = Sent(1);
   clock_.Advance(8 * 24h);
   const int64_t young_sent = Sent(2);
-  auto r = store_->PruneMessages(WeekAgo(), 100);
+  auto r = Await(store_->PruneMessages(WeekAgo(), 100));
   ASSERT_OK(r);
   EXPECT_EQ(r->deleted, 1);
   EXPECT_TRUE(r->done);
   EXPECT_FALSE(Exists(old_sent));
   EXPECT_TRUE(Exists(young_sent));
   // Nothing is old before the first message: a pass finds nothing to do.
-  r = store_->PruneMessages(WeekAgo(), 100);
+  r = Await(store_->PruneMessages(WeekAgo(), 100));
   ASSERT_OK(r);
   EXPECT_EQ(r->deleted, 0);
   EXPECT_TRUE(r->done);
@@ -120,11 +122,11 @@ TEST_P(RetentionTest, ANewPassTakesWhatFinishedAfterTheLastOnePassedIt) {
 TEST_P(RetentionTest, ACutoffOfZeroDeletesNothing) {
   Sent(1);
   clock_.Advance(30 * 24h);
-  auto r = store_->PruneMessages(0, 100);
+  auto r = Await(store_->PruneMessages(0, 100));
   ASSERT_OK(r);
   EXPECT_EQ(r->deleted, 0);
   EXPECT_TRUE(r->done);
-  EXPECT_FALSE(store_->PruneMessages(WeekAgo(), 0).ok());
+  EXPECT_FALSE(Await(store_->PruneMessages(WeekAgo(), 0)).ok());
 }
 
 TEST_P(RetentionTest, BroadcastProgressSurvivesItsMessagesBeingPruned) {
@@ -134,9 +136,9 @@ TEST_P(RetentionTest, BroadcastProgressSurvivesItsMessagesBeingPruned) {
   nb.all = true;
   nb.text = "news";
   nb.options_json = "{}";
-  auto b = store_->CreateBroadcast(nb, clock_.UnixSeconds() * 1000);
+  auto b = Await(store_->CreateBroadcast(nb, clock_.UnixSeconds() * 1000));
   ASSERT_OK(b);
-  auto msgs = store_->LoadQueued("bot", Priority::kBroadcast, 0, 10);
+  auto msgs = Await(store_->LoadQueued("bot", Priority::kBroadcast, 0, 10));
   ASSERT_OK(msgs);
   ASSERT_EQ(msgs->size(), 4u);
   Finish((*msgs)[0].id, MessageStatus::kSent);
@@ -145,25 +147,25 @@ TEST_P(RetentionTest, BroadcastProgressSurvivesItsMessagesBeingPruned) {
   clock_.Advance(8 * 24h);
 
   EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 3);
-  auto got = store_->GetBroadcast(b->id);
+  auto got = Await(store_->GetBroadcast(b->id));
   ASSERT_OK(got);
   EXPECT_EQ(got->total, 4);
   EXPECT_EQ(got->sent, 2);
   EXPECT_EQ(got->failed, 1);
   EXPECT_EQ(got->pending, 1);
   EXPECT_EQ(got->status, "running");
-  EXPECT_EQ(store_->ActiveBroadcasts("bot").value(), std::vector<int64_t>{b->id});
+  EXPECT_EQ(Await(store_->ActiveBroadcasts("bot")).value(), std::vector<int64_t>{b->id});
 
   // The last one still goes out, and the counts still add up.
   Finish((*msgs)[3].id, MessageStatus::kSent);
-  got = store_->GetBroadcast(b->id);
+  got = Await(store_->GetBroadcast(b->id));
   EXPECT_EQ(got->sent, 3);
   EXPECT_EQ(got->pending, 0);
   EXPECT_EQ(got->status, "done");
-  EXPECT_TRUE(store_->ActiveBroadcasts("bot")->empty());
+  EXPECT_TRUE(Await(store_->ActiveBroadcasts("bot"))->empty());
   clock_.Advance(8 * 24h);
   EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 1);
-  got = store_->GetBroadcast(b->id);
+  got = Await(store_->GetBroadcast(b->id));
   ASSERT_OK(got);
   EXPECT_EQ(got->sent, 3);
   EXPECT_EQ(got->failed, 1);
@@ -177,13 +179,13 @@ TEST_P(RetentionTest, CancellingAfterPruningCountsOnlyWhatWasLeft) {
   nb.users = {"u1", "u2", "u3"};
   nb.text = "news";
   nb.options_json = "{}";
-  auto b = store_->CreateBroadcast(nb, clock_.UnixSeconds() * 1000);
+  auto b = Await(store_->CreateBroadcast(nb, clock_.UnixSeconds() * 1000));
   ASSERT_OK(b);
-  auto msgs = store_->LoadQueued("bot", Priority::kBroadcast, 0, 10).value();
+  auto msgs = Await(store_->LoadQueued("bot", Priority::kBroadcast, 0, 10)).value();
   Finish(msgs[0].id, MessageStatus::kSent);
   clock_.Advance(8 * 24h);
   EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 1);
-  auto cancelled = store_->CancelBroadcast(b->id);
+  auto cancelled = Await(store_->CancelBroadcast(b->id));
   ASSERT_OK(cancelled);
   EXPECT_EQ(cancelled->sent, 1);
   EXPECT_EQ(cancelled->cancelled, 2);
@@ -193,7 +195,7 @@ TEST_P(RetentionTest, CancellingAfterPruningCountsOnlyWhatWasLeft) {
   EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 0);
   clock_.Advance(8 * 24h);
   EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 2);
-  EXPECT_EQ(store_->GetBroadcast(b->id)->cancelled, 2);
+  EXPECT_EQ(Await(store_->GetBroadcast(b->id))->cancelled, 2);
 }
 
 TEST_P(RetentionTest, APrunedMessagesIdempotencyKeyIsFreeAgain) {
@@ -203,7 +205,7 @@ TEST_P(RetentionTest, APrunedMessagesIdempotencyKeyIsFreeAgain) {
   Finish(first, MessageStatus::kSent);
   clock_.Advance(8 * 24h);
   EXPECT_EQ(PruneAllMessages(WeekAgo(), 100), 1);
-  auto again = store_->Enqueue(m);
+  auto again = Await(store_->Enqueue(m));
   ASSERT_OK(again);
   EXPECT_FALSE(again->existed);
   EXPECT_GT(again->id, first);  // ids are never reused (AUTOINCREMENT)
@@ -224,111 +226,115 @@ TEST_P(RetentionTest, PrunedMessagesStayGoneAfterReopen) {
 
 TEST_P(RetentionTest, PruneUpdatesDropsOldProcessedOnesButKeepsPendingAndEachBotsNewest) {
   for (int64_t id = 1; id <= 3; ++id) {
-    ASSERT_TRUE(store_->InsertUpdate(Update{"bot", id, "{}"}).value());
-    ASSERT_OK(store_->MarkUpdateProcessed("bot", id));
+    ASSERT_TRUE(Await(store_->InsertUpdate(Update{"bot", id, "{}"})).value());
+    ASSERT_OK(Await(store_->MarkUpdateProcessed("bot", id)));
   }
-  ASSERT_TRUE(store_->InsertUpdate(Update{"bot", 4, "{}"}).value());  // pending: never pruned
-  ASSERT_TRUE(store_->InsertUpdate(Update{"quiet", 70, "{}"}).value());
-  ASSERT_OK(store_->MarkUpdateProcessed("quiet", 70));
+  ASSERT_TRUE(Await(store_->InsertUpdate(Update{"bot", 4, "{}"})).value());  // pending: never pruned
+  ASSERT_TRUE(Await(store_->InsertUpdate(Update{"quiet", 70, "{}"})).value());
+  ASSERT_OK(Await(store_->MarkUpdateProcessed("quiet", 70)));
   clock_.Advance(8 * 24h);
-  ASSERT_TRUE(store_->InsertUpdate(Update{"other", 1, "{}"}).value());
-  ASSERT_OK(store_->MarkUpdateProcessed("other", 1));
+  ASSERT_TRUE(Await(store_->InsertUpdate(Update{"other", 1, "{}"})).value());
+  ASSERT_OK(Await(store_->MarkUpdateProcessed("other", 1)));
 
-  auto r = store_->PruneUpdates(WeekAgo(), 100);
+  auto r = Await(store_->PruneUpdates(WeekAgo(), 100));
   ASSERT_OK(r);
   EXPECT_EQ(r->deleted, 3);
   EXPECT_TRUE(r->done);
-  EXPECT_TRUE(store_->InsertUpdate(Update{"bot", 1, "{}"}).value());   // pruned, so new again
-  EXPECT_FALSE(store_->InsertUpdate(Update{"bot", 4, "{}"}).value());  // pending kept
-  EXPECT_EQ(store_->MaxUpdateId("bot").value(), 4);
-  EXPECT_FALSE(store_->InsertUpdate(Update{"quiet", 70, "{}"}).value());  // a bot's newest stays
-  EXPECT_EQ(store_->MaxUpdateId("quiet").value(), 70);
-  EXPECT_FALSE(store_->InsertUpdate(Update{"other", 1, "{}"}).value());  // recent: kept
+  EXPECT_TRUE(Await(store_->InsertUpdate(Update{"bot", 1, "{}"})).value());   // pruned, so new again
+  EXPECT_FALSE(Await(store_->InsertUpdate(Update{"bot", 4, "{}"})).value());  // pending kept
+  EXPECT_EQ(Await(store_->MaxUpdateId("bot")).value(), 4);
+  EXPECT_FALSE(Await(store_->InsertUpdate(Update{"quiet", 70, "{}"})).value());  // a bot's newest stays
+  EXPECT_EQ(Await(store_->MaxUpdateId("quiet")).value(), 70);
+  EXPECT_FALSE(Await(store_->InsertUpdate(Update{"other", 1, "{}"})).value());  // recent: kept
 }
 
 TEST_P(RetentionTest, PruneUpdatesDropsOldSetAsideOnesLikeProcessedOnes) {
-  for (int64_t id = 1; id <= 4; ++id) ASSERT_TRUE(store_->InsertUpdate(Update{"bot", id, "{}"}).value());
-  ASSERT_OK(store_->SetUpdateAside("bot", 1, "poisoned"));
-  ASSERT_OK(store_->MarkUpdateProcessed("bot", 2));
-  ASSERT_OK(store_->SetUpdateAside("bot", 3, "poisoned"));
-  ASSERT_OK(store_->SetUpdateAside("bot", 4, "poisoned"));  // the newest: kept for MaxUpdateId
+  for (int64_t id = 1; id <= 4; ++id)
+    ASSERT_TRUE(Await(store_->InsertUpdate(Update{"bot", id, "{}"})).value());
+  ASSERT_OK(Await(store_->SetUpdateAside("bot", 1, "poisoned")));
+  ASSERT_OK(Await(store_->MarkUpdateProcessed("bot", 2)));
+  ASSERT_OK(Await(store_->SetUpdateAside("bot", 3, "poisoned")));
+  ASSERT_OK(Await(store_->SetUpdateAside("bot", 4, "poisoned")));  // the newest: kept for MaxUpdateId
   clock_.Advance(8 * 24h);
   EXPECT_EQ(PruneAll(&Store::PruneUpdates, WeekAgo(), 100), 3);
-  EXPECT_EQ(store_->CountSetAsideUpdates("bot").value(), 1);
-  EXPECT_EQ(store_->MaxUpdateId("bot").value(), 4);
-  EXPECT_TRUE(store_->InsertUpdate(Update{"bot", 1, "{}"}).value());  // pruned, so new again
-  EXPECT_FALSE(store_->InsertUpdate(Update{"bot", 4, "{}"}).value());
+  EXPECT_EQ(Await(store_->CountSetAsideUpdates("bot")).value(), 1);
+  EXPECT_EQ(Await(store_->MaxUpdateId("bot")).value(), 4);
+  EXPECT_TRUE(Await(store_->InsertUpdate(Update{"bot", 1, "{}"})).value());  // pruned, so new again
+  EXPECT_FALSE(Await(store_->InsertUpdate(Update{"bot", 4, "{}"})).value());
 }
 
 TEST_P(RetentionTest, PruneUpdatesLooksAtNoMoreThanMaxRowsAcrossBots) {
-  ASSERT_OK(store_->RunInTransaction([&]() -> Status {
+  ASSERT_OK(Await(store_->RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
     for (const char* bot : {"a", "b"}) {
       for (int64_t id = 1; id <= 10; ++id) {
-        TGATE_RETURN_IF_ERROR(store_->InsertUpdate(Update{bot, id, "{}"}).status());
-        TGATE_RETURN_IF_ERROR(store_->MarkUpdateProcessed(bot, id));
+        const Update update{bot, id, "{}"};
+        TGATE_CO_RETURN_IF_ERROR((co_await tx.InsertUpdate(update)).status());
+        TGATE_CO_RETURN_IF_ERROR(co_await tx.MarkUpdateProcessed(bot, id));
       }
     }
-    return Status::Ok();
-  }));
+    co_return Status::Ok();
+  })));
   clock_.Advance(8 * 24h);
   const std::vector<int64_t> per_call = DeletedPerCall(&Store::PruneUpdates, WeekAgo(), 6);
   // a's first 6; a's last 3 (its newest stays) and b's first 2; b's next 5
   // (a's newest is looked at again); b's last 2.
   EXPECT_EQ(per_call, (std::vector<int64_t>{6, 5, 5, 2}));
-  EXPECT_EQ(store_->MaxUpdateId("a").value(), 10);
-  EXPECT_EQ(store_->MaxUpdateId("b").value(), 10);
-  EXPECT_TRUE(store_->InsertUpdate(Update{"b", 9, "{}"}).value());
-  EXPECT_FALSE(store_->InsertUpdate(Update{"b", 10, "{}"}).value());
+  EXPECT_EQ(Await(store_->MaxUpdateId("a")).value(), 10);
+  EXPECT_EQ(Await(store_->MaxUpdateId("b")).value(), 10);
+  EXPECT_TRUE(Await(store_->InsertUpdate(Update{"b", 9, "{}"})).value());
+  EXPECT_FALSE(Await(store_->InsertUpdate(Update{"b", 10, "{}"})).value());
 }
 
 TEST_P(RetentionTest, PruneEventsDropsOldUndeliveredEventsAndKeepsYoungOnes) {
   auto now_ms = [&] { return clock_.UnixSeconds() * 1000; };
-  ASSERT_OK(store_->AddEvent(R"({"type":"never tried"})", now_ms()));  // no events_url
-  ASSERT_OK(store_->AddEvent(R"({"type":"refused"})", now_ms()));      // the site answers 500
-  ASSERT_OK(store_->AddEvent(R"({"type":"delivered"})", now_ms()));
-  auto old = store_->DueEvents(now_ms(), 10);
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"never tried"})", now_ms())));  // no events_url
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"refused"})", now_ms())));      // the site answers 500
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"delivered"})", now_ms())));
+  auto old = Await(store_->DueEvents(now_ms(), 10));
   ASSERT_OK(old);
   ASSERT_EQ(old->size(), 3u);
-  ASSERT_OK(store_->EventRetry((*old)[1].id, 5, now_ms() + 600'000));
-  ASSERT_OK(store_->EventDelivered((*old)[2].id));
+  ASSERT_OK(Await(store_->EventRetry((*old)[1].id, 5, now_ms() + 600'000)));
+  ASSERT_OK(Await(store_->EventDelivered((*old)[2].id)));
   clock_.Advance(8 * 24h);
-  ASSERT_OK(store_->AddEvent(R"({"type":"young"})", now_ms()));
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"young"})", now_ms())));
 
-  auto r = store_->PruneEvents(WeekAgo(), 100);
+  auto r = Await(store_->PruneEvents(WeekAgo(), 100));
   ASSERT_OK(r);
   EXPECT_EQ(r->deleted, 2);  // the delivered one was gone already
   EXPECT_TRUE(r->done);
-  auto left = store_->DueEvents(now_ms() + 3600'000, 10);
+  auto left = Await(store_->DueEvents(now_ms() + 3600'000, 10));
   ASSERT_OK(left);
   ASSERT_EQ(left->size(), 1u);
   EXPECT_EQ((*left)[0].payload, R"({"type":"young"})");
-  EXPECT_EQ(store_->NextEventDue().value(), now_ms());
+  EXPECT_EQ(Await(store_->NextEventDue()).value(), now_ms());
   // A dropped event's late outcome finds nothing (the sender ignores that).
-  EXPECT_TRUE(store_->EventRetry((*old)[1].id, 6, now_ms()).IsNotFound());
+  EXPECT_TRUE(Await(store_->EventRetry((*old)[1].id, 6, now_ms())).IsNotFound());
 
-  r = store_->PruneEvents(WeekAgo(), 100);
+  r = Await(store_->PruneEvents(WeekAgo(), 100));
   ASSERT_OK(r);
   EXPECT_EQ(r->deleted, 0);
   EXPECT_TRUE(r->done);
 }
 
 TEST_P(RetentionTest, PruneEventsLooksAtNoMoreThanMaxRowsAndTheNextCallContinues) {
-  ASSERT_OK(store_->RunInTransaction([&]() -> Status {
-    for (int i = 0; i < 25; ++i) TGATE_RETURN_IF_ERROR(store_->AddEvent("{}", clock_.UnixSeconds() * 1000));
-    return Status::Ok();
-  }));
+  ASSERT_OK(Await(store_->RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
+    for (int i = 0; i < 25; ++i)
+      TGATE_CO_RETURN_IF_ERROR(co_await tx.AddEvent("{}", clock_.UnixSeconds() * 1000));
+    co_return Status::Ok();
+  })));
   clock_.Advance(8 * 24h);
-  for (int i = 0; i < 2; ++i) ASSERT_OK(store_->AddEvent(R"({"young":1})", clock_.UnixSeconds() * 1000));
+  for (int i = 0; i < 2; ++i)
+    ASSERT_OK(Await(store_->AddEvent(R"({"young":1})", clock_.UnixSeconds() * 1000)));
 
   const std::vector<int64_t> per_call = DeletedPerCall(&Store::PruneEvents, WeekAgo(), 10);
   // The third call sees the last five old ones, then the first young one.
   EXPECT_EQ(per_call, (std::vector<int64_t>{10, 10, 5}));
-  auto left = store_->DueEvents(INT64_MAX, 100);
+  auto left = Await(store_->DueEvents(INT64_MAX, 100));
   ASSERT_OK(left);
   ASSERT_EQ(left->size(), 2u);
   EXPECT_EQ((*left)[0].payload, R"({"young":1})");
-  EXPECT_EQ(store_->PruneEvents(0, 100)->deleted, 0);  // a cutoff of zero: nothing is older
-  EXPECT_FALSE(store_->PruneEvents(WeekAgo(), 0).ok());
+  EXPECT_EQ(Await(store_->PruneEvents(0, 100))->deleted, 0);  // a cutoff of zero: nothing is older
+  EXPECT_FALSE(Await(store_->PruneEvents(WeekAgo(), 0)).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RetentionTest, ::testing::Bool(), testing::BackendName);

@@ -32,16 +32,23 @@ void SqliteTransactions::Rollback() {
 }
 
 Status SqliteTransactions::Run(const std::function<Status()>& fn) {
-  const bool outermost = depth_ == 0;
-  TGATE_RETURN_IF_ERROR(Exec(outermost ? "BEGIN IMMEDIATE" : kSavepoint));
+  TGATE_RETURN_IF_ERROR(Begin());
+  return End(fn());
+}
+
+Status SqliteTransactions::Begin() {
+  TGATE_RETURN_IF_ERROR(Exec(depth_ == 0 ? "BEGIN IMMEDIATE" : kSavepoint));
   ++depth_;
-  Status s = fn();
+  return Status::Ok();
+}
+
+Status SqliteTransactions::End(Status fn_status) {
   --depth_;
-  if (!s.ok()) {
+  if (!fn_status.ok()) {
     Rollback();
-    return s;
+    return fn_status;
   }
-  s = Exec(outermost ? "COMMIT" : kRelease);
+  Status s = Exec(depth_ == 0 ? "COMMIT" : kRelease);
   if (!s.ok()) Rollback();
   return s;
 }

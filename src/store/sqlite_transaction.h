@@ -24,6 +24,13 @@ class SqliteTransactions {
   // Returns fn's Status, or the commit's error.
   Status Run(const std::function<Status()>& fn);
 
+  // Run in two halves, for a function that is a coroutine (RunInTransaction):
+  // Begin opens a level (the transaction, or a savepoint inside one); End
+  // closes it with fn's Status as Run does, and returns what Run would. Every
+  // Begin that returned OK must be matched by one End.
+  Status Begin();
+  Status End(Status fn_status);
+
   // How many Run calls are active on this connection (0: none).
   int depth() const { return depth_; }
 

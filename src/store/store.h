@@ -2,14 +2,21 @@
 // as the role interfaces its callers use (link_store.h, queue_store.h,
 // broadcast_store.h, inbox_store.h, outbox_store.h, retention_store.h,
 // transaction_runner.h), which one backend implements together.
-// Today there is one backend, SQLite (sqlite_store.h). Every method is one
-// unit of work that commits before returning OK (durable, per the
-// synchronous setting) and keeps no state between calls that another call
-// depends on; the only composition of several calls in one transaction is
+// Backends: SQLite (sqlite_store.h, embedded, the default) and PostgreSQL
+// (several instances on one database). Every method is one unit of work
+// that commits before returning OK (durable, per the synchronous setting)
+// and keeps no state between calls that another call depends on; the only
+// composition of several calls in one transaction is
 // TransactionRunner::RunInTransaction (see there why, and what a backend
-// must do for it). Methods are synchronous and cheap; the SQLite backend is
-// confined to one thread (the io_context thread): callers must not use one
-// Store from two threads.
+// must do for it). Every method is awaitable (Awaitable<Status> or
+// Awaitable<Result<T>>): the caller co_awaits it at once, so its reference
+// and string_view arguments outlive the call. SQLite's calls never suspend
+// (they complete inline, on the caller's thread); PostgreSQL's suspend on
+// their socket, and other coroutines run meanwhile, so a caller must not
+// assume a store call completes before anything else happens, and a
+// long-lived coroutine checks its Lifetime after each one (core/lifetime.h).
+// A Store is used from one thread (the io_context thread): the SQLite backend
+// is confined to it.
 #pragma once
 
 #include <cstddef>

@@ -1,7 +1,8 @@
 // Test-only helpers for the store tests: a parameterised fixture that runs
 // every test on ":memory:" and on a fresh temp file (removed afterwards, with
 // its -wal/-shm), with the times the store stamps itself taken from a
-// FakeClock. Never included by production code.
+// FakeClock, and Await, which runs a store call to completion. Never
+// included by production code.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -14,12 +15,26 @@
 #include <string>
 #include <vector>
 
+#include "core/await_test_util.h"
 #include "core/fake_clock.h"
 #include "core/status_macros.h"
 #include "core/testing.h"
 #include "store/sqlite_store.h"
 
 namespace tgate::store::testing {
+
+// The io_context the store tests run their store calls on (a backend whose
+// calls suspend must be opened on it).
+inline asio::io_context& TestIo() {
+  static asio::io_context io;
+  return io;
+}
+
+// Runs one store call to completion: `Await(store_->GetMessage(id))`.
+template <typename T>
+T Await(Awaitable<T> call) {
+  return tgate::testing::RunAwait(TestIo(), std::move(call));
+}
 
 // A unique path in the temp dir; the file and its WAL side files are removed
 // on destruction.
@@ -74,28 +89,30 @@ class StoreTest : public ::testing::TestWithParam<bool> {
   }
 
   int64_t MustEnqueue(const NewMessage& m) {
-    auto enqueued = store_->Enqueue(m);
+    auto enqueued = Await(store_->Enqueue(m));
     EXPECT_OK(enqueued);
     return enqueued.ok() ? enqueued->id : 0;
   }
 
   void MustBind(std::string bot, std::string user, int64_t chat_id) {
-    EXPECT_OK(store_->Bind(Binding{std::move(bot), std::move(user), chat_id, UserStatus::kActive, 100}));
+    EXPECT_OK(
+        Await(store_->Bind(Binding{std::move(bot), std::move(user), chat_id, UserStatus::kActive, 100})));
   }
 
   // Writes a delivery outcome for message `id` (one attempt, one part).
   void Finish(int64_t id, MessageStatus status) {
-    ASSERT_OK(store_->Complete({Completion{id, status, 1, 1, 0, status == MessageStatus::kSent ? 900 + id : 0,
-                                           status == MessageStatus::kFailed ? "chat not found" : ""}}));
+    ASSERT_OK(
+        Await(store_->Complete({Completion{id, status, 1, 1, 0, status == MessageStatus::kSent ? 900 + id : 0,
+                                           status == MessageStatus::kFailed ? "chat not found" : ""}})));
   }
 
-  using PruneFn = Result<PruneResult> (Store::*)(int64_t, size_t);
+  using PruneFn = Awaitable<Result<PruneResult>> (Store::*)(int64_t, size_t);
   // Calls `prune` (one of the Store's Prune* methods) until its pass is
   // done; returns what each call deleted.
   std::vector<int64_t> DeletedPerCall(PruneFn prune, int64_t before, size_t max_rows) {
     std::vector<int64_t> deleted;
     for (int i = 0; i < 1000; ++i) {
-      auto r = (store_.get()->*prune)(before, max_rows);
+      auto r = Await((store_.get()->*prune)(before, max_rows));
       EXPECT_OK(r);
       if (!r.ok()) return deleted;
       deleted.push_back(r->deleted);

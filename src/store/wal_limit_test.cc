@@ -16,6 +16,8 @@
 namespace tgate::store {
 namespace {
 
+using testing::Await;
+
 constexpr int64_t kLimit = int64_t{1} << 20;
 // Past the limit the background checkpointer empties the log; past twice
 // the limit the writer does. Room beyond that for a retry or two, should the
@@ -36,7 +38,7 @@ TEST(WalLimit, SustainedWritesNeverGrowTheWalPastItsBound) {
   int64_t last = 0;
   // 16 MiB of updates written back to back: 16 times the limit.
   for (int64_t id = 1; id <= 4096; ++id) {
-    auto inserted = (*store)->InsertUpdate(Update{"default", id, payload});
+    auto inserted = Await((*store)->InsertUpdate(Update{"default", id, payload}));
     ASSERT_OK(inserted);
     const int64_t wal = WalFileBytes(file.path());
     peak = std::max(peak, wal);
@@ -46,7 +48,7 @@ TEST(WalLimit, SustainedWritesNeverGrowTheWalPastItsBound) {
   }
   EXPECT_GE(shrank, 8) << "the WAL was emptied again and again (peak " << peak << " bytes)";
   EXPECT_GT(peak, kLimit / 2) << "it filled up to the limit between checkpoints";
-  auto pending = (*store)->PendingUpdates("default", 10000);
+  auto pending = Await((*store)->PendingUpdates("default", 10000));
   ASSERT_OK(pending);
   EXPECT_EQ(pending->size(), 4096u);
 }
@@ -61,7 +63,7 @@ TEST(WalLimit, BelowTheLimitTheWalIsLeftAlone) {
   const std::string payload(4096, 'x');
   int64_t last = 0;
   for (int64_t id = 1; id <= 64; ++id) {
-    ASSERT_OK((*store)->InsertUpdate(Update{"default", id, payload}));
+    ASSERT_OK(Await((*store)->InsertUpdate(Update{"default", id, payload})));
     const int64_t wal = WalFileBytes(file.path());
     ASSERT_GE(wal, last) << "nothing emptied the WAL below its limit (update " << id << ")";
     last = wal;
