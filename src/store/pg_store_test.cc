@@ -527,6 +527,29 @@ TEST(OpenStoreTest, OpensAndMigratesAPostgresDatabase) {
   store->reset();
 }
 
+TEST(OpenStoreTest, ADatabaseNewerThanThisTgateIsRefused) {
+  TGATE_SKIP_WITHOUT_PG();
+  auto db = pg::TestDatabase::Create();
+  ASSERT_TRUE(db);
+  asio::io_context io;
+  StoreOptions options;
+  options.path = db->url();
+  auto store = Await(io, OpenStore(io.get_executor(), options));
+  ASSERT_OK(store);
+  store->reset();
+  {
+    auto conn = Await(io, pg::Connection::Connect(io.get_executor(), db->url()));
+    ASSERT_OK(conn);
+    ASSERT_OK(Await(io, (*conn)->Query("UPDATE schema_version SET version = 99")));
+  }
+  auto refused = Await(io, OpenStore(io.get_executor(), options));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.status().IsConflict()) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("database schema version 99 is newer than this tgate knows"),
+            std::string::npos)
+      << refused.status().message();
+}
+
 TEST(OpenStoreTest, AnUnreachableServerIsAClearErrorWithoutThePassword) {
   asio::io_context io;
   StoreOptions options;
