@@ -206,6 +206,40 @@ TEST_F(PgStoreTest, ReusedKeyWithAnotherBodyIsRefused) {
   EXPECT_EQ(retry->id, first->id);
 }
 
+// --- Complete's batch statement
+
+TEST_F(PgStoreTest, ABatchCarriesAnyErrorTextAndAnIdTwiceAppliesInOrder) {
+  auto a = Run(store_->Enqueue(Direct("bot", 5, "a")));
+  auto b = Run(store_->Enqueue(Direct("bot", 6, "b")));
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  // Quotes, backslashes, braces and commas pass through the text[] literal.
+  const std::string error = R"(Bad Request: can't parse "entities", {x}\n)";
+  ASSERT_OK(Run(store_->Complete({Completion{a->id, MessageStatus::kFailed, 1, 0, 0, 0, error},
+                                  Completion{b->id, MessageStatus::kSent, 1, 1, 0, 9, ""}})));
+  auto failed = Run(store_->GetMessage(a->id));
+  ASSERT_OK(failed);
+  EXPECT_EQ(failed->status, MessageStatus::kFailed);
+  EXPECT_EQ(failed->error, error);
+  auto sent = Run(store_->GetMessage(b->id));
+  ASSERT_OK(sent);
+  EXPECT_EQ(sent->telegram_message_id, 9);
+  EXPECT_EQ(sent->error, "");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM messages WHERE error IS NULL"), 1)
+      << "no error is NULL, as SQLite's";
+
+  // One id twice: the later sees the earlier (a retry after a final outcome
+  // does not revive it).
+  auto c = Run(store_->Enqueue(Direct("bot", 7, "c")));
+  ASSERT_OK(c);
+  ASSERT_OK(Run(store_->Complete({Completion{c->id, MessageStatus::kSent, 1, 1, 0, 11, ""},
+                                  Completion{c->id, MessageStatus::kQueued, 2, 0, 5000, 0, "retry"}})));
+  auto once = Run(store_->GetMessage(c->id));
+  ASSERT_OK(once);
+  EXPECT_EQ(once->status, MessageStatus::kSent);
+  EXPECT_EQ(once->telegram_message_id, 11);
+}
+
 // --- fencing
 
 TEST_F(PgStoreTest, FencedOutcomesOfAStaleOwnerChangeNothing) {
