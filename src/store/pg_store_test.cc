@@ -595,6 +595,26 @@ TEST(OpenStoreTest, AnUnreachableServerIsAClearErrorWithoutThePassword) {
   EXPECT_NE(store.status().message().find("PostgreSQL"), std::string::npos) << store.status().message();
 }
 
+// scripts/pg-test-server.sh's server asks TCP clients for a password (role
+// tgate_pw_user): a wrong one is refused, and the error does not repeat it.
+TEST(OpenStoreTest, WrongCredentialsAreAClearErrorWithoutThePassword) {
+  TGATE_SKIP_WITHOUT_PG();
+  const std::string url = pg::PgTestUrl();
+  const size_t at = url.find("port=");
+  if (at == std::string::npos) GTEST_SKIP() << "TGATE_TEST_PG names no port= (not pg-test-server.sh's URL)";
+  const std::string port = url.substr(
+      at + 5, url.find('&', at) == std::string::npos ? std::string::npos : url.find('&', at) - at - 5);
+  asio::io_context io;
+  StoreOptions options;
+  options.path = "postgresql://tgate_pw_user:not-the-password-42@127.0.0.1:" + port + "/postgres";
+  auto store = Await(io, OpenStore(io.get_executor(), options));
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kUnauthenticated) << store.status().ToString();
+  EXPECT_EQ(store.status().message().find("not-the-password-42"), std::string::npos)
+      << store.status().message();
+  EXPECT_NE(store.status().message().find("tgate_pw_user"), std::string::npos) << store.status().message();
+}
+
 TEST(OpenStoreTest, ANonUrlPathOpensSqlite) {
   asio::io_context io;
   StoreOptions options;
