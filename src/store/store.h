@@ -19,6 +19,7 @@
 // is confined to it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -40,7 +41,8 @@
 namespace tgate::store {
 
 struct StoreOptions {
-  // SQLite file path, or ":memory:" for tests.
+  // SQLite file path, ":memory:" for tests, or a PostgreSQL URL
+  // (postgresql://user:password@host:port/db?...; see open_store.h).
   std::string path = "tgate.db";
   // "normal": survives a process crash (kill -9); "full": also a power loss.
   std::string synchronous = "normal";
@@ -54,6 +56,9 @@ struct StoreOptions {
   // promised to stay under, leaving room for the commits made while a
   // checkpoint waits. 0: no limit (passive checkpoints only).
   int64_t wal_limit_bytes = int64_t{16} << 20;
+  // PostgreSQL only: connections in the store's pool (each unit of work and
+  // each RunInTransaction holds one while it runs).
+  size_t pool_size = 4;
 };
 
 // The aggregate of every role: what a backend implements and what Open

@@ -1,0 +1,394 @@
+// PgStore: units of work and transactions, link tokens, bindings, received
+// updates and the events outbox. The message queue is in pg_store_queue.cc,
+// broadcasts in pg_store_broadcasts.cc and retention in pg_store_retention.cc.
+#include "store/pg_store.h"
+
+#include <string>
+#include <utility>
+
+#include "core/random.h"
+#include "core/status_macros.h"
+#include "store/sqlite_codes.h"
+
+namespace tgate::store {
+namespace {
+
+// SQLSTATE that tgate_fence raises (pg_migrations.cc).
+constexpr std::string_view kFenceSqlstate = "TG001";
+
+constexpr const char* kSelectBinding = "SELECT bot, site_user, chat_id, status, linked_at FROM bindings ";
+
+Binding ReadBinding(const pg::Rows& rows, int row) {
+  Binding b;
+  b.bot = std::string(rows.Text(row, 0));
+  b.user = std::string(rows.Text(row, 1));
+  b.chat_id = rows.Int64(row, 2);
+  b.status = UserStatusOf(rows.Int64(row, 3));
+  b.linked_at = rows.Int64(row, 4);
+  return b;
+}
+
+}  // namespace
+
+std::string PgTextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+std::string PgBigintArray(const std::vector<int64_t>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(values[i]);
+  }
+  out += '}';
+  return out;
+}
+
+namespace {
+const Clock& ClockOf(const StoreOptions& options) {
+  static const SystemClock kSystemClock;
+  return options.clock ? *options.clock : kSystemClock;
+}
+}  // namespace
+
+PgStore::PgStore(asio::any_io_executor executor, std::string conninfo, const StoreOptions& options)
+    : shared_(std::make_shared<Shared>(std::move(executor), std::move(conninfo),
+                                       options.pool_size > 0 ? options.pool_size : 1, ClockOf(options))) {}
+
+PgStore::~PgStore() = default;
+
+void PgStore::SetFence(std::string bot, std::string owner, int64_t epoch) {
+  shared_->fences[std::move(bot)] = Fence{std::move(owner), epoch};
+}
+
+void PgStore::ClearFence(const std::string& bot) { shared_->fences.erase(bot); }
+
+// --- units of work
+
+Status PgStore::Failed(const pg::Connection& conn, Status s) {
+  if (tx_ == &conn) tx_failed_ = true;
+  if (conn.sqlstate() == kFenceSqlstate) return Status::Conflict(s.message());
+  return s;
+}
+
+Awaitable<Result<pg::Rows>> PgStore::Exec(std::string_view sql, pg::Params params) {
+  if (tx_ != nullptr) {
+    auto rows = co_await tx_->Query(sql, params);
+    if (!rows.ok()) co_return Failed(*tx_, rows.status());
+    co_return std::move(rows);
+  }
+  auto pooled = co_await shared_->pool.Get();
+  if (!pooled.ok()) co_return pooled.status();
+  auto rows = co_await (*pooled)->Query(sql, params);
+  if (!rows.ok()) co_return Failed(**pooled, rows.status());
+  co_return std::move(rows);
+}
+
+Awaitable<Result<std::vector<pg::Rows>>> PgStore::ExecPipeline(std::vector<pg::Statement> statements) {
+  if (tx_ != nullptr) {
+    auto results = co_await tx_->Pipeline(statements);
+    if (!results.ok()) co_return Failed(*tx_, results.status());
+    co_return std::move(results);
+  }
+  auto pooled = co_await shared_->pool.Get();
+  if (!pooled.ok()) co_return pooled.status();
+  auto results = co_await (*pooled)->Pipeline(statements);
+  if (!results.ok()) co_return Failed(**pooled, results.status());
+  co_return std::move(results);
+}
+
+Awaitable<Status> PgStore::Atomically(const std::function<Awaitable<Status>(PgStore& tx)>& fn) {
+  if (tx_ != nullptr) co_return co_await fn(*this);  // joins the transaction under way
+  auto pooled = co_await shared_->pool.Get();
+  if (!pooled.ok()) co_return pooled.status();
+  pg::Connection& conn = **pooled;
+  auto begin = co_await conn.Query("BEGIN");
+  if (!begin.ok()) co_return begin.status();
+  PgStore view(shared_, &conn);
+  Status s = co_await fn(view);
+  // A statement failed and fn went on: the transaction is aborted, and
+  // COMMIT would roll it back without an error.
+  if (s.ok() && view.tx_failed_) s = Status::Internal("a statement of the transaction failed; rolled back");
+  if (s.ok()) {
+    auto commit = co_await conn.Query("COMMIT");
+    if (!commit.ok()) s = commit.status();
+  } else {
+    auto rollback = co_await conn.Query("ROLLBACK");  // s is the error to report
+    (void)rollback;
+  }
+  co_return s;
+}
+
+Awaitable<Status> PgStore::RunInTransaction(const std::function<Awaitable<Status>(Store& tx)>& fn) {
+  if (tx_ == nullptr)
+    co_return co_await Atomically([&fn](PgStore& tx) -> Awaitable<Status> { return fn(tx); });
+  // Nested in a transaction's view (the contract forbids it to callers):
+  // a savepoint, as SqliteStore nests, so a failing inner fn undoes only
+  // its own writes (and a statement error in it no longer aborts the outer).
+  auto savepoint = co_await tx_->Query("SAVEPOINT tgate_nested");
+  if (!savepoint.ok()) co_return Failed(*tx_, savepoint.status());
+  const bool failed_before = tx_failed_;
+  Status s = co_await fn(*this);
+  if (s.ok() && tx_failed_ && !failed_before) s = Status::Internal("a statement of the transaction failed");
+  if (s.ok()) {
+    auto release = co_await tx_->Query("RELEASE SAVEPOINT tgate_nested");
+    if (!release.ok()) co_return Failed(*tx_, release.status());
+    co_return s;
+  }
+  auto rollback = co_await tx_->Query("ROLLBACK TO SAVEPOINT tgate_nested");
+  if (!rollback.ok()) co_return Failed(*tx_, rollback.status());
+  tx_failed_ = failed_before;
+  auto release = co_await tx_->Query("RELEASE SAVEPOINT tgate_nested");
+  if (!release.ok()) co_return Failed(*tx_, release.status());
+  co_return s;
+}
+
+// --- link tokens
+
+// Kept as their SHA-256 (hex), as SqliteStore keeps them.
+Awaitable<Status> PgStore::PutLinkToken(const LinkToken& token) {
+  auto rows = co_await Exec(
+      "INSERT INTO link_tokens (token_sha256, bot, site_user, expires_at) VALUES ($1, $2, $3, $4)",
+      pg::Params().Add(Sha256Hex(token.token)).Add(token.bot).Add(token.user).Add(token.expires_at));
+  co_return rows.status();
+}
+
+Awaitable<Result<LinkToken>> PgStore::TakeLinkToken(std::string_view token) {
+  // One DELETE ... RETURNING: of two instances taking one token, one gets it.
+  auto rows =
+      co_await Exec("DELETE FROM link_tokens WHERE token_sha256 = $1 RETURNING bot, site_user, expires_at",
+                    pg::Params().Add(Sha256Hex(token)));
+  if (!rows.ok()) co_return rows.status();
+  if (rows->empty()) co_return Status::NotFound("unknown or used link token");
+  co_return LinkToken{std::string(token), std::string(rows->Text(0, 0)), std::string(rows->Text(0, 1)),
+                      rows->Int64(0, 2)};
+}
+
+Awaitable<Result<int64_t>> PgStore::PruneLinkTokens(int64_t now) {
+  auto rows = co_await Exec("DELETE FROM link_tokens WHERE expires_at < $1", pg::Params().Add(now));
+  if (!rows.ok()) co_return rows.status();
+  co_return rows->affected();
+}
+
+// --- bindings
+
+Awaitable<Status> PgStore::Bind(const Binding& binding) {
+  std::vector<pg::Statement> statements;
+  statements.push_back({"DELETE FROM bindings WHERE bot = $1 AND chat_id = $2 AND site_user <> $3",
+                        pg::Params().Add(binding.bot).Add(binding.chat_id).Add(binding.user)});
+  statements.push_back(
+      {"INSERT INTO bindings (bot, site_user, chat_id, status, linked_at) VALUES ($1, $2, $3, 0, $4) "
+       "ON CONFLICT (bot, site_user) DO UPDATE SET chat_id = excluded.chat_id, status = 0, "
+       "linked_at = excluded.linked_at",
+       pg::Params().Add(binding.bot).Add(binding.user).Add(binding.chat_id).Add(binding.linked_at)});
+  auto done = co_await ExecPipeline(std::move(statements));
+  co_return done.status();
+}
+
+Awaitable<Result<Binding>> PgStore::GetBinding(std::string_view bot, std::string_view user) {
+  const std::string sql = std::string(kSelectBinding) + "WHERE bot = $1 AND site_user = $2";
+  auto rows = co_await Exec(sql, pg::Params().Add(bot).Add(user));
+  if (!rows.ok()) co_return rows.status();
+  if (rows->empty()) co_return Status::NotFound("user is not linked");
+  co_return ReadBinding(*rows, 0);
+}
+
+Awaitable<Result<Binding>> PgStore::GetBindingByChat(std::string_view bot, int64_t chat_id) {
+  const std::string sql = std::string(kSelectBinding) + "WHERE bot = $1 AND chat_id = $2";
+  auto rows = co_await Exec(sql, pg::Params().Add(bot).Add(chat_id));
+  if (!rows.ok()) co_return rows.status();
+  if (rows->empty()) co_return Status::NotFound("no user is linked to this chat");
+  co_return ReadBinding(*rows, 0);
+}
+
+Awaitable<Status> PgStore::DeleteBinding(std::string_view bot, std::string_view user) {
+  auto rows = co_await Exec("DELETE FROM bindings WHERE bot = $1 AND site_user = $2",
+                            pg::Params().Add(bot).Add(user));
+  if (!rows.ok()) co_return rows.status();
+  if (rows->affected() == 0) co_return Status::NotFound("user is not linked");
+  co_return Status::Ok();
+}
+
+Awaitable<Result<Binding>> PgStore::Unlink(std::string_view bot, std::string_view user,
+                                           const std::function<std::string(const Binding&)>& event,
+                                           int64_t now_ms) {
+  Binding unlinked;
+  Status s = co_await Atomically([&](PgStore& tx) -> Awaitable<Status> {
+    auto rows = co_await tx.Exec(
+        "DELETE FROM bindings WHERE bot = $1 AND site_user = $2 RETURNING bot, site_user, chat_id, status, "
+        "linked_at",
+        pg::Params().Add(bot).Add(user));
+    if (!rows.ok()) co_return rows.status();
+    if (rows->empty()) co_return Status::NotFound("user is not linked");
+    unlinked = ReadBinding(*rows, 0);
+    const std::string payload = event(unlinked);
+    co_return co_await tx.AddEvent(payload, now_ms);
+  });
+  if (!s.ok()) co_return s;
+  co_return unlinked;
+}
+
+Awaitable<Status> PgStore::SetChatStatus(std::string_view bot, int64_t chat_id, UserStatus status) {
+  auto rows = co_await Exec("UPDATE bindings SET status = $3 WHERE bot = $1 AND chat_id = $2",
+                            pg::Params().Add(bot).Add(chat_id).Add(UserStatusInt(status)));
+  if (!rows.ok()) co_return rows.status();
+  if (rows->affected() == 0) co_return Status::NotFound("no user is linked to this chat");
+  co_return Status::Ok();
+}
+
+Awaitable<Status> PgStore::MoveChat(std::string_view bot, int64_t old_chat, int64_t new_chat) {
+  if (old_chat == new_chat) co_return Status::Ok();
+  // As SqliteStore::MoveChat, one pipeline (one transaction): the migrated
+  // chat's binding wins over any binding of the new id; queued messages
+  // follow; the move is remembered with chains compressed, and new_chat is
+  // current again.
+  auto params = [&] { return pg::Params().Add(bot).Add(old_chat).Add(new_chat); };
+  std::vector<pg::Statement> statements;
+  statements.push_back(
+      {"DELETE FROM bindings WHERE bot = $1 AND chat_id = $3 AND EXISTS "
+       "(SELECT 1 FROM bindings WHERE bot = $1 AND chat_id = $2)",
+       params()});
+  statements.push_back({"UPDATE bindings SET chat_id = $3 WHERE bot = $1 AND chat_id = $2", params()});
+  statements.push_back(
+      {"UPDATE messages SET chat_id = $3 WHERE bot = $1 AND chat_id = $2 AND status = 0", params()});
+  statements.push_back(
+      {"UPDATE chat_migrations SET new_chat_id = $3 WHERE bot = $1 AND new_chat_id = $2", params()});
+  statements.push_back(
+      {"INSERT INTO chat_migrations (bot, old_chat_id, new_chat_id, migrated_at) "
+       "VALUES ($1, $2, $3, $4) ON CONFLICT (bot, old_chat_id) DO UPDATE SET "
+       "new_chat_id = excluded.new_chat_id, migrated_at = excluded.migrated_at",
+       params().Add(NowSeconds())});
+  statements.push_back({"DELETE FROM chat_migrations WHERE bot = $1 AND old_chat_id = $2",
+                        pg::Params().Add(bot).Add(new_chat)});
+  auto done = co_await ExecPipeline(std::move(statements));
+  co_return done.status();
+}
+
+Awaitable<Result<int64_t>> PgStore::CountBindings(std::string_view bot, UserStatus status) {
+  // Active ones are counted by the trigger: O(1) for a million users.
+  const bool active = status == UserStatus::kActive;
+  pg::Params params;
+  params.Add(bot);
+  if (!active) params.Add(UserStatusInt(status));
+  auto rows = co_await Exec(active ? "SELECT coalesce((SELECT active FROM binding_counts WHERE bot = $1), 0)"
+                                   : "SELECT count(*) FROM bindings WHERE bot = $1 AND status = $2",
+                            std::move(params));
+  if (!rows.ok()) co_return rows.status();
+  co_return rows->Int64(0, 0);
+}
+
+// --- received updates
+
+Awaitable<Result<bool>> PgStore::InsertUpdate(const Update& update) {
+  // The primary key decides between instances receiving one update twice.
+  auto rows = co_await Exec(
+      "INSERT INTO updates (bot, update_id, payload, processed, received_at) VALUES ($1, $2, $3, 0, $4) "
+      "ON CONFLICT (bot, update_id) DO NOTHING",
+      pg::Params().Add(update.bot).Add(update.update_id).Add(update.payload).Add(NowSeconds()));
+  if (!rows.ok()) co_return rows.status();
+  co_return rows->affected() == 1;
+}
+
+Awaitable<Result<std::vector<Update>>> PgStore::PendingUpdates(std::string_view bot, size_t limit) {
+  auto rows = co_await Exec(
+      "SELECT update_id, payload FROM updates WHERE bot = $1 AND processed = 0 ORDER BY update_id LIMIT $2",
+      pg::Params().Add(bot).Add(static_cast<int64_t>(limit)));
+  if (!rows.ok()) co_return rows.status();
+  std::vector<Update> out;
+  out.reserve(rows->size());
+  for (int i = 0; i < rows->size(); ++i) {
+    out.push_back(Update{std::string(bot), rows->Int64(i, 0), std::string(rows->Text(i, 1))});
+  }
+  co_return out;
+}
+
+Awaitable<Status> PgStore::MarkUpdateProcessed(std::string_view bot, int64_t update_id) {
+  auto rows = co_await Exec("UPDATE updates SET processed = 1 WHERE bot = $1 AND update_id = $2",
+                            pg::Params().Add(bot).Add(update_id));
+  if (!rows.ok()) co_return rows.status();
+  if (rows->affected() == 0) co_return Status::NotFound("no such update");
+  co_return Status::Ok();
+}
+
+Awaitable<Status> PgStore::SetUpdateAside(std::string_view bot, int64_t update_id, std::string_view reason) {
+  auto rows = co_await Exec(
+      "UPDATE updates SET processed = 2, set_aside_reason = $3 WHERE bot = $1 AND update_id = $2 AND "
+      "processed = 0",
+      pg::Params().Add(bot).Add(update_id).Add(reason));
+  if (!rows.ok()) co_return rows.status();
+  if (rows->affected() == 0) co_return Status::NotFound("no such pending update");
+  co_return Status::Ok();
+}
+
+Awaitable<Result<int64_t>> PgStore::CountSetAsideUpdates(std::string_view bot) {
+  auto rows =
+      co_await Exec("SELECT count(*) FROM updates WHERE bot = $1 AND processed = 2", pg::Params().Add(bot));
+  if (!rows.ok()) co_return rows.status();
+  co_return rows->Int64(0, 0);
+}
+
+Awaitable<Result<int64_t>> PgStore::MaxUpdateId(std::string_view bot) {
+  auto rows =
+      co_await Exec("SELECT coalesce(max(update_id), 0) FROM updates WHERE bot = $1", pg::Params().Add(bot));
+  if (!rows.ok()) co_return rows.status();
+  co_return rows->Int64(0, 0);
+}
+
+// --- events outbox
+
+Awaitable<Status> PgStore::AddEvent(std::string_view payload_json, int64_t now_ms) {
+  auto rows = co_await Exec(
+      "INSERT INTO events (payload, attempts, next_attempt_ms, created_at) VALUES ($1, 0, $2, $3)",
+      pg::Params().Add(payload_json).Add(now_ms).Add(now_ms / 1000));
+  co_return rows.status();
+}
+
+Awaitable<Result<std::vector<Event>>> PgStore::DueEvents(int64_t now_ms, size_t limit) {
+  // Oldest first by id (creation order), so the site sees events in order.
+  auto rows = co_await Exec(
+      "SELECT id, payload, attempts, next_attempt_ms FROM events WHERE next_attempt_ms <= $1 "
+      "ORDER BY id LIMIT $2",
+      pg::Params().Add(now_ms).Add(static_cast<int64_t>(limit)));
+  if (!rows.ok()) co_return rows.status();
+  std::vector<Event> out;
+  out.reserve(rows->size());
+  for (int i = 0; i < rows->size(); ++i) {
+    out.push_back(Event{rows->Int64(i, 0), std::string(rows->Text(i, 1)), static_cast<int>(rows->Int64(i, 2)),
+                        rows->Int64(i, 3)});
+  }
+  co_return out;
+}
+
+Awaitable<Status> PgStore::EventDelivered(int64_t id) {
+  auto rows = co_await Exec("DELETE FROM events WHERE id = $1", pg::Params().Add(id));
+  if (!rows.ok()) co_return rows.status();
+  if (rows->affected() == 0) co_return Status::NotFound("no such event");
+  co_return Status::Ok();
+}
+
+Awaitable<Status> PgStore::EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) {
+  auto rows = co_await Exec("UPDATE events SET attempts = $2, next_attempt_ms = $3 WHERE id = $1",
+                            pg::Params().Add(id).Add(attempts).Add(next_attempt_ms));
+  if (!rows.ok()) co_return rows.status();
+  if (rows->affected() == 0) co_return Status::NotFound("no such event");
+  co_return Status::Ok();
+}
+
+Awaitable<Result<int64_t>> PgStore::NextEventDue() {
+  auto rows = co_await Exec("SELECT coalesce(min(next_attempt_ms), 0) FROM events");
+  if (!rows.ok()) co_return rows.status();
+  co_return rows->Int64(0, 0);
+}
+
+}  // namespace tgate::store

@@ -1,0 +1,310 @@
+// PgStore: the durable message queue (Enqueue, LoadQueued, Complete, ...).
+// The dispatcher's hot paths: Enqueue is one statement (with its NOTIFY),
+// and Complete/WriteOutcomes one pipeline for a whole batch.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "core/status_macros.h"
+#include "store/idempotency_replay.h"
+#include "store/pg_store.h"
+#include "store/sqlite_codes.h"
+
+namespace tgate::store {
+namespace {
+
+// A broadcast's messages keep text/options_json NULL and read the broadcast's.
+#define TGATE_PG_SELECT_MESSAGE                                                             \
+  "SELECT m.id, m.bot, m.site_user, m.chat_id, coalesce(m.text, b.text, ''), "              \
+  "coalesce(m.options_json, b.options_json, ''), m.priority, coalesce(m.broadcast_id, 0), " \
+  "m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, m.telegram_message_id, "    \
+  "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0) "     \
+  "FROM messages m LEFT JOIN broadcasts b ON b.id = m.broadcast_id "
+
+Message ReadMessage(const pg::Rows& rows, int i) {
+  Message m;
+  m.id = rows.Int64(i, 0);
+  m.bot = std::string(rows.Text(i, 1));
+  m.user = std::string(rows.Text(i, 2));
+  m.chat_id = rows.Int64(i, 3);
+  m.text = std::string(rows.Text(i, 4));
+  m.options_json = std::string(rows.Text(i, 5));
+  m.priority = PriorityOf(rows.Int64(i, 6));
+  m.broadcast_id = rows.Int64(i, 7);
+  m.paid = rows.Int64(i, 8) != 0;
+  m.status = MessageStatusOf(rows.Int64(i, 9));
+  m.attempts = static_cast<int>(rows.Int64(i, 10));
+  m.parts_sent = static_cast<int>(rows.Int64(i, 11));
+  m.not_before_ms = rows.Int64(i, 12);
+  m.telegram_message_id = rows.Int64(i, 13);
+  m.error = std::string(rows.Text(i, 14));
+  m.created_at = rows.Int64(i, 15);
+  m.updated_at = rows.Int64(i, 16);
+  m.expires_at_ms = rows.Int64(i, 17);
+  return m;
+}
+
+// The rows of a queue load, ending before the first row never tried that is
+// not due by due_by_ms (see ReadQueued in sqlite_store_queue.cc for why a
+// retry's backoff is not an end).
+std::vector<Message> ReadQueued(const pg::Rows& rows, int64_t due_by_ms) {
+  std::vector<Message> out;
+  out.reserve(rows.size());
+  for (int i = 0; i < rows.size(); ++i) {
+    Message m = ReadMessage(rows, i);
+    if (m.not_before_ms > due_by_ms && m.attempts == 0) break;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+pg::Params& AddOptionalText(pg::Params& params, std::string_view text) {
+  return text.empty() ? params.AddNull() : params.Add(text);
+}
+
+}  // namespace
+
+Awaitable<Result<Enqueued>> PgStore::Enqueue(const NewMessage& message) {
+  if (message.bot.empty()) co_return Status::InvalidArgument("message has no bot");
+  if (message.chat_id == 0) co_return Status::InvalidArgument("message has no chat_id");
+  // One statement: a group's chat id follows its migration (chains are
+  // compressed by MoveChat: one step), the unique index (bot,
+  // idempotency_key) decides between two requests with one key on any
+  // instance (the loser gets no row and answers from the winner's), and the
+  // bot's owner is notified only when a message was really added.
+  pg::Params params;
+  params.Add(message.bot);
+  AddOptionalText(params, message.user);
+  params.Add(message.chat_id).Add(message.text).Add(message.options_json).Add(PriorityInt(message.priority));
+  AddOptionalText(params, message.idempotency_key);
+  AddOptionalText(params, message.idempotency_fingerprint);
+  params.Add(NowSeconds());
+  if (message.expires_at_ms > 0)
+    params.Add(message.expires_at_ms);
+  else
+    params.AddNull();
+  static const std::string kInsert =
+      "WITH ins AS (INSERT INTO messages (bot, site_user, chat_id, text, options_json, priority, status, "
+      "idempotency_key, idempotency_fingerprint, created_at, updated_at, expires_at_ms) "
+      "VALUES ($1, $2, CASE WHEN $3::bigint < 0 THEN coalesce((SELECT new_chat_id FROM chat_migrations "
+      "WHERE bot = $1 AND old_chat_id = $3::bigint), $3::bigint) ELSE $3::bigint END, "
+      "$4, $5, $6::smallint, 0, $7, $8, $9::bigint, $9::bigint, $10::bigint) "
+      "ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id, bot) "
+      "SELECT id, pg_notify('" +
+      std::string(kQueueChannel) + "', bot) FROM ins";
+  auto rows = co_await Exec(kInsert, std::move(params));
+  if (!rows.ok()) co_return rows.status();
+  if (!rows->empty()) co_return Enqueued{rows->Int64(0, 0), false};
+  auto prior = co_await FindMessageByIdempotencyKey(message.bot, message.idempotency_key,
+                                                    message.idempotency_fingerprint);
+  if (!prior.ok()) {
+    if (prior.status().IsNotFound())
+      co_return Status::Internal("idempotency key conflict without a prior message");
+    co_return prior.status();
+  }
+  co_return Enqueued{*prior, true};
+}
+
+Awaitable<Result<int64_t>> PgStore::FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
+                                                                std::string_view fingerprint) {
+  if (key.empty()) co_return Status::NotFound("no idempotency key");
+  auto rows = co_await Exec(
+      "SELECT id, idempotency_fingerprint FROM messages WHERE bot = $1 AND idempotency_key = $2",
+      pg::Params().Add(bot).Add(key));
+  if (!rows.ok()) co_return rows.status();
+  if (rows->empty()) co_return Status::NotFound("no message with this idempotency key");
+  const int64_t id = rows->Int64(0, 0);
+  TGATE_CO_RETURN_IF_ERROR(CheckIdempotentReplay("message", id, key, rows->Text(0, 1), fingerprint));
+  co_return id;
+}
+
+Awaitable<Result<Message>> PgStore::GetMessage(int64_t id) {
+  auto rows = co_await Exec(TGATE_PG_SELECT_MESSAGE "WHERE m.id = $1", pg::Params().Add(id));
+  if (!rows.ok()) co_return rows.status();
+  if (rows->empty()) co_return Status::NotFound("no such message");
+  co_return ReadMessage(*rows, 0);
+}
+
+Awaitable<Result<std::vector<Message>>> PgStore::LoadQueued(std::string_view bot, Priority priority,
+                                                            int64_t after_id, size_t limit) {
+  auto rows = co_await Exec(
+      priority == Priority::kDirect ? TGATE_PG_SELECT_MESSAGE
+          "WHERE m.bot = $1 AND m.priority = $2 AND m.broadcast_id IS NULL AND "
+          "m.status = 0 AND m.id > $3 ORDER BY m.id LIMIT $4"
+                                    : TGATE_PG_SELECT_MESSAGE
+          "WHERE m.bot = $1 AND m.priority = $2 AND m.status = 0 AND m.id > $3 "
+          "ORDER BY m.id LIMIT $4",
+      pg::Params().Add(bot).Add(PriorityInt(priority)).Add(after_id).Add(static_cast<int64_t>(limit)));
+  if (!rows.ok()) co_return rows.status();
+  co_return ReadQueued(*rows, INT64_MAX);
+}
+
+Awaitable<Result<std::vector<Message>>> PgStore::LoadBroadcastQueued(std::string_view bot,
+                                                                     int64_t broadcast_id, int64_t after_id,
+                                                                     int64_t due_by_ms, size_t limit) {
+  auto rows =
+      co_await Exec(TGATE_PG_SELECT_MESSAGE
+                    "WHERE m.bot = $1 AND m.priority = 1 AND m.broadcast_id = $2 AND m.status = 0 "
+                    "AND m.id > $3 ORDER BY m.id LIMIT $4",
+                    pg::Params().Add(bot).Add(broadcast_id).Add(after_id).Add(static_cast<int64_t>(limit)));
+  if (!rows.ok()) co_return rows.status();
+  co_return ReadQueued(*rows, due_by_ms);
+}
+
+std::vector<pg::Statement> PgStore::CompleteStatements(const std::vector<Completion>& completions) const {
+  std::vector<pg::Statement> statements;
+  if (completions.empty()) return statements;
+  std::vector<int64_t> ids;
+  ids.reserve(completions.size());
+  for (const Completion& c : completions) ids.push_back(c.id);
+  if (!shared_->fences.empty()) {
+    // First, in the same transaction: every fenced bot with a message in the
+    // batch must still be ours at our epoch (tgate_fence raises TG001
+    // otherwise, which aborts the whole batch). FOR SHARE in tgate_fence
+    // holds the lease row until commit, so a takeover waits for this batch.
+    std::vector<std::string> bots, owners;
+    std::vector<int64_t> epochs;
+    for (const auto& [bot, fence] : shared_->fences) {
+      bots.push_back(bot);
+      owners.push_back(fence.owner);
+      epochs.push_back(fence.epoch);
+    }
+    statements.push_back(
+        {"SELECT tgate_fence(f.bot, f.owner, f.epoch) FROM unnest($1::text[], $2::text[], $3::bigint[]) "
+         "AS f(bot, owner, epoch) WHERE EXISTS (SELECT 1 FROM messages m WHERE m.id = ANY($4::bigint[]) "
+         "AND m.bot = f.bot)",
+         pg::Params()
+             .Add(PgTextArray(bots))
+             .Add(PgTextArray(owners))
+             .Add(PgBigintArray(epochs))
+             .Add(PgBigintArray(ids))});
+  }
+  // As SqliteStore::Complete: a retry (status queued) never revives a
+  // message cancelled or failed meanwhile; a final outcome always lands and
+  // moves its broadcast's counts from the status it had (read under the
+  // row's lock). Unknown ids are ignored.
+  const int64_t now = NowSeconds();
+  std::vector<int64_t> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()) {
+    // The whole batch in one statement (one plan, rows locked in id order):
+    // the completions go as arrays.
+    std::vector<int64_t> statuses, attempts, parts, not_before, telegram_ids;
+    std::vector<std::string> errors;
+    for (const Completion& c : completions) {
+      statuses.push_back(MessageStatusInt(c.status));
+      attempts.push_back(c.attempts);
+      parts.push_back(c.parts_sent);
+      not_before.push_back(c.not_before_ms);
+      telegram_ids.push_back(c.telegram_message_id);
+      errors.push_back(c.error);
+    }
+    pg::Params params;
+    params.Add(PgBigintArray(ids)).Add(PgBigintArray(statuses)).Add(PgBigintArray(attempts));
+    params.Add(PgBigintArray(parts)).Add(PgBigintArray(not_before)).Add(PgBigintArray(telegram_ids));
+    params.Add(PgTextArray(errors)).Add(now);
+    statements.push_back(
+        {"WITH c AS (SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::integer[], $4::integer[], "
+         "$5::bigint[], $6::bigint[], $7::text[]) AS c(id, status, attempts, parts_sent, not_before_ms, "
+         "telegram_message_id, error)), "
+         "old AS (SELECT m.id, m.status, m.broadcast_id FROM messages m JOIN c ON c.id = m.id "
+         "ORDER BY m.id FOR UPDATE OF m), "
+         "upd AS (UPDATE messages m SET status = c.status, attempts = c.attempts, parts_sent = c.parts_sent, "
+         "not_before_ms = c.not_before_ms, telegram_message_id = c.telegram_message_id, "
+         "error = nullif(c.error, ''), updated_at = $8::bigint FROM c JOIN old ON old.id = c.id "
+         "WHERE m.id = c.id AND NOT (c.status = 0 AND old.status <> 0) "
+         "RETURNING old.status AS was, c.status AS now, old.broadcast_id AS bid) "
+         "UPDATE broadcasts b SET n_sent = n_sent + d.sent, n_failed = n_failed + d.failed, "
+         "n_cancelled = n_cancelled + d.cancelled FROM (SELECT bid, "
+         "sum((now = 1)::int - (was = 1)::int) AS sent, sum((now = 2)::int - (was = 2)::int) AS failed, "
+         "sum((now = 3)::int - (was = 3)::int) AS cancelled FROM upd WHERE bid IS NOT NULL AND was <> now "
+         "GROUP BY bid) d WHERE b.id = d.bid",
+         std::move(params)});
+    return statements;
+  }
+  // One id twice in a batch: one statement per completion, in order, so the
+  // later sees what the earlier wrote (as SQLite's loop does).
+  for (const Completion& c : completions) {
+    pg::Params params;
+    params.Add(c.id).Add(MessageStatusInt(c.status)).Add(c.attempts).Add(c.parts_sent).Add(c.not_before_ms);
+    params.Add(c.telegram_message_id);
+    AddOptionalText(params, c.error);
+    params.Add(now);
+    statements.push_back(
+        {"WITH old AS (SELECT id, status, broadcast_id FROM messages WHERE id = $1::bigint FOR UPDATE), "
+         "upd AS (UPDATE messages m SET status = $2::smallint, attempts = $3::integer, "
+         "parts_sent = $4::integer, not_before_ms = $5::bigint, telegram_message_id = $6::bigint, "
+         "error = $7::text, updated_at = $8::bigint FROM old WHERE m.id = old.id "
+         "AND NOT ($2::smallint = 0 AND old.status <> 0) RETURNING old.status AS was, old.broadcast_id AS "
+         "bid) "
+         "UPDATE broadcasts b SET "
+         "n_sent = n_sent + ($2::smallint = 1)::int - (upd.was = 1)::int, "
+         "n_failed = n_failed + ($2::smallint = 2)::int - (upd.was = 2)::int, "
+         "n_cancelled = n_cancelled + ($2::smallint = 3)::int - (upd.was = 3)::int "
+         "FROM upd WHERE b.id = upd.bid AND upd.was <> $2::smallint",
+         std::move(params)});
+  }
+  return statements;
+}
+
+Awaitable<Status> PgStore::Complete(const std::vector<Completion>& completions) {
+  if (completions.empty()) co_return Status::Ok();
+  auto done = co_await ExecPipeline(CompleteStatements(completions));
+  co_return done.status();
+}
+
+Awaitable<Status> PgStore::WriteOutcomes(const std::vector<Completion>& completions,
+                                         const std::vector<std::string>& events, int64_t now_ms) {
+  // One pipeline: the outcomes (behind their fences) and the events they
+  // raise, in one round trip and one transaction.
+  std::vector<pg::Statement> statements = CompleteStatements(completions);
+  for (const std::string& e : events) {
+    statements.push_back(
+        {"INSERT INTO events (payload, attempts, next_attempt_ms, created_at) VALUES ($1, 0, $2, $3)",
+         pg::Params().Add(e).Add(now_ms).Add(now_ms / 1000)});
+  }
+  if (statements.empty()) co_return Status::Ok();
+  auto done = co_await ExecPipeline(std::move(statements));
+  co_return done.status();
+}
+
+Awaitable<Result<std::vector<GroupSend>>> PgStore::RecentGroupSends(std::string_view bot, int64_t since_s) {
+  // Served by the partial index messages_group_sends.
+  auto rows = co_await Exec(
+      "SELECT chat_id, updated_at, parts_sent FROM messages "
+      "WHERE bot = $1 AND chat_id < 0 AND parts_sent > 0 AND updated_at >= $2 ORDER BY updated_at",
+      pg::Params().Add(bot).Add(since_s));
+  if (!rows.ok()) co_return rows.status();
+  std::vector<GroupSend> out;
+  out.reserve(rows->size());
+  for (int i = 0; i < rows->size(); ++i) {
+    out.push_back({rows->Int64(i, 0), rows->Int64(i, 1), static_cast<int>(rows->Int64(i, 2))});
+  }
+  co_return out;
+}
+
+Awaitable<Result<int64_t>> PgStore::LastMessageId() {
+  auto rows = co_await Exec("SELECT coalesce(max(id), 0) FROM messages");
+  if (!rows.ok()) co_return rows.status();
+  co_return rows->Int64(0, 0);
+}
+
+Awaitable<Result<std::vector<int64_t>>> PgStore::FailQueuedForChat(std::string_view bot, int64_t chat_id,
+                                                                   std::string_view reason) {
+  // One statement: the failures and their broadcasts' counts.
+  auto rows = co_await Exec(
+      "WITH f AS (UPDATE messages SET status = 2, error = $3, updated_at = $4 "
+      "WHERE bot = $1 AND chat_id = $2 AND status = 0 RETURNING id, broadcast_id), "
+      "c AS (UPDATE broadcasts b SET n_failed = n_failed + x.n FROM "
+      "(SELECT broadcast_id, count(*) AS n FROM f WHERE broadcast_id IS NOT NULL GROUP BY broadcast_id) x "
+      "WHERE b.id = x.broadcast_id) "
+      "SELECT id FROM f ORDER BY id",
+      pg::Params().Add(bot).Add(chat_id).Add(reason).Add(NowSeconds()));
+  if (!rows.ok()) co_return rows.status();
+  std::vector<int64_t> ids;
+  ids.reserve(rows->size());
+  for (int i = 0; i < rows->size(); ++i) ids.push_back(rows->Int64(i, 0));
+  co_return ids;
+}
+
+}  // namespace tgate::store
