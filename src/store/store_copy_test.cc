@@ -320,6 +320,12 @@ TEST_F(StoreCopyTest, EverythingReadsBackTheSameAndThePostgresStoreCarriesOn) {
   auto second = Run(pg.CreateBroadcast(nb, 1767225600000));
   ASSERT_OK(second);
   EXPECT_GT(second->id, f.broadcast.id);
+
+  // The count stays kept after the copy (its trigger is on again).
+  ASSERT_OK(Run(pg.Bind(Binding{kBot, "newcomer", 99999, UserStatus::kActive, 1})));
+  auto plus_one = Run(pg.CountBindings(kBot, UserStatus::kActive));
+  ASSERT_OK(plus_one);
+  EXPECT_EQ(*plus_one, kUsers);
 }
 
 TEST_F(StoreCopyTest, RefusesATargetThatHoldsDataAndChangesNothing) {
