@@ -204,7 +204,8 @@ TEST_F(Cli, StoreCopyWaitsForTgateToStopThenCopiesIntoAnEmptyPostgres) {
   LinkUser("alice", 4242);
   const std::string db = dir_ + "/tgate.db";
   // Refused before the target is touched: any URL will do.
-  auto [lcode, locked] = Tgate({"store", "copy", "--from", db, "--to", "postgresql://tgate@127.0.0.1:1/tgate"});
+  auto [lcode, locked] =
+      Tgate({"store", "copy", "--from", db, "--to", "postgresql://tgate@127.0.0.1:1/tgate"});
   EXPECT_NE(lcode, 0);
   EXPECT_NE(locked.find("in use by a running tgate: stop tgate first"), std::string::npos) << locked;
   ASSERT_EQ(StopTgate(), 0);
