@@ -60,8 +60,8 @@ listen_addresses = '127.0.0.1'
 lc_messages = 'C'
 log_min_messages = warning
 EOF
-  local port="" tries
-  for tries in 1 2 3 4 5 6 7 8; do
+  local port="" _
+  for _ in 1 2 3 4 5 6 7 8; do
     port=$((20000 + RANDOM % 40000))
     port_in_use "$port" && continue
     if as_postgres "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "-p $port" -w -t 60 start \

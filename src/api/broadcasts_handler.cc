@@ -67,21 +67,21 @@ http::Response Answer(const http::Request& req, const Result<store::Broadcast>& 
 
 }  // namespace
 
-http::Response CreateBroadcast(ApiContext& ctx, const http::Request& req, const RouteMatch&) {
+Awaitable<http::Response> CreateBroadcast(ApiContext& ctx, const http::Request& req, const RouteMatch&) {
   auto body = ParseJsonObject(req);
-  if (!body.ok()) return http::ErrorResponse(req, body.status());
+  if (!body.ok()) co_return http::ErrorResponse(req, body.status());
   if (Status s = CheckFields(*body, {"bot", "users", "all", "text", "parse_mode", "entities",
                                      "disable_notification", "protect_content", "reply_markup",
                                      "link_preview_options", "spread_seconds", "paid", "ttl_seconds"});
       !s.ok()) {
-    return http::ErrorResponse(req, s);
+    co_return http::ErrorResponse(req, s);
   }
   auto key = ReadIdempotencyKey(req);
-  if (!key.ok()) return http::ErrorResponse(req, key.status());
+  if (!key.ok()) co_return http::ErrorResponse(req, key.status());
   auto bot_name = OptString(*body, "bot");
-  if (!bot_name.ok()) return http::ErrorResponse(req, bot_name.status());
+  if (!bot_name.ok()) co_return http::ErrorResponse(req, bot_name.status());
   auto bot = ctx.FindBot(bot_name->value_or(""));
-  if (!bot.ok()) return http::ErrorResponse(req, bot.status());
+  if (!bot.ok()) co_return http::ErrorResponse(req, bot.status());
 
   store::NewBroadcast b;
   b.bot = (*bot)->config->name;
@@ -89,53 +89,54 @@ http::Response CreateBroadcast(ApiContext& ctx, const http::Request& req, const 
     b.idempotency_key = std::move(*key);
     b.idempotency_fingerprint = RequestFingerprint(*body);
   }
-  if (Status s = ReadTargets(*body, b); !s.ok()) return http::ErrorResponse(req, s);
+  if (Status s = ReadTargets(*body, b); !s.ok()) co_return http::ErrorResponse(req, s);
   auto content = ParseMessageContent(*body);
-  if (!content.ok()) return http::ErrorResponse(req, content.status());
+  if (!content.ok()) co_return http::ErrorResponse(req, content.status());
   b.text = std::move(content->text);
   b.options_json = std::move(content->options_json);
   auto spread = OptInt(*body, "spread_seconds");
-  if (!spread.ok()) return http::ErrorResponse(req, spread.status());
+  if (!spread.ok()) co_return http::ErrorResponse(req, spread.status());
   b.spread_seconds = spread->value_or(0);
   if (b.spread_seconds < 0 || b.spread_seconds > kMaxSpreadSeconds) {
-    return http::ErrorResponse(req, Status::InvalidArgument("'spread_seconds' must be 0..604800"));
+    co_return http::ErrorResponse(req, Status::InvalidArgument("'spread_seconds' must be 0..604800"));
   }
   auto paid = OptBool(*body, "paid");
-  if (!paid.ok()) return http::ErrorResponse(req, paid.status());
+  if (!paid.ok()) co_return http::ErrorResponse(req, paid.status());
   b.paid = paid->value_or(false);
   const int64_t now_ms = ctx.NowMs();
   auto deadline = ParseDeadline(*body, now_ms, ctx.config.MaxQueueAgeSeconds(*(*bot)->config));
-  if (!deadline.ok()) return http::ErrorResponse(req, deadline.status());
+  if (!deadline.ok()) co_return http::ErrorResponse(req, deadline.status());
   if (*deadline != 0 && *deadline < now_ms + b.spread_seconds * 1000) {
-    return http::ErrorResponse(req,
-                               Status::Unprocessable("'ttl_seconds' is shorter than 'spread_seconds': the "
-                                                     "last messages would expire before they are due"));
+    co_return http::ErrorResponse(req,
+                                  Status::Unprocessable("'ttl_seconds' is shorter than 'spread_seconds': the "
+                                                        "last messages would expire before they are due"));
   }
   b.expires_at_ms = *deadline;
 
   // With a used key: the first broadcast's answer, or 422 for another body.
-  auto created = ctx.broadcasts.CreateBroadcast(b, ctx.NowMs());
-  if (!created.ok()) return IdempotencyErrorResponse(req, created.status());
+  auto created = co_await ctx.broadcasts.CreateBroadcast(b, ctx.NowMs());
+  if (!created.ok()) co_return IdempotencyErrorResponse(req, created.status());
   if ((*bot)->notify_dispatcher) (*bot)->notify_dispatcher();
   json::object out{{"id", created->id}, {"total", created->total}, {"skipped", created->skipped}};
-  return http::JsonResponse(req, 202, json::serialize(out));
+  co_return http::JsonResponse(req, 202, json::serialize(out));
 }
 
-http::Response GetBroadcast(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
+Awaitable<http::Response> GetBroadcast(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
   auto id = ParsePositiveId(m.params.at(0), "broadcast");
-  if (!id.ok()) return http::ErrorResponse(req, id.status());
-  return Answer(req, ctx.broadcasts.GetBroadcast(*id));
+  if (!id.ok()) co_return http::ErrorResponse(req, id.status());
+  auto b = co_await ctx.broadcasts.GetBroadcast(*id);
+  co_return Answer(req, b);
 }
 
-http::Response CancelBroadcast(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
+Awaitable<http::Response> CancelBroadcast(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
   auto id = ParsePositiveId(m.params.at(0), "broadcast");
-  if (!id.ok()) return http::ErrorResponse(req, id.status());
-  auto b = ctx.broadcasts.CancelBroadcast(*id);
+  if (!id.ok()) co_return http::ErrorResponse(req, id.status());
+  auto b = co_await ctx.broadcasts.CancelBroadcast(*id);
   if (b.ok() && ctx.bots.count(b->bot)) {
     // The dispatcher holds some of the broadcast in memory: drop it there too.
     if (auto& h = ctx.bots.at(b->bot); h.cancel_broadcast) h.cancel_broadcast(*id);
   }
-  return Answer(req, b);
+  co_return Answer(req, b);
 }
 
 }  // namespace tgate::api

@@ -74,7 +74,8 @@ Awaitable<void> EventsSender::Loop(Lifetime::Token life) {
   while (!life.ended()) {
     int64_t now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
-    auto due = store_.DueEvents(now_ms, options_.batch);
+    auto due = co_await store_.DueEvents(now_ms, options_.batch);
+    if (life.ended()) co_return;
     if (due.ok()) {
       for (const store::Event& e : *due) {
         if (life.ended()) co_return;
@@ -83,12 +84,13 @@ Awaitable<void> EventsSender::Loop(Lifetime::Token life) {
         metrics_.Inc("tgate_events_total", ok ? "outcome=\"delivered\"" : "outcome=\"retry\"");
         Status s;
         if (ok) {
-          s = store_.EventDelivered(e.id);
+          s = co_await store_.EventDelivered(e.id);
         } else {
           auto delay = options_.first_retry * (1LL << std::min(e.attempts, 20));
           if (delay > options_.max_retry) delay = options_.max_retry;
-          s = store_.EventRetry(e.id, e.attempts + 1, now_ms + delay.count());
+          s = co_await store_.EventRetry(e.id, e.attempts + 1, now_ms + delay.count());
         }
+        if (life.ended()) co_return;
         // NotFound: retention dropped the event while it was on its way.
         if (!s.ok() && !s.IsNotFound()) spdlog::error("events outbox: {}", s.message());
       }
@@ -97,7 +99,8 @@ Awaitable<void> EventsSender::Loop(Lifetime::Token life) {
       spdlog::error("events outbox: {}", due.status().message());
     }
     // Sleep until the next retry is due, or until notified of a new event.
-    auto next = store_.NextEventDue();
+    auto next = co_await store_.NextEventDue();
+    if (life.ended()) co_return;
     std::chrono::milliseconds wait(30000);
     if (next.ok() && *next > 0)
       wait = std::clamp(std::chrono::milliseconds(*next - now_ms), std::chrono::milliseconds(10), wait);

@@ -8,9 +8,12 @@
 #include "core/testing.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 
 namespace tgate::api {
 namespace {
+
+using store::testing::Await;
 
 using namespace std::chrono_literals;
 
@@ -27,7 +30,7 @@ TEST(EventsSender, DeliversSignedAndRetriesUntil2xx) {
   auto s = store::Store::Open({":memory:"});
   ASSERT_OK(s);
   store::Store& store = **s;
-  ASSERT_OK(store.AddEvent(R"({"type":"user.linked","user":"42"})", 0));
+  ASSERT_OK(Await(store.AddEvent(R"({"type":"user.linked","user":"42"})", 0)));
 
   int calls = 0;
   std::string body, signature, timestamp, event_id;
@@ -51,7 +54,7 @@ TEST(EventsSender, DeliversSignedAndRetriesUntil2xx) {
   std::function<void()> poll = [&] {
     stop.expires_after(20ms);
     stop.async_wait([&](auto) {
-      auto due = store.DueEvents(INT64_MAX, 10);
+      auto due = Await(store.DueEvents(INT64_MAX, 10));
       if (calls >= 2 && due.ok() && due->empty()) {
         sender.Stop();
         site.Stop();
@@ -67,7 +70,7 @@ TEST(EventsSender, DeliversSignedAndRetriesUntil2xx) {
   EXPECT_EQ(body, R"({"type":"user.linked","user":"42"})");
   EXPECT_EQ(event_id, "1");
   EXPECT_EQ(signature, SignEvent("s3cret", std::stoll(timestamp), body));
-  EXPECT_TRUE(store.DueEvents(INT64_MAX, 10)->empty());
+  EXPECT_TRUE(Await(store.DueEvents(INT64_MAX, 10))->empty());
 }
 
 TEST(EventsSender, RefusesAMalformedUrl) {
@@ -121,7 +124,7 @@ TEST_F(EventsSenderLifetimeTest, DestroyingTheSenderWhileItSleepsEndsItsLoop) {
 }
 
 TEST_F(EventsSenderLifetimeTest, DestroyingTheSenderWhileTheSiteAnswersLeavesTheEventForLater) {
-  ASSERT_OK(store_->AddEvent(R"({"type":"user.linked","user":"42"})", 0));
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"user.linked","user":"42"})", 0)));
   ASSERT_OK(sender_->Start());
   for (int i = 0; i < 100 && posts_ == 0; ++i) io_.run_one_for(100ms);
   ASSERT_EQ(posts_, 1);  // the POST is under way
@@ -132,7 +135,7 @@ TEST_F(EventsSenderLifetimeTest, DestroyingTheSenderWhileTheSiteAnswersLeavesThe
   EXPECT_TRUE(io_.stopped());
   // The answer came after the sender was gone: its outcome is not written,
   // so the event is delivered again by the next sender.
-  EXPECT_EQ(store_->DueEvents(INT64_MAX, 10)->size(), 1u);
+  EXPECT_EQ(Await(store_->DueEvents(INT64_MAX, 10))->size(), 1u);
   EXPECT_EQ(metrics_.Render().find("tgate_events_total{"), std::string::npos);
 }
 

@@ -19,30 +19,30 @@ namespace json = boost::json;
 namespace {
 
 // Fills the recipient of `m` from "user" or "chat_id".
-Status Address(ApiContext& ctx, const json::object& body, store::NewMessage& m) {
-  TGATE_ASSIGN_OR_RETURN(auto user, OptString(body, "user"));
-  TGATE_ASSIGN_OR_RETURN(auto chat, OptInt(body, "chat_id"));
+Awaitable<Status> Address(ApiContext& ctx, const json::object& body, store::NewMessage& m) {
+  TGATE_CO_ASSIGN_OR_RETURN(auto user, OptString(body, "user"));
+  TGATE_CO_ASSIGN_OR_RETURN(auto chat, OptInt(body, "chat_id"));
   if (user.has_value() == chat.has_value()) {
-    return Status::InvalidArgument("give exactly one of 'user' (a linked site user) or 'chat_id'");
+    co_return Status::InvalidArgument("give exactly one of 'user' (a linked site user) or 'chat_id'");
   }
   if (chat.has_value()) {
-    if (*chat == 0) return Status::InvalidArgument("'chat_id' must not be 0");
+    if (*chat == 0) co_return Status::InvalidArgument("'chat_id' must not be 0");
     m.chat_id = *chat;
-    return Status::Ok();
+    co_return Status::Ok();
   }
-  TGATE_RETURN_IF_ERROR(CheckUserId(*user));
-  auto b = ctx.links.GetBinding(m.bot, *user);
+  TGATE_CO_RETURN_IF_ERROR(CheckUserId(*user));
+  auto b = co_await ctx.links.GetBinding(m.bot, *user);
   if (!b.ok()) {
-    if (b.status().IsNotFound()) return Status::NotFound("user '" + *user + "' is not linked to this bot");
-    return b.status();
+    if (b.status().IsNotFound()) co_return Status::NotFound("user '" + *user + "' is not linked to this bot");
+    co_return b.status();
   }
   if (b->status == store::UserStatus::kBlocked) {
-    return Status::Conflict("user '" + *user +
-                            "' has blocked the bot; nothing can be sent until they unblock it");
+    co_return Status::Conflict("user '" + *user +
+                               "' has blocked the bot; nothing can be sent until they unblock it");
   }
   m.user = *user;
   m.chat_id = b->chat_id;
-  return Status::Ok();
+  co_return Status::Ok();
 }
 
 json::object Describe(const store::Message& m) {
@@ -56,25 +56,25 @@ json::object Describe(const store::Message& m) {
 
 }  // namespace
 
-http::Response SendMessage(ApiContext& ctx, const http::Request& req, const RouteMatch&) {
+Awaitable<http::Response> SendMessage(ApiContext& ctx, const http::Request& req, const RouteMatch&) {
   auto body = ParseJsonObject(req);
-  if (!body.ok()) return http::ErrorResponse(req, body.status());
+  if (!body.ok()) co_return http::ErrorResponse(req, body.status());
   if (Status s = CheckFields(
           *body, {"bot", "user", "chat_id", "text", "parse_mode", "entities", "disable_notification",
                   "protect_content", "reply_markup", "link_preview_options", "ttl_seconds"});
       !s.ok()) {
-    return http::ErrorResponse(req, s);
+    co_return http::ErrorResponse(req, s);
   }
   auto key = ReadIdempotencyKey(req);
-  if (!key.ok()) return http::ErrorResponse(req, key.status());
+  if (!key.ok()) co_return http::ErrorResponse(req, key.status());
   auto bot_name = OptString(*body, "bot");
-  if (!bot_name.ok()) return http::ErrorResponse(req, bot_name.status());
+  if (!bot_name.ok()) co_return http::ErrorResponse(req, bot_name.status());
   auto bot = ctx.FindBot(bot_name->value_or(""));
-  if (!bot.ok()) return http::ErrorResponse(req, bot.status());
+  if (!bot.ok()) co_return http::ErrorResponse(req, bot.status());
   auto content = ParseMessageContent(*body);
-  if (!content.ok()) return http::ErrorResponse(req, content.status());
+  if (!content.ok()) co_return http::ErrorResponse(req, content.status());
   auto deadline = ParseDeadline(*body, ctx.NowMs(), ctx.config.MaxQueueAgeSeconds(*(*bot)->config));
-  if (!deadline.ok()) return http::ErrorResponse(req, deadline.status());
+  if (!deadline.ok()) co_return http::ErrorResponse(req, deadline.status());
 
   store::NewMessage m;
   m.expires_at_ms = *deadline;
@@ -89,36 +89,38 @@ http::Response SendMessage(ApiContext& ctx, const http::Request& req, const Rout
     // A retry is answered from the first message before the recipient is read
     // again: the user may have blocked the bot or unlinked since.
     m.idempotency_fingerprint = RequestFingerprint(*body);
-    id = ctx.queue.FindMessageByIdempotencyKey(m.bot, m.idempotency_key, m.idempotency_fingerprint);
-    if (!id.ok() && !id.status().IsNotFound()) return IdempotencyErrorResponse(req, id.status());
+    id = co_await ctx.queue.FindMessageByIdempotencyKey(m.bot, m.idempotency_key, m.idempotency_fingerprint);
+    if (!id.ok() && !id.status().IsNotFound()) co_return IdempotencyErrorResponse(req, id.status());
     existed = id.ok();
   }
   if (!existed) {
-    if (Status s = Address(ctx, *body, m); !s.ok()) return http::ErrorResponse(req, s);
-    auto enqueued = ctx.queue.Enqueue(m);
-    if (!enqueued.ok()) return IdempotencyErrorResponse(req, enqueued.status());
+    Status addressed = co_await Address(ctx, *body, m);
+    if (!addressed.ok()) co_return http::ErrorResponse(req, addressed);
+    auto enqueued = co_await ctx.queue.Enqueue(m);
+    if (!enqueued.ok()) co_return IdempotencyErrorResponse(req, enqueued.status());
     id = enqueued->id;
     existed = enqueued->existed;
   }
   std::string status = "queued";
   if (existed) {
-    if (auto prior = ctx.queue.GetMessage(*id); prior.ok()) status = store::ToString(prior->status);
+    auto prior = co_await ctx.queue.GetMessage(*id);
+    if (prior.ok()) status = store::ToString(prior->status);
   } else if ((*bot)->notify_dispatcher) {
     (*bot)->notify_dispatcher();
   }
   json::object out{{"id", *id}, {"status", status}};
-  return http::JsonResponse(req, 202, json::serialize(out));
+  co_return http::JsonResponse(req, 202, json::serialize(out));
 }
 
-http::Response GetMessage(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
+Awaitable<http::Response> GetMessage(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
   auto id = ParsePositiveId(m.params.at(0), "message");
-  if (!id.ok()) return http::ErrorResponse(req, id.status());
-  auto msg = ctx.queue.GetMessage(*id);
+  if (!id.ok()) co_return http::ErrorResponse(req, id.status());
+  auto msg = co_await ctx.queue.GetMessage(*id);
   if (!msg.ok()) {
-    if (msg.status().IsNotFound()) return http::ErrorResponse(req, Status::NotFound("no such message"));
-    return http::ErrorResponse(req, msg.status());
+    if (msg.status().IsNotFound()) co_return http::ErrorResponse(req, Status::NotFound("no such message"));
+    co_return http::ErrorResponse(req, msg.status());
   }
-  return http::JsonResponse(req, 200, json::serialize(Describe(*msg)));
+  co_return http::JsonResponse(req, 200, json::serialize(Describe(*msg)));
 }
 
 }  // namespace tgate::api

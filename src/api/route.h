@@ -1,7 +1,8 @@
 // Route and RouteMatch: one entry of the site API's route table (router.cc)
 // and what a matched request carries to its handler: decoded path parameters
 // and the query. Handlers are plain functions from (context, request, match)
-// to a response; they touch no socket.
+// to a response, coroutines because they await the store; they touch no
+// socket.
 #pragma once
 
 #include <map>
@@ -24,7 +25,7 @@ struct RouteMatch {
   }
 };
 
-using HandlerFn = http::Response (*)(ApiContext&, const http::Request&, const RouteMatch&);
+using HandlerFn = Awaitable<http::Response> (*)(ApiContext&, const http::Request&, const RouteMatch&);
 
 struct Route {
   boost::beast::http::verb method;
@@ -33,14 +34,16 @@ struct Route {
 };
 
 // The handlers, one file per resource.
-http::Response CreateLink(ApiContext&, const http::Request&, const RouteMatch&);  // links_handler.cc
-http::Response GetUser(ApiContext&, const http::Request&, const RouteMatch&);     // users_handler.cc
-http::Response DeleteUser(ApiContext&, const http::Request&, const RouteMatch&);
-http::Response SendMessage(ApiContext&, const http::Request&, const RouteMatch&);  // messages_handler.cc
-http::Response GetMessage(ApiContext&, const http::Request&, const RouteMatch&);
-http::Response CreateBroadcast(ApiContext&, const http::Request&,
-                               const RouteMatch&);  // broadcasts_handler.cc
-http::Response GetBroadcast(ApiContext&, const http::Request&, const RouteMatch&);
-http::Response CancelBroadcast(ApiContext&, const http::Request&, const RouteMatch&);
+Awaitable<http::Response> CreateLink(ApiContext&, const http::Request&,
+                                     const RouteMatch&);                                  // links_handler.cc
+Awaitable<http::Response> GetUser(ApiContext&, const http::Request&, const RouteMatch&);  // users_handler.cc
+Awaitable<http::Response> DeleteUser(ApiContext&, const http::Request&, const RouteMatch&);
+Awaitable<http::Response> SendMessage(ApiContext&, const http::Request&,
+                                      const RouteMatch&);  // messages_handler.cc
+Awaitable<http::Response> GetMessage(ApiContext&, const http::Request&, const RouteMatch&);
+Awaitable<http::Response> CreateBroadcast(ApiContext&, const http::Request&,
+                                          const RouteMatch&);  // broadcasts_handler.cc
+Awaitable<http::Response> GetBroadcast(ApiContext&, const http::Request&, const RouteMatch&);
+Awaitable<http::Response> CancelBroadcast(ApiContext&, const http::Request&, const RouteMatch&);
 
 }  // namespace tgate::api

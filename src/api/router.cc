@@ -66,24 +66,24 @@ Router::Router(ApiContext& context, webhook::UpdateReceiver& receiver)
   context_.metrics.Describe("tgate_api_requests_total", "counter", "Site API requests by route and status.");
 }
 
-http::Response Router::Handle(const http::Request& req) {
+Awaitable<http::Response> Router::Handle(const http::Request& req) {
   auto target = boost::urls::parse_origin_form(req.target());
-  if (!target) return http::ErrorResponse(req, Status::InvalidArgument("malformed request target"));
+  if (!target) co_return http::ErrorResponse(req, Status::InvalidArgument("malformed request target"));
   std::string_view path = target->encoded_path();
   if (path.substr(0, kHookPrefix.size()) == kHookPrefix) {
-    return receiver_.Handle(req, path.substr(kHookPrefix.size()));
+    co_return co_await receiver_.Handle(req, path.substr(kHookPrefix.size()));
   }
-  if (path == "/healthz") return http::JsonResponse(req, 200, R"({"status":"ok"})");
-  if (path == "/metrics") return Metrics(req);
-  if (path == "/readyz") return Ready(req);
-  if (path.substr(0, 4) == "/v1/" || path == "/v1") return HandleApi(req, path);
-  return http::ErrorResponse(req, Status::NotFound("no such endpoint; the site API is under /v1/"));
+  if (path == "/healthz") co_return http::JsonResponse(req, 200, R"({"status":"ok"})");
+  if (path == "/metrics") co_return Metrics(req);
+  if (path == "/readyz") co_return Ready(req);
+  if (path.substr(0, 4) == "/v1/" || path == "/v1") co_return co_await HandleApi(req, path);
+  co_return http::ErrorResponse(req, Status::NotFound("no such endpoint; the site API is under /v1/"));
 }
 
-http::Response Router::HandleApi(const http::Request& req, std::string_view path) {
+Awaitable<http::Response> Router::HandleApi(const http::Request& req, std::string_view path) {
   if (!Authorized(context_, req)) {
-    return http::ErrorResponse(req, Status::Unauthenticated("missing or wrong API key; send "
-                                                            "'Authorization: Bearer <api key>'"));
+    co_return http::ErrorResponse(req, Status::Unauthenticated("missing or wrong API key; send "
+                                                               "'Authorization: Bearer <api key>'"));
   }
   auto url = boost::urls::parse_origin_form(req.target());
   RouteMatch match;
@@ -96,15 +96,15 @@ http::Response Router::HandleApi(const http::Request& req, std::string_view path
     if (!MatchPattern(r.pattern, segments, match.params)) continue;
     path_known = true;
     if (r.method != req.method()) continue;
-    http::Response res = r.handler(context_, req, match);
+    http::Response res = co_await r.handler(context_, req, match);
     context_.metrics.Inc("tgate_api_requests_total", std::string("route=\"") + r.pattern + "\",status=\"" +
                                                          std::to_string(res.result_int()) + "\"");
-    return res;
+    co_return res;
   }
   if (path_known) {
-    return http::ErrorResponse(req, Status::MethodNotAllowed("method not allowed on this resource"));
+    co_return http::ErrorResponse(req, Status::MethodNotAllowed("method not allowed on this resource"));
   }
-  return http::ErrorResponse(req, Status::NotFound("no such API call: " + std::string(path)));
+  co_return http::ErrorResponse(req, Status::NotFound("no such API call: " + std::string(path)));
 }
 
 // Ready unless a bot cannot reach Telegram (its sending is paused; messages

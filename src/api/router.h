@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api/api_context.h"
+#include "core/awaitable.h"
 #include "http/message.h"
 #include "webhook/update_receiver.h"
 
@@ -18,10 +19,11 @@ class Router {
  public:
   Router(ApiContext& context, webhook::UpdateReceiver& receiver);
 
-  http::Response Handle(const http::Request& req);
+  // A coroutine (the handlers await the store): co_await it at once.
+  Awaitable<http::Response> Handle(const http::Request& req);
 
  private:
-  http::Response HandleApi(const http::Request& req, std::string_view path);
+  Awaitable<http::Response> HandleApi(const http::Request& req, std::string_view path);
   http::Response Metrics(const http::Request& req);
   http::Response Ready(const http::Request& req);
 

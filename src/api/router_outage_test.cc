@@ -10,9 +10,12 @@
 #include "core/fake_clock.h"
 #include "core/testing.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 
 namespace tgate::api {
 namespace {
+
+using store::testing::Await;
 
 namespace json = boost::json;
 using boost::beast::http::verb;
@@ -49,7 +52,7 @@ class RouterOutageTest : public ::testing::Test {
     if (auth) req.set(boost::beast::http::field::authorization, std::string("Bearer ") + kKey);
     req.body() = body;
     req.prepare_payload();
-    last_ = router_->Handle(req);
+    last_ = Await(router_->Handle(req));
     return last_.result_int();
   }
   json::object Json() { return json::parse(last_.body()).as_object(); }
@@ -82,11 +85,11 @@ TEST_F(RouterOutageTest, ReadyzNamesTheBotsThatCannotReachTelegram) {
 
 TEST_F(RouterOutageTest, TtlSecondsBecomesTheMessagesDeadline) {
   ASSERT_EQ(Call(verb::post, "/v1/messages", R"({"chat_id":5,"text":"code 1234","ttl_seconds":300})"), 202u);
-  auto m = store_->GetMessage(Json().at("id").as_int64());
+  auto m = Await(store_->GetMessage(Json().at("id").as_int64()));
   ASSERT_OK(m);
   EXPECT_EQ(m->expires_at_ms, NowMs() + 300000);
   ASSERT_EQ(Call(verb::post, "/v1/messages", R"({"chat_id":5,"text":"no deadline"})"), 202u);
-  EXPECT_EQ(store_->GetMessage(Json().at("id").as_int64())->expires_at_ms, 0);
+  EXPECT_EQ(Await(store_->GetMessage(Json().at("id").as_int64()))->expires_at_ms, 0);
 }
 
 TEST_F(RouterOutageTest, BadTtlSecondsAreRefusedAndStoreNothing) {
@@ -100,17 +103,17 @@ TEST_F(RouterOutageTest, BadTtlSecondsAreRefusedAndStoreNothing) {
   // Longer than the bot keeps any message (max_queue_age_seconds = 3600).
   EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"chat_id":5,"text":"x","ttl_seconds":3601})"), 422u);
   EXPECT_NE(last_.body().find("max_queue_age_seconds"), std::string::npos) << last_.body();
-  EXPECT_EQ(*store_->PendingMessages("default"), 0);
+  EXPECT_EQ(*Await(store_->PendingMessages("default")), 0);
 }
 
 TEST_F(RouterOutageTest, ABroadcastsTtlIsTheDeadlineOfEachOfItsMessages) {
-  ASSERT_OK(store_->Bind({"default", "u1", 11, store::UserStatus::kActive, 0}));
-  ASSERT_OK(store_->Bind({"default", "u2", 12, store::UserStatus::kActive, 0}));
+  ASSERT_OK(Await(store_->Bind({"default", "u1", 11, store::UserStatus::kActive, 0})));
+  ASSERT_OK(Await(store_->Bind({"default", "u2", 12, store::UserStatus::kActive, 0})));
   ASSERT_EQ(
       Call(verb::post, "/v1/broadcasts", R"({"all":true,"text":"sale ends at noon","ttl_seconds":600})"),
       202u);
   const int64_t broadcast = Json().at("id").as_int64();
-  auto queued = store_->LoadBroadcastQueued("default", broadcast, 0, INT64_MAX, 10);
+  auto queued = Await(store_->LoadBroadcastQueued("default", broadcast, 0, INT64_MAX, 10));
   ASSERT_OK(queued);
   ASSERT_EQ(queued->size(), 2u);
   for (const auto& m : *queued) EXPECT_EQ(m.expires_at_ms, NowMs() + 600000);

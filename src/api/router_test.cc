@@ -10,9 +10,12 @@
 #include "core/fake_clock.h"
 #include "core/testing.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 
 namespace tgate::api {
 namespace {
+
+using store::testing::Await;
 
 namespace json = boost::json;
 
@@ -46,7 +49,7 @@ class RouterTest : public ::testing::Test {
     if (auth) req.set(boost::beast::http::field::authorization, std::string("Bearer ") + kKey);
     req.body() = body;
     req.prepare_payload();
-    last_ = router_->Handle(req);
+    last_ = Await(router_->Handle(req));
     return last_;
   }
   // A POST with an Idempotency-Key header.
@@ -56,14 +59,14 @@ class RouterTest : public ::testing::Test {
     req.set("Idempotency-Key", key);
     req.body() = body;
     req.prepare_payload();
-    last_ = router_->Handle(req);
+    last_ = Await(router_->Handle(req));
     return last_;
   }
   json::object Json() { return json::parse(last_.body()).as_object(); }
   std::string ErrorCode() { return std::string(Json().at("error").at("code").as_string()); }
 
   void Link(const std::string& user, int64_t chat) {
-    ASSERT_OK(store_->Bind({"default", user, chat, store::UserStatus::kActive, 0}));
+    ASSERT_OK(Await(store_->Bind({"default", user, chat, store::UserStatus::kActive, 0})));
   }
 
   FakeClock clock_;
@@ -109,7 +112,7 @@ TEST_F(RouterTest, SendsToALinkedUserDurablyAndIdempotently) {
             202);
   int64_t id = Json().at("id").as_int64();
   EXPECT_EQ(notified_, 1);
-  auto m = store_->GetMessage(id);
+  auto m = Await(store_->GetMessage(id));
   ASSERT_OK(m);
   EXPECT_EQ(m->chat_id, 1001);
   EXPECT_EQ(m->status, store::MessageStatus::kQueued);
@@ -120,8 +123,8 @@ TEST_F(RouterTest, SendsToALinkedUserDurablyAndIdempotently) {
   req.set("Idempotency-Key", "k1");
   req.body() = R"({"user":"42","text":"once"})";
   req.prepare_payload();
-  auto a = router_->Handle(req);
-  auto b = router_->Handle(req);
+  auto a = Await(router_->Handle(req));
+  auto b = Await(router_->Handle(req));
   EXPECT_EQ(json::parse(a.body()).at("id"), json::parse(b.body()).at("id"));
 
   ASSERT_EQ(Call(verb::get, "/v1/messages/" + std::to_string(id)).result_int(), 200);
@@ -158,7 +161,7 @@ TEST_F(RouterTest, AnIdempotencyKeyReusedWithAnotherBodyIs422AndSendsNothing) {
   EXPECT_EQ(
       PostWithKey("/v1/messages", "order-7", R"({"chat_id":1001,"text":"Order 7 shipped"})").result_int(),
       422);
-  auto queued = store_->LoadQueued("default", store::Priority::kDirect, 0, 100);
+  auto queued = Await(store_->LoadQueued("default", store::Priority::kDirect, 0, 100));
   ASSERT_OK(queued);
   ASSERT_EQ(queued->size(), 1u);
   EXPECT_EQ(queued->at(0).text, "Order 7 shipped");
@@ -174,7 +177,7 @@ TEST_F(RouterTest, ARetryIsAnsweredWithTheFirstMessageAfterTheUserBlockedTheBot)
   const std::string body = R"({"user":"42","text":"hi"})";
   ASSERT_EQ(PostWithKey("/v1/messages", "k1", body).result_int(), 202);
   const int64_t id = Json().at("id").as_int64();
-  ASSERT_OK(store_->SetChatStatus("default", 1001, store::UserStatus::kBlocked));
+  ASSERT_OK(Await(store_->SetChatStatus("default", 1001, store::UserStatus::kBlocked)));
   ASSERT_EQ(PostWithKey("/v1/messages", "k1", body).result_int(), 202);
   EXPECT_EQ(Json().at("id").as_int64(), id);
   EXPECT_EQ(PostWithKey("/v1/messages", "k2", body).result_int(), 409);
@@ -189,8 +192,8 @@ TEST_F(RouterTest, IdempotencyKeysAreValidated) {
   }
   EXPECT_EQ(PostWithKey("/v1/messages", std::string(255, 'k'), R"({"user":"42","text":"hi"})").result_int(),
             202);
-  EXPECT_EQ(store_->LoadQueued("default", store::Priority::kDirect, 0, 100)->size(), 1u);
-  EXPECT_EQ(store_->LoadQueued("default", store::Priority::kBroadcast, 0, 100)->size(), 0u);
+  EXPECT_EQ(Await(store_->LoadQueued("default", store::Priority::kDirect, 0, 100))->size(), 1u);
+  EXPECT_EQ(Await(store_->LoadQueued("default", store::Priority::kBroadcast, 0, 100))->size(), 0u);
 }
 
 TEST_F(RouterTest, ABroadcastRetriedWithItsKeyIsMadeOnce) {
@@ -210,7 +213,7 @@ TEST_F(RouterTest, ABroadcastRetriedWithItsKeyIsMadeOnce) {
             422);
   EXPECT_EQ(ErrorCode(), "idempotency_key_reused");
   EXPECT_EQ(Call(verb::get, "/v1/broadcasts/" + std::to_string(id + 1)).result_int(), 404);
-  EXPECT_EQ(store_->LoadQueued("default", store::Priority::kBroadcast, 0, 100)->size(), 2u);
+  EXPECT_EQ(Await(store_->LoadQueued("default", store::Priority::kBroadcast, 0, 100))->size(), 2u);
   // Keys of messages and of broadcasts do not collide.
   EXPECT_EQ(PostWithKey("/v1/messages", "campaign-1", R"({"user":"u1","text":"hi"})").result_int(), 202);
   // Without a key, the same body is a new broadcast each time.
@@ -221,7 +224,7 @@ TEST_F(RouterTest, ABroadcastRetriedWithItsKeyIsMadeOnce) {
 TEST_F(RouterTest, UnknownAndBlockedUsers) {
   EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"nobody","text":"hi"})").result_int(), 404);
   Link("b", 7);
-  ASSERT_OK(store_->SetChatStatus("default", 7, store::UserStatus::kBlocked));
+  ASSERT_OK(Await(store_->SetChatStatus("default", 7, store::UserStatus::kBlocked)));
   EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"b","text":"hi"})").result_int(), 409);
   EXPECT_EQ(ErrorCode(), "conflict");
   EXPECT_EQ(notified_, 0);
@@ -286,7 +289,7 @@ TEST_F(RouterTest, UsersCanBeReadAndUnlinked) {
   EXPECT_EQ(Json().at("status").as_string(), "active");
   EXPECT_EQ(Call(verb::delete_, "/v1/users/42").result_int(), 204);
   EXPECT_EQ(Call(verb::get, "/v1/users/42").result_int(), 404);
-  auto events = store_->DueEvents(INT64_MAX, 10);
+  auto events = Await(store_->DueEvents(INT64_MAX, 10));
   ASSERT_OK(events);
   ASSERT_EQ(events->size(), 1u);
   EXPECT_NE(events->at(0).payload.find("user.unlinked"), std::string::npos);
@@ -323,7 +326,7 @@ TEST_F(RouterTest, WebhookIsAuthenticatedStoredAndDeduplicated) {
     if (!secret.empty()) req.set("X-Telegram-Bot-Api-Secret-Token", secret);
     req.body() = body;
     req.prepare_payload();
-    return router_->Handle(req).result_int();
+    return Await(router_->Handle(req)).result_int();
   };
   EXPECT_EQ(hook("hookpath", "wrong", update), 401u);
   EXPECT_EQ(hook("wrongpath", "hooksecret", update), 404u);
@@ -332,7 +335,7 @@ TEST_F(RouterTest, WebhookIsAuthenticatedStoredAndDeduplicated) {
   EXPECT_EQ(hook("hookpath", "hooksecret", update), 200u);
   EXPECT_EQ(updates_, 1);
   EXPECT_EQ(hook("hookpath", "hooksecret", "garbage"), 200u);  // acknowledged, not stored
-  auto pending = store_->PendingUpdates("default", 10);
+  auto pending = Await(store_->PendingUpdates("default", 10));
   ASSERT_OK(pending);
   EXPECT_EQ(pending->size(), 1u);
 }

@@ -8,9 +8,12 @@
 #include "core/testing.h"
 #include "store/faulty_store_test_util.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 
 namespace tgate::api {
 namespace {
+
+using store::testing::Await;
 
 using boost::beast::http::verb;
 
@@ -40,11 +43,11 @@ class UnlinkDurabilityTest : public ::testing::Test {
     http::Request req{method, target, 11};
     req.set(boost::beast::http::field::authorization, std::string("Bearer ") + kKey);
     req.prepare_payload();
-    return router_->Handle(req).result_int();
+    return Await(router_->Handle(req)).result_int();
   }
   std::vector<std::string> Events() {
     std::vector<std::string> out;
-    auto due = store_->DueEvents(INT64_MAX, 10);  // held: a range-for over *temporary would dangle
+    auto due = Await(store_->DueEvents(INT64_MAX, 10));  // held: a range-for over *temporary would dangle
     EXPECT_OK(due);
     if (due.ok())
       for (const auto& e : *due) out.push_back(e.payload);
@@ -63,14 +66,14 @@ class UnlinkDurabilityTest : public ::testing::Test {
 };
 
 TEST_F(UnlinkDurabilityTest, AFailedCommitLeavesTheUserLinkedAndWritesNoEvent) {
-  ASSERT_OK(store_->Bind({"default", "42", 1001, store::UserStatus::kActive, 1}));
+  ASSERT_OK(Await(store_->Bind({"default", "42", 1001, store::UserStatus::kActive, 1})));
   faulty_->FailNextCommits(Status::Unavailable("sqlite step: database is locked"));
   EXPECT_EQ(Call(verb::delete_, "/v1/users/42"), 503);
-  EXPECT_EQ(store_->GetBinding("default", "42")->chat_id, 1001);
+  EXPECT_EQ(Await(store_->GetBinding("default", "42"))->chat_id, 1001);
   EXPECT_TRUE(Events().empty());
 
   EXPECT_EQ(Call(verb::delete_, "/v1/users/42"), 204);
-  EXPECT_TRUE(store_->GetBinding("default", "42").status().IsNotFound());
+  EXPECT_TRUE(Await(store_->GetBinding("default", "42")).status().IsNotFound());
   auto events = Events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_NE(events[0].find(R"("type":"user.unlinked")"), std::string::npos) << events[0];
@@ -80,10 +83,10 @@ TEST_F(UnlinkDurabilityTest, AFailedCommitLeavesTheUserLinkedAndWritesNoEvent) {
 }
 
 TEST_F(UnlinkDurabilityTest, AnyStoreErrorIsAnErrorNotASilentSuccess) {
-  ASSERT_OK(store_->Bind({"default", "42", 1001, store::UserStatus::kActive, 1}));
+  ASSERT_OK(Await(store_->Bind({"default", "42", 1001, store::UserStatus::kActive, 1})));
   faulty_->FailNext("Unlink", Status::Internal("disk I/O error"));
   EXPECT_EQ(Call(verb::delete_, "/v1/users/42"), 500);
-  EXPECT_EQ(store_->GetBinding("default", "42")->chat_id, 1001);
+  EXPECT_EQ(Await(store_->GetBinding("default", "42"))->chat_id, 1001);
   EXPECT_TRUE(Events().empty());
 }
 

@@ -23,40 +23,38 @@ Result<std::pair<const BotHandle*, std::string>> Resolve(ApiContext& ctx, const 
 
 }  // namespace
 
-http::Response GetUser(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
+Awaitable<http::Response> GetUser(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
   auto r = Resolve(ctx, m);
-  if (!r.ok()) return http::ErrorResponse(req, r.status());
-  auto b = ctx.links.GetBinding(r->first->config->name, r->second);
+  if (!r.ok()) co_return http::ErrorResponse(req, r.status());
+  auto b = co_await ctx.links.GetBinding(r->first->config->name, r->second);
   if (!b.ok()) {
-    if (b.status().IsNotFound()) return http::ErrorResponse(req, Status::NotFound("user is not linked"));
-    return http::ErrorResponse(req, b.status());
+    if (b.status().IsNotFound()) co_return http::ErrorResponse(req, Status::NotFound("user is not linked"));
+    co_return http::ErrorResponse(req, b.status());
   }
   json::object out{{"user", b->user},
                    {"chat_id", b->chat_id},
                    {"status", store::ToString(b->status)},
                    {"linked_at", b->linked_at}};
-  return http::JsonResponse(req, 200, json::serialize(out));
+  co_return http::JsonResponse(req, 200, json::serialize(out));
 }
 
-http::Response DeleteUser(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
+Awaitable<http::Response> DeleteUser(ApiContext& ctx, const http::Request& req, const RouteMatch& m) {
   auto r = Resolve(ctx, m);
-  if (!r.ok()) return http::ErrorResponse(req, r.status());
+  if (!r.ok()) co_return http::ErrorResponse(req, r.status());
   const std::string& bot = r->first->config->name;
-  auto unlinked = ctx.links.Unlink(
-      bot, r->second,
-      [&](const store::Binding& b) {
-        json::object ev{{"type", "user.unlinked"}, {"bot", bot}, {"user", b.user}, {"chat_id", b.chat_id}};
-        return json::serialize(ev);
-      },
-      ctx.NowMs());
+  const std::function<std::string(const store::Binding&)> event = [&](const store::Binding& b) {
+    json::object ev{{"type", "user.unlinked"}, {"bot", bot}, {"user", b.user}, {"chat_id", b.chat_id}};
+    return json::serialize(ev);
+  };
+  auto unlinked = co_await ctx.links.Unlink(bot, r->second, event, ctx.NowMs());
   if (const Status& s = unlinked.status(); !s.ok()) {
-    if (s.IsNotFound()) return http::ErrorResponse(req, Status::NotFound("user is not linked"));
-    return http::ErrorResponse(req, s);
+    if (s.IsNotFound()) co_return http::ErrorResponse(req, Status::NotFound("user is not linked"));
+    co_return http::ErrorResponse(req, s);
   }
   http::Response res{bhttp::status::no_content, req.version()};
   res.keep_alive(req.keep_alive());
   res.prepare_payload();
-  return res;
+  co_return res;
 }
 
 }  // namespace tgate::api

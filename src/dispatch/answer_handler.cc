@@ -36,33 +36,39 @@ Decision AnswerHandler::Decide(Loaded& m, const telegram::ApiResult& r) {
   return dispatch::Decide(r, m.transient_failures, options_.retry, jitter(rng_));
 }
 
-Fate AnswerHandler::Act(Job job, Loaded& m, const telegram::ApiResult& r, const Decision& d, SteadyTime now) {
+Awaitable<Fate> AnswerHandler::Act(Job job, Loaded& m, const telegram::ApiResult& r, const Decision& d,
+                                   SteadyTime now) {
   switch (d.verdict) {
     case Verdict::kSent:
-      return OnSent(std::move(job), m, r);
+      co_return co_await OnSent(std::move(job), m, r);
     case Verdict::kWaitRetryAfter:
-      return OnRetryAfter(job, m, r, d.delay, now);
+      co_return co_await OnRetryAfter(job, m, r, d.delay, now);
     case Verdict::kRetryLater:
-      return OnRetryLater(std::move(job), m, d.delay, now);
+      co_return OnRetryLater(std::move(job), m, d.delay, now);
     case Verdict::kPauseBot:
-      return OnPauseBot(job, d, now);
+      co_return OnPauseBot(job, d, now);
     case Verdict::kMigrate:
-      return OnMigrated(std::move(job), r.migrate_to_chat_id, now);
+      co_return co_await OnMigrated(std::move(job), r.migrate_to_chat_id, now);
     case Verdict::kBlocked:
-      return OnBlocked(job, m, d.error);
+      co_return co_await OnBlocked(job, m, d.error);
     case Verdict::kFailed:
       break;
   }
-  Finish(job, m, store::MessageStatus::kFailed, d.error);
-  return Fate::kFailed;
+  co_await Finish(job, m, store::MessageStatus::kFailed, d.error);
+  co_return Fate::kFailed;
 }
 
-void AnswerHandler::Finish(const Job& job, Loaded& m, store::MessageStatus status, const std::string& error) {
-  writer_.Finish(job, m, status, error);
-  held_.Erase(job.id);
+Awaitable<void> AnswerHandler::Finish(const Job& job, Loaded& m, store::MessageStatus status,
+                                      const std::string& error) {
+  // Erased first: `m` may not outlive a flush's suspension, and a message
+  // finished is not held whatever the flush does.
+  const int64_t id = job.id;
+  Loaded finished = std::move(m);
+  held_.Erase(id);
+  co_await writer_.Finish(job, finished, status, error);
 }
 
-Fate AnswerHandler::OnSent(Job job, Loaded& m, const telegram::ApiResult& r) {
+Awaitable<Fate> AnswerHandler::OnSent(Job job, Loaded& m, const telegram::ApiResult& r) {
   if (m.first_telegram_id == 0) {
     if (auto id = JsonInt64Field(r.result.if_object(), "message_id")) m.first_telegram_id = *id;
   }
@@ -72,20 +78,21 @@ Fate AnswerHandler::OnSent(Job job, Loaded& m, const telegram::ApiResult& r) {
     // restart resumes at the next part.
     writer_.Progress(job, m, 0);
     scheduler_.AddFront(job);
-    return Fate::kPartSent;
+    co_return Fate::kPartSent;
   }
-  Finish(job, m, store::MessageStatus::kSent, "");
-  return Fate::kSent;
+  co_await Finish(job, m, store::MessageStatus::kSent, "");
+  co_return Fate::kSent;
 }
 
-Fate AnswerHandler::OnRetryAfter(const Job& job, Loaded& m, const telegram::ApiResult& r,
-                                 std::chrono::milliseconds wait, SteadyTime now) {
+Awaitable<Fate> AnswerHandler::OnRetryAfter(const Job& job, Loaded& m, const telegram::ApiResult& r,
+                                            std::chrono::milliseconds wait, SteadyTime now) {
   // A 429 uses up no attempt, but a chat Telegram keeps refusing must not
   // hold its message forever.
   if (++m.rate_limited > kMaxRateLimited) {
-    Finish(job, m, store::MessageStatus::kFailed,
-           "gave up after " + std::to_string(kMaxRateLimited) + " rate limits: " + r.description);
-    return Fate::kGaveUp;
+    const std::string error =
+        "gave up after " + std::to_string(kMaxRateLimited) + " rate limits: " + r.description;
+    co_await Finish(job, m, store::MessageStatus::kFailed, error);
+    co_return Fate::kGaveUp;
   }
   scheduler_.ParkChat(job.chat_id, now + wait, now);
   scheduler_.AddFront(job);
@@ -93,7 +100,7 @@ Fate AnswerHandler::OnRetryAfter(const Job& job, Loaded& m, const telegram::ApiR
   // told us to wait out (the message is loaded with its not_before, and
   // its chat's later messages queue behind it).
   writer_.Progress(job, m, WallMs() + wait.count());
-  return Fate::kRateLimited;
+  co_return Fate::kRateLimited;
 }
 
 Fate AnswerHandler::OnRetryLater(Job job, Loaded& m, std::chrono::milliseconds wait, SteadyTime now) {
@@ -111,8 +118,8 @@ Fate AnswerHandler::OnPauseBot(const Job& job, const Decision& d, SteadyTime now
   return Fate::kBotPaused;
 }
 
-Fate AnswerHandler::OnMigrated(Job job, int64_t to, SteadyTime now) {
-  Status s = links_.MoveChat(options_.bot, job.chat_id, to);
+Awaitable<Fate> AnswerHandler::OnMigrated(Job job, int64_t to, SteadyTime now) {
+  Status s = co_await links_.MoveChat(options_.bot, job.chat_id, to);
   if (!s.ok()) spdlog::error("bot {}: moving a migrated chat failed: {}", options_.bot, s.message());
   spdlog::info("bot {}: group {} became supergroup {}; resending there", options_.bot, job.chat_id, to);
   const int64_t from = job.chat_id;
@@ -122,26 +129,28 @@ Fate AnswerHandler::OnMigrated(Job job, int64_t to, SteadyTime now) {
   job.chat_id = to;
   scheduler_.AddFront(job);
   scheduler_.Done(from, now);
-  return Fate::kMigrated;
+  co_return Fate::kMigrated;
 }
 
-Fate AnswerHandler::OnBlocked(const Job& job, Loaded& m, const std::string& reason) {
+Awaitable<Fate> AnswerHandler::OnBlocked(const Job& job, Loaded& m, const std::string& reason) {
   // "blocked: bot was blocked by the user" / "blocked: user is deactivated".
   std::string_view why = reason;
   if (why.rfind("Forbidden: ", 0) == 0) why.remove_prefix(11);
   const std::string error = "blocked: " + std::string(why);
-  if (auto b = links_.GetBindingByChat(options_.bot, job.chat_id); b.ok()) {
-    if (b->status == store::UserStatus::kActive) {
-      if (Status s = links_.SetChatStatus(options_.bot, job.chat_id, store::UserStatus::kBlocked); !s.ok()) {
-        spdlog::error("bot {}: marking chat blocked failed: {}", options_.bot, s.message());
-      }
-      writer_.Emit(json::object{{"type", "user.blocked"}, {"user", b->user}, {"chat_id", job.chat_id}});
-    }
+  // `m` is let go of first: nothing held is used across a store call.
+  Loaded finished = std::move(m);
+  held_.Erase(job.id);
+  auto b = co_await links_.GetBindingByChat(options_.bot, job.chat_id);
+  if (b.ok() && b->status == store::UserStatus::kActive) {
+    Status s = co_await links_.SetChatStatus(options_.bot, job.chat_id, store::UserStatus::kBlocked);
+    if (!s.ok()) spdlog::error("bot {}: marking chat blocked failed: {}", options_.bot, s.message());
+    writer_.Emit(json::object{{"type", "user.blocked"}, {"user", b->user}, {"chat_id", job.chat_id}});
   }
-  Finish(job, m, store::MessageStatus::kFailed, error);
+  co_await writer_.Finish(job, finished, store::MessageStatus::kFailed, error);
   // Everything else queued to this chat fails the same way, in the store and here.
-  writer_.Flush();
-  if (auto ids = queue_.FailQueuedForChat(options_.bot, job.chat_id, error); !ids.ok()) {
+  co_await writer_.Flush();
+  auto ids = co_await queue_.FailQueuedForChat(options_.bot, job.chat_id, error);
+  if (!ids.ok()) {
     spdlog::error("bot {}: failing a blocked chat's queue failed: {}", options_.bot, ids.status().message());
   }
   for (int64_t id : scheduler_.DropChat(job.chat_id)) {
@@ -153,7 +162,7 @@ Fate AnswerHandler::OnBlocked(const Job& job, Loaded& m, const std::string& reas
     }
     held_.Erase(id);
   }
-  return Fate::kBlocked;
+  co_return Fate::kBlocked;
 }
 
 }  // namespace tgate::dispatch

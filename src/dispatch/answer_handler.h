@@ -22,6 +22,7 @@
 #include <random>
 #include <string>
 
+#include "core/awaitable.h"
 #include "core/clock.h"
 #include "dispatch/fate.h"
 #include "dispatch/loaded_messages.h"
@@ -54,21 +55,22 @@ class AnswerHandler {
   // Carries out `d` for `job`, the send of `m` (held) answered with `r` at
   // `now`. The chat stays in flight: the caller releases it (ChatDone),
   // except after kMigrated, which released it. `m` is no longer held after
-  // kSent, kGaveUp, kBlocked and kFailed.
-  Fate Act(Job job, Loaded& m, const telegram::ApiResult& r, const Decision& d, SteadyTime now);
+  // kSent, kGaveUp, kBlocked and kFailed. A coroutine: it awaits the store
+  // (a migrated or blocked chat, a flush); `m` is not used after one.
+  Awaitable<Fate> Act(Job job, Loaded& m, const telegram::ApiResult& r, const Decision& d, SteadyTime now);
 
   // `m`, sent as `job`, is finished: its outcome is batched and it is no
   // longer held.
-  void Finish(const Job& job, Loaded& m, store::MessageStatus status, const std::string& error);
+  Awaitable<void> Finish(const Job& job, Loaded& m, store::MessageStatus status, const std::string& error);
 
  private:
-  Fate OnSent(Job job, Loaded& m, const telegram::ApiResult& r);
-  Fate OnRetryAfter(const Job& job, Loaded& m, const telegram::ApiResult& r, std::chrono::milliseconds wait,
-                    SteadyTime now);
+  Awaitable<Fate> OnSent(Job job, Loaded& m, const telegram::ApiResult& r);
+  Awaitable<Fate> OnRetryAfter(const Job& job, Loaded& m, const telegram::ApiResult& r,
+                               std::chrono::milliseconds wait, SteadyTime now);
   Fate OnRetryLater(Job job, Loaded& m, std::chrono::milliseconds wait, SteadyTime now);
   Fate OnPauseBot(const Job& job, const Decision& d, SteadyTime now);
-  Fate OnMigrated(Job job, int64_t to, SteadyTime now);
-  Fate OnBlocked(const Job& job, Loaded& m, const std::string& reason);
+  Awaitable<Fate> OnMigrated(Job job, int64_t to, SteadyTime now);
+  Awaitable<Fate> OnBlocked(const Job& job, Loaded& m, const std::string& reason);
   int64_t WallMs() const;
 
   store::LinkStore& links_;

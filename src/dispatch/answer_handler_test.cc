@@ -5,9 +5,12 @@
 #include <algorithm>
 
 #include "dispatch/queue_test_util.h"
+#include "store/store_test_util.h"
 
 namespace tgate::dispatch {
 namespace {
+
+using store::testing::Await;
 
 using namespace std::chrono_literals;
 
@@ -45,7 +48,7 @@ class AnswerHandlerTest : public ::testing::Test {
   int64_t Queue(int64_t chat, int parts = 1) {
     const int64_t id = testing::QueueDirect(*store_, chat);
     Loaded m;
-    m.message = *store_->GetMessage(id);
+    m.message = *Await(store_->GetMessage(id));
     m.parts.assign(parts, "hi");
     held_.Insert(std::move(m));
     Job job;
@@ -68,15 +71,15 @@ class AnswerHandlerTest : public ::testing::Test {
     Loaded* m = held_.Find(job.id);
     EXPECT_NE(m, nullptr);
     const Decision d = handler_->Decide(*m, r);
-    return handler_->Act(job, *m, r, d, clock_.Now());
+    return Await(handler_->Act(job, *m, r, d, clock_.Now()));
   }
   store::Message Stored(int64_t id) {
-    writer_->Flush();
-    return *store_->GetMessage(id);
+    Await(writer_->Flush());
+    return *Await(store_->GetMessage(id));
   }
   std::vector<std::string> Events() {
-    writer_->Flush();
-    auto due = store_->DueEvents(INT64_MAX, 100);
+    Await(writer_->Flush());
+    auto due = Await(store_->DueEvents(INT64_MAX, 100));
     EXPECT_OK(due);
     std::vector<std::string> types;
     for (const auto& e : *due) types.push_back(boost::json::parse(e.payload).at("type").as_string().c_str());
@@ -149,7 +152,7 @@ TEST_F(AnswerHandlerTest, AServerErrorIsTriedAgainAfterABackoff) {
 }
 
 TEST_F(AnswerHandlerTest, ABlockedUserIsMarkedAndTheChatsQueueFails) {
-  ASSERT_OK(store_->Bind({"default", "alice", 42, store::UserStatus::kActive, 0}));
+  ASSERT_OK(Await(store_->Bind({"default", "alice", 42, store::UserStatus::kActive, 0})));
   const int64_t first = Queue(42);
   const int64_t second = Queue(42);  // held, waiting behind the first
   const int64_t other = Queue(7);
@@ -157,7 +160,7 @@ TEST_F(AnswerHandlerTest, ABlockedUserIsMarkedAndTheChatsQueueFails) {
   ASSERT_EQ(job.id, first);
   EXPECT_EQ(Answer(job, 403, kBlocked), Fate::kBlocked);
 
-  EXPECT_EQ(store_->GetBindingByChat("default", 42)->status, store::UserStatus::kBlocked);
+  EXPECT_EQ(Await(store_->GetBindingByChat("default", 42))->status, store::UserStatus::kBlocked);
   for (int64_t id : {first, second}) {
     EXPECT_FALSE(held_.Contains(id));
     const store::Message m = Stored(id);
@@ -176,7 +179,7 @@ TEST_F(AnswerHandlerTest, AMigratedGroupsMessageIsResentToTheSupergroup) {
   const Job job = Send();
   EXPECT_EQ(Answer(job, 400, kMigrated), Fate::kMigrated);
   EXPECT_EQ(held_.Find(id)->message.chat_id, -1009);
-  EXPECT_EQ(store_->GetMessage(id)->chat_id, -1009);
+  EXPECT_EQ(Await(store_->GetMessage(id))->chat_id, -1009);
   // Released by the move: the caller does not release the old chat.
   clock_.Advance(1s);
   const Job again = Send();

@@ -58,10 +58,10 @@ void Dispatcher::Impl::WakeIfSooner(SteadyTime now) {
   if (needed + options.tick < sleeping_until) Wake();
 }
 
-void Dispatcher::Impl::Admit(const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms) {
+Awaitable<void> Dispatcher::Impl::Admit(const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms) {
   if (m.deadline_ms <= wall_ms) {  // never sent late
-    Expire(job, m);
-    return;
+    co_await Expire(job, m);
+    co_return;
   }
   held.set_next_deadline_ms(std::min(held.next_deadline_ms(), m.deadline_ms));
   if (job.chat_id < 0) restart.OnGroupJobLoaded(job, now);
@@ -94,7 +94,8 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
   if (m->deadline_ms <= WallMs()) {  // its deadline passed while it waited for its turn
     --in_flight;
     stats.in_flight = in_flight;
-    Expire(job, *m);
+    co_await Expire(job, *m);
+    if (life.ended()) co_return;
     writer.ChatDone(job.chat_id, clock.Now());
     WakeIfSooner(clock.Now());
     co_return;
@@ -106,12 +107,16 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
   if (life.ended()) co_return;  // answered after ~Dispatcher: it stays queued in the store
   --in_flight;
   stats.in_flight = in_flight;
-  OnAnswer(std::move(job), r);
+  co_await OnAnswer(std::move(job), r);
+  if (life.ended()) co_return;
   WakeIfSooner(clock.Now());
 }
 
 Awaitable<void> Dispatcher::Impl::Loop() {
   auto self = shared_from_this();
+  // What the process before may have sent is waited out first.
+  co_await restart.Start();
+  if (life.ended()) co_return;
   while (!stopping) {
     PollAnswers();  // the answers that came in since the last round
     SteadyTime now = clock.Now();
@@ -119,11 +124,18 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     // scheduler hands it out, so nothing slow may run between that and the
     // request leaving (a late write would reach Telegram bunched with later
     // ones).
-    if (writer.has_completions() && now >= writer.flush_due()) writer.Flush();
+    if (writer.has_completions() && now >= writer.flush_due()) {
+      co_await writer.Flush();
+      if (life.ended()) co_return;
+    }
     const bool reload = loader.DirectDue(now);
-    if (reload) loader.LoadDirect(now);
+    if (reload) {
+      co_await loader.LoadDirect(now);
+      if (life.ended()) co_return;
+    }
     const bool refill = loader.BroadcastsDue(reload);
-    ExpireDue(WallMs());
+    co_await ExpireDue(WallMs());
+    if (life.ended()) co_return;
     now = clock.Now();
     if (outage.ProbeDue(now)) LaunchProbe();
     feedback.Tick(now);
@@ -141,7 +153,10 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     if (life.ended()) co_return;
     // Loading broadcasts can take a while (materializing the next chunk), so
     // it comes after the sends just launched, one-to-one ones among them.
-    if (refill) loader.LoadBroadcasts(clock.Now());
+    if (refill) {
+      co_await loader.LoadBroadcasts(clock.Now());
+      if (life.ended()) co_return;
+    }
 
     now = clock.Now();
     SteadyTime wake = std::min(scheduler.NextWake(now), loader.next_reload());
@@ -182,7 +197,6 @@ Dispatcher::~Dispatcher() {
 void Dispatcher::Start() {
   if (impl_->started) return;
   impl_->started = true;
-  impl_->restart.Start();  // what the process before may have sent is waited out first
   asio::co_spawn(impl_->executor, impl_->Loop(),
                  LogStopped("bot " + impl_->options.bot + ": the dispatcher", spdlog::level::critical));
 }
@@ -213,7 +227,7 @@ Awaitable<void> Dispatcher::Stop(std::chrono::milliseconds grace) {
     spdlog::warn("bot {}: {} sends still in flight at shutdown; they stay queued and may be sent again",
                  impl->options.bot, impl->in_flight);
   }
-  impl->writer.Flush();
+  co_await impl->writer.Flush();
 }
 
 DispatcherStats Dispatcher::stats() const {

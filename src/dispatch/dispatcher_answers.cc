@@ -8,11 +8,11 @@
 
 namespace tgate::dispatch {
 
-void Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r) {
+Awaitable<void> Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r) {
   const Loaded* m = held.Find(job.id);
   switch (outage.OnAnswer(job, r, m ? m->ticket : 0, m != nullptr)) {
     case OutageGate::Route::kCounts:
-      Apply(std::move(job), r);
+      co_await Apply(std::move(job), r);
       break;
     case OutageGate::Route::kUnspent:
       ReturnUnspent(job);
@@ -51,54 +51,61 @@ Awaitable<void> Dispatcher::Impl::Probe() {
   auto self = shared_from_this();
   telegram::ApiResult r = co_await api.Call("getMe", {}, options.probe_timeout);
   if (stopping || life.ended()) co_return;
-  OnProbe(!Unreachable(r), r.description);
+  co_await OnProbe(!Unreachable(r), r.description);
+  if (life.ended()) co_return;
   Wake();
 }
 
-void Dispatcher::Impl::OnProbe(bool reachable, const std::string& what) {
-  for (auto& [job, r, route] : outage.OnProbe(reachable, what, clock.Now(), held)) {
+Awaitable<void> Dispatcher::Impl::OnProbe(bool reachable, const std::string& what) {
+  auto released = co_await outage.OnProbe(reachable, what, clock.Now(), held);
+  if (life.ended()) co_return;
+  for (auto& [job, r, route] : released) {
     if (route == OutageGate::Route::kUnspent) {
       ReturnUnspent(job);
     } else {
-      Apply(std::move(job), r);
+      co_await Apply(std::move(job), r);
+      if (life.ended()) co_return;
     }
   }
 }
 
-void Dispatcher::Impl::ExpireDue(int64_t wall_ms) {
-  if (wall_ms < held.next_deadline_ms()) return;
+Awaitable<void> Dispatcher::Impl::ExpireDue(int64_t wall_ms) {
+  if (wall_ms < held.next_deadline_ms()) co_return;
   int64_t next = INT64_MAX;
-  for (const auto& [chat, id] : held.PastDeadline(wall_ms, &next)) {
+  const auto past = held.PastDeadline(wall_ms, &next);
+  for (const auto& [chat, id] : past) {
     auto job = scheduler.DropJob(chat, id);
     if (!job) {  // in flight or held for a probe: looked at again in a second
       next = std::min(next, wall_ms + 1000);
       continue;
     }
-    Expire(*job, *held.Find(id));
+    Loaded* m = held.Find(id);
+    if (m) co_await Expire(*job, *m);
   }
   held.set_next_deadline_ms(next);
 }
 
-void Dispatcher::Impl::Expire(const Job& job, Loaded& m) {
+Awaitable<void> Dispatcher::Impl::Expire(const Job& job, Loaded& m) {
   std::string error = m.deadline_is_ttl ? "expired: its ttl_seconds passed before it could be sent"
                                         : "expired: it waited longer than max_queue_age (" +
                                               std::to_string(options.max_queue_age.count()) + " s)";
   CountFate(Fate::kExpired, stats);
-  answer_handler.Finish(job, m, store::MessageStatus::kFailed, error);
+  co_await answer_handler.Finish(job, m, store::MessageStatus::kFailed, error);
 }
 
-void Dispatcher::Impl::Apply(Job job, const telegram::ApiResult& r) {
+Awaitable<void> Dispatcher::Impl::Apply(Job job, const telegram::ApiResult& r) {
   const SteadyTime now = clock.Now();
   feedback.OnAnswer(job, r, now);
   Loaded* m = held.Find(job.id);
   if (!m) {  // cancelled while in flight: nothing to record
     scheduler.Done(job.chat_id, now);
-    return;
+    co_return;
   }
   const Decision d = answer_handler.Decide(*m, r);
-  const Fate fate = answer_handler.Act(job, *m, r, d, now);
+  const Fate fate = co_await answer_handler.Act(job, *m, r, d, now);
+  if (life.ended()) co_return;
   CountFate(fate, stats);
-  if (fate == Fate::kMigrated) return;  // its old chat was released with the move
+  if (fate == Fate::kMigrated) co_return;  // its old chat was released with the move
   if (fate == Fate::kRateLimited) feedback.On429(job, now, d.delay);
   writer.ChatDone(job.chat_id, now);
 }

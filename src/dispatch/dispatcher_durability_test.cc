@@ -9,9 +9,12 @@
 #include "dispatch/dispatcher_test_util.h"
 #include "store/faulty_store_test_util.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 
 namespace tgate::dispatch {
 namespace {
+
+using store::testing::Await;
 
 using namespace std::chrono_literals;
 
@@ -36,7 +39,7 @@ class DispatcherDurabilityTest : public testing::DispatcherFixture {
   }
   std::vector<std::string> Events() {
     std::vector<std::string> out;
-    auto due = store_->DueEvents(INT64_MAX, 100);  // held: a range-for over *temporary would dangle
+    auto due = Await(store_->DueEvents(INT64_MAX, 100));  // held: a range-for over *temporary would dangle
     EXPECT_OK(due);
     if (due.ok())
       for (const auto& e : *due) out.push_back(e.payload);
@@ -58,7 +61,7 @@ TEST_F(DispatcherDurabilityTest, AnOutcomeWriteThatFailsIsWrittenLaterWithItsEve
   EXPECT_EQ(api_.Accepted(101).size(), 1u);
   EXPECT_EQ(api_.Accepted(102).size(), 1u);
   for (int64_t id : {a, b}) {
-    auto m = store_->GetMessage(id);
+    auto m = Await(store_->GetMessage(id));
     ASSERT_OK(m);
     EXPECT_EQ(m->attempts, 1);
     EXPECT_GT(m->telegram_message_id, 0);
@@ -78,7 +81,7 @@ TEST_F(DispatcherDurabilityTest, AnOutcomeNeverWrittenLeavesTheMessageQueuedNotL
   // Sent, but the store never took the outcome: the message is still queued
   // there (a restart sends it again: at least once, never lost), and no
   // event claims it was sent.
-  auto m = store_->GetMessage(id);
+  auto m = Await(store_->GetMessage(id));
   ASSERT_OK(m);
   EXPECT_EQ(m->status, store::MessageStatus::kQueued);
   EXPECT_EQ(m->attempts, 0);

@@ -20,10 +20,13 @@
 #include "dispatch/dispatcher.h"
 #include "dispatch/dispatcher_test_util.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 #include "telegram/fake_bot_api.h"
 
 namespace tgate::dispatch {
 namespace {
+
+using store::testing::Await;
 
 using namespace std::chrono_literals;
 using telegram::FakeBotApi;
@@ -79,8 +82,8 @@ class DispatcherFlowTest : public testing::DispatcherFixture {
     EXPECT_OK(opened);
     if (!opened.ok()) return nullptr;
     for (int i = 0; i < n; ++i) {
-      EXPECT_OK((*opened)->Enqueue(
-          {"default", "", group, "g" + std::to_string(i), "{}", "", store::Priority::kDirect}));
+      EXPECT_OK(Await((*opened)->Enqueue(
+          {"default", "", group, "g" + std::to_string(i), "{}", "", store::Priority::kDirect})));
     }
     return std::move(*opened);
   }
@@ -131,15 +134,16 @@ TEST_F(DispatcherFlowTest, OneToOneOvertakesARunningBroadcast) {
   options_.global_per_sec = 300;
   api_.EnforceLimits(EmulatorLimits());
   for (int i = 0; i < 300; ++i) {
-    ASSERT_OK(store_->Bind({"default", "u" + std::to_string(i), 10000 + i, store::UserStatus::kActive, 0}));
+    ASSERT_OK(
+        Await(store_->Bind({"default", "u" + std::to_string(i), 10000 + i, store::UserStatus::kActive, 0})));
   }
   store::NewBroadcast b;
   b.bot = "default";
   b.all = true;
   b.text = "news";
   b.options_json = "{}";
-  ASSERT_OK(store_->CreateBroadcast(
-      b, std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count()));
+  ASSERT_OK(Await(store_->CreateBroadcast(
+      b, std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count())));
   int64_t direct = 0;
   size_t broadcast_before = 0, broadcast_after_enqueue = 0;
   // The direct message comes 150 ms into the broadcast (on fake time the
@@ -172,7 +176,8 @@ TEST_F(DispatcherFlowTest, ANewBroadcastIsNotHeldBehindACampaignSpreadOverHours)
   options_.load_window = 40;
   api_.EnforceLimits(EmulatorLimits());
   for (int i = 0; i < 100; ++i) {
-    ASSERT_OK(store_->Bind({"default", "u" + std::to_string(i), 20000 + i, store::UserStatus::kActive, 0}));
+    ASSERT_OK(
+        Await(store_->Bind({"default", "u" + std::to_string(i), 20000 + i, store::UserStatus::kActive, 0})));
   }
   const int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
@@ -182,11 +187,11 @@ TEST_F(DispatcherFlowTest, ANewBroadcastIsNotHeldBehindACampaignSpreadOverHours)
   campaign.text = "campaign";
   campaign.options_json = "{}";
   campaign.spread_seconds = 3600;  // one every 36 s
-  ASSERT_OK(store_->CreateBroadcast(campaign, now_ms));
+  ASSERT_OK(Await(store_->CreateBroadcast(campaign, now_ms)));
   store::NewBroadcast urgent = campaign;
   urgent.text = "urgent";
   urgent.spread_seconds = 0;
-  ASSERT_OK(store_->CreateBroadcast(urgent, now_ms));
+  ASSERT_OK(Await(store_->CreateBroadcast(urgent, now_ms)));
   auto count = [&](const std::string& text) {
     size_t n = 0;
     for (int i = 0; i < 100; ++i) {
@@ -237,7 +242,8 @@ TEST_F(DispatcherFlowTest, AfterARestartARetryWaitingOutItsBackoffHoldsBackOnlyI
   FakeClock& fake = clock_;
   FakeBotApi& api = api_;
   for (int i = 0; i < 5; ++i) {
-    ASSERT_OK(store_->Bind({"default", "u" + std::to_string(i), 30000 + i, store::UserStatus::kActive, 0}));
+    ASSERT_OK(
+        Await(store_->Bind({"default", "u" + std::to_string(i), 30000 + i, store::UserStatus::kActive, 0})));
   }
   const int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(fake.Wall().time_since_epoch()).count();
@@ -246,15 +252,15 @@ TEST_F(DispatcherFlowTest, AfterARestartARetryWaitingOutItsBackoffHoldsBackOnlyI
   b.all = true;
   b.text = "news";
   b.options_json = "{}";
-  ASSERT_OK(store_->CreateBroadcast(b, now_ms));  // all due now
+  ASSERT_OK(Await(store_->CreateBroadcast(b, now_ms)));  // all due now
   // What a stopped tgate left behind: the first message was tried, answered
   // 5xx, and its retry parked 10 minutes on.
-  auto queued = store_->LoadQueued("default", store::Priority::kBroadcast, 0, 10);
+  auto queued = Await(store_->LoadQueued("default", store::Priority::kBroadcast, 0, 10));
   ASSERT_OK(queued);
   ASSERT_EQ(queued->size(), 5u);
   const int64_t parked_chat = (*queued)[0].chat_id;
-  ASSERT_OK(store_->Complete(
-      {store::Completion{(*queued)[0].id, store::MessageStatus::kQueued, 1, 0, now_ms + 600'000, 0, ""}}));
+  ASSERT_OK(Await(store_->Complete(
+      {store::Completion{(*queued)[0].id, store::MessageStatus::kQueued, 1, 0, now_ms + 600'000, 0, ""}})));
   const SteadyTime start = fake.Now();
   const SteadyTime retry_due = start + 10min;  // as not_before above
 
@@ -323,7 +329,7 @@ TEST_F(DispatcherFlowTest, AGroupsNextSendWaitsUntilItsLastIsWritten) {
   int group_calls = 0;
   api_.set_on_call([&](const FakeBotApi::RecordedCall& call) {
     if (call.params.at("chat_id").to_number<int64_t>() != kGroup) return;
-    auto recorded = store_->RecentGroupSends("default", 0);
+    auto recorded = Await(store_->RecentGroupSends("default", 0));
     ASSERT_OK(recorded);
     int parts = 0;
     for (const store::GroupSend& g : *recorded) parts += g.chat_id == kGroup ? g.parts : 0;
@@ -374,13 +380,13 @@ TEST_F(DispatcherFlowTest, ASplitTextResumesAtTheNextPart) {
   progress.id = id;
   progress.status = store::MessageStatus::kQueued;
   progress.parts_sent = 1;  // the first part went out before a crash
-  ASSERT_OK(store_->Complete({progress}));
+  ASSERT_OK(Await(store_->Complete({progress})));
   ASSERT_TRUE(Run([&](Dispatcher&, auto) { return StatusOf(id) == store::MessageStatus::kSent; }));
   auto parts = api_.Accepted(4);
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_TRUE(parts[0] == std::string(4000, 'b')) << "the first part was sent again or cut differently";
   EXPECT_TRUE(parts[1] == std::string(4000, 'c'));
-  EXPECT_EQ(store_->GetMessage(id)->parts_sent, 3);
+  EXPECT_EQ(Await(store_->GetMessage(id))->parts_sent, 3);
 }
 
 TEST_F(DispatcherFlowTest, SpreadingFourTwentyNinesLowerTheGlobalRate) {
@@ -401,8 +407,8 @@ TEST_F(DispatcherFlowTest, SpreadingFourTwentyNinesLowerTheGlobalRate) {
 }
 
 TEST_F(DispatcherFlowTest, OneToOneOutcomesAreEventedAndBroadcastOnesCounted) {
-  ASSERT_OK(store_->Bind({"default", "42", 600, store::UserStatus::kActive, 0}));
-  ASSERT_OK(store_->Bind({"default", "43", 601, store::UserStatus::kActive, 0}));
+  ASSERT_OK(Await(store_->Bind({"default", "42", 600, store::UserStatus::kActive, 0})));
+  ASSERT_OK(Await(store_->Bind({"default", "43", 601, store::UserStatus::kActive, 0})));
   api_.ScriptChat(601, 403,
                   R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})");
   int64_t sent = Enqueue(600, "hi", "42");
@@ -412,17 +418,17 @@ TEST_F(DispatcherFlowTest, OneToOneOutcomesAreEventedAndBroadcastOnesCounted) {
   b.all = true;
   b.text = "news";
   b.options_json = "{}";
-  auto created = store_->CreateBroadcast(
-      b, std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count());
+  auto created = Await(store_->CreateBroadcast(
+      b, std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count()));
   ASSERT_OK(created);
   ASSERT_TRUE(Run([&](Dispatcher&, auto) {
-    auto bc = store_->GetBroadcast(created->id);
+    auto bc = Await(store_->GetBroadcast(created->id));
     return StatusOf(sent) == store::MessageStatus::kSent &&
            StatusOf(blocked) == store::MessageStatus::kFailed && bc.ok() && bc->pending == 0;
   }));
-  EXPECT_EQ(store_->GetMessage(blocked)->error, "blocked: bot was blocked by the user");
+  EXPECT_EQ(Await(store_->GetMessage(blocked))->error, "blocked: bot was blocked by the user");
   std::map<std::string, boost::json::object> by_type;
-  auto events = store_->DueEvents(INT64_MAX, 100);
+  auto events = Await(store_->DueEvents(INT64_MAX, 100));
   ASSERT_OK(events);
   for (const auto& e : *events) {
     auto o = boost::json::parse(e.payload).as_object();

@@ -30,11 +30,12 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   Impl(asio::any_io_executor ex, store::QueueStore& q, store::BroadcastStore& b, store::LinkStore& l,
        telegram::BotApi& a, const Clock& c, DispatcherOptions o, asio::io_context* answers);
 
-  // dispatcher.cc: the loop, launching sends, waking.
+  // dispatcher.cc: the loop, launching sends, waking. The coroutines check
+  // `life` after each co_await (a store call included: it may suspend).
   Awaitable<void> Loop();
   // QueueLoader's admit: a message just loaded fails at once if past its
   // deadline, else goes to the scheduler (counted by the RestartGuard first).
-  void Admit(const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms);
+  Awaitable<void> Admit(const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms);
   void Launch(Job job);
   Awaitable<void> Send(Job job);
   void Wake();
@@ -48,21 +49,21 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   // dispatcher_answers.cc
   // Routes an answer through the OutageGate: to Apply, back to the queue
   // unspent, or held for a probe.
-  void OnAnswer(Job job, const telegram::ApiResult& r);
+  Awaitable<void> OnAnswer(Job job, const telegram::ApiResult& r);
   // Has the AnswerHandler act on the retry policy's decision, counts the
   // message's fate and releases its chat.
-  void Apply(Job job, const telegram::ApiResult& r);
+  Awaitable<void> Apply(Job job, const telegram::ApiResult& r);
   // The send failed because Telegram cannot be reached: back to the head of
   // its chat, its attempt not spent, nothing written.
   void ReturnUnspent(const Job& job);
   void LaunchProbe();
   Awaitable<void> Probe();
   // Acts on the held failures the probe's answer settles.
-  void OnProbe(bool reachable, const std::string& what);
+  Awaitable<void> OnProbe(bool reachable, const std::string& what);
   // Fails the loaded messages past their deadline that wait in the
   // scheduler (not those in flight).
-  void ExpireDue(int64_t wall_ms);
-  void Expire(const Job& job, Loaded& m);
+  Awaitable<void> ExpireDue(int64_t wall_ms);
+  Awaitable<void> Expire(const Job& job, Loaded& m);
   int64_t WallMs() const;
 
   asio::any_io_executor executor;
@@ -79,18 +80,28 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   // Keeps `answers` from stopping (poll() would then do nothing) when idle.
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> answers_work;
   SteadyTime sleeping_until = SteadyTime::min();  // min() while the loop runs
+  // Ended by ~Dispatcher only (Stop() still lets the sends in flight land):
+  // the coroutines, which keep this Impl alive, then touch nothing outside it
+  // (the stores, the BotApi, the Clock may be gone). core/lifetime.h.
+  // Declared before the parts, whose callbacks check it.
+  Lifetime life;
 
   // The parts (see the top of this file), each given what it works on.
   LoadedMessages held;
-  QueueLoader loader{
-      queue_store,
-      broadcast_store,
-      clock,
-      held,
-      {options.bot, options.load_window, options.max_queue_age},
-      [this](const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms) { Admit(job, m, now, wall_ms); }};
-  OutcomeWriter writer{
-      queue_store, clock, scheduler, {options.bot, options.flush_interval, options.on_events}};
+  QueueLoader loader{queue_store,
+                     broadcast_store,
+                     clock,
+                     held,
+                     {options.bot, options.load_window, options.max_queue_age},
+                     [this](const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms) {
+                       return Admit(job, m, now, wall_ms);
+                     }};
+  // on_events is called after a write, which may suspend: not once the
+  // Dispatcher is gone (what it wakes may be gone too).
+  OutcomeWriter writer{queue_store, clock, scheduler, {options.bot, options.flush_interval, [this] {
+                                                         if (!life.ended() && options.on_events)
+                                                           options.on_events();
+                                                       }}};
   RestartGuard restart{
       queue_store, clock, scheduler, {options.bot, options.chat_per_sec, options.chat_burst}};
   AnswerHandler answer_handler{
@@ -113,10 +124,6 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   int in_flight = 0;
   bool started = false;
   bool stopping = false;  // by Stop() or ~Dispatcher: nothing new is sent
-  // Ended by ~Dispatcher only (Stop() still lets the sends in flight land):
-  // the coroutines, which keep this Impl alive, then touch nothing outside it
-  // (the stores, the BotApi, the Clock may be gone). core/lifetime.h.
-  Lifetime life;
   DispatcherStats stats;
 };
 

@@ -15,10 +15,13 @@
 #include "core/testing.h"
 #include "dispatch/dispatcher.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 #include "telegram/fake_bot_api.h"
 
 namespace tgate::dispatch {
 namespace {
+
+using store::testing::Await;
 
 using namespace std::chrono_literals;
 using telegram::FakeBotApi;
@@ -41,11 +44,11 @@ class DispatcherOutageTest : public ::testing::Test {
   int64_t Enqueue(int64_t chat, const std::string& text, int64_t expires_at_ms = 0) {
     store::NewMessage m{"default", "", chat, text, "{}", "", store::Priority::kDirect};
     m.expires_at_ms = expires_at_ms;
-    auto enqueued = store_->Enqueue(m);
+    auto enqueued = Await(store_->Enqueue(m));
     EXPECT_OK(enqueued);
     return enqueued.ok() ? enqueued->id : 0;
   }
-  store::Message Get(int64_t id) { return *store_->GetMessage(id); }
+  store::Message Get(int64_t id) { return *Await(store_->GetMessage(id)); }
   int64_t WallMs() const {
     return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
   }
@@ -185,7 +188,7 @@ TEST_F(DispatcherOutageTest, AMessagePastItsTtlFailsAsExpiredInsteadOfGoingLate)
   EXPECT_EQ(api_.Accepted(5).size(), 0u);
   // The site hears of it as of any failure.
   bool failed_event = false;
-  auto events = store_->DueEvents(INT64_MAX, 10);
+  auto events = Await(store_->DueEvents(INT64_MAX, 10));
   ASSERT_OK(events);
   for (const auto& e : *events) {
     failed_event |= e.payload.find("message.failed") != std::string::npos &&

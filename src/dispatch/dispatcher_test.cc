@@ -9,10 +9,13 @@
 
 #include "core/testing.h"
 #include "dispatch/dispatcher_test_util.h"
+#include "store/store_test_util.h"
 #include "telegram/fake_bot_api.h"
 
 namespace tgate::dispatch {
 namespace {
+
+using store::testing::Await;
 
 using namespace std::chrono_literals;
 
@@ -62,7 +65,7 @@ TEST_P(DispatcherTest, DeliversEveryMessageOnceInChatOrder) {
     ASSERT_EQ(texts.size(), 10u);
     for (size_t k = 0; k < texts.size(); ++k) EXPECT_EQ(texts[k], "m" + std::to_string(chat - 100 + 3 * k));
   }
-  auto m = store_->GetMessage(ids[0]);
+  auto m = Await(store_->GetMessage(ids[0]));
   EXPECT_GT(m->telegram_message_id, 0);
   EXPECT_EQ(m->attempts, 1);
 }
@@ -72,27 +75,27 @@ TEST_P(DispatcherTest, RetriesServerErrorsAndNetworkFailures) {
   api_.DropNext(1);
   int64_t id = Enqueue(7, "hello");
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kSent; }));
-  EXPECT_EQ(store_->GetMessage(id)->attempts, 3);
+  EXPECT_EQ(Await(store_->GetMessage(id))->attempts, 3);
 }
 
 TEST_P(DispatcherTest, GivesUpAfterMaxAttempts) {
   api_.FailNext(502, kBadGateway, 5);
   int64_t id = Enqueue(7, "hello");
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kFailed; }));
-  EXPECT_NE(store_->GetMessage(id)->error.find("gave up after 3 attempts"), std::string::npos);
+  EXPECT_NE(Await(store_->GetMessage(id))->error.find("gave up after 3 attempts"), std::string::npos);
 }
 
 TEST_P(DispatcherTest, BlockedUserIsMarkedAndTheQueueFails) {
-  ASSERT_OK(store_->Bind({"default", "42", 555, store::UserStatus::kActive, 0}));
+  ASSERT_OK(Await(store_->Bind({"default", "42", 555, store::UserStatus::kActive, 0})));
   api_.ScriptChat(555, 403, kBlocked);
   int64_t a = Enqueue(555, "one", "42");
   int64_t b = Enqueue(555, "two", "42");
   ASSERT_TRUE(RunUntil([&] {
     return StatusOf(a) == store::MessageStatus::kFailed && StatusOf(b) == store::MessageStatus::kFailed;
   }));
-  EXPECT_EQ(store_->GetBinding("default", "42")->status, store::UserStatus::kBlocked);
-  EXPECT_NE(store_->GetMessage(a)->error.find("blocked"), std::string::npos);
-  auto events = store_->DueEvents(INT64_MAX, 10);
+  EXPECT_EQ(Await(store_->GetBinding("default", "42"))->status, store::UserStatus::kBlocked);
+  EXPECT_NE(Await(store_->GetMessage(a))->error.find("blocked"), std::string::npos);
+  auto events = Await(store_->DueEvents(INT64_MAX, 10));
   bool blocked_event = false;
   for (const auto& e : *events) blocked_event |= e.payload.find("user.blocked") != std::string::npos;
   EXPECT_TRUE(blocked_event);
@@ -103,7 +106,7 @@ TEST_P(DispatcherTest, ChatNotFoundFails) {
   api_.ScriptChat(9, 400, kNotFound);
   int64_t id = Enqueue(9, "x");
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kFailed; }));
-  EXPECT_EQ(store_->GetMessage(id)->error, "Bad Request: chat not found");
+  EXPECT_EQ(Await(store_->GetMessage(id))->error, "Bad Request: chat not found");
 }
 
 TEST_P(DispatcherTest, MigratedGroupIsResentToTheNewId) {
@@ -120,7 +123,7 @@ TEST_P(DispatcherTest, AMigratedGroupIsRememberedForLaterMessagesToTheOldId) {
   int64_t first = Enqueue(-500, "first");
   ASSERT_TRUE(RunUntil([&] { return StatusOf(first) == store::MessageStatus::kSent; }));
   int64_t second = Enqueue(-500, "second");
-  EXPECT_EQ(store_->GetMessage(second)->chat_id, -1009);
+  EXPECT_EQ(Await(store_->GetMessage(second))->chat_id, -1009);
   ASSERT_TRUE(RunUntil([&] { return StatusOf(second) == store::MessageStatus::kSent; }));
   EXPECT_EQ(api_.Accepted(-1009), (std::vector<std::string>{"first", "second"}));
   int to_old_id = 0;
@@ -146,7 +149,7 @@ TEST_P(DispatcherTest, ARetryAfterIsKeptInTheStoreSoARestartWaitsItOutToo) {
   const int64_t before_ms = WallMs();
   const SteadyTime start = clock_.Now();
   ASSERT_TRUE(RunUntil([&] { return api_.calls().size() == 1; }));  // Stop() flushes the outcome
-  auto m = store_->GetMessage(id);
+  auto m = Await(store_->GetMessage(id));
   EXPECT_EQ(m->status, store::MessageStatus::kQueued);
   EXPECT_GE(m->not_before_ms, before_ms + 30000);
   // Exactly: from the 429's answer (latency 0: when the call arrived),
@@ -169,7 +172,7 @@ TEST_P(DispatcherTest, LongPlainTextGoesOutInParts) {
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_EQ(parts[0], std::string(4000, 'a'));
   EXPECT_EQ(parts[1], std::string(4000, 'b'));
-  EXPECT_EQ(store_->GetMessage(id)->parts_sent, 2);
+  EXPECT_EQ(Await(store_->GetMessage(id))->parts_sent, 2);
 }
 
 TEST_P(DispatcherTest, KeepsGoingWithEveryRequestSlotTaken) {

@@ -18,9 +18,12 @@
 #include "core/testing.h"
 #include "dispatch/dispatcher.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 #include "telegram/fake_bot_api.h"
 
 namespace tgate::dispatch::testing {
+
+using store::testing::Await;
 
 class DispatcherFixture : public ::testing::Test {
  protected:
@@ -32,11 +35,11 @@ class DispatcherFixture : public ::testing::Test {
 
   // Queues a one-to-one message to `chat` and returns its id (0 on failure).
   int64_t Enqueue(int64_t chat, const std::string& text, const std::string& user = "") {
-    auto enqueued = store_->Enqueue({"default", user, chat, text, "{}", "", store::Priority::kDirect});
+    auto enqueued = Await(store_->Enqueue({"default", user, chat, text, "{}", "", store::Priority::kDirect}));
     EXPECT_OK(enqueued);
     return enqueued.ok() ? enqueued->id : 0;
   }
-  store::MessageStatus StatusOf(int64_t id) { return store_->GetMessage(id)->status; }
+  store::MessageStatus StatusOf(int64_t id) { return Await(store_->GetMessage(id))->status; }
   int64_t WallMs() const {
     return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
   }

@@ -28,9 +28,10 @@ OutageGate::Route OutageGate::OnAnswer(const Job& job, const telegram::ApiResult
   return Route::kCounts;
 }
 
-std::vector<OutageGate::Released> OutageGate::OnProbe(bool reachable, const std::string& what, SteadyTime now,
-                                                      const LoadedMessages& held) {
-  Log(monitor_.OnProbe(reachable, now), reachable, what, now);
+Awaitable<std::vector<OutageGate::Released>> OutageGate::OnProbe(bool reachable, const std::string& what,
+                                                                 SteadyTime now, const LoadedMessages& held) {
+  const OutageMonitor::Change change = monitor_.OnProbe(reachable, now);
+  const std::string send_error = suspects_.empty() ? what : suspects_.front().second.description;
   // The held failures: unspent in an outage; the message's own if Telegram
   // answered a probe sent after them; else held for the next probe.
   std::vector<std::pair<Job, telegram::ApiResult>> failures;
@@ -46,27 +47,28 @@ std::vector<OutageGate::Released> OutageGate::OnProbe(bool reachable, const std:
       released.push_back({std::move(job), std::move(r), Route::kCounts});
     }
   }
-  return released;
+  co_await Log(change, reachable, what, send_error, now);
+  co_return released;
 }
 
-void OutageGate::Log(OutageMonitor::Change change, bool reachable, const std::string& what, SteadyTime now) {
-  auto waiting = [&]() -> std::string {
-    auto n = store_.PendingMessages(options_.bot);
-    return n.ok() ? std::to_string(*n) : "an unknown number of";
-  };
+Awaitable<void> OutageGate::Log(OutageMonitor::Change change, bool reachable, const std::string& what,
+                                const std::string& send_error, SteadyTime now) {
+  if (change != OutageMonitor::Change::kStarted && change != OutageMonitor::Change::kEnded) {
+    if (!reachable) spdlog::debug("bot {}: Telegram still cannot be reached ({})", options_.bot, what);
+    co_return;
+  }
+  auto n = co_await store_.PendingMessages(options_.bot);
+  const std::string waiting = n.ok() ? std::to_string(*n) : "an unknown number of";
   if (change == OutageMonitor::Change::kStarted) {
-    std::string send_error = suspects_.empty() ? what : suspects_.front().second.description;
     spdlog::warn(
         "bot {}: Telegram cannot be reached (sendMessage: {}; getMe: {}); sending paused, probing with "
         "backoff; messages waiting: {} (none fails before max_queue_age, {} s, or its ttl_seconds)",
-        options_.bot, send_error, what, waiting(), options_.max_queue_age.count());
-  } else if (change == OutageMonitor::Change::kEnded) {
+        options_.bot, send_error, what, waiting, options_.max_queue_age.count());
+  } else {
     const double lasted = std::chrono::duration<double>(now - monitor_.since()).count();
     spdlog::info(
         "bot {}: Telegram reachable again after an outage of {:.0f} s; sending resumes; messages waiting: {}",
-        options_.bot, lasted, waiting());
-  } else if (!reachable) {
-    spdlog::debug("bot {}: Telegram still cannot be reached ({})", options_.bot, what);
+        options_.bot, lasted, waiting);
   }
 }
 

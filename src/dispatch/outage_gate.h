@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/awaitable.h"
 #include "dispatch/loaded_messages.h"
 #include "dispatch/outage_monitor.h"
 #include "dispatch/scheduler.h"
@@ -59,8 +60,10 @@ class OutageGate {
   // The probe was answered (`reachable`) or not (`what` went wrong): starts
   // or ends an outage, and releases the held failures that it settles, in
   // the order they came; those it cannot settle stay held for the next one.
-  std::vector<Released> OnProbe(bool reachable, const std::string& what, SteadyTime now,
-                                const LoadedMessages& held);
+  // (A coroutine: a start or end is logged with how many messages wait, from
+  // the store; `held` is read before that.)
+  Awaitable<std::vector<Released>> OnProbe(bool reachable, const std::string& what, SteadyTime now,
+                                           const LoadedMessages& held);
 
   // The monitor's view (outage_monitor.h).
   bool active() const { return monitor_.active(); }
@@ -70,7 +73,9 @@ class OutageGate {
   std::chrono::duration<double> total(SteadyTime now) const { return monitor_.total(now); }
 
  private:
-  void Log(OutageMonitor::Change change, bool reachable, const std::string& what, SteadyTime now);
+  // `send_error`: the first held failure's, or `what` if none was held.
+  Awaitable<void> Log(OutageMonitor::Change change, bool reachable, const std::string& what,
+                      const std::string& send_error, SteadyTime now);
 
   store::QueueStore& store_;
   const OutageGateOptions options_;

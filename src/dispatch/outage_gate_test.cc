@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "dispatch/queue_test_util.h"
+#include "store/store_test_util.h"
 
 namespace tgate::dispatch {
 namespace {
+
+using store::testing::Await;
 
 using namespace std::chrono_literals;
 using Route = OutageGate::Route;
@@ -74,7 +77,7 @@ TEST_F(OutageGateTest, AnAnsweredProbeReleasesTheHeldFailureAsTheMessagesOwn) {
   const Job job = Send(1);
   ASSERT_EQ(Answer(job, down_), Route::kHeld);
   gate_->ProbeSent(clock_.Now());
-  auto released = gate_->OnProbe(true, "", clock_.Now(), held_);
+  auto released = Await(gate_->OnProbe(true, "", clock_.Now(), held_));
   ASSERT_EQ(released.size(), 1u);
   EXPECT_EQ(released[0].job.id, 1);
   EXPECT_EQ(released[0].route, Route::kCounts);
@@ -85,7 +88,7 @@ TEST_F(OutageGateTest, AnAnsweredProbeReleasesTheHeldFailureAsTheMessagesOwn) {
 TEST_F(OutageGateTest, AFailedProbeStartsAnOutageAndReturnsEveryFailureUnspent) {
   ASSERT_EQ(Answer(Send(1), down_), Route::kHeld);
   gate_->ProbeSent(clock_.Now());
-  auto released = gate_->OnProbe(false, "connection refused", clock_.Now(), held_);
+  auto released = Await(gate_->OnProbe(false, "connection refused", clock_.Now(), held_));
   ASSERT_EQ(released.size(), 1u);
   EXPECT_EQ(released[0].route, Route::kUnspent);
   EXPECT_TRUE(gate_->active());
@@ -94,7 +97,7 @@ TEST_F(OutageGateTest, AFailedProbeStartsAnOutageAndReturnsEveryFailureUnspent) 
   clock_.Advance(3s);
   ASSERT_TRUE(gate_->ProbeDue(clock_.Now()));
   gate_->ProbeSent(clock_.Now());
-  EXPECT_TRUE(gate_->OnProbe(true, "", clock_.Now(), held_).empty());
+  EXPECT_TRUE(Await(gate_->OnProbe(true, "", clock_.Now(), held_)).empty());
   EXPECT_FALSE(gate_->active());
   EXPECT_EQ(gate_->total(clock_.Now()), 3s);
 }
@@ -105,7 +108,7 @@ TEST_F(OutageGateTest, AFailureSentAfterTheProbeStaysHeldForTheNextOne) {
   gate_->ProbeSent(clock_.Now());
   const Job after = Send(2);  // left after the probe: the probe says nothing of it
   ASSERT_EQ(Answer(after, down_), Route::kHeld);
-  auto released = gate_->OnProbe(true, "", clock_.Now(), held_);
+  auto released = Await(gate_->OnProbe(true, "", clock_.Now(), held_));
   ASSERT_EQ(released.size(), 1u);
   EXPECT_EQ(released[0].job.id, 1);
   EXPECT_TRUE(gate_->ProbeDue(clock_.Now()));  // another probe, for the second

@@ -23,8 +23,8 @@ OutcomeWriter::OutcomeWriter(store::QueueStore& store, const Clock& clock, Sched
                              OutcomeWriterOptions options)
     : store_(store), clock_(clock), scheduler_(scheduler), options_(std::move(options)) {}
 
-void OutcomeWriter::Finish(const Job& job, const Loaded& m, store::MessageStatus status,
-                           const std::string& error) {
+Awaitable<void> OutcomeWriter::Finish(const Job& job, const Loaded& m, store::MessageStatus status,
+                                      const std::string& error) {
   store::Completion c;
   c.id = job.id;
   c.status = status;
@@ -43,7 +43,7 @@ void OutcomeWriter::Finish(const Job& job, const Loaded& m, store::MessageStatus
     Emit(std::move(ev));
   }
   if (completions_.size() == 1) flush_due_ = clock_.Now() + options_.flush_interval;
-  if (completions_.size() >= kFlushAtOnce) Flush();
+  if (completions_.size() >= kFlushAtOnce) co_await Flush();
 }
 
 void OutcomeWriter::Progress(const Job& job, const Loaded& m, int64_t not_before_ms) {
@@ -82,23 +82,44 @@ void OutcomeWriter::ReleaseChatsAfterFlush() {
   done_after_flush_.clear();
 }
 
-void OutcomeWriter::Flush() {
+Awaitable<void> OutcomeWriter::Flush() {
+  if (flushing_) co_return;
   if (completions_.empty() && events_.empty()) {
     ReleaseChatsAfterFlush();
-    return;
+    co_return;
   }
+  // The batch is taken out, so what is batched while the store writes (it
+  // may suspend) waits for the next flush, and its groups with it.
+  std::vector<store::Completion> completions;
+  std::vector<std::string> events;
+  std::vector<int64_t> done;
+  completions.swap(completions_);
+  events.swap(events_);
+  done.swap(done_after_flush_);
   const int64_t now_ms = WallMs(clock_);
-  Status s = store_.WriteOutcomes(completions_, events_, now_ms);
+  flushing_ = true;
+  Status s = co_await store_.WriteOutcomes(completions, events, now_ms);
+  flushing_ = false;
   if (!s.ok()) {
-    // Kept in memory and tried again: the messages stay queued in the store meanwhile.
-    spdlog::error("bot {}: writing {} outcomes failed: {}", options_.bot, completions_.size(), s.message());
+    // Kept in memory, ahead of what came meanwhile, and tried again: the
+    // messages stay queued in the store meanwhile.
+    spdlog::error("bot {}: writing {} outcomes failed: {}", options_.bot, completions.size(), s.message());
+    completions.insert(completions.end(), std::make_move_iterator(completions_.begin()),
+                       std::make_move_iterator(completions_.end()));
+    completions_ = std::move(completions);
+    events.insert(events.end(), std::make_move_iterator(events_.begin()),
+                  std::make_move_iterator(events_.end()));
+    events_ = std::move(events);
+    done.insert(done.end(), done_after_flush_.begin(), done_after_flush_.end());
+    done_after_flush_ = std::move(done);
     flush_due_ = clock_.Now() + kRetryFailedWrite;
-    return;
+    co_return;
   }
-  const bool had_events = !events_.empty();
-  completions_.clear();
-  events_.clear();
-  ReleaseChatsAfterFlush();
+  const bool had_events = !events.empty();
+  if (!done.empty()) {
+    const SteadyTime now = clock_.Now();
+    for (int64_t chat : done) scheduler_.Done(chat, now);
+  }
   if (had_events && options_.on_events) options_.on_events();
 }
 

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "core/awaitable.h"
 #include "core/clock.h"
 #include "dispatch/loaded_messages.h"
 #include "dispatch/scheduler.h"
@@ -45,8 +46,10 @@ class OutcomeWriter {
 
   // `m`, sent as `job`, is finished with `status` (kSent or kFailed, with
   // `error`): its completion is batched and, for a one-to-one message, its
-  // message.sent / message.failed event. Flushes at once past kFlushAtOnce.
-  void Finish(const Job& job, const Loaded& m, store::MessageStatus status, const std::string& error);
+  // message.sent / message.failed event. Flushes at once past kFlushAtOnce
+  // (hence a coroutine: it suspends only then, while the store writes).
+  Awaitable<void> Finish(const Job& job, const Loaded& m, store::MessageStatus status,
+                         const std::string& error);
   // `m` stays queued: its attempts and parts sent so far are batched, with
   // the wall time (ms) it may not be sent before (0: any time).
   void Progress(const Job& job, const Loaded& m, int64_t not_before_ms);
@@ -58,8 +61,10 @@ class OutcomeWriter {
   void ChatDone(int64_t chat_id, SteadyTime now);
   // Writes every batched completion and event in one transaction, then
   // releases the groups waiting for it. On failure keeps them all and sets
-  // the next try a second later.
-  void Flush();
+  // the next try a second later. What is batched while the write is under
+  // way (the store may suspend) waits for the next flush; a Flush called
+  // meanwhile returns at once (one write at a time keeps them in order).
+  Awaitable<void> Flush();
 
   // Whether completions wait to be written, and when they are due. (Events
   // alone wait for the next completion or an explicit Flush.)
@@ -78,6 +83,7 @@ class OutcomeWriter {
   std::vector<std::string> events_;        // serialized, bot stamped
   std::vector<int64_t> done_after_flush_;  // group chats whose next send waits for the flush
   SteadyTime flush_due_{};
+  bool flushing_ = false;  // a write is under way
 };
 
 }  // namespace tgate::dispatch

@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "dispatch/queue_test_util.h"
+#include "store/store_test_util.h"
 
 namespace tgate::dispatch {
 namespace {
+
+using store::testing::Await;
 
 using namespace std::chrono_literals;
 
@@ -30,7 +33,7 @@ class OutcomeWriterTest : public ::testing::Test {
   std::pair<Job, Loaded> Queue(int64_t chat, const std::string& user = "") {
     const int64_t id = testing::QueueDirect(*store_, chat, user);
     Loaded m;
-    m.message = *store_->GetMessage(id);
+    m.message = *Await(store_->GetMessage(id));
     m.parts = {"hi"};
     Job job;
     job.id = id;
@@ -38,7 +41,7 @@ class OutcomeWriterTest : public ::testing::Test {
     return {job, m};
   }
   std::vector<std::string> Events() {
-    auto due = store_->DueEvents(INT64_MAX, 100);
+    auto due = Await(store_->DueEvents(INT64_MAX, 100));
     EXPECT_OK(due);
     std::vector<std::string> types;
     for (const auto& e : *due) types.push_back(boost::json::parse(e.payload).at("type").as_string().c_str());
@@ -56,15 +59,15 @@ TEST_F(OutcomeWriterTest, FinishedMessagesAreWrittenWithTheirEventsAtTheFlush) {
   auto [job, m] = Queue(42, "alice");
   m.message.attempts = 2;
   m.first_telegram_id = 777;
-  writer_->Finish(job, m, store::MessageStatus::kSent, "");
+  Await(writer_->Finish(job, m, store::MessageStatus::kSent, ""));
   EXPECT_TRUE(writer_->has_completions());
   EXPECT_EQ(writer_->flush_due(), clock_.Now() + 10ms);
-  EXPECT_EQ(store_->GetMessage(job.id)->status, store::MessageStatus::kQueued);  // not yet written
+  EXPECT_EQ(Await(store_->GetMessage(job.id))->status, store::MessageStatus::kQueued);  // not yet written
   EXPECT_EQ(woken_, 0);
 
-  writer_->Flush();
+  Await(writer_->Flush());
   EXPECT_FALSE(writer_->has_completions());
-  auto stored = store_->GetMessage(job.id);
+  auto stored = Await(store_->GetMessage(job.id));
   EXPECT_EQ(stored->status, store::MessageStatus::kSent);
   EXPECT_EQ(stored->attempts, 2);
   EXPECT_EQ(stored->telegram_message_id, 777);
@@ -77,8 +80,8 @@ TEST_F(OutcomeWriterTest, ProgressKeepsTheMessageQueuedWithItsWait) {
   job.parts_sent = 1;
   const int64_t not_before = 1767225600000 + 5000;
   writer_->Progress(job, m, not_before);
-  writer_->Flush();
-  auto stored = store_->GetMessage(job.id);
+  Await(writer_->Flush());
+  auto stored = Await(store_->GetMessage(job.id));
   EXPECT_EQ(stored->status, store::MessageStatus::kQueued);
   EXPECT_EQ(stored->parts_sent, 1);
   EXPECT_EQ(stored->not_before_ms, not_before);
@@ -88,10 +91,10 @@ TEST_F(OutcomeWriterTest, ProgressKeepsTheMessageQueuedWithItsWait) {
 
 TEST_F(OutcomeWriterTest, FailedOneToOneMessageEmitsItsError) {
   auto [job, m] = Queue(42, "bob");
-  writer_->Finish(job, m, store::MessageStatus::kFailed, "Bad Request: chat not found");
-  writer_->Flush();
-  EXPECT_EQ(store_->GetMessage(job.id)->error, "Bad Request: chat not found");
-  auto due = store_->DueEvents(INT64_MAX, 10);
+  Await(writer_->Finish(job, m, store::MessageStatus::kFailed, "Bad Request: chat not found"));
+  Await(writer_->Flush());
+  EXPECT_EQ(Await(store_->GetMessage(job.id))->error, "Bad Request: chat not found");
+  auto due = Await(store_->DueEvents(INT64_MAX, 10));
   ASSERT_EQ(due->size(), 1u);
   auto ev = boost::json::parse((*due)[0].payload).as_object();
   EXPECT_EQ(ev.at("type").as_string(), "message.failed");
@@ -106,13 +109,13 @@ TEST_F(OutcomeWriterTest, AGroupWaitsForItsOutcomeToBeWrittenBeforeItsNextSend) 
   scheduler_.Add(first);
   scheduler_.Add(second);
   ASSERT_TRUE(scheduler_.Next(clock_.Now()));
-  writer_->Finish(first, m, store::MessageStatus::kSent, "");
+  Await(writer_->Finish(first, m, store::MessageStatus::kSent, ""));
   writer_->ChatDone(-100, clock_.Now());
   EXPECT_EQ(writer_->flush_due(), clock_.Now());  // the flush is due at once
   clock_.Advance(1s);
   EXPECT_FALSE(scheduler_.Next(clock_.Now()));  // still in flight: its outcome is not written
 
-  writer_->Flush();
+  Await(writer_->Flush());
   auto next = scheduler_.Next(clock_.Now());
   ASSERT_TRUE(next);
   EXPECT_EQ(next->id, second.id);
@@ -124,7 +127,7 @@ TEST_F(OutcomeWriterTest, APrivateChatIsReleasedAtOnce) {
   scheduler_.Add(first);
   scheduler_.Add(second);
   ASSERT_TRUE(scheduler_.Next(clock_.Now()));
-  writer_->Finish(first, m, store::MessageStatus::kSent, "");
+  Await(writer_->Finish(first, m, store::MessageStatus::kSent, ""));
   writer_->ChatDone(100, clock_.Now());
   clock_.Advance(1s);
   auto next = scheduler_.Next(clock_.Now());
@@ -137,11 +140,11 @@ TEST_F(OutcomeWriterTest, ManyCompletionsFlushWithoutWaitingForTheInterval) {
   for (int i = 0; i < 512; ++i) {
     auto [job, m] = Queue(1000 + i);
     ids.push_back(job.id);
-    writer_->Finish(job, m, store::MessageStatus::kSent, "");
+    Await(writer_->Finish(job, m, store::MessageStatus::kSent, ""));
   }
   EXPECT_FALSE(writer_->has_completions());  // the 512th wrote the batch
-  EXPECT_EQ(store_->GetMessage(ids.front())->status, store::MessageStatus::kSent);
-  EXPECT_EQ(store_->GetMessage(ids.back())->status, store::MessageStatus::kSent);
+  EXPECT_EQ(Await(store_->GetMessage(ids.front()))->status, store::MessageStatus::kSent);
+  EXPECT_EQ(Await(store_->GetMessage(ids.back()))->status, store::MessageStatus::kSent);
 }
 
 }  // namespace

@@ -73,17 +73,18 @@ int64_t QueueLoader::WallMs() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
 }
 
-void QueueLoader::Hold(store::Message m, SteadyTime now, int64_t wall_ms) {
-  if (held_.Contains(m.id)) return;
+Awaitable<void> QueueLoader::Hold(store::Message m, SteadyTime now, int64_t wall_ms) {
+  if (held_.Contains(m.id)) co_return;
   Admission a = MakeAdmission(std::move(m), now, wall_ms, options_.max_queue_age);
   Loaded& held = held_.Insert(std::move(a.loaded));
-  admit_(a.job, held, now, wall_ms);
+  co_await admit_(a.job, held, now, wall_ms);
 }
 
-void QueueLoader::LoadDirect(SteadyTime now) {
+Awaitable<void> QueueLoader::LoadDirect(SteadyTime now) {
   need_load_ = false;
   next_reload_ = now + kReloadEvery;
-  if (Status s = ReadDirect(now); !s.ok()) {
+  Status s = co_await ReadDirect(now);
+  if (!s.ok()) {
     spdlog::error("bot {}: loading queued messages failed: {}", options_.bot, s.message());
     need_load_ = true;
   }
@@ -94,23 +95,24 @@ bool QueueLoader::BroadcastsDue(bool reloaded) const {
   return (reloaded && held < options_.load_window / 2) || held < reload_below_;
 }
 
-void QueueLoader::LoadBroadcasts(SteadyTime now) {
-  if (Status s = ReadBroadcasts(now); !s.ok()) {
+Awaitable<void> QueueLoader::LoadBroadcasts(SteadyTime now) {
+  Status s = co_await ReadBroadcasts(now);
+  if (!s.ok()) {
     spdlog::error("bot {}: loading queued messages failed: {}", options_.bot, s.message());
     need_load_ = true;
   }
 }
 
-Status QueueLoader::ReadDirect(SteadyTime now) {
-  TGATE_ASSIGN_OR_RETURN(
-      auto batch, queue_.LoadQueued(options_.bot, store::Priority::kDirect, direct_after_id_, kDirectBatch));
+Awaitable<Status> QueueLoader::ReadDirect(SteadyTime now) {
+  TGATE_CO_ASSIGN_OR_RETURN(auto batch, co_await queue_.LoadQueued(options_.bot, store::Priority::kDirect,
+                                                                   direct_after_id_, kDirectBatch));
   const int64_t wall_ms = WallMs();
   for (store::Message& m : batch) {
     direct_after_id_ = std::max(direct_after_id_, m.id);
-    Hold(std::move(m), now, wall_ms);
+    co_await Hold(std::move(m), now, wall_ms);
   }
   if (!batch.empty()) spdlog::debug("bot {}: loaded {} one-to-one messages", options_.bot, batch.size());
-  return Status::Ok();
+  co_return Status::Ok();
 }
 
 // Each running broadcast is loaded on its own, oldest first, and only what
@@ -122,18 +124,17 @@ Status QueueLoader::ReadDirect(SteadyTime now) {
 // admitted with its not_before: the scheduler holds it until then, as it
 // would have had tgate not stopped. It takes a place in the window like any
 // loaded message, and is due within the longest backoff.
-Status QueueLoader::ReadBroadcasts(SteadyTime now) {
+Awaitable<Status> QueueLoader::ReadBroadcasts(SteadyTime now) {
   const size_t window = options_.load_window;
   // Materialize the next chunk of a big broadcast only as it is needed.
-  auto made = broadcasts_.FillBroadcasts(options_.bot, std::min(kFillChunk, window / 2));
-  if (!made.ok()) return made.status();
-  TGATE_ASSIGN_OR_RETURN(auto running, broadcasts_.ActiveBroadcasts(options_.bot));
+  auto made = co_await broadcasts_.FillBroadcasts(options_.bot, std::min(kFillChunk, window / 2));
+  if (!made.ok()) co_return made.status();
+  TGATE_CO_ASSIGN_OR_RETURN(auto running, co_await broadcasts_.ActiveBroadcasts(options_.bot));
   const int64_t wall_ms = WallMs();
   const int64_t due_by = wall_ms + std::chrono::duration_cast<std::chrono::milliseconds>(kLoadAhead).count();
   const size_t before = held_.broadcasts();
   bool full = false;
   for (int64_t id : running) {
-    int64_t& after = broadcast_after_[id];
     while (!full) {
       const size_t room = window - std::min(window, held_.broadcasts());
       if (room == 0) {
@@ -141,11 +142,12 @@ Status QueueLoader::ReadBroadcasts(SteadyTime now) {
         break;
       }
       const size_t page = std::min(room, kBroadcastPage);
-      TGATE_ASSIGN_OR_RETURN(auto batch,
-                             broadcasts_.LoadBroadcastQueued(options_.bot, id, after, due_by, page));
+      // The cursor is looked up after each read: the map may change meanwhile.
+      TGATE_CO_ASSIGN_OR_RETURN(auto batch, co_await broadcasts_.LoadBroadcastQueued(
+                                                options_.bot, id, broadcast_after_[id], due_by, page));
       for (store::Message& m : batch) {
-        after = m.id;
-        Hold(std::move(m), now, wall_ms);
+        broadcast_after_[id] = m.id;
+        co_await Hold(std::move(m), now, wall_ms);
       }
       if (batch.size() < page) break;  // the rest is not due yet, or there is none
     }
@@ -161,7 +163,7 @@ Status QueueLoader::ReadBroadcasts(SteadyTime now) {
   if (now_held > before) {
     spdlog::debug("bot {}: loaded {} broadcast messages", options_.bot, now_held - before);
   }
-  return Status::Ok();
+  co_return Status::Ok();
 }
 
 }  // namespace tgate::dispatch

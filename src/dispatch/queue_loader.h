@@ -21,6 +21,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/awaitable.h"
 #include "core/clock.h"
 #include "core/status.h"
 #include "dispatch/loaded_messages.h"
@@ -48,8 +49,10 @@ Admission MakeAdmission(store::Message m, SteadyTime now, int64_t wall_ms,
 
 class QueueLoader {
  public:
-  // Called for each message newly held, with the instant it was loaded at.
-  using AdmitFn = std::function<void(const Job& job, Loaded& held, SteadyTime now, int64_t wall_ms)>;
+  // Called for each message newly held, with the instant it was loaded at
+  // (a coroutine: expiring a message may flush outcomes to the store).
+  using AdmitFn =
+      std::function<Awaitable<void>(const Job& job, Loaded& held, SteadyTime now, int64_t wall_ms)>;
 
   QueueLoader(store::QueueStore& queue, store::BroadcastStore& broadcasts, const Clock& clock,
               LoadedMessages& held, QueueLoaderOptions options, AdmitFn admit);
@@ -65,7 +68,7 @@ class QueueLoader {
   // Loads the one-to-one messages queued after the cursor; the next
   // periodic reload is kReloadEvery after `now`. On failure logs it and
   // tries again at the next pass.
-  void LoadDirect(SteadyTime now);
+  Awaitable<void> LoadDirect(SteadyTime now);
 
   // Whether broadcasts are to be loaded: half the window is free at a
   // reload (`reloaded`: LoadDirect ran in this pass), or half of what the
@@ -75,13 +78,13 @@ class QueueLoader {
   // what falls due within a minute of each running broadcast until the
   // window is full. On failure logs it and loads one-to-one messages again
   // at the next pass (and so broadcasts).
-  void LoadBroadcasts(SteadyTime now);
+  Awaitable<void> LoadBroadcasts(SteadyTime now);
 
  private:
-  Status ReadDirect(SteadyTime now);
-  Status ReadBroadcasts(SteadyTime now);
+  Awaitable<Status> ReadDirect(SteadyTime now);
+  Awaitable<Status> ReadBroadcasts(SteadyTime now);
   // Holds `m` (unless it is held already) and hands it to admit_.
-  void Hold(store::Message m, SteadyTime now, int64_t wall_ms);
+  Awaitable<void> Hold(store::Message m, SteadyTime now, int64_t wall_ms);
   int64_t WallMs() const;
 
   store::QueueStore& queue_;

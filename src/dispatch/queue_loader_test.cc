@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "dispatch/queue_test_util.h"
+#include "store/store_test_util.h"
 
 namespace tgate::dispatch {
 namespace {
+
+using store::testing::Await;
 
 using namespace std::chrono_literals;
 
@@ -69,13 +72,14 @@ class QueueLoaderTest : public ::testing::Test {
     ASSERT_TRUE(store_);
   }
   void MakeLoader(size_t load_window) {
-    loader_ = std::make_unique<QueueLoader>(*store_, *store_, clock_, held_,
-                                            QueueLoaderOptions{"default", load_window, 86400s},
-                                            [this](const Job& job, Loaded& m, SteadyTime now, int64_t) {
-                                              EXPECT_EQ(m.message.id, job.id);
-                                              EXPECT_EQ(now, clock_.Now());
-                                              admitted_.push_back(job.id);
-                                            });
+    loader_ = std::make_unique<QueueLoader>(
+        *store_, *store_, clock_, held_, QueueLoaderOptions{"default", load_window, 86400s},
+        [this](const Job& job, Loaded& m, SteadyTime now, int64_t) -> Awaitable<void> {
+          EXPECT_EQ(m.message.id, job.id);
+          EXPECT_EQ(now, clock_.Now());
+          admitted_.push_back(job.id);
+          co_return;
+        });
   }
   int64_t Enqueue(int64_t chat) { return testing::QueueDirect(*store_, chat); }
   // A broadcast to `users` new users, spread over `spread_seconds`.
@@ -87,11 +91,11 @@ class QueueLoaderTest : public ::testing::Test {
     b.spread_seconds = spread_seconds;
     for (int i = 0; i < users; ++i) {
       const std::string user = "u" + std::to_string(next_user_);
-      ASSERT_OK(store_->Bind({"default", user, 1000 + next_user_, store::UserStatus::kActive, 0}));
+      ASSERT_OK(Await(store_->Bind({"default", user, 1000 + next_user_, store::UserStatus::kActive, 0})));
       b.users.push_back(user);
       ++next_user_;
     }
-    ASSERT_OK(store_->CreateBroadcast(b, testing::WallMs(clock_)));
+    ASSERT_OK(Await(store_->CreateBroadcast(b, testing::WallMs(clock_))));
   }
 
   FakeClock clock_;
@@ -105,20 +109,20 @@ class QueueLoaderTest : public ::testing::Test {
 TEST_F(QueueLoaderTest, OneToOneMessagesAreLoadedOnceEachAfterTheCursor) {
   MakeLoader(100);
   const int64_t a = Enqueue(1), b = Enqueue(2);
-  loader_->LoadDirect(clock_.Now());
+  Await(loader_->LoadDirect(clock_.Now()));
   EXPECT_EQ(admitted_, (std::vector<int64_t>{a, b}));
   EXPECT_EQ(held_.size(), 2u);
 
   held_.Erase(a);  // finished: its outcome is not yet written, it is still queued in the store
   const int64_t c = Enqueue(3);
-  loader_->LoadDirect(clock_.Now());
+  Await(loader_->LoadDirect(clock_.Now()));
   EXPECT_EQ(admitted_, (std::vector<int64_t>{a, b, c}));
 }
 
 TEST_F(QueueLoaderTest, OneToOneMessagesAreLoadedWhenAnnouncedOrEveryFiveSeconds) {
   MakeLoader(100);
   EXPECT_TRUE(loader_->DirectDue(clock_.Now()));  // at the start
-  loader_->LoadDirect(clock_.Now());
+  Await(loader_->LoadDirect(clock_.Now()));
   EXPECT_FALSE(loader_->DirectDue(clock_.Now()));
   EXPECT_EQ(loader_->next_reload(), clock_.Now() + 5s);
   EXPECT_TRUE(loader_->DirectDue(clock_.Now() + 5s));
@@ -131,7 +135,7 @@ TEST_F(QueueLoaderTest, BroadcastsFillTheWindowAndAreLoadedAgainWhenHalfOfItIsGo
   MakeLoader(4);
   Broadcast(6);
   EXPECT_TRUE(loader_->BroadcastsDue(true));  // a reload with the window empty
-  loader_->LoadBroadcasts(clock_.Now());
+  Await(loader_->LoadBroadcasts(clock_.Now()));
   EXPECT_EQ(held_.broadcasts(), 4u);
   EXPECT_FALSE(loader_->BroadcastsDue(true));
   EXPECT_FALSE(loader_->BroadcastsDue(false));
@@ -142,7 +146,7 @@ TEST_F(QueueLoaderTest, BroadcastsFillTheWindowAndAreLoadedAgainWhenHalfOfItIsGo
   held_.Erase(admitted_[2]);
   EXPECT_TRUE(loader_->BroadcastsDue(false));
 
-  loader_->LoadBroadcasts(clock_.Now());
+  Await(loader_->LoadBroadcasts(clock_.Now()));
   EXPECT_EQ(admitted_.size(), 6u);  // the last two, after the cursor
   EXPECT_EQ(held_.broadcasts(), 3u);
 }
@@ -150,11 +154,11 @@ TEST_F(QueueLoaderTest, BroadcastsFillTheWindowAndAreLoadedAgainWhenHalfOfItIsGo
 TEST_F(QueueLoaderTest, ASpreadBroadcastIsLoadedAMinuteAhead) {
   MakeLoader(100);
   Broadcast(3, 3600);  // one every 20 minutes
-  loader_->LoadBroadcasts(clock_.Now());
+  Await(loader_->LoadBroadcasts(clock_.Now()));
   EXPECT_EQ(admitted_.size(), 1u);
 
   clock_.Advance(20min);
-  loader_->LoadBroadcasts(clock_.Now());
+  Await(loader_->LoadBroadcasts(clock_.Now()));
   EXPECT_EQ(admitted_.size(), 2u);
 }
 

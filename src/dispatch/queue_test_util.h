@@ -12,8 +12,11 @@
 #include "core/fake_clock.h"
 #include "core/testing.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 
 namespace tgate::dispatch::testing {
+
+using store::testing::Await;
 
 // An in-memory store whose own timestamps (created_at, updated_at) come from `clock`.
 inline std::unique_ptr<store::Store> MemStore(const Clock& clock) {
@@ -33,7 +36,7 @@ inline int64_t QueueDirect(store::Store& store, int64_t chat, const std::string&
   m.chat_id = chat;
   m.text = "hi";
   m.options_json = "{}";
-  auto id = store.Enqueue(m);
+  auto id = Await(store.Enqueue(m));
   EXPECT_OK(id);
   return id.ok() ? id->id : 0;
 }

@@ -17,7 +17,7 @@ RestartGuard::RestartGuard(store::QueueStore& store, const Clock& clock, Schedul
                            RestartGuardOptions options)
     : store_(store), clock_(clock), scheduler_(scheduler), options_(std::move(options)) {}
 
-void RestartGuard::Start() {
+Awaitable<void> RestartGuard::Start() {
   // A restarted tgate does not know what it sent in the last moments before
   // it stopped, but Telegram does: wait out one global and one private-chat
   // window before the first send, and count what each group got in its last
@@ -25,12 +25,13 @@ void RestartGuard::Start() {
   const auto& o = options_;
   auto window = std::chrono::duration<double>(std::max(1.0, o.chat_burst / o.chat_per_sec) * 1.02 + 0.01);
   scheduler_.PauseAll(clock_.Now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(window));
-  RestoreGroupWindows();
+  co_await RestoreGroupWindows();
   started_at_ = clock_.Now();  // not before what RestoreGroupWindows counted
 }
 
-void RestartGuard::RestoreGroupWindows() {
-  if (auto last = store_.LastMessageId(); last.ok()) {
+Awaitable<void> RestartGuard::RestoreGroupWindows() {
+  auto last = co_await store_.LastMessageId();
+  if (last.ok()) {
     last_id_before_start_ = *last;
   } else {
     last_id_before_start_ = INT64_MAX;  // then every group's first message counts: the safe side
@@ -40,11 +41,11 @@ void RestartGuard::RestoreGroupWindows() {
   const int64_t wall_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
   const auto since_s = wall_ms / 1000 - kGroupWindow.count() - 2;
-  auto sends = store_.RecentGroupSends(options_.bot, since_s);
+  auto sends = co_await store_.RecentGroupSends(options_.bot, since_s);
   if (!sends.ok()) {
     spdlog::warn("bot {}: cannot read what groups got before the restart ({}); a group may see a 429",
                  options_.bot, sends.status().message());
-    return;
+    co_return;
   }
   const SteadyTime now = clock_.Now();
   for (const store::GroupSend& g : *sends) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "core/awaitable.h"
 #include "core/clock.h"
 #include "dispatch/scheduler.h"
 #include "store/queue_store.h"
@@ -39,7 +40,7 @@ class RestartGuard {
   // Called once, before the first send: pauses every chat for a window and
   // counts the groups' recent sends (a Store that cannot say is logged, and
   // each group's first message then counts: the safe side).
-  void Start();
+  Awaitable<void> Start();
   // `job`, to a group, was loaded at `now`: if it was queued before the
   // start and `now` is within the first window, its group gives up the one
   // slot of a possibly unrecorded send (once per group).
@@ -49,7 +50,7 @@ class RestartGuard {
   void OnMigrated(int64_t to) { groups_counted_.insert(to); }
 
  private:
-  void RestoreGroupWindows();
+  Awaitable<void> RestoreGroupWindows();
 
   store::QueueStore& store_;
   const Clock& clock_;

@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "dispatch/queue_test_util.h"
+#include "store/store_test_util.h"
 
 namespace tgate::dispatch {
 namespace {
+
+using store::testing::Await;
 
 using namespace std::chrono_literals;
 
@@ -26,7 +29,7 @@ class RestartGuardTest : public ::testing::Test {
     guard_ =
         std::make_unique<RestartGuard>(*store_, clock_, *scheduler_, RestartGuardOptions{"default", 1, 1});
     start_ = clock_.Now();
-    guard_->Start();
+    Await(guard_->Start());
   }
   Job Queue(int64_t chat) {
     Job job;
@@ -40,7 +43,7 @@ class RestartGuardTest : public ::testing::Test {
     c.id = job.id;
     c.status = store::MessageStatus::kSent;
     c.parts_sent = 1;
-    ASSERT_OK(store_->Complete({c}));
+    ASSERT_OK(Await(store_->Complete({c})));
   }
   // Whether a job may be sent `after` the start.
   bool SendsAt(std::chrono::milliseconds after) {

@@ -6,9 +6,12 @@
 #include "core/testing.h"
 #include "link/link_token.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 
 namespace tgate::link {
 namespace {
+
+using store::testing::Await;
 
 class LinkerTest : public ::testing::Test {
  protected:
@@ -35,7 +38,7 @@ TEST(LinkToken, IsLongUrlSafeAndNeverAReferral) {
 
 TEST_F(LinkerTest, IssueGivesUrlAndStartCommand) {
   Linker linker(*store_, clock_);
-  auto l = linker.Issue("default", "my_bot", "42", 900);
+  auto l = Await(linker.Issue("default", "my_bot", "42", 900));
   ASSERT_OK(l);
   EXPECT_EQ(l->url, "https://t.me/my_bot?start=" + l->token);
   EXPECT_EQ(l->start_command, "/start " + l->token);
@@ -44,55 +47,55 @@ TEST_F(LinkerTest, IssueGivesUrlAndStartCommand) {
 
 TEST_F(LinkerTest, RedeemBindsOnce) {
   Linker linker(*store_, clock_);
-  auto l = linker.Issue("default", "my_bot", "42", 900);
+  auto l = Await(linker.Issue("default", "my_bot", "42", 900));
   ASSERT_OK(l);
-  auto r = linker.Redeem("default", l->token, 1001);
+  auto r = Await(linker.Redeem(*store_, "default", l->token, 1001));
   ASSERT_OK(r);
   EXPECT_EQ(r->result, RedeemResult::kLinked);
   EXPECT_EQ(r->user, "42");
-  auto b = store_->GetBinding("default", "42");
+  auto b = Await(store_->GetBinding("default", "42"));
   ASSERT_OK(b);
   EXPECT_EQ(b->chat_id, 1001);
 
-  auto again = linker.Redeem("default", l->token, 2002);
+  auto again = Await(linker.Redeem(*store_, "default", l->token, 2002));
   ASSERT_OK(again);
   EXPECT_EQ(again->result, RedeemResult::kInvalid);
-  EXPECT_EQ(store_->GetBinding("default", "42")->chat_id, 1001);
+  EXPECT_EQ(Await(store_->GetBinding("default", "42"))->chat_id, 1001);
 }
 
 TEST_F(LinkerTest, ExpiredTokenBindsNothing) {
   Linker linker(*store_, clock_);
-  auto l = linker.Issue("default", "my_bot", "42", 60);
+  auto l = Await(linker.Issue("default", "my_bot", "42", 60));
   ASSERT_OK(l);
   clock_.Advance(std::chrono::seconds(61));
-  auto r = linker.Redeem("default", l->token, 1001);
+  auto r = Await(linker.Redeem(*store_, "default", l->token, 1001));
   ASSERT_OK(r);
   EXPECT_EQ(r->result, RedeemResult::kExpired);
-  EXPECT_TRUE(store_->GetBinding("default", "42").status().IsNotFound());
+  EXPECT_TRUE(Await(store_->GetBinding("default", "42")).status().IsNotFound());
 }
 
 TEST_F(LinkerTest, UnknownOrMalformedTokenBindsNothing) {
   Linker linker(*store_, clock_);
-  EXPECT_EQ(linker.Redeem("default", NewLinkToken(), 1)->result, RedeemResult::kInvalid);
-  EXPECT_EQ(linker.Redeem("default", "hello", 1)->result, RedeemResult::kInvalid);
+  EXPECT_EQ(Await(linker.Redeem(*store_, "default", NewLinkToken(), 1))->result, RedeemResult::kInvalid);
+  EXPECT_EQ(Await(linker.Redeem(*store_, "default", "hello", 1))->result, RedeemResult::kInvalid);
 }
 
 TEST_F(LinkerTest, TokenOfAnotherBotIsNotConsumed) {
   Linker linker(*store_, clock_);
-  auto l = linker.Issue("shop", "shop_bot", "7", 900);
+  auto l = Await(linker.Issue("shop", "shop_bot", "7", 900));
   ASSERT_OK(l);
-  EXPECT_EQ(linker.Redeem("news", l->token, 5)->result, RedeemResult::kInvalid);
-  EXPECT_EQ(linker.Redeem("shop", l->token, 5)->result, RedeemResult::kLinked);
+  EXPECT_EQ(Await(linker.Redeem(*store_, "news", l->token, 5))->result, RedeemResult::kInvalid);
+  EXPECT_EQ(Await(linker.Redeem(*store_, "shop", l->token, 5))->result, RedeemResult::kLinked);
 }
 
 TEST_F(LinkerTest, RelinkingReplacesTheOldBinding) {
   Linker linker(*store_, clock_);
-  auto a = linker.Issue("default", "b", "42", 900);
-  ASSERT_OK(linker.Redeem("default", a->token, 1001));
-  auto b = linker.Issue("default", "b", "42", 900);
-  ASSERT_OK(linker.Redeem("default", b->token, 3003));
-  EXPECT_EQ(store_->GetBinding("default", "42")->chat_id, 3003);
-  EXPECT_TRUE(store_->GetBindingByChat("default", 1001).status().IsNotFound());
+  auto a = Await(linker.Issue("default", "b", "42", 900));
+  ASSERT_OK(Await(linker.Redeem(*store_, "default", a->token, 1001)));
+  auto b = Await(linker.Issue("default", "b", "42", 900));
+  ASSERT_OK(Await(linker.Redeem(*store_, "default", b->token, 3003)));
+  EXPECT_EQ(Await(store_->GetBinding("default", "42"))->chat_id, 3003);
+  EXPECT_TRUE(Await(store_->GetBindingByChat("default", 1001)).status().IsNotFound());
 }
 
 }  // namespace

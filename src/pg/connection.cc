@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,6 +15,7 @@
 #include <deque>
 #include <optional>
 
+#include "pg/host_resolver.h"
 #include "pg/redact.h"
 
 namespace tgate::pg {
@@ -52,16 +55,18 @@ void LogNotice(void* /*arg*/, const char* message) { spdlog::debug("postgres: {}
 }  // namespace
 
 struct Connection::State {
-  explicit State(asio::any_io_executor ex) : socket(ex), deadline(ex) {}
+  explicit State(asio::any_io_executor ex) : socket(ex), deadline(ex), resolver(ex) {}
   ~State() { Close(); }
 
   PGconn* conn = nullptr;
   asio::posix::stream_descriptor socket;  // wraps PQsocket(conn) while fd >= 0
   int fd = -1;
-  asio::steady_timer deadline;  // Connect's timeout
+  asio::steady_timer deadline;       // Connect's timeout
+  asio::ip::tcp::resolver resolver;  // Connect's host name lookups
   bool timed_out = false;
   bool closed = false;  // the Connection is gone: conn is finished
   bool broken = false;
+  bool busy = false;  // an operation is under way (they must not overlap)
   std::string broken_reason;
   std::string sqlstate;
   std::deque<Notification> notifications;
@@ -157,6 +162,28 @@ using State = Connection::State;
 
 Status Closed() { return Status::Unavailable("the PostgreSQL connection was closed"); }
 
+// Marks the connection busy for one operation; a second one at the same time
+// is a caller's bug (connection.h: one operation at a time) and is refused,
+// not let loose on libpq's state.
+class BusyGuard {
+ public:
+  explicit BusyGuard(State& st) : st_(st), acquired_(!st.busy) { st_.busy = true; }
+  ~BusyGuard() {
+    if (acquired_) st_.busy = false;
+  }
+  BusyGuard(const BusyGuard&) = delete;
+  BusyGuard& operator=(const BusyGuard&) = delete;
+  Status status() const {
+    return acquired_
+               ? Status::Ok()
+               : Status::Internal("PostgreSQL connection used by two operations at once (one at a time)");
+  }
+
+ private:
+  State& st_;
+  bool acquired_;
+};
+
 // Waits until the socket is readable (or writable). Asio's reactor is
 // edge-triggered and its waits are not speculative, so a readiness that came
 // before the wait would be missed: poll() first. (The io thread runs the
@@ -165,31 +192,43 @@ Awaitable<Status> Wait(std::shared_ptr<State> st, bool write) {
   pollfd p{st->fd, static_cast<short>(write ? POLLOUT : POLLIN), 0};
   if (::poll(&p, 1, 0) > 0) co_return Status::Ok();  // ready, or hung up: libpq will say
   boost::system::error_code ec;
-  co_await st->socket.async_wait(
-      write ? asio::posix::stream_descriptor::wait_write : asio::posix::stream_descriptor::wait_read,
-      asio::redirect_error(asio::use_awaitable, ec));
+  const auto what =
+      write ? asio::posix::stream_descriptor::wait_write : asio::posix::stream_descriptor::wait_read;
+  co_await st->socket.async_wait(what, asio::redirect_error(asio::use_awaitable, ec));
   if (st->closed) co_return Closed();
   if (st->timed_out) co_return Status::Unavailable("timed out");
   if (ec) co_return Status::Unavailable("PostgreSQL socket: " + ec.message());
   co_return Status::Ok();
 }
 
-// Sends what libpq has buffered.
+// Waits until the socket is readable or writable, whichever comes first.
+Awaitable<Status> WaitEither(std::shared_ptr<State> st) {
+  pollfd p{st->fd, POLLIN | POLLOUT, 0};
+  if (::poll(&p, 1, 0) > 0) co_return Status::Ok();
+  auto group = asio::experimental::make_parallel_group(
+      st->socket.async_wait(asio::posix::stream_descriptor::wait_read, asio::deferred),
+      st->socket.async_wait(asio::posix::stream_descriptor::wait_write, asio::deferred));
+  auto [order, read_ec, write_ec] =
+      co_await group.async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+  if (st->closed) co_return Closed();
+  boost::system::error_code ec = order[0] == 0 ? read_ec : write_ec;
+  if (ec) co_return Status::Unavailable("PostgreSQL socket: " + ec.message());
+  co_return Status::Ok();
+}
+
+// Sends what libpq has buffered. While the socket cannot take more, reads
+// what the server sends: a server blocked on sending results to us stops
+// reading, and waiting only to write would deadlock (libpq's advice).
 Awaitable<Status> Flush(std::shared_ptr<State> st) {
   for (;;) {
     if (st->closed) co_return Closed();
     int r = PQflush(st->conn);
     if (r == 0) co_return Status::Ok();
     if (r < 0) co_return st->Lost();
-    // The server may be blocked sending to us: read first (libpq's advice).
-    pollfd p{st->fd, POLLIN, 0};
-    if (::poll(&p, 1, 0) > 0) {
-      if (PQconsumeInput(st->conn) == 0) co_return st->Lost();
-      st->CollectNotifications();
-      continue;
-    }
-    auto waited = co_await Wait(st, /*write=*/true);
+    auto waited = co_await WaitEither(st);
     if (!waited.ok()) co_return waited;
+    if (PQconsumeInput(st->conn) == 0) co_return st->Lost();
+    st->CollectNotifications();
   }
 }
 
@@ -212,6 +251,7 @@ Status ConnectError(State& st) {
   std::string reason = raw;
   // "connection to server at "h", port p failed: REASON"
   if (auto pos = reason.rfind("failed: "); pos != std::string::npos) reason = reason.substr(pos + 8);
+  if (reason.starts_with("FATAL:  ")) reason = reason.substr(8);
   const char* host = PQhost(st.conn);
   const char* port = PQport(st.conn);
   const char* user = PQuser(st.conn);
@@ -253,12 +293,15 @@ Awaitable<Result<std::unique_ptr<Connection>>> Connection::Connect(asio::any_io_
     if (parse_error != nullptr) PQfreemem(parse_error);  // may quote the password
     co_return Status::InvalidArgument("invalid PostgreSQL connection string: " + Redact(conninfo));
   }
-  std::string password;
+  std::string password, host, hostaddr, port;
   int timeout_seconds = kDefaultConnectTimeoutSeconds;
   for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
     if (o->val == nullptr) continue;
     std::string_view key = o->keyword;
     if (key == "password") password = o->val;
+    if (key == "host") host = o->val;
+    if (key == "hostaddr") hostaddr = o->val;
+    if (key == "port") port = o->val;
     if (key == "connect_timeout") {
       std::string_view v = o->val;
       int t = 0;
@@ -274,13 +317,7 @@ Awaitable<Result<std::unique_ptr<Connection>>> Connection::Connect(asio::any_io_
 
   auto st = std::make_shared<State>(executor);
   st->password = std::move(password);
-  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
-  const char* values[] = {conninfo.c_str(), "tgate", nullptr};
-  st->conn = PQconnectStartParams(keys, values, /*expand_dbname=*/1);
-  if (st->conn == nullptr) co_return Status::Internal("libpq cannot allocate a connection");
-  if (PQstatus(st->conn) == CONNECTION_BAD) co_return ConnectError(*st);
-  PQsetNoticeProcessor(st->conn, LogNotice, nullptr);
-
+  // One deadline for the whole attempt: lookups, TCP, TLS, authentication.
   if (timeout_seconds > 0) {
     st->deadline.expires_after(std::chrono::seconds(timeout_seconds));
     st->deadline.async_wait([weak = std::weak_ptr<State>(st)](boost::system::error_code ec) {
@@ -288,9 +325,39 @@ Awaitable<Result<std::unique_ptr<Connection>>> Connection::Connect(asio::any_io_
       auto s = weak.lock();
       if (!s || s->closed) return;
       s->timed_out = true;
+      s->resolver.cancel();
       if (s->fd >= 0) s->socket.cancel(ec);
     });
   }
+  auto timed_out = [&] {
+    return Status::Unavailable("cannot reach PostgreSQL at " +
+                               (host.empty() ? std::string("localhost") : host) +
+                               (port.empty() ? "" : ":" + port) + ": no answer within " +
+                               std::to_string(timeout_seconds) + " s (connect_timeout)");
+  };
+  auto resolved = co_await ResolveHosts(st->resolver, host, hostaddr, port);
+  if (st->timed_out) co_return timed_out();
+  if (!resolved.ok()) co_return resolved.status();
+
+  // Keywords are applied in order, later ones winning: the keepalive defaults
+  // come before the caller's string (which may set its own); with them a peer
+  // that vanished without a word (a partition, a dead host) is noticed after
+  // about a minute, not the kernel's two hours.
+  std::vector<const char*> keys = {"keepalives_idle", "keepalives_interval", "keepalives_count", "dbname",
+                                   "fallback_application_name"};
+  std::vector<const char*> values = {"30", "10", "3", conninfo.c_str(), "tgate"};
+  if (resolved->has_value()) {  // later keywords override the string's
+    const HostOverride& o = **resolved;
+    keys.insert(keys.end(), {"host", "hostaddr", "port"});
+    values.insert(values.end(), {o.host.c_str(), o.hostaddr.c_str(), o.port.c_str()});
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  st->conn = PQconnectStartParams(keys.data(), values.data(), /*expand_dbname=*/1);
+  if (st->conn == nullptr) co_return Status::Internal("libpq cannot allocate a connection");
+  if (PQstatus(st->conn) == CONNECTION_BAD) co_return ConnectError(*st);
+  PQsetNoticeProcessor(st->conn, LogNotice, nullptr);
+
   PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
   for (;;) {
     if (polling == PGRES_POLLING_OK) break;
@@ -303,13 +370,7 @@ Awaitable<Result<std::unique_ptr<Connection>>> Connection::Connect(asio::any_io_
     polling = PQconnectPoll(st->conn);
   }
   st->deadline.cancel();
-  if (st->timed_out) {
-    const char* host = PQhost(st->conn);
-    const char* port = PQport(st->conn);
-    co_return Status::Unavailable("cannot reach PostgreSQL at " + std::string(host != nullptr ? host : "?") +
-                                  ":" + (port != nullptr ? port : "?") + ": no answer within " +
-                                  std::to_string(timeout_seconds) + " s (connect_timeout)");
-  }
+  if (st->timed_out) co_return timed_out();
   if (PQsetnonblocking(st->conn, 1) != 0) {
     co_return Status::Internal("cannot make the PostgreSQL connection non-blocking: " +
                                st->Scrub(OneLine(PQerrorMessage(st->conn))));
@@ -321,6 +382,8 @@ Awaitable<Result<std::unique_ptr<Connection>>> Connection::Connect(asio::any_io_
 
 Awaitable<Result<Rows>> Connection::Query(std::string_view sql, const Params& params) {
   std::shared_ptr<State> st = state_;  // the Connection may go while this waits
+  BusyGuard busy(*st);
+  TGATE_CO_RETURN_IF_ERROR(busy.status());
   TGATE_CO_RETURN_IF_ERROR(st->Usable());
   st->sqlstate.clear();
   std::string text(sql);
@@ -371,6 +434,8 @@ Awaitable<Result<Rows>> Connection::Query(std::string_view sql, const Params& pa
 
 Awaitable<Result<std::vector<Rows>>> Connection::Pipeline(const std::vector<Statement>& statements) {
   std::shared_ptr<State> st = state_;
+  BusyGuard busy(*st);
+  TGATE_CO_RETURN_IF_ERROR(busy.status());
   TGATE_CO_RETURN_IF_ERROR(st->Usable());
   st->sqlstate.clear();
   if (statements.empty()) co_return std::vector<Rows>{};
@@ -461,6 +526,8 @@ Awaitable<Status> Connection::Listen(std::string_view channel) {
 
 Awaitable<Result<Notification>> Connection::WaitNotification() {
   std::shared_ptr<State> st = state_;
+  BusyGuard busy(*st);
+  TGATE_CO_RETURN_IF_ERROR(busy.status());
   for (;;) {
     if (!st->notifications.empty()) {
       Notification n = std::move(st->notifications.front());

@@ -131,7 +131,27 @@ Awaitable<Status> PgStore::Atomically(const std::function<Awaitable<Status>(PgSt
 }
 
 Awaitable<Status> PgStore::RunInTransaction(const std::function<Awaitable<Status>(Store& tx)>& fn) {
-  co_return co_await Atomically([&fn](PgStore& tx) -> Awaitable<Status> { return fn(tx); });
+  if (tx_ == nullptr)
+    co_return co_await Atomically([&fn](PgStore& tx) -> Awaitable<Status> { return fn(tx); });
+  // Nested in a transaction's view (the contract forbids it to callers):
+  // a savepoint, as SqliteStore nests, so a failing inner fn undoes only
+  // its own writes (and a statement error in it no longer aborts the outer).
+  auto savepoint = co_await tx_->Query("SAVEPOINT tgate_nested");
+  if (!savepoint.ok()) co_return Failed(*tx_, savepoint.status());
+  const bool failed_before = tx_failed_;
+  Status s = co_await fn(*this);
+  if (s.ok() && tx_failed_ && !failed_before) s = Status::Internal("a statement of the transaction failed");
+  if (s.ok()) {
+    auto release = co_await tx_->Query("RELEASE SAVEPOINT tgate_nested");
+    if (!release.ok()) co_return Failed(*tx_, release.status());
+    co_return s;
+  }
+  auto rollback = co_await tx_->Query("ROLLBACK TO SAVEPOINT tgate_nested");
+  if (!rollback.ok()) co_return Failed(*tx_, rollback.status());
+  tx_failed_ = failed_before;
+  auto release = co_await tx_->Query("RELEASE SAVEPOINT tgate_nested");
+  if (!release.ok()) co_return Failed(*tx_, release.status());
+  co_return s;
 }
 
 // --- link tokens

@@ -6,9 +6,10 @@
 // statement, one pipeline (one round trip, one implicit transaction) or one
 // BEGIN ... COMMIT. RunInTransaction pins one connection and hands `fn` a
 // PgStore view bound to it: every call on the view uses that connection,
-// inside that transaction. There, as always in PostgreSQL, a statement's
-// error aborts the whole transaction: RunInTransaction then rolls back and
-// reports it even if `fn` returned OK.
+// inside that transaction (RunInTransaction on the view nests as a
+// savepoint, as SqliteStore's does). There, as always in PostgreSQL, a
+// statement's error aborts the whole transaction: RunInTransaction then
+// rolls back and reports it even if `fn` returned OK.
 //
 // Across instances the database decides: unique indexes make idempotency
 // keys, update dedupe and link tokens' single use hold whatever the timing

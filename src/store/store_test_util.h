@@ -1,7 +1,9 @@
 // Test-only helpers for the store tests: a parameterised fixture that runs
-// every test on ":memory:" and on a fresh temp file (removed afterwards, with
-// its -wal/-shm), with the times the store stamps itself taken from a
-// FakeClock, and Await, which runs a store call to completion. Never
+// every test on each backend — SQLite ":memory:", SQLite on a fresh temp
+// file (removed afterwards, with its -wal/-shm), and PostgreSQL on a fresh
+// database copied from a template migrated once per binary (skipped when
+// TGATE_TEST_PG is unset) — with the times the store stamps itself taken
+// from a FakeClock, and Await, which runs a store call to completion. Never
 // included by production code.
 #pragma once
 
@@ -19,6 +21,10 @@
 #include "core/fake_clock.h"
 #include "core/status_macros.h"
 #include "core/testing.h"
+#include "pg/pg_test_util.h"
+#include "store/open_store.h"
+#include "store/pg_store.h"
+#include "store/pg_store_test_util.h"
 #include "store/sqlite_store.h"
 
 namespace tgate::store::testing {
@@ -60,24 +66,58 @@ class TempDbPath {
   std::string path_;
 };
 
-inline std::string BackendName(const ::testing::TestParamInfo<bool>& info) {
-  return info.param ? "File" : "Memory";
+// The backends every store test runs on. Unscoped, in this order, so that
+// `if (!GetParam())` still reads "on :memory:" (whose data does not outlive
+// its connection): the file and PostgreSQL keep theirs across Reopen.
+enum Backend { kMemory = 0, kFile = 1, kPostgres = 2 };
+
+inline std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
+  switch (info.param) {
+    case kMemory:
+      return "Memory";
+    case kFile:
+      return "File";
+    case kPostgres:
+      return "Postgres";
+  }
+  return "Unknown";
 }
 
-// GetParam(): true = temp file, false = ":memory:".
-class StoreTest : public ::testing::TestWithParam<bool> {
- protected:
-  void SetUp() override { ASSERT_OK(Reopen()); }
+inline auto AllBackends() { return ::testing::Values(kMemory, kFile, kPostgres); }
 
+// The tests size broadcasts by the first chunk; both backends use one.
+static_assert(SqliteStore::kFirstChunk == PgStore::kFirstChunk);
+
+class StoreTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == kPostgres) {
+      if (pg::PgTestUrl().empty()) GTEST_SKIP() << pg::kNoTestServer;
+      pg_db_ = MigratedTestDatabase();
+      ASSERT_TRUE(pg_db_);
+    }
+    ASSERT_OK(Reopen());
+  }
+
+  StoreOptions Options() const {
+    StoreOptions options;
+    options.path = GetParam() == kPostgres ? pg_db_->url() : GetParam() == kFile ? file_.path() : ":memory:";
+    options.clock = &clock_;
+    return options;
+  }
+
+  // Closes the store and opens the same database again (through OpenStore,
+  // as tgate does).
   Status Reopen() {
     store_.reset();
-    StoreOptions options;
-    options.path = GetParam() ? file_.path() : ":memory:";
-    options.clock = &clock_;
-    TGATE_ASSIGN_OR_RETURN(auto opened, SqliteStore::Open(options));
+    TGATE_ASSIGN_OR_RETURN(auto opened, Await(OpenStore(TestIo().get_executor(), Options())));
     store_ = std::move(opened);
     return Status::Ok();
   }
+
+  // Another store on the same database, as a second connection or instance
+  // would open it (not on :memory:, whose database is the connection's).
+  Result<std::unique_ptr<Store>> OpenSecond() { return Await(OpenStore(TestIo().get_executor(), Options())); }
 
   static NewMessage Direct(std::string bot, int64_t chat_id, std::string text) {
     NewMessage m;
@@ -128,8 +168,9 @@ class StoreTest : public ::testing::TestWithParam<bool> {
   }
 
   TempDbPath file_;
-  FakeClock clock_;  // declared before store_, which uses it
-  std::unique_ptr<SqliteStore> store_;
+  FakeClock clock_;                          // declared before store_, which uses it
+  std::unique_ptr<pg::TestDatabase> pg_db_;  // kPostgres: dropped after store_ closes
+  std::unique_ptr<Store> store_;
 };
 
 }  // namespace tgate::store::testing

@@ -87,7 +87,7 @@ TEST_P(UnitOfWorkTest, WriteOutcomesInsideATransactionThatFailsWritesNothing) {
   EXPECT_TRUE(Await(store_->DueEvents(INT64_MAX, 10))->empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, UnitOfWorkTest, ::testing::Bool(), testing::BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, UnitOfWorkTest, testing::AllBackends(), testing::BackendName);
 
 }  // namespace
 }  // namespace tgate::store

@@ -26,25 +26,28 @@ void LongPoller::Start() {
 
 void LongPoller::Stop() { life_.End(); }
 
-bool LongPoller::StoreAll(const json::value& result) {
-  if (!result.is_array()) return true;
+Awaitable<bool> LongPoller::StoreAll(Lifetime::Token life, const json::value& result) {
+  if (!result.is_array()) co_return true;
   for (const json::value& u : result.get_array()) {
     const json::object* o = u.if_object();
     std::optional<int64_t> id = JsonInt64Field(o, "update_id");
     if (!id) continue;
-    auto inserted = store_.InsertUpdate(store::Update{options_.bot, *id, json::serialize(u)});
+    const store::Update update{options_.bot, *id, json::serialize(u)};
+    auto inserted = co_await store_.InsertUpdate(update);
+    if (life.ended()) co_return false;
     if (!inserted.ok()) {
       spdlog::error("bot {}: could not store update: {}", options_.bot, inserted.status().message());
-      return false;
+      co_return false;
     }
   }
-  return true;
+  co_return true;
 }
 
 Awaitable<void> LongPoller::Loop(Lifetime::Token life) {
   std::chrono::seconds delay{1};
   while (!life.ended()) {
-    auto max_id = store_.MaxUpdateId(options_.bot);
+    auto max_id = co_await store_.MaxUpdateId(options_.bot);
+    if (life.ended()) co_return;
     json::object params{{"timeout", options_.poll_timeout.count()}, {"allowed_updates", AllowedUpdates()}};
     if (max_id.ok() && *max_id > 0) params["offset"] = *max_id + 1;
     telegram::ApiResult r =
@@ -52,7 +55,9 @@ Awaitable<void> LongPoller::Loop(Lifetime::Token life) {
     if (life.ended()) co_return;
     if (r.ok()) {
       delay = std::chrono::seconds(1);
-      if (StoreAll(r.result)) {
+      const bool stored = co_await StoreAll(life, r.result);
+      if (life.ended()) co_return;
+      if (stored) {
         if (r.result.is_array() && !r.result.get_array().empty() && on_updates_) on_updates_();
         continue;
       }

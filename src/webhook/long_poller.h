@@ -36,8 +36,9 @@ class LongPoller {
 
  private:
   Awaitable<void> Loop(Lifetime::Token life);
-  // Stores the updates of one answer; returns false on a store error.
-  bool StoreAll(const boost::json::value& result);
+  // Stores the updates of one answer; returns false on a store error, or
+  // when the poller ended meanwhile (then it touched nothing of it after).
+  Awaitable<bool> StoreAll(Lifetime::Token life, const boost::json::value& result);
 
   asio::any_io_executor executor_;
   telegram::BotApi& api_;

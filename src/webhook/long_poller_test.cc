@@ -8,10 +8,13 @@
 
 #include "core/testing.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 #include "telegram/api_result.h"
 
 namespace tgate::webhook {
 namespace {
+
+using store::testing::Await;
 
 using namespace std::chrono_literals;
 
@@ -67,14 +70,14 @@ TEST_F(LongPollerTest, StoresWhatGetUpdatesAnswersAndPollsOnFromTheNextOffset) {
   ASSERT_EQ(api_.calls(), 1);
   api_.Release();
   io_.poll();  // update 1 stored; the next getUpdates asks for offset 2
-  EXPECT_EQ(store_->MaxUpdateId("default").value(), 1);
+  EXPECT_EQ(Await(store_->MaxUpdateId("default")).value(), 1);
   EXPECT_EQ(woken_, 1);
   EXPECT_EQ(api_.calls(), 2);
   poller_->Stop();
   api_.Release();
   io_.run_for(5s);
   EXPECT_TRUE(io_.stopped());
-  EXPECT_EQ(store_->MaxUpdateId("default").value(), 1);  // the answer after Stop() is ignored
+  EXPECT_EQ(Await(store_->MaxUpdateId("default")).value(), 1);  // the answer after Stop() is ignored
   EXPECT_EQ(woken_, 1);
 }
 
@@ -87,7 +90,7 @@ TEST_F(LongPollerTest, DestroyingThePollerWhileGetUpdatesIsUnderWayIgnoresTheAns
   io_.run_for(5s);
   EXPECT_TRUE(io_.stopped());  // the loop returned
   EXPECT_EQ(api_.calls(), 1);
-  EXPECT_EQ(store_->MaxUpdateId("default").value(), 0);  // nothing stored after
+  EXPECT_EQ(Await(store_->MaxUpdateId("default")).value(), 0);  // nothing stored after
   EXPECT_EQ(woken_, 0);
 }
 

@@ -29,88 +29,113 @@ void UpdateProcessor::Notify() { life_.Wake(); }
 
 void UpdateProcessor::Stop() { life_.End(); }
 
+namespace {
+
+// What a coroutine returns when its processor ended under it: not OK, so a
+// transaction under way rolls back, and transient, so the update stays pending.
+Status Stopped() { return Status::Unavailable("update processor stopped"); }
+
+}  // namespace
+
 Awaitable<void> UpdateProcessor::Loop(Lifetime::Token life) {
   while (!life.ended()) {
-    Status s = Drain();
+    Status s = co_await Drain(life);
+    if (life.ended()) co_return;
     if (!s.ok()) spdlog::error("bot {}: processing updates failed: {}", options_.bot, s.message());
     // Sleep until notified; a periodic pass also retries after a store error.
     co_await life.Sleep(s.ok() ? std::chrono::seconds(30) : std::chrono::seconds(1));
   }
 }
 
-Status UpdateProcessor::Drain() {
+Awaitable<Status> UpdateProcessor::Drain(Lifetime::Token life) {
   TGATE_ASSERT_ON(io_thread_);
   bool enqueued = false;
-  // Wakes the dispatcher for the replies committed so far, however the pass ends.
+  // Wakes the dispatcher for the replies committed so far, however the pass
+  // ends (unless the processor is gone: then so may its callback's target).
   auto finish = [&](Status s) {
-    if (enqueued && on_enqueued_) on_enqueued_();
+    if (enqueued && on_enqueued_ && !life.ended()) on_enqueued_();
     return s;
   };
   for (;;) {
-    auto pending = store_.PendingUpdates(options_.bot, 100);
-    if (!pending.ok()) return finish(pending.status());
-    if (pending->empty()) return finish(Status::Ok());
+    if (life.ended()) co_return Stopped();
+    auto pending = co_await store_.PendingUpdates(options_.bot, 100);
+    if (life.ended()) co_return Stopped();
+    if (!pending.ok()) co_return finish(pending.status());
+    if (pending->empty()) co_return finish(Status::Ok());
     for (const store::Update& u : *pending) {
       bool replied = false;
-      Status s = store_.RunInTransaction([&] {
-        TGATE_RETURN_IF_ERROR(ProcessOne(u, replied));
-        return store_.MarkUpdateProcessed(options_.bot, u.update_id);
+      Status s = co_await store_.RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
+        TGATE_CO_RETURN_IF_ERROR(co_await ProcessOne(life, tx, u, replied));
+        Status marked = co_await tx.MarkUpdateProcessed(options_.bot, u.update_id);
+        if (life.ended()) co_return Stopped();
+        co_return marked;
       });
+      if (life.ended()) co_return Stopped();
       if (s.ok()) {
         enqueued |= replied;
         continue;
       }
       // Rolled back whole. The store was busy: retry it, in order, next pass.
-      if (s.IsUnavailable()) return finish(s);
-      if (Status aside = SetAside(u, s); !aside.ok()) return finish(aside);
+      if (s.IsUnavailable()) co_return finish(s);
+      Status aside = co_await SetAside(life, u, s);
+      if (life.ended()) co_return Stopped();
+      if (!aside.ok()) co_return finish(aside);
     }
   }
 }
 
-Status UpdateProcessor::SetAside(const store::Update& update, const Status& why) {
-  Status s = store_.SetUpdateAside(options_.bot, update.update_id, why.ToString());
+Awaitable<Status> UpdateProcessor::SetAside(Lifetime::Token life, const store::Update& update,
+                                            const Status& why) {
+  Status s = co_await store_.SetUpdateAside(options_.bot, update.update_id, why.ToString());
+  if (life.ended()) co_return Stopped();
   if (!s.ok()) {
-    return Status(s.code(), "cannot set aside update " + std::to_string(update.update_id) + " (" +
-                                why.ToString() + "): " + s.message());
+    co_return Status(s.code(), "cannot set aside update " + std::to_string(update.update_id) + " (" +
+                                   why.ToString() + "): " + s.message());
   }
   ++set_aside_;
   spdlog::warn("bot {}: set aside update {}, which cannot be processed: {}", options_.bot, update.update_id,
                why.ToString());
-  return Status::Ok();
+  co_return Status::Ok();
 }
 
-Status UpdateProcessor::ProcessOne(const store::Update& update, bool& enqueued) {
-  TGATE_ASSIGN_OR_RETURN(auto parsed, telegram::ParseUpdate(update.payload));
+Awaitable<Status> UpdateProcessor::ProcessOne(Lifetime::Token life, store::Store& tx,
+                                              const store::Update& update, bool& enqueued) {
+  TGATE_CO_ASSIGN_OR_RETURN(auto parsed, telegram::ParseUpdate(update.payload));
   const telegram::ParsedUpdate& u = parsed;
   if (u.kind == telegram::ParsedUpdate::kMessage && u.chat_type == "private") {
     if (auto payload = telegram::StartPayload(u, options_.bot_username); payload && !payload->empty()) {
-      return HandleStart(u, *payload, enqueued);
+      co_return co_await HandleStart(life, tx, u, *payload, enqueued);
     }
   }
   if (u.kind == telegram::ParsedUpdate::kMyChatMember && u.chat_type == "private") {
-    return HandleMemberChange(u);
+    co_return co_await HandleMemberChange(life, tx, u);
   }
-  return Forward(u);
+  co_return co_await Forward(life, tx, u);
 }
 
-Status UpdateProcessor::HandleStart(const telegram::ParsedUpdate& u, const std::string& payload,
-                                    bool& enqueued) {
-  TGATE_ASSIGN_OR_RETURN(auto r, linker_.Redeem(options_.bot, payload, u.chat_id));
+Awaitable<Status> UpdateProcessor::HandleStart(Lifetime::Token life, store::Store& tx,
+                                               const telegram::ParsedUpdate& u, const std::string& payload,
+                                               bool& enqueued) {
+  TGATE_CO_ASSIGN_OR_RETURN(auto r, co_await linker_.Redeem(tx, options_.bot, payload, u.chat_id));
+  if (life.ended()) co_return Stopped();
   if (r.result != link::RedeemResult::kLinked) {
     spdlog::info("bot {}: /start with an {} link token", options_.bot,
                  r.result == link::RedeemResult::kExpired ? "expired" : "unknown or used");
-    TGATE_RETURN_IF_ERROR(Reply(u.chat_id, options_.invalid_link_text));
+    TGATE_CO_RETURN_IF_ERROR(co_await Reply(tx, u.chat_id, options_.invalid_link_text));
+    if (life.ended()) co_return Stopped();
     enqueued = true;
-    return Status::Ok();
+    co_return Status::Ok();
   }
-  TGATE_RETURN_IF_ERROR(Reply(u.chat_id, options_.welcome_text));
+  TGATE_CO_RETURN_IF_ERROR(co_await Reply(tx, u.chat_id, options_.welcome_text));
+  if (life.ended()) co_return Stopped();
   enqueued = true;
   json::object ev{{"type", "user.linked"}, {"user", r.user}, {"chat_id", u.chat_id}};
   if (!u.from_username.empty()) ev["username"] = u.from_username;
-  return Emit(std::move(ev));
+  co_return co_await Emit(tx, std::move(ev));
 }
 
-Status UpdateProcessor::HandleMemberChange(const telegram::ParsedUpdate& u) {
+Awaitable<Status> UpdateProcessor::HandleMemberChange(Lifetime::Token life, store::Store& tx,
+                                                      const telegram::ParsedUpdate& u) {
   store::UserStatus status;
   const char* type;
   if (u.new_status == "kicked") {
@@ -120,46 +145,55 @@ Status UpdateProcessor::HandleMemberChange(const telegram::ParsedUpdate& u) {
     status = store::UserStatus::kActive;
     type = "user.unblocked";
   } else {
-    return Forward(u);
+    co_return co_await Forward(life, tx, u);
   }
-  auto binding = store_.GetBindingByChat(options_.bot, u.chat_id);
+  auto binding = co_await tx.GetBindingByChat(options_.bot, u.chat_id);
+  if (life.ended()) co_return Stopped();
   if (!binding.ok()) {
-    if (binding.status().IsNotFound()) return Forward(u);  // not a linked user
-    return binding.status();
+    if (binding.status().IsNotFound()) co_return co_await Forward(life, tx, u);  // not a linked user
+    co_return binding.status();
   }
-  TGATE_RETURN_IF_ERROR(store_.SetChatStatus(options_.bot, u.chat_id, status));
+  TGATE_CO_RETURN_IF_ERROR(co_await tx.SetChatStatus(options_.bot, u.chat_id, status));
+  if (life.ended()) co_return Stopped();
   if (status == store::UserStatus::kBlocked) {
-    TGATE_RETURN_IF_ERROR(
-        store_.FailQueuedForChat(options_.bot, u.chat_id, "blocked: the user blocked the bot").status());
+    auto failed = co_await tx.FailQueuedForChat(options_.bot, u.chat_id, "blocked: the user blocked the bot");
+    if (life.ended()) co_return Stopped();
+    TGATE_CO_RETURN_IF_ERROR(failed.status());
   }
-  return Emit(json::object{{"type", type}, {"user", binding->user}, {"chat_id", u.chat_id}});
+  // Named: GCC 12 destroys a braced temporary in a co_await expression wrongly.
+  json::object ev{{"type", type}, {"user", binding->user}, {"chat_id", u.chat_id}};
+  co_return co_await Emit(tx, std::move(ev));
 }
 
-Status UpdateProcessor::Forward(const telegram::ParsedUpdate& u) {
+Awaitable<Status> UpdateProcessor::Forward(Lifetime::Token life, store::Store& tx,
+                                           const telegram::ParsedUpdate& u) {
   json::object ev{{"type", "update"}, {"update", u.raw}};
   if (u.chat_id != 0) {
-    auto binding = store_.GetBindingByChat(options_.bot, u.chat_id);
+    auto binding = co_await tx.GetBindingByChat(options_.bot, u.chat_id);
+    if (life.ended()) co_return Stopped();
     if (binding.ok()) ev["user"] = binding->user;
   }
-  return Emit(std::move(ev));
+  co_return co_await Emit(tx, std::move(ev));
 }
 
-Status UpdateProcessor::Reply(int64_t chat_id, const std::string& text) {
-  if (text.empty()) return Status::Ok();
+Awaitable<Status> UpdateProcessor::Reply(store::Store& tx, int64_t chat_id, const std::string& text) {
+  if (text.empty()) co_return Status::Ok();
   store::NewMessage m;
   m.bot = options_.bot;
   m.chat_id = chat_id;
   m.text = text;
   m.options_json = "{}";
   m.priority = store::Priority::kDirect;
-  return store_.Enqueue(m).status();
+  auto enqueued = co_await tx.Enqueue(m);
+  co_return enqueued.status();
 }
 
-Status UpdateProcessor::Emit(json::object event) {
+// Reads no member after its store call: the caller checks its Lifetime.
+Awaitable<Status> UpdateProcessor::Emit(store::Store& tx, json::object event) {
   event["bot"] = options_.bot;
   int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
-  return store_.AddEvent(json::serialize(event), now_ms);
+  co_return co_await tx.AddEvent(json::serialize(event), now_ms);
 }
 
 }  // namespace tgate::webhook

@@ -45,8 +45,8 @@ class UpdateProcessor {
   // `on_enqueued` is called after a reply was queued (wakes the dispatcher).
   // Takes the whole Store, not its roles: it reads the inbox and writes
   // bindings, the queue and the outbox, all in one RunInTransaction per
-  // update, and calls join a transaction only on the object that runs it
-  // (see store/transaction_runner.h). `linker` must use this same store.
+  // update, through the transaction's Store (see store/transaction_runner.h);
+  // the Linker redeems through it too.
   UpdateProcessor(asio::any_io_executor executor, store::Store& store, link::Linker& linker,
                   const Clock& clock, ProcessorOptions options, std::function<void()> on_enqueued);
 
@@ -56,25 +56,34 @@ class UpdateProcessor {
   // Ends the loop (as destroying the processor does).
   void Stop();
 
-  // Processes every pending update now (synchronously), setting aside the
-  // ones that cannot be processed. For tests and the loop. Not OK only when
-  // the store failed transiently (or could not set an update aside): the
-  // update it stopped at stays pending, first in line for the next call.
-  Status Drain();
+  // Processes every pending update now, setting aside the ones that cannot
+  // be processed. For tests and the loop. Not OK only when the store failed
+  // transiently (or could not set an update aside), or the processor was
+  // stopped meanwhile: the update it stopped at stays pending, first in line
+  // for the next call.
+  Awaitable<Status> Drain() { return Drain(life_.token()); }
 
   // Updates this processor set aside since it was made (for /metrics).
   uint64_t set_aside() const { return set_aside_; }
 
  private:
+  // Every coroutine below checks `life` after each store call and touches
+  // nothing of the processor once it ended (core/lifetime.h): a store call
+  // may suspend, and the processor be destroyed meanwhile. The ones given
+  // `tx` run inside an update's transaction and make their calls through it.
   Awaitable<void> Loop(Lifetime::Token life);
-  Status ProcessOne(const store::Update& update, bool& enqueued);
+  Awaitable<Status> Drain(Lifetime::Token life);
+  Awaitable<Status> ProcessOne(Lifetime::Token life, store::Store& tx, const store::Update& update,
+                               bool& enqueued);
   // Marks `update` set aside (in its own transaction), logs and counts it.
-  Status SetAside(const store::Update& update, const Status& why);
-  Status HandleStart(const telegram::ParsedUpdate& u, const std::string& payload, bool& enqueued);
-  Status HandleMemberChange(const telegram::ParsedUpdate& u);
-  Status Forward(const telegram::ParsedUpdate& u);
-  Status Reply(int64_t chat_id, const std::string& text);
-  Status Emit(boost::json::object event);
+  Awaitable<Status> SetAside(Lifetime::Token life, const store::Update& update, const Status& why);
+  Awaitable<Status> HandleStart(Lifetime::Token life, store::Store& tx, const telegram::ParsedUpdate& u,
+                                const std::string& payload, bool& enqueued);
+  Awaitable<Status> HandleMemberChange(Lifetime::Token life, store::Store& tx,
+                                       const telegram::ParsedUpdate& u);
+  Awaitable<Status> Forward(Lifetime::Token life, store::Store& tx, const telegram::ParsedUpdate& u);
+  Awaitable<Status> Reply(store::Store& tx, int64_t chat_id, const std::string& text);
+  Awaitable<Status> Emit(store::Store& tx, boost::json::object event);
 
   asio::any_io_executor executor_;
   store::Store& store_;

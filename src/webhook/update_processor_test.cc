@@ -9,9 +9,12 @@
 #include "core/fake_clock.h"
 #include "core/testing.h"
 #include "store/faulty_store_test_util.h"
+#include "store/store_test_util.h"
 
 namespace tgate::webhook {
 namespace {
+
+using store::testing::Await;
 
 std::string StartUpdate(int64_t id, int64_t chat, const std::string& text) {
   return R"({"update_id":)" + std::to_string(id) + R"(,"message":{"message_id":1,"date":1,"chat":{"id":)" +
@@ -43,21 +46,21 @@ class ProcessorTest : public ::testing::Test {
         ProcessorOptions{"default", "my_bot", "Welcome!", "Expired."}, [this] { ++enqueued_; });
   }
   void Insert(const std::string& json, int64_t id) {
-    ASSERT_TRUE(store_->InsertUpdate({"default", id, json}).value());
+    ASSERT_TRUE(Await(store_->InsertUpdate({"default", id, json})).value());
   }
   void Deliver(const std::string& json, int64_t id) {
-    ASSERT_OK(store_->InsertUpdate({"default", id, json}));
-    ASSERT_OK(processor_->Drain());
+    ASSERT_OK(Await(store_->InsertUpdate({"default", id, json})));
+    ASSERT_OK(Await(processor_->Drain()));
   }
   std::vector<std::string> Queued() {
     std::vector<std::string> out;
-    auto q = store_->LoadQueued("default", store::Priority::kDirect, 0, 100);
+    auto q = Await(store_->LoadQueued("default", store::Priority::kDirect, 0, 100));
     for (const auto& m : *q) out.push_back(std::to_string(m.chat_id) + ":" + m.text);
     return out;
   }
   std::vector<std::string> Events() {
     std::vector<std::string> out;
-    auto due = store_->DueEvents(INT64_MAX, 100);
+    auto due = Await(store_->DueEvents(INT64_MAX, 100));
     for (const auto& e : *due) out.push_back(e.payload);
     return out;
   }
@@ -72,41 +75,41 @@ class ProcessorTest : public ::testing::Test {
 };
 
 TEST_F(ProcessorTest, StartWithTokenLinksAndWelcomes) {
-  auto link = linker_->Issue("default", "my_bot", "42", 900);
+  auto link = Await(linker_->Issue("default", "my_bot", "42", 900));
   ASSERT_OK(link);
   Deliver(StartUpdate(1, 1001, "/start " + link->token), 1);
-  EXPECT_EQ(store_->GetBinding("default", "42")->chat_id, 1001);
+  EXPECT_EQ(Await(store_->GetBinding("default", "42"))->chat_id, 1001);
   EXPECT_EQ(Queued(), std::vector<std::string>{"1001:Welcome!"});
   ASSERT_EQ(Events().size(), 1u);
   EXPECT_NE(Events()[0].find(R"("type":"user.linked")"), std::string::npos);
   EXPECT_NE(Events()[0].find(R"("user":"42")"), std::string::npos);
   EXPECT_EQ(enqueued_, 1);
-  EXPECT_TRUE(store_->PendingUpdates("default", 10)->empty());
+  EXPECT_TRUE(Await(store_->PendingUpdates("default", 10))->empty());
 }
 
 TEST_F(ProcessorTest, StartAddressedToTheBotByNameLinksToo) {
-  auto link = linker_->Issue("default", "my_bot", "42", 900);
+  auto link = Await(linker_->Issue("default", "my_bot", "42", 900));
   Deliver(StartUpdate(1, 1001, "/start@my_bot " + link->token), 1);
-  EXPECT_TRUE(store_->GetBinding("default", "42").ok());
+  EXPECT_TRUE(Await(store_->GetBinding("default", "42")).ok());
 }
 
 TEST_F(ProcessorTest, ExpiredTokenGetsThePoliteReplyOnly) {
-  auto link = linker_->Issue("default", "my_bot", "42", 60);
+  auto link = Await(linker_->Issue("default", "my_bot", "42", 60));
   clock_.Advance(std::chrono::minutes(2));
   Deliver(StartUpdate(1, 1001, "/start " + link->token), 1);
-  EXPECT_TRUE(store_->GetBinding("default", "42").status().IsNotFound());
+  EXPECT_TRUE(Await(store_->GetBinding("default", "42")).status().IsNotFound());
   EXPECT_EQ(Queued(), std::vector<std::string>{"1001:Expired."});
   EXPECT_TRUE(Events().empty());
 }
 
 TEST_F(ProcessorTest, BlockAndUnblock) {
-  ASSERT_OK(store_->Bind({"default", "42", 1001, store::UserStatus::kActive, 0}));
-  ASSERT_OK(store_->Enqueue({"default", "42", 1001, "pending", "{}", "", store::Priority::kDirect}));
+  ASSERT_OK(Await(store_->Bind({"default", "42", 1001, store::UserStatus::kActive, 0})));
+  ASSERT_OK(Await(store_->Enqueue({"default", "42", 1001, "pending", "{}", "", store::Priority::kDirect})));
   Deliver(MemberUpdate(1, 1001, "kicked"), 1);
-  EXPECT_EQ(store_->GetBinding("default", "42")->status, store::UserStatus::kBlocked);
+  EXPECT_EQ(Await(store_->GetBinding("default", "42"))->status, store::UserStatus::kBlocked);
   EXPECT_TRUE(Queued().empty()) << "queued messages to a blocked user are failed";
   Deliver(MemberUpdate(2, 1001, "member"), 2);
-  EXPECT_EQ(store_->GetBinding("default", "42")->status, store::UserStatus::kActive);
+  EXPECT_EQ(Await(store_->GetBinding("default", "42"))->status, store::UserStatus::kActive);
   auto ev = Events();
   ASSERT_EQ(ev.size(), 2u);
   EXPECT_NE(ev[0].find("user.blocked"), std::string::npos);
@@ -114,7 +117,7 @@ TEST_F(ProcessorTest, BlockAndUnblock) {
 }
 
 TEST_F(ProcessorTest, OtherUpdatesAreForwardedWithTheUser) {
-  ASSERT_OK(store_->Bind({"default", "42", 1001, store::UserStatus::kActive, 0}));
+  ASSERT_OK(Await(store_->Bind({"default", "42", 1001, store::UserStatus::kActive, 0})));
   Deliver(StartUpdate(1, 1001, "hello bot"), 1);
   auto ev = Events();
   ASSERT_EQ(ev.size(), 1u);
@@ -125,13 +128,13 @@ TEST_F(ProcessorTest, OtherUpdatesAreForwardedWithTheUser) {
 }
 
 TEST_F(ProcessorTest, EachUpdateIsProcessedOnce) {
-  auto link = linker_->Issue("default", "my_bot", "42", 900);
+  auto link = Await(linker_->Issue("default", "my_bot", "42", 900));
   std::string u = StartUpdate(7, 1001, "/start " + link->token);
   Deliver(u, 7);
-  auto again = store_->InsertUpdate({"default", 7, u});
+  auto again = Await(store_->InsertUpdate({"default", 7, u}));
   ASSERT_OK(again);
   EXPECT_FALSE(*again);
-  ASSERT_OK(processor_->Drain());
+  ASSERT_OK(Await(processor_->Drain()));
   EXPECT_EQ(Queued().size(), 1u);
 }
 
@@ -143,95 +146,95 @@ std::string ChatWithoutId(int64_t id) {
 }
 
 TEST_F(ProcessorTest, AnUpdateThatCannotBeProcessedIsSetAsideAndBlocksNothing) {
-  auto link = linker_->Issue("default", "my_bot", "42", 900);
+  auto link = Await(linker_->Issue("default", "my_bot", "42", 900));
   ASSERT_OK(link);
-  ASSERT_OK(store_->Bind({"default", "7", 1007, store::UserStatus::kActive, 0}));
+  ASSERT_OK(Await(store_->Bind({"default", "7", 1007, store::UserStatus::kActive, 0})));
   Insert(StartUpdate(1, 1001, "hello"), 1);
   Insert(ChatWithoutId(2), 2);
   Insert(R"({"update_id":3,"message":"not an object"})", 3);  // as long polling stores it
   Insert("not json at all", 4);
   Insert(StartUpdate(5, 1002, "/start " + link->token), 5);
   Insert(MemberUpdate(6, 1007, "kicked"), 6);
-  ASSERT_OK(processor_->Drain());
+  ASSERT_OK(Await(processor_->Drain()));
 
-  EXPECT_EQ(store_->GetBinding("default", "42")->chat_id, 1002) << "the /start behind them linked";
-  EXPECT_EQ(store_->GetBinding("default", "7")->status, store::UserStatus::kBlocked);
+  EXPECT_EQ(Await(store_->GetBinding("default", "42"))->chat_id, 1002) << "the /start behind them linked";
+  EXPECT_EQ(Await(store_->GetBinding("default", "7"))->status, store::UserStatus::kBlocked);
   EXPECT_EQ(Queued(), std::vector<std::string>{"1002:Welcome!"});
   EXPECT_EQ(Events().size(), 3u);  // update 1 forwarded, user.linked, user.blocked
-  EXPECT_TRUE(store_->PendingUpdates("default", 10)->empty());
-  EXPECT_EQ(store_->CountSetAsideUpdates("default").value(), 3);
+  EXPECT_TRUE(Await(store_->PendingUpdates("default", 10))->empty());
+  EXPECT_EQ(Await(store_->CountSetAsideUpdates("default")).value(), 3);
   EXPECT_EQ(processor_->set_aside(), 3u);
 
   // Kept and marked, not retried: neither by this processor nor after a restart.
-  ASSERT_OK(processor_->Drain());
+  ASSERT_OK(Await(processor_->Drain()));
   Restart();
-  ASSERT_OK(processor_->Drain());
+  ASSERT_OK(Await(processor_->Drain()));
   EXPECT_EQ(processor_->set_aside(), 0u);
-  EXPECT_EQ(store_->CountSetAsideUpdates("default").value(), 3);
-  EXPECT_FALSE(store_->InsertUpdate({"default", 2, ChatWithoutId(2)}).value()) << "still deduplicated";
+  EXPECT_EQ(Await(store_->CountSetAsideUpdates("default")).value(), 3);
+  EXPECT_FALSE(Await(store_->InsertUpdate({"default", 2, ChatWithoutId(2)})).value()) << "still deduplicated";
   EXPECT_EQ(faulty_->calls("SetUpdateAside"), 3);
 }
 
 TEST_F(ProcessorTest, ASetAsideUpdateLeavesNoPartialEffects) {
-  auto link = linker_->Issue("default", "my_bot", "42", 900);
+  auto link = Await(linker_->Issue("default", "my_bot", "42", 900));
   ASSERT_OK(link);
   Insert(StartUpdate(1, 1001, "/start " + link->token), 1);
   Insert(StartUpdate(2, 1002, "/start " + link->token), 2);
   // Update 1 binds and queues its welcome, then its event cannot be written
   // (not transiently): all of it rolls back, and the token is left for update 2.
   faulty_->FailNext("AddEvent", Status::Internal("disk I/O error"));
-  ASSERT_OK(processor_->Drain());
-  EXPECT_EQ(store_->GetBinding("default", "42")->chat_id, 1002);
+  ASSERT_OK(Await(processor_->Drain()));
+  EXPECT_EQ(Await(store_->GetBinding("default", "42"))->chat_id, 1002);
   EXPECT_EQ(Queued(), std::vector<std::string>{"1002:Welcome!"});
   ASSERT_EQ(Events().size(), 1u);
   EXPECT_NE(Events()[0].find(R"("chat_id":1002)"), std::string::npos);
-  EXPECT_EQ(store_->CountSetAsideUpdates("default").value(), 1);
+  EXPECT_EQ(Await(store_->CountSetAsideUpdates("default")).value(), 1);
 }
 
 TEST_F(ProcessorTest, ATransientStoreFailureIsRetriedInOrderOnTheNextPass) {
-  auto link = linker_->Issue("default", "my_bot", "42", 60);
+  auto link = Await(linker_->Issue("default", "my_bot", "42", 60));
   clock_.Advance(std::chrono::minutes(2));
   Insert(StartUpdate(1, 1001, "/start " + link->token), 1);  // expired: a reply, no event
   Insert(StartUpdate(2, 1002, "first"), 2);
   Insert(StartUpdate(3, 1003, "second"), 3);
   faulty_->FailNext("AddEvent", Status::Unavailable("sqlite step: database is locked"));
-  Status s = processor_->Drain();
+  Status s = Await(processor_->Drain());
   EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
   EXPECT_EQ(Queued(), std::vector<std::string>{"1001:Expired."});
   EXPECT_EQ(enqueued_, 1) << "the reply committed before the failure wakes the dispatcher";
   EXPECT_TRUE(Events().empty()) << "update 3 does not overtake update 2";
-  EXPECT_EQ(store_->PendingUpdates("default", 10)->size(), 2u);
-  EXPECT_EQ(store_->CountSetAsideUpdates("default").value(), 0);
+  EXPECT_EQ(Await(store_->PendingUpdates("default", 10))->size(), 2u);
+  EXPECT_EQ(Await(store_->CountSetAsideUpdates("default")).value(), 0);
 
-  ASSERT_OK(processor_->Drain());
+  ASSERT_OK(Await(processor_->Drain()));
   auto ev = Events();
   ASSERT_EQ(ev.size(), 2u);
   EXPECT_NE(ev[0].find("first"), std::string::npos);
   EXPECT_NE(ev[1].find("second"), std::string::npos);
-  EXPECT_TRUE(store_->PendingUpdates("default", 10)->empty());
+  EXPECT_TRUE(Await(store_->PendingUpdates("default", 10))->empty());
   EXPECT_EQ(processor_->set_aside(), 0u);
 }
 
 TEST_F(ProcessorTest, AnUpdateWhoseCommitFailsLeavesNoEffectsAndIsProcessedOnTheNextPass) {
-  auto link = linker_->Issue("default", "my_bot", "42", 900);
+  auto link = Await(linker_->Issue("default", "my_bot", "42", 900));
   ASSERT_OK(link);
   Insert(StartUpdate(1, 1001, "/start " + link->token), 1);
   // The binding, the welcome, the user.linked event and the processed mark
   // all commit at the end of one transaction, which fails (busy).
   faulty_->FailNextCommits(Status::Unavailable("sqlite commit: database is locked"));
-  EXPECT_TRUE(processor_->Drain().IsUnavailable());
-  EXPECT_TRUE(store_->GetBinding("default", "42").status().IsNotFound());
+  EXPECT_TRUE(Await(processor_->Drain()).IsUnavailable());
+  EXPECT_TRUE(Await(store_->GetBinding("default", "42")).status().IsNotFound());
   EXPECT_TRUE(Queued().empty());
   EXPECT_TRUE(Events().empty());
-  EXPECT_EQ(store_->PendingUpdates("default", 10)->size(), 1u);
+  EXPECT_EQ(Await(store_->PendingUpdates("default", 10))->size(), 1u);
   EXPECT_EQ(enqueued_, 0);
 
-  ASSERT_OK(processor_->Drain());
-  EXPECT_EQ(store_->GetBinding("default", "42")->chat_id, 1001);
+  ASSERT_OK(Await(processor_->Drain()));
+  EXPECT_EQ(Await(store_->GetBinding("default", "42"))->chat_id, 1001);
   EXPECT_EQ(Queued(), std::vector<std::string>{"1001:Welcome!"});
   ASSERT_EQ(Events().size(), 1u);
   EXPECT_NE(Events()[0].find(R"("type":"user.linked")"), std::string::npos);
-  EXPECT_TRUE(store_->PendingUpdates("default", 10)->empty());
+  EXPECT_TRUE(Await(store_->PendingUpdates("default", 10))->empty());
   EXPECT_EQ(processor_->set_aside(), 0u);
 }
 
@@ -239,12 +242,12 @@ TEST_F(ProcessorTest, AnUpdateThatCannotBeSetAsideStaysPendingForTheNextPass) {
   Insert(ChatWithoutId(1), 1);
   Insert(StartUpdate(2, 1002, "behind it"), 2);
   faulty_->FailNext("SetUpdateAside", Status::Unavailable("sqlite step: database is locked"));
-  EXPECT_FALSE(processor_->Drain().ok());
+  EXPECT_FALSE(Await(processor_->Drain()).ok());
   EXPECT_TRUE(Events().empty());
-  EXPECT_EQ(store_->PendingUpdates("default", 10)->size(), 2u);
-  ASSERT_OK(processor_->Drain());
+  EXPECT_EQ(Await(store_->PendingUpdates("default", 10))->size(), 2u);
+  ASSERT_OK(Await(processor_->Drain()));
   EXPECT_EQ(Events().size(), 1u);
-  EXPECT_EQ(store_->CountSetAsideUpdates("default").value(), 1);
+  EXPECT_EQ(Await(store_->CountSetAsideUpdates("default")).value(), 1);
   EXPECT_EQ(processor_->set_aside(), 1u);
 }
 
@@ -258,7 +261,7 @@ TEST_F(ProcessorTest, DestroyingTheProcessorWhileItsLoopSleepsEndsTheLoop) {
   processor_.reset();
   io_.run_for(std::chrono::seconds(5));
   EXPECT_TRUE(io_.stopped());  // the sleep was cut short and the loop returned
-  EXPECT_EQ(store_->PendingUpdates("default", 10)->size(), 1u);  // nothing processed after
+  EXPECT_EQ(Await(store_->PendingUpdates("default", 10))->size(), 1u);  // nothing processed after
   EXPECT_EQ(enqueued_, 0);
 }
 

@@ -24,21 +24,21 @@ const HookBot* UpdateReceiver::Match(std::string_view segment) const {
   return found;
 }
 
-http::Response UpdateReceiver::Handle(const http::Request& req, std::string_view segment) {
+Awaitable<http::Response> UpdateReceiver::Handle(const http::Request& req, std::string_view segment) {
   const HookBot* bot = Match(segment);
-  if (!bot) return http::ErrorResponse(req, Status::NotFound("no webhook at this path"));
+  if (!bot) co_return http::ErrorResponse(req, Status::NotFound("no webhook at this path"));
   if (req.method() != boost::beast::http::verb::post) {
     auto r = http::ErrorResponse(req, Status(Code::kInvalidArgument, "use POST"));
     r.result(boost::beast::http::status::method_not_allowed);
-    return r;
+    co_return r;
   }
   if (!bot->secret.empty()) {
     auto it = req.find("X-Telegram-Bot-Api-Secret-Token");
     std::string_view got = it == req.end() ? std::string_view() : std::string_view(it->value());
     if (!ConstantTimeEquals(got, bot->secret)) {
       metrics_.Inc("tgate_updates_received_total", "bot=\"" + bot->name + "\",outcome=\"unauthenticated\"");
-      return http::ErrorResponse(req,
-                                 Status::Unauthenticated("wrong or missing X-Telegram-Bot-Api-Secret-Token"));
+      co_return http::ErrorResponse(
+          req, Status::Unauthenticated("wrong or missing X-Telegram-Bot-Api-Secret-Token"));
     }
   }
   auto parsed = telegram::ParseUpdate(req.body());
@@ -46,19 +46,20 @@ http::Response UpdateReceiver::Handle(const http::Request& req, std::string_view
     spdlog::warn("bot {}: acknowledged a malformed update ({} bytes): {}", bot->name, req.body().size(),
                  parsed.status().message());
     metrics_.Inc("tgate_updates_received_total", "bot=\"" + bot->name + "\",outcome=\"malformed\"");
-    return http::JsonResponse(req, 200, "{}");
+    co_return http::JsonResponse(req, 200, "{}");
   }
-  auto inserted = store_.InsertUpdate(store::Update{bot->name, parsed->update_id, req.body()});
+  const store::Update update{bot->name, parsed->update_id, req.body()};
+  auto inserted = co_await store_.InsertUpdate(update);
   if (!inserted.ok()) {
     // Not acknowledged: Telegram will deliver it again.
     spdlog::error("bot {}: could not store update {}: {}", bot->name, parsed->update_id,
                   inserted.status().message());
-    return http::ErrorResponse(req, Status::Unavailable("could not store the update; retry"));
+    co_return http::ErrorResponse(req, Status::Unavailable("could not store the update; retry"));
   }
   metrics_.Inc("tgate_updates_received_total",
                "bot=\"" + bot->name + "\",outcome=\"" + (*inserted ? "stored" : "duplicate") + "\"");
   if (*inserted && bot->notify) bot->notify();
-  return http::JsonResponse(req, 200, "{}");
+  co_return http::JsonResponse(req, 200, "{}");
 }
 
 }  // namespace tgate::webhook

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/awaitable.h"
 #include "core/metrics.h"
 #include "http/message.h"
 #include "store/inbox_store.h"
@@ -31,7 +32,8 @@ class UpdateReceiver {
   UpdateReceiver(store::InboxStore& store, Metrics& metrics, std::vector<HookBot> bots);
 
   // `segment` is what follows /hooks/telegram/.
-  http::Response Handle(const http::Request& req, std::string_view segment);
+  // A coroutine (it awaits the store): co_await it at once.
+  Awaitable<http::Response> Handle(const http::Request& req, std::string_view segment);
 
  private:
   const HookBot* Match(std::string_view segment) const;

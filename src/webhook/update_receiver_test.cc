@@ -7,10 +7,13 @@
 
 #include "core/testing.h"
 #include "store/faulty_store_test_util.h"
+#include "store/store_test_util.h"
 #include "store/store.h"
 
 namespace tgate::webhook {
 namespace {
+
+using store::testing::Await;
 
 constexpr char kUpdate[] =
     R"({"update_id":7,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"text":"hi"}})";
@@ -31,9 +34,9 @@ class ReceiverTest : public ::testing::Test {
     req.set("X-Telegram-Bot-Api-Secret-Token", "hooksecret");
     req.body() = body;
     req.prepare_payload();
-    return receiver_->Handle(req, "hookpath");
+    return Await(receiver_->Handle(req, "hookpath"));
   }
-  size_t Pending() { return store_->PendingUpdates("default", 10)->size(); }
+  size_t Pending() { return Await(store_->PendingUpdates("default", 10))->size(); }
 
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::testing::FaultyStore> faulty_;

@@ -496,6 +496,9 @@ TEST_P(BroadcastTest, CancellingAFinishedBroadcastLeavesItDone) {
 // Timing sanity check (printed, not asserted). TGATE_STORE_BENCH_BINDINGS
 // overrides the size, e.g. 1000000.
 TEST_P(BroadcastTest, TimingOfABroadcastToManyBindings) {
+  // 200 000 binds one round trip each: minutes on PostgreSQL, for a timing
+  // of SQLite's io-thread cost.
+  if (GetParam() == testing::kPostgres) GTEST_SKIP() << "SQLite's timing";
   int64_t n = 200'000;
   if (const char* env = std::getenv("TGATE_STORE_BENCH_BINDINGS")) n = std::atoll(env);
   auto t0 = std::chrono::steady_clock::now();
@@ -524,12 +527,12 @@ TEST_P(BroadcastTest, TimingOfABroadcastToManyBindings) {
   std::printf(
       "[ timing ] %s, %lld bindings: Bind all %lld ms, CreateBroadcast %lld ms, "
       "GetBroadcast %lld ms, LoadQueued(500) %lld ms\n",
-      GetParam() ? "file" : "memory", static_cast<long long>(n), static_cast<long long>(ms(t1 - t0)),
-      static_cast<long long>(ms(t2 - t1)), static_cast<long long>(ms(t3 - t2)),
-      static_cast<long long>(ms(t4 - t3)));
+      testing::BackendName({GetParam(), 0}).c_str(), static_cast<long long>(n),
+      static_cast<long long>(ms(t1 - t0)), static_cast<long long>(ms(t2 - t1)),
+      static_cast<long long>(ms(t3 - t2)), static_cast<long long>(ms(t4 - t3)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, BroadcastTest, ::testing::Bool(), testing::BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, BroadcastTest, testing::AllBackends(), testing::BackendName);
 
 }  // namespace
 }  // namespace tgate::store

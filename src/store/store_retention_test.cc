@@ -337,7 +337,7 @@ TEST_P(RetentionTest, PruneEventsLooksAtNoMoreThanMaxRowsAndTheNextCallContinues
   EXPECT_FALSE(Await(store_->PruneEvents(WeekAgo(), 0)).ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RetentionTest, ::testing::Bool(), testing::BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, RetentionTest, testing::AllBackends(), testing::BackendName);
 
 }  // namespace
 }  // namespace tgate::store

@@ -1,11 +1,10 @@
-#include "store/sqlite_store.h"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdio>
 
 #include "core/status_macros.h"
+#include "store/sqlite_store.h"
 #include "store/store_test_util.h"
 
 namespace tgate::store {
@@ -276,8 +275,8 @@ TEST_P(StoreTest, FindMessageByIdempotencyKeyChecksTheFingerprint) {
 // another connection, answers from the winner's row: its id for the same
 // request, 422 for another.
 TEST_P(StoreTest, TwoConnectionsRacingWithOneKeyMakeOneMessage) {
-  if (!GetParam()) GTEST_SKIP() << "needs a file shared by two connections";
-  auto second = SqliteStore::Open({file_.path(), "normal", &clock_});
+  if (!GetParam()) GTEST_SKIP() << "needs a database shared by two connections";
+  auto second = OpenSecond();
   ASSERT_OK(second);
   NewMessage m = Direct("bot", 10, "once");
   m.idempotency_key = "k1";
@@ -415,7 +414,7 @@ TEST_P(StoreTest, CompleteOfFiveHundredIsFast) {
   ASSERT_OK(Await(store_->Complete(batch)));
   auto us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
-  std::printf("[ timing ] Complete(500) on %s: %lld us\n", GetParam() ? "file" : "memory",
+  std::printf("[ timing ] Complete(500) on %s: %lld us\n", testing::BackendName({GetParam(), 0}).c_str(),
               static_cast<long long>(us));
   EXPECT_TRUE(Await(store_->LoadQueued("bot", Priority::kDirect, 0, 10))->empty());
   EXPECT_EQ(Await(store_->GetMessage(batch[499].id))->telegram_message_id, 509);
@@ -514,7 +513,7 @@ TEST_P(StoreTest, DataSurvivesReopen) {
   EXPECT_GT(MustEnqueue(Direct("bot", 10, "next")), id);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Bool(), testing::BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, testing::AllBackends(), testing::BackendName);
 
 }  // namespace
 }  // namespace tgate::store

@@ -197,7 +197,7 @@ TEST_P(BroadcastRetentionTest, ACallLooksAtNoMoreThanMaxRowsAndTheNextContinues)
   EXPECT_FALSE(Await(store_->PruneBroadcasts(Cutoff(), 0)).ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, BroadcastRetentionTest, ::testing::Bool(), testing::BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, BroadcastRetentionTest, testing::AllBackends(), testing::BackendName);
 
 }  // namespace
 }  // namespace tgate::store

@@ -122,7 +122,7 @@ TEST_P(InboxTest, RetriedEventsWaitAndDeliveredOnesLeave) {
   EXPECT_TRUE(Await(store_->EventRetry(due[0].id, 2, 1)).IsNotFound());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, InboxTest, ::testing::Bool(), testing::BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, InboxTest, testing::AllBackends(), testing::BackendName);
 
 }  // namespace
 }  // namespace tgate::store
