@@ -271,6 +271,7 @@ Awaitable<Result<int64_t>> CopyTable(sqlite3* db, pg::Connection& conn, const Ta
   std::vector<ArrayLiteral> arrays(t.columns.size());
   std::vector<pg::Statement> pending;
   size_t in_batch = 0;
+  size_t batch_bytes = 0, trip_bytes = 0;
   int64_t read = 0, written = 0;
   auto close_batch = [&] {
     pg::Statement stmt{insert, {}};
@@ -279,7 +280,9 @@ Awaitable<Result<int64_t>> CopyTable(sqlite3* db, pg::Connection& conn, const Ta
       stmt.params.Add(literal);
     }
     pending.push_back(std::move(stmt));
+    trip_bytes += batch_bytes;
     in_batch = 0;
+    batch_bytes = 0;
   };
   bool done = false;
   while (!done) {
@@ -293,22 +296,25 @@ Awaitable<Result<int64_t>> CopyTable(sqlite3* db, pg::Connection& conn, const Ta
           arrays[c].AddInt(sqlite3_column_int64(st.get(), i));
         } else {
           const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), i));
-          arrays[c].AddText(std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(st.get(), i))));
+          const auto size = static_cast<size_t>(sqlite3_column_bytes(st.get(), i));
+          arrays[c].AddText(std::string_view(text, size));
+          batch_bytes += size;
         }
       }
       ++read;
-      if (++in_batch == batch_rows) close_batch();
+      if (++in_batch == batch_rows || batch_bytes >= options.max_batch_bytes) close_batch();
     } else if (rc == SQLITE_DONE) {
       if (in_batch > 0) close_batch();
       done = true;
     } else {
       co_return InTable(t, SqliteError(db, rc, "read the source"));
     }
-    if (!pending.empty() && (pending.size() == per_trip || done)) {
+    if (!pending.empty() && (pending.size() == per_trip || trip_bytes >= options.max_trip_bytes || done)) {
       auto results = co_await conn.Pipeline(pending);
       if (!results.ok()) co_return InTable(t, results.status());
       for (const pg::Rows& r : *results) written += r.affected();
       pending.clear();
+      trip_bytes = 0;
     }
   }
   if (written != read) {

@@ -36,6 +36,11 @@ struct CopyOptions {
   // Rows per INSERT statement, and statements per pipeline round trip.
   size_t batch_rows = 1000;
   size_t batches_per_round_trip = 8;
+  // Fewer when the rows' text is long (messages of 4096 characters, big
+  // updates): a statement closes past max_batch_bytes of text, a round trip
+  // past max_trip_bytes, so memory stays bounded whatever the rows hold.
+  size_t max_batch_bytes = size_t{4} << 20;
+  size_t max_trip_bytes = size_t{16} << 20;
 };
 
 struct CopiedTable {

@@ -70,12 +70,13 @@ class StoreCopyTest : public ::testing::Test {
     return store.ok() ? std::move(*store) : nullptr;
   }
 
-  Result<CopyReport> Copy(std::string to = "") {
+  Result<CopyReport> Copy(std::string to = "", size_t max_bytes = 0) {
     CopyOptions options;
     options.from = source_.path();
     options.to = to.empty() ? target_->url() : to;
     options.batch_rows = 500;  // several statements, and several round trips, per big table
     options.batches_per_round_trip = 2;
+    if (max_bytes > 0) options.max_batch_bytes = options.max_trip_bytes = max_bytes;
     return Run(CopyStore(io_.get_executor(), options));
   }
 
@@ -326,6 +327,22 @@ TEST_F(StoreCopyTest, EverythingReadsBackTheSameAndThePostgresStoreCarriesOn) {
   auto plus_one = Run(pg.CountBindings(kBot, UserStatus::kActive));
   ASSERT_OK(plus_one);
   EXPECT_EQ(*plus_one, kUsers);
+}
+
+TEST_F(StoreCopyTest, LongTextsGoInSmallerStatements) {
+  const Filled f = Fill();
+  ASSERT_EQ(f.messages.size(), 3u);
+  auto report = Copy("", 64);  // a statement (and a round trip) closes after 64 bytes of text
+  ASSERT_OK(report);
+  EXPECT_EQ(Rows(*report, "messages"), 3 + 2000);
+  EXPECT_EQ(Rows(*report, "bindings"), kUsers);
+  auto target = OpenTarget();
+  ASSERT_TRUE(target);
+  for (const Message& want : f.messages) {
+    auto got = Run(target->GetMessage(want.id));
+    ASSERT_OK(got);
+    ExpectSameMessage(want, *got);
+  }
 }
 
 TEST_F(StoreCopyTest, RefusesATargetThatHoldsDataAndChangesNothing) {
