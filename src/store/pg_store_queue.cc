@@ -179,11 +179,51 @@ std::vector<pg::Statement> PgStore::CompleteStatements(const std::vector<Complet
              .Add(PgBigintArray(epochs))
              .Add(PgBigintArray(ids))});
   }
-  // One statement per completion, as SqliteStore::Complete: a retry (status
-  // queued) never revives a message cancelled or failed meanwhile; a final
-  // outcome always lands and moves its broadcast's counts from the status it
-  // had (read under the row's lock). Unknown ids are ignored.
+  // As SqliteStore::Complete: a retry (status queued) never revives a
+  // message cancelled or failed meanwhile; a final outcome always lands and
+  // moves its broadcast's counts from the status it had (read under the
+  // row's lock). Unknown ids are ignored.
   const int64_t now = NowSeconds();
+  std::vector<int64_t> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()) {
+    // The whole batch in one statement (one plan, rows locked in id order):
+    // the completions go as arrays.
+    std::vector<int64_t> statuses, attempts, parts, not_before, telegram_ids;
+    std::vector<std::string> errors;
+    for (const Completion& c : completions) {
+      statuses.push_back(MessageStatusInt(c.status));
+      attempts.push_back(c.attempts);
+      parts.push_back(c.parts_sent);
+      not_before.push_back(c.not_before_ms);
+      telegram_ids.push_back(c.telegram_message_id);
+      errors.push_back(c.error);
+    }
+    pg::Params params;
+    params.Add(PgBigintArray(ids)).Add(PgBigintArray(statuses)).Add(PgBigintArray(attempts));
+    params.Add(PgBigintArray(parts)).Add(PgBigintArray(not_before)).Add(PgBigintArray(telegram_ids));
+    params.Add(PgTextArray(errors)).Add(now);
+    statements.push_back(
+        {"WITH c AS (SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::integer[], $4::integer[], "
+         "$5::bigint[], $6::bigint[], $7::text[]) AS c(id, status, attempts, parts_sent, not_before_ms, "
+         "telegram_message_id, error)), "
+         "old AS (SELECT m.id, m.status, m.broadcast_id FROM messages m JOIN c ON c.id = m.id "
+         "ORDER BY m.id FOR UPDATE OF m), "
+         "upd AS (UPDATE messages m SET status = c.status, attempts = c.attempts, parts_sent = c.parts_sent, "
+         "not_before_ms = c.not_before_ms, telegram_message_id = c.telegram_message_id, "
+         "error = nullif(c.error, ''), updated_at = $8::bigint FROM c JOIN old ON old.id = c.id "
+         "WHERE m.id = c.id AND NOT (c.status = 0 AND old.status <> 0) "
+         "RETURNING old.status AS was, c.status AS now, old.broadcast_id AS bid) "
+         "UPDATE broadcasts b SET n_sent = n_sent + d.sent, n_failed = n_failed + d.failed, "
+         "n_cancelled = n_cancelled + d.cancelled FROM (SELECT bid, "
+         "sum((now = 1)::int - (was = 1)::int) AS sent, sum((now = 2)::int - (was = 2)::int) AS failed, "
+         "sum((now = 3)::int - (was = 3)::int) AS cancelled FROM upd WHERE bid IS NOT NULL AND was <> now "
+         "GROUP BY bid) d WHERE b.id = d.bid",
+         std::move(params)});
+    return statements;
+  }
+  // One id twice in a batch: one statement per completion, in order, so the
+  // later sees what the earlier wrote (as SQLite's loop does).
   for (const Completion& c : completions) {
     pg::Params params;
     params.Add(c.id).Add(MessageStatusInt(c.status)).Add(c.attempts).Add(c.parts_sent).Add(c.not_before_ms);

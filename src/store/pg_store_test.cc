@@ -206,6 +206,40 @@ TEST_F(PgStoreTest, ReusedKeyWithAnotherBodyIsRefused) {
   EXPECT_EQ(retry->id, first->id);
 }
 
+// --- Complete's batch statement
+
+TEST_F(PgStoreTest, ABatchCarriesAnyErrorTextAndAnIdTwiceAppliesInOrder) {
+  auto a = Run(store_->Enqueue(Direct("bot", 5, "a")));
+  auto b = Run(store_->Enqueue(Direct("bot", 6, "b")));
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  // Quotes, backslashes, braces and commas pass through the text[] literal.
+  const std::string error = R"(Bad Request: can't parse "entities", {x}\n)";
+  ASSERT_OK(Run(store_->Complete({Completion{a->id, MessageStatus::kFailed, 1, 0, 0, 0, error},
+                                  Completion{b->id, MessageStatus::kSent, 1, 1, 0, 9, ""}})));
+  auto failed = Run(store_->GetMessage(a->id));
+  ASSERT_OK(failed);
+  EXPECT_EQ(failed->status, MessageStatus::kFailed);
+  EXPECT_EQ(failed->error, error);
+  auto sent = Run(store_->GetMessage(b->id));
+  ASSERT_OK(sent);
+  EXPECT_EQ(sent->telegram_message_id, 9);
+  EXPECT_EQ(sent->error, "");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM messages WHERE error IS NULL"), 1)
+      << "no error is NULL, as SQLite's";
+
+  // One id twice: the later sees the earlier (a retry after a final outcome
+  // does not revive it).
+  auto c = Run(store_->Enqueue(Direct("bot", 7, "c")));
+  ASSERT_OK(c);
+  ASSERT_OK(Run(store_->Complete({Completion{c->id, MessageStatus::kSent, 1, 1, 0, 11, ""},
+                                  Completion{c->id, MessageStatus::kQueued, 2, 0, 5000, 0, "retry"}})));
+  auto once = Run(store_->GetMessage(c->id));
+  ASSERT_OK(once);
+  EXPECT_EQ(once->status, MessageStatus::kSent);
+  EXPECT_EQ(once->telegram_message_id, 11);
+}
+
 // --- fencing
 
 TEST_F(PgStoreTest, FencedOutcomesOfAStaleOwnerChangeNothing) {
@@ -527,6 +561,29 @@ TEST(OpenStoreTest, OpensAndMigratesAPostgresDatabase) {
   store->reset();
 }
 
+TEST(OpenStoreTest, ADatabaseNewerThanThisTgateIsRefused) {
+  TGATE_SKIP_WITHOUT_PG();
+  auto db = pg::TestDatabase::Create();
+  ASSERT_TRUE(db);
+  asio::io_context io;
+  StoreOptions options;
+  options.path = db->url();
+  auto store = Await(io, OpenStore(io.get_executor(), options));
+  ASSERT_OK(store);
+  store->reset();
+  {
+    auto conn = Await(io, pg::Connection::Connect(io.get_executor(), db->url()));
+    ASSERT_OK(conn);
+    ASSERT_OK(Await(io, (*conn)->Query("UPDATE schema_version SET version = 99")));
+  }
+  auto refused = Await(io, OpenStore(io.get_executor(), options));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.status().IsConflict()) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("database schema version 99 is newer than this tgate knows"),
+            std::string::npos)
+      << refused.status().message();
+}
+
 TEST(OpenStoreTest, AnUnreachableServerIsAClearErrorWithoutThePassword) {
   asio::io_context io;
   StoreOptions options;
@@ -536,6 +593,26 @@ TEST(OpenStoreTest, AnUnreachableServerIsAClearErrorWithoutThePassword) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().message().find("hunter2secret"), std::string::npos) << store.status().message();
   EXPECT_NE(store.status().message().find("PostgreSQL"), std::string::npos) << store.status().message();
+}
+
+// scripts/pg-test-server.sh's server asks TCP clients for a password (role
+// tgate_pw_user): a wrong one is refused, and the error does not repeat it.
+TEST(OpenStoreTest, WrongCredentialsAreAClearErrorWithoutThePassword) {
+  TGATE_SKIP_WITHOUT_PG();
+  const std::string url = pg::PgTestUrl();
+  const size_t at = url.find("port=");
+  if (at == std::string::npos) GTEST_SKIP() << "TGATE_TEST_PG names no port= (not pg-test-server.sh's URL)";
+  const std::string port = url.substr(
+      at + 5, url.find('&', at) == std::string::npos ? std::string::npos : url.find('&', at) - at - 5);
+  asio::io_context io;
+  StoreOptions options;
+  options.path = "postgresql://tgate_pw_user:not-the-password-42@127.0.0.1:" + port + "/postgres";
+  auto store = Await(io, OpenStore(io.get_executor(), options));
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kUnauthenticated) << store.status().ToString();
+  EXPECT_EQ(store.status().message().find("not-the-password-42"), std::string::npos)
+      << store.status().message();
+  EXPECT_NE(store.status().message().find("tgate_pw_user"), std::string::npos) << store.status().message();
 }
 
 TEST(OpenStoreTest, ANonUrlPathOpensSqlite) {
