@@ -1,6 +1,7 @@
 // tgate store copy: moves a stopped tgate's SQLite database into an empty
 // PostgreSQL database (store/store_copy.h), holding the source's instance
-// lock meanwhile so no tgate starts on it mid-copy, and prints what it copied.
+// lock meanwhile so no tgate starts on it mid-copy, and prints each table's
+// rows as it goes, then the time.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -42,6 +43,14 @@ int RunCopy(const CopyArgs& args) {
     store::CopyOptions options;
     options.from = args.from;
     options.to = args.to;
+    std::cout << "copying " << args.from << " into " << pg::Redact(args.to) << " (one transaction)"
+              << std::endl;
+    options.on_table = [](const store::CopiedTable& t) {
+      char line[96];
+      std::snprintf(line, sizeof line, "  %-16s %12lld rows", t.table.c_str(),
+                    static_cast<long long>(t.rows));
+      std::cout << line << std::endl;
+    };
     auto report = co_await store::CopyStore(io.get_executor(), options);
     if (!report.ok()) {
       co_return Fail(report.status().message() + " (the target was left as it was)");
@@ -49,13 +58,7 @@ int RunCopy(const CopyArgs& args) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     char took[32];
     std::snprintf(took, sizeof took, "%.1f s", seconds);
-    std::cout << "copied " << args.from << " into " << pg::Redact(args.to) << " in " << took << ":\n";
-    for (const store::CopiedTable& t : report->tables) {
-      char line[96];
-      std::snprintf(line, sizeof line, "  %-16s %12lld rows\n", t.table.c_str(),
-                    static_cast<long long>(t.rows));
-      std::cout << line;
-    }
+    std::cout << "committed in " << took << "\n";
     std::cout << "next ids: message " << report->next_message_id << ", broadcast "
               << report->next_broadcast_id << ", event " << report->next_event_id << "\n"
               << "point tgate's db at the PostgreSQL URL, then start it" << std::endl;

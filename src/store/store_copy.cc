@@ -384,6 +384,7 @@ Awaitable<Status> CopyAll(sqlite3* db, pg::Connection& conn, const CopyOptions& 
     auto rows = co_await CopyTable(db, conn, t, options);
     if (!rows.ok()) co_return rows.status();
     report->tables.push_back({t.name, *rows});
+    if (options.on_table) options.on_table(report->tables.back());
     if (bindings) {
       auto counted = co_await conn.Query(kCountBindings);
       if (!counted.ok()) co_return InTable(t, counted.status());

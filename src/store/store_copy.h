@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,11 @@
 #include "core/result.h"
 
 namespace tgate::store {
+
+struct CopiedTable {
+  std::string table;
+  int64_t rows = 0;
+};
 
 struct CopyOptions {
   std::string from;  // SQLite file path
@@ -41,11 +47,8 @@ struct CopyOptions {
   // past max_trip_bytes, so memory stays bounded whatever the rows hold.
   size_t max_batch_bytes = size_t{4} << 20;
   size_t max_trip_bytes = size_t{16} << 20;
-};
-
-struct CopiedTable {
-  std::string table;
-  int64_t rows = 0;
+  // Called as each table is done (not yet committed), for progress output.
+  std::function<void(const CopiedTable&)> on_table;
 };
 
 struct CopyReport {

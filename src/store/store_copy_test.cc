@@ -77,6 +77,7 @@ class StoreCopyTest : public ::testing::Test {
     options.batch_rows = 500;  // several statements, and several round trips, per big table
     options.batches_per_round_trip = 2;
     if (max_bytes > 0) options.max_batch_bytes = options.max_trip_bytes = max_bytes;
+    options.on_table = [this](const CopiedTable& t) { progress_.push_back(t.table); };
     return Run(CopyStore(io_.get_executor(), options));
   }
 
@@ -188,6 +189,7 @@ class StoreCopyTest : public ::testing::Test {
   FakeClock clock_;
   TempDbPath source_;
   std::unique_ptr<pg::TestDatabase> target_;
+  std::vector<std::string> progress_;  // the tables CopyOptions::on_table saw
 };
 
 void ExpectSameMessage(const Message& want, const Message& got) {
@@ -232,6 +234,8 @@ TEST_F(StoreCopyTest, EverythingReadsBackTheSameAndThePostgresStoreCarriesOn) {
   EXPECT_EQ(Rows(*report, "chat_migrations"), 1);
   EXPECT_EQ(Rows(*report, "events"), 1);
   EXPECT_EQ(report->next_message_id, f.last_message_id + 1);
+  EXPECT_EQ(progress_, (std::vector<std::string>{"link_tokens", "bindings", "broadcasts", "messages",
+                                                 "updates", "chat_migrations", "events"}));
 
   auto target = OpenTarget();
   ASSERT_TRUE(target);
