@@ -26,6 +26,7 @@ int Run(int argc, char** argv) {
   AddMeCommand(app, g);
   AddSiteCommands(app, g);
   AddBroadcastCommand(app, g);
+  AddStoreCommand(app, g);
 
   try {
     app.parse(argc, argv);

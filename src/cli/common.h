@@ -55,6 +55,7 @@ void AddCommandsCommand(CLI::App& app, Globals& g);
 void AddMeCommand(CLI::App& app, Globals& g);
 void AddSiteCommands(CLI::App& app, Globals& g);  // link, send
 void AddBroadcastCommand(CLI::App& app, Globals& g);
+void AddStoreCommand(CLI::App& app, Globals& g);  // store copy
 
 }  // namespace tgate::cli
 

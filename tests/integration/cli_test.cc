@@ -1,6 +1,9 @@
 // The command line against the emulator: me, webhook set (with a certificate
 // uploaded as multipart) / info / delete, commands set, errors that say what
-// to do — never the token — and database files only tgate's user can read.
+// to do — never the token — and database files only tgate's user can read;
+// `tgate store copy` refusing a source a running tgate holds, then copying it
+// into PostgreSQL once tgate is stopped (with TGATE_TEST_PG), and refusing to
+// copy into a target that now holds data.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -8,6 +11,7 @@
 #include <fstream>
 
 #include "harness/gateway_fixture.h"
+#include "pg/pg_test_util.h"
 
 namespace tgate::itest {
 namespace {
@@ -192,6 +196,38 @@ TEST_F(Cli, ErrorsSayWhatToDoAndNeverShowTheToken) {
   auto [hcode, hout] = Tgate({"webhook", "--help"});
   EXPECT_EQ(hcode, 0);
   EXPECT_NE(hout.find("set"), std::string::npos);
+}
+
+TEST_F(Cli, StoreCopyWaitsForTgateToStopThenCopiesIntoAnEmptyPostgres) {
+  StartEmulator();
+  StartTgate();
+  LinkUser("alice", 4242);
+  const std::string db = dir_ + "/tgate.db";
+  // Refused before the target is touched: any URL will do.
+  auto [lcode, locked] =
+      Tgate({"store", "copy", "--from", db, "--to", "postgresql://tgate@127.0.0.1:1/tgate"});
+  EXPECT_NE(lcode, 0);
+  EXPECT_NE(locked.find("in use by a running tgate: stop tgate first"), std::string::npos) << locked;
+  ASSERT_EQ(StopTgate(), 0);
+
+  auto target = pg::TestDatabase::Create();
+  if (!target) GTEST_SKIP() << pg::kNoTestServer;
+  auto [code, out] = Tgate({"store", "copy", "--from", db, "--to", target->url()});
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("bindings"), std::string::npos) << out;
+  EXPECT_NE(out.find("next ids: message"), std::string::npos) << out;
+  PGconn* conn = PQconnectdb(target->url().c_str());
+  ASSERT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
+  PGresult* r = PQexec(conn, "SELECT chat_id FROM bindings WHERE site_user = 'alice'");
+  ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQresultErrorMessage(r);
+  ASSERT_EQ(PQntuples(r), 1);
+  EXPECT_STREQ(PQgetvalue(r, 0, 0), "4242");
+  PQclear(r);
+  PQfinish(conn);
+
+  auto [again, refused] = Tgate({"store", "copy", "--from", db, "--to", target->url()});
+  EXPECT_NE(again, 0);
+  EXPECT_NE(refused.find("the target already holds data"), std::string::npos) << refused;
 }
 
 }  // namespace
