@@ -4,6 +4,7 @@
 // works for awaitables that really suspend on sockets and timers of that
 // io_context (a PostgreSQL store's), and runs whatever else the test has
 // queued there meanwhile. An exception the awaitable throws is rethrown.
+// The io_context is left ready to run again (restarted if it stopped).
 // Test-only; not a way to block on a coroutine in production code (the io
 // thread must never wait for itself).
 #pragma once
@@ -32,6 +33,8 @@ inline void RunUntil(asio::io_context& io, const bool& done) {
         throw std::logic_error("RunAwait: the io_context ran out of work before the awaitable ended");
     }
   }
+  // Out of work, the io_context stopped itself: ready to run again.
+  if (io.stopped()) io.restart();
 }
 
 }  // namespace await_internal

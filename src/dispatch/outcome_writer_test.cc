@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "dispatch/queue_test_util.h"
+#include "store/faulty_store_test_util.h"
 #include "store/store_test_util.h"
 
 namespace tgate::dispatch {
@@ -145,6 +146,45 @@ TEST_F(OutcomeWriterTest, ManyCompletionsFlushWithoutWaitingForTheInterval) {
   EXPECT_FALSE(writer_->has_completions());  // the 512th wrote the batch
   EXPECT_EQ(Await(store_->GetMessage(ids.front()))->status, store::MessageStatus::kSent);
   EXPECT_EQ(Await(store_->GetMessage(ids.back()))->status, store::MessageStatus::kSent);
+}
+
+// With a store whose calls suspend (as PostgreSQL's do), what is batched
+// while a flush writes is not lost: it waits for the next flush, and a Flush
+// called meanwhile does not write it alongside (one write at a time).
+TEST_F(OutcomeWriterTest, WhatIsBatchedWhileTheStoreWritesWaitsForTheNextFlush) {
+  store::testing::FaultyStore suspending(*store_);
+  asio::io_context io;
+  suspending.SuspendCalls(io.get_executor());
+  OutcomeWriter writer(suspending, clock_, scheduler_, {"default", 10ms, [this] { ++woken_; }});
+  auto [first, m1] = Queue(1);
+  auto [second, m2] = Queue(2);
+  tgate::testing::RunAwait(io, writer.Finish(first, m1, store::MessageStatus::kSent, ""));
+  // The flush starts first and suspends in the store; the second message is
+  // finished (and flushed again) meanwhile.
+  bool flushed = false;
+  bool second_batched = false;
+  asio::co_spawn(io, writer.Flush(), [&](std::exception_ptr) { flushed = true; });
+  asio::co_spawn(
+      io,
+      [&]() -> Awaitable<void> {
+        EXPECT_FALSE(flushed);
+        co_await writer.Finish(second, m2, store::MessageStatus::kSent, "");
+        co_await writer.Flush();  // one is under way: returns at once
+        second_batched = writer.has_completions();
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+  io.run();
+  ASSERT_TRUE(flushed);
+  EXPECT_TRUE(second_batched) << "the second waited for the next flush";
+  EXPECT_EQ(Await(store_->GetMessage(first.id))->status, store::MessageStatus::kSent);
+  EXPECT_EQ(Await(store_->GetMessage(second.id))->status, store::MessageStatus::kQueued);
+  EXPECT_TRUE(writer.has_completions());
+  EXPECT_EQ(suspending.calls("WriteOutcomes"), 1);
+  tgate::testing::RunAwait(io, writer.Flush());
+  EXPECT_FALSE(writer.has_completions());
+  EXPECT_EQ(Await(store_->GetMessage(second.id))->status, store::MessageStatus::kSent);
 }
 
 }  // namespace

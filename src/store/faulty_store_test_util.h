@@ -3,6 +3,9 @@
 // them (in the spirit of leveldb's fault-injection Env):
 //   - FailNext(method, status, n): the next n calls of that method return
 //     `status` without reaching the real store;
+//   - SuspendCalls(executor): every call first yields to the executor, as a
+//     PostgreSQL store's calls suspend on their socket: other coroutines run
+//     before it completes (SQLite's never suspend);
 //   - FailNextCommits(status, n): the next n commits fail, whatever writes
 //     them. A write called on its own commits by itself: it returns `status`
 //     and writes nothing. Inside RunInTransaction, writes commit together at
@@ -15,9 +18,13 @@
 // forwarder here (as a Read or a Write).
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +48,8 @@ class FaultyStore final : public Store {
   void FailNextCommits(Status status, int times = 1) {
     for (int i = 0; i < times; ++i) commit_faults_.push_back(status);
   }
+  // From now on every call first yields to `executor` (see the top).
+  void SuspendCalls(asio::any_io_executor executor) { suspend_ = std::move(executor); }
   // Calls of `method` so far, failed ones included.
   int calls(const std::string& method) const {
     auto it = calls_.find(method);
@@ -229,6 +238,7 @@ class FaultyStore final : public Store {
   // A call that only reads: fails only by FailNext.
   template <typename Call>
   auto Read(const std::string& method, Call call) -> decltype(call()) {
+    if (root_->suspend_) co_await asio::post(*root_->suspend_, asio::use_awaitable);
     if (Status f = Fault(method); !f.ok()) co_return f;
     co_return co_await call();
   }
@@ -236,6 +246,7 @@ class FaultyStore final : public Store {
   // a transaction it only marks the transaction as one that commits).
   template <typename Call>
   auto Write(const std::string& method, Call call) -> decltype(call()) {
+    if (root_->suspend_) co_await asio::post(*root_->suspend_, asio::use_awaitable);
     if (Status f = Fault(method); !f.ok()) co_return f;
     if (root_->depth_ > 0) {
       root_->wrote_ = true;
@@ -264,6 +275,7 @@ class FaultyStore final : public Store {
 
   Store& inner_;
   FaultyStore* root_ = this;  // whose script and counts these are
+  std::optional<asio::any_io_executor> suspend_;
   std::map<std::string, std::deque<Status>> faults_;
   std::map<std::string, int> calls_;
   std::deque<Status> commit_faults_;
