@@ -43,6 +43,7 @@ class Cluster : public ClusterTest {
     }
     StartEmulator(flags);
     for (size_t i = 0; i < n; ++i) StartTgate(TgateOptions{.env = env});
+    ASSERT_FALSE(HasFailure()) << "the cluster did not start";
     SetWebhook(0);
     owner_ = WaitForOwner(-1, seconds(15));
     ASSERT_GE(owner_, 0) << "no instance took the bot";
@@ -70,9 +71,10 @@ class Cluster : public ClusterTest {
 };
 
 TEST_F(Cluster, LimitsHoldAcrossInstancesAndEachMessageGoesOnce) {
-  StartCluster(3, {{"--global-per-sec", "60"}, {"--chat-per-sec", "4"}, {"--chat-burst", "4"}});
+  ASSERT_NO_FATAL_FAILURE(
+      StartCluster(3, {{"--global-per-sec", "60"}, {"--chat-per-sec", "4"}, {"--chat-burst", "4"}}));
   const int kUsers = 15;
-  LinkUsers(kUsers);
+  ASSERT_NO_FATAL_FAILURE(LinkUsers(kUsers));
   ASSERT_EQ(Emu("POST", "/control/reset").status, 200);  // forget the welcome messages
   Broadcast(1, "news");
   // One-to-one messages through every instance, three per user.
@@ -104,10 +106,10 @@ TEST_F(Cluster, LimitsHoldAcrossInstancesAndEachMessageGoesOnce) {
 
 TEST_F(Cluster, KillNineOfTheOwnerMidBroadcastFailsOverWithinTheBound) {
   const int kMaxInFlight = 4;
-  StartCluster(3, {{"--global-per-sec", "10"}, {"--latency-ms", "50"}},
-               {{"TGATE_LIMIT_MAX_IN_FLIGHT", std::to_string(kMaxInFlight)}});
+  ASSERT_NO_FATAL_FAILURE(StartCluster(3, {{"--global-per-sec", "10"}, {"--latency-ms", "50"}},
+                                       {{"TGATE_LIMIT_MAX_IN_FLIGHT", std::to_string(kMaxInFlight)}}));
   const int kUsers = 40;
-  LinkUsers(kUsers);
+  ASSERT_NO_FATAL_FAILURE(LinkUsers(kUsers));
   ASSERT_EQ(Emu("POST", "/control/reset").status, 200);
   Broadcast((owner_ + 1) % count(), "news");
   ASSERT_TRUE(WaitUntil([&] { return Received("news").size() >= 8; }, seconds(20)));
@@ -145,9 +147,9 @@ TEST_F(Cluster, KillNineOfTheOwnerMidBroadcastFailsOverWithinTheBound) {
 }
 
 TEST_F(Cluster, OwnerCutOffFromTheDatabaseStopsBeforeAnotherStarts) {
-  StartCluster(2, {{"--global-per-sec", "10"}, {"--latency-ms", "20"}});
+  ASSERT_NO_FATAL_FAILURE(StartCluster(2, {{"--global-per-sec", "10"}, {"--latency-ms", "20"}}));
   const int kUsers = 40;
-  LinkUsers(kUsers);
+  ASSERT_NO_FATAL_FAILURE(LinkUsers(kUsers));
   ASSERT_EQ(Emu("POST", "/control/reset").status, 200);
   Broadcast(0, "news");
   ASSERT_TRUE(WaitUntil([&] { return Received("news").size() >= 5; }, seconds(20)));
@@ -188,9 +190,9 @@ TEST_F(Cluster, OwnerCutOffFromTheDatabaseStopsBeforeAnotherStarts) {
 }
 
 TEST_F(Cluster, SigtermHandsTheBotOverAtOnce) {
-  StartCluster(2, {{"--global-per-sec", "10"}});
+  ASSERT_NO_FATAL_FAILURE(StartCluster(2, {{"--global-per-sec", "10"}}));
   const int kUsers = 30;
-  LinkUsers(kUsers);
+  ASSERT_NO_FATAL_FAILURE(LinkUsers(kUsers));
   ASSERT_EQ(Emu("POST", "/control/reset").status, 200);
   Broadcast(0, "news");
   ASSERT_TRUE(WaitUntil([&] { return Received("news").size() >= 5; }, seconds(20)));
@@ -227,7 +229,7 @@ std::string StartUpdate(int64_t update_id, int64_t user, const std::string& toke
 }
 
 TEST_F(Cluster, WebhooksIdempotencyKeysAndLinkTokensWorkOnAnyInstanceOnce) {
-  StartCluster(3, {});
+  ASSERT_NO_FATAL_FAILURE(StartCluster(3, {}));
   // The same update delivered to every instance: processed once (one welcome).
   auto link = Api(0, "POST", "/v1/links", R"({"user":"ann"})");
   ASSERT_EQ(link.status, 201) << link.body;
