@@ -2,9 +2,10 @@
 # Builds and runs the benchmarks; each prints its figures beside their targets.
 # A run takes a few minutes (pass --quick for a smaller one; --only jitter
 # for the network-jitter row alone, about 30 s).
-# --cluster runs the cluster benchmark alone (bench/cluster_bench.cc: tgate
-# serve x2-3 on a throwaway PostgreSQL; failover, handover, enqueue of a
-# broadcast to 1,000,000 users); with --quick, a few minutes.
+# --cluster runs the PostgreSQL/cluster benchmarks alone, on a throwaway
+# PostgreSQL (or TGATE_TEST_PG's): delivery_bench's mixed run on PostgreSQL
+# beside SQLite's, then bench/cluster_bench.cc (tgate serve x2-3: failover,
+# handover, enqueue of a broadcast to 1,000,000 users); --quick: a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cluster=0
@@ -23,6 +24,7 @@ if [[ $cluster == 1 ]]; then
     TGATE_TEST_PG=$(cat "$pg_dir/url")
     export TGATE_TEST_PG
   fi
+  build/delivery_bench --only mixed --db both ${args[@]+"${args[@]}"} || status=$?
   build/cluster_bench ${args[@]+"${args[@]}"} || status=$?
   exit $status
 fi
