@@ -25,6 +25,8 @@
 #include "core/status_macros.h"
 #include "harness/http_call.h"
 #include "harness/process.h"
+#include "pg/pg_test_util.h"
+#include "store/open_store.h"
 #include "store/store.h"
 
 namespace tgate::bench {
@@ -49,7 +51,42 @@ int64_t WallMs() {
 }
 
 // Seeds `n` linked users (chat ids 1..n) straight into a fresh database.
+bool IsPostgres(const std::string& db) { return db.rfind("postgres", 0) == 0; }
+
+// PostgreSQL: tgate's schema (OpenStore migrates), then the bindings in one
+// statement (a million one-row round trips would measure the seeding).
+void SeedPostgres(const std::string& url, int n) {
+  asio::io_context io;
+  {
+    auto s = tgate::testing::RunAwait(io, store::OpenStore(io.get_executor(), {url, "normal"}));
+    if (!s.ok()) {
+      std::fprintf(stderr, "seed: %s\n", s.status().ToString().c_str());
+      std::exit(1);
+    }
+  }
+  PGconn* conn = PQconnectdb(url.c_str());
+  // The counting trigger updates one row per binding: off for the seed, the
+  // count set once.
+  std::string sql =
+      "BEGIN; ALTER TABLE bindings DISABLE TRIGGER bindings_count; "
+      "INSERT INTO bindings (bot, site_user, chat_id, status, linked_at) SELECT 'default', "
+      "'u' || g, g, 0, 0 FROM generate_series(1, " +
+      std::to_string(n) +
+      ") g; "
+      "INSERT INTO binding_counts (bot, active) VALUES ('default', " +
+      std::to_string(n) +
+      ") ON CONFLICT (bot) DO UPDATE SET active = binding_counts.active + EXCLUDED.active; "
+      "ALTER TABLE bindings ENABLE TRIGGER bindings_count; COMMIT";
+  PGresult* r = PQexec(conn, sql.c_str());
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  if (!ok) std::fprintf(stderr, "seed: %s\n", PQresultErrorMessage(r));
+  PQclear(r);
+  PQfinish(conn);
+  if (!ok) std::exit(1);
+}
+
 void SeedUsers(const std::string& db, int n) {
+  if (IsPostgres(db)) return SeedPostgres(db, n);
   auto s = store::Store::Open({db, "normal"});
   if (!s.ok()) {
     std::fprintf(stderr, "seed: %s\n", s.status().ToString().c_str());
@@ -200,16 +237,18 @@ double Percentile(std::vector<double> v, double p) {
 }
 
 // Broadcast to N chats + M group messages + K one-to-one messages during it.
-bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs, double scale) {
+// `pg_url` "": SQLite in `dir`; else that (empty) PostgreSQL database.
+bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs, double scale,
+              const std::string& pg_url = "") {
   Limits l{30 * scale, 1 * scale, 20 * scale, 1000};
-  std::string db = dir + "/mixed.db";
+  std::string db = pg_url.empty() ? dir + "/mixed.db" : pg_url;
   SeedUsers(db, chats);
   Rig rig(dir, l);
   rig.StartTgate(db);
   std::printf(
-      "\nMixed run: broadcast to %d chats + %d group messages + %d one-to-one, limits x%.0f "
+      "\nMixed run on %s: broadcast to %d chats + %d group messages + %d one-to-one, limits x%.0f "
       "(global %.0f/s)\n",
-      chats, group_msgs, direct_msgs, scale, l.global);
+      pg_url.empty() ? "SQLite" : "PostgreSQL", chats, group_msgs, direct_msgs, scale, l.global);
 
   auto b = rig.Api("POST", "/v1/broadcasts", R"({"all":true,"text":"Big news"})");
   if (b.status != 202) Rig::Die("broadcast: " + b.body);
@@ -333,9 +372,10 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   return ratio <= 1.02 && stats.Int("rate_limited") == 0 && lost == 0 && duplicates == 0;
 }
 
-bool MillionEnqueue(const std::string& dir, int users) {
-  std::string db = dir + "/million.db";
-  std::printf("\nEnqueue: broadcast to %d linked users\n", users);
+bool MillionEnqueue(const std::string& dir, int users, const std::string& pg_url = "") {
+  std::string db = pg_url.empty() ? dir + "/million.db" : pg_url;
+  std::printf("\nEnqueue on %s: broadcast to %d linked users\n", pg_url.empty() ? "SQLite" : "PostgreSQL",
+              users);
   auto seed_start = Clock::now();
   SeedUsers(db, users);
   std::printf("  (seeded %d bindings in %.1f s)\n", users,
@@ -458,11 +498,13 @@ int main(int argc, char** argv) {
   namespace fs = std::filesystem;
   int chats = 20000, million = 1000000;
   double scale = 20;
-  std::string only;
+  std::string only, db = "sqlite";
   const char* usage =
-      "usage: delivery_bench [--quick] [--only mixed|paid|enqueue|jitter]\n"
+      "usage: delivery_bench [--quick] [--only mixed|paid|enqueue|jitter] [--db sqlite|postgresql|both]\n"
       "  --quick  a smaller run (4000 chats, 200,000 users to enqueue)\n"
       "  --only   one of the four runs\n"
+      "  --db     the mixed and enqueue runs on SQLite (default), on PostgreSQL (a fresh database\n"
+      "           on TGATE_TEST_PG's server, see scripts/pg-test-server.sh) or both\n"
       "  BENCH_DEBUG=1 keeps the work directory and prints where the time went\n";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -472,6 +514,10 @@ int main(int argc, char** argv) {
                (std::string_view(argv[i + 1]) == "mixed" || std::string_view(argv[i + 1]) == "paid" ||
                 std::string_view(argv[i + 1]) == "enqueue" || std::string_view(argv[i + 1]) == "jitter")) {
       only = argv[++i];
+    } else if (a == "--db" && i + 1 < argc &&
+               (std::string_view(argv[i + 1]) == "sqlite" || std::string_view(argv[i + 1]) == "postgresql" ||
+                std::string_view(argv[i + 1]) == "both")) {
+      db = argv[++i];
     } else if (a == "--help" || a == "-h") {
       std::printf("%s", usage);
       return 0;
@@ -484,9 +530,26 @@ int main(int argc, char** argv) {
   if (!mkdtemp(dir.data())) return 1;
   std::printf("tgate delivery benchmark (work dir %s)\n", dir.c_str());
   bool ok = true;
-  if (only.empty() || only == "mixed") ok &= tgate::bench::MixedRun(dir, chats, 200, 100, scale);
+  const bool on_sqlite = db != "postgresql", on_pg = db != "sqlite";
+  if (on_pg && tgate::pg::PgTestUrl().empty()) {
+    std::fprintf(stderr, "delivery_bench: --db %s: %s\n", db.c_str(), tgate::pg::kNoTestServer);
+    return 2;
+  }
+  if (only.empty() || only == "mixed") {
+    if (on_sqlite) ok &= tgate::bench::MixedRun(dir, chats, 200, 100, scale);
+    if (on_pg) {
+      auto pg = tgate::pg::TestDatabase::Create();
+      ok &= pg && tgate::bench::MixedRun(dir, chats, 200, 100, scale, pg->url());
+    }
+  }
   if (only.empty() || only == "paid") ok &= tgate::bench::PaidRun(dir, 5000, 200);
-  if (only.empty() || only == "enqueue") ok &= tgate::bench::MillionEnqueue(dir, million);
+  if (only.empty() || only == "enqueue") {
+    if (on_sqlite) ok &= tgate::bench::MillionEnqueue(dir, million);
+    if (on_pg) {
+      auto pg = tgate::pg::TestDatabase::Create();
+      ok &= pg && tgate::bench::MillionEnqueue(dir, million, pg->url());
+    }
+  }
   if (only.empty() || only == "jitter") ok &= tgate::bench::JitterRun(dir, 600);
   if (!getenv("BENCH_DEBUG")) fs::remove_all(dir);
   ok &= tgate::bench::missed_rows == 0;

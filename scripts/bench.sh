@@ -2,11 +2,32 @@
 # Builds and runs the benchmarks; each prints its figures beside their targets.
 # A run takes a few minutes (pass --quick for a smaller one; --only jitter
 # for the network-jitter row alone, about 30 s).
+# --cluster runs the PostgreSQL/cluster benchmarks alone, on a throwaway
+# PostgreSQL (or TGATE_TEST_PG's): delivery_bench's mixed run on PostgreSQL
+# beside SQLite's, then bench/cluster_bench.cc (tgate serve x2-3: failover,
+# handover, enqueue of a broadcast to 1,000,000 users); --quick: a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+cluster=0
+args=()
+for a in "$@"; do
+  if [[ "$a" == "--cluster" ]]; then cluster=1; else args+=("$a"); fi
+done
 scripts/install-deps.sh
 scripts/build.sh
 status=0
+if [[ $cluster == 1 ]]; then
+  if [[ -z "${TGATE_TEST_PG:-}" ]]; then
+    pg_dir=$(mktemp -d /tmp/tgate-bench-pg.XXXXXX)
+    trap 'scripts/pg-test-server.sh stop "$pg_dir"' EXIT
+    scripts/pg-test-server.sh start "$pg_dir" >/dev/null
+    TGATE_TEST_PG=$(cat "$pg_dir/url")
+    export TGATE_TEST_PG
+  fi
+  build/delivery_bench --only mixed --db both ${args[@]+"${args[@]}"} || status=$?
+  build/cluster_bench ${args[@]+"${args[@]}"} || status=$?
+  exit $status
+fi
 build/outcome_bench || status=$?
-build/delivery_bench "$@" || status=$?
+build/delivery_bench ${args[@]+"${args[@]}"} || status=$?
 exit $status

@@ -18,7 +18,9 @@
 #include "dispatch/dispatcher.h"
 #include "http/server.h"
 #include "link/linker.h"
+#include "pg/connection.h"
 #include "store/db_files.h"
+#include "store/open_store.h"
 #include "store/store.h"
 #include "telegram/http_bot_api.h"
 #include "webhook/long_poller.h"
@@ -47,7 +49,7 @@ struct BotRuntime {
 struct Gateway::Impl {
   Impl(asio::io_context& io, config::Config c, const Clock& clk) : io(io), config(std::move(c)), clock(clk) {}
 
-  Status OpenStore();
+  Awaitable<Status> OpenStore();
   // The listener's options: the connection cap within the open-file limit,
   // the webhook as the connections closed last.
   http::ServerOptions ServerOptionsFor(const std::string& host, uint16_t port);
@@ -192,22 +194,35 @@ void Gateway::Impl::DescribeServer(const http::Server& s) {
   metrics.Gauge("tgate_http_accept_errors_total", "", [&s] { return double(s.stats().accept_errors); });
 }
 
-Status Gateway::Impl::OpenStore() {
-  // Before the store is opened (and migrated): a second tgate must change
-  // nothing in the first one's database.
-  if (!lock) {
-    TGATE_ASSIGN_OR_RETURN(auto locked, InstanceLock::Acquire(config.db));
-    lock = std::move(locked);
+Awaitable<Status> Gateway::Impl::OpenStore() {
+  const bool postgres = pg::IsPostgresUrl(config.db);
+  // SQLite, before the store is opened (and migrated): a second tgate must
+  // change nothing in the first one's database. PostgreSQL is shared by
+  // design: several instances run on one database.
+  if (!postgres && !lock) {
+    auto locked = InstanceLock::Acquire(config.db);
+    if (!locked.ok()) co_return locked.status();
+    lock = std::move(*locked);
   }
-  auto s = store::Store::Open({config.db, config.db_synchronous, &clock});
-  if (!s.ok())
-    return Status(s.status().code(), "cannot open database '" + config.db + "': " + s.status().message());
+  // A named local, not a braced temporary in the co_await: GCC 12 destroys
+  // such temporaries twice.
+  const store::StoreOptions options{config.db, config.db_synchronous, &clock};
+  auto s = co_await store::OpenStore(io.get_executor(), options);
+  if (!s.ok()) {
+    // OpenStore's PostgreSQL errors name the database already (password redacted).
+    if (postgres) co_return s.status();
+    co_return Status(s.status().code(), "cannot open database '" + config.db + "': " + s.status().message());
+  }
   store = std::move(*s);
   linker = std::make_unique<link::Linker>(*store, clock);
+  if (postgres) {
+    spdlog::info("store: PostgreSQL {}", pg::Redact(config.db));
+    co_return Status::Ok();
+  }
   metrics.Describe("tgate_db_wal_bytes", "gauge",
                    "Size of the database's write-ahead log file (bytes); checkpoints empty it past 16 MiB.");
   metrics.Gauge("tgate_db_wal_bytes", "", [path = config.db] { return double(store::WalFileBytes(path)); });
-  return Status::Ok();
+  co_return Status::Ok();
 }
 
 Status Gateway::Impl::StartBot(const config::BotConfig& bc) {
@@ -287,9 +302,11 @@ Gateway::Gateway(asio::io_context& io, config::Config config, const Clock& clock
 
 Gateway::~Gateway() = default;
 
+Awaitable<Status> Gateway::Open() { co_return co_await impl_->OpenStore(); }
+
 Status Gateway::Start() {
   Impl& g = *impl_;
-  TGATE_RETURN_IF_ERROR(g.OpenStore());
+  if (!g.store) return Status::Internal("Gateway::Start before Open");
   api::EventsSenderOptions eo{g.config.events_url, g.config.events_secret};
   g.events = std::make_unique<api::EventsSender>(g.io.get_executor(), *g.store, g.clock, g.metrics, eo);
   g.context = std::make_unique<api::ApiContext>(

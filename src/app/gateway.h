@@ -1,5 +1,6 @@
-// Gateway: everything `tgate serve` runs, wired together — the Store (after
-// taking the database's InstanceLock: one tgate per database), and per
+// Gateway: everything `tgate serve` runs, wired together — the Store (SQLite
+// after taking the database's InstanceLock: one tgate per file; PostgreSQL
+// shared by several instances, see store/open_store.h), and per
 // bot a Bot API client, a Dispatcher, an UpdateProcessor and (when the bot
 // sets long_polling) a LongPoller; the Router behind one HTTP listener for the site API and
 // the webhook; the events sender; the Pruner (retention). Owns them all and
@@ -28,8 +29,13 @@ class Gateway {
           std::unique_ptr<InstanceLock> lock = nullptr);
   ~Gateway();
 
-  // Opens the store, starts every component and listens. Fails with a message
-  // saying what to fix (address in use, database unreadable, ...).
+  // Opens the store (asynchronous: a PostgreSQL store connects and migrates
+  // first). Fails with a message saying what to fix (database unreadable,
+  // server unreachable, credentials; never the password).
+  Awaitable<Status> Open();
+  // Once Open() succeeded: starts every component and listens. Fails with a
+  // message saying what to fix (address in use, ...). Call it outside
+  // io.run() (serve_command.cc), as before Open() existed.
   Status Start();
   // Graceful: stops accepting, finishes or returns in-flight sends, flushes.
   Awaitable<void> Stop();

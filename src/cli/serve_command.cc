@@ -1,6 +1,8 @@
 // tgate serve: the site API, the webhook (or long polling) and the dispatcher.
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "app/gateway.h"
 #include "cli/common.h"
 #include "core/clock.h"
@@ -14,6 +16,17 @@ int ServeUntilSignal(asio::io_context& io, config::Config config,
   static SystemClock clock;
   SetLogLevel(config.log_level);
   app::Gateway gateway(io, std::move(config), clock, std::move(lock));
+  // Opening a PostgreSQL store is asynchronous: run the io_context until it
+  // is open, then start the rest outside any handler, as before.
+  std::optional<Status> opened;
+  asio::co_spawn(io, gateway.Open(), [&](std::exception_ptr e, Status s) {
+    opened = e ? Status::Internal("unexpected exception opening the store") : std::move(s);
+  });
+  while (!opened && io.run_one() > 0) {
+  }
+  io.restart();
+  if (!opened) return Fail("tgate could not open its store");
+  if (!opened->ok()) return Fail(opened->message());
   if (Status s = gateway.Start(); !s.ok()) return Fail(s.message());
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {

@@ -108,6 +108,34 @@ TEST(Config, ValidateNamesWhatIsMissingAndNeverTheToken) {
   EXPECT_EQ(bad.message().find("TEST_fake"), std::string::npos);
 }
 
+TEST(Config, DbAcceptsAPostgresUrlAndRejectsAMalformedOneWithoutThePassword) {
+  auto pg = Parse(kToml, {{"TGATE_DB", "postgresql://tgate:hunter2@db.example:5432/tgate?sslmode=require"},
+                          {"TGATE_DB_SYNCHRONOUS", "sqlite-only"}});
+  ASSERT_OK(pg);
+  // db_synchronous is SQLite's: not checked for PostgreSQL.
+  ASSERT_OK(ValidateForServe(*pg));
+  auto short_scheme = Parse(kToml, {{"TGATE_DB", "postgres:///tgate"}});
+  ASSERT_OK(short_scheme);
+  ASSERT_OK(ValidateForServe(*short_scheme));
+
+  auto bad_option = Parse(kToml, {{"TGATE_DB", "postgresql://tgate:hunter2@db.example/tgate?no_such_option=1"}});
+  ASSERT_OK(bad_option);
+  Status s = ValidateForServe(*bad_option);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("PostgreSQL URL"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find("hunter2"), std::string::npos) << s.message();
+
+  auto bad_scheme = Parse(kToml, {{"TGATE_DB", "postgresq://tgate:hunter2@db/tgate"}});
+  ASSERT_OK(bad_scheme);
+  Status s2 = ValidateForServe(*bad_scheme);
+  EXPECT_NE(s2.message().find("postgresql://"), std::string::npos) << s2.message();
+  EXPECT_EQ(s2.message().find("hunter2"), std::string::npos) << s2.message();
+
+  auto sqlite = Parse(kToml, {{"TGATE_DB_SYNCHRONOUS", "sometimes"}});
+  ASSERT_OK(sqlite);
+  EXPECT_NE(ValidateForServe(*sqlite).message().find("db_synchronous"), std::string::npos);
+}
+
 TEST(Config, ValidateDerivesAStableWebhookPath) {
   auto a = Parse(kToml, {});
   auto b = Parse(kToml, {});

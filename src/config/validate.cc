@@ -1,5 +1,7 @@
 // ValidateForServe: what `tgate serve` needs before it starts, with messages
 // that say which key to set.
+#include <libpq-fe.h>
+
 #include <set>
 
 #include "config/config.h"
@@ -56,6 +58,44 @@ Status ValidateBot(BotConfig& b, size_t index) {
   return Status::Ok();
 }
 
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+// `db`: a SQLite path or a PostgreSQL URL. A URL is checked by libpq's own
+// parser, so what passes here is what the store will connect with. Messages
+// never repeat the URL: it may hold a password.
+Status ValidateDb(const Config& c) {
+  if (c.db.empty())
+    return Status::InvalidArgument("db is empty: set TGATE_DB to a SQLite file or a postgresql:// URL");
+  const bool url = c.db.starts_with("postgresql://") || c.db.starts_with("postgres://");
+  if (!url) {
+    if (StartsWithNoCase(c.db, "postgres") && c.db.find(':') != std::string::npos) {
+      return Status::InvalidArgument(
+          "db looks like a PostgreSQL URL but does not start with postgresql:// or postgres:// "
+          "(TGATE_DB); a SQLite database is a file path");
+    }
+    if (c.db_synchronous != "normal" && c.db_synchronous != "full") {
+      return Status::InvalidArgument("db_synchronous must be \"normal\" or \"full\"");
+    }
+    return Status::Ok();
+  }
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(c.db.c_str(), &error);
+  if (options == nullptr) {
+    std::string why = error != nullptr ? error : "out of memory";
+    PQfreemem(error);
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    return Status::InvalidArgument("db is not a valid PostgreSQL URL (TGATE_DB): " + why);
+  }
+  PQconninfoFree(options);
+  return Status::Ok();
+}
+
 }  // namespace
 
 void FillDefaults(Config& c) {
@@ -75,9 +115,8 @@ Status ValidateForServe(Config& c) {
         "no bot configured: set TGATE_BOT_TOKEN (or add [[bots]] with a token to the config file), "
         "or run `tgate sandbox` to try tgate without one");
   }
-  if (c.db_synchronous != "normal" && c.db_synchronous != "full") {
-    return Status::InvalidArgument("db_synchronous must be \"normal\" or \"full\"");
-  }
+  // db_synchronous is SQLite's: ignored for PostgreSQL (its own settings decide).
+  TGATE_RETURN_IF_ERROR(ValidateDb(c));
   if (c.link_ttl_seconds < 10) return Status::InvalidArgument("link_ttl_seconds must be at least 10");
   if (c.retention_days < 0 || c.retention_days > kMaxRetentionDays) {
     return Status::InvalidArgument("retention_days must be 0 (keep finished messages forever) or 1.." +

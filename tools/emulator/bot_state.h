@@ -31,6 +31,7 @@ struct SentMessage {
   bool paid = false;  // allow_paid_broadcast
   int64_t t_ms = 0;   // arrival, Unix milliseconds
   std::string parse_mode;
+  std::string host;  // the request's Host header: tells apart senders that name the emulator differently
 };
 
 struct EmulatorStats {

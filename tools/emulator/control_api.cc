@@ -199,7 +199,8 @@ http::Response ControlApi::Sent(const http::Request& req) {
                                            {"text", m.text},
                                            {"paid", m.paid},
                                            {"t_ms", m.t_ms},
-                                           {"parse_mode", m.parse_mode}});
+                                           {"parse_mode", m.parse_mode},
+                                           {"host", m.host}});
   }
   return Json(req, 200, boost::json::object{{"messages", std::move(messages)}});
 }

@@ -112,7 +112,12 @@ Awaitable<BotReply> Emulator::Impl::CallMethod(int64_t bot_id, std::string metho
   const CallTime t{
       clock.Now(),
       std::chrono::duration_cast<std::chrono::milliseconds>(clock.Wall().time_since_epoch()).count()};
-  if (method == "sendmessage") co_return SendMessage(state, *params, bot_id, t);
+  if (method == "sendmessage") {
+    BotReply r = SendMessage(state, *params, bot_id, t);
+    if (r.ok() && !state.sent.empty())
+      state.sent.back().host = std::string(req[boost::beast::http::field::host]);
+    co_return r;
+  }
   if (method == "getme") co_return GetMe(state, bot_id);
   if (method == "getupdates") co_return co_await poll.GetUpdates(std::move(params).value());
   if (method == "setwebhook") {

@@ -257,6 +257,9 @@ TEST_F(EmulatorE2E, FaultsRateLimitsAndDrops) {
 
     auto sent = co_await Call("/control/sent?chat_id=1", "", false);
     EXPECT_EQ(sent.json.at("messages").as_array().size(), 1u);
+    // The Host header the sender used, so tests can tell senders apart.
+    EXPECT_NE(std::string(sent.json.at("messages").at(0).at("host").as_string()).find(':'),
+              std::string::npos);
     auto stats = co_await Call("/control/stats", "", false);
     EXPECT_EQ(stats.json.at("accepted").as_int64(), 1);
     EXPECT_EQ(stats.json.at("rate_limited").as_int64(), 1);
