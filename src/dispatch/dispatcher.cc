@@ -140,8 +140,11 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     if (outage.ProbeDue(now)) LaunchProbe();
     feedback.Tick(now);
     bool launched = false;
-    // During a Bot API outage nothing is sent but the probes.
-    while (!outage.active() && in_flight < options.max_in_flight) {
+    // During a Bot API outage nothing is sent but the probes. Nor while this
+    // instance may not send for the bot (its lease's send window closed): a
+    // job the scheduler hands out counts against the limits, so none is taken.
+    const bool may_send = !options.may_send || options.may_send();
+    while (may_send && !outage.active() && in_flight < options.max_in_flight) {
       auto job = scheduler.Next(now);
       if (!job) break;
       Launch(std::move(*job));
@@ -162,6 +165,7 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     SteadyTime wake = std::min(scheduler.NextWake(now), loader.next_reload());
     if (in_flight >= options.max_in_flight || outage.active())
       wake = loader.next_reload();  // a completion wakes us
+    if (!may_send) wake = std::min(loader.next_reload(), now + options.may_send_recheck);
     wake = std::min(wake, outage.NextProbe());
     // ... unless answers are polled: then look for them every tick.
     if (answers && (in_flight > 0 || outage.probe_in_flight())) wake = std::min(wake, now + options.tick);

@@ -61,6 +61,13 @@ struct DispatcherOptions : telegram::RateLimits {
   std::chrono::milliseconds probe_timeout{5000};
   // Called after events were written to the outbox (wakes the events sender).
   std::function<void()> on_events;
+  // Checked before each send is started: false holds every send back (the
+  // messages stay queued; sends already under way finish). A cluster
+  // instance passes its LeaseKeeper's MaySend(bot) (cluster/lease_keeper.h);
+  // empty (SQLite, one instance): always true.
+  std::function<bool()> may_send;
+  // While may_send is false, how often it is asked again.
+  std::chrono::milliseconds may_send_recheck{100};
 };
 
 struct DispatcherStats {

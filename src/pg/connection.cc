@@ -545,6 +545,10 @@ Awaitable<Result<Notification>> Connection::WaitNotification() {
 
 bool Connection::broken() const { return state_->broken || state_->closed; }
 
+bool Connection::idle() const {
+  return !state_->busy && state_->conn != nullptr && PQtransactionStatus(state_->conn) == PQTRANS_IDLE;
+}
+
 const std::string& Connection::sqlstate() const { return state_->sqlstate; }
 
 int Connection::backend_pid() const { return state_->backend_pid; }

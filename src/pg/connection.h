@@ -82,6 +82,10 @@ class Connection {
 
   // The connection failed for good (the pool discards it).
   bool broken() const;
+  // Ready for the next user: no operation under way and outside any
+  // transaction (PQtransactionStatus IDLE). A connection handed back while
+  // not idle (its user stopped between BEGIN and COMMIT) must not be reused.
+  bool idle() const;
   // SQLSTATE of the last statement error ("" if none): for callers that tell
   // one constraint's violation from another's.
   const std::string& sqlstate() const;

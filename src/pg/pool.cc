@@ -43,7 +43,10 @@ struct PooledConnection::PoolState {
 
   void Return(std::unique_ptr<Connection> c) {
     if (closed) return;  // c closes here
-    if (c->broken()) {
+    // Not idle: given back inside a transaction (a coroutine destroyed
+    // between BEGIN and COMMIT) or mid-statement. Reusing it would run the
+    // next user's statements in that transaction; closing it rolls it back.
+    if (c->broken() || !c->idle()) {
       --open;
       c.reset();
       OfferSlot();

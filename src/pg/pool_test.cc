@@ -106,6 +106,35 @@ TEST_F(PoolTest, ABrokenConnectionIsReplaced) {
   ASSERT_OK(RunAwait(io_, fresh->Query("SELECT 1")));
 }
 
+// A user that stops between BEGIN and COMMIT (its coroutine destroyed) gives
+// the connection back inside the transaction: the pool drops it (closing it
+// rolls the transaction back) instead of running the next user's statements
+// in it.
+TEST_F(PoolTest, AConnectionGivenBackInsideATransactionIsDropped) {
+  Pool pool(io_.get_executor(), db_->url(), 1);
+  ASSERT_OK(RunAwait(io_, Get(pool)->Query("CREATE TABLE t (x int)")));
+  int old_pid;
+  {
+    PooledConnection c = Get(pool);
+    old_pid = c->backend_pid();
+    ASSERT_OK(RunAwait(io_, c->Query("BEGIN")));
+    ASSERT_OK(RunAwait(io_, c->Query("INSERT INTO t VALUES (1)")));
+    EXPECT_FALSE(c->idle());
+  }
+  EXPECT_EQ(pool.size(), 0u);  // dropped, not kept
+  PooledConnection fresh = Get(pool);
+  EXPECT_NE(fresh->backend_pid(), old_pid);
+  EXPECT_TRUE(fresh->idle());
+  // The dropped transaction never committed.
+  auto n = RunAwait(io_, fresh->Query("SELECT count(*) FROM t"));
+  ASSERT_OK(n);
+  EXPECT_EQ(n->Int64(0, 0), 0);
+  // One that committed is reused.
+  ASSERT_OK(RunAwait(io_, fresh->Query("BEGIN")));
+  ASSERT_OK(RunAwait(io_, fresh->Query("COMMIT")));
+  EXPECT_TRUE(fresh->idle());
+}
+
 TEST_F(PoolTest, ABrokenConnectionLetsAWaiterOpenANewOne) {
   Pool pool(io_.get_executor(), db_->url(), 1);
   auto admin = RunAwait(io_, Connection::Connect(io_.get_executor(), db_->url()));

@@ -292,12 +292,20 @@ Awaitable<Result<int64_t>> PgStore::CountBindings(std::string_view bot, UserStat
 
 Awaitable<Result<bool>> PgStore::InsertUpdate(const Update& update) {
   // The primary key decides between instances receiving one update twice.
+  // A new update is NOTIFYed (at commit) to the bot's owner, wherever the
+  // webhook came in.
   auto rows = co_await Exec(
-      "INSERT INTO updates (bot, update_id, payload, processed, received_at) VALUES ($1, $2, $3, 0, $4) "
-      "ON CONFLICT (bot, update_id) DO NOTHING",
-      pg::Params().Add(update.bot).Add(update.update_id).Add(update.payload).Add(NowSeconds()));
+      "WITH ins AS (INSERT INTO updates (bot, update_id, payload, processed, received_at) "
+      "VALUES ($1, $2, $3, 0, $4) ON CONFLICT (bot, update_id) DO NOTHING RETURNING bot) "
+      "SELECT pg_notify($5, bot) FROM ins",
+      pg::Params()
+          .Add(update.bot)
+          .Add(update.update_id)
+          .Add(update.payload)
+          .Add(NowSeconds())
+          .Add(std::string(kUpdatesChannel)));
   if (!rows.ok()) co_return rows.status();
-  co_return rows->affected() == 1;
+  co_return rows->size() == 1;
 }
 
 Awaitable<Result<std::vector<Update>>> PgStore::PendingUpdates(std::string_view bot, size_t limit) {

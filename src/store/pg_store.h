@@ -44,6 +44,9 @@ class PgStore final : public Store {
  public:
   // The NOTIFY channel of new queued work; the payload is the bot's name.
   static constexpr const char* kQueueChannel = "tgate_queue";
+  // The NOTIFY channel of received updates (InsertUpdate of a new one): the
+  // bot's owner processes them even when another instance took the webhook.
+  static constexpr const char* kUpdatesChannel = "tgate_updates";
   // As SqliteStore::kFirstChunk: targets of a broadcast to "all" made with it.
   static constexpr size_t kFirstChunk = 2000;
 

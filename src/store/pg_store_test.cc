@@ -389,6 +389,28 @@ TEST_F(PgStoreTest, EnqueueAndBroadcastNotifyTheQueueChannel) {
   EXPECT_EQ(n->payload, "bot-d") << "one notification per bot and transaction";
 }
 
+TEST_F(PgStoreTest, ANewUpdateNotifiesTheUpdatesChannelOnce) {
+  auto listener = Connect();
+  ASSERT_TRUE(listener);
+  ASSERT_OK(Run(listener->Listen(PgStore::kUpdatesChannel)));
+  auto first = Run(store_->InsertUpdate(Update{"bot-u", 41, "{}"}));
+  ASSERT_OK(first);
+  EXPECT_TRUE(*first);
+  // The same update again (another instance took the webhook's retry): not
+  // new, no notification; the next new one is the next notification.
+  auto again = Run(store_->InsertUpdate(Update{"bot-u", 41, "{}"}));
+  ASSERT_OK(again);
+  EXPECT_FALSE(*again);
+  ASSERT_OK(Run(store_->InsertUpdate(Update{"bot-v", 42, "{}"})));
+  auto n = Run(listener->WaitNotification());
+  ASSERT_OK(n);
+  EXPECT_EQ(n->channel, PgStore::kUpdatesChannel);
+  EXPECT_EQ(n->payload, "bot-u");
+  n = Run(listener->WaitNotification());
+  ASSERT_OK(n);
+  EXPECT_EQ(n->payload, "bot-v") << "a repeated update notifies nobody";
+}
+
 // --- the roles on PostgreSQL (a smoke test of the SQL; the store suite
 // covers the semantics on both backends)
 
