@@ -50,6 +50,7 @@ struct Gateway::Impl {
   Impl(asio::io_context& io, config::Config c, const Clock& clk) : io(io), config(std::move(c)), clock(clk) {}
 
   Awaitable<Status> OpenStore();
+  Awaitable<Status> GuardPostgres();
   // The listener's options: the connection cap within the open-file limit,
   // the webhook as the connections closed last.
   http::ServerOptions ServerOptionsFor(const std::string& host, uint16_t port);
@@ -68,6 +69,11 @@ struct Gateway::Impl {
   const Clock& clock;
   Metrics metrics;
   std::unique_ptr<InstanceLock> lock;  // declared before the store: released after it closes
+  // PostgreSQL's counterpart of `lock`, until instances share a database by
+  // leases (src/cluster/, not wired yet): a connection holding a session
+  // advisory lock on the database, so a second tgate refuses to start
+  // instead of sending everything twice.
+  std::unique_ptr<pg::Connection> pg_guard;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<link::Linker> linker;
   std::map<std::string, BotRuntime> bots;
@@ -216,12 +222,36 @@ Awaitable<Status> Gateway::Impl::OpenStore() {
   store = std::move(*s);
   linker = std::make_unique<link::Linker>(*store, clock);
   if (postgres) {
+    Status guarded = co_await GuardPostgres();
+    if (!guarded.ok()) co_return guarded;
     spdlog::info("store: PostgreSQL {}", pg::Redact(config.db));
     co_return Status::Ok();
   }
   metrics.Describe("tgate_db_wal_bytes", "gauge",
                    "Size of the database's write-ahead log file (bytes); checkpoints empty it past 16 MiB.");
   metrics.Gauge("tgate_db_wal_bytes", "", [path = config.db] { return double(store::WalFileBytes(path)); });
+  co_return Status::Ok();
+}
+
+// One tgate per PostgreSQL database for now: every instance would run every
+// bot's dispatcher. The lock is the session's: it goes with the connection,
+// so a stopped or killed tgate frees it at once (a vanished host, once the
+// keepalives give up).
+Awaitable<Status> Gateway::Impl::GuardPostgres() {
+  auto conn = co_await pg::Connection::Connect(io.get_executor(), config.db);
+  if (!conn.ok()) co_return conn.status();
+  constexpr int64_t kServeLockKey = 0x7467617465'0001;  // "tgate", 1
+  pg::Params key;
+  key.Add(kServeLockKey);
+  auto locked = co_await (*conn)->Query("SELECT pg_try_advisory_lock($1::bigint)", key);
+  if (!locked.ok()) co_return locked.status();
+  if (locked->empty() || !locked->Bool(0, 0)) {
+    co_return Status::Conflict("another tgate is already serving the PostgreSQL database " +
+                               pg::Redact(config.db) +
+                               "; several instances on one database are not supported yet: stop the other "
+                               "tgate, or give this one a database of its own");
+  }
+  pg_guard = std::move(*conn);
   co_return Status::Ok();
 }
 

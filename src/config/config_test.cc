@@ -118,7 +118,8 @@ TEST(Config, DbAcceptsAPostgresUrlAndRejectsAMalformedOneWithoutThePassword) {
   ASSERT_OK(short_scheme);
   ASSERT_OK(ValidateForServe(*short_scheme));
 
-  auto bad_option = Parse(kToml, {{"TGATE_DB", "postgresql://tgate:hunter2@db.example/tgate?no_such_option=1"}});
+  auto bad_option =
+      Parse(kToml, {{"TGATE_DB", "postgresql://tgate:hunter2@db.example/tgate?no_such_option=1"}});
   ASSERT_OK(bad_option);
   Status s = ValidateForServe(*bad_option);
   EXPECT_FALSE(s.ok());

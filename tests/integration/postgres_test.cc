@@ -34,8 +34,8 @@ TEST_F(ServeOnPostgres, KeepsEverythingAcrossARestartAndSendsWhatWasQueued) {
   StartTgate(OnPostgres());
   LinkUser("42", 1001);
   EXPECT_EQ(StopTgate(), 0);
-  // While tgate is down nothing sends; a second tgate on the same database
-  // (no InstanceLock on PostgreSQL) finds the link.
+  // While tgate is down nothing sends; the next tgate on the same database
+  // finds the link (the first one's lock on the database went with it).
   StartTgate(OnPostgres());
   EXPECT_EQ(Api("GET", "/v1/users/42").status, 200);
   auto r = Api("POST", "/v1/messages", R"({"user":"42","text":"After restart"})");
@@ -62,6 +62,31 @@ TEST_F(ServeOnPostgres, AnUnreachableServerIsAClearErrorWithoutThePassword) {
   EXPECT_NE(err.find("PostgreSQL"), std::string::npos) << err;
   EXPECT_EQ(err.find("hunter2secret"), std::string::npos) << err;
   EXPECT_EQ(err.find("tgate listening"), std::string::npos) << err;
+}
+
+// Until instances share a database by leases, a second tgate on one database
+// would run every dispatcher twice: it must refuse to start, and say why.
+TEST_F(ServeOnPostgres, ASecondTgateOnTheSameDatabaseRefusesToStart) {
+  StartEmulator();
+  StartTgate(OnPostgres());
+  Process second;
+  ASSERT_TRUE(second.Start({std::string(TGATE_BINARY_DIR) + "/tgate", "serve"},
+                           {{"TGATE_BOT_TOKEN", kToken},
+                            {"TGATE_BOT_API_URL", "http://127.0.0.1:" + std::to_string(emu_port_)},
+                            {"TGATE_API_KEY", kApiKey},
+                            {"TGATE_LISTEN", "127.0.0.1:0"},
+                            {"TGATE_DB", OnPostgres().env.at("TGATE_DB")}},
+                           dir_ + "/tgate-second"));
+  int code = second.Wait(std::chrono::seconds(20));
+  EXPECT_NE(code, 0);
+  EXPECT_NE(code, -1) << "a second tgate kept running on the same database";
+  const std::string err = second.Stderr() + second.Stdout();
+  EXPECT_NE(err.find("another tgate is already serving"), std::string::npos) << err;
+  EXPECT_EQ(err.find("tgate listening"), std::string::npos) << err;
+  // The first one still serves, and once it stops the database is free again.
+  EXPECT_EQ(Api("GET", "/v1/users/42").status, 404);
+  EXPECT_EQ(StopTgate(), 0);
+  StartTgate(OnPostgres());
 }
 
 TEST_F(ServeOnPostgres, AMalformedUrlIsRefusedBeforeStarting) {
