@@ -379,11 +379,14 @@ TEST_F(ConnectionTest, OverlappingOperationsAreRefused) {
   auto c = Open();
   ASSERT_TRUE(c);
   std::optional<Result<Rows>> first, second;
-  auto query = [](Connection* conn, std::optional<Result<Rows>>* out) -> Awaitable<void> {
-    out->emplace(co_await conn->Query("SELECT 1"));
+  // The first one sleeps on the server, so it is surely still under way when
+  // the second starts (a bare SELECT 1 may be answered before the first
+  // coroutine yields).
+  auto query = [](Connection* conn, const char* sql, std::optional<Result<Rows>>* out) -> Awaitable<void> {
+    out->emplace(co_await conn->Query(sql));
   };
-  asio::co_spawn(io_, query(c.get(), &first), asio::detached);
-  asio::co_spawn(io_, query(c.get(), &second), asio::detached);
+  asio::co_spawn(io_, query(c.get(), "SELECT pg_sleep(0.2)", &first), asio::detached);
+  asio::co_spawn(io_, query(c.get(), "SELECT 1", &second), asio::detached);
   io_.restart();
   io_.run();
   ASSERT_TRUE(first && second);
