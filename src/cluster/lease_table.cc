@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "pg/array_literal.h"
+
 namespace tgate::cluster {
 namespace {
 
@@ -82,29 +84,13 @@ std::vector<std::string> BotsOf(const pg::Rows& rows) {
 }
 
 std::string EpochArrayLiteral(const std::vector<Lease>& leases) {
-  std::string out = "{";
-  for (size_t i = 0; i < leases.size(); ++i) {
-    if (i > 0) out += ',';
-    out += std::to_string(leases[i].epoch);
-  }
-  return out + "}";
+  std::vector<int64_t> epochs;
+  epochs.reserve(leases.size());
+  for (const Lease& l : leases) epochs.push_back(l.epoch);
+  return pg::BigintArray(epochs);
 }
 
 }  // namespace
-
-std::string TextArrayLiteral(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
 
 Awaitable<Result<BeatResult>> LeaseTable::Beat(const std::vector<Lease>& owned) {
   TGATE_CO_ASSIGN_OR_RETURN(pg::PooledConnection c, co_await pool_.Get());
@@ -117,7 +103,7 @@ Awaitable<Result<BeatResult>> LeaseTable::Beat(const std::vector<Lease>& owned) 
     for (const Lease& l : owned) bots.push_back(l.bot);
     statements.push_back({kRenew, pg::Params()
                                       .Add(options_.instance_id)
-                                      .Add(TextArrayLiteral(bots))
+                                      .Add(pg::TextArray(bots))
                                       .Add(EpochArrayLiteral(owned))
                                       .Add(int64_t{options_.lease.count()})});
   }
@@ -135,7 +121,7 @@ Awaitable<Result<BeatResult>> LeaseTable::Beat(const std::vector<Lease>& owned) 
 Awaitable<Result<std::vector<Lease>>> LeaseTable::Acquire(const std::vector<std::string>& bots) {
   if (bots.empty()) co_return std::vector<Lease>{};
   TGATE_CO_ASSIGN_OR_RETURN(pg::PooledConnection c, co_await pool_.Get());
-  const std::string array = TextArrayLiteral(bots);
+  const std::string array = pg::TextArray(bots);
   std::vector<pg::Statement> statements;
   statements.push_back({kInsertMissing, pg::Params().Add(array)});
   statements.push_back(
@@ -150,7 +136,7 @@ Awaitable<Result<std::vector<std::string>>> LeaseTable::Release(const std::vecto
   TGATE_CO_ASSIGN_OR_RETURN(pg::PooledConnection c, co_await pool_.Get());
   // Arguments of a co_await'ed call are named: GCC 12 mishandles temporaries there.
   pg::Params params;
-  params.Add(options_.instance_id).Add(TextArrayLiteral(bots));
+  params.Add(options_.instance_id).Add(pg::TextArray(bots));
   TGATE_CO_ASSIGN_OR_RETURN(pg::Rows rows, co_await c->Query(kRelease, params));
   co_return BotsOf(rows);
 }

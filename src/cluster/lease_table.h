@@ -67,9 +67,4 @@ class LeaseTable {
   const LeaseOptions& options_;
 };
 
-// A PostgreSQL array literal of `values` ('{"a","b"}'), each element quoted,
-// so any text (commas, quotes, braces, backslashes) passes as a text[]
-// parameter.
-std::string TextArrayLiteral(const std::vector<std::string>& values);
-
 }  // namespace tgate::cluster

@@ -167,9 +167,4 @@ class PgStore final : public Store {
   bool tx_failed_ = false;        // a statement failed in tx_'s transaction
 };
 
-// pg's text array literal ('{"a","b"}') of `values`, for `$n::text[]`.
-std::string PgTextArray(const std::vector<std::string>& values);
-// pg's bigint array literal ('{1,2}'), for `$n::bigint[]`.
-std::string PgBigintArray(const std::vector<int64_t>& values);
-
 }  // namespace tgate::store

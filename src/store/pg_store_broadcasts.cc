@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/status_macros.h"
+#include "pg/array_literal.h"
 #include "store/idempotency_replay.h"
 #include "store/pg_store.h"
 
@@ -99,7 +100,7 @@ Awaitable<Result<Broadcast>> PgStore::CreateBroadcast(const NewBroadcast& broadc
       auto made = co_await tx.FillChunk(out.id, kFirstChunk);
       if (!made.ok()) co_return made.status();
     } else {
-      const std::string users = PgTextArray(broadcast.users);
+      const std::string users = pg::TextArray(broadcast.users);
       auto counts = co_await tx.Exec(
           "SELECT (SELECT count(DISTINCT u) FROM unnest($2::text[]) u), "
           "(SELECT count(*) FROM bindings t WHERE t.bot = $1 AND t.status = 0 AND t.site_user = "

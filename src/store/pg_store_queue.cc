@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/status_macros.h"
+#include "pg/array_literal.h"
 #include "store/idempotency_replay.h"
 #include "store/pg_store.h"
 #include "store/sqlite_codes.h"
@@ -174,10 +175,10 @@ std::vector<pg::Statement> PgStore::CompleteStatements(const std::vector<Complet
          "AS f(bot, owner, epoch) WHERE EXISTS (SELECT 1 FROM messages m WHERE m.id = ANY($4::bigint[]) "
          "AND m.bot = f.bot)",
          pg::Params()
-             .Add(PgTextArray(bots))
-             .Add(PgTextArray(owners))
-             .Add(PgBigintArray(epochs))
-             .Add(PgBigintArray(ids))});
+             .Add(pg::TextArray(bots))
+             .Add(pg::TextArray(owners))
+             .Add(pg::BigintArray(epochs))
+             .Add(pg::BigintArray(ids))});
   }
   // As SqliteStore::Complete: a retry (status queued) never revives a
   // message cancelled or failed meanwhile; a final outcome always lands and
@@ -200,9 +201,9 @@ std::vector<pg::Statement> PgStore::CompleteStatements(const std::vector<Complet
       errors.push_back(c.error);
     }
     pg::Params params;
-    params.Add(PgBigintArray(ids)).Add(PgBigintArray(statuses)).Add(PgBigintArray(attempts));
-    params.Add(PgBigintArray(parts)).Add(PgBigintArray(not_before)).Add(PgBigintArray(telegram_ids));
-    params.Add(PgTextArray(errors)).Add(now);
+    params.Add(pg::BigintArray(ids)).Add(pg::BigintArray(statuses)).Add(pg::BigintArray(attempts));
+    params.Add(pg::BigintArray(parts)).Add(pg::BigintArray(not_before)).Add(pg::BigintArray(telegram_ids));
+    params.Add(pg::TextArray(errors)).Add(now);
     statements.push_back(
         {"WITH c AS (SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::integer[], $4::integer[], "
          "$5::bigint[], $6::bigint[], $7::text[]) AS c(id, status, attempts, parts_sent, not_before_ms, "
