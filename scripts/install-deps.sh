@@ -12,6 +12,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
   libpq-dev postgresql-15
+  libqrencode-dev zbar-tools librsvg2-bin
 )
 if [ "${1:-}" = "--hardening" ]; then
   packages+=(clang-14 libclang-rt-14-dev)
