@@ -161,6 +161,17 @@ class ErrorFamiliesTest(unittest.TestCase):
         finally:
             server.stop()
 
+    def test_a_success_that_is_not_json_is_a_server_error(self) -> None:
+        server = CannedServer([(200, b"<html>a proxy page</html>"), (200, b"[1,2]")])
+        try:
+            tg = Tgate(server.url, "k")
+            for _ in range(2):
+                with self.assertRaises(ServerError) as e:
+                    tg.users.get("42")
+                self.assertEqual((e.exception.status, e.exception.code), (200, "invalid_answer"))
+        finally:
+            server.stop()
+
     def test_requests_carry_the_key_the_bot_and_quoted_ids(self) -> None:
         server = CannedServer(
             [

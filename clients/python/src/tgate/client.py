@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import TgateConnectionError, TgateError, error_for
+from .errors import ServerError, TgateConnectionError, TgateError, error_for
 
 __all__ = [
     "Tgate",
@@ -169,7 +169,7 @@ class Tgate:
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                     raw = resp.read()
-                    return json.loads(raw) if raw else None
+                    status = resp.status
             except urllib.error.HTTPError as e:
                 raise self._error(e.code, e.read()) from None
             except (urllib.error.URLError, http.client.HTTPException, OSError, socket.timeout) as e:
@@ -178,6 +178,15 @@ class Tgate:
                     time.sleep(self.retry_backoff * (2**attempt))
                     continue
                 raise TgateConnectionError(f"{method} {path}: cannot reach tgate at {self.base_url}: {reason}") from e
+            if not raw:
+                return None
+            try:
+                answer = json.loads(raw)
+            except ValueError:
+                raise ServerError(status, "invalid_answer", f"{method} {path}: the answer is not JSON") from None
+            if not isinstance(answer, dict):
+                raise ServerError(status, "invalid_answer", f"{method} {path}: the answer is not a JSON object")
+            return answer
         raise AssertionError("unreachable")
 
     @staticmethod
