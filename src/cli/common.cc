@@ -71,19 +71,28 @@ Result<std::unique_ptr<telegram::HttpBotApi>> MakeApi(asio::io_context& io, cons
   return api;
 }
 
+// A client that could not be made (a token of the wrong shape, a bad
+// api_url): no request left this machine. The HTTP client calls the URL
+// base_url; the user knows it as api_url.
+telegram::ApiResult NotSent(const Status& why) {
+  std::string what = why.message();
+  if (what.rfind("base_url", 0) == 0) what.replace(0, 8, "api_url");
+  return telegram::NetworkFailure("nothing was sent: " + what);
+}
+
 }  // namespace
 
 Awaitable<telegram::ApiResult> CallBot(asio::io_context& io, const config::BotConfig& bot, std::string method,
                                        boost::json::object params) {
   auto api = MakeApi(io, bot);
-  if (!api.ok()) co_return telegram::NetworkFailure(api.status().message());
+  if (!api.ok()) co_return NotSent(api.status());
   co_return co_await (*api)->Call(std::move(method), std::move(params), std::chrono::milliseconds(0));
 }
 
 Awaitable<telegram::ApiResult> CallBotMultipart(asio::io_context& io, const config::BotConfig& bot,
                                                 std::string method, std::vector<telegram::FormPart> parts) {
   auto api = MakeApi(io, bot);
-  if (!api.ok()) co_return telegram::NetworkFailure(api.status().message());
+  if (!api.ok()) co_return NotSent(api.status());
   co_return co_await (*api)->CallMultipart(std::move(method), std::move(parts));
 }
 

@@ -1,7 +1,7 @@
 #include "config/table_reader.h"
 
 #include <algorithm>
-#include <cmath>
+#include <cstdio>
 
 #include "core/edit_distance.h"
 
