@@ -22,6 +22,11 @@ bool IsSecretChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) |
 // What a newcomer copies from the README and must replace: "...",
 // "change-me", and URLs on example.com (reserved for examples, RFC 2606).
 bool IsPlaceholder(std::string_view v) { return v == "..." || v == "change-me" || v.ends_with("..."); }
+// The placeholder, quoted, when it is one of the README's own words; never a
+// value that could be someone's secret.
+std::string Shown(std::string_view v) {
+  return v == "..." || v == "change-me" ? " \"" + std::string(v) + "\"" : "";
+}
 bool IsExampleUrl(std::string_view url) {
   for (std::string_view scheme : {"https://example.com", "http://example.com"}) {
     if (url.starts_with(scheme) &&
@@ -181,8 +186,8 @@ Status ValidateForServe(Config& c) {
         "`openssl rand -hex 32`; sites send it as 'Authorization: Bearer <key>'");
   }
   if (IsPlaceholder(c.api_key)) {
-    return Status::InvalidArgument("api_key is still the README's placeholder \"" + c.api_key +
-                                   "\": set a real key in TGATE_API_KEY or api_key, e.g. the output of "
+    return Status::InvalidArgument("api_key is still the README's placeholder" + Shown(c.api_key) +
+                                   ": set a real key in TGATE_API_KEY or api_key, e.g. the output of "
                                    "`openssl rand -hex 32`; sites send it as 'Authorization: Bearer <key>'");
   }
   if (IsExampleUrl(c.events_url)) {
@@ -192,8 +197,8 @@ Status ValidateForServe(Config& c) {
   }
   if (IsPlaceholder(c.events_secret)) {
     return Status::InvalidArgument(
-        "events_secret is still the README's placeholder \"" + c.events_secret +
-        "\": set TGATE_EVENTS_SECRET (or events_secret) to a real key, e.g. the output of "
+        "events_secret is still the README's placeholder" + Shown(c.events_secret) +
+        ": set TGATE_EVENTS_SECRET (or events_secret) to a real key, e.g. the output of "
         "`openssl rand -hex 32`, or leave it out to send events unsigned");
   }
   return Status::Ok();
