@@ -8,6 +8,7 @@
 #include "api/api_context.h"
 #include "api/events_sender.h"
 #include "api/router.h"
+#include "app/build_info.h"
 #include "app/fd_limit.h"
 #include "app/instance_lock.h"
 #include "app/pruner.h"
@@ -337,6 +338,7 @@ Awaitable<Status> Gateway::Open() { co_return co_await impl_->OpenStore(); }
 Status Gateway::Start() {
   Impl& g = *impl_;
   if (!g.store) return Status::Internal("Gateway::Start before Open");
+  DescribeBuildInfo(g.metrics);
   api::EventsSenderOptions eo{g.config.events_url, g.config.events_secret};
   g.events = std::make_unique<api::EventsSender>(g.io.get_executor(), *g.store, g.clock, g.metrics, eo);
   g.context = std::make_unique<api::ApiContext>(
