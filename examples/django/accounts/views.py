@@ -46,11 +46,16 @@ def connect(request):
 @login_required
 @require_POST
 def disconnect(request):
-    """Forgets the chat in tgate; the user.unlinked event updates our side."""
+    """Forgets the chat in tgate, and here at once (the user.unlinked event
+    that follows says the same)."""
     try:
         tgate().users.unlink(tgate_user(request.user))
     except NotFoundError:
         pass  # not linked in tgate: nothing to forget
+    except TgateError as e:
+        log.warning("tgate refused to unlink: %s", e)
+        return render(request, "accounts/account.html", {"telegram": _link_of(request.user), "error": e}, status=502)
+    TelegramLink.objects.filter(user=request.user).update(status=TelegramLink.UNLINKED)
     return redirect("account")
 
 

@@ -171,7 +171,11 @@ class DjangoExampleTest(SimpleTestCase):
         self.assertTrue(wait_until(lambda: status_of(user) == ("linked", chat_id), timeout=SLOW_EVENT_WAIT))
 
         self.assertRedirects(client.post("/account/disconnect"), "/account/")
-        self.assertTrue(wait_until(lambda: status_of(user) == ("unlinked", chat_id), timeout=SLOW_EVENT_WAIT))
+        self.assertEqual(status_of(user), ("unlinked", chat_id))
+        self.assertContains(client.get("/account/"), "Connect Telegram")
+        unlinked = ProcessedEvent.objects.filter(type="user.unlinked")
+        self.assertTrue(wait_until(unlinked.exists, timeout=SLOW_EVENT_WAIT), "tgate's user.unlinked did not arrive")
+        self.assertEqual(status_of(user), ("unlinked", chat_id))
         self.assertContains(client.post("/account/test-message", {"text": "x"}), "Connect Telegram first")
 
     def post_event(self, body, event_id, secret=EVENTS_SECRET, timestamp=None):
