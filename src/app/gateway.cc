@@ -409,8 +409,9 @@ Awaitable<void> Gateway::Impl::LearnUsername(Lifetime::Token life, std::string b
       co_return;
     }
     if (r.kind == telegram::ErrorKind::kUnauthorized || r.kind == telegram::ErrorKind::kNotFound) {
-      spdlog::error("bot {}: Telegram rejected the bot token ({}); check TGATE_BOT_TOKEN", bot,
-                    r.description);
+      const bool first = !config.bots.empty() && config.bots.front().name == bot;
+      spdlog::error("bot {}: Telegram rejected the bot token ({}); check {}", bot, r.description,
+                    config::TokenVariable(bot, first));
     } else {
       spdlog::warn("bot {}: getMe failed ({}); retrying in {} s", bot, r.description, delay.count());
     }
