@@ -49,11 +49,12 @@ Awaitable<void> UpdateProcessor::Loop(Lifetime::Token life) {
 
 Awaitable<Status> UpdateProcessor::Drain(Lifetime::Token life) {
   TGATE_ASSERT_ON(io_thread_);
-  bool enqueued = false;
-  // Wakes the dispatcher for the replies committed so far, however the pass
-  // ends (unless the processor is gone: then so may its callback's target).
+  bool committed = false;
+  // Wakes the dispatcher and the events sender for what was committed so far
+  // (replies queued, events written), however the pass ends (unless the
+  // processor is gone: then so may its callback's target).
   auto finish = [&](Status s) {
-    if (enqueued && on_enqueued_ && !life.ended()) on_enqueued_();
+    if (committed && on_enqueued_ && !life.ended()) on_enqueued_();
     return s;
   };
   for (;;) {
@@ -72,7 +73,9 @@ Awaitable<Status> UpdateProcessor::Drain(Lifetime::Token life) {
       });
       if (life.ended()) co_return Stopped();
       if (s.ok()) {
-        enqueued |= replied;
+        // Every processed update wrote something another part waits for: a
+        // reply (the dispatcher) or an event (the events sender).
+        committed = true;
         continue;
       }
       // Rolled back whole. The store was busy: retry it, in order, next pass.

@@ -42,7 +42,8 @@ struct ProcessorOptions {
 
 class UpdateProcessor {
  public:
-  // `on_enqueued` is called after a reply was queued (wakes the dispatcher).
+  // `on_enqueued` is called after a pass that committed updates: a reply may
+  // be queued (wake the dispatcher), events written (wake the events sender).
   // Takes the whole Store, not its roles: it reads the inbox and writes
   // bindings, the queue and the outbox, all in one RunInTransaction per
   // update, through the transaction's Store (see store/transaction_runner.h);

@@ -114,6 +114,9 @@ TEST_F(ProcessorTest, BlockAndUnblock) {
   ASSERT_EQ(ev.size(), 2u);
   EXPECT_NE(ev[0].find("user.blocked"), std::string::npos);
   EXPECT_NE(ev[1].find("user.unblocked"), std::string::npos);
+  // No reply was queued, yet each pass wrote an event: the callback wakes
+  // the events sender too, so user.blocked does not wait for its poll.
+  EXPECT_EQ(enqueued_, 2);
 }
 
 TEST_F(ProcessorTest, OtherUpdatesAreForwardedWithTheUser) {
