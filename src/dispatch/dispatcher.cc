@@ -143,7 +143,9 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     // During a Bot API outage nothing is sent but the probes. Nor while this
     // instance may not send for the bot (its lease's send window closed): a
     // job the scheduler hands out counts against the limits, so none is taken.
-    const bool may_send = !options.may_send || options.may_send();
+    // Nor while outcome writes fail (the database cut off): a send whose
+    // outcome cannot be recorded would be sent again by whoever goes on.
+    const bool may_send = (!options.may_send || options.may_send()) && !writer.failing();
     while (may_send && !outage.active() && in_flight < options.max_in_flight) {
       auto job = scheduler.Next(now);
       if (!job) break;

@@ -89,5 +89,24 @@ TEST_F(DispatcherDurabilityTest, AnOutcomeNeverWrittenLeavesTheMessageQueuedNotL
   EXPECT_EQ(api_.Accepted(101).size(), 1u) << "and it is not sent again by the same process meanwhile";
 }
 
+// The database cut off (a PostgreSQL owner losing its connection): once an
+// outcome write fails, no new send starts until a write holds, so what the
+// store does not know was sent stays what was already under way.
+TEST_F(DispatcherDurabilityTest, WhileOutcomeWritesFailNoNewSendStarts) {
+  options_.global_per_sec = 10;
+  options_.max_in_flight = 1;
+  for (int i = 0; i < 20; ++i) Enqueue(200 + i, "m" + std::to_string(i), "u" + std::to_string(i));
+  faulty_->FailNext("WriteOutcomes", Status::Unavailable("lost the connection to PostgreSQL"), 3);
+  ASSERT_TRUE(RunUntil([&] { return faulty_->calls("WriteOutcomes") >= 3; }, 30s));
+  // The first outcome batch failed to be written three times, a second
+  // apart: 2 s in which all 20 would have gone at 10/s. Only the sends of
+  // that batch (the window's first burst) went.
+  EXPECT_LE(api_.accepted(), 2u);
+  // Once a write holds, sending resumes and every message goes once.
+  ASSERT_TRUE(RunUntil(
+      [&] { return api_.accepted() == 20u && Await(store_->PendingMessages("default")).value() == 0; }, 30s));
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(api_.Accepted(200 + i).size(), 1u) << i;
+}
+
 }  // namespace
 }  // namespace tgate::dispatch

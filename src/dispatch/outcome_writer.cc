@@ -100,6 +100,7 @@ Awaitable<void> OutcomeWriter::Flush() {
   flushing_ = true;
   Status s = co_await store_.WriteOutcomes(completions, events, now_ms);
   flushing_ = false;
+  failing_ = !s.ok();
   if (!s.ok()) {
     // Kept in memory, ahead of what came meanwhile, and tried again: the
     // messages stay queued in the store meanwhile.

@@ -69,6 +69,11 @@ class OutcomeWriter {
   // Whether completions wait to be written, and when they are due. (Events
   // alone wait for the next completion or an explicit Flush.)
   bool has_completions() const { return !completions_.empty(); }
+  // The last write failed and what it held still waits: each send made now
+  // would be one more the store does not know was sent (a next owner, or a
+  // restart, sends it again), so the Dispatcher starts none until a write
+  // holds.
+  bool failing() const { return failing_; }
   SteadyTime flush_due() const { return flush_due_; }
 
  private:
@@ -84,6 +89,7 @@ class OutcomeWriter {
   std::vector<int64_t> done_after_flush_;  // group chats whose next send waits for the flush
   SteadyTime flush_due_{};
   bool flushing_ = false;  // a write is under way
+  bool failing_ = false;
 };
 
 }  // namespace tgate::dispatch
