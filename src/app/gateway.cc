@@ -27,6 +27,7 @@
 #include "webhook/long_poller.h"
 #include "webhook/update_processor.h"
 #include "webhook/update_receiver.h"
+#include "webhook/webhook_check.h"
 
 namespace tgate::app {
 
@@ -385,6 +386,14 @@ Status Gateway::Start() {
     rt.processor->Start();
     if (rt.poller) rt.poller->Start();
     asio::co_spawn(g.io, g.LearnUsername(g.life.token(), name), LogStopped("bot " + name + ": getMe"));
+    if (!rt.poller) {
+      const config::BotConfig& c = *rt.config;
+      asio::co_spawn(g.io,
+                     webhook::KeepWebhookPointingHere(
+                         g.life.token(), *rt.api,
+                         {name, c.public_url, c.webhook_path, c.webhook_secret, c.webhook_certificate}),
+                     LogStopped("bot " + name + ": webhook check"));
+    }
     spdlog::info(
         "bot {}: {} (limits: {}/s global, {}/s per chat, {}/min per group)", name,
         rt.poller ? "long polling getUpdates" : "receiving webhooks at /hooks/telegram/<webhook_path>",

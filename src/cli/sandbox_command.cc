@@ -29,6 +29,10 @@ config::Config SandboxConfig(const config::Config& base, const SandboxOptions& o
   bot.token = kSandboxToken;
   bot.api_url = "http://127.0.0.1:" + std::to_string(emulator_port);
   bot.long_polling = false;
+  // The webhook check (webhook/webhook_check.h) sets the webhook on the
+  // emulator as it would on Telegram; no certificate: the emulator is http.
+  bot.public_url = "http://" + c.listen;
+  bot.webhook_certificate.clear();
   bot.webhook_secret = RandomBase64Url(24);
   bot.webhook_path = RandomBase64Url(24);
   c.bots = {bot};
