@@ -9,6 +9,7 @@
 #include "api/events_sender.h"
 #include "api/router.h"
 #include "app/build_info.h"
+#include "app/closing_summary.h"
 #include "app/fd_limit.h"
 #include "app/instance_lock.h"
 #include "app/pruner.h"
@@ -417,6 +418,7 @@ Awaitable<void> Gateway::Stop() {
     rt.processor->Stop();
   }
   for (auto& [name, rt] : g.bots) co_await rt.dispatcher->Stop(kShutdownGrace);
+  for (auto& [name, rt] : g.bots) co_await LogClosingSummary(name, rt.dispatcher->stats(), *g.store);
   if (g.events) g.events->Stop();
 }
 
