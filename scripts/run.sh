@@ -5,11 +5,22 @@
 # `tgate serve`; without one it runs `tgate sandbox`, tgate wired to the
 # built-in Bot API emulator, and prints a walkthrough.
 set -euo pipefail
+# The config file is named from where the user stands: resolve it before
+# changing folder. A relative db in it is then taken against its folder by
+# tgate itself (config::Load), not against the checkout.
+config=""
+if [ $# -ge 1 ]; then
+  if [ ! -f "$1" ]; then
+    echo "run.sh: config file '$1' not found (from $(pwd)); pass the path of your tgate.toml" >&2
+    exit 2
+  fi
+  config="$(realpath "$1")"
+fi
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
-if [ $# -ge 1 ]; then
-  exec build/tgate --config "$1" serve
+if [ -n "$config" ]; then
+  exec build/tgate --config "$config" serve
 elif [ -n "${TGATE_BOT_TOKEN:-}" ]; then
   exec build/tgate serve
 else

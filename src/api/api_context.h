@@ -20,8 +20,10 @@ namespace tgate::api {
 
 struct BotHandle {
   const config::BotConfig* config = nullptr;
-  std::string username;                           // from getMe, for t.me links
-  std::function<void()> notify_dispatcher;        // new queued work
+  std::string username;  // from getMe, for t.me links
+  // New queued work or a new event in the outbox: wakes the bot's dispatcher
+  // and the events sender (app/gateway.cc). Every handler that writes either calls it.
+  std::function<void()> notify_dispatcher;
   std::function<void(int64_t)> cancel_broadcast;  // drop a cancelled broadcast's loaded messages
   std::function<bool()> in_outage;                // Telegram cannot be reached: sending paused (GET /readyz)
 };

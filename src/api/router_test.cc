@@ -311,8 +311,14 @@ TEST_F(RouterTest, UsersCanBeReadAndUnlinked) {
   ASSERT_EQ(Call(verb::get, "/v1/users/42").result_int(), 200);
   EXPECT_EQ(Json().at("chat_id").as_int64(), 1001);
   EXPECT_EQ(Json().at("status").as_string(), "active");
+  const int notified = notified_;
   EXPECT_EQ(Call(verb::delete_, "/v1/users/42").result_int(), 204);
+  // user.unlinked is in the outbox: the events sender is woken at once, not
+  // at its next poll (issue 14, item 9).
+  EXPECT_EQ(notified_, notified + 1);
   EXPECT_EQ(Call(verb::get, "/v1/users/42").result_int(), 404);
+  EXPECT_EQ(Call(verb::delete_, "/v1/users/42").result_int(), 404);
+  EXPECT_EQ(notified_, notified + 1) << "woken for nothing";
   auto events = Await(store_->DueEvents(INT64_MAX, 10));
   ASSERT_OK(events);
   ASSERT_EQ(events->size(), 1u);

@@ -51,6 +51,10 @@ Awaitable<http::Response> DeleteUser(ApiContext& ctx, const http::Request& req, 
     if (s.IsNotFound()) co_return http::ErrorResponse(req, Status::NotFound("user is not linked"));
     co_return http::ErrorResponse(req, s);
   }
+  // The unlink wrote user.unlinked to the outbox: wake the events sender now
+  // (the handle's notify wakes it with the dispatcher), or the event waits
+  // for its next poll, ~30 s.
+  if (r->first->notify_dispatcher) r->first->notify_dispatcher();
   http::Response res{bhttp::status::no_content, req.version()};
   res.keep_alive(req.keep_alive());
   res.prepare_payload();

@@ -12,6 +12,7 @@
 #include "api/router.h"
 #include "app/bot_runtime.h"
 #include "app/build_info.h"
+#include "app/closing_summary.h"
 #include "app/fd_limit.h"
 #include "app/instance_lock.h"
 #include "app/pruner.h"
@@ -34,6 +35,7 @@
 #include "webhook/long_poller.h"
 #include "webhook/update_processor.h"
 #include "webhook/update_receiver.h"
+#include "webhook/webhook_check.h"
 
 namespace tgate::app {
 
@@ -479,6 +481,14 @@ Status Gateway::Start() {
   for (auto& [name, rt] : g.bots) {
     asio::co_spawn(g.io, g.LearnUsername(g.life.token(), name), LogStopped("bot " + name + ": getMe"));
     const config::BotConfig& bc = rt->config();
+    if (!bc.long_polling) {
+      // Every instance checks: they share public_url, so they agree.
+      asio::co_spawn(g.io,
+                     webhook::KeepWebhookPointingHere(
+                         g.life.token(), rt->api(),
+                         {name, bc.public_url, bc.webhook_path, bc.webhook_secret, bc.webhook_certificate}),
+                     LogStopped("bot " + name + ": webhook check"));
+    }
     spdlog::info(
         "bot {}: {} (limits: {}/s global, {}/s per chat, {}/min per group)", name,
         bc.long_polling ? "long polling getUpdates" : "receiving webhooks at /hooks/telegram/<webhook_path>",
@@ -502,6 +512,7 @@ Awaitable<void> Gateway::Stop() {
   // Sending stops and in-flight outcomes are written while the leases (and
   // their fences) are still ours; then the bots are handed over at once.
   for (auto& [name, rt] : g.bots) co_await rt->Stop(kShutdownGrace);
+  for (auto& [name, rt] : g.bots) co_await LogClosingSummary(name, rt->stats(), *g.store);
   co_await g.DrainCluster();
   g.listener.reset();
 }

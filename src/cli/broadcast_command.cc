@@ -103,6 +103,7 @@ Awaitable<int> Watch(asio::io_context& io, SiteClient& site, int64_t id) {
   });
   std::deque<std::pair<std::chrono::steady_clock::time_point, int64_t>> history;  // (when, done)
   auto last_print = std::chrono::steady_clock::time_point{};
+  size_t drawn = 0;  // width of the progress line on the terminal
   for (;;) {
     auto b = co_await site.Call(bhttp::verb::get, "/v1/broadcasts/" + std::to_string(id));
     if (!b) co_return 1;
@@ -115,7 +116,7 @@ Awaitable<int> Watch(asio::io_context& io, SiteClient& site, int64_t id) {
     std::string status(b->at("status").as_string());
     bool finished = status != "running";
     if (tty) {
-      std::cout << "\r" << Describe(*b, rate) << std::flush;
+      std::cout << RedrawLine(Describe(*b, rate), drawn) << std::flush;
     } else if (finished || now - last_print >= std::chrono::seconds(5)) {
       std::cout << Describe(*b, rate) << std::endl;
       last_print = now;

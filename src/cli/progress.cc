@@ -54,4 +54,12 @@ std::string RenderBar(int64_t done, int64_t total, int width) {
   return "[" + std::string(filled, '#') + std::string(width - filled, '.') + "]";
 }
 
+std::string RedrawLine(std::string_view line, size_t& previous) {
+  std::string out = "\r";
+  out += line;
+  if (line.size() < previous) out.append(previous - line.size(), ' ');
+  previous = line.size();
+  return out;
+}
+
 }  // namespace tgate::cli

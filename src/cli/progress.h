@@ -1,5 +1,6 @@
 // Pure helpers for `tgate broadcast`: parsing a spread like "8h" or "1h30m",
-// formatting an ETA, and drawing the progress bar. No I/O.
+// formatting an ETA, drawing the progress bar, and redrawing the line in
+// place. No I/O.
 #pragma once
 
 #include <cstdint>
@@ -18,5 +19,11 @@ std::string FormatEta(int64_t seconds);
 
 // "[##########..........]" with `width` cells for done/total (total 0 = full).
 std::string RenderBar(int64_t done, int64_t total, int width);
+
+// What to write to a terminal to replace the line last drawn (`previous`
+// characters wide) with `line`: a carriage return, the line, and spaces over
+// what a longer previous line left ("ETA 0s" after "ETA 1m05s" must not show
+// "ETA 0s05s"). Sets `previous` to the width now drawn.
+std::string RedrawLine(std::string_view line, size_t& previous);
 
 }  // namespace tgate::cli

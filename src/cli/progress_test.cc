@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace tgate::cli {
 namespace {
 
@@ -34,6 +37,41 @@ TEST(RenderBar, Fills) {
   EXPECT_EQ(RenderBar(5, 10, 10), "[#####.....]");
   EXPECT_EQ(RenderBar(10, 10, 10), "[##########]");
   EXPECT_EQ(RenderBar(0, 0, 4), "[####]");
+}
+
+// What a terminal shows after `writes`: '\r' returns to the start of the
+// line, other characters overwrite. Trailing spaces are invisible.
+std::string Screen(const std::vector<std::string>& writes) {
+  std::string screen;
+  size_t col = 0;
+  for (const std::string& w : writes) {
+    for (char c : w) {
+      if (c == '\r') {
+        col = 0;
+        continue;
+      }
+      if (col < screen.size()) {
+        screen[col] = c;
+      } else {
+        screen += c;
+      }
+      ++col;
+    }
+  }
+  while (!screen.empty() && screen.back() == ' ') screen.pop_back();
+  return screen;
+}
+
+TEST(RedrawLine, AShorterLineLeavesNothingOfTheLongerOneBefore) {
+  size_t drawn = 0;
+  std::vector<std::string> writes;
+  writes.push_back(RedrawLine("pending 12  ETA 1m05s", drawn));
+  writes.push_back(RedrawLine("pending 2  ETA 10s", drawn));
+  writes.push_back(RedrawLine("pending 0  ETA 0s", drawn));
+  EXPECT_EQ(Screen(writes), "pending 0  ETA 0s");  // was "pending 0  ETA 0sss"
+  EXPECT_EQ(drawn, std::string("pending 0  ETA 0s").size());
+  writes.push_back(RedrawLine("a longer line than any before it", drawn));
+  EXPECT_EQ(Screen(writes), "a longer line than any before it");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/common.h"
+#include "cli/sandbox_db.h"
 #include "core/random.h"
 #include "tools/emulator/emulator.h"
 
@@ -29,6 +30,10 @@ config::Config SandboxConfig(const config::Config& base, const SandboxOptions& o
   bot.token = kSandboxToken;
   bot.api_url = "http://127.0.0.1:" + std::to_string(emulator_port);
   bot.long_polling = false;
+  // The webhook check (webhook/webhook_check.h) sets the webhook on the
+  // emulator as it would on Telegram; no certificate: the emulator is http.
+  bot.public_url = "http://" + c.listen;
+  bot.webhook_certificate.clear();
   bot.webhook_secret = RandomBase64Url(24);
   bot.webhook_path = RandomBase64Url(24);
   c.bots = {bot};
@@ -70,7 +75,8 @@ void AddSandboxCommand(CLI::App& app, Globals& g) {
                   "else 127.0.0.1:8080");
   cmd->add_option("--emulator-port", o.emulator_port, "Port of the emulator on 127.0.0.1")
       ->capture_default_str();
-  cmd->add_option("--db", o.db, "SQLite file for the sandbox")->capture_default_str();
+  cmd->add_option("--db", o.db, "SQLite file for the sandbox (deleted at each start; only a sandbox's)")
+      ->capture_default_str();
   cmd->callback([&g, cmd] {
     auto base = LoadConfig(g);
     if (!base) ExitWith(1);
@@ -83,7 +89,11 @@ void AddSandboxCommand(CLI::App& app, Globals& g) {
     // of a sandbox still running: the lock first.
     auto lock = app::InstanceLock::Acquire(o.db);
     if (!lock.ok()) ExitWith(Fail(lock.status().message() + " (a sandbox takes another file with --db)"));
+    // Never a database that is not a sandbox's (a `--db tgate.db` typo would
+    // wipe the real one): refused before anything is deleted.
+    if (Status s = CheckSandboxDb(o.db); !s.ok()) ExitWith(Fail(s.message()));
     for (const char* suffix : {"", "-wal", "-shm"}) std::remove((o.db + suffix).c_str());
+    if (Status s = CreateSandboxDb(o.db); !s.ok()) ExitWith(Fail(s.message()));
     asio::io_context io;
     emulator::EmulatorOptions eo;
     eo.port = o.emulator_port;

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -58,6 +59,7 @@ Status ReadBot(TableReader t, BotConfig& b) {
   TGATE_RETURN_IF_ERROR(t.Read("webhook_path", b.webhook_path));
   TGATE_RETURN_IF_ERROR(t.Read("webhook_secret", b.webhook_secret));
   TGATE_RETURN_IF_ERROR(t.Read("public_url", b.public_url));
+  TGATE_RETURN_IF_ERROR(t.Read("webhook_certificate", b.webhook_certificate));
   TGATE_RETURN_IF_ERROR(t.Read("long_polling", b.long_polling));
   TGATE_RETURN_IF_ERROR(t.Read("welcome_text", b.welcome_text));
   TGATE_RETURN_IF_ERROR(t.Read("invalid_link_text", b.invalid_link_text));
@@ -170,6 +172,7 @@ Status ApplyEnv(const Env& env, Config& c) {
     EnvString(env, "TGATE_WEBHOOK_PATH", b.webhook_path);
     EnvString(env, "TGATE_WEBHOOK_SECRET", b.webhook_secret);
     EnvString(env, "TGATE_PUBLIC_URL", b.public_url);
+    EnvString(env, "TGATE_WEBHOOK_CERTIFICATE", b.webhook_certificate);
     EnvString(env, "TGATE_WELCOME_TEXT", b.welcome_text);
     TGATE_RETURN_IF_ERROR(EnvBool(env, "TGATE_LONG_POLLING", b.long_polling));
     Limits& l = b.limits;
@@ -260,13 +263,39 @@ Result<Config> Parse(std::string_view toml_text, const Env& env) {
   return c;
 }
 
+namespace {
+
+// `file` against `dir` when it is a relative file path (not empty, not a
+// PostgreSQL URL, not one of SQLite's special names).
+std::string BesideConfig(const std::filesystem::path& dir, const std::string& file) {
+  if (file.empty() || file.front() == ':' || file.rfind("file:", 0) == 0 ||
+      file.rfind("postgres://", 0) == 0 || file.rfind("postgresql://", 0) == 0 ||
+      std::filesystem::path(file).is_absolute()) {
+    return file;
+  }
+  return (dir / file).lexically_normal().string();
+}
+
+}  // namespace
+
 Result<Config> Load(const std::string& path, const Env& env) {
   if (path.empty()) return Parse("", env);
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::InvalidArgument("cannot read config file '" + path + "'");
   std::stringstream ss;
   ss << in.rdbuf();
-  return Parse(ss.str(), env);
+  auto c = Parse(ss.str(), env);
+  if (!c.ok()) return c;
+  // Files the config names are where the config is, wherever tgate was
+  // started from (scripts/run.sh changes folder); the environment's are
+  // relative to the current folder, as usual.
+  const std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
+  if (!env.count("TGATE_DB")) c->db = BesideConfig(dir, c->db);
+  for (size_t i = 0; i < c->bots.size(); ++i) {
+    if (i == 0 && env.count("TGATE_WEBHOOK_CERTIFICATE")) continue;
+    c->bots[i].webhook_certificate = BesideConfig(dir, c->bots[i].webhook_certificate);
+  }
+  return c;
 }
 
 Result<std::pair<std::string, uint16_t>> SplitHostPort(std::string_view listen) {

@@ -40,6 +40,9 @@ struct BotConfig {
   std::string webhook_secret;
   // Public base URL Telegram should call, e.g. "https://example.com" (for `webhook set`).
   std::string public_url;
+  // A self-signed certificate (PEM public key) uploaded with setWebhook, for a
+  // server Telegram reaches by IP or without a CA-signed certificate; empty = none.
+  std::string webhook_certificate;
   // true: long-poll getUpdates instead of receiving webhooks.
   bool long_polling = false;
   std::string welcome_text = "You're connected! You'll get notifications here.";
@@ -97,7 +100,10 @@ Env ProcessEnv();
 // known key), a value of the wrong type or range, a log level spdlog does not
 // know (log_level is returned lower-case). Does not check completeness.
 Result<Config> Parse(std::string_view toml_text, const Env& env);
-// Reads `path` (empty: no file) then Parse().
+// Reads `path` (empty: no file) then Parse(). A relative `db` (the default
+// tgate.db included) or webhook_certificate from the file is taken against
+// the file's folder, unless the environment sets it (TGATE_DB: the current
+// folder's).
 Result<Config> Load(const std::string& path, const Env& env);
 
 // Checks what `serve` needs: a token per bot, an API key, sane limits; fills

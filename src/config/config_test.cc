@@ -1,6 +1,10 @@
 #include "config/config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "core/testing.h"
 
@@ -71,6 +75,31 @@ TEST(Config, BadInputIsExplained) {
                 .find("number"),
             std::string::npos);
   EXPECT_FALSE(Load("/nonexistent/tgate.toml", {}).ok());
+}
+
+TEST(Config, RelativeFilesInAConfigFileAreTakenFromItsFolder) {
+  const auto dir = std::filesystem::temp_directory_path() / ("tgate-config-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "tgate.toml").string();
+  std::ofstream(path) << "db = \"data/tgate.db\"\n[[bots]]\nwebhook_certificate = \"cert.pem\"\n";
+  auto c = Load(path, {});
+  ASSERT_OK(c);
+  EXPECT_EQ(c->db, (dir / "data/tgate.db").string());
+  EXPECT_EQ(c->bots[0].webhook_certificate, (dir / "cert.pem").string());
+  // The default db too; the environment's stay relative to the current folder.
+  std::ofstream(path) << "api_key = \"k\"\n";
+  c = Load(path, {});
+  ASSERT_OK(c);
+  EXPECT_EQ(c->db, (dir / "tgate.db").string());
+  c = Load(path, {{"TGATE_DB", "here.db"}});
+  ASSERT_OK(c);
+  EXPECT_EQ(c->db, "here.db");
+  // URLs and absolute paths are left alone.
+  std::ofstream(path) << "db = \"postgresql://tgate@db/tgate\"\n";
+  EXPECT_EQ(Load(path, {})->db, "postgresql://tgate@db/tgate");
+  std::ofstream(path) << "db = \"/var/lib/tgate/tgate.db\"\n";
+  EXPECT_EQ(Load(path, {})->db, "/var/lib/tgate/tgate.db");
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Config, WholeNumberKeysRefuseFractionsAndOverflowFromTheEnvironment) {

@@ -2,6 +2,7 @@
 // that say which key to set.
 #include <libpq-fe.h>
 
+#include <fstream>
 #include <set>
 
 #include "config/config.h"
@@ -75,6 +76,12 @@ Status ValidateBot(BotConfig& b, size_t index) {
     return Status::InvalidArgument(at + ".public_url is the README's example (" + b.public_url + "): set it" +
                                    (index == 0 ? " (or TGATE_PUBLIC_URL)" : "") +
                                    " to the public https:// origin that reaches tgate, or leave it out");
+  }
+  if (!b.webhook_certificate.empty() && !std::ifstream(b.webhook_certificate).good()) {
+    return Status::InvalidArgument(
+        "cannot read " + at + ".webhook_certificate '" + b.webhook_certificate + "'" +
+        (index == 0 ? " (TGATE_WEBHOOK_CERTIFICATE)" : "") +
+        ": give the PEM certificate (public key) Telegram should trust, or leave it out");
   }
   const Limits& l = b.limits;
   const std::string limits = at + ".limits.";
