@@ -6,6 +6,9 @@
 //                                            lease found taken)
 //   tgate_lease_takeovers_total{bot}         acquisitions here (each one a
 //                                            new epoch)
+// A cluster-wide job's lease ("~events", "~pruner": app/gateway.cc) shows
+// as tgate_job_owned{job="events"} and with job="events" on the lease
+// counters, so tgate_bot_owned counts bots only.
 // A thin naming layer over core/metrics.h; counts nothing when given no
 // Metrics. Not thread-safe: the io thread, like Metrics.
 #pragma once
@@ -31,6 +34,9 @@ class ClusterMetrics {
  private:
   Metrics* metrics_;
 };
+
+// BotLabel's, or `job="<name without ~>"` for a job's lease.
+std::string LeaseLabel(std::string_view name);
 
 // `bot="<name>"` with the value escaped as Prometheus' text format wants
 // (backslash, double quote, newline).

@@ -25,6 +25,20 @@ TEST(ClusterMetrics, EveryBotShowsOnEveryInstance) {
   EXPECT_NE(out.find("tgate_lease_renewal_failures_total{bot=\"shop\"} 1"), std::string::npos) << out;
 }
 
+TEST(ClusterMetrics, AJobsLeaseIsNotCountedAsABot) {
+  Metrics m;
+  ClusterMetrics cm(&m);
+  cm.AddBot("news");
+  cm.AddBot("~events");
+  cm.SetOwned("~events", true);
+  cm.Renewed("~events");
+  const std::string out = m.Render();
+  EXPECT_NE(out.find("tgate_job_owned{job=\"events\"} 1"), std::string::npos) << out;
+  EXPECT_NE(out.find("tgate_lease_renewals_total{job=\"events\"} 1"), std::string::npos) << out;
+  EXPECT_EQ(out.find("tgate_bot_owned{bot=\"~events\"}"), std::string::npos) << out;
+  EXPECT_NE(out.find("tgate_bot_owned{bot=\"news\"} 0"), std::string::npos) << out;
+}
+
 TEST(ClusterMetrics, LabelValuesAreEscaped) { EXPECT_EQ(BotLabel("a\"b\\c\nd"), "bot=\"a\\\"b\\\\c\\nd\""); }
 
 TEST(ClusterMetrics, NoMetricsCountsNothing) {
