@@ -2,15 +2,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 #include "api/api_context.h"
 #include "api/events_sender.h"
 #include "api/router.h"
+#include "app/bot_runtime.h"
 #include "app/fd_limit.h"
 #include "app/instance_lock.h"
 #include "app/pruner.h"
+#include "cluster/instance_id.h"
+#include "cluster/lease_keeper.h"
 #include "core/lifetime.h"
 #include "core/log_stopped.h"
 #include "core/metrics.h"
@@ -18,9 +23,11 @@
 #include "dispatch/dispatcher.h"
 #include "http/server.h"
 #include "link/linker.h"
-#include "pg/connection.h"
+#include "pg/listener.h"
+#include "pg/redact.h"
 #include "store/db_files.h"
 #include "store/open_store.h"
+#include "store/pg_store.h"
 #include "store/store.h"
 #include "telegram/http_bot_api.h"
 #include "webhook/long_poller.h"
@@ -31,64 +38,75 @@ namespace tgate::app {
 
 namespace {
 constexpr auto kShutdownGrace = std::chrono::seconds(10);
+// At SIGTERM, how long the database may take to accept the handover.
+constexpr auto kDrainBound = std::chrono::seconds(3);
 }  // namespace
 
-// Per-bot components, in the order they are built.
-struct BotRuntime {
-  const config::BotConfig* config = nullptr;
-  // The dispatcher's requests run on `answers`, which it polls once per tick
-  // (see dispatcher.h); declared before what runs on it, so it outlives it.
-  std::unique_ptr<asio::io_context> answers;
-  std::unique_ptr<telegram::HttpBotApi> send_api;  // sendMessage, on `answers`
-  std::unique_ptr<telegram::HttpBotApi> api;       // getMe, getUpdates, on the main io_context
-  std::unique_ptr<dispatch::Dispatcher> dispatcher;
-  std::unique_ptr<webhook::UpdateProcessor> processor;
-  std::unique_ptr<webhook::LongPoller> poller;
-};
+// The leases of the instance-wide singletons on PostgreSQL: one instance at
+// a time sends the events (two would deliver each twice) and prunes. Bot
+// names cannot start with '~' (config/validate.cc).
+constexpr const char* kEventsLease = "~events";
+constexpr const char* kPrunerLease = "~pruner";
 
 struct Gateway::Impl {
   Impl(asio::io_context& io, config::Config c, const Clock& clk) : io(io), config(std::move(c)), clock(clk) {}
 
   Awaitable<Status> OpenStore();
-  Awaitable<Status> GuardPostgres();
   // The listener's options: the connection cap within the open-file limit,
   // the webhook as the connections closed last.
   http::ServerOptions ServerOptionsFor(const std::string& host, uint16_t port);
   void DescribeServer(const http::Server& s);
   // Registers the bot's delivery figures with `metrics`.
-  void DescribeDispatch(const std::string& bot, const dispatch::Dispatcher& d);
+  void DescribeDispatch(const std::string& bot, const BotRuntime& rt);
   // Registers the bot's figures of updates set aside (issue 11).
-  void DescribeSetAside(const std::string& bot, const webhook::UpdateProcessor& p);
+  void DescribeSetAside(const std::string& bot, const BotRuntime& rt);
   Awaitable<void> ReadPending(std::string bot, std::string labels);
   Awaitable<void> ReadSetAside(std::string bot, std::string labels);
-  Status StartBot(const config::BotConfig& bc);
+  Status MakeBot(const config::BotConfig& bc);
   Awaitable<void> LearnUsername(Lifetime::Token life, std::string bot);
+
+  // The singletons, started where they are owned (here on SQLite).
+  Status StartEvents();
+  void StopEvents();
+  void StartPruner();
+  void StopPruner();
+  // Events were written to the outbox by this process: wake the sender if it
+  // runs here (on PostgreSQL the store's NOTIFY wakes it wherever it runs).
+  void WakeEvents();
+
+  // PostgreSQL: who owns what (cluster/lease_keeper.h), and the wake-ups
+  // from the other instances' writes.
+  Status StartCluster(const std::string& listen);
+  void Acquired(const std::string& name, int64_t epoch);
+  void Lost(const std::string& name);
+  void Notified(const pg::Notification& n);
+  // The keeper's handover at SIGTERM, bounded: the leases expire anyway.
+  Awaitable<void> DrainCluster();
 
   asio::io_context& io;
   config::Config config;
   const Clock& clock;
   Metrics metrics;
   std::unique_ptr<InstanceLock> lock;  // declared before the store: released after it closes
-  // PostgreSQL's counterpart of `lock`, until instances share a database by
-  // leases (src/cluster/, not wired yet): a connection holding a session
-  // advisory lock on the database, so a second tgate refuses to start
-  // instead of sending everything twice.
-  std::unique_ptr<pg::Connection> pg_guard;
   std::unique_ptr<store::Store> store;
+  store::PgStore* pg_store = nullptr;  // `store`, when it is PostgreSQL's
   std::unique_ptr<link::Linker> linker;
-  std::map<std::string, BotRuntime> bots;
+  std::map<std::string, std::unique_ptr<BotRuntime>> bots;
   std::unique_ptr<api::ApiContext> context;
   std::unique_ptr<api::EventsSender> events;
   std::unique_ptr<Pruner> pruner;
   std::unique_ptr<webhook::UpdateReceiver> receiver;
   std::unique_ptr<api::Router> router;
   std::unique_ptr<http::Server> server;
+  std::unique_ptr<cluster::LeaseKeeper> keeper;
+  std::unique_ptr<pg::Listener> listener;
+  bool stopping = false;
   // The Gateway's own coroutines (LearnUsername): ended by Stop() and by
   // destroying the Gateway.
   Lifetime life;
 };
 
-void Gateway::Impl::DescribeDispatch(const std::string& bot, const dispatch::Dispatcher& d) {
+void Gateway::Impl::DescribeDispatch(const std::string& bot, const BotRuntime& d) {
   // Read at every scrape. Counts since this process started are counters;
   // the rest are gauges.
   struct Figure {
@@ -149,7 +167,7 @@ Awaitable<void> Gateway::Impl::ReadSetAside(std::string bot, std::string labels)
   metrics.Set("tgate_updates_set_aside", labels, n.ok() ? double(*n) : -1.0);
 }
 
-void Gateway::Impl::DescribeSetAside(const std::string& bot, const webhook::UpdateProcessor& p) {
+void Gateway::Impl::DescribeSetAside(const std::string& bot, const BotRuntime& p) {
   const std::string l = "bot=\"" + bot + "\"";
   metrics.Describe("tgate_updates_set_aside_total", "counter",
                    "Updates set aside by this process because they could not be processed.");
@@ -222,8 +240,7 @@ Awaitable<Status> Gateway::Impl::OpenStore() {
   store = std::move(*s);
   linker = std::make_unique<link::Linker>(*store, clock);
   if (postgres) {
-    Status guarded = co_await GuardPostgres();
-    if (!guarded.ok()) co_return guarded;
+    pg_store = static_cast<store::PgStore*>(store.get());
     spdlog::info("store: PostgreSQL {}", pg::Redact(config.db));
     co_return Status::Ok();
   }
@@ -233,68 +250,146 @@ Awaitable<Status> Gateway::Impl::OpenStore() {
   co_return Status::Ok();
 }
 
-// One tgate per PostgreSQL database for now: every instance would run every
-// bot's dispatcher. The lock is the session's: it goes with the connection,
-// so a stopped or killed tgate frees it at once (a vanished host, once the
-// keepalives give up).
-Awaitable<Status> Gateway::Impl::GuardPostgres() {
-  auto conn = co_await pg::Connection::Connect(io.get_executor(), config.db);
-  if (!conn.ok()) co_return conn.status();
-  constexpr int64_t kServeLockKey = 0x7467617465'0001;  // "tgate", 1
-  pg::Params key;
-  key.Add(kServeLockKey);
-  auto locked = co_await (*conn)->Query("SELECT pg_try_advisory_lock($1::bigint)", key);
-  if (!locked.ok()) co_return locked.status();
-  if (locked->empty() || !locked->Bool(0, 0)) {
-    co_return Status::Conflict("another tgate is already serving the PostgreSQL database " +
-                               pg::Redact(config.db) +
-                               "; several instances on one database are not supported yet: stop the other "
-                               "tgate, or give this one a database of its own");
-  }
-  pg_guard = std::move(*conn);
-  co_return Status::Ok();
+Status Gateway::Impl::MakeBot(const config::BotConfig& bc) {
+  auto rt = std::make_unique<BotRuntime>(
+      BotRuntimeDeps{io, *store, *linker, clock, config, bc, [this] { WakeEvents(); }, kShutdownGrace});
+  TGATE_RETURN_IF_ERROR(rt->Init());
+  bots[bc.name] = std::move(rt);
+  return Status::Ok();
 }
 
-Status Gateway::Impl::StartBot(const config::BotConfig& bc) {
-  BotRuntime& rt = bots[bc.name];
-  rt.config = &bc;
-  telegram::HttpBotApiOptions ao;
-  ao.token = bc.token;
-  ao.base_url = bc.api_url;
-  ao.max_connections = 4;  // getMe, getUpdates, webhook calls
-  rt.api = std::make_unique<telegram::HttpBotApi>(io.get_executor(), ao);
-  if (Status s = rt.api->Init(); !s.ok()) return Status(s.code(), "bot '" + bc.name + "': " + s.message());
-  rt.answers = std::make_unique<asio::io_context>(1);
-  ao.max_connections = static_cast<size_t>(bc.limits.max_in_flight);
-  rt.send_api = std::make_unique<telegram::HttpBotApi>(rt.answers->get_executor(), ao);
-  if (Status s = rt.send_api->Init(); !s.ok())
-    return Status(s.code(), "bot '" + bc.name + "': " + s.message());
+Status Gateway::Impl::StartEvents() {
+  if (events) return Status::Ok();
+  api::EventsSenderOptions eo{config.events_url, config.events_secret};
+  events = std::make_unique<api::EventsSender>(io.get_executor(), *store, clock, metrics, eo);
+  return events->Start();
+}
 
-  dispatch::DispatcherOptions d;
-  d.bot = bc.name;
-  static_cast<telegram::RateLimits&>(d) = bc.limits;
-  d.max_in_flight = bc.limits.max_in_flight;
-  d.max_attempts = bc.limits.max_attempts;
-  d.max_queue_age = std::chrono::seconds(config.MaxQueueAgeSeconds(bc));
-  api::EventsSender* events_sender = events.get();
-  d.on_events = [events_sender] { events_sender->Notify(); };
-  rt.dispatcher = std::make_unique<dispatch::Dispatcher>(io.get_executor(), *store, *store, *store,
-                                                         *rt.send_api, clock, d, rt.answers.get());
+void Gateway::Impl::StopEvents() {
+  if (!events) return;
+  events->Stop();
+  events.reset();
+}
 
-  webhook::ProcessorOptions po{bc.name, "", bc.welcome_text, bc.invalid_link_text};
-  dispatch::Dispatcher* disp = rt.dispatcher.get();
-  api::EventsSender* ev = events.get();
-  rt.processor =
-      std::make_unique<webhook::UpdateProcessor>(io.get_executor(), *store, *linker, clock, po, [disp, ev] {
-        disp->Notify();
-        ev->Notify();
-      });
-  if (bc.long_polling) {
-    webhook::UpdateProcessor* proc = rt.processor.get();
-    rt.poller = std::make_unique<webhook::LongPoller>(
-        io.get_executor(), *rt.api, *store, webhook::LongPollerOptions{bc.name}, [proc] { proc->Notify(); });
-  }
+void Gateway::Impl::StartPruner() {
+  if (pruner) return;
+  PrunerOptions po;
+  po.retention = std::chrono::days(config.retention_days);
+  po.events_taken = !config.events_url.empty();
+  pruner = std::make_unique<Pruner>(io.get_executor(), *store, clock, po);
+  pruner->Start();
+}
+
+void Gateway::Impl::StopPruner() {
+  if (!pruner) return;
+  pruner->Stop();
+  pruner.reset();
+}
+
+void Gateway::Impl::WakeEvents() {
+  if (events) events->Notify();
+}
+
+Status Gateway::Impl::StartCluster(const std::string& listen) {
+  cluster::LeaseOptions lo;
+  lo.instance_id = cluster::NewInstanceId();
+  lo.listen = listen;
+  for (const config::BotConfig& bc : config.bots) lo.bots.push_back(bc.name);
+  lo.bots.push_back(kEventsLease);
+  lo.bots.push_back(kPrunerLease);
+  cluster::LeaseKeeper::Callbacks cb;
+  cb.on_acquired = [this](const std::string& name, int64_t epoch) { Acquired(name, epoch); };
+  cb.on_lost = [this](const std::string& name) { Lost(name); };
+  TGATE_ASSIGN_OR_RETURN(keeper,
+                         cluster::LeaseKeeper::Create(io.get_executor(), config.db, clock, &metrics, lo, cb));
+  pg::Listener::Callbacks lc;
+  lc.on_notification = [this](const pg::Notification& n) { Notified(n); };
+  lc.on_listening = [this] {
+    // What the other instances wrote while this one was not listening.
+    for (auto& [name, rt] : bots) {
+      rt->NotifyQueue();
+      rt->NotifyUpdates();
+    }
+    WakeEvents();
+  };
+  listener = std::make_unique<pg::Listener>(
+      io.get_executor(), config.db,
+      std::vector<std::string>{store::PgStore::kQueueChannel, store::PgStore::kUpdatesChannel,
+                               store::PgStore::kEventsChannel, store::PgStore::kCancelChannel},
+      clock, lc);
+  listener->Start();
+  keeper->Start();
+  spdlog::info("cluster: instance {} on PostgreSQL; bots are shared with the other live instances by leases",
+               keeper->id());
   return Status::Ok();
+}
+
+void Gateway::Impl::Acquired(const std::string& name, int64_t epoch) {
+  if (stopping) return;
+  if (name == kEventsLease) {
+    if (Status s = StartEvents(); !s.ok()) spdlog::error("cannot start the events sender: {}", s.message());
+    return;
+  }
+  if (name == kPrunerLease) {
+    StartPruner();
+    return;
+  }
+  auto it = bots.find(name);
+  if (it == bots.end()) return;
+  // Outcome writes of this epoch only: once another instance takes the bot
+  // over, whatever this one still writes for it fails.
+  pg_store->SetFence(name, keeper->id(), epoch);
+  cluster::LeaseKeeper* k = keeper.get();
+  it->second->Own([k, name] { return k->MaySend(name); });
+}
+
+void Gateway::Impl::Lost(const std::string& name) {
+  if (name == kEventsLease) return StopEvents();
+  if (name == kPrunerLease) return StopPruner();
+  auto it = bots.find(name);
+  if (it == bots.end()) return;
+  // The fence stays: a late outcome write of the old epoch must fail.
+  it->second->Disown();
+}
+
+void Gateway::Impl::Notified(const pg::Notification& n) {
+  if (n.channel == store::PgStore::kEventsChannel) return WakeEvents();
+  if (n.channel == store::PgStore::kCancelChannel) {
+    int64_t id = 0;
+    const char* end = n.payload.data() + n.payload.size();
+    if (std::from_chars(n.payload.data(), end, id).ptr != end) return;
+    for (auto& [name, rt] : bots) rt->CancelBroadcast(id);
+    return;
+  }
+  auto it = bots.find(n.payload);
+  if (it == bots.end()) return;
+  if (n.channel == store::PgStore::kQueueChannel) it->second->NotifyQueue();
+  if (n.channel == store::PgStore::kUpdatesChannel) it->second->NotifyUpdates();
+}
+
+Awaitable<void> Gateway::Impl::DrainCluster() {
+  if (!keeper) co_return;
+  // Drain in its own coroutine: a hung database must not hold the shutdown
+  // past the bound.
+  auto done = std::make_shared<std::optional<Status>>();
+  asio::co_spawn(io, keeper->Drain(), [done](std::exception_ptr e, Status s) {
+    *done = e ? Status::Internal("exception draining the leases") : std::move(s);
+  });
+  std::unique_ptr<Timer> t = clock.MakeTimer(io.get_executor());
+  const SteadyTime deadline = clock.Now() + kDrainBound;
+  while (!*done && clock.Now() < deadline) {
+    t->ExpiresAt(clock.Now() + std::chrono::milliseconds(5));
+    co_await t->Wait();
+  }
+  if (!*done) {
+    spdlog::warn(
+        "cluster: the database did not take the handover within {} s; the leases expire by themselves",
+        std::chrono::duration_cast<std::chrono::seconds>(kDrainBound).count());
+  } else if (!(*done)->ok()) {
+    spdlog::warn("cluster: handover failed ({}); the leases expire by themselves", (*done)->message());
+  } else {
+    spdlog::info("cluster: bots handed over to the other instances");
+  }
 }
 
 // getMe gives the bot's username for t.me links. Retried until it answers:
@@ -303,8 +398,8 @@ Status Gateway::Impl::StartBot(const config::BotConfig& bc) {
 Awaitable<void> Gateway::Impl::LearnUsername(Lifetime::Token life, std::string bot) {
   std::chrono::seconds delay{1};
   while (!life.ended()) {
-    BotRuntime& rt = bots.at(bot);
-    telegram::ApiResult r = co_await rt.api->Call("getMe", {}, std::chrono::seconds(10));
+    BotRuntime& rt = *bots.at(bot);
+    telegram::ApiResult r = co_await rt.api().Call("getMe", {}, std::chrono::seconds(10));
     if (life.ended()) co_return;
     if (r.ok() && r.result.is_object() && r.result.as_object().contains("username")) {
       std::string username(r.result.as_object().at("username").as_string());
@@ -337,26 +432,22 @@ Awaitable<Status> Gateway::Open() { co_return co_await impl_->OpenStore(); }
 Status Gateway::Start() {
   Impl& g = *impl_;
   if (!g.store) return Status::Internal("Gateway::Start before Open");
-  api::EventsSenderOptions eo{g.config.events_url, g.config.events_secret};
-  g.events = std::make_unique<api::EventsSender>(g.io.get_executor(), *g.store, g.clock, g.metrics, eo);
   g.context = std::make_unique<api::ApiContext>(
       api::ApiContext{g.config, *g.store, *g.store, *g.store, *g.linker, g.clock, g.metrics, {}});
   std::vector<webhook::HookBot> hooks;
   for (const config::BotConfig& bc : g.config.bots) {
-    TGATE_RETURN_IF_ERROR(g.StartBot(bc));
-    BotRuntime& rt = g.bots.at(bc.name);
-    dispatch::Dispatcher* disp = rt.dispatcher.get();
-    api::EventsSender* ev = g.events.get();
-    g.context->bots[bc.name] = api::BotHandle{&bc, "",
-                                              [disp, ev] {
-                                                disp->Notify();
-                                                ev->Notify();
-                                              },
-                                              [disp](int64_t id) { disp->CancelBroadcast(id); },
-                                              [disp] { return disp->stats().outage != 0; }};
-    webhook::UpdateProcessor* proc = rt.processor.get();
+    TGATE_RETURN_IF_ERROR(g.MakeBot(bc));
+    BotRuntime* rt = g.bots.at(bc.name).get();
+    Impl* impl = &g;
+    g.context->bots[bc.name] =
+        api::BotHandle{&bc, "",
+                       [rt, impl] {
+                         rt->NotifyQueue();
+                         impl->WakeEvents();
+                       },
+                       [rt](int64_t id) { rt->CancelBroadcast(id); }, [rt] { return rt->outage(); }};
     if (!bc.long_polling)
-      hooks.push_back({bc.name, bc.webhook_path, bc.webhook_secret, [proc] { proc->Notify(); }});
+      hooks.push_back({bc.name, bc.webhook_path, bc.webhook_secret, [rt] { rt->NotifyUpdates(); }});
   }
   g.receiver = std::make_unique<webhook::UpdateReceiver>(*g.store, g.metrics, std::move(hooks));
   g.router = std::make_unique<api::Router>(*g.context, *g.receiver);
@@ -372,41 +463,44 @@ Status Gateway::Start() {
                                 " (set TGATE_LISTEN or listen in the config to another address)");
   }
   g.DescribeServer(*g.server);
-  TGATE_RETURN_IF_ERROR(g.events->Start());
-  PrunerOptions po;
-  po.retention = std::chrono::days(g.config.retention_days);
-  po.events_taken = !g.config.events_url.empty();
-  g.pruner = std::make_unique<Pruner>(g.io.get_executor(), *g.store, g.clock, po);
-  g.pruner->Start();
+  const std::string listening = hp.first + ":" + std::to_string(g.server->port());
+  if (g.pg_store) {
+    // Several instances may share the database: each bot, the events sender
+    // and the pruner run where their lease is held (Acquired/Lost).
+    TGATE_RETURN_IF_ERROR(g.StartCluster(listening));
+  } else {
+    TGATE_RETURN_IF_ERROR(g.StartEvents());
+    g.StartPruner();
+    for (auto& [name, rt] : g.bots) rt->Own();
+  }
   for (auto& [name, rt] : g.bots) {
-    rt.dispatcher->Start();
-    rt.processor->Start();
-    if (rt.poller) rt.poller->Start();
     asio::co_spawn(g.io, g.LearnUsername(g.life.token(), name), LogStopped("bot " + name + ": getMe"));
+    const config::BotConfig& bc = rt->config();
     spdlog::info(
         "bot {}: {} (limits: {}/s global, {}/s per chat, {}/min per group)", name,
-        rt.poller ? "long polling getUpdates" : "receiving webhooks at /hooks/telegram/<webhook_path>",
-        rt.config->limits.global_per_sec, rt.config->limits.chat_per_sec, rt.config->limits.group_per_min);
+        bc.long_polling ? "long polling getUpdates" : "receiving webhooks at /hooks/telegram/<webhook_path>",
+        bc.limits.global_per_sec, bc.limits.chat_per_sec, bc.limits.group_per_min);
   }
-  for (auto& [name, rt] : g.bots) g.DescribeDispatch(name, *rt.dispatcher);
-  for (auto& [name, rt] : g.bots) g.DescribeSetAside(name, *rt.processor);
+  for (auto& [name, rt] : g.bots) g.DescribeDispatch(name, *rt);
+  for (auto& [name, rt] : g.bots) g.DescribeSetAside(name, *rt);
   // On stdout whatever the log level: scripts and tests wait for this line.
-  std::printf("tgate listening on %s:%u\n", hp.first.c_str(), static_cast<unsigned>(g.server->port()));
+  std::printf("tgate listening on %s\n", listening.c_str());
   std::fflush(stdout);
   return Status::Ok();
 }
 
 Awaitable<void> Gateway::Stop() {
   Impl& g = *impl_;
-  g.life.End();  // LearnUsername
+  g.stopping = true;  // no lease acquired from now on starts anything
+  g.life.End();       // LearnUsername
   if (g.server) g.server->Stop();
-  if (g.pruner) g.pruner->Stop();
-  for (auto& [name, rt] : g.bots) {
-    if (rt.poller) rt.poller->Stop();
-    rt.processor->Stop();
-  }
-  for (auto& [name, rt] : g.bots) co_await rt.dispatcher->Stop(kShutdownGrace);
-  if (g.events) g.events->Stop();
+  g.StopPruner();
+  g.StopEvents();
+  // Sending stops and in-flight outcomes are written while the leases (and
+  // their fences) are still ours; then the bots are handed over at once.
+  for (auto& [name, rt] : g.bots) co_await rt->Stop(kShutdownGrace);
+  co_await g.DrainCluster();
+  g.listener.reset();
 }
 
 uint16_t Gateway::port() const { return impl_->server ? impl_->server->port() : 0; }

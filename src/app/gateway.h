@@ -1,11 +1,17 @@
 // Gateway: everything `tgate serve` runs, wired together — the Store (SQLite
-// after taking the database's InstanceLock: one tgate per file; PostgreSQL
-// shared by several instances, see store/open_store.h), and per
-// bot a Bot API client, a Dispatcher, an UpdateProcessor and (when the bot
-// sets long_polling) a LongPoller; the Router behind one HTTP listener for the site API and
-// the webhook; the events sender; the Pruner (retention). Owns them all and
-// starts/stops them in order. Wiring only: behaviour lives in the folders it
-// wires.
+// after taking the database's InstanceLock: one tgate per file; or
+// PostgreSQL, shared by several instances: store/open_store.h), per bot a
+// BotRuntime (app/bot_runtime.h: its dispatcher, update processor and long
+// poller while this instance owns it), the Router behind one HTTP listener for
+// the site API and the webhook, the events sender and the Pruner (retention).
+// On SQLite this instance owns everything. On PostgreSQL a LeaseKeeper
+// (cluster/lease_keeper.h) decides what runs here: each bot, and the events
+// sender and the pruner as the leases "~events" and "~pruner", run on one
+// live instance at a time; a pg::Listener wakes them for what the other
+// instances write (new queued work, updates, events, cancelled broadcasts).
+// Every instance takes site API calls and webhooks. Stop() (SIGTERM) stops
+// sending, writes the outcomes under way, then hands the leases over at once.
+// Wiring only: behaviour lives in the folders it wires.
 // Threading: everything runs on the one io_context given at construction
 // (the io thread; all of tgate's threads: app/threads.h).
 #pragma once

@@ -139,6 +139,11 @@ Status ValidateForServe(Config& c) {
     if (!names.insert(c.bots[i].name).second) {
       return Status::InvalidArgument("two bots are named '" + c.bots[i].name + "'; names must be unique");
     }
+    if (!c.bots[i].name.empty() && c.bots[i].name[0] == '~') {
+      // Reserved: "~events" and "~pruner" are leased like bots (app/gateway.cc).
+      return Status::InvalidArgument("bot name '" + c.bots[i].name +
+                                     "' starts with '~', which tgate keeps for itself");
+    }
     TGATE_RETURN_IF_ERROR(ValidateBot(c.bots[i], i));
   }
   if (c.api_key.empty()) {

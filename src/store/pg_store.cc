@@ -332,8 +332,9 @@ Awaitable<Result<int64_t>> PgStore::MaxUpdateId(std::string_view bot) {
 
 Awaitable<Status> PgStore::AddEvent(std::string_view payload_json, int64_t now_ms) {
   auto rows = co_await Exec(
-      "INSERT INTO events (payload, attempts, next_attempt_ms, created_at) VALUES ($1, 0, $2, $3)",
-      pg::Params().Add(payload_json).Add(now_ms).Add(now_ms / 1000));
+      "WITH ins AS (INSERT INTO events (payload, attempts, next_attempt_ms, created_at) "
+      "VALUES ($1, 0, $2, $3) RETURNING 1) SELECT pg_notify($4, '') FROM ins",
+      pg::Params().Add(payload_json).Add(now_ms).Add(now_ms / 1000).Add(kEventsChannel));
   co_return rows.status();
 }
 

@@ -16,7 +16,9 @@
 // (INSERT ... ON CONFLICT, DELETE ... RETURNING, never check-then-insert).
 // A write that adds queued work (Enqueue, CreateBroadcast, FillBroadcasts)
 // sends pg_notify(kQueueChannel, bot) in its transaction, so the bot's owner
-// can wake (PostgreSQL delivers one per bot and transaction).
+// can wake (PostgreSQL delivers one per bot and transaction). New events
+// notify kEventsChannel, a cancelled broadcast kCancelChannel, a new update
+// kUpdatesChannel, each in the transaction that wrote it.
 //
 // Fencing: while a bot has a fence (SetFence), Complete and WriteOutcomes
 // for its messages first run tgate_fence(bot, owner, epoch) in the same
@@ -47,6 +49,13 @@ class PgStore final : public Store {
   // The NOTIFY channel of received updates (InsertUpdate of a new one): the
   // bot's owner processes them even when another instance took the webhook.
   static constexpr const char* kUpdatesChannel = "tgate_updates";
+  // The NOTIFY channel of new events in the outbox (AddEvent, WriteOutcomes
+  // with events); no payload: one instance sends the events, wherever they
+  // were written.
+  static constexpr const char* kEventsChannel = "tgate_events";
+  // The NOTIFY channel of cancelled broadcasts; the payload is the
+  // broadcast's id: its bot's owner drops what it holds of it in memory.
+  static constexpr const char* kCancelChannel = "tgate_cancel";
   // As SqliteStore::kFirstChunk: targets of a broadcast to "all" made with it.
   static constexpr size_t kFirstChunk = 2000;
 

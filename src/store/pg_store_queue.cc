@@ -259,6 +259,9 @@ Awaitable<Status> PgStore::WriteOutcomes(const std::vector<Completion>& completi
         {"INSERT INTO events (payload, attempts, next_attempt_ms, created_at) VALUES ($1, 0, $2, $3)",
          pg::Params().Add(e).Add(now_ms).Add(now_ms / 1000)});
   }
+  if (!events.empty()) {
+    statements.push_back({"SELECT pg_notify($1, '')", pg::Params().Add(kEventsChannel)});
+  }
   if (statements.empty()) co_return Status::Ok();
   auto done = co_await ExecPipeline(std::move(statements));
   co_return done.status();
