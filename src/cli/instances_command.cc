@@ -1,6 +1,7 @@
 // tgate instances: the live tgate instances sharing a PostgreSQL database, as
 // the database sees them (cluster/instances.h): each one's id, listen address,
-// heartbeat age and the bots it owns. A read, never a change, so it is safe
+// heartbeat age, the bots it owns and the cluster-wide jobs it runs (the
+// leases named "~events" and "~pruner", app/gateway.h). A read, never a change, so it is safe
 // to run against a production cluster. On a SQLite database it says that
 // instances are a PostgreSQL feature (one tgate serves a SQLite file) and
 // exits 0: asking is not an error. An unreachable database exits non-zero,
@@ -26,10 +27,24 @@ struct InstancesArgs {
   bool json = false;
 };
 
-std::string JoinBots(const std::vector<std::string>& bots) {
-  if (bots.empty()) return "-";
+// A lease named "~..." is a cluster-wide job (the events sender, the
+// pruner), not a bot: bot names cannot start with '~' (config/validate.cc).
+bool IsSingleton(const std::string& lease) { return lease.starts_with("~"); }
+
+// The leases of `held` that are bots (singletons = false) or jobs (true),
+// the jobs without their '~'.
+std::vector<std::string> Leases(const std::vector<std::string>& held, bool singletons) {
+  std::vector<std::string> out;
+  for (const std::string& l : held) {
+    if (IsSingleton(l) == singletons) out.push_back(singletons ? l.substr(1) : l);
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& names) {
+  if (names.empty()) return "-";
   std::string out;
-  for (const std::string& b : bots) out += (out.empty() ? "" : ",") + b;
+  for (const std::string& n : names) out += (out.empty() ? "" : ",") + n;
   return out;
 }
 
@@ -38,13 +53,13 @@ void PrintTable(const std::string& where, const std::vector<cluster::InstanceInf
             << where << "\n";
   if (instances.empty()) return;
   char line[256];
-  std::snprintf(line, sizeof line, "%-34s %-22s %10s  %s", "ID", "LISTEN", "HEARTBEAT", "BOTS");
+  std::snprintf(line, sizeof line, "%-34s %-22s %10s  %-12s %s", "ID", "LISTEN", "HEARTBEAT", "JOBS", "BOTS");
   std::cout << line << "\n";
   for (const cluster::InstanceInfo& i : instances) {
     char age[32];
     std::snprintf(age, sizeof age, "%.1f s", static_cast<double>(i.heartbeat_age.count()) / 1000.0);
-    std::snprintf(line, sizeof line, "%-34s %-22s %10s  %s", i.id.c_str(), i.listen.c_str(), age,
-                  JoinBots(i.bots).c_str());
+    std::snprintf(line, sizeof line, "%-34s %-22s %10s  %-12s %s", i.id.c_str(), i.listen.c_str(), age,
+                  Join(Leases(i.bots, true)).c_str(), Join(Leases(i.bots, false)).c_str());
     std::cout << line << "\n";
   }
   std::cout << std::flush;
@@ -53,12 +68,14 @@ void PrintTable(const std::string& where, const std::vector<cluster::InstanceInf
 void PrintJson(const std::string& where, const std::vector<cluster::InstanceInfo>& instances) {
   boost::json::array list;
   for (const cluster::InstanceInfo& i : instances) {
-    boost::json::array bots;
-    for (const std::string& b : i.bots) bots.emplace_back(b);
+    boost::json::array bots, jobs;
+    for (const std::string& b : Leases(i.bots, false)) bots.emplace_back(b);
+    for (const std::string& j : Leases(i.bots, true)) jobs.emplace_back(j);
     list.emplace_back(boost::json::object{{"id", i.id},
                                           {"listen", i.listen},
                                           {"heartbeat_age_ms", i.heartbeat_age.count()},
-                                          {"bots", std::move(bots)}});
+                                          {"bots", std::move(bots)},
+                                          {"jobs", std::move(jobs)}});
   }
   boost::json::object out{{"backend", "postgresql"}, {"database", where}, {"instances", std::move(list)}};
   std::cout << boost::json::serialize(out) << std::endl;

@@ -46,7 +46,8 @@ class Instances : public PostgresGatewayTest {
     PQfinish(conn);
   }
 
-  // Two live instances (one holding two bots, one a bot whose lease expired),
+  // Two live instances (one holding two bots, one the events sender's lease
+  // and a bot whose lease expired),
   // one silent for an hour and one draining: what a cluster mid-rebalance
   // looks like to the database.
   void InsertCluster() {
@@ -60,7 +61,8 @@ class Instances : public PostgresGatewayTest {
         "('shop', 'inst-a', 3, now() + interval '4 seconds'),"
         "('default', 'inst-a', 1, now() + interval '4 seconds'),"
         "('news', 'inst-b', 2, now() - interval '1 second'),"
-        "('old', 'inst-dead', 5, now() - interval '1 hour');");
+        "('old', 'inst-dead', 5, now() - interval '1 hour'),"
+        "('~events', 'inst-b', 1, now() + interval '4 seconds');");
   }
 
   int runs_ = 0;
@@ -102,7 +104,10 @@ TEST_F(Instances, JsonGivesEachInstanceItsHeartbeatAgeAndBots) {
   EXPECT_EQ(a.at("bots").as_array()[1].as_string(), "shop");
   const auto& b = list[1].as_object();
   EXPECT_EQ(b.at("id").as_string(), "inst-b");
-  EXPECT_TRUE(b.at("bots").as_array().empty());
+  EXPECT_TRUE(b.at("bots").as_array().empty()) << "~events is a job, not a bot";
+  ASSERT_EQ(b.at("jobs").as_array().size(), 1u);
+  EXPECT_EQ(b.at("jobs").as_array()[0].as_string(), "events");
+  EXPECT_TRUE(a.at("jobs").as_array().empty());
   // Database clock: inst-b's heartbeat is a second older than inst-a's.
   EXPECT_GE(b.at("heartbeat_age_ms").to_number<int64_t>(), 1000);
   EXPECT_LT(a.at("heartbeat_age_ms").to_number<int64_t>(), 1000);
