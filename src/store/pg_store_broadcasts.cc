@@ -296,8 +296,8 @@ Awaitable<Result<Broadcast>> PgStore::CancelBroadcast(int64_t id) {
       if (!mark.ok()) co_return mark.status();
     }
     // The bot's owner (maybe another instance) drops what it holds of it.
-    auto notify =
-        co_await tx.Exec("SELECT pg_notify($1, $2)", pg::Params().Add(kCancelChannel).Add(std::to_string(id)));
+    auto notify = co_await tx.Exec("SELECT pg_notify($1, $2)",
+                                   pg::Params().Add(kCancelChannel).Add(std::to_string(id)));
     if (!notify.ok()) co_return notify.status();
     out = co_await tx.GetBroadcast(id);
     co_return out.status();
