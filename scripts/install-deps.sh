@@ -12,6 +12,8 @@ packages=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
   libpq-dev postgresql-15
+  libqrencode-dev zbar-tools librsvg2-bin
+  python3 python3-setuptools python3-wheel python3-pip python3-mypy
 )
 if [ "${1:-}" = "--hardening" ]; then
   packages+=(clang-14 libclang-rt-14-dev)

@@ -105,6 +105,30 @@ TEST_F(RouterTest, LinkRequestsAreValidated) {
   EXPECT_EQ(Call(verb::post, "/v1/links", "{\"user\":\"\xc3\x28\"}").result_int(), 400);
 }
 
+TEST_F(RouterTest, CreatesALinkWithItsQrCode) {
+  ASSERT_EQ(Call(verb::post, "/v1/links", R"({"user":"42","qr":"svg"})").result_int(), 201);
+  auto o = Json();
+  ASSERT_TRUE(o.contains("qr_svg"));
+  std::string svg(o.at("qr_svg").as_string());
+  EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
+  EXPECT_NE(svg.find("<svg xmlns=\"http://www.w3.org/2000/svg\""), std::string::npos);
+  ASSERT_EQ(Call(verb::post, "/v1/links", R"({"user":"42"})").result_int(), 201);
+  EXPECT_FALSE(Json().contains("qr_svg"));
+}
+
+TEST_F(RouterTest, AnotherQrFormatIsRefusedAndIssuesNoToken) {
+  ASSERT_EQ(Call(verb::post, "/v1/links", R"({"user":"1"})").result_int(), 201);
+  for (const char* body : {R"({"user":"1","qr":"png"})", R"({"user":"1","qr":1})"}) {
+    EXPECT_EQ(Call(verb::post, "/v1/links", body).result_int(), 400) << body;
+    EXPECT_EQ(ErrorCode(), "invalid_argument");
+    EXPECT_NE(std::string(Json().at("error").at("message").as_string()).find("'qr'"), std::string::npos);
+  }
+  // Only the first link was stored: pruning every token there is finds one.
+  auto pruned = Await(store_->PruneLinkTokens(clock_.UnixSeconds() + 10 * 365 * 24 * 3600));
+  ASSERT_OK(pruned);
+  EXPECT_EQ(*pruned, 1);
+}
+
 TEST_F(RouterTest, SendsToALinkedUserDurablyAndIdempotently) {
   Link("42", 1001);
   ASSERT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":"hi","disable_notification":true})")

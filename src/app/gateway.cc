@@ -11,6 +11,7 @@
 #include "api/events_sender.h"
 #include "api/router.h"
 #include "app/bot_runtime.h"
+#include "app/build_info.h"
 #include "app/fd_limit.h"
 #include "app/instance_lock.h"
 #include "app/pruner.h"
@@ -432,6 +433,7 @@ Awaitable<Status> Gateway::Open() { co_return co_await impl_->OpenStore(); }
 Status Gateway::Start() {
   Impl& g = *impl_;
   if (!g.store) return Status::Internal("Gateway::Start before Open");
+  DescribeBuildInfo(g.metrics);
   g.context = std::make_unique<api::ApiContext>(
       api::ApiContext{g.config, *g.store, *g.store, *g.store, *g.linker, g.clock, g.metrics, {}});
   std::vector<webhook::HookBot> hooks;

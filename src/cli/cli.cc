@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/build_info.h"
 #include "cli/common.h"
 #include "telegram/redact.h"
 
@@ -15,6 +16,8 @@ int Run(int argc, char** argv) {
       "tgate"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  app.set_version_flag("--version", "tgate " + std::string(tgate::app::Version()),
+                       "Show tgate's version and exit");
   Globals g;
   app.add_option("-c,--config", g.config_path, "TOML configuration file")->check(CLI::ExistingFile);
   app.add_option("--bot", g.bot, "Bot name from the configuration (default: the first bot)");

@@ -26,7 +26,7 @@ void AddCommandsCommand(CLI::App& app, Globals& g) {
       boost::json::object params;
       params["commands"] = cmds;
       telegram::ApiResult r = co_await CallBot(io, *bot, "setMyCommands", std::move(params));
-      co_return PrintApiResult(r);
+      co_return PrintApiResult(r, *c, *bot);
     }));
   });
 }

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "core/status_macros.h"
+#include "telegram/bot_token.h"
 #include "telegram/http_bot_api.h"
 
 namespace tgate::cli {
@@ -27,7 +28,8 @@ const config::BotConfig* PickBot(const config::Config& c, const Globals& g) {
     return nullptr;
   }
   if (b->token.empty()) {
-    Fail("bot '" + b->name + "' has no token: set TGATE_BOT_TOKEN or token in the config file");
+    Fail("bot '" + b->name + "' has no token: set " + TokenVariableOf(c, *b) +
+         " or token in the config file");
     return nullptr;
   }
   return b;
@@ -69,40 +71,56 @@ Result<std::unique_ptr<telegram::HttpBotApi>> MakeApi(asio::io_context& io, cons
   return api;
 }
 
+// A client that could not be made (a token of the wrong shape, a bad
+// api_url): no request left this machine. The HTTP client calls the URL
+// base_url; the user knows it as api_url.
+telegram::ApiResult NotSent(const Status& why) {
+  std::string what = why.message();
+  if (what.rfind("base_url", 0) == 0) what.replace(0, 8, "api_url");
+  return telegram::NetworkFailure("nothing was sent: " + what);
+}
+
 }  // namespace
 
 Awaitable<telegram::ApiResult> CallBot(asio::io_context& io, const config::BotConfig& bot, std::string method,
                                        boost::json::object params) {
   auto api = MakeApi(io, bot);
-  if (!api.ok()) co_return telegram::NetworkFailure(api.status().message());
+  if (!api.ok()) co_return NotSent(api.status());
   co_return co_await (*api)->Call(std::move(method), std::move(params), std::chrono::milliseconds(0));
 }
 
 Awaitable<telegram::ApiResult> CallBotMultipart(asio::io_context& io, const config::BotConfig& bot,
                                                 std::string method, std::vector<telegram::FormPart> parts) {
   auto api = MakeApi(io, bot);
-  if (!api.ok()) co_return telegram::NetworkFailure(api.status().message());
+  if (!api.ok()) co_return NotSent(api.status());
   co_return co_await (*api)->CallMultipart(std::move(method), std::move(parts));
 }
 
-int PrintApiResult(const telegram::ApiResult& r) {
+std::string TokenVariableOf(const config::Config& c, const config::BotConfig& bot) {
+  return config::TokenVariable(bot.name, !c.bots.empty() && &bot == &c.bots.front());
+}
+
+int PrintApiResult(const telegram::ApiResult& r, const config::Config& c, const config::BotConfig& bot) {
   if (r.ok()) {
     std::cout << boost::json::serialize(r.result) << std::endl;
     return 0;
   }
-  std::string hint;
-  switch (r.kind) {
-    case telegram::ErrorKind::kUnauthorized:
-    case telegram::ErrorKind::kNotFound:
-      hint = " (check the bot token: TGATE_BOT_TOKEN or token in the config file)";
-      break;
-    case telegram::ErrorKind::kNetwork:
-      hint = " (is the Bot API reachable? check api_url / TGATE_BOT_API_URL)";
-      break;
-    default:
-      break;
+  const std::string token_hint = TokenVariableOf(c, bot) + " or token in the config file";
+  if (r.kind == telegram::ErrorKind::kNetwork) {
+    // No HTTP answer: the call failed here, before Telegram said anything.
+    if (!telegram::ValidateBotToken(bot.token).ok()) {
+      return Fail("nothing was sent: the token of bot '" + bot.name +
+                  "' is not shaped like a bot token (<id>:<secret> as @BotFather gives it); set " +
+                  token_hint);
+    }
+    return Fail("the call to the Bot API at " + bot.api_url + " failed here, Telegram did not answer: " +
+                r.description + " (check api_url / TGATE_BOT_API_URL and this machine's network)");
   }
-  return Fail("Telegram answered: " + r.description + hint);
+  std::string hint;
+  if (r.kind == telegram::ErrorKind::kUnauthorized || r.kind == telegram::ErrorKind::kNotFound) {
+    hint = " (check the bot token: " + token_hint + ")";
+  }
+  return Fail("Telegram answered " + std::to_string(r.http_status) + ": " + r.description + hint);
 }
 
 int RunBotCall(const Globals& g, std::string method, boost::json::object params) {
@@ -112,7 +130,7 @@ int RunBotCall(const Globals& g, std::string method, boost::json::object params)
   if (!bot) return 1;
   return RunAsync([&](asio::io_context& io) -> Awaitable<int> {
     telegram::ApiResult r = co_await CallBot(io, *bot, method, params);
-    co_return PrintApiResult(r);
+    co_return PrintApiResult(r, *c, *bot);
   });
 }
 

@@ -40,8 +40,14 @@ Awaitable<telegram::ApiResult> CallBot(asio::io_context& io, const config::BotCo
 Awaitable<telegram::ApiResult> CallBotMultipart(asio::io_context& io, const config::BotConfig& bot,
                                                 std::string method, std::vector<telegram::FormPart> parts);
 
-// Prints a Bot API result (pretty JSON on success) and returns the exit code.
-int PrintApiResult(const telegram::ApiResult& r);
+// The environment variable that holds `bot`'s token (a bot of `c`).
+std::string TokenVariableOf(const config::Config& c, const config::BotConfig& bot);
+
+// Prints a Bot API result (JSON on success) and returns the exit code. A
+// call that failed here (a token of the wrong shape, a bad api_url, no
+// connection) is told apart from an answer of Telegram's, and each says what
+// to change.
+int PrintApiResult(const telegram::ApiResult& r, const config::Config& c, const config::BotConfig& bot);
 
 // Loads the config, picks the bot, calls `method` with `params` and prints
 // the result: the whole of a subcommand that is one Bot API call.

@@ -65,13 +65,19 @@ void AddSandboxCommand(CLI::App& app, Globals& g) {
   static SandboxOptions o;
   CLI::App* cmd =
       app.add_subcommand("sandbox", "Run tgate against the built-in Bot API emulator (no token needed)");
-  cmd->add_option("--listen", o.listen, "Site API address (host:port)")->capture_default_str();
+  cmd->add_option("--listen", o.listen,
+                  "Site API address (host:port); without it TGATE_LISTEN or listen from --config, "
+                  "else 127.0.0.1:8080");
   cmd->add_option("--emulator-port", o.emulator_port, "Port of the emulator on 127.0.0.1")
       ->capture_default_str();
   cmd->add_option("--db", o.db, "SQLite file for the sandbox")->capture_default_str();
-  cmd->callback([&g] {
+  cmd->callback([&g, cmd] {
     auto base = LoadConfig(g);
     if (!base) ExitWith(1);
+    // Like serve, the sandbox listens where TGATE_LISTEN (or the config file)
+    // says unless --listen says otherwise: the hint for an address in use
+    // names TGATE_LISTEN.
+    if (cmd->count("--listen") == 0) o.listen = base->listen;
     // Each sandbox starts fresh: its emulator numbers updates from 1 again,
     // which an old database would take for duplicates. But never the files
     // of a sandbox still running: the lock first.

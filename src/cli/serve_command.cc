@@ -1,8 +1,10 @@
 // tgate serve: the site API, the webhook (or long polling) and the dispatcher.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <optional>
 
+#include "app/build_info.h"
 #include "app/gateway.h"
 #include "cli/common.h"
 #include "core/clock.h"
@@ -15,6 +17,7 @@ int ServeUntilSignal(asio::io_context& io, config::Config config,
                      std::function<Awaitable<void>()> after_start, std::unique_ptr<app::InstanceLock> lock) {
   static SystemClock clock;
   SetLogLevel(config.log_level);
+  spdlog::info("tgate {} starting (pid {}, log level {})", app::Version(), getpid(), config.log_level);
   app::Gateway gateway(io, std::move(config), clock, std::move(lock));
   // Opening a PostgreSQL store is asynchronous: run the io_context until it
   // is open, then start the rest outside any handler, as before.

@@ -31,8 +31,8 @@ Awaitable<std::optional<boost::json::value>> SiteClient::Call(bhttp::verb method
   http::Client::Headers headers;
   headers.emplace_back("Authorization", "Bearer " + api_key_);
   std::string type = body.empty() ? std::string() : std::string("application/json");
-  auto r = co_await client_.SendWithHeaders(method, std::move(path), std::move(type), std::move(body),
-                                            std::move(headers));
+  auto r =
+      co_await client_.SendWithHeaders(method, path, std::move(type), std::move(body), std::move(headers));
   if (!r.ok()) {
     Fail("cannot reach tgate at " + base_ + ": " + r.status().message() +
          " (is `tgate serve` running? pass --url)");
@@ -45,7 +45,13 @@ Awaitable<std::optional<boost::json::value>> SiteClient::Call(bhttp::verb method
     if (!ec && v.is_object() && v.as_object().contains("error")) {
       message = std::string(v.at("error").at("message").as_string());
     }
-    Fail("tgate answered " + std::to_string(r->status) + ": " + message);
+    std::string hint;
+    if (r->status == 401) {
+      hint =
+          " (the key sent is TGATE_API_KEY, or api_key in the --config file: it must be the running tgate's)";
+    }
+    Fail("tgate at " + base_ + " answered " + std::to_string(r->status) + " to " +
+         std::string(bhttp::to_string(method)) + " " + path + ": " + message + hint);
     co_return std::nullopt;
   }
   co_return ec ? boost::json::value() : v;

@@ -79,7 +79,7 @@ int RunSet(const Globals& g, const SetOptions& o) {
   }
   return RunAsync([&](asio::io_context& io) -> Awaitable<int> {
     telegram::ApiResult r = co_await CallBotMultipart(io, *bot, "setWebhook", parts);
-    co_return PrintApiResult(r);
+    co_return PrintApiResult(r, *c, *bot);
   });
 }
 

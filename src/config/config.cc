@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -10,6 +11,9 @@
 #include <limits>
 #include <sstream>
 
+#include "config/table_reader.h"
+#include "core/ascii.h"
+#include "core/edit_distance.h"
 #include "core/status_macros.h"
 
 extern char** environ;
@@ -17,74 +21,58 @@ extern char** environ;
 namespace tgate::config {
 namespace {
 
-// Reads an optional key of type T from a TOML table into `out`; a value of the
-// wrong type is an error naming the key.
-template <typename T>
-Status Read(const toml::table& t, std::string_view key, std::string_view where, T& out) {
-  const toml::node* n = t.get(key);
-  if (!n) return Status::Ok();
-  if constexpr (std::is_same_v<T, bool>) {
-    if (auto v = n->value<bool>()) {
-      out = *v;
-      return Status::Ok();
-    }
-  } else if constexpr (std::is_floating_point_v<T>) {
-    if (auto v = n->value<double>()) {
-      out = *v;
-      return Status::Ok();
-    }
-  } else if constexpr (std::is_integral_v<T>) {
-    if (auto v = n->value<int64_t>()) {
-      out = static_cast<T>(*v);
-      return Status::Ok();
-    }
-  } else {
-    if (auto v = n->value<std::string>()) {
-      out = *v;
-      return Status::Ok();
-    }
-  }
-  return Status::InvalidArgument("config key '" + std::string(where) + std::string(key) +
-                                 "' has the wrong type");
+Status ReadLimits(TableReader t, Limits& l) {
+  TGATE_RETURN_IF_ERROR(t.Read("global_per_sec", l.global_per_sec));
+  TGATE_RETURN_IF_ERROR(t.Read("chat_per_sec", l.chat_per_sec));
+  TGATE_RETURN_IF_ERROR(t.Read("chat_burst", l.chat_burst));
+  TGATE_RETURN_IF_ERROR(t.Read("group_per_min", l.group_per_min));
+  TGATE_RETURN_IF_ERROR(t.Read("paid_per_sec", l.paid_per_sec));
+  TGATE_RETURN_IF_ERROR(t.Read("max_in_flight", l.max_in_flight));
+  TGATE_RETURN_IF_ERROR(t.Read("max_attempts", l.max_attempts));
+  return t.RefuseUnread();
 }
 
-Status ReadLimits(const toml::table& t, std::string_view where, Limits& l) {
-  TGATE_RETURN_IF_ERROR(Read(t, "global_per_sec", where, l.global_per_sec));
-  TGATE_RETURN_IF_ERROR(Read(t, "chat_per_sec", where, l.chat_per_sec));
-  TGATE_RETURN_IF_ERROR(Read(t, "chat_burst", where, l.chat_burst));
-  TGATE_RETURN_IF_ERROR(Read(t, "group_per_min", where, l.group_per_min));
-  TGATE_RETURN_IF_ERROR(Read(t, "paid_per_sec", where, l.paid_per_sec));
-  TGATE_RETURN_IF_ERROR(Read(t, "max_in_flight", where, l.max_in_flight));
-  TGATE_RETURN_IF_ERROR(Read(t, "max_attempts", where, l.max_attempts));
+Status ReadCommands(const toml::node& n, const std::string& path, std::vector<BotCommand>& out) {
+  const toml::array* cmds = n.as_array();
+  if (!cmds)
+    return Status::InvalidArgument("config key '" + path + "' must be a list of tables: [[bots.commands]]");
+  for (size_t i = 0; i < cmds->size(); ++i) {
+    const toml::table* ct = (*cmds)[i].as_table();
+    if (!ct) {
+      return Status::InvalidArgument("config key '" + path + "' must be a list of tables: [[bots.commands]]");
+    }
+    TableReader t(*ct, path + "[" + std::to_string(i) + "]");
+    BotCommand c;
+    TGATE_RETURN_IF_ERROR(t.Read("command", c.command));
+    TGATE_RETURN_IF_ERROR(t.Read("description", c.description));
+    TGATE_RETURN_IF_ERROR(t.RefuseUnread());
+    out.push_back(std::move(c));
+  }
   return Status::Ok();
 }
 
-Status ReadBot(const toml::table& t, size_t index, BotConfig& b) {
-  std::string where = "bots[" + std::to_string(index) + "].";
-  TGATE_RETURN_IF_ERROR(Read(t, "name", where, b.name));
-  TGATE_RETURN_IF_ERROR(Read(t, "token", where, b.token));
-  TGATE_RETURN_IF_ERROR(Read(t, "api_url", where, b.api_url));
-  TGATE_RETURN_IF_ERROR(Read(t, "webhook_path", where, b.webhook_path));
-  TGATE_RETURN_IF_ERROR(Read(t, "webhook_secret", where, b.webhook_secret));
-  TGATE_RETURN_IF_ERROR(Read(t, "public_url", where, b.public_url));
-  TGATE_RETURN_IF_ERROR(Read(t, "long_polling", where, b.long_polling));
-  TGATE_RETURN_IF_ERROR(Read(t, "welcome_text", where, b.welcome_text));
-  TGATE_RETURN_IF_ERROR(Read(t, "invalid_link_text", where, b.invalid_link_text));
-  TGATE_RETURN_IF_ERROR(Read(t, "max_queue_age_seconds", where, b.max_queue_age_seconds));
-  if (const toml::table* lt = t["limits"].as_table()) {
-    TGATE_RETURN_IF_ERROR(ReadLimits(*lt, where + "limits.", b.limits));
+Status ReadBot(TableReader t, BotConfig& b) {
+  TGATE_RETURN_IF_ERROR(t.Read("name", b.name));
+  TGATE_RETURN_IF_ERROR(t.Read("token", b.token));
+  TGATE_RETURN_IF_ERROR(t.Read("api_url", b.api_url));
+  TGATE_RETURN_IF_ERROR(t.Read("webhook_path", b.webhook_path));
+  TGATE_RETURN_IF_ERROR(t.Read("webhook_secret", b.webhook_secret));
+  TGATE_RETURN_IF_ERROR(t.Read("public_url", b.public_url));
+  TGATE_RETURN_IF_ERROR(t.Read("long_polling", b.long_polling));
+  TGATE_RETURN_IF_ERROR(t.Read("welcome_text", b.welcome_text));
+  TGATE_RETURN_IF_ERROR(t.Read("invalid_link_text", b.invalid_link_text));
+  TGATE_RETURN_IF_ERROR(t.Read("max_queue_age_seconds", b.max_queue_age_seconds));
+  if (const toml::node* n = t.Get("limits")) {
+    const toml::table* lt = n->as_table();
+    if (!lt)
+      return Status::InvalidArgument("config key '" + t.PathOf("limits") +
+                                     "' must be a table: [bots.limits]");
+    TGATE_RETURN_IF_ERROR(ReadLimits(TableReader(*lt, t.PathOf("limits")), b.limits));
   }
-  if (const toml::array* cmds = t["commands"].as_array()) {
-    for (const toml::node& n : *cmds) {
-      const toml::table* ct = n.as_table();
-      if (!ct) return Status::InvalidArgument("config key '" + where + "commands' must be a list of tables");
-      BotCommand c;
-      TGATE_RETURN_IF_ERROR(Read(*ct, "command", where + "commands.", c.command));
-      TGATE_RETURN_IF_ERROR(Read(*ct, "description", where + "commands.", c.description));
-      b.commands.push_back(std::move(c));
-    }
+  if (const toml::node* n = t.Get("commands")) {
+    TGATE_RETURN_IF_ERROR(ReadCommands(*n, t.PathOf("commands"), b.commands));
   }
-  return Status::Ok();
+  return t.RefuseUnread();
 }
 
 Status ParseNumber(const std::string& name, const std::string& text, double& out) {
@@ -123,7 +111,7 @@ void EnvString(const Env& env, const std::string& name, std::string& out) {
 Status EnvBool(const Env& env, const std::string& name, bool& out) {
   auto it = env.find(name);
   if (it == env.end()) return Status::Ok();
-  const std::string& v = it->second;
+  const std::string v = AsciiLower(it->second);
   if (v == "1" || v == "true" || v == "yes") {
     out = true;
     return Status::Ok();
@@ -133,6 +121,27 @@ Status EnvBool(const Env& env, const std::string& name, bool& out) {
     return Status::Ok();
   }
   return Status::InvalidArgument("environment variable " + name + " must be true or false");
+}
+
+// spdlog's level names; "warning" is taken for "warn".
+constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+
+// Lower-cases log_level and refuses a word spdlog does not know (its
+// from_str() would quietly turn logging off), listing the ones it does.
+Status NormalizeLogLevel(const Env& env, std::string& level) {
+  std::string lower = AsciiLower(level);
+  if (lower == "warning") lower = "warn";
+  std::vector<std::string> known(std::begin(kLogLevels), std::end(kLogLevels));
+  if (std::find(known.begin(), known.end(), lower) != known.end()) {
+    level = lower;
+    return Status::Ok();
+  }
+  std::string message = "log level '" + level + "' (" +
+                        (env.count("TGATE_LOG_LEVEL") ? "TGATE_LOG_LEVEL" : "log_level in the config file") +
+                        ") is not one of ";
+  for (size_t i = 0; i < known.size(); ++i) message += (i ? ", " : "") + known[i];
+  if (auto close = ClosestWord(lower, known)) message += "; did you mean '" + *close + "'?";
+  return Status::InvalidArgument(message);
 }
 
 // TGATE_* overrides. Unsuffixed bot variables apply to the default bot; a
@@ -154,9 +163,7 @@ Status ApplyEnv(const Env& env, Config& c) {
   if (c.bots.empty() && env.count("TGATE_BOT_TOKEN")) c.bots.emplace_back();
   for (size_t i = 0; i < c.bots.size(); ++i) {
     BotConfig& b = c.bots[i];
-    std::string upper;
-    for (char ch : b.name) upper += std::isalnum(static_cast<unsigned char>(ch)) ? std::toupper(ch) : '_';
-    EnvString(env, "TGATE_BOT_TOKEN_" + upper, b.token);
+    EnvString(env, TokenVariable(b.name, false), b.token);
     if (i != 0) continue;
     EnvString(env, "TGATE_BOT_TOKEN", b.token);
     EnvString(env, "TGATE_BOT_API_URL", b.api_url);
@@ -178,6 +185,15 @@ Status ApplyEnv(const Env& env, Config& c) {
 }
 
 }  // namespace
+
+std::string TokenVariable(std::string_view bot_name, bool default_bot) {
+  if (default_bot) return "TGATE_BOT_TOKEN";
+  std::string upper;
+  for (char ch : bot_name) {
+    upper += std::isalnum(static_cast<unsigned char>(ch)) ? static_cast<char>(std::toupper(ch)) : '_';
+  }
+  return "TGATE_BOT_TOKEN_" + upper;
+}
 
 const BotConfig* Config::FindBot(std::string_view name) const {
   if (bots.empty()) return nullptr;
@@ -210,19 +226,20 @@ Result<Config> Parse(std::string_view toml_text, const Env& env) {
     msg << "config is not valid TOML (line " << e.source().begin.line << "): " << e.description();
     return Status::InvalidArgument(msg.str());
   }
-  TGATE_RETURN_IF_ERROR(Read(root, "listen", "", c.listen));
-  TGATE_RETURN_IF_ERROR(Read(root, "db", "", c.db));
-  TGATE_RETURN_IF_ERROR(Read(root, "db_synchronous", "", c.db_synchronous));
-  TGATE_RETURN_IF_ERROR(Read(root, "retention_days", "", c.retention_days));
-  TGATE_RETURN_IF_ERROR(Read(root, "api_key", "", c.api_key));
-  TGATE_RETURN_IF_ERROR(Read(root, "events_url", "", c.events_url));
-  TGATE_RETURN_IF_ERROR(Read(root, "events_secret", "", c.events_secret));
-  TGATE_RETURN_IF_ERROR(Read(root, "link_ttl_seconds", "", c.link_ttl_seconds));
-  TGATE_RETURN_IF_ERROR(Read(root, "max_body_bytes", "", c.max_body_bytes));
-  TGATE_RETURN_IF_ERROR(Read(root, "max_connections", "", c.max_connections));
-  TGATE_RETURN_IF_ERROR(Read(root, "log_level", "", c.log_level));
-  TGATE_RETURN_IF_ERROR(Read(root, "max_queue_age_seconds", "", c.max_queue_age_seconds));
-  if (const toml::node* bots = root.get("bots")) {
+  TableReader t(root, "");
+  TGATE_RETURN_IF_ERROR(t.Read("listen", c.listen));
+  TGATE_RETURN_IF_ERROR(t.Read("db", c.db));
+  TGATE_RETURN_IF_ERROR(t.Read("db_synchronous", c.db_synchronous));
+  TGATE_RETURN_IF_ERROR(t.Read("retention_days", c.retention_days));
+  TGATE_RETURN_IF_ERROR(t.Read("api_key", c.api_key));
+  TGATE_RETURN_IF_ERROR(t.Read("events_url", c.events_url));
+  TGATE_RETURN_IF_ERROR(t.Read("events_secret", c.events_secret));
+  TGATE_RETURN_IF_ERROR(t.Read("link_ttl_seconds", c.link_ttl_seconds));
+  TGATE_RETURN_IF_ERROR(t.Read("max_body_bytes", c.max_body_bytes));
+  TGATE_RETURN_IF_ERROR(t.Read("max_connections", c.max_connections));
+  TGATE_RETURN_IF_ERROR(t.Read("log_level", c.log_level));
+  TGATE_RETURN_IF_ERROR(t.Read("max_queue_age_seconds", c.max_queue_age_seconds));
+  if (const toml::node* bots = t.Get("bots")) {
     const toml::array* arr = bots->as_array();
     if (!arr) return Status::InvalidArgument("config key 'bots' must be an array of tables: [[bots]]");
     for (size_t i = 0; i < arr->size(); ++i) {
@@ -230,14 +247,16 @@ Result<Config> Parse(std::string_view toml_text, const Env& env) {
       if (!bt) return Status::InvalidArgument("config key 'bots' must be an array of tables: [[bots]]");
       BotConfig b;
       if (i > 0) b.name.clear();
-      TGATE_RETURN_IF_ERROR(ReadBot(*bt, i, b));
+      TGATE_RETURN_IF_ERROR(ReadBot(TableReader(*bt, "bots[" + std::to_string(i) + "]"), b));
       if (b.name.empty()) {
         return Status::InvalidArgument("config key 'bots[" + std::to_string(i) + "].name' is required");
       }
       c.bots.push_back(std::move(b));
     }
   }
+  TGATE_RETURN_IF_ERROR(t.RefuseUnread());
   TGATE_RETURN_IF_ERROR(ApplyEnv(env, c));
+  TGATE_RETURN_IF_ERROR(NormalizeLogLevel(env, c.log_level));
   return c;
 }
 

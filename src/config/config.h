@@ -72,7 +72,7 @@ struct Config {
   // (app/fd_limit.h). At the cap the idlest connections that never had a
   // successful request are closed first, the webhook's last.
   int64_t max_connections = 0;
-  std::string log_level = "info";
+  std::string log_level = "info";  // trace, debug, info, warn, error, critical or off
   // How long a queued message may wait (through a Bot API outage, say)
   // before it fails as expired, unless its bot sets its own. 24 h.
   int64_t max_queue_age_seconds = 86400;
@@ -92,7 +92,10 @@ using Env = std::map<std::string, std::string>;
 Env ProcessEnv();
 
 // Parses TOML text (may be empty) and applies environment overrides.
-// TGATE_* variables apply to the default bot. Does not check completeness.
+// TGATE_* variables apply to the default bot. Refuses what it cannot read: a
+// key it does not know (naming its path, e.g. bots[0].limit, and the closest
+// known key), a value of the wrong type or range, a log level spdlog does not
+// know (log_level is returned lower-case). Does not check completeness.
 Result<Config> Parse(std::string_view toml_text, const Env& env);
 // Reads `path` (empty: no file) then Parse().
 Result<Config> Load(const std::string& path, const Env& env);
@@ -104,6 +107,11 @@ Status ValidateForServe(Config& config);
 // Fills derived defaults: a bot without webhook_path gets one derived from its
 // token (stable across restarts, unguessable without the token).
 void FillDefaults(Config& config);
+
+// The environment variable that holds the token of bot `bot_name`: for the
+// default (first) bot TGATE_BOT_TOKEN, else TGATE_BOT_TOKEN_<NAME> (upper
+// case, other characters as '_'), which the default bot reads too.
+std::string TokenVariable(std::string_view bot_name, bool default_bot);
 
 // Splits "host:port". InvalidArgument if malformed.
 Result<std::pair<std::string, uint16_t>> SplitHostPort(std::string_view listen);

@@ -151,7 +151,7 @@ TEST(Config, ValidateDerivesAStableWebhookPath) {
 }
 
 TEST(Config, MaxConnectionsDefaultsToAutomaticAndIsOverridable) {
-  Env base{{"TGATE_BOT_TOKEN", "1:x"}, {"TGATE_API_KEY", "k"}};
+  Env base{{"TGATE_BOT_TOKEN", "123456:TEST_fake_token_for_tests_only_xxxxxxxx"}, {"TGATE_API_KEY", "k"}};
   auto d = Parse("", base);
   ASSERT_OK(d);
   EXPECT_EQ(d->max_connections, 0);  // 10,000 within the open-file limit
@@ -227,6 +227,180 @@ TEST(Config, MaxQueueAgeIsADayByDefaultPerBotOrOverall) {
     Status s = ValidateForServe(*b);
     EXPECT_NE(s.message().find("max_queue_age_seconds must be 1..2678400"), std::string::npos) << s.message();
   }
+}
+
+TEST(Config, UnknownKeysAreRefusedWithTheirPathAndTheClosestKnownKey) {
+  Status s = Parse("[[bots]]\nname = \"a\"\nlongpolling = true\n", {}).status();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("unknown config key 'bots[0].longpolling' (line 3)"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("did you mean 'bots[0].long_polling'?"), std::string::npos) << s.message();
+
+  // [bots.limit] was ignored while the log still said 30/s.
+  s = Parse("[[bots]]\nname = \"a\"\n[[bots]]\nname = \"b\"\n[bots.limit]\nglobal_per_sec = 5\n", {})
+          .status();
+  EXPECT_NE(s.message().find("'bots[1].limit'"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("did you mean 'bots[1].limits'?"), std::string::npos) << s.message();
+
+  s = Parse("[[bots]]\nname = \"a\"\n[bots.limits]\nglobal_per_secs = 5\n", {}).status();
+  EXPECT_NE(s.message().find("did you mean 'bots[0].limits.global_per_sec'?"), std::string::npos)
+      << s.message();
+
+  s = Parse("[[bots]]\nname = \"a\"\n[[bots.commands]]\ncommand = \"help\"\ndescripton = \"x\"\n", {})
+          .status();
+  EXPECT_NE(s.message().find("did you mean 'bots[0].commands[0].description'?"), std::string::npos)
+      << s.message();
+
+  s = Parse("apikey = \"k\"", {}).status();
+  EXPECT_NE(s.message().find("unknown config key 'apikey' (line 1): did you mean 'api_key'?"),
+            std::string::npos)
+      << s.message();
+
+  // Nothing close: the keys that are known there are listed instead.
+  s = Parse("frobnicate = 1", {}).status();
+  EXPECT_NE(s.message().find("unknown config key 'frobnicate'"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("the keys known here are: listen, db,"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find("did you mean"), std::string::npos) << s.message();
+}
+
+TEST(Config, EveryKeyTheParserReadsIsAccepted) {
+  // Each key once, at every level: a key the parser reads is never refused
+  // as unknown (the known keys are the ones it reads).
+  auto c = Parse(R"(
+listen = "127.0.0.1:1"
+db = "x.db"
+db_synchronous = "full"
+retention_days = 3
+api_key = "k"
+events_url = "https://example.com/e"
+events_secret = "s"
+link_ttl_seconds = 60
+max_body_bytes = 1000
+max_connections = 10
+log_level = "debug"
+max_queue_age_seconds = 60
+[[bots]]
+name = "a"
+token = "123456:TEST_fake_token_for_tests_only_xxxxxxxx"
+api_url = "http://127.0.0.1:2"
+webhook_path = "p"
+webhook_secret = "s"
+public_url = "https://example.com"
+long_polling = true
+welcome_text = "hi"
+invalid_link_text = "no"
+max_queue_age_seconds = 30
+[bots.limits]
+global_per_sec = 1
+chat_per_sec = 1.5
+chat_burst = 2
+group_per_min = 3
+paid_per_sec = 4
+max_in_flight = 5
+max_attempts = 6
+[[bots.commands]]
+command = "help"
+description = "Help"
+)",
+                 {});
+  ASSERT_OK(c);
+  EXPECT_EQ(c->bots[0].limits.max_attempts, 6);
+  EXPECT_EQ(c->bots[0].limits.chat_per_sec, 1.5);
+  EXPECT_EQ(c->bots[0].commands[0].description, "Help");
+}
+
+TEST(Config, BadValuesNameTheKeyTheTypeAndTheRange) {
+  Status s = Parse("[[bots]]\nname = \"a\"\nlong_polling = \"yes\"\n", {}).status();
+  EXPECT_NE(
+      s.message().find("config key 'bots[0].long_polling' must be true or false, not a string (line 3)"),
+      std::string::npos)
+      << s.message();
+  s = Parse("[[bots]]\nname = \"a\"\n[bots.limits]\nmax_in_flight = 3000000000\n", {}).status();
+  EXPECT_NE(s.message().find("config key 'bots[0].limits.max_in_flight' is 3000000000, out of range"),
+            std::string::npos)
+      << s.message();
+  s = Parse("max_body_bytes = -1", {}).status();
+  EXPECT_NE(s.message().find("'max_body_bytes' is -1, out of range: it must be 0.."), std::string::npos)
+      << s.message();
+  s = Parse("[[bots]]\nname = \"a\"\n[bots.limits]\nglobal_per_sec = \"fast\"\n", {}).status();
+  EXPECT_NE(s.message().find("'bots[0].limits.global_per_sec' must be a number, not a string"),
+            std::string::npos)
+      << s.message();
+  s = Parse("[[bots]]\nname = \"a\"\nlimits = 5\n", {}).status();
+  EXPECT_NE(s.message().find("'bots[0].limits' must be a table"), std::string::npos) << s.message();
+
+  auto zero = Parse(
+      "[[bots]]\nname = \"a\"\ntoken = \"123456:TEST_fake_token_for_tests_only_xxxxxxxx\"\n"
+      "[bots.limits]\nchat_per_sec = 0\n",
+      {{"TGATE_API_KEY", "k"}});
+  ASSERT_OK(zero);
+  EXPECT_NE(ValidateForServe(*zero).message().find("bots[0].limits.chat_per_sec must be positive"),
+            std::string::npos);
+}
+
+TEST(Config, LogLevelsAreCaseInsensitiveAndUnknownOnesAreRefused) {
+  for (const auto& [given, want] : std::vector<std::pair<std::string, std::string>>{
+           {"INFO", "info"}, {"Warn", "warn"}, {"warning", "warn"}, {"debug", "debug"}, {"OFF", "off"}}) {
+    auto c = Parse("", {{"TGATE_LOG_LEVEL", given}});
+    ASSERT_OK(c);
+    EXPECT_EQ(c->log_level, want) << given;
+  }
+  Status s = Parse("", {{"TGATE_LOG_LEVEL", "verbose"}}).status();
+  EXPECT_NE(s.message().find("log level 'verbose' (TGATE_LOG_LEVEL) is not one of trace, debug, info, warn, "
+                             "error, critical, off"),
+            std::string::npos)
+      << s.message();
+  s = Parse("log_level = \"inof\"", {}).status();
+  EXPECT_NE(s.message().find("(log_level in the config file)"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("did you mean 'info'?"), std::string::npos) << s.message();
+}
+
+TEST(Config, TheReadmesPlaceholdersAreRefusedSayingWhatToPutThere) {
+  const std::string bot =
+      "[[bots]]\nname = \"a\"\ntoken = \"123456:TEST_fake_token_for_tests_only_xxxxxxxx\"\n";
+  auto key = Parse("api_key = \"change-me\"\n" + bot, {});
+  ASSERT_OK(key);
+  Status s = ValidateForServe(*key);
+  EXPECT_NE(s.message().find("api_key is still the README's placeholder \"change-me\""), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("openssl rand -hex 32"), std::string::npos) << s.message();
+
+  auto secret = Parse("api_key = \"k\"\n" + bot + "webhook_secret = \"...\"\n", {});
+  ASSERT_OK(secret);
+  s = ValidateForServe(*secret);
+  EXPECT_NE(s.message().find("bots[0].webhook_secret may contain only A-Z, a-z, 0-9, _ and -"),
+            std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("replace the README's placeholder"), std::string::npos) << s.message();
+
+  auto token = Parse("api_key = \"k\"\n[[bots]]\nname = \"a\"\ntoken = \"123456:ABC...\"\n", {});
+  ASSERT_OK(token);
+  s = ValidateForServe(*token);
+  EXPECT_NE(
+      s.message().find("the token of bots[0] ('a') (TGATE_BOT_TOKEN or bots[0].token) is not shaped like"),
+      std::string::npos)
+      << s.message();
+  EXPECT_EQ(s.message().find("ABC"), std::string::npos) << "never the token: " << s.message();
+}
+
+TEST(Config, AMissingTokenNamesTheBotsOwnVariable) {
+  auto c = Parse(
+      "api_key = \"k\"\n[[bots]]\nname = \"shop\"\n"
+      "token = \"123456:TEST_fake_token_for_tests_only_xxxxxxxx\"\n[[bots]]\nname = \"news-feed\"\n",
+      {});
+  ASSERT_OK(c);
+  Status s = ValidateForServe(*c);
+  EXPECT_NE(s.message().find("no bot token for bots[1] ('news-feed'): set TGATE_BOT_TOKEN_NEWS_FEED"),
+            std::string::npos)
+      << s.message();
+  EXPECT_EQ(TokenVariable("shop", true), "TGATE_BOT_TOKEN");
+  EXPECT_EQ(TokenVariable("news-feed", false), "TGATE_BOT_TOKEN_NEWS_FEED");
+  auto fixed = Parse(
+      "api_key = \"k\"\n[[bots]]\nname = \"shop\"\n"
+      "token = \"123456:TEST_fake_token_for_tests_only_xxxxxxxx\"\n[[bots]]\nname = \"news-feed\"\n",
+      {{"TGATE_BOT_TOKEN_NEWS_FEED", "654321:TEST_fake_token_for_tests_only_yyyyyyyy"}});
+  ASSERT_OK(fixed);
+  EXPECT_OK(ValidateForServe(*fixed));
 }
 
 TEST(Config, SplitHostPort) {

@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "core/random.h"
 #include "core/status_macros.h"
+#include "telegram/bot_token.h"
 
 namespace tgate::config {
 namespace {
@@ -18,41 +19,79 @@ constexpr int64_t kMaxQueueAgeSeconds = 31 * 86400;
 
 bool IsSecretChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
 
+// What a newcomer copies from the README and must replace: "...",
+// "change-me", and URLs on example.com (reserved for examples, RFC 2606).
+bool IsPlaceholder(std::string_view v) { return v == "..." || v == "change-me" || v.ends_with("..."); }
+// The placeholder, quoted, when it is one of the README's own words; never a
+// value that could be someone's secret.
+std::string Shown(std::string_view v) {
+  return v == "..." || v == "change-me" ? " \"" + std::string(v) + "\"" : "";
+}
+bool IsExampleUrl(std::string_view url) {
+  for (std::string_view scheme : {"https://example.com", "http://example.com"}) {
+    if (url.starts_with(scheme) &&
+        (url.size() == scheme.size() || url[scheme.size()] == '/' || url[scheme.size()] == ':')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Status ValidateBot(BotConfig& b, size_t index) {
-  std::string where = "bots[" + std::to_string(index) + "] ('" + b.name + "')";
+  const std::string at = "bots[" + std::to_string(index) + "]";
+  const std::string who = at + " ('" + b.name + "')";
+  const std::string token_var = TokenVariable(b.name, index == 0);
   if (b.token.empty()) {
-    return Status::InvalidArgument("no bot token for " + where +
-                                   ": set TGATE_BOT_TOKEN (or token in the config file), "
+    return Status::InvalidArgument("no bot token for " + who + ": set " + token_var + " (or " + at +
+                                   ".token in the config file), "
                                    "or run `tgate sandbox` to try tgate without one");
+  }
+  if (Status s = telegram::ValidateBotToken(b.token); !s.ok()) {
+    return Status::InvalidArgument(
+        "the token of " + who + " (" + token_var + " or " + at +
+        ".token) is not shaped like a bot token: expected <id>:<secret> as "
+        "@BotFather gives it, e.g. 123456789:AA... (35 characters after the colon)");
   }
   if (!b.webhook_secret.empty()) {
     if (b.webhook_secret.size() > 256) {
-      return Status::InvalidArgument("webhook_secret of " + where + " is longer than 256 characters");
+      return Status::InvalidArgument(at + ".webhook_secret is longer than 256 characters (Telegram's limit)");
     }
     for (char c : b.webhook_secret) {
       if (!IsSecretChar(c)) {
-        return Status::InvalidArgument("webhook_secret of " + where +
-                                       " may contain only A-Z, a-z, 0-9, _ and - (Telegram's rule)");
+        return Status::InvalidArgument(
+            at + ".webhook_secret may contain only A-Z, a-z, 0-9, _ and - (Telegram's rule for " +
+            "secret_token)" + (IsPlaceholder(b.webhook_secret) ? ": replace the README's placeholder" : "") +
+            "; make one with `openssl rand -hex 32`, or leave it out to not check the header" +
+            (index == 0 ? " (TGATE_WEBHOOK_SECRET)" : ""));
       }
     }
   }
   for (char c : b.webhook_path) {
     if (!IsSecretChar(c)) {
-      return Status::InvalidArgument("webhook_path of " + where + " may contain only A-Z, a-z, 0-9, _ and -");
+      return Status::InvalidArgument(at + ".webhook_path may contain only A-Z, a-z, 0-9, _ and -");
     }
   }
+  if (IsExampleUrl(b.public_url)) {
+    return Status::InvalidArgument(at + ".public_url is the README's example (" + b.public_url + "): set it" +
+                                   (index == 0 ? " (or TGATE_PUBLIC_URL)" : "") +
+                                   " to the public https:// origin that reaches tgate, or leave it out");
+  }
   const Limits& l = b.limits;
-  if (!(l.global_per_sec > 0) || !(l.chat_per_sec > 0) || !(l.group_per_min > 0) || !(l.paid_per_sec > 0) ||
-      !(l.chat_burst >= 1)) {
-    return Status::InvalidArgument("limits of " + where + " must be positive (chat_burst at least 1)");
+  const std::string limits = at + ".limits.";
+  for (const auto& [key, value] : {std::pair<const char*, double>{"global_per_sec", l.global_per_sec},
+                                   {"chat_per_sec", l.chat_per_sec},
+                                   {"group_per_min", l.group_per_min},
+                                   {"paid_per_sec", l.paid_per_sec}}) {
+    if (!(value > 0)) return Status::InvalidArgument(limits + key + " must be positive");
   }
+  if (!(l.chat_burst >= 1)) return Status::InvalidArgument(limits + "chat_burst must be at least 1");
   if (l.max_in_flight < 1 || l.max_in_flight > 1000) {
-    return Status::InvalidArgument("limits.max_in_flight of " + where +
-                                   " must be 1..1000 (the Bot API refuses beyond about 1000)");
+    return Status::InvalidArgument(limits +
+                                   "max_in_flight must be 1..1000 (the Bot API refuses beyond about 1000)");
   }
-  if (l.max_attempts < 1) return Status::InvalidArgument("limits.max_attempts of " + where + " must be >= 1");
+  if (l.max_attempts < 1) return Status::InvalidArgument(limits + "max_attempts must be >= 1");
   if (b.max_queue_age_seconds < 0 || b.max_queue_age_seconds > kMaxQueueAgeSeconds) {
-    return Status::InvalidArgument("max_queue_age_seconds of " + where + " must be 1.." +
+    return Status::InvalidArgument(at + ".max_queue_age_seconds must be 1.." +
                                    std::to_string(kMaxQueueAgeSeconds) + " (or 0: the top-level one)");
   }
   return Status::Ok();
@@ -148,8 +187,24 @@ Status ValidateForServe(Config& c) {
   }
   if (c.api_key.empty()) {
     return Status::InvalidArgument(
-        "no API key: set TGATE_API_KEY (or api_key in the config file); "
-        "sites send it as 'Authorization: Bearer <key>'");
+        "no API key: set TGATE_API_KEY (or api_key in the config file), e.g. to the output of "
+        "`openssl rand -hex 32`; sites send it as 'Authorization: Bearer <key>'");
+  }
+  if (IsPlaceholder(c.api_key)) {
+    return Status::InvalidArgument("api_key is still the README's placeholder" + Shown(c.api_key) +
+                                   ": set a real key in TGATE_API_KEY or api_key, e.g. the output of "
+                                   "`openssl rand -hex 32`; sites send it as 'Authorization: Bearer <key>'");
+  }
+  if (IsExampleUrl(c.events_url)) {
+    return Status::InvalidArgument("events_url is the README's example (" + c.events_url +
+                                   "): set TGATE_EVENTS_URL (or events_url) to your site's endpoint for "
+                                   "events, or leave it out to keep them in the outbox");
+  }
+  if (IsPlaceholder(c.events_secret)) {
+    return Status::InvalidArgument(
+        "events_secret is still the README's placeholder" + Shown(c.events_secret) +
+        ": set TGATE_EVENTS_SECRET (or events_secret) to a real key, e.g. the output of "
+        "`openssl rand -hex 32`, or leave it out to send events unsigned");
   }
   return Status::Ok();
 }

@@ -425,14 +425,17 @@ Status Server::Start() {
     return Status::Unavailable("cannot open socket for " + where + ": " + ec.message());
   }
   acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  // close() takes its own error code: reusing `ec` there replaced the reason
+  // with close()'s success ("cannot bind ...: Success").
+  boost::system::error_code ignored;
   acceptor.bind(endpoint, ec);
   if (ec) {
-    acceptor.close(ec);
+    acceptor.close(ignored);
     return Status::Unavailable("cannot bind " + where + ": " + ec.message());
   }
   acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    acceptor.close(ec);
+    acceptor.close(ignored);
     return Status::Unavailable("cannot listen on " + where + ": " + ec.message());
   }
   impl_->port = acceptor.local_endpoint(ec).port();
