@@ -30,6 +30,7 @@ int Run(int argc, char** argv) {
   AddSiteCommands(app, g);
   AddBroadcastCommand(app, g);
   AddStoreCommand(app, g);
+  AddInstancesCommand(app, g);
 
   try {
     app.parse(argc, argv);

@@ -62,6 +62,7 @@ void AddMeCommand(CLI::App& app, Globals& g);
 void AddSiteCommands(CLI::App& app, Globals& g);  // link, send
 void AddBroadcastCommand(CLI::App& app, Globals& g);
 void AddStoreCommand(CLI::App& app, Globals& g);  // store copy
+void AddInstancesCommand(CLI::App& app, Globals& g);
 
 }  // namespace tgate::cli
 

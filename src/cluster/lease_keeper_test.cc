@@ -13,11 +13,11 @@
 #include <set>
 
 #include "cluster/instances.h"
-#include "cluster/lease_schema_test_util.h"
 #include "cluster/rendezvous.h"
 #include "core/metrics.h"
 #include "core/testing.h"
 #include "pg/pg_test_util.h"
+#include "store/pg_store_test_util.h"
 
 namespace tgate::cluster {
 namespace {
@@ -35,16 +35,17 @@ struct Node {
 class LeaseKeeperTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = pg::TestDatabase::Create();
+    // The store's own migration: the lease tables and the fence exactly as
+    // tgate creates them.
+    db_ = store::testing::MigratedTestDatabase();
     if (!db_) GTEST_SKIP() << pg::kNoTestServer;
-    ASSERT_EQ(lease_test::ExecSql(db_->url(), lease_test::kLeaseSchema), "");
     for (int i = 0; i < 12; ++i) bots_.push_back("bot" + std::to_string(i));
   }
   void TearDown() override {
     nodes_.clear();
     db_.reset();
     for (const std::string& role : roles_) {
-      EXPECT_EQ(lease_test::ExecSql(pg::PgTestUrl(), "DROP ROLE IF EXISTS " + role), "");
+      EXPECT_EQ(pg::ExecSql(pg::PgTestUrl(), "DROP ROLE IF EXISTS " + role), "");
     }
   }
 
@@ -230,10 +231,10 @@ TEST_F(LeaseKeeperTest, AKeeperCutOffStopsInTimeAndComesBack) {
   // database (NOLOGIN, its connections terminated) and let it back.
   const std::string role = "lease_cut_" + db_->name();
   roles_.push_back(role);
-  ASSERT_EQ(lease_test::ExecSql(pg::PgTestUrl(), "CREATE ROLE " + role + " LOGIN"), "");
-  ASSERT_EQ(lease_test::ExecSql(db_->url(),
-                                "GRANT SELECT, INSERT, UPDATE, DELETE ON instances, bot_leases TO " + role),
-            "");
+  ASSERT_EQ(pg::ExecSql(pg::PgTestUrl(), "CREATE ROLE " + role + " LOGIN"), "");
+  ASSERT_EQ(
+      pg::ExecSql(db_->url(), "GRANT SELECT, INSERT, UPDATE, DELETE ON instances, bot_leases TO " + role),
+      "");
   std::string url = db_->url();
   const size_t user = url.find("://postgres@");
   ASSERT_NE(user, std::string::npos) << "expected the test server's URL to name the user postgres";
@@ -249,11 +250,11 @@ TEST_F(LeaseKeeperTest, AKeeperCutOffStopsInTimeAndComesBack) {
   a.lost.clear();
 
   const SteadyTime cut = clock_.Now();
-  ASSERT_EQ(lease_test::ExecSql(pg::PgTestUrl(), "ALTER ROLE " + role + " NOLOGIN"), "");
-  ASSERT_EQ(lease_test::ExecSql(pg::PgTestUrl(),
-                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                "WHERE usename = '" +
-                                    role + "'"),
+  ASSERT_EQ(pg::ExecSql(pg::PgTestUrl(), "ALTER ROLE " + role + " NOLOGIN"), "");
+  ASSERT_EQ(pg::ExecSql(pg::PgTestUrl(),
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE usename = '" +
+                            role + "'"),
             "");
   // Its last renewal that succeeded was sent before the cut: by cut + lease -
   // margin its window has closed, whatever the database says.
@@ -274,7 +275,7 @@ TEST_F(LeaseKeeperTest, AKeeperCutOffStopsInTimeAndComesBack) {
   EXPECT_EQ(b.keeper->owned().size(), bots_.size());
 
   // Back on the database: a registers again and gets its bots back.
-  ASSERT_EQ(lease_test::ExecSql(pg::PgTestUrl(), "ALTER ROLE " + role + " LOGIN"), "");
+  ASSERT_EQ(pg::ExecSql(pg::PgTestUrl(), "ALTER ROLE " + role + " LOGIN"), "");
   draining_.erase("node-a");
   ASSERT_TRUE(RunUntil([&] { return Balanced(); }, milliseconds(5000)));
   EXPECT_EQ(a.keeper->owned(), held);
@@ -291,9 +292,9 @@ TEST_F(LeaseKeeperTest, AKilledConnectionIsReplacedWithoutLosingTheBots) {
   a.lost.clear();  // the balancing's
   b.lost.clear();
   // Every backend but the test's own: the pools and the listeners.
-  ASSERT_EQ(lease_test::ExecSql(db_->url(),
-                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                "WHERE datname = current_database() AND pid <> pg_backend_pid()"),
+  ASSERT_EQ(pg::ExecSql(db_->url(),
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"),
             "");
   RunFor(milliseconds(1000));
   EXPECT_TRUE(Balanced());

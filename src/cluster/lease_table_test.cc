@@ -6,9 +6,9 @@
 #include <thread>
 
 #include "cluster/instances.h"
-#include "cluster/lease_schema_test_util.h"
 #include "core/testing.h"
 #include "pg/pg_test_util.h"
+#include "store/pg_store_test_util.h"
 
 namespace tgate::cluster {
 namespace {
@@ -22,9 +22,10 @@ const std::string kOddBot = "a\"b\\c,{x} y";
 class LeaseTableTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = pg::TestDatabase::Create();
+    // The store's own migration: the lease tables and the fence exactly as
+    // tgate creates them.
+    db_ = store::testing::MigratedTestDatabase();
     if (!db_) GTEST_SKIP() << pg::kNoTestServer;
-    ASSERT_EQ(lease_test::ExecSql(db_->url(), lease_test::kLeaseSchema), "");
     pool_ = std::make_unique<pg::Pool>(io_.get_executor(), db_->url(), 2);
   }
 

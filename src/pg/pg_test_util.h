@@ -76,6 +76,23 @@ Awaitable<void> StoreResult(Awaitable<T> task, std::optional<T>* out) {
 }
 }  // namespace test_internal
 
+// Runs `sql` (one or more statements, no parameters) on `conninfo` with
+// libpq's blocking calls; "" on success, else the server's error.
+inline std::string ExecSql(const std::string& conninfo, const std::string& sql) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  std::string error;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    error = PQerrorMessage(conn);
+  } else {
+    PGresult* r = PQexec(conn, sql.c_str());
+    const ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) error = PQresultErrorMessage(r);
+    PQclear(r);
+  }
+  PQfinish(conn);
+  return error;
+}
+
 // A fresh database on the test server (optionally a copy of `template_name`),
 // dropped (WITH (FORCE): connections left open do not stop it) when this goes.
 class TestDatabase {

@@ -1,7 +1,8 @@
 // IdempotentReplay: whether a request whose idempotency key is already taken
 // may be answered with the row that took it (a retry: the same fingerprint),
-// or must be refused (the key reused for another request). The store's rule,
-// shared by messages and broadcasts. Not the fingerprint itself (the caller's,
+// or must be refused (the key reused for another request), and the answer an
+// Enqueue gives then. The store's rule, shared by messages and broadcasts and
+// by both backends. Not the fingerprint itself (the caller's,
 // see api/idempotency.h) and not key validation.
 #pragma once
 
@@ -9,7 +10,9 @@
 #include <string>
 #include <string_view>
 
+#include "core/result.h"
 #include "core/status.h"
+#include "store/types.h"
 
 namespace tgate::store {
 
@@ -26,6 +29,19 @@ inline Status CheckIdempotentReplay(std::string_view what, int64_t first_id, std
                                " with a different request body; nothing was stored. Retry with the first "
                                "request's exact body to get its answer, or use a new key for a new " +
                                std::string(what));
+}
+
+// The answer to an Enqueue whose key another message holds: that message
+// (existed = true), given the lookup of the key (FindMessageByIdempotencyKey:
+// the id, or Unprocessable from CheckIdempotentReplay). The insert lost to a
+// row, so a lookup that finds none is Internal, not NotFound.
+inline Result<Enqueued> ReplayedEnqueue(const Result<int64_t>& prior) {
+  if (!prior.ok()) {
+    if (prior.status().IsNotFound())
+      return Status::Internal("idempotency key conflict without a prior message");
+    return prior.status();
+  }
+  return Enqueued{*prior, true};
 }
 
 }  // namespace tgate::store

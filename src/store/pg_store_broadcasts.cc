@@ -13,6 +13,7 @@
 #include "pg/array_literal.h"
 #include "store/idempotency_replay.h"
 #include "store/pg_store.h"
+#include "store/store_validation.h"
 
 namespace tgate::store {
 namespace {
@@ -43,11 +44,7 @@ constexpr int64_t kBeforeAllChats = INT64_MIN;
 }  // namespace
 
 Awaitable<Result<Broadcast>> PgStore::CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) {
-  if (broadcast.bot.empty()) co_return Status::InvalidArgument("broadcast has no bot");
-  if (broadcast.spread_seconds < 0) co_return Status::InvalidArgument("spread_seconds must be >= 0");
-  if (!broadcast.all && broadcast.users.empty()) {
-    co_return Status::InvalidArgument("broadcast needs all=true or a list of users");
-  }
+  TGATE_CO_RETURN_IF_ERROR(ValidateNewBroadcast(broadcast));
   Broadcast out;
   out.bot = broadcast.bot;
   out.spread_seconds = broadcast.spread_seconds;
@@ -299,8 +296,8 @@ Awaitable<Result<Broadcast>> PgStore::CancelBroadcast(int64_t id) {
       if (!mark.ok()) co_return mark.status();
     }
     // The bot's owner (maybe another instance) drops what it holds of it.
-    auto notify =
-        co_await tx.Exec("SELECT pg_notify($1, $2)", pg::Params().Add(kCancelChannel).Add(std::to_string(id)));
+    auto notify = co_await tx.Exec("SELECT pg_notify($1, $2)",
+                                   pg::Params().Add(kCancelChannel).Add(std::to_string(id)));
     if (!notify.ok()) co_return notify.status();
     out = co_await tx.GetBroadcast(id);
     co_return out.status();

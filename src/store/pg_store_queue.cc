@@ -10,6 +10,7 @@
 #include "store/idempotency_replay.h"
 #include "store/pg_store.h"
 #include "store/sqlite_codes.h"
+#include "store/store_validation.h"
 
 namespace tgate::store {
 namespace {
@@ -66,8 +67,7 @@ pg::Params& AddOptionalText(pg::Params& params, std::string_view text) {
 }  // namespace
 
 Awaitable<Result<Enqueued>> PgStore::Enqueue(const NewMessage& message) {
-  if (message.bot.empty()) co_return Status::InvalidArgument("message has no bot");
-  if (message.chat_id == 0) co_return Status::InvalidArgument("message has no chat_id");
+  TGATE_CO_RETURN_IF_ERROR(ValidateNewMessage(message));
   // One statement: a group's chat id follows its migration (chains are
   // compressed by MoveChat: one step), the unique index (bot,
   // idempotency_key) decides between two requests with one key on any
@@ -98,12 +98,7 @@ Awaitable<Result<Enqueued>> PgStore::Enqueue(const NewMessage& message) {
   if (!rows->empty()) co_return Enqueued{rows->Int64(0, 0), false};
   auto prior = co_await FindMessageByIdempotencyKey(message.bot, message.idempotency_key,
                                                     message.idempotency_fingerprint);
-  if (!prior.ok()) {
-    if (prior.status().IsNotFound())
-      co_return Status::Internal("idempotency key conflict without a prior message");
-    co_return prior.status();
-  }
-  co_return Enqueued{*prior, true};
+  co_return ReplayedEnqueue(prior);
 }
 
 Awaitable<Result<int64_t>> PgStore::FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,

@@ -12,6 +12,7 @@
 #include "store/idempotency_replay.h"
 #include "store/sqlite_codes.h"
 #include "store/sqlite_store.h"
+#include "store/store_validation.h"
 
 namespace tgate::store {
 namespace {
@@ -39,11 +40,7 @@ constexpr const char* kInsertListedTargets = TGATE_BROADCAST_MESSAGE_COLUMNS
 }  // namespace
 
 Awaitable<Result<Broadcast>> SqliteStore::CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) {
-  if (broadcast.bot.empty()) co_return Status::InvalidArgument("broadcast has no bot");
-  if (broadcast.spread_seconds < 0) co_return Status::InvalidArgument("spread_seconds must be >= 0");
-  if (!broadcast.all && broadcast.users.empty()) {
-    co_return Status::InvalidArgument("broadcast needs all=true or a list of users");
-  }
+  TGATE_CO_RETURN_IF_ERROR(ValidateNewBroadcast(broadcast));
   Broadcast out;
   out.bot = broadcast.bot;
   out.spread_seconds = broadcast.spread_seconds;

@@ -10,6 +10,7 @@
 #include "store/idempotency_replay.h"
 #include "store/sqlite_codes.h"
 #include "store/sqlite_store.h"
+#include "store/store_validation.h"
 
 namespace tgate::store {
 namespace {
@@ -71,8 +72,7 @@ Result<std::vector<Message>> ReadQueued(SqliteStatement& st, size_t limit, int64
 }  // namespace
 
 Awaitable<Result<Enqueued>> SqliteStore::Enqueue(const NewMessage& message) {
-  if (message.bot.empty()) co_return Status::InvalidArgument("message has no bot");
-  if (message.chat_id == 0) co_return Status::InvalidArgument("message has no chat_id");
+  TGATE_CO_RETURN_IF_ERROR(ValidateNewMessage(message));
   // Only groups migrate (to a supergroup), and group ids are negative: a
   // private chat's message (the hot path) skips the lookup.
   int64_t chat_id = message.chat_id;
@@ -105,12 +105,7 @@ Awaitable<Result<Enqueued>> SqliteStore::Enqueue(const NewMessage& message) {
   }
   auto prior = co_await FindMessageByIdempotencyKey(message.bot, message.idempotency_key,
                                                     message.idempotency_fingerprint);
-  if (!prior.ok()) {
-    if (prior.status().IsNotFound())
-      co_return Status::Internal("idempotency key conflict without a prior message");
-    co_return prior.status();
-  }
-  co_return Enqueued{*prior, true};
+  co_return ReplayedEnqueue(prior);
 }
 
 Awaitable<Result<int64_t>> SqliteStore::FindMessageByIdempotencyKey(std::string_view bot,

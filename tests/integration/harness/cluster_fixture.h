@@ -65,7 +65,8 @@ class ClusterTest : public ::testing::Test {
   std::vector<SentRecord> Sent(int64_t chat_id = 0);
   // The host name instance i reaches the emulator by.
   static std::string HostOf(size_t i);
-  // The instance whose /metrics says it owns the bot (tgate_bot_owned 1), or
+  // The instance whose /metrics says it owns the bot "default"
+  // (tgate_bot_owned{bot="default"} 1), or
   // -1 when none does (or more than one: that is reported as a failure).
   int Owner();
   // Waits until some instance other than `not_this` owns the bot; -1 on timeout.

@@ -1,0 +1,80 @@
+// NOTIFY on PostgreSQL: new queued work (an enqueue, a broadcast) wakes the
+// queue channel once per bot and transaction; a new update wakes the updates
+// channel, a repeated one nobody. Needs TGATE_TEST_PG.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/pg_store.h"
+#include "store/pg_store_fixture_test_util.h"
+
+namespace tgate::store {
+namespace {
+
+using testing::PgStoreTest;
+
+TEST_F(PgStoreTest, EnqueueAndBroadcastNotifyTheQueueChannel) {
+  auto listener = Connect();
+  ASSERT_TRUE(listener);
+  ASSERT_OK(Run(listener->Listen(PgStore::kQueueChannel)));
+  ASSERT_OK(Run(store_->Enqueue(Direct("bot-a", 5, "hello"))));
+  auto n = Run(listener->WaitNotification());
+  ASSERT_OK(n);
+  EXPECT_EQ(n->channel, PgStore::kQueueChannel);
+  EXPECT_EQ(n->payload, "bot-a");
+
+  ASSERT_OK(Run(store_->Bind(Binding{"bot-b", "u", 7, UserStatus::kActive, 1})));
+  NewBroadcast b;
+  b.bot = "bot-b";
+  b.all = true;
+  b.text = "news";
+  b.options_json = "{}";
+  ASSERT_OK(Run(store_->CreateBroadcast(b, 1000)));
+  n = Run(listener->WaitNotification());
+  ASSERT_OK(n);
+  EXPECT_EQ(n->payload, "bot-b");
+
+  // Several enqueues in one transaction: one notification for the bot.
+  ASSERT_OK(Run(store_->RunInTransaction([&](Store& tx) -> Awaitable<Status> {
+    for (int i = 0; i < 3; ++i) {
+      const NewMessage message = Direct("bot-c", 5, "x");
+      auto e = co_await tx.Enqueue(message);
+      if (!e.ok()) co_return e.status();
+    }
+    co_return Status::Ok();
+  })));
+  ASSERT_OK(Run(store_->Enqueue(Direct("bot-d", 5, "marker"))));
+  n = Run(listener->WaitNotification());
+  ASSERT_OK(n);
+  EXPECT_EQ(n->payload, "bot-c");
+  n = Run(listener->WaitNotification());
+  ASSERT_OK(n);
+  EXPECT_EQ(n->payload, "bot-d") << "one notification per bot and transaction";
+}
+
+TEST_F(PgStoreTest, ANewUpdateNotifiesTheUpdatesChannelOnce) {
+  auto listener = Connect();
+  ASSERT_TRUE(listener);
+  ASSERT_OK(Run(listener->Listen(PgStore::kUpdatesChannel)));
+  auto first = Run(store_->InsertUpdate(Update{"bot-u", 41, "{}"}));
+  ASSERT_OK(first);
+  EXPECT_TRUE(*first);
+  // The same update again (another instance took the webhook's retry): not
+  // new, no notification; the next new one is the next notification.
+  auto again = Run(store_->InsertUpdate(Update{"bot-u", 41, "{}"}));
+  ASSERT_OK(again);
+  EXPECT_FALSE(*again);
+  ASSERT_OK(Run(store_->InsertUpdate(Update{"bot-v", 42, "{}"})));
+  auto n = Run(listener->WaitNotification());
+  ASSERT_OK(n);
+  EXPECT_EQ(n->channel, PgStore::kUpdatesChannel);
+  EXPECT_EQ(n->payload, "bot-u");
+  n = Run(listener->WaitNotification());
+  ASSERT_OK(n);
+  EXPECT_EQ(n->payload, "bot-v") << "a repeated update notifies nobody";
+}
+
+}  // namespace
+}  // namespace tgate::store

@@ -1,0 +1,59 @@
+#include "store/store_validation.h"
+
+#include <gtest/gtest.h>
+
+#include "core/testing.h"
+
+namespace tgate::store {
+namespace {
+
+NewMessage Message() {
+  NewMessage m;
+  m.bot = "bot";
+  m.chat_id = 5;
+  m.text = "hi";
+  return m;
+}
+
+NewBroadcast Broadcast() {
+  NewBroadcast b;
+  b.bot = "bot";
+  b.users = {"u1"};
+  b.text = "hi";
+  return b;
+}
+
+TEST(StoreValidation, AMessageNeedsABotAndAChat) {
+  EXPECT_OK(ValidateNewMessage(Message()));
+  NewMessage no_bot = Message();
+  no_bot.bot.clear();
+  EXPECT_EQ(ValidateNewMessage(no_bot).code(), Code::kInvalidArgument);
+  EXPECT_EQ(ValidateNewMessage(no_bot).message(), "message has no bot");
+  NewMessage no_chat = Message();
+  no_chat.chat_id = 0;
+  EXPECT_EQ(ValidateNewMessage(no_chat).message(), "message has no chat_id");
+  NewMessage group = Message();
+  group.chat_id = -100;  // groups are negative: valid
+  EXPECT_OK(ValidateNewMessage(group));
+}
+
+TEST(StoreValidation, ABroadcastNeedsABotTargetsAndNoNegativeSpread) {
+  EXPECT_OK(ValidateNewBroadcast(Broadcast()));
+  NewBroadcast all = Broadcast();
+  all.users.clear();
+  all.all = true;
+  EXPECT_OK(ValidateNewBroadcast(all));
+  NewBroadcast no_bot = Broadcast();
+  no_bot.bot.clear();
+  EXPECT_EQ(ValidateNewBroadcast(no_bot).message(), "broadcast has no bot");
+  NewBroadcast negative = Broadcast();
+  negative.spread_seconds = -1;
+  EXPECT_EQ(ValidateNewBroadcast(negative).message(), "spread_seconds must be >= 0");
+  NewBroadcast nobody = Broadcast();
+  nobody.users.clear();
+  EXPECT_EQ(ValidateNewBroadcast(nobody).code(), Code::kInvalidArgument);
+  EXPECT_EQ(ValidateNewBroadcast(nobody).message(), "broadcast needs all=true or a list of users");
+}
+
+}  // namespace
+}  // namespace tgate::store
