@@ -7,6 +7,19 @@
 #include "webhook/update_processor.h"
 
 namespace tgate::app {
+namespace {
+
+// Adds the counts since a dispatcher started (not its gauges) to `into`.
+void AddCounts(const dispatch::DispatcherStats& from, dispatch::DispatcherStats& into) {
+  into.sent += from.sent;
+  into.failed += from.failed;
+  into.retried += from.retried;
+  into.rate_limited += from.rate_limited;
+  into.expired += from.expired;
+  into.outage_seconds += from.outage_seconds;
+}
+
+}  // namespace
 
 struct BotRuntime::Run {
   // The dispatcher's requests run on `answers`, which it polls once per tick
@@ -134,13 +147,7 @@ Awaitable<void> BotRuntime::Stop(std::chrono::milliseconds grace) {
 }
 
 void BotRuntime::AddUp(const Run& run) {
-  const dispatch::DispatcherStats s = run.dispatcher->stats();
-  retired_.sent += s.sent;
-  retired_.failed += s.failed;
-  retired_.retried += s.retried;
-  retired_.rate_limited += s.rate_limited;
-  retired_.expired += s.expired;
-  retired_.outage_seconds += s.outage_seconds;
+  AddCounts(run.dispatcher->stats(), retired_);
   retired_set_aside_ += run.processor->set_aside();
 }
 
@@ -160,12 +167,7 @@ bool BotRuntime::outage() const { return run_ && run_->dispatcher->stats().outag
 
 dispatch::DispatcherStats BotRuntime::stats() const {
   dispatch::DispatcherStats s = run_ ? run_->dispatcher->stats() : dispatch::DispatcherStats{};
-  s.sent += retired_.sent;
-  s.failed += retired_.failed;
-  s.retried += retired_.retried;
-  s.rate_limited += retired_.rate_limited;
-  s.expired += retired_.expired;
-  s.outage_seconds += retired_.outage_seconds;
+  AddCounts(retired_, s);
   return s;
 }
 

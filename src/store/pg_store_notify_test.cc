@@ -1,6 +1,8 @@
 // NOTIFY on PostgreSQL: new queued work (an enqueue, a broadcast) wakes the
 // queue channel once per bot and transaction; a new update wakes the updates
-// channel, a repeated one nobody. Needs TGATE_TEST_PG.
+// channel, a repeated one nobody; new events wake the events channel (whichever
+// instance sends events), a cancelled broadcast the cancel channel with its id
+// (its bot's owner drops what it holds). Needs TGATE_TEST_PG.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -74,6 +76,65 @@ TEST_F(PgStoreTest, ANewUpdateNotifiesTheUpdatesChannelOnce) {
   n = Run(listener->WaitNotification());
   ASSERT_OK(n);
   EXPECT_EQ(n->payload, "bot-v") << "a repeated update notifies nobody";
+}
+
+TEST_F(PgStoreTest, NewEventsNotifyTheEventsChannelOncePerTransaction) {
+  auto listener = Connect();
+  ASSERT_TRUE(listener);
+  ASSERT_OK(Run(listener->Listen(PgStore::kEventsChannel)));
+  ASSERT_OK(Run(listener->Listen(PgStore::kQueueChannel)));
+  ASSERT_OK(Run(store_->AddEvent(R"({"type":"a"})", 1000)));
+  auto n = Run(listener->WaitNotification());
+  ASSERT_OK(n);
+  EXPECT_EQ(n->channel, PgStore::kEventsChannel);
+
+  // Outcomes that raise events: one notification for the batch.
+  auto e = Run(store_->Enqueue(Direct("bot-e", 5, "x")));
+  ASSERT_OK(e);
+  n = Run(listener->WaitNotification());
+  ASSERT_OK(n);
+  EXPECT_EQ(n->channel, PgStore::kQueueChannel);
+  Completion c;
+  c.id = e->id;
+  c.status = MessageStatus::kSent;
+  c.attempts = 1;
+  c.parts_sent = 1;
+  const std::vector<Completion> done{c};
+  const std::vector<std::string> events{R"({"type":"message.sent"})", R"({"type":"other"})"};
+  ASSERT_OK(Run(store_->WriteOutcomes(done, events, 2000)));
+  // An outcome batch without events notifies nothing; the next notification
+  // is the marker's.
+  const std::vector<std::string> none;
+  ASSERT_OK(Run(store_->WriteOutcomes(done, none, 3000)));
+  ASSERT_OK(Run(store_->AddEvent(R"({"type":"marker"})", 4000)));
+  n = Run(listener->WaitNotification());
+  ASSERT_OK(n);
+  EXPECT_EQ(n->channel, PgStore::kEventsChannel);
+  n = Run(listener->WaitNotification());
+  ASSERT_OK(n);
+  EXPECT_EQ(n->channel, PgStore::kEventsChannel) << "the marker's";
+  auto due = Run(store_->DueEvents(10000, 10));
+  ASSERT_OK(due);
+  EXPECT_EQ(due->size(), 4u);
+}
+
+TEST_F(PgStoreTest, ACancelledBroadcastNotifiesItsIdOnTheCancelChannel) {
+  auto listener = Connect();
+  ASSERT_TRUE(listener);
+  ASSERT_OK(Run(listener->Listen(PgStore::kCancelChannel)));
+  ASSERT_OK(Run(store_->Bind(Binding{"bot-c", "u", 7, UserStatus::kActive, 1})));
+  NewBroadcast b;
+  b.bot = "bot-c";
+  b.all = true;
+  b.text = "news";
+  b.options_json = "{}";
+  auto made = Run(store_->CreateBroadcast(b, 1000));
+  ASSERT_OK(made);
+  ASSERT_OK(Run(store_->CancelBroadcast(made->id)));
+  auto n = Run(listener->WaitNotification());
+  ASSERT_OK(n);
+  EXPECT_EQ(n->channel, PgStore::kCancelChannel);
+  EXPECT_EQ(n->payload, std::to_string(made->id));
 }
 
 }  // namespace
