@@ -47,20 +47,6 @@ void Row(const std::string& what, double value, const std::string& unit, const s
 
 class ClusterBench : public ClusterTest {
  protected:
-  void StartCluster(size_t n, std::vector<std::string> flags, std::map<std::string, std::string> env) {
-    StartEmulator(flags);
-    for (size_t i = 0; i < n; ++i) StartTgate(TgateOptions{.env = env});
-    ASSERT_FALSE(HasFailure()) << "the cluster did not start";
-    SetWebhook(0);
-    owner_ = WaitForOwner(-1, seconds(15));
-    ASSERT_GE(owner_, 0) << "no instance took the bot";
-  }
-  std::map<int64_t, int> Received(const std::string& text) {
-    std::map<int64_t, int> n;
-    for (const auto& s : Sent())
-      if (s.text == text) ++n[s.chat_id];
-    return n;
-  }
   // Stops (SIGTERM) or kills the owner mid-broadcast; returns the ms from
   // the signal to the first send by another instance, or -1.
   int64_t CutOwner(bool kill, int users, int* duplicates) {
@@ -93,14 +79,12 @@ class ClusterBench : public ClusterTest {
     EXPECT_EQ(static_cast<int>(Received("news").size()), users) << "accepted messages lost";
     return resumed < 0 ? -1 : resumed - at;
   }
-  int owner_ = -1;
 };
 
 TEST_F(ClusterBench, Failover) {
   const int kMaxInFlight = 4;
-  ASSERT_NO_FATAL_FAILURE(StartCluster(
-      3, {"--global-per-sec", "20", "--latency-ms", "50"},
-      {{"TGATE_LIMIT_GLOBAL_PER_SEC", "20"}, {"TGATE_LIMIT_MAX_IN_FLIGHT", std::to_string(kMaxInFlight)}}));
+  ASSERT_NO_FATAL_FAILURE(StartCluster(3, {{"--global-per-sec", "20"}, {"--latency-ms", "50"}},
+                                       {{"TGATE_LIMIT_MAX_IN_FLIGHT", std::to_string(kMaxInFlight)}}));
   int duplicates = 0;
   int64_t ms = CutOwner(true, Quick() ? 60 : 200, &duplicates);
   std::cout << "failover after kill -9 of the owner:" << std::endl;
@@ -111,8 +95,7 @@ TEST_F(ClusterBench, Failover) {
 }
 
 TEST_F(ClusterBench, Handover) {
-  ASSERT_NO_FATAL_FAILURE(
-      StartCluster(3, {"--global-per-sec", "20"}, {{"TGATE_LIMIT_GLOBAL_PER_SEC", "20"}}));
+  ASSERT_NO_FATAL_FAILURE(StartCluster(3, {{"--global-per-sec", "20"}}));
   int duplicates = 0;
   int64_t ms = CutOwner(false, Quick() ? 60 : 200, &duplicates);
   std::cout << "handover after SIGTERM of the owner:" << std::endl;
@@ -125,7 +108,7 @@ TEST_F(ClusterBench, EnqueueMillion) {
   const int64_t users = Quick() ? 100000 : 1000000;
   // Telegram at one message a second: the sending does not compete with the
   // enqueue being measured.
-  ASSERT_NO_FATAL_FAILURE(StartCluster(2, {"--global-per-sec", "1"}, {{"TGATE_LIMIT_GLOBAL_PER_SEC", "1"}}));
+  ASSERT_NO_FATAL_FAILURE(StartCluster(2, {{"--global-per-sec", "1"}}));
   ASSERT_NO_FATAL_FAILURE(LinkUser(0, "probe", 42));
   // The counting trigger updates one row per binding: off for the seed, the
   // count set once.

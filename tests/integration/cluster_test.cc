@@ -36,26 +36,6 @@ int64_t NowMs() {
 
 class Cluster : public ClusterTest {
  protected:
-  // The emulator at `limits` (flag -> value) and `n` instances set to the
-  // same limits; the webhook goes to instance 0.
-  void StartCluster(size_t n, const std::map<std::string, std::string>& limits,
-                    std::map<std::string, std::string> env = {}) {
-    static const std::map<std::string, std::string> kEnv{{"--global-per-sec", "TGATE_LIMIT_GLOBAL_PER_SEC"},
-                                                         {"--chat-per-sec", "TGATE_LIMIT_CHAT_PER_SEC"},
-                                                         {"--chat-burst", "TGATE_LIMIT_CHAT_BURST"},
-                                                         {"--latency-ms", ""}};
-    std::vector<std::string> flags;
-    for (const auto& [flag, value] : limits) {
-      flags.insert(flags.end(), {flag, value});
-      if (auto it = kEnv.find(flag); it != kEnv.end() && !it->second.empty()) env[it->second] = value;
-    }
-    StartEmulator(flags);
-    for (size_t i = 0; i < n; ++i) StartTgate(TgateOptions{.env = env});
-    ASSERT_FALSE(HasFailure()) << "the cluster did not start";
-    SetWebhook(0);
-    owner_ = WaitForOwner(-1, seconds(15));
-    ASSERT_GE(owner_, 0) << "no instance took the bot";
-  }
   void LinkUsers(int n) {
     for (int u = 0; u < n; ++u) LinkUser(u % count(), "u" + std::to_string(u), kChat0 + u);
   }
@@ -63,13 +43,6 @@ class Cluster : public ClusterTest {
     auto b = Api(via, "POST", "/v1/broadcasts", R"({"all":true,"text":")" + text + R"("})");
     EXPECT_EQ(b.status, 202) << b.body;
     return b.Int("id");
-  }
-  // Counts of `text` received per linked user's chat.
-  std::map<int64_t, int> Received(const std::string& text) {
-    std::map<int64_t, int> n;
-    for (const auto& s : Sent())
-      if (s.text == text) ++n[s.chat_id];
-    return n;
   }
   bool AllReceived(const std::string& text, int users) {
     return static_cast<int>(Received(text).size()) == users;
@@ -86,7 +59,6 @@ class Cluster : public ClusterTest {
     return v.is_object() ? v.as_object() : boost::json::object{};
   }
   static constexpr int64_t kChat0 = 7000;
-  int owner_ = -1;
   int instances_runs_ = 0;
 };
 

@@ -92,6 +92,32 @@ size_t ClusterTest::StartTgate(size_t i, const TgateOptions& options) {
   return i;
 }
 
+void ClusterTest::StartCluster(size_t n, const std::map<std::string, std::string>& limits,
+                               std::map<std::string, std::string> env) {
+  static const std::map<std::string, std::string> kEnv{{"--global-per-sec", "TGATE_LIMIT_GLOBAL_PER_SEC"},
+                                                       {"--chat-per-sec", "TGATE_LIMIT_CHAT_PER_SEC"},
+                                                       {"--chat-burst", "TGATE_LIMIT_CHAT_BURST"},
+                                                       {"--latency-ms", ""}};
+  std::vector<std::string> flags;
+  for (const auto& [flag, value] : limits) {
+    flags.insert(flags.end(), {flag, value});
+    if (auto it = kEnv.find(flag); it != kEnv.end() && !it->second.empty()) env[it->second] = value;
+  }
+  StartEmulator(flags);
+  for (size_t i = 0; i < n; ++i) StartTgate(TgateOptions{.env = env});
+  ASSERT_FALSE(HasFailure()) << "the cluster did not start";
+  SetWebhook(0);
+  owner_ = WaitForOwner(-1, std::chrono::seconds(15));
+  ASSERT_GE(owner_, 0) << "no instance took the bot";
+}
+
+std::map<int64_t, int> ClusterTest::Received(const std::string& text) {
+  std::map<int64_t, int> n;
+  for (const auto& s : Sent())
+    if (s.text == text) ++n[s.chat_id];
+  return n;
+}
+
 void ClusterTest::SetWebhook(size_t i) {
   boost::json::object p{
       {"url", "http://127.0.0.1:" + std::to_string(ports_[i]) + "/hooks/telegram/" + kHookPath},

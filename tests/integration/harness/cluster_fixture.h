@@ -46,6 +46,13 @@ class ClusterTest : public ::testing::Test {
   size_t StartTgate(size_t i, const TgateOptions& options = {});
   size_t StartTgate(const TgateOptions& options = {}) { return StartTgate(count(), options); }
   // Registers instance i's webhook with the emulator.
+  // The emulator at `limits` (flag -> value, e.g. {"--global-per-sec", "10"})
+  // and `n` instances set to the same limits (and `env`); the webhook goes to
+  // instance 0; owner_ is the bot's owner once one took it.
+  void StartCluster(size_t n, const std::map<std::string, std::string>& limits,
+                    std::map<std::string, std::string> env = {});
+  // Counts of `text` received per chat.
+  std::map<int64_t, int> Received(const std::string& text);
   void SetWebhook(size_t i);
   void KillTgate(size_t i);  // SIGKILL, then wait
   int StopTgate(size_t i);   // SIGTERM, then wait; the exit code
@@ -79,6 +86,7 @@ class ClusterTest : public ::testing::Test {
   static bool WaitUntil(const std::function<bool()>& pred,
                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+  int owner_ = -1;  // StartCluster's
   std::string dir_;
   std::unique_ptr<pg::TestDatabase> db_;
   uint16_t emu_port_ = 0;
