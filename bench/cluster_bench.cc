@@ -165,7 +165,7 @@ TEST_F(ClusterBench, HundredBotsOverThreeInstances) {
   const int users = Quick() ? 45 : 90;  // 15 s or 30 s of sending per bot
   std::vector<std::unique_ptr<Process>> emulators;
   std::vector<uint16_t> emu_ports;
-  std::string toml = "log_level = \"warn\"\n";
+  std::string toml = "log_level = \"info\"\n";
   for (int b = 0; b < kBots; ++b) {
     const std::string token = std::to_string(700000 + b) + ":BENCH_fake_token_for_the_cluster_bench";
     auto e = std::make_unique<Process>();
@@ -252,7 +252,13 @@ TEST_F(ClusterBench, HundredBotsOverThreeInstances) {
       sending);
   for (int b = 0; b < kBots; ++b) {
     auto stats = HttpCall(emu_ports[b], "GET", "/control/stats");
-    rate_limited += stats.obj().at("rate_limited").to_number<int64_t>();
+    const int64_t refused = stats.obj().at("rate_limited").to_number<int64_t>();
+    if (refused > 0) {
+      std::cout << "  bot" << b << ": " << refused
+                << " 429s, by rule: " << boost::json::serialize(stats.obj().at("rate_limited_by"))
+                << std::endl;
+    }
+    rate_limited += refused;
     auto sent = HttpCall(emu_ports[b], "GET", "/control/sent");
     for (const auto& m : sent.obj().at("messages").as_array())
       times[b].push_back(m.as_object().at("t_ms").to_number<int64_t>());
