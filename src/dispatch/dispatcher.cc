@@ -13,6 +13,9 @@ namespace json = boost::json;
 
 namespace {
 
+// After a failed load the store is given this long before the next.
+constexpr auto kRetryFailedLoad = std::chrono::seconds(1);
+
 SchedulerLimits LimitsOf(const DispatcherOptions& o) {
   SchedulerLimits l;
   static_cast<telegram::RateLimits&>(l) = o;
@@ -53,7 +56,7 @@ void Dispatcher::Impl::WakeIfSooner(SteadyTime now) {
   // While the loop runs it looks at the state afresh before sleeping.
   if (sleeping_until == SteadyTime::min()) return;
   SteadyTime needed = in_flight + 1 == options.max_in_flight ? now : scheduler.NextWake(now);
-  if (writer.has_completions()) needed = std::min(needed, writer.flush_due());
+  if (writer.has_completions() && !writer.flushing()) needed = std::min(needed, writer.flush_due());
   // Waking costs more than it saves unless it is sooner by over a tick.
   if (needed + options.tick < sleeping_until) Wake();
 }
@@ -120,23 +123,14 @@ Awaitable<void> Dispatcher::Impl::Loop() {
   while (!stopping) {
     PollAnswers();  // the answers that came in since the last round
     SteadyTime now = clock.Now();
-    // Store work first: a send is counted against the limits when the
-    // scheduler hands it out, so nothing slow may run between that and the
-    // request leaving (a late write would reach Telegram bunched with later
-    // ones).
-    if (writer.has_completions() && now >= writer.flush_due()) {
-      co_await writer.Flush();
-      if (life.ended()) co_return;
-    }
-    const bool reload = loader.DirectDue(now);
-    if (reload) {
-      co_await loader.LoadDirect(now);
-      if (life.ended()) co_return;
-    }
-    const bool refill = loader.BroadcastsDue(reload);
-    co_await ExpireDue(WallMs());
-    if (life.ended()) co_return;
-    now = clock.Now();
+    // The store's work is started here and runs beside the sends (it may
+    // suspend on a round trip): a send is counted against the limits when
+    // the scheduler hands it out, so nothing slow may run between that and
+    // the request leaving (a late write would reach Telegram bunched with
+    // later ones), and a send that is due never waits for the store.
+    if (writer.has_completions() && !writer.flushing() && now >= writer.flush_due()) LaunchFlush();
+    bool reload = false, refill = false;
+    if (StorePassDue(now, &reload, &refill)) LaunchStorePass(reload, refill);
     if (outage.ProbeDue(now)) LaunchProbe();
     feedback.Tick(now);
     bool launched = false;
@@ -156,22 +150,19 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     if (launched && answers) PollAnswers();
     if (launched && !answers) co_await asio::post(executor, kUseAwaitable);
     if (life.ended()) co_return;
-    // Loading broadcasts can take a while (materializing the next chunk), so
-    // it comes after the sends just launched, one-to-one ones among them.
-    if (refill) {
-      co_await loader.LoadBroadcasts(clock.Now());
-      if (life.ended()) co_return;
-    }
 
     now = clock.Now();
-    SteadyTime wake = std::min(scheduler.NextWake(now), loader.next_reload());
-    if (in_flight >= options.max_in_flight || outage.active())
-      wake = loader.next_reload();  // a completion wakes us
-    if (!may_send) wake = std::min(loader.next_reload(), now + options.may_send_recheck);
+    // A store pass under way wakes the loop when done; until then the
+    // reload it is doing is not due again.
+    const SteadyTime reload_at =
+        store_pass_running ? SteadyTime::max() : std::max(loader.next_reload(), store_retry_at);
+    SteadyTime wake = std::min(scheduler.NextWake(now), reload_at);
+    if (in_flight >= options.max_in_flight || outage.active()) wake = reload_at;  // a completion wakes us
+    if (!may_send) wake = std::min(reload_at, now + options.may_send_recheck);
     wake = std::min(wake, outage.NextProbe());
     // ... unless answers are polled: then look for them every tick.
     if (answers && (in_flight > 0 || outage.probe_in_flight())) wake = std::min(wake, now + options.tick);
-    if (writer.has_completions()) wake = std::min(wake, writer.flush_due());
+    if (writer.has_completions() && !writer.flushing()) wake = std::min(wake, writer.flush_due());
     if (wake > now) {
       timer->ExpiresAt(wake);
       sleeping_until = wake;
@@ -180,6 +171,50 @@ Awaitable<void> Dispatcher::Impl::Loop() {
       sleeping_until = SteadyTime::min();
     }
   }
+}
+
+bool Dispatcher::Impl::StorePassDue(SteadyTime now, bool* reload, bool* refill) const {
+  if (store_pass_running || now < store_retry_at) return false;
+  *reload = loader.DirectDue(now);
+  *refill = loader.BroadcastsDue(*reload);
+  return *reload || *refill || WallMs() >= held.next_deadline_ms();
+}
+
+void Dispatcher::Impl::LaunchFlush() {
+  asio::co_spawn(executor, FlushBeside(),
+                 LogStopped("bot " + options.bot + ": writing outcomes", spdlog::level::err));
+}
+
+Awaitable<void> Dispatcher::Impl::FlushBeside() {
+  auto self = shared_from_this();
+  co_await writer.Flush();
+  if (life.ended()) co_return;
+  Wake();  // groups released, a failed write's retry time, the next batch due
+}
+
+void Dispatcher::Impl::LaunchStorePass(bool reload, bool refill) {
+  store_pass_running = true;
+  asio::co_spawn(executor, StorePass(reload, refill),
+                 LogStopped("bot " + options.bot + ": loading queued messages", spdlog::level::err));
+}
+
+Awaitable<void> Dispatcher::Impl::StorePass(bool reload, bool refill) {
+  auto self = shared_from_this();
+  if (reload) {
+    co_await loader.LoadDirect(clock.Now());
+    if (life.ended()) co_return;
+  }
+  co_await ExpireDue(WallMs());
+  if (life.ended()) co_return;
+  // Loading broadcasts can take a while (materializing the next chunk), so
+  // it comes last.
+  if (refill) {
+    co_await loader.LoadBroadcasts(clock.Now());
+    if (life.ended()) co_return;
+  }
+  if (loader.last_load_failed()) store_retry_at = clock.Now() + kRetryFailedLoad;
+  store_pass_running = false;
+  Wake();
 }
 
 Dispatcher::Dispatcher(asio::any_io_executor executor, store::QueueStore& queue,
@@ -232,6 +267,12 @@ Awaitable<void> Dispatcher::Stop(std::chrono::milliseconds grace) {
   if (impl->in_flight > 0) {
     spdlog::warn("bot {}: {} sends still in flight at shutdown; they stay queued and may be sent again",
                  impl->options.bot, impl->in_flight);
+  }
+  // A write under way beside the loop holds only its own batch: the rest is
+  // written once it is done.
+  while (impl->writer.flushing() && !impl->life.ended()) {
+    t->ExpiresAt(impl->clock.Now() + std::chrono::milliseconds(1));
+    co_await t->Wait();
   }
   co_await impl->writer.Flush();
 }

@@ -33,6 +33,18 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   // dispatcher.cc: the loop, launching sends, waking. The coroutines check
   // `life` after each co_await (a store call included: it may suspend).
   Awaitable<void> Loop();
+  // The store's work, each beside the loop so a slow store (a round trip to
+  // PostgreSQL) never holds up a send that is due: writing the batched
+  // outcomes, and a pass that loads one-to-one messages (`reload`), fails
+  // those past their deadline and loads broadcasts (`refill`). One of each
+  // at a time; each wakes the loop when done.
+  void LaunchFlush();
+  Awaitable<void> FlushBeside();
+  void LaunchStorePass(bool reload, bool refill);
+  Awaitable<void> StorePass(bool reload, bool refill);
+  // Whether the loop may start a store pass at `now` (none under way, and a
+  // failed load waited out), and whether one is due.
+  bool StorePassDue(SteadyTime now, bool* reload, bool* refill) const;
   // QueueLoader's admit: a message just loaded fails at once if past its
   // deadline, else goes to the scheduler (counted by the RestartGuard first).
   Awaitable<void> Admit(const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms);
@@ -122,6 +134,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
                     {options.bot, {options.probe_first, options.probe_max}, options.max_queue_age}};
 
   int in_flight = 0;
+  bool store_pass_running = false;
+  SteadyTime store_retry_at{};  // after a failed load, no pass before this
   bool started = false;
   bool stopping = false;  // by Stop() or ~Dispatcher: nothing new is sent
   DispatcherStats stats;

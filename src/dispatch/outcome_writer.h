@@ -74,6 +74,9 @@ class OutcomeWriter {
   // restart, sends it again), so the Dispatcher starts none until a write
   // holds.
   bool failing() const { return failing_; }
+  // A write is under way (the store suspended in it): a Flush now returns
+  // at once, and what is batched meanwhile waits for the next one.
+  bool flushing() const { return flushing_; }
   SteadyTime flush_due() const { return flush_due_; }
 
  private:

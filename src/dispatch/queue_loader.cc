@@ -84,6 +84,7 @@ Awaitable<void> QueueLoader::LoadDirect(SteadyTime now) {
   need_load_ = false;
   next_reload_ = now + kReloadEvery;
   Status s = co_await ReadDirect(now);
+  last_load_failed_ = !s.ok();
   if (!s.ok()) {
     spdlog::error("bot {}: loading queued messages failed: {}", options_.bot, s.message());
     need_load_ = true;
@@ -98,6 +99,7 @@ bool QueueLoader::BroadcastsDue(bool reloaded) const {
 Awaitable<void> QueueLoader::LoadBroadcasts(SteadyTime now) {
   Status s = co_await ReadBroadcasts(now);
   if (!s.ok()) {
+    last_load_failed_ = true;
     spdlog::error("bot {}: loading queued messages failed: {}", options_.bot, s.message());
     need_load_ = true;
   }

@@ -79,6 +79,9 @@ class QueueLoader {
   // window is full. On failure logs it and loads one-to-one messages again
   // at the next pass (and so broadcasts).
   Awaitable<void> LoadBroadcasts(SteadyTime now);
+  // Whether the last load (one-to-one or broadcasts) failed: the caller
+  // waits a while before the next (the store may be down).
+  bool last_load_failed() const { return last_load_failed_; }
 
  private:
   Awaitable<Status> ReadDirect(SteadyTime now);
@@ -96,6 +99,7 @@ class QueueLoader {
   int64_t direct_after_id_ = 0;                           // load cursor of one-to-one messages
   std::unordered_map<int64_t, int64_t> broadcast_after_;  // load cursor of each running broadcast
   bool need_load_ = true;
+  bool last_load_failed_ = false;
   size_t reload_below_ = 0;  // load broadcasts again once fewer are held
   SteadyTime next_reload_{};
 };
