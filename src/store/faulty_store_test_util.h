@@ -6,6 +6,8 @@
 //   - SuspendCalls(executor): every call first yields to the executor, as a
 //     PostgreSQL store's calls suspend on their socket: other coroutines run
 //     before it completes (SQLite's never suspend);
+//   - DelayCalls(clock, d): every call first waits `d` on `clock`, as a
+//     round trip to a remote database takes time (on a fake clock in tests);
 //   - FailNextCommits(status, n): the next n commits fail, whatever writes
 //     them. A write called on its own commits by itself: it returns `status`
 //     and writes nothing. Inside RunInTransaction, writes commit together at
@@ -21,6 +23,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <map>
@@ -30,6 +33,7 @@
 #include <vector>
 
 #include "core/awaitable.h"
+#include "core/clock.h"
 #include "store/store.h"
 
 namespace tgate::store::testing {
@@ -50,6 +54,11 @@ class FaultyStore final : public Store {
   }
   // From now on every call first yields to `executor` (see the top).
   void SuspendCalls(asio::any_io_executor executor) { suspend_ = std::move(executor); }
+  // From now on every call first waits `delay` on `clock` (see the top).
+  void DelayCalls(const Clock& clock, std::chrono::milliseconds delay) {
+    delay_clock_ = &clock;
+    delay_ = delay;
+  }
   // Calls of `method` so far, failed ones included.
   int calls(const std::string& method) const {
     auto it = calls_.find(method);
@@ -235,10 +244,15 @@ class FaultyStore final : public Store {
   // A view over a transaction's Store whose script and counts are `root`'s.
   FaultyStore(Store& inner, FaultyStore& root) : inner_(inner), root_(&root) {}
 
+  // What every call waits first: SuspendCalls' yield, DelayCalls' delay.
+  Awaitable<void> Wait() {
+    if (root_->suspend_) co_await asio::post(*root_->suspend_, asio::use_awaitable);
+    if (root_->delay_clock_) co_await root_->delay_clock_->SleepFor(root_->delay_);
+  }
   // A call that only reads: fails only by FailNext.
   template <typename Call>
   auto Read(const std::string& method, Call call) -> decltype(call()) {
-    if (root_->suspend_) co_await asio::post(*root_->suspend_, asio::use_awaitable);
+    co_await Wait();
     if (Status f = Fault(method); !f.ok()) co_return f;
     co_return co_await call();
   }
@@ -246,7 +260,7 @@ class FaultyStore final : public Store {
   // a transaction it only marks the transaction as one that commits).
   template <typename Call>
   auto Write(const std::string& method, Call call) -> decltype(call()) {
-    if (root_->suspend_) co_await asio::post(*root_->suspend_, asio::use_awaitable);
+    co_await Wait();
     if (Status f = Fault(method); !f.ok()) co_return f;
     if (root_->depth_ > 0) {
       root_->wrote_ = true;
@@ -276,6 +290,8 @@ class FaultyStore final : public Store {
   Store& inner_;
   FaultyStore* root_ = this;  // whose script and counts these are
   std::optional<asio::any_io_executor> suspend_;
+  const Clock* delay_clock_ = nullptr;
+  std::chrono::milliseconds delay_{0};
   std::map<std::string, std::deque<Status>> faults_;
   std::map<std::string, int> calls_;
   std::deque<Status> commit_faults_;
