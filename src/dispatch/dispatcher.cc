@@ -137,9 +137,9 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     // During a Bot API outage nothing is sent but the probes. Nor while this
     // instance may not send for the bot (its lease's send window closed): a
     // job the scheduler hands out counts against the limits, so none is taken.
-    // Nor while outcome writes fail (the database cut off): a send whose
-    // outcome cannot be recorded would be sent again by whoever goes on.
-    const bool may_send = (!options.may_send || options.may_send()) && !writer.failing();
+    // Nor while outcome writes fail or hang (the database cut off): a send
+    // whose outcome cannot be recorded would be sent again by whoever goes on.
+    const bool may_send = (!options.may_send || options.may_send()) && !writer.HoldsSends(now);
     while (may_send && !outage.active() && in_flight < options.max_in_flight) {
       auto job = scheduler.Next(now);
       if (!job) break;
@@ -269,8 +269,9 @@ Awaitable<void> Dispatcher::Stop(std::chrono::milliseconds grace) {
                  impl->options.bot, impl->in_flight);
   }
   // A write under way beside the loop holds only its own batch: the rest is
-  // written once it is done.
-  while (impl->writer.flushing() && !impl->life.ended()) {
+  // written once it is done (if it is done within the grace: a write that
+  // hangs leaves the rest queued in the store, sent again after a restart).
+  while (impl->writer.flushing() && !impl->life.ended() && impl->clock.Now() < deadline) {
     t->ExpiresAt(impl->clock.Now() + std::chrono::milliseconds(1));
     co_await t->Wait();
   }

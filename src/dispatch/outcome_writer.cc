@@ -12,6 +12,10 @@ namespace {
 
 constexpr size_t kFlushAtOnce = 512;  // completions per batch before flushing early
 constexpr auto kRetryFailedWrite = std::chrono::seconds(1);
+// A write under way longer than this holds new sends back (HoldsSends): far
+// above a healthy round trip, short enough that a cut-off owner sends only a
+// few more before it stops.
+constexpr auto kSlowWrite = std::chrono::milliseconds(250);
 
 int64_t WallMs(const Clock& clock) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock.Wall().time_since_epoch()).count();
@@ -82,6 +86,11 @@ void OutcomeWriter::ReleaseChatsAfterFlush() {
   done_after_flush_.clear();
 }
 
+bool OutcomeWriter::HoldsSends(SteadyTime now) const {
+  if (failing_) return true;
+  return flushing_ && (now - flush_started_ > kSlowWrite || completions_.size() >= kFlushAtOnce);
+}
+
 Awaitable<void> OutcomeWriter::Flush() {
   if (flushing_) co_return;
   if (completions_.empty() && events_.empty()) {
@@ -98,6 +107,7 @@ Awaitable<void> OutcomeWriter::Flush() {
   done.swap(done_after_flush_);
   const int64_t now_ms = WallMs(clock_);
   flushing_ = true;
+  flush_started_ = clock_.Now();
   Status s = co_await store_.WriteOutcomes(completions, events, now_ms);
   flushing_ = false;
   failing_ = !s.ok();

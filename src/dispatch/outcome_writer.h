@@ -69,10 +69,13 @@ class OutcomeWriter {
   // Whether completions wait to be written, and when they are due. (Events
   // alone wait for the next completion or an explicit Flush.)
   bool has_completions() const { return !completions_.empty(); }
-  // The last write failed and what it held still waits: each send made now
-  // would be one more the store does not know was sent (a next owner, or a
-  // restart, sends it again), so the Dispatcher starts none until a write
-  // holds.
+  // Whether the Dispatcher is to start no new send at `now`: each send made
+  // now would be one more the store does not know was sent (a next owner,
+  // or a restart, sends it again). So while the last write failed and what
+  // it held still waits, or while a write has been under way longer than
+  // kSlowWrite (the database cut off without a word: the write hangs until
+  // the connection is given up) or with a full batch waiting behind it.
+  bool HoldsSends(SteadyTime now) const;
   bool failing() const { return failing_; }
   // A write is under way (the store suspended in it): a Flush now returns
   // at once, and what is batched meanwhile waits for the next one.
@@ -92,6 +95,7 @@ class OutcomeWriter {
   std::vector<int64_t> done_after_flush_;  // group chats whose next send waits for the flush
   SteadyTime flush_due_{};
   bool flushing_ = false;  // a write is under way
+  SteadyTime flush_started_{};
   bool failing_ = false;
 };
 

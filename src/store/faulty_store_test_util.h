@@ -6,8 +6,9 @@
 //   - SuspendCalls(executor): every call first yields to the executor, as a
 //     PostgreSQL store's calls suspend on their socket: other coroutines run
 //     before it completes (SQLite's never suspend);
-//   - DelayCalls(clock, d): every call first waits `d` on `clock`, as a
-//     round trip to a remote database takes time (on a fake clock in tests);
+//   - DelayCalls(clock, d[, method]): every call (of `method` only, if
+//     named) first waits `d` on `clock`, as a round trip to a remote
+//     database takes time (on a fake clock in tests);
 //   - FailNextCommits(status, n): the next n commits fail, whatever writes
 //     them. A write called on its own commits by itself: it returns `status`
 //     and writes nothing. Inside RunInTransaction, writes commit together at
@@ -54,10 +55,12 @@ class FaultyStore final : public Store {
   }
   // From now on every call first yields to `executor` (see the top).
   void SuspendCalls(asio::any_io_executor executor) { suspend_ = std::move(executor); }
-  // From now on every call first waits `delay` on `clock` (see the top).
-  void DelayCalls(const Clock& clock, std::chrono::milliseconds delay) {
+  // From now on every call (of `method`, if not empty) first waits `delay`
+  // on `clock` (see the top).
+  void DelayCalls(const Clock& clock, std::chrono::milliseconds delay, std::string method = "") {
     delay_clock_ = &clock;
     delay_ = delay;
+    delay_method_ = std::move(method);
   }
   // Calls of `method` so far, failed ones included.
   int calls(const std::string& method) const {
@@ -245,14 +248,15 @@ class FaultyStore final : public Store {
   FaultyStore(Store& inner, FaultyStore& root) : inner_(inner), root_(&root) {}
 
   // What every call waits first: SuspendCalls' yield, DelayCalls' delay.
-  Awaitable<void> Wait() {
+  Awaitable<void> Wait(const std::string& method) {
     if (root_->suspend_) co_await asio::post(*root_->suspend_, asio::use_awaitable);
-    if (root_->delay_clock_) co_await root_->delay_clock_->SleepFor(root_->delay_);
+    if (root_->delay_clock_ && (root_->delay_method_.empty() || root_->delay_method_ == method))
+      co_await root_->delay_clock_->SleepFor(root_->delay_);
   }
   // A call that only reads: fails only by FailNext.
   template <typename Call>
   auto Read(const std::string& method, Call call) -> decltype(call()) {
-    co_await Wait();
+    co_await Wait(method);
     if (Status f = Fault(method); !f.ok()) co_return f;
     co_return co_await call();
   }
@@ -260,7 +264,7 @@ class FaultyStore final : public Store {
   // a transaction it only marks the transaction as one that commits).
   template <typename Call>
   auto Write(const std::string& method, Call call) -> decltype(call()) {
-    co_await Wait();
+    co_await Wait(method);
     if (Status f = Fault(method); !f.ok()) co_return f;
     if (root_->depth_ > 0) {
       root_->wrote_ = true;
@@ -292,6 +296,7 @@ class FaultyStore final : public Store {
   std::optional<asio::any_io_executor> suspend_;
   const Clock* delay_clock_ = nullptr;
   std::chrono::milliseconds delay_{0};
+  std::string delay_method_;
   std::map<std::string, std::deque<Status>> faults_;
   std::map<std::string, int> calls_;
   std::deque<Status> commit_faults_;
