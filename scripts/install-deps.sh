@@ -13,7 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
   libpq-dev postgresql-15
   libqrencode-dev zbar-tools librsvg2-bin
-  python3 python3-setuptools python3-wheel python3-pip python3-mypy python3-django
+  python3 python3-setuptools python3-wheel python3-pip python3-mypy python3-django python3-jsonschema
 )
 if [ "${1:-}" = "--hardening" ]; then
   packages+=(clang-14 libclang-rt-14-dev)

@@ -1,12 +1,14 @@
 // Router: the front door of tgate's HTTP listener. Maps each request to the
 // site API handlers (/v1/*, which need the Bearer API key), the Telegram
 // webhook (/hooks/telegram/<path>) or the operational endpoints (/healthz,
-// /readyz: 503 while a bot's Bot API is in outage, /metrics). Answers unknown routes with 404 and wrong
-// methods with 405, in the JSON error shape. Pure request -> response; transport lives in http/. Threading:
-// io thread only.
+// /readyz: 503 while a bot's Bot API is in outage, /metrics, /openapi.json). Answers unknown routes with
+// 404 and wrong methods with 405, in the JSON error shape. Pure request -> response; transport lives in
+// http/. Threading: io thread only.
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "api/api_context.h"
 #include "core/awaitable.h"
@@ -14,6 +16,17 @@
 #include "webhook/update_receiver.h"
 
 namespace tgate::api {
+
+// One route the listener answers: "GET" and "/v1/users/{}" ({} captures a segment).
+struct RouteInfo {
+  std::string_view method;
+  std::string_view pattern;
+};
+
+// Every route Router::Handle answers: the site API's table and the endpoints
+// outside /v1. The OpenAPI document (api/openapi.json) lists exactly these
+// (openapi_routes_test.cc).
+const std::vector<RouteInfo>& Routes();
 
 class Router {
  public:

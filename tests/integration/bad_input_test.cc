@@ -25,7 +25,7 @@ class BadInput : public GatewayTest {
 };
 
 TEST_F(BadInput, SiteApiRequiresTheKey) {
-  ExpectError(HttpCall(tgate_port_, "POST", "/v1/links", R"({"user":"1"})"), 401, "unauthenticated");
+  ExpectError(TgateCall(tgate_port_, "POST", "/v1/links", R"({"user":"1"})"), 401, "unauthenticated");
   ExpectError(Api("POST", "/v1/links", R"({"user":"1"})", {{"Authorization", "Bearer wrong"}}), 401,
               "unauthenticated");
 }
@@ -46,7 +46,7 @@ TEST_F(BadInput, OversizedBodyIsRefused) {
   std::string big = R"({"user":"1","text":")" + std::string(2 << 20, 'x') + R"("})";
   auto a = Api("POST", "/v1/messages", big);
   EXPECT_EQ(a.status, 413) << a.error;
-  EXPECT_EQ(HttpCall(tgate_port_, "GET", "/healthz").status, 200);
+  EXPECT_EQ(TgateCall(tgate_port_, "GET", "/healthz").status, 200);
 }
 
 TEST_F(BadInput, MessagesAreValidated) {
@@ -87,7 +87,7 @@ TEST_F(BadInput, WebhookChecksPathAndSecret) {
 TEST_F(BadInput, MalformedUpdateIsAcknowledged) {
   EXPECT_EQ(Hook("this is not json").status, 200);
   EXPECT_EQ(Hook(R"({"no_update_id":true})").status, 200);
-  EXPECT_EQ(HttpCall(tgate_port_, "GET", "/healthz").status, 200);
+  EXPECT_EQ(TgateCall(tgate_port_, "GET", "/healthz").status, 200);
 }
 
 TEST_F(BadInput, DuplicatedUpdateIsProcessedOnce) {
@@ -105,13 +105,13 @@ TEST_F(BadInput, DuplicatedUpdateIsProcessedOnce) {
 }
 
 TEST_F(BadInput, MetricsAndHealthAreServedWithoutTheToken) {
-  auto m = HttpCall(tgate_port_, "GET", "/metrics");
+  auto m = TgateCall(tgate_port_, "GET", "/metrics");
   EXPECT_EQ(m.status, 200);
   EXPECT_NE(m.body.find("tgate_"), std::string::npos);
   EXPECT_NE(m.body.find("# TYPE tgate_dispatch_in_flight gauge"), std::string::npos) << m.body;
   EXPECT_NE(m.body.find("tgate_queue_pending{bot=\"default\"} 0"), std::string::npos) << m.body;
   EXPECT_EQ(m.body.find(kTokenSecretPart), std::string::npos);
-  EXPECT_EQ(HttpCall(tgate_port_, "GET", "/healthz").status, 200);
+  EXPECT_EQ(TgateCall(tgate_port_, "GET", "/healthz").status, 200);
 }
 
 }  // namespace

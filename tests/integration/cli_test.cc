@@ -127,7 +127,7 @@ TEST_F(Cli, ASecondSandboxLeavesTheRunningOnesDatabaseAlone) {
       << out;
   EXPECT_NE(out.find("--db"), std::string::npos) << out;
   EXPECT_TRUE(std::filesystem::exists(db)) << "the running sandbox's database was removed";
-  EXPECT_EQ(HttpCall(static_cast<uint16_t>(std::stoi(*port)), "GET", "/healthz").status, 200);
+  EXPECT_EQ(TgateCall(static_cast<uint16_t>(std::stoi(*port)), "GET", "/healthz").status, 200);
   first.Signal(SIGTERM);
   EXPECT_EQ(first.Wait(std::chrono::seconds(20)), 0);
 }

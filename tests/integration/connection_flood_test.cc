@@ -107,7 +107,7 @@ TEST_F(ConnectionFlood, TheSoftFdLimitIsRaisedSoAnIdleFloodPastItLocksNothingOut
 
   IdleFlood flood(tgate_port_, 1100);
   ASSERT_EQ(flood.size(), 1100u);
-  EXPECT_EQ(HttpCall(tgate_port_, "GET", "/healthz").status, 200);
+  EXPECT_EQ(TgateCall(tgate_port_, "GET", "/healthz").status, 200);
   EXPECT_EQ(Hook(Update(700001)).status, 200);
   EXPECT_EQ(Api("GET", "/v1/users/nobody").status, 404);
   EXPECT_EQ((tgate_->Stdout() + tgate_->Stderr()).find("accept failed"), std::string::npos);
@@ -129,12 +129,12 @@ TEST_F(ConnectionFlood, AtTheCapTheIdleFloodMakesRoomAndTheWebhookConnectionSurv
   ASSERT_EQ(telegram.Post(Update(800001)), 200);
   IdleFlood flood(tgate_port_, 200);
   ASSERT_EQ(flood.size(), 200u);
-  EXPECT_EQ(HttpCall(tgate_port_, "GET", "/healthz").status, 200);
+  EXPECT_EQ(TgateCall(tgate_port_, "GET", "/healthz").status, 200);
   EXPECT_EQ(Api("GET", "/v1/users/nobody").status, 404);
   EXPECT_EQ(Hook(Update(800002)).status, 200);    // a new webhook connection
   EXPECT_EQ(telegram.Post(Update(800003)), 200);  // and the old one is still open
 
-  auto m = HttpCall(tgate_port_, "GET", "/metrics");
+  auto m = TgateCall(tgate_port_, "GET", "/metrics");
   ASSERT_EQ(m.status, 200);
   EXPECT_GE(Metric(m.body, "tgate_http_connections_evicted_total"), 150) << m.body;
   EXPECT_LE(Metric(m.body, "tgate_http_connections"), 50) << m.body;

@@ -20,7 +20,7 @@ class InboxFaults : public GatewayTest {
   std::string Logs() const { return tgate_->Stdout() + tgate_->Stderr(); }
   // The line of /metrics for `series` (name and labels), e.g. "x{bot=\"default\"} 1"; "" if absent.
   std::string MetricLine(const std::string& series) {
-    auto m = HttpCall(tgate_port_, "GET", "/metrics");
+    auto m = TgateCall(tgate_port_, "GET", "/metrics");
     EXPECT_EQ(m.status, 200);
     size_t at = m.body.find("\n" + series + " ");
     if (at == std::string::npos) return "";

@@ -25,7 +25,7 @@ class Outage : public GatewayTest, public ::testing::WithParamInterface<const ch
     return r.Int("id");
   }
   std::string Metric(const std::string& line_start) {
-    auto m = HttpCall(tgate_port_, "GET", "/metrics");
+    auto m = TgateCall(tgate_port_, "GET", "/metrics");
     size_t at = m.body.find("\n" + line_start);
     if (at == std::string::npos) return "";
     size_t end = m.body.find('\n', at + 1);
@@ -41,7 +41,7 @@ TEST_P(Outage, MessagesWaitThroughAnOutageLongerThanEveryRetryAndGoOnceItEnds) {
   for (int u = 0; u < 10; ++u) LinkUser("u" + std::to_string(u), 7000 + u);
   // The welcome messages go before the outage.
   ASSERT_TRUE(WaitUntil([&] { return Emu("GET", "/control/stats").Int("accepted") == 10; }));
-  EXPECT_EQ(HttpCall(tgate_port_, "GET", "/readyz").status, 200);
+  EXPECT_EQ(TgateCall(tgate_port_, "GET", "/readyz").status, 200);
 
   ASSERT_EQ(Emu("POST", "/control/outage", GetParam()).status, 200);
   std::vector<int64_t> ids;
@@ -53,7 +53,7 @@ TEST_P(Outage, MessagesWaitThroughAnOutageLongerThanEveryRetryAndGoOnceItEnds) {
 
   ASSERT_TRUE(tgate_->WaitForText("Telegram cannot be reached", std::chrono::seconds(10)))
       << tgate_->Stderr();
-  auto ready = HttpCall(tgate_port_, "GET", "/readyz");
+  auto ready = TgateCall(tgate_port_, "GET", "/readyz");
   EXPECT_EQ(ready.status, 503) << ready.body;
   EXPECT_NE(ready.body.find(R"("bots_in_outage":["default"])"), std::string::npos) << ready.body;
   EXPECT_EQ(Metric("tgate_bot_api_outage{bot=\"default\"} "), "1");
@@ -73,7 +73,7 @@ TEST_P(Outage, MessagesWaitThroughAnOutageLongerThanEveryRetryAndGoOnceItEnds) {
       [&] { return Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("pending") == 0; }));
   EXPECT_EQ(Api("GET", "/v1/broadcasts/" + std::to_string(b.Int("id"))).Int("sent"), 10);
   EXPECT_TRUE(tgate_->WaitForText("Telegram reachable again after an outage of", std::chrono::seconds(5)));
-  EXPECT_EQ(HttpCall(tgate_port_, "GET", "/readyz").status, 200);
+  EXPECT_EQ(TgateCall(tgate_port_, "GET", "/readyz").status, 200);
   EXPECT_EQ(Metric("tgate_bot_api_outage{bot=\"default\"} "), "0");
   EXPECT_GE(std::stod(Metric("tgate_bot_api_outage_seconds_total{bot=\"default\"} ")), 5.0);
   EXPECT_EQ(Metric("tgate_dispatch_expired_total{bot=\"default\"} "), "1");

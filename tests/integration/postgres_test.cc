@@ -84,8 +84,8 @@ TEST_F(ServeOnPostgres, ASecondTgateOnTheSameDatabaseJoinsAndEachMessageGoesOnce
   auto port = second.WaitForText("tgate listening on 127.0.0.1:", std::chrono::seconds(20));
   ASSERT_TRUE(port) << second.Stderr() << second.Stdout();
   const uint16_t second_port = static_cast<uint16_t>(std::stoi(*port));
-  auto r = HttpCall(second_port, "POST", "/v1/messages", R"({"user":"42","text":"Through the second"})",
-                    {{"Authorization", std::string("Bearer ") + kApiKey}});
+  auto r = TgateCall(second_port, "POST", "/v1/messages", R"({"user":"42","text":"Through the second"})",
+                     {{"Authorization", std::string("Bearer ") + kApiKey}});
   ASSERT_EQ(r.status, 202) << r.body;
   ASSERT_TRUE(WaitUntil([&] { return SentTexts(1001).size() >= 2u; })) << tgate_->Stdout() << second.Stdout();
   // A moment for a second send, were there one.

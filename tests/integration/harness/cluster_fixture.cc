@@ -139,7 +139,7 @@ int ClusterTest::StopTgate(size_t i) {
 HttpAnswer ClusterTest::Api(size_t i, const std::string& method, const std::string& target,
                             const std::string& body, std::map<std::string, std::string> headers) {
   if (!headers.count("Authorization")) headers["Authorization"] = std::string("Bearer ") + kApiKey;
-  return HttpCall(ports_[i], method, target, body, headers);
+  return TgateCall(ports_[i], method, target, body, headers);
 }
 
 HttpAnswer ClusterTest::Emu(const std::string& method, const std::string& target, const std::string& body) {
@@ -147,8 +147,8 @@ HttpAnswer ClusterTest::Emu(const std::string& method, const std::string& target
 }
 
 HttpAnswer ClusterTest::Hook(size_t i, const std::string& body) {
-  return HttpCall(ports_[i], "POST", std::string("/hooks/telegram/") + kHookPath, body,
-                  {{"X-Telegram-Bot-Api-Secret-Token", kHookSecret}});
+  return TgateCall(ports_[i], "POST", std::string("/hooks/telegram/") + kHookPath, body,
+                   {{"X-Telegram-Bot-Api-Secret-Token", kHookSecret}});
 }
 
 boost::json::object ClusterTest::EmuStats() {

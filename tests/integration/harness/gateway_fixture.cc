@@ -88,7 +88,7 @@ int GatewayTest::StopTgate() {
 HttpAnswer GatewayTest::Api(const std::string& method, const std::string& target, const std::string& body,
                             std::map<std::string, std::string> headers) {
   if (!headers.count("Authorization")) headers["Authorization"] = std::string("Bearer ") + kApiKey;
-  return HttpCall(tgate_port_, method, target, body, headers);
+  return TgateCall(tgate_port_, method, target, body, headers);
 }
 
 HttpAnswer GatewayTest::Emu(const std::string& method, const std::string& target, const std::string& body) {
@@ -98,7 +98,7 @@ HttpAnswer GatewayTest::Emu(const std::string& method, const std::string& target
 HttpAnswer GatewayTest::Hook(const std::string& body, const std::string& secret, const std::string& path) {
   std::map<std::string, std::string> h;
   if (!secret.empty()) h["X-Telegram-Bot-Api-Secret-Token"] = secret;
-  return HttpCall(tgate_port_, "POST", "/hooks/telegram/" + path, body, h);
+  return TgateCall(tgate_port_, "POST", "/hooks/telegram/" + path, body, h);
 }
 
 void GatewayTest::LinkUser(const std::string& user, int64_t tg_user) {

@@ -1,8 +1,13 @@
 #include "harness/http_call.h"
 
+#include <unistd.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
 
 namespace tgate::itest {
 
@@ -50,6 +55,7 @@ HttpAnswer HttpCall(uint16_t port, const std::string& method, const std::string&
     auto res = parser.release();
     a.status = res.result_int();
     a.body = res.body();
+    a.content_type = std::string(res[bhttp::field::content_type]);
     boost::system::error_code ec;
     a.json = boost::json::parse(a.body, ec);
     if (ec) a.json = nullptr;
@@ -58,6 +64,37 @@ HttpAnswer HttpCall(uint16_t port, const std::string& method, const std::string&
   } catch (const std::exception& e) {
     a.error = e.what();
   }
+  return a;
+}
+
+namespace {
+
+// One JSON line per exchange; a body that is not valid UTF-8 JSON text is
+// kept as a string all the same (the checker decides what it must be).
+void Record(const std::string& method, const std::string& target, const std::string& body,
+            const std::map<std::string, std::string>& headers, const HttpAnswer& a) {
+  const char* dir = std::getenv("TGATE_API_EXCHANGES_DIR");
+  if (!dir || !*dir || a.status == 0) return;
+  boost::json::object req_headers;
+  for (const auto& [k, v] : headers) {
+    if (k == "Authorization") continue;  // the checker needs no key, and logs keep none
+    req_headers[k] = v;
+  }
+  boost::json::object line{{"method", method},       {"target", target},   {"request_headers", req_headers},
+                           {"request_body", body},   {"status", a.status}, {"content_type", a.content_type},
+                           {"response_body", a.body}};
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  std::ofstream out(std::string(dir) + "/exchanges-" + std::to_string(getpid()) + ".jsonl", std::ios::app);
+  out << boost::json::serialize(line) << "\n";
+}
+
+}  // namespace
+
+HttpAnswer TgateCall(uint16_t port, const std::string& method, const std::string& target,
+                     const std::string& body, const std::map<std::string, std::string>& headers) {
+  HttpAnswer a = HttpCall(port, method, target, body, headers);
+  Record(method, target, body, headers, a);
   return a;
 }
 

@@ -1,0 +1,94 @@
+"""check_openapi.py refuses what it must: the checks are only worth their
+failures. Exchanges made up here, against the real api/openapi.json."""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+import unittest
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import check_openapi  # noqa: E402
+
+DOC = json.loads((HERE / "openapi.json").read_text(encoding="utf-8"))
+
+
+def exchange(method: str, target: str, status: int, answer: Any = None, body: Any = None,
+             content_type: str = "application/json", headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"method": method, "target": target, "status": status, "content_type": content_type,
+            "request_headers": headers or {},
+            "request_body": "" if body is None else json.dumps(body),
+            "response_body": "" if answer is None else (answer if isinstance(answer, str) else json.dumps(answer))}
+
+
+def error(code: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": "what is wrong"}}
+
+
+class Exchanges(unittest.TestCase):
+    def setUp(self) -> None:
+        self.c = check_openapi.Contract(DOC)
+
+    def problems(self, x: dict[str, Any]) -> list[str]:
+        return check_openapi.check_exchange(self.c, x)[1]
+
+    def test_a_documented_exchange_passes(self) -> None:
+        x = exchange("POST", "/v1/messages", 202, {"id": 7, "status": "queued"}, {"user": "42", "text": "hi"},
+                     headers={"Idempotency-Key": "k-1"})
+        self.assertEqual(self.problems(x), [])
+        self.assertEqual(self.problems(exchange("GET", "/metrics", 200, "# HELP x\n", content_type="text/plain; version=0.0.4")), [])
+        self.assertEqual(self.problems(exchange("DELETE", "/v1/users/42?bot=default", 204)), [])
+
+    def test_an_undocumented_status_fails(self) -> None:
+        self.assertTrue(self.problems(exchange("GET", "/v1/users/42", 418, error("internal"))))
+
+    def test_an_answer_off_its_schema_fails(self) -> None:
+        self.assertTrue(self.problems(exchange("POST", "/v1/messages", 202, {"id": "7", "status": "queued"},
+                                               {"user": "42", "text": "hi"})))
+        self.assertTrue(self.problems(exchange("GET", "/v1/users/42", 404, {"error": "not found"})))
+        self.assertTrue(self.problems(exchange("GET", "/v1/users/42", 404, error("no_such_code"))))
+        self.assertTrue(self.problems(exchange("GET", "/healthz", 200, "ok", content_type="text/plain")))
+        self.assertTrue(self.problems(exchange("DELETE", "/v1/users/42", 204, {"unexpected": True})))
+
+    def test_an_accepted_request_off_its_schema_fails(self) -> None:
+        self.assertTrue(self.problems(exchange("POST", "/v1/messages", 202, {"id": 7, "status": "queued"},
+                                               {"user": "42", "text": "hi", "colour": "red"})))
+        self.assertTrue(self.problems(exchange("POST", "/v1/messages", 202, {"id": 7, "status": "queued"},
+                                               {"user": "42", "text": "hi"}, headers={"Idempotency-Key": "a b"})))
+        # Refused requests are not held to the request schema: tgate refused them.
+        self.assertEqual(self.problems(exchange("POST", "/v1/messages", 400, error("invalid_argument"),
+                                                {"user": "42", "text": "hi", "colour": "red"})), [])
+
+    def test_unknown_routes_and_methods(self) -> None:
+        self.assertEqual(self.problems(exchange("GET", "/nope", 404, error("not_found"))), [])
+        self.assertTrue(self.problems(exchange("GET", "/nope", 200, {})))
+        self.assertEqual(self.problems(exchange("PUT", "/v1/links", 405, error("invalid_argument"))), [])
+        self.assertTrue(self.problems(exchange("PUT", "/v1/links", 200, {})))
+
+
+class Document(unittest.TestCase):
+    def test_the_document_is_well_formed(self) -> None:
+        self.assertEqual(check_openapi.check_document(check_openapi.Contract(DOC)), [])
+
+    def test_broken_documents_are_refused(self) -> None:
+        bad = copy.deepcopy(DOC)
+        bad["paths"]["/v1/links"]["post"]["responses"]["201"]["content"]["application/json"]["schema"] = {
+            "$ref": "#/components/schemas/Nothing"}
+        self.assertTrue(check_openapi.check_document(check_openapi.Contract(bad)))
+        bad = copy.deepcopy(DOC)
+        bad["components"]["schemas"]["Link"]["type"] = "thing"
+        self.assertTrue(check_openapi.check_document(check_openapi.Contract(bad)))
+        bad = copy.deepcopy(DOC)
+        bad["paths"]["/v1/users/{name}"] = bad["paths"].pop("/v1/users/{user}")
+        self.assertTrue(check_openapi.check_document(check_openapi.Contract(bad)))
+        bad = copy.deepcopy(DOC)
+        del bad["webhooks"]["user.blocked"]
+        self.assertTrue(check_openapi.check_document(check_openapi.Contract(bad)))
+
+
+if __name__ == "__main__":
+    unittest.main()
