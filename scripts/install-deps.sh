@@ -14,6 +14,7 @@ packages=(
   libpq-dev postgresql-15
   libqrencode-dev zbar-tools librsvg2-bin
   python3 python3-setuptools python3-wheel python3-pip python3-mypy python3-django python3-jsonschema
+  nginx  # the TLS proxy of deploy/, run by tests/integration/nginx_tls_test.cc
 )
 if [ "${1:-}" = "--hardening" ]; then
   packages+=(clang-14 libclang-rt-14-dev)

@@ -31,6 +31,7 @@ int Run(int argc, char** argv) {
   AddBroadcastCommand(app, g);
   AddStoreCommand(app, g);
   AddInstancesCommand(app, g);
+  AddCertCommand(app, g);
 
   try {
     app.parse(argc, argv);

@@ -63,6 +63,7 @@ void AddSiteCommands(CLI::App& app, Globals& g);  // link, send
 void AddBroadcastCommand(CLI::App& app, Globals& g);
 void AddStoreCommand(CLI::App& app, Globals& g);  // store copy
 void AddInstancesCommand(CLI::App& app, Globals& g);
+void AddCertCommand(CLI::App& app, Globals& g);  // cert self-signed
 
 }  // namespace tgate::cli
 

@@ -131,12 +131,14 @@ BotReply SetWebhook(BotState& state, const Params& params) {
     }
   }
   bool has_certificate = false;
+  std::string certificate_pem;
   if (const ParamValue* cert = params.Find("certificate"); cert && cert->is_file) {
     if (cert->value.size() > kMaxCertificateBytes) {
       return BotReply::BadRequest("certificate size is too big (" + std::to_string(cert->value.size()) +
                                   " bytes)");
     }
     has_certificate = true;
+    certificate_pem = cert->value;
   }
   int max_connections = 40;  // default 40, clamped to 1..100, never an error
   if (auto mc = params.Get("max_connections")) {
@@ -151,11 +153,13 @@ BotReply SetWebhook(BotState& state, const Params& params) {
   if (params.GetBool("drop_pending_updates")) state.updates.Clear();
   const bool same = state.webhook.url == url_param->value && state.webhook.secret_token == secret &&
                     state.webhook.max_connections == max_connections &&
-                    state.webhook.has_custom_certificate == has_certificate;
+                    state.webhook.has_custom_certificate == has_certificate &&
+                    state.webhook.certificate_pem == certificate_pem;
   if (!same) {
     state.webhook.url = url_param->value;
     state.webhook.secret_token = secret;
     state.webhook.has_custom_certificate = has_certificate;
+    state.webhook.certificate_pem = std::move(certificate_pem);
     state.webhook.max_connections = max_connections;
     state.webhook.last_error_date = 0;
     state.webhook.last_error_message.clear();

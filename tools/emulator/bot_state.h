@@ -51,6 +51,7 @@ struct WebhookSettings {
   std::string url;  // empty: no webhook (getUpdates mode)
   std::string secret_token;
   bool has_custom_certificate = false;
+  std::string certificate_pem;  // uploaded with setWebhook: the only trust for https:// deliveries
   int max_connections = 40;
   int64_t last_error_date = 0;  // Unix seconds; 0: none
   std::string last_error_message;

@@ -13,7 +13,7 @@ struct WebhookSender::Impl : std::enable_shared_from_this<Impl> {
       : strand(std::move(ex)), state(s), clock(c), timeout(t), timer(strand) {}
 
   Awaitable<void> DeliverLoop();
-  Awaitable<void> Deliver(Delivery d, std::string url, std::string secret);
+  Awaitable<void> Deliver(Delivery d, std::string url, std::string secret, std::string certificate_pem);
   void StartReady();
 
   asio::any_io_executor strand;
@@ -29,7 +29,8 @@ void WebhookSender::Impl::StartReady() {
   const auto& hook = state.webhook;
   if (hook.url.empty()) return;
   while (auto d = state.updates.TakeReady(clock.Now(), static_cast<size_t>(hook.max_connections))) {
-    asio::co_spawn(strand, Deliver(std::move(*d), hook.url, hook.secret_token), asio::detached);
+    asio::co_spawn(strand, Deliver(std::move(*d), hook.url, hook.secret_token, hook.certificate_pem),
+                   asio::detached);
   }
 }
 
@@ -46,10 +47,12 @@ Awaitable<void> WebhookSender::Impl::DeliverLoop() {
   }
 }
 
-Awaitable<void> WebhookSender::Impl::Deliver(Delivery d, std::string url, std::string secret) {
+Awaitable<void> WebhookSender::Impl::Deliver(Delivery d, std::string url, std::string secret,
+                                             std::string certificate_pem) {
   auto self = shared_from_this();
   std::string body = boost::json::serialize(d.update);
-  PostOutcome out = co_await PostUpdate(strand, url, secret, std::move(body), timeout);
+  PostOutcome out =
+      co_await PostUpdate(strand, url, secret, std::move(certificate_pem), std::move(body), timeout);
   if (stopped) co_return;
   if (out.ok()) {
     ++state.stats.webhook_delivered;
