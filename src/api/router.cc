@@ -76,6 +76,8 @@ Awaitable<http::Response> Router::Handle(const http::Request& req) {
   if (path == "/healthz") co_return http::JsonResponse(req, 200, R"({"status":"ok"})");
   if (path == "/metrics") co_return co_await Metrics(req);
   if (path == "/readyz") co_return Ready(req);
+  if (context_.status_page && status::StatusEndpoint::Serves(path))
+    co_return co_await context_.status_page->Handle(req, path);
   if (path.substr(0, 4) == "/v1/" || path == "/v1") co_return co_await HandleApi(req, path);
   co_return http::ErrorResponse(req, Status::NotFound("no such endpoint; the site API is under /v1/"));
 }
