@@ -30,7 +30,7 @@ constexpr std::string_view kTail = R"html(</script>
 <script>
 "use strict";
 const el = (tag, attrs, ...kids) => {
-  const e = tag === "svg" || tag === "polyline" || tag === "line" || tag === "text" || tag === "rect"
+  const e = ["svg", "polyline", "polygon", "line", "text"].includes(tag)
       ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
   for (const k of kids) e.append(k);
@@ -40,27 +40,37 @@ const fig = (value, label, cls) => el("div", {class: "fig " + (cls || "")}, el("
 const dur = s => s == null ? "?" : s < 90 ? Math.round(s) + " s" : s < 5400 ? Math.round(s / 60) + " min" : (s / 3600).toFixed(1) + " h";
 
 function plot(bot) {
-  const W = 640, H = 170, L = 40, B = 20, span = 3600;
+  const W = 640, H = 170, L = 40, B = 20;
   const pts = (bot.rate && bot.rate.points) || [];
-  let max = Math.max(bot.limit_per_second * 1.15, 1);
-  let peak = 0;
-  for (const [, r] of pts) peak = Math.max(peak, r);
-  max = Math.max(max, peak * 1.1);
-  const x = ago => L + (W - L) * (1 - Math.min(ago, span) / span);
+  let peak = 0, oldest = 0;
+  for (const [ago, r] of pts) { peak = Math.max(peak, r); oldest = Math.max(oldest, ago); }
+  // The last hour, zoomed in while tgate has run for less (at least 5 min).
+  const span = Math.min(3600, Math.max(300, oldest + (bot.rate ? bot.rate.interval_seconds : 10)));
+  const max = Math.max(bot.limit_per_second * 1.15, peak * 1.1, 1);
+  const x = ago => L + (W - L - 24) * (1 - Math.min(ago, span) / span);
   const y = r => (H - B) - (H - B - 6) * r / max;
   const svg = el("svg", {class: "rate", width: W, height: H, viewBox: `0 0 ${W} ${H}`,
                          "data-peak-rate": peak.toFixed(2), "data-limit": bot.limit_per_second});
-  for (const m of [60, 45, 30, 15, 0]) {
-    svg.append(el("line", {x1: x(m * 60), x2: x(m * 60), y1: 0, y2: H - B, stroke: "#e6e8eb"}));
-    svg.append(el("text", {x: x(m * 60) - 14, y: H - 5, "font-size": 11, fill: "#778"}, m ? `-${m}m` : "now"));
+  for (let k = 4; k >= 0; --k) {
+    const ago = span * k / 4;
+    svg.append(el("line", {x1: x(ago), x2: x(ago), y1: 0, y2: H - B, stroke: "#e6e8eb"}));
+    svg.append(el("text", {x: x(ago) - 14, y: H - 5, "font-size": 11, fill: "#778"},
+                  k ? `-${Math.round(ago / 60)}m` : "now"));
   }
   svg.append(el("text", {x: 2, y: 12, "font-size": 11, fill: "#778"}, max.toFixed(0) + "/s"));
   svg.append(el("text", {x: 2, y: H - B, "font-size": 11, fill: "#778"}, "0"));
   const ly = y(bot.limit_per_second);
   svg.append(el("line", {class: "limit", x1: L, x2: W, y1: ly, y2: ly, stroke: "#b3261e", "stroke-dasharray": "6 4"}));
   svg.append(el("text", {x: L + 4, y: ly - 4, "font-size": 11, fill: "#b3261e"}, `limit ${bot.limit_per_second}/s`));
-  const poly = pts.map(([ago, r]) => `${x(ago).toFixed(1)},${y(r).toFixed(1)}`).join(" ");
-  svg.append(el("polyline", {class: "sent", points: poly, fill: "none", stroke: "#2f7de1", "stroke-width": 2}));
+  if (pts.length) {
+    const line = pts.map(([ago, r]) => `${x(ago).toFixed(1)},${y(r).toFixed(1)}`);
+    const first = x(pts[0][0]).toFixed(1), last = x(pts[pts.length - 1][0]).toFixed(1), base = y(0).toFixed(1);
+    svg.append(el("polygon", {points: `${first},${base} ${line.join(" ")} ${last},${base}`, fill: "#2f7de133"}));
+    svg.append(el("polyline", {class: "sent", points: line.join(" "), fill: "none", stroke: "#2f7de1", "stroke-width": 2}));
+    const now = pts[pts.length - 1][1];
+    svg.append(el("text", {x: W - 150, y: 12, "font-size": 11, fill: "#2f7de1"},
+                  `now ${now.toFixed(1)}/s, peak ${peak.toFixed(1)}/s`));
+  }
   return svg;
 }
 

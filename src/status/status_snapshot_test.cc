@@ -58,7 +58,8 @@ TEST(StatusSnapshot, JsonCarriesEveryFigure) {
 }
 
 TEST(StatusSnapshot, ABotOwnedElsewhereNamesItsOwnerAndHasNoLiveFigures) {
-  const auto& bot = ToJson(Sample()).at("bots").at(1).as_object();
+  const boost::json::object o = ToJson(Sample());
+  const auto& bot = o.at("bots").at(1).as_object();
   EXPECT_EQ(bot.at("owned"), false);
   EXPECT_EQ(bot.at("owner"), "inst-b");
   EXPECT_EQ(bot.at("owner_listen"), "10.0.0.2:8080");
