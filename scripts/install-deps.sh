@@ -15,6 +15,8 @@ packages=(
   libqrencode-dev zbar-tools librsvg2-bin
   python3 python3-setuptools python3-wheel python3-pip python3-mypy python3-django python3-jsonschema
   nginx  # the TLS proxy of deploy/, run by tests/integration/nginx_tls_test.cc
+  # headless, for the status page test (tests/integration/status_page_test.cc)
+  chromium
 )
 if [ "${1:-}" = "--hardening" ]; then
   packages+=(clang-14 libclang-rt-14-dev)

@@ -1,7 +1,7 @@
 // ApiContext: what the site API handlers work with — the configuration, the
 // store's link, queue and broadcast roles, the Linker, the clock, metrics, and per bot its username (from
-// getMe) and how to wake its dispatcher. Plain wiring data built by app/; handlers take it by reference.
-// Threading: io thread only.
+// getMe) and how to wake its dispatcher, and the status page's endpoint. Plain wiring data built by app/;
+// handlers take it by reference. Threading: io thread only.
 #pragma once
 
 #include <functional>
@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "link/linker.h"
+#include "status/status_endpoint.h"
 #include "store/broadcast_store.h"
 #include "store/link_store.h"
 #include "store/queue_store.h"
@@ -37,6 +38,8 @@ struct ApiContext {
   const Clock& clock;
   Metrics& metrics;
   std::map<std::string, BotHandle, std::less<>> bots;
+  // GET /status and /status.json (HTTP Basic, the API key); null: 404.
+  status::StatusEndpoint* status_page = nullptr;
 
   // The bot a request names ("bot" field or ?bot=), or the default.
   // NotFound naming the unknown bot.

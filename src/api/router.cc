@@ -33,8 +33,8 @@ constexpr Route kRoutes[] = {
 // them; Routes() lists them, so the OpenAPI check sees one missing from the
 // document (or one the document has and Handle does not answer).
 constexpr RouteInfo kOperationalRoutes[] = {
-    {"POST", "/hooks/telegram/{}"}, {"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/readyz"},
-    {"GET", "/openapi.json"},
+    {"POST", "/hooks/telegram/{}"}, {"GET", "/healthz"}, {"GET", "/metrics"},     {"GET", "/readyz"},
+    {"GET", "/openapi.json"},       {"GET", "/status"},  {"GET", "/status.json"},
 };
 
 // Matches decoded `segments` against `pattern` ("/v1/users/{}"), filling captures.
@@ -98,6 +98,8 @@ Awaitable<http::Response> Router::Handle(const http::Request& req) {
   if (path == "/metrics") co_return co_await Metrics(req);
   if (path == "/readyz") co_return Ready(req);
   if (path == "/openapi.json") co_return http::JsonResponse(req, 200, std::string(OpenApiDocument()));
+  if (context_.status_page && status::StatusEndpoint::Serves(path))
+    co_return co_await context_.status_page->Handle(req, path);
   if (path.substr(0, 4) == "/v1/" || path == "/v1") co_return co_await HandleApi(req, path);
   co_return http::ErrorResponse(req, Status::NotFound("no such endpoint; the site API is under /v1/"));
 }

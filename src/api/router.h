@@ -1,7 +1,8 @@
 // Router: the front door of tgate's HTTP listener. Maps each request to the
 // site API handlers (/v1/*, which need the Bearer API key), the Telegram
 // webhook (/hooks/telegram/<path>) or the operational endpoints (/healthz,
-// /readyz: 503 while a bot's Bot API is in outage, /metrics, /openapi.json). Answers unknown routes with
+// /readyz: 503 while a bot's Bot API is in outage, /metrics, /openapi.json,
+// /status). Answers unknown routes with
 // 404 and wrong methods with 405, in the JSON error shape. Pure request -> response; transport lives in
 // http/. Threading: io thread only.
 #pragma once

@@ -16,6 +16,7 @@
 #include "app/fd_limit.h"
 #include "app/instance_lock.h"
 #include "app/pruner.h"
+#include "app/status_source.h"
 #include "cluster/instance_id.h"
 #include "cluster/lease_keeper.h"
 #include "core/lifetime.h"
@@ -59,6 +60,8 @@ struct Gateway::Impl {
   // the webhook as the connections closed last.
   http::ServerOptions ServerOptionsFor(const std::string& host, uint16_t port);
   void DescribeServer(const http::Server& s);
+  // GET /status (status/): the StatusSource and its endpoint, on the router.
+  void MakeStatusPage();
   // Registers the bot's delivery figures with `metrics`.
   void DescribeDispatch(const std::string& bot, const BotRuntime& rt);
   // Registers the bot's figures of updates set aside (issue 11).
@@ -102,6 +105,9 @@ struct Gateway::Impl {
   std::unique_ptr<api::Router> router;
   std::unique_ptr<http::Server> server;
   std::unique_ptr<cluster::LeaseKeeper> keeper;
+  // GET /status: the figures and their endpoint (after keeper: reads its id).
+  std::unique_ptr<StatusSource> status_source;
+  std::unique_ptr<status::StatusEndpoint> status_endpoint;
   std::unique_ptr<pg::Listener> listener;
   bool stopping = false;
   // The Gateway's own coroutines (LearnUsername): ended by Stop() and by
@@ -205,6 +211,21 @@ http::ServerOptions Gateway::Impl::ServerOptionsFor(const std::string& host, uin
     spdlog::info("http server: at most {} connections (max_connections)", so.max_connections);
   }
   return so;
+}
+
+void Gateway::Impl::MakeStatusPage() {
+  StatusSourceDeps deps{io.get_executor(), config, clock, *store, bots, *context};
+  if (pg_store) {
+    deps.cluster = true;
+    deps.instance_id = [this] { return keeper ? keeper->id() : std::string(); };
+  }
+  status_source = std::make_unique<StatusSource>(std::move(deps));
+  StatusSource* source = status_source.get();
+  status_endpoint = std::make_unique<status::StatusEndpoint>(
+      config.api_key,
+      [source]() -> Awaitable<status::StatusSnapshot> { co_return co_await source->Gather(); });
+  context->status_page = status_endpoint.get();
+  status_source->Start();
 }
 
 void Gateway::Impl::DescribeServer(const http::Server& s) {
@@ -456,6 +477,7 @@ Status Gateway::Start() {
   }
   g.receiver = std::make_unique<webhook::UpdateReceiver>(*g.store, g.metrics, std::move(hooks));
   g.router = std::make_unique<api::Router>(*g.context, *g.receiver);
+  g.MakeStatusPage();
 
   TGATE_ASSIGN_OR_RETURN(auto hp, config::SplitHostPort(g.config.listen));
   http::ServerOptions so = g.ServerOptionsFor(hp.first, hp.second);
@@ -486,7 +508,8 @@ Status Gateway::Start() {
       asio::co_spawn(g.io,
                      webhook::KeepWebhookPointingHere(
                          g.life.token(), rt->api(),
-                         {name, bc.public_url, bc.webhook_path, bc.webhook_secret, bc.webhook_certificate}),
+                         {name, bc.public_url, bc.webhook_path, bc.webhook_secret, bc.webhook_certificate,
+                          std::chrono::seconds(60), g.status_source->WebhookObserver(name)}),
                      LogStopped("bot " + name + ": webhook check"));
     }
     spdlog::info(
@@ -506,6 +529,7 @@ Awaitable<void> Gateway::Stop() {
   Impl& g = *impl_;
   g.stopping = true;  // no lease acquired from now on starts anything
   g.life.End();       // LearnUsername
+  if (g.status_source) g.status_source->Stop();
   if (g.server) g.server->Stop();
   g.StopPruner();
   g.StopEvents();

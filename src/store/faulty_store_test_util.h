@@ -140,6 +140,10 @@ class FaultyStore final : public Store {
                                                      int64_t after_id, size_t limit) override {
     co_return co_await Read("LoadQueued", [&] { return inner_.LoadQueued(bot, priority, after_id, limit); });
   }
+  Awaitable<Result<std::vector<Message>>> RecentFailures(std::string_view bot, size_t limit,
+                                                         int64_t scan) override {
+    co_return co_await Read("RecentFailures", [&] { return inner_.RecentFailures(bot, limit, scan); });
+  }
   Awaitable<Result<int64_t>> PendingMessages(std::string_view bot) override {
     co_return co_await Read("PendingMessages", [&] { return inner_.PendingMessages(bot); });
   }

@@ -92,6 +92,8 @@ class PgStore final : public Store {
   Awaitable<Result<std::vector<Message>>> LoadQueued(std::string_view bot, Priority priority,
                                                      int64_t after_id, size_t limit) override;
   Awaitable<Result<int64_t>> PendingMessages(std::string_view bot) override;
+  Awaitable<Result<std::vector<Message>>> RecentFailures(std::string_view bot, size_t limit,
+                                                         int64_t scan) override;
   Awaitable<Status> Complete(const std::vector<Completion>& completions) override;
   Awaitable<Status> WriteOutcomes(const std::vector<Completion>& completions,
                                   const std::vector<std::string>& events, int64_t now_ms) override;

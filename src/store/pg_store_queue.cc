@@ -121,6 +121,19 @@ Awaitable<Result<Message>> PgStore::GetMessage(int64_t id) {
   co_return ReadMessage(*rows, 0);
 }
 
+Awaitable<Result<std::vector<Message>>> PgStore::RecentFailures(std::string_view bot, size_t limit,
+                                                                int64_t scan) {
+  // As SqliteStore's: status 2 = failed, within the newest `scan` ids.
+  auto rows = co_await Exec(TGATE_PG_SELECT_MESSAGE
+                            "WHERE m.id > (SELECT coalesce(max(id), 0) FROM messages) - $3 "
+                            "AND m.bot = $1 AND m.status = 2 ORDER BY m.id DESC LIMIT $2",
+                            pg::Params().Add(bot).Add(static_cast<int64_t>(limit)).Add(scan));
+  if (!rows.ok()) co_return rows.status();
+  std::vector<Message> out;
+  for (int i = 0; i < rows->size(); ++i) out.push_back(ReadMessage(*rows, i));
+  co_return out;
+}
+
 Awaitable<Result<std::vector<Message>>> PgStore::LoadQueued(std::string_view bot, Priority priority,
                                                             int64_t after_id, size_t limit) {
   auto rows = co_await Exec(

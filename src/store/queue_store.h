@@ -61,6 +61,11 @@ class QueueStore {
   // The highest message id so far, of any bot (0 if there is none): every
   // message queued after the call has a higher one.
   virtual Awaitable<Result<int64_t>> LastMessageId() = 0;
+  // The bot's failed messages among the newest `scan` messages (of any bot),
+  // newest first, at most `limit`: what the status page lists as the last
+  // failures. Bounded by `scan` so it stays cheap on a large table.
+  virtual Awaitable<Result<std::vector<Message>>> RecentFailures(std::string_view bot, size_t limit,
+                                                                 int64_t scan) = 0;
   // Fails every queued message to the chat with `reason`. Returns their ids.
   virtual Awaitable<Result<std::vector<int64_t>>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
                                                                     std::string_view reason) = 0;

@@ -131,6 +131,24 @@ Awaitable<Result<Message>> SqliteStore::GetMessage(int64_t id) {
   co_return ReadMessage(st);
 }
 
+Awaitable<Result<std::vector<Message>>> SqliteStore::RecentFailures(std::string_view bot, size_t limit,
+                                                                    int64_t scan) {
+  // status 2 = failed; the id range keeps it to the newest `scan` rows (the
+  // primary key), whatever the table's size.
+  TGATE_CO_ASSIGN_OR_RETURN(
+      auto st, Prepare(TGATE_SELECT_MESSAGE "WHERE m.id > (SELECT coalesce(max(id), 0) FROM messages) - ?3 "
+                                            "AND m.bot = ?1 AND m.status = 2 ORDER BY m.id DESC LIMIT ?2"));
+  st.Bind(1, bot).Bind(2, static_cast<int64_t>(limit)).Bind(3, scan);
+  std::vector<Message> out;
+  while (true) {
+    TGATE_CO_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) break;
+    out.push_back(ReadMessage(st));
+  }
+  st.Reset();
+  co_return out;
+}
+
 Awaitable<Result<std::vector<Message>>> SqliteStore::LoadQueued(std::string_view bot, Priority priority,
                                                                 int64_t after_id, size_t limit) {
   // status = 0 matches the partial index messages_queued (bot, priority,

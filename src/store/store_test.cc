@@ -322,6 +322,34 @@ TEST_P(StoreTest, LoadQueuedFiltersByBotPriorityStatusAndCursor) {
   EXPECT_EQ((*broadcast)[0].id, b1);
 }
 
+TEST_P(StoreTest, RecentFailuresNewestFirstWithinTheScan) {
+  int64_t f1 = MustEnqueue(Direct("bot", 1, "f1"));
+  int64_t ok = MustEnqueue(Direct("bot", 2, "ok"));
+  int64_t other = MustEnqueue(Direct("other", 3, "x"));
+  int64_t f2 = MustEnqueue(Direct("bot", 4, "f2"));
+  int64_t f3 = MustEnqueue(Direct("bot", 5, "f3"));
+  ASSERT_OK(Await(store_->Complete({
+      Completion{f1, MessageStatus::kFailed, 1, 0, 0, 0, "400: chat not found"},
+      Completion{ok, MessageStatus::kSent, 1, 1, 0, 5, ""},
+      Completion{other, MessageStatus::kFailed, 1, 0, 0, 0, "other bot"},
+      Completion{f2, MessageStatus::kFailed, 8, 0, 0, 0, "network: timeout"},
+      Completion{f3, MessageStatus::kFailed, 1, 0, 0, 0, "403: blocked"},
+  })));
+  auto all = Await(store_->RecentFailures("bot", 10, 1000));
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].id, f3);
+  EXPECT_EQ((*all)[0].error, "403: blocked");
+  EXPECT_EQ((*all)[1].id, f2);
+  EXPECT_EQ((*all)[2].id, f1);
+  EXPECT_GT((*all)[2].updated_at, 0);
+  EXPECT_EQ(Await(store_->RecentFailures("bot", 2, 1000))->size(), 2u);
+  // Only the newest message is looked at: f3, not f2 just before it.
+  auto scanned = Await(store_->RecentFailures("bot", 10, 1));
+  ASSERT_EQ(scanned->size(), 1u);
+  EXPECT_EQ((*scanned)[0].id, f3);
+}
+
 TEST_P(StoreTest, CompleteWritesEveryOutcomeOfTheBatch) {
   int64_t a = MustEnqueue(Direct("bot", 1, "a"));
   int64_t b = MustEnqueue(Direct("bot", 2, "b"));

@@ -159,6 +159,7 @@ Awaitable<void> KeepWebhookPointingHere(Lifetime::Token life, telegram::BotApi& 
     if (r.ok() && r.result.is_object()) {
       failing = false;
       const boost::json::object& info = r.result.as_object();
+      if (options.on_info) options.on_info(info);
       if (may_set && watch.ShouldSet(info, first)) {
         first = false;
         may_set = false;

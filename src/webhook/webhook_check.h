@@ -13,6 +13,7 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct WebhookCheckOptions {
   std::string secret;            // X-Telegram-Bot-Api-Secret-Token; empty = none
   std::string certificate_path;  // self-signed certificate to upload; empty = none
   std::chrono::seconds period{60};
+  // Called with each getWebhookInfo answer (e.g. to keep the last values for
+  // the status page). Its `url` holds the secret webhook path: never log it.
+  std::function<void(const boost::json::object& info)> on_info;
 };
 
 // What getWebhookInfo answers mean for one bot, look after look (pure; the
