@@ -78,6 +78,14 @@ std::unique_ptr<spdlog::formatter> JsonLogFormatter::clone() const {
   return std::make_unique<JsonLogFormatter>();
 }
 
+std::string JsonLogLine(spdlog::level::level_enum level, std::string_view message) {
+  spdlog::details::log_msg msg(spdlog::source_loc{}, spdlog::string_view_t(), level,
+                               spdlog::string_view_t(message.data(), message.size()));
+  spdlog::memory_buf_t buf;
+  JsonLogFormatter().format(msg, buf);
+  return std::string(buf.data(), buf.size());
+}
+
 void UseJsonLogFormat() { spdlog::set_formatter(std::make_unique<JsonLogFormatter>()); }
 
 }  // namespace tgate

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace tgate {
 
@@ -22,6 +23,10 @@ class JsonLogFormatter final : public spdlog::formatter {
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override;
   std::unique_ptr<spdlog::formatter> clone() const override;
 };
+
+// `message` at `level`, now, as the formatter writes it (with its newline):
+// for lines written past the loggers (tgate's "listening on" line).
+std::string JsonLogLine(spdlog::level::level_enum level, std::string_view message);
 
 // Makes every registered logger (and the default) write JSON lines.
 void UseJsonLogFormat();

@@ -87,5 +87,15 @@ TEST_F(JsonLogFormat, TimeIsIsoUtcAndTheBotIsNamedWhenTheLineSaysIt) {
   EXPECT_EQ(second.at("level").as_string(), "error");
 }
 
+TEST(JsonLogLine, IsTheFormattersLineForAMessageWrittenPastTheLoggers) {
+  const std::string line = JsonLogLine(spdlog::level::info, "tgate listening on 127.0.0.1:8080");
+  ASSERT_FALSE(line.empty());
+  EXPECT_EQ(line.back(), '\n');
+  const auto o = json::parse(line).as_object();
+  EXPECT_EQ(o.at("message").as_string(), "tgate listening on 127.0.0.1:8080");
+  EXPECT_EQ(o.at("level").as_string(), "info");
+  EXPECT_FALSE(o.contains("logger"));
+}
+
 }  // namespace
 }  // namespace tgate
