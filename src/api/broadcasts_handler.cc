@@ -1,8 +1,10 @@
 // POST /v1/broadcasts {"users":[...] | "all":true, "text", options..., "spread_seconds"?, "paid"?,
 // "ttl_seconds"?, "bot"?}
-//   [Idempotency-Key] -> 202 {"id","total","skipped"}; a retry with the same key and body gets the
-//   first broadcast's; the same key with another body 422 idempotency_key_reused.
-// GET /v1/broadcasts/{id} -> 200 {"id","status","total","sent","failed","pending","cancelled"}
+//   [Idempotency-Key] -> 202 {"id","total","skipped","skipped_users"}; a retry with the same key and
+//   body gets the first broadcast's; the same key with another body 422 idempotency_key_reused.
+//   skipped_users (a "users" list only): [{"user","reason": "not_linked"|"blocked"}], request order.
+// GET /v1/broadcasts/{id} -> 200 {"id","status","total","sent","failed","pending","cancelled",
+//   "skipped","skipped_users",...}
 // DELETE /v1/broadcasts/{id} -> 200 with the counts; what was not sent is cancelled.
 #include <boost/json.hpp>
 
@@ -21,17 +23,28 @@ namespace {
 
 constexpr int64_t kMaxSpreadSeconds = 7 * 24 * 3600;
 
+// [{"user","reason"}]: empty for a broadcast to "all" (it skips no one), and
+// for a broadcast made before tgate kept them (its "skipped" still counts).
+void AddSkippedUsers(const store::Broadcast& b, json::object& out) {
+  json::array users;
+  users.reserve(b.skipped_users.size());
+  for (const auto& s : b.skipped_users) users.push_back(json::object{{"user", s.user}, {"reason", s.reason}});
+  out["skipped_users"] = std::move(users);
+}
+
 json::object Counts(const store::Broadcast& b) {
-  return json::object{{"id", b.id},
-                      {"status", b.status},
-                      {"total", b.total},
-                      {"sent", b.sent},
-                      {"failed", b.failed},
-                      {"pending", b.pending},
-                      {"cancelled", b.cancelled},
-                      {"skipped", b.skipped},
-                      {"paid", b.paid},
-                      {"spread_seconds", b.spread_seconds}};
+  json::object out{{"id", b.id},
+                   {"status", b.status},
+                   {"total", b.total},
+                   {"sent", b.sent},
+                   {"failed", b.failed},
+                   {"pending", b.pending},
+                   {"cancelled", b.cancelled},
+                   {"skipped", b.skipped},
+                   {"paid", b.paid},
+                   {"spread_seconds", b.spread_seconds}};
+  AddSkippedUsers(b, out);
+  return out;
 }
 
 Status ReadTargets(const json::object& body, store::NewBroadcast& b) {
@@ -118,6 +131,7 @@ Awaitable<http::Response> CreateBroadcast(ApiContext& ctx, const http::Request& 
   if (!created.ok()) co_return IdempotencyErrorResponse(req, created.status());
   if ((*bot)->notify_dispatcher) (*bot)->notify_dispatcher();
   json::object out{{"id", created->id}, {"total", created->total}, {"skipped", created->skipped}};
+  AddSkippedUsers(*created, out);
   co_return http::JsonResponse(req, 202, json::serialize(out));
 }
 

@@ -2,7 +2,9 @@
 //   -> 202 {"id","status"} once the message is durable; 404 unknown user; 409 blocked.
 //   A retry with the same Idempotency-Key and body gets the first message's answer; the same key
 //   with another body 422 idempotency_key_reused (api/idempotency.h).
-// GET /v1/messages/{id} -> 200 {"id","status","telegram_message_id"?,"error"?,"attempts"}.
+// GET /v1/messages/{id} -> 200 {"id","status","telegram_message_id"?,"error"?,"parts","attempts"}:
+//   parts = the Telegram messages its text became (0 until split for sending), attempts = the
+//   sends its most-tried part took (1 when every part went at once).
 #include <boost/json.hpp>
 
 #include "api/idempotency.h"
@@ -46,7 +48,8 @@ Awaitable<Status> Address(ApiContext& ctx, const json::object& body, store::NewM
 }
 
 json::object Describe(const store::Message& m) {
-  json::object out{{"id", m.id}, {"status", store::ToString(m.status)}, {"attempts", m.attempts}};
+  json::object out{
+      {"id", m.id}, {"status", store::ToString(m.status)}, {"parts", m.parts}, {"attempts", m.attempts}};
   if (m.telegram_message_id != 0) out["telegram_message_id"] = m.telegram_message_id;
   if (!m.error.empty()) out["error"] = m.error;
   if (!m.user.empty()) out["user"] = m.user;

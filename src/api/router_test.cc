@@ -245,6 +245,29 @@ TEST_F(RouterTest, ABroadcastRetriedWithItsKeyIsMadeOnce) {
   EXPECT_NE(Json().at("id").as_int64(), id);
 }
 
+// Issue 14: the skipped recipients are named with why, and a replay of the
+// key answers the same body.
+TEST_F(RouterTest, ABroadcastNamesTheUsersItSkipped) {
+  Link("u1", 1);
+  Link("u2", 2);
+  ASSERT_OK(Await(store_->SetChatStatus("default", 2, store::UserStatus::kBlocked)));
+  const std::string body = R"({"users":["ghost","u1","u2","ghost"],"text":"news"})";
+  ASSERT_EQ(PostWithKey("/v1/broadcasts", "campaign-9", body).result_int(), 202);
+  const std::string first = last_.body();
+  EXPECT_EQ(Json().at("total").as_int64(), 1);
+  EXPECT_EQ(Json().at("skipped").as_int64(), 2);
+  EXPECT_EQ(json::serialize(Json().at("skipped_users")),
+            R"([{"user":"ghost","reason":"not_linked"},{"user":"u2","reason":"blocked"}])");
+  ASSERT_EQ(PostWithKey("/v1/broadcasts", "campaign-9", body).result_int(), 202);
+  EXPECT_EQ(last_.body(), first);
+  const int64_t id = Json().at("id").as_int64();
+  ASSERT_EQ(Call(verb::get, "/v1/broadcasts/" + std::to_string(id)).result_int(), 200);
+  EXPECT_EQ(Json().at("skipped_users").as_array().size(), 2u);
+  // A broadcast to all skips no one.
+  ASSERT_EQ(Call(verb::post, "/v1/broadcasts", R"({"all":true,"text":"x"})").result_int(), 202);
+  EXPECT_TRUE(Json().at("skipped_users").as_array().empty());
+}
+
 TEST_F(RouterTest, UnknownAndBlockedUsers) {
   EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"nobody","text":"hi"})").result_int(), 404);
   Link("b", 7);

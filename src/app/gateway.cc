@@ -19,6 +19,7 @@
 #include "app/status_source.h"
 #include "cluster/instance_id.h"
 #include "cluster/lease_keeper.h"
+#include "core/json_log_format.h"
 #include "core/lifetime.h"
 #include "core/log_stopped.h"
 #include "core/metrics.h"
@@ -520,7 +521,13 @@ Status Gateway::Start() {
   for (auto& [name, rt] : g.bots) g.DescribeDispatch(name, *rt);
   for (auto& [name, rt] : g.bots) g.DescribeSetAside(name, *rt);
   // On stdout whatever the log level: scripts and tests wait for this line.
-  std::printf("tgate listening on %s\n", listening.c_str());
+  // (As a JSON line with log_format = "json": every line tgate writes parses.)
+  const std::string line = "tgate listening on " + listening;
+  if (g.config.log_format == "json") {
+    std::fputs(JsonLogLine(spdlog::level::info, line).c_str(), stdout);
+  } else {
+    std::printf("%s\n", line.c_str());
+  }
   std::fflush(stdout);
   return Status::Ok();
 }

@@ -10,6 +10,7 @@
 #include "cli/common.h"
 #include "cli/progress.h"
 #include "cli/site_client.h"
+#include "cli/skipped_list.h"
 #include "core/json_numbers.h"
 #include "core/status_macros.h"
 
@@ -167,6 +168,7 @@ int Run(const Globals& g, const BroadcastOptions& o) {
       id = Field(*created, "id");
       std::cout << "broadcast " << id << ": " << Field(*created, "total") << " recipients ("
                 << Field(*created, "skipped") << " skipped)" << std::endl;
+      if (std::string skipped = SkippedList(*created); !skipped.empty()) std::cout << skipped << std::endl;
       if (o.detach) co_return 0;
     }
     co_return co_await Watch(io, *site, id);

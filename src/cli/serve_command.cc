@@ -8,6 +8,7 @@
 #include "app/gateway.h"
 #include "cli/common.h"
 #include "core/clock.h"
+#include "core/json_log_format.h"
 
 namespace tgate::cli {
 
@@ -17,6 +18,7 @@ int ServeUntilSignal(asio::io_context& io, config::Config config,
                      std::function<Awaitable<void>()> after_start, std::unique_ptr<app::InstanceLock> lock) {
   static SystemClock clock;
   SetLogLevel(config.log_level);
+  if (config.log_format == "json") UseJsonLogFormat();
   spdlog::info("tgate {} starting (pid {}, log level {})", app::Version(), getpid(), config.log_level);
   app::Gateway gateway(io, std::move(config), clock, std::move(lock));
   // Opening a PostgreSQL store is asynchronous: run the io_context until it

@@ -146,6 +146,19 @@ Status NormalizeLogLevel(const Env& env, std::string& level) {
   return Status::InvalidArgument(message);
 }
 
+// Lower-cases log_format and refuses anything but "text" and "json".
+Status NormalizeLogFormat(const Env& env, std::string& format) {
+  std::string lower = AsciiLower(format);
+  if (lower == "text" || lower == "json") {
+    format = lower;
+    return Status::Ok();
+  }
+  return Status::InvalidArgument(
+      "log format '" + format + "' (" +
+      (env.count("TGATE_LOG_FORMAT") ? "TGATE_LOG_FORMAT" : "log_format in the config file") +
+      ") is not one of text, json");
+}
+
 // TGATE_* overrides. Unsuffixed bot variables apply to the default bot; a
 // named bot also reads TGATE_BOT_TOKEN_<NAME> (upper case).
 Status ApplyEnv(const Env& env, Config& c) {
@@ -157,6 +170,7 @@ Status ApplyEnv(const Env& env, Config& c) {
   EnvString(env, "TGATE_EVENTS_URL", c.events_url);
   EnvString(env, "TGATE_EVENTS_SECRET", c.events_secret);
   EnvString(env, "TGATE_LOG_LEVEL", c.log_level);
+  EnvString(env, "TGATE_LOG_FORMAT", c.log_format);
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_LINK_TTL_SECONDS", c.link_ttl_seconds));
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_MAX_BODY_BYTES", c.max_body_bytes));
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_MAX_CONNECTIONS", c.max_connections));
@@ -241,6 +255,7 @@ Result<Config> Parse(std::string_view toml_text, const Env& env) {
   TGATE_RETURN_IF_ERROR(t.Read("max_body_bytes", c.max_body_bytes));
   TGATE_RETURN_IF_ERROR(t.Read("max_connections", c.max_connections));
   TGATE_RETURN_IF_ERROR(t.Read("log_level", c.log_level));
+  TGATE_RETURN_IF_ERROR(t.Read("log_format", c.log_format));
   TGATE_RETURN_IF_ERROR(t.Read("max_queue_age_seconds", c.max_queue_age_seconds));
   if (const toml::node* bots = t.Get("bots")) {
     const toml::array* arr = bots->as_array();
@@ -260,6 +275,7 @@ Result<Config> Parse(std::string_view toml_text, const Env& env) {
   TGATE_RETURN_IF_ERROR(t.RefuseUnread());
   TGATE_RETURN_IF_ERROR(ApplyEnv(env, c));
   TGATE_RETURN_IF_ERROR(NormalizeLogLevel(env, c.log_level));
+  TGATE_RETURN_IF_ERROR(NormalizeLogFormat(env, c.log_format));
   return c;
 }
 

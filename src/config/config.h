@@ -76,6 +76,8 @@ struct Config {
   // successful request are closed first, the webhook's last.
   int64_t max_connections = 0;
   std::string log_level = "info";  // trace, debug, info, warn, error, critical or off
+  // "text" (a human's line) or "json" (one JSON object a line, for log shippers).
+  std::string log_format = "text";
   // How long a queued message may wait (through a Bot API outage, say)
   // before it fails as expired, unless its bot sets its own. 24 h.
   int64_t max_queue_age_seconds = 86400;

@@ -384,6 +384,25 @@ TEST(Config, LogLevelsAreCaseInsensitiveAndUnknownOnesAreRefused) {
   EXPECT_NE(s.message().find("did you mean 'info'?"), std::string::npos) << s.message();
 }
 
+TEST(Config, LogFormatIsTextOrJsonAndAnythingElseIsRefused) {
+  auto c = Parse("", {});
+  ASSERT_OK(c);
+  EXPECT_EQ(c->log_format, "text");
+  c = Parse("log_format = \"json\"", {});
+  ASSERT_OK(c);
+  EXPECT_EQ(c->log_format, "json");
+  c = Parse("", {{"TGATE_LOG_FORMAT", "JSON"}});
+  ASSERT_OK(c);
+  EXPECT_EQ(c->log_format, "json");
+  Status s = Parse("", {{"TGATE_LOG_FORMAT", "logfmt"}}).status();
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("log format 'logfmt' (TGATE_LOG_FORMAT) is not one of text, json"),
+            std::string::npos)
+      << s.message();
+  s = Parse("log_format = \"xml\"", {}).status();
+  EXPECT_NE(s.message().find("(log_format in the config file)"), std::string::npos) << s.message();
+}
+
 TEST(Config, TheReadmesPlaceholdersAreRefusedSayingWhatToPutThere) {
   const std::string bot =
       "[[bots]]\nname = \"a\"\ntoken = \"123456:TEST_fake_token_for_tests_only_xxxxxxxx\"\n";

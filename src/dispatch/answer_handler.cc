@@ -73,6 +73,7 @@ Awaitable<Fate> AnswerHandler::OnSent(Job job, Loaded& m, const telegram::ApiRes
     if (auto id = JsonInt64Field(r.result.if_object(), "message_id")) m.first_telegram_id = *id;
   }
   ++job.parts_sent;
+  PartDelivered(m);
   if (static_cast<size_t>(job.parts_sent) < m.parts.size()) {
     // The next part goes next in this chat; progress is recorded so a
     // restart resumes at the next part.

@@ -104,7 +104,7 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
     co_return;
   }
   json::object params = SendParams(job, *m);
-  ++m->message.attempts;
+  CountSend(*m);
   m->ticket = outage.Ticket();
   telegram::ApiResult r = co_await api.Call("sendMessage", std::move(params), std::chrono::milliseconds(0));
   if (life.ended()) co_return;  // answered after ~Dispatcher: it stays queued in the store

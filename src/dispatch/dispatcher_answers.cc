@@ -30,7 +30,7 @@ void Dispatcher::Impl::ReturnUnspent(const Job& job) {
     scheduler.Done(job.chat_id, now);
     return;
   }
-  --m->message.attempts;  // Send counted it; Telegram never saw it
+  UncountSend(*m);  // Send counted it; Telegram never saw it
   scheduler.AddFront(job);
   writer.ChatDone(job.chat_id, now);
 }

@@ -175,6 +175,35 @@ TEST_P(DispatcherTest, LongPlainTextGoesOutInParts) {
   EXPECT_EQ(Await(store_->GetMessage(id))->parts_sent, 2);
 }
 
+// Issue 14: attempts counted every part's sends (10 for a clean 10-part
+// message). They count the sends of the most-tried part; parts are apart.
+TEST_P(DispatcherTest, PartsAndAttemptsAreCountedApart) {
+  std::string text;
+  for (int i = 0; i < 10; ++i) text += (i ? "\n\n" : "") + std::string(4000, char('a' + i));
+  int64_t clean = Enqueue(3, text);
+  ASSERT_TRUE(RunUntil([&] { return StatusOf(clean) == store::MessageStatus::kSent; }));
+  ASSERT_EQ(api_.Accepted(3).size(), 10u);
+  auto m = Await(store_->GetMessage(clean));
+  EXPECT_EQ(m->parts, 10);
+  EXPECT_EQ(m->parts_sent, 10);
+  EXPECT_EQ(m->attempts, 1);
+
+  // The first part goes at once; the second fails twice before it goes.
+  int64_t retried = Enqueue(4, std::string(4000, 'x') + "\n\n" + std::string(4000, 'y'));
+  bool scripted = false;
+  api_.set_on_call([&](const telegram::FakeBotApi::RecordedCall& c) {
+    const auto* text = c.params.if_contains("text");
+    if (scripted || !text || !text->is_string() || text->as_string().front() != 'y') return;
+    scripted = true;
+    api_.FailNext(502, kBadGateway, 2);  // this call and the next
+  });
+  ASSERT_TRUE(RunUntil([&] { return StatusOf(retried) == store::MessageStatus::kSent; }));
+  EXPECT_EQ(api_.Accepted(4).size(), 2u);
+  m = Await(store_->GetMessage(retried));
+  EXPECT_EQ(m->parts, 2);
+  EXPECT_EQ(m->attempts, 3);
+}
+
 TEST_P(DispatcherTest, KeepsGoingWithEveryRequestSlotTaken) {
   options_.max_in_flight = 2;
   api_.set_latency(3ms);

@@ -16,6 +16,21 @@ json::object SendParams(const Job& job, const Loaded& m) {
   return params;
 }
 
+void CountSend(Loaded& m) {
+  ++m.part_attempts;
+  m.message.attempts = std::max(m.earlier_parts_attempts, m.part_attempts);
+}
+
+void UncountSend(Loaded& m) {
+  m.part_attempts = std::max(0, m.part_attempts - 1);
+  m.message.attempts = std::max(m.earlier_parts_attempts, m.part_attempts);
+}
+
+void PartDelivered(Loaded& m) {
+  m.earlier_parts_attempts = std::max(m.earlier_parts_attempts, m.part_attempts);
+  m.part_attempts = 0;
+}
+
 Loaded* LoadedMessages::Find(int64_t id) {
   auto it = messages_.find(id);
   return it == messages_.end() ? nullptr : &it->second;

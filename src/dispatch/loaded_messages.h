@@ -27,6 +27,11 @@ struct Loaded {
   std::vector<std::string> parts;  // the text split for sending (one part if short)
   boost::json::object params;      // sendMessage fields other than chat_id/text
   int transient_failures = 0;
+  // Sends of the part being delivered now (job.parts_sent), and the most any
+  // part before it took (at a load: the stored attempts, so a restart never
+  // lowers them). message.attempts is the larger of the two.
+  int part_attempts = 0;
+  int earlier_parts_attempts = 0;
   int rate_limited = 0;  // 429s answered to this message
   int64_t first_telegram_id = 0;
   int64_t deadline_ms = INT64_MAX;  // wall ms: past it the message fails as expired
@@ -37,6 +42,13 @@ struct Loaded {
 // The sendMessage fields for `job`'s next part of `m`: its own fields plus
 // chat_id, text (the part job.parts_sent) and allow_paid_broadcast if paid.
 boost::json::object SendParams(const Job& job, const Loaded& m);
+
+// Counts a send of the current part into `m` (message.attempts included).
+void CountSend(Loaded& m);
+// Takes back the last CountSend: Telegram never saw that send.
+void UncountSend(Loaded& m);
+// The current part was delivered: the next one starts with no sends.
+void PartDelivered(Loaded& m);
 
 class LoadedMessages {
  public:

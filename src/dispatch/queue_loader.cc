@@ -39,6 +39,7 @@ Admission MakeAdmission(store::Message m, SteadyTime now, int64_t wall_ms,
   json::value opts = json::parse(m.options_json.empty() ? "{}" : m.options_json, ec);
   if (!ec && opts.is_object()) l.params = std::move(opts.as_object());
   l.parts = PartsOf(m, l.params);
+  l.earlier_parts_attempts = m.attempts;
   Job& job = a.job;
   job.id = m.id;
   job.chat_id = m.chat_id;

@@ -230,6 +230,22 @@ constexpr const char* kSchemaV10 = R"sql(
 ALTER TABLE link_tokens RENAME COLUMN token TO token_sha256;
 )sql";
 
+// Version 11: a message's parts (how many Telegram messages its text became,
+// 0 until the dispatcher has split it) are kept apart from its attempts,
+// which now count the sends of its most-tried part (1 for a 10-part message
+// sent without a retry), not the sends of all its parts. Rows from before
+// counted every part's sends: a message with n parts delivered took at least
+// one send for each of them, so its most-tried part took at most
+// attempts - (n - 1), exact for the many sent without a retry. Sent rows get
+// their parts from parts_sent. A broadcast to a list keeps which requested
+// users it skipped and why (store/skipped_users.h; NULL: none, or from before).
+constexpr const char* kSchemaV11 = R"sql(
+ALTER TABLE broadcasts ADD COLUMN skipped_users TEXT;
+ALTER TABLE messages ADD COLUMN parts INTEGER NOT NULL DEFAULT 0;
+UPDATE messages SET parts = parts_sent WHERE status = 1;
+UPDATE messages SET attempts = attempts - parts_sent + 1 WHERE parts_sent > 1 AND attempts >= parts_sent;
+)sql";
+
 Status ReplaceLinkTokensByDigests(sqlite3* db) {
   std::vector<std::string> tokens;
   {
@@ -298,8 +314,9 @@ Status ApplyStep(sqlite3* db, const Migration& step) {
 
 const std::vector<Migration>& SchemaMigrations() {
   static const std::vector<Migration> kSteps = {
-      {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
-      {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9}, {10, kSchemaV10, HashLinkTokens},
+      {1, kSchemaV1},   {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
+      {6, kSchemaV6},   {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9}, {10, kSchemaV10, HashLinkTokens},
+      {11, kSchemaV11},
   };
   return kSteps;
 }

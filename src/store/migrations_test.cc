@@ -184,6 +184,26 @@ TEST(Migrations, Version3CountsEachBroadcastsMessagesByStatus) {
             1);
 }
 
+// Version 11: attempts counted every part's sends; they become the sends of
+// the most-tried part, and sent messages learn their parts.
+TEST(Migrations, Version11SplitsPartsFromAttempts) {
+  Db db = OpenRaw(":memory:");
+  std::vector<Migration> v10(SchemaMigrations().begin(), SchemaMigrations().begin() + 10);
+  ASSERT_OK(Migrate(db.get(), v10));
+  ASSERT_OK(ExecSql(
+      db.get(),
+      "INSERT INTO messages (id, bot, chat_id, priority, status, attempts, parts_sent, created_at, "
+      "updated_at) VALUES (1, 'b', 1, 0, 1, 10, 10, 0, 0), (2, 'b', 2, 0, 1, 12, 10, 0, 0), "
+      "(3, 'b', 3, 0, 1, 3, 1, 0, 0), (4, 'b', 4, 0, 0, 4, 2, 0, 0), (5, 'b', 5, 0, 0, 0, 0, 0, 0);"));
+  ASSERT_OK(Migrate(db.get()));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  EXPECT_EQ(QueryInt(db.get(), "SELECT attempts * 100 + parts FROM messages WHERE id = 1"), 110);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT attempts * 100 + parts FROM messages WHERE id = 2"), 310);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT attempts * 100 + parts FROM messages WHERE id = 3"), 301);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT attempts * 100 + parts FROM messages WHERE id = 4"), 300);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT attempts * 100 + parts FROM messages WHERE id = 5"), 0);
+}
+
 TEST(Migrations, Version5CountsTheActiveBindingsThatExistAndKeepsCounting) {
   Db db = OpenRaw(":memory:");
   std::vector<Migration> v4(SchemaMigrations().begin(), SchemaMigrations().begin() + 4);

@@ -163,6 +163,16 @@ BEGIN
 END $$ LANGUAGE plpgsql;
 )sql";
 
+// Version 2: SQLite's version 11 (migrations.cc): messages.parts apart from
+// attempts, which now count the sends of the most-tried part; rows from
+// before are rewritten the same way; broadcasts.skipped_users.
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE broadcasts ADD COLUMN skipped_users text;
+ALTER TABLE messages ADD COLUMN parts integer NOT NULL DEFAULT 0;
+UPDATE messages SET parts = parts_sent WHERE status = 1;
+UPDATE messages SET attempts = attempts - parts_sent + 1 WHERE parts_sent > 1 AND attempts >= parts_sent;
+)sql";
+
 Awaitable<Status> ApplyAll(pg::Connection& conn, const std::vector<PgMigration>& steps) {
   // Taken before anything is read: a second migrator waits here until the
   // first commits, then reads the version the first left.
@@ -201,7 +211,7 @@ Awaitable<Status> ApplyAll(pg::Connection& conn, const std::vector<PgMigration>&
 }  // namespace
 
 const std::vector<PgMigration>& PgSchemaMigrations() {
-  static const std::vector<PgMigration> kSteps = {{1, kSchemaV1}};
+  static const std::vector<PgMigration> kSteps = {{1, kSchemaV1}, {2, kSchemaV2}};
   return kSteps;
 }
 

@@ -56,6 +56,26 @@ TEST_F(PgMigrationsTest, MigratesAFreshDatabaseAndRerunsAsANoOp) {
   EXPECT_EQ(rows->Int64(0, 0), 1);
 }
 
+// Version 2 (SQLite's 11): attempts become the sends of the most-tried part,
+// sent messages learn their parts; a database at version 1 keeps its rows.
+TEST_F(PgMigrationsTest, Version2SplitsPartsFromAttempts) {
+  auto conn = Connect();
+  ASSERT_TRUE(conn);
+  std::vector<PgMigration> v1(PgSchemaMigrations().begin(), PgSchemaMigrations().begin() + 1);
+  ASSERT_OK(Await(io_, MigratePg(*conn, v1)));
+  ASSERT_OK(
+      Await(io_, conn->Query("INSERT INTO messages (bot, chat_id, priority, status, attempts, parts_sent, "
+                             "created_at, updated_at) VALUES ('b', 1, 0, 1, 10, 10, 0, 0), "
+                             "('b', 2, 0, 1, 12, 10, 0, 0), ('b', 3, 0, 0, 4, 2, 0, 0)")));
+  ASSERT_OK(Await(io_, MigratePg(*conn)));
+  auto rows = Await(io_, conn->Query("SELECT attempts * 100 + parts FROM messages ORDER BY chat_id"));
+  ASSERT_OK(rows);
+  ASSERT_EQ(rows->size(), 3);
+  EXPECT_EQ(rows->Int64(0, 0), 110);
+  EXPECT_EQ(rows->Int64(1, 0), 310);
+  EXPECT_EQ(rows->Int64(2, 0), 300);
+}
+
 TEST_F(PgMigrationsTest, RefusesADatabaseNewerThanThisTgate) {
   auto conn = Connect();
   ASSERT_TRUE(conn);

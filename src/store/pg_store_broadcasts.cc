@@ -7,12 +7,15 @@
 // row, so two instances never fill one broadcast at once.
 #include <algorithm>
 #include <climits>
+#include <map>
 #include <string>
 
 #include "core/status_macros.h"
 #include "pg/array_literal.h"
 #include "store/idempotency_replay.h"
 #include "store/pg_store.h"
+#include "store/skipped_users.h"
+#include "store/sqlite_codes.h"
 #include "store/store_validation.h"
 
 namespace tgate::store {
@@ -104,9 +107,19 @@ Awaitable<Result<Broadcast>> PgStore::CreateBroadcast(const NewBroadcast& broadc
           "ANY($2::text[]))",
           pg::Params().Add(broadcast.bot).Add(users));
       if (!counts.ok()) co_return counts.status();
-      const int64_t requested = counts->Int64(0, 0);
       out.total = out.pending = counts->Int64(0, 1);
-      out.skipped = requested - out.total;
+      // The bot's bindings of the requested users, active or not: the rest were never linked.
+      auto linked = co_await tx.Exec(
+          "SELECT site_user, status FROM bindings WHERE bot = $1 AND site_user = "
+          "ANY($2::text[])",
+          pg::Params().Add(broadcast.bot).Add(users));
+      if (!linked.ok()) co_return linked.status();
+      std::map<std::string, UserStatus> bindings;
+      for (int i = 0; i < linked->size(); ++i) {
+        bindings[std::string(linked->Text(i, 0))] = UserStatusOf(linked->Int64(i, 1));
+      }
+      out.skipped_users = SkippedUsersOf(broadcast.users, bindings);
+      out.skipped = static_cast<int64_t>(out.skipped_users.size());
       if (out.total > 0) {
         auto insert = co_await tx.Exec(kInsertListedTargets, pg::Params()
                                                                  .Add(broadcast.bot)
@@ -120,9 +133,15 @@ Awaitable<Result<Broadcast>> PgStore::CreateBroadcast(const NewBroadcast& broadc
                                                                  .Add(users));
         if (!insert.ok()) co_return insert.status();
       }
-      auto update =
-          co_await tx.Exec("UPDATE broadcasts SET total = $2, skipped = $3, filled = $2 WHERE id = $1",
-                           pg::Params().Add(out.id).Add(out.total).Add(out.skipped));
+      pg::Params update_params;
+      update_params.Add(out.id).Add(out.total).Add(out.skipped);
+      if (out.skipped_users.empty())
+        update_params.AddNull();
+      else
+        update_params.Add(SkippedUsersJson(out.skipped_users));
+      auto update = co_await tx.Exec(
+          "UPDATE broadcasts SET total = $2, skipped = $3, filled = $2, skipped_users = $4 WHERE id = $1",
+          std::move(update_params));
       if (!update.ok()) co_return update.status();
     }
     if (out.total == 0) co_return Status::Ok();
@@ -236,7 +255,7 @@ Awaitable<Result<std::vector<int64_t>>> PgStore::ActiveBroadcasts(std::string_vi
 Awaitable<Result<Broadcast>> PgStore::GetBroadcast(int64_t id) {
   auto rows = co_await Exec(
       "SELECT bot, total, skipped, spread_seconds, paid, status, created_at, filled, fill_after IS NOT NULL, "
-      "n_sent, n_failed, n_cancelled FROM broadcasts WHERE id = $1",
+      "n_sent, n_failed, n_cancelled, skipped_users FROM broadcasts WHERE id = $1",
       pg::Params().Add(id));
   if (!rows.ok()) co_return rows.status();
   if (rows->empty()) co_return Status::NotFound("no such broadcast");
@@ -254,6 +273,7 @@ Awaitable<Result<Broadcast>> PgStore::GetBroadcast(int64_t id) {
   out.sent = rows->Int64(0, 9);
   out.failed = rows->Int64(0, 10);
   out.cancelled = rows->Int64(0, 11);
+  if (!rows->IsNull(0, 12)) out.skipped_users = ParseSkippedUsers(std::string(rows->Text(0, 12)));
   out.pending = std::max<int64_t>(0, filled - out.sent - out.failed - out.cancelled);
   // Targets not materialized yet are pending; once cancelled they never will be.
   const int64_t unfilled = std::max<int64_t>(0, out.total - filled);

@@ -20,7 +20,8 @@ namespace {
   "SELECT m.id, m.bot, m.site_user, m.chat_id, coalesce(m.text, b.text, ''), "              \
   "coalesce(m.options_json, b.options_json, ''), m.priority, coalesce(m.broadcast_id, 0), " \
   "m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, m.telegram_message_id, "    \
-  "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0) "     \
+  "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0), "    \
+  "m.parts "                                                                                \
   "FROM messages m LEFT JOIN broadcasts b ON b.id = m.broadcast_id "
 
 Message ReadMessage(const pg::Rows& rows, int i) {
@@ -43,6 +44,7 @@ Message ReadMessage(const pg::Rows& rows, int i) {
   m.created_at = rows.Int64(i, 15);
   m.updated_at = rows.Int64(i, 16);
   m.expires_at_ms = rows.Int64(i, 17);
+  m.parts = static_cast<int>(rows.Int64(i, 18));
   return m;
 }
 
@@ -198,12 +200,13 @@ std::vector<pg::Statement> PgStore::CompleteStatements(const std::vector<Complet
   if (std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()) {
     // The whole batch in one statement (one plan, rows locked in id order):
     // the completions go as arrays.
-    std::vector<int64_t> statuses, attempts, parts, not_before, telegram_ids;
+    std::vector<int64_t> statuses, attempts, parts, not_before, telegram_ids, split;
     std::vector<std::string> errors;
     for (const Completion& c : completions) {
       statuses.push_back(MessageStatusInt(c.status));
       attempts.push_back(c.attempts);
       parts.push_back(c.parts_sent);
+      split.push_back(c.parts);
       not_before.push_back(c.not_before_ms);
       telegram_ids.push_back(c.telegram_message_id);
       errors.push_back(c.error);
@@ -211,16 +214,17 @@ std::vector<pg::Statement> PgStore::CompleteStatements(const std::vector<Complet
     pg::Params params;
     params.Add(pg::BigintArray(ids)).Add(pg::BigintArray(statuses)).Add(pg::BigintArray(attempts));
     params.Add(pg::BigintArray(parts)).Add(pg::BigintArray(not_before)).Add(pg::BigintArray(telegram_ids));
-    params.Add(pg::TextArray(errors)).Add(now);
+    params.Add(pg::TextArray(errors)).Add(now).Add(pg::BigintArray(split));
     statements.push_back(
         {"WITH c AS (SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::integer[], $4::integer[], "
-         "$5::bigint[], $6::bigint[], $7::text[]) AS c(id, status, attempts, parts_sent, not_before_ms, "
-         "telegram_message_id, error)), "
+         "$5::bigint[], $6::bigint[], $7::text[], $9::integer[]) AS c(id, status, attempts, parts_sent, "
+         "not_before_ms, telegram_message_id, error, parts)), "
          "old AS (SELECT m.id, m.status, m.broadcast_id FROM messages m JOIN c ON c.id = m.id "
          "ORDER BY m.id FOR UPDATE OF m), "
          "upd AS (UPDATE messages m SET status = c.status, attempts = c.attempts, parts_sent = c.parts_sent, "
          "not_before_ms = c.not_before_ms, telegram_message_id = c.telegram_message_id, "
-         "error = nullif(c.error, ''), updated_at = $8::bigint FROM c JOIN old ON old.id = c.id "
+         "error = nullif(c.error, ''), updated_at = $8::bigint, parts = greatest(m.parts, c.parts) "
+         "FROM c JOIN old ON old.id = c.id "
          "WHERE m.id = c.id AND NOT (c.status = 0 AND old.status <> 0) "
          "RETURNING old.status AS was, c.status AS now, old.broadcast_id AS bid) "
          "UPDATE broadcasts b SET n_sent = n_sent + d.sent, n_failed = n_failed + d.failed, "
@@ -238,12 +242,13 @@ std::vector<pg::Statement> PgStore::CompleteStatements(const std::vector<Complet
     params.Add(c.id).Add(MessageStatusInt(c.status)).Add(c.attempts).Add(c.parts_sent).Add(c.not_before_ms);
     params.Add(c.telegram_message_id);
     AddOptionalText(params, c.error);
-    params.Add(now);
+    params.Add(now).Add(c.parts);
     statements.push_back(
         {"WITH old AS (SELECT id, status, broadcast_id FROM messages WHERE id = $1::bigint FOR UPDATE), "
          "upd AS (UPDATE messages m SET status = $2::smallint, attempts = $3::integer, "
          "parts_sent = $4::integer, not_before_ms = $5::bigint, telegram_message_id = $6::bigint, "
-         "error = $7::text, updated_at = $8::bigint FROM old WHERE m.id = old.id "
+         "error = $7::text, updated_at = $8::bigint, parts = greatest(m.parts, $9::integer) "
+         "FROM old WHERE m.id = old.id "
          "AND NOT ($2::smallint = 0 AND old.status <> 0) RETURNING old.status AS was, old.broadcast_id AS "
          "bid) "
          "UPDATE broadcasts b SET "

@@ -118,7 +118,7 @@ class SqliteStore final : public Store {
   // is complete or cancelled); returns how many it made.
   Result<int64_t> FillChunk(int64_t id, size_t max_rows);
   Result<int64_t> InsertBroadcastTargets(const NewBroadcast& broadcast, int64_t id, int64_t now_ms,
-                                         int64_t* skipped);
+                                         std::vector<SkippedUser>* skipped);
   // The chat a message to `chat_id` goes to: the id MoveChat moved it to, if
   // it did (following chains), else chat_id itself.
   Result<int64_t> ResolveChat(std::string_view bot, int64_t chat_id);

@@ -6,10 +6,12 @@
 // derived from the messages plus the targets not filled yet.
 #include <algorithm>
 #include <climits>
+#include <map>
 #include <string>
 
 #include "core/status_macros.h"
 #include "store/idempotency_replay.h"
+#include "store/skipped_users.h"
 #include "store/sqlite_codes.h"
 #include "store/sqlite_store.h"
 #include "store/store_validation.h"
@@ -89,11 +91,14 @@ Awaitable<Result<Broadcast>> SqliteStore::CreateBroadcast(const NewBroadcast& br
       TGATE_RETURN_IF_ERROR(update.Bind(1, out.id).Bind(2, out.total).Bind(3, kBeforeAllChats).Run());
       return FillChunk(out.id, kFirstChunk).status();
     }
-    TGATE_ASSIGN_OR_RETURN(auto total, InsertBroadcastTargets(broadcast, out.id, now_ms, &out.skipped));
+    TGATE_ASSIGN_OR_RETURN(auto total, InsertBroadcastTargets(broadcast, out.id, now_ms, &out.skipped_users));
     out.total = out.pending = total;
-    TGATE_ASSIGN_OR_RETURN(
-        auto update, Prepare("UPDATE broadcasts SET total = ?2, skipped = ?3, filled = ?2 WHERE id = ?1"));
-    return update.Bind(1, out.id).Bind(2, out.total).Bind(3, out.skipped).Run();
+    out.skipped = static_cast<int64_t>(out.skipped_users.size());
+    TGATE_ASSIGN_OR_RETURN(auto update,
+                           Prepare("UPDATE broadcasts SET total = ?2, skipped = ?3, filled = ?2, "
+                                   "skipped_users = ?4 WHERE id = ?1"));
+    update.Bind(1, out.id).Bind(2, out.total).Bind(3, out.skipped);
+    return update.BindOptional(4, SkippedUsersJson(out.skipped_users)).Run();
   });
   if (!s.ok()) co_return s;
   if (first_id != 0) co_return ReadBroadcast(first_id);
@@ -194,19 +199,30 @@ Awaitable<Result<std::vector<int64_t>>> SqliteStore::ActiveBroadcasts(std::strin
 }
 
 // Inserts the messages of a broadcast to a list of users; returns how many,
-// and sets *skipped to the distinct requested users not linked or blocked.
+// and sets *skipped to the requested users not linked or blocked, and why.
 Result<int64_t> SqliteStore::InsertBroadcastTargets(const NewBroadcast& broadcast, int64_t id, int64_t now_ms,
-                                                    int64_t* skipped) {
+                                                    std::vector<SkippedUser>* skipped) {
   TGATE_ASSIGN_OR_RETURN(auto clear, Prepare("DELETE FROM temp.broadcast_users"));
   TGATE_RETURN_IF_ERROR(clear.Run());
   clear.Reset();
-  int64_t requested = 0;
   TGATE_ASSIGN_OR_RETURN(auto add, Prepare("INSERT OR IGNORE INTO temp.broadcast_users (user) VALUES (?1)"));
   for (const std::string& user : broadcast.users) {
-    TGATE_RETURN_IF_ERROR(add.Bind(1, user).Run());
-    requested += add.Changes();  // duplicates count once
+    TGATE_RETURN_IF_ERROR(add.Bind(1, user).Run());  // duplicates once
     add.Reset();
   }
+  // The bot's bindings of the requested users, active or not: the rest were never linked.
+  std::map<std::string, UserStatus> bindings;
+  TGATE_ASSIGN_OR_RETURN(
+      auto linked,
+      Prepare("SELECT u.user, t.status FROM temp.broadcast_users u JOIN bindings t ON t.bot = ?1 "
+              "AND t.user = u.user"));
+  linked.Bind(1, broadcast.bot);
+  while (true) {
+    TGATE_ASSIGN_OR_RETURN(auto more, linked.Step());
+    if (!more) break;
+    bindings[linked.Text(0)] = UserStatusOf(linked.Int64(1));
+  }
+  linked.Reset();
   TGATE_ASSIGN_OR_RETURN(
       auto count,
       Prepare("SELECT count(*) FROM temp.broadcast_users u JOIN bindings t ON t.bot = ?1 AND t.user = u.user "
@@ -221,7 +237,7 @@ Result<int64_t> SqliteStore::InsertBroadcastTargets(const NewBroadcast& broadcas
     insert.Bind(5, broadcast.spread_seconds * 1000).Bind(6, total).Bind(7, now_ms / 1000).Bind(8, int64_t{0});
     TGATE_RETURN_IF_ERROR(insert.Run());
   }
-  *skipped = requested - total;
+  *skipped = SkippedUsersOf(broadcast.users, bindings);
   TGATE_RETURN_IF_ERROR(clear.Run());
   return total;
 }
@@ -232,9 +248,10 @@ Result<Broadcast> SqliteStore::ReadBroadcast(int64_t id) {
   Broadcast out;
   bool cancelled = false, filling = false;
   int64_t filled = 0;
-  TGATE_ASSIGN_OR_RETURN(auto st, Prepare("SELECT bot, total, skipped, spread_seconds, paid, status, "
-                                          "created_at, filled, fill_after IS NOT NULL, "
-                                          "n_sent, n_failed, n_cancelled FROM broadcasts WHERE id = ?1"));
+  TGATE_ASSIGN_OR_RETURN(
+      auto st, Prepare("SELECT bot, total, skipped, spread_seconds, paid, status, "
+                       "created_at, filled, fill_after IS NOT NULL, "
+                       "n_sent, n_failed, n_cancelled, skipped_users FROM broadcasts WHERE id = ?1"));
   TGATE_ASSIGN_OR_RETURN(auto row, st.Bind(1, id).Step());
   if (!row) return Status::NotFound("no such broadcast");
   out.id = id;
@@ -251,6 +268,7 @@ Result<Broadcast> SqliteStore::ReadBroadcast(int64_t id) {
   out.sent = st.Int64(9);
   out.failed = st.Int64(10);
   out.cancelled = st.Int64(11);
+  out.skipped_users = ParseSkippedUsers(st.Text(12));
   out.pending = std::max<int64_t>(0, filled - out.sent - out.failed - out.cancelled);
   // Targets not materialized yet are pending; once cancelled they never will be.
   int64_t unfilled = std::max<int64_t>(0, out.total - filled);

@@ -20,7 +20,8 @@ namespace {
   "SELECT m.id, m.bot, m.user, m.chat_id, coalesce(m.text, b.text, ''), "                   \
   "coalesce(m.options_json, b.options_json, ''), m.priority, coalesce(m.broadcast_id, 0), " \
   "m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, m.telegram_message_id, "    \
-  "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0) "     \
+  "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0), "    \
+  "m.parts "                                                                                \
   "FROM messages m LEFT JOIN broadcasts b ON b.id = m.broadcast_id "
 
 Message ReadMessage(const SqliteStatement& st) {
@@ -43,6 +44,7 @@ Message ReadMessage(const SqliteStatement& st) {
   m.created_at = st.Int64(15);
   m.updated_at = st.Int64(16);
   m.expires_at_ms = st.Int64(17);
+  m.parts = static_cast<int>(st.Int64(18));
   return m;
 }
 
@@ -191,8 +193,9 @@ Awaitable<Status> SqliteStore::Complete(const std::vector<Completion>& completio
                            Prepare("SELECT status, coalesce(broadcast_id, 0) FROM messages WHERE id = ?1"));
     TGATE_ASSIGN_OR_RETURN(
         auto update,
-        Prepare("UPDATE messages SET status = ?2, attempts = ?3, parts_sent = ?4, not_before_ms = ?5, "
-                "telegram_message_id = ?6, error = ?7, updated_at = ?8 WHERE id = ?1"));
+        Prepare(
+            "UPDATE messages SET status = ?2, attempts = ?3, parts_sent = ?4, not_before_ms = ?5, "
+            "telegram_message_id = ?6, error = ?7, updated_at = ?8, parts = max(parts, ?9) WHERE id = ?1"));
     std::map<int64_t, BroadcastCounts> moved;  // by broadcast id; usually one
     for (const Completion& c : completions) {
       TGATE_ASSIGN_OR_RETURN(auto found, before.Bind(1, c.id).Step());
@@ -203,7 +206,7 @@ Awaitable<Status> SqliteStore::Complete(const std::vector<Completion>& completio
       if (c.status == MessageStatus::kQueued && was != MessageStatus::kQueued) continue;
       update.Bind(1, c.id).Bind(2, MessageStatusInt(c.status)).Bind(3, int64_t{c.attempts});
       update.Bind(4, int64_t{c.parts_sent}).Bind(5, c.not_before_ms).Bind(6, c.telegram_message_id);
-      update.BindOptional(7, c.error).Bind(8, now);
+      update.BindOptional(7, c.error).Bind(8, now).Bind(9, int64_t{c.parts});
       TGATE_RETURN_IF_ERROR(update.Run());
       update.Reset();
       if (broadcast != 0 && was != c.status) {

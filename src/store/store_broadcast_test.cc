@@ -96,6 +96,8 @@ TEST_P(BroadcastTest, AUsedIdempotencyKeyAnswersWithTheFirstBroadcastOrIsRefused
   EXPECT_EQ(again->id, first->id);
   EXPECT_EQ(again->total, 2);
   EXPECT_EQ(again->skipped, 1);
+  EXPECT_EQ(again->skipped_users, first->skipped_users);
+  EXPECT_EQ(again->skipped_users, (std::vector<SkippedUser>{{"nobody", "not_linked"}}));
   EXPECT_EQ(Await(store_->LoadQueued("bot", Priority::kBroadcast, 0, 100))->size(), 2u);
   // The key reused for another broadcast: refused, nothing stored.
   NewBroadcast other = nb;
@@ -334,6 +336,10 @@ TEST_P(BroadcastTest, ToAUserListSkipsUnknownAndBlockedUsers) {
   ASSERT_OK(b);
   EXPECT_EQ(b->total, 2);
   EXPECT_EQ(b->skipped, 2);  // carol (blocked) and ghost
+  // Named, in the order asked, each once (issue 14).
+  const std::vector<SkippedUser> want = {{"carol", "blocked"}, {"ghost", "not_linked"}};
+  EXPECT_EQ(b->skipped_users, want);
+  EXPECT_EQ(Await(store_->GetBroadcast(b->id))->skipped_users, want);
   auto queued = Await(store_->LoadQueued("bot", Priority::kBroadcast, 0, 100)).value();
   ASSERT_EQ(queued.size(), 2u);
   EXPECT_EQ(queued[0].user, "bob");
@@ -348,6 +354,7 @@ TEST_P(BroadcastTest, ToAUserListSkipsUnknownAndBlockedUsers) {
   ASSERT_OK(second);
   EXPECT_EQ(second->total, 1);
   EXPECT_EQ(second->skipped, 0);
+  EXPECT_TRUE(second->skipped_users.empty());
 }
 
 TEST_P(BroadcastTest, WithNobodyToReachIsDoneAtOnce) {

@@ -378,6 +378,27 @@ TEST_P(StoreTest, CompleteWritesEveryOutcomeOfTheBatch) {
   EXPECT_GT(mc.updated_at, 0);
 }
 
+// Parts are written with the outcome and kept apart from attempts (issue 14);
+// a completion that does not know them (0) leaves them.
+TEST_P(StoreTest, CompleteKeepsPartsApartFromAttempts) {
+  int64_t a = MustEnqueue(Direct("bot", 1, "a"));
+  EXPECT_EQ(Await(store_->GetMessage(a))->parts, 0);
+  Completion progress{a, MessageStatus::kQueued, 1, 4, 0, 0, ""};
+  progress.parts = 10;
+  ASSERT_OK(Await(store_->Complete({progress})));
+  auto queued = Await(store_->LoadQueued("bot", Priority::kDirect, 0, 10));
+  ASSERT_OK(queued);
+  ASSERT_EQ(queued->size(), 1u);
+  EXPECT_EQ((*queued)[0].parts, 10);
+  EXPECT_EQ((*queued)[0].parts_sent, 4);
+  Completion sent{a, MessageStatus::kSent, 2, 10, 0, 777, ""};
+  ASSERT_OK(Await(store_->Complete({sent})));
+  auto m = Await(store_->GetMessage(a)).value();
+  EXPECT_EQ(m.parts, 10);
+  EXPECT_EQ(m.parts_sent, 10);
+  EXPECT_EQ(m.attempts, 2);
+}
+
 TEST_P(StoreTest, ARetryCompletionDoesNotReviveAFailedMessage) {
   int64_t a = MustEnqueue(Direct("bot", 1, "a"));
   ASSERT_OK(Await(store_->FailQueuedForChat("bot", 1, "blocked")));

@@ -70,7 +70,7 @@ struct Message {
   int64_t broadcast_id = 0;  // 0: not part of a broadcast
   bool paid = false;         // allow_paid_broadcast
   MessageStatus status = MessageStatus::kQueued;
-  int attempts = 0;
+  int attempts = 0;           // sends of its most-tried part (1: each part went at once)
   int parts_sent = 0;         // parts of a split text already delivered
   int64_t not_before_ms = 0;  // Unix ms; do not send earlier (spread, retry backoff)
   int64_t telegram_message_id = 0;
@@ -78,17 +78,19 @@ struct Message {
   int64_t expires_at_ms = 0;  // Unix ms deadline (its broadcast's for a broadcast message); 0: none
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  int parts = 0;  // Telegram messages its text became; 0 until split for sending
 };
 
 // The outcome of one delivery attempt, written back in batches.
 struct Completion {
   int64_t id = 0;
   MessageStatus status = MessageStatus::kQueued;  // kQueued = retry later
-  int attempts = 0;
+  int attempts = 0;                               // sends of the most-tried part
   int parts_sent = 0;
   int64_t not_before_ms = 0;
   int64_t telegram_message_id = 0;
   std::string error;
+  int parts = 0;  // the parts its text was split into (0: unknown, the stored value stays)
 };
 
 // A message's parts that reached a group, as RecentGroupSends reports them:
@@ -123,6 +125,14 @@ struct NewBroadcast {
   int64_t expires_at_ms = 0;  // Unix ms deadline of every message; 0: none
 };
 
+// A requested user a broadcast to a list left out, and why: "not_linked"
+// or "blocked" (store/skipped_users.h).
+struct SkippedUser {
+  std::string user;
+  std::string reason;
+  bool operator==(const SkippedUser&) const = default;
+};
+
 struct Broadcast {
   int64_t id = 0;
   std::string bot;
@@ -132,7 +142,8 @@ struct Broadcast {
   int64_t failed = 0;
   int64_t pending = 0;
   int64_t cancelled = 0;
-  int64_t skipped = 0;  // requested users not linked or blocked
+  int64_t skipped = 0;                     // requested users not linked or blocked
+  std::vector<SkippedUser> skipped_users;  // which, in request order (a users list only)
   int64_t spread_seconds = 0;
   bool paid = false;
   int64_t created_at = 0;

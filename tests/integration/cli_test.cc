@@ -19,17 +19,13 @@ namespace {
 class Cli : public GatewayTest {
  protected:
   // Runs `tgate args...` to completion; returns (exit code, stdout + stderr).
+  // (TGATE_BOT_TOKEN unless given, and the emulator's address.)
   std::pair<int, std::string> Tgate(std::vector<std::string> args,
                                     std::map<std::string, std::string> env = {}) {
     if (!env.count("TGATE_BOT_TOKEN")) env["TGATE_BOT_TOKEN"] = kToken;
     env["TGATE_BOT_API_URL"] = "http://127.0.0.1:" + std::to_string(emu_port_);
-    args.insert(args.begin(), std::string(TGATE_BINARY_DIR) + "/tgate");
-    Process p;
-    EXPECT_TRUE(p.Start(args, env, dir_ + "/cli-" + std::to_string(++runs_)));
-    int code = p.Wait(std::chrono::seconds(20));
-    return {code, p.Stdout() + p.Stderr()};
+    return RunTgate(std::move(args), env).Merged();
   }
-  int runs_ = 0;
 };
 
 TEST_F(Cli, MeShowsTheBot) {
@@ -179,6 +175,23 @@ TEST_F(Cli, TheSandboxsFilesArePrivate) {
   for (const char* suffix : {"", "-wal", "-shm", ".lock"}) EXPECT_EQ(ModeOf(db + suffix), 0600u) << suffix;
   sandbox.Signal(SIGTERM);
   EXPECT_EQ(sandbox.Wait(std::chrono::seconds(20)), 0);
+}
+
+TEST_F(Cli, BroadcastNamesTheFirstSkippedUsersAndCountsTheRest) {
+  StartEmulator();
+  StartTgate();
+  LinkUser("42", 1001);
+  const std::string users = dir_ + "/users.txt";
+  std::ofstream(users) << "42\ng1\ng2\ng3\ng4\ng5\ng6\ng7\n";
+  auto [code, out] = Tgate({"broadcast", "--users", users, "--text", "news", "--detach", "--url",
+                            "http://127.0.0.1:" + std::to_string(tgate_port_)},
+                           {{"TGATE_API_KEY", kApiKey}});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("1 recipients (7 skipped)"), std::string::npos) << out;
+  EXPECT_NE(out.find("skipped: g1 (not linked), g2 (not linked), g3 (not linked), g4 (not linked), g5 (not "
+                     "linked) and 2 more"),
+            std::string::npos)
+      << out;
 }
 
 TEST_F(Cli, ErrorsSayWhatToDoAndNeverShowTheToken) {

@@ -18,16 +18,6 @@ namespace {
 
 class FirstHour : public GatewayTest {
  protected:
-  // Runs `tgate args...` to completion with only `env` as TGATE_* settings;
-  // returns (exit code, stdout + stderr).
-  std::pair<int, std::string> Tgate(std::vector<std::string> args,
-                                    std::map<std::string, std::string> env = {}) {
-    args.insert(args.begin(), std::string(TGATE_BINARY_DIR) + "/tgate");
-    Process p;
-    EXPECT_TRUE(p.Start(args, env, dir_ + "/run-" + std::to_string(++runs_)));
-    int code = p.Wait(std::chrono::seconds(20));
-    return {code, p.Stdout() + p.Stderr()};
-  }
   std::string WriteConfig(const std::string& text) {
     std::string path = dir_ + "/config-" + std::to_string(++configs_) + ".toml";
     std::ofstream(path) << text;
@@ -41,7 +31,6 @@ class FirstHour : public GatewayTest {
             {"TGATE_LISTEN", "127.0.0.1:0"},
             {"TGATE_DB", dir_ + "/first-hour.db"}};
   }
-  int runs_ = 0;
   int configs_ = 0;
 };
 
@@ -62,7 +51,7 @@ std::string ReadmeConfigExample() {
 
 TEST_F(FirstHour, AMisspeltKeyIsRefusedNamingItAndTheKeyMeant) {
   std::string config = WriteConfig("[[bots]]\nname = \"default\"\nlongpolling = true\n");
-  auto [code, out] = Tgate({"--config", config, "serve"}, ServeEnv());
+  auto [code, out] = RunTgate({"--config", config, "serve"}, ServeEnv()).Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(
       out.find("unknown config key 'bots[0].longpolling' (line 3): did you mean 'bots[0].long_polling'?"),
@@ -72,12 +61,12 @@ TEST_F(FirstHour, AMisspeltKeyIsRefusedNamingItAndTheKeyMeant) {
 
   // [bots.limit] used to be ignored while the log still said 30/s.
   config = WriteConfig("[[bots]]\nname = \"default\"\n[bots.limit]\nglobal_per_sec = 5\n");
-  std::tie(code, out) = Tgate({"--config", config, "serve"}, ServeEnv());
+  std::tie(code, out) = RunTgate({"--config", config, "serve"}, ServeEnv()).Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("'bots[0].limit' (line 3): did you mean 'bots[0].limits'?"), std::string::npos) << out;
 
   config = WriteConfig("[[bots]]\nname = \"default\"\n[bots.limits]\nmax_in_flight = \"many\"\n");
-  std::tie(code, out) = Tgate({"--config", config, "serve"}, ServeEnv());
+  std::tie(code, out) = RunTgate({"--config", config, "serve"}, ServeEnv()).Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("config key 'bots[0].limits.max_in_flight' must be a whole number, not a string"),
             std::string::npos)
@@ -85,11 +74,13 @@ TEST_F(FirstHour, AMisspeltKeyIsRefusedNamingItAndTheKeyMeant) {
 }
 
 TEST_F(FirstHour, LogLevelsAnyCaseAreTakenAndUnknownOnesRefused) {
-  auto [code, out] = Tgate({"serve"}, [&] {
-    auto env = ServeEnv();
-    env["TGATE_LOG_LEVEL"] = "verbose";
-    return env;
-  }());
+  auto [code, out] = RunTgate({"serve"},
+                              [&] {
+                                auto env = ServeEnv();
+                                env["TGATE_LOG_LEVEL"] = "verbose";
+                                return env;
+                              }())
+                         .Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("log level 'verbose' (TGATE_LOG_LEVEL) is not one of trace, debug, info, warn, error, "
                      "critical, off"),
@@ -134,7 +125,7 @@ TEST_F(FirstHour, TheReadmeExampleIsRefusedOnlyForItsPlaceholdersEachSayingWhatT
       {"events_secret is still the README's placeholder", "TGATE_EVENTS_SECRET", "hmac-key"},
   };
   for (const Step& step : steps) {
-    auto [code, out] = Tgate({"--config", config, "serve"}, env);
+    auto [code, out] = RunTgate({"--config", config, "serve"}, env).Merged();
     EXPECT_NE(code, 0) << out;
     EXPECT_NE(out.find(step.says), std::string::npos) << "expected: " << step.says << "\ngot: " << out;
     EXPECT_EQ(out.find("unknown config key"), std::string::npos) << "every README key is known: " << out;
@@ -156,7 +147,7 @@ TEST_F(FirstHour, AnAddressInUseSaysSoAndTheSandboxHonoursTgateListen) {
   const std::string taken = "127.0.0.1:" + std::to_string(tgate_port_);
   auto env = ServeEnv();
   env["TGATE_LISTEN"] = taken;
-  auto [code, out] = Tgate({"serve"}, env);
+  auto [code, out] = RunTgate({"serve"}, env).Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("cannot bind " + taken + ": Address already in use"), std::string::npos) << out;
   EXPECT_EQ(out.find("Success"), std::string::npos) << out;
@@ -164,13 +155,14 @@ TEST_F(FirstHour, AnAddressInUseSaysSoAndTheSandboxHonoursTgateListen) {
 
   // The sandbox listens where TGATE_LISTEN says (it used to take 8080 anyway).
   std::tie(code, out) =
-      Tgate({"sandbox", "--emulator-port", "0", "--db", dir_ + "/sandbox.db"}, {{"TGATE_LISTEN", taken}});
+      RunTgate({"sandbox", "--emulator-port", "0", "--db", dir_ + "/sandbox.db"}, {{"TGATE_LISTEN", taken}})
+          .Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("cannot bind " + taken + ": Address already in use"), std::string::npos) << out;
 }
 
 TEST_F(FirstHour, LocalFailuresAreNotReportedAsTelegramsAnswers) {
-  auto [code, out] = Tgate({"me"}, {{"TGATE_BOT_TOKEN", "12345:short"}});
+  auto [code, out] = RunTgate({"me"}, {{"TGATE_BOT_TOKEN", "12345:short"}}).Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("nothing was sent: the token of bot 'default' is not shaped like a bot token"),
             std::string::npos)
@@ -180,7 +172,7 @@ TEST_F(FirstHour, LocalFailuresAreNotReportedAsTelegramsAnswers) {
 
   // Port 1 on loopback: nothing listens there.
   std::tie(code, out) =
-      Tgate({"me"}, {{"TGATE_BOT_TOKEN", kToken}, {"TGATE_BOT_API_URL", "http://127.0.0.1:1"}});
+      RunTgate({"me"}, {{"TGATE_BOT_TOKEN", kToken}, {"TGATE_BOT_API_URL", "http://127.0.0.1:1"}}).Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("the call to the Bot API at http://127.0.0.1:1 failed here, Telegram did not answer: "
                      "cannot connect to 127.0.0.1:1: Connection refused"),
@@ -190,7 +182,7 @@ TEST_F(FirstHour, LocalFailuresAreNotReportedAsTelegramsAnswers) {
   EXPECT_EQ(out.find("Telegram answered"), std::string::npos) << out;
 
   std::tie(code, out) =
-      Tgate({"webhook", "info"}, {{"TGATE_BOT_TOKEN", kToken}, {"TGATE_BOT_API_URL", "htp:/x"}});
+      RunTgate({"webhook", "info"}, {{"TGATE_BOT_TOKEN", kToken}, {"TGATE_BOT_API_URL", "htp:/x"}}).Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(
       out.find("failed here, Telegram did not answer: nothing was sent: api_url must start with http:// "
@@ -203,12 +195,14 @@ TEST_F(FirstHour, LocalFailuresAreNotReportedAsTelegramsAnswers) {
 TEST_F(FirstHour, TheSecondBotsMissingTokenNamesItsOwnVariable) {
   const std::string config = WriteConfig("[[bots]]\nname = \"shop\"\n[[bots]]\nname = \"news\"\n");
   auto [code, out] =
-      Tgate({"--config", config, "serve"},
-            {{"TGATE_BOT_TOKEN", kToken}, {"TGATE_API_KEY", kApiKey}, {"TGATE_LISTEN", "127.0.0.1:0"}});
+      RunTgate({"--config", config, "serve"},
+               {{"TGATE_BOT_TOKEN", kToken}, {"TGATE_API_KEY", kApiKey}, {"TGATE_LISTEN", "127.0.0.1:0"}})
+          .Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("no bot token for bots[1] ('news'): set TGATE_BOT_TOKEN_NEWS"), std::string::npos)
       << out;
-  std::tie(code, out) = Tgate({"--config", config, "--bot", "news", "me"}, {{"TGATE_BOT_TOKEN", kToken}});
+  std::tie(code, out) =
+      RunTgate({"--config", config, "--bot", "news", "me"}, {{"TGATE_BOT_TOKEN", kToken}}).Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("bot 'news' has no token: set TGATE_BOT_TOKEN_NEWS"), std::string::npos) << out;
 }
@@ -217,7 +211,7 @@ TEST_F(FirstHour, AWrongApiKeySaysWhichUrlAndWhereTheKeyComesFrom) {
   StartEmulator();
   StartTgate();
   const std::string base = "http://127.0.0.1:" + std::to_string(tgate_port_);
-  auto [code, out] = Tgate({"link", "42", "--url", base}, {{"TGATE_API_KEY", "not-the-key"}});
+  auto [code, out] = RunTgate({"link", "42", "--url", base}, {{"TGATE_API_KEY", "not-the-key"}}).Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("tgate at " + base + " answered 401 to POST /v1/links"), std::string::npos) << out;
   EXPECT_NE(out.find("TGATE_API_KEY"), std::string::npos) << out;
@@ -225,7 +219,7 @@ TEST_F(FirstHour, AWrongApiKeySaysWhichUrlAndWhereTheKeyComesFrom) {
 }
 
 TEST_F(FirstHour, TheVersionIsTheSameOnTheCommandLineInTheLogAndOnMetrics) {
-  auto [code, out] = Tgate({"--version"});
+  auto [code, out] = RunTgate({"--version"}).Merged();
   ASSERT_EQ(code, 0) << out;
   ASSERT_EQ(out.rfind("tgate ", 0), 0u) << out;
   std::string version = out.substr(6);

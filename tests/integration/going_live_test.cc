@@ -39,15 +39,6 @@ class GoingLive : public GatewayTest {
  protected:
   HttpAnswer WebhookInfo() { return Emu("GET", std::string("/bot") + kToken + "/getWebhookInfo"); }
   std::string Logs() { return tgate_->Stdout() + tgate_->Stderr(); }
-  std::pair<int, std::string> Run(std::vector<std::string> args,
-                                  std::map<std::string, std::string> env = {}) {
-    args.insert(args.begin(), std::string(TGATE_BINARY_DIR) + "/tgate");
-    Process p;
-    EXPECT_TRUE(p.Start(args, env, dir_ + "/run-" + std::to_string(++runs_)));
-    int code = p.Wait(std::chrono::seconds(20));
-    return {code, p.Stdout() + p.Stderr()};
-  }
-  int runs_ = 0;
 };
 
 TEST_F(GoingLive, WithPublicUrlTgateSetsTheWebhookAtStartAndUpdatesArrive) {
@@ -98,11 +89,12 @@ TEST_F(GoingLive, AConfiguredCertificateIsUploadedWithSetWebhook) {
 
 TEST_F(GoingLive, AnUnreadableCertificateIsRefusedAtStartNamingTheKey) {
   StartEmulator();
-  auto [code, out] = Run({"serve"}, {{"TGATE_BOT_TOKEN", kToken},
-                                     {"TGATE_API_KEY", kApiKey},
-                                     {"TGATE_DB", dir_ + "/x.db"},
-                                     {"TGATE_LISTEN", "127.0.0.1:0"},
-                                     {"TGATE_WEBHOOK_CERTIFICATE", dir_ + "/missing.pem"}});
+  auto [code, out] = RunTgate({"serve"}, {{"TGATE_BOT_TOKEN", kToken},
+                                          {"TGATE_API_KEY", kApiKey},
+                                          {"TGATE_DB", dir_ + "/x.db"},
+                                          {"TGATE_LISTEN", "127.0.0.1:0"},
+                                          {"TGATE_WEBHOOK_CERTIFICATE", dir_ + "/missing.pem"}})
+                         .Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("cannot read bots[0].webhook_certificate"), std::string::npos) << out;
   EXPECT_NE(out.find("TGATE_WEBHOOK_CERTIFICATE"), std::string::npos) << out;
@@ -151,7 +143,8 @@ TEST_F(GoingLive, TheSandboxRefusesADatabaseThatIsNotASandboxsAndChangesNothing)
   const std::string real = dir_ + "/shop.db";
   MakeForeignDatabase(real);
   const std::string before = FileBytes(real);
-  auto [code, out] = Run({"sandbox", "--db", real, "--listen", "127.0.0.1:0", "--emulator-port", "0"});
+  auto [code, out] =
+      RunTgate({"sandbox", "--db", real, "--listen", "127.0.0.1:0", "--emulator-port", "0"}).Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("is not a sandbox's database"), std::string::npos) << out;
   EXPECT_NE(out.find("--db"), std::string::npos) << out;
@@ -159,7 +152,8 @@ TEST_F(GoingLive, TheSandboxRefusesADatabaseThatIsNotASandboxsAndChangesNothing)
 
   const std::string notes = dir_ + "/notes.txt";
   std::ofstream(notes) << "not a database\n";
-  std::tie(code, out) = Run({"sandbox", "--db", notes, "--listen", "127.0.0.1:0", "--emulator-port", "0"});
+  std::tie(code, out) =
+      RunTgate({"sandbox", "--db", notes, "--listen", "127.0.0.1:0", "--emulator-port", "0"}).Merged();
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("not even a SQLite file"), std::string::npos) << out;
   EXPECT_EQ(FileBytes(notes), "not a database\n");

@@ -25,6 +25,7 @@ TEST_F(Send, QueuedThenSentWithTelegramMessageId) {
   auto m = Api("GET", "/v1/messages/" + std::to_string(id));
   EXPECT_GT(m.Int("telegram_message_id"), 0);
   EXPECT_EQ(m.Int("attempts"), 1);
+  EXPECT_EQ(m.Int("parts"), 1);
   auto texts = SentTexts(1001);
   ASSERT_EQ(texts.size(), 2u);  // welcome + ours
   EXPECT_EQ(texts[1], "Order shipped");
@@ -125,6 +126,10 @@ TEST_F(Send, LongPlainTextIsSplitInOrder) {
   for (char c : {'a', 'b', 'c'}) EXPECT_EQ(std::count(joined.begin(), joined.end(), c), 3000) << c;
   EXPECT_LT(joined.rfind('a'), joined.find('b'));
   EXPECT_LT(joined.rfind('b'), joined.find('c'));
+  // Parts apart from attempts: each part went once (issue 14).
+  auto m = Api("GET", "/v1/messages/" + std::to_string(r.Int("id")));
+  EXPECT_EQ(m.Int("parts"), static_cast<int64_t>(texts.size() - 1)) << m.body;
+  EXPECT_EQ(m.Int("attempts"), 1) << m.body;
 }
 
 TEST_F(Send, AcceptedMessagesSurviveKill9) {

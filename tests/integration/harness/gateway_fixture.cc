@@ -75,6 +75,18 @@ void GatewayTest::StartTgate(const TgateOptions& options) {
   }
 }
 
+TgateRun GatewayTest::RunTgate(std::vector<std::string> args, const std::map<std::string, std::string>& env,
+                               std::chrono::seconds timeout) {
+  args.insert(args.begin(), std::string(TGATE_BINARY_DIR) + "/tgate");
+  Process p;
+  EXPECT_TRUE(p.Start(args, env, dir_ + "/tgate-" + std::to_string(++tgate_runs_)));
+  TgateRun run;
+  run.code = p.Wait(timeout);
+  run.out = p.Stdout();
+  run.err = p.Stderr();
+  return run;
+}
+
 void GatewayTest::KillTgate() {
   tgate_->Signal(SIGKILL);
   tgate_->Wait(std::chrono::seconds(10));

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/http_call.h"
@@ -32,6 +33,16 @@ struct TgateOptions {
   std::map<std::string, std::string> env;  // extra TGATE_* variables
 };
 
+// What a run of tgate to completion left: its exit code (as Process::Wait
+// reports it; -1 if it was still running at the timeout) and its output.
+struct TgateRun {
+  int code = -1;
+  std::string out, err;
+  // (exit code, stdout then stderr): what a test that looks for a message
+  // anywhere in the output wants.
+  std::pair<int, std::string> Merged() const { return {code, out + err}; }
+};
+
 class GatewayTest : public ::testing::Test {
  protected:
   void SetUp() override;
@@ -41,6 +52,11 @@ class GatewayTest : public ::testing::Test {
   void StartEmulator(const std::vector<std::string>& flags = {});
   // Starts tgate serve against the emulator; waits until it listens and knows its username.
   void StartTgate(const TgateOptions& options = {});
+  // Runs `tgate args...` to completion (at most `timeout`) with the current
+  // environment plus `env`; its logs go beside the others (scanned for the
+  // token at TearDown), numbered by tgate_runs_.
+  TgateRun RunTgate(std::vector<std::string> args, const std::map<std::string, std::string>& env = {},
+                    std::chrono::seconds timeout = std::chrono::seconds(20));
   // SIGKILL, then wait.
   void KillTgate();
   // SIGTERM, then wait; returns the exit code.
