@@ -27,6 +27,7 @@ struct BotHandle {
   std::function<void()> notify_dispatcher;
   std::function<void(int64_t)> cancel_broadcast;  // drop a cancelled broadcast's loaded messages
   std::function<bool()> in_outage;                // Telegram cannot be reached: sending paused (GET /readyz)
+  std::string getme_error;  // getMe's last failure while `username` is unknown (GET /readyz)
 };
 
 struct ApiContext {

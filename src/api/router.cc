@@ -7,6 +7,7 @@
 #include <boost/url.hpp>
 
 #include "api/openapi_document.h"
+#include "api/readiness.h"
 #include "api/route.h"
 #include "core/random.h"
 #include "http/asio.h"
@@ -82,8 +83,8 @@ const std::vector<RouteInfo>& Routes() {
   return routes;
 }
 
-Router::Router(ApiContext& context, webhook::UpdateReceiver& receiver)
-    : context_(context), receiver_(receiver) {
+Router::Router(ApiContext& context, webhook::UpdateReceiver& receiver, WriteProbe* write_probe)
+    : context_(context), receiver_(receiver), write_probe_(write_probe) {
   context_.metrics.Describe("tgate_api_requests_total", "counter", "Site API requests by route and status.");
 }
 
@@ -96,7 +97,7 @@ Awaitable<http::Response> Router::Handle(const http::Request& req) {
   }
   if (path == "/healthz") co_return http::JsonResponse(req, 200, R"({"status":"ok"})");
   if (path == "/metrics") co_return co_await Metrics(req);
-  if (path == "/readyz") co_return Ready(req);
+  if (path == "/readyz") co_return co_await Ready(req);
   if (path == "/openapi.json") co_return http::JsonResponse(req, 200, std::string(OpenApiDocument()));
   if (context_.status_page && status::StatusEndpoint::Serves(path))
     co_return co_await context_.status_page->Handle(req, path);
@@ -132,18 +133,17 @@ Awaitable<http::Response> Router::HandleApi(const http::Request& req, std::strin
 }
 
 // Ready unless a bot cannot reach Telegram (its sending is paused; messages
-// are still accepted and wait). No auth, like /healthz: it names bots only.
-http::Response Router::Ready(const http::Request& req) {
-  boost::json::array down;
+// are still accepted and wait) or the database takes no writes (readiness.h).
+// No auth, like /healthz: it names bots only.
+Awaitable<http::Response> Router::Ready(const http::Request& req) {
+  std::vector<BotReadiness> bots;
   for (const auto& [name, bot] : context_.bots) {
-    if (bot.in_outage && bot.in_outage()) down.emplace_back(name);
+    bots.push_back({name, bot.in_outage && bot.in_outage(), !bot.username.empty(), bot.getme_error});
   }
-  if (down.empty()) return http::JsonResponse(req, 200, R"({"status":"ok"})");
-  boost::json::object out{
-      {"status", "outage"},
-      {"bots_in_outage", std::move(down)},
-      {"error", "Telegram cannot be reached; sending is paused and accepted messages wait"}};
-  return http::JsonResponse(req, 503, boost::json::serialize(out));
+  Status database;
+  if (write_probe_) database = co_await write_probe_->Check();
+  const ReadinessVerdict v = JudgeReadiness(bots, database);
+  co_return http::JsonResponse(req, v.status, v.body);
 }
 
 Awaitable<http::Response> Router::Metrics(const http::Request& req) {

@@ -1,10 +1,9 @@
 // Router: the front door of tgate's HTTP listener. Maps each request to the
 // site API handlers (/v1/*, which need the Bearer API key), the Telegram
 // webhook (/hooks/telegram/<path>) or the operational endpoints (/healthz,
-// /readyz: 503 while a bot's Bot API is in outage, /metrics, /openapi.json,
-// /status). Answers unknown routes with
-// 404 and wrong methods with 405, in the JSON error shape. Pure request -> response; transport lives in
-// http/. Threading: io thread only.
+// /readyz: 503 while a bot cannot reach Telegram or the database takes no writes, see readiness.h;
+// /metrics, /openapi.json, /status). Answers unknown routes with 404 and wrong methods with 405, in the
+// JSON error shape. Pure request -> response; transport lives in http/. Threading: io thread only.
 #pragma once
 
 #include <string>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "api/api_context.h"
+#include "api/write_probe.h"
 #include "core/awaitable.h"
 #include "http/message.h"
 #include "webhook/update_receiver.h"
@@ -31,7 +31,8 @@ const std::vector<RouteInfo>& Routes();
 
 class Router {
  public:
-  Router(ApiContext& context, webhook::UpdateReceiver& receiver);
+  // `write_probe`: the database's side of /readyz (null: not checked).
+  Router(ApiContext& context, webhook::UpdateReceiver& receiver, WriteProbe* write_probe = nullptr);
 
   // A coroutine (the handlers await the store): co_await it at once.
   Awaitable<http::Response> Handle(const http::Request& req);
@@ -39,10 +40,11 @@ class Router {
  private:
   Awaitable<http::Response> HandleApi(const http::Request& req, std::string_view path);
   Awaitable<http::Response> Metrics(const http::Request& req);
-  http::Response Ready(const http::Request& req);
+  Awaitable<http::Response> Ready(const http::Request& req);
 
   ApiContext& context_;
   webhook::UpdateReceiver& receiver_;
+  WriteProbe* write_probe_;
 };
 
 }  // namespace tgate::api

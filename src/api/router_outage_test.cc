@@ -41,8 +41,8 @@ class RouterOutageTest : public ::testing::Test {
     context_ = std::make_unique<ApiContext>(
         ApiContext{config_, *store_, *store_, *store_, *linker_, clock_, metrics_, {}});
     context_->bots["default"] =
-        BotHandle{&config_.bots[0], "test_bot", [] {}, {}, [this] { return outage_; }};
-    context_->bots["news"] = BotHandle{&config_.bots[1], "news_bot", [] {}, {}, [] { return false; }};
+        BotHandle{&config_.bots[0], "test_bot", [] {}, {}, [this] { return outage_; }, ""};
+    context_->bots["news"] = BotHandle{&config_.bots[1], "news_bot", [] {}, {}, [] { return false; }, ""};
     receiver_ = std::make_unique<webhook::UpdateReceiver>(*store_, metrics_, std::vector<webhook::HookBot>{});
     router_ = std::make_unique<Router>(*context_, *receiver_);
   }
@@ -74,10 +74,12 @@ class RouterOutageTest : public ::testing::Test {
 
 TEST_F(RouterOutageTest, ReadyzNamesTheBotsThatCannotReachTelegram) {
   EXPECT_EQ(Call(verb::get, "/readyz", "", false), 200u);
-  EXPECT_EQ(Json().at("status").as_string(), "ok");
+  EXPECT_EQ(Json().at("status").as_string(), "ready");
   outage_ = true;
   EXPECT_EQ(Call(verb::get, "/readyz", "", false), 503u);
-  EXPECT_EQ(Json().at("status").as_string(), "outage");
+  EXPECT_EQ(Json().at("status").as_string(), "not_ready");
+  EXPECT_TRUE(Json().at("bots").as_object().contains("default"));
+  EXPECT_FALSE(Json().at("bots").as_object().contains("news"));
   EXPECT_EQ(Json().at("bots_in_outage"), json::array{"default"});
   EXPECT_EQ(Call(verb::get, "/healthz", "", false), 200u) << "alive, and still accepting messages";
   EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"chat_id":5,"text":"waits"})"), 202u);

@@ -66,6 +66,8 @@ std::unique_ptr<BotRuntime::Run> BotRuntime::MakeRun(std::function<bool()> may_s
   d.max_attempts = bc.limits.max_attempts;
   d.max_queue_age = std::chrono::seconds(deps_.config.MaxQueueAgeSeconds(bc));
   d.on_events = deps_.wake_events;
+  d.queue_wait = &queue_wait_;
+  d.round_trip = &round_trip_;
   d.may_send = [this, generation = generation_, may_send = std::move(may_send)] {
     return generation == generation_ && (!may_send || may_send());
   };
@@ -117,10 +119,14 @@ void BotRuntime::Disown() {
 Awaitable<void> BotRuntime::Retire(Lifetime::Token life, std::unique_ptr<Run> run,
                                    std::chrono::milliseconds grace) {
   ++retiring_;
+  retiring_runs_.push_back(run.get());
   if (run->poller) run->poller->Stop();
   run->processor->Stop();
   co_await run->dispatcher->Stop(grace);
   if (life.ended()) co_return;  // `run` goes with this frame
+  // Out of the retiring and into the retired figures at once: no scrape in
+  // between sees its counts missing.
+  std::erase(retiring_runs_, run.get());
   AddUp(*run);
   run.reset();
   --retiring_;
@@ -168,11 +174,14 @@ bool BotRuntime::outage() const { return run_ && run_->dispatcher->stats().outag
 dispatch::DispatcherStats BotRuntime::stats() const {
   dispatch::DispatcherStats s = run_ ? run_->dispatcher->stats() : dispatch::DispatcherStats{};
   AddCounts(retired_, s);
+  for (const Run* r : retiring_runs_) AddCounts(r->dispatcher->stats(), s);
   return s;
 }
 
 uint64_t BotRuntime::set_aside() const {
-  return retired_set_aside_ + (run_ ? run_->processor->set_aside() : 0);
+  uint64_t n = retired_set_aside_ + (run_ ? run_->processor->set_aside() : 0);
+  for (const Run* r : retiring_runs_) n += r->processor->set_aside();
+  return n;
 }
 
 }  // namespace tgate::app

@@ -9,7 +9,9 @@
 // and retires it in the background (sends under way finish within a grace,
 // their outcomes are flushed). An Own() while the previous Run still retires
 // waits for it, so two Runs of one bot never send at once in one process.
-// Figures (DispatcherStats, set-aside updates) add up over the Runs.
+// Figures (DispatcherStats, set-aside updates, the histograms) add up over
+// the Runs, a retiring one's included: a count never goes down when a Run
+// retires or a new one starts (Prometheus would read a counter reset).
 // Not the ownership decision (the LeaseKeeper, wired by the Gateway) and not
 // the behaviour of what it runs (dispatch/, webhook/).
 // Threading and lifetime: the io thread; destroying it ends the Run
@@ -20,9 +22,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/histogram.h"
 #include "core/lifetime.h"
 #include "dispatch/dispatcher.h"
 #include "http/asio.h"
@@ -80,6 +84,10 @@ class BotRuntime {
   // Totals over every Run of this process, gauges of the current one.
   dispatch::DispatcherStats stats() const;
   uint64_t set_aside() const;
+  // Seconds from when a message could go to its first send, and of each
+  // answered sendMessage (DispatcherOptions::queue_wait, round_trip).
+  const Histogram& queue_wait() const { return queue_wait_; }
+  const Histogram& round_trip() const { return round_trip_; }
 
  private:
   struct Run;
@@ -98,8 +106,19 @@ class BotRuntime {
   int retiring_ = 0;
   // An Own() that waits for the retiring Run: its may_send.
   std::unique_ptr<std::function<bool()>> pending_own_;
+  // The Runs between Disown/Stop and their end: still counting (their sends
+  // under way land), so still in stats(). Owned by their Retire coroutine.
+  std::vector<const Run*> retiring_runs_;
   dispatch::DispatcherStats retired_;
   uint64_t retired_set_aside_ = 0;
+  // Fixed buckets (seconds). Queue wait: a one-to-one message goes within
+  // milliseconds; a broadcast's last ones wait minutes to an hour at the
+  // limits; an outage holds them up to max_queue_age (a day).
+  Histogram queue_wait_{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,  1,    2.5,
+                        5,     10,   30,    60,   300, 900,  3600, 21600};
+  // Telegram answers in about 50-300 ms; seconds mean trouble; the request
+  // times out at 30 s (http_bot_api.h).
+  Histogram round_trip_{0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2.5, 5, 10, 30};
   Lifetime life_;  // last: ended first
 };
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <map>
@@ -10,6 +11,7 @@
 #include "api/api_context.h"
 #include "api/events_sender.h"
 #include "api/router.h"
+#include "api/write_probe.h"
 #include "app/bot_runtime.h"
 #include "app/build_info.h"
 #include "app/closing_summary.h"
@@ -69,6 +71,9 @@ struct Gateway::Impl {
   void DescribeSetAside(const std::string& bot, const BotRuntime& rt);
   Awaitable<void> ReadPending(std::string bot, std::string labels);
   Awaitable<void> ReadSetAside(std::string bot, std::string labels);
+  // The outbox backlog (tgate_events_pending, tgate_events_oldest_age_seconds).
+  void DescribeOutbox();
+  Awaitable<void> ReadOutbox();
   Status MakeBot(const config::BotConfig& bc);
   Awaitable<void> LearnUsername(Lifetime::Token life, std::string bot);
 
@@ -103,6 +108,7 @@ struct Gateway::Impl {
   std::unique_ptr<api::EventsSender> events;
   std::unique_ptr<Pruner> pruner;
   std::unique_ptr<webhook::UpdateReceiver> receiver;
+  std::unique_ptr<api::WriteProbe> write_probe;  // /readyz's database check
   std::unique_ptr<api::Router> router;
   std::unique_ptr<http::Server> server;
   std::unique_ptr<cluster::LeaseKeeper> keeper;
@@ -143,7 +149,12 @@ void Gateway::Impl::DescribeDispatch(const std::string& bot, const BotRuntime& d
   const std::string l = "bot=\"" + bot + "\"";
   for (const Figure& f : kFigures) {
     metrics.Describe(f.name, f.type, f.help);
-    metrics.Gauge(f.name, l, [&d, field = f.field] { return double(d.stats().*field); });
+    auto read = [&d, field = f.field] { return double(d.stats().*field); };
+    if (std::string_view(f.type) == "counter") {
+      metrics.Counter(f.name, l, read);
+    } else {
+      metrics.Gauge(f.name, l, read);
+    }
   }
   metrics.Describe("tgate_dispatch_global_rate", "gauge",
                    "Global send rate now (msg/s); lowered after 429s.");
@@ -152,7 +163,13 @@ void Gateway::Impl::DescribeDispatch(const std::string& bot, const BotRuntime& d
                    "Margin Telegram's windows are widened by for the measured spread of round trips (s).");
   metrics.Gauge("tgate_dispatch_jitter_margin_seconds", l, [&d] { return d.stats().jitter_margin_seconds; });
   metrics.Describe("tgate_bot_api_outage_seconds_total", "counter", "Seconds Telegram could not be reached.");
-  metrics.Gauge("tgate_bot_api_outage_seconds_total", l, [&d] { return d.stats().outage_seconds; });
+  metrics.Counter("tgate_bot_api_outage_seconds_total", l, [&d] { return d.stats().outage_seconds; });
+  metrics.Describe("tgate_queue_wait_seconds", "histogram",
+                   "Seconds a message waited from when it could go (accepted, or due) to its first send.");
+  metrics.Histogram("tgate_queue_wait_seconds", l, &d.queue_wait());
+  metrics.Describe("tgate_telegram_request_seconds", "histogram",
+                   "Seconds of each sendMessage Telegram answered, from the request to its answer.");
+  metrics.Histogram("tgate_telegram_request_seconds", l, &d.round_trip());
   metrics.Describe("tgate_queue_pending", "gauge",
                    "Messages still to send: one-to-one queued and running broadcasts' pending.");
   metrics.OnScrape([this, bot, l] { return ReadPending(bot, l); });
@@ -177,11 +194,29 @@ Awaitable<void> Gateway::Impl::ReadSetAside(std::string bot, std::string labels)
   metrics.Set("tgate_updates_set_aside", labels, n.ok() ? double(*n) : -1.0);
 }
 
+void Gateway::Impl::DescribeOutbox() {
+  metrics.Describe("tgate_events_pending", "gauge",
+                   "Events in the outbox not yet taken by the site (due, or waiting for a retry).");
+  metrics.Describe("tgate_events_oldest_age_seconds", "gauge",
+                   "Age of the oldest event in the outbox (s); 0 when it is empty.");
+  metrics.OnScrape([this] { return ReadOutbox(); });
+}
+
+Awaitable<void> Gateway::Impl::ReadOutbox() {
+  auto b = co_await store->Backlog();
+  if (!b.ok()) spdlog::warn("cannot read the events outbox for /metrics: {}", b.status().message());
+  const int64_t now = clock.UnixSeconds();
+  const double age = b.ok() && b->pending > 0 ? double(std::max<int64_t>(0, now - b->oldest_created_s)) : 0.0;
+  // -1: not a figure: the scrape shows the store could not say.
+  metrics.Set("tgate_events_pending", "", b.ok() ? double(b->pending) : -1.0);
+  metrics.Set("tgate_events_oldest_age_seconds", "", b.ok() ? age : -1.0);
+}
+
 void Gateway::Impl::DescribeSetAside(const std::string& bot, const BotRuntime& p) {
   const std::string l = "bot=\"" + bot + "\"";
   metrics.Describe("tgate_updates_set_aside_total", "counter",
                    "Updates set aside by this process because they could not be processed.");
-  metrics.Gauge("tgate_updates_set_aside_total", l, [&p] { return double(p.set_aside()); });
+  metrics.Counter("tgate_updates_set_aside_total", l, [&p] { return double(p.set_aside()); });
   metrics.Describe("tgate_updates_set_aside", "gauge",
                    "Set-aside updates kept in the database (until retention).");
   metrics.OnScrape([this, bot, l] { return ReadSetAside(bot, l); });
@@ -234,13 +269,13 @@ void Gateway::Impl::DescribeServer(const http::Server& s) {
   metrics.Gauge("tgate_http_connections", "", [&s] { return double(s.stats().open); });
   metrics.Describe("tgate_http_connections_evicted_total", "counter",
                    "Idle connections closed to make room (max_connections reached, or no descriptors left).");
-  metrics.Gauge("tgate_http_connections_evicted_total", "", [&s] { return double(s.stats().evicted); });
+  metrics.Counter("tgate_http_connections_evicted_total", "", [&s] { return double(s.stats().evicted); });
   metrics.Describe("tgate_http_connections_refused_total", "counter",
                    "New connections closed at once: max_connections reached and every connection busy.");
-  metrics.Gauge("tgate_http_connections_refused_total", "", [&s] { return double(s.stats().refused); });
+  metrics.Counter("tgate_http_connections_refused_total", "", [&s] { return double(s.stats().refused); });
   metrics.Describe("tgate_http_accept_errors_total", "counter",
                    "Failed accepts (e.g. out of file descriptors).");
-  metrics.Gauge("tgate_http_accept_errors_total", "", [&s] { return double(s.stats().accept_errors); });
+  metrics.Counter("tgate_http_accept_errors_total", "", [&s] { return double(s.stats().accept_errors); });
 }
 
 Awaitable<Status> Gateway::Impl::OpenStore() {
@@ -429,9 +464,11 @@ Awaitable<void> Gateway::Impl::LearnUsername(Lifetime::Token life, std::string b
     if (r.ok() && r.result.is_object() && r.result.as_object().contains("username")) {
       std::string username(r.result.as_object().at("username").as_string());
       context->bots[bot].username = username;
+      context->bots[bot].getme_error.clear();
       spdlog::info("bot {}: Telegram knows it as @{}", bot, username);
       co_return;
     }
+    context->bots[bot].getme_error = r.ok() ? "its answer has no username" : r.description;
     if (r.kind == telegram::ErrorKind::kUnauthorized || r.kind == telegram::ErrorKind::kNotFound) {
       const bool first = !config.bots.empty() && config.bots.front().name == bot;
       spdlog::error("bot {}: Telegram rejected the bot token ({}); check {}", bot, r.description,
@@ -466,18 +503,23 @@ Status Gateway::Start() {
     TGATE_RETURN_IF_ERROR(g.MakeBot(bc));
     BotRuntime* rt = g.bots.at(bc.name).get();
     Impl* impl = &g;
-    g.context->bots[bc.name] =
-        api::BotHandle{&bc, "",
-                       [rt, impl] {
-                         rt->NotifyQueue();
-                         impl->WakeEvents();
-                       },
-                       [rt](int64_t id) { rt->CancelBroadcast(id); }, [rt] { return rt->outage(); }};
+    g.context->bots[bc.name] = api::BotHandle{&bc,
+                                              "",
+                                              [rt, impl] {
+                                                rt->NotifyQueue();
+                                                impl->WakeEvents();
+                                              },
+                                              [rt](int64_t id) { rt->CancelBroadcast(id); },
+                                              [rt] { return rt->outage(); },
+                                              ""};
     if (!bc.long_polling)
       hooks.push_back({bc.name, bc.webhook_path, bc.webhook_secret, [rt] { rt->NotifyUpdates(); }});
   }
   g.receiver = std::make_unique<webhook::UpdateReceiver>(*g.store, g.metrics, std::move(hooks));
-  g.router = std::make_unique<api::Router>(*g.context, *g.receiver);
+  store::Store* db = g.store.get();
+  g.write_probe = std::make_unique<api::WriteProbe>(g.io.get_executor(), g.clock,
+                                                    [db]() -> Awaitable<Status> { return db->ProbeWrite(); });
+  g.router = std::make_unique<api::Router>(*g.context, *g.receiver, g.write_probe.get());
   g.MakeStatusPage();
 
   TGATE_ASSIGN_OR_RETURN(auto hp, config::SplitHostPort(g.config.listen));
@@ -520,6 +562,7 @@ Status Gateway::Start() {
   }
   for (auto& [name, rt] : g.bots) g.DescribeDispatch(name, *rt);
   for (auto& [name, rt] : g.bots) g.DescribeSetAside(name, *rt);
+  g.DescribeOutbox();
   // On stdout whatever the log level: scripts and tests wait for this line.
   // (As a JSON line with log_format = "json": every line tgate writes parses.)
   const std::string line = "tgate listening on " + listening;

@@ -29,18 +29,31 @@ void Metrics::Describe(std::string_view name, std::string_view type, std::string
   f.help = help;
 }
 
+Metrics::Family& Metrics::FamilyOf(std::string_view name, std::string_view type) {
+  auto it = families_.find(name);
+  if (it == families_.end()) it = families_.emplace(std::string(name), Family{}).first;
+  if (it->second.type.empty()) it->second.type = type;
+  return it->second;
+}
+
 void Metrics::Inc(std::string_view name, std::string_view labels, uint64_t by) {
-  families_[std::string(name)].values[std::string(labels)] += static_cast<double>(by);
+  FamilyOf(name, "counter").values[std::string(labels)] += static_cast<double>(by);
 }
 
 void Metrics::Set(std::string_view name, std::string_view labels, double value) {
-  families_[std::string(name)].values[std::string(labels)] = value;
+  FamilyOf(name, "gauge").values[std::string(labels)] = value;
 }
 
 void Metrics::Gauge(std::string_view name, std::string_view labels, std::function<double()> read) {
-  Family& f = families_[std::string(name)];
-  f.type = "gauge";
-  f.readers[std::string(labels)] = std::move(read);
+  FamilyOf(name, "gauge").readers[std::string(labels)] = std::move(read);
+}
+
+void Metrics::Counter(std::string_view name, std::string_view labels, std::function<double()> read) {
+  FamilyOf(name, "counter").readers[std::string(labels)] = std::move(read);
+}
+
+void Metrics::Histogram(std::string_view name, std::string_view labels, const tgate::Histogram* h) {
+  FamilyOf(name, "histogram").histograms[std::string(labels)] = h;
 }
 
 void Metrics::OnScrape(std::function<Awaitable<void>()> refresh) { refreshes_.push_back(std::move(refresh)); }
@@ -57,9 +70,11 @@ std::string Metrics::Render() const {
   std::string out;
   for (const auto& [name, f] : families_) {
     if (!f.help.empty()) out += "# HELP " + name + " " + f.help + "\n";
-    out += "# TYPE " + name + " " + f.type + "\n";
+    // A family described but never given a sample still says what it is.
+    out += "# TYPE " + name + " " + (f.type.empty() ? "untyped" : f.type) + "\n";
     for (const auto& [labels, v] : f.values) out += Sample(name, labels, v);
     for (const auto& [labels, read] : f.readers) out += Sample(name, labels, read());
+    for (const auto& [labels, h] : f.histograms) h->Render(name, labels, out);
   }
   return out;
 }

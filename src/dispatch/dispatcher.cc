@@ -84,6 +84,14 @@ void Dispatcher::Impl::Launch(Job job) {
   });
 }
 
+void Dispatcher::Impl::ObserveQueueWait(Loaded& m) {
+  // Its first send ever: not a retry, not a later part, not a send returned
+  // unspent by an outage (attempts is taken back then), not one after a restart.
+  if (!options.queue_wait || m.wait_observed || m.message.attempts != 0 || m.message.parts_sent != 0) return;
+  m.wait_observed = true;
+  options.queue_wait->Observe(double(std::max<int64_t>(0, WallMs() - m.ready_ms)) / 1000.0);
+}
+
 Awaitable<void> Dispatcher::Impl::Send(Job job) {
   auto self = shared_from_this();
   Loaded* m = held.Find(job.id);
@@ -104,10 +112,15 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
     co_return;
   }
   json::object params = SendParams(job, *m);
+  ObserveQueueWait(*m);
   CountSend(*m);
   m->ticket = outage.Ticket();
+  const SteadyTime started = clock.Now();
   telegram::ApiResult r = co_await api.Call("sendMessage", std::move(params), std::chrono::milliseconds(0));
   if (life.ended()) co_return;  // answered after ~Dispatcher: it stays queued in the store
+  // A transport failure's time says nothing about Telegram's round trip.
+  if (options.round_trip && r.http_status != 0)
+    options.round_trip->Observe(std::chrono::duration<double>(clock.Now() - started).count());
   --in_flight;
   stats.in_flight = in_flight;
   co_await OnAnswer(std::move(job), r);

@@ -28,6 +28,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/histogram.h"
 #include "http/asio.h"
 #include "store/broadcast_store.h"
 #include "store/link_store.h"
@@ -68,6 +69,13 @@ struct DispatcherOptions : telegram::RateLimits {
   std::function<bool()> may_send;
   // While may_send is false, how often it is asked again.
   std::chrono::milliseconds may_send_recheck{100};
+  // Where the times are counted (null: not counted); they must outlive the
+  // Dispatcher. queue_wait: seconds from when a message could go (accepted,
+  // or due) to its first send. round_trip: seconds of each sendMessage that
+  // Telegram answered (from the request's start to its answer being read, at
+  // most one tick late when answers are polled).
+  Histogram* queue_wait = nullptr;
+  Histogram* round_trip = nullptr;
 };
 
 struct DispatcherStats {

@@ -49,6 +49,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   // deadline, else goes to the scheduler (counted by the RestartGuard first).
   Awaitable<void> Admit(const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms);
   void Launch(Job job);
+  // At `m`'s first send: how long it waited in the queue (options.queue_wait).
+  void ObserveQueueWait(Loaded& m);
   Awaitable<void> Send(Job job);
   void Wake();
   // Runs what the answers io_context has ready (answers read, requests

@@ -70,6 +70,30 @@ TEST_P(DispatcherTest, DeliversEveryMessageOnceInChatOrder) {
   EXPECT_EQ(m->attempts, 1);
 }
 
+// tgate_queue_wait_seconds counts each message once, at its first send
+// (not its retry); tgate_telegram_request_seconds counts every answered
+// sendMessage (not a dropped connection) with Telegram's latency.
+TEST_P(DispatcherTest, TimesTheQueueWaitOncePerMessageAndEveryAnsweredRoundTrip) {
+  Histogram queue_wait({0.1, 0.3, 1});
+  Histogram round_trip({0.1, 0.25, 1});
+  options_.queue_wait = &queue_wait;
+  options_.round_trip = &round_trip;
+  api_.set_latency(200ms);
+  api_.FailNext(502, kBadGateway, 1);
+  api_.DropNext(1);
+  // One chat: the second message waits for the first one's answers (the
+  // chat has one send in flight at a time).
+  const int64_t first = Enqueue(7, "a");
+  const int64_t second = Enqueue(7, "b");
+  ASSERT_TRUE(RunUntil([&] { return StatusOf(second) == store::MessageStatus::kSent; }));
+  EXPECT_EQ(StatusOf(first), store::MessageStatus::kSent);
+  EXPECT_EQ(queue_wait.count(), 2u);
+  EXPECT_GE(queue_wait.sum(), 0.4) << "the second waited for the first one's two answers (200 ms each)";
+  EXPECT_EQ(round_trip.count(), 3u) << "a 502, and two sends answered; the dropped one is not timed";
+  EXPECT_EQ(round_trip.CumulativeCount(0), 0u);
+  EXPECT_EQ(round_trip.CumulativeCount(1), 3u) << "200 ms each, at most a tick late";
+}
+
 TEST_P(DispatcherTest, RetriesServerErrorsAndNetworkFailures) {
   api_.FailNext(502, kBadGateway, 1);
   api_.DropNext(1);

@@ -37,6 +37,12 @@ struct Loaded {
   int64_t deadline_ms = INT64_MAX;  // wall ms: past it the message fails as expired
   bool deadline_is_ttl = false;     // the deadline is the site's ttl_seconds, not max_queue_age
   uint64_t ticket = 0;              // of its latest send (OutageMonitor::Ticket)
+  // Wall ms from when it could have gone: accepted, or due (a spread
+  // broadcast's); what tgate_queue_wait_seconds measures from. The store
+  // keeps created_at in whole seconds, so this is the later of its second's
+  // end and the load (a message loaded at once is timed from its load).
+  int64_t ready_ms = 0;
+  bool wait_observed = false;  // its queue wait was counted (at its first send)
 };
 
 // The sendMessage fields for `job`'s next part of `m`: its own fields plus

@@ -53,6 +53,7 @@ Admission MakeAdmission(store::Message m, SteadyTime now, int64_t wall_ms,
   // was due if later (a spread broadcast's).
   const int64_t max_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(max_queue_age).count();
   l.deadline_ms = std::max(m.created_at * 1000, m.not_before_ms) + max_age_ms;
+  l.ready_ms = std::max(m.not_before_ms, std::min(m.created_at * 1000 + 999, wall_ms));
   if (m.expires_at_ms > 0 && m.expires_at_ms <= l.deadline_ms) {
     l.deadline_ms = m.expires_at_ms;
     l.deadline_is_ttl = true;

@@ -229,6 +229,12 @@ class FaultyStore final : public Store {
   Awaitable<Result<int64_t>> NextEventDue() override {
     co_return co_await Read("NextEventDue", [&] { return inner_.NextEventDue(); });
   }
+  Awaitable<Result<OutboxBacklog>> Backlog() override {
+    co_return co_await Read("Backlog", [&] { return inner_.Backlog(); });
+  }
+  Awaitable<Status> ProbeWrite() override {
+    co_return co_await Write("ProbeWrite", [&] { return inner_.ProbeWrite(); });
+  }
 
   // RetentionStore
   Awaitable<Result<PruneResult>> PruneMessages(int64_t before, size_t max_rows) override {

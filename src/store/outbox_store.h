@@ -16,6 +16,12 @@
 
 namespace tgate::store {
 
+// What waits in the outbox, for /metrics.
+struct OutboxBacklog {
+  int64_t pending = 0;           // events not yet delivered (due or waiting for a retry)
+  int64_t oldest_created_s = 0;  // Unix seconds the oldest of them was written; 0: none
+};
+
 class OutboxStore {
  public:
   virtual ~OutboxStore() = default;
@@ -27,6 +33,8 @@ class OutboxStore {
   virtual Awaitable<Status> EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) = 0;
   // Soonest next_attempt_ms of any pending event, or 0 if none.
   virtual Awaitable<Result<int64_t>> NextEventDue() = 0;
+  // How many events wait and since when (one read; no lock taken).
+  virtual Awaitable<Result<OutboxBacklog>> Backlog() = 0;
 };
 
 }  // namespace tgate::store

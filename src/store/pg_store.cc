@@ -375,4 +375,22 @@ Awaitable<Result<int64_t>> PgStore::NextEventDue() {
   co_return rows->Int64(0, 0);
 }
 
+Awaitable<Result<OutboxBacklog>> PgStore::Backlog() {
+  // The oldest by id (the primary key; ids follow creation).
+  auto rows = co_await Exec(
+      "SELECT count(*), coalesce((SELECT created_at FROM events ORDER BY id LIMIT 1), 0) FROM events");
+  if (!rows.ok()) co_return rows.status();
+  co_return OutboxBacklog{rows->Int64(0, 0), rows->Int64(0, 1)};
+}
+
+Awaitable<Status> PgStore::ProbeWrite() {
+  // The schema version's one row written over with itself: a new row
+  // version and WAL, so a read-only transaction, a standby or a full disk
+  // fails it; nothing changes. Instances probing at once wait on the row
+  // lock for a moment only.
+  auto rows = co_await Exec("UPDATE schema_version SET version = version");
+  if (!rows.ok()) co_return rows.status();
+  co_return Status::Ok();
+}
+
 }  // namespace tgate::store

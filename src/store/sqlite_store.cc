@@ -396,4 +396,33 @@ Awaitable<Result<int64_t>> SqliteStore::NextEventDue() {
   co_return st.Int64(0);
 }
 
+Awaitable<Result<OutboxBacklog>> SqliteStore::Backlog() {
+  // The oldest by id (the primary key; ids follow creation), not a scan for min(created_at).
+  TGATE_CO_ASSIGN_OR_RETURN(
+      auto st, Prepare("SELECT count(*), coalesce((SELECT created_at FROM events ORDER BY id LIMIT 1), 0) "
+                       "FROM events"));
+  TGATE_CO_RETURN_IF_ERROR(st.Step().status());
+  co_return OutboxBacklog{st.Int64(0), st.Int64(1)};
+}
+
+Awaitable<Status> SqliteStore::ProbeWrite() {
+  // The schema version written over with itself: SQLite writes the header
+  // page whatever the value, so this takes the write lock (BEGIN IMMEDIATE)
+  // and appends to the WAL at commit, and changes nothing.
+  // The calls run on the io thread: another process holding the write lock
+  // (a `tgate store` command, the sqlite3 shell) must not stall the server
+  // for the full busy timeout, so the probe waits for it briefly only.
+  constexpr int kProbeBusyTimeoutMs = 200;
+  TGATE_CO_ASSIGN_OR_RETURN(auto version, ReadSchemaVersion(db_));
+  const std::string set = "PRAGMA user_version = " + std::to_string(version);
+  sqlite3_busy_timeout(db_, kProbeBusyTimeoutMs);
+  Status s = transactions_.Begin();
+  if (s.ok()) {
+    auto st = Prepare(set);
+    s = transactions_.End(st.ok() ? st->Run() : st.status());
+  }
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  co_return s;
+}
+
 }  // namespace tgate::store

@@ -104,6 +104,8 @@ class SqliteStore final : public Store {
   Awaitable<Status> EventDelivered(int64_t id) override;
   Awaitable<Status> EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) override;
   Awaitable<Result<int64_t>> NextEventDue() override;
+  Awaitable<Result<OutboxBacklog>> Backlog() override;
+  Awaitable<Status> ProbeWrite() override;
 
  private:
   SqliteStore(sqlite3* db, const Clock& clock);

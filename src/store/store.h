@@ -74,6 +74,12 @@ class Store : public LinkStore,
  public:
   ~Store() override = default;
 
+  // A write that changes nothing, committed: OK if the database takes
+  // writes now (for GET /readyz). It takes the write lock and writes to the
+  // log, so a read-only or full disk, a lost or read-only (standby)
+  // PostgreSQL, or a lock held by another writer shows up as an error.
+  virtual Awaitable<Status> ProbeWrite() = 0;
+
   // Opens (creating if missing) and migrates the schema to the latest version.
   static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
 };

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <cstdio>
@@ -560,6 +561,56 @@ TEST_P(StoreTest, DataSurvivesReopen) {
   EXPECT_EQ(Await(store_->DueEvents(1000, 10))->size(), 1u);
   // Ids keep growing across reopen (AUTOINCREMENT).
   EXPECT_GT(MustEnqueue(Direct("bot", 10, "next")), id);
+}
+
+// For /metrics: how many events wait and since when, the delivered ones gone.
+TEST_P(StoreTest, BacklogCountsThePendingEventsAndTheOldest) {
+  auto empty = Await(store_->Backlog());
+  ASSERT_OK(empty);
+  EXPECT_EQ(empty->pending, 0);
+  EXPECT_EQ(empty->oldest_created_s, 0);
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"a"})", 5'000'000)));
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"b"})", 9'000'000)));
+  ASSERT_OK(Await(store_->AddEvent(R"({"type":"c"})", 7'000'000)));
+  auto three = Await(store_->Backlog());
+  ASSERT_OK(three);
+  EXPECT_EQ(three->pending, 3);
+  EXPECT_EQ(three->oldest_created_s, 5000);
+  auto due = Await(store_->DueEvents(5'000'000, 1));
+  ASSERT_OK(due);
+  ASSERT_EQ(due->size(), 1u);
+  ASSERT_OK(Await(store_->EventDelivered((*due)[0].id)));
+  auto two = Await(store_->Backlog());
+  ASSERT_OK(two);
+  EXPECT_EQ(two->pending, 2);
+  EXPECT_EQ(two->oldest_created_s, 9000) << "the oldest left is the next written";
+}
+
+// The readiness probe writes and changes nothing: the schema is the same
+// version and every row is still there.
+TEST_P(StoreTest, ProbeWriteCommitsAndChangesNothing) {
+  MustBind("bot", "alice", 10);
+  ASSERT_OK(Await(store_->ProbeWrite()));
+  ASSERT_OK(Await(store_->ProbeWrite()));
+  EXPECT_EQ(Await(store_->GetBinding("bot", "alice"))->chat_id, 10);
+  if (GetParam() == testing::kFile) {
+    ASSERT_OK(Reopen());  // the schema version is still the latest: opening migrates nothing
+    EXPECT_EQ(Await(store_->GetBinding("bot", "alice"))->chat_id, 10);
+  }
+}
+
+// A database another writer holds locked takes no writes: the probe says so
+// (briefly: it must not stall the io thread for the whole busy timeout).
+TEST_P(StoreTest, ProbeWriteFailsWhileAnotherWriterHoldsTheLock) {
+  if (GetParam() != testing::kFile) GTEST_SKIP() << "SQLite's file lock";
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(Options().path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const Status locked = Await(store_->ProbeWrite());
+  EXPECT_FALSE(locked.ok());
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  EXPECT_OK(Await(store_->ProbeWrite()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, testing::AllBackends(), testing::BackendName);

@@ -7,11 +7,31 @@
 #include "telegram/update.h"
 
 namespace tgate::webhook {
+namespace {
+
+constexpr char kIngest[] = "tgate_webhook_updates_total";
+
+std::string Labels(const HookBot& bot, std::string_view result) {
+  std::string out = "bot=\"" + bot.name + "\",result=\"";
+  out += result;
+  out += '"';
+  return out;
+}
+
+}  // namespace
 
 UpdateReceiver::UpdateReceiver(store::InboxStore& store, Metrics& metrics, std::vector<HookBot> bots)
     : store_(store), metrics_(metrics), bots_(std::move(bots)) {
-  metrics_.Describe("tgate_updates_received_total", "counter",
-                    "Webhook requests by bot and outcome (stored, duplicate, malformed).");
+  metrics_.Describe(
+      kIngest, "counter",
+      "Webhook updates by bot and result: accepted (stored), duplicate (stored before), rejected "
+      "(wrong secret, or malformed and acknowledged), failed (not stored: Telegram retries).");
+  // Every series from the start, at 0: a rate over a series that appears
+  // only at its first increment misses that increment.
+  for (const HookBot& b : bots_) {
+    for (const char* result : {"accepted", "duplicate", "rejected", "failed"})
+      metrics_.Inc(kIngest, Labels(b, result), 0);
+  }
 }
 
 const HookBot* UpdateReceiver::Match(std::string_view segment) const {
@@ -36,7 +56,7 @@ Awaitable<http::Response> UpdateReceiver::Handle(const http::Request& req, std::
     auto it = req.find("X-Telegram-Bot-Api-Secret-Token");
     std::string_view got = it == req.end() ? std::string_view() : std::string_view(it->value());
     if (!ConstantTimeEquals(got, bot->secret)) {
-      metrics_.Inc("tgate_updates_received_total", "bot=\"" + bot->name + "\",outcome=\"unauthenticated\"");
+      metrics_.Inc(kIngest, Labels(*bot, "rejected"));
       co_return http::ErrorResponse(
           req, Status::Unauthenticated("wrong or missing X-Telegram-Bot-Api-Secret-Token"));
     }
@@ -45,7 +65,7 @@ Awaitable<http::Response> UpdateReceiver::Handle(const http::Request& req, std::
   if (!parsed.ok()) {
     spdlog::warn("bot {}: acknowledged a malformed update ({} bytes): {}", bot->name, req.body().size(),
                  parsed.status().message());
-    metrics_.Inc("tgate_updates_received_total", "bot=\"" + bot->name + "\",outcome=\"malformed\"");
+    metrics_.Inc(kIngest, Labels(*bot, "rejected"));
     co_return http::JsonResponse(req, 200, "{}");
   }
   const store::Update update{bot->name, parsed->update_id, req.body()};
@@ -54,10 +74,10 @@ Awaitable<http::Response> UpdateReceiver::Handle(const http::Request& req, std::
     // Not acknowledged: Telegram will deliver it again.
     spdlog::error("bot {}: could not store update {}: {}", bot->name, parsed->update_id,
                   inserted.status().message());
+    metrics_.Inc(kIngest, Labels(*bot, "failed"));
     co_return http::ErrorResponse(req, Status::Unavailable("could not store the update; retry"));
   }
-  metrics_.Inc("tgate_updates_received_total",
-               "bot=\"" + bot->name + "\",outcome=\"" + (*inserted ? "stored" : "duplicate") + "\"");
+  metrics_.Inc(kIngest, Labels(*bot, *inserted ? "accepted" : "duplicate"));
   if (*inserted && bot->notify) bot->notify();
   co_return http::JsonResponse(req, 200, "{}");
 }

@@ -75,5 +75,32 @@ TEST_F(ReceiverTest, AnUpdateTheStoreCannotWriteForAnyReasonIsNotAcknowledged) {
   EXPECT_EQ(Pending(), 1u);
 }
 
+// tgate_webhook_updates_total{bot,result}: every series from the start, then
+// one increment per request by what became of it.
+TEST_F(ReceiverTest, CountsTheIngestByResult) {
+  auto count = [&](const std::string& result) {
+    const std::string series = "tgate_webhook_updates_total{bot=\"default\",result=\"" + result + "\"} ";
+    const std::string text = metrics_.Render();
+    const size_t at = text.find(series);
+    return at == std::string::npos
+               ? std::string("missing")
+               : text.substr(at + series.size(), text.find('\n', at) - at - series.size());
+  };
+  EXPECT_EQ(count("accepted"), "0");
+  EXPECT_NE(metrics_.Render().find("# TYPE tgate_webhook_updates_total counter"), std::string::npos);
+  Post(kUpdate);
+  Post(kUpdate);
+  Post("not json");
+  http::Request wrong{boost::beast::http::verb::post, "/hooks/telegram/hookpath", 11};
+  wrong.set("X-Telegram-Bot-Api-Secret-Token", "guess");
+  EXPECT_EQ(Await(receiver_->Handle(wrong, "hookpath")).result_int(), 401);
+  faulty_->FailNext("InsertUpdate", Status::Internal("disk I/O error"));
+  Post(R"({"update_id":8})");
+  EXPECT_EQ(count("accepted"), "1");
+  EXPECT_EQ(count("duplicate"), "1");
+  EXPECT_EQ(count("rejected"), "2");
+  EXPECT_EQ(count("failed"), "1");
+}
+
 }  // namespace
 }  // namespace tgate::webhook

@@ -30,6 +30,7 @@ inline constexpr char kHookSecret[] = "itest-secret_0123";
 struct TgateOptions {
   bool long_polling = false;
   bool set_webhook = true;                 // register tgate's webhook with the emulator
+  bool wait_for_username = true;           // wait until getMe answered (false: Telegram may be down)
   std::map<std::string, std::string> env;  // extra TGATE_* variables
 };
 
