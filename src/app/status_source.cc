@@ -15,7 +15,6 @@ namespace {
 
 constexpr size_t kFailuresShown = 10;
 constexpr int64_t kFailuresScan = 20000;  // newest messages looked through for failures
-constexpr size_t kOutboxCountCap = 1000;  // the backlog is counted up to this
 
 }  // namespace
 
@@ -117,11 +116,12 @@ Awaitable<status::StatusSnapshot> StatusSource::Gather() {
     }
     s.bots.push_back(std::move(b));
   }
-  auto events = co_await deps_.store.DueEvents(INT64_MAX, kOutboxCountCap);
+  auto backlog = co_await deps_.store.Backlog();
   if (life.ended()) co_return s;
-  if (events.ok()) {
-    s.outbox_backlog = int64_t(events->size());
-    s.outbox_backlog_capped = events->size() >= kOutboxCountCap;
+  if (backlog.ok()) {
+    s.outbox_backlog = backlog->pending;
+    s.outbox_oldest_age_s =
+        backlog->oldest_created_s == 0 ? 0 : std::max<int64_t>(0, s.now_s - backlog->oldest_created_s);
   }
   if (deps_.cluster && some_elsewhere) co_await FillOwners(life, s);
   co_return s;

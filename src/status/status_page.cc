@@ -131,7 +131,7 @@ function render(s) {
   document.getElementById("instance").textContent = s.instance ? "instance " + s.instance : "";
   const ob = s.outbox.backlog;
   document.getElementById("outbox").textContent =
-      "outbox backlog: " + (ob < 0 ? "?" : ob + (s.outbox.capped ? "+" : "")) + " events";
+      "outbox backlog: " + (ob < 0 ? "?" : ob + " events" + (ob > 0 ? ", the oldest waiting " + s.outbox.oldest_age_seconds + " s" : ""));
   document.getElementById("updated").textContent = "at " + new Date(s.now * 1000).toISOString().slice(11, 19) + " UTC";
   document.getElementById("bots").replaceChildren(...s.bots.map(renderBot));
 }

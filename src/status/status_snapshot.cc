@@ -64,7 +64,7 @@ boost::json::object ToJson(const BotStatus& b) {
 boost::json::object ToJson(const StatusSnapshot& s) {
   boost::json::array bots;
   for (const auto& b : s.bots) bots.push_back(ToJson(b));
-  boost::json::object outbox{{"backlog", s.outbox_backlog}, {"capped", s.outbox_backlog_capped}};
+  boost::json::object outbox{{"backlog", s.outbox_backlog}, {"oldest_age_seconds", s.outbox_oldest_age_s}};
   return boost::json::object{{"version", s.version},
                              {"instance", s.instance},
                              {"now", s.now_s},

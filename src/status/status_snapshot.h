@@ -68,8 +68,8 @@ struct StatusSnapshot {
   std::string version;
   std::string instance;  // this instance's id (PostgreSQL), "" on SQLite
   int64_t now_s = 0;
-  int64_t outbox_backlog = -1;         // events not delivered to the site yet; -1 unknown
-  bool outbox_backlog_capped = false;  // "at least"
+  int64_t outbox_backlog = -1;      // events not delivered to the site yet; -1 unknown
+  int64_t outbox_oldest_age_s = 0;  // how long the oldest of them has waited; 0: none
   std::vector<BotStatus> bots;
 };
 

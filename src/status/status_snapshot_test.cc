@@ -12,6 +12,7 @@ StatusSnapshot Sample() {
   s.version = "0.1.0+abc";
   s.now_s = 1800000000;
   s.outbox_backlog = 3;
+  s.outbox_oldest_age_s = 42;
   BotStatus b;
   b.name = "shop";
   b.username = "shop_bot";
@@ -38,6 +39,7 @@ TEST(StatusSnapshot, JsonCarriesEveryFigure) {
   boost::json::object o = ToJson(Sample());
   EXPECT_EQ(o.at("version"), "0.1.0+abc");
   EXPECT_EQ(o.at("outbox").at("backlog"), 3);
+  EXPECT_EQ(o.at("outbox").at("oldest_age_seconds"), 42);
   const auto& bot = o.at("bots").at(0).as_object();
   EXPECT_EQ(bot.at("name"), "shop");
   EXPECT_EQ(bot.at("username"), "shop_bot");
