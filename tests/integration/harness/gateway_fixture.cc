@@ -65,8 +65,9 @@ void GatewayTest::StartTgate(const TgateOptions& options) {
   auto listen = tgate_->WaitForText("tgate listening on 127.0.0.1:", std::chrono::seconds(15));
   ASSERT_TRUE(listen) << tgate_->Stderr();
   tgate_port_ = static_cast<uint16_t>(std::stoi(*listen));
-  if (options.wait_for_username)
+  if (options.wait_for_username) {
     ASSERT_TRUE(tgate_->WaitForText("Telegram knows it as @", std::chrono::seconds(15))) << tgate_->Stderr();
+  }
   if (!options.long_polling && options.set_webhook) {
     boost::json::object p{
         {"url", "http://127.0.0.1:" + std::to_string(tgate_port_) + "/hooks/telegram/" + kHookPath},
