@@ -16,6 +16,7 @@
 #include "api/router.h"
 #include "core/fake_clock.h"
 #include "core/testing.h"
+#include "status/status_endpoint.h"
 #include "store/store.h"
 #include "store/store_test_util.h"
 
@@ -90,6 +91,10 @@ TEST(OpenApiRoutes, EveryListedRouteIsAnswered) {
   context.bots["default"] = BotHandle{&config.bots[0], "test_bot", [] {}};
   webhook::UpdateReceiver receiver(*st, metrics,
                                    std::vector<webhook::HookBot>{{"default", "hookpath", "", [] {}}});
+  // The status page, as the gateway wires it (here with empty figures).
+  status::StatusEndpoint status_page(
+      "test-key", []() -> Awaitable<status::StatusSnapshot> { co_return status::StatusSnapshot{}; });
+  context.status_page = &status_page;
   Router router(context, receiver);
 
   for (const RouteInfo& r : Routes()) {

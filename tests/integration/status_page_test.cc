@@ -29,7 +29,7 @@ class StatusPage : public GatewayTest {
   HttpAnswer Get(const std::string& target, const std::string& authorization) {
     std::map<std::string, std::string> headers;
     if (!authorization.empty()) headers["Authorization"] = authorization;
-    return HttpCall(tgate_port_, "GET", target, "", headers);
+    return TgateCall(tgate_port_, "GET", target, "", headers);
   }
 
   // Starts a broadcast to `users` linked users spread over `spread_s`
