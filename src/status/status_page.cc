@@ -30,7 +30,7 @@ constexpr std::string_view kTail = R"html(</script>
 <script>
 "use strict";
 const el = (tag, attrs, ...kids) => {
-  const e = ["svg", "polyline", "polygon", "line", "text"].includes(tag)
+  const e = ["svg", "polyline", "polygon", "line", "text", "circle"].includes(tag)
       ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
   for (const k of kids) e.append(k);
@@ -44,8 +44,8 @@ function plot(bot) {
   const pts = (bot.rate && bot.rate.points) || [];
   let peak = 0, oldest = 0;
   for (const [ago, r] of pts) { peak = Math.max(peak, r); oldest = Math.max(oldest, ago); }
-  // The last hour, zoomed in while tgate has run for less (at least 5 min).
-  const span = Math.min(3600, Math.max(300, oldest + (bot.rate ? bot.rate.interval_seconds : 10)));
+  // The last hour, zoomed in while tgate has run for less (at least a minute).
+  const span = Math.min(3600, Math.max(60, oldest + (bot.rate ? bot.rate.interval_seconds : 10)));
   const max = Math.max(bot.limit_per_second * 1.15, peak * 1.1, 1);
   const x = ago => L + (W - L - 24) * (1 - Math.min(ago, span) / span);
   const y = r => (H - B) - (H - B - 6) * r / max;
@@ -55,7 +55,7 @@ function plot(bot) {
     const ago = span * k / 4;
     svg.append(el("line", {x1: x(ago), x2: x(ago), y1: 0, y2: H - B, stroke: "#e6e8eb"}));
     svg.append(el("text", {x: x(ago) - 14, y: H - 5, "font-size": 11, fill: "#778"},
-                  k ? `-${Math.round(ago / 60)}m` : "now"));
+                  k ? (span < 300 ? `-${Math.round(ago)}s` : `-${Math.round(ago / 60)}m`) : "now"));
   }
   svg.append(el("text", {x: 2, y: 12, "font-size": 11, fill: "#778"}, max.toFixed(0) + "/s"));
   svg.append(el("text", {x: 2, y: H - B, "font-size": 11, fill: "#778"}, "0"));
@@ -68,6 +68,8 @@ function plot(bot) {
     svg.append(el("polygon", {points: `${first},${base} ${line.join(" ")} ${last},${base}`, fill: "#2f7de133"}));
     svg.append(el("polyline", {class: "sent", points: line.join(" "), fill: "none", stroke: "#2f7de1", "stroke-width": 2}));
     const now = pts[pts.length - 1][1];
+    // The newest point as a dot too: the only thing to see while tgate has run for one interval.
+    svg.append(el("circle", {cx: last, cy: y(now).toFixed(1), r: 3, fill: "#2f7de1"}));
     svg.append(el("text", {x: W - 150, y: 12, "font-size": 11, fill: "#2f7de1"},
                   `now ${now.toFixed(1)}/s, peak ${peak.toFixed(1)}/s`));
   }

@@ -184,6 +184,7 @@ TEST_F(StatusPage, ChromiumSeesTheRateAndABroadcastAdvancing) {
   Rendered second = Parse(second_dom);
 
   EXPECT_GT(second.peak_rate, 0) << "the plot shows no sending";
+  EXPECT_NE(second_dom.find("<circle"), std::string::npos) << "the newest rate is not drawn";
   EXPECT_EQ(second.broadcast_total, 30);
   EXPECT_GT(second.broadcast_done, first.broadcast_done) << "the broadcast did not advance between the loads";
   EXPECT_FALSE(second.stale_shown) << "the page's own refresh of /status.json failed";
