@@ -41,7 +41,7 @@ TEST_F(JsonLogFormat, EveryLineParsesWhateverTheMessageHolds) {
       "plain",
       "a \"quoted\" word and a back\\slash",
       "two\nlines\r\nand a tab\t",
-      std::string("a NUL \0 and \x01\x1f\x7f controls", 30),
+      std::string("a NUL \0 and \x01\x1f\x7f controls", 24),  // the literal's length, its NUL included
       "}{\"level\":\"fake\"} closing braces",
       "not UTF-8: \xff\xfe and a cut \xe2\x82",
       "UTF-8 is kept: \xc3\xa9 \xf0\x9f\x98\x80",

@@ -58,7 +58,8 @@ void Dispatcher::Impl::WakeIfSooner(SteadyTime now) {
   SteadyTime needed = in_flight + 1 == options.max_in_flight ? now : scheduler.NextWake(now);
   if (writer.has_completions() && !writer.flushing()) needed = std::min(needed, writer.flush_due());
   // Waking costs more than it saves unless it is sooner by over a tick.
-  if (needed + options.tick < sleeping_until) Wake();
+  // (max(): nothing is due, and max() + tick would overflow.)
+  if (needed != SteadyTime::max() && needed + options.tick < sleeping_until) Wake();
 }
 
 Awaitable<void> Dispatcher::Impl::Admit(const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms) {
