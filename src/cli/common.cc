@@ -9,11 +9,13 @@
 namespace tgate::cli {
 
 std::optional<config::Config> LoadConfig(const Globals& g) {
-  auto c = config::Load(g.config_path, config::ProcessEnv());
+  const config::Env env = config::ProcessEnv();
+  auto c = config::Load(g.config_path, env);
   if (!c.ok()) {
     Fail(c.status().message());
     return std::nullopt;
   }
+  for (const std::string& line : config::UnreadEnvVariables(*c, env)) std::cerr << "warning: " << line << "\n";
   return std::move(*c);
 }
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <sstream>
 
 #include "config/table_reader.h"
@@ -88,12 +89,25 @@ Status ParseNumber(const std::string& name, const std::string& text, double& out
   return Status::Ok();
 }
 
+// The environment as ApplyEnv reads it: each variable it asks for is noted
+// (when `asked` is set), so the ones it never asks for can be named.
+struct EnvReader {
+  const Env& env;
+  std::set<std::string>* asked = nullptr;
+
+  const std::string* Find(const std::string& name) const {
+    if (asked) asked->insert(name);
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : &it->second;
+  }
+};
+
 template <typename T>
-Status EnvNumber(const Env& env, const std::string& name, T& out) {
-  auto it = env.find(name);
-  if (it == env.end()) return Status::Ok();
+Status EnvNumber(const EnvReader& env, const std::string& name, T& out) {
+  const std::string* text = env.Find(name);
+  if (!text) return Status::Ok();
   double v = 0;
-  TGATE_RETURN_IF_ERROR(ParseNumber(name, it->second, v));
+  TGATE_RETURN_IF_ERROR(ParseNumber(name, *text, v));
   if constexpr (std::is_integral_v<T>) {
     // Converting a fraction, or a number T cannot hold, would silently change
     // it (or be undefined): "7.5" days or "1e30" bytes is refused instead.
@@ -106,14 +120,14 @@ Status EnvNumber(const Env& env, const std::string& name, T& out) {
   return Status::Ok();
 }
 
-void EnvString(const Env& env, const std::string& name, std::string& out) {
-  if (auto it = env.find(name); it != env.end()) out = it->second;
+void EnvString(const EnvReader& env, const std::string& name, std::string& out) {
+  if (const std::string* v = env.Find(name)) out = *v;
 }
 
-Status EnvBool(const Env& env, const std::string& name, bool& out) {
-  auto it = env.find(name);
-  if (it == env.end()) return Status::Ok();
-  const std::string v = AsciiLower(it->second);
+Status EnvBool(const EnvReader& env, const std::string& name, bool& out) {
+  const std::string* text = env.Find(name);
+  if (!text) return Status::Ok();
+  const std::string v = AsciiLower(*text);
   if (v == "1" || v == "true" || v == "yes") {
     out = true;
     return Status::Ok();
@@ -161,7 +175,7 @@ Status NormalizeLogFormat(const Env& env, std::string& format) {
 
 // TGATE_* overrides. Unsuffixed bot variables apply to the default bot; a
 // named bot also reads TGATE_BOT_TOKEN_<NAME> (upper case).
-Status ApplyEnv(const Env& env, Config& c) {
+Status ApplyEnv(const EnvReader& env, Config& c) {
   EnvString(env, "TGATE_LISTEN", c.listen);
   EnvString(env, "TGATE_DB", c.db);
   EnvString(env, "TGATE_DB_SYNCHRONOUS", c.db_synchronous);
@@ -176,7 +190,7 @@ Status ApplyEnv(const Env& env, Config& c) {
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_MAX_CONNECTIONS", c.max_connections));
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_MAX_QUEUE_AGE_SECONDS", c.max_queue_age_seconds));
 
-  if (c.bots.empty() && env.count("TGATE_BOT_TOKEN")) c.bots.emplace_back();
+  if (c.bots.empty() && env.Find("TGATE_BOT_TOKEN")) c.bots.emplace_back();
   for (size_t i = 0; i < c.bots.size(); ++i) {
     BotConfig& b = c.bots[i];
     EnvString(env, TokenVariable(b.name, false), b.token);
@@ -233,6 +247,35 @@ Env ProcessEnv() {
   return env;
 }
 
+std::vector<std::string> UnreadEnvVariables(const Config& config, const Env& env) {
+  // What ApplyEnv asks for, with every bot-level variable of the default bot
+  // asked even when no bot is configured yet.
+  Config probe = config;
+  if (probe.bots.empty()) probe.bots.emplace_back();
+  std::set<std::string> asked;
+  (void)ApplyEnv(EnvReader{env, &asked}, probe);
+  const std::vector<std::string> known(asked.begin(), asked.end());  // what to suggest
+  // Read by tgate's scripts and tests, or by a site (the examples' TGATE_URL),
+  // not by tgate.
+  for (const char* tool : {"TGATE_TEST_PG", "TGATE_API_EXCHANGES_DIR", "TGATE_FUZZ", "TGATE_SANITIZE",
+                           "TGATE_STORE_BENCH_BINDINGS", "TGATE_BINARY", "TGATE_URL"}) {
+    asked.insert(tool);
+  }
+  std::vector<std::string> out;
+  for (const auto& [name, value] : env) {
+    if (asked.count(name)) continue;
+    std::string line = "environment variable " + name + " is not one tgate reads (ignored)";
+    if (name.rfind("TGATE_BOT_TOKEN_", 0) == 0) {
+      line += ": no configured bot is named " + name.substr(std::string("TGATE_BOT_TOKEN_").size()) +
+              " (a bot's token variable is TGATE_BOT_TOKEN_ and its name in upper case)";
+    } else if (auto close = ClosestWord(name, known)) {
+      line += "; did you mean " + *close + "?";
+    }
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
 Result<Config> Parse(std::string_view toml_text, const Env& env) {
   Config c;
   toml::table root;
@@ -273,7 +316,7 @@ Result<Config> Parse(std::string_view toml_text, const Env& env) {
     }
   }
   TGATE_RETURN_IF_ERROR(t.RefuseUnread());
-  TGATE_RETURN_IF_ERROR(ApplyEnv(env, c));
+  TGATE_RETURN_IF_ERROR(ApplyEnv(EnvReader{env}, c));
   TGATE_RETURN_IF_ERROR(NormalizeLogLevel(env, c.log_level));
   TGATE_RETURN_IF_ERROR(NormalizeLogFormat(env, c.log_format));
   return c;

@@ -108,6 +108,14 @@ Result<Config> Parse(std::string_view toml_text, const Env& env);
 // folder's).
 Result<Config> Load(const std::string& path, const Env& env);
 
+// The TGATE_* variables of `env` that tgate does not read, given the parsed
+// `config` (a typo such as TGATE_EVENT_URL, or TGATE_BOT_TOKEN_<NAME> for no
+// configured bot), each as a sentence to warn with that names the closest
+// variable tgate does read. Variables of tgate's own scripts and tests
+// (TGATE_TEST_PG, ...) are not named. A warning, not an error: tgate does not
+// own every TGATE_ variable a machine may set.
+std::vector<std::string> UnreadEnvVariables(const Config& config, const Env& env);
+
 // Checks what `serve` needs: a token per bot, an API key, sane limits; fills
 // a random webhook_path when missing. Messages name the key to set.
 Status ValidateForServe(Config& config);

@@ -451,6 +451,39 @@ TEST(Config, AMissingTokenNamesTheBotsOwnVariable) {
   EXPECT_OK(ValidateForServe(*fixed));
 }
 
+// A misspelt variable is not silently ignored: it is named, with the one
+// tgate reads that it is closest to. The ones tgate reads are not named.
+TEST(Config, UnreadVariablesAreNamedWithTheClosestOneTgateReads) {
+  const Env env = {{"TGATE_BOT_TOKEN", "1:x"},        {"TGATE_EVENT_URL", "https://site/e"},
+                   {"TGATE_WEBHOOK_PATH", "hook"},    {"TGATE_TEST_PG", "postgres://x"},
+                   {"TGATE_BOT_TOKEN_NEWS", "2:y"},   {"TGATE_LIMIT_GLOBAL_PER_SECOND", "30"},
+                   {"TGATE_SOMETHING_ELSE", "value"}};
+  auto c = Parse("", env);
+  ASSERT_OK(c);
+  const std::vector<std::string> lines = UnreadEnvVariables(*c, env);
+  ASSERT_EQ(lines.size(), 4u) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[0],
+            "environment variable TGATE_BOT_TOKEN_NEWS is not one tgate reads (ignored): no configured bot is "
+            "named NEWS (a bot's token variable is TGATE_BOT_TOKEN_ and its name in upper case)");
+  EXPECT_EQ(lines[1],
+            "environment variable TGATE_EVENT_URL is not one tgate reads (ignored); did you mean "
+            "TGATE_EVENTS_URL?");
+  EXPECT_EQ(lines[2],
+            "environment variable TGATE_LIMIT_GLOBAL_PER_SECOND is not one tgate reads (ignored); did you "
+            "mean TGATE_LIMIT_GLOBAL_PER_SEC?");
+  EXPECT_EQ(lines[3], "environment variable TGATE_SOMETHING_ELSE is not one tgate reads (ignored)");
+
+  // A bot named news in the file reads TGATE_BOT_TOKEN_NEWS; with no bot
+  // configured at all, the default bot's variables are still known.
+  auto named = Parse("[[bots]]\nname = \"news\"\n", {{"TGATE_BOT_TOKEN_NEWS", "2:y"}});
+  ASSERT_OK(named);
+  EXPECT_TRUE(UnreadEnvVariables(*named, {{"TGATE_BOT_TOKEN_NEWS", "2:y"}}).empty());
+  const Env botless = {{"TGATE_WEBHOOK_SECRET", "s"}, {"TGATE_API_KEY", "k"}};
+  auto none = Parse("", botless);
+  ASSERT_OK(none);
+  EXPECT_TRUE(UnreadEnvVariables(*none, botless).empty());
+}
+
 TEST(Config, SplitHostPort) {
   auto hp = SplitHostPort("127.0.0.1:8080");
   ASSERT_OK(hp);
