@@ -15,7 +15,8 @@ std::optional<config::Config> LoadConfig(const Globals& g) {
     Fail(c.status().message());
     return std::nullopt;
   }
-  for (const std::string& line : config::UnreadEnvVariables(*c, env)) std::cerr << "warning: " << line << "\n";
+  for (const std::string& line : config::UnreadEnvVariables(*c, env))
+    std::cerr << "warning: " << line << "\n";
   return std::move(*c);
 }
 

@@ -454,17 +454,18 @@ TEST(Config, AMissingTokenNamesTheBotsOwnVariable) {
 // A misspelt variable is not silently ignored: it is named, with the one
 // tgate reads that it is closest to. The ones tgate reads are not named.
 TEST(Config, UnreadVariablesAreNamedWithTheClosestOneTgateReads) {
-  const Env env = {{"TGATE_BOT_TOKEN", "1:x"},        {"TGATE_EVENT_URL", "https://site/e"},
-                   {"TGATE_WEBHOOK_PATH", "hook"},    {"TGATE_TEST_PG", "postgres://x"},
-                   {"TGATE_BOT_TOKEN_NEWS", "2:y"},   {"TGATE_LIMIT_GLOBAL_PER_SECOND", "30"},
+  const Env env = {{"TGATE_BOT_TOKEN", "1:x"},       {"TGATE_EVENT_URL", "https://site/e"},
+                   {"TGATE_WEBHOOK_PATH", "hook"},   {"TGATE_TEST_PG", "postgres://x"},
+                   {"TGATE_BOT_TOKEN_NEWS", "2:y"},  {"TGATE_LIMIT_GLOBAL_PER_SECOND", "30"},
                    {"TGATE_SOMETHING_ELSE", "value"}};
   auto c = Parse("", env);
   ASSERT_OK(c);
   const std::vector<std::string> lines = UnreadEnvVariables(*c, env);
   ASSERT_EQ(lines.size(), 4u) << ::testing::PrintToString(lines);
-  EXPECT_EQ(lines[0],
-            "environment variable TGATE_BOT_TOKEN_NEWS is not one tgate reads (ignored): no configured bot is "
-            "named NEWS (a bot's token variable is TGATE_BOT_TOKEN_ and its name in upper case)");
+  EXPECT_EQ(
+      lines[0],
+      "environment variable TGATE_BOT_TOKEN_NEWS is not one tgate reads (ignored): no configured bot is "
+      "named NEWS (a bot's token variable is TGATE_BOT_TOKEN_ and its name in upper case)");
   EXPECT_EQ(lines[1],
             "environment variable TGATE_EVENT_URL is not one tgate reads (ignored); did you mean "
             "TGATE_EVENTS_URL?");
