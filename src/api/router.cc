@@ -38,6 +38,16 @@ constexpr RouteInfo kOperationalRoutes[] = {
     {"GET", "/openapi.json"},       {"GET", "/status"},  {"GET", "/status.json"},
 };
 
+// The operational endpoint answered by GET at `path`, if there is one: the
+// others (a POST /metrics, a DELETE /healthz) are a caller's mistake, told
+// with a 405 rather than served as if they were a GET.
+const RouteInfo* OperationalGet(std::string_view path) {
+  for (const RouteInfo& r : kOperationalRoutes) {
+    if (r.method == "GET" && r.pattern == path) return &r;
+  }
+  return nullptr;
+}
+
 // Matches decoded `segments` against `pattern` ("/v1/users/{}"), filling captures.
 bool MatchPattern(std::string_view pattern, const std::vector<std::string>& segments,
                   std::vector<std::string>& params) {
@@ -94,6 +104,12 @@ Awaitable<http::Response> Router::Handle(const http::Request& req) {
   std::string_view path = target->encoded_path();
   if (path.substr(0, kHookPrefix.size()) == kHookPrefix) {
     co_return co_await receiver_.Handle(req, path.substr(kHookPrefix.size()));
+  }
+  if (const RouteInfo* op = OperationalGet(path); op && req.method() != bhttp::verb::get) {
+    http::Response res =
+        http::ErrorResponse(req, Status::MethodNotAllowed("use GET on " + std::string(path)));
+    res.set(bhttp::field::allow, "GET");
+    co_return res;
   }
   if (path == "/healthz") co_return http::JsonResponse(req, 200, R"({"status":"ok"})");
   if (path == "/metrics") co_return co_await Metrics(req);

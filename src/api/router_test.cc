@@ -354,6 +354,20 @@ TEST_F(RouterTest, UnknownRoutesAndMethods) {
   EXPECT_EQ(Call(verb::get, "/elsewhere").result_int(), 404);
 }
 
+// The endpoints outside /v1 answer GET only: a POST /metrics is refused with
+// a 405 naming GET, not served (nor does it refresh the figures).
+TEST_F(RouterTest, OperationalEndpointsAnswerGetOnly) {
+  for (const char* path : {"/healthz", "/metrics", "/readyz", "/openapi.json"}) {
+    for (verb method : {verb::post, verb::delete_, verb::put}) {
+      http::Response r = Call(method, path, "{}", false);
+      EXPECT_EQ(r.result_int(), 405) << path;
+      EXPECT_EQ(r[boost::beast::http::field::allow], "GET") << path;
+      EXPECT_EQ(ErrorCode(), "invalid_argument") << path;
+    }
+    EXPECT_NE(Call(verb::get, path, "", false).result_int(), 405) << path;
+  }
+}
+
 // The 405 answer's bytes, as clients have always seen them (status 405, the
 // error shape with the word "invalid_argument").
 TEST_F(RouterTest, MethodNotAllowedAnswersTheSameBytes) {
