@@ -20,12 +20,13 @@ struct PooledConnection::PoolState {
     bool may_open = false;
   };
 
-  PoolState(asio::any_io_executor ex, std::string info, size_t cap)
-      : executor(std::move(ex)), conninfo(std::move(info)), capacity(cap) {}
+  PoolState(asio::any_io_executor ex, std::string info, size_t cap, std::chrono::milliseconds wait)
+      : executor(std::move(ex)), conninfo(std::move(info)), capacity(cap), max_wait(wait) {}
 
   asio::any_io_executor executor;
   const std::string conninfo;
   const size_t capacity;
+  const std::chrono::milliseconds max_wait;
   size_t open = 0;      // idle, handed out, or being opened
   bool closed = false;  // the Pool is gone
   std::deque<std::unique_ptr<Connection>> idle;
@@ -82,9 +83,10 @@ PooledConnection::~PooledConnection() {
   if (pool_ && connection_) pool_->Return(std::move(connection_));
 }
 
-Pool::Pool(asio::any_io_executor executor, std::string conninfo, size_t size)
+Pool::Pool(asio::any_io_executor executor, std::string conninfo, size_t size,
+           std::chrono::milliseconds max_wait)
     : state_(std::make_shared<PooledConnection::PoolState>(std::move(executor), std::move(conninfo),
-                                                           size == 0 ? 1 : size)) {}
+                                                           size == 0 ? 1 : size, max_wait)) {}
 
 Pool::~Pool() {
   state_->closed = true;
@@ -106,12 +108,20 @@ Awaitable<Result<PooledConnection>> Pool::Get() {
     ++st->open;
   } else {
     auto w = std::make_shared<PooledConnection::PoolState::Waiter>(st->executor);
-    w->wake.expires_at(asio::steady_timer::time_point::max());
+    w->wake.expires_after(st->max_wait);
     st->waiters.push_back(w);
     boost::system::error_code ec;
     co_await w->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    // Served (a connection, or a slot to open one) even if the timer had
+    // fired meanwhile: Return() took the waiter off the queue.
     if (w->connection) co_return PooledConnection(st, std::move(w->connection));
-    if (!w->may_open) co_return Status::Unavailable("the PostgreSQL pool is closed");
+    if (st->closed) co_return Status::Unavailable("the PostgreSQL pool is closed");
+    if (!w->may_open) {
+      std::erase(st->waiters, w);
+      co_return Status::Unavailable("no PostgreSQL connection came free in " +
+                                    std::to_string(st->max_wait.count()) + " ms (all " +
+                                    std::to_string(st->capacity) + " busy); retry");
+    }
   }
   // This coroutine holds a slot (counted in `open`): fill it.
   auto c = co_await Connection::Connect(st->executor, st->conninfo);

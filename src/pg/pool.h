@@ -5,9 +5,14 @@
 // drops it and opens a fresh one on demand), so a lost database heals by
 // itself once it is back. Not a transaction (hold one PooledConnection from
 // BEGIN to COMMIT) and not the listening connection (open that one apart).
+// A Get() waits for a busy pool at most `max_wait` (5 s unless told): when
+// every connection hangs on a database that went silent, callers are told
+// Unavailable (an API call answers 503, the dispatcher retries) instead of
+// queueing for as long as the kernel takes to give up on the sockets.
 // Threading: one executor (the io thread).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -41,11 +46,15 @@ class PooledConnection {
 
 class Pool {
  public:
-  Pool(asio::any_io_executor executor, std::string conninfo, size_t size);
+  static constexpr std::chrono::milliseconds kMaxWait{5000};
+
+  Pool(asio::any_io_executor executor, std::string conninfo, size_t size,
+       std::chrono::milliseconds max_wait = kMaxWait);
   ~Pool();  // connections handed out stay valid; they close when returned
 
   // An idle connection, a new one, or the next one given back. Unavailable
-  // (with the reason) if a new connection cannot be opened.
+  // (with the reason) if a new connection cannot be opened, or none came
+  // back within max_wait.
   Awaitable<Result<PooledConnection>> Get();
 
   size_t size() const;  // open connections, idle or handed out

@@ -87,6 +87,28 @@ TEST_F(PoolTest, WaitersAreServedInOrderWhenConnectionsComeBack) {
   EXPECT_EQ(pool.size(), 1u);
 }
 
+// Every connection held (as when each hangs on a silent database): a Get()
+// gives up after max_wait with Unavailable, and leaves no trace in the queue:
+// the connection given back later goes idle, not to the waiter that left.
+TEST_F(PoolTest, AWaitForABusyPoolEndsAtMaxWait) {
+  Pool pool(io_.get_executor(), db_->url(), 1, std::chrono::milliseconds(50));
+  PooledConnection held = Get(pool);
+  const int pid = held->backend_pid();
+
+  auto waited = RunAwait(io_, pool.Get());
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.status().code(), Code::kUnavailable);
+  EXPECT_NE(waited.status().message().find("no PostgreSQL connection came free in 50 ms (all 1 busy)"),
+            std::string::npos)
+      << waited.status().ToString();
+
+  held = PooledConnection();  // gives it back: idle, nobody waits
+  EXPECT_EQ(pool.size(), 1u);
+  PooledConnection again = Get(pool);
+  EXPECT_EQ(again->backend_pid(), pid);
+  EXPECT_EQ(pool.size(), 1u);
+}
+
 TEST_F(PoolTest, ABrokenConnectionIsReplaced) {
   Pool pool(io_.get_executor(), db_->url(), 1);
   auto admin = RunAwait(io_, Connection::Connect(io_.get_executor(), db_->url()));
