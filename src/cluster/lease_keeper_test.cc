@@ -261,8 +261,10 @@ TEST_F(LeaseKeeperTest, AKeeperCutOffStopsInTimeAndComesBack) {
   const SteadyTime closed = cut + options_.lease - options_.margin;
   RunUntil([&] { return false; }, std::chrono::duration_cast<milliseconds>(closed - clock_.Now()));
   for (const std::string& bot : bots_) EXPECT_FALSE(a.keeper->MaySend(bot)) << bot;
-  RunFor(milliseconds(50));  // the watch runs at the window's end
-  EXPECT_TRUE(a.keeper->owned().empty());
+  // The watch runs at the window's end and lets the bots go; MaySend above
+  // is what keeps the sends safe, so its bookkeeping may come a little later
+  // on a slow (sanitized, loaded) run.
+  EXPECT_TRUE(RunUntil([&] { return a.keeper->owned().empty(); }, milliseconds(2000)));
   EXPECT_EQ(a.lost, held);
   const std::string rendered = a.metrics.Render();
   EXPECT_EQ(rendered.find("tgate_lease_renewal_failures_total{bot=\"" + held[0] + "\"} 0"), std::string::npos)
