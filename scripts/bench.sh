@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs the benchmarks; each prints its figures beside their targets.
 # A run takes a few minutes (pass --quick for a smaller one; --only jitter
-# for the network-jitter row alone, about 30 s).
+# for the network-jitter row alone, about 30 s). ingest_bench starts nginx
+# and wrk (Debian packages, installed below) and stops them itself.
 # --cluster runs the PostgreSQL/cluster benchmarks alone, on a throwaway
 # PostgreSQL (or TGATE_TEST_PG's): delivery_bench's mixed run on PostgreSQL
 # beside SQLite's (and its enqueue run on both); --quick: a few minutes.
@@ -31,5 +32,16 @@ if [[ $cluster == 1 ]]; then
   exit $status
 fi
 build/outcome_bench || status=$?
+# Taking work in, against nginx on loopback under wrk (about 2 minutes,
+# --quick under 1); not part of an --only run.
+ingest_args=()
+only=0
+for a in ${args[@]+"${args[@]}"}; do
+  if [[ "$a" == "--quick" ]]; then ingest_args+=(--quick); fi
+  if [[ "$a" == "--only" ]]; then only=1; fi
+done
+if [[ $only == 0 ]]; then
+  build/ingest_bench ${ingest_args[@]+"${ingest_args[@]}"} || status=$?
+fi
 build/delivery_bench ${args[@]+"${args[@]}"} || status=$?
 exit $status
