@@ -474,7 +474,9 @@ int main(int argc, char** argv) {
       "  --quick    4 s per wrk run instead of 10 (under a minute in all)\n"
       "  --seconds  seconds per wrk run\n"
       "  --rounds   rounds of nginx, tgate, nginx, tgate per kind (default 2; the best run of each counts)\n"
-      "  BENCH_DEBUG=1 keeps the work directory (wrk's output, nginx's and tgate's logs)\n";
+      "  BENCH_DEBUG=1 keeps the work directory (wrk's output, nginx's and tgate's logs)\n"
+      "exit status as delivery_bench's: 0 every target met, 1 some MISSED (printed beside the figure),\n"
+      "2 did not run (a bad argument, a tool missing, a process that failed)\n";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quick") {
@@ -497,9 +499,14 @@ int main(int argc, char** argv) {
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, tgate::bench::OnSignal);
   std::string dir = (fs::temp_directory_path() / "tgate-ingest-bench-XXXXXX").string();
   if (!mkdtemp(dir.data())) return 1;
-  std::printf("tgate ingest benchmark against nginx (work dir %s)\n", dir.c_str());
+  // The load others put on the machine meanwhile moves both sides' figures;
+  // the ratio, from alternating runs, far less.
+  std::string load = tgate::itest::ReadAll("/proc/loadavg");
+  load = load.substr(0, load.find(' ', load.find(' ', load.find(' ') + 1) + 1));
+  std::printf("tgate ingest benchmark against nginx (work dir %s; load average %s)\n", dir.c_str(),
+              load.c_str());
   std::fflush(stdout);
-  int rc = 1;
+  int rc = 2;  // did not run to its end (as for a bad argument: no figures)
   try {
     rc = tgate::bench::Run(dir, seconds, rounds);
     std::printf("\n%s\n", rc == 0 ? "all targets met" : "some targets MISSED");
