@@ -32,7 +32,7 @@ if [[ $cluster == 1 ]]; then
   exit $status
 fi
 build/outcome_bench || status=$?
-# Taking work in, against nginx on loopback under wrk (about 2 minutes,
+# Taking work in, against nginx on loopback under wrk (about 1.5 minutes,
 # --quick under 1); not part of an --only run.
 ingest_args=()
 only=0
