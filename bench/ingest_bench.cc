@@ -363,15 +363,16 @@ int Run(const std::string& dir, int seconds, int rounds) {
   Nginx nginx(dir + "/nginx");
   Tgate tgate(dir);
 
-  // The WAL's size, sampled every 20 ms while tgate runs; a peak per kind.
+  // The WAL's size, sampled every 20 ms while wrk loads tgate: one peak over
+  // the runs of both kinds (a WAL left by one run is still on disk when the
+  // next begins, so a peak per kind would not tell them apart).
   std::atomic<bool> stop{false};
-  std::atomic<int> sampling{-1};  // the Kind being measured, -1 between tgate runs
-  std::atomic<int64_t> wal_peak[2] = {0, 0};
+  std::atomic<bool> sampling{false};  // while wrk loads tgate
+  std::atomic<int64_t> wal_peak{0};
   std::thread sampler([&] {
     while (!stop.load()) {
-      const int k = sampling.load();
       const int64_t wal = FileBytes(tgate.db() + "-wal");
-      if (k >= 0 && wal > wal_peak[k].load()) wal_peak[k] = wal;
+      if (sampling.load() && wal > wal_peak.load()) wal_peak = wal;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
@@ -393,9 +394,9 @@ int Run(const std::string& dir, int seconds, int rounds) {
       WrkResult n = RunWrk(dir, script, nginx.port(), kind, ++run, seconds);
       results[k][0].push_back(n);
       const double cpu_before = CpuSeconds(tgate.pid());
-      sampling = k;
+      sampling = true;
       WrkResult t = RunWrk(dir, script, tgate.port(), kind, ++run, seconds);
-      sampling = -1;
+      sampling = false;
       const double cpu = CpuSeconds(tgate.pid()) - cpu_before;
       if (!tgate.running()) throw BenchError("tgate exited during the run");
       t.cpu_us = t.requests > t.non2xx ? cpu * 1e6 / double(t.requests - t.non2xx) : 0;
@@ -407,8 +408,7 @@ int Run(const std::string& dir, int seconds, int rounds) {
           "  round %d %-8s nginx %7.0f/s (p99 %5.1f ms)   tgate %7.0f/s (p50 %5.1f ms, p99 %6.1f ms, %5.1f "
           "us CPU each, %lld non-2xx, %lld socket errors), WAL peak so far %.1f MB\n",
           round, KindName(kind), n.rate(), n.p99_ms, t.rate(), t.p50_ms, t.p99_ms, t.cpu_us,
-          static_cast<long long>(t.non2xx), static_cast<long long>(t.socket_errors),
-          double(wal_peak[k]) / 1e6);
+          static_cast<long long>(t.non2xx), static_cast<long long>(t.socket_errors), double(wal_peak) / 1e6);
       std::fflush(stdout);
     }
   }
@@ -441,8 +441,6 @@ int Run(const std::string& dir, int seconds, int rounds) {
       "equal (+ in flight)", counted(stored, totals[0]));
   Row("duplicates among them", Fmt(duplicates), "0", duplicates == 0);
   Row("refused or failed requests", std::to_string(totals[0].refused), "0", totals[0].refused == 0);
-  Row("peak WAL during ingest (MB, file every 20 ms)", Fmt(double(wal_peak[0]) / 1e6, "%.1f"), "<= 64",
-      double(wal_peak[0]) / 1e6 <= kTargetWalMb);
 
   const WrkResult mn = Best(results[1][0]), mt = Best(results[1][1]);
   std::printf(
@@ -458,8 +456,9 @@ int Run(const std::string& dir, int seconds, int rounds) {
   Row("202s (tgate's count) / 202s seen", Fmt(accepted_msgs) + " / " + Fmt(double(totals[1].answered_2xx)),
       "equal (+ in flight)", counted(accepted_msgs, totals[1]));
   Row("refused or failed requests", std::to_string(totals[1].refused), "0", totals[1].refused == 0);
-  Row("peak WAL during the API runs (MB)", Fmt(double(wal_peak[1]) / 1e6, "%.1f"), "<= 64",
-      double(wal_peak[1]) / 1e6 <= kTargetWalMb);
+  std::printf(
+      "Bounded disk: the WAL file's size, sampled every 20 ms during every tgate run of both kinds\n");
+  Row("peak WAL (MB)", Fmt(double(wal_peak) / 1e6, "%.1f"), "<= 64", double(wal_peak) / 1e6 <= kTargetWalMb);
   Row("  database file at the end (MB)", Fmt(double(FileBytes(tgate.db())) / 1e6, "%.1f"), "-", true);
   return missed_rows == 0 ? 0 : 1;
 }
