@@ -267,6 +267,13 @@ class Tgate {
   uint16_t port() const { return port_; }
   pid_t pid() const { return tgate_.pid(); }
   bool running() { return tgate_.running(); }
+  // Why tgate is gone: its exit status (128 + signal) and the end of its stderr.
+  std::string WhyGone() {
+    const int status = tgate_.Wait(std::chrono::seconds(1));
+    std::string err = tgate_.Stderr();
+    if (err.size() > 2000) err = "..." + err.substr(err.size() - 2000);
+    return "tgate exited (status " + std::to_string(status) + ") during the run; its stderr: " + err;
+  }
   const std::string& db() const { return db_; }
   std::string Metrics() {
     auto m = HttpCall(port_, "GET", "/metrics", "", {{"Authorization", std::string("Bearer ") + kKey}});
@@ -398,7 +405,7 @@ int Run(const std::string& dir, int seconds, int rounds) {
       WrkResult t = RunWrk(dir, script, tgate.port(), kind, ++run, seconds);
       sampling = false;
       const double cpu = CpuSeconds(tgate.pid()) - cpu_before;
-      if (!tgate.running()) throw BenchError("tgate exited during the run");
+      if (!tgate.running()) throw BenchError(tgate.WhyGone());
       t.cpu_us = t.requests > t.non2xx ? cpu * 1e6 / double(t.requests - t.non2xx) : 0;
       results[k][1].push_back(t);
       totals[k].answered_2xx += t.requests - t.non2xx;
