@@ -14,6 +14,12 @@
       against the request body's and parameters' schemas. A path that is no
       route must have answered 404, a documented path with another method 405,
       both in the Error shape. Fails when nothing was recorded.
+      Lines with "kind": "event" are events tgate POSTed to a recording sink
+      ({"kind": "event", "headers": {...}, "body": "<raw JSON>"}): each must
+      be a documented webhook (by its "type"), its headers must validate
+      against the webhook's parameters and its body against its request
+      body. Once any event is recorded, every webhook in the document must
+      have been seen at least once.
 
 Standard library plus Debian's python3-jsonschema (4.10: draft 2020-12).
 """
@@ -173,6 +179,37 @@ def check_request(c: Contract, template: str, method: str, op: dict[str, Any], x
     return problems
 
 
+def check_event(c: Contract, x: dict[str, Any]) -> tuple[str, list[str]]:
+    """The webhook ("event user.linked") and what is wrong with the recorded event `x`."""
+    body = x.get("body", "")
+    try:
+        value = json.loads(body)
+    except ValueError as e:
+        return "event (not JSON)", [f"event body: not JSON ({e})"]
+    kind = value.get("type") if isinstance(value, dict) else None
+    key = f"event {kind}"
+    op = c.doc.get("webhooks", {}).get(str(kind), {}).get("post")
+    if op is None:
+        return key, [f"event type {kind!r} is not a documented webhook"]
+    problems: list[str] = []
+    headers = {k.lower(): v for k, v in x.get("headers", {}).items()}
+    for p in (c.resolve(q) for q in op.get("parameters", [])):
+        name = p["name"].lower()
+        if name not in headers:
+            if p.get("required"):
+                problems.append(f"event header {p['name']} is required")
+            continue
+        problems += [f"event header {p['name']}: {e}" for e in c.validate(headers[name], p.get("schema", {}))]
+    content_type = headers.get("content-type", "application/json")
+    problems += check_body(c, c.resolve(op["requestBody"])["content"], content_type, body, "event body")
+    return key, problems
+
+
+def missing_events(c: Contract, seen: dict[str, int]) -> list[str]:
+    """The documented webhooks no recorded event exercised."""
+    return [name for name in c.doc.get("webhooks", {}) if seen.get(f"event {name}", 0) == 0]
+
+
 def read_exchanges(directory: str) -> Iterator[tuple[str, dict[str, Any]]]:
     for name in sorted(glob.glob(str(Path(directory) / "*.jsonl"))):
         with open(name, encoding="utf-8", errors="replace") as f:
@@ -288,18 +325,24 @@ def main(argv: list[str]) -> int:
     seen: dict[str, int] = {}
     failures = 0
     for where, x in read_exchanges(argv[2]):
-        key, problems = check_exchange(c, x)
+        key, problems = check_event(c, x) if x.get("kind") == "event" else check_exchange(c, x)
         seen[key] = seen.get(key, 0) + 1
         for p in problems:
             failures += 1
-            print(f"{where}: {x['method']} {x['target']} -> {x['status']}: {p}", file=sys.stderr)
+            what = "event" if x.get("kind") == "event" else f"{x['method']} {x['target']} -> {x['status']}"
+            print(f"{where}: {what}: {p}", file=sys.stderr)
     if not seen:
         print(f"no exchanges recorded in {argv[2]}: run the integration tests first "
               "(ctest runs this check after them)", file=sys.stderr)
         return 1
     for key in sorted(seen):
         print(f"{seen[key]:6d}  {key}")
-    print(f"{sum(seen.values())} exchanges, {failures} problems")
+    events = sum(n for k, n in seen.items() if k.startswith("event "))
+    if events:
+        for name in missing_events(c, seen):
+            failures += 1
+            print(f"the webhook {name} is documented but no recorded event exercised it", file=sys.stderr)
+    print(f"{sum(seen.values()) - events} exchanges, {events} events, {failures} problems")
     return 1 if failures else 0
 
 

@@ -70,6 +70,45 @@ class Exchanges(unittest.TestCase):
         self.assertTrue(self.problems(exchange("PUT", "/v1/links", 200, {})))
 
 
+def event(body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    base = {"X-Tgate-Event-Id": "12", "X-Tgate-Timestamp": "1700000000",
+            "X-Tgate-Signature": "sha256=" + "ab" * 32, "Content-Type": "application/json"}
+    return {"kind": "event", "headers": base if headers is None else headers,
+            "body": body if isinstance(body, str) else json.dumps(body)}
+
+
+class Events(unittest.TestCase):
+    def setUp(self) -> None:
+        self.c = check_openapi.Contract(DOC)
+
+    def problems(self, x: dict[str, Any]) -> list[str]:
+        return check_openapi.check_event(self.c, x)[1]
+
+    def test_a_documented_event_passes(self) -> None:
+        x = event({"type": "message.sent", "bot": "default", "id": 7, "chat_id": 42, "telegram_message_id": 3})
+        self.assertEqual(check_openapi.check_event(self.c, x), ("event message.sent", []))
+        self.assertEqual(self.problems(event({"type": "update", "bot": "default", "update": {"update_id": 1}})), [])
+
+    def test_a_broken_event_fails(self) -> None:
+        # Off its schema: a string id, a field the document does not have, a type it does not know.
+        self.assertTrue(self.problems(event({"type": "message.sent", "bot": "default", "id": "7", "chat_id": 42})))
+        self.assertTrue(self.problems(event({"type": "message.sent", "bot": "default", "id": 7, "chat_id": 42,
+                                             "colour": "red"})))
+        self.assertTrue(self.problems(event({"type": "user.renamed", "bot": "default", "user": "42", "chat_id": 1})))
+        self.assertTrue(self.problems(event("{not json")))
+        # The headers: a missing event id, a signature not in the documented form.
+        ok = {"type": "update", "bot": "default", "update": {}}
+        self.assertTrue(self.problems(event(ok, {"X-Tgate-Timestamp": "1700000000"})))
+        self.assertTrue(self.problems(event(ok, {"X-Tgate-Event-Id": "1", "X-Tgate-Timestamp": "1700000000",
+                                                 "X-Tgate-Signature": "md5=abc"})))
+
+    def test_an_event_type_never_seen_is_reported(self) -> None:
+        seen = {f"event {name}": 1 for name in DOC["webhooks"]}
+        self.assertEqual(check_openapi.missing_events(self.c, seen), [])
+        del seen["event user.blocked"]
+        self.assertEqual(check_openapi.missing_events(self.c, seen), ["user.blocked"])
+
+
 class Document(unittest.TestCase):
     def test_the_document_is_well_formed(self) -> None:
         self.assertEqual(check_openapi.check_document(check_openapi.Contract(DOC)), [])
