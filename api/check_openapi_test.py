@@ -3,9 +3,12 @@ failures. Exchanges made up here, against the real api/openapi.json."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import sys
+import tempfile
 import unittest
 from pathlib import Path
 from typing import Any
@@ -107,6 +110,48 @@ class Events(unittest.TestCase):
         self.assertEqual(check_openapi.missing_events(self.c, seen), [])
         del seen["event user.blocked"]
         self.assertEqual(check_openapi.missing_events(self.c, seen), ["user.blocked"])
+
+
+class Main(unittest.TestCase):
+    """The command CTest runs: a recorded folder with one broken answer or
+    event fails it, and so does a documented webhook never seen when asked."""
+
+    def run_check(self, lines: list[dict[str, Any]], *flags: str) -> int:
+        with tempfile.TemporaryDirectory() as d:
+            with open(Path(d) / "exchanges-1.jsonl", "w", encoding="utf-8") as f:
+                f.writelines(json.dumps(x) + "\n" for x in lines)
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                return check_openapi.main(["check_openapi.py", "exchanges", *flags, d])
+
+    def every_event(self) -> list[dict[str, Any]]:
+        bodies = [{"type": "user.linked", "bot": "default", "user": "42", "chat_id": 1},
+                  {"type": "message.sent", "bot": "default", "id": 7, "chat_id": 1},
+                  {"type": "message.failed", "bot": "default", "id": 8, "chat_id": 1, "error": "x"},
+                  {"type": "update", "bot": "default", "update": {"update_id": 1}}]
+        bodies += [{"type": t, "bot": "default", "user": "42", "chat_id": 1}
+                   for t in ("user.unlinked", "user.blocked", "user.unblocked")]
+        return [event(b) for b in bodies]
+
+    def test_a_good_folder_passes(self) -> None:
+        good = exchange("POST", "/v1/messages", 202, {"id": 7, "status": "queued"}, {"user": "42", "text": "hi"})
+        self.assertEqual(self.run_check([good]), 0)
+        self.assertEqual(self.run_check([good] + self.every_event(), "--every-webhook"), 0)
+
+    def test_a_broken_answer_or_event_fails(self) -> None:
+        good = exchange("POST", "/v1/messages", 202, {"id": 7, "status": "queued"}, {"user": "42", "text": "hi"})
+        broken = exchange("POST", "/v1/messages", 202, {"id": 7, "status": "sent-ish"}, {"user": "42", "text": "hi"})
+        self.assertEqual(self.run_check([good, broken]), 1)
+        events = self.every_event()
+        events[1] = event({"type": "message.sent", "bot": "default", "id": 7})  # no chat_id
+        self.assertEqual(self.run_check([good] + events, "--every-webhook"), 1)
+
+    def test_a_webhook_never_seen_fails_when_every_one_is_required(self) -> None:
+        good = exchange("GET", "/v1/users/42", 404, error("not_found"))
+        events = [e for e in self.every_event() if "user.unblocked" not in e["body"]]
+        self.assertEqual(self.run_check([good] + events), 0)
+        self.assertEqual(self.run_check([good] + events, "--every-webhook"), 1)
+        self.assertEqual(self.run_check([good], "--every-webhook"), 1)
+        self.assertEqual(self.run_check([]), 1)  # nothing recorded
 
 
 class Document(unittest.TestCase):
