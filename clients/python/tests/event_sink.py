@@ -1,10 +1,13 @@
 """A small HTTP server standing in for the site's events_url: it records every
-POST (headers and raw body) and answers 200."""
+POST (headers and raw body) and answers 200, and writes each down for the
+OpenAPI check (sandbox.record_event)."""
 
 from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .sandbox import record_event
 
 
 class EventSink:
@@ -18,6 +21,7 @@ class EventSink:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with sink._lock:
                     sink.received.append((dict(self.headers.items()), body))
+                record_event(dict(self.headers.items()), body)
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
