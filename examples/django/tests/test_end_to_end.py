@@ -7,6 +7,10 @@ in Django's database → a message sent from Django's page reaches the
 emulator. Then blocking, disconnecting, forged and repeated events, and the
 broadcast command.
 
+Under CTest, tgate's answers to Django (through the sandbox helper's recording
+proxy) and the events Django's view received are written down and checked
+against api/openapi.json afterwards (examples/django/CMakeLists.txt).
+
 Run by CTest (`ctest -R django_example`), or from examples/django with the
 client on the path: PYTHONPATH=../../clients/python/src TGATE_BINARY=../../build/tgate
 python3 -m unittest discover -v -s tests -t .
@@ -75,6 +79,23 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def recording_events(app, path="/tgate/events"):
+    """The site's WSGI application, writing down each event tgate POSTs to
+    `path` (headers and raw body, as they arrived) for the OpenAPI check."""
+
+    def wrapped(environ, start_response):
+        if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == path:
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)
+            headers = {k[5:].replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
+            if environ.get("CONTENT_TYPE"):
+                headers["Content-Type"] = environ["CONTENT_TYPE"]
+            sandbox_helper.record_event(headers, body)
+        return app(environ, start_response)
+
+    return wrapped
+
+
 def wait_until(predicate, timeout=20.0):
     return sandbox_helper.wait_until(predicate, timeout=timeout)
 
@@ -95,7 +116,7 @@ class DjangoExampleTest(SimpleTestCase):
         setup_test_environment()
         call_command("migrate", verbosity=0)
         # The site, for tgate's events: Django's WSGI application on a free port.
-        cls.server = make_server("127.0.0.1", 0, WSGIHandler(), _ThreadingWSGIServer, _QuietHandler)
+        cls.server = make_server("127.0.0.1", 0, recording_events(WSGIHandler()), _ThreadingWSGIServer, _QuietHandler)
         cls.server_thread = threading.Thread(target=cls.server.serve_forever, daemon=True)
         cls.server_thread.start()
         events_url = f"http://127.0.0.1:{cls.server.server_address[1]}/tgate/events"
