@@ -128,6 +128,10 @@ class FaultyStore final : public Store {
   Awaitable<Result<Enqueued>> Enqueue(const NewMessage& message) override {
     co_return co_await Write("Enqueue", [&] { return inner_.Enqueue(message); });
   }
+  Awaitable<Result<std::vector<Result<Enqueued>>>> EnqueueMany(
+      std::span<const NewMessage> messages) override {
+    co_return co_await Write("EnqueueMany", [&] { return inner_.EnqueueMany(messages); });
+  }
   Awaitable<Result<int64_t>> FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
                                                          std::string_view fingerprint) override {
     co_return co_await Read("FindMessageByIdempotencyKey",
@@ -194,6 +198,9 @@ class FaultyStore final : public Store {
   // InboxStore
   Awaitable<Result<bool>> InsertUpdate(const Update& update) override {
     co_return co_await Write("InsertUpdate", [&] { return inner_.InsertUpdate(update); });
+  }
+  Awaitable<Result<std::vector<bool>>> InsertUpdates(std::span<const Update> updates) override {
+    co_return co_await Write("InsertUpdates", [&] { return inner_.InsertUpdates(updates); });
   }
   Awaitable<Result<std::vector<Update>>> PendingUpdates(std::string_view bot, size_t limit) override {
     co_return co_await Read("PendingUpdates", [&] { return inner_.PendingUpdates(bot, limit); });

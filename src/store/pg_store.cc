@@ -283,6 +283,25 @@ Awaitable<Result<bool>> PgStore::InsertUpdate(const Update& update) {
   co_return rows->size() == 1;
 }
 
+// One transaction for the batch: one commit (and one WAL flush) for all.
+// A failed insert aborts the transaction, so it fails the batch.
+Awaitable<Result<std::vector<bool>>> PgStore::InsertUpdates(std::span<const Update> updates) {
+  std::vector<bool> out;
+  out.reserve(updates.size());
+  if (updates.empty()) co_return out;
+  Status s = co_await Atomically([&](PgStore& tx) -> Awaitable<Status> {
+    out.clear();
+    for (const Update& update : updates) {
+      auto inserted = co_await tx.InsertUpdate(update);
+      if (!inserted.ok()) co_return inserted.status();
+      out.push_back(*inserted);
+    }
+    co_return Status::Ok();
+  });
+  if (!s.ok()) co_return s;
+  co_return out;
+}
+
 Awaitable<Result<std::vector<Update>>> PgStore::PendingUpdates(std::string_view bot, size_t limit) {
   auto rows = co_await Exec(
       "SELECT update_id, payload FROM updates WHERE bot = $1 AND processed = 0 ORDER BY update_id LIMIT $2",

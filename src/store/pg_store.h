@@ -86,6 +86,7 @@ class PgStore final : public Store {
   Awaitable<Result<int64_t>> CountBindings(std::string_view bot, UserStatus status) override;
 
   Awaitable<Result<Enqueued>> Enqueue(const NewMessage& message) override;
+  Awaitable<Result<std::vector<Result<Enqueued>>>> EnqueueMany(std::span<const NewMessage> messages) override;
   Awaitable<Result<int64_t>> FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
                                                          std::string_view fingerprint) override;
   Awaitable<Result<Message>> GetMessage(int64_t id) override;
@@ -112,6 +113,7 @@ class PgStore final : public Store {
   Awaitable<Result<Broadcast>> CancelBroadcast(int64_t id) override;
 
   Awaitable<Result<bool>> InsertUpdate(const Update& update) override;
+  Awaitable<Result<std::vector<bool>>> InsertUpdates(std::span<const Update> updates) override;
   Awaitable<Result<std::vector<Update>>> PendingUpdates(std::string_view bot, size_t limit) override;
   Awaitable<Status> MarkUpdateProcessed(std::string_view bot, int64_t update_id) override;
   Awaitable<Status> SetUpdateAside(std::string_view bot, int64_t update_id, std::string_view reason) override;

@@ -55,5 +55,37 @@ TEST_F(PgStoreTest, ReusedKeyWithAnotherBodyIsRefused) {
   EXPECT_EQ(retry->id, first->id);
 }
 
+TEST_F(PgStoreTest, EnqueueManyAnswersEachMessageInOneTransaction) {
+  NewMessage keyed = Direct("bot", 5, "a", "k");
+  keyed.idempotency_fingerprint = "f1";
+  NewMessage conflict = keyed;
+  conflict.idempotency_fingerprint = "f2";
+  std::vector<NewMessage> batch{Direct("bot", 4, "plain"), keyed, keyed, conflict, Direct("", 1, "no bot"),
+                                Direct("bot", 6, "last")};
+  auto results = Run(store_->EnqueueMany(batch));
+  ASSERT_OK(results);
+  ASSERT_EQ(results->size(), batch.size());
+  auto& r = *results;
+  ASSERT_OK(r[0]);
+  ASSERT_OK(r[1]);
+  EXPECT_FALSE(r[1]->existed);
+  ASSERT_OK(r[2]);
+  EXPECT_TRUE(r[2]->existed);
+  EXPECT_EQ(r[2]->id, r[1]->id);
+  EXPECT_EQ(r[3].status().code(), Code::kUnprocessable);
+  EXPECT_EQ(r[4].status().code(), Code::kInvalidArgument);
+  ASSERT_OK(r[5]);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM messages"), 3);
+}
+
+TEST_F(PgStoreTest, InsertUpdatesDedupesWithinAndAcrossTheBatch) {
+  ASSERT_TRUE(Run(store_->InsertUpdate(Update{"bot", 1, "{}"})).value());
+  std::vector<Update> batch{{"bot", 1, "{}"}, {"bot", 2, "{}"}, {"bot2", 2, "{}"}, {"bot", 2, "{}"}};
+  auto inserted = Run(store_->InsertUpdates(batch));
+  ASSERT_OK(inserted);
+  EXPECT_EQ(*inserted, (std::vector<bool>{false, true, true, false}));
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM updates"), 3);
+}
+
 }  // namespace
 }  // namespace tgate::store

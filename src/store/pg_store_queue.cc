@@ -103,6 +103,27 @@ Awaitable<Result<Enqueued>> PgStore::Enqueue(const NewMessage& message) {
   co_return ReplayedEnqueue(prior);
 }
 
+// One transaction for the batch. A message refused on its own (invalid: no
+// statement ran; a conflicting key: the insert did nothing) is answered and
+// the others go on; a statement error aborts the transaction, and the batch.
+Awaitable<Result<std::vector<Result<Enqueued>>>> PgStore::EnqueueMany(std::span<const NewMessage> messages) {
+  std::vector<Result<Enqueued>> out;
+  out.reserve(messages.size());
+  if (messages.empty()) co_return out;
+  Status s = co_await Atomically([&](PgStore& tx) -> Awaitable<Status> {
+    out.clear();
+    for (const NewMessage& message : messages) {
+      auto enqueued = co_await tx.Enqueue(message);
+      if (!enqueued.ok() && (tx.tx_failed_ || !RefusesOnlyTheMessage(enqueued.status())))
+        co_return enqueued.status();
+      out.push_back(std::move(enqueued));
+    }
+    co_return Status::Ok();
+  });
+  if (!s.ok()) co_return s;
+  co_return out;
+}
+
 Awaitable<Result<int64_t>> PgStore::FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
                                                                 std::string_view fingerprint) {
   if (key.empty()) co_return Status::NotFound("no idempotency key");

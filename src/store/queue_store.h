@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,13 @@ class QueueStore {
   // timing (a unique index decides). A chat_id that MoveChat moved is stored as
   // the id it moved to (following a chain of moves to the last).
   virtual Awaitable<Result<Enqueued>> Enqueue(const NewMessage& message) = 0;
+  // Enqueue for each of `messages`, in one transaction (group commit): one
+  // result per message, each exactly what Enqueue would answer (a key
+  // replayed or conflicting, within `messages` too, as with earlier calls).
+  // A message refused on its own (invalid, a conflicting key) refuses only
+  // itself; an error of the whole (the transaction failed) stores none.
+  virtual Awaitable<Result<std::vector<Result<Enqueued>>>> EnqueueMany(
+      std::span<const NewMessage> messages) = 0;
   // The id of the bot's message stored with idempotency key `key`, checked
   // as Enqueue checks it: NotFound if none (or pruned), Unprocessable if
   // stored with another fingerprint. Lets a retry be answered before anything

@@ -301,6 +301,26 @@ Awaitable<Result<bool>> SqliteStore::InsertUpdate(const Update& update) {
   co_return st.Changes() == 1;
 }
 
+// One BEGIN IMMEDIATE ... COMMIT around the inserts: the group commit's
+// single fsync (and a few WAL pages) for the whole batch.
+Awaitable<Result<std::vector<bool>>> SqliteStore::InsertUpdates(std::span<const Update> updates) {
+  std::vector<bool> out;
+  out.reserve(updates.size());
+  if (updates.empty()) co_return out;
+  TGATE_CO_RETURN_IF_ERROR(transactions_.Begin());
+  Status s;
+  for (const Update& update : updates) {
+    auto inserted = co_await InsertUpdate(update);
+    if (!inserted.ok()) {
+      s = inserted.status();
+      break;
+    }
+    out.push_back(*inserted);
+  }
+  TGATE_CO_RETURN_IF_ERROR(transactions_.End(std::move(s)));
+  co_return out;
+}
+
 Awaitable<Result<std::vector<Update>>> SqliteStore::PendingUpdates(std::string_view bot, size_t limit) {
   // Without INDEXED BY the planner picks the primary key and walks every
   // kept processed update before reaching the pending ones at the end.

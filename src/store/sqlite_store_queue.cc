@@ -110,6 +110,28 @@ Awaitable<Result<Enqueued>> SqliteStore::Enqueue(const NewMessage& message) {
   co_return ReplayedEnqueue(prior);
 }
 
+// One transaction for the batch. Each Enqueue is one INSERT (SQLite undoes a
+// failed statement by itself), so a message refused on its own leaves the
+// others' writes in place; any other error rolls the whole batch back.
+Awaitable<Result<std::vector<Result<Enqueued>>>> SqliteStore::EnqueueMany(
+    std::span<const NewMessage> messages) {
+  std::vector<Result<Enqueued>> out;
+  out.reserve(messages.size());
+  if (messages.empty()) co_return out;
+  TGATE_CO_RETURN_IF_ERROR(transactions_.Begin());
+  Status s;
+  for (const NewMessage& message : messages) {
+    auto enqueued = co_await Enqueue(message);
+    if (!enqueued.ok() && !RefusesOnlyTheMessage(enqueued.status())) {
+      s = enqueued.status();
+      break;
+    }
+    out.push_back(std::move(enqueued));
+  }
+  TGATE_CO_RETURN_IF_ERROR(transactions_.End(std::move(s)));
+  co_return out;
+}
+
 Awaitable<Result<int64_t>> SqliteStore::FindMessageByIdempotencyKey(std::string_view bot,
                                                                     std::string_view key,
                                                                     std::string_view fingerprint) {

@@ -25,6 +25,25 @@ TEST_P(InboxTest, InsertUpdateDropsDuplicatesPerBot) {
   EXPECT_EQ((*pending)[0].payload, R"({"update_id":5})");  // the first copy wins
 }
 
+TEST_P(InboxTest, InsertUpdatesStoresABatchAndDedupesWithinAndAcrossIt) {
+  ASSERT_TRUE(Await(store_->InsertUpdate(Update{"bot", 1, "{}"})).value());
+  std::vector<Update> batch{{"bot", 1, "{\"again\":1}"},
+                            {"bot", 2, "{}"},
+                            {"bot2", 2, "{}"},
+                            {"bot", 2, "{\"dup\":1}"},
+                            {"bot", 3, "{}"}};
+  auto inserted = Await(store_->InsertUpdates(batch));
+  ASSERT_OK(inserted);
+  EXPECT_EQ(*inserted, (std::vector<bool>{false, true, true, false, true}));
+  auto pending = Await(store_->PendingUpdates("bot", 10));
+  ASSERT_OK(pending);
+  ASSERT_EQ(pending->size(), 3u);
+  EXPECT_EQ((*pending)[0].payload, "{}");  // the first copy of 1 wins
+  EXPECT_EQ((*pending)[1].payload, "{}");  // and of 2
+  EXPECT_EQ(Await(store_->PendingUpdates("bot2", 10))->size(), 1u);
+  EXPECT_TRUE(Await(store_->InsertUpdates({})).value().empty());
+}
+
 TEST_P(InboxTest, ProcessedUpdatesLeavePendingButStillDedupe) {
   for (int64_t id : {12, 10, 11}) ASSERT_TRUE(Await(store_->InsertUpdate(Update{"bot", id, "{}"})).value());
   auto pending = Await(store_->PendingUpdates("bot", 2));

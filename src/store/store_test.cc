@@ -253,6 +253,50 @@ TEST_P(StoreTest, AKeyUsedWithAnotherFingerprintIsRefusedAndStoresNothing) {
   EXPECT_FALSE(e.existed);
 }
 
+TEST_P(StoreTest, EnqueueManyAnswersEachMessageAsEnqueueWould) {
+  NewMessage before = Direct("bot", 10, "before");
+  before.idempotency_key = "k0";
+  before.idempotency_fingerprint = "fp-0";
+  const int64_t k0 = MustEnqueue(before);
+  std::vector<NewMessage> batch;
+  batch.push_back(Direct("bot", 11, "plain"));
+  NewMessage keyed = Direct("bot", 12, "keyed");
+  keyed.idempotency_key = "k1";
+  keyed.idempotency_fingerprint = "fp-1";
+  batch.push_back(keyed);
+  batch.push_back(keyed);  // a retry within the batch
+  NewMessage conflict = keyed;
+  conflict.text = "another body";
+  conflict.idempotency_fingerprint = "fp-other";
+  batch.push_back(conflict);                 // the key reused within the batch
+  batch.push_back(before);                   // a retry of an earlier call
+  batch.push_back(Direct("", 1, "no bot"));  // invalid: refused alone
+  batch.push_back(Direct("bot", 13, "last"));
+  auto results = Await(store_->EnqueueMany(batch));
+  ASSERT_OK(results);
+  ASSERT_EQ(results->size(), batch.size());
+  auto& r = *results;
+  ASSERT_OK(r[0]);
+  EXPECT_FALSE(r[0]->existed);
+  ASSERT_OK(r[1]);
+  EXPECT_FALSE(r[1]->existed);
+  ASSERT_OK(r[2]);
+  EXPECT_TRUE(r[2]->existed);
+  EXPECT_EQ(r[2]->id, r[1]->id);
+  EXPECT_EQ(r[3].status().code(), Code::kUnprocessable);
+  ASSERT_OK(r[4]);
+  EXPECT_TRUE(r[4]->existed);
+  EXPECT_EQ(r[4]->id, k0);
+  EXPECT_EQ(r[5].status().code(), Code::kInvalidArgument);
+  ASSERT_OK(r[6]);
+  EXPECT_FALSE(r[6]->existed);
+  EXPECT_EQ(Await(store_->GetMessage(r[1]->id))->text, "keyed");
+  EXPECT_EQ(Await(store_->GetMessage(r[6]->id))->text, "last");
+  // before, plain, keyed, last.
+  EXPECT_EQ(Await(store_->LoadQueued("bot", Priority::kDirect, 0, 100))->size(), 4u);
+  EXPECT_TRUE(Await(store_->EnqueueMany({})).value().empty());
+}
+
 TEST_P(StoreTest, FindMessageByIdempotencyKeyChecksTheFingerprint) {
   NewMessage m = Direct("bot", 10, "once");
   m.idempotency_key = "k1";

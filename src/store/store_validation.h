@@ -18,4 +18,12 @@ Status ValidateNewMessage(const NewMessage& message);
 // "broadcast needs all=true or a list of users", else OK.
 Status ValidateNewBroadcast(const NewBroadcast& broadcast);
 
+// Whether an Enqueue that answered `s` refused that message alone (invalid,
+// or its idempotency key reused with another body: nothing written), so a
+// batch (EnqueueMany) goes on with the others. Any other error is the
+// database's, and fails the whole batch.
+inline bool RefusesOnlyTheMessage(const Status& s) {
+  return s.code() == Code::kInvalidArgument || s.code() == Code::kUnprocessable;
+}
+
 }  // namespace tgate::store
