@@ -6,11 +6,13 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "core/write_batcher.h"
 #include "link/linker.h"
 #include "status/status_endpoint.h"
 #include "store/broadcast_store.h"
@@ -30,6 +32,10 @@ struct BotHandle {
   std::string getme_error;  // getMe's last failure while `username` is unknown (GET /readyz)
 };
 
+// Group commit of accepted messages: concurrent POST /v1/messages share one
+// transaction (QueueStore::EnqueueMany), each answered with its own result.
+using EnqueueBatcher = WriteBatcher<store::NewMessage, Result<store::Enqueued>>;
+
 struct ApiContext {
   const config::Config& config;
   store::LinkStore& links;   // bindings: whom a message is for; unlinking
@@ -41,6 +47,12 @@ struct ApiContext {
   std::map<std::string, BotHandle, std::less<>> bots;
   // GET /status and /status.json (HTTP Basic, the API key); null: 404.
   status::StatusEndpoint* status_page = nullptr;
+  // Every accepted message goes through it (built here, on `queue`, so every
+  // ApiContext has one). Its 202 comes only after its batch committed.
+  std::unique_ptr<EnqueueBatcher> enqueue =
+      std::make_unique<EnqueueBatcher>([&queue = queue](const std::vector<store::NewMessage>& messages) {
+        return queue.EnqueueMany(messages);
+      });
 
   // The bot a request names ("bot" field or ?bot=), or the default.
   // NotFound naming the unknown bot.

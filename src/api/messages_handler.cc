@@ -99,7 +99,9 @@ Awaitable<http::Response> SendMessage(ApiContext& ctx, const http::Request& req,
   if (!existed) {
     Status addressed = co_await Address(ctx, *body, m);
     if (!addressed.ok()) co_return http::ErrorResponse(req, addressed);
-    auto enqueued = co_await ctx.queue.Enqueue(m);
+    // Durable once its batch committed (group commit, api_context.h).
+    auto batched = co_await ctx.enqueue->Submit(std::move(m));
+    Result<store::Enqueued> enqueued = batched.ok() ? std::move(*batched) : batched.status();
     if (!enqueued.ok()) co_return IdempotencyErrorResponse(req, enqueued.status());
     id = enqueued->id;
     existed = enqueued->existed;

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "core/fake_clock.h"
@@ -194,6 +197,62 @@ TEST_F(RouterTest, AnIdempotencyKeyReusedWithAnotherBodyIs422AndSendsNothing) {
   ASSERT_EQ(PostWithKey("/v1/messages", "order-8", R"({"user":"42","text":"Order 8 shipped"})").result_int(),
             202);
   EXPECT_NE(Json().at("id").as_int64(), id);
+}
+
+// Group commit: concurrent POST /v1/messages are stored in one batch, and
+// each gets its own answer: new messages their own ids, a key replayed within
+// the batch the first's id, a key reused with another body 422, an earlier
+// key's retry the earlier message.
+TEST_F(RouterTest, ConcurrentMessagesShareABatchAndEachGetsItsOwnAnswer) {
+  Link("42", 1001);
+  ASSERT_EQ(PostWithKey("/v1/messages", "before", R"({"user":"42","text":"before"})").result_int(), 202);
+  const int64_t before_id = Json().at("id").as_int64();
+  const size_t batches_before = context_->enqueue->batches();
+  struct Req {
+    std::string key, body;
+  };
+  std::vector<Req> reqs{
+      {"a", R"({"user":"42","text":"A"})"},           {"b", R"({"chat_id":2002,"text":"B"})"},
+      {"a", R"({"user":"42","text":"A"})"},         // a replay of a, same batch
+      {"b", R"({"chat_id":2002,"text":"not B"})"},  // b reused: 422
+      {"before", R"({"user":"42","text":"before"})"}, {"", R"({"user":"42","text":"no key"})"}};
+  std::vector<http::Request> requests;
+  for (const Req& r : reqs) {
+    http::Request req{verb::post, "/v1/messages", 11};
+    req.set(boost::beast::http::field::authorization, std::string("Bearer ") + kKey);
+    if (!r.key.empty()) req.set("Idempotency-Key", r.key);
+    req.body() = r.body;
+    req.prepare_payload();
+    requests.push_back(std::move(req));
+  }
+  std::vector<std::optional<http::Response>> answers(requests.size());
+  auto& io = store::testing::TestIo();
+  for (size_t i = 0; i < requests.size(); ++i) {
+    asio::co_spawn(
+        io, [&, i]() -> Awaitable<void> { answers[i] = co_await router_->Handle(requests[i]); },
+        asio::detached);
+  }
+  io.restart();
+  io.run();
+  io.restart();
+  for (auto& a : answers) ASSERT_TRUE(a.has_value());
+  auto id = [&](size_t i) { return json::parse(answers[i]->body()).at("id").as_int64(); };
+  EXPECT_EQ(answers[0]->result_int(), 202) << answers[0]->body();
+  EXPECT_EQ(answers[1]->result_int(), 202) << answers[1]->body();
+  EXPECT_EQ(answers[2]->result_int(), 202) << answers[2]->body();
+  EXPECT_EQ(answers[3]->result_int(), 422) << answers[3]->body();
+  EXPECT_EQ(answers[4]->result_int(), 202) << answers[4]->body();
+  EXPECT_EQ(answers[5]->result_int(), 202) << answers[5]->body();
+  EXPECT_EQ(id(2), id(0));
+  EXPECT_NE(id(1), id(0));
+  EXPECT_EQ(id(4), before_id);
+  EXPECT_NE(id(5), id(0));
+  EXPECT_NE(id(5), id(1));
+  EXPECT_EQ(context_->enqueue->batches() - batches_before, 1u) << "one transaction for the new ones";
+  EXPECT_EQ(Await(store_->GetMessage(id(1)))->text, "B");
+  auto queued = Await(store_->LoadQueued("default", store::Priority::kDirect, 0, 100));
+  ASSERT_OK(queued);
+  EXPECT_EQ(queued->size(), 4u) << "before, A, B and the one without a key";
 }
 
 TEST_F(RouterTest, ARetryIsAnsweredWithTheFirstMessageAfterTheUserBlockedTheBot) {

@@ -15,6 +15,7 @@
 // Threading: io thread only (TGATE_ASSERT_ON).
 #pragma once
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -22,7 +23,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <cstddef>
 #include <exception>
 #include <functional>
@@ -106,7 +106,7 @@ class WriteBatcher {
     const size_t max_batch;
     std::vector<Pending> pending;
     std::vector<std::shared_ptr<Waiter>> in_flight;  // the flush under way's
-    bool flush_running = false;                       // a Run is spawned or running
+    bool flush_running = false;                      // a Run is spawned or running
     bool stopped = false;
     size_t batches = 0;
     ThreadChecker thread;

@@ -193,3 +193,35 @@ TEST(WriteBatcher, AFlushThatThrowsFailsItsBatch) {
 
 }  // namespace
 }  // namespace tgate
+
+namespace tgate {
+namespace {
+
+// Items that own memory (as a webhook update's payload does) reach the flush
+// intact and are freed once.
+TEST(WriteBatcher, ItemsThatOwnMemoryReachTheFlushIntact) {
+  asio::io_context io;
+  using StringBatcher = WriteBatcher<std::string, size_t>;
+  StringBatcher b([](const std::vector<std::string>& items) -> Awaitable<Result<std::vector<size_t>>> {
+    std::vector<size_t> out;
+    for (const std::string& s : items) out.push_back(s.size());
+    co_return out;
+  });
+  std::vector<std::optional<Result<size_t>>> results(3);
+  for (size_t i = 0; i < 3; ++i) {
+    asio::co_spawn(
+        io,
+        [&b, &results, i]() -> Awaitable<void> {
+          results[i].emplace(co_await b.Submit(std::string(100 * (i + 1), 'x')));
+        },
+        asio::detached);
+  }
+  io.run();
+  for (size_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(results[i].has_value() && results[i]->ok());
+    EXPECT_EQ(**results[i], 100 * (i + 1));
+  }
+}
+
+}  // namespace
+}  // namespace tgate
