@@ -21,7 +21,12 @@ std::string Labels(const HookBot& bot, std::string_view result) {
 }  // namespace
 
 UpdateReceiver::UpdateReceiver(store::InboxStore& store, Metrics& metrics, std::vector<HookBot> bots)
-    : store_(store), metrics_(metrics), bots_(std::move(bots)) {
+    : store_(store),
+      metrics_(metrics),
+      bots_(std::move(bots)),
+      inserts_([&inbox = store](const std::vector<tgate::store::Update>& updates) {
+        return inbox.InsertUpdates(updates);
+      }) {
   metrics_.Describe(
       kIngest, "counter",
       "Webhook updates by bot and result: accepted (stored), duplicate (stored before), rejected "
@@ -68,12 +73,14 @@ Awaitable<http::Response> UpdateReceiver::Handle(const http::Request& req, std::
     metrics_.Inc(kIngest, Labels(*bot, "rejected"));
     co_return http::JsonResponse(req, 200, "{}");
   }
-  const store::Update update{bot->name, parsed->update_id, req.body()};
-  auto inserted = co_await store_.InsertUpdate(update);
+  const int64_t update_id = parsed->update_id;
+  // A named Update, moved in: GCC 12 destroys a temporary argument of a
+  // coroutine in a co_await twice (GCC bug 99576).
+  store::Update update{bot->name, update_id, req.body()};
+  auto inserted = co_await inserts_.Submit(std::move(update));
   if (!inserted.ok()) {
     // Not acknowledged: Telegram will deliver it again.
-    spdlog::error("bot {}: could not store update {}: {}", bot->name, parsed->update_id,
-                  inserted.status().message());
+    spdlog::error("bot {}: could not store update {}: {}", bot->name, update_id, inserted.status().message());
     metrics_.Inc(kIngest, Labels(*bot, "failed"));
     co_return http::ErrorResponse(req, Status::Unavailable("could not store the update; retry"));
   }

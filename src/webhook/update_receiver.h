@@ -2,10 +2,11 @@
 // bot whose unguessable path segment matches, checks the
 // X-Telegram-Bot-Api-Secret-Token header (both in constant time), and stores
 // the update durably before answering 200 — a duplicate update_id is stored
-// once. A malformed update that passed authentication is acknowledged (else
-// Telegram would retry it for 24 h) and logged. Processing happens later, in
-// UpdateProcessor. Not a router: the caller extracts the path segment.
-// Threading: io thread only (uses the Store).
+// once; concurrent updates are stored together, in one transaction (group
+// commit, core/write_batcher.h), each answered after it committed. A malformed update that passed
+// authentication is acknowledged (else Telegram would retry it for 24 h) and logged. Processing happens
+// later, in UpdateProcessor. Not a router: the caller extracts the path segment. Threading: io thread only
+// (uses the Store).
 #pragma once
 
 #include <functional>
@@ -15,6 +16,7 @@
 
 #include "core/awaitable.h"
 #include "core/metrics.h"
+#include "core/write_batcher.h"
 #include "http/message.h"
 #include "store/inbox_store.h"
 
@@ -41,6 +43,8 @@ class UpdateReceiver {
   store::InboxStore& store_;
   Metrics& metrics_;
   std::vector<HookBot> bots_;
+  // Group commit: concurrent updates (of any bots) share one transaction.
+  WriteBatcher<store::Update, bool> inserts_;
 };
 
 }  // namespace tgate::webhook

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <optional>
+
 #include "core/testing.h"
 #include "store/faulty_store_test_util.h"
 #include "store/store.h"
@@ -29,11 +33,15 @@ class ReceiverTest : public ::testing::Test {
         *faulty_, metrics_,
         std::vector<HookBot>{{"default", "hookpath", "hooksecret", [this] { ++notified_; }}});
   }
-  http::Response Post(const std::string& body) {
+  static http::Request Request(const std::string& body) {
     http::Request req{boost::beast::http::verb::post, "/hooks/telegram/hookpath", 11};
     req.set("X-Telegram-Bot-Api-Secret-Token", "hooksecret");
     req.body() = body;
     req.prepare_payload();
+    return req;
+  }
+  http::Response Post(const std::string& body) {
+    http::Request req = Request(body);
     return Await(receiver_->Handle(req, "hookpath"));
   }
   size_t Pending() { return Await(store_->PendingUpdates("default", 10))->size(); }
@@ -52,6 +60,64 @@ TEST_F(ReceiverTest, AStoredUpdateIsAcknowledgedOnce) {
   EXPECT_EQ(notified_, 1);
 }
 
+std::string UpdateWithId(int64_t id) {
+  return R"({"update_id":)" + std::to_string(id) +
+         R"(,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"text":"hi"}})";
+}
+
+// Group commit: webhook requests that arrive together are stored by one
+// InsertUpdates (one transaction, one commit); a duplicate among them is
+// still stored once, and each request gets its 200.
+TEST_F(ReceiverTest, ConcurrentUpdatesShareOneTransactionAndDuplicatesStillDedupe) {
+  ASSERT_EQ(Post(UpdateWithId(1)).result_int(), 200);  // stored before the batch
+  const int commits_before = faulty_->commits();
+  std::vector<int64_t> ids{1, 2, 3, 3, 4};
+  std::vector<http::Request> requests;
+  for (int64_t id : ids) requests.push_back(Request(UpdateWithId(id)));
+  std::vector<std::optional<http::Response>> answers(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    asio::co_spawn(
+        store::testing::TestIo(),
+        [&, i]() -> Awaitable<void> { answers[i] = co_await receiver_->Handle(requests[i], "hookpath"); },
+        asio::detached);
+  }
+  auto& io = store::testing::TestIo();
+  io.restart();
+  io.run();
+  io.restart();
+  for (auto& a : answers) {
+    ASSERT_TRUE(a.has_value());
+    EXPECT_EQ(a->result_int(), 200) << a->body();
+  }
+  EXPECT_EQ(faulty_->calls("InsertUpdates"), 2) << "one for the first update, one for the five together";
+  EXPECT_EQ(faulty_->commits() - commits_before, 1);
+  EXPECT_EQ(Pending(), 4u) << "updates 1..4, each once";
+  EXPECT_EQ(notified_, 4) << "once per new update: 1 before, then 2, 3 and 4";
+}
+
+TEST_F(ReceiverTest, AFailedBatchAcknowledgesNoneOfItsUpdates) {
+  faulty_->FailNextCommits(Status::Unavailable("disk full"));
+  std::vector<http::Request> requests{Request(UpdateWithId(10)), Request(UpdateWithId(11))};
+  std::vector<std::optional<http::Response>> answers(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    asio::co_spawn(
+        store::testing::TestIo(),
+        [&, i]() -> Awaitable<void> { answers[i] = co_await receiver_->Handle(requests[i], "hookpath"); },
+        asio::detached);
+  }
+  auto& io = store::testing::TestIo();
+  io.restart();
+  io.run();
+  io.restart();
+  for (auto& a : answers) {
+    ASSERT_TRUE(a.has_value());
+    EXPECT_EQ(a->result_int(), 503);
+  }
+  EXPECT_EQ(faulty_->calls("InsertUpdates"), 1);
+  EXPECT_EQ(Pending(), 0u);
+  EXPECT_EQ(notified_, 0);
+}
+
 TEST_F(ReceiverTest, AnUpdateWhoseCommitFailsIsNotAcknowledgedAndTelegramsRetryStoresIt) {
   faulty_->FailNextCommits(Status::Unavailable("sqlite step: database is locked"));
   http::Response first = Post(kUpdate);
@@ -68,7 +134,7 @@ TEST_F(ReceiverTest, AnUpdateWhoseCommitFailsIsNotAcknowledgedAndTelegramsRetryS
 }
 
 TEST_F(ReceiverTest, AnUpdateTheStoreCannotWriteForAnyReasonIsNotAcknowledged) {
-  faulty_->FailNext("InsertUpdate", Status::Internal("disk I/O error"));
+  faulty_->FailNext("InsertUpdates", Status::Internal("disk I/O error"));
   EXPECT_NE(Post(kUpdate).result_int(), 200);
   EXPECT_EQ(Pending(), 0u);
   EXPECT_EQ(Post(kUpdate).result_int(), 200);
@@ -94,7 +160,7 @@ TEST_F(ReceiverTest, CountsTheIngestByResult) {
   http::Request wrong{boost::beast::http::verb::post, "/hooks/telegram/hookpath", 11};
   wrong.set("X-Telegram-Bot-Api-Secret-Token", "guess");
   EXPECT_EQ(Await(receiver_->Handle(wrong, "hookpath")).result_int(), 401);
-  faulty_->FailNext("InsertUpdate", Status::Internal("disk I/O error"));
+  faulty_->FailNext("InsertUpdates", Status::Internal("disk I/O error"));
   Post(R"({"update_id":8})");
   EXPECT_EQ(count("accepted"), "1");
   EXPECT_EQ(count("duplicate"), "1");
