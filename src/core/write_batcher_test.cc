@@ -212,7 +212,8 @@ TEST(WriteBatcher, ItemsThatOwnMemoryReachTheFlushIntact) {
     asio::co_spawn(
         io,
         [&b, &results, i]() -> Awaitable<void> {
-          results[i].emplace(co_await b.Submit(std::string(100 * (i + 1), 'x')));
+          std::string item(100 * (i + 1), 'x');  // named: see update_receiver.cc (GCC 12)
+          results[i].emplace(co_await b.Submit(std::move(item)));
         },
         asio::detached);
   }
