@@ -200,7 +200,12 @@ int ClusterTest::Owner() {
       // leases too, each owned by some instance.
       if (line.rfind("tgate_bot_owned{bot=\"default\"}", 0) != 0) continue;
       if (line.size() >= 2 && line.compare(line.size() - 2, 2, " 1") == 0) {
-        EXPECT_EQ(owner, -1) << "instances " << owner << " and " << i << " both say they own the bot";
+        // Two claims: the instances are read one after the other, so a
+        // handover (the rebalance right after a second instance starts) can
+        // be seen before on one and after on the other. Not settled yet: the
+        // caller asks again. (That each message goes once is what the tests
+        // check, from what the emulator received.)
+        if (owner != -1) return -1;
         owner = static_cast<int>(i);
       }
     }

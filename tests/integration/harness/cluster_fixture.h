@@ -74,7 +74,8 @@ class ClusterTest : public ::testing::Test {
   static std::string HostOf(size_t i);
   // The instance whose /metrics says it owns the bot "default"
   // (tgate_bot_owned{bot="default"} 1), or
-  // -1 when none does (or more than one: that is reported as a failure).
+  // -1 when none does, or more than one (read one after the other, the
+  // instances can be caught on both sides of a handover: ask again).
   int Owner();
   // Waits until some instance other than `not_this` owns the bot; -1 on timeout.
   int WaitForOwner(int not_this, std::chrono::milliseconds timeout);
