@@ -108,7 +108,7 @@ Awaitable<Status> PgStore::Atomically(const std::function<Awaitable<Status>(PgSt
 Awaitable<Status> PgStore::RunInTransaction(const std::function<Awaitable<Status>(Store& tx)>& fn) {
   if (tx_ == nullptr)
     co_return co_await Atomically([&fn](PgStore& tx) -> Awaitable<Status> { return fn(tx); });
-  // Nested in a transaction's view (the contract forbids it to callers):
+  // Nested in a transaction's view (transaction_runner.h):
   // a savepoint, as SqliteStore nests, so a failing inner fn undoes only
   // its own writes (and a statement error in it no longer aborts the outer).
   auto savepoint = co_await tx_->Query("SAVEPOINT tgate_nested");

@@ -34,7 +34,10 @@ class TransactionRunner {
 
   // Runs `fn` in one transaction: commits if it returns OK, rolls back
   // otherwise. The calls `fn` makes through the Store it is given join the
-  // transaction. Not re-entrant: `fn` must not call RunInTransaction.
+  // transaction. Called again on the Store `fn` is given, it nests as a
+  // savepoint: an inner `fn` that fails rolls back its own writes only, and
+  // the outer transaction goes on (update_processor.cc: a chunk of updates in
+  // one commit, each in a savepoint). Not on the object it was called on.
   virtual Awaitable<Status> RunInTransaction(const std::function<Awaitable<Status>(Store& tx)>& fn) = 0;
 };
 

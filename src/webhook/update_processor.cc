@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/log_stopped.h"
 #include "core/status_macros.h"
@@ -59,46 +62,59 @@ Awaitable<Status> UpdateProcessor::Drain(Lifetime::Token life) {
   };
   for (;;) {
     if (life.ended()) co_return Stopped();
-    auto pending = co_await store_.PendingUpdates(options_.bot, 100);
+    auto pending = co_await store_.PendingUpdates(options_.bot, kUpdatesPerTransaction);
     if (life.ended()) co_return Stopped();
     if (!pending.ok()) co_return finish(pending.status());
     if (pending->empty()) co_return finish(Status::Ok());
-    for (const store::Update& u : *pending) {
-      bool replied = false;
-      Status s = co_await store_.RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
-        TGATE_CO_RETURN_IF_ERROR(co_await ProcessOne(life, tx, u, replied));
-        Status marked = co_await tx.MarkUpdateProcessed(options_.bot, u.update_id);
+    // The chunk in one transaction (group commit: a burst of updates costs
+    // one commit, not one each); each update in a savepoint of its own, so
+    // one that fails rolls back alone and is set aside in the same commit.
+    // A transient failure ends the chunk: what came before it commits, the
+    // failing update is first on the next pass.
+    Status transient = Status::Ok();
+    std::vector<std::pair<int64_t, std::string>> set_aside;  // logged once committed
+    size_t processed = 0;
+    Status s = co_await store_.RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
+      for (const store::Update& u : *pending) {
+        bool replied = false;
+        Status one = co_await tx.RunInTransaction([&](store::Store& each) -> Awaitable<Status> {
+          TGATE_CO_RETURN_IF_ERROR(co_await ProcessOne(life, each, u, replied));
+          co_return co_await each.MarkUpdateProcessed(options_.bot, u.update_id);
+        });
         if (life.ended()) co_return Stopped();
-        co_return marked;
-      });
-      if (life.ended()) co_return Stopped();
-      if (s.ok()) {
-        // Every processed update wrote something another part waits for: a
-        // reply (the dispatcher) or an event (the events sender).
-        committed = true;
-        continue;
+        if (one.ok()) {
+          ++processed;
+          continue;
+        }
+        // Rolled back to its savepoint. The store was busy: stop here.
+        if (one.IsUnavailable()) {
+          transient = one;
+          break;
+        }
+        Status aside = co_await tx.SetUpdateAside(options_.bot, u.update_id, one.ToString());
+        if (life.ended()) co_return Stopped();
+        if (!aside.ok()) {  // it stays pending, first on the next pass
+          transient = Status(aside.code(), "cannot set aside update " + std::to_string(u.update_id) + " (" +
+                                               one.ToString() + "): " + aside.message());
+          break;
+        }
+        set_aside.emplace_back(u.update_id, one.ToString());
       }
-      // Rolled back whole. The store was busy: retry it, in order, next pass.
-      if (s.IsUnavailable()) co_return finish(s);
-      Status aside = co_await SetAside(life, u, s);
-      if (life.ended()) co_return Stopped();
-      if (!aside.ok()) co_return finish(aside);
+      co_return Status::Ok();
+    });
+    if (life.ended()) co_return Stopped();
+    // Rolled back whole (the commit failed): the chunk again, in order, next pass.
+    if (!s.ok()) co_return finish(s);
+    // Every processed update wrote something another part waits for: a
+    // reply (the dispatcher) or an event (the events sender).
+    if (processed > 0) committed = true;
+    for (const auto& [update_id, why] : set_aside) {
+      ++set_aside_;
+      spdlog::warn("bot {}: set aside update {}, which cannot be processed: {}", options_.bot, update_id,
+                   why);
     }
+    if (!transient.ok()) co_return finish(transient);
   }
-}
-
-Awaitable<Status> UpdateProcessor::SetAside(Lifetime::Token life, const store::Update& update,
-                                            const Status& why) {
-  Status s = co_await store_.SetUpdateAside(options_.bot, update.update_id, why.ToString());
-  if (life.ended()) co_return Stopped();
-  if (!s.ok()) {
-    co_return Status(s.code(), "cannot set aside update " + std::to_string(update.update_id) + " (" +
-                                   why.ToString() + "): " + s.message());
-  }
-  ++set_aside_;
-  spdlog::warn("bot {}: set aside update {}, which cannot be processed: {}", options_.bot, update.update_id,
-               why.ToString());
-  co_return Status::Ok();
 }
 
 Awaitable<Status> UpdateProcessor::ProcessOne(Lifetime::Token life, store::Store& tx,

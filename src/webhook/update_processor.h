@@ -1,6 +1,7 @@
 // UpdateProcessor: acts on stored updates of one bot, in update_id order, each
 // exactly once (the update, its effects and its "processed" mark commit in one
-// transaction, so a crash replays it whole or not at all):
+// transaction, so a crash replays it whole or not at all; the pending
+// updates of a burst share that transaction, each in a savepoint):
 //  - "/start <token>" (from the deep link, or typed) links the chat through
 //    the Linker and queues the welcome reply; an unknown or expired token
 //    queues a polite reply and binds nothing;
@@ -10,7 +11,8 @@
 // An update that cannot be processed (unparsable, or its processing fails
 // other than transiently) is set aside: its partial effects roll back, it is
 // marked in the store with the reason (kept, no longer pending, never
-// retried), logged once and counted; the ones behind it go on. Only a
+// retried; in the same commit), logged once and counted; the ones behind it
+// go on. Only a
 // transient failure (the store busy: Code::kUnavailable) ends the pass, and
 // the same update is retried first on the next one.
 // Not the HTTP endpoint (update_receiver.h) nor long polling (long_poller.h).
@@ -42,12 +44,16 @@ struct ProcessorOptions {
 
 class UpdateProcessor {
  public:
+  // Pending updates taken, processed and committed together (group commit).
+  static constexpr size_t kUpdatesPerTransaction = 100;
+
   // `on_enqueued` is called after a pass that committed updates: a reply may
   // be queued (wake the dispatcher), events written (wake the events sender).
   // Takes the whole Store, not its roles: it reads the inbox and writes
-  // bindings, the queue and the outbox, all in one RunInTransaction per
-  // update, through the transaction's Store (see store/transaction_runner.h);
-  // the Linker redeems through it too.
+  // bindings, the queue and the outbox, in one RunInTransaction per chunk of
+  // up to kUpdatesPerTransaction updates, each update in a nested one (a
+  // savepoint), through the transaction's Store (see
+  // store/transaction_runner.h); the Linker redeems through it too.
   UpdateProcessor(asio::any_io_executor executor, store::Store& store, link::Linker& linker,
                   const Clock& clock, ProcessorOptions options, std::function<void()> on_enqueued);
 
@@ -76,8 +82,6 @@ class UpdateProcessor {
   Awaitable<Status> Drain(Lifetime::Token life);
   Awaitable<Status> ProcessOne(Lifetime::Token life, store::Store& tx, const store::Update& update,
                                bool& enqueued);
-  // Marks `update` set aside (in its own transaction), logs and counts it.
-  Awaitable<Status> SetAside(Lifetime::Token life, const store::Update& update, const Status& why);
   Awaitable<Status> HandleStart(Lifetime::Token life, store::Store& tx, const telegram::ParsedUpdate& u,
                                 const std::string& payload, bool& enqueued);
   Awaitable<Status> HandleMemberChange(Lifetime::Token life, store::Store& tx,

@@ -178,6 +178,21 @@ TEST_F(ProcessorTest, AnUpdateThatCannotBeProcessedIsSetAsideAndBlocksNothing) {
   EXPECT_EQ(faulty_->calls("SetUpdateAside"), 3);
 }
 
+// Group commit: the pending updates of a burst, their effects, their marks
+// and a set-aside one among them commit once, not once each.
+TEST_F(ProcessorTest, ABurstOfUpdatesCommitsOnce) {
+  for (int64_t id = 1; id <= 5; ++id) Insert(StartUpdate(id, 1000 + id, "hello"), id);
+  Insert(ChatWithoutId(6), 6);
+  Insert(StartUpdate(7, 1007, "after it"), 7);
+  const int before = faulty_->commits();
+  ASSERT_OK(Await(processor_->Drain()));
+  EXPECT_EQ(faulty_->commits() - before, 1);
+  EXPECT_EQ(Events().size(), 6u);
+  EXPECT_EQ(Await(store_->CountSetAsideUpdates("default")).value(), 1);
+  EXPECT_TRUE(Await(store_->PendingUpdates("default", 10))->empty());
+  EXPECT_EQ(enqueued_, 1) << "one wake-up for the pass";
+}
+
 TEST_F(ProcessorTest, ASetAsideUpdateLeavesNoPartialEffects) {
   auto link = Await(linker_->Issue("default", "my_bot", "42", 900));
   ASSERT_OK(link);
