@@ -13,13 +13,11 @@
 #include <atomic>
 #include <thread>
 
+#include "core/sanitizers.h"
+
 // Debug builds (no NDEBUG) and sanitizer builds check; release builds do not.
-#if !defined(NDEBUG) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if !defined(NDEBUG) || defined(TGATE_UNDER_SANITIZERS)
 #define TGATE_THREAD_CHECKS 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TGATE_THREAD_CHECKS 1
-#endif
 #endif
 
 namespace tgate {

@@ -158,6 +158,9 @@ TEST_F(OutcomeWriterTest, WhatIsBatchedWhileTheStoreWritesWaitsForTheNextFlush) 
   OutcomeWriter writer(suspending, clock_, scheduler_, {"default", 10ms, [this] { ++woken_; }});
   auto [first, m1] = Queue(1);
   auto [second, m2] = Queue(2);
+  // Named locals for the lambda below: clang 14 cannot capture a structured binding.
+  const auto second_id = second;
+  const auto second_message = m2;
   tgate::testing::RunAwait(io, writer.Finish(first, m1, store::MessageStatus::kSent, ""));
   // The flush starts first and suspends in the store; the second message is
   // finished (and flushed again) meanwhile.
@@ -168,7 +171,7 @@ TEST_F(OutcomeWriterTest, WhatIsBatchedWhileTheStoreWritesWaitsForTheNextFlush) 
       io,
       [&]() -> Awaitable<void> {
         EXPECT_FALSE(flushed);
-        co_await writer.Finish(second, m2, store::MessageStatus::kSent, "");
+        co_await writer.Finish(second_id, second_message, store::MessageStatus::kSent, "");
         co_await writer.Flush();  // one is under way: returns at once
         second_batched = writer.has_completions();
       },

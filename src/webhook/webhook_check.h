@@ -69,7 +69,6 @@ class WebhookWatch {
   std::string last_error_;
   int64_t last_error_date_ = 0;
   int64_t pending_ = -1;
-  bool certificate_warned_ = false;
 };
 
 // Runs the check for one bot until `life` ends: the first look at once, then
