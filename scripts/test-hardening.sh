@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Hardening tests: the unit suite built with AddressSanitizer and
-# UndefinedBehaviorSanitizer (g++, build-asan/; with the PostgreSQL of
-# TGATE_TEST_PG, or a throwaway one it starts), then every libFuzzer target in
-# fuzz/ (clang, build-fuzz/) for a fixed time on a copy of its seed corpus
-# (fuzz/corpus/<target>/; the repository is not modified). Prints how long
-# each part took and, per target, runs / time / result. Exits non-zero on any
-# sanitizer report, failed test or fuzzer finding; a finding's input is kept in
-# build-fuzz/findings/ with the command that reproduces it.
+# Hardening tests, from one clang build (build-hardening/, -DTGATE_FUZZ=ON:
+# everything instrumented for AddressSanitizer, UndefinedBehaviorSanitizer and
+# libFuzzer's coverage): the unit suite under ASan/UBSan (with the PostgreSQL
+# of TGATE_TEST_PG, or a throwaway one it starts), then every libFuzzer target
+# in fuzz/ for a fixed time on a copy of its seed corpus (fuzz/corpus/<target>/;
+# the repository is not modified). One build, not one per part: a build is most
+# of the run's time. Prints how long each part took and, per target, runs /
+# time / result. Exits non-zero on any sanitizer report, failed test or fuzzer
+# finding; a finding's input is kept in build-hardening/findings/ with the
+# command that reproduces it.
 #   FUZZ_SECONDS  time per fuzz target (default 20)
 #   JOBS          build parallelism (default: nproc)
 #   SKIP_ASAN=1 / SKIP_FUZZ=1  run only the other part
@@ -38,6 +40,17 @@ failed=0
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+targets=()
+if [ "${SKIP_ASAN:-0}" != 1 ]; then targets+=(unit_tests); fi
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then targets+=(fuzzers); fi
+if [ ${#targets[@]} -gt 0 ]; then
+  t=$(date +%s)
+  CC=clang-14 CXX=clang++-14 cmake -S . -B build-hardening -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTGATE_FUZZ=ON \
+    "${launcher[@]}" >/dev/null
+  nice cmake --build build-hardening -j"$jobs" --target "${targets[@]}"
+  timings+=("build-hardening (clang; ${targets[*]}): $(since "$t") s")
+fi
+
 if [ "${SKIP_ASAN:-0}" != 1 ]; then
   # The PostgreSQL tests need a server: scripts/test.sh passes its own; run
   # alone, this starts one.
@@ -48,14 +61,9 @@ if [ "${SKIP_ASAN:-0}" != 1 ]; then
     export TGATE_TEST_PG
   fi
   t=$(date +%s)
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTGATE_SANITIZE=address,undefined \
-    "${launcher[@]}" >/dev/null
-  nice cmake --build build-asan -j"$jobs" --target unit_tests
-  timings+=("build-asan (g++, unit tests): $(since "$t") s")
-  t=$(date +%s)
   # A test that fails is run once more: under the sanitizers (several times slower) a test that
   # waits on a real PostgreSQL can miss its moment on a busy 2-core machine; a defect fails twice.
-  if ! (cd build-asan && ctest -L unit --output-on-failure -j"$jobs" --timeout 300 --repeat until-pass:2); then
+  if ! (cd build-hardening && ctest -L unit --output-on-failure -j"$jobs" --timeout 300 --repeat until-pass:2); then
     echo "FAILED: unit tests under ASan/UBSan" >&2
     failed=1
   fi
@@ -64,18 +72,12 @@ fi
 
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
   t=$(date +%s)
-  CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTGATE_FUZZ=ON \
-    "${launcher[@]}" >/dev/null
-  nice cmake --build build-fuzz -j"$jobs" --target fuzzers
-  timings+=("build-fuzz (clang, fuzz targets): $(since "$t") s")
-
-  t=$(date +%s)
   work=$(mktemp -d)
-  mkdir -p build-fuzz/findings
+  mkdir -p build-hardening/findings
   results=()
   for corpus in fuzz/corpus/*/; do
     name=$(basename "$corpus")
-    bin=build-fuzz/${name}_fuzzer
+    bin=build-hardening/${name}_fuzzer
     mkdir -p "$work/$name/corpus" "$work/$name/artifacts"
     cp -r "$corpus". "$work/$name/corpus/"
     log=$work/$name/log
@@ -95,8 +97,8 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
       result="FAILED (exit $rc)"
       for a in "$work/$name/artifacts"/*; do
         [ -e "$a" ] || continue
-        cp "$a" "build-fuzz/findings/${name}-$(basename "$a")"
-        result="$result; input: build-fuzz/findings/${name}-$(basename "$a") (reproduce: $bin <input>)"
+        cp "$a" "build-hardening/findings/${name}-$(basename "$a")"
+        result="$result; input: build-hardening/findings/${name}-$(basename "$a") (reproduce: $bin <input>)"
       done
       echo "---- $name: last lines of the fuzzer's log" >&2
       grep -E 'ERROR|invariant failed|runtime error|SUMMARY|#[0-9]+ 0x' "$log" | head -30 >&2 || tail -30 "$log" >&2

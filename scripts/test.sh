@@ -8,7 +8,11 @@
 # scripts/bench.sh. SKIP_HARDENING=1 runs only the first part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+if [ "${SKIP_HARDENING:-0}" != 1 ]; then
+  scripts/install-deps.sh --hardening  # one apt run for both parts
+else
+  scripts/install-deps.sh
+fi
 scripts/check-format.sh
 scripts/build.sh
 # One throwaway PostgreSQL for every test that needs one (TGATE_TEST_PG), kept
