@@ -20,12 +20,12 @@ using store::testing::Await;
 namespace json = boost::json;
 using boost::beast::http::verb;
 
-constexpr char kKey[] = "test-key";
+constexpr char kOutageKey[] = "test-key";
 
 class RouterOutageTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    config_.api_key = kKey;
+    config_.api_key = kOutageKey;
     config_.max_queue_age_seconds = 3600;
     config::BotConfig bot;
     bot.token = "123456:TEST_fake_token_for_tests_only_xxxxxxxx";
@@ -49,7 +49,7 @@ class RouterOutageTest : public ::testing::Test {
 
   unsigned Call(verb method, const std::string& target, const std::string& body = "", bool auth = true) {
     http::Request req{method, target, 11};
-    if (auth) req.set(boost::beast::http::field::authorization, std::string("Bearer ") + kKey);
+    if (auth) req.set(boost::beast::http::field::authorization, std::string("Bearer ") + kOutageKey);
     req.body() = body;
     req.prepare_payload();
     last_ = Await(router_->Handle(req));

@@ -17,12 +17,12 @@ using store::testing::Await;
 
 using boost::beast::http::verb;
 
-constexpr char kKey[] = "test-key";
+constexpr char kUnlinkKey[] = "test-key";
 
 class UnlinkDurabilityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    config_.api_key = kKey;
+    config_.api_key = kUnlinkKey;
     config::BotConfig bot;
     bot.token = "123456:TEST_fake_token_for_tests_only_xxxxxxxx";
     bot.webhook_path = "hookpath";
@@ -41,7 +41,7 @@ class UnlinkDurabilityTest : public ::testing::Test {
   }
   int Call(verb method, const std::string& target) {
     http::Request req{method, target, 11};
-    req.set(boost::beast::http::field::authorization, std::string("Bearer ") + kKey);
+    req.set(boost::beast::http::field::authorization, std::string("Bearer ") + kUnlinkKey);
     req.prepare_payload();
     return Await(router_->Handle(req)).result_int();
   }

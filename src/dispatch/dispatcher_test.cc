@@ -19,11 +19,12 @@ using store::testing::Await;
 
 using namespace std::chrono_literals;
 
-constexpr char kBlocked[] =
+constexpr char kBlockedAnswer[] =
     R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})";
-constexpr char kNotFound[] = R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})";
-constexpr char kBadGateway[] = "<html>502 Bad Gateway</html>";
-constexpr char kMigrated[] =
+constexpr char kChatNotFoundAnswer[] =
+    R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})";
+constexpr char kProxyError[] = "<html>502 Bad Gateway</html>";
+constexpr char kMigratedAnswer[] =
     R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat",)"
     R"("parameters":{"migrate_to_chat_id":-1009}})";
 
@@ -79,7 +80,7 @@ TEST_P(DispatcherTest, TimesTheQueueWaitOncePerMessageAndEveryAnsweredRoundTrip)
   options_.queue_wait = &queue_wait;
   options_.round_trip = &round_trip;
   api_.set_latency(200ms);
-  api_.FailNext(502, kBadGateway, 1);
+  api_.FailNext(502, kProxyError, 1);
   api_.DropNext(1);
   // One chat: the second message waits for the first one's answers (the
   // chat has one send in flight at a time).
@@ -95,7 +96,7 @@ TEST_P(DispatcherTest, TimesTheQueueWaitOncePerMessageAndEveryAnsweredRoundTrip)
 }
 
 TEST_P(DispatcherTest, RetriesServerErrorsAndNetworkFailures) {
-  api_.FailNext(502, kBadGateway, 1);
+  api_.FailNext(502, kProxyError, 1);
   api_.DropNext(1);
   int64_t id = Enqueue(7, "hello");
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kSent; }));
@@ -103,7 +104,7 @@ TEST_P(DispatcherTest, RetriesServerErrorsAndNetworkFailures) {
 }
 
 TEST_P(DispatcherTest, GivesUpAfterMaxAttempts) {
-  api_.FailNext(502, kBadGateway, 5);
+  api_.FailNext(502, kProxyError, 5);
   int64_t id = Enqueue(7, "hello");
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kFailed; }));
   EXPECT_NE(Await(store_->GetMessage(id))->error.find("gave up after 3 attempts"), std::string::npos);
@@ -111,7 +112,7 @@ TEST_P(DispatcherTest, GivesUpAfterMaxAttempts) {
 
 TEST_P(DispatcherTest, BlockedUserIsMarkedAndTheQueueFails) {
   ASSERT_OK(Await(store_->Bind({"default", "42", 555, store::UserStatus::kActive, 0})));
-  api_.ScriptChat(555, 403, kBlocked);
+  api_.ScriptChat(555, 403, kBlockedAnswer);
   int64_t a = Enqueue(555, "one", "42");
   int64_t b = Enqueue(555, "two", "42");
   ASSERT_TRUE(RunUntil([&] {
@@ -127,14 +128,14 @@ TEST_P(DispatcherTest, BlockedUserIsMarkedAndTheQueueFails) {
 }
 
 TEST_P(DispatcherTest, ChatNotFoundFails) {
-  api_.ScriptChat(9, 400, kNotFound);
+  api_.ScriptChat(9, 400, kChatNotFoundAnswer);
   int64_t id = Enqueue(9, "x");
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kFailed; }));
   EXPECT_EQ(Await(store_->GetMessage(id))->error, "Bad Request: chat not found");
 }
 
 TEST_P(DispatcherTest, MigratedGroupIsResentToTheNewId) {
-  api_.ScriptChat(-500, 400, kMigrated);
+  api_.ScriptChat(-500, 400, kMigratedAnswer);
   int64_t id = Enqueue(-500, "to the group");
   ASSERT_TRUE(RunUntil([&] { return StatusOf(id) == store::MessageStatus::kSent; }));
   EXPECT_EQ(api_.Accepted(-1009), std::vector<std::string>{"to the group"});
@@ -143,7 +144,7 @@ TEST_P(DispatcherTest, MigratedGroupIsResentToTheNewId) {
 // Issue 11 (7a): once Telegram said the group moved, a later message the
 // site addresses to the old id goes straight to the new one: no second 400.
 TEST_P(DispatcherTest, AMigratedGroupIsRememberedForLaterMessagesToTheOldId) {
-  api_.ScriptChat(-500, 400, kMigrated);
+  api_.ScriptChat(-500, 400, kMigratedAnswer);
   int64_t first = Enqueue(-500, "first");
   ASSERT_TRUE(RunUntil([&] { return StatusOf(first) == store::MessageStatus::kSent; }));
   int64_t second = Enqueue(-500, "second");
@@ -219,7 +220,7 @@ TEST_P(DispatcherTest, PartsAndAttemptsAreCountedApart) {
     const auto* text = c.params.if_contains("text");
     if (scripted || !text || !text->is_string() || text->as_string().front() != 'y') return;
     scripted = true;
-    api_.FailNext(502, kBadGateway, 2);  // this call and the next
+    api_.FailNext(502, kProxyError, 2);  // this call and the next
   });
   ASSERT_TRUE(RunUntil([&] { return StatusOf(retried) == store::MessageStatus::kSent; }));
   EXPECT_EQ(api_.Accepted(4).size(), 2u);

@@ -13,7 +13,7 @@ using store::testing::Await;
 
 using namespace std::chrono_literals;
 
-SchedulerLimits Fast() {
+SchedulerLimits FastLimits() {
   SchedulerLimits l;
   l.global_per_sec = 1000;
   l.chat_per_sec = 1000;
@@ -51,7 +51,7 @@ class OutcomeWriterTest : public ::testing::Test {
 
   FakeClock clock_;
   std::unique_ptr<store::Store> store_;
-  Scheduler scheduler_{Fast()};
+  Scheduler scheduler_{FastLimits()};
   int woken_ = 0;
   std::unique_ptr<OutcomeWriter> writer_;
 };

@@ -35,13 +35,13 @@ size_t MaxInWindow(const std::vector<SteadyTime>& times, Duration w) {
   return best;
 }
 
-struct Sent {
+struct SimSent {
   Job job;
   SteadyTime at;
 };
 
 struct SimRun {
-  std::vector<Sent> sent;
+  std::vector<SimSent> sent;
   std::map<int64_t, SteadyTime> direct_added;  // job id -> when it was queued
 };
 
@@ -52,7 +52,7 @@ constexpr int kGroupMessages = 100;
 constexpr int kDirect = 600;  // one every second, spread over the run
 constexpr int64_t kGroup = -1001;
 
-SimRun Simulate(const SchedulerLimits& limits) {
+SimRun SimulateLoad(const SchedulerLimits& limits) {
   Scheduler s(limits);
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> latency_ms(5, 120);
@@ -96,13 +96,13 @@ SimRun Simulate(const SchedulerLimits& limits) {
 
 TEST(SchedulerSimulation, TwentyThousandMessagesKeepEveryLimitAndSaturateTheBudget) {
   SchedulerLimits limits;  // Telegram's published defaults
-  SimRun run = Simulate(limits);
+  SimRun run = SimulateLoad(limits);
   ASSERT_EQ(run.sent.size(), size_t{kBroadcast + kPaid + kGroupMessages + kDirect});
 
   std::vector<SteadyTime> free_times, paid_times;
   std::map<int64_t, std::vector<SteadyTime>> per_chat;
   std::map<int64_t, int64_t> last_id_per_chat;
-  for (const Sent& x : run.sent) {
+  for (const SimSent& x : run.sent) {
     (x.job.paid ? paid_times : free_times).push_back(x.at);
     per_chat[x.job.chat_id].push_back(x.at);
   }
@@ -139,7 +139,7 @@ TEST(SchedulerSimulation, TwentyThousandMessagesKeepEveryLimitAndSaturateTheBudg
 
   // One-to-one messages to fresh chats overtake the 20k queued broadcast.
   std::vector<double> waits;
-  for (const Sent& x : run.sent) {
+  for (const SimSent& x : run.sent) {
     auto it = run.direct_added.find(x.job.id);
     if (it != run.direct_added.end() && x.job.chat_id >= 900000) {
       waits.push_back(std::chrono::duration<double>(x.at - it->second).count());
@@ -151,8 +151,8 @@ TEST(SchedulerSimulation, TwentyThousandMessagesKeepEveryLimitAndSaturateTheBudg
 
   // Per-chat order: a chat's ids go out ascending except where a one-to-one
   // message overtook that chat's broadcast messages.
-  std::map<int64_t, std::vector<const Sent*>> by_chat;
-  for (const Sent& x : run.sent) by_chat[x.job.chat_id].push_back(&x);
+  std::map<int64_t, std::vector<const SimSent*>> by_chat;
+  for (const SimSent& x : run.sent) by_chat[x.job.chat_id].push_back(&x);
   for (const auto& [chat, list] : by_chat) {
     for (size_t i = 1; i < list.size(); ++i) {
       if (list[i]->job.priority == list[i - 1]->job.priority) {
@@ -176,10 +176,10 @@ TEST(SchedulerSimulation, BurstyPrivateChatsAndAFastBudgetStayWithinTheirWindows
   limits.chat_per_sec = 20;
   limits.chat_burst = 3;
   limits.group_per_min = 600;
-  SimRun run = Simulate(limits);
+  SimRun run = SimulateLoad(limits);
   std::vector<SteadyTime> free_times;
   std::map<int64_t, std::vector<SteadyTime>> per_chat;
-  for (const Sent& x : run.sent) {
+  for (const SimSent& x : run.sent) {
     if (!x.job.paid) free_times.push_back(x.at);
     per_chat[x.job.chat_id].push_back(x.at);
   }

@@ -9,7 +9,7 @@
 namespace tgate::telegram {
 namespace {
 
-constexpr std::string_view kToken = "110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+constexpr std::string_view kRedactedToken = "110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 
 TEST(RedactTokens, MasksTokenInBotApiUrl) {
   EXPECT_EQ(RedactTokens(
@@ -22,8 +22,8 @@ TEST(RedactTokens, MasksTokenInBotApiUrl) {
 TEST(RedactTokens, MasksBareTokenInJsonAndAtEdges) {
   EXPECT_EQ(RedactTokens(R"({"token":"110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw","x":1})"),
             R"({"token":"110201543:***","x":1})");
-  EXPECT_EQ(RedactTokens(kToken), "110201543:***");
-  std::string with_bang(kToken);
+  EXPECT_EQ(RedactTokens(kRedactedToken), "110201543:***");
+  std::string with_bang(kRedactedToken);
   with_bang.push_back('!');
   EXPECT_EQ(RedactTokens(with_bang), "110201543:***!");
 }
@@ -65,11 +65,11 @@ TEST(InstallLogRedaction, DefaultLoggerOutputIsRedactedAndKeepsPatternAndLevel) 
   InstallLogRedaction();
   InstallLogRedaction();  // idempotent: no double wrapping
   EXPECT_EQ(logger->sinks().size(), 1u);
-  spdlog::info("calling https://api.telegram.org/bot{}/getMe", kToken);
-  spdlog::debug("hidden {}", kToken);  // below the level
+  spdlog::info("calling https://api.telegram.org/bot{}/getMe", kRedactedToken);
+  spdlog::debug("hidden {}", kRedactedToken);  // below the level
   spdlog::warn("plain line without tokens");
   spdlog::set_pattern("<%v>");
-  spdlog::info("after {}", kToken);
+  spdlog::info("after {}", kRedactedToken);
 
   EXPECT_EQ(os.str(),
             "[info] calling https://api.telegram.org/bot110201543:***/getMe\n"

@@ -115,7 +115,7 @@ std::string FindChromium() {
 }
 
 // Runs a command, returns its stdout (stderr goes to `log`).
-std::string RunCommand(const std::string& command, const std::string& log) {
+std::string RunLogged(const std::string& command, const std::string& log) {
   std::string out;
   FILE* f = popen((command + " 2>>" + log).c_str(), "r");
   if (!f) return out;
@@ -175,12 +175,12 @@ TEST_F(StatusPage, ChromiumSeesTheRateAndABroadcastAdvancing) {
       },
       std::chrono::seconds(20)))
       << "nothing was sent";
-  std::string first_dom = RunCommand(dump, log);
+  std::string first_dom = RunLogged(dump, log);
   Rendered first = Parse(first_dom);
   ASSERT_GE(first.broadcast_done, 0) << "no broadcast progress in the page; chromium's log: " << log << "\n"
                                      << first_dom.substr(0, 2000);
   std::this_thread::sleep_for(std::chrono::seconds(4));
-  std::string second_dom = RunCommand(dump, log);
+  std::string second_dom = RunLogged(dump, log);
   Rendered second = Parse(second_dom);
 
   EXPECT_GT(second.peak_rate, 0) << "the plot shows no sending";
@@ -192,7 +192,7 @@ TEST_F(StatusPage, ChromiumSeesTheRateAndABroadcastAdvancing) {
   const std::string shot = std::string(TGATE_BINARY_DIR) + "/artifacts/status_page.png";
   std::filesystem::create_directories(std::filesystem::path(shot).parent_path());
   std::filesystem::remove(shot);
-  RunCommand(
+  RunLogged(
       base + "--virtual-time-budget=3000 --window-size=1280,1600 --screenshot=" + shot + " '" + url + "'",
       log);
   ASSERT_TRUE(std::filesystem::exists(shot)) << "no screenshot; chromium's log: " << log;
