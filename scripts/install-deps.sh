@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git curl
-  lld  # the linker (CMakeLists.txt: several times faster than GNU ld on the test executables)
+  lld  # the linker (CMakeLists.txt)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libssl-dev libsqlite3-dev sqlite3 libjemalloc-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev
