@@ -20,9 +20,11 @@ void RttSpread::Add(Duration rtt, SteadyTime now) {
 }
 
 void RttSpread::Evict(SteadyTime now) {
-  while (!samples_.empty() &&
-         (samples_.size() > options_.samples || samples_.front().at + options_.max_age < now)) {
-    uint64_t gone = samples_.front().seq;
+  while (!samples_.empty()) {
+    const SteadyTime at = samples_.front().at;
+    const bool surplus = samples_.size() > options_.samples && at + options_.keep_for <= now;
+    if (!surplus && at + options_.max_age >= now) break;
+    const uint64_t gone = samples_.front().seq;
     samples_.pop_front();
     if (maxima_.front().seq == gone) maxima_.pop_front();
     if (minima_.front().seq == gone) minima_.pop_front();

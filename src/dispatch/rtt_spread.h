@@ -25,6 +25,12 @@ class RttSpread {
   struct Options {
     size_t samples = 256;                        // the most recent round trips that count
     Duration max_age = std::chrono::minutes(5);  // older ones no longer count
+    // Round trips answered this recently count however many there are: a
+    // send's lateness matters for as long as it stays in a window the next
+    // sends are measured against (the global window, 1 s, plus its widest
+    // margin). At 600 sends/s, 256 samples were 0.43 s: a stall at a run's
+    // start was forgotten before the window it compressed came round again.
+    Duration keep_for = std::chrono::seconds(2);
   };
 
   RttSpread() : RttSpread(Options{}) {}
@@ -34,7 +40,8 @@ class RttSpread {
   void Add(Duration rtt, SteadyTime now);
 
   // The estimated width of the distribution the round trips come from: the
-  // range (max - min) of the `n` samples that count at `now`, stretched by
+  // range (max - min) of the `n` samples that count at `now` (the most recent
+  // `samples`, and every one younger than `keep_for`, none older than `max_age`), stretched by
   // (n + 1) / (n - 1) — n samples of a uniform spread cover (n - 1) / (n + 1)
   // of its width on average, so a few samples do not under-state it. Zero
   // with fewer than two samples.

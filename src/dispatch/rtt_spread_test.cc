@@ -50,13 +50,28 @@ TEST(RttSpread, UniformLatencyOf50To200MsSpreadsBy150Ms) {
 }
 
 TEST(RttSpread, AnOutlierCountsUntilItIsNoLongerRecent) {
-  RttSpread s(RttSpread::Options{.samples = 4, .max_age = 1h});
+  RttSpread s(RttSpread::Options{.samples = 4, .max_age = 1h, .keep_for = 0s});
   SteadyTime t{10s};
   s.Add(900ms, t);  // a stall
   for (int i = 0; i < 3; ++i) s.Add(100ms, t);
   EXPECT_EQ(s.Spread(t), Duration(800ms) * 5 / 3);
   s.Add(100ms, t);  // the stall is the fifth most recent now
   EXPECT_EQ(s.Spread(t), 0ms);
+}
+
+// At 600 sends/s the most recent 256 round trips are 0.43 s: a stall at a
+// broadcast's start must still widen the window when the sends it delayed
+// are a window (1 s) behind the next ones, or those arrive too close to them.
+TEST(RttSpread, AStallCountsForAsLongAsTheWindowItCompresses) {
+  RttSpread s;
+  SteadyTime t{10s};
+  for (int i = 0; i < 20; ++i) s.Add(25ms, t += 1666us);  // the stall
+  for (int i = 0; i < 580; ++i) s.Add(2ms, t += 1666us);  // a second's worth at 600/s
+  EXPECT_GE(s.Spread(t), 23ms);
+  EXPECT_EQ(s.samples(), 600u);
+  for (int i = 0; i < 1200; ++i) s.Add(2ms, t += 1666us);  // two seconds on
+  EXPECT_EQ(s.Spread(t), 0ms);
+  EXPECT_EQ(s.samples(), 1201u);  // the last 2 s (keep_for): more than `samples`
 }
 
 TEST(RttSpread, OldSamplesAgeOut) {
@@ -75,7 +90,7 @@ TEST(RttSpread, OldSamplesAgeOut) {
 
 TEST(RttSpread, MatchesTheRangeOfTheLastSamplesComputedTheLongWay) {
   const size_t kKeep = 16;
-  RttSpread s(RttSpread::Options{.samples = kKeep, .max_age = 1h});
+  RttSpread s(RttSpread::Options{.samples = kKeep, .max_age = 1h, .keep_for = 0s});
   std::mt19937 rng(5);
   std::uniform_int_distribution<int> ms(1, 400);
   std::vector<Duration> all;
