@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "api/api_context.h"
 #include "api/events_sender.h"
@@ -228,6 +229,9 @@ http::ServerOptions Gateway::Impl::ServerOptionsFor(const std::string& host, uin
   so.port = port;
   so.body_limit = config.max_body_bytes;
   so.priority_prefixes = {"/hooks/telegram/"};
+  // With a second core, connections are read and written beside the io
+  // thread, which keeps the handlers (app/threads.h).
+  so.transport_threads = std::thread::hardware_concurrency() > 1 ? 1 : 0;
   const FdLimits fds = RaiseFdLimit();
   uint64_t in_flight = 0;
   for (const config::BotConfig& bc : config.bots) in_flight += static_cast<uint64_t>(bc.limits.max_in_flight);

@@ -11,9 +11,9 @@
 //      store/sqlite_store.h); its calls never suspend. PostgreSQL: a pool of
 //      connections whose sockets this io_context waits on; its calls
 //      suspend, and other coroutines run meanwhile;
-//    - the http::Server and its sessions (each on a strand of this io_context;
-//      with one thread running it, they never run in parallel), the Router
-//      and its handlers, the UpdateReceiver;
+//    - the http::Server's acceptor, and every request's handling: the Router
+//      and its handlers, the UpdateReceiver (the sessions that read and
+//      write the connections run on thread 2 when there is one);
 //    - per bot: the Dispatcher's loop and sends, the UpdateProcessor, the
 //      LongPoller, the HttpBotApi clients;
 //    - the EventsSender, the Pruner, the Gateway's getMe retries, Metrics.
@@ -21,20 +21,28 @@
 //    builds assert that Notify/Stop and the coroutines' sleeps run here).
 //    Long work is cut in batches (the Pruner, broadcast materialization) so
 //    the thread stays responsive: nothing here may block.
-// 2. Each bot's answers io_context is NOT a thread: nobody calls run() on it;
+// 2. The HTTP transport thread (one, when the machine has a second core:
+//    app/gateway.cc, ServerOptions::transport_threads): the http::Server's
+//    own pool. Its sessions read requests, parse them and write responses,
+//    each on a strand; a parsed request is posted to the io thread and its
+//    response posted back (http/server.cc, HandOver). It shares with the io
+//    thread only the Server's connection lists and counts (under its mutex)
+//    and the request and response it hands over. Stopped and joined when the
+//    Server is destroyed.
+// 3. Each bot's answers io_context is NOT a thread: nobody calls run() on it;
 //    the Dispatcher's loop poll()s it once per tick on the io thread
 //    (dispatch/dispatcher.h), so sendMessage answers are read in one wake-up.
-// 3. The SQLite checkpointer: one thread per file database
+// 4. The SQLite checkpointer: one thread per file database
 //    (store/sqlite_checkpointer.h), started and joined by the Store. It owns
 //    a second connection of its own and shares with the io thread only the
 //    database file (SQLite's WAL locks: PASSIVE checkpoints block nobody) and
 //    Nudge() (an atomic flag and a condition variable), which the writer's
 //    WAL hook calls on the io thread.
-// 4. Asio's resolver threads: tcp::resolver::async_resolve runs getaddrinfo
+// 5. Asio's resolver threads: tcp::resolver::async_resolve runs getaddrinfo
 //    on a private thread Asio starts per io_context on first use (the main
 //    one; each answers context). They touch nothing of tgate's: the result is
 //    handed back to the io thread.
-// 5. jemalloc's background thread (the tgate executable only: tgate_main.cc)
+// 6. jemalloc's background thread (the tgate executable only: tgate_main.cc)
 //    returns freed pages to the OS; it touches nothing of tgate's.
 // Logging (spdlog) is synchronous: a line is written on the thread that logs
 // it, through sinks with their own mutex (*_mt), so any thread may log.

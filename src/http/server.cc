@@ -1,5 +1,7 @@
 // Server implementation: an accept loop coroutine plus one session coroutine
-// per connection, each on its own strand. Stop() closes the acceptor and every
+// per connection, each on its own strand (of the transport threads' pool, if
+// any: a request is then posted to the handler's executor and its response
+// posted back, see HandOver). Stop() closes the acceptor and every
 // idle session; busy sessions finish their current request, answer it with
 // Connection: close and exit. Coroutines hold a shared_ptr to Impl, so the
 // Server object itself may be destroyed after Stop() while they unwind.
@@ -18,6 +20,8 @@
 #include <exception>
 #include <list>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -100,6 +104,11 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   Awaitable<void> AcceptLoop();
   Awaitable<void> RunSession(std::shared_ptr<Connection> conn, uint64_t id);
   Awaitable<Response> CallHandler(Request req);
+  // Runs the handler on `executor` for a session on a transport thread.
+  Awaitable<Response> HandOver(Request req);
+  // The accepted socket as a Connection on a strand of its own: on the
+  // transport threads if there are any (nullptr once they are gone).
+  std::shared_ptr<Connection> Adopt(tcp::socket socket);
   // Admits a new connection, evicting one at the cap; false: refused (all busy).
   bool Register(const std::shared_ptr<Connection>& conn, uint64_t& id);
   void Unregister(uint64_t id, const std::shared_ptr<Connection>& conn);
@@ -118,8 +127,13 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   tcp::acceptor acceptor;  // used only on `executor`
   uint16_t port = 0;
 
+  // The transport threads' executor; empty without them (sessions run on
+  // `executor`). Used only while `transport_alive` (under `mu`).
+  asio::any_io_executor transport;
+
   mutable std::mutex mu;  // guards the fields below (sessions may run on several threads)
   bool stopped = false;
+  bool transport_alive = false;  // the transport threads run: they may be posted to
   uint64_t next_id = 0;
   std::unordered_map<uint64_t, std::weak_ptr<Connection>> sessions;
   std::array<std::list<std::shared_ptr<Connection>>, kRanks> idle;
@@ -244,7 +258,15 @@ Awaitable<void> Server::Impl::AcceptLoop() {
   SteadyClock::time_point episode_start, last_failure;
   asio::steady_timer pause(executor);
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(executor), kAsTuple);
+    // With transport threads the socket is accepted here and moved to them
+    // (Adopt), so no socket is ever made on threads that are gone.
+    boost::system::error_code ec;
+    tcp::socket socket(executor);
+    if (transport) {
+      std::tie(ec, socket) = co_await acceptor.async_accept(kAsTuple);
+    } else {
+      std::tie(ec, socket) = co_await acceptor.async_accept(asio::make_strand(executor), kAsTuple);
+    }
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       last_failure = SteadyClock::now();
@@ -286,7 +308,8 @@ Awaitable<void> Server::Impl::AcceptLoop() {
           episode_evictions);
       episode_failures = 0;
     }
-    auto conn = std::make_shared<Connection>(std::move(socket));
+    auto conn = Adopt(std::move(socket));
+    if (!conn) co_return;  // the Server is gone
     uint64_t id = 0;
     if (!Register(conn, id)) {
       boost::system::error_code ignored;
@@ -299,12 +322,67 @@ Awaitable<void> Server::Impl::AcceptLoop() {
   }
 }
 
+std::shared_ptr<Connection> Server::Impl::Adopt(tcp::socket socket) {
+  if (!transport) return std::make_shared<Connection>(std::move(socket));
+  boost::system::error_code ec;
+  const tcp::endpoint local = socket.local_endpoint(ec);
+  std::lock_guard lock(mu);  // the transport threads stay while it is held
+  if (ec || !transport_alive) {
+    socket.close(ec);
+    return nullptr;
+  }
+  const auto fd = socket.release(ec);
+  if (ec) return nullptr;
+  return std::make_shared<Connection>(tcp::socket(asio::make_strand(transport), local.protocol(), fd));
+}
+
+// The session waits on its strand for a timer that only a cancel ends; the
+// handler's completion, on `executor`, stores the response in `Call` and
+// posts the cancel to the session's strand while the transport threads
+// exist. Call holds no object of the transport threads (a timer or a strand
+// outliving them would touch freed state): the Waiter, which does, is the
+// session's, and the handler side holds it only weakly.
+Awaitable<Response> Server::Impl::HandOver(Request req) {
+  struct Waiter {
+    explicit Waiter(const asio::any_io_executor& ex) : timer(ex, asio::steady_timer::time_point::max()) {}
+    asio::steady_timer timer;
+  };
+  struct Call {
+    std::weak_ptr<Waiter> waiter;
+    std::optional<Response> response;
+    std::exception_ptr error;
+  };
+  auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  auto call = std::make_shared<Call>();
+  call->waiter = waiter;
+  asio::post(executor, [self = shared_from_this(), call, req = std::move(req)]() mutable {
+    auto run = [self, req = std::move(req)]() mutable -> Awaitable<Response> {
+      co_return co_await self->handler(std::move(req));
+    };
+    asio::co_spawn(self->executor, std::move(run), [self, call](std::exception_ptr ep, Response res) {
+      call->error = ep;
+      if (!ep) call->response.emplace(std::move(res));
+      std::lock_guard lock(self->mu);
+      if (!self->transport_alive) return;
+      if (std::shared_ptr<Waiter> w = call->waiter.lock()) {
+        // Posting orders the writes above before the session reads them.
+        asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+      }
+    });
+  });
+  co_await waiter->timer.async_wait(kAsTuple);
+  if (call->error) std::rethrow_exception(call->error);
+  if (!call->response) throw std::logic_error("handed-over request woken without a response");
+  co_return std::move(*call->response);
+}
+
 Awaitable<Response> Server::Impl::CallHandler(Request req) {
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   const std::string method(req.method_string());
   std::string error;
   try {
+    if (transport) co_return co_await HandOver(std::move(req));
     co_return co_await handler(std::move(req));
   } catch (const std::exception& e) {
     error = e.what();
@@ -409,9 +487,39 @@ Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn, uint6
 }
 
 Server::Server(asio::any_io_executor executor, ServerOptions options, Handler handler)
-    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options), std::move(handler))) {}
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options), std::move(handler))) {
+  if (impl_->options.transport_threads == 0) return;
+  transport_ = std::make_unique<asio::thread_pool>(impl_->options.transport_threads);
+  impl_->transport = transport_->get_executor();
+  impl_->transport_alive = true;
+}
 
-Server::~Server() { Stop(); }
+Server::~Server() {
+  Stop();
+  if (!transport_) return;
+  // The connections the lists hold go while the transport threads' services
+  // still exist (their sockets and timers are registered there), and after
+  // this nothing is posted to those threads (transport_alive).
+  std::vector<std::shared_ptr<Connection>> held;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->transport_alive = false;
+    auto take = [&](std::list<std::shared_ptr<Connection>>& list) {
+      for (auto& c : list) {
+        c->listed = false;
+        c->idle = false;
+        held.push_back(std::move(c));
+      }
+      list.clear();
+    };
+    for (auto& list : impl_->idle) take(list);
+    take(impl_->busy);
+  }
+  transport_->stop();
+  transport_->join();
+  held.clear();
+  transport_.reset();  // destroys the sessions it still holds
+}
 
 Status Server::Start() {
   boost::system::error_code ec;

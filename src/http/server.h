@@ -10,8 +10,13 @@
 // target (Telegram's webhook). A connection whose request is being handled is
 // never closed. A connection that has sent no request yet gets only
 // `header_timeout` to send one.
-// Threading: all sessions run on the executor given at construction; the
-// handler is invoked on it. The Server must outlive Stop().
+// Threading: the handler is always invoked on the executor given at
+// construction. Sessions (reading, parsing, writing) run on it too, or with
+// `transport_threads` on that many threads of the Server's own, each request
+// handed to the executor and its response handed back: the bytes of many
+// connections move in parallel with the handlers. The Server must outlive
+// Stop(); destroying it stops its threads (a response still being prepared
+// then goes nowhere: its connection is gone).
 #pragma once
 
 #include <chrono>
@@ -51,6 +56,9 @@ struct ServerOptions {
   // Targets (prefixes) whose 2xx answers rank a connection highest, e.g.
   // "/hooks/telegram/": a flood of other connections is closed first.
   std::vector<std::string> priority_prefixes;
+  // Threads of the Server's own that read requests and write responses; 0:
+  // the executor does that too.
+  size_t transport_threads = 0;
 };
 
 // Figures for /metrics; counts are since Start().
@@ -80,6 +88,9 @@ class Server {
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;
+  // The transport threads (null without). Not in Impl: sessions hold Impl,
+  // and the pool destroys the sessions it still holds when it goes.
+  std::unique_ptr<asio::thread_pool> transport_;
 };
 
 }  // namespace tgate::http
