@@ -137,12 +137,13 @@ TEST(ServerTransport, StopLetsAnInFlightRequestFinishThenCloses) {
 TEST(ServerTransport, CanBeDestroyedWhileAHandlerRuns) {
   asio::io_context ioc;
   std::unique_ptr<Server> server;
-  server = std::make_unique<Server>(ioc.get_executor(), WithTransport(1), [&](Request req) -> Awaitable<Response> {
-    server.reset();
-    asio::steady_timer t(co_await asio::this_coro::executor, 20ms);
-    co_await t.async_wait(kAsTuple);
-    co_return Echo(req);
-  });
+  server =
+      std::make_unique<Server>(ioc.get_executor(), WithTransport(1), [&](Request req) -> Awaitable<Response> {
+        server.reset();
+        asio::steady_timer t(co_await asio::this_coro::executor, 20ms);
+        co_await t.async_wait(kAsTuple);
+        co_return Echo(req);
+      });
   ASSERT_OK(server->Start());
   const uint16_t port = server->port();
   bool client_done = false;
