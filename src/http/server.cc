@@ -107,7 +107,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   // Runs the handler on `executor` for a session on a transport thread.
   Awaitable<Response> HandOver(Request req);
   // The accepted socket as a Connection on a strand of its own: on the
-  // transport threads if there are any (nullptr once they are gone).
+  // transport threads if there are any (nullptr once they are gone, or if
+  // the socket could not be moved to them).
   std::shared_ptr<Connection> Adopt(tcp::socket socket);
   // Admits a new connection, evicting one at the cap; false: refused (all busy).
   bool Register(const std::shared_ptr<Connection>& conn, uint64_t& id);
@@ -125,6 +126,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   const ServerOptions options;
   Handler handler;
   tcp::acceptor acceptor;  // used only on `executor`
+  tcp protocol = tcp::v4();  // the acceptor's, set by Start()
   uint16_t port = 0;
 
   // The transport threads' executor; empty without them (sessions run on
@@ -309,7 +311,11 @@ Awaitable<void> Server::Impl::AcceptLoop() {
       episode_failures = 0;
     }
     auto conn = Adopt(std::move(socket));
-    if (!conn) co_return;  // the Server is gone
+    if (!conn) {
+      std::lock_guard lock(mu);
+      if (!transport_alive) co_return;  // the Server is gone
+      continue;
+    }
     uint64_t id = 0;
     if (!Register(conn, id)) {
       boost::system::error_code ignored;
@@ -325,15 +331,15 @@ Awaitable<void> Server::Impl::AcceptLoop() {
 std::shared_ptr<Connection> Server::Impl::Adopt(tcp::socket socket) {
   if (!transport) return std::make_shared<Connection>(std::move(socket));
   boost::system::error_code ec;
-  const tcp::endpoint local = socket.local_endpoint(ec);
   std::lock_guard lock(mu);  // the transport threads stay while it is held
-  if (ec || !transport_alive) {
+  if (!transport_alive) {
     socket.close(ec);
     return nullptr;
   }
   const auto fd = socket.release(ec);
-  if (ec) return nullptr;
-  return std::make_shared<Connection>(tcp::socket(asio::make_strand(transport), local.protocol(), fd));
+  if (ec) return nullptr;  // it stays open only if it was not: nothing to move
+  // An accepted socket has its listener's protocol.
+  return std::make_shared<Connection>(tcp::socket(asio::make_strand(transport), protocol, fd));
 }
 
 // The session waits on its strand for a timer that only a cancel ends; the
@@ -547,6 +553,7 @@ Status Server::Start() {
     return Status::Unavailable("cannot listen on " + where + ": " + ec.message());
   }
   impl_->port = acceptor.local_endpoint(ec).port();
+  impl_->protocol = endpoint.protocol();
   {
     std::lock_guard lock(impl_->mu);
     impl_->stopped = false;
