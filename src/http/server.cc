@@ -125,7 +125,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::any_io_executor executor;
   const ServerOptions options;
   Handler handler;
-  tcp::acceptor acceptor;  // used only on `executor`
+  tcp::acceptor acceptor;    // used only on `executor`
   tcp protocol = tcp::v4();  // the acceptor's, set by Start()
   uint16_t port = 0;
 
