@@ -7,7 +7,7 @@
 namespace tgate::store {
 namespace {
 
-NewMessage Message() {
+NewMessage ValidMessage() {
   NewMessage m;
   m.bot = "bot";
   m.chat_id = 5;
@@ -15,7 +15,7 @@ NewMessage Message() {
   return m;
 }
 
-NewBroadcast Broadcast() {
+NewBroadcast ValidBroadcast() {
   NewBroadcast b;
   b.bot = "bot";
   b.users = {"u1"};
@@ -24,32 +24,32 @@ NewBroadcast Broadcast() {
 }
 
 TEST(StoreValidation, AMessageNeedsABotAndAChat) {
-  EXPECT_OK(ValidateNewMessage(Message()));
-  NewMessage no_bot = Message();
+  EXPECT_OK(ValidateNewMessage(ValidMessage()));
+  NewMessage no_bot = ValidMessage();
   no_bot.bot.clear();
   EXPECT_EQ(ValidateNewMessage(no_bot).code(), Code::kInvalidArgument);
   EXPECT_EQ(ValidateNewMessage(no_bot).message(), "message has no bot");
-  NewMessage no_chat = Message();
+  NewMessage no_chat = ValidMessage();
   no_chat.chat_id = 0;
   EXPECT_EQ(ValidateNewMessage(no_chat).message(), "message has no chat_id");
-  NewMessage group = Message();
+  NewMessage group = ValidMessage();
   group.chat_id = -100;  // groups are negative: valid
   EXPECT_OK(ValidateNewMessage(group));
 }
 
 TEST(StoreValidation, ABroadcastNeedsABotTargetsAndNoNegativeSpread) {
-  EXPECT_OK(ValidateNewBroadcast(Broadcast()));
-  NewBroadcast all = Broadcast();
+  EXPECT_OK(ValidateNewBroadcast(ValidBroadcast()));
+  NewBroadcast all = ValidBroadcast();
   all.users.clear();
   all.all = true;
   EXPECT_OK(ValidateNewBroadcast(all));
-  NewBroadcast no_bot = Broadcast();
+  NewBroadcast no_bot = ValidBroadcast();
   no_bot.bot.clear();
   EXPECT_EQ(ValidateNewBroadcast(no_bot).message(), "broadcast has no bot");
-  NewBroadcast negative = Broadcast();
+  NewBroadcast negative = ValidBroadcast();
   negative.spread_seconds = -1;
   EXPECT_EQ(ValidateNewBroadcast(negative).message(), "spread_seconds must be >= 0");
-  NewBroadcast nobody = Broadcast();
+  NewBroadcast nobody = ValidBroadcast();
   nobody.users.clear();
   EXPECT_EQ(ValidateNewBroadcast(nobody).code(), Code::kInvalidArgument);
   EXPECT_EQ(ValidateNewBroadcast(nobody).message(), "broadcast needs all=true or a list of users");

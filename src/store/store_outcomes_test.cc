@@ -1,0 +1,161 @@
+// Outcomes: a batch of sends' results written back (delivered, failed,
+// retried; parts apart from attempts), what they leave for the limits
+// (recent group sends) and failing what is queued for a chat.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "core/status_macros.h"
+#include "store/store_test_util.h"
+
+namespace tgate::store {
+namespace {
+
+using testing::Await;
+
+using testing::StoreTest;
+
+class OutcomesTest : public StoreTest {};
+
+TEST_P(OutcomesTest, CompleteWritesEveryOutcomeOfTheBatch) {
+  int64_t a = MustEnqueue(Direct("bot", 1, "a"));
+  int64_t b = MustEnqueue(Direct("bot", 2, "b"));
+  int64_t c = MustEnqueue(Direct("bot", 3, "c"));
+  ASSERT_OK(Await(store_->Complete({
+      Completion{a, MessageStatus::kSent, 1, 2, 0, 777, ""},
+      Completion{b, MessageStatus::kQueued, 3, 1, 123456, 0, "429: retry later"},
+      Completion{c, MessageStatus::kFailed, 2, 0, 0, 0, "403: blocked"},
+      Completion{9999, MessageStatus::kSent, 1, 1, 0, 1, ""},  // unknown id: ignored
+  })));
+  auto ma = Await(store_->GetMessage(a)).value();
+  EXPECT_EQ(ma.status, MessageStatus::kSent);
+  EXPECT_EQ(ma.attempts, 1);
+  EXPECT_EQ(ma.parts_sent, 2);
+  EXPECT_EQ(ma.telegram_message_id, 777);
+  EXPECT_EQ(ma.error, "");
+  auto mb = Await(store_->GetMessage(b)).value();
+  EXPECT_EQ(mb.status, MessageStatus::kQueued);
+  EXPECT_EQ(mb.attempts, 3);
+  EXPECT_EQ(mb.parts_sent, 1);
+  EXPECT_EQ(mb.not_before_ms, 123456);
+  EXPECT_EQ(mb.error, "429: retry later");
+  auto mc = Await(store_->GetMessage(c)).value();
+  EXPECT_EQ(mc.status, MessageStatus::kFailed);
+  EXPECT_EQ(mc.error, "403: blocked");
+  EXPECT_GT(mc.updated_at, 0);
+}
+
+// Parts are written with the outcome and kept apart from attempts (issue 14);
+// a completion that does not know them (0) leaves them.
+TEST_P(OutcomesTest, CompleteKeepsPartsApartFromAttempts) {
+  int64_t a = MustEnqueue(Direct("bot", 1, "a"));
+  EXPECT_EQ(Await(store_->GetMessage(a))->parts, 0);
+  Completion progress{a, MessageStatus::kQueued, 1, 4, 0, 0, ""};
+  progress.parts = 10;
+  ASSERT_OK(Await(store_->Complete({progress})));
+  auto queued = Await(store_->LoadQueued("bot", Priority::kDirect, 0, 10));
+  ASSERT_OK(queued);
+  ASSERT_EQ(queued->size(), 1u);
+  EXPECT_EQ((*queued)[0].parts, 10);
+  EXPECT_EQ((*queued)[0].parts_sent, 4);
+  Completion sent{a, MessageStatus::kSent, 2, 10, 0, 777, ""};
+  ASSERT_OK(Await(store_->Complete({sent})));
+  auto m = Await(store_->GetMessage(a)).value();
+  EXPECT_EQ(m.parts, 10);
+  EXPECT_EQ(m.parts_sent, 10);
+  EXPECT_EQ(m.attempts, 2);
+}
+
+TEST_P(OutcomesTest, ARetryCompletionDoesNotReviveAFailedMessage) {
+  int64_t a = MustEnqueue(Direct("bot", 1, "a"));
+  ASSERT_OK(Await(store_->FailQueuedForChat("bot", 1, "blocked")));
+  ASSERT_OK(Await(store_->Complete({Completion{a, MessageStatus::kQueued, 1, 0, 5, 0, "retry"}})));
+  EXPECT_EQ(Await(store_->GetMessage(a))->status, MessageStatus::kFailed);
+  EXPECT_EQ(Await(store_->GetMessage(a))->error, "blocked");
+}
+
+TEST_P(OutcomesTest, RecentGroupSendsAreTheGroupPartsDeliveredSinceAGivenSecond) {
+  const int64_t old_group = MustEnqueue(Direct("bot", -10, "long ago"));
+  ASSERT_OK(Await(store_->Complete({Completion{old_group, MessageStatus::kSent, 1, 1, 0, 1, ""}})));
+  clock_.Advance(std::chrono::seconds(100));
+  const int64_t t0 = clock_.UnixSeconds();
+  const int64_t split = MustEnqueue(Direct("bot", -10, "three parts"));
+  const int64_t halfway = MustEnqueue(Direct("bot", -20, "one of two parts so far"));
+  const int64_t refused = MustEnqueue(Direct("bot", -30, "429, nothing delivered"));
+  const int64_t queued = MustEnqueue(Direct("bot", -40, "never tried"));
+  const int64_t private_chat = MustEnqueue(Direct("bot", 50, "not a group"));
+  const int64_t other_bot = MustEnqueue(Direct("other", -10, "another bot's"));
+  ASSERT_OK(Await(store_->Complete({Completion{split, MessageStatus::kSent, 1, 3, 0, 2, ""},
+                                    Completion{refused, MessageStatus::kQueued, 1, 0, 99, 0, ""},
+                                    Completion{private_chat, MessageStatus::kSent, 1, 1, 0, 3, ""},
+                                    Completion{other_bot, MessageStatus::kSent, 1, 1, 0, 4, ""}})));
+  clock_.Advance(std::chrono::seconds(5));
+  ASSERT_OK(Await(store_->Complete({Completion{halfway, MessageStatus::kQueued, 1, 1, 0, 0, ""}})));
+  (void)queued;
+
+  auto sends = Await(store_->RecentGroupSends("bot", t0));
+  ASSERT_OK(sends);
+  ASSERT_EQ(sends->size(), 2u);
+  EXPECT_EQ((*sends)[0].chat_id, -10);
+  EXPECT_EQ((*sends)[0].at_s, t0);
+  EXPECT_EQ((*sends)[0].parts, 3);
+  EXPECT_EQ((*sends)[1].chat_id, -20);
+  EXPECT_EQ((*sends)[1].at_s, t0 + 5);
+  EXPECT_EQ((*sends)[1].parts, 1);
+  EXPECT_EQ(Await(store_->RecentGroupSends("bot", t0 + 6))->size(), 0u);
+  EXPECT_EQ(Await(store_->RecentGroupSends("bot", 0))->size(), 3u) << "the old one too, oldest first";
+  EXPECT_EQ(Await(store_->RecentGroupSends("bot", 0))->front().at_s, t0 - 100);
+}
+
+TEST_P(OutcomesTest, LastMessageIdIsTheHighestOfAnyBot) {
+  EXPECT_EQ(*Await(store_->LastMessageId()), 0);
+  const int64_t a = MustEnqueue(Direct("bot", 1, "a"));
+  const int64_t b = MustEnqueue(Direct("other", 2, "b"));
+  EXPECT_EQ(*Await(store_->LastMessageId()), std::max(a, b));
+  ASSERT_OK(Await(store_->Complete({Completion{b, MessageStatus::kSent, 1, 1, 0, 7, ""}})));
+  EXPECT_EQ(*Await(store_->LastMessageId()), std::max(a, b)) << "sent messages count too";
+  EXPECT_GT(MustEnqueue(Direct("bot", 3, "c")), std::max(a, b));
+}
+
+TEST_P(OutcomesTest, CompleteOfFiveHundredIsFast) {
+  std::vector<Completion> batch;
+  ASSERT_OK(Await(store_->RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
+    for (int i = 0; i < 500; ++i) {
+      TGATE_CO_ASSIGN_OR_RETURN(auto enqueued, co_await tx.Enqueue(Direct("bot", 1000 + i, "m")));
+      batch.push_back(Completion{enqueued.id, MessageStatus::kSent, 1, 1, 0, 10 + i, ""});
+    }
+    co_return Status::Ok();
+  })));
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_OK(Await(store_->Complete(batch)));
+  auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+  std::printf("[ timing ] Complete(500) on %s: %lld us\n", testing::BackendName({GetParam(), 0}).c_str(),
+              static_cast<long long>(us));
+  EXPECT_TRUE(Await(store_->LoadQueued("bot", Priority::kDirect, 0, 10))->empty());
+  EXPECT_EQ(Await(store_->GetMessage(batch[499].id))->telegram_message_id, 509);
+}
+
+TEST_P(OutcomesTest, FailQueuedForChatReturnsTheIdsItFailed) {
+  int64_t a = MustEnqueue(Direct("bot", 1, "a"));
+  int64_t b = MustEnqueue(Direct("bot", 1, "b"));
+  int64_t sent = MustEnqueue(Direct("bot", 1, "s"));
+  int64_t other_chat = MustEnqueue(Direct("bot", 2, "o"));
+  int64_t other_bot = MustEnqueue(Direct("bot2", 1, "o"));
+  ASSERT_OK(Await(store_->Complete({Completion{sent, MessageStatus::kSent, 1, 1, 0, 9, ""}})));
+  auto failed = Await(store_->FailQueuedForChat("bot", 1, "blocked: the user blocked the bot"));
+  ASSERT_OK(failed);
+  EXPECT_EQ(*failed, (std::vector<int64_t>{a, b}));
+  EXPECT_EQ(Await(store_->GetMessage(a))->status, MessageStatus::kFailed);
+  EXPECT_EQ(Await(store_->GetMessage(b))->error, "blocked: the user blocked the bot");
+  EXPECT_EQ(Await(store_->GetMessage(sent))->status, MessageStatus::kSent);
+  EXPECT_EQ(Await(store_->GetMessage(other_chat))->status, MessageStatus::kQueued);
+  EXPECT_EQ(Await(store_->GetMessage(other_bot))->status, MessageStatus::kQueued);
+  EXPECT_TRUE(Await(store_->FailQueuedForChat("bot", 1, "again"))->empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, OutcomesTest, testing::AllBackends(), testing::BackendName);
+
+}  // namespace
+}  // namespace tgate::store

@@ -1,0 +1,241 @@
+// The queue: enqueueing one message or many, idempotency keys and their
+// fingerprints (also across two connections at once), and reading queued
+// messages and recent failures back.
+#include <gtest/gtest.h>
+
+#include "core/status_macros.h"
+#include "store/store_test_util.h"
+
+namespace tgate::store {
+namespace {
+
+using testing::Await;
+
+using testing::StoreTest;
+
+class QueueTest : public StoreTest {};
+
+TEST_P(QueueTest, EnqueueStoresTheMessage) {
+  NewMessage m = Direct("bot", 10, "hello");
+  m.user = "alice";
+  m.options_json = R"({"parse_mode":"HTML"})";
+  auto enqueued = Await(store_->Enqueue(m));
+  ASSERT_OK(enqueued);
+  EXPECT_FALSE(enqueued->existed);
+  const int64_t id = enqueued->id;
+  auto got = Await(store_->GetMessage(id));
+  ASSERT_OK(got);
+  EXPECT_EQ(got->id, id);
+  EXPECT_EQ(got->bot, "bot");
+  EXPECT_EQ(got->user, "alice");
+  EXPECT_EQ(got->chat_id, 10);
+  EXPECT_EQ(got->text, "hello");
+  EXPECT_EQ(got->options_json, R"({"parse_mode":"HTML"})");
+  EXPECT_EQ(got->priority, Priority::kDirect);
+  EXPECT_EQ(got->broadcast_id, 0);
+  EXPECT_FALSE(got->paid);
+  EXPECT_EQ(got->status, MessageStatus::kQueued);
+  EXPECT_EQ(got->attempts, 0);
+  EXPECT_GT(got->created_at, 0);
+  EXPECT_TRUE(Await(store_->GetMessage(id + 1)).status().IsNotFound());
+  EXPECT_EQ(Await(store_->Enqueue(Direct("", 10, "x"))).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Await(store_->Enqueue(Direct("bot", 0, "x"))).status().code(), Code::kInvalidArgument);
+}
+
+TEST_P(QueueTest, EnqueueWithAUsedIdempotencyKeyReturnsTheFirstId) {
+  NewMessage m = Direct("bot", 10, "once");
+  m.idempotency_key = "k1";
+  Enqueued e = Await(store_->Enqueue(m)).value();
+  const int64_t first = e.id;
+  EXPECT_FALSE(e.existed);
+  m.text = "twice";
+  e = Await(store_->Enqueue(m)).value();
+  EXPECT_EQ(e.id, first);
+  EXPECT_TRUE(e.existed);
+  EXPECT_EQ(Await(store_->Enqueue(m)).value().id, first);
+  EXPECT_EQ(Await(store_->GetMessage(first))->text, "once");
+  // The key is per bot, and messages without a key never collide.
+  m.bot = "bot2";
+  e = Await(store_->Enqueue(m)).value();
+  EXPECT_NE(e.id, first);
+  EXPECT_FALSE(e.existed);
+  int64_t a = MustEnqueue(Direct("bot", 10, "a"));
+  int64_t b = MustEnqueue(Direct("bot", 10, "b"));
+  EXPECT_NE(a, b);
+  EXPECT_EQ(Await(store_->LoadQueued("bot", Priority::kDirect, 0, 100))->size(), 3u);
+}
+
+TEST_P(QueueTest, AKeyUsedWithAnotherFingerprintIsRefusedAndStoresNothing) {
+  NewMessage m = Direct("bot", 10, "once");
+  m.idempotency_key = "k1";
+  m.idempotency_fingerprint = "fp-a";
+  Enqueued e = Await(store_->Enqueue(m)).value();
+  const int64_t first = e.id;
+  EXPECT_FALSE(e.existed);
+  // A retry of the same request: the first answer again.
+  e = Await(store_->Enqueue(m)).value();
+  EXPECT_EQ(e.id, first);
+  EXPECT_TRUE(e.existed);
+  // The key reused for another request: refused, nothing stored.
+  NewMessage other = Direct("bot", 10, "another message");
+  other.idempotency_key = "k1";
+  other.idempotency_fingerprint = "fp-b";
+  auto refused = Await(store_->Enqueue(other));
+  EXPECT_EQ(refused.status().code(), Code::kUnprocessable);
+  EXPECT_NE(refused.status().message().find("k1"), std::string::npos) << refused.status().message();
+  EXPECT_NE(refused.status().message().find(std::to_string(first)), std::string::npos);
+  EXPECT_EQ(Await(store_->LoadQueued("bot", Priority::kDirect, 0, 100))->size(), 1u);
+  EXPECT_EQ(Await(store_->GetMessage(first))->text, "once");
+  // Keys are per bot.
+  other.bot = "bot2";
+  e = Await(store_->Enqueue(other)).value();
+  EXPECT_NE(e.id, first);
+  EXPECT_FALSE(e.existed);
+}
+
+TEST_P(QueueTest, EnqueueManyAnswersEachMessageAsEnqueueWould) {
+  NewMessage before = Direct("bot", 10, "before");
+  before.idempotency_key = "k0";
+  before.idempotency_fingerprint = "fp-0";
+  const int64_t k0 = MustEnqueue(before);
+  std::vector<NewMessage> batch;
+  batch.push_back(Direct("bot", 11, "plain"));
+  NewMessage keyed = Direct("bot", 12, "keyed");
+  keyed.idempotency_key = "k1";
+  keyed.idempotency_fingerprint = "fp-1";
+  batch.push_back(keyed);
+  batch.push_back(keyed);  // a retry within the batch
+  NewMessage conflict = keyed;
+  conflict.text = "another body";
+  conflict.idempotency_fingerprint = "fp-other";
+  batch.push_back(conflict);                 // the key reused within the batch
+  batch.push_back(before);                   // a retry of an earlier call
+  batch.push_back(Direct("", 1, "no bot"));  // invalid: refused alone
+  batch.push_back(Direct("bot", 13, "last"));
+  auto results = Await(store_->EnqueueMany(batch));
+  ASSERT_OK(results);
+  ASSERT_EQ(results->size(), batch.size());
+  auto& r = *results;
+  ASSERT_OK(r[0]);
+  EXPECT_FALSE(r[0]->existed);
+  ASSERT_OK(r[1]);
+  EXPECT_FALSE(r[1]->existed);
+  ASSERT_OK(r[2]);
+  EXPECT_TRUE(r[2]->existed);
+  EXPECT_EQ(r[2]->id, r[1]->id);
+  EXPECT_EQ(r[3].status().code(), Code::kUnprocessable);
+  ASSERT_OK(r[4]);
+  EXPECT_TRUE(r[4]->existed);
+  EXPECT_EQ(r[4]->id, k0);
+  EXPECT_EQ(r[5].status().code(), Code::kInvalidArgument);
+  ASSERT_OK(r[6]);
+  EXPECT_FALSE(r[6]->existed);
+  EXPECT_EQ(Await(store_->GetMessage(r[1]->id))->text, "keyed");
+  EXPECT_EQ(Await(store_->GetMessage(r[6]->id))->text, "last");
+  // before, plain, keyed, last.
+  EXPECT_EQ(Await(store_->LoadQueued("bot", Priority::kDirect, 0, 100))->size(), 4u);
+  EXPECT_TRUE(Await(store_->EnqueueMany({})).value().empty());
+}
+
+TEST_P(QueueTest, FindMessageByIdempotencyKeyChecksTheFingerprint) {
+  NewMessage m = Direct("bot", 10, "once");
+  m.idempotency_key = "k1";
+  m.idempotency_fingerprint = "fp-a";
+  const int64_t first = MustEnqueue(m);
+  EXPECT_EQ(Await(store_->FindMessageByIdempotencyKey("bot", "k1", "fp-a")).value(), first);
+  EXPECT_EQ(Await(store_->FindMessageByIdempotencyKey("bot", "k1", "fp-b")).status().code(),
+            Code::kUnprocessable);
+  EXPECT_TRUE(Await(store_->FindMessageByIdempotencyKey("bot", "k2", "fp-a")).status().IsNotFound());
+  EXPECT_TRUE(Await(store_->FindMessageByIdempotencyKey("bot2", "k1", "fp-a")).status().IsNotFound());
+  EXPECT_TRUE(Await(store_->FindMessageByIdempotencyKey("bot", "", "")).status().IsNotFound());
+  // A message stored without a fingerprint (before schema 9) is not compared.
+  NewMessage old = Direct("bot", 10, "old");
+  old.idempotency_key = "k-old";
+  const int64_t old_id = MustEnqueue(old);
+  EXPECT_EQ(Await(store_->FindMessageByIdempotencyKey("bot", "k-old", "fp-any")).value(), old_id);
+}
+
+// Two requests with one key at once: each looked the key up before either
+// stored (both NotFound), and the unique index decides. The loser, on
+// another connection, answers from the winner's row: its id for the same
+// request, 422 for another.
+TEST_P(QueueTest, TwoConnectionsRacingWithOneKeyMakeOneMessage) {
+  if (!GetParam()) GTEST_SKIP() << "needs a database shared by two connections";
+  auto second = OpenSecond();
+  ASSERT_OK(second);
+  NewMessage m = Direct("bot", 10, "once");
+  m.idempotency_key = "k1";
+  m.idempotency_fingerprint = "fp-a";
+  NewMessage other = m;
+  other.text = "changed";
+  other.idempotency_fingerprint = "fp-b";
+  ASSERT_TRUE(Await(store_->FindMessageByIdempotencyKey("bot", "k1", "fp-a")).status().IsNotFound());
+  ASSERT_TRUE(Await((*second)->FindMessageByIdempotencyKey("bot", "k1", "fp-a")).status().IsNotFound());
+  ASSERT_TRUE(Await((*second)->FindMessageByIdempotencyKey("bot", "k1", "fp-b")).status().IsNotFound());
+
+  const Enqueued winner = Await(store_->Enqueue(m)).value();
+  EXPECT_FALSE(winner.existed);
+  const Enqueued loser = Await((*second)->Enqueue(m)).value();
+  EXPECT_EQ(loser.id, winner.id);
+  EXPECT_TRUE(loser.existed);
+  EXPECT_EQ(Await((*second)->Enqueue(other)).status().code(), Code::kUnprocessable);
+  EXPECT_EQ(Await(store_->LoadQueued("bot", Priority::kDirect, 0, 100))->size(), 1u);
+}
+
+TEST_P(QueueTest, LoadQueuedFiltersByBotPriorityStatusAndCursor) {
+  int64_t d1 = MustEnqueue(Direct("bot", 1, "d1"));
+  NewMessage bm = Direct("bot", 2, "b");
+  bm.priority = Priority::kBroadcast;
+  int64_t b1 = MustEnqueue(bm);
+  int64_t d2 = MustEnqueue(Direct("bot", 3, "d2"));
+  int64_t d3 = MustEnqueue(Direct("bot", 4, "d3"));
+  MustEnqueue(Direct("other", 5, "x"));
+  ASSERT_OK(Await(store_->Complete({Completion{d2, MessageStatus::kFailed, 1, 0, 0, 0, "bad"}})));
+
+  auto direct = Await(store_->LoadQueued("bot", Priority::kDirect, 0, 10));
+  ASSERT_OK(direct);
+  ASSERT_EQ(direct->size(), 2u);
+  EXPECT_EQ((*direct)[0].id, d1);
+  EXPECT_EQ((*direct)[1].id, d3);
+  EXPECT_EQ((*direct)[1].text, "d3");
+  auto after = Await(store_->LoadQueued("bot", Priority::kDirect, d1, 10));
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].id, d3);
+  EXPECT_EQ(Await(store_->LoadQueued("bot", Priority::kDirect, 0, 1))->size(), 1u);
+  auto broadcast = Await(store_->LoadQueued("bot", Priority::kBroadcast, 0, 10));
+  ASSERT_EQ(broadcast->size(), 1u);
+  EXPECT_EQ((*broadcast)[0].id, b1);
+}
+
+TEST_P(QueueTest, RecentFailuresNewestFirstWithinTheScan) {
+  int64_t f1 = MustEnqueue(Direct("bot", 1, "f1"));
+  int64_t ok = MustEnqueue(Direct("bot", 2, "ok"));
+  int64_t other = MustEnqueue(Direct("other", 3, "x"));
+  int64_t f2 = MustEnqueue(Direct("bot", 4, "f2"));
+  int64_t f3 = MustEnqueue(Direct("bot", 5, "f3"));
+  ASSERT_OK(Await(store_->Complete({
+      Completion{f1, MessageStatus::kFailed, 1, 0, 0, 0, "400: chat not found"},
+      Completion{ok, MessageStatus::kSent, 1, 1, 0, 5, ""},
+      Completion{other, MessageStatus::kFailed, 1, 0, 0, 0, "other bot"},
+      Completion{f2, MessageStatus::kFailed, 8, 0, 0, 0, "network: timeout"},
+      Completion{f3, MessageStatus::kFailed, 1, 0, 0, 0, "403: blocked"},
+  })));
+  auto all = Await(store_->RecentFailures("bot", 10, 1000));
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].id, f3);
+  EXPECT_EQ((*all)[0].error, "403: blocked");
+  EXPECT_EQ((*all)[1].id, f2);
+  EXPECT_EQ((*all)[2].id, f1);
+  EXPECT_GT((*all)[2].updated_at, 0);
+  EXPECT_EQ(Await(store_->RecentFailures("bot", 2, 1000))->size(), 2u);
+  // Only the newest message is looked at: f3, not f2 just before it.
+  auto scanned = Await(store_->RecentFailures("bot", 10, 1));
+  ASSERT_EQ(scanned->size(), 1u);
+  EXPECT_EQ((*scanned)[0].id, f3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, QueueTest, testing::AllBackends(), testing::BackendName);
+
+}  // namespace
+}  // namespace tgate::store
