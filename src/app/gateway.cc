@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <map>
 #include <optional>
-#include <thread>
 
 #include "api/api_context.h"
 #include "api/events_sender.h"
@@ -16,8 +15,8 @@
 #include "app/bot_runtime.h"
 #include "app/build_info.h"
 #include "app/closing_summary.h"
-#include "app/fd_limit.h"
 #include "app/instance_lock.h"
+#include "app/listener_options.h"
 #include "app/pruner.h"
 #include "app/status_source.h"
 #include "cluster/instance_id.h"
@@ -60,9 +59,6 @@ struct Gateway::Impl {
   Impl(asio::io_context& io, config::Config c, const Clock& clk) : io(io), config(std::move(c)), clock(clk) {}
 
   Awaitable<Status> OpenStore();
-  // The listener's options: the connection cap within the open-file limit,
-  // the webhook as the connections closed last.
-  http::ServerOptions ServerOptionsFor(const std::string& host, uint16_t port);
   void DescribeServer(const http::Server& s);
   // GET /status (status/): the StatusSource and its endpoint, on the router.
   void MakeStatusPage();
@@ -221,36 +217,6 @@ void Gateway::Impl::DescribeSetAside(const std::string& bot, const BotRuntime& p
   metrics.Describe("tgate_updates_set_aside", "gauge",
                    "Set-aside updates kept in the database (until retention).");
   metrics.OnScrape([this, bot, l] { return ReadSetAside(bot, l); });
-}
-
-http::ServerOptions Gateway::Impl::ServerOptionsFor(const std::string& host, uint16_t port) {
-  http::ServerOptions so;
-  so.host = host;
-  so.port = port;
-  so.body_limit = config.max_body_bytes;
-  so.priority_prefixes = {"/hooks/telegram/"};
-  // With a second core, connections are read and written beside the io
-  // thread, which keeps the handlers (app/threads.h).
-  so.transport_threads = std::thread::hardware_concurrency() > 1 ? 1 : 0;
-  const FdLimits fds = RaiseFdLimit();
-  uint64_t in_flight = 0;
-  for (const config::BotConfig& bc : config.bots) in_flight += static_cast<uint64_t>(bc.limits.max_in_flight);
-  const uint64_t reserve = FdReserve(in_flight, config.bots.size());
-  bool clamped = false;
-  so.max_connections =
-      ConnectionCap(static_cast<uint64_t>(config.max_connections), fds.soft, reserve, &clamped);
-  if (clamped) {
-    spdlog::warn(
-        "http server: at most {} connections: the open-file limit {} less {} descriptors kept for the "
-        "store and Telegram{}; raise the hard limit (LimitNOFILE=, ulimit -Hn) for more",
-        so.max_connections, fds.soft, reserve,
-        config.max_connections != 0
-            ? " (max_connections asked for " + std::to_string(config.max_connections) + ")"
-            : std::string());
-  } else {
-    spdlog::info("http server: at most {} connections (max_connections)", so.max_connections);
-  }
-  return so;
 }
 
 void Gateway::Impl::MakeStatusPage() {
@@ -527,7 +493,7 @@ Status Gateway::Start() {
   g.MakeStatusPage();
 
   TGATE_ASSIGN_OR_RETURN(auto hp, config::SplitHostPort(g.config.listen));
-  http::ServerOptions so = g.ServerOptionsFor(hp.first, hp.second);
+  http::ServerOptions so = ListenerOptions(g.config, hp.first, hp.second);
   api::Router* router = g.router.get();
   g.server = std::make_unique<http::Server>(
       g.io.get_executor(), so,
