@@ -28,24 +28,6 @@ std::string IsoUtc(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-// JSON strings must be UTF-8: a message that is not (a byte cut from a
-// user's text, say) keeps its ASCII and shows every other byte as \xNN.
-std::string AsUtf8(std::string_view s) {
-  if (IsValidUtf8(s)) return std::string(s);
-  std::string out;
-  out.reserve(s.size() * 2);
-  for (unsigned char c : s) {
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else {
-      char hex[8];
-      snprintf(hex, sizeof hex, "\\x%02X", c);
-      out += hex;
-    }
-  }
-  return out;
-}
-
 // "bot shop: ..." -> "shop" (tgate's per-bot lines); "" otherwise.
 std::string_view BotOf(std::string_view message) {
   if (message.rfind("bot ", 0) != 0) return {};

@@ -29,4 +29,9 @@ size_t CountUtf16Units(std::string_view s);
 // a surrogate (callers check what they decoded).
 void AppendUtf8(std::string& out, uint32_t cp);
 
+// `s` as valid UTF-8, for a JSON string (a log line, an error message quoting
+// input): unchanged if it is; else its ASCII kept and every other byte shown
+// as \xNN.
+std::string AsUtf8(std::string_view s);
+
 }  // namespace tgate

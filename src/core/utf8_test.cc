@@ -80,5 +80,11 @@ TEST(Utf8, AppendsEachLengthOfCodePoint) {
   EXPECT_EQ(CountCodePoints(out), 5u);
 }
 
+TEST(Utf8, AsUtf8KeepsValidTextAndShowsOtherBytesAsHex) {
+  EXPECT_EQ(AsUtf8("caf\xC3\xA9"), "caf\xC3\xA9");
+  EXPECT_EQ(AsUtf8("shop\xCC\xCCx"), "shop\\xCC\\xCCx");
+  EXPECT_TRUE(IsValidUtf8(AsUtf8("\xFF\xC3")));
+}
+
 }  // namespace
 }  // namespace tgate
