@@ -38,7 +38,7 @@ using EnqueueBatcher = WriteBatcher<store::NewMessage, Result<store::Enqueued>>;
 
 struct ApiContext {
   const config::Config& config;
-  store::LinkStore& links;   // bindings: whom a message is for; unlinking
+  store::LinkStore& links;   // bindings: a user's status; unlinking
   store::QueueStore& queue;  // one-to-one messages
   store::BroadcastStore& broadcasts;
   link::Linker& linker;

@@ -20,31 +20,23 @@ namespace json = boost::json;
 
 namespace {
 
-// Fills the recipient of `m` from "user" or "chat_id".
-Awaitable<Status> Address(ApiContext& ctx, const json::object& body, store::NewMessage& m) {
-  TGATE_CO_ASSIGN_OR_RETURN(auto user, OptString(body, "user"));
-  TGATE_CO_ASSIGN_OR_RETURN(auto chat, OptInt(body, "chat_id"));
+// Fills the recipient of `m` from "user" or "chat_id". A user's chat is read
+// from their binding by the store, in the insert's transaction
+// (store::AddressedChat: 404 not linked, 409 blocked).
+Status Address(const json::object& body, store::NewMessage& m) {
+  TGATE_ASSIGN_OR_RETURN(auto user, OptString(body, "user"));
+  TGATE_ASSIGN_OR_RETURN(auto chat, OptInt(body, "chat_id"));
   if (user.has_value() == chat.has_value()) {
-    co_return Status::InvalidArgument("give exactly one of 'user' (a linked site user) or 'chat_id'");
+    return Status::InvalidArgument("give exactly one of 'user' (a linked site user) or 'chat_id'");
   }
   if (chat.has_value()) {
-    if (*chat == 0) co_return Status::InvalidArgument("'chat_id' must not be 0");
+    if (*chat == 0) return Status::InvalidArgument("'chat_id' must not be 0");
     m.chat_id = *chat;
-    co_return Status::Ok();
+    return Status::Ok();
   }
-  TGATE_CO_RETURN_IF_ERROR(CheckUserId(*user));
-  auto b = co_await ctx.links.GetBinding(m.bot, *user);
-  if (!b.ok()) {
-    if (b.status().IsNotFound()) co_return Status::NotFound("user '" + *user + "' is not linked to this bot");
-    co_return b.status();
-  }
-  if (b->status == store::UserStatus::kBlocked) {
-    co_return Status::Conflict("user '" + *user +
-                               "' has blocked the bot; nothing can be sent until they unblock it");
-  }
+  TGATE_RETURN_IF_ERROR(CheckUserId(*user));
   m.user = *user;
-  m.chat_id = b->chat_id;
-  co_return Status::Ok();
+  return Status::Ok();
 }
 
 json::object Describe(const store::Message& m) {
@@ -86,34 +78,24 @@ Awaitable<http::Response> SendMessage(ApiContext& ctx, const http::Request& req,
   m.options_json = std::move(content->options_json);
   m.idempotency_key = std::move(*key);
   m.priority = store::Priority::kDirect;
-  bool existed = false;
-  Result<int64_t> id = Status::NotFound("");
-  if (!m.idempotency_key.empty()) {
-    // A retry is answered from the first message before the recipient is read
-    // again: the user may have blocked the bot or unlinked since.
-    m.idempotency_fingerprint = RequestFingerprint(*body);
-    id = co_await ctx.queue.FindMessageByIdempotencyKey(m.bot, m.idempotency_key, m.idempotency_fingerprint);
-    if (!id.ok() && !id.status().IsNotFound()) co_return IdempotencyErrorResponse(req, id.status());
-    existed = id.ok();
-  }
-  if (!existed) {
-    Status addressed = co_await Address(ctx, *body, m);
-    if (!addressed.ok()) co_return http::ErrorResponse(req, addressed);
-    // Durable once its batch committed (group commit, api_context.h).
-    auto batched = co_await ctx.enqueue->Submit(std::move(m));
-    Result<store::Enqueued> enqueued = batched.ok() ? std::move(*batched) : batched.status();
-    if (!enqueued.ok()) co_return IdempotencyErrorResponse(req, enqueued.status());
-    id = enqueued->id;
-    existed = enqueued->existed;
-  }
+  // A retry (the same key and fingerprint) is answered from the first
+  // message, before the recipient is read again (store::QueueStore::Enqueue).
+  if (!m.idempotency_key.empty()) m.idempotency_fingerprint = RequestFingerprint(*body);
+  if (Status addressed = Address(*body, m); !addressed.ok()) co_return http::ErrorResponse(req, addressed);
+  // Durable once its batch committed (group commit, api_context.h).
+  auto batched = co_await ctx.enqueue->Submit(std::move(m));
+  Result<store::Enqueued> enqueued = batched.ok() ? std::move(*batched) : batched.status();
+  if (!enqueued.ok()) co_return IdempotencyErrorResponse(req, enqueued.status());
+  const int64_t id = enqueued->id;
+  const bool existed = enqueued->existed;
   std::string status = "queued";
   if (existed) {
-    auto prior = co_await ctx.queue.GetMessage(*id);
+    auto prior = co_await ctx.queue.GetMessage(id);
     if (prior.ok()) status = store::ToString(prior->status);
   } else if ((*bot)->notify_dispatcher) {
     (*bot)->notify_dispatcher();
   }
-  json::object out{{"id", *id}, {"status", status}};
+  json::object out{{"id", id}, {"status", status}};
   co_return http::JsonResponse(req, 202, json::serialize(out));
 }
 

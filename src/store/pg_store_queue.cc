@@ -70,6 +70,38 @@ pg::Params& AddOptionalText(pg::Params& params, std::string_view text) {
 
 Awaitable<Result<Enqueued>> PgStore::Enqueue(const NewMessage& message) {
   TGATE_CO_RETURN_IF_ERROR(ValidateNewMessage(message));
+  // The binding read and the insert in one transaction.
+  if (AddressedByBinding(message) && tx_ == nullptr) {
+    auto one = co_await EnqueueMany(std::span<const NewMessage>(&message, 1));
+    if (!one.ok()) co_return one.status();
+    co_return std::move(one->front());
+  }
+  int64_t chat_id = message.chat_id;
+  if (AddressedByBinding(message)) {
+    // A retry is answered from the first message before the binding is read:
+    // the user may have blocked the bot or unlinked since.
+    if (!message.idempotency_key.empty()) {
+      auto prior = co_await FindMessageByIdempotencyKey(message.bot, message.idempotency_key,
+                                                        message.idempotency_fingerprint);
+      if (prior.ok() || !prior.status().IsNotFound()) co_return ReplayedEnqueue(prior);
+    }
+    // FOR SHARE: an unlink or a block on another instance waits for this
+    // transaction's end, so the message never goes to a binding that is gone.
+    auto rows = co_await Exec(
+        "SELECT chat_id, status FROM bindings WHERE bot = $1 AND site_user = $2 FOR SHARE",
+        pg::Params().Add(message.bot).Add(message.user));
+    if (!rows.ok()) co_return rows.status();
+    Result<Binding> binding = Status::NotFound("user is not linked");
+    if (!rows->empty()) {
+      Binding b;
+      b.chat_id = rows->Int64(0, 0);
+      b.status = UserStatusOf(rows->Int64(0, 1));
+      binding = std::move(b);
+    }
+    auto addressed = AddressedChat(message.user, binding);
+    if (!addressed.ok()) co_return addressed.status();
+    chat_id = *addressed;
+  }
   // One statement: a group's chat id follows its migration (chains are
   // compressed by MoveChat: one step), the unique index (bot,
   // idempotency_key) decides between two requests with one key on any
@@ -78,7 +110,7 @@ Awaitable<Result<Enqueued>> PgStore::Enqueue(const NewMessage& message) {
   pg::Params params;
   params.Add(message.bot);
   AddOptionalText(params, message.user);
-  params.Add(message.chat_id).Add(message.text).Add(message.options_json).Add(PriorityInt(message.priority));
+  params.Add(chat_id).Add(message.text).Add(message.options_json).Add(PriorityInt(message.priority));
   AddOptionalText(params, message.idempotency_key);
   AddOptionalText(params, message.idempotency_fingerprint);
   params.Add(NowSeconds());

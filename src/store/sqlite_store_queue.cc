@@ -75,9 +75,26 @@ Result<std::vector<Message>> ReadQueued(SqliteStatement& st, size_t limit, int64
 
 Awaitable<Result<Enqueued>> SqliteStore::Enqueue(const NewMessage& message) {
   TGATE_CO_RETURN_IF_ERROR(ValidateNewMessage(message));
+  if (AddressedByBinding(message) && transactions_.depth() == 0) {
+    // The binding read and the insert in one transaction: an unlink or a
+    // block by another connection cannot fall between them.
+    TGATE_CO_ASSIGN_OR_RETURN(auto one, co_await EnqueueMany(std::span<const NewMessage>(&message, 1)));
+    co_return std::move(one.front());
+  }
+  int64_t chat_id = message.chat_id;
+  if (AddressedByBinding(message)) {
+    // A retry is answered from the first message before the binding is read:
+    // the user may have blocked the bot or unlinked since.
+    if (!message.idempotency_key.empty()) {
+      auto prior = co_await FindMessageByIdempotencyKey(message.bot, message.idempotency_key,
+                                                        message.idempotency_fingerprint);
+      if (prior.ok() || !prior.status().IsNotFound()) co_return ReplayedEnqueue(prior);
+    }
+    auto binding = co_await GetBinding(message.bot, message.user);
+    TGATE_CO_ASSIGN_OR_RETURN(chat_id, AddressedChat(message.user, binding));
+  }
   // Only groups migrate (to a supergroup), and group ids are negative: a
   // private chat's message (the hot path) skips the lookup.
-  int64_t chat_id = message.chat_id;
   if (chat_id < 0) {
     TGATE_CO_ASSIGN_OR_RETURN(auto resolved, ResolveChat(message.bot, chat_id));
     chat_id = resolved;

@@ -137,6 +137,63 @@ TEST_P(QueueTest, EnqueueManyAnswersEachMessageAsEnqueueWould) {
   EXPECT_TRUE(Await(store_->EnqueueMany({})).value().empty());
 }
 
+// A message to a site user with chat_id 0 goes to the chat of the user's
+// binding, read in the insert's transaction; an unlinked or blocked user
+// refuses that message alone, and a retry is answered before the binding is
+// read.
+TEST_P(QueueTest, AMessageToAUserGoesToTheChatOfTheirBinding) {
+  ASSERT_OK(Await(store_->Bind(Binding{"bot", "alice", 10, UserStatus::kActive, 1})));
+  ASSERT_OK(Await(store_->Bind(Binding{"bot", "bob", 20, UserStatus::kActive, 1})));
+  NewMessage to_alice = Direct("bot", 0, "hi alice");
+  to_alice.user = "alice";
+  to_alice.idempotency_key = "k-alice";
+  to_alice.idempotency_fingerprint = "fp-alice";
+  auto first = Await(store_->Enqueue(to_alice));
+  ASSERT_OK(first);
+  EXPECT_FALSE(first->existed);
+  auto stored = Await(store_->GetMessage(first->id));
+  ASSERT_OK(stored);
+  EXPECT_EQ(stored->chat_id, 10);
+  EXPECT_EQ(stored->user, "alice");
+
+  // Alice blocks the bot: her retry is still answered from the first message,
+  // a new message to her is refused, as is one to a user never linked.
+  ASSERT_OK(Await(store_->SetChatStatus("bot", 10, UserStatus::kBlocked)));
+  auto retry = Await(store_->Enqueue(to_alice));
+  ASSERT_OK(retry);
+  EXPECT_TRUE(retry->existed);
+  EXPECT_EQ(retry->id, first->id);
+  NewMessage reused = to_alice;
+  reused.idempotency_fingerprint = "fp-other";
+  EXPECT_EQ(Await(store_->Enqueue(reused)).status().code(), Code::kUnprocessable);
+  NewMessage again = to_alice;
+  again.idempotency_key = "k-alice-2";
+  auto blocked = Await(store_->Enqueue(again));
+  EXPECT_EQ(blocked.status().code(), Code::kConflict);
+  EXPECT_NE(blocked.status().message().find("user 'alice' has blocked the bot"), std::string::npos);
+  NewMessage to_carol = Direct("bot", 0, "hi carol");
+  to_carol.user = "carol";
+  auto unknown = Await(store_->Enqueue(to_carol));
+  EXPECT_TRUE(unknown.status().IsNotFound());
+  EXPECT_NE(unknown.status().message().find("user 'carol' is not linked to this bot"), std::string::npos);
+
+  // In a batch each is answered on its own and the others are stored.
+  NewMessage to_bob = Direct("bot", 0, "hi bob");
+  to_bob.user = "bob";
+  std::vector<NewMessage> batch{again, to_bob, to_carol, to_alice};
+  auto results = Await(store_->EnqueueMany(batch));
+  ASSERT_OK(results);
+  ASSERT_EQ(results->size(), 4u);
+  EXPECT_EQ((*results)[0].status().code(), Code::kConflict);
+  ASSERT_OK((*results)[1]);
+  EXPECT_EQ(Await(store_->GetMessage((*results)[1]->id))->chat_id, 20);
+  EXPECT_TRUE((*results)[2].status().IsNotFound());
+  ASSERT_OK((*results)[3]);
+  EXPECT_EQ((*results)[3]->id, first->id);
+  // The first message to alice and the one to bob.
+  EXPECT_EQ(Await(store_->LoadQueued("bot", Priority::kDirect, 0, 100))->size(), 2u);
+}
+
 TEST_P(QueueTest, FindMessageByIdempotencyKeyChecksTheFingerprint) {
   NewMessage m = Direct("bot", 10, "once");
   m.idempotency_key = "k1";

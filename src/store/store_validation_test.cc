@@ -23,7 +23,7 @@ NewBroadcast ValidBroadcast() {
   return b;
 }
 
-TEST(StoreValidation, AMessageNeedsABotAndAChat) {
+TEST(StoreValidation, AMessageNeedsABotAndAChatOrAUser) {
   EXPECT_OK(ValidateNewMessage(ValidMessage()));
   NewMessage no_bot = ValidMessage();
   no_bot.bot.clear();
@@ -31,10 +31,27 @@ TEST(StoreValidation, AMessageNeedsABotAndAChat) {
   EXPECT_EQ(ValidateNewMessage(no_bot).message(), "message has no bot");
   NewMessage no_chat = ValidMessage();
   no_chat.chat_id = 0;
-  EXPECT_EQ(ValidateNewMessage(no_chat).message(), "message has no chat_id");
+  EXPECT_EQ(ValidateNewMessage(no_chat).message(), "message has no chat_id and no user");
+  NewMessage to_user = no_chat;
+  to_user.user = "alice";  // the store reads the chat from alice's binding
+  EXPECT_OK(ValidateNewMessage(to_user));
   NewMessage group = ValidMessage();
   group.chat_id = -100;  // groups are negative: valid
   EXPECT_OK(ValidateNewMessage(group));
+}
+
+TEST(StoreValidation, AMessageToAUserGoesToTheirChatUnlessUnlinkedOrBlocked) {
+  EXPECT_EQ(AddressedChat("alice", Binding{"bot", "alice", 10, UserStatus::kActive, 1}).value(), 10);
+  auto blocked = AddressedChat("alice", Binding{"bot", "alice", 10, UserStatus::kBlocked, 1});
+  EXPECT_EQ(blocked.status().code(), Code::kConflict);
+  EXPECT_EQ(blocked.status().message(),
+            "user 'alice' has blocked the bot; nothing can be sent until they unblock it");
+  auto unlinked = AddressedChat("bob", Status::NotFound("user is not linked"));
+  EXPECT_TRUE(unlinked.status().IsNotFound());
+  EXPECT_EQ(unlinked.status().message(), "user 'bob' is not linked to this bot");
+  // The database's own errors pass as they are.
+  EXPECT_EQ(AddressedChat("bob", Status::Unavailable("database is locked")).status().code(),
+            Code::kUnavailable);
 }
 
 TEST(StoreValidation, ABroadcastNeedsABotTargetsAndNoNegativeSpread) {

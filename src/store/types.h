@@ -39,7 +39,11 @@ enum class Priority { kDirect = 0, kBroadcast = 1 };
 // What the site (or tgate itself) asks to send.
 struct NewMessage {
   std::string bot;
-  std::string user;  // empty when addressed by chat_id only
+  // The site user it is for; empty when addressed by chat_id only. With
+  // chat_id 0, QueueStore::Enqueue addresses it to the chat of the user's
+  // binding, read in the insert's transaction (after an idempotency key's
+  // replay is answered): see AddressedChat (store_validation.h).
+  std::string user;
   int64_t chat_id = 0;
   std::string text;
   std::string options_json;     // extra sendMessage fields as a JSON object text ("{}" if none)
