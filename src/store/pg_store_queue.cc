@@ -87,9 +87,9 @@ Awaitable<Result<Enqueued>> PgStore::Enqueue(const NewMessage& message) {
     }
     // FOR SHARE: an unlink or a block on another instance waits for this
     // transaction's end, so the message never goes to a binding that is gone.
-    auto rows = co_await Exec(
-        "SELECT chat_id, status FROM bindings WHERE bot = $1 AND site_user = $2 FOR SHARE",
-        pg::Params().Add(message.bot).Add(message.user));
+    auto rows =
+        co_await Exec("SELECT chat_id, status FROM bindings WHERE bot = $1 AND site_user = $2 FOR SHARE",
+                      pg::Params().Add(message.bot).Add(message.user));
     if (!rows.ok()) co_return rows.status();
     Result<Binding> binding = Status::NotFound("user is not linked");
     if (!rows->empty()) {
