@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -90,9 +90,17 @@ def tgate_events(request):
     if not event.id:
         return HttpResponseBadRequest("no X-Tgate-Event-Id")
     with transaction.atomic():
-        _, new = ProcessedEvent.objects.get_or_create(event_id=event.id, defaults={"type": event.type})
-        if new:
-            _apply(event)
+        # The event's row is written first, so SQLite takes the write lock at
+        # once (waiting for another writer, such as a page saving the user's
+        # link, up to its timeout). A read first and a write after would fail
+        # at once with "database is locked" whenever another connection began
+        # writing between the two.
+        try:
+            with transaction.atomic():
+                ProcessedEvent.objects.create(event_id=event.id, type=event.type)
+        except IntegrityError:
+            return HttpResponse(status=204)  # handled before: tgate delivered it again
+        _apply(event)
     return HttpResponse(status=204)
 
 
