@@ -1,12 +1,12 @@
 #include "api/idempotency.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/random.h"
 #include "http/error_response.h"
 
 namespace tgate::api {
@@ -17,37 +17,46 @@ namespace {
 
 constexpr size_t kMaxIdempotencyKey = 255;
 
-// `v` with every object's members in name order, at every depth.
-json::value Canonical(const json::value& v) {
-  if (v.is_array()) {
-    json::array out;
-    out.reserve(v.as_array().size());
-    for (const json::value& e : v.as_array()) out.push_back(Canonical(e));
-    return out;
-  }
-  if (!v.is_object()) return v;
+void AppendCanonical(const json::value& v, std::string& out);
+
+// Appends `o` with its members in name order (at the top level without
+// "bot" and null members), serialized compactly.
+void AppendMembers(const json::object& o, bool top, std::string& out) {
   std::vector<const json::key_value_pair*> members;
-  for (const json::key_value_pair& kv : v.as_object()) members.push_back(&kv);
+  members.reserve(o.size());
+  for (const json::key_value_pair& kv : o) {
+    if (top && (kv.key() == "bot" || kv.value().is_null())) continue;
+    members.push_back(&kv);
+  }
   std::sort(members.begin(), members.end(),
             [](const json::key_value_pair* a, const json::key_value_pair* b) { return a->key() < b->key(); });
-  json::object out;
-  out.reserve(members.size());
-  for (const json::key_value_pair* kv : members) out.emplace(kv->key(), Canonical(kv->value()));
-  return out;
+  out.push_back('{');
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += json::serialize(members[i]->key());
+    out.push_back(':');
+    AppendCanonical(members[i]->value(), out);
+  }
+  out.push_back('}');
 }
 
-std::string Sha256Hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * len);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 0xf]);
+// Appends `v` with every object's members in name order, at every depth,
+// serialized compactly: the bytes json::serialize writes for such a value,
+// without building it.
+void AppendCanonical(const json::value& v, std::string& out) {
+  if (v.is_object()) return AppendMembers(v.get_object(), false, out);
+  if (!v.is_array()) {
+    out += json::serialize(v);
+    return;
   }
-  return out;
+  out.push_back('[');
+  bool first = true;
+  for (const json::value& e : v.get_array()) {
+    if (!first) out.push_back(',');
+    first = false;
+    AppendCanonical(e, out);
+  }
+  out.push_back(']');
 }
 
 }  // namespace
@@ -66,12 +75,10 @@ Result<std::string> ReadIdempotencyKey(const http::Request& req) {
 }
 
 std::string RequestFingerprint(const json::object& body) {
-  json::object top;
-  for (const json::key_value_pair& kv : body) {
-    if (kv.key() == "bot" || kv.value().is_null()) continue;
-    top.emplace(kv.key(), kv.value());
-  }
-  return Sha256Hex(json::serialize(Canonical(top)));
+  std::string canonical;
+  canonical.reserve(256);
+  AppendMembers(body, true, canonical);
+  return Sha256Hex(canonical);
 }
 
 http::Response IdempotencyErrorResponse(const http::Request& req, const Status& status) {

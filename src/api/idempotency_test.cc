@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/random.h"
 
 namespace tgate::api {
 namespace {
@@ -15,6 +20,49 @@ TEST(RequestFingerprint, IsTheSha256OfTheCanonicalBody) {
   // echo -n '{"text":"hi","user":"42"}' | sha256sum
   EXPECT_EQ(Fingerprint(R"({"user":"42","text":"hi"})"),
             "f59067904d16474a27c798353e7dc1fc7b156f1daea4aa26eb799bd48f1d3b82");
+}
+
+// The canonical form as first defined: a copy of the body with its members
+// sorted at every depth, serialized by Boost.JSON. Fingerprints stored by
+// earlier versions were made this way; a retry after an upgrade must match.
+json::value SortedCopy(const json::value& v) {
+  if (v.is_array()) {
+    json::array out;
+    for (const json::value& e : v.as_array()) out.push_back(SortedCopy(e));
+    return out;
+  }
+  if (!v.is_object()) return v;
+  std::vector<const json::key_value_pair*> members;
+  for (const json::key_value_pair& kv : v.as_object()) members.push_back(&kv);
+  std::sort(members.begin(), members.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
+  json::object out;
+  for (const json::key_value_pair* kv : members) out.emplace(kv->key(), SortedCopy(kv->value()));
+  return out;
+}
+
+std::string FirstDefinition(std::string_view body) {
+  const json::value parsed = json::parse(body);
+  json::object top;
+  for (const json::key_value_pair& kv : parsed.as_object()) {
+    if (kv.key() == "bot" || kv.value().is_null()) continue;
+    top.emplace(kv.key(), kv.value());
+  }
+  return Sha256Hex(json::serialize(SortedCopy(top)));
+}
+
+TEST(RequestFingerprint, IsWhatTheFirstDefinitionWas) {
+  for (std::string_view body : {
+           R"({})",
+           R"({"bot":"default","user":null})",
+           R"({"user":"42","text":"hi"})",
+           R"({"text":"caf\u00e9 \"quoted\" \\ \n\t\u0001 \ud83d\ude00","chat_id":-1001234567890})",
+           R"({"z":1.5,"a":-0.0,"m":1e300,"n":-9223372036854775808,"u":18446744073709551615,"b":true})",
+           R"({"reply_markup":{"inline_keyboard":[[{"text":"A","url":"https://x"},{"callback_data":"b","text":"B"}]]},)"
+           R"("entities":[{"type":"bold","offset":0,"length":2}],"text":"hi","k":[null,[],{},[[]]]})",
+           R"({"nested":{"null":null,"b":{"d":4,"c":3},"a":[3,2,1]},"ttl_seconds":60})",
+       }) {
+    EXPECT_EQ(Fingerprint(body), FirstDefinition(body)) << body;
+  }
 }
 
 TEST(RequestFingerprint, IgnoresHowTheSameRequestIsWritten) {
