@@ -25,11 +25,16 @@ struct BotHandle {
   const config::BotConfig* config = nullptr;
   std::string username;  // from getMe, for t.me links
   // New queued work or a new event in the outbox: wakes the bot's dispatcher
-  // and the events sender (app/gateway.cc). Every handler that writes either calls it.
+  // and the events sender (app/gateway.cc). Every handler that writes either calls it
+  // (POST /v1/messages calls notify_one_to_one instead when it is set).
   std::function<void()> notify_dispatcher;
   std::function<void(int64_t)> cancel_broadcast;  // drop a cancelled broadcast's loaded messages
   std::function<bool()> in_outage;                // Telegram cannot be reached: sending paused (GET /readyz)
   std::string getme_error;  // getMe's last failure while `username` is unknown (GET /readyz)
+  // A one-to-one message was queued (POST /v1/messages): wakes the dispatcher
+  // to load it, without a look at the broadcasts or the outbox. Null:
+  // notify_dispatcher does.
+  std::function<void()> notify_one_to_one;
 };
 
 // Group commit of accepted messages: concurrent POST /v1/messages share one

@@ -92,6 +92,8 @@ Awaitable<http::Response> SendMessage(ApiContext& ctx, const http::Request& req,
   if (existed) {
     auto prior = co_await ctx.queue.GetMessage(id);
     if (prior.ok()) status = store::ToString(prior->status);
+  } else if ((*bot)->notify_one_to_one) {
+    (*bot)->notify_one_to_one();
   } else if ((*bot)->notify_dispatcher) {
     (*bot)->notify_dispatcher();
   }

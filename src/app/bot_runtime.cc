@@ -161,6 +161,10 @@ void BotRuntime::NotifyQueue() {
   if (run_) run_->dispatcher->Notify();
 }
 
+void BotRuntime::NotifyOneToOne() {
+  if (run_) run_->dispatcher->NotifyOneToOne();
+}
+
 void BotRuntime::NotifyUpdates() {
   if (run_) run_->processor->Notify();
 }

@@ -75,6 +75,8 @@ class BotRuntime {
   bool long_polling() const { return deps_.bot.long_polling; }
   // New queued work in the store: wakes the dispatcher (if owned here).
   void NotifyQueue();
+  // A new one-to-one message in the store: wakes the dispatcher to load it.
+  void NotifyOneToOne();
   // New updates in the store: wakes the processor (if owned here).
   void NotifyUpdates();
   // A broadcast was cancelled: drops what the dispatcher holds of it.

@@ -481,7 +481,8 @@ Status Gateway::Start() {
                                               },
                                               [rt](int64_t id) { rt->CancelBroadcast(id); },
                                               [rt] { return rt->outage(); },
-                                              ""};
+                                              "",
+                                              [rt] { rt->NotifyOneToOne(); }};
     if (!bc.long_polling)
       hooks.push_back({bc.name, bc.webhook_path, bc.webhook_secret, [rt] { rt->NotifyUpdates(); }});
   }

@@ -261,6 +261,11 @@ void Dispatcher::Notify() {
   impl_->Wake();
 }
 
+void Dispatcher::NotifyOneToOne() {
+  impl_->loader.NotifyOneToOne();
+  impl_->Wake();
+}
+
 void Dispatcher::CancelBroadcast(int64_t broadcast_id) {
   for (int64_t id : impl_->scheduler.DropBroadcast(broadcast_id)) impl_->held.Erase(id);
   impl_->Wake();

@@ -110,6 +110,9 @@ class Dispatcher {
   void Start();
   // New work is in the Store (a message or broadcast was enqueued): wake up.
   void Notify();
+  // A one-to-one message was enqueued: wake up and load it, without a look
+  // at the broadcasts (QueueLoader::NotifyOneToOne).
+  void NotifyOneToOne();
   // A broadcast was cancelled in the Store: drop its messages held in memory.
   void CancelBroadcast(int64_t broadcast_id);
   // Stops taking new work, waits for in-flight requests (up to `grace`), and

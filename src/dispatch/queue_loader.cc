@@ -83,6 +83,7 @@ Awaitable<void> QueueLoader::Hold(store::Message m, SteadyTime now, int64_t wall
 }
 
 Awaitable<void> QueueLoader::LoadDirect(SteadyTime now) {
+  if (now >= next_reload_) broadcasts_announced_ = true;
   need_load_ = false;
   next_reload_ = now + kReloadEvery;
   Status s = co_await ReadDirect(now);
@@ -95,15 +96,17 @@ Awaitable<void> QueueLoader::LoadDirect(SteadyTime now) {
 
 bool QueueLoader::BroadcastsDue(bool reloaded) const {
   const size_t held = held_.broadcasts();
-  return (reloaded && held < options_.load_window / 2) || held < reload_below_;
+  return (reloaded && broadcasts_announced_ && held < options_.load_window / 2) || held < reload_below_;
 }
 
 Awaitable<void> QueueLoader::LoadBroadcasts(SteadyTime now) {
+  broadcasts_announced_ = false;
   Status s = co_await ReadBroadcasts(now);
   if (!s.ok()) {
     last_load_failed_ = true;
     spdlog::error("bot {}: loading queued messages failed: {}", options_.bot, s.message());
     need_load_ = true;
+    broadcasts_announced_ = true;
   }
 }
 

@@ -59,8 +59,17 @@ class QueueLoader {
   QueueLoader(const QueueLoader&) = delete;
   QueueLoader& operator=(const QueueLoader&) = delete;
 
-  // New work is in the Store: load one-to-one messages at the next pass.
-  void Notify() { need_load_ = true; }
+  // New work is in the Store: load one-to-one messages at the next pass,
+  // and look at the broadcasts after them.
+  void Notify() {
+    need_load_ = true;
+    broadcasts_announced_ = true;
+  }
+  // A new one-to-one message is in the Store: load one-to-one messages at
+  // the next pass; broadcasts are not looked at for it (the site API's hot
+  // path: a read of the running broadcasts per accepted message would cost
+  // as much as the load).
+  void NotifyOneToOne() { need_load_ = true; }
   // Whether one-to-one messages are to be loaded at `now` (announced, or
   // the periodic reload), and when the periodic reload is next.
   bool DirectDue(SteadyTime now) const { return need_load_ || now >= next_reload_; }
@@ -71,8 +80,9 @@ class QueueLoader {
   Awaitable<void> LoadDirect(SteadyTime now);
 
   // Whether broadcasts are to be loaded: half the window is free at a
-  // reload (`reloaded`: LoadDirect ran in this pass), or half of what the
-  // last load held has gone.
+  // reload (`reloaded`: LoadDirect ran in this pass) that was not for a
+  // one-to-one message alone (Notify, the periodic reload, a failed load), or
+  // half of what the last load held has gone.
   bool BroadcastsDue(bool reloaded) const;
   // Materializes the next chunk of a big broadcast if needed, then loads
   // what falls due within a minute of each running broadcast until the
@@ -99,6 +109,7 @@ class QueueLoader {
   int64_t direct_after_id_ = 0;                           // load cursor of one-to-one messages
   std::unordered_map<int64_t, int64_t> broadcast_after_;  // load cursor of each running broadcast
   bool need_load_ = true;
+  bool broadcasts_announced_ = true;  // Notify or the periodic reload since the last broadcast load
   bool last_load_failed_ = false;
   size_t reload_below_ = 0;  // load broadcasts again once fewer are held
   SteadyTime next_reload_{};

@@ -151,6 +151,39 @@ TEST_F(QueueLoaderTest, BroadcastsFillTheWindowAndAreLoadedAgainWhenHalfOfItIsGo
   EXPECT_EQ(held_.broadcasts(), 3u);
 }
 
+// The site API announces each accepted message: loading it must not read
+// the running broadcasts too (a read per message). A Notify, a failed load or
+// the periodic reload looks at them again.
+TEST_F(QueueLoaderTest, AOneToOneMessageAloneDoesNotLookAtTheBroadcasts) {
+  MakeLoader(4);
+  Await(loader_->LoadDirect(clock_.Now()));
+  ASSERT_TRUE(loader_->BroadcastsDue(true));
+  Await(loader_->LoadBroadcasts(clock_.Now()));  // none yet
+
+  Broadcast(2);  // unannounced
+  loader_->NotifyOneToOne();
+  const int64_t a = Enqueue(1);
+  ASSERT_TRUE(loader_->DirectDue(clock_.Now()));
+  Await(loader_->LoadDirect(clock_.Now()));
+  EXPECT_EQ(admitted_, (std::vector<int64_t>{a}));
+  EXPECT_FALSE(loader_->BroadcastsDue(true));
+
+  loader_->Notify();
+  Await(loader_->LoadDirect(clock_.Now()));
+  EXPECT_TRUE(loader_->BroadcastsDue(true));
+  Await(loader_->LoadBroadcasts(clock_.Now()));
+  EXPECT_EQ(held_.broadcasts(), 2u);
+
+  held_.Erase(admitted_[1]);  // half of what the last load held is still held
+  Broadcast(1);
+  EXPECT_FALSE(loader_->BroadcastsDue(true));  // and nothing announced the new one
+  clock_.Advance(5s);                           // the periodic reload
+  Await(loader_->LoadDirect(clock_.Now()));
+  EXPECT_TRUE(loader_->BroadcastsDue(true));
+  Await(loader_->LoadBroadcasts(clock_.Now()));
+  EXPECT_EQ(held_.broadcasts(), 2u);
+}
+
 TEST_F(QueueLoaderTest, ASpreadBroadcastIsLoadedAMinuteAhead) {
   MakeLoader(100);
   Broadcast(3, 3600);  // one every 20 minutes
