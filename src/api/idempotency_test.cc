@@ -51,16 +51,17 @@ std::string FirstDefinition(std::string_view body) {
 }
 
 TEST(RequestFingerprint, IsWhatTheFirstDefinitionWas) {
-  for (std::string_view body : {
-           R"({})",
-           R"({"bot":"default","user":null})",
-           R"({"user":"42","text":"hi"})",
-           R"({"text":"caf\u00e9 \"quoted\" \\ \n\t\u0001 \ud83d\ude00","chat_id":-1001234567890})",
-           R"({"z":1.5,"a":-0.0,"m":1e300,"n":-9223372036854775808,"u":18446744073709551615,"b":true})",
-           R"({"reply_markup":{"inline_keyboard":[[{"text":"A","url":"https://x"},{"callback_data":"b","text":"B"}]]},)"
-           R"("entities":[{"type":"bold","offset":0,"length":2}],"text":"hi","k":[null,[],{},[[]]]})",
-           R"({"nested":{"null":null,"b":{"d":4,"c":3},"a":[3,2,1]},"ttl_seconds":60})",
-       }) {
+  for (
+      std::string_view body : {
+          R"({})",
+          R"({"bot":"default","user":null})",
+          R"({"user":"42","text":"hi"})",
+          R"({"text":"caf\u00e9 \"quoted\" \\ \n\t\u0001 \ud83d\ude00","chat_id":-1001234567890})",
+          R"({"z":1.5,"a":-0.0,"m":1e300,"n":-9223372036854775808,"u":18446744073709551615,"b":true})",
+          R"({"reply_markup":{"inline_keyboard":[[{"text":"A","url":"https://x"},{"callback_data":"b","text":"B"}]]},)"
+          R"("entities":[{"type":"bold","offset":0,"length":2}],"text":"hi","k":[null,[],{},[[]]]})",
+          R"({"nested":{"null":null,"b":{"d":4,"c":3},"a":[3,2,1]},"ttl_seconds":60})",
+      }) {
     EXPECT_EQ(Fingerprint(body), FirstDefinition(body)) << body;
   }
 }

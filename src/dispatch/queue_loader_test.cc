@@ -177,7 +177,7 @@ TEST_F(QueueLoaderTest, AOneToOneMessageAloneDoesNotLookAtTheBroadcasts) {
   held_.Erase(admitted_[1]);  // half of what the last load held is still held
   Broadcast(1);
   EXPECT_FALSE(loader_->BroadcastsDue(true));  // and nothing announced the new one
-  clock_.Advance(5s);                           // the periodic reload
+  clock_.Advance(5s);                          // the periodic reload
   Await(loader_->LoadDirect(clock_.Now()));
   EXPECT_TRUE(loader_->BroadcastsDue(true));
   Await(loader_->LoadBroadcasts(clock_.Now()));
