@@ -86,7 +86,7 @@ Awaitable<Result<Enqueued>> PgStore::Enqueue(const NewMessage& message) {
       if (prior.ok() || !prior.status().IsNotFound()) co_return ReplayedEnqueue(prior);
     }
     // FOR SHARE: an unlink or a block on another instance waits for this
-    // transaction's end, so the message never goes to a binding that is gone.
+    // transaction's end, so the message is stored only while its binding stands.
     auto rows =
         co_await Exec("SELECT chat_id, status FROM bindings WHERE bot = $1 AND site_user = $2 FOR SHARE",
                       pg::Params().Add(message.bot).Add(message.user));
