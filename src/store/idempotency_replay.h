@@ -7,11 +7,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/awaitable.h"
 #include "core/result.h"
 #include "core/status.h"
+#include "store/queue_store.h"
 #include "store/types.h"
 
 namespace tgate::store {
@@ -42,6 +45,19 @@ inline Result<Enqueued> ReplayedEnqueue(const Result<int64_t>& prior) {
     return prior.status();
   }
   return Enqueued{*prior, true};
+}
+
+// For a message addressed by its binding (store_validation.h), before the
+// binding is read: the answer to a retry if its key is taken already
+// (ReplayedEnqueue), nullopt if it is free or the message has none. The user
+// may have blocked the bot or unlinked since the first request.
+inline Awaitable<std::optional<Result<Enqueued>>> ReplayBeforeAddressing(QueueStore& queue,
+                                                                         const NewMessage& message) {
+  if (message.idempotency_key.empty()) co_return std::nullopt;
+  auto prior = co_await queue.FindMessageByIdempotencyKey(message.bot, message.idempotency_key,
+                                                          message.idempotency_fingerprint);
+  if (!prior.ok() && prior.status().IsNotFound()) co_return std::nullopt;
+  co_return ReplayedEnqueue(prior);
 }
 
 }  // namespace tgate::store

@@ -78,13 +78,8 @@ Awaitable<Result<Enqueued>> PgStore::Enqueue(const NewMessage& message) {
   }
   int64_t chat_id = message.chat_id;
   if (AddressedByBinding(message)) {
-    // A retry is answered from the first message before the binding is read:
-    // the user may have blocked the bot or unlinked since.
-    if (!message.idempotency_key.empty()) {
-      auto prior = co_await FindMessageByIdempotencyKey(message.bot, message.idempotency_key,
-                                                        message.idempotency_fingerprint);
-      if (prior.ok() || !prior.status().IsNotFound()) co_return ReplayedEnqueue(prior);
-    }
+    auto replay = co_await ReplayBeforeAddressing(*this, message);
+    if (replay) co_return std::move(*replay);
     // FOR SHARE: an unlink or a block on another instance waits for this
     // transaction's end, so the message is stored only while its binding stands.
     auto rows =
