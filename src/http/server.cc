@@ -1,7 +1,9 @@
 // Server implementation: an accept loop coroutine plus one session coroutine
-// per connection, each on its own strand (of the transport threads' pool, if
-// any: a request is then posted to the handler's executor and its response
-// posted back, see HandOver). Stop() closes the acceptor and every
+// per connection. Without transport threads each session has a strand of
+// the handler's executor; with them it lives on one transport thread's event
+// loop (EventLoops), which orders its handlers as a strand would: a request is
+// then posted to the handler's executor and its response posted back, see
+// HandOver. Stop() closes the acceptor and every
 // idle session; busy sessions finish their current request, answer it with
 // Connection: close and exit. Coroutines hold a shared_ptr to Impl, so the
 // Server object itself may be destroyed after Stop() while they unwind.
@@ -35,7 +37,8 @@ using tcp = asio::ip::tcp;
 constexpr int kRanks = 3;  // see server.h: no 2xx yet, 2xx, 2xx for a priority target
 
 // One accepted connection. `stream`, `busy` and `closing` are only touched on
-// the connection's strand (stream.get_executor()); the eviction fields only
+// the connection's executor (stream.get_executor(): a strand, or one transport
+// thread's loop); the eviction fields only
 // under Impl::mu.
 struct Connection {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
@@ -106,9 +109,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   Awaitable<Response> CallHandler(Request req);
   // Runs the handler on `executor` for a session on a transport thread.
   Awaitable<Response> HandOver(Request req);
-  // The accepted socket as a Connection on a strand of its own: on the
-  // transport threads if there are any (nullptr once they are gone, or if
-  // the socket could not be moved to them).
+  // The accepted socket as a Connection: on the next transport thread if
+  // there are any (nullptr once they are gone, or if the socket could not be
+  // moved to them), else on the strand it was accepted on.
   std::shared_ptr<Connection> Adopt(tcp::socket socket);
   // Admits a new connection, evicting one at the cap; false: refused (all busy).
   bool Register(const std::shared_ptr<Connection>& conn, uint64_t& id);
@@ -119,7 +122,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   void MarkIdle(const std::shared_ptr<Connection>& conn, int rank);
   // Takes the idlest lowest-ranked connection off the lists; nullptr if none. Requires mu.
   std::shared_ptr<Connection> PopIdlestLocked();
-  // Closes `conn` on its strand unless a handler runs for it.
+  // Closes `conn` on its executor unless a handler runs for it.
   static void CloseEvicted(std::shared_ptr<Connection> conn);
 
   asio::any_io_executor executor;
@@ -129,9 +132,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   tcp protocol = tcp::v4();  // the acceptor's, set by Start()
   uint16_t port = 0;
 
-  // The transport threads' executor; empty without them (sessions run on
-  // `executor`). Used only while `transport_alive` (under `mu`).
-  asio::any_io_executor transport;
+  // The transport threads; null without them (sessions run on `executor`).
+  // Used only while `transport_alive` (under `mu`).
+  EventLoops* transport = nullptr;
 
   mutable std::mutex mu;  // guards the fields below (sessions may run on several threads)
   bool stopped = false;
@@ -339,13 +342,13 @@ std::shared_ptr<Connection> Server::Impl::Adopt(tcp::socket socket) {
   const auto fd = socket.release(ec);
   if (ec) return nullptr;  // it stays open only if it was not: nothing to move
   // An accepted socket has its listener's protocol.
-  return std::make_shared<Connection>(tcp::socket(asio::make_strand(transport), protocol, fd));
+  return std::make_shared<Connection>(tcp::socket(transport->Next(), protocol, fd));
 }
 
-// The session waits on its strand for a timer that only a cancel ends; the
-// handler's completion, on `executor`, stores the response in `Call` and
-// posts the cancel to the session's strand while the transport threads
-// exist. Call holds no object of the transport threads (a timer or a strand
+// The session waits on its transport thread for a timer that only a cancel
+// ends; the handler's completion, on `executor`, stores the response in
+// `Call` and posts the cancel to the session's thread while the transport
+// threads exist. Call holds no object of the transport threads (a timer
 // outliving them would touch freed state): the Waiter, which does, is the
 // session's, and the handler side holds it only weakly.
 Awaitable<Response> Server::Impl::HandOver(Request req) {
@@ -495,8 +498,8 @@ Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn, uint6
 Server::Server(asio::any_io_executor executor, ServerOptions options, Handler handler)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options), std::move(handler))) {
   if (impl_->options.transport_threads == 0) return;
-  transport_ = std::make_unique<asio::thread_pool>(impl_->options.transport_threads);
-  impl_->transport = transport_->get_executor();
+  transport_ = std::make_unique<EventLoops>(impl_->options.transport_threads);
+  impl_->transport = transport_.get();
   impl_->transport_alive = true;
 }
 
@@ -521,8 +524,8 @@ Server::~Server() {
     for (auto& list : impl_->idle) take(list);
     take(impl_->busy);
   }
-  transport_->stop();
-  transport_->join();
+  transport_->Stop();
+  transport_->Join();
   held.clear();
   transport_.reset();  // destroys the sessions it still holds
 }

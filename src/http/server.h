@@ -28,6 +28,7 @@
 
 #include "core/result.h"
 #include "http/asio.h"
+#include "http/event_loops.h"
 #include "http/message.h"
 
 namespace tgate::http {
@@ -89,8 +90,8 @@ class Server {
   struct Impl;
   std::shared_ptr<Impl> impl_;
   // The transport threads (null without). Not in Impl: sessions hold Impl,
-  // and the pool destroys the sessions it still holds when it goes.
-  std::unique_ptr<asio::thread_pool> transport_;
+  // and the loops destroy the sessions they still hold when they go.
+  std::unique_ptr<EventLoops> transport_;
 };
 
 }  // namespace tgate::http
