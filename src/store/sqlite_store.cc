@@ -13,6 +13,7 @@
 #include "store/db_files.h"
 #include "store/migrations.h"
 #include "store/sqlite_codes.h"
+#include "store/sqlite_wal_coalescing_vfs.h"
 
 namespace tgate::store {
 namespace {
@@ -48,8 +49,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
   // one that others may read is refused.
   TGATE_RETURN_IF_ERROR(PrepareDbFiles(options.path));
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(options.path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  // The WAL's frames are written once per commit (see sqlite_wal_coalescing_vfs.h).
+  int rc =
+      sqlite3_open_v2(options.path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, WalCoalescingVfs());
   if (rc != SQLITE_OK) {
     Status s = SqliteError(db, rc, "open " + options.path);
     sqlite3_close(db);
