@@ -53,10 +53,13 @@ void Scheduler::Insert(Chat& c, Job job, bool front) {
   }
   job.seq = next_seq_++;
   if (job.priority == store::Priority::kDirect) {
-    // After the chat's other one-to-one jobs, before its broadcast jobs.
-    auto it = std::find_if(c.jobs.begin(), c.jobs.end(),
-                           [](const Job& j) { return j.priority != store::Priority::kDirect; });
-    c.jobs.insert(it, std::move(job));
+    // After the chat's other one-to-one jobs, before the broadcast jobs
+    // behind them. Looked for from the back: a chat may hold thousands of
+    // one-to-one jobs and few broadcast ones; and a broadcast job put back in
+    // front (a retry) must not let a new message overtake older ones.
+    auto last_direct = std::find_if(c.jobs.rbegin(), c.jobs.rend(),
+                                    [](const Job& j) { return j.priority == store::Priority::kDirect; });
+    c.jobs.insert(last_direct.base(), std::move(job));
   } else {
     // Broadcast jobs in due order, arrival order among equals: a campaign's
     // message spread to later does not hold back another broadcast's

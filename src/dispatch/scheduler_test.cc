@@ -150,6 +150,29 @@ TEST(Scheduler, InsideAChatOneToOneGoesBeforeItsBroadcastButKeepsItsOwnOrder) {
   EXPECT_EQ(sent[2].job.id, 1);
 }
 
+// A broadcast job put back in front (its next part) is followed by the
+// one-to-one messages that came while it was in flight; a later one-to-one
+// message queues behind those, not in front of everything.
+TEST(Scheduler, InsideAChatANewOneToOneMessageNeverOvertakesAnOlderOne) {
+  Scheduler s(Limits());
+  SteadyTime t0{100s};
+  s.Add({1, 5, Priority::kBroadcast});
+  auto part1 = s.Next(t0);
+  ASSERT_TRUE(part1);
+  ASSERT_EQ(part1->id, 1);
+  s.Add({2, 5, Priority::kDirect});  // while part 1 is in flight
+  Job part2 = *part1;
+  part2.parts_sent = 1;
+  s.AddFront(part2);
+  s.Done(5, t0);
+  s.Add({3, 5, Priority::kDirect});
+  s.Add({4, 5, Priority::kDirect});
+  auto sent = Simulate(s, t0);
+  std::vector<int64_t> order;
+  for (const Sent& x : sent) order.push_back(x.job.id);
+  EXPECT_EQ(order, (std::vector<int64_t>{1, 2, 3, 4}));
+}
+
 TEST(Scheduler, InsideAChatBroadcastMessagesGoInDueOrder) {
   Scheduler s(Limits());
   SteadyTime t0{100s};
