@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/algorithm/string/predicate.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
 
@@ -75,7 +75,8 @@ bool Authorized(const ApiContext& ctx, const http::Request& req) {
   if (it == req.end()) return false;
   std::string_view v = it->value();
   constexpr std::string_view kBearer = "Bearer ";
-  if (v.size() <= kBearer.size() || !boost::iequals(v.substr(0, kBearer.size()), kBearer)) return false;
+  // Beast's iequals: ASCII, no locale (boost::iequals took a locale per character).
+  if (v.size() <= kBearer.size() || !beast::iequals(v.substr(0, kBearer.size()), kBearer)) return false;
   return ConstantTimeEquals(v.substr(kBearer.size()), ctx.config.api_key);
 }
 

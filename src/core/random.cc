@@ -48,9 +48,19 @@ std::string Hex(const unsigned char* data, size_t n) {
   return out;
 }
 
+// SHA-256 fetched once: given EVP_sha256(), OpenSSL 3 fetches the
+// provider's implementation again at every digest (a lookup under a lock).
+const EVP_MD* Sha256() {
+  static const EVP_MD* const md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return md;
+}
+
 void Hmac(std::string_view key, std::string_view data, unsigned char (&md)[EVP_MAX_MD_SIZE],
           unsigned int& len) {
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  HMAC(Sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
 }
 
@@ -75,7 +85,7 @@ std::string HmacSha256Hex(std::string_view key, std::string_view data) {
 std::string Sha256Hex(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) {
+  if (EVP_Digest(data.data(), data.size(), md, &len, Sha256(), nullptr) != 1) {
     std::fputs("fatal: OpenSSL's SHA-256 failed\n", stderr);
     std::abort();
   }

@@ -1,6 +1,6 @@
 #include "status/basic_auth.h"
 
-#include <boost/algorithm/string/predicate.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include "core/random.h"
 
@@ -49,7 +49,7 @@ std::optional<std::string> DecodeBase64(std::string_view in) {
 bool BasicAuthMatches(std::string_view authorization, std::string_view password) {
   constexpr std::string_view kBasic = "Basic ";
   if (authorization.size() <= kBasic.size() ||
-      !boost::iequals(authorization.substr(0, kBasic.size()), kBasic)) {
+      !boost::beast::iequals(authorization.substr(0, kBasic.size()), kBasic)) {
     return false;
   }
   std::string_view encoded = authorization.substr(kBasic.size());
