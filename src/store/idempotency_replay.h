@@ -47,16 +47,19 @@ inline Result<Enqueued> ReplayedEnqueue(const Result<int64_t>& prior) {
   return Enqueued{*prior, true};
 }
 
-// For a message addressed by its binding (store_validation.h), before the
-// binding is read: the answer to a retry if its key is taken already
-// (ReplayedEnqueue), nullopt if it is free or the message has none. The user
-// may have blocked the bot or unlinked since the first request.
-inline Awaitable<std::optional<Result<Enqueued>>> ReplayBeforeAddressing(QueueStore& queue,
-                                                                         const NewMessage& message) {
-  if (message.idempotency_key.empty()) co_return std::nullopt;
+// For a message addressed by its binding (store_validation.h) that the
+// binding refuses (`refusal`: NotFound, not linked; Conflict, blocked): the
+// answer to a retry if its key is taken already (ReplayedEnqueue: the user
+// unlinked or blocked the bot after the first request), else the refusal.
+// The binding is read first and the key only on a refusal: an accepted
+// message's insert finds a taken key by itself (ON CONFLICT), so the hot path
+// looks the key up once, not twice.
+inline Awaitable<Result<Enqueued>> ReplayOrRefusal(QueueStore& queue, const NewMessage& message,
+                                                   Status refusal) {
+  if (message.idempotency_key.empty() || !(refusal.IsNotFound() || refusal.IsConflict())) co_return refusal;
   auto prior = co_await queue.FindMessageByIdempotencyKey(message.bot, message.idempotency_key,
                                                           message.idempotency_fingerprint);
-  if (!prior.ok() && prior.status().IsNotFound()) co_return std::nullopt;
+  if (!prior.ok() && prior.status().IsNotFound()) co_return refusal;
   co_return ReplayedEnqueue(prior);
 }
 

@@ -78,8 +78,6 @@ Awaitable<Result<Enqueued>> PgStore::Enqueue(const NewMessage& message) {
   }
   int64_t chat_id = message.chat_id;
   if (AddressedByBinding(message)) {
-    auto replay = co_await ReplayBeforeAddressing(*this, message);
-    if (replay) co_return std::move(*replay);
     // FOR SHARE: an unlink or a block on another instance waits for this
     // transaction's end, so the message is stored only while its binding stands.
     auto rows =
@@ -94,7 +92,7 @@ Awaitable<Result<Enqueued>> PgStore::Enqueue(const NewMessage& message) {
       binding = std::move(b);
     }
     auto addressed = AddressedChat(message.user, binding);
-    if (!addressed.ok()) co_return addressed.status();
+    if (!addressed.ok()) co_return co_await ReplayOrRefusal(*this, message, addressed.status());
     chat_id = *addressed;
   }
   // One statement: a group's chat id follows its migration (chains are

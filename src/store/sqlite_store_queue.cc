@@ -83,10 +83,10 @@ Awaitable<Result<Enqueued>> SqliteStore::Enqueue(const NewMessage& message) {
   }
   int64_t chat_id = message.chat_id;
   if (AddressedByBinding(message)) {
-    auto replay = co_await ReplayBeforeAddressing(*this, message);
-    if (replay) co_return std::move(*replay);
     auto binding = co_await GetBinding(message.bot, message.user);
-    TGATE_CO_ASSIGN_OR_RETURN(chat_id, AddressedChat(message.user, binding));
+    auto addressed = AddressedChat(message.user, binding);
+    if (!addressed.ok()) co_return co_await ReplayOrRefusal(*this, message, addressed.status());
+    chat_id = *addressed;
   }
   // Only groups migrate (to a supergroup), and group ids are negative: a
   // private chat's message (the hot path) skips the lookup.
@@ -95,14 +95,15 @@ Awaitable<Result<Enqueued>> SqliteStore::Enqueue(const NewMessage& message) {
     chat_id = resolved;
   }
   // The unique index (bot, idempotency_key) decides between two requests with
-  // one key, on this connection or another: RETURNING yields no row for the
-  // loser, which then answers from the winner's row.
+  // one key, on this connection or another: the loser's insert changes no
+  // row, and it answers from the winner's. (Not RETURNING: SQLite runs such a
+  // statement into a temporary table of its own first.)
   TGATE_CO_ASSIGN_OR_RETURN(
-      auto insert, Prepare("INSERT INTO messages (bot, user, chat_id, text, options_json, priority, status, "
-                           "idempotency_key, idempotency_fingerprint, created_at, updated_at, expires_at_ms) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?9, ?8, ?8, ?10) "
-                           "ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
-                           "RETURNING id"));
+      auto insert,
+      Prepare("INSERT INTO messages (bot, user, chat_id, text, options_json, priority, status, "
+              "idempotency_key, idempotency_fingerprint, created_at, updated_at, expires_at_ms) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?9, ?8, ?8, ?10) "
+              "ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"));
   insert.Bind(1, message.bot).BindOptional(2, message.user).Bind(3, chat_id);
   insert.Bind(4, message.text).Bind(5, message.options_json);
   insert.Bind(6, PriorityInt(message.priority)).BindOptional(7, message.idempotency_key);
@@ -111,12 +112,10 @@ Awaitable<Result<Enqueued>> SqliteStore::Enqueue(const NewMessage& message) {
     insert.Bind(10, message.expires_at_ms);
   else
     insert.BindNull(10);
-  TGATE_CO_ASSIGN_OR_RETURN(auto row, insert.Step());
-  if (row) {
-    int64_t id = insert.Int64(0);
-    TGATE_CO_RETURN_IF_ERROR(insert.Run());  // completes the statement (and its autocommit)
-    co_return Enqueued{id, false};
-  }
+  TGATE_CO_RETURN_IF_ERROR(insert.Run());
+  // The last rowid is the connection's, read before any other statement
+  // runs on it (the store is confined to one thread; no trigger is on messages).
+  if (insert.Changes() == 1) co_return Enqueued{sqlite3_last_insert_rowid(db_), false};
   auto prior = co_await FindMessageByIdempotencyKey(message.bot, message.idempotency_key,
                                                     message.idempotency_fingerprint);
   co_return ReplayedEnqueue(prior);
