@@ -39,8 +39,8 @@ class QueueStore {
       std::span<const NewMessage> messages) = 0;
   // The id of the bot's message stored with idempotency key `key`, checked
   // as Enqueue checks it: NotFound if none (or pruned), Unprocessable if
-  // stored with another fingerprint. Lets a retry be answered before anything
-  // that may have changed since (the user blocked the bot, unlinked) is read.
+  // stored with another fingerprint. Lets a retry be answered whatever has
+  // changed since (the user blocked the bot, unlinked: see ReplayOrRefusal).
   virtual Awaitable<Result<int64_t>> FindMessageByIdempotencyKey(std::string_view bot, std::string_view key,
                                                                  std::string_view fingerprint) = 0;
   virtual Awaitable<Result<Message>> GetMessage(int64_t id) = 0;
