@@ -14,6 +14,10 @@ asio::awaitable<void> Lifetime::Token::Sleep(std::chrono::steady_clock::duration
   std::shared_ptr<State> state = state_;
   TGATE_ASSERT_ON(state->thread);
   if (state->ended) co_return;
+  if (state->woken) {
+    state->woken = false;
+    co_return;
+  }
   asio::steady_timer timer(co_await asio::this_coro::executor, d);
   state->sleeping.push_back(&timer);
   // Unlisted however the wait ends, even when the frame is destroyed without
@@ -28,6 +32,9 @@ asio::awaitable<void> Lifetime::Token::Sleep(std::chrono::steady_clock::duration
 
 void Lifetime::Wake() {
   TGATE_ASSERT_ON(state_->thread);
+  // With no Sleep under way the coroutine is busy (it may have read the
+  // store just before the new work was written): its next Sleep must not wait.
+  if (state_->sleeping.empty()) state_->woken = true;
   for (asio::steady_timer* t : state_->sleeping) t->cancel();
 }
 

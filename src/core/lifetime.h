@@ -15,7 +15,9 @@
 //       auto r = co_await api_.Call(...);
 //       if (life.ended()) co_return;
 //  3. Wait only with `co_await life.Sleep(d)`: End() (and so ~Lifetime) and
-//     Wake() cut it short. (Write the co_await as a statement of its own, not
+//     Wake() cut it short; a Wake() while no Sleep is under way (the loop was
+//     busy) cuts the next one short, so new work is never left waiting for a
+//     periodic pass. (Write the co_await as a statement of its own, not
 //     in an if's condition: GCC 12 miscompiles some of those frames.)
 //  4. Stop() is life_.End(); Notify() is life_.Wake().
 // What a coroutine awaits must be safe to leave pending when its object goes
@@ -51,6 +53,7 @@ class Lifetime {
   struct State {
     bool ended = false;
     std::vector<boost::asio::steady_timer*> sleeping;  // the Sleeps under way
+    bool woken = false;  // Wake() came while none was: the next Sleep returns at once
     ThreadChecker thread;
   };
 
@@ -76,7 +79,8 @@ class Lifetime {
   Lifetime& operator=(const Lifetime&) = delete;
 
   Token token() const { return Token(state_); }
-  // Cuts every Sleep under way short (new work is waiting).
+  // Cuts every Sleep under way short (new work is waiting); with none under
+  // way, the next Sleep.
   void Wake();
   // The coroutines stop touching the owner: they return at their next check.
   // Idempotent.

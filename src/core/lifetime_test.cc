@@ -73,6 +73,30 @@ TEST(Lifetime, WakeCutsASleepShortAndTheLoopGoesOn) {
   EXPECT_EQ(looper.rounds(), 2);
 }
 
+// The loop read the store, found nothing, and the new work's Wake() came
+// before it went to sleep: the sleep must not wait for the next periodic pass.
+TEST(Lifetime, AWakeWhileNoSleepIsUnderWayCutsTheNextSleepShortOnce) {
+  asio::io_context io;
+  Lifetime life;
+  life.Wake();
+  int woke = 0;
+  asio::co_spawn(
+      io,
+      [&woke, token = life.token()]() -> asio::awaitable<void> {
+        co_await token.Sleep(1h);
+        ++woke;
+        co_await token.Sleep(1h);  // the wake was spent: this one waits
+        ++woke;
+      },
+      asio::detached);
+  io.run_for(100ms);
+  EXPECT_EQ(woke, 1);
+  life.End();
+  io.run_for(5s);
+  EXPECT_TRUE(io.stopped());
+  EXPECT_EQ(woke, 2);
+}
+
 TEST(Lifetime, SleepAfterTheEndReturnsAtOnce) {
   asio::io_context io;
   Lifetime life;
