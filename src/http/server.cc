@@ -28,6 +28,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "http/response_writer.h"
+
 namespace tgate::http {
 
 namespace {
@@ -83,26 +85,6 @@ Response HeaderTooLargeResponse(bool got_request_line, size_t limit) {
   }
   return ParseErrorResponse(11, 431, "headers_too_large",
                             "request headers exceed " + std::to_string(limit) + " bytes");
-}
-
-// Writes `res` as one buffer: a response is small, and one plain write of
-// its bytes costs less than Beast's serializing write, which walks a buffer
-// sequence of every field through several layers of composed operations.
-Awaitable<boost::system::error_code> WriteResponse(beast::tcp_stream& stream, Response& res) {
-  std::string wire;
-  bhttp::response_serializer<bhttp::string_body> serializer(res);
-  boost::system::error_code ec;
-  while (!ec && !serializer.is_done()) {
-    serializer.next(ec, [&](boost::system::error_code&, const auto& buffers) {
-      for (const auto b : beast::buffers_range_ref(buffers)) {
-        wire.append(static_cast<const char*>(b.data()), b.size());
-      }
-      serializer.consume(beast::buffer_bytes(buffers));
-    });
-  }
-  if (ec) co_return ec;
-  std::tie(ec, std::ignore) = co_await asio::async_write(stream, asio::buffer(wire), kAsTuple);
-  co_return ec;
 }
 
 // accept() failures that mean "out of descriptors or kernel memory": closing
