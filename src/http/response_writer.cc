@@ -5,7 +5,7 @@
 
 namespace tgate::http {
 
-Awaitable<boost::system::error_code> WriteResponse(beast::tcp_stream& stream, Response& res) {
+Awaitable<boost::system::error_code> WriteResponse(asio::ip::tcp::socket& socket, Response& res) {
   std::string wire;
   bhttp::response_serializer<bhttp::string_body> serializer(res);
   boost::system::error_code ec;
@@ -18,7 +18,7 @@ Awaitable<boost::system::error_code> WriteResponse(beast::tcp_stream& stream, Re
     });
   }
   if (ec) co_return ec;
-  std::tie(ec, std::ignore) = co_await asio::async_write(stream, asio::buffer(wire), kAsTuple);
+  std::tie(ec, std::ignore) = co_await asio::async_write(socket, asio::buffer(wire), kAsTuple);
   co_return ec;
 }
 

@@ -3,7 +3,7 @@
 // serializing write, which walks a buffer sequence of every field through
 // several layers of composed operations (22 % of a transport thread's time).
 // Not the response's content (handlers, error_response.h) nor timeouts (the
-// stream's own).
+// caller's: connection_deadline.h).
 #pragma once
 
 #include "http/asio.h"
@@ -11,7 +11,7 @@
 
 namespace tgate::http {
 
-// The write's error, or a serializer's; the stream's expiry applies.
-Awaitable<boost::system::error_code> WriteResponse(beast::tcp_stream& stream, Response& res);
+// The write's error, or a serializer's.
+Awaitable<boost::system::error_code> WriteResponse(asio::ip::tcp::socket& socket, Response& res);
 
 }  // namespace tgate::http

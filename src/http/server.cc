@@ -28,6 +28,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "http/connection_deadline.h"
 #include "http/response_writer.h"
 
 namespace tgate::http {
@@ -38,15 +39,15 @@ using tcp = asio::ip::tcp;
 
 constexpr int kRanks = 3;  // see server.h: no 2xx yet, 2xx, 2xx for a priority target
 
-// One accepted connection. `stream`, `busy` and `closing` are only touched on
-// the connection's executor (stream.get_executor(): a strand, or one transport
-// thread's loop); the eviction fields only
-// under Impl::mu.
+// One accepted connection. `socket`, `deadline`, `busy` and `closing` are
+// only touched on the connection's executor (socket.get_executor(): a strand,
+// or one transport thread's loop); the eviction fields only under Impl::mu.
 struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-  beast::tcp_stream stream;
-  bool busy = false;     // a handler is running for a request of this connection
-  bool closing = false;  // Stop() was called: close after the current response
+  explicit Connection(tcp::socket s) : socket(std::move(s)), deadline(socket.get_executor()) {}
+  tcp::socket socket;
+  ConnectionDeadline deadline;  // of the read or write under way (see RunSession)
+  bool busy = false;            // a handler is running for a request of this connection
+  bool closing = false;         // Stop() was called: close after the current response
 
   int rank = 0;
   bool listed = false;  // at `pos` in Impl::idle[rank] if `idle`, else in Impl::busy
@@ -54,6 +55,15 @@ struct Connection {
   bool evicted = false;  // closed to make room; no longer counted as open
   std::list<std::shared_ptr<Connection>>::iterator pos;
 };
+
+// Beside each session until it ends: a read or write past its deadline is
+// ended by closing the socket (the session then sees an error and exits).
+Awaitable<void> WatchDeadline(std::shared_ptr<Connection> conn) {
+  co_await conn->deadline.Watch([c = conn.get()] {
+    boost::system::error_code ignored;
+    c->socket.close(ignored);
+  });
+}
 
 // A JSON error answer for requests we could not (fully) parse; always closes
 // the connection because the rest of the byte stream cannot be trusted.
@@ -180,11 +190,11 @@ std::shared_ptr<Connection> Server::Impl::PopIdlestLocked() {
 }
 
 void Server::Impl::CloseEvicted(std::shared_ptr<Connection> conn) {
-  auto ex = conn->stream.get_executor();
+  auto ex = conn->socket.get_executor();
   asio::dispatch(ex, [conn = std::move(conn)] {
     if (conn->busy) return;  // it read a request meanwhile; MarkBusy() refused it, it closes itself
     boost::system::error_code ignored;
-    conn->stream.socket().close(ignored);
+    conn->socket.close(ignored);
   });
 }
 
@@ -324,10 +334,11 @@ Awaitable<void> Server::Impl::AcceptLoop() {
     uint64_t id = 0;
     if (!Register(conn, id)) {
       boost::system::error_code ignored;
-      conn->stream.socket().close(ignored);
+      conn->socket.close(ignored);
       continue;
     }
-    auto session_ex = conn->stream.get_executor();
+    auto session_ex = conn->socket.get_executor();
+    asio::co_spawn(session_ex, WatchDeadline(conn), [](std::exception_ptr ep) { LogEscaped("session", ep); });
     asio::co_spawn(session_ex, RunSession(std::move(conn), id),
                    [](std::exception_ptr ep) { LogEscaped("session", ep); });
   }
@@ -414,13 +425,13 @@ Awaitable<Response> Server::Impl::CallHandler(Request req) {
 // client still writing its (refused) body would then lose our 413 answer
 // too. So, like nginx's lingering close, read and discard what it still sends
 // — bounded in bytes and time — before closing.
-static Awaitable<void> DrainBeforeClose(beast::tcp_stream& stream) {
+static Awaitable<void> DrainBeforeClose(Connection& conn) {
   constexpr size_t kMaxDrain = 64 << 20;
   std::vector<char> sink(64 << 10);
   size_t drained = 0;
-  stream.expires_after(std::chrono::seconds(2));
+  conn.deadline.ExpiresAfter(std::chrono::seconds(2));
   while (drained < kMaxDrain) {
-    auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kAsTuple);
+    auto [ec, n] = co_await conn.socket.async_read_some(asio::buffer(sink), kAsTuple);
     if (ec) break;
     drained += n;
   }
@@ -440,20 +451,20 @@ Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn, uint6
     if (!answered) {
       // Nothing sent yet: the header must come within header_timeout; the
       // body, if any, then gets the idle timeout.
-      conn->stream.expires_after(std::min(options.header_timeout, options.idle_timeout));
-      std::tie(ec, std::ignore) = co_await bhttp::async_read_header(conn->stream, buffer, parser, kAsTuple);
+      conn->deadline.ExpiresAfter(std::min(options.header_timeout, options.idle_timeout));
+      std::tie(ec, std::ignore) = co_await bhttp::async_read_header(conn->socket, buffer, parser, kAsTuple);
       if (!ec && !parser.is_done()) {
-        conn->stream.expires_after(options.idle_timeout);
-        std::tie(ec, std::ignore) = co_await bhttp::async_read(conn->stream, buffer, parser, kAsTuple);
+        conn->deadline.ExpiresAfter(options.idle_timeout);
+        std::tie(ec, std::ignore) = co_await bhttp::async_read(conn->socket, buffer, parser, kAsTuple);
       }
     } else {
-      conn->stream.expires_after(options.idle_timeout);
-      std::tie(ec, std::ignore) = co_await bhttp::async_read(conn->stream, buffer, parser, kAsTuple);
+      conn->deadline.ExpiresAfter(options.idle_timeout);
+      std::tie(ec, std::ignore) = co_await bhttp::async_read(conn->socket, buffer, parser, kAsTuple);
     }
     if (ec == bhttp::error::header_limit) {
       Response res = HeaderTooLargeResponse(!parser.get().target().empty(), kHeaderLimit);
-      conn->stream.expires_after(options.idle_timeout);
-      co_await WriteResponse(conn->stream, res);
+      conn->deadline.ExpiresAfter(options.idle_timeout);
+      co_await WriteResponse(conn->socket, res);
       linger = true;
       break;
     }
@@ -461,16 +472,16 @@ Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn, uint6
       Response res =
           ParseErrorResponse(parser.get().version(), 413, "payload_too_large",
                              "request body exceeds " + std::to_string(options.body_limit) + " bytes");
-      conn->stream.expires_after(options.idle_timeout);
-      co_await WriteResponse(conn->stream, res);
+      conn->deadline.ExpiresAfter(options.idle_timeout);
+      co_await WriteResponse(conn->socket, res);
       linger = true;
       break;
     }
     if (ec && IsHttpParseError(ec) && ec != bhttp::error::end_of_stream &&
         ec != bhttp::error::partial_message) {
       Response res = ParseErrorResponse(11, 400, "invalid_argument", "malformed HTTP request");
-      conn->stream.expires_after(options.idle_timeout);
-      co_await WriteResponse(conn->stream, res);
+      conn->deadline.ExpiresAfter(options.idle_timeout);
+      co_await WriteResponse(conn->socket, res);
       break;
     }
     if (ec) break;  // EOF, idle timeout, reset, or Stop() closed the socket
@@ -478,12 +489,13 @@ Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn, uint6
     if (!MarkBusy(conn)) break;  // evicted while its request arrived
     conn->busy = true;
     const bool priority_target = StartsWithAny(parser.get().target(), options.priority_prefixes);
+    conn->deadline.Clear();  // the handler takes the time it needs
     Response res = co_await CallHandler(parser.release());
     const bool keep = res.keep_alive() && !conn->closing;
     if (!keep) res.keep_alive(false);
     const unsigned status = res.result_int();
-    conn->stream.expires_after(options.idle_timeout);
-    const boost::system::error_code wec = co_await WriteResponse(conn->stream, res);
+    conn->deadline.ExpiresAfter(options.idle_timeout);
+    const boost::system::error_code wec = co_await WriteResponse(conn->socket, res);
     conn->busy = false;
     if (wec || !keep) break;
     answered = true;
@@ -491,9 +503,10 @@ Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn, uint6
     MarkIdle(conn, rank);
   }
   boost::system::error_code ignored;
-  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  if (linger) co_await DrainBeforeClose(conn->stream);
-  conn->stream.socket().close(ignored);
+  conn->socket.shutdown(tcp::socket::shutdown_send, ignored);
+  if (linger) co_await DrainBeforeClose(*conn);
+  conn->deadline.Stop();
+  conn->socket.close(ignored);
   Unregister(id, conn);
 }
 
@@ -583,13 +596,13 @@ void Server::Stop() {
     impl->acceptor.close(ignored);
   });
   for (auto& conn : live) {
-    auto ex = conn->stream.get_executor();
+    auto ex = conn->socket.get_executor();
     asio::dispatch(ex, [conn = std::move(conn)] {
       conn->closing = true;
       // Busy sessions finish their request and close after answering it.
       if (!conn->busy) {
         boost::system::error_code ignored;
-        conn->stream.socket().close(ignored);
+        conn->socket.close(ignored);
       }
     });
   }
