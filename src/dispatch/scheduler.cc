@@ -270,7 +270,7 @@ void Scheduler::MoveChat(int64_t from, int64_t to, SteadyTime now) {
   auto it = chats_.find(from);
   if (it == chats_.end()) return;
   Unfile(from, it->second);
-  std::deque<Job> jobs = std::move(it->second.jobs);
+  Jobs jobs = std::move(it->second.jobs);
   it->second.jobs.clear();
   queued_ -= jobs.size();
   idle_candidates_.push_back(from);

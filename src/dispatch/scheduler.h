@@ -20,6 +20,7 @@
 // Not thread-safe: owned by the Dispatcher's strand.
 #pragma once
 
+#include <boost/container/devector.hpp>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -117,8 +118,13 @@ class Scheduler {
 
  private:
   enum Lane { kDirectLane = 0, kPaidLane = 1, kFreeLane = 2, kLanes = 3 };
+  // A chat's queue: taken from the front, added at either end or after its
+  // one-to-one jobs. Most chats hold one job (a broadcast's); a devector
+  // costs nothing until the first and one block for a few, where a deque
+  // allocates its map and a 512-byte block for each chat.
+  using Jobs = boost::container::devector<Job>;
   struct Chat {
-    std::deque<Job> jobs;
+    Jobs jobs;
     SlidingWindow window;
     SteadyTime parked_until{};
     bool in_flight = false;
