@@ -77,10 +77,8 @@ std::unique_ptr<BotRuntime::Run> BotRuntime::MakeRun(std::function<bool()> may_s
   webhook::ProcessorOptions po{bc.name, "", bc.welcome_text, bc.invalid_link_text};
   dispatch::Dispatcher* disp = run->dispatcher.get();
   run->processor = std::make_unique<webhook::UpdateProcessor>(
-      deps_.io.get_executor(), deps_.store, deps_.linker, deps_.clock, po, [disp, wake = deps_.wake_events] {
-        disp->Notify();
-        if (wake) wake();
-      });
+      deps_.io.get_executor(), deps_.store, deps_.linker, deps_.clock, po,
+      webhook::ProcessorWakeUps{[disp] { disp->NotifyOneToOne(); }, deps_.wake_events});
   if (bc.long_polling) {
     webhook::UpdateProcessor* proc = run->processor.get();
     run->poller = std::make_unique<webhook::LongPoller>(deps_.io.get_executor(), *api_, deps_.store,

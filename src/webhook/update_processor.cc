@@ -15,14 +15,13 @@ namespace tgate::webhook {
 namespace json = boost::json;
 
 UpdateProcessor::UpdateProcessor(asio::any_io_executor executor, store::Store& store, link::Linker& linker,
-                                 const Clock& clock, ProcessorOptions options,
-                                 std::function<void()> on_enqueued)
+                                 const Clock& clock, ProcessorOptions options, ProcessorWakeUps wake_ups)
     : executor_(executor),
       store_(store),
       linker_(linker),
       clock_(clock),
       options_(std::move(options)),
-      on_enqueued_(std::move(on_enqueued)) {}
+      wake_ups_(std::move(wake_ups)) {}
 
 void UpdateProcessor::Start() {
   asio::co_spawn(executor_, Loop(life_.token()), LogStopped("update processor"));
@@ -53,11 +52,14 @@ Awaitable<void> UpdateProcessor::Loop(Lifetime::Token life) {
 Awaitable<Status> UpdateProcessor::Drain(Lifetime::Token life) {
   TGATE_ASSERT_ON(io_thread_);
   bool committed = false;
+  bool pass_replied = false;  // a committed update queued a reply
   // Wakes the dispatcher and the events sender for what was committed so far
   // (replies queued, events written), however the pass ends (unless the
-  // processor is gone: then so may its callback's target).
+  // processor is gone: then so may its callbacks' targets).
   auto finish = [&](Status s) {
-    if (committed && on_enqueued_ && !life.ended()) on_enqueued_();
+    if (life.ended()) return s;
+    if (pass_replied && wake_ups_.on_replies) wake_ups_.on_replies();
+    if (committed && wake_ups_.on_committed) wake_ups_.on_committed();
     return s;
   };
   for (;;) {
@@ -74,6 +76,7 @@ Awaitable<Status> UpdateProcessor::Drain(Lifetime::Token life) {
     Status transient = Status::Ok();
     std::vector<std::pair<int64_t, std::string>> set_aside;  // logged once committed
     size_t processed = 0;
+    bool chunk_replied = false;
     Status s = co_await store_.RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
       for (const store::Update& u : *pending) {
         bool replied = false;
@@ -84,6 +87,7 @@ Awaitable<Status> UpdateProcessor::Drain(Lifetime::Token life) {
         if (life.ended()) co_return Stopped();
         if (one.ok()) {
           ++processed;
+          chunk_replied |= replied;
           continue;
         }
         // Rolled back to its savepoint. The store was busy: stop here.
@@ -108,6 +112,7 @@ Awaitable<Status> UpdateProcessor::Drain(Lifetime::Token life) {
     // Every processed update wrote something another part waits for: a
     // reply (the dispatcher) or an event (the events sender).
     if (processed > 0) committed = true;
+    pass_replied |= chunk_replied;
     for (const auto& [update_id, why] : set_aside) {
       ++set_aside_;
       spdlog::warn("bot {}: set aside update {}, which cannot be processed: {}", options_.bot, update_id,

@@ -42,20 +42,28 @@ struct ProcessorOptions {
   std::string invalid_link_text;
 };
 
+// Whom a pass that committed updates wakes (either may be empty):
+// `on_replies` when it queued a reply (the dispatcher loads one-to-one
+// messages), `on_committed` for the events the updates wrote (the events
+// sender). Most updates are forwarded as events and queue nothing: waking the
+// dispatcher for them cost it a store pass each.
+struct ProcessorWakeUps {
+  std::function<void()> on_replies;
+  std::function<void()> on_committed;
+};
+
 class UpdateProcessor {
  public:
   // Pending updates taken, processed and committed together (group commit).
   static constexpr size_t kUpdatesPerTransaction = 100;
 
-  // `on_enqueued` is called after a pass that committed updates: a reply may
-  // be queued (wake the dispatcher), events written (wake the events sender).
   // Takes the whole Store, not its roles: it reads the inbox and writes
   // bindings, the queue and the outbox, in one RunInTransaction per chunk of
   // up to kUpdatesPerTransaction updates, each update in a nested one (a
   // savepoint), through the transaction's Store (see
   // store/transaction_runner.h); the Linker redeems through it too.
   UpdateProcessor(asio::any_io_executor executor, store::Store& store, link::Linker& linker,
-                  const Clock& clock, ProcessorOptions options, std::function<void()> on_enqueued);
+                  const Clock& clock, ProcessorOptions options, ProcessorWakeUps wake_ups);
 
   void Start();
   // New updates were stored.
@@ -95,7 +103,7 @@ class UpdateProcessor {
   link::Linker& linker_;
   const Clock& clock_;
   ProcessorOptions options_;
-  std::function<void()> on_enqueued_;
+  ProcessorWakeUps wake_ups_;
   uint64_t set_aside_ = 0;
   ThreadChecker io_thread_;
   Lifetime life_;

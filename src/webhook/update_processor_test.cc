@@ -41,9 +41,10 @@ class ProcessorTest : public ::testing::Test {
   }
   // A new processor on the same store, as after a restart of tgate.
   void Restart() {
-    processor_ = std::make_unique<UpdateProcessor>(
-        io_.get_executor(), *faulty_, *linker_, clock_,
-        ProcessorOptions{"default", "my_bot", "Welcome!", "Expired."}, [this] { ++enqueued_; });
+    processor_ =
+        std::make_unique<UpdateProcessor>(io_.get_executor(), *faulty_, *linker_, clock_,
+                                          ProcessorOptions{"default", "my_bot", "Welcome!", "Expired."},
+                                          ProcessorWakeUps{[this] { ++replies_; }, [this] { ++committed_; }});
   }
   void Insert(const std::string& json, int64_t id) {
     ASSERT_TRUE(Await(store_->InsertUpdate({"default", id, json})).value());
@@ -71,7 +72,8 @@ class ProcessorTest : public ::testing::Test {
   std::unique_ptr<store::testing::FaultyStore> faulty_;  // what the processor and linker use
   std::unique_ptr<link::Linker> linker_;
   std::unique_ptr<UpdateProcessor> processor_;
-  int enqueued_ = 0;
+  int replies_ = 0;    // wake-ups of the dispatcher: a reply was queued
+  int committed_ = 0;  // wake-ups of the events sender: updates committed
 };
 
 TEST_F(ProcessorTest, StartWithTokenLinksAndWelcomes) {
@@ -83,7 +85,8 @@ TEST_F(ProcessorTest, StartWithTokenLinksAndWelcomes) {
   ASSERT_EQ(Events().size(), 1u);
   EXPECT_NE(Events()[0].find(R"("type":"user.linked")"), std::string::npos);
   EXPECT_NE(Events()[0].find(R"("user":"42")"), std::string::npos);
-  EXPECT_EQ(enqueued_, 1);
+  EXPECT_EQ(replies_, 1);
+  EXPECT_EQ(committed_, 1);
   EXPECT_TRUE(Await(store_->PendingUpdates("default", 10))->empty());
 }
 
@@ -100,6 +103,7 @@ TEST_F(ProcessorTest, ExpiredTokenGetsThePoliteReplyOnly) {
   EXPECT_TRUE(Await(store_->GetBinding("default", "42")).status().IsNotFound());
   EXPECT_EQ(Queued(), std::vector<std::string>{"1001:Expired."});
   EXPECT_TRUE(Events().empty());
+  EXPECT_EQ(replies_, 1) << "the dispatcher is woken for the reply";
 }
 
 TEST_F(ProcessorTest, BlockAndUnblock) {
@@ -114,9 +118,10 @@ TEST_F(ProcessorTest, BlockAndUnblock) {
   ASSERT_EQ(ev.size(), 2u);
   EXPECT_NE(ev[0].find("user.blocked"), std::string::npos);
   EXPECT_NE(ev[1].find("user.unblocked"), std::string::npos);
-  // No reply was queued, yet each pass wrote an event: the callback wakes
-  // the events sender too, so user.blocked does not wait for its poll.
-  EXPECT_EQ(enqueued_, 2);
+  // No reply was queued, yet each pass wrote an event: the events sender is
+  // woken, so user.blocked does not wait for its poll; the dispatcher is not.
+  EXPECT_EQ(committed_, 2);
+  EXPECT_EQ(replies_, 0);
 }
 
 TEST_F(ProcessorTest, OtherUpdatesAreForwardedWithTheUser) {
@@ -128,6 +133,8 @@ TEST_F(ProcessorTest, OtherUpdatesAreForwardedWithTheUser) {
   EXPECT_NE(ev[0].find(R"("user":"42")"), std::string::npos);
   EXPECT_NE(ev[0].find("hello bot"), std::string::npos);
   EXPECT_TRUE(Queued().empty());
+  EXPECT_EQ(committed_, 1) << "the events sender is woken for the event";
+  EXPECT_EQ(replies_, 0) << "the dispatcher has nothing new to load";
 }
 
 TEST_F(ProcessorTest, EachUpdateIsProcessedOnce) {
@@ -190,7 +197,8 @@ TEST_F(ProcessorTest, ABurstOfUpdatesCommitsOnce) {
   EXPECT_EQ(Events().size(), 6u);
   EXPECT_EQ(Await(store_->CountSetAsideUpdates("default")).value(), 1);
   EXPECT_TRUE(Await(store_->PendingUpdates("default", 10))->empty());
-  EXPECT_EQ(enqueued_, 1) << "one wake-up for the pass";
+  EXPECT_EQ(committed_, 1) << "one wake-up for the pass";
+  EXPECT_EQ(replies_, 0) << "forwarded updates queue nothing for the dispatcher";
 }
 
 TEST_F(ProcessorTest, ASetAsideUpdateLeavesNoPartialEffects) {
@@ -219,7 +227,8 @@ TEST_F(ProcessorTest, ATransientStoreFailureIsRetriedInOrderOnTheNextPass) {
   Status s = Await(processor_->Drain());
   EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
   EXPECT_EQ(Queued(), std::vector<std::string>{"1001:Expired."});
-  EXPECT_EQ(enqueued_, 1) << "the reply committed before the failure wakes the dispatcher";
+  EXPECT_EQ(replies_, 1) << "the reply committed before the failure wakes the dispatcher";
+  EXPECT_EQ(committed_, 1);
   EXPECT_TRUE(Events().empty()) << "update 3 does not overtake update 2";
   EXPECT_EQ(Await(store_->PendingUpdates("default", 10))->size(), 2u);
   EXPECT_EQ(Await(store_->CountSetAsideUpdates("default")).value(), 0);
@@ -245,7 +254,7 @@ TEST_F(ProcessorTest, AnUpdateWhoseCommitFailsLeavesNoEffectsAndIsProcessedOnThe
   EXPECT_TRUE(Queued().empty());
   EXPECT_TRUE(Events().empty());
   EXPECT_EQ(Await(store_->PendingUpdates("default", 10))->size(), 1u);
-  EXPECT_EQ(enqueued_, 0);
+  EXPECT_EQ(replies_ + committed_, 0);
 
   ASSERT_OK(Await(processor_->Drain()));
   EXPECT_EQ(Await(store_->GetBinding("default", "42"))->chat_id, 1001);
@@ -280,7 +289,7 @@ TEST_F(ProcessorTest, DestroyingTheProcessorWhileItsLoopSleepsEndsTheLoop) {
   io_.run_for(std::chrono::seconds(5));
   EXPECT_TRUE(io_.stopped());  // the sleep was cut short and the loop returned
   EXPECT_EQ(Await(store_->PendingUpdates("default", 10))->size(), 1u);  // nothing processed after
-  EXPECT_EQ(enqueued_, 0);
+  EXPECT_EQ(replies_ + committed_, 0);
 }
 
 }  // namespace
