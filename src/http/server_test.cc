@@ -207,6 +207,27 @@ TEST(Server, IdleConnectionIsClosedAfterIdleTimeout) {
   });
 }
 
+// The idle timeout bounds reads and writes, not the handler: one slower than
+// it still has its answer written, and the connection stays usable.
+TEST(Server, AHandlerSlowerThanTheIdleTimeoutIsStillAnswered) {
+  asio::io_context ioc;
+  ServerOptions opts;
+  opts.idle_timeout = 250ms;
+  Server server(ioc.get_executor(), opts, [&ioc](Request req) -> Awaitable<Response> {
+    asio::steady_timer slow(ioc, 800ms);
+    co_await slow.async_wait(kAsTuple);
+    co_return TextResponse(req, 200, "slow " + std::string(req.target()));
+  });
+  ASSERT_OK(server.Start());
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
+    beast::tcp_stream stream(ioc);
+    auto r1 = co_await RawExchange(server.port(), "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n", &stream);
+    EXPECT_EQ(r1.body(), "slow /1");
+    auto r2 = co_await RawExchange(server.port(), "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n", &stream);
+    EXPECT_EQ(r2.body(), "slow /2");
+  });
+}
+
 // Connects to the server and waits until it has admitted the connection (so
 // the order of admissions is the order of calls).
 Awaitable<void> ConnectAndWaitAdmitted(Server& server, beast::tcp_stream& stream) {
