@@ -37,6 +37,22 @@ Status CopyOptions(const json::object& body, json::object& out) {
 
 }  // namespace
 
+// Whether `v` holds a number that is not a whole one. sendMessage has no
+// such field, and such a number (5.3e81) need not even survive being stored
+// and read back exactly: the JSON parser rounds long mantissas.
+static bool HasFraction(const json::value& v) {
+  if (v.is_double()) return true;
+  if (const json::array* a = v.if_array()) {
+    for (const json::value& e : *a)
+      if (HasFraction(e)) return true;
+  }
+  if (const json::object* o = v.if_object()) {
+    for (const auto& kv : *o)
+      if (HasFraction(kv.value())) return true;
+  }
+  return false;
+}
+
 Result<MessageContent> ParseMessageContent(const json::object& body) {
   TGATE_ASSIGN_OR_RETURN(auto text, OptString(body, "text"));
   if (!text) return Status::InvalidArgument("field 'text' is required");
@@ -47,6 +63,25 @@ Result<MessageContent> ParseMessageContent(const json::object& body) {
     return Status::InvalidArgument("field 'entities' must be an array of MessageEntity");
   }
   bool has_entities = entities && entities->is_array();
+  if (has_entities) {
+    // Stored and sent as given, so each must be what Telegram reads: a type and
+    // whole-number offset and length (a number like 5.3e81 would not even
+    // survive being stored and read back exactly).
+    for (const json::value& e : entities->as_array()) {
+      const json::object* o = e.if_object();
+      const json::value* type = o ? o->if_contains("type") : nullptr;
+      const json::value* offset = o ? o->if_contains("offset") : nullptr;
+      const json::value* length = o ? o->if_contains("length") : nullptr;
+      auto whole = [](const json::value* v) {
+        return v && ((v->is_int64() && v->get_int64() >= 0) || v->is_uint64());
+      };
+      if (!type || !type->is_string() || !whole(offset) || !whole(length)) {
+        return Status::InvalidArgument(
+            "each of 'entities' must be a MessageEntity: a string 'type' and whole-number 'offset' and "
+            "'length' of at least 0");
+      }
+    }
+  }
   if (has_entities && parse_mode && !parse_mode->empty()) {
     return Status::InvalidArgument("give either 'parse_mode' or 'entities', not both");
   }
@@ -85,6 +120,10 @@ Result<MessageContent> ParseMessageContent(const json::object& body) {
     }
   }
   TGATE_RETURN_IF_ERROR(CopyOptions(body, options));
+  if (HasFraction(options)) {
+    return Status::InvalidArgument(
+        "numbers in a message's fields must be whole numbers (sendMessage has none other)");
+  }
   out.options_json = json::serialize(options);
   return out;
 }

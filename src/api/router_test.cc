@@ -336,6 +336,28 @@ TEST_F(RouterTest, UnknownAndBlockedUsers) {
   EXPECT_EQ(notified_, 0);
 }
 
+// Entities are sent to Telegram as given: each needs a type and whole-number
+// offset and length (a fuzzer's 5.3e81 did not survive being stored and read back).
+TEST_F(RouterTest, EntitiesMustBeMessageEntities) {
+  Link("42", 1001);
+  EXPECT_EQ(Call(verb::post, "/v1/messages",
+                 R"({"user":"42","text":"hello","entities":[{"type":"bold","offset":0,"length":5}]})")
+                .result_int(),
+            202);
+  for (const char* bad :
+       {R"([{"type":"bold","offset":0,"length":5333333333333333333333333333333}])",
+        R"([{"type":"bold","offset":0.5,"length":2}])", R"([{"type":"bold","ot":0,"length":2}])",
+        R"([{"offset":0,"length":2}])", R"([{"type":"bold","offset":-1,"length":2}])", R"([7])",
+        R"([{"type":"text_link","offset":0,"length":2,"url":"https://x","n":1.5}])"}) {
+    EXPECT_EQ(Call(verb::post, "/v1/messages",
+                   std::string(R"({"user":"42","text":"hello","entities":)") + bad + "}")
+                  .result_int(),
+              400)
+        << bad;
+    EXPECT_EQ(ErrorCode(), "invalid_argument") << bad;
+  }
+}
+
 TEST_F(RouterTest, TextRules) {
   Link("42", 1001);
   EXPECT_EQ(Call(verb::post, "/v1/messages", R"({"user":"42","text":"   "})").result_int(), 400);
