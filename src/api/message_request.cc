@@ -35,12 +35,10 @@ Status CopyOptions(const json::object& body, json::object& out) {
   return Status::Ok();
 }
 
-}  // namespace
-
 // Whether `v` holds a number that is not a whole one. sendMessage has no
 // such field, and such a number (5.3e81) need not even survive being stored
 // and read back exactly: the JSON parser rounds long mantissas.
-static bool HasFraction(const json::value& v) {
+bool HasFraction(const json::value& v) {
   if (v.is_double()) return true;
   if (const json::array* a = v.if_array()) {
     for (const json::value& e : *a)
@@ -52,6 +50,8 @@ static bool HasFraction(const json::value& v) {
   }
   return false;
 }
+
+}  // namespace
 
 Result<MessageContent> ParseMessageContent(const json::object& body) {
   TGATE_ASSIGN_OR_RETURN(auto text, OptString(body, "text"));
@@ -65,8 +65,7 @@ Result<MessageContent> ParseMessageContent(const json::object& body) {
   bool has_entities = entities && entities->is_array();
   if (has_entities) {
     // Stored and sent as given, so each must be what Telegram reads: a type and
-    // whole-number offset and length (a number like 5.3e81 would not even
-    // survive being stored and read back exactly).
+    // whole-number offset and length.
     for (const json::value& e : entities->as_array()) {
       const json::object* o = e.if_object();
       const json::value* type = o ? o->if_contains("type") : nullptr;
@@ -122,7 +121,7 @@ Result<MessageContent> ParseMessageContent(const json::object& body) {
   TGATE_RETURN_IF_ERROR(CopyOptions(body, options));
   if (HasFraction(options)) {
     return Status::InvalidArgument(
-        "numbers in a message's fields must be whole numbers (sendMessage has none other)");
+        "numbers in a message's fields must be whole numbers (sendMessage has no fractional field)");
   }
   out.options_json = json::serialize(options);
   return out;
