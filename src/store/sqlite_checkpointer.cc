@@ -63,11 +63,22 @@ void SqliteCheckpointer::Run() {
     int log = 0;
     int copied = 0;
     int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-    if (rc == SQLITE_OK && limit_frames_ > 0 && log > limit_frames_) {
+    const bool quiet = rc == SQLITE_OK && log > 0 && copied == log && log == last_log_;
+    last_log_ = rc == SQLITE_OK ? log : -1;
+    if (quiet && limit_frames_ > 0) {
+      // Nothing committed since the last pass, and all of it copied: the
+      // file goes back to the disk (nothing to copy, so nobody is held).
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+      last_log_ = 0;
+    } else if (rc == SQLITE_OK && limit_frames_ > 0 && log > limit_frames_) {
       // Over the limit: what the pass copied need not be copied again, so
       // writers are held (up to the busy timeout) only for the remainder.
-      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+      // RESTART, not TRUNCATE: the next commit writes the file again from
+      // its start, where a truncation would hold writers for the ftruncate
+      // too and have the next commits grow the file anew.
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
     }
+    ++passes_;
     lock.lock();
   }
 }

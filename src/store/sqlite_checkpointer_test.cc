@@ -45,7 +45,22 @@ TEST(SqliteCheckpointer, MovesAnotherConnectionsWalIntoTheDatabaseFile) {
   sqlite3_close(writer);
 }
 
-TEST(SqliteCheckpointer, ANudgedPassEmptiesAWalOverTheLimit) {
+int64_t CountRows(sqlite3* db) {
+  int64_t rows = -1;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM t", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    rows = sqlite3_column_int64(st, 0);
+  }
+  sqlite3_finalize(st);
+  return rows;
+}
+
+constexpr char kInsert2000[] =
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+    "INSERT INTO t SELECT printf('%0500d', i) FROM n";
+
+TEST(SqliteCheckpointer, ANudgedPassHasAWalOverTheLimitStartOver) {
   testing::TempDbPath file;
   sqlite3* writer = nullptr;
   ASSERT_EQ(sqlite3_open(file.path().c_str(), &writer), SQLITE_OK);
@@ -54,20 +69,43 @@ TEST(SqliteCheckpointer, ANudgedPassEmptiesAWalOverTheLimit) {
   // A period no test waits out: only the nudge starts a pass.
   auto cp = SqliteCheckpointer::Start(file.path(), std::chrono::hours(1), 256 * 1024);
   ASSERT_TRUE(cp.ok()) << cp.status().ToString();
-  ASSERT_OK(ExecSql(writer,
-                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
-                    "INSERT INTO t SELECT printf('%0500d', i) FROM n"));
+  ASSERT_OK(ExecSql(writer, kInsert2000));
+  const std::string wal = file.path() + "-wal";
+  const auto size = std::filesystem::file_size(wal);
+  ASSERT_GT(size, 512u * 1024);
+  const int64_t sequence = testing::WalSequence(file.path());
+  (*cp)->Nudge();
+  ASSERT_TRUE(WaitFor([&] { return (*cp)->passes() >= 1; }));
+  // The pass done, the writer's next commit starts the log over: at the
+  // file's start, under a new sequence number.
+  int commits = 0;
+  EXPECT_TRUE(WaitFor([&] {
+    ++commits;
+    return ExecSql(writer, "INSERT INTO t VALUES ('one more')").ok() &&
+           testing::WalSequence(file.path()) != sequence;
+  })) << "the log never started over";
+  EXPECT_EQ(std::filesystem::file_size(wal), size) << "the file is written again, neither grown nor cut";
+  EXPECT_EQ(CountRows(writer), 2000 + commits);
+  cp->reset();
+  sqlite3_close(writer);
+}
+
+TEST(SqliteCheckpointer, AWalNobodyWritesToIsTruncated) {
+  testing::TempDbPath file;
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open(file.path().c_str(), &writer), SQLITE_OK);
+  ASSERT_OK(
+      ExecSql(writer, "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (v TEXT)"));
+  auto cp = SqliteCheckpointer::Start(file.path(), std::chrono::milliseconds(10), 256 * 1024);
+  ASSERT_TRUE(cp.ok()) << cp.status().ToString();
+  ASSERT_OK(ExecSql(writer, kInsert2000));
   const std::string wal = file.path() + "-wal";
   ASSERT_GT(std::filesystem::file_size(wal), 512u * 1024);
-  (*cp)->Nudge();
+  // Two passes find the same log, all of it copied: the second gives the
+  // file back.
   EXPECT_TRUE(WaitFor([&] { return std::filesystem::file_size(wal) == 0; }))
       << "the WAL stayed at " << std::filesystem::file_size(wal) << " bytes";
-  int64_t rows = 0;
-  sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(writer, "SELECT count(*) FROM t", -1, &st, nullptr), SQLITE_OK);
-  if (sqlite3_step(st) == SQLITE_ROW) rows = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  EXPECT_EQ(rows, 2000);
+  EXPECT_EQ(CountRows(writer), 2000);
   cp->reset();
   sqlite3_close(writer);
 }

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -65,6 +66,15 @@ class TempDbPath {
   }
   std::string path_;
 };
+
+// The checkpoint sequence number in the header of the database's WAL file:
+// it moves each time the log starts over (-1 while the file has no header).
+inline int64_t WalSequence(const std::string& db_path) {
+  std::ifstream wal(db_path + "-wal", std::ios::binary);
+  unsigned char header[16];
+  if (!wal.read(reinterpret_cast<char*>(header), sizeof header)) return -1;
+  return int64_t{header[12]} << 24 | int64_t{header[13]} << 16 | int64_t{header[14]} << 8 | header[15];
+}
 
 // The backends every store test runs on. Unscoped, in this order, so that
 // `if (!GetParam())` still reads "on :memory:" (whose data does not outlive

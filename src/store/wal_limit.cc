@@ -57,13 +57,13 @@ void WalLimit::AfterCommit(const char* name, int64_t frames) {
   for (;;) {
     int log = 0;
     int copied = 0;
-    rc = sqlite3_wal_checkpoint_v2(db_, name, SQLITE_CHECKPOINT_TRUNCATE, &log, &copied);
+    rc = sqlite3_wal_checkpoint_v2(db_, name, SQLITE_CHECKPOINT_RESTART, &log, &copied);
     if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   sqlite3_busy_timeout(db_, busy_timeout_ms_);
   if (rc == SQLITE_OK) {
-    ++truncations_;
+    ++restarts_;
     next_try_frames_ = 2 * limit_frames_;
     return;
   }

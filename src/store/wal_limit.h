@@ -9,8 +9,8 @@
 //    log without holding anyone and then empties it, holding writers only for
 //    the frames written meanwhile (sqlite_checkpointer.h);
 //  - past twice the limit (the background could not, e.g. the machine is
-//    starved) it empties the log itself with a TRUNCATE checkpoint on this
-//    connection: every writer is on this thread, so writers are held simply by
+//    starved) it has the log start over itself, with a RESTART checkpoint on
+//    this connection: every writer is on this thread, so writers are held simply by
 //    doing it here. It waits at most `wait` for a running background pass and
 //    for readers; when a reader still holds the log, it tries again after
 //    another 1/16 of the limit, with one warning until a try succeeds.
@@ -39,9 +39,8 @@ class WalLimit {
   WalLimit(const WalLimit&) = delete;
   WalLimit& operator=(const WalLimit&) = delete;
 
-  int64_t truncations() const {
-    return truncations_;
-  }  // checkpoints this connection ran that emptied the log
+  // Checkpoints this connection ran that had the log start over.
+  int64_t restarts() const { return restarts_; }
 
  private:
   static int Hook(void* self, sqlite3* db, const char* name, int frames);
@@ -55,7 +54,7 @@ class WalLimit {
   std::function<void()> nudge_;
   int64_t next_try_frames_;  // the log's size in frames at which this connection tries itself
   bool warned_ = false;      // since the last checkpoint that emptied the log
-  int64_t truncations_ = 0;
+  int64_t restarts_ = 0;
 };
 
 }  // namespace tgate::store
