@@ -3,7 +3,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 
+#include "store/sqlite_busy_wait.h"
 #include "store/wal_limit.h"
 
 namespace tgate::store {
@@ -18,7 +20,7 @@ Result<std::unique_ptr<SqliteCheckpointer>> SqliteCheckpointer::Start(const std:
     sqlite3_close(db);
     return Status::Internal("checkpointer cannot open " + path + ": " + msg);
   }
-  sqlite3_busy_timeout(db, 1000);
+  SetBusyWait(db, std::chrono::seconds(1));
   // A connection learns that the database is in WAL mode from its first read;
   // until then sqlite3_wal_checkpoint_v2 returns at once having done nothing
   // (and the WAL would grow for as long as tgate runs).

@@ -12,6 +12,7 @@
 #include "core/status_macros.h"
 #include "store/db_files.h"
 #include "store/migrations.h"
+#include "store/sqlite_busy_wait.h"
 #include "store/sqlite_codes.h"
 #include "store/sqlite_wal_coalescing_vfs.h"
 
@@ -62,7 +63,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
   static const SystemClock kSystemClock;
   std::unique_ptr<SqliteStore> store(new SqliteStore(db, options.clock ? *options.clock : kSystemClock));
   sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  SetBusyWait(db, std::chrono::milliseconds(kBusyTimeoutMs));
   std::string pragmas =
       "PRAGMA journal_mode = WAL;"
       "PRAGMA synchronous = " +
@@ -438,13 +439,13 @@ Awaitable<Status> SqliteStore::ProbeWrite() {
   constexpr int kProbeBusyTimeoutMs = 200;
   TGATE_CO_ASSIGN_OR_RETURN(auto version, ReadSchemaVersion(db_));
   const std::string set = "PRAGMA user_version = " + std::to_string(version);
-  sqlite3_busy_timeout(db_, kProbeBusyTimeoutMs);
+  SetBusyWait(db_, std::chrono::milliseconds(kProbeBusyTimeoutMs));
   Status s = transactions_.Begin();
   if (s.ok()) {
     auto st = Prepare(set);
     s = transactions_.End(st.ok() ? st->Run() : st.status());
   }
-  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  SetBusyWait(db_, std::chrono::milliseconds(kBusyTimeoutMs));
   co_return s;
 }
 

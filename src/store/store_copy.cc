@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 #include "pg/connection.h"
 #include "store/migrations.h"
 #include "store/pg_migrations.h"
+#include "store/sqlite_busy_wait.h"
 #include "store/sqlite_statement.h"
 
 namespace tgate::store {
@@ -197,7 +199,7 @@ Result<SqliteDb> OpenSource(const std::string& path) {
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
   SqliteDb db(raw);
   if (rc != SQLITE_OK) return SqliteError(db.get(), rc, "open '" + path + "' read-only");
-  sqlite3_busy_timeout(db.get(), 5000);
+  SetBusyWait(db.get(), std::chrono::seconds(5));
   const std::string not_tgate = "'" + path + "' is not a tgate database";
   auto version = ReadSchemaVersion(db.get());
   if (!version.ok()) return Status::Conflict(not_tgate + ": " + version.status().message());

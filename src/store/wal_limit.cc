@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "store/sqlite_busy_wait.h"
+
 namespace tgate::store {
 
 int64_t WalFrameBytes(sqlite3* db) {
@@ -52,7 +54,7 @@ void WalLimit::AfterCommit(const char* name, int64_t frames) {
   // another connection (the background pass) makes this one busy at once, so
   // that is waited for here, within the same deadline.
   const auto deadline = std::chrono::steady_clock::now() + wait_;
-  sqlite3_busy_timeout(db_, static_cast<int>(wait_.count()));
+  SetBusyWait(db_, wait_);
   int rc;
   for (;;) {
     int log = 0;
@@ -61,7 +63,7 @@ void WalLimit::AfterCommit(const char* name, int64_t frames) {
     if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  sqlite3_busy_timeout(db_, busy_timeout_ms_);
+  SetBusyWait(db_, std::chrono::milliseconds(busy_timeout_ms_));
   if (rc == SQLITE_OK) {
     ++restarts_;
     next_try_frames_ = 2 * limit_frames_;
