@@ -38,7 +38,7 @@ class SqliteStore final : public Store {
   static constexpr size_t kFirstChunk = 2000;
 
   // Opens (creating, 0600) options.path, sets WAL, synchronous ("normal" or
-  // "full"), busy_timeout 5000 ms and foreign keys, and migrates the schema.
+  // "full"), a 5 s busy wait (sqlite_busy_wait.h) and foreign keys, and migrates the schema.
   // Forbidden when the database or its -wal/-shm is open to group or others
   // (see db_files.h).
   static Result<std::unique_ptr<SqliteStore>> Open(const StoreOptions& options);
