@@ -206,6 +206,41 @@ TEST_F(DispatcherFlowTest, ANewBroadcastIsNotHeldBehindACampaignSpreadOverHours)
   EXPECT_LE(last_stats_.loaded, 40u);
 }
 
+TEST_F(DispatcherFlowTest, OneToOneMessagesBeyondTheWindowWaitInTheStoreAndAFloodedChatHoldsUpNoOther) {
+  // A window of 40 (a chat's share: 5). One chat is sent 30 messages first,
+  // which Telegram takes at 1/s; then 60 other chats one each.
+  options_.load_window = 40;
+  options_.chat_per_sec = 1;
+  api_.EnforceLimits(EmulatorLimits());
+  for (int i = 0; i < 30; ++i) Enqueue(9000, "f" + std::to_string(i));
+  for (int i = 1; i <= 60; ++i) Enqueue(9000 + i, "x");
+  auto others = [&] {
+    size_t n = 0;
+    for (int i = 1; i <= 60; ++i) n += api_.Accepted(9000 + i).size();
+    return n;
+  };
+  size_t most_loaded = 0;
+  ASSERT_TRUE(Run(
+      [&](Dispatcher& d, auto) {
+        most_loaded = std::max<size_t>(most_loaded, d.stats().loaded);
+        return others() == 60;
+      },
+      1s, 10s))
+      << "the other chats' messages sent: " << others();
+  EXPECT_LT(api_.Accepted(9000).size(), 15u) << "the flooded chat goes at its own pace";
+  ASSERT_TRUE(Run(
+      [&](Dispatcher& d, auto) {
+        most_loaded = std::max<size_t>(most_loaded, d.stats().loaded);
+        return api_.Accepted(9000).size() == 30;
+      },
+      1s, 60s));
+  std::vector<std::string> in_order;
+  for (int i = 0; i < 30; ++i) in_order.push_back("f" + std::to_string(i));
+  EXPECT_EQ(api_.Accepted(9000), in_order);
+  EXPECT_LE(most_loaded, 40u);
+  EXPECT_EQ(api_.limit_429s(), 0u);
+}
+
 TEST_F(DispatcherFlowTest, StopWaitsForInFlightAndFlushesTheirOutcomes) {
   api_.set_latency(100ms);
   std::vector<int64_t> ids;

@@ -42,7 +42,10 @@ const Loaded* LoadedMessages::Find(int64_t id) const {
 }
 
 Loaded& LoadedMessages::Insert(Loaded m) {
-  if (m.message.priority == store::Priority::kBroadcast) ++broadcasts_;
+  if (m.message.priority == store::Priority::kBroadcast)
+    ++broadcasts_;
+  else
+    ++directs_by_chat_[m.message.chat_id];
   const int64_t id = m.message.id;
   return messages_.emplace(id, std::move(m)).first->second;
 }
@@ -50,14 +53,28 @@ Loaded& LoadedMessages::Insert(Loaded m) {
 bool LoadedMessages::Erase(int64_t id) {
   auto it = messages_.find(id);
   if (it == messages_.end()) return false;
-  if (it->second.message.priority == store::Priority::kBroadcast) --broadcasts_;
+  if (it->second.message.priority == store::Priority::kBroadcast) {
+    --broadcasts_;
+  } else if (auto chat = directs_by_chat_.find(it->second.message.chat_id); chat != directs_by_chat_.end()) {
+    if (--chat->second == 0) directs_by_chat_.erase(chat);
+  }
   messages_.erase(it);
   return true;
+}
+
+size_t LoadedMessages::DirectsTo(int64_t chat) const {
+  auto it = directs_by_chat_.find(chat);
+  return it == directs_by_chat_.end() ? 0 : it->second;
 }
 
 void LoadedMessages::MoveChat(int64_t from, int64_t to) {
   for (auto& [id, m] : messages_) {
     if (m.message.chat_id == from) m.message.chat_id = to;
+  }
+  if (auto it = directs_by_chat_.find(from); it != directs_by_chat_.end()) {
+    const size_t n = it->second;
+    directs_by_chat_.erase(it);
+    directs_by_chat_[to] += n;
   }
 }
 

@@ -1,10 +1,11 @@
 // LoadedMessages: the queued messages the Dispatcher holds in memory while it
 // delivers them (at most DispatcherOptions::load_window broadcast messages,
-// plus the one-to-one ones), by message id. Each is a Loaded: the stored
-// message, its text split for sending, its sendMessage fields and what this
-// process learnt delivering it. Keeps the count of broadcast messages held
-// (what the loader fills the window up to) and the soonest deadline (when
-// the next one may expire) in step with the map.
+// and as many one-to-one ones: see queue_loader.h), by message id. Each is a
+// Loaded: the stored message, its text split for sending, its sendMessage
+// fields and what this process learnt delivering it. Keeps the counts the
+// loader fills its windows up to (broadcast messages held; one-to-one ones,
+// in all and by chat) and the soonest deadline (when the next one may
+// expire) in step with the map.
 // Not the Scheduler's queue (that holds Jobs, in send order) and not the
 // Store's: a message is here from its load to its outcome.
 // Not thread-safe: confined to the Dispatcher's thread.
@@ -80,11 +81,15 @@ class LoadedMessages {
   void set_next_deadline_ms(int64_t ms) { next_deadline_ms_ = ms; }
 
   size_t size() const { return messages_.size(); }
-  size_t broadcasts() const { return broadcasts_; }  // held messages of broadcasts
+  size_t broadcasts() const { return broadcasts_; }                  // held messages of broadcasts
+  size_t directs() const { return messages_.size() - broadcasts_; }  // held one-to-one messages
+  // Held one-to-one messages to `chat`.
+  size_t DirectsTo(int64_t chat) const;
 
  private:
   std::unordered_map<int64_t, Loaded> messages_;
   size_t broadcasts_ = 0;
+  std::unordered_map<int64_t, size_t> directs_by_chat_;  // only chats with some held
   int64_t next_deadline_ms_ = INT64_MAX;
 };
 

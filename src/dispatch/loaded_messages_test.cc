@@ -32,6 +32,29 @@ TEST(LoadedMessages, CountsTheBroadcastMessagesItHolds) {
   EXPECT_TRUE(held.Contains(3));
 }
 
+TEST(LoadedMessages, CountsTheOneToOneMessagesItHoldsByChat) {
+  LoadedMessages held;
+  held.Insert(Message(1, 10, store::Priority::kDirect));
+  held.Insert(Message(2, 10, store::Priority::kDirect));
+  held.Insert(Message(3, 10, store::Priority::kBroadcast));
+  held.Insert(Message(4, -5, store::Priority::kDirect));
+  EXPECT_EQ(held.directs(), 3u);
+  EXPECT_EQ(held.DirectsTo(10), 2u);
+  EXPECT_EQ(held.DirectsTo(-5), 1u);
+
+  EXPECT_TRUE(held.Erase(1));
+  EXPECT_FALSE(held.Erase(1));
+  EXPECT_EQ(held.DirectsTo(10), 1u);
+  held.MoveChat(-5, -1009);  // a group became a supergroup
+  EXPECT_EQ(held.DirectsTo(-5), 0u);
+  EXPECT_EQ(held.DirectsTo(-1009), 1u);
+  EXPECT_TRUE(held.Erase(4));
+  EXPECT_TRUE(held.Erase(2));
+  EXPECT_EQ(held.directs(), 0u);
+  EXPECT_EQ(held.DirectsTo(10), 0u);
+  EXPECT_EQ(held.DirectsTo(-1009), 0u);
+}
+
 TEST(LoadedMessages, MoveChatRetargetsOnlyThatChatsMessages) {
   LoadedMessages held;
   held.Insert(Message(1, -5, store::Priority::kDirect));

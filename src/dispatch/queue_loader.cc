@@ -15,6 +15,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr size_t kDirectBatch = 2000;
+// Parked ids past which the cursor waits too (8 bytes each, in a deque).
+constexpr size_t kMaxParked = 1'000'000;
 constexpr auto kReloadEvery = std::chrono::seconds(5);  // safety net for work nobody announced
 constexpr auto kLoadAhead = std::chrono::seconds(60);   // how early a broadcast message is loaded
 constexpr size_t kBroadcastPage = 1024;                 // rows per read of one broadcast
@@ -69,7 +71,8 @@ QueueLoader::QueueLoader(store::QueueStore& queue, store::BroadcastStore& broadc
       clock_(clock),
       held_(held),
       options_(std::move(options)),
-      admit_(std::move(admit)) {}
+      admit_(std::move(admit)),
+      direct_reload_below_(options_.load_window) {}
 
 int64_t QueueLoader::WallMs() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
@@ -110,15 +113,82 @@ Awaitable<void> QueueLoader::LoadBroadcasts(SteadyTime now) {
   }
 }
 
+bool QueueLoader::DirectDue(SteadyTime now) const {
+  return ((need_load_ || now >= next_reload_) && DirectRoom()) || ParkedDue();
+}
+
+bool QueueLoader::DirectRoom() const {
+  return held_.directs() < direct_reload_below_ && parked_count_ < kMaxParked;
+}
+
+bool QueueLoader::ParkedDue() const {
+  for (const auto& [chat, ids] : parked_) {
+    if (held_.DirectsTo(chat) <= ChatShare() / 2) return true;
+  }
+  return false;
+}
+
 Awaitable<Status> QueueLoader::ReadDirect(SteadyTime now) {
+  TGATE_CO_RETURN_IF_ERROR(co_await ReadParked(now));
+  const size_t window = options_.load_window;
+  const size_t room = window - std::min(window, held_.directs());
+  if (room == 0 || parked_count_ >= kMaxParked) {
+    need_load_ = true;  // there may be more: once there is room (DirectRoom)
+    if (room == 0) direct_reload_below_ = std::max<size_t>(1, window / 2);
+    co_return Status::Ok();
+  }
+  const size_t limit = std::min(kDirectBatch, room);
   TGATE_CO_ASSIGN_OR_RETURN(auto batch, co_await queue_.LoadQueued(options_.bot, store::Priority::kDirect,
-                                                                   direct_after_id_, kDirectBatch));
+                                                                   direct_after_id_, limit));
   const int64_t wall_ms = WallMs();
+  size_t parked = 0;
   for (store::Message& m : batch) {
     direct_after_id_ = std::max(direct_after_id_, m.id);
+    auto it = parked_.find(m.chat_id);
+    if (it != parked_.end() || held_.DirectsTo(m.chat_id) >= ChatShare()) {
+      parked_[m.chat_id].push_back(m.id);  // after the chat's own: its order holds
+      ++parked_count_;
+      ++parked;
+      continue;
+    }
     co_await Hold(std::move(m), now, wall_ms);
   }
-  if (!batch.empty()) spdlog::debug("bot {}: loaded {} one-to-one messages", options_.bot, batch.size());
+  if (batch.size() == limit) need_load_ = true;  // there may be more: the next pass goes on
+  direct_reload_below_ = held_.directs() >= window ? std::max<size_t>(1, window / 2) : window;
+  if (!batch.empty()) {
+    spdlog::debug("bot {}: loaded {} one-to-one messages ({} parked)", options_.bot, batch.size(), parked);
+  }
+  co_return Status::Ok();
+}
+
+// A parked chat that drained to half its share is topped up again, oldest
+// first, each message read by id: one cancelled or failed meanwhile (the
+// user blocked the bot), or gone, is let go of.
+Awaitable<Status> QueueLoader::ReadParked(SteadyTime now) {
+  std::vector<int64_t> due;
+  for (const auto& [chat, ids] : parked_) {
+    if (held_.DirectsTo(chat) <= ChatShare() / 2) due.push_back(chat);
+  }
+  for (int64_t chat : due) {
+    for (;;) {
+      auto it = parked_.find(chat);
+      if (it == parked_.end()) break;
+      if (it->second.empty()) {
+        parked_.erase(it);
+        break;
+      }
+      if (held_.DirectsTo(chat) >= ChatShare()) break;
+      const int64_t id = it->second.front();
+      auto m = co_await queue_.GetMessage(id);
+      if (!m.ok() && !m.status().IsNotFound()) co_return m.status();
+      // The map may have changed while the read was under way: look again.
+      it = parked_.find(chat);
+      if (it == parked_.end() || it->second.empty() || it->second.front() != id) continue;
+      it->second.pop_front();
+      --parked_count_;
+      if (m.ok() && m->status == store::MessageStatus::kQueued) co_await Hold(std::move(*m), now, WallMs());
+    }
+  }
   co_return Status::Ok();
 }
 

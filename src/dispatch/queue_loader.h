@@ -1,7 +1,14 @@
 // QueueLoader: brings the Store's queued messages into the Dispatcher's
 // memory (LoadedMessages), a window at a time, and hands each new one on.
 // One-to-one messages are read after a cursor (by id) when new work was
-// announced (Notify) or every kReloadEvery as a safety net. Broadcasts are
+// announced (Notify) or every kReloadEvery as a safety net, up to load_window
+// held, and read again once half of those have gone: a site that queues a
+// million of them faster than Telegram takes them (30/s) holds a window,
+// not a gigabyte. A chat holds at most ChatShare() of them; its later ones
+// are parked (their ids only) and read back by id, in order, as its own
+// drain, so one flooded chat (1 message/s) never fills the window that
+// every other chat's messages wait behind. A parked message's deadline is
+// looked at when it is read back. Broadcasts are
 // read each on its own, oldest first, only what falls due within a minute,
 // up to load_window messages held, and read again once half of those have
 // gone; a broadcast to "all" is materialized (FillBroadcasts) in chunks only
@@ -15,8 +22,10 @@
 // LoadedMessages must outlive it.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <unordered_map>
@@ -33,7 +42,7 @@ namespace tgate::dispatch {
 
 struct QueueLoaderOptions {
   std::string bot = "default";
-  size_t load_window = 20000;                 // most broadcast messages held at once
+  size_t load_window = 20000;                 // most broadcast (and one-to-one) messages held at once
   std::chrono::seconds max_queue_age{86400};  // a message older than this fails as expired
 };
 
@@ -70,14 +79,25 @@ class QueueLoader {
   // path: a read of the running broadcasts per accepted message would cost
   // as much as the load).
   void NotifyOneToOne() { need_load_ = true; }
-  // Whether one-to-one messages are to be loaded at `now` (announced, or
-  // the periodic reload), and when the periodic reload is next.
-  bool DirectDue(SteadyTime now) const { return need_load_ || now >= next_reload_; }
-  SteadyTime next_reload() const { return next_reload_; }
-  // Loads the one-to-one messages queued after the cursor; the next
-  // periodic reload is kReloadEvery after `now`. On failure logs it and
-  // tries again at the next pass.
+  // The most one-to-one messages a chat holds (an eighth of a smaller
+  // window); its later ones are parked.
+  static constexpr size_t kChatShare = 64;
+  size_t ChatShare() const { return std::clamp<size_t>(options_.load_window / 8, 1, kChatShare); }
+
+  // Whether one-to-one messages are to be loaded at `now`: announced, or
+  // the periodic reload, with room in the window; or a parked chat has
+  // drained to half its share. And when the periodic reload is next
+  // (never while the window is full: the messages that leave it wake the
+  // caller's loop).
+  bool DirectDue(SteadyTime now) const;
+  SteadyTime next_reload() const { return DirectRoom() ? next_reload_ : SteadyTime::max(); }
+  // Reads back what parked chats have room for, then loads the one-to-one
+  // messages queued after the cursor, as many as the window has room for;
+  // the next periodic reload is kReloadEvery after `now`. On failure logs
+  // it and tries again at the next pass.
   Awaitable<void> LoadDirect(SteadyTime now);
+  // One-to-one messages parked (not held) so far.
+  size_t parked() const { return parked_count_; }
 
   // Whether broadcasts are to be loaded: half the window is free at a
   // reload (`reloaded`: LoadDirect ran in this pass) that was not for a
@@ -95,6 +115,11 @@ class QueueLoader {
 
  private:
   Awaitable<Status> ReadDirect(SteadyTime now);
+  Awaitable<Status> ReadParked(SteadyTime now);
+  // Whether the window has room (down to half of it after it filled up),
+  // and the parked ids are not too many.
+  bool DirectRoom() const;
+  bool ParkedDue() const;
   Awaitable<Status> ReadBroadcasts(SteadyTime now);
   // Holds `m` (unless it is held already) and hands it to admit_.
   Awaitable<void> Hold(store::Message m, SteadyTime now, int64_t wall_ms);
@@ -111,7 +136,12 @@ class QueueLoader {
   bool need_load_ = true;
   bool broadcasts_announced_ = true;  // Notify or the periodic reload since the last broadcast load
   bool last_load_failed_ = false;
-  size_t reload_below_ = 0;  // load broadcasts again once fewer are held
+  size_t reload_below_ = 0;     // load broadcasts again once fewer are held
+  size_t direct_reload_below_;  // load one-to-one messages again once fewer are held
+  // Ids of one-to-one messages read past the cursor but not held, by chat,
+  // in id order (while a chat has some, its newer ones join them).
+  std::unordered_map<int64_t, std::deque<int64_t>> parked_;
+  size_t parked_count_ = 0;
   SteadyTime next_reload_{};
 };
 

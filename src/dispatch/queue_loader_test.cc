@@ -131,6 +131,73 @@ TEST_F(QueueLoaderTest, OneToOneMessagesAreLoadedWhenAnnouncedOrEveryFiveSeconds
   EXPECT_TRUE(loader_->DirectDue(clock_.Now()));
 }
 
+TEST_F(QueueLoaderTest, OneToOneMessagesFillTheWindowAndAreLoadedAgainWhenHalfOfItIsGone) {
+  MakeLoader(4);
+  for (int64_t chat = 1; chat <= 7; ++chat) Enqueue(chat);
+  Await(loader_->LoadDirect(clock_.Now()));
+  EXPECT_EQ(admitted_.size(), 4u);
+  EXPECT_EQ(held_.directs(), 4u);
+  // Full: neither an announcement nor the periodic reload loads more, and
+  // the caller's loop is not woken for a reload.
+  loader_->NotifyOneToOne();
+  EXPECT_FALSE(loader_->DirectDue(clock_.Now() + 10s));
+  EXPECT_EQ(loader_->next_reload(), SteadyTime::max());
+
+  held_.Erase(admitted_[0]);
+  held_.Erase(admitted_[1]);
+  EXPECT_FALSE(loader_->DirectDue(clock_.Now()));  // half is still held
+  held_.Erase(admitted_[2]);
+  ASSERT_TRUE(loader_->DirectDue(clock_.Now()));
+  Await(loader_->LoadDirect(clock_.Now()));
+  EXPECT_EQ(admitted_.size(), 7u);  // the other three, after the cursor
+  EXPECT_EQ(held_.directs(), 4u);
+}
+
+TEST_F(QueueLoaderTest, AFloodedChatIsParkedInOrderAndDoesNotHoldUpTheOthers) {
+  MakeLoader(1000);
+  const size_t share = loader_->ChatShare();
+  std::vector<int64_t> flood;
+  for (size_t i = 0; i < share + 10; ++i) flood.push_back(Enqueue(1));
+  const int64_t other = Enqueue(2);
+  Await(loader_->LoadDirect(clock_.Now()));
+  std::vector<int64_t> expected(flood.begin(), flood.begin() + static_cast<ptrdiff_t>(share));
+  expected.push_back(other);
+  EXPECT_EQ(admitted_, expected);
+  EXPECT_EQ(loader_->parked(), 10u);
+
+  const int64_t later = Enqueue(1);  // behind the parked ones
+  Await(loader_->LoadDirect(clock_.Now()));
+  EXPECT_EQ(admitted_.size(), share + 1) << "the chat holds its share: its newest is parked too";
+  EXPECT_EQ(loader_->parked(), 11u);
+
+  for (size_t i = 0; i < share / 2 - 1; ++i) held_.Erase(flood[i]);
+  EXPECT_FALSE(loader_->DirectDue(clock_.Now())) << "more than half its share is still held";
+  held_.Erase(flood[share / 2 - 1]);
+  ASSERT_TRUE(loader_->DirectDue(clock_.Now()));
+  Await(loader_->LoadDirect(clock_.Now()));
+  expected.insert(expected.end(), flood.begin() + static_cast<ptrdiff_t>(share), flood.end());
+  expected.push_back(later);
+  EXPECT_EQ(admitted_, expected);
+  EXPECT_EQ(loader_->parked(), 0u);
+  EXPECT_FALSE(loader_->DirectDue(clock_.Now()));
+}
+
+TEST_F(QueueLoaderTest, AParkedMessageNoLongerQueuedIsLetGo) {
+  MakeLoader(1000);
+  const size_t share = loader_->ChatShare();
+  std::vector<int64_t> flood;
+  for (size_t i = 0; i < share + 2; ++i) flood.push_back(Enqueue(1));
+  Await(loader_->LoadDirect(clock_.Now()));
+  ASSERT_EQ(loader_->parked(), 2u);
+  // The user blocked the bot: every queued message to the chat failed.
+  ASSERT_OK(Await(store_->FailQueuedForChat("default", 1, "blocked")));
+  for (size_t i = 0; i < share; ++i) held_.Erase(flood[i]);
+  ASSERT_TRUE(loader_->DirectDue(clock_.Now()));
+  Await(loader_->LoadDirect(clock_.Now()));
+  EXPECT_EQ(admitted_.size(), share);
+  EXPECT_EQ(loader_->parked(), 0u);
+}
+
 TEST_F(QueueLoaderTest, BroadcastsFillTheWindowAndAreLoadedAgainWhenHalfOfItIsGone) {
   MakeLoader(4);
   Broadcast(6);
