@@ -302,6 +302,7 @@ DispatcherStats Dispatcher::stats() const {
   s.global_rate = impl_->scheduler.global_rate();
   s.jitter_margin_seconds = std::chrono::duration<double>(impl_->scheduler.jitter_margin()).count();
   s.loaded = impl_->held.size();
+  s.parked = impl_->loader.parked();
   s.outage = impl_->outage.active() ? 1 : 0;
   s.outage_seconds = impl_->outage.total(impl_->clock.Now()).count();
   return s;

@@ -85,6 +85,7 @@ struct DispatcherStats {
   uint64_t rate_limited = 0;  // 429s received
   uint64_t in_flight = 0;
   uint64_t loaded = 0;               // messages held in memory
+  uint64_t parked = 0;               // one-to-one messages of chats over their share, waiting by id
   uint64_t expired = 0;              // failed as expired (ttl_seconds or max_queue_age), also in `failed`
   uint64_t outage = 0;               // 1 while Telegram cannot be reached (sending paused), else 0
   double outage_seconds = 0;         // time spent in Bot API outages since the start

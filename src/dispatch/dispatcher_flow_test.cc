@@ -228,6 +228,7 @@ TEST_F(DispatcherFlowTest, OneToOneMessagesBeyondTheWindowWaitInTheStoreAndAFloo
       1s, 10s))
       << "the other chats' messages sent: " << others();
   EXPECT_LT(api_.Accepted(9000).size(), 15u) << "the flooded chat goes at its own pace";
+  EXPECT_GT(last_stats_.parked, 0u);
   ASSERT_TRUE(Run(
       [&](Dispatcher& d, auto) {
         most_loaded = std::max<size_t>(most_loaded, d.stats().loaded);
