@@ -99,7 +99,10 @@ Awaitable<void> QueueLoader::LoadDirect(SteadyTime now) {
 
 bool QueueLoader::BroadcastsDue(bool reloaded) const {
   const size_t held = held_.broadcasts();
-  return (reloaded && broadcasts_announced_ && held < options_.load_window / 2) || held < reload_below_;
+  // While the one-to-one window is full no reload runs, and an announced
+  // broadcast must not wait for it (a paid one has a lane of its own).
+  const bool announced = broadcasts_announced_ && (reloaded || !DirectRoom());
+  return (announced && held < options_.load_window / 2) || held < reload_below_;
 }
 
 Awaitable<void> QueueLoader::LoadBroadcasts(SteadyTime now) {

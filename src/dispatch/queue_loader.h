@@ -101,8 +101,9 @@ class QueueLoader {
 
   // Whether broadcasts are to be loaded: half the window is free at a
   // reload (`reloaded`: LoadDirect ran in this pass) that was not for a
-  // one-to-one message alone (Notify, the periodic reload, a failed load), or
-  // half of what the last load held has gone.
+  // one-to-one message alone (Notify, the periodic reload, a failed load),
+  // or at a Notify while the one-to-one window is full (no reload runs
+  // then), or half of what the last load held has gone.
   bool BroadcastsDue(bool reloaded) const;
   // Materializes the next chunk of a big broadcast if needed, then loads
   // what falls due within a minute of each running broadcast until the

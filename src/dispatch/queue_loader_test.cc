@@ -153,6 +153,25 @@ TEST_F(QueueLoaderTest, OneToOneMessagesFillTheWindowAndAreLoadedAgainWhenHalfOf
   EXPECT_EQ(held_.directs(), 4u);
 }
 
+// No one-to-one reload runs while their window is full: a broadcast
+// announced meanwhile is loaded all the same (a paid one would go at once).
+TEST_F(QueueLoaderTest, ABroadcastIsLoadedWhileTheOneToOneWindowIsFull) {
+  MakeLoader(4);
+  for (int64_t chat = 1; chat <= 4; ++chat) Enqueue(chat);
+  Await(loader_->LoadDirect(clock_.Now()));
+  ASSERT_TRUE(loader_->BroadcastsDue(true));
+  Await(loader_->LoadBroadcasts(clock_.Now()));  // none yet
+  EXPECT_FALSE(loader_->BroadcastsDue(false));
+
+  Broadcast(2);
+  loader_->Notify();
+  EXPECT_FALSE(loader_->DirectDue(clock_.Now()));
+  ASSERT_TRUE(loader_->BroadcastsDue(false));
+  Await(loader_->LoadBroadcasts(clock_.Now()));
+  EXPECT_EQ(held_.broadcasts(), 2u);
+  EXPECT_FALSE(loader_->BroadcastsDue(false));
+}
+
 TEST_F(QueueLoaderTest, AFloodedChatIsParkedInOrderAndDoesNotHoldUpTheOthers) {
   MakeLoader(1000);
   const size_t share = loader_->ChatShare();
