@@ -167,6 +167,8 @@ void BotRuntime::NotifyUpdates() {
   if (run_) run_->processor->Notify();
 }
 
+webhook::UpdateProcessor* BotRuntime::processor() const { return run_ ? run_->processor.get() : nullptr; }
+
 void BotRuntime::CancelBroadcast(int64_t broadcast_id) {
   if (run_) run_->dispatcher->CancelBroadcast(broadcast_id);
 }

@@ -34,6 +34,10 @@
 #include "store/store.h"
 #include "telegram/http_bot_api.h"
 
+namespace tgate::webhook {
+class UpdateProcessor;
+}
+
 namespace tgate::app {
 
 struct BotRuntimeDeps {
@@ -79,6 +83,9 @@ class BotRuntime {
   void NotifyOneToOne();
   // New updates in the store: wakes the processor (if owned here).
   void NotifyUpdates();
+  // The update processor where the bot is owned here, else null: received
+  // updates are processed on receipt through it (webhook/update_receiver.h).
+  webhook::UpdateProcessor* processor() const;
   // A broadcast was cancelled: drops what the dispatcher holds of it.
   void CancelBroadcast(int64_t broadcast_id);
   // Whether Telegram cannot be reached now (false where not owned: unknown).

@@ -487,7 +487,8 @@ Status Gateway::Start() {
                                               "",
                                               [rt] { rt->NotifyOneToOne(); }};
     if (!bc.long_polling)
-      hooks.push_back({bc.name, bc.webhook_path, bc.webhook_secret, [rt] { rt->NotifyUpdates(); }});
+      hooks.push_back({bc.name, bc.webhook_path, bc.webhook_secret, [rt] { rt->NotifyUpdates(); },
+                       [rt] { return rt->processor(); }});
   }
   g.receiver = std::make_unique<webhook::UpdateReceiver>(*g.store, g.metrics, std::move(hooks));
   store::Store* db = g.store.get();

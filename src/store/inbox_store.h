@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <string_view>
 #include <vector>
 
@@ -20,14 +19,11 @@ class InboxStore {
  public:
   virtual ~InboxStore() = default;
 
-  // Stores the update; returns false (and stores nothing) if this bot's
-  // update_id was already received.
+  // Stores the update, pending or (update.processed) processed; returns
+  // false (and stores nothing) if this bot's update_id was already received.
+  // Several in one transaction (TransactionRunner) share its commit: the
+  // webhook's group commit (webhook/update_receiver.h).
   virtual Awaitable<Result<bool>> InsertUpdate(const Update& update) = 0;
-  // InsertUpdate for each of `updates` (of any bots), in one transaction
-  // (group commit: one fsync for all): one entry per update, false for a
-  // duplicate (received before, or earlier in `updates`). An error stores
-  // none of them.
-  virtual Awaitable<Result<std::vector<bool>>> InsertUpdates(std::span<const Update> updates) = 0;
   // Received but neither processed nor set aside, by update_id.
   virtual Awaitable<Result<std::vector<Update>>> PendingUpdates(std::string_view bot, size_t limit) = 0;
   virtual Awaitable<Status> MarkUpdateProcessed(std::string_view bot, int64_t update_id) = 0;

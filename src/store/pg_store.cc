@@ -267,39 +267,21 @@ Awaitable<Result<int64_t>> PgStore::CountBindings(std::string_view bot, UserStat
 
 Awaitable<Result<bool>> PgStore::InsertUpdate(const Update& update) {
   // The primary key decides between instances receiving one update twice.
-  // A new update is NOTIFYed (at commit) to the bot's owner, wherever the
-  // webhook came in.
+  // A new pending update is NOTIFYed (at commit) to the bot's owner,
+  // wherever the webhook came in; one processed on receipt needs nobody.
   auto rows = co_await Exec(
       "WITH ins AS (INSERT INTO updates (bot, update_id, payload, processed, received_at) "
-      "VALUES ($1, $2, $3, 0, $4) ON CONFLICT (bot, update_id) DO NOTHING RETURNING bot) "
-      "SELECT pg_notify($5, bot) FROM ins",
+      "VALUES ($1, $2, $3, $6, $4) ON CONFLICT (bot, update_id) DO NOTHING RETURNING bot, processed) "
+      "SELECT CASE WHEN processed = 0 THEN pg_notify($5, bot) END FROM ins",
       pg::Params()
           .Add(update.bot)
           .Add(update.update_id)
           .Add(update.payload)
           .Add(NowSeconds())
-          .Add(std::string(kUpdatesChannel)));
+          .Add(std::string(kUpdatesChannel))
+          .Add(int64_t{update.processed ? 1 : 0}));
   if (!rows.ok()) co_return rows.status();
   co_return rows->size() == 1;
-}
-
-// One transaction for the batch: one commit (and one WAL flush) for all.
-// A failed insert aborts the transaction, so it fails the batch.
-Awaitable<Result<std::vector<bool>>> PgStore::InsertUpdates(std::span<const Update> updates) {
-  std::vector<bool> out;
-  out.reserve(updates.size());
-  if (updates.empty()) co_return out;
-  Status s = co_await Atomically([&](PgStore& tx) -> Awaitable<Status> {
-    out.clear();
-    for (const Update& update : updates) {
-      auto inserted = co_await tx.InsertUpdate(update);
-      if (!inserted.ok()) co_return inserted.status();
-      out.push_back(*inserted);
-    }
-    co_return Status::Ok();
-  });
-  if (!s.ok()) co_return s;
-  co_return out;
 }
 
 Awaitable<Result<std::vector<Update>>> PgStore::PendingUpdates(std::string_view bot, size_t limit) {

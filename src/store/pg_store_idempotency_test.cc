@@ -78,14 +78,5 @@ TEST_F(PgStoreTest, EnqueueManyAnswersEachMessageInOneTransaction) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM messages"), 3);
 }
 
-TEST_F(PgStoreTest, InsertUpdatesDedupesWithinAndAcrossTheBatch) {
-  ASSERT_TRUE(Run(store_->InsertUpdate(Update{"bot", 1, "{}"})).value());
-  std::vector<Update> batch{{"bot", 1, "{}"}, {"bot", 2, "{}"}, {"bot2", 2, "{}"}, {"bot", 2, "{}"}};
-  auto inserted = Run(store_->InsertUpdates(batch));
-  ASSERT_OK(inserted);
-  EXPECT_EQ(*inserted, (std::vector<bool>{false, true, true, false}));
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM updates"), 3);
-}
-
 }  // namespace
 }  // namespace tgate::store

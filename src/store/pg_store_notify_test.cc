@@ -1,6 +1,6 @@
 // NOTIFY on PostgreSQL: new queued work (an enqueue, a broadcast) wakes the
 // queue channel once per bot and transaction; a new update wakes the updates
-// channel, a repeated one nobody; new events wake the events channel (whichever
+// channel, a repeated one (or one stored processed) nobody; new events wake the events channel (whichever
 // instance sends events), a cancelled broadcast the cancel channel with its id
 // (its bot's owner drops what it holds). Needs TGATE_TEST_PG.
 #include <gtest/gtest.h>
@@ -68,6 +68,11 @@ TEST_F(PgStoreTest, ANewUpdateNotifiesTheUpdatesChannelOnce) {
   auto again = Run(store_->InsertUpdate(Update{"bot-u", 41, "{}"}));
   ASSERT_OK(again);
   EXPECT_FALSE(*again);
+  // One stored processed (on receipt, in the transaction that acts on it):
+  // nobody is to process it, nobody is woken.
+  Update processed{"bot-w", 43, "{}"};
+  processed.processed = true;
+  ASSERT_TRUE(Run(store_->InsertUpdate(processed)).value());
   ASSERT_OK(Run(store_->InsertUpdate(Update{"bot-v", 42, "{}"})));
   auto n = Run(listener->WaitNotification());
   ASSERT_OK(n);
@@ -75,7 +80,7 @@ TEST_F(PgStoreTest, ANewUpdateNotifiesTheUpdatesChannelOnce) {
   EXPECT_EQ(n->payload, "bot-u");
   n = Run(listener->WaitNotification());
   ASSERT_OK(n);
-  EXPECT_EQ(n->payload, "bot-v") << "a repeated update notifies nobody";
+  EXPECT_EQ(n->payload, "bot-v") << "a repeated update, or one stored processed, notifies nobody";
 }
 
 TEST_F(PgStoreTest, NewEventsNotifyTheEventsChannelOncePerTransaction) {

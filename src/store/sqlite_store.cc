@@ -299,30 +299,11 @@ Result<int64_t> SqliteStore::ReadBindingCount(std::string_view bot, UserStatus s
 Awaitable<Result<bool>> SqliteStore::InsertUpdate(const Update& update) {
   TGATE_CO_ASSIGN_OR_RETURN(auto st,
                             Prepare("INSERT INTO updates (bot, update_id, payload, processed, received_at) "
-                                    "VALUES (?1, ?2, ?3, 0, ?4) ON CONFLICT (bot, update_id) DO NOTHING"));
+                                    "VALUES (?1, ?2, ?3, ?5, ?4) ON CONFLICT (bot, update_id) DO NOTHING"));
   st.Bind(1, update.bot).Bind(2, update.update_id).Bind(3, update.payload);
+  st.Bind(5, int64_t{update.processed ? 1 : 0});
   TGATE_CO_RETURN_IF_ERROR(st.Bind(4, NowSeconds()).Run());
   co_return st.Changes() == 1;
-}
-
-// One BEGIN IMMEDIATE ... COMMIT around the inserts: the group commit's
-// single fsync (and a few WAL pages) for the whole batch.
-Awaitable<Result<std::vector<bool>>> SqliteStore::InsertUpdates(std::span<const Update> updates) {
-  std::vector<bool> out;
-  out.reserve(updates.size());
-  if (updates.empty()) co_return out;
-  TGATE_CO_RETURN_IF_ERROR(transactions_.Begin());
-  Status s;
-  for (const Update& update : updates) {
-    auto inserted = co_await InsertUpdate(update);
-    if (!inserted.ok()) {
-      s = inserted.status();
-      break;
-    }
-    out.push_back(*inserted);
-  }
-  TGATE_CO_RETURN_IF_ERROR(transactions_.End(std::move(s)));
-  co_return out;
 }
 
 Awaitable<Result<std::vector<Update>>> SqliteStore::PendingUpdates(std::string_view bot, size_t limit) {

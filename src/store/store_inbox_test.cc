@@ -25,23 +25,19 @@ TEST_P(InboxTest, InsertUpdateDropsDuplicatesPerBot) {
   EXPECT_EQ((*pending)[0].payload, R"({"update_id":5})");  // the first copy wins
 }
 
-TEST_P(InboxTest, InsertUpdatesStoresABatchAndDedupesWithinAndAcrossIt) {
-  ASSERT_TRUE(Await(store_->InsertUpdate(Update{"bot", 1, "{}"})).value());
-  std::vector<Update> batch{{"bot", 1, "{\"again\":1}"},
-                            {"bot", 2, "{}"},
-                            {"bot2", 2, "{}"},
-                            {"bot", 2, "{\"dup\":1}"},
-                            {"bot", 3, "{}"}};
-  auto inserted = Await(store_->InsertUpdates(batch));
-  ASSERT_OK(inserted);
-  EXPECT_EQ(*inserted, (std::vector<bool>{false, true, true, false, true}));
-  auto pending = Await(store_->PendingUpdates("bot", 10));
-  ASSERT_OK(pending);
-  ASSERT_EQ(pending->size(), 3u);
-  EXPECT_EQ((*pending)[0].payload, "{}");  // the first copy of 1 wins
-  EXPECT_EQ((*pending)[1].payload, "{}");  // and of 2
-  EXPECT_EQ(Await(store_->PendingUpdates("bot2", 10))->size(), 1u);
-  EXPECT_TRUE(Await(store_->InsertUpdates({})).value().empty());
+// An update processed on receipt is stored processed: never pending, and a
+// copy of it received later (pending or not) is still a duplicate.
+TEST_P(InboxTest, AnUpdateStoredProcessedIsNeverPendingAndStillDedupes) {
+  Update processed{"bot", 1, R"({"update_id":1})"};
+  processed.processed = true;
+  EXPECT_TRUE(Await(store_->InsertUpdate(processed)).value());
+  EXPECT_TRUE(Await(store_->PendingUpdates("bot", 10))->empty());
+  EXPECT_FALSE(Await(store_->InsertUpdate(Update{"bot", 1, "{}"})).value());
+  EXPECT_FALSE(Await(store_->InsertUpdate(processed)).value());
+  EXPECT_TRUE(Await(store_->PendingUpdates("bot", 10))->empty());
+  EXPECT_TRUE(Await(store_->SetUpdateAside("bot", 1, "why")).IsNotFound()) << "not pending";
+  EXPECT_TRUE(Await(store_->InsertUpdate(Update{"bot", 2, "{}"})).value());
+  EXPECT_EQ(Await(store_->PendingUpdates("bot", 10))->size(), 1u);
 }
 
 TEST_P(InboxTest, ProcessedUpdatesLeavePendingButStillDedupe) {

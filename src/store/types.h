@@ -158,6 +158,10 @@ struct Update {
   std::string bot;
   int64_t update_id = 0;
   std::string payload;  // the raw JSON
+  // Stored as processed, not pending (InboxStore::InsertUpdate): its
+  // processing commits in the same transaction (an update processed on
+  // receipt, webhook/update_processor.h), so nobody else takes it up.
+  bool processed = false;
 };
 
 // What one bounded pruning call did (Store::PruneMessages, PruneUpdates).

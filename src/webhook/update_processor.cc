@@ -122,10 +122,54 @@ Awaitable<Status> UpdateProcessor::Drain(Lifetime::Token life) {
   }
 }
 
+Awaitable<Result<bool>> UpdateProcessor::MayProcessOnReceipt(store::Store& tx) {
+  TGATE_ASSERT_ON(io_thread_);
+  Lifetime::Token life = life_.token();
+  if (life.ended()) co_return Stopped();
+  auto pending = co_await tx.PendingUpdates(options_.bot, 1);
+  if (life.ended()) co_return Stopped();
+  if (!pending.ok()) co_return pending.status();
+  co_return pending->empty();
+}
+
+Awaitable<Result<bool>> UpdateProcessor::ProcessOnReceipt(store::Store& tx, const store::Update& update,
+                                                          const telegram::ParsedUpdate& parsed,
+                                                          bool& replied) {
+  TGATE_ASSERT_ON(io_thread_);
+  Lifetime::Token life = life_.token();
+  if (life.ended()) co_return Stopped();
+  bool inserted = false;
+  bool enqueued = false;
+  Status s = co_await tx.RunInTransaction([&](store::Store& each) -> Awaitable<Status> {
+    store::Update processed = update;
+    processed.processed = true;
+    auto stored = co_await each.InsertUpdate(processed);
+    if (life.ended()) co_return Stopped();
+    if (!stored.ok()) co_return stored.status();
+    inserted = *stored;
+    if (!inserted) co_return Status::Ok();  // a duplicate: processed when it first came
+    co_return co_await ProcessParsed(life, each, parsed, enqueued);
+  });
+  if (life.ended()) co_return Stopped();
+  if (!s.ok()) co_return s;
+  replied |= enqueued;
+  co_return inserted;
+}
+
+void UpdateProcessor::ProcessedOnReceipt(bool replied) {
+  TGATE_ASSERT_ON(io_thread_);
+  if (replied && wake_ups_.on_replies) wake_ups_.on_replies();
+  if (wake_ups_.on_committed) wake_ups_.on_committed();
+}
+
 Awaitable<Status> UpdateProcessor::ProcessOne(Lifetime::Token life, store::Store& tx,
                                               const store::Update& update, bool& enqueued) {
   TGATE_CO_ASSIGN_OR_RETURN(auto parsed, telegram::ParseUpdate(update.payload));
-  const telegram::ParsedUpdate& u = parsed;
+  co_return co_await ProcessParsed(life, tx, parsed, enqueued);
+}
+
+Awaitable<Status> UpdateProcessor::ProcessParsed(Lifetime::Token life, store::Store& tx,
+                                                 const telegram::ParsedUpdate& u, bool& enqueued) {
   if (u.kind == telegram::ParsedUpdate::kMessage && u.chat_type == "private") {
     if (auto payload = telegram::StartPayload(u, options_.bot_username); payload && !payload->empty()) {
       co_return co_await HandleStart(life, tx, u, *payload, enqueued);

@@ -1,7 +1,9 @@
-// UpdateProcessor: acts on stored updates of one bot, in update_id order, each
+// UpdateProcessor: acts on the updates of one bot, in update_id order, each
 // exactly once (the update, its effects and its "processed" mark commit in one
-// transaction, so a crash replays it whole or not at all; the pending
-// updates of a burst share that transaction, each in a savepoint):
+// transaction, so a crash replays it whole or not at all): on receipt, in the
+// webhook's transaction that stores it (ProcessOnReceipt), or later, in a
+// pass of its loop over the pending ones (a burst shares one transaction,
+// each update in a savepoint):
 //  - "/start <token>" (from the deep link, or typed) links the chat through
 //    the Linker and queues the welcome reply; an unknown or expired token
 //    queues a polite reply and binds nothing;
@@ -78,6 +80,29 @@ class UpdateProcessor {
   // for the next call.
   Awaitable<Status> Drain() { return Drain(life_.token()); }
 
+  // Processing on receipt (webhook/update_receiver.h): an update is acted on
+  // in the transaction that stores it, so it costs no second transaction nor
+  // a read-back, and its event leaves at once. The loop above remains for
+  // what could not be processed so (and for long polling).
+  //
+  // Whether updates of this bot may be processed on receipt in `tx`: none
+  // is pending (one stored before goes first, in update_id order; so does
+  // one another instance stored and NOTIFYed here). Not OK when the store
+  // failed.
+  Awaitable<Result<bool>> MayProcessOnReceipt(store::Store& tx);
+  // Stores `update`, just received, as processed and acts on it, in a
+  // savepoint of `tx`; true, or false for a duplicate (stored before:
+  // nothing done). `replied` is set when it queued a reply. An error leaves
+  // nothing of it in `tx`: the caller stores it pending, for the loop, which
+  // retries it or sets it aside. Call only after MayProcessOnReceipt said
+  // yes in `tx` (and no update of the bot was left pending since), and
+  // ProcessedOnReceipt() once `tx` committed.
+  Awaitable<Result<bool>> ProcessOnReceipt(store::Store& tx, const store::Update& update,
+                                           const telegram::ParsedUpdate& parsed, bool& replied);
+  // Updates processed on receipt committed: wakes the dispatcher (when one
+  // queued a reply) and the events sender, as a pass of the loop does.
+  void ProcessedOnReceipt(bool replied);
+
   // Updates this processor set aside since it was made (for /metrics).
   uint64_t set_aside() const { return set_aside_; }
 
@@ -90,6 +115,8 @@ class UpdateProcessor {
   Awaitable<Status> Drain(Lifetime::Token life);
   Awaitable<Status> ProcessOne(Lifetime::Token life, store::Store& tx, const store::Update& update,
                                bool& enqueued);
+  Awaitable<Status> ProcessParsed(Lifetime::Token life, store::Store& tx, const telegram::ParsedUpdate& u,
+                                  bool& enqueued);
   Awaitable<Status> HandleStart(Lifetime::Token life, store::Store& tx, const telegram::ParsedUpdate& u,
                                 const std::string& payload, bool& enqueued);
   Awaitable<Status> HandleMemberChange(Lifetime::Token life, store::Store& tx,

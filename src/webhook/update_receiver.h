@@ -3,10 +3,15 @@
 // X-Telegram-Bot-Api-Secret-Token header (both in constant time), and stores
 // the update durably before answering 200 — a duplicate update_id is stored
 // once; concurrent updates are stored together, in one transaction (group
-// commit, core/write_batcher.h), each answered after it committed. A malformed update that passed
-// authentication is acknowledged (else Telegram would retry it for 24 h) and logged. Processing happens
-// later, in UpdateProcessor. Not a router: the caller extracts the path segment. Threading: io thread only
-// (uses the Store).
+// commit, core/write_batcher.h), each answered after it committed. Where the
+// bot's UpdateProcessor runs (this instance owns the bot) and none of its
+// updates is pending, an update is processed in that same transaction
+// (UpdateProcessor::ProcessOnReceipt); else it is stored pending and the
+// processor woken, and so are the bot's later ones in the batch (update_id
+// order holds). A malformed update that passed authentication is
+// acknowledged (else Telegram would retry it for 24 h) and logged.
+// Not a router: the caller extracts the path segment. Threading: io thread
+// only (uses the Store).
 #pragma once
 
 #include <functional>
@@ -15,10 +20,13 @@
 #include <vector>
 
 #include "core/awaitable.h"
+#include "core/lifetime.h"
 #include "core/metrics.h"
 #include "core/write_batcher.h"
 #include "http/message.h"
-#include "store/inbox_store.h"
+#include "store/store.h"
+#include "telegram/update.h"
+#include "webhook/update_processor.h"
 
 namespace tgate::webhook {
 
@@ -27,24 +35,46 @@ struct HookBot {
   std::string path;              // the per-bot path segment
   std::string secret;            // expected header value; empty = not checked
   std::function<void()> notify;  // wakes this bot's UpdateProcessor
+  // This bot's UpdateProcessor where it runs here, else null (or empty: never
+  // processed on receipt). Asked anew for each update, as ownership may move.
+  std::function<UpdateProcessor*()> processor;
 };
 
 class UpdateReceiver {
  public:
-  UpdateReceiver(store::InboxStore& store, Metrics& metrics, std::vector<HookBot> bots);
+  UpdateReceiver(store::Store& store, Metrics& metrics, std::vector<HookBot> bots);
 
   // `segment` is what follows /hooks/telegram/.
   // A coroutine (it awaits the store): co_await it at once.
   Awaitable<http::Response> Handle(const http::Request& req, std::string_view segment);
 
  private:
-  const HookBot* Match(std::string_view segment) const;
+  struct Received {
+    size_t bot;  // index in bots_
+    store::Update update;
+    telegram::ParsedUpdate parsed;
+  };
+  // What Write() must do once its transaction committed.
+  struct WakeUps {
+    std::vector<bool> notify;     // by bot: updates were left pending
+    std::vector<bool> processed;  // by bot: updates were processed on receipt
+    std::vector<bool> replied;    // by bot: and one of them queued a reply
+  };
 
-  store::InboxStore& store_;
+  const HookBot* Match(std::string_view segment) const;
+  // The batch's flush: stores (and where it may, processes) every update in
+  // one transaction; whether each was new. Wakes whom it concerns after the
+  // commit.
+  Awaitable<Result<std::vector<bool>>> Write(Lifetime::Token life, const std::vector<Received>& batch);
+  Awaitable<Status> WriteIn(Lifetime::Token life, store::Store& tx, const std::vector<Received>& batch,
+                            std::vector<bool>& inserted, WakeUps& wake);
+
+  store::Store& store_;
   Metrics& metrics_;
   std::vector<HookBot> bots_;
+  Lifetime life_;
   // Group commit: concurrent updates (of any bots) share one transaction.
-  WriteBatcher<store::Update, bool> inserts_;
+  WriteBatcher<Received, bool> inserts_;
 };
 
 }  // namespace tgate::webhook
