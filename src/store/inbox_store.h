@@ -19,7 +19,8 @@ class InboxStore {
  public:
   virtual ~InboxStore() = default;
 
-  // Stores the update, pending or (update.processed) processed; returns
+  // Stores the update, pending or (update.processed) processed, without its
+  // payload (types.h); returns
   // false (and stores nothing) if this bot's update_id was already received.
   // Several in one transaction (TransactionRunner) share its commit: the
   // webhook's group commit (webhook/update_receiver.h).

@@ -276,7 +276,7 @@ Awaitable<Result<bool>> PgStore::InsertUpdate(const Update& update) {
       pg::Params()
           .Add(update.bot)
           .Add(update.update_id)
-          .Add(update.payload)
+          .Add(update.processed ? std::string_view("") : std::string_view(update.payload))
           .Add(NowSeconds())
           .Add(std::string(kUpdatesChannel))
           .Add(int64_t{update.processed ? 1 : 0}));

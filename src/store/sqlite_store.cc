@@ -300,7 +300,8 @@ Awaitable<Result<bool>> SqliteStore::InsertUpdate(const Update& update) {
   TGATE_CO_ASSIGN_OR_RETURN(auto st,
                             Prepare("INSERT INTO updates (bot, update_id, payload, processed, received_at) "
                                     "VALUES (?1, ?2, ?3, ?5, ?4) ON CONFLICT (bot, update_id) DO NOTHING"));
-  st.Bind(1, update.bot).Bind(2, update.update_id).Bind(3, update.payload);
+  st.Bind(1, update.bot).Bind(2, update.update_id);
+  st.Bind(3, update.processed ? std::string_view("") : std::string_view(update.payload));
   st.Bind(5, int64_t{update.processed ? 1 : 0});
   TGATE_CO_RETURN_IF_ERROR(st.Bind(4, NowSeconds()).Run());
   co_return st.Changes() == 1;

@@ -160,7 +160,9 @@ struct Update {
   std::string payload;  // the raw JSON
   // Stored as processed, not pending (InboxStore::InsertUpdate): its
   // processing commits in the same transaction (an update processed on
-  // receipt, webhook/update_processor.h), so nobody else takes it up.
+  // receipt, webhook/update_processor.h), so nobody else takes it up. Its
+  // payload is not kept: only a pending update's is ever read, and what
+  // processing forwards went out in its event.
   bool processed = false;
 };
 

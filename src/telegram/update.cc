@@ -1,6 +1,7 @@
 // Update parsing (see update.h).
 #include "telegram/update.h"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
 #include "core/json_numbers.h"
@@ -76,15 +77,19 @@ std::string_view Trim(std::string_view s) {
 }  // namespace
 
 Result<ParsedUpdate> ParseUpdate(std::string_view text) {
+  // The tree lives only in this call: its nodes come from a buffer on the
+  // stack (an update is mostly under it), not one allocation each.
+  unsigned char buffer[4096];
+  json::monotonic_resource arena(buffer, sizeof(buffer));
   boost::system::error_code ec;
-  json::value doc = json::parse(text, ec);
+  json::value doc = json::parse(text, ec, &arena);
   if (ec) return Status::InvalidArgument("update is not valid JSON");
   const json::object* root = doc.if_object();
   if (root == nullptr) return Status::InvalidArgument("update is not a JSON object");
   auto update_id = JsonInt64Field(root, "update_id");
   if (!update_id || *update_id < 0) return Status::InvalidArgument("update has no valid update_id");
-  // Its raw JSON is stored and forwarded; Boost.JSON would write 1e999 back as
-  // `Infinity`, which no later reader could parse.
+  // Its text is stored and forwarded: 1e999 in it, no later reader could
+  // parse.
   if (!AllNumbersFinite(doc)) return Status::InvalidArgument("update has a number out of range");
 
   ParsedUpdate u;
@@ -103,7 +108,6 @@ Result<ParsedUpdate> ParseUpdate(std::string_view text) {
     TGATE_RETURN_IF_ERROR(
         OptString(new_member, "status", "my_chat_member.new_chat_member.status", u.new_status));
   }
-  u.raw = std::move(doc);
   return u;
 }
 

@@ -1,10 +1,10 @@
 // ParsedUpdate: the few fields of a Telegram Update that the gateway acts on
 // (private /start deep links, my_chat_member blocks/unblocks, messages to
-// forward), plus the raw JSON for forwarding. Not a full Update model: other
-// update types are kOther and keep only `raw`. Pure functions, any thread.
+// forward). Not a full Update model: other update types are kOther. Not the
+// JSON: whoever forwards an update forwards the text it was parsed from.
+// Pure functions, any thread.
 #pragma once
 
-#include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,7 +24,6 @@ struct ParsedUpdate {
   std::string text;           // message.text; empty for media without text
   std::string new_status;     // my_chat_member.new_chat_member.status:
                               // "kicked" = blocked, "member" = unblocked (botapi-facts.md §7)
-  boost::json::value raw;     // the whole update
 };
 
 // Parses one Update. InvalidArgument for a body that is not JSON, not an
@@ -34,7 +33,9 @@ struct ParsedUpdate {
 // (InvalidArgument, naming the field) when it is not an object, its chat has
 // no non-zero integer id, or a field read here has the wrong JSON type (a
 // non-string text, chat.type, from.username or new_chat_member.status, a
-// non-integer from.id); absent optional fields are empty.
+// non-integer from.id); absent optional fields are empty. Refused too: a
+// number out of a double's range (its text is stored and forwarded, and a
+// later reader could not parse it).
 Result<ParsedUpdate> ParseUpdate(std::string_view json);
 
 // The deep-link payload of a "/start" message: "" for a bare "/start",

@@ -27,7 +27,6 @@ TEST(ParseUpdate, PrivateMessage) {
   EXPECT_EQ(u->from_id, 123456789);
   EXPECT_EQ(u->from_username, "ann_dev");
   EXPECT_EQ(u->text, "/start abc-DEF_123");
-  EXPECT_EQ(u->raw.at("message").at("message_id").as_int64(), 5);
 }
 
 TEST(ParseUpdate, MessageWithoutTextIsAMessageWithEmptyText) {
@@ -64,7 +63,6 @@ TEST(ParseUpdate, OtherKinds) {
     auto u = ParseUpdate(body);
     ASSERT_OK(u);
     EXPECT_EQ(u->kind, ParsedUpdate::kOther) << body;
-    EXPECT_TRUE(u->raw.is_object());
   }
 }
 

@@ -148,7 +148,7 @@ Awaitable<Result<bool>> UpdateProcessor::ProcessOnReceipt(store::Store& tx, cons
     if (!stored.ok()) co_return stored.status();
     inserted = *stored;
     if (!inserted) co_return Status::Ok();  // a duplicate: processed when it first came
-    co_return co_await ProcessParsed(life, each, parsed, enqueued);
+    co_return co_await ProcessParsed(life, each, parsed, update.payload, enqueued);
   });
   if (life.ended()) co_return Stopped();
   if (!s.ok()) co_return s;
@@ -165,20 +165,21 @@ void UpdateProcessor::ProcessedOnReceipt(bool replied) {
 Awaitable<Status> UpdateProcessor::ProcessOne(Lifetime::Token life, store::Store& tx,
                                               const store::Update& update, bool& enqueued) {
   TGATE_CO_ASSIGN_OR_RETURN(auto parsed, telegram::ParseUpdate(update.payload));
-  co_return co_await ProcessParsed(life, tx, parsed, enqueued);
+  co_return co_await ProcessParsed(life, tx, parsed, update.payload, enqueued);
 }
 
 Awaitable<Status> UpdateProcessor::ProcessParsed(Lifetime::Token life, store::Store& tx,
-                                                 const telegram::ParsedUpdate& u, bool& enqueued) {
+                                                 const telegram::ParsedUpdate& u, std::string_view text,
+                                                 bool& enqueued) {
   if (u.kind == telegram::ParsedUpdate::kMessage && u.chat_type == "private") {
     if (auto payload = telegram::StartPayload(u, options_.bot_username); payload && !payload->empty()) {
       co_return co_await HandleStart(life, tx, u, *payload, enqueued);
     }
   }
   if (u.kind == telegram::ParsedUpdate::kMyChatMember && u.chat_type == "private") {
-    co_return co_await HandleMemberChange(life, tx, u);
+    co_return co_await HandleMemberChange(life, tx, u, text);
   }
-  co_return co_await Forward(life, tx, u);
+  co_return co_await Forward(life, tx, u, text);
 }
 
 Awaitable<Status> UpdateProcessor::HandleStart(Lifetime::Token life, store::Store& tx,
@@ -203,7 +204,8 @@ Awaitable<Status> UpdateProcessor::HandleStart(Lifetime::Token life, store::Stor
 }
 
 Awaitable<Status> UpdateProcessor::HandleMemberChange(Lifetime::Token life, store::Store& tx,
-                                                      const telegram::ParsedUpdate& u) {
+                                                      const telegram::ParsedUpdate& u,
+                                                      std::string_view text) {
   store::UserStatus status;
   const char* type;
   if (u.new_status == "kicked") {
@@ -213,12 +215,12 @@ Awaitable<Status> UpdateProcessor::HandleMemberChange(Lifetime::Token life, stor
     status = store::UserStatus::kActive;
     type = "user.unblocked";
   } else {
-    co_return co_await Forward(life, tx, u);
+    co_return co_await Forward(life, tx, u, text);
   }
   auto binding = co_await tx.GetBindingByChat(options_.bot, u.chat_id);
   if (life.ended()) co_return Stopped();
   if (!binding.ok()) {
-    if (binding.status().IsNotFound()) co_return co_await Forward(life, tx, u);  // not a linked user
+    if (binding.status().IsNotFound()) co_return co_await Forward(life, tx, u, text);  // not a linked user
     co_return binding.status();
   }
   TGATE_CO_RETURN_IF_ERROR(co_await tx.SetChatStatus(options_.bot, u.chat_id, status));
@@ -233,15 +235,24 @@ Awaitable<Status> UpdateProcessor::HandleMemberChange(Lifetime::Token life, stor
   co_return co_await Emit(tx, std::move(ev));
 }
 
+// The update goes as Telegram wrote it: its text is spliced in (it parsed as
+// strict JSON), not a tree rebuilt and written out again.
 Awaitable<Status> UpdateProcessor::Forward(Lifetime::Token life, store::Store& tx,
-                                           const telegram::ParsedUpdate& u) {
-  json::object ev{{"type", "update"}, {"update", u.raw}};
+                                           const telegram::ParsedUpdate& u, std::string_view text) {
+  std::string ev = R"({"type":"update","update":)";
+  ev += text;
   if (u.chat_id != 0) {
     auto binding = co_await tx.GetBindingByChat(options_.bot, u.chat_id);
     if (life.ended()) co_return Stopped();
-    if (binding.ok()) ev["user"] = binding->user;
+    if (binding.ok()) {
+      ev += R"(,"user":)";
+      ev += json::serialize(json::string_view(binding->user));
+    }
   }
-  co_return co_await Emit(tx, std::move(ev));
+  ev += R"(,"bot":)";
+  ev += json::serialize(json::string_view(options_.bot));
+  ev += '}';
+  co_return co_await tx.AddEvent(ev, NowMs());
 }
 
 Awaitable<Status> UpdateProcessor::Reply(store::Store& tx, int64_t chat_id, const std::string& text) {
@@ -259,9 +270,11 @@ Awaitable<Status> UpdateProcessor::Reply(store::Store& tx, int64_t chat_id, cons
 // Reads no member after its store call: the caller checks its Lifetime.
 Awaitable<Status> UpdateProcessor::Emit(store::Store& tx, json::object event) {
   event["bot"] = options_.bot;
-  int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
-  co_return co_await tx.AddEvent(json::serialize(event), now_ms);
+  co_return co_await tx.AddEvent(json::serialize(event), NowMs());
+}
+
+int64_t UpdateProcessor::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
 }
 
 }  // namespace tgate::webhook

@@ -115,15 +115,18 @@ class UpdateProcessor {
   Awaitable<Status> Drain(Lifetime::Token life);
   Awaitable<Status> ProcessOne(Lifetime::Token life, store::Store& tx, const store::Update& update,
                                bool& enqueued);
+  // `text` is the update's JSON, which `u` was parsed from.
   Awaitable<Status> ProcessParsed(Lifetime::Token life, store::Store& tx, const telegram::ParsedUpdate& u,
-                                  bool& enqueued);
+                                  std::string_view text, bool& enqueued);
   Awaitable<Status> HandleStart(Lifetime::Token life, store::Store& tx, const telegram::ParsedUpdate& u,
                                 const std::string& payload, bool& enqueued);
   Awaitable<Status> HandleMemberChange(Lifetime::Token life, store::Store& tx,
-                                       const telegram::ParsedUpdate& u);
-  Awaitable<Status> Forward(Lifetime::Token life, store::Store& tx, const telegram::ParsedUpdate& u);
+                                       const telegram::ParsedUpdate& u, std::string_view text);
+  Awaitable<Status> Forward(Lifetime::Token life, store::Store& tx, const telegram::ParsedUpdate& u,
+                            std::string_view text);
   Awaitable<Status> Reply(store::Store& tx, int64_t chat_id, const std::string& text);
   Awaitable<Status> Emit(store::Store& tx, boost::json::object event);
+  int64_t NowMs() const;  // the wall clock, for events' timestamps
 
   asio::any_io_executor executor_;
   store::Store& store_;

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include "core/fake_clock.h"
 #include "core/testing.h"
 #include "store/faulty_store_test_util.h"
@@ -135,6 +137,26 @@ TEST_F(ProcessorTest, OtherUpdatesAreForwardedWithTheUser) {
   EXPECT_TRUE(Queued().empty());
   EXPECT_EQ(committed_, 1) << "the events sender is woken for the event";
   EXPECT_EQ(replies_, 0) << "the dispatcher has nothing new to load";
+}
+
+// The update is forwarded as Telegram wrote it (its text spliced into the
+// event), and the event is JSON whatever the user's id holds.
+TEST_F(ProcessorTest, TheForwardedUpdateIsTheTextTelegramSent) {
+  ASSERT_OK(Await(store_->Bind({"default", "4\"2\\ \u00e9", 1001, store::UserStatus::kActive, 0})));
+  const std::string update =
+      R"({ "update_id" : 1, "message":{"message_id":1,"date":1,"chat":{"id":1001,"type":"private"},)"
+      R"("text":"caf\u00e9 \"quoted\" 1.50e2"} })";
+  Deliver(update, 1);
+  auto ev = Events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_NE(ev[0].find(update), std::string::npos) << ev[0];
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(ev[0], ec);
+  ASSERT_FALSE(ec) << ev[0];
+  EXPECT_EQ(parsed.at("type"), "update");
+  EXPECT_EQ(parsed.at("user"), "4\"2\\ \u00e9");
+  EXPECT_EQ(parsed.at("bot"), "default");
+  EXPECT_EQ(parsed.at("update").at("message").at("text"), "caf\u00e9 \"quoted\" 1.50e2");
 }
 
 TEST_F(ProcessorTest, EachUpdateIsProcessedOnce) {
