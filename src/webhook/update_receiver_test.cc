@@ -100,24 +100,9 @@ std::string UpdateWithId(int64_t id) {
 TEST_F(ReceiverTest, ConcurrentUpdatesShareOneTransactionAndDuplicatesStillDedupe) {
   ASSERT_EQ(Post(UpdateWithId(1)).result_int(), 200);  // stored before the batch
   const int commits_before = faulty_->commits();
-  std::vector<int64_t> ids{1, 2, 3, 3, 4};
-  std::vector<http::Request> requests;
-  for (int64_t id : ids) requests.push_back(Request(UpdateWithId(id)));
-  std::vector<std::optional<http::Response>> answers(requests.size());
-  for (size_t i = 0; i < requests.size(); ++i) {
-    asio::co_spawn(
-        store::testing::TestIo(),
-        [&, i]() -> Awaitable<void> { answers[i] = co_await receiver_->Handle(requests[i], "hookpath"); },
-        asio::detached);
-  }
-  auto& io = store::testing::TestIo();
-  io.restart();
-  io.run();
-  io.restart();
-  for (auto& a : answers) {
-    ASSERT_TRUE(a.has_value());
-    EXPECT_EQ(a->result_int(), 200) << a->body();
-  }
+  EXPECT_EQ(
+      PostTogether({UpdateWithId(1), UpdateWithId(2), UpdateWithId(3), UpdateWithId(3), UpdateWithId(4)}),
+      (std::vector<int>{200, 200, 200, 200, 200}));
   EXPECT_EQ(faulty_->calls("InsertUpdate"), 6) << "one for the first update, then one each";
   EXPECT_EQ(faulty_->commits() - commits_before, 1);
   EXPECT_EQ(Pending(), 4u) << "updates 1..4, each once";
@@ -126,22 +111,7 @@ TEST_F(ReceiverTest, ConcurrentUpdatesShareOneTransactionAndDuplicatesStillDedup
 
 TEST_F(ReceiverTest, AFailedBatchAcknowledgesNoneOfItsUpdates) {
   faulty_->FailNextCommits(Status::Unavailable("disk full"));
-  std::vector<http::Request> requests{Request(UpdateWithId(10)), Request(UpdateWithId(11))};
-  std::vector<std::optional<http::Response>> answers(requests.size());
-  for (size_t i = 0; i < requests.size(); ++i) {
-    asio::co_spawn(
-        store::testing::TestIo(),
-        [&, i]() -> Awaitable<void> { answers[i] = co_await receiver_->Handle(requests[i], "hookpath"); },
-        asio::detached);
-  }
-  auto& io = store::testing::TestIo();
-  io.restart();
-  io.run();
-  io.restart();
-  for (auto& a : answers) {
-    ASSERT_TRUE(a.has_value());
-    EXPECT_EQ(a->result_int(), 503);
-  }
+  EXPECT_EQ(PostTogether({UpdateWithId(10), UpdateWithId(11)}), (std::vector<int>{503, 503}));
   EXPECT_EQ(faulty_->calls("InsertUpdate"), 2) << "in one transaction";
   EXPECT_EQ(Pending(), 0u);
   EXPECT_EQ(notified_, 0);
