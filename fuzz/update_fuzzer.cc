@@ -1,8 +1,9 @@
 // Fuzzes ParseUpdate and StartPayload (telegram/update.h) with the bytes of a
 // webhook or getUpdates update. Invariants: an accepted update has a
-// non-negative update_id equal to the JSON's; its raw JSON, serialized and
-// parsed again, gives the same fields; a /start payload is trimmed and never
-// found for a named bot when it is not found for any bot.
+// non-negative update_id equal to the JSON's; its text spliced into an event
+// (as the processor forwards it) makes valid JSON whose "update" parses to
+// the same fields; a /start payload is trimmed and never found for a named
+// bot when it is not found for any bot.
 #include <boost/json.hpp>
 
 #include "fuzz/fuzz_check.h"
@@ -34,16 +35,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const ParsedUpdate& u = *parsed;
   FUZZ_CHECK(u.update_id >= 0);
-  FUZZ_CHECK(u.raw.is_object());
-  const boost::json::value& id = u.raw.as_object().at("update_id");
+  const std::string_view text = tgate::fuzz::AsText(data, size);
+  boost::system::error_code ec;
+  const boost::json::value doc = boost::json::parse(text, ec);
+  FUZZ_CHECK(!ec && doc.is_object());
+  const boost::json::value& id = doc.as_object().at("update_id");
   FUZZ_CHECK(id.is_int64() ? id.get_int64() == u.update_id : id.get_uint64() == uint64_t(u.update_id));
   if (u.kind == ParsedUpdate::kOther) {
     FUZZ_CHECK(u.chat_id == 0 && u.from_id == 0 && u.text.empty() && u.new_status.empty());
   }
   if (u.kind != ParsedUpdate::kMyChatMember) FUZZ_CHECK(u.new_status.empty());
 
-  // What the store keeps is the raw text; what the processor reads back must parse alike.
-  auto again = tgate::telegram::ParseUpdate(boost::json::serialize(u.raw));
+  // The processor forwards the text spliced into its event
+  // (webhook/update_processor.cc, Forward): the event must be JSON, and its
+  // update what was parsed.
+  const std::string event = R"({"type":"update","update":)" + std::string(text) + R"(,"bot":"b"})";
+  boost::json::parse_options deeper;  // the event nests the update one level down
+  deeper.max_depth = 64;
+  const boost::json::value ev = boost::json::parse(event, ec, {}, deeper);
+  FUZZ_CHECK(!ec && ev.is_object());
+  auto again = tgate::telegram::ParseUpdate(boost::json::serialize(ev.as_object().at("update")));
   FUZZ_CHECK(again.ok());
   CheckSame(u, *again);
 
