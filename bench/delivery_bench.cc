@@ -356,7 +356,9 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   Row("one-to-one latency p99 (global intervals)", Fmt(p99 / interval_ms, "%.1f"), "-", true);
   double p99_real = p99 / 1000.0 * scale;  // the same number of intervals at real-time limits
   Row("one-to-one p99 at real-time limits (s)", Fmt(p99_real, "%.2f"), "<= 1.5", p99_real <= 1.5);
-  Row("tgate CPU per delivered message (us)", Fmt(us_per_msg, "%.1f"), "<= 20", us_per_msg <= 20);
+  // The target is the ratio to the floor below (issue 16): the absolute
+  // 20 us cannot be shown on machines where the bare client costs 20-34 us.
+  Row("tgate CPU per delivered message (us)", Fmt(us_per_msg, "%.1f"), "-", true);
   double emu_us = emu_cpu * 1e6 / double(distinct);
   Row("  reference: emulator CPU per message (us)", Fmt(emu_us, "%.1f"), "-", true);
   Row("  tgate / emulator CPU", Fmt(us_per_msg / emu_us, "%.2f"), "-", true);
@@ -367,7 +369,8 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
     std::printf("    (floor: %ld answered 200, %ld not)\n", (long)floor.answered_200,
                 (long)floor.answered_other);
   }
-  Row("  tgate / floor CPU", Fmt(us_per_msg / floor.cpu_us_per_request, "%.2f"), "-", true);
+  const double over_floor = us_per_msg / floor.cpu_us_per_request;
+  Row("tgate / floor CPU", Fmt(over_floor, "%.2f"), "<= 1.5", over_floor <= 1.5);
   Row("tgate peak RSS (MB)", Fmt(rss / 1024.0, "%.1f"), "-", true);
   return ratio <= 1.02 && stats.Int("rate_limited") == 0 && lost == 0 && duplicates == 0;
 }
