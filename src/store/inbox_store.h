@@ -19,9 +19,9 @@ class InboxStore {
  public:
   virtual ~InboxStore() = default;
 
-  // Stores the update, pending or (update.processed) processed, without its
-  // payload (types.h); returns
-  // false (and stores nothing) if this bot's update_id was already received.
+  // Stores the update: pending, or processed (update.processed: without its
+  // payload, types.h). Returns false (and stores nothing) if this bot's
+  // update_id was already received.
   // Several in one transaction (TransactionRunner) share its commit: the
   // webhook's group commit (webhook/update_receiver.h).
   virtual Awaitable<Result<bool>> InsertUpdate(const Update& update) = 0;

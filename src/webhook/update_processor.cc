@@ -141,8 +141,8 @@ Awaitable<Result<bool>> UpdateProcessor::ProcessOnReceipt(store::Store& tx, cons
   bool inserted = false;
   bool enqueued = false;
   Status s = co_await tx.RunInTransaction([&](store::Store& each) -> Awaitable<Status> {
-    store::Update processed = update;
-    processed.processed = true;
+    // Without its payload: a processed update's is not kept (store/types.h).
+    store::Update processed{update.bot, update.update_id, {}, true};
     auto stored = co_await each.InsertUpdate(processed);
     if (life.ended()) co_return Stopped();
     if (!stored.ok()) co_return stored.status();
