@@ -82,7 +82,7 @@ std::unique_ptr<BotRuntime::Run> BotRuntime::MakeRun(std::function<bool()> may_s
   if (bc.long_polling) {
     webhook::UpdateProcessor* proc = run->processor.get();
     run->poller = std::make_unique<webhook::LongPoller>(deps_.io.get_executor(), *api_, deps_.store,
-                                                        webhook::LongPollerOptions{bc.name},
+                                                        webhook::LongPollerOptions{bc.name}, proc,
                                                         [proc] { proc->Notify(); });
   }
   return run;

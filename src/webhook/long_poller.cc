@@ -6,19 +6,21 @@
 
 #include "core/json_numbers.h"
 #include "core/log_stopped.h"
+#include "telegram/update.h"
 #include "webhook/allowed_updates.h"
 
 namespace tgate::webhook {
 
 namespace json = boost::json;
 
-LongPoller::LongPoller(asio::any_io_executor executor, telegram::BotApi& api, store::InboxStore& store,
-                       LongPollerOptions options, std::function<void()> on_updates)
+LongPoller::LongPoller(asio::any_io_executor executor, telegram::BotApi& api, store::Store& store,
+                       LongPollerOptions options, UpdateProcessor* processor,
+                       std::function<void()> on_updates)
     : executor_(executor),
       api_(api),
       store_(store),
       options_(std::move(options)),
-      on_updates_(std::move(on_updates)) {}
+      intake_({IntakeBot{options_.bot, [processor] { return processor; }, std::move(on_updates)}}) {}
 
 void LongPoller::Start() {
   asio::co_spawn(executor_, Loop(life_.token()), LogStopped("bot " + options_.bot + ": long polling"));
@@ -28,18 +30,28 @@ void LongPoller::Stop() { life_.End(); }
 
 Awaitable<bool> LongPoller::StoreAll(Lifetime::Token life, const json::value& result) {
   if (!result.is_array()) co_return true;
+  std::vector<ReceivedUpdate> batch;
   for (const json::value& u : result.get_array()) {
     const json::object* o = u.if_object();
     std::optional<int64_t> id = JsonInt64Field(o, "update_id");
     if (!id) continue;
-    const store::Update update{options_.bot, *id, json::serialize(u)};
-    auto inserted = co_await store_.InsertUpdate(update);
-    if (life.ended()) co_return false;
-    if (!inserted.ok()) {
-      spdlog::error("bot {}: could not store update: {}", options_.bot, inserted.status().message());
-      co_return false;
-    }
+    ReceivedUpdate r{0, store::Update{options_.bot, *id, json::serialize(u)}, std::nullopt};
+    // One the processor does not understand is stored pending: its loop
+    // sets it aside, as it did before updates were processed on receipt.
+    if (auto parsed = telegram::ParseUpdate(r.update.payload); parsed.ok()) r.parsed = std::move(*parsed);
+    batch.push_back(std::move(r));
   }
+  if (batch.empty()) co_return true;
+  UpdateIntake::Taken taken;
+  Status s = co_await store_.RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
+    co_return co_await intake_.Take(life, tx, batch, taken);
+  });
+  if (life.ended()) co_return false;
+  if (!s.ok()) {
+    spdlog::error("bot {}: could not store {} updates: {}", options_.bot, batch.size(), s.message());
+    co_return false;
+  }
+  intake_.Wake(taken);
   co_return true;
 }
 
@@ -57,10 +69,7 @@ Awaitable<void> LongPoller::Loop(Lifetime::Token life) {
       delay = std::chrono::seconds(1);
       const bool stored = co_await StoreAll(life, r.result);
       if (life.ended()) co_return;
-      if (stored) {
-        if (r.result.is_array() && !r.result.get_array().empty() && on_updates_) on_updates_();
-        continue;
-      }
+      if (stored) continue;
     } else if (r.kind == telegram::ErrorKind::kConflict) {
       spdlog::warn(
           "bot {}: getUpdates conflict ({}); delete the webhook (`tgate webhook delete`) or "

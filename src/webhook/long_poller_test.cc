@@ -1,12 +1,16 @@
-// LongPoller: stores what getUpdates answers and wakes the processor; and its
-// lifetime (core/lifetime.h): destroyed while a getUpdates is under way,
-// without Stop(), it ignores the answer and touches nothing after (the ASan
-// build reports a use of the freed poller).
+// LongPoller: takes what getUpdates answers in (one transaction per answer,
+// each update processed in it where the bot's processor runs, else stored
+// pending and the processor woken); and its lifetime (core/lifetime.h): destroyed while a getUpdates is under
+// way, without Stop(), it ignores the answer and touches nothing after (the ASan build reports a use of the
+// freed poller).
 #include "webhook/long_poller.h"
 
 #include <gtest/gtest.h>
 
+#include "core/fake_clock.h"
 #include "core/testing.h"
+#include "link/linker.h"
+#include "store/faulty_store_test_util.h"
 #include "store/store.h"
 #include "store/store_test_util.h"
 #include "telegram/api_result.h"
@@ -18,8 +22,8 @@ using store::testing::Await;
 
 using namespace std::chrono_literals;
 
-// A Bot API whose getUpdates answers only when the test releases it, with one
-// update (id 1 above the offset asked for).
+// A Bot API whose getUpdates answers only when the test releases it, with
+// `per_answer` updates (ids from the offset asked for).
 class HeldBotApi final : public telegram::BotApi {
  public:
   explicit HeldBotApi(asio::any_io_executor executor)
@@ -30,9 +34,12 @@ class HeldBotApi final : public telegram::BotApi {
     ++calls_;
     int64_t offset = params.contains("offset") ? params.at("offset").as_int64() : 1;
     co_await gate_.async_wait(kAsTuple);
-    co_return telegram::Classify(
-        200, R"({"ok":true,"result":[{"update_id":)" + std::to_string(offset) +
-                 R"(,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"text":"hi"}}]})");
+    std::string updates;
+    for (int64_t id = offset; id < offset + per_answer; ++id) {
+      updates += (updates.empty() ? "" : ",") + std::string(R"({"update_id":)") + std::to_string(id) +
+                 R"(,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"text":"hi"}})";
+    }
+    co_return telegram::Classify(200, R"({"ok":true,"result":[)" + updates + "]}");
   }
   Awaitable<telegram::ApiResult> CallMultipart(std::string, std::vector<telegram::FormPart>) override {
     co_return telegram::NetworkFailure("not scripted");
@@ -41,6 +48,7 @@ class HeldBotApi final : public telegram::BotApi {
   // Answers the getUpdates under way.
   void Release() { gate_.cancel(); }
   int calls() const { return calls_; }
+  int per_answer = 1;
 
  private:
   asio::steady_timer gate_;
@@ -53,24 +61,28 @@ class LongPollerTest : public ::testing::Test {
     auto s = store::Store::Open({":memory:"});
     ASSERT_OK(s);
     store_ = std::move(*s);
-    poller_ = std::make_unique<LongPoller>(io_.get_executor(), api_, *store_, LongPollerOptions{"default"},
-                                           [this] { ++woken_; });
+    faulty_ = std::make_unique<store::testing::FaultyStore>(*store_);
+    poller_ = std::make_unique<LongPoller>(io_.get_executor(), api_, *faulty_, LongPollerOptions{"default"},
+                                           nullptr, [this] { ++woken_; });
   }
+  size_t Pending() { return Await(store_->PendingUpdates("default", 10))->size(); }
 
   asio::io_context io_;
   HeldBotApi api_{io_.get_executor()};
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::testing::FaultyStore> faulty_;
   std::unique_ptr<LongPoller> poller_;
   int woken_ = 0;
 };
 
-TEST_F(LongPollerTest, StoresWhatGetUpdatesAnswersAndPollsOnFromTheNextOffset) {
+TEST_F(LongPollerTest, WithoutAProcessorStoresWhatGetUpdatesAnswersPendingAndPollsOnFromTheNextOffset) {
   poller_->Start();
   io_.poll();
   ASSERT_EQ(api_.calls(), 1);
   api_.Release();
   io_.poll();  // update 1 stored; the next getUpdates asks for offset 2
   EXPECT_EQ(Await(store_->MaxUpdateId("default")).value(), 1);
+  EXPECT_EQ(Pending(), 1u) << "for the processor's loop";
   EXPECT_EQ(woken_, 1);
   EXPECT_EQ(api_.calls(), 2);
   poller_->Stop();
@@ -92,6 +104,70 @@ TEST_F(LongPollerTest, DestroyingThePollerWhileGetUpdatesIsUnderWayIgnoresTheAns
   EXPECT_EQ(api_.calls(), 1);
   EXPECT_EQ(Await(store_->MaxUpdateId("default")).value(), 0);  // nothing stored after
   EXPECT_EQ(woken_, 0);
+}
+
+// With the bot's processor here, an answer's updates are stored and acted on
+// in one transaction (as the webhook's, update_intake.h): nothing is left for
+// the processor's loop, and Telegram's offset moves past them only after.
+TEST_F(LongPollerTest, AnAnswersUpdatesAreProcessedInTheOneTransactionThatStoresThem) {
+  FakeClock clock;
+  link::Linker linker(*faulty_, clock);
+  int events_woken = 0;
+  UpdateProcessor processor(io_.get_executor(), *faulty_, linker, clock,
+                            ProcessorOptions{"default", "my_bot", "Welcome!", "Expired."},
+                            ProcessorWakeUps{[] {}, [&] { ++events_woken; }});
+  poller_ = std::make_unique<LongPoller>(io_.get_executor(), api_, *faulty_, LongPollerOptions{"default"},
+                                         &processor, [this] { ++woken_; });
+  api_.per_answer = 3;
+  const int commits = faulty_->commits();
+  poller_->Start();
+  io_.poll();
+  ASSERT_EQ(api_.calls(), 1);
+  api_.Release();
+  io_.poll();
+  EXPECT_EQ(faulty_->commits() - commits, 1) << "the answer's three updates, stored and processed together";
+  EXPECT_EQ(Pending(), 0u);
+  auto events = Await(store_->DueEvents(INT64_MAX, 10));
+  ASSERT_OK(events);
+  EXPECT_EQ(events->size(), 3u) << "each forwarded once";
+  EXPECT_EQ(events_woken, 1) << "the events sender, once for the commit";
+  EXPECT_EQ(woken_, 0) << "nothing left for the processor's loop";
+  EXPECT_EQ(Await(store_->MaxUpdateId("default")).value(), 3);
+  EXPECT_EQ(api_.calls(), 2) << "the next getUpdates confirms them (offset 4)";
+  poller_.reset();
+  api_.Release();
+  io_.run_for(5s);
+}
+
+// An update that fails to be processed on receipt is stored pending with the
+// ones behind it, for the loop, in order; the answer is still confirmed.
+TEST_F(LongPollerTest, AnUpdateThatFailsOnReceiptIsLeftPendingWithTheOnesBehindIt) {
+  FakeClock clock;
+  link::Linker linker(*faulty_, clock);
+  UpdateProcessor processor(io_.get_executor(), *faulty_, linker, clock,
+                            ProcessorOptions{"default", "my_bot", "Welcome!", "Expired."},
+                            ProcessorWakeUps{[] {}, [] {}});
+  poller_ = std::make_unique<LongPoller>(io_.get_executor(), api_, *faulty_, LongPollerOptions{"default"},
+                                         &processor, [this] { ++woken_; });
+  api_.per_answer = 3;
+  faulty_->FailNext("AddEvent", Status::Unavailable("the outbox is down"));
+  poller_->Start();
+  io_.poll();
+  api_.Release();
+  io_.poll();
+  auto events = Await(store_->DueEvents(INT64_MAX, 10));
+  ASSERT_OK(events);
+  EXPECT_EQ(events->size(), 0u);
+  EXPECT_EQ(Pending(), 3u) << "the first failed; the two behind it wait for it";
+  EXPECT_EQ(woken_, 1);
+  EXPECT_EQ(Await(store_->MaxUpdateId("default")).value(), 3);
+  EXPECT_OK(Await(processor.Drain()));
+  EXPECT_EQ(Pending(), 0u);
+  events = Await(store_->DueEvents(INT64_MAX, 10));
+  EXPECT_EQ(events->size(), 3u) << "processed by the loop, in order";
+  poller_.reset();
+  api_.Release();
+  io_.run_for(5s);
 }
 
 }  // namespace

@@ -20,14 +20,22 @@ std::string Labels(const HookBot& bot, std::string_view result) {
   return out;
 }
 
+std::vector<IntakeBot> IntakeBotsOf(const std::vector<HookBot>& bots) {
+  std::vector<IntakeBot> out;
+  for (const HookBot& b : bots) out.push_back(IntakeBot{b.name, b.processor, b.notify});
+  return out;
+}
+
 }  // namespace
 
 UpdateReceiver::UpdateReceiver(store::Store& store, Metrics& metrics, std::vector<HookBot> bots)
     : store_(store),
       metrics_(metrics),
       bots_(std::move(bots)),
-      inserts_(
-          [this, life = life_.token()](const std::vector<Received>& batch) { return Write(life, batch); }) {
+      intake_(IntakeBotsOf(bots_)),
+      inserts_([this, life = life_.token()](const std::vector<ReceivedUpdate>& batch) {
+        return Write(life, batch);
+      }) {
   metrics_.Describe(
       kIngest, "counter",
       "Webhook updates by bot and result: accepted (stored), duplicate (stored before), rejected "
@@ -77,8 +85,8 @@ Awaitable<http::Response> UpdateReceiver::Handle(const http::Request& req, std::
   const int64_t update_id = parsed->update_id;
   // A named item, moved in: GCC 12 destroys a temporary argument of a
   // coroutine in a co_await twice (GCC bug 99576).
-  Received received{static_cast<size_t>(bot - bots_.data()), store::Update{bot->name, update_id, req.body()},
-                    std::move(*parsed)};
+  ReceivedUpdate received{static_cast<size_t>(bot - bots_.data()),
+                          store::Update{bot->name, update_id, req.body()}, std::move(*parsed)};
   auto inserted = co_await inserts_.Submit(std::move(received));
   if (!inserted.ok()) {
     // Not acknowledged: Telegram will deliver it again.
@@ -91,69 +99,15 @@ Awaitable<http::Response> UpdateReceiver::Handle(const http::Request& req, std::
 }
 
 Awaitable<Result<std::vector<bool>>> UpdateReceiver::Write(Lifetime::Token life,
-                                                           const std::vector<Received>& batch) {
-  std::vector<bool> inserted;
-  WakeUps wake;
+                                                           const std::vector<ReceivedUpdate>& batch) {
+  UpdateIntake::Taken taken;
   Status s = co_await store_.RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
-    co_return co_await WriteIn(life, tx, batch, inserted, wake);
+    co_return co_await intake_.Take(life, tx, batch, taken);
   });
   if (life.ended()) co_return Stopped();
   if (!s.ok()) co_return s;
-  for (size_t b = 0; b < bots_.size(); ++b) {
-    if (wake.notify[b] && bots_[b].notify) bots_[b].notify();
-    if (!wake.processed[b]) continue;
-    // The processor may have gone meanwhile (the bot disowned): its
-    // successor's loop finds nothing pending, the events sender polls.
-    if (UpdateProcessor* p = bots_[b].processor ? bots_[b].processor() : nullptr)
-      p->ProcessedOnReceipt(wake.replied[b]);
-  }
-  co_return inserted;
-}
-
-Awaitable<Status> UpdateReceiver::WriteIn(Lifetime::Token life, store::Store& tx,
-                                          const std::vector<Received>& batch, std::vector<bool>& inserted,
-                                          WakeUps& wake) {
-  inserted.assign(batch.size(), false);
-  wake = WakeUps{std::vector<bool>(bots_.size()), std::vector<bool>(bots_.size()),
-                 std::vector<bool>(bots_.size())};
-  // By bot, what becomes of its updates in this batch. kPending: no
-  // processor here, one of its updates was pending before, or one of this
-  // batch could not be processed (the bot's later ones wait behind it).
-  enum class Mode { kNotAsked, kOnReceipt, kPending };
-  std::vector<Mode> mode(bots_.size(), Mode::kNotAsked);
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const Received& r = batch[i];
-    UpdateProcessor* p = bots_[r.bot].processor ? bots_[r.bot].processor() : nullptr;
-    if (!p) mode[r.bot] = Mode::kPending;
-    if (mode[r.bot] == Mode::kNotAsked) {
-      auto may = co_await p->MayProcessOnReceipt(tx);
-      if (life.ended()) co_return Stopped();
-      if (!may.ok()) co_return may.status();
-      p = bots_[r.bot].processor();  // asked anew after a store call
-      mode[r.bot] = *may && p ? Mode::kOnReceipt : Mode::kPending;
-    }
-    if (mode[r.bot] == Mode::kOnReceipt) {
-      bool replied = false;
-      auto processed = co_await p->ProcessOnReceipt(tx, r.update, r.parsed, replied);
-      if (life.ended()) co_return Stopped();
-      if (processed.ok()) {
-        inserted[i] = *processed;
-        wake.processed[r.bot] = wake.processed[r.bot] || *processed;
-        wake.replied[r.bot] = wake.replied[r.bot] || replied;
-        continue;
-      }
-      // Left for the processor's loop, which retries it or sets it aside.
-      spdlog::debug("bot {}: update {} not processed on receipt: {}", bots_[r.bot].name, r.update.update_id,
-                    processed.status().message());
-      mode[r.bot] = Mode::kPending;
-    }
-    auto stored = co_await tx.InsertUpdate(r.update);
-    if (life.ended()) co_return Stopped();
-    if (!stored.ok()) co_return stored.status();
-    inserted[i] = *stored;
-    wake.notify[r.bot] = wake.notify[r.bot] || *stored;
-  }
-  co_return Status::Ok();
+  intake_.Wake(taken);
+  co_return std::move(taken.inserted);
 }
 
 }  // namespace tgate::webhook

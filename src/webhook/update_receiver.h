@@ -5,13 +5,11 @@
 // once; concurrent updates are stored together, in one transaction (group
 // commit, core/write_batcher.h), each answered after it committed. Where the
 // bot's UpdateProcessor runs (this instance owns the bot) and none of its
-// updates is pending, an update is processed in that same transaction
-// (UpdateProcessor::ProcessOnReceipt); else it is stored pending and the
-// processor woken, and so are the bot's later ones in the batch (update_id
-// order holds). A malformed update that passed authentication is
-// acknowledged (else Telegram would retry it for 24 h) and logged.
-// Not a router: the caller extracts the path segment. Threading: io thread
-// only (uses the Store).
+// updates is pending, an update is processed in that same transaction; else
+// it is stored pending and the processor woken, and so are the bot's later
+// ones in the batch (update_id order holds): see update_intake.h. A malformed update that passed
+// authentication is acknowledged (else Telegram would retry it for 24 h) and logged. Not a router: the caller
+// extracts the path segment. Threading: io thread only (uses the Store).
 #pragma once
 
 #include <functional>
@@ -26,6 +24,7 @@
 #include "http/message.h"
 #include "store/store.h"
 #include "telegram/update.h"
+#include "webhook/update_intake.h"
 #include "webhook/update_processor.h"
 
 namespace tgate::webhook {
@@ -49,32 +48,19 @@ class UpdateReceiver {
   Awaitable<http::Response> Handle(const http::Request& req, std::string_view segment);
 
  private:
-  struct Received {
-    size_t bot;  // index in bots_
-    store::Update update;
-    telegram::ParsedUpdate parsed;
-  };
-  // What Write() must do once its transaction committed.
-  struct WakeUps {
-    std::vector<bool> notify;     // by bot: updates were left pending
-    std::vector<bool> processed;  // by bot: updates were processed on receipt
-    std::vector<bool> replied;    // by bot: and one of them queued a reply
-  };
-
   const HookBot* Match(std::string_view segment) const;
   // The batch's flush: stores (and where it may, processes) every update in
-  // one transaction; whether each was new. Wakes whom it concerns after the
-  // commit.
-  Awaitable<Result<std::vector<bool>>> Write(Lifetime::Token life, const std::vector<Received>& batch);
-  Awaitable<Status> WriteIn(Lifetime::Token life, store::Store& tx, const std::vector<Received>& batch,
-                            std::vector<bool>& inserted, WakeUps& wake);
+  // one transaction (UpdateIntake); whether each was new. Wakes whom it
+  // concerns after the commit.
+  Awaitable<Result<std::vector<bool>>> Write(Lifetime::Token life, const std::vector<ReceivedUpdate>& batch);
 
   store::Store& store_;
   Metrics& metrics_;
   std::vector<HookBot> bots_;
+  UpdateIntake intake_;
   Lifetime life_;
   // Group commit: concurrent updates (of any bots) share one transaction.
-  WriteBatcher<Received, bool> inserts_;
+  WriteBatcher<ReceivedUpdate, bool> inserts_;
 };
 
 }  // namespace tgate::webhook
