@@ -8,7 +8,9 @@
 // the best of each counts, so machine noise cancels. Prints each figure beside
 // its target: tgate/nginx for both kinds (>= 0.5), latency percentiles,
 // tgate's CPU per request, and the WAL's peak (sampled from its file, <= 64 MB).
-// Not a load test of anything but the two ways work comes in.
+// Then the third way in, long polling: a burst of updates queued at the
+// emulator, taken in by getUpdates (a figure, no target).
+// Not a load test of anything but the ways work comes in.
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -50,6 +52,7 @@ constexpr char kNginx[] = "/usr/sbin/nginx";
 constexpr int kWrkThreads = 2, kWrkConnections = 64;
 constexpr int kUsers = 10000;  // linked users the messages go to
 constexpr double kTargetRatio = 0.5, kTargetWalMb = 64;
+constexpr int kLongPollUpdates = 20000;  // the long-polling burst
 
 // A failure to run (not a missed target): thrown so every child is stopped on
 // the way out (nginx by SIGTERM to its master, which stops its workers).
@@ -237,7 +240,9 @@ class Nginx {
 // emulator it talks to; both killed when destroyed.
 class Tgate {
  public:
-  explicit Tgate(const std::string& dir) : db_(dir + "/tgate.db") {
+  // `long_polling`: tgate takes updates by getUpdates from the emulator,
+  // not by its webhook.
+  explicit Tgate(const std::string& dir, bool long_polling = false) : db_(dir + "/tgate.db") {
     SeedUsers(db_);
     if (!emu_.Start(
             {std::string(TGATE_BINARY_DIR) + "/tgate-emulator", "--listen", "127.0.0.1:0", "--token", kToken},
@@ -246,13 +251,14 @@ class Tgate {
     Track(emu_.pid());
     auto eport = emu_.WaitForText("listening on 127.0.0.1:", std::chrono::seconds(10));
     if (!eport) throw BenchError("emulator did not start: " + emu_.Stderr());
+    emu_port_ = static_cast<uint16_t>(std::stoi(*eport));
     std::map<std::string, std::string> env{
         {"TGATE_BOT_TOKEN", kToken},
         {"TGATE_BOT_API_URL", "http://127.0.0.1:" + *eport},
         {"TGATE_API_KEY", kKey},
         {"TGATE_LISTEN", "127.0.0.1:0"},
         {"TGATE_DB", db_},
-        {"TGATE_LONG_POLLING", "false"},
+        {"TGATE_LONG_POLLING", long_polling ? "true" : "false"},
         {"TGATE_WEBHOOK_PATH", kHookPath},
         {"TGATE_WEBHOOK_SECRET", kSecret},
         {"TGATE_LOG_LEVEL", getenv("BENCH_DEBUG") ? "debug" : "warn"},
@@ -265,6 +271,7 @@ class Tgate {
     port_ = static_cast<uint16_t>(std::stoi(*port));
   }
   uint16_t port() const { return port_; }
+  uint16_t emulator_port() const { return emu_port_; }
   pid_t pid() const { return tgate_.pid(); }
   bool running() { return tgate_.running(); }
   // Why tgate is gone: its exit status (128 + signal) and the end of its stderr.
@@ -284,7 +291,7 @@ class Tgate {
  private:
   std::string db_;
   Process emu_, tgate_;
-  uint16_t port_ = 0;
+  uint16_t port_ = 0, emu_port_ = 0;
 };
 
 enum class Kind { kWebhook, kMessages };
@@ -358,6 +365,48 @@ struct Totals {
 };
 
 }  // namespace
+
+// The value of an unlabelled gauge or counter in /metrics text; -1 if absent.
+double MetricValue(const std::string& metrics, const std::string& name) {
+  std::istringstream in(metrics);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
+}
+
+// Long polling (a figure, no target: issue 16 sets none for it): a burst of
+// `n` updates queued at the emulator at once, which tgate fetches by
+// getUpdates (100 an answer, Telegram's most), stores and acts on (each is
+// forwarded to the site as an event: none is sent, no events_url) before the
+// next offset confirms them. Timed from the burst until the last event is in
+// the outbox; tgate's CPU over the same span.
+struct LongPollResult {
+  double seconds = 0, cpu_us = 0;
+};
+
+LongPollResult RunLongPoll(const std::string& dir, int n) {
+  std::filesystem::create_directories(dir);
+  Tgate tgate(dir, /*long_polling=*/true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // its first getUpdates waits
+  const double cpu_before = CpuSeconds(tgate.pid());
+  const auto start = std::chrono::steady_clock::now();
+  auto burst = HttpCall(tgate.emulator_port(), "POST", "/control/message",
+                        R"({"user_id":5,"text":"hello","count":)" + std::to_string(n) + "}");
+  if (burst.status != 200) throw BenchError("emulator /control/message: " + burst.body + burst.error);
+  for (;;) {
+    if (MetricValue(tgate.Metrics(), "tgate_events_pending") >= n) break;
+    if (!tgate.running()) throw BenchError(tgate.WhyGone());
+    if (std::chrono::steady_clock::now() - start > std::chrono::seconds(120))
+      throw BenchError("long polling: the updates were not all taken in within 120 s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  LongPollResult r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.cpu_us = (CpuSeconds(tgate.pid()) - cpu_before) * 1e6 / n;
+  return r;
+}
 
 int Run(const std::string& dir, int seconds, int rounds) {
   for (const char* tool : {kWrk, kNginx}) {
@@ -467,6 +516,12 @@ int Run(const std::string& dir, int seconds, int rounds) {
       "Bounded disk: the WAL file's size, sampled every 20 ms during every tgate run of both kinds\n");
   Row("peak WAL (MB)", Fmt(double(wal_peak) / 1e6, "%.1f"), "<= 64", double(wal_peak) / 1e6 <= kTargetWalMb);
   Row("  database file at the end (MB)", Fmt(double(FileBytes(tgate.db())) / 1e6, "%.1f"), "-", true);
+
+  const LongPollResult lp = RunLongPoll(dir + "/long-polling", kLongPollUpdates);
+  std::printf("Long polling: %d updates queued at once, fetched 100 an answer, stored and acted on\n",
+              kLongPollUpdates);
+  Row("updates taken in per second", Fmt(kLongPollUpdates / lp.seconds), "-", true);
+  Row("tgate CPU per update (us)", Fmt(lp.cpu_us, "%.1f"), "-", true);
   return missed_rows == 0 ? 0 : 1;
 }
 

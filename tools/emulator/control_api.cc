@@ -103,10 +103,16 @@ http::Response ControlApi::Message(const http::Request& req) {
   auto user_id = IntField(*body, "user_id");
   std::string text = StrField(*body, "text");
   if (!user_id || *user_id <= 0 || text.empty()) return BadRequest(req, "user_id and text are required");
+  // "count": that many messages at once (a burst for load tests); the last's id.
+  const std::optional<int64_t> count = body->contains("count") ? IntField(*body, "count") : int64_t{1};
+  if (!count || *count < 1 || *count > 1'000'000) return BadRequest(req, "count must be 1..1000000");
   const auto& known = state_.users[*user_id];
   FakeUser user{*user_id, known.first_name, known.username};
-  int64_t id = state_.Enqueue(user.id, "message",
-                              TextMessage(user, state_.NextMessageId(user.id), clock_.UnixSeconds(), text));
+  int64_t id = 0;
+  for (int64_t i = 0; i < *count; ++i) {
+    id = state_.Enqueue(user.id, "message",
+                        TextMessage(user, state_.NextMessageId(user.id), clock_.UnixSeconds(), text));
+  }
   return Json(req, 200, boost::json::object{{"update_id", id}});
 }
 

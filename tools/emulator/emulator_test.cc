@@ -209,6 +209,26 @@ TEST_F(EmulatorE2E, LongPollReturnsWhenAnUpdateArrives) {
   });
 }
 
+// A burst: "count" queues that many messages at once; getUpdates hands them
+// out 100 at a time (Telegram's limit), in order; a bad count changes nothing.
+TEST_F(EmulatorE2E, AMessageBurstIsPolledAHundredAtATime) {
+  Run([&]() -> Awaitable<void> {
+    auto bad = co_await Call("/control/message", R"({"user_id":5,"text":"x","count":0})");
+    EXPECT_EQ(bad.status, 400u);
+    auto burst = co_await Call("/control/message", R"({"user_id":5,"text":"hello","count":150})");
+    EXPECT_EQ(burst.status, 200u);
+    auto first = co_await Bot("getUpdates", R"({"timeout":0})");
+    const auto& a = first.json.at("result").as_array();
+    EXPECT_EQ(a.size(), 100u);
+    if (a.size() != 100u) co_return;
+    const int64_t id0 = a.at(0).at("update_id").as_int64();
+    EXPECT_EQ(a.at(99).at("update_id").as_int64(), id0 + 99);
+    auto rest = co_await Bot("getUpdates", R"({"offset":)" + std::to_string(id0 + 100) + "}");
+    EXPECT_EQ(rest.json.at("result").as_array().size(), 50u);
+    EXPECT_EQ(burst.json.at("update_id").as_int64(), id0 + 149);
+  });
+}
+
 TEST_F(EmulatorE2E, SecondPollTerminatesTheFirst) {
   Run([&]() -> Awaitable<void> {
     Answer first;
