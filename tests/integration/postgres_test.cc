@@ -31,6 +31,33 @@ TEST_F(ServeOnPostgres, LinksThroughTheWebhookAndSends) {
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/tgate.db"));
 }
 
+// Long polling on PostgreSQL: each getUpdates answer is taken in in one
+// transaction, each update acted on in it (webhook/update_intake.h): the
+// /start links, and a burst of 250 messages (three answers) is forwarded to
+// the outbox once each, with Telegram's queue confirmed.
+TEST_F(ServeOnPostgres, LinksByLongPollingAndTakesABurstInOnceEach) {
+  StartEmulator();
+  TgateOptions options = OnPostgres();
+  options.long_polling = true;
+  StartTgate(options);
+  LinkUser("alice", 2002);
+  EXPECT_EQ(Api("GET", "/v1/users/alice").Int("chat_id"), 2002);
+  auto events_pending = [&] {
+    const std::string body = Api("GET", "/metrics").body;
+    const size_t at = body.find("\ntgate_events_pending ");
+    return at == std::string::npos ? -1.0 : std::stod(body.substr(at + 22));
+  };
+  const double before = events_pending();  // user.linked
+  ASSERT_GE(before, 1);
+  ASSERT_EQ(Emu("POST", "/control/message", R"({"user_id":2002,"text":"hi","count":250})").status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return events_pending() >= before + 250; }, std::chrono::seconds(20)))
+      << events_pending();
+  EXPECT_TRUE(WaitUntil([&] { return Emu("GET", "/control/stats").Int("pending_updates") == 0; }))
+      << "confirmed by the next offset";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(events_pending(), before + 250) << "each once";
+}
+
 TEST_F(ServeOnPostgres, KeepsEverythingAcrossARestartAndSendsWhatWasQueued) {
   StartEmulator();
   StartTgate(OnPostgres());
