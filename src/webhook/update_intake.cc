@@ -3,10 +3,14 @@
 #include <spdlog/spdlog.h>
 
 namespace tgate::webhook {
+namespace {
+
+Status Stopped() { return Status::Unavailable("stopped before the updates were stored; retry"); }
+
+}  // namespace
 
 Awaitable<Status> UpdateIntake::Take(Lifetime::Token life, store::Store& tx,
                                      const std::vector<ReceivedUpdate>& batch, Taken& taken) const {
-  const Status stopped = Status::Unavailable("stopped before the updates were stored; retry");
   taken = Taken{std::vector<bool>(batch.size()), std::vector<bool>(bots_.size()),
                 std::vector<bool>(bots_.size()), std::vector<bool>(bots_.size())};
   // By bot, what becomes of its updates in this batch. kPending: no
@@ -21,7 +25,7 @@ Awaitable<Status> UpdateIntake::Take(Lifetime::Token life, store::Store& tx,
     if (!p || !r.parsed) mode[r.bot] = Mode::kPending;
     if (mode[r.bot] == Mode::kNotAsked) {
       auto may = co_await p->MayProcessOnReceipt(tx);
-      if (life.ended()) co_return stopped;
+      if (life.ended()) co_return Stopped();
       if (!may.ok()) co_return may.status();
       p = bot.processor();  // asked anew after a store call
       mode[r.bot] = *may && p ? Mode::kOnReceipt : Mode::kPending;
@@ -29,7 +33,7 @@ Awaitable<Status> UpdateIntake::Take(Lifetime::Token life, store::Store& tx,
     if (mode[r.bot] == Mode::kOnReceipt) {
       bool replied = false;
       auto processed = co_await p->ProcessOnReceipt(tx, r.update, *r.parsed, replied);
-      if (life.ended()) co_return stopped;
+      if (life.ended()) co_return Stopped();
       if (processed.ok()) {
         taken.inserted[i] = *processed;
         taken.processed[r.bot] = taken.processed[r.bot] || *processed;
@@ -42,7 +46,7 @@ Awaitable<Status> UpdateIntake::Take(Lifetime::Token life, store::Store& tx,
       mode[r.bot] = Mode::kPending;
     }
     auto stored = co_await tx.InsertUpdate(r.update);
-    if (life.ended()) co_return stopped;
+    if (life.ended()) co_return Stopped();
     if (!stored.ok()) co_return stored.status();
     taken.inserted[i] = *stored;
     taken.notify[r.bot] = taken.notify[r.bot] || *stored;
