@@ -103,13 +103,15 @@ double CpuSeconds(pid_t pid) {
   return double(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
-// Sum of the /metrics series NAME{...} whose labels contain `label`.
+// Sum of the /metrics series NAME{...} whose labels contain `label` (or the
+// unlabelled NAME, for an empty `label`).
 double MetricSum(const std::string& metrics, const std::string& name, const std::string& label) {
   std::istringstream in(metrics);
   std::string line;
   double sum = 0;
   while (std::getline(in, line)) {
-    if (line.rfind(name + "{", 0) != 0 || line.find(label) == std::string::npos) continue;
+    const bool series = line.rfind(name + "{", 0) == 0 && line.find(label) != std::string::npos;
+    if (!series && !(label.empty() && line.rfind(name + " ", 0) == 0)) continue;
     sum += std::stod(line.substr(line.rfind(' ') + 1));
   }
   return sum;
@@ -366,16 +368,6 @@ struct Totals {
 
 }  // namespace
 
-// The value of an unlabelled gauge or counter in /metrics text; -1 if absent.
-double MetricValue(const std::string& metrics, const std::string& name) {
-  std::istringstream in(metrics);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
-  }
-  return -1;
-}
-
 // Long polling (a figure, no target: issue 16 sets none for it): a burst of
 // `n` updates queued at the emulator at once, which tgate fetches by
 // getUpdates (100 an answer, Telegram's most), stores and acts on (each is
@@ -396,7 +388,7 @@ LongPollResult RunLongPoll(const std::string& dir, int n) {
                         R"({"user_id":5,"text":"hello","count":)" + std::to_string(n) + "}");
   if (burst.status != 200) throw BenchError("emulator /control/message: " + burst.body + burst.error);
   for (;;) {
-    if (MetricValue(tgate.Metrics(), "tgate_events_pending") >= n) break;
+    if (MetricSum(tgate.Metrics(), "tgate_events_pending", "") >= n) break;
     if (!tgate.running()) throw BenchError(tgate.WhyGone());
     if (std::chrono::steady_clock::now() - start > std::chrono::seconds(120))
       throw BenchError("long polling: the updates were not all taken in within 120 s");

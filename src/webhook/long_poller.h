@@ -6,9 +6,10 @@
 // next offset. Refuses to fight a webhook: a 409 is logged with what to do
 // and retried slowly. Not the processing (update_processor.h).
 // Threading: one coroutine on the io executor (app/threads.h); the BotApi, the
-// Store and the processor outlive the poller. Destroying it stops the coroutine, Stop() called or not
-// (core/lifetime.h): the answer of a getUpdates under way is ignored (its
-// offset was never confirmed: the next poller fetches those updates again).
+// Store and the processor outlive the poller. Destroying it stops the
+// coroutine, Stop() called or not (core/lifetime.h): the answer of a
+// getUpdates under way is ignored (its offset was never confirmed: the next
+// poller fetches those updates again).
 #pragma once
 
 #include <chrono>
