@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
-
 #include "app/fd_limit.h"
 
 namespace tgate::app {
@@ -14,9 +12,10 @@ http::ServerOptions ListenerOptions(const config::Config& config, const std::str
   so.port = port;
   so.body_limit = config.max_body_bytes;
   so.priority_prefixes = {"/hooks/telegram/"};
-  // With a second core, connections are read and written beside the io
-  // thread, which keeps the handlers (app/threads.h).
-  so.transport_threads = std::thread::hardware_concurrency() > 1 ? 1 : 0;
+  // By default the io thread also reads and writes the connections: handing
+  // each request to another thread and its answer back costs more CPU than
+  // the HTTP it moves off the io thread (app/threads.h).
+  so.transport_threads = static_cast<size_t>(config.http_threads);
   const FdLimits fds = RaiseFdLimit();
   uint64_t in_flight = 0;
   for (const config::BotConfig& bc : config.bots) in_flight += static_cast<uint64_t>(bc.limits.max_in_flight);

@@ -12,8 +12,8 @@
 //      connections whose sockets this io_context waits on; its calls
 //      suspend, and other coroutines run meanwhile;
 //    - the http::Server's acceptor, and every request's handling: the Router
-//      and its handlers, the UpdateReceiver (the sessions that read and
-//      write the connections run on thread 2 when there is one);
+//      and its handlers, the UpdateReceiver, and the sessions that read and
+//      write the connections (unless thread 2 exists);
 //    - per bot: the Dispatcher's loop and sends, the UpdateProcessor, the
 //      LongPoller, the HttpBotApi clients;
 //    - the EventsSender, the Pruner, the Gateway's getMe retries, Metrics.
@@ -21,14 +21,18 @@
 //    builds assert that Notify/Stop and the coroutines' sleeps run here).
 //    Long work is cut in batches (the Pruner, broadcast materialization) so
 //    the thread stays responsive: nothing here may block.
-// 2. The HTTP transport thread (one, when the machine has a second core:
-//    app/gateway.cc, ServerOptions::transport_threads): the http::Server's
-//    own pool. Its sessions read requests, parse them and write responses,
-//    each on a strand; a parsed request is posted to the io thread and its
-//    response posted back (http/server.cc, HandOver). It shares with the io
-//    thread only the Server's connection lists and counts (under its mutex)
-//    and the request and response it hands over. Stopped and joined when the
-//    Server is destroyed.
+// 2. The HTTP transport threads (none unless http_threads asks for them:
+//    app/listener_options.cc, ServerOptions::transport_threads): the
+//    http::Server's own pool. By default the io thread reads and writes the
+//    connections itself: on a 2-core machine shared with the site, handing
+//    each request over and back cost a third more CPU per request than it
+//    saved (bench/ingest_bench.cc). With them, their sessions read
+//    requests, parse them and write responses, each on a strand; a parsed
+//    request is posted to the io thread and its response posted back
+//    (http/server.cc, HandOver). They share with the io thread only the
+//    Server's connection lists and counts (under its mutex) and the request
+//    and response handed over. Stopped and joined when the Server is
+//    destroyed.
 // 3. Each bot's answers io_context is NOT a thread: nobody calls run() on it;
 //    the Dispatcher's loop poll()s it once per tick on the io thread
 //    (dispatch/dispatcher.h), so sendMessage answers are read in one wake-up.

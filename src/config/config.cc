@@ -188,6 +188,7 @@ Status ApplyEnv(const EnvReader& env, Config& c) {
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_LINK_TTL_SECONDS", c.link_ttl_seconds));
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_MAX_BODY_BYTES", c.max_body_bytes));
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_MAX_CONNECTIONS", c.max_connections));
+  TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_HTTP_THREADS", c.http_threads));
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_MAX_QUEUE_AGE_SECONDS", c.max_queue_age_seconds));
 
   if (c.bots.empty() && env.Find("TGATE_BOT_TOKEN")) c.bots.emplace_back();
@@ -297,6 +298,7 @@ Result<Config> Parse(std::string_view toml_text, const Env& env) {
   TGATE_RETURN_IF_ERROR(t.Read("link_ttl_seconds", c.link_ttl_seconds));
   TGATE_RETURN_IF_ERROR(t.Read("max_body_bytes", c.max_body_bytes));
   TGATE_RETURN_IF_ERROR(t.Read("max_connections", c.max_connections));
+  TGATE_RETURN_IF_ERROR(t.Read("http_threads", c.http_threads));
   TGATE_RETURN_IF_ERROR(t.Read("log_level", c.log_level));
   TGATE_RETURN_IF_ERROR(t.Read("log_format", c.log_format));
   TGATE_RETURN_IF_ERROR(t.Read("max_queue_age_seconds", c.max_queue_age_seconds));

@@ -75,6 +75,12 @@ struct Config {
   // (app/fd_limit.h). At the cap the idlest connections that never had a
   // successful request are closed first, the webhook's last.
   int64_t max_connections = 0;
+  // Threads that read, parse and write the site API's and webhook's
+  // connections beside the io thread, which runs their handlers; 0 = the io
+  // thread does it all. One more lets HTTP use a second core, at about a
+  // third more CPU per request (each request and its answer cross threads):
+  // worth it only where tgate has that core to itself (app/threads.h).
+  int64_t http_threads = 0;
   std::string log_level = "info";  // trace, debug, info, warn, error, critical or off
   // "text" (a human's line) or "json" (one JSON object a line, for log shippers).
   std::string log_format = "text";

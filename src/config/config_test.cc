@@ -179,6 +179,32 @@ TEST(Config, ValidateDerivesAStableWebhookPath) {
   EXPECT_EQ(a->bots[0].webhook_path.find("123456"), std::string::npos);
 }
 
+TEST(Config, HttpThreadsDefaultToNoneAndAreBounded) {
+  Env base{{"TGATE_BOT_TOKEN", "123456:TEST_fake_token_for_tests_only_xxxxxxxx"}, {"TGATE_API_KEY", "k"}};
+  auto d = Parse("", base);
+  ASSERT_OK(d);
+  EXPECT_EQ(d->http_threads, 0);  // the io thread reads and writes the connections
+  auto file = Parse("http_threads = 1", base);
+  ASSERT_OK(file);
+  EXPECT_EQ(file->http_threads, 1);
+  ASSERT_OK(ValidateForServe(*file));
+  Env env = base;
+  env["TGATE_HTTP_THREADS"] = "2";
+  auto e = Parse("http_threads = 1", env);
+  ASSERT_OK(e);
+  EXPECT_EQ(e->http_threads, 2);
+  for (const char* bad : {"http_threads = -1", "http_threads = 9"}) {
+    auto b = Parse(bad, base);
+    ASSERT_OK(b);
+    const Status st = ValidateForServe(*b);
+    EXPECT_EQ(st.code(), Code::kInvalidArgument) << bad;
+    EXPECT_NE(st.message().find("http_threads must be 0"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("TGATE_HTTP_THREADS"), std::string::npos) << st.message();
+  }
+  env["TGATE_HTTP_THREADS"] = "two";
+  EXPECT_FALSE(Parse("", env).ok());
+}
+
 TEST(Config, MaxConnectionsDefaultsToAutomaticAndIsOverridable) {
   Env base{{"TGATE_BOT_TOKEN", "123456:TEST_fake_token_for_tests_only_xxxxxxxx"}, {"TGATE_API_KEY", "k"}};
   auto d = Parse("", base);

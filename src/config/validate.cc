@@ -17,6 +17,9 @@ namespace {
 constexpr int64_t kMaxRetentionDays = 3650;
 // A queued message waits at most a month: longer, and its news is stale anyway.
 constexpr int64_t kMaxQueueAgeSeconds = 31 * 86400;
+// More HTTP threads than this only add CPU: the io thread, which runs every
+// handler, is then the limit.
+constexpr int64_t kMaxHttpThreads = 8;
 
 bool IsSecretChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
 
@@ -173,6 +176,12 @@ Status ValidateForServe(Config& c) {
     return Status::InvalidArgument(
         "max_connections must be 0 (10,000, within the open-file limit) or a positive "
         "number of connections (TGATE_MAX_CONNECTIONS)");
+  }
+  if (c.http_threads < 0 || c.http_threads > kMaxHttpThreads) {
+    return Status::InvalidArgument(
+        "http_threads must be 0 (the io thread reads and writes the connections) to " +
+        std::to_string(kMaxHttpThreads) + ", not " + std::to_string(c.http_threads) +
+        " (TGATE_HTTP_THREADS)");
   }
   if (c.max_queue_age_seconds < 1 || c.max_queue_age_seconds > kMaxQueueAgeSeconds) {
     return Status::InvalidArgument("max_queue_age_seconds must be 1.." + std::to_string(kMaxQueueAgeSeconds) +
