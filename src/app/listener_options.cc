@@ -16,6 +16,7 @@ http::ServerOptions ListenerOptions(const config::Config& config, const std::str
   // each request to another thread and its answer back costs more CPU than
   // the HTTP it moves off the io thread (app/threads.h).
   so.transport_threads = static_cast<size_t>(config.http_threads);
+  so.executor_is_one_thread = true;  // the io thread
   const FdLimits fds = RaiseFdLimit();
   uint64_t in_flight = 0;
   for (const config::BotConfig& bc : config.bots) in_flight += static_cast<uint64_t>(bc.limits.max_in_flight);

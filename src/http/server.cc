@@ -1,6 +1,7 @@
 // Server implementation: an accept loop coroutine plus one session coroutine
 // per connection. Without transport threads each session has a strand of
-// the handler's executor; with them it lives on one transport thread's event
+// the handler's executor (or the executor itself, when it runs on one
+// thread); with them it lives on one transport thread's event
 // loop (EventLoops), which orders its handlers as a strand would: a request is
 // then posted to the handler's executor and its response posted back, see
 // HandOver. Stop() closes the acceptor and every
@@ -279,7 +280,7 @@ Awaitable<void> Server::Impl::AcceptLoop() {
     // (Adopt), so no socket is ever made on threads that are gone.
     boost::system::error_code ec;
     tcp::socket socket(executor);
-    if (transport) {
+    if (transport || options.executor_is_one_thread) {
       std::tie(ec, socket) = co_await acceptor.async_accept(kAsTuple);
     } else {
       std::tie(ec, socket) = co_await acceptor.async_accept(asio::make_strand(executor), kAsTuple);

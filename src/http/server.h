@@ -60,6 +60,10 @@ struct ServerOptions {
   // Threads of the Server's own that read requests and write responses; 0:
   // the executor does that too.
   size_t transport_threads = 0;
+  // The executor runs its handlers on one thread only (tgate's io thread,
+  // app/threads.h). Sessions on it then use it as it is; otherwise each gets
+  // a strand of it, whose lock and bookkeeping every handler pays.
+  bool executor_is_one_thread = false;
 };
 
 // Figures for /metrics; counts are since Start().

@@ -66,6 +66,38 @@ TEST(Server, AnswersARequestAndKeepsTheConnectionAlive) {
   });
 }
 
+// A session runs its handler on its own executor: a strand of the Server's,
+// unless that one runs on one thread only, when the strand's lock on every
+// handler buys nothing.
+TEST(Server, SessionsTakeAStrandUnlessTheExecutorRunsOnOneThread) {
+  for (bool one_thread : {false, true}) {
+    SCOPED_TRACE(one_thread ? "one thread" : "any threads");
+    asio::io_context ioc;
+    ServerOptions opts;
+    opts.executor_is_one_thread = one_thread;
+    int strands = 0, plain = 0;
+    Server server(ioc.get_executor(), opts, [&](Request req) -> Awaitable<Response> {
+      auto ex = co_await asio::this_coro::executor;
+      strands += ex.target<asio::strand<asio::any_io_executor>>() != nullptr;
+      plain += ex.target<asio::io_context::executor_type>() != nullptr;
+      co_return TextResponse(req, 200, "ok");
+    });
+    ASSERT_OK(server.Start());
+    RunTest(ioc, &server, [&]() -> Awaitable<void> {
+      beast::tcp_stream a(ioc), b(ioc);
+      for (int i = 0; i < 2; ++i) {
+        for (beast::tcp_stream* s : {&a, &b}) {
+          auto r = co_await RawExchange(server.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", s);
+          EXPECT_EQ(r.result_int(), 200);
+          EXPECT_TRUE(r.keep_alive());
+        }
+      }
+    });
+    EXPECT_EQ(strands, one_thread ? 0 : 4);
+    EXPECT_EQ(plain, one_thread ? 4 : 0);
+  }
+}
+
 TEST(Server, BodyOverLimitGets413AndCloses) {
   asio::io_context ioc;
   ServerOptions opts;
