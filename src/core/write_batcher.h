@@ -1,14 +1,19 @@
 // WriteBatcher<Item, Out>: group commit. Concurrent coroutines each call
 // `co_await batcher.Submit(item)`; the first Submit into an empty batch posts
 // a flush to the io_context, so every coroutine that gets to run before it
-// (each session whose request is already parsed) joins the batch. The flush
+// (each session whose request is already parsed) joins the batch. While a
+// pass of the io_context brings more items, the batch waits one pass more
+// (at most kMaxGatherPasses in all): under load every reactor pass brings the
+// sessions whose requests just arrived, and each that joins shares the
+// commit (its WAL frames, checksums and locks) instead of paying the next
+// one's. A lone item is flushed after one pass. The flush
 // calls one function with all pending items (one transaction, one fsync) and
 // resumes each waiter with its own result; a batch that fails gives every
 // waiter the error, so nothing is acknowledged that was not stored. Items
 // submitted while a flush is under way (a PostgreSQL flush suspends) go into
 // the next batch. A batch holds at most `max_batch` items.
 // Not a queue that outlives its owner, and not a timer-based batcher: it never
-// waits for more items to come, only for those already runnable.
+// waits for time, only for passes of the io_context that bring items.
 // Lifetime (core/lifetime.h): destroying the batcher (or Stop()) answers
 // every waiter, pending or in a flush under way, with Unavailable; the flush
 // under way then runs to its end and touches nothing of the owner.
@@ -46,6 +51,12 @@ class WriteBatcher {
   using Flush = std::function<Awaitable<Result<std::vector<Out>>>(const std::vector<Item>& items)>;
 
   static constexpr size_t kDefaultMaxBatch = 256;
+  // Passes of the io_context a batch waits for, at most, while each brings
+  // items. Ingest runs (webhook and POST /v1/messages, 64 connections):
+  // one pass made ~21 requests a commit, three ~52; CPU per request fell in
+  // 9 of 12 alternating pairs (/v1/messages typically 28-29 us to 26), p99
+  // unchanged.
+  static constexpr int kMaxGatherPasses = 3;
 
   explicit WriteBatcher(Flush flush, size_t max_batch = kDefaultMaxBatch)
       : state_(std::make_shared<State>(std::move(flush), max_batch == 0 ? 1 : max_batch)) {}
@@ -120,13 +131,21 @@ class WriteBatcher {
     w.timer.cancel();
   }
 
-  // Flushes batches until none is pending. Each batch is taken only after
-  // what was already queued on the io_context ran (a post: co_spawn itself
+  // Lets the io_context run what is queued on it (a post: co_spawn itself
   // may start the coroutine inline), so the sessions that are ready to submit
-  // do so first.
+  // do so first; again while a pass brought items, up to kMaxGatherPasses.
+  static Awaitable<void> Gather(State& state, const asio::any_io_executor& executor) {
+    for (int pass = 0; pass < kMaxGatherPasses; ++pass) {
+      const size_t before = state.pending.size();
+      co_await asio::post(executor, asio::use_awaitable);
+      if (state.stopped || state.pending.size() == before || state.pending.size() >= state.max_batch) break;
+    }
+  }
+
+  // Flushes batches until none is pending, each taken after Gather.
   static Awaitable<void> Run(std::shared_ptr<State> state) {
     auto executor = co_await asio::this_coro::executor;
-    co_await asio::post(executor, asio::use_awaitable);
+    co_await Gather(*state, executor);
     while (!state->stopped && !state->pending.empty()) {
       std::vector<Item> items;
       const size_t n = std::min(state->pending.size(), state->max_batch);
@@ -157,8 +176,8 @@ class WriteBatcher {
         else
           Deliver(*waiters[i], written.status());
       }
-      // Let what became runnable meanwhile submit before the next batch.
-      if (!state->pending.empty()) co_await asio::post(executor, asio::use_awaitable);
+      // What became runnable meanwhile joins the next batch.
+      if (!state->pending.empty()) co_await Gather(*state, executor);
     }
     state->flush_running = false;
   }

@@ -1,4 +1,5 @@
-// WriteBatcher: concurrent submits form one batch, each waiter gets its own
+// WriteBatcher: concurrent submits form one batch (and so do submits on the
+// passes after, while each pass brings some), each waiter gets its own
 // result, a failed batch fails all of its waiters, a submit during a flush
 // lands in the next batch, and stopping (or destroying) the batcher answers
 // the waiters still pending. All on a real io_context, without timing.
@@ -42,6 +43,43 @@ TEST(WriteBatcher, ConcurrentSubmitsShareOneFlushAndGetTheirOwnResults) {
     EXPECT_EQ(**results[i], "r" + std::to_string(i));
   }
   EXPECT_EQ(b.batches(), 1u);
+}
+
+// Submits `item` once `passes` more passes of the io_context have run: a
+// session whose request arrives that much later.
+void SubmitAfterPasses(asio::io_context& io, Batcher& b, int item, int passes,
+                       std::optional<Result<std::string>>* out) {
+  if (passes == 0) return SpawnSubmit(io, b, item, out);
+  asio::post(io, [&io, &b, item, passes, out] { SubmitAfterPasses(io, b, item, passes - 1, out); });
+}
+
+// Items at the given passes; the batches they were flushed in.
+std::vector<std::vector<int>> BatchesOf(const std::vector<int>& passes) {
+  asio::io_context io;
+  std::vector<std::vector<int>> flushed;
+  Batcher b([&](const std::vector<int>& items) -> Awaitable<Result<std::vector<std::string>>> {
+    flushed.push_back(items);
+    co_return std::vector<std::string>(items.size(), "ok");
+  });
+  std::vector<std::optional<Result<std::string>>> results(passes.size());
+  for (size_t i = 0; i < passes.size(); ++i) SubmitAfterPasses(io, b, int(i), passes[i], &results[i]);
+  io.run();
+  for (auto& r : results) EXPECT_TRUE(r.has_value() && r->ok());
+  return flushed;
+}
+
+TEST(WriteBatcher, ABatchWaitsForPassesThatBringItemsAndNoLonger) {
+  using Batches = std::vector<std::vector<int>>;
+  // Items arriving on the first item's pass and on each of the
+  // kMaxGatherPasses passes after it share one batch ...
+  static_assert(Batcher::kMaxGatherPasses == 3);
+  EXPECT_EQ(BatchesOf({0, 0, 1, 2, 3}), (Batches{{0, 1, 2, 3, 4}}));
+  // ... but no more passes than that ...
+  EXPECT_EQ(BatchesOf({0, 1, 2, 3, 4}), (Batches{{0, 1, 2, 3}, {4}}));
+  // ... and a pass that brings none ends the wait: a lone item is flushed
+  // after one pass, and what comes later goes into the next batch.
+  EXPECT_EQ(BatchesOf({0, 2}), (Batches{{0}, {1}}));
+  EXPECT_EQ(BatchesOf({0, 1, 3}), (Batches{{0, 1}, {2}}));
 }
 
 TEST(WriteBatcher, AFailedBatchGivesEveryWaiterTheError) {
