@@ -139,8 +139,11 @@ Awaitable<http::Response> Router::HandleApi(const http::Request& req, std::strin
     path_known = true;
     if (r.method != req.method()) continue;
     http::Response res = co_await r.handler(context_, req, match);
-    context_.metrics.Inc("tgate_api_requests_total", std::string("route=\"") + r.pattern + "\",status=\"" +
-                                                         std::to_string(res.result_int()) + "\"");
+    std::string labels;  // built in place: one allocation per request, not one per piece
+    labels.reserve(64);
+    labels.append("route=\"").append(r.pattern).append("\",status=\"");
+    labels.append(std::to_string(res.result_int())).push_back('"');
+    context_.metrics.Inc("tgate_api_requests_total", labels);
     co_return res;
   }
   if (path_known) {

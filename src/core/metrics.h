@@ -49,7 +49,7 @@ class Metrics {
   struct Family {
     std::string type;  // empty until described or first used
     std::string help;
-    std::map<std::string, double> values;                       // labels -> value
+    std::map<std::string, double, std::less<>> values;          // labels -> value
     std::map<std::string, std::function<double()>> readers;     // labels -> reader
     std::map<std::string, const tgate::Histogram*> histograms;  // labels -> series
   };

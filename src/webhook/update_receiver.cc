@@ -13,6 +13,8 @@ constexpr char kIngest[] = "tgate_webhook_updates_total";
 
 Status Stopped() { return Status::Unavailable("webhook receiver stopped; retry"); }
 
+constexpr const char* kOutcomeNames[] = {"accepted", "duplicate", "rejected", "failed"};
+
 std::string Labels(const HookBot& bot, std::string_view result) {
   std::string out = "bot=\"" + bot.name + "\",result=\"";
   out += result;
@@ -43,9 +45,16 @@ UpdateReceiver::UpdateReceiver(store::Store& store, Metrics& metrics, std::vecto
   // Every series from the start, at 0: a rate over a series that appears
   // only at its first increment misses that increment.
   for (const HookBot& b : bots_) {
-    for (const char* result : {"accepted", "duplicate", "rejected", "failed"})
-      metrics_.Inc(kIngest, Labels(b, result), 0);
+    auto& labels = labels_.emplace_back();
+    for (int o = 0; o < kOutcomes; ++o) {
+      labels[o] = Labels(b, kOutcomeNames[o]);
+      metrics_.Inc(kIngest, labels[o], 0);
+    }
   }
+}
+
+void UpdateReceiver::Count(const HookBot& bot, Outcome outcome) {
+  metrics_.Inc(kIngest, labels_[static_cast<size_t>(&bot - bots_.data())][outcome]);
 }
 
 const HookBot* UpdateReceiver::Match(std::string_view segment) const {
@@ -70,7 +79,7 @@ Awaitable<http::Response> UpdateReceiver::Handle(const http::Request& req, std::
     auto it = req.find("X-Telegram-Bot-Api-Secret-Token");
     std::string_view got = it == req.end() ? std::string_view() : std::string_view(it->value());
     if (!ConstantTimeEquals(got, bot->secret)) {
-      metrics_.Inc(kIngest, Labels(*bot, "rejected"));
+      Count(*bot, kRejected);
       co_return http::ErrorResponse(
           req, Status::Unauthenticated("wrong or missing X-Telegram-Bot-Api-Secret-Token"));
     }
@@ -79,7 +88,7 @@ Awaitable<http::Response> UpdateReceiver::Handle(const http::Request& req, std::
   if (!parsed.ok()) {
     spdlog::warn("bot {}: acknowledged a malformed update ({} bytes): {}", bot->name, req.body().size(),
                  parsed.status().message());
-    metrics_.Inc(kIngest, Labels(*bot, "rejected"));
+    Count(*bot, kRejected);
     co_return http::JsonResponse(req, 200, "{}");
   }
   const int64_t update_id = parsed->update_id;
@@ -91,10 +100,10 @@ Awaitable<http::Response> UpdateReceiver::Handle(const http::Request& req, std::
   if (!inserted.ok()) {
     // Not acknowledged: Telegram will deliver it again.
     spdlog::error("bot {}: could not store update {}: {}", bot->name, update_id, inserted.status().message());
-    metrics_.Inc(kIngest, Labels(*bot, "failed"));
+    Count(*bot, kFailed);
     co_return http::ErrorResponse(req, Status::Unavailable("could not store the update; retry"));
   }
-  metrics_.Inc(kIngest, Labels(*bot, *inserted ? "accepted" : "duplicate"));
+  Count(*bot, *inserted ? kAccepted : kDuplicate);
   co_return http::JsonResponse(req, 200, "{}");
 }
 

@@ -12,6 +12,7 @@
 // extracts the path segment. Threading: io thread only (uses the Store).
 #pragma once
 
+#include <array>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -49,6 +50,9 @@ class UpdateReceiver {
 
  private:
   const HookBot* Match(std::string_view segment) const;
+  // What became of an update, as tgate_webhook_updates_total's result label.
+  enum Outcome { kAccepted, kDuplicate, kRejected, kFailed, kOutcomes };
+  void Count(const HookBot& bot, Outcome outcome);
   // The batch's flush: stores (and where it may, processes) every update in
   // one transaction (UpdateIntake); whether each was new. Wakes whom it
   // concerns after the commit.
@@ -57,6 +61,8 @@ class UpdateReceiver {
   store::Store& store_;
   Metrics& metrics_;
   std::vector<HookBot> bots_;
+  // Each bot's metric labels by Outcome, written once rather than per update.
+  std::vector<std::array<std::string, kOutcomes>> labels_;
   UpdateIntake intake_;
   Lifetime life_;
   // Group commit: concurrent updates (of any bots) share one transaction.
