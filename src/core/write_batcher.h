@@ -54,7 +54,7 @@ class WriteBatcher {
   // Passes of the io_context a batch waits for, at most, while each brings
   // items. Ingest runs (webhook and POST /v1/messages, 64 connections):
   // one pass made ~21 requests a commit, three ~52; CPU per request fell in
-  // 9 of 12 alternating pairs (/v1/messages typically 28-29 us to 26), p99
+  // 6 of 8 alternating pairs (/v1/messages typically 28-29 us to 26), p99
   // unchanged.
   static constexpr int kMaxGatherPasses = 3;
 
