@@ -21,6 +21,14 @@ std::string Sample(const std::string& name, const std::string& labels, double v)
   return out;
 }
 
+// The series `labels`, found by its view (a series counted on every request
+// costs no string) and made at 0 the first time.
+double& ValueOf(std::map<std::string, double, std::less<>>& values, std::string_view labels) {
+  auto it = values.find(labels);
+  if (it == values.end()) it = values.emplace(std::string(labels), 0.0).first;
+  return it->second;
+}
+
 }  // namespace
 
 void Metrics::Describe(std::string_view name, std::string_view type, std::string_view help) {
@@ -37,15 +45,11 @@ Metrics::Family& Metrics::FamilyOf(std::string_view name, std::string_view type)
 }
 
 void Metrics::Inc(std::string_view name, std::string_view labels, uint64_t by) {
-  // Found by its view: a series counted on every request costs no string.
-  auto& values = FamilyOf(name, "counter").values;
-  auto it = values.find(labels);
-  if (it == values.end()) it = values.emplace(std::string(labels), 0.0).first;
-  it->second += static_cast<double>(by);
+  ValueOf(FamilyOf(name, "counter").values, labels) += static_cast<double>(by);
 }
 
 void Metrics::Set(std::string_view name, std::string_view labels, double value) {
-  FamilyOf(name, "gauge").values[std::string(labels)] = value;
+  ValueOf(FamilyOf(name, "gauge").values, labels) = value;
 }
 
 void Metrics::Gauge(std::string_view name, std::string_view labels, std::function<double()> read) {
