@@ -43,6 +43,9 @@ Awaitable<boost::system::error_code> ClientConnection::Connect(const Endpoints& 
   ++*open_counter_;
   boost::system::error_code ignored;
   tcp.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  // Non-blocking for the caller too: Write() tries the socket directly first,
+  // and a full send buffer must answer would_block rather than block.
+  if (!tls_) tcp.socket().non_blocking(true, ignored);
   if (tls_) {
     tcp.expires_at(deadline);
     auto [hec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, kAsTuple);
@@ -73,12 +76,24 @@ void ClientConnection::Expire() {
 
 Awaitable<boost::system::error_code> ClientConnection::Write(const std::string& head, const std::string& body,
                                                              Deadline deadline) {
-  Begin(deadline);
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
   if (plain_) {
-    auto [ec, n] = co_await asio::async_write(plain_->socket(), buffers, kAsTuple);
-    co_return End(ec);
+    // A request fits the socket's send buffer, so it is written here at once:
+    // an asynchronous write that completes at once still resumes us through
+    // the executor's queue, one more pass of its loop (and of the reactor
+    // when the loop is polled) for every send. Only what the socket did not
+    // take waits for it, under the deadline.
+    boost::system::error_code ec;
+    const size_t n = plain_->socket().write_some(buffers, ec);
+    if (!ec && n == asio::buffer_size(buffers)) co_return ec;
+    if (ec && ec != asio::error::would_block) co_return ec;
+    beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
+    rest.consume(n);
+    Begin(deadline);
+    auto [wec, written] = co_await asio::async_write(plain_->socket(), rest, kAsTuple);
+    co_return End(wec);
   }
+  Begin(deadline);
   auto [ec, n] = co_await asio::async_write(*tls_, buffers, kAsTuple);
   co_return End(ec);
 }

@@ -5,7 +5,9 @@
 // Not a pool, not thread-safe: used by one Send() at a time on the Client's
 // executor. Keeps `*open_counter` equal to the number of open connections.
 // After connecting, writes and reads are timed by the Client's DeadlineWatch
-// (one timer for the pool) rather than a timer per operation.
+// (one timer for the pool) rather than a timer per operation. On plain TCP a
+// request is written to the socket at once; only what it does not take then
+// waits for it (and is watched).
 #pragma once
 
 #include <boost/asio/ssl.hpp>

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "core/testing.h"
 #include "http/server.h"
@@ -280,6 +281,67 @@ TEST(Client, RetriesOnceWhenTheServerClosedAnIdleConnection) {
     }
     EXPECT_EQ(accepted, 2);
     acceptor.close();
+  });
+}
+
+// A server that waits `delay` after accepting before it reads the request
+// (its socket buffers fill meanwhile), then answers with the body's size.
+Awaitable<void> LateReadingServer(tcp::acceptor& acceptor, std::chrono::milliseconds delay) {
+  auto [ec, socket] = co_await acceptor.async_accept(kAsTuple);
+  if (ec) co_return;
+  beast::tcp_stream stream(std::move(socket));
+  asio::steady_timer wait(acceptor.get_executor(), delay);
+  co_await wait.async_wait(kAsTuple);
+  beast::flat_buffer buffer;
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.body_limit(64u << 20);
+  stream.expires_after(5s);
+  auto [rec, n] = co_await bhttp::async_read(stream, buffer, parser, kAsTuple);
+  if (rec) co_return;
+  Request req = parser.release();
+  co_await bhttp::async_write(stream, TextResponse(req, 200, std::to_string(req.body().size())), kAsTuple);
+}
+
+// A server that accepts one connection and never reads from it.
+Awaitable<void> NeverReadingServer(tcp::acceptor& acceptor, std::optional<tcp::socket>& held) {
+  auto [ec, socket] = co_await acceptor.async_accept(kAsTuple);
+  if (!ec) held.emplace(std::move(socket));
+}
+
+TEST(Client, ABodyLargerThanTheSocketTakesAtOnceArrivesWhole) {
+  // The request is written straight to the socket first; what it does not
+  // take (far more than its send buffer here) must follow as the server reads.
+  asio::io_context ioc;
+  tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  asio::co_spawn(ioc, LateReadingServer(acceptor, 200ms), asio::detached);
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(acceptor.local_endpoint().port())});
+  ASSERT_OK(client.Init());
+  const std::string body(16u << 20, 'b');
+  RunTest(ioc, nullptr, [&]() -> Awaitable<void> {
+    auto r = co_await client.Send(bhttp::verb::post, "/upload", "application/octet-stream", body, 8000ms);
+    EXPECT_OK(r);
+    if (r.ok()) EXPECT_EQ(r->body, std::to_string(body.size()));
+    acceptor.close();
+  });
+}
+
+TEST(Client, AWriteTheServerNeverReadsEndsAtTheDeadline) {
+  asio::io_context ioc;
+  tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::optional<tcp::socket> held;
+  asio::co_spawn(ioc, NeverReadingServer(acceptor, held), asio::detached);
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(acceptor.local_endpoint().port())});
+  ASSERT_OK(client.Init());
+  const std::string body(16u << 20, 'b');
+  RunTest(ioc, nullptr, [&]() -> Awaitable<void> {
+    auto start = std::chrono::steady_clock::now();
+    auto r = co_await client.Send(bhttp::verb::post, kSecretTarget, "application/octet-stream", body, 300ms);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+    EXPECT_TRUE(r.status().IsUnavailable()) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("timeout"), std::string::npos) << r.status().message();
+    EXPECT_EQ(client.open_connections(), 0u);
+    acceptor.close();
+    if (held) held->close();
   });
 }
 
