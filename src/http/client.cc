@@ -75,7 +75,7 @@ struct Client::Impl {
   };
 
   Impl(asio::any_io_executor ex, ClientOptions opts)
-      : executor(std::move(ex)), options(std::move(opts)), watch(executor) {
+      : executor(std::move(ex)), options(std::move(opts)), watch(executor, options.timer_stays_armed) {
     if (options.max_connections == 0) options.max_connections = 1;
   }
 

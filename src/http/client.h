@@ -32,6 +32,14 @@ struct ClientOptions {
   size_t body_limit = 16 << 20;
   // Verify the server certificate for https (system CA store). Off only for tests.
   bool verify_tls = true;
+  // The executor's owner keeps it alive and polls it (the dispatcher's
+  // answers loop): the one deadline timer then stays armed between requests
+  // rather than being cancelled when the last one ends and armed again by the
+  // next (a cancellation is one more pass of the loop, an arming one more
+  // system call, for every round of sends). Off, an idle client leaves no
+  // pending work behind, as a command that runs its io_context until it
+  // runs out of work needs.
+  bool timer_stays_armed = false;
 };
 
 struct ClientResponse {

@@ -187,6 +187,41 @@ TEST(Client, ASoonerDeadlineOnAReusedConnectionStillHolds) {
   });
 }
 
+TEST(Client, DeadlinesHoldWhenTheTimerStaysArmedBetweenRequests) {
+  // The dispatcher's client keeps its deadline timer armed while idle: a
+  // sooner deadline must still arm it sooner, and a timer that fired with
+  // nothing busy must be armed again by the next request.
+  asio::io_context ioc;
+  asio::steady_timer release(ioc, std::chrono::steady_clock::time_point::max());
+  Server server(ioc.get_executor(), ServerOptions{}, [&](Request req) -> Awaitable<Response> {
+    if (req.target() == "/hang") co_await release.async_wait(kAsTuple);
+    co_return TextResponse(req, 200, "ok");
+  });
+  ASSERT_OK(server.Start());
+  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port()),
+                                                  .max_connections = 2,
+                                                  .timer_stays_armed = true});
+  ASSERT_OK(client.Init());
+  auto times_out_in = [&](std::chrono::milliseconds timeout) -> Awaitable<void> {
+    auto start = std::chrono::steady_clock::now();
+    auto r = co_await client.Send(bhttp::verb::get, "/hang", "", "", timeout);
+    auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(took, timeout - 10ms);
+    EXPECT_LT(took, 2s);
+    EXPECT_NE(r.status().message().find("timeout"), std::string::npos) << r.status().ToString();
+  };
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
+    EXPECT_OK(co_await client.Send(bhttp::verb::get, "/a", "", "", 1000ms));  // armed for 1 s, stays
+    co_await times_out_in(150ms);
+    EXPECT_OK(co_await client.Send(bhttp::verb::get, "/b", "", "", 100ms));  // armed for 100 ms
+    asio::steady_timer idle(ioc, 200ms);  // it fires with nothing busy
+    co_await idle.async_wait(kAsTuple);
+    co_await times_out_in(200ms);
+    EXPECT_OK(co_await client.Send(bhttp::verb::get, "/c", "", "", 300ms));
+    release.cancel();
+  });
+}
+
 TEST(Client, AnIdleClientLeavesNoPendingWork) {
   // CLI commands run their io_context until it runs out of work: finished
   // requests must not leave a deadline timer behind.

@@ -8,15 +8,16 @@ using Clock = std::chrono::steady_clock;
 
 // Shared with the pending timer handler, which may run after the watch is gone.
 struct DeadlineWatch::State {
-  explicit State(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  State(asio::any_io_executor ex, bool stays) : timer(std::move(ex)), stays_armed(stays) {}
   asio::steady_timer timer;
+  const bool stays_armed;
   std::vector<Watched*> busy;
   Deadline armed_for = Deadline::max();  // expiry of the pending wait; max(): none
   bool alive = true;
 };
 
-DeadlineWatch::DeadlineWatch(asio::any_io_executor executor)
-    : state_(std::make_shared<State>(std::move(executor))) {}
+DeadlineWatch::DeadlineWatch(asio::any_io_executor executor, bool stays_armed)
+    : state_(std::make_shared<State>(std::move(executor), stays_armed)) {}
 
 DeadlineWatch::~DeadlineWatch() {
   state_->alive = false;
@@ -43,7 +44,7 @@ void DeadlineWatch::Remove(Watched& w) {
   last->slot_ = w.slot_;
   s.busy.pop_back();
   w.slot_ = SIZE_MAX;
-  if (s.busy.empty() && s.armed_for != Deadline::max()) {
+  if (s.busy.empty() && s.armed_for != Deadline::max() && !s.stays_armed) {
     s.armed_for = Deadline::max();
     s.timer.cancel();
   }

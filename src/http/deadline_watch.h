@@ -2,7 +2,10 @@
 // have a write or read under way, with a single timer. The timer is armed for
 // the soonest deadline only while some connection is busy, and cancelled when
 // the last one finishes, so a request on a warm connection costs no timer of
-// its own and an idle Client leaves no pending work behind. When a deadline
+// its own and an idle Client leaves no pending work behind. With `stays_armed`
+// it is not cancelled when the last one finishes: a later request whose
+// deadline is no sooner costs no timer work at all, and the timer, firing
+// with nothing due, arms itself again only if something is busy. When a deadline
 // passes, the connection's Expire() closes it and its pending operation fails.
 // Not a timeout for connect or TLS handshakes (those use the stream's own).
 // Threading: the Client's executor only.
@@ -34,7 +37,7 @@ class DeadlineWatch {
     size_t slot_ = SIZE_MAX;  // index in busy_, SIZE_MAX when not watched
   };
 
-  explicit DeadlineWatch(asio::any_io_executor executor);
+  explicit DeadlineWatch(asio::any_io_executor executor, bool stays_armed = false);
   ~DeadlineWatch();
   DeadlineWatch(const DeadlineWatch&) = delete;
   DeadlineWatch& operator=(const DeadlineWatch&) = delete;

@@ -18,6 +18,7 @@ http::ClientOptions ClientOptionsFor(const HttpBotApiOptions& o) {
   c.max_connections = o.max_connections;
   c.timeout = o.timeout;
   c.verify_tls = o.verify_tls;
+  c.timer_stays_armed = o.timer_stays_armed;
   return c;
 }
 

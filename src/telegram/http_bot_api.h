@@ -19,6 +19,7 @@ struct HttpBotApiOptions {
   size_t max_connections = 64;  // bound on requests in flight
   std::chrono::milliseconds timeout{30000};
   bool verify_tls = true;
+  bool timer_stays_armed = false;  // see http::ClientOptions
 };
 
 class HttpBotApi final : public BotApi {
