@@ -198,9 +198,9 @@ TEST(Client, DeadlinesHoldWhenTheTimerStaysArmedBetweenRequests) {
     co_return TextResponse(req, 200, "ok");
   });
   ASSERT_OK(server.Start());
-  Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(server.port()),
-                                                  .max_connections = 2,
-                                                  .timer_stays_armed = true});
+  Client client(
+      ioc.get_executor(),
+      ClientOptions{.base_url = BaseUrl(server.port()), .max_connections = 2, .timer_stays_armed = true});
   ASSERT_OK(client.Init());
   auto times_out_in = [&](std::chrono::milliseconds timeout) -> Awaitable<void> {
     auto start = std::chrono::steady_clock::now();
@@ -214,7 +214,7 @@ TEST(Client, DeadlinesHoldWhenTheTimerStaysArmedBetweenRequests) {
     EXPECT_OK(co_await client.Send(bhttp::verb::get, "/a", "", "", 1000ms));  // armed for 1 s, stays
     co_await times_out_in(150ms);
     EXPECT_OK(co_await client.Send(bhttp::verb::get, "/b", "", "", 100ms));  // armed for 100 ms
-    asio::steady_timer idle(ioc, 200ms);  // it fires with nothing busy
+    asio::steady_timer idle(ioc, 200ms);                                     // it fires with nothing busy
     co_await idle.async_wait(kAsTuple);
     co_await times_out_in(200ms);
     EXPECT_OK(co_await client.Send(bhttp::verb::get, "/c", "", "", 300ms));
