@@ -301,6 +301,37 @@ TEST(Migrations, Version4KeysTheQueueIndexByBroadcastSoEachLoadsInIdOrder) {
   }
 }
 
+TEST(Migrations, Version12IndexesEveryMessageByChatSoOutcomesLeaveTheIndexAlone) {
+  Db db = OpenRaw(":memory:");
+  std::vector<Migration> v11(SchemaMigrations().begin(), SchemaMigrations().begin() + 11);
+  ASSERT_OK(Migrate(db.get(), v11));
+  ASSERT_OK(ExecSql(db.get(),
+                    "INSERT INTO messages (bot, chat_id, priority, status, created_at, updated_at) VALUES "
+                    "('b', 5, 0, 0, 0, 0), ('b', 5, 0, 1, 0, 0), ('b', 6, 0, 0, 0, 0);"));
+  ASSERT_OK(Migrate(db.get()));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_master WHERE name = 'messages_queued_by_chat'"),
+            0);
+  // Sent rows are in it too: writing a message's outcome changes no key of it.
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT count(*) FROM messages INDEXED BY messages_by_chat "
+                     "WHERE bot = 'b' AND chat_id = 5"),
+            2);
+  // Its readers (a blocked chat's queue failed, a migrated group's moved) find a chat's rows through it.
+  for (const char* reader :
+       {"UPDATE messages SET status = 2 WHERE bot = 'b' AND chat_id = 5 AND status = 0",
+        "UPDATE messages SET chat_id = 7 WHERE bot = 'b' AND chat_id = 5 AND status = 0"}) {
+    std::string sql = std::string("EXPLAIN QUERY PLAN ") + reader;
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &st, nullptr), SQLITE_OK);
+    std::string plan;
+    while (sqlite3_step(st) == SQLITE_ROW)
+      plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3)) + std::string("; ");
+    sqlite3_finalize(st);
+    EXPECT_NE(plan.find("USING INDEX messages_by_chat"), std::string::npos) << reader << ": " << plan;
+  }
+}
+
 TEST(Migrations, AFailingStepRollsBackAndStopsThere) {
   Db db = OpenRaw(":memory:");
   std::vector<Migration> steps = {
