@@ -43,6 +43,18 @@ int64_t QueryInt(sqlite3* db, const char* sql) {
   return v;
 }
 
+// What EXPLAIN QUERY PLAN says of `sql`, its steps joined by "; ".
+std::string QueryPlan(sqlite3* db, const std::string& sql) {
+  const std::string explain = "EXPLAIN QUERY PLAN " + sql;
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, explain.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  std::string plan;
+  while (sqlite3_step(st) == SQLITE_ROW)
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3)) + std::string("; ");
+  sqlite3_finalize(st);
+  return plan;
+}
+
 // Versions may skip numbers (a branch reserves its own); Migrate() handles gaps.
 TEST(Migrations, StepsAreNumberedUpwardFromOne) {
   const auto& steps = SchemaMigrations();
@@ -288,14 +300,8 @@ TEST(Migrations, Version4KeysTheQueueIndexByBroadcastSoEachLoadsInIdOrder) {
   for (const char* load :
        {"WHERE bot = 'b' AND priority = 0 AND broadcast_id IS NULL AND status = 0 AND id > 0",
         "WHERE bot = 'b' AND priority = 1 AND broadcast_id = 7 AND status = 0 AND id > 0"}) {
-    std::string sql =
-        std::string("EXPLAIN QUERY PLAN SELECT id FROM messages ") + load + " ORDER BY id LIMIT 10";
-    sqlite3_stmt* st = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &st, nullptr), SQLITE_OK);
-    std::string plan;
-    while (sqlite3_step(st) == SQLITE_ROW)
-      plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3)) + std::string("; ");
-    sqlite3_finalize(st);
+    const std::string plan =
+        QueryPlan(db.get(), std::string("SELECT id FROM messages ") + load + " ORDER BY id LIMIT 10");
     EXPECT_NE(plan.find("USING INDEX messages_queued"), std::string::npos) << load << ": " << plan;
     EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << load << ": " << plan;
   }
@@ -321,13 +327,7 @@ TEST(Migrations, Version12IndexesEveryMessageByChatSoOutcomesLeaveTheIndexAlone)
   for (const char* reader :
        {"UPDATE messages SET status = 2 WHERE bot = 'b' AND chat_id = 5 AND status = 0",
         "UPDATE messages SET chat_id = 7 WHERE bot = 'b' AND chat_id = 5 AND status = 0"}) {
-    std::string sql = std::string("EXPLAIN QUERY PLAN ") + reader;
-    sqlite3_stmt* st = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &st, nullptr), SQLITE_OK);
-    std::string plan;
-    while (sqlite3_step(st) == SQLITE_ROW)
-      plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3)) + std::string("; ");
-    sqlite3_finalize(st);
+    const std::string plan = QueryPlan(db.get(), reader);
     EXPECT_NE(plan.find("USING INDEX messages_by_chat"), std::string::npos) << reader << ": " << plan;
   }
 }
