@@ -14,6 +14,7 @@
 #include "store/migrations.h"
 #include "store/sqlite_busy_wait.h"
 #include "store/sqlite_codes.h"
+#include "store/sqlite_page_cache.h"
 #include "store/sqlite_wal_coalescing_vfs.h"
 
 namespace tgate::store {
@@ -46,6 +47,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
   // them. Only effective before SQLite initialises, hence once, first.
   static const bool kNoMemStatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
   (void)kNoMemStatus;
+  // So is the page cache's: commits skip a scan of the whole cache (see
+  // sqlite_page_cache.h).
+  InstallSqlitePageCache();
   // Before SQLite opens (and so creates) it: a new database is made 0600, and
   // one that others may read is refused.
   TGATE_RETURN_IF_ERROR(PrepareDbFiles(options.path));
