@@ -103,8 +103,8 @@ bool Install() {
     return false;
   }
   static sqlite3_pcache_methods2 methods = {
-      g_inner.iVersion, nullptr, Init,  Shutdown, Create,  CacheSize, PageCount,
-      Fetch,            Unpin,   Rekey, Truncate, Destroy, Shrink,
+      g_inner.iVersion, nullptr, Init,   Shutdown, Create, CacheSize, PageCount, Fetch, Unpin, Rekey,
+      Truncate,         Destroy, Shrink,
   };
   return sqlite3_config(SQLITE_CONFIG_PCACHE2, &methods) == SQLITE_OK;
 }
