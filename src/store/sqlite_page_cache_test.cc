@@ -98,107 +98,91 @@ TEST(PageNumberBound, NeverFallsBelowAPageHeld) {
   }
 }
 
-sqlite3* OpenDb(const std::string& path) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
-            SQLITE_OK);
-  return db;
-}
-
-std::string OneText(sqlite3* db, const char* sql) {
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  EXPECT_EQ(sqlite3_step(st), SQLITE_ROW) << sqlite3_errmsg(db);
-  std::string out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  return out;
-}
-
 // As tgate's messages table: random keys in a unique index, so pages split
 // in the middle of the index and the balance renumbers them.
 constexpr const char* kSchema =
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; "
     "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v TEXT); CREATE UNIQUE INDEX t_by_k ON t (k)";
 
+constexpr const char* kInsertOne = "INSERT INTO t (k, v) VALUES (hex(randomblob(16)), hex(randomblob(100)))";
+
 // One transaction of fifty single-row inserts, as a batch of POST
 // /v1/messages. (One INSERT ... SELECT would read its rows through an
 // ephemeral table, whose own small cache is truncated as it closes.)
 void InsertFifty(sqlite3* db) {
   ASSERT_OK(ExecSql(db, "BEGIN"));
-  for (int i = 0; i < 50; ++i) {
-    ASSERT_OK(ExecSql(db, "INSERT INTO t (k, v) VALUES (hex(randomblob(16)), hex(randomblob(100)))"));
-  }
+  for (int i = 0; i < 50; ++i) ASSERT_OK(ExecSql(db, kInsertOne));
   ASSERT_OK(ExecSql(db, "COMMIT"));
 }
 
-TEST(SqlitePageCache, CommitsOfInsertsIntoARandomIndexSkipTheTruncate) {
-  ASSERT_TRUE(kInstalled);
-  testing::TempDbPath file;
-  sqlite3* db = OpenDb(file.path());
-  ASSERT_OK(ExecSql(db, kSchema));
+void ExpectIntactWithRows(sqlite3* db, int rows) {
+  EXPECT_EQ(testing::SqliteText(db, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(testing::SqliteText(db, "SELECT count(*) FROM t"), std::to_string(rows));
+}
+
+// A database file with kSchema, and a connection to it through the cache.
+class SqlitePageCache : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(kInstalled);
+    db_ = testing::OpenRawSqlite(file_.path());
+    ASSERT_OK(ExecSql(db_, kSchema));
+  }
+  void TearDown() override { sqlite3_close(db_); }
+
+  testing::TempDbPath file_;
+  sqlite3* db_ = nullptr;
+};
+
+TEST_F(SqlitePageCache, CommitsOfInsertsIntoARandomIndexSkipTheTruncate) {
   const PageCacheTruncates before = SqlitePageCacheTruncates();
   constexpr int kCommits = 300;
-  for (int i = 0; i < kCommits; ++i) ASSERT_NO_FATAL_FAILURE(InsertFifty(db));
+  for (int i = 0; i < kCommits; ++i) ASSERT_NO_FATAL_FAILURE(InsertFifty(db_));
   const PageCacheTruncates after = SqlitePageCacheTruncates();
   // pcache1 alone would scan its whole table at most of these commits.
   EXPECT_GE(after.skipped - before.skipped, kCommits);
   EXPECT_LE(after.passed - before.passed, 2);
-  EXPECT_EQ(OneText(db, "PRAGMA integrity_check"), "ok");
-  EXPECT_EQ(OneText(db, "SELECT count(*) FROM t"), std::to_string(kCommits * 50));
-  sqlite3_close(db);
+  ExpectIntactWithRows(db_, kCommits * 50);
 }
 
 // A rolled-back transaction grew the database in the cache only: the
 // rollback's truncate goes through and drops those pages, so the next
 // transaction's new pages start from what is on disk.
-TEST(SqlitePageCache, ARollbackDropsThePagesItHadAdded) {
-  ASSERT_TRUE(kInstalled);
-  testing::TempDbPath file;
-  sqlite3* db = OpenDb(file.path());
-  ASSERT_OK(ExecSql(db, kSchema));
-  ASSERT_NO_FATAL_FAILURE(InsertFifty(db));
+TEST_F(SqlitePageCache, ARollbackDropsThePagesItHadAdded) {
+  ASSERT_NO_FATAL_FAILURE(InsertFifty(db_));
   for (int round = 0; round < 5; ++round) {
     const PageCacheTruncates before = SqlitePageCacheTruncates();
-    ASSERT_OK(ExecSql(db, "BEGIN"));
-    for (int i = 0; i < 2000; ++i) {
-      ASSERT_OK(ExecSql(db, "INSERT INTO t (k, v) VALUES (hex(randomblob(16)), hex(randomblob(100)))"));
-    }
-    ASSERT_OK(ExecSql(db, "ROLLBACK"));
+    ASSERT_OK(ExecSql(db_, "BEGIN"));
+    for (int i = 0; i < 2000; ++i) ASSERT_OK(ExecSql(db_, kInsertOne));
+    ASSERT_OK(ExecSql(db_, "ROLLBACK"));
     EXPECT_GE(SqlitePageCacheTruncates().passed - before.passed, 1);
-    ASSERT_NO_FATAL_FAILURE(InsertFifty(db));
+    ASSERT_NO_FATAL_FAILURE(InsertFifty(db_));
   }
-  EXPECT_EQ(OneText(db, "PRAGMA integrity_check"), "ok");
-  EXPECT_EQ(OneText(db, "SELECT count(*) FROM t"), std::to_string(6 * 50));
-  sqlite3_close(db);
+  ExpectIntactWithRows(db_, 6 * 50);
   // Read again from the files alone, by a connection with a cold cache.
-  sqlite3* again = OpenDb(file.path());
-  EXPECT_EQ(OneText(again, "PRAGMA integrity_check"), "ok");
-  EXPECT_EQ(OneText(again, "SELECT count(*) FROM t"), std::to_string(6 * 50));
+  sqlite3* again = testing::OpenRawSqlite(file_.path());
+  ExpectIntactWithRows(again, 6 * 50);
   sqlite3_close(again);
 }
 
 // A connection whose cached pages another connection changed drops them all
 // (a truncate to 0) before it reads again: it sees every row the other wrote.
-TEST(SqlitePageCache, AReaderSeesWhatAnotherConnectionWrote) {
-  ASSERT_TRUE(kInstalled);
-  testing::TempDbPath file;
-  sqlite3* writer = OpenDb(file.path());
-  ASSERT_OK(ExecSql(writer, kSchema));
-  sqlite3* reader = OpenDb(file.path());
+TEST_F(SqlitePageCache, AReaderSeesWhatAnotherConnectionWrote) {
+  sqlite3* writer = db_;
+  sqlite3* reader = testing::OpenRawSqlite(file_.path());
   for (int round = 1; round <= 10; ++round) {
     ASSERT_NO_FATAL_FAILURE(InsertFifty(writer));
     ASSERT_OK(ExecSql(writer, "UPDATE t SET v = hex(randomblob(100)) WHERE id % 7 = 0"));
     const PageCacheTruncates before = SqlitePageCacheTruncates();
-    EXPECT_EQ(OneText(reader, "SELECT count(*) FROM t"), std::to_string(round * 50));
+    EXPECT_EQ(testing::SqliteText(reader, "SELECT count(*) FROM t"), std::to_string(round * 50));
     if (round > 1) {
       EXPECT_GE(SqlitePageCacheTruncates().passed - before.passed, 1);
     }
-    EXPECT_EQ(OneText(reader, "SELECT count(*) FROM t WHERE k IN (SELECT k FROM t)"),
+    EXPECT_EQ(testing::SqliteText(reader, "SELECT count(*) FROM t WHERE k IN (SELECT k FROM t)"),
               std::to_string(round * 50));
   }
-  EXPECT_EQ(OneText(reader, "PRAGMA integrity_check"), "ok");
+  ExpectIntactWithRows(reader, 10 * 50);
   sqlite3_close(reader);
-  sqlite3_close(writer);
 }
 
 }  // namespace

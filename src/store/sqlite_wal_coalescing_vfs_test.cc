@@ -18,12 +18,6 @@
 namespace tgate::store {
 namespace {
 
-sqlite3* OpenWith(const std::string& path, const char* vfs) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs), SQLITE_OK);
-  return db;
-}
-
 int64_t Count(sqlite3* db, const char* sql) {
   sqlite3_stmt* st = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
@@ -31,15 +25,6 @@ int64_t Count(sqlite3* db, const char* sql) {
   const int64_t n = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
   return n;
-}
-
-std::string IntegrityCheck(sqlite3* db) {
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr), SQLITE_OK);
-  EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
-  std::string out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  return out;
 }
 
 // Rows wide enough that each insert touches several pages of the table and
@@ -53,14 +38,14 @@ constexpr const char* kInsertFive =
 
 TEST(WalCoalescingVfs, EachCommitIsInTheFileWhenItReturns) {
   testing::TempDbPath file;
-  sqlite3* writer = OpenWith(file.path(), WalCoalescingVfs());
+  sqlite3* writer = testing::OpenRawSqlite(file.path(), WalCoalescingVfs());
   ASSERT_OK(ExecSql(writer, kSchema));
-  sqlite3* reader = OpenWith(file.path(), nullptr);
+  sqlite3* reader = testing::OpenRawSqlite(file.path(), nullptr);
   for (int i = 1; i <= 40; ++i) {
     ASSERT_OK(ExecSql(writer, kInsertFive));
     ASSERT_EQ(Count(reader, "SELECT count(*) FROM t"), 5 * i) << "commit " << i;
   }
-  EXPECT_EQ(IntegrityCheck(reader), "ok");
+  EXPECT_EQ(testing::SqliteText(reader, "PRAGMA integrity_check"), "ok");
   sqlite3_close(reader);
   sqlite3_close(writer);
 }
@@ -70,7 +55,7 @@ TEST(WalCoalescingVfs, EachCommitIsInTheFileWhenItReturns) {
 // both must read back, roll back and commit as without the VFS.
 TEST(WalCoalescingVfs, BigAndSpillingTransactionsCommitAndRollBack) {
   testing::TempDbPath file;
-  sqlite3* writer = OpenWith(file.path(), WalCoalescingVfs());
+  sqlite3* writer = testing::OpenRawSqlite(file.path(), WalCoalescingVfs());
   ASSERT_OK(ExecSql(writer, kSchema));
   ASSERT_OK(ExecSql(writer, "PRAGMA cache_size = 20"));
   const std::string insert_many =
@@ -81,14 +66,14 @@ TEST(WalCoalescingVfs, BigAndSpillingTransactionsCommitAndRollBack) {
   ASSERT_OK(ExecSql(
       writer,
       ("BEGIN; " + insert_many + "; UPDATE t SET v = randomblob(100) WHERE id % 3 = 0; COMMIT").c_str()));
-  sqlite3* reader = OpenWith(file.path(), nullptr);
+  sqlite3* reader = testing::OpenRawSqlite(file.path(), nullptr);
   EXPECT_EQ(Count(reader, "SELECT count(*) FROM t"), 800);
   EXPECT_EQ(Count(reader, "SELECT count(*) FROM t WHERE length(v) = 100"), 266);
-  EXPECT_EQ(IntegrityCheck(reader), "ok");
+  EXPECT_EQ(testing::SqliteText(reader, "PRAGMA integrity_check"), "ok");
   // And the WAL is read back into the database file intact.
   ASSERT_OK(ExecSql(writer, "PRAGMA wal_checkpoint(TRUNCATE)"));
   EXPECT_EQ(Count(reader, "SELECT count(*) FROM t"), 800);
-  EXPECT_EQ(IntegrityCheck(reader), "ok");
+  EXPECT_EQ(testing::SqliteText(reader, "PRAGMA integrity_check"), "ok");
   sqlite3_close(reader);
   sqlite3_close(writer);
 }
@@ -99,7 +84,7 @@ TEST(WalCoalescingVfs, BigAndSpillingTransactionsCommitAndRollBack) {
 TEST(WalCoalescingVfs, FilesTakenMidTransactionHoldExactlyTheCommits) {
   namespace fs = std::filesystem;
   testing::TempDbPath file;
-  sqlite3* writer = OpenWith(file.path(), WalCoalescingVfs());
+  sqlite3* writer = testing::OpenRawSqlite(file.path(), WalCoalescingVfs());
   ASSERT_OK(ExecSql(writer, kSchema));
   ASSERT_OK(ExecSql(writer, "PRAGMA cache_size = 20"));
   for (int i = 0; i < 30; ++i) ASSERT_OK(ExecSql(writer, kInsertFive));
@@ -110,15 +95,15 @@ TEST(WalCoalescingVfs, FilesTakenMidTransactionHoldExactlyTheCommits) {
   testing::TempDbPath copy;
   fs::copy_file(file.path(), copy.path(), fs::copy_options::overwrite_existing);
   fs::copy_file(file.path() + "-wal", copy.path() + "-wal", fs::copy_options::overwrite_existing);
-  sqlite3* after_crash = OpenWith(copy.path(), nullptr);
+  sqlite3* after_crash = testing::OpenRawSqlite(copy.path(), nullptr);
   EXPECT_EQ(Count(after_crash, "SELECT count(*) FROM t"), 150);
-  EXPECT_EQ(IntegrityCheck(after_crash), "ok");
+  EXPECT_EQ(testing::SqliteText(after_crash, "PRAGMA integrity_check"), "ok");
   sqlite3_close(after_crash);
   fs::remove(copy.path() + "-wal");
   fs::remove(copy.path() + "-shm");
 
   ASSERT_OK(ExecSql(writer, "COMMIT"));
-  sqlite3* reader = OpenWith(file.path(), nullptr);
+  sqlite3* reader = testing::OpenRawSqlite(file.path(), nullptr);
   EXPECT_EQ(Count(reader, "SELECT count(*) FROM t"), 350);
   sqlite3_close(reader);
   sqlite3_close(writer);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -74,6 +75,26 @@ inline int64_t WalSequence(const std::string& db_path) {
   unsigned char header[16];
   if (!wal.read(reinterpret_cast<char*>(header), sizeof header)) return -1;
   return int64_t{header[12]} << 24 | int64_t{header[13]} << 16 | int64_t{header[14]} << 8 | header[15];
+}
+
+// A connection of SQLite's own to the file at `path` (through `vfs`, or the
+// default VFS when null), for tests that look under the store.
+inline sqlite3* OpenRawSqlite(const std::string& path, const char* vfs = nullptr) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs), SQLITE_OK);
+  return db;
+}
+
+// The first column of the first row `sql` returns, as text ("ok" for a
+// sound PRAGMA integrity_check).
+inline std::string SqliteText(sqlite3* db, const char* sql) {
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  EXPECT_EQ(sqlite3_step(st), SQLITE_ROW) << sqlite3_errmsg(db);
+  const unsigned char* text = sqlite3_column_text(st, 0);
+  std::string out = text ? reinterpret_cast<const char*>(text) : "";
+  sqlite3_finalize(st);
+  return out;
 }
 
 // The backends every store test runs on. Unscoped, in this order, so that
