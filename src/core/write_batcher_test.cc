@@ -118,14 +118,20 @@ TEST(WriteBatcher, BatchesAreBoundedInSize) {
   Batcher b(
       [&](const std::vector<int>& items) -> Awaitable<Result<std::vector<std::string>>> {
         sizes.push_back(items.size());
-        co_return std::vector<std::string>(items.size(), "ok");
+        std::vector<std::string> out;
+        for (int i : items) out.push_back("r" + std::to_string(i));
+        co_return out;
       },
       2);
   std::vector<std::optional<Result<std::string>>> results(5);
   for (int i = 0; i < 5; ++i) SpawnSubmit(io, b, i, &results[i]);
   io.run();
   EXPECT_EQ(sizes, (std::vector<size_t>{2, 2, 1}));
-  for (auto& r : results) ASSERT_TRUE(r.has_value() && r->ok());
+  // Five that gathered together, answered by three flushes: each gets its own.
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(results[i].has_value() && results[i]->ok()) << i;
+    EXPECT_EQ(**results[i], "r" + std::to_string(i));
+  }
 }
 
 // A flush that suspends (as PostgreSQL's does) until the test opens the gate.
