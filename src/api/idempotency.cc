@@ -17,47 +17,62 @@ namespace {
 
 constexpr size_t kMaxIdempotencyKey = 255;
 
-void AppendCanonical(const json::value& v, std::string& out);
+// Appends values to `out` as json::serialize writes them, through one
+// serializer for the whole request rather than a serializer and a string for
+// each member's name and value.
+class CanonicalWriter {
+ public:
+  explicit CanonicalWriter(std::string& out) : out_(out) {}
 
-// Appends `o` with its members in name order (at the top level without
-// "bot" and null members), serialized compactly.
-void AppendMembers(const json::object& o, bool top, std::string& out) {
-  std::vector<const json::key_value_pair*> members;
-  members.reserve(o.size());
-  for (const json::key_value_pair& kv : o) {
-    if (top && (kv.key() == "bot" || kv.value().is_null())) continue;
-    members.push_back(&kv);
+  // `o` with its members in name order (at the top level without "bot" and
+  // null members), and so every object within it, at every depth: the bytes
+  // json::serialize writes for such a value, without building it.
+  void Members(const json::object& o, bool top) {
+    std::vector<const json::key_value_pair*> members;
+    members.reserve(o.size());
+    for (const json::key_value_pair& kv : o) {
+      if (top && (kv.key() == "bot" || kv.value().is_null())) continue;
+      members.push_back(&kv);
+    }
+    std::sort(
+        members.begin(), members.end(),
+        [](const json::key_value_pair* a, const json::key_value_pair* b) { return a->key() < b->key(); });
+    out_.push_back('{');
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (i > 0) out_.push_back(',');
+      serializer_.reset(members[i]->key());
+      Drain();
+      out_.push_back(':');
+      Value(members[i]->value());
+    }
+    out_.push_back('}');
   }
-  std::sort(members.begin(), members.end(),
-            [](const json::key_value_pair* a, const json::key_value_pair* b) { return a->key() < b->key(); });
-  out.push_back('{');
-  for (size_t i = 0; i < members.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out += json::serialize(members[i]->key());
-    out.push_back(':');
-    AppendCanonical(members[i]->value(), out);
-  }
-  out.push_back('}');
-}
 
-// Appends `v` with every object's members in name order, at every depth,
-// serialized compactly: the bytes json::serialize writes for such a value,
-// without building it.
-void AppendCanonical(const json::value& v, std::string& out) {
-  if (v.is_object()) return AppendMembers(v.get_object(), false, out);
-  if (!v.is_array()) {
-    out += json::serialize(v);
-    return;
+ private:
+  void Value(const json::value& v) {
+    if (v.is_object()) return Members(v.get_object(), false);
+    if (!v.is_array()) {
+      serializer_.reset(&v);
+      return Drain();
+    }
+    out_.push_back('[');
+    bool first = true;
+    for (const json::value& e : v.get_array()) {
+      if (!first) out_.push_back(',');
+      first = false;
+      Value(e);
+    }
+    out_.push_back(']');
   }
-  out.push_back('[');
-  bool first = true;
-  for (const json::value& e : v.get_array()) {
-    if (!first) out.push_back(',');
-    first = false;
-    AppendCanonical(e, out);
+
+  void Drain() {
+    char chunk[256];
+    while (!serializer_.done()) out_.append(serializer_.read(chunk, sizeof(chunk)));
   }
-  out.push_back(']');
-}
+
+  std::string& out_;
+  json::serializer serializer_;
+};
 
 }  // namespace
 
@@ -77,7 +92,7 @@ Result<std::string> ReadIdempotencyKey(const http::Request& req) {
 std::string RequestFingerprint(const json::object& body) {
   std::string canonical;
   canonical.reserve(256);
-  AppendMembers(body, true, canonical);
+  CanonicalWriter(canonical).Members(body, true);
   return Sha256Hex(canonical);
 }
 

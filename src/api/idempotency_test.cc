@@ -64,6 +64,11 @@ TEST(RequestFingerprint, IsWhatTheFirstDefinitionWas) {
       }) {
     EXPECT_EQ(Fingerprint(body), FirstDefinition(body)) << body;
   }
+  // Values and names longer than the serializer's chunk, escapes among them.
+  std::string long_text;
+  for (int i = 0; i < 300; ++i) long_text += "ab\\\"\\u00e9\\n";
+  const std::string body = R"({")" + std::string(300, 'k') + R"(":1,"text":")" + long_text + R"("})";
+  EXPECT_EQ(Fingerprint(body), FirstDefinition(body));
 }
 
 TEST(RequestFingerprint, IgnoresHowTheSameRequestIsWritten) {

@@ -39,11 +39,10 @@ std::string Base64Url(const unsigned char* data, size_t n) {
 
 std::string Hex(const unsigned char* data, size_t n) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
+  std::string out(n * 2, '\0');
   for (size_t i = 0; i < n; ++i) {
-    out += kHex[data[i] >> 4];
-    out += kHex[data[i] & 15];
+    out[2 * i] = kHex[data[i] >> 4];
+    out[2 * i + 1] = kHex[data[i] & 15];
   }
   return out;
 }
