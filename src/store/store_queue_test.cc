@@ -155,6 +155,22 @@ TEST_P(QueueTest, AMessageToAUserGoesToTheChatOfTheirBinding) {
   ASSERT_OK(stored);
   EXPECT_EQ(stored->chat_id, 10);
   EXPECT_EQ(stored->user, "alice");
+  // While she is linked: her retry is answered from the first message, and
+  // the key reused for another request is refused.
+  auto linked_retry = Await(store_->Enqueue(to_alice));
+  ASSERT_OK(linked_retry);
+  EXPECT_TRUE(linked_retry->existed);
+  EXPECT_EQ(linked_retry->id, first->id);
+  NewMessage linked_reuse = to_alice;
+  linked_reuse.idempotency_fingerprint = "fp-other";
+  EXPECT_EQ(Await(store_->Enqueue(linked_reuse)).status().code(), Code::kUnprocessable);
+  // A user whose chat is a group (a negative id) gets it too.
+  ASSERT_OK(Await(store_->Bind(Binding{"bot2", "team", -1001, UserStatus::kActive, 1})));
+  NewMessage to_team = Direct("bot2", 0, "hi team");
+  to_team.user = "team";
+  auto team = Await(store_->Enqueue(to_team));
+  ASSERT_OK(team);
+  EXPECT_EQ(Await(store_->GetMessage(team->id))->chat_id, -1001);
 
   // Alice blocks the bot: her retry is still answered from the first message,
   // a new message to her is refused, as is one to a user never linked.
