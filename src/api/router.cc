@@ -118,20 +118,20 @@ Awaitable<http::Response> Router::Handle(const http::Request& req) {
   if (path == "/openapi.json") co_return http::JsonResponse(req, 200, std::string(OpenApiDocument()));
   if (context_.status_page && status::StatusEndpoint::Serves(path))
     co_return co_await context_.status_page->Handle(req, path);
-  if (path.substr(0, 4) == "/v1/" || path == "/v1") co_return co_await HandleApi(req, path);
+  if (path.substr(0, 4) == "/v1/" || path == "/v1") co_return co_await HandleApi(req, *target);
   co_return http::ErrorResponse(req, Status::NotFound("no such endpoint; the site API is under /v1/"));
 }
 
-Awaitable<http::Response> Router::HandleApi(const http::Request& req, std::string_view path) {
+Awaitable<http::Response> Router::HandleApi(const http::Request& req, boost::urls::url_view target) {
   if (!Authorized(context_, req)) {
     co_return http::ErrorResponse(req, Status::Unauthenticated("missing or wrong API key; send "
                                                                "'Authorization: Bearer <api key>'"));
   }
-  auto url = boost::urls::parse_origin_form(req.target());
   RouteMatch match;
   std::vector<std::string> segments;
-  for (auto seg : url->segments()) segments.push_back(seg);
-  for (auto param : url->params()) match.query[param.key] = param.value;
+  segments.reserve(4);
+  for (auto seg : target.segments()) segments.push_back(seg);
+  for (auto param : target.params()) match.query[param.key] = param.value;
 
   bool path_known = false;
   for (const Route& r : kRoutes) {
@@ -149,7 +149,8 @@ Awaitable<http::Response> Router::HandleApi(const http::Request& req, std::strin
   if (path_known) {
     co_return http::ErrorResponse(req, Status::MethodNotAllowed("method not allowed on this resource"));
   }
-  co_return http::ErrorResponse(req, Status::NotFound("no such API call: " + std::string(path)));
+  co_return http::ErrorResponse(req,
+                                Status::NotFound("no such API call: " + std::string(target.encoded_path())));
 }
 
 // Ready unless a bot cannot reach Telegram (its sending is paused; messages

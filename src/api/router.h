@@ -6,6 +6,7 @@
 // JSON error shape. Pure request -> response; transport lives in http/. Threading: io thread only.
 #pragma once
 
+#include <boost/url/url_view.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,8 @@ class Router {
   Awaitable<http::Response> Handle(const http::Request& req);
 
  private:
-  Awaitable<http::Response> HandleApi(const http::Request& req, std::string_view path);
+  // `target`: req.target(), parsed once by Handle.
+  Awaitable<http::Response> HandleApi(const http::Request& req, boost::urls::url_view target);
   Awaitable<http::Response> Metrics(const http::Request& req);
   Awaitable<http::Response> Ready(const http::Request& req);
 
