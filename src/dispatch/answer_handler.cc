@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/json_numbers.h"
-
 namespace tgate::dispatch {
 
 namespace json = boost::json;
@@ -70,7 +68,7 @@ Awaitable<void> AnswerHandler::Finish(const Job& job, Loaded& m, store::MessageS
 
 Awaitable<Fate> AnswerHandler::OnSent(Job job, Loaded& m, const telegram::ApiResult& r) {
   if (m.first_telegram_id == 0) {
-    if (auto id = JsonInt64Field(r.result.if_object(), "message_id")) m.first_telegram_id = *id;
+    if (r.message_id != 0) m.first_telegram_id = r.message_id;
   }
   ++job.parts_sent;
   PartDelivered(m);

@@ -4,10 +4,12 @@
 #include "telegram/api_result.h"
 
 #include <algorithm>
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 #include <charconv>
 #include <limits>
 #include <optional>
+#include <string>
 
 #include "core/json_numbers.h"
 #include "telegram/redact.h"
@@ -66,16 +68,195 @@ ErrorKind KindOfFailure(unsigned status, std::string_view description) {
   }
 }
 
-}  // namespace
+// The fields of a Bot API answer that classification reads.
+struct Envelope {
+  bool json = false;  // an object whose "ok" is a boolean
+  bool ok = false;
+  std::optional<std::string> description;  // when a string
+  std::optional<int64_t> error_code;       // each when a JSON integer (JsonInt64)
+  std::optional<int64_t> retry_after;      // parameters.retry_after
+  std::optional<int64_t> migrate_to;       // parameters.migrate_to_chat_id
+  std::optional<int64_t> message_id;       // result.message_id
+};
 
-ApiResult Classify(unsigned http_status, std::string_view body, int retry_after_header) {
+Envelope FromDom(boost::json::object* obj) {
+  Envelope e;
+  const boost::json::value* ok = obj ? obj->if_contains("ok") : nullptr;
+  if (ok == nullptr || !ok->is_bool()) return e;
+  e.json = true;
+  e.ok = ok->get_bool();
+  if (const boost::json::value* d = obj->if_contains("description"); d && d->is_string()) {
+    e.description.emplace(d->get_string().data(), d->get_string().size());
+  }
+  e.error_code = JsonInt64Field(obj, "error_code");
+  const boost::json::value* params_value = obj->if_contains("parameters");
+  const boost::json::object* params = params_value ? params_value->if_object() : nullptr;
+  e.retry_after = JsonInt64Field(params, "retry_after");
+  e.migrate_to = JsonInt64Field(params, "migrate_to_chat_id");
+  const boost::json::value* result = obj->if_contains("result");
+  e.message_id = JsonInt64Field(result ? result->if_object() : nullptr, "message_id");
+  return e;
+}
+
+// Boost.JSON's SAX handler reading an Envelope off an answer as it is
+// parsed, nothing built: the top-level object's fields, and those of its
+// "parameters" and "result" objects that classification reads. A field given
+// twice counts as the DOM counts it: the last one.
+class EnvelopeHandler {
+ public:
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  Envelope envelope;
+  bool top_is_object = false;
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code&) {
+    if (depth_ == 0) top_is_object = true;
+    if (depth_ == 1 && (field_ == Field::kParameters || field_ == Field::kResult)) inner_ = field_;
+    ++depth_;
+    field_ = Field::kOther;
+    return true;
+  }
+  bool on_object_end(std::size_t, boost::system::error_code&) { return Leave(); }
+  bool on_array_begin(boost::system::error_code&) {
+    ++depth_;
+    field_ = Field::kOther;
+    return true;
+  }
+  bool on_array_end(std::size_t, boost::system::error_code&) { return Leave(); }
+  bool on_key_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    key_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    key_.append(s.data(), s.size());
+    field_ = FieldOf(key_);
+    key_.clear();
+    return true;
+  }
+  bool on_string_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    if (field_ == Field::kDescription) text_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_string(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    if (field_ == Field::kDescription) {
+      text_.append(s.data(), s.size());
+      envelope.description = std::move(text_);
+      text_.clear();
+    }
+    return true;
+  }
+  bool on_number_part(boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(int64_t v, boost::json::string_view, boost::system::error_code&) { return Integer(v); }
+  bool on_uint64(uint64_t v, boost::json::string_view, boost::system::error_code&) {
+    if (v > uint64_t(std::numeric_limits<int64_t>::max())) return true;  // JsonInt64: too large
+    return Integer(static_cast<int64_t>(v));
+  }
+  bool on_double(double, boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_bool(bool b, boost::system::error_code&) {
+    if (field_ == Field::kOk) envelope.ok = b, ok_is_bool_ = true;
+    return true;
+  }
+  bool on_null(boost::system::error_code&) { return true; }
+  bool on_comment_part(boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
+
+  bool ok_is_bool() const { return ok_is_bool_; }
+
+ private:
+  // The field a value at hand is for: a top-level one, or within
+  // "parameters" or "result" (inner_), or none that matters.
+  enum class Field {
+    kOther,
+    kOk,
+    kDescription,
+    kErrorCode,
+    kParameters,
+    kResult,
+    kRetryAfter,
+    kMigrateTo,
+    kMessageId
+  };
+
+  Field FieldOf(std::string_view key) {
+    if (depth_ == 1) {
+      // A later value for a key replaces the earlier (the DOM keeps the last).
+      if (key == "ok") return ok_is_bool_ = false, Field::kOk;
+      if (key == "description") return envelope.description.reset(), Field::kDescription;
+      if (key == "error_code") return envelope.error_code.reset(), Field::kErrorCode;
+      if (key == "parameters") {
+        envelope.retry_after.reset();
+        envelope.migrate_to.reset();
+        return Field::kParameters;
+      }
+      if (key == "result") return envelope.message_id.reset(), Field::kResult;
+      return Field::kOther;
+    }
+    if (depth_ == 2 && inner_ == Field::kParameters) {
+      if (key == "retry_after") return envelope.retry_after.reset(), Field::kRetryAfter;
+      if (key == "migrate_to_chat_id") return envelope.migrate_to.reset(), Field::kMigrateTo;
+    }
+    if (depth_ == 2 && inner_ == Field::kResult && key == "message_id") {
+      return envelope.message_id.reset(), Field::kMessageId;
+    }
+    return Field::kOther;
+  }
+
+  bool Integer(int64_t v) {
+    switch (field_) {
+      case Field::kErrorCode:
+        envelope.error_code = v;
+        break;
+      case Field::kRetryAfter:
+        envelope.retry_after = v;
+        break;
+      case Field::kMigrateTo:
+        envelope.migrate_to = v;
+        break;
+      case Field::kMessageId:
+        envelope.message_id = v;
+        break;
+      default:
+        break;
+    }
+    return true;
+  }
+
+  bool Leave() {
+    --depth_;
+    if (depth_ <= 1) inner_ = Field::kOther;
+    field_ = Field::kOther;
+    return true;
+  }
+
+  int depth_ = 0;
+  Field field_ = Field::kOther;
+  Field inner_ = Field::kOther;  // the depth-1 object being read (parameters, result)
+  bool ok_is_bool_ = false;
+  std::string key_;
+  std::string text_;
+};
+
+// The Envelope of `body` read by the SAX handler: what FromDom reads of its DOM.
+Envelope Scan(std::string_view body) {
+  boost::json::basic_parser<EnvelopeHandler> parser(boost::json::parse_options{});
+  boost::system::error_code ec;
+  const std::size_t used = parser.write_some(false, body.data(), body.size(), ec);
+  const EnvelopeHandler& h = parser.handler();
+  if (ec || used != body.size() || !h.top_is_object || !h.ok_is_bool()) return Envelope{};
+  Envelope e = h.envelope;
+  e.json = true;
+  return e;
+}
+
+ApiResult Classified(unsigned http_status, const Envelope& e, int retry_after_header) {
   ApiResult r;
   r.http_status = http_status;
-  boost::system::error_code ec;
-  boost::json::value doc = boost::json::parse(body, ec);
-  boost::json::object* obj = ec ? nullptr : doc.if_object();
-  const boost::json::value* ok = obj ? obj->if_contains("ok") : nullptr;
-  if (ok == nullptr || !ok->is_bool()) {
+  if (!e.json) {
     // Not the Bot API's JSON: typically a proxy's HTML error page. A 429 from
     // a proxy still means "slow down"; anything else is a server problem.
     if (http_status == 429) {
@@ -87,35 +268,41 @@ ApiResult Classify(unsigned http_status, std::string_view body, int retry_after_
     r.description = "unexpected non-JSON answer (HTTP " + std::to_string(http_status) + ")";
     return r;
   }
-  if (const boost::json::string* d =
-          obj->contains("description") ? obj->at("description").if_string() : nullptr) {
-    r.description = RedactTokens(std::string_view(d->data(), d->size()));
-  }
-  if (ok->get_bool()) {
+  if (e.description) r.description = RedactTokens(*e.description);
+  if (e.ok) {
     r.kind = ErrorKind::kNone;
-    if (boost::json::value* result = obj->if_contains("result"))
-      r.result = std::move(*result);  // same storage: no copy
+    if (e.message_id) r.message_id = *e.message_id;
     return r;
   }
   // The HTTP status is authoritative; error_code only stands in when the
   // status is missing or 2xx (a misbehaving proxy).
   unsigned status = http_status;
-  if (status < 300) {
-    if (auto code = JsonInt64Field(obj, "error_code"); code && *code > 0 && *code < 1000)
-      status = unsigned(*code);
+  if (status < 300 && e.error_code && *e.error_code > 0 && *e.error_code < 1000) {
+    status = unsigned(*e.error_code);
   }
-  const boost::json::value* params_value = obj->if_contains("parameters");
-  const boost::json::object* params = params_value ? params_value->if_object() : nullptr;
-  auto retry_after = JsonInt64Field(params, "retry_after");
-  auto migrate_to = JsonInt64Field(params, "migrate_to_chat_id");
-  if (status == 429 || (retry_after && *retry_after > 0)) {
+  if (status == 429 || (e.retry_after && *e.retry_after > 0)) {
     r.kind = ErrorKind::kRetryAfter;
-    r.retry_after = RetryAfterSeconds(retry_after, retry_after_header, r.description);
-  } else if (migrate_to && *migrate_to != 0) {
+    r.retry_after = RetryAfterSeconds(e.retry_after, retry_after_header, r.description);
+  } else if (e.migrate_to && *e.migrate_to != 0) {
     r.kind = ErrorKind::kMigrated;
-    r.migrate_to_chat_id = *migrate_to;
+    r.migrate_to_chat_id = *e.migrate_to;
   } else {
     r.kind = KindOfFailure(status, r.description);
+  }
+  return r;
+}
+
+}  // namespace
+
+ApiResult Classify(unsigned http_status, std::string_view body, int retry_after_header, ResultUse use) {
+  if (use == ResultUse::kMessageId) return Classified(http_status, Scan(body), retry_after_header);
+  boost::system::error_code ec;
+  boost::json::value doc = boost::json::parse(body, ec);
+  boost::json::object* obj = ec ? nullptr : doc.if_object();
+  ApiResult r = Classified(http_status, FromDom(obj), retry_after_header);
+  if (r.ok()) {
+    if (boost::json::value* result = obj->if_contains("result"))
+      r.result = std::move(*result);  // same storage: no copy
   }
   return r;
 }

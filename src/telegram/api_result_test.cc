@@ -68,6 +68,92 @@ TEST(Classify, OkCarriesResult) {
   EXPECT_TRUE(Classify(200, R"({"ok":true,"result":true})").result.as_bool());
 }
 
+TEST(Classify, OkCarriesTheMessageIdEitherWay) {
+  const std::string sent = R"({"ok":true,"result":{"message_id":42,"chat":{"id":-1001,"message_id":7}}})";
+  ApiResult whole = Classify(200, sent);
+  EXPECT_EQ(whole.message_id, 42);
+  ApiResult lean = Classify(200, sent, -1, ResultUse::kMessageId);
+  EXPECT_TRUE(lean.ok());
+  EXPECT_EQ(lean.message_id, 42);
+  EXPECT_TRUE(lean.result.is_null());  // no DOM built
+}
+
+// The SAX reading (ResultUse::kMessageId) classifies every answer as the DOM
+// does: Telegram's, a proxy's, malformed ones, fields repeated or misplaced.
+TEST(Classify, ReadingOnlyTheMessageIdClassifiesAsTheDomDoes) {
+  std::string deep;
+  for (int i = 0; i < 40; ++i) deep += "[";
+  for (int i = 0; i < 40; ++i) deep += "]";
+  std::string long_text;
+  for (int i = 0; i < 500; ++i) long_text += R"(Bad \"esc\" \u00e9\n )";
+  const std::string bodies[] = {
+      R"({"ok":true,"result":{"message_id":1,"from":{"id":1,"is_bot":true},"chat":{"id":5},"text":"hi"}})",
+      R"({"ok":true,"result":[{"message_id":3},{"message_id":4}]})",  // an array: no message_id
+      R"({"ok":true,"result":{"message_id":"9"}})",
+      R"({"ok":true,"result":{"message_id":9.0}})",
+      R"({"ok":true,"result":{"message_id":18446744073709551615}})",
+      R"({"ok":true,"result":{"message_id":-5}})",
+      R"({"ok":true,"result":{"nested":{"message_id":8}}})",
+      R"({"ok":true,"message_id":8,"result":true})",
+      R"({"result":{"message_id":1},"ok":true})",
+      R"({"ok":true,"result":{"message_id":1},"result":{"message_id":2}})",  // repeated: the last
+      R"({"ok":true,"result":{"message_id":1},"result":[]})",
+      R"({"ok":false,"ok":true,"result":{"message_id":2}})",
+      R"({"ok":true,"ok":"yes"})",
+      R"({"ok":"true"})",
+      R"({"ok":1})",
+      R"({"result":{"ok":true}})",
+      R"([{"ok":true}])",
+      R"("ok")",
+      R"({"ok":true} trailing)",
+      R"({"ok":true,)",
+      R"({"ok":true /* comment */})",
+      " \n\t{\"ok\" : true , \"result\" : { \"message_id\" : 77 } }\n ",
+      R"({"\u006fk":true,"r\u0065sult":{"message_\u0069d":78}})",
+      R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 5","parameters":{"retry_after":5}})",
+      R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 5"})",
+      R"({"ok":false,"description":"x","parameters":{"retry_after":3},"parameters":{}})",
+      R"({"ok":false,"description":"x","parameters":{"retry_after":3},"parameters":7})",
+      R"({"ok":false,"description":"x","parameters":{"deep":{"retry_after":3}}})",
+      R"({"ok":false,"description":"x","parameters":{"retry_after":3.5}})",
+      R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1001234}})",
+      R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})",
+      R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user","description":7})",
+      R"({"ok":false,"error_code":403,"description":{"text":"Forbidden: bot was blocked by the user"}})",
+      R"({"ok":false,"error_code":"403","description":"Forbidden: bot was blocked by the user"})",
+      R"({"ok":false,"error_code":403.0,"description":"Forbidden: user is deactivated"})",
+      R"({"ok":false,"error_code":403,"description":"Forbidden: bot123456:ABCdefGhIjklMnopQRstuvWXyz0123456789a was blocked"})",
+      R"({"ok":false,"description":")" + long_text + R"("})",
+      "{\"ok\":true,\"result\":" + deep + "}",
+      "<html><body>502</body></html>",
+      "",
+      "{}",
+      "null",
+  };
+  for (const unsigned status : {200u, 400u, 403u, 429u, 502u}) {
+    for (const std::string& body : bodies) {
+      for (const int header : {-1, 9}) {
+        const ApiResult whole = Classify(status, body, header);
+        const ApiResult lean = Classify(status, body, header, ResultUse::kMessageId);
+        EXPECT_EQ(lean.kind, whole.kind) << status << " " << body;
+        EXPECT_EQ(lean.http_status, whole.http_status) << body;
+        EXPECT_EQ(lean.description, whole.description) << body;
+        EXPECT_EQ(lean.retry_after, whole.retry_after) << body;
+        EXPECT_EQ(lean.migrate_to_chat_id, whole.migrate_to_chat_id) << body;
+        EXPECT_EQ(lean.message_id, whole.message_id) << body;
+      }
+    }
+  }
+  // And what the DOM makes of the repeated and misplaced ones.
+  EXPECT_EQ(Classify(200, bodies[9]).message_id, 2);
+  EXPECT_EQ(Classify(200, bodies[1]).message_id, 0);
+  EXPECT_EQ(Classify(200, bodies[6]).message_id, 0);
+  EXPECT_EQ(Classify(200, bodies[22]).message_id, 78);
+  EXPECT_EQ(Classify(200, bodies[21]).message_id, 77);
+  EXPECT_EQ(Classify(200, bodies[4]).message_id, 0);
+  EXPECT_EQ(Classify(200, bodies[5]).message_id, -5);
+}
+
 TEST(Classify, TooManyRequestsTakesRetryAfterFromParameters) {
   ApiResult r =
       Classify(429, Failure(429, "Too Many Requests: retry after 10072", R"({"retry_after":10072})"), 5);

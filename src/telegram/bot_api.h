@@ -27,9 +27,11 @@ class BotApi {
  public:
   virtual ~BotApi() = default;
   // POSTs `params` as JSON to METHOD. timeout 0 = the client's default (give
-  // getUpdates its long-poll timeout plus a margin).
+  // getUpdates its long-poll timeout plus a margin). `use`: what the caller
+  // reads of the result (api_result.h).
   virtual Awaitable<ApiResult> Call(std::string method, boost::json::object params,
-                                    std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) = 0;
+                                    std::chrono::milliseconds timeout = std::chrono::milliseconds(0),
+                                    ResultUse use = ResultUse::kWhole) = 0;
   // POSTs multipart/form-data to METHOD.
   virtual Awaitable<ApiResult> CallMultipart(std::string method, std::vector<FormPart> parts) = 0;
 };

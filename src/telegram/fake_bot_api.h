@@ -88,8 +88,9 @@ class FakeBotApi final : public BotApi {
   }
   size_t accepted() const { return accepted_.size(); }
 
-  Awaitable<ApiResult> Call(std::string method, boost::json::object params,
-                            std::chrono::milliseconds timeout) override {
+  // Answers carry their whole result whatever `use` asks (message_id too).
+  Awaitable<ApiResult> Call(std::string method, boost::json::object params, std::chrono::milliseconds timeout,
+                            ResultUse) override {
     if (request_latency_.max() > 0)
       co_await clock_.SleepFor(std::chrono::microseconds(request_latency_(rng_)));
     SteadyTime arrived = clock_.Now();

@@ -53,13 +53,13 @@ Status HttpBotApi::Init() {
 }
 
 Awaitable<ApiResult> HttpBotApi::Call(std::string method, boost::json::object params,
-                                      std::chrono::milliseconds timeout) {
+                                      std::chrono::milliseconds timeout, ResultUse use) {
   if (!IsMethodName(method)) co_return InvalidMethod();
   std::string target = "/bot" + options_.token + "/" + method;
   auto response = co_await client_.Send(bhttp::verb::post, std::move(target), "application/json",
                                         boost::json::serialize(params), timeout);
   if (!response.ok()) co_return NetworkFailure(response.status().message());
-  co_return Classify(response->status, response->body, response->retry_after);
+  co_return Classify(response->status, response->body, response->retry_after, use);
 }
 
 Awaitable<ApiResult> HttpBotApi::CallMultipart(std::string method, std::vector<FormPart> parts) {

@@ -28,8 +28,10 @@ class HttpBotApi final : public BotApi {
   // Validates the token shape and base URL (InvalidArgument, naming no secret).
   Status Init();
 
+  // The same defaults as BotApi::Call's.
   Awaitable<ApiResult> Call(std::string method, boost::json::object params,
-                            std::chrono::milliseconds timeout) override;
+                            std::chrono::milliseconds timeout = std::chrono::milliseconds(0),
+                            ResultUse use = ResultUse::kWhole) override;
   Awaitable<ApiResult> CallMultipart(std::string method, std::vector<FormPart> parts) override;
 
  private:

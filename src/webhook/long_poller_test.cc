@@ -30,7 +30,7 @@ class HeldBotApi final : public telegram::BotApi {
       : gate_(executor, asio::steady_timer::time_point::max()) {}
 
   Awaitable<telegram::ApiResult> Call(std::string method, boost::json::object params,
-                                      std::chrono::milliseconds) override {
+                                      std::chrono::milliseconds, telegram::ResultUse) override {
     ++calls_;
     int64_t offset = params.contains("offset") ? params.at("offset").as_int64() : 1;
     co_await gate_.async_wait(kAsTuple);
