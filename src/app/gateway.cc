@@ -501,8 +501,7 @@ Status Gateway::Start() {
   http::ServerOptions so = ListenerOptions(g.config, hp.first, hp.second);
   api::Router* router = g.router.get();
   g.server = std::make_unique<http::Server>(
-      g.io.get_executor(), so,
-      [router](http::Request req) -> Awaitable<http::Response> { co_return co_await router->Handle(req); });
+      g.io.get_executor(), so, [router](const http::Request& req) { return router->Handle(req); });
   if (Status s = g.server->Start(); !s.ok()) {
     return Status(s.code(), "cannot listen on " + g.config.listen + ": " + s.message() +
                                 " (set TGATE_LISTEN or listen in the config to another address)");

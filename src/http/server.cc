@@ -380,7 +380,7 @@ Awaitable<Response> Server::Impl::HandOver(Request req) {
   call->waiter = waiter;
   asio::post(executor, [self = shared_from_this(), call, req = std::move(req)]() mutable {
     auto run = [self, req = std::move(req)]() mutable -> Awaitable<Response> {
-      co_return co_await self->handler(std::move(req));
+      co_return co_await self->handler(req);
     };
     asio::co_spawn(self->executor, std::move(run), [self, call](std::exception_ptr ep, Response res) {
       call->error = ep;
@@ -406,7 +406,7 @@ Awaitable<Response> Server::Impl::CallHandler(Request req) {
   std::string error;
   try {
     if (transport) co_return co_await HandOver(std::move(req));
-    co_return co_await handler(std::move(req));
+    co_return co_await handler(req);
   } catch (const std::exception& e) {
     error = e.what();
   } catch (...) {

@@ -34,8 +34,10 @@
 namespace tgate::http {
 
 // Produces the response for one request. Must not throw for expected input;
-// an escaping exception is logged and answered with 500.
-using Handler = std::function<Awaitable<Response>(Request)>;
+// an escaping exception is logged and answered with 500. The request lives
+// until the handler's awaitable has finished (the server holds it), so a
+// handler may be a plain function returning a coroutine that reads it.
+using Handler = std::function<Awaitable<Response>(const Request&)>;
 
 struct ServerOptions {
   // Address to bind, e.g. "127.0.0.1" or "0.0.0.0".
