@@ -83,6 +83,7 @@ int Run(int users, size_t batch, std::chrono::milliseconds pause, size_t limit) 
       c.attempts = 1;
       c.parts_sent = 1;
       c.telegram_message_id = int64_t(j) + 1;
+      c.broadcast_id = (*queued)[j].broadcast_id;  // as the dispatcher passes it on
       completions.push_back(c);
     }
     Check(run(s.RunInTransaction(

@@ -37,6 +37,7 @@ Awaitable<void> OutcomeWriter::Finish(const Job& job, const Loaded& m, store::Me
   c.parts_sent = job.parts_sent;
   c.telegram_message_id = m.first_telegram_id;
   c.error = error;
+  c.broadcast_id = m.message.broadcast_id;
   completions_.push_back(std::move(c));
   if (m.message.priority == store::Priority::kDirect) {
     json::object ev{{"type", status == store::MessageStatus::kSent ? "message.sent" : "message.failed"},
@@ -59,6 +60,7 @@ void OutcomeWriter::Progress(const Job& job, const Loaded& m, int64_t not_before
   c.parts = static_cast<int>(m.parts.size());
   c.parts_sent = job.parts_sent;
   c.not_before_ms = not_before_ms;
+  c.broadcast_id = m.message.broadcast_id;
   Batch(std::move(c));
 }
 

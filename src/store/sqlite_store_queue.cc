@@ -250,6 +250,15 @@ Awaitable<Status> SqliteStore::Complete(const std::vector<Completion>& completio
     // meanwhile (CancelBroadcast, FailQueuedForChat); a final outcome (sent,
     // failed) is the truth and always lands, and moves its broadcast's counts
     // from the status it had. Unknown ids are ignored.
+    // Most completions are of a message still queued, in the broadcast its
+    // writer named: `queued` writes those in one statement. Any other
+    // (unknown, no longer queued, the broadcast not the one named) changes
+    // nothing there, and is read first and written by `update`.
+    TGATE_ASSIGN_OR_RETURN(
+        auto queued,
+        Prepare("UPDATE messages SET status = ?2, attempts = ?3, parts_sent = ?4, not_before_ms = ?5, "
+                "telegram_message_id = ?6, error = ?7, updated_at = ?8, parts = max(parts, ?9) "
+                "WHERE id = ?1 AND status = 0 AND coalesce(broadcast_id, 0) = ?10"));
     TGATE_ASSIGN_OR_RETURN(auto before,
                            Prepare("SELECT status, coalesce(broadcast_id, 0) FROM messages WHERE id = ?1"));
     TGATE_ASSIGN_OR_RETURN(
@@ -257,23 +266,37 @@ Awaitable<Status> SqliteStore::Complete(const std::vector<Completion>& completio
         Prepare(
             "UPDATE messages SET status = ?2, attempts = ?3, parts_sent = ?4, not_before_ms = ?5, "
             "telegram_message_id = ?6, error = ?7, updated_at = ?8, parts = max(parts, ?9) WHERE id = ?1"));
+    auto bind = [&](SqliteStatement& st, const Completion& c) {
+      st.Bind(1, c.id).Bind(2, MessageStatusInt(c.status)).Bind(3, int64_t{c.attempts});
+      st.Bind(4, int64_t{c.parts_sent}).Bind(5, c.not_before_ms).Bind(6, c.telegram_message_id);
+      st.BindOptional(7, c.error).Bind(8, now).Bind(9, int64_t{c.parts});
+    };
     std::map<int64_t, BroadcastCounts> moved;  // by broadcast id; usually one
+    auto move = [&](int64_t broadcast, MessageStatus was, MessageStatus is) {
+      if (broadcast == 0 || was == is) return;
+      moved[broadcast].Add(was, -1);
+      moved[broadcast].Add(is, 1);
+    };
     for (const Completion& c : completions) {
+      bind(queued, c);
+      queued.Bind(10, c.broadcast_id);
+      TGATE_RETURN_IF_ERROR(queued.Run());
+      const bool written = queued.Changes() == 1;
+      queued.Reset();
+      if (written) {
+        move(c.broadcast_id, MessageStatus::kQueued, c.status);
+        continue;
+      }
       TGATE_ASSIGN_OR_RETURN(auto found, before.Bind(1, c.id).Step());
       const MessageStatus was = found ? MessageStatusOf(before.Int64(0)) : MessageStatus::kQueued;
       const int64_t broadcast = found ? before.Int64(1) : 0;
       before.Reset();
       if (!found) continue;
       if (c.status == MessageStatus::kQueued && was != MessageStatus::kQueued) continue;
-      update.Bind(1, c.id).Bind(2, MessageStatusInt(c.status)).Bind(3, int64_t{c.attempts});
-      update.Bind(4, int64_t{c.parts_sent}).Bind(5, c.not_before_ms).Bind(6, c.telegram_message_id);
-      update.BindOptional(7, c.error).Bind(8, now).Bind(9, int64_t{c.parts});
+      bind(update, c);
       TGATE_RETURN_IF_ERROR(update.Run());
       update.Reset();
-      if (broadcast != 0 && was != c.status) {
-        moved[broadcast].Add(was, -1);
-        moved[broadcast].Add(c.status, 1);
-      }
+      move(broadcast, was, c.status);
     }
     for (const auto& [id, delta] : moved) TGATE_RETURN_IF_ERROR(AddToBroadcastCounts(id, delta));
     return Status::Ok();

@@ -492,6 +492,46 @@ TEST_P(BroadcastTest, CountsFollowEveryWayAMessageEnds) {
   EXPECT_EQ(Await(store_->GetBroadcast(b.id))->sent, 2);
 }
 
+// Completion::broadcast_id is a hint: right, it saves a read; wrong or
+// missing, the counts still move for the message's own broadcast.
+TEST_P(BroadcastTest, ACompletionsBroadcastHintNeverMovesTheWrongCounts) {
+  for (int i = 1; i <= 3; ++i) MustBind("bot", "u" + std::to_string(i), i);
+  auto b = Await(store_->CreateBroadcast(ToAll("bot", 0), kNowMs)).value();
+  auto q = Await(store_->LoadQueued("bot", Priority::kBroadcast, 0, 10)).value();
+  ASSERT_EQ(q.size(), 3u);
+  auto sent = [](int64_t id, int64_t telegram_id, int64_t hint) {
+    Completion c{id, MessageStatus::kSent, 1, 1, 0, telegram_id, ""};
+    c.broadcast_id = hint;
+    return c;
+  };
+  ASSERT_OK(Await(store_->Complete({sent(q[0].id, 20, b.id), sent(q[1].id, 21, b.id + 7)})));
+  auto got = Await(store_->GetBroadcast(b.id)).value();
+  EXPECT_EQ(got.sent, 2);
+  EXPECT_EQ(got.pending, 1);
+  EXPECT_EQ(Await(store_->GetMessage(q[0].id))->telegram_message_id, 20);
+  EXPECT_EQ(Await(store_->GetMessage(q[1].id))->telegram_message_id, 21);
+  // No longer queued (failed meanwhile) though rightly hinted: sent wins.
+  ASSERT_OK(Await(store_->FailQueuedForChat("bot", q[2].chat_id, "blocked")));
+  ASSERT_OK(Await(store_->Complete({sent(q[2].id, 22, b.id)})));
+  got = Await(store_->GetBroadcast(b.id)).value();
+  EXPECT_EQ(got.sent, 3);
+  EXPECT_EQ(got.failed, 0);
+  EXPECT_EQ(got.pending, 0);
+  // A one-to-one message hinted as the broadcast's moves none of its counts.
+  NewMessage hi;
+  hi.bot = "bot";
+  hi.user = "u1";
+  hi.chat_id = 1;
+  hi.text = "hi";
+  hi.options_json = "{}";
+  auto direct = Await(store_->Enqueue(hi));
+  ASSERT_OK(direct);
+  ASSERT_OK(Await(store_->Complete({sent(direct->id, 23, b.id)})));
+  EXPECT_EQ(Await(store_->GetMessage(direct->id))->status, MessageStatus::kSent);
+  got = Await(store_->GetBroadcast(b.id)).value();
+  EXPECT_EQ(got.sent, 3);
+}
+
 TEST_P(BroadcastTest, CancellingAFinishedBroadcastLeavesItDone) {
   MustBind("bot", "u1", 1);
   auto b = Await(store_->CreateBroadcast(ToAll("bot", 0), kNowMs)).value();

@@ -95,6 +95,10 @@ struct Completion {
   int64_t telegram_message_id = 0;
   std::string error;
   int parts = 0;  // the parts its text was split into (0: unknown, the stored value stays)
+  // The message's broadcast as its writer knows it (0: none). A hint only:
+  // SQLite writes a completion of a message still queued in one statement
+  // when it matches, and reads the row first otherwise.
+  int64_t broadcast_id = 0;
 };
 
 // A message's parts that reached a group, as RecentGroupSends reports them:
