@@ -480,12 +480,8 @@ TEST_P(BroadcastTest, CountsFollowEveryWayAMessageEnds) {
   EXPECT_EQ(got.cancelled, 3);
   EXPECT_EQ(got.pending, 0);
   // One-to-one messages to the same chats count for no broadcast.
-  NewMessage hi;
-  hi.bot = "bot";
+  NewMessage hi = Direct("bot", 5, "hi");
   hi.user = "u5";
-  hi.chat_id = 5;
-  hi.text = "hi";
-  hi.options_json = "{}";
   auto direct = Await(store_->Enqueue(hi));
   ASSERT_OK(direct);
   ASSERT_OK(Await(store_->Complete({Completion{direct->id, MessageStatus::kSent, 1, 1, 0, 11, ""}})));
@@ -518,12 +514,8 @@ TEST_P(BroadcastTest, ACompletionsBroadcastHintNeverMovesTheWrongCounts) {
   EXPECT_EQ(got.failed, 0);
   EXPECT_EQ(got.pending, 0);
   // A one-to-one message hinted as the broadcast's moves none of its counts.
-  NewMessage hi;
-  hi.bot = "bot";
+  NewMessage hi = Direct("bot", 1, "hi");
   hi.user = "u1";
-  hi.chat_id = 1;
-  hi.text = "hi";
-  hi.options_json = "{}";
   auto direct = Await(store_->Enqueue(hi));
   ASSERT_OK(direct);
   ASSERT_OK(Await(store_->Complete({sent(direct->id, 23, b.id)})));

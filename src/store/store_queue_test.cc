@@ -155,15 +155,18 @@ TEST_P(QueueTest, AMessageToAUserGoesToTheChatOfTheirBinding) {
   ASSERT_OK(stored);
   EXPECT_EQ(stored->chat_id, 10);
   EXPECT_EQ(stored->user, "alice");
-  // While she is linked: her retry is answered from the first message, and
-  // the key reused for another request is refused.
-  auto linked_retry = Await(store_->Enqueue(to_alice));
-  ASSERT_OK(linked_retry);
-  EXPECT_TRUE(linked_retry->existed);
-  EXPECT_EQ(linked_retry->id, first->id);
-  NewMessage linked_reuse = to_alice;
-  linked_reuse.idempotency_fingerprint = "fp-other";
-  EXPECT_EQ(Await(store_->Enqueue(linked_reuse)).status().code(), Code::kUnprocessable);
+  // Her retry is answered from the first message, and the key reused for
+  // another request is refused: while she is linked, and after she blocks.
+  NewMessage reused = to_alice;
+  reused.idempotency_fingerprint = "fp-other";
+  auto expect_retry_answered_and_reuse_refused = [&] {
+    auto retry = Await(store_->Enqueue(to_alice));
+    ASSERT_OK(retry);
+    EXPECT_TRUE(retry->existed);
+    EXPECT_EQ(retry->id, first->id);
+    EXPECT_EQ(Await(store_->Enqueue(reused)).status().code(), Code::kUnprocessable);
+  };
+  expect_retry_answered_and_reuse_refused();
   // A user whose chat is a group (a negative id) gets it too.
   ASSERT_OK(Await(store_->Bind(Binding{"bot2", "team", -1001, UserStatus::kActive, 1})));
   NewMessage to_team = Direct("bot2", 0, "hi team");
@@ -175,13 +178,7 @@ TEST_P(QueueTest, AMessageToAUserGoesToTheChatOfTheirBinding) {
   // Alice blocks the bot: her retry is still answered from the first message,
   // a new message to her is refused, as is one to a user never linked.
   ASSERT_OK(Await(store_->SetChatStatus("bot", 10, UserStatus::kBlocked)));
-  auto retry = Await(store_->Enqueue(to_alice));
-  ASSERT_OK(retry);
-  EXPECT_TRUE(retry->existed);
-  EXPECT_EQ(retry->id, first->id);
-  NewMessage reused = to_alice;
-  reused.idempotency_fingerprint = "fp-other";
-  EXPECT_EQ(Await(store_->Enqueue(reused)).status().code(), Code::kUnprocessable);
+  expect_retry_answered_and_reuse_refused();
   NewMessage again = to_alice;
   again.idempotency_key = "k-alice-2";
   auto blocked = Await(store_->Enqueue(again));

@@ -158,7 +158,10 @@ class EnvelopeHandler {
   }
   bool on_double(double, boost::json::string_view, boost::system::error_code&) { return true; }
   bool on_bool(bool b, boost::system::error_code&) {
-    if (field_ == Field::kOk) envelope.ok = b, ok_is_bool_ = true;
+    if (field_ == Field::kOk) {
+      envelope.ok = b;
+      ok_is_bool_ = true;
+    }
     return true;
   }
   bool on_null(boost::system::error_code&) { return true; }
@@ -182,28 +185,56 @@ class EnvelopeHandler {
     kMessageId
   };
 
+  // The field `key` names where it stands, the value it had cleared: a later
+  // value for a key replaces the earlier one (the DOM keeps the last).
   Field FieldOf(std::string_view key) {
+    Field f = Field::kOther;
     if (depth_ == 1) {
-      // A later value for a key replaces the earlier (the DOM keeps the last).
-      if (key == "ok") return ok_is_bool_ = false, Field::kOk;
-      if (key == "description") return envelope.description.reset(), Field::kDescription;
-      if (key == "error_code") return envelope.error_code.reset(), Field::kErrorCode;
-      if (key == "parameters") {
+      if (key == "ok") f = Field::kOk;
+      if (key == "description") f = Field::kDescription;
+      if (key == "error_code") f = Field::kErrorCode;
+      if (key == "parameters") f = Field::kParameters;
+      if (key == "result") f = Field::kResult;
+    } else if (depth_ == 2 && inner_ == Field::kParameters) {
+      if (key == "retry_after") f = Field::kRetryAfter;
+      if (key == "migrate_to_chat_id") f = Field::kMigrateTo;
+    } else if (depth_ == 2 && inner_ == Field::kResult && key == "message_id") {
+      f = Field::kMessageId;
+    }
+    Clear(f);
+    return f;
+  }
+
+  void Clear(Field f) {
+    switch (f) {
+      case Field::kOk:
+        ok_is_bool_ = false;
+        break;
+      case Field::kDescription:
+        envelope.description.reset();
+        break;
+      case Field::kErrorCode:
+        envelope.error_code.reset();
+        break;
+      case Field::kParameters:
         envelope.retry_after.reset();
         envelope.migrate_to.reset();
-        return Field::kParameters;
-      }
-      if (key == "result") return envelope.message_id.reset(), Field::kResult;
-      return Field::kOther;
+        break;
+      case Field::kResult:
+        envelope.message_id.reset();
+        break;
+      case Field::kRetryAfter:
+        envelope.retry_after.reset();
+        break;
+      case Field::kMigrateTo:
+        envelope.migrate_to.reset();
+        break;
+      case Field::kMessageId:
+        envelope.message_id.reset();
+        break;
+      case Field::kOther:
+        break;
     }
-    if (depth_ == 2 && inner_ == Field::kParameters) {
-      if (key == "retry_after") return envelope.retry_after.reset(), Field::kRetryAfter;
-      if (key == "migrate_to_chat_id") return envelope.migrate_to.reset(), Field::kMigrateTo;
-    }
-    if (depth_ == 2 && inner_ == Field::kResult && key == "message_id") {
-      return envelope.message_id.reset(), Field::kMessageId;
-    }
-    return Field::kOther;
   }
 
   bool Integer(int64_t v) {
