@@ -3,7 +3,8 @@
 // none), the rest is the body. Invariants: "ok" exactly when the body is a JSON
 // object with "ok": true; a 429 class always waits at least 1 s; a migration
 // always names a chat; the description holds nothing shaped like a bot token
-// (redacting it again changes nothing).
+// (redacting it again changes nothing); and reading only the message_id (the
+// SAX parser, ResultUse::kMessageId) classifies exactly as the DOM does.
 #include <boost/json.hpp>
 
 #include "fuzz/fuzz_check.h"
@@ -44,6 +45,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!r.transient());
   }
   FUZZ_CHECK(tgate::telegram::RedactTokens(r.description) == r.description);
+
+  tgate::telegram::ApiResult lean =
+      tgate::telegram::Classify(status, body, retry_header, tgate::telegram::ResultUse::kMessageId);
+  FUZZ_CHECK(lean.kind == r.kind);
+  FUZZ_CHECK(lean.http_status == r.http_status);
+  FUZZ_CHECK(lean.description == r.description);
+  FUZZ_CHECK(lean.retry_after == r.retry_after);
+  FUZZ_CHECK(lean.migrate_to_chat_id == r.migrate_to_chat_id);
+  FUZZ_CHECK(lean.message_id == r.message_id);
+  FUZZ_CHECK(lean.result.is_null());
 
   // A transport failure's text is redacted the same way.
   tgate::telegram::ApiResult n = tgate::telegram::NetworkFailure(std::string(body));
