@@ -341,6 +341,51 @@ TEST(Client, ABodyLargerThanTheSocketTakesAtOnceArrivesWhole) {
   });
 }
 
+// A server that answers each request on one connection in pieces: the head
+// and half the body, a pause, then the rest (`body_size` bytes of 'a' each).
+Awaitable<void> PiecewiseServer(tcp::acceptor& acceptor, size_t body_size, int answers) {
+  auto [ec, socket] = co_await acceptor.async_accept(kAsTuple);
+  if (ec) co_return;
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (int i = 0; i < answers; ++i) {
+    Request req;
+    stream.expires_after(5s);
+    auto [rec, n] = co_await bhttp::async_read(stream, buffer, req, kAsTuple);
+    if (rec) co_return;
+    const std::string wire = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body_size) + "\r\n\r\n" +
+                             std::string(body_size, 'a');
+    const size_t first = wire.size() - body_size / 2;
+    co_await asio::async_write(stream, asio::buffer(wire.data(), first), kAsTuple);
+    asio::steady_timer pause(acceptor.get_executor(), 20ms);
+    co_await pause.async_wait(kAsTuple);
+    co_await asio::async_write(stream, asio::buffer(wire.data() + first, wire.size() - first), kAsTuple);
+  }
+}
+
+TEST(Client, AnAnswerArrivingInPiecesIsReadWhole) {
+  // What has arrived is read at once; the rest of an answer (a short one, and
+  // one far larger than the socket's receive buffer) is waited for.
+  for (size_t body_size : {size_t{64}, size_t{4u << 20}}) {
+    asio::io_context ioc;
+    tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    asio::co_spawn(ioc, PiecewiseServer(acceptor, body_size, 2), asio::detached);
+    Client client(ioc.get_executor(), ClientOptions{.base_url = BaseUrl(acceptor.local_endpoint().port())});
+    ASSERT_OK(client.Init());
+    RunTest(ioc, nullptr, [&]() -> Awaitable<void> {
+      for (int i = 0; i < 2; ++i) {  // the second on the same connection
+        auto r = co_await client.Send(bhttp::verb::post, "/x", "application/json", "{}", 5000ms);
+        EXPECT_OK(r) << body_size;
+        if (r.ok()) {
+          EXPECT_EQ(r->body, std::string(body_size, 'a'));
+        }
+      }
+      EXPECT_EQ(client.open_connections(), 1u);
+      acceptor.close();
+    });
+  }
+}
+
 TEST(Client, AWriteTheServerNeverReadsEndsAtTheDeadline) {
   asio::io_context ioc;
   tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
