@@ -43,9 +43,7 @@ Awaitable<bool> LongPoller::StoreAll(Lifetime::Token life, const json::value& re
   }
   if (batch.empty()) co_return true;
   UpdateIntake::Taken taken;
-  Status s = co_await store_.RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
-    co_return co_await intake_.Take(life, tx, batch, taken);
-  });
+  Status s = co_await intake_.TakeInTransaction(life, store_, batch, taken);
   if (life.ended()) co_return false;
   if (!s.ok()) {
     spdlog::error("bot {}: could not store {} updates: {}", options_.bot, batch.size(), s.message());

@@ -150,7 +150,8 @@ TEST_F(LongPollerTest, AnUpdateThatFailsOnReceiptIsLeftPendingWithTheOnesBehindI
   poller_ = std::make_unique<LongPoller>(io_.get_executor(), api_, *faulty_, LongPollerOptions{"default"},
                                          &processor, [this] { ++woken_; });
   api_.per_answer = 3;
-  faulty_->FailNext("AddEvent", Status::Unavailable("the outbox is down"));
+  // Down for both tries: the batch without savepoints, then each update in one.
+  faulty_->FailNext("AddEvent", Status::Unavailable("the outbox is down"), 2);
   poller_->Start();
   io_.poll();
   api_.Release();

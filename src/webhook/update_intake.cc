@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <string>
+
 namespace tgate::webhook {
 namespace {
 
@@ -9,8 +11,23 @@ Status Stopped() { return Status::Unavailable("stopped before the updates were s
 
 }  // namespace
 
+Awaitable<Status> UpdateIntake::TakeInTransaction(Lifetime::Token life, store::Store& store,
+                                                  const std::vector<ReceivedUpdate>& batch,
+                                                  Taken& taken) const {
+  bool processing_failed = false;
+  Status s = co_await store.RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
+    co_return co_await Take(life, tx, batch, Isolation::kNone, taken, processing_failed);
+  });
+  if (!processing_failed || life.ended()) co_return s;
+  // Rolled back whole: again, each update processed in a savepoint.
+  co_return co_await store.RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
+    co_return co_await Take(life, tx, batch, Isolation::kSavepoint, taken, processing_failed);
+  });
+}
+
 Awaitable<Status> UpdateIntake::Take(Lifetime::Token life, store::Store& tx,
-                                     const std::vector<ReceivedUpdate>& batch, Taken& taken) const {
+                                     const std::vector<ReceivedUpdate>& batch, Isolation isolation,
+                                     Taken& taken, bool& processing_failed) const {
   taken = Taken{std::vector<bool>(batch.size()), std::vector<bool>(bots_.size()),
                 std::vector<bool>(bots_.size()), std::vector<bool>(bots_.size())};
   // By bot, what becomes of its updates in this batch. kPending: no
@@ -32,13 +49,18 @@ Awaitable<Status> UpdateIntake::Take(Lifetime::Token life, store::Store& tx,
     }
     if (mode[r.bot] == Mode::kOnReceipt) {
       bool replied = false;
-      auto processed = co_await p->ProcessOnReceipt(tx, r.update, *r.parsed, replied);
+      auto processed = co_await p->ProcessOnReceipt(tx, r.update, *r.parsed, isolation, replied);
       if (life.ended()) co_return Stopped();
       if (processed.ok()) {
         taken.inserted[i] = *processed;
         taken.processed[r.bot] = taken.processed[r.bot] || *processed;
         taken.replied[r.bot] = taken.replied[r.bot] || replied;
         continue;
+      }
+      if (isolation == Isolation::kNone) {  // part of it may be in `tx`
+        processing_failed = true;
+        co_return Status::Unavailable("update " + std::to_string(r.update.update_id) +
+                                      " failed on receipt: " + processed.status().message());
       }
       // Left for the processor's loop, which retries it or sets it aside.
       spdlog::debug("bot {}: update {} not processed on receipt: {}", bot.name, r.update.update_id,

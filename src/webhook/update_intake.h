@@ -8,8 +8,15 @@
 // pending too, with the bot's later ones behind it: the loop retries it or
 // sets it aside. Wake() tells each bot's processor what happened, once the
 // transaction committed.
-// Not the transaction (the caller's, which may hold a whole webhook batch),
-// nor authentication or parsing (the caller's). Threading: io thread only.
+// The batch is first taken with every update processed straight in the
+// transaction; only when one's processing fails does the transaction roll
+// back and the batch go again, each update processed in a savepoint of its
+// own (so that one alone rolls back). A savepoint per update costs SQLite a
+// copy of every page the update touches, PostgreSQL two round trips, and
+// failures are rare.
+// Not the transaction's commit (one transaction holds a whole webhook
+// batch), nor authentication or parsing (the caller's). Threading: io thread
+// only.
 #pragma once
 
 #include <functional>
@@ -55,15 +62,22 @@ class UpdateIntake {
     std::vector<bool> replied;    // by bot: and one of them queued a reply
   };
 
-  // Stores (and where it may, processes) every update of `batch` in `tx`.
-  // An error fails the whole transaction: the caller rolls it back.
-  // Unavailable once `life` ended.
-  Awaitable<Status> Take(Lifetime::Token life, store::Store& tx, const std::vector<ReceivedUpdate>& batch,
-                         Taken& taken) const;
+  // Stores (and where it may, processes) every update of `batch` in one
+  // transaction of `store` (two, when a processing failed in the first).
+  // Not OK when nothing was stored; Unavailable once `life` ended.
+  Awaitable<Status> TakeInTransaction(Lifetime::Token life, store::Store& store,
+                                      const std::vector<ReceivedUpdate>& batch, Taken& taken) const;
   // After the commit: wakes each bot's processor for what it has to do.
   void Wake(const Taken& taken) const;
 
  private:
+  using Isolation = UpdateProcessor::ReceiptIsolation;
+  // The batch in `tx`. An error fails the whole transaction: the caller rolls
+  // it back. With Isolation::kNone, an update whose processing failed sets
+  // `processing_failed` and fails the transaction.
+  Awaitable<Status> Take(Lifetime::Token life, store::Store& tx, const std::vector<ReceivedUpdate>& batch,
+                         Isolation isolation, Taken& taken, bool& processing_failed) const;
+
   std::vector<IntakeBot> bots_;
 };
 

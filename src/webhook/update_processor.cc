@@ -134,13 +134,13 @@ Awaitable<Result<bool>> UpdateProcessor::MayProcessOnReceipt(store::Store& tx) {
 
 Awaitable<Result<bool>> UpdateProcessor::ProcessOnReceipt(store::Store& tx, const store::Update& update,
                                                           const telegram::ParsedUpdate& parsed,
-                                                          bool& replied) {
+                                                          ReceiptIsolation isolation, bool& replied) {
   TGATE_ASSERT_ON(io_thread_);
   Lifetime::Token life = life_.token();
   if (life.ended()) co_return Stopped();
   bool inserted = false;
   bool enqueued = false;
-  Status s = co_await tx.RunInTransaction([&](store::Store& each) -> Awaitable<Status> {
+  auto process = [&](store::Store& each) -> Awaitable<Status> {
     // Without its payload: a processed update's is not kept (store/types.h).
     store::Update processed{update.bot, update.update_id, {}, true};
     auto stored = co_await each.InsertUpdate(processed);
@@ -149,7 +149,14 @@ Awaitable<Result<bool>> UpdateProcessor::ProcessOnReceipt(store::Store& tx, cons
     inserted = *stored;
     if (!inserted) co_return Status::Ok();  // a duplicate: processed when it first came
     co_return co_await ProcessParsed(life, each, parsed, update.payload, enqueued);
-  });
+  };
+  // (An if, not a conditional expression: GCC 12 miscompiles co_await in one.)
+  Status s;
+  if (isolation == ReceiptIsolation::kSavepoint) {
+    s = co_await tx.RunInTransaction(process);
+  } else {
+    s = co_await process(tx);
+  }
   if (life.ended()) co_return Stopped();
   if (!s.ok()) co_return s;
   replied |= enqueued;

@@ -110,9 +110,7 @@ Awaitable<http::Response> UpdateReceiver::Handle(const http::Request& req, std::
 Awaitable<Result<std::vector<bool>>> UpdateReceiver::Write(Lifetime::Token life,
                                                            const std::vector<ReceivedUpdate>& batch) {
   UpdateIntake::Taken taken;
-  Status s = co_await store_.RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
-    co_return co_await intake_.Take(life, tx, batch, taken);
-  });
+  Status s = co_await intake_.TakeInTransaction(life, store_, batch, taken);
   if (life.ended()) co_return Stopped();
   if (!s.ok()) co_return s;
   intake_.Wake(taken);

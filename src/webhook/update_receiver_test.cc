@@ -241,11 +241,12 @@ TEST_F(ReceiptTest, AnUpdatePendingBeforeKeepsItsTurn) {
   EXPECT_EQ(EventUpdateIds(), (std::vector<int64_t>{1, 2, 3}));
 }
 
-// One that cannot be processed on receipt is stored pending, with nothing of
-// its effects, and so are the bot's later ones in the batch; the loop then
-// takes them up in order.
+// One that cannot be processed on receipt (it fails in the batch's first
+// transaction, and again in its own savepoint in the second) is stored
+// pending, with nothing of its effects, and so are the bot's later ones in
+// the batch; the loop then takes them up in order.
 TEST_F(ReceiptTest, AnUpdateThatFailsOnReceiptIsLeftPendingWithTheOnesBehindIt) {
-  faulty_->FailNext("AddEvent", Status::Internal("disk I/O error"));
+  faulty_->FailNext("AddEvent", Status::Internal("disk I/O error"), 2);
   EXPECT_EQ(PostTogether({UpdateWithId(1), UpdateWithId(2)}), (std::vector<int>{200, 200}));
   EXPECT_EQ(faulty_->commits(), 1);
   EXPECT_EQ(Pending(), 2u);
@@ -257,6 +258,22 @@ TEST_F(ReceiptTest, AnUpdateThatFailsOnReceiptIsLeftPendingWithTheOnesBehindIt) 
   // The next update finds nothing pending: processed on receipt again.
   EXPECT_EQ(Post(UpdateWithId(3)).result_int(), 200);
   EXPECT_EQ(EventUpdateIds(), (std::vector<int64_t>{1, 2, 3}));
+}
+
+// The batch's first transaction processes each update without a savepoint:
+// one failing there (after its processed mark and before its event) rolls
+// back the whole first transaction, the ones before it included, and the
+// second, each update in a savepoint, processes them all exactly once.
+TEST_F(ReceiptTest, AFailureWithoutSavepointsRollsBackTheFirstTryWhole) {
+  faulty_->FailNext("AddEvent", Status::Ok());  // update 1's passes
+  faulty_->FailNext("AddEvent", Status::Internal("disk I/O error"));
+  EXPECT_EQ(PostTogether({UpdateWithId(1), UpdateWithId(2), UpdateWithId(3)}),
+            (std::vector<int>{200, 200, 200}));
+  EXPECT_EQ(faulty_->commits(), 1) << "the first try rolled back";
+  EXPECT_EQ(Pending(), 0u);
+  EXPECT_EQ(EventUpdateIds(), (std::vector<int64_t>{1, 2, 3})) << "each forwarded once";
+  EXPECT_EQ(events_woken_, 1);
+  EXPECT_EQ(notified_, 0);
 }
 
 // Where the bot is owned elsewhere (no processor here), updates are stored
