@@ -2,8 +2,9 @@
 // exactly once (the update, its effects and its "processed" mark commit in one
 // transaction, so a crash replays it whole or not at all): on receipt, in the
 // webhook's transaction that stores it (ProcessOnReceipt), or later, in a
-// pass of its loop over the pending ones (a burst shares one transaction,
-// each update in a savepoint):
+// pass of its loop over the pending ones (a burst shares one transaction;
+// only when an update fails in it does it roll back and go again with each
+// update in a savepoint, so the failing one rolls back alone):
 //  - "/start <token>" (from the deep link, or typed) links the chat through
 //    the Linker and queues the welcome reply; an unknown or expired token
 //    queues a polite reply and binds nothing;
@@ -61,9 +62,10 @@ class UpdateProcessor {
 
   // Takes the whole Store, not its roles: it reads the inbox and writes
   // bindings, the queue and the outbox, in one RunInTransaction per chunk of
-  // up to kUpdatesPerTransaction updates, each update in a nested one (a
-  // savepoint), through the transaction's Store (see
-  // store/transaction_runner.h); the Linker redeems through it too.
+  // up to kUpdatesPerTransaction updates (after a failure in it, again with
+  // each update in a nested one, a savepoint), through the transaction's
+  // Store (see store/transaction_runner.h); the Linker redeems through it
+  // too.
   UpdateProcessor(asio::any_io_executor executor, store::Store& store, link::Linker& linker,
                   const Clock& clock, ProcessorOptions options, ProcessorWakeUps wake_ups);
 

@@ -223,6 +223,30 @@ TEST_F(ProcessorTest, ABurstOfUpdatesCommitsOnce) {
   EXPECT_EQ(replies_, 0) << "forwarded updates queue nothing for the dispatcher";
 }
 
+// A chunk is first processed without savepoints: an update failing there
+// (after the one before it bound a user and queued its welcome) rolls the
+// whole try back, and the second, each update in a savepoint, does
+// everything exactly once, in one commit.
+TEST_F(ProcessorTest, AFailureInTheStraightTryRollsItBackWhole) {
+  auto link = Await(linker_->Issue("default", "my_bot", "42", 900));
+  ASSERT_OK(link);
+  Insert(StartUpdate(1, 1001, "/start " + link->token), 1);
+  Insert(StartUpdate(2, 1001, "hello"), 2);
+  Insert(StartUpdate(3, 1001, "again"), 3);
+  faulty_->FailNext("AddEvent", Status::Ok());                        // update 1's user.linked
+  faulty_->FailNext("AddEvent", Status::Internal("disk I/O error"));  // update 2's, once
+  const int before = faulty_->commits();
+  ASSERT_OK(Await(processor_->Drain()));
+  EXPECT_EQ(faulty_->commits() - before, 1);
+  EXPECT_EQ(Await(store_->GetBinding("default", "42"))->chat_id, 1001);
+  EXPECT_EQ(Queued(), std::vector<std::string>{"1001:Welcome!"});
+  EXPECT_EQ(Events().size(), 3u);
+  EXPECT_EQ(Await(store_->CountSetAsideUpdates("default")).value(), 0);
+  EXPECT_TRUE(Await(store_->PendingUpdates("default", 10))->empty());
+  EXPECT_EQ(processor_->set_aside(), 0u);
+  EXPECT_EQ(replies_, 1);
+}
+
 TEST_F(ProcessorTest, ASetAsideUpdateLeavesNoPartialEffects) {
   auto link = Await(linker_->Issue("default", "my_bot", "42", 900));
   ASSERT_OK(link);
@@ -230,7 +254,8 @@ TEST_F(ProcessorTest, ASetAsideUpdateLeavesNoPartialEffects) {
   Insert(StartUpdate(2, 1002, "/start " + link->token), 2);
   // Update 1 binds and queues its welcome, then its event cannot be written
   // (not transiently): all of it rolls back, and the token is left for update 2.
-  faulty_->FailNext("AddEvent", Status::Internal("disk I/O error"));
+  // (It fails in both tries: the chunk straight, then each in a savepoint.)
+  faulty_->FailNext("AddEvent", Status::Internal("disk I/O error"), 2);
   ASSERT_OK(Await(processor_->Drain()));
   EXPECT_EQ(Await(store_->GetBinding("default", "42"))->chat_id, 1002);
   EXPECT_EQ(Queued(), std::vector<std::string>{"1002:Welcome!"});
@@ -245,7 +270,8 @@ TEST_F(ProcessorTest, ATransientStoreFailureIsRetriedInOrderOnTheNextPass) {
   Insert(StartUpdate(1, 1001, "/start " + link->token), 1);  // expired: a reply, no event
   Insert(StartUpdate(2, 1002, "first"), 2);
   Insert(StartUpdate(3, 1003, "second"), 3);
-  faulty_->FailNext("AddEvent", Status::Unavailable("sqlite step: database is locked"));
+  // In both tries: the chunk straight, then each update in a savepoint.
+  faulty_->FailNext("AddEvent", Status::Unavailable("sqlite step: database is locked"), 2);
   Status s = Await(processor_->Drain());
   EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
   EXPECT_EQ(Queued(), std::vector<std::string>{"1001:Expired."});
