@@ -9,7 +9,8 @@
 // its target: tgate/nginx for both kinds (>= 0.5), latency percentiles,
 // tgate's CPU per request, and the WAL's peak (sampled from its file, <= 64 MB).
 // Then the third way in, long polling: a burst of updates queued at the
-// emulator, taken in by getUpdates (a figure, no target).
+// emulator, taken in by getUpdates (a figure, no target). With
+// --instructions, none of that: instructions per request (RunInstructions).
 // Not a load test of anything but the ways work comes in.
 #include <signal.h>
 #include <sys/stat.h>
@@ -244,7 +245,9 @@ class Tgate {
  public:
   // `long_polling`: tgate takes updates by getUpdates from the emulator,
   // not by its webhook.
-  explicit Tgate(const std::string& dir, bool long_polling = false) : db_(dir + "/tgate.db") {
+  // `wrapper`: the command tgate runs under (valgrind, for --instructions).
+  explicit Tgate(const std::string& dir, bool long_polling = false, std::vector<std::string> wrapper = {})
+      : db_(dir + "/tgate.db") {
     SeedUsers(db_);
     if (!emu_.Start(
             {std::string(TGATE_BINARY_DIR) + "/tgate-emulator", "--listen", "127.0.0.1:0", "--token", kToken},
@@ -265,10 +268,13 @@ class Tgate {
         {"TGATE_WEBHOOK_SECRET", kSecret},
         {"TGATE_LOG_LEVEL", getenv("BENCH_DEBUG") ? "debug" : "warn"},
     };
-    if (!tgate_.Start({std::string(TGATE_BINARY_DIR) + "/tgate", "serve"}, env, dir + "/tgate"))
-      throw BenchError("cannot start tgate");
+    const bool wrapped = !wrapper.empty();
+    std::vector<std::string> argv = std::move(wrapper);
+    argv.push_back(std::string(TGATE_BINARY_DIR) + "/tgate");
+    argv.push_back("serve");
+    if (!tgate_.Start(argv, env, dir + "/tgate")) throw BenchError("cannot start tgate");
     Track(tgate_.pid());
-    auto port = tgate_.WaitForText("tgate listening on 127.0.0.1:", std::chrono::seconds(30));
+    auto port = tgate_.WaitForText("tgate listening on 127.0.0.1:", std::chrono::seconds(wrapped ? 180 : 30));
     if (!port) throw BenchError("tgate did not start: " + tgate_.Stderr());
     port_ = static_cast<uint16_t>(std::stoi(*port));
   }
@@ -308,12 +314,12 @@ struct WrkResult {
 
 // One wrk run of `seconds` against 127.0.0.1:port; `run` makes the ids unique.
 WrkResult RunWrk(const std::string& dir, const std::string& script, uint16_t port, Kind kind, int run,
-                 int seconds) {
+                 int seconds, int threads = kWrkThreads, int connections = kWrkConnections) {
   const std::string target =
       kind == Kind::kWebhook ? std::string("/hooks/telegram/") + kHookPath : "/v1/messages";
   Process wrk;
   if (!wrk.Start(
-          {kWrk, "-t", std::to_string(kWrkThreads), "-c", std::to_string(kWrkConnections), "-d",
+          {kWrk, "-t", std::to_string(threads), "-c", std::to_string(connections), "-d",
            std::to_string(seconds) + "s", "--timeout", "10s", "-s", script,
            "http://127.0.0.1:" + std::to_string(port) + target, "--", KindName(kind), std::to_string(run),
            kind == Kind::kWebhook ? kSecret : kKey, target, std::to_string(kUsers)},
@@ -398,6 +404,70 @@ LongPollResult RunLongPoll(const std::string& dir, int n) {
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.cpu_us = (CpuSeconds(tgate.pid()) - cpu_before) * 1e6 / n;
   return r;
+}
+
+// --instructions: user-space instructions per request, counted by
+// valgrind's callgrind, for A/B comparisons of a change on machines whose
+// CPU time per request moves 15-40 % between runs (figures, no targets).
+// tgate runs under callgrind with counting off; per kind, a warm-up wrk run,
+// then counting on for one wrk run at a fixed load (1 thread, 8
+// connections: the batches' sizes, and so the cost per request, depend on
+// the load), off, and a dump. Its instructions over the requests wrk saw
+// answered (a few answered after wrk stopped counting are in the numerator:
+// at most one per connection). The dispatcher's work on the messages taken
+// in (loading them, sending the first at the emulator's limits) is counted
+// with them, as it is in the CPU figure.
+constexpr char kValgrind[] = "/usr/bin/valgrind";
+constexpr char kCallgrindControl[] = "/usr/bin/callgrind_control";
+
+void CallgrindControl(const std::string& dir, const std::string& option, pid_t pid) {
+  Process control;
+  if (!control.Start({kCallgrindControl, option, std::to_string(pid)}, {}, dir + "/callgrind-control"))
+    throw BenchError("cannot start callgrind_control");
+  if (control.Wait(std::chrono::seconds(60)) != 0)
+    throw BenchError("callgrind_control " + option + ": " + control.Stdout() + control.Stderr());
+}
+
+// The instructions a callgrind dump counted (its "totals:" line).
+int64_t DumpedInstructions(const std::string& file) {
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("totals:", 0) == 0) return std::stoll(line.substr(7));
+  }
+  throw BenchError("no totals in the callgrind dump " + file);
+}
+
+int RunInstructions(const std::string& dir, int seconds) {
+  for (const char* tool : {kWrk, kValgrind, kCallgrindControl}) {
+    if (access(tool, X_OK) != 0)
+      throw BenchError(std::string(tool) +
+                       " is missing: run scripts/install-deps.sh (Debian's wrk and valgrind)");
+  }
+  const std::string script = dir + "/ingest.lua";
+  std::ofstream(script) << kWrkScript;
+  const std::string out = dir + "/callgrind.out";  // dumps: callgrind.out.1, .2
+  Tgate tgate(dir, false,
+              {kValgrind, "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=" + out});
+  std::printf("user-space instructions per request (callgrind; wrk 1 thread, 8 connections, %d s counted)\n",
+              seconds);
+  int run = 0, dump = 0;
+  for (Kind kind : {Kind::kWebhook, Kind::kMessages}) {
+    RunWrk(dir, script, tgate.port(), kind, ++run, 3, 1, 8);  // warm-up, not counted
+    CallgrindControl(dir, "--instr=on", tgate.pid());
+    WrkResult r = RunWrk(dir, script, tgate.port(), kind, ++run, seconds, 1, 8);
+    CallgrindControl(dir, "--instr=off", tgate.pid());
+    CallgrindControl(dir, "--dump", tgate.pid());
+    if (!tgate.running()) throw BenchError(tgate.WhyGone());
+    const int64_t answered = r.requests - r.non2xx;
+    if (answered <= 0 || r.non2xx + r.socket_errors > 0)
+      throw BenchError(std::string(KindName(kind)) + ": " + std::to_string(r.non2xx) + " non-2xx and " +
+                       std::to_string(r.socket_errors) + " socket errors of " + std::to_string(r.requests));
+    const int64_t instructions = DumpedInstructions(out + "." + std::to_string(++dump));
+    std::printf("  %-8s %8lld requests   %9.0f instructions each\n", KindName(kind),
+                static_cast<long long>(answered), double(instructions) / double(answered));
+    std::fflush(stdout);
+  }
+  return 0;
 }
 
 int Run(const std::string& dir, int seconds, int rounds) {
@@ -522,10 +592,14 @@ int Run(const std::string& dir, int seconds, int rounds) {
 int main(int argc, char** argv) {
   namespace fs = std::filesystem;
   int seconds = 10, rounds = 2;
+  bool instructions = false;
   const char* usage =
-      "usage: ingest_bench [--quick] [--seconds N] [--rounds N]\n"
+      "usage: ingest_bench [--quick] [--seconds N] [--rounds N] [--instructions]\n"
       "  --quick    4 s per wrk run instead of 10 (under a minute in all)\n"
       "  --seconds  seconds per wrk run\n"
+      "  --instructions  instead of the runs against nginx: tgate under valgrind's callgrind,\n"
+      "             user-space instructions per webhook update and per message (steady where\n"
+      "             CPU time is not: for comparing two builds; figures, no targets)\n"
       "  --rounds   rounds of nginx, tgate, nginx, tgate per kind (default 2; the best run of each counts)\n"
       "  BENCH_DEBUG=1 keeps the work directory (wrk's output, nginx's and tgate's logs)\n"
       "exit status as delivery_bench's: 0 every target met, 1 some MISSED (printed beside the figure),\n"
@@ -534,6 +608,8 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--quick") {
       seconds = 4;
+    } else if (a == "--instructions") {
+      instructions = true;
     } else if ((a == "--seconds" || a == "--rounds") && i + 1 < argc) {
       int v = std::atoi(argv[++i]);
       if (v <= 0 || v > 3600) {
@@ -556,13 +632,17 @@ int main(int argc, char** argv) {
   // the ratio, from alternating runs, far less.
   std::string load = tgate::itest::ReadAll("/proc/loadavg");
   load = load.substr(0, load.find(' ', load.find(' ', load.find(' ') + 1) + 1));
-  std::printf("tgate ingest benchmark against nginx (work dir %s; load average %s)\n", dir.c_str(),
-              load.c_str());
+  std::printf("tgate ingest benchmark%s (work dir %s; load average %s)\n",
+              instructions ? ", instructions" : " against nginx", dir.c_str(), load.c_str());
   std::fflush(stdout);
   int rc = 2;  // did not run to its end (as for a bad argument: no figures)
   try {
-    rc = tgate::bench::Run(dir, seconds, rounds);
-    std::printf("\n%s\n", rc == 0 ? "all targets met" : "some targets MISSED");
+    if (instructions) {
+      rc = tgate::bench::RunInstructions(dir, seconds);
+    } else {
+      rc = tgate::bench::Run(dir, seconds, rounds);
+      std::printf("\n%s\n", rc == 0 ? "all targets met" : "some targets MISSED");
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ingest_bench: %s\n", e.what());
     std::printf("\ningest_bench did not run to its end\n");

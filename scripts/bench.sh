@@ -9,16 +9,34 @@
 # Then bench/cluster_bench (tgate serve x2-3 on one database: failover after
 # kill -9, handover after SIGTERM, a broadcast to 1,000,000 users; --quick:
 # 100,000).
+# --instructions runs ingest_bench --instructions alone: tgate under
+# valgrind's callgrind, user-space instructions per webhook update and per
+# message, steady enough to compare two builds where CPU time is not
+# (about 20 s; --quick changes nothing there but the counted run's length).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cluster=0
+instructions=0
 args=()
 for a in "$@"; do
-  if [[ "$a" == "--cluster" ]]; then cluster=1; else args+=("$a"); fi
+  if [[ "$a" == "--cluster" ]]; then
+    cluster=1
+  elif [[ "$a" == "--instructions" ]]; then
+    instructions=1
+  else
+    args+=("$a")
+  fi
 done
 scripts/install-deps.sh
 scripts/build.sh
 status=0
+if [[ $instructions == 1 ]]; then
+  quick=()
+  for a in ${args[@]+"${args[@]}"}; do
+    if [[ "$a" == "--quick" ]]; then quick=(--quick); fi
+  done
+  exec build/ingest_bench --instructions ${quick[@]+"${quick[@]}"}
+fi
 if [[ $cluster == 1 ]]; then
   if [[ -z "${TGATE_TEST_PG:-}" ]]; then
     pg_dir=$(mktemp -d /tmp/tgate-bench-pg.XXXXXX)

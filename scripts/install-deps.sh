@@ -17,6 +17,7 @@ packages=(
   python3 python3-setuptools python3-wheel python3-pip python3-mypy python3-django python3-jsonschema
   nginx  # the TLS proxy of deploy/ (tests/integration/nginx_tls_test.cc); ingest_bench's reference
   wrk    # the load of bench/ingest_bench.cc
+  valgrind  # callgrind, for ingest_bench --instructions
   # headless, for the status page test (tests/integration/status_page_test.cc)
   chromium
 )
