@@ -102,22 +102,7 @@ Awaitable<boost::system::error_code> ClientConnection::Read(
     bhttp::response_parser<bhttp::string_body>& parser, Deadline deadline) {
   Begin(deadline);
   if (plain_) {
-    auto& socket = plain_->socket();
-    if (buffer_.size() == 0) {
-      // The answer cannot be there yet: the request was written a moment ago.
-      // A read started now would try the socket first and get nothing (a
-      // wasted recv per request); waiting for it to be readable costs no call.
-      auto [wec] = co_await socket.async_wait(asio::socket_base::wait_read, kAsTuple);
-      if (wec) co_return End(wec);
-    }
-    // Then what has arrived is read and parsed here (the socket is
-    // non-blocking), without another pass of the executor's queue; only an
-    // answer still incomplete waits for the rest.
-    boost::system::error_code ec;
-    bhttp::read(socket, buffer_, parser, ec);
-    if (ec == asio::error::would_block) {
-      std::tie(ec, std::ignore) = co_await bhttp::async_read(socket, buffer_, parser, kAsTuple);
-    }
+    auto [ec, n] = co_await bhttp::async_read(plain_->socket(), buffer_, parser, kAsTuple);
     co_return End(ec);
   }
   auto [ec, n] = co_await bhttp::async_read(*tls_, buffer_, parser, kAsTuple);

@@ -7,8 +7,7 @@
 // After connecting, writes and reads are timed by the Client's DeadlineWatch
 // (one timer for the pool) rather than a timer per operation. On plain TCP a
 // request is written to the socket at once; only what it does not take then
-// waits for it (and is watched). A plain read first waits for the socket to be
-// readable, so no recv is tried before the answer can have arrived.
+// waits for it (and is watched).
 #pragma once
 
 #include <boost/asio/ssl.hpp>
