@@ -20,6 +20,7 @@
 #include <string_view>
 #include <thread>
 
+#include "bench/callgrind.h"
 #include "bench/request_floor.h"
 #include "core/await_test_util.h"
 #include "core/status_macros.h"
@@ -182,7 +183,8 @@ class Rig {
     emu_port_ = static_cast<uint16_t>(std::stoi(*port));
   }
 
-  void StartTgate(const std::string& db) {
+  // `wrapper`: the command tgate runs under (valgrind, for --instructions).
+  void StartTgate(const std::string& db, std::vector<std::string> wrapper = {}) {
     std::map<std::string, std::string> env{
         {"TGATE_BOT_TOKEN", kToken},
         {"TGATE_BOT_API_URL", "http://127.0.0.1:" + std::to_string(emu_port_)},
@@ -197,9 +199,12 @@ class Rig {
         {"TGATE_LIMIT_PAID_PER_SEC", std::to_string(limits_.paid)},
         {"TGATE_LIMIT_MAX_IN_FLIGHT", "400"},
     };
-    if (!tgate_.Start({std::string(TGATE_BINARY_DIR) + "/tgate", "serve"}, env, dir_ + "/tgate"))
-      Die("tgate");
-    auto port = tgate_.WaitForText("tgate listening on 127.0.0.1:", std::chrono::seconds(30));
+    const bool wrapped = !wrapper.empty();
+    std::vector<std::string> argv = std::move(wrapper);
+    argv.push_back(std::string(TGATE_BINARY_DIR) + "/tgate");
+    argv.push_back("serve");
+    if (!tgate_.Start(argv, env, dir_ + "/tgate")) Die("tgate");
+    auto port = tgate_.WaitForText("tgate listening on 127.0.0.1:", std::chrono::seconds(wrapped ? 180 : 30));
     if (!port) Die("tgate did not start: " + tgate_.Stderr());
     port_ = static_cast<uint16_t>(std::stoi(*port));
   }
@@ -260,13 +265,17 @@ double Percentile(std::vector<double> v, double p) {
 
 // Broadcast to N chats + M group messages + K one-to-one messages during it.
 // `pg_url` "": SQLite in `dir`; else that (empty) PostgreSQL database.
+// `counting` (--instructions): tgate runs under callgrind, and the run prints
+// only its user-space instructions per delivered message, counted over the
+// stretch the CPU figure covers (no targets: under callgrind tgate is
+// slower, and the run's timing figures would say nothing).
 bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs, double scale,
-              const std::string& pg_url = "") {
+              const std::string& pg_url = "", Callgrind* counting = nullptr) {
   Limits l{30 * scale, 1 * scale, 20 * scale, 1000};
   std::string db = pg_url.empty() ? dir + "/mixed.db" : pg_url;
   SeedUsers(db, chats);
   Rig rig(dir, l);
-  rig.StartTgate(db);
+  rig.StartTgate(db, counting ? counting->Wrapper() : std::vector<std::string>{});
   std::printf(
       "\nMixed run on %s: broadcast to %d chats + %d group messages + %d one-to-one, limits x%.0f "
       "(global %.0f/s)\n",
@@ -290,6 +299,7 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   // The CPU per delivered message is counted from here, as the floor counts
   // its requests only: starting tgate and the API calls that made the
   // broadcast and the group messages are not delivery (printed apart).
+  if (counting) counting->On(rig.tgate().pid());
   const double cpu_at_start = CpuAndPeakRss(rig.tgate().pid()).first;
   const double emu_cpu_at_start = CpuAndPeakRss(rig.emulator().pid()).first;
   const int64_t accepted_at_start = rig.Emu("GET", "/control/stats").Int("accepted");
@@ -313,6 +323,7 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // late duplicates would show up
+  const int64_t instructions = counting ? counting->OffAndCount(rig.tgate().pid()) : 0;
   auto [cpu, rss] = CpuAndPeakRss(rig.tgate().pid());
   // Reference: the emulator does the mirror image of tgate's HTTP work for
   // each message on the same machine at the same moment.
@@ -361,6 +372,14 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
     int64_t in_last_s = 0;  // steady state: accepted in the broadcast's last full second
     for (int64_t t : ts) in_last_s += (t > last_b - 1000 && t <= last_b);
     std::printf("    accepted in the last second: %ld\n", (long)in_last_s);
+  }
+  if (counting) {
+    const int64_t delivered = std::max<int64_t>(1, distinct - accepted_at_start);
+    std::printf("  %ld messages delivered while counted (%ld lost, %ld duplicated)\n", (long)delivered,
+                (long)lost, (long)duplicates);
+    Row("tgate user-space instructions per delivered message",
+        Fmt(double(instructions) / double(delivered), "%.0f"), "-", true);
+    return lost == 0 && duplicates == 0;
   }
   double min_seconds = double(in_span) / l.global;
   double took = (last_b - first_b) / 1000.0 + 1.0 / l.global;
@@ -531,10 +550,15 @@ int main(int argc, char** argv) {
   int chats = 20000, million = 1000000;
   double scale = 20;
   std::string only, db = "sqlite";
+  bool instructions = false;
   const char* usage =
       "usage: delivery_bench [--quick] [--only mixed|paid|enqueue|jitter] [--db sqlite|postgresql|both]\n"
+      "       delivery_bench --instructions\n"
       "  --quick  a smaller run (4000 chats, 200,000 users to enqueue)\n"
       "  --only   one of the four runs\n"
+      "  --instructions  instead: a mixed run (3000 chats, limits x10) with tgate under valgrind's\n"
+      "           callgrind, its user-space instructions per delivered message (steady where CPU\n"
+      "           time is not: for comparing two builds; a figure, no target)\n"
       "  --db     the mixed and enqueue runs on SQLite (default), on PostgreSQL (a fresh database\n"
       "           on TGATE_TEST_PG's server, see scripts/pg-test-server.sh) or both\n"
       "  BENCH_DEBUG=1 keeps the work directory and prints where the time went\n";
@@ -542,6 +566,8 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--quick") {
       chats = 4000, million = 200000;
+    } else if (a == "--instructions") {
+      instructions = true;
     } else if (a == "--only" && i + 1 < argc &&
                (std::string_view(argv[i + 1]) == "mixed" || std::string_view(argv[i + 1]) == "paid" ||
                 std::string_view(argv[i + 1]) == "enqueue" || std::string_view(argv[i + 1]) == "jitter")) {
@@ -562,6 +588,20 @@ int main(int argc, char** argv) {
   if (!mkdtemp(dir.data())) return 1;
   std::printf("tgate delivery benchmark (work dir %s)\n", dir.c_str());
   bool ok = true;
+  if (instructions) {
+    // At half the mixed run's limits (300/s): under callgrind tgate keeps up
+    // there, so its batches are those of the load, not of its lag.
+    try {
+      tgate::bench::Callgrind::RequireTools();
+      tgate::bench::Callgrind callgrind(dir);
+      ok = tgate::bench::MixedRun(dir, 3000, 100, 100, 10, "", &callgrind);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "delivery_bench: %s\n", e.what());
+      ok = false;
+    }
+    if (!getenv("BENCH_DEBUG")) fs::remove_all(dir);
+    return ok ? 0 : 1;
+  }
   const bool on_sqlite = db != "postgresql", on_pg = db != "sqlite";
   if (on_pg && tgate::pg::PgTestUrl().empty()) {
     std::fprintf(stderr, "delivery_bench: --db %s: %s\n", db.c_str(), tgate::pg::kNoTestServer);

@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/callgrind.h"
 #include "core/await_test_util.h"
 #include "core/status_macros.h"
 #include "harness/free_port.h"
@@ -430,52 +431,27 @@ LongPollResult RunLongPoll(const std::string& dir, int n) {
 // at most one per connection). The dispatcher's work on the messages taken
 // in (loading them, sending the first at the emulator's limits) is counted
 // with them, as it is in the CPU figure.
-constexpr char kValgrind[] = "/usr/bin/valgrind";
-constexpr char kCallgrindControl[] = "/usr/bin/callgrind_control";
-
-void CallgrindControl(const std::string& dir, const std::string& option, pid_t pid) {
-  Process control;
-  if (!control.Start({kCallgrindControl, option, std::to_string(pid)}, {}, dir + "/callgrind-control"))
-    throw BenchError("cannot start callgrind_control");
-  if (control.Wait(std::chrono::seconds(60)) != 0)
-    throw BenchError("callgrind_control " + option + ": " + control.Stdout() + control.Stderr());
-}
-
-// The instructions a callgrind dump counted (its "totals:" line).
-int64_t DumpedInstructions(const std::string& file) {
-  std::ifstream in(file);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("totals:", 0) == 0) return std::stoll(line.substr(7));
-  }
-  throw BenchError("no totals in the callgrind dump " + file);
-}
-
 int RunInstructions(const std::string& dir, int seconds) {
-  for (const char* tool : {kWrk, kValgrind, kCallgrindControl}) {
-    if (access(tool, X_OK) != 0)
-      throw BenchError(std::string(tool) +
-                       " is missing: run scripts/install-deps.sh (Debian's wrk and valgrind)");
-  }
+  if (access(kWrk, X_OK) != 0)
+    throw BenchError(std::string(kWrk) + " is missing: run scripts/install-deps.sh");
+  Callgrind::RequireTools();
   const std::string script = dir + "/ingest.lua";
   std::ofstream(script) << kWrkScript;
-  const std::string out = dir + "/callgrind.out";  // dumps: callgrind.out.1, .2
-  Tgate tgate(dir, false,
-              {kValgrind, "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=" + out});
+  Callgrind callgrind(dir);
+  Tgate tgate(dir, false, callgrind.Wrapper());
   std::printf("user-space instructions per request (callgrind; wrk 1 thread, 8 connections, %d s counted)\n",
               seconds);
-  int run = 0, dump = 0;
+  int run = 0;
   for (Kind kind : {Kind::kWebhook, Kind::kMessages}) {
     RunWrk(dir, script, tgate.port(), kind, ++run, 3, 1, 8);  // warm-up, not counted
-    CallgrindControl(dir, "--instr=on", tgate.pid());
+    callgrind.On(tgate.pid());
     WrkResult r = RunWrk(dir, script, tgate.port(), kind, ++run, seconds, 1, 8);
-    CallgrindControl(dir, "--instr=off", tgate.pid());
-    CallgrindControl(dir, "--dump", tgate.pid());
+    const int64_t instructions = callgrind.OffAndCount(tgate.pid());
     if (!tgate.running()) throw BenchError(tgate.WhyGone());
     const int64_t answered = r.requests - r.non2xx;
     if (answered <= 0 || r.non2xx + r.socket_errors > 0)
       throw BenchError(std::string(KindName(kind)) + ": " + std::to_string(r.non2xx) + " non-2xx and " +
                        std::to_string(r.socket_errors) + " socket errors of " + std::to_string(r.requests));
-    const int64_t instructions = DumpedInstructions(out + "." + std::to_string(++dump));
     std::printf("  %-8s %8lld requests   %9.0f instructions each\n", KindName(kind),
                 static_cast<long long>(answered), double(instructions) / double(answered));
     std::fflush(stdout);

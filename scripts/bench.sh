@@ -9,10 +9,11 @@
 # Then bench/cluster_bench (tgate serve x2-3 on one database: failover after
 # kill -9, handover after SIGTERM, a broadcast to 1,000,000 users; --quick:
 # 100,000).
-# --instructions runs ingest_bench --instructions alone: tgate under
-# valgrind's callgrind, user-space instructions per webhook update and per
-# message, steady enough to compare two builds where CPU time is not
-# (about 20 s; --quick changes nothing there but the counted run's length).
+# --instructions runs ingest_bench --instructions and delivery_bench
+# --instructions alone: tgate under valgrind's callgrind, user-space
+# instructions per webhook update, per message taken in and per message
+# delivered, steady enough to compare two builds where CPU time is not
+# (under a minute; --quick changes nothing there but ingest's counted runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cluster=0
@@ -35,7 +36,9 @@ if [[ $instructions == 1 ]]; then
   for a in ${args[@]+"${args[@]}"}; do
     if [[ "$a" == "--quick" ]]; then quick=(--quick); fi
   done
-  exec build/ingest_bench --instructions ${quick[@]+"${quick[@]}"}
+  build/ingest_bench --instructions ${quick[@]+"${quick[@]}"} || status=$?
+  build/delivery_bench --instructions || status=$?
+  exit $status
 fi
 if [[ $cluster == 1 ]]; then
   if [[ -z "${TGATE_TEST_PG:-}" ]]; then
