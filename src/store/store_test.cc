@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
+
 #include "core/status_macros.h"
 #include "store/sqlite_store.h"
 #include "store/store_test_util.h"
@@ -91,6 +93,39 @@ TEST_P(StoreTest, NestedTransactionsJoinTheOuterOne) {
   }));
   EXPECT_TRUE(s.IsConflict());
   EXPECT_TRUE(Await(store_->TakeLinkToken("gone")).status().IsNotFound());
+}
+
+// A new database file gets 2 KiB pages (sqlite_store.cc says why); one
+// created before, with SQLite's 4 KiB, keeps them and works as it did.
+TEST(StoreOpen, ANewDatabaseHas2KiBPagesAndAnOlderOneKeepsItsOwn) {
+  testing::TempDbPath fresh;
+  {
+    auto store = Store::Open({fresh.path(), "normal"});
+    ASSERT_OK(store);
+    ASSERT_OK(Await((*store)->PutLinkToken(LinkToken{"tok", "bot", "bob", 50})));
+  }
+  sqlite3* raw = testing::OpenRawSqlite(fresh.path());
+  EXPECT_EQ(testing::SqliteText(raw, "PRAGMA page_size"), "2048");
+  sqlite3_close(raw);
+
+  testing::TempDbPath older;
+  raw = testing::OpenRawSqlite(older.path());
+  EXPECT_EQ(sqlite3_exec(raw, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE t (x)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  std::filesystem::permissions(older.path(),
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  {
+    auto store = Store::Open({older.path(), "normal"});
+    ASSERT_OK(store);
+    ASSERT_OK(Await((*store)->PutLinkToken(LinkToken{"tok", "bot", "bob", 50})));
+    EXPECT_EQ(Await((*store)->TakeLinkToken("tok"))->user, "bob");
+  }
+  raw = testing::OpenRawSqlite(older.path());
+  EXPECT_EQ(testing::SqliteText(raw, "PRAGMA page_size"), "4096");
+  EXPECT_EQ(testing::SqliteText(raw, "PRAGMA integrity_check"), "ok");
+  sqlite3_close(raw);
 }
 
 TEST_P(StoreTest, DataSurvivesReopen) {
