@@ -22,6 +22,7 @@
 
 #include "bench/callgrind.h"
 #include "bench/request_floor.h"
+#include "bench/syscall_count.h"
 #include "core/await_test_util.h"
 #include "core/status_macros.h"
 #include "harness/http_call.h"
@@ -269,8 +270,11 @@ double Percentile(std::vector<double> v, double p) {
 // only its user-space instructions per delivered message, counted over the
 // stretch the CPU figure covers (no targets: under callgrind tgate is
 // slower, and the run's timing figures would say nothing).
+// `syscalls` (--syscalls): perf counts tgate's system calls over the same
+// stretch, printed per delivered message after the run's other figures.
 bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs, double scale,
-              const std::string& pg_url = "", Callgrind* counting = nullptr) {
+              const std::string& pg_url = "", Callgrind* counting = nullptr,
+              SyscallCount* syscalls = nullptr) {
   Limits l{30 * scale, 1 * scale, 20 * scale, 1000};
   std::string db = pg_url.empty() ? dir + "/mixed.db" : pg_url;
   SeedUsers(db, chats);
@@ -300,6 +304,7 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   // its requests only: starting tgate and the API calls that made the
   // broadcast and the group messages are not delivery (printed apart).
   if (counting) counting->On(rig.tgate().pid());
+  if (syscalls) syscalls->Start(rig.tgate().pid());
   const double cpu_at_start = CpuAndPeakRss(rig.tgate().pid()).first;
   const double emu_cpu_at_start = CpuAndPeakRss(rig.emulator().pid()).first;
   const int64_t accepted_at_start = rig.Emu("GET", "/control/stats").Int("accepted");
@@ -324,6 +329,7 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // late duplicates would show up
   const int64_t instructions = counting ? counting->OffAndCount(rig.tgate().pid()) : 0;
+  const auto calls = syscalls ? syscalls->Stop() : std::vector<std::pair<std::string, int64_t>>{};
   auto [cpu, rss] = CpuAndPeakRss(rig.tgate().pid());
   // Reference: the emulator does the mirror image of tgate's HTTP work for
   // each message on the same machine at the same moment.
@@ -420,6 +426,18 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   const double over_floor = us_per_msg / floor.cpu_us_per_request;
   Row("tgate / floor CPU", Fmt(over_floor, "%.2f"), "<= 1.5", over_floor <= 1.5);
   Row("tgate peak RSS (MB)", Fmt(rss / 1024.0, "%.1f"), "-", true);
+  if (!calls.empty()) {
+    // The floor makes one sendmsg and one recvfrom per request.
+    // perf's counting costs tgate some CPU per call: the CPU figures above
+    // run high in this mode.
+    std::printf(
+        "  system calls per delivered message (perf, over the stretch the CPU figure covers;\n"
+        "  the counting raises tgate's CPU figures above):\n");
+    for (const auto& [call, n] : calls) {
+      const double per = double(n) / delivered_since_start;
+      if (per >= 0.005) std::printf("    %-20s %6.2f\n", call.c_str(), per);
+    }
+  }
   return ratio <= 1.02 && stats.Int("rate_limited") == 0 && lost == 0 && duplicates == 0;
 }
 
@@ -550,7 +568,7 @@ int main(int argc, char** argv) {
   int chats = 20000, million = 1000000;
   double scale = 20;
   std::string only, db = "sqlite";
-  bool instructions = false;
+  bool instructions = false, count_syscalls = false;
   const char* usage =
       "usage: delivery_bench [--quick] [--only mixed|paid|enqueue|jitter] [--db sqlite|postgresql|both]\n"
       "       delivery_bench --instructions\n"
@@ -559,6 +577,8 @@ int main(int argc, char** argv) {
       "  --instructions  instead: a mixed run (3000 chats, limits x10) with tgate under valgrind's\n"
       "           callgrind, its user-space instructions per delivered message (steady where CPU\n"
       "           time is not: for comparing two builds; a figure, no target)\n"
+      "  --syscalls  instead: the --quick mixed run with perf counting tgate's system calls,\n"
+      "           printed per delivered message beside the run's figures\n"
       "  --db     the mixed and enqueue runs on SQLite (default), on PostgreSQL (a fresh database\n"
       "           on TGATE_TEST_PG's server, see scripts/pg-test-server.sh) or both\n"
       "  BENCH_DEBUG=1 keeps the work directory and prints where the time went\n";
@@ -568,6 +588,8 @@ int main(int argc, char** argv) {
       chats = 4000, million = 200000;
     } else if (a == "--instructions") {
       instructions = true;
+    } else if (a == "--syscalls") {
+      count_syscalls = true;
     } else if (a == "--only" && i + 1 < argc &&
                (std::string_view(argv[i + 1]) == "mixed" || std::string_view(argv[i + 1]) == "paid" ||
                 std::string_view(argv[i + 1]) == "enqueue" || std::string_view(argv[i + 1]) == "jitter")) {
@@ -595,6 +617,18 @@ int main(int argc, char** argv) {
       tgate::bench::Callgrind::RequireTools();
       tgate::bench::Callgrind callgrind(dir);
       ok = tgate::bench::MixedRun(dir, 3000, 100, 100, 10, "", &callgrind);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "delivery_bench: %s\n", e.what());
+      ok = false;
+    }
+    if (!getenv("BENCH_DEBUG")) fs::remove_all(dir);
+    return ok ? 0 : 1;
+  }
+  if (count_syscalls) {
+    try {
+      tgate::bench::SyscallCount::RequireTools();
+      tgate::bench::SyscallCount syscalls(dir);
+      ok = tgate::bench::MixedRun(dir, 4000, 200, 100, scale, "", nullptr, &syscalls);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "delivery_bench: %s\n", e.what());
       ok = false;

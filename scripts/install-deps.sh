@@ -17,7 +17,8 @@ packages=(
   python3 python3-setuptools python3-wheel python3-pip python3-mypy python3-django python3-jsonschema
   nginx  # the TLS proxy of deploy/ (tests/integration/nginx_tls_test.cc); ingest_bench's reference
   wrk    # the load of bench/ingest_bench.cc
-  valgrind  # callgrind, for ingest_bench --instructions
+  valgrind  # callgrind, for the benchmarks' --instructions
+  linux-perf  # perf stat on syscall tracepoints, for delivery_bench --syscalls
   # headless, for the status page test (tests/integration/status_page_test.cc)
   chromium
 )
