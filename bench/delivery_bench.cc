@@ -610,25 +610,19 @@ int main(int argc, char** argv) {
   if (!mkdtemp(dir.data())) return 1;
   std::printf("tgate delivery benchmark (work dir %s)\n", dir.c_str());
   bool ok = true;
-  if (instructions) {
-    // At half the mixed run's limits (300/s): under callgrind tgate keeps up
-    // there, so its batches are those of the load, not of its lag.
+  if (instructions || count_syscalls) {
     try {
-      tgate::bench::Callgrind::RequireTools();
-      tgate::bench::Callgrind callgrind(dir);
-      ok = tgate::bench::MixedRun(dir, 3000, 100, 100, 10, "", &callgrind);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "delivery_bench: %s\n", e.what());
-      ok = false;
-    }
-    if (!getenv("BENCH_DEBUG")) fs::remove_all(dir);
-    return ok ? 0 : 1;
-  }
-  if (count_syscalls) {
-    try {
-      tgate::bench::SyscallCount::RequireTools();
-      tgate::bench::SyscallCount syscalls(dir);
-      ok = tgate::bench::MixedRun(dir, 4000, 200, 100, scale, "", nullptr, &syscalls);
+      if (instructions) {
+        // At half the mixed run's limits (300/s): under callgrind tgate keeps
+        // up there, so its batches are those of the load, not of its lag.
+        tgate::bench::Callgrind::RequireTools();
+        tgate::bench::Callgrind callgrind(dir);
+        ok = tgate::bench::MixedRun(dir, 3000, 100, 100, 10, "", &callgrind);
+      } else {
+        tgate::bench::SyscallCount::RequireTools();
+        tgate::bench::SyscallCount syscalls(dir);
+        ok = tgate::bench::MixedRun(dir, 4000, 200, 100, scale, "", nullptr, &syscalls);
+      }
     } catch (const std::exception& e) {
       std::fprintf(stderr, "delivery_bench: %s\n", e.what());
       ok = false;
