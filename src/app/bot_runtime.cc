@@ -57,6 +57,8 @@ std::unique_ptr<BotRuntime::Run> BotRuntime::MakeRun(std::function<bool()> may_s
   ao.base_url = bc.api_url;
   ao.max_connections = static_cast<size_t>(bc.limits.max_in_flight);
   ao.timer_stays_armed = true;  // `answers` is polled, and kept alive by its work guard
+  // The dispatcher starts each round of `answers` with a Release().
+  ao.read_at_next_pass = &http::NextPass::Of(*run->answers);
   run->send_api = std::make_unique<telegram::HttpBotApi>(run->answers->get_executor(), ao);
   (void)run->send_api->Init();  // the same token and URL Init() checked
 

@@ -6,6 +6,7 @@
 
 #include "core/log_stopped.h"
 #include "dispatch/dispatcher_impl.h"
+#include "http/next_pass.h"
 
 namespace tgate::dispatch {
 
@@ -49,7 +50,9 @@ int64_t Dispatcher::Impl::WallMs() const {
 void Dispatcher::Impl::Wake() { timer->Cancel(); }
 
 void Dispatcher::Impl::PollAnswers() {
-  if (answers) answers->poll();
+  if (!answers) return;
+  http::NextPass::Of(*answers).Release();  // the answers of the requests written since the last round
+  answers->poll();
 }
 
 void Dispatcher::Impl::WakeIfSooner(SteadyTime now) {
@@ -162,8 +165,9 @@ Awaitable<void> Dispatcher::Impl::Loop() {
       Launch(std::move(*job));
       launched = true;
     }
-    // Let the sends just launched write their requests before anything else.
-    if (launched && answers) PollAnswers();
+    // Let the sends just launched write their requests before anything else
+    // (their answers are read at the next round).
+    if (launched && answers) answers->poll();
     if (launched && !answers) co_await asio::post(executor, kUseAwaitable);
     if (life.ended()) co_return;
 

@@ -18,7 +18,10 @@
 // Answers: given an `answers` io_context (run by nobody else, on the same
 // thread), the requests to Telegram run there and the loop polls it once per
 // tick, so a tick's answers are read in one wake-up instead of one each (at
-// most one tick later). Without it they run on the executor, as in tests.
+// most one tick later). Each round starts by releasing the answers' reads
+// parked at its http::NextPass (a BotApi whose client waits there reads an
+// answer at the round after its request was written, when it is there).
+// Without it they run on the executor, as in tests.
 #pragma once
 
 #include <chrono>

@@ -53,8 +53,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   void ObserveQueueWait(Loaded& m);
   Awaitable<void> Send(Job job);
   void Wake();
-  // Runs what the answers io_context has ready (answers read, requests
-  // written); nothing without one.
+  // Starts a round of the answers io_context: lets the requests written
+  // since the last round read their answers (http::NextPass), then runs what
+  // it has ready (answers read, requests written); nothing without one.
   void PollAnswers();
   // After a completion: wakes the loop only if it sleeps over a tick longer
   // than the new state needs (a freed slot, a chat's next message, a flush).

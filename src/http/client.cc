@@ -275,6 +275,7 @@ Awaitable<Result<ClientResponse>> Client::Impl::Send(bhttp::verb method, std::st
     const bool wrote = !ec;
     parser.emplace();
     if (wrote) {
+      if (options.read_at_next_pass) co_await options.read_at_next_pass->Wait(kUseAwaitable);
       parser->body_limit(options.body_limit);
       if (method == bhttp::verb::head) parser->skip(true);
       ec = co_await conn->Read(*parser, deadline);

@@ -17,6 +17,7 @@
 #include "core/result.h"
 #include "http/asio.h"
 #include "http/message.h"
+#include "http/next_pass.h"
 
 namespace tgate::http {
 
@@ -40,6 +41,10 @@ struct ClientOptions {
   // pending work behind, as a command that runs its io_context until it
   // runs out of work needs.
   bool timer_stays_armed = false;
+  // Set (to the NextPass of the executor's polled io_context): a request's
+  // answer is first read at the owner's next round, not right after the
+  // request is written (next_pass.h says why). Null: read at once.
+  NextPass* read_at_next_pass = nullptr;
 };
 
 struct ClientResponse {

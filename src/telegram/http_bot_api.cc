@@ -19,6 +19,7 @@ http::ClientOptions ClientOptionsFor(const HttpBotApiOptions& o) {
   c.timeout = o.timeout;
   c.verify_tls = o.verify_tls;
   c.timer_stays_armed = o.timer_stays_armed;
+  c.read_at_next_pass = o.read_at_next_pass;
   return c;
 }
 

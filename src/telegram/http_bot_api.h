@@ -19,7 +19,8 @@ struct HttpBotApiOptions {
   size_t max_connections = 64;  // bound on requests in flight
   std::chrono::milliseconds timeout{30000};
   bool verify_tls = true;
-  bool timer_stays_armed = false;  // see http::ClientOptions
+  bool timer_stays_armed = false;               // see http::ClientOptions
+  http::NextPass* read_at_next_pass = nullptr;  // see http::ClientOptions
 };
 
 class HttpBotApi final : public BotApi {
