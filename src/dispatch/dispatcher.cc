@@ -134,51 +134,68 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
   WakeIfSooner(clock.Now());
 }
 
+bool Dispatcher::Impl::Round() {
+  const SteadyTime now = clock.Now();
+  // The store's work is started here and runs beside the sends (it may
+  // suspend on a round trip): a send is counted against the limits when
+  // the scheduler hands it out, so nothing slow may run between that and
+  // the request leaving (a late write would reach Telegram bunched with
+  // later ones), and a send that is due never waits for the store.
+  if (writer.has_completions() && !writer.flushing() && now >= writer.flush_due()) LaunchFlush();
+  bool reload = false, refill = false;
+  if (StorePassDue(now, &reload, &refill)) LaunchStorePass(reload, refill);
+  if (outage.ProbeDue(now)) LaunchProbe();
+  feedback.Tick(now);
+  bool launched = false;
+  // During a Bot API outage nothing is sent but the probes. Nor while this
+  // instance may not send for the bot (its lease's send window closed): a
+  // job the scheduler hands out counts against the limits, so none is taken.
+  // Nor while outcome writes fail or hang (the database cut off): a send
+  // whose outcome cannot be recorded would be sent again by whoever goes on.
+  const bool may_send = (!options.may_send || options.may_send()) && !writer.HoldsSends(now);
+  round_may_send = may_send;
+  while (may_send && !outage.active() && in_flight < options.max_in_flight) {
+    auto job = scheduler.Next(now);
+    if (!job) break;
+    Launch(std::move(*job));
+    launched = true;
+  }
+  return launched;
+}
+
 Awaitable<void> Dispatcher::Impl::Loop() {
   auto self = shared_from_this();
   // What the process before may have sent is waited out first.
   co_await restart.Start();
   if (life.ended()) co_return;
   while (!stopping) {
-    PollAnswers();  // the answers that came in since the last round
-    SteadyTime now = clock.Now();
-    // The store's work is started here and runs beside the sends (it may
-    // suspend on a round trip): a send is counted against the limits when
-    // the scheduler hands it out, so nothing slow may run between that and
-    // the request leaving (a late write would reach Telegram bunched with
-    // later ones), and a send that is due never waits for the store.
-    if (writer.has_completions() && !writer.flushing() && now >= writer.flush_due()) LaunchFlush();
-    bool reload = false, refill = false;
-    if (StorePassDue(now, &reload, &refill)) LaunchStorePass(reload, refill);
-    if (outage.ProbeDue(now)) LaunchProbe();
-    feedback.Tick(now);
-    bool launched = false;
-    // During a Bot API outage nothing is sent but the probes. Nor while this
-    // instance may not send for the bot (its lease's send window closed): a
-    // job the scheduler hands out counts against the limits, so none is taken.
-    // Nor while outcome writes fail or hang (the database cut off): a send
-    // whose outcome cannot be recorded would be sent again by whoever goes on.
-    const bool may_send = (!options.may_send || options.may_send()) && !writer.HoldsSends(now);
-    while (may_send && !outage.active() && in_flight < options.max_in_flight) {
-      auto job = scheduler.Next(now);
-      if (!job) break;
-      Launch(std::move(*job));
-      launched = true;
+    if (answers) {
+      // One pass of the answers io_context a round (two epoll_waits, where
+      // a poll for the answers and one for the sends took four): the reads
+      // of the answers are let on and queue what they found, the round comes
+      // after those, and the sends it launches run inside the same poll
+      // (Launch's co_spawn starts them at once there) until they have
+      // written their requests. Answers that came through epoll instead
+      // (slower than a tick) are handled after the round: their chats are
+      // free for the next one.
+      http::NextPass::Of(*answers).Release();
+      asio::post(*answers, [self] {
+        if (!self->life.ended()) self->Round();
+      });
+      answers->poll();
+    } else if (Round()) {
+      co_await asio::post(executor, kUseAwaitable);  // let the sends just launched write their requests
     }
-    // Let the sends just launched write their requests before anything else
-    // (their answers are read at the next round).
-    if (launched && answers) answers->poll();
-    if (launched && !answers) co_await asio::post(executor, kUseAwaitable);
     if (life.ended()) co_return;
 
-    now = clock.Now();
+    const SteadyTime now = clock.Now();
     // A store pass under way wakes the loop when done; until then the
     // reload it is doing is not due again.
     const SteadyTime reload_at =
         store_pass_running ? SteadyTime::max() : std::max(loader.next_reload(), store_retry_at);
     SteadyTime wake = std::min(scheduler.NextWake(now), reload_at);
     if (in_flight >= options.max_in_flight || outage.active()) wake = reload_at;  // a completion wakes us
-    if (!may_send) wake = std::min(reload_at, now + options.may_send_recheck);
+    if (!round_may_send) wake = std::min(reload_at, now + options.may_send_recheck);
     wake = std::min(wake, outage.NextProbe());
     // ... unless answers are polled: then look for them every tick.
     if (answers && (in_flight > 0 || outage.probe_in_flight())) wake = std::min(wake, now + options.tick);

@@ -33,6 +33,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   // dispatcher.cc: the loop, launching sends, waking. The coroutines check
   // `life` after each co_await (a store call included: it may suspend).
   Awaitable<void> Loop();
+  // One round's work between reading answers and sleeping: starts the
+  // store's work, then launches the sends the scheduler hands out. Whether
+  // it launched any.
+  bool Round();
   // The store's work, each beside the loop so a slow store (a round trip to
   // PostgreSQL) never holds up a send that is due: writing the batched
   // outcomes, and a pass that loads one-to-one messages (`reload`), fails
@@ -53,9 +57,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   void ObserveQueueWait(Loaded& m);
   Awaitable<void> Send(Job job);
   void Wake();
-  // Starts a round of the answers io_context: lets the requests written
-  // since the last round read their answers (http::NextPass), then runs what
-  // it has ready (answers read, requests written); nothing without one.
+  // Lets the requests written since the last poll read their answers
+  // (http::NextPass), then runs what the answers io_context has ready
+  // (answers read, requests written); nothing without one. For Stop(): the
+  // loop's rounds do the same with the round in the same poll.
   void PollAnswers();
   // After a completion: wakes the loop only if it sleeps over a tick longer
   // than the new state needs (a freed slot, a chat's next message, a flush).
@@ -137,6 +142,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
                     {options.bot, {options.probe_first, options.probe_max}, options.max_queue_age}};
 
   int in_flight = 0;
+  bool round_may_send = true;  // the last Round's may_send
   bool store_pass_running = false;
   SteadyTime store_retry_at{};  // after a failed load, no pass before this
   bool started = false;
