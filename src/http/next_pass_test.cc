@@ -124,5 +124,43 @@ TEST(NextPass, TheClientReadsItsAnswerOnlyAtTheNextRound) {
   server.Stop();
 }
 
+TEST(NextPass, ASendParkedWithItsRequestWrittenGoesWithTheIoContext) {
+  // As tgate serve's shutdown can leave it: the request written, the answer
+  // never read, nobody releasing any more. The NextPass is made before the
+  // sockets (as BotRuntime makes it), so Asio shuts down the reactor first
+  // and the NextPass then destroys the parked Send with its connection.
+  int handled = 0;
+  bool finished = false;
+  {
+    asio::io_context ioc;
+    auto work = asio::make_work_guard(ioc);
+    NextPass& pass = NextPass::Of(ioc);
+    Server server(ioc.get_executor(), ServerOptions{}, [&](Request req) -> Awaitable<Response> {
+      ++handled;
+      co_return TextResponse(req, 200, "never read");
+    });
+    ASSERT_OK(server.Start());
+    auto client = std::make_unique<Client>(
+        ioc.get_executor(), ClientOptions{.base_url = "http://127.0.0.1:" + std::to_string(server.port()),
+                                          .read_at_next_pass = &pass});
+    ASSERT_OK(client->Init());
+    asio::co_spawn(
+        ioc,
+        [&]() -> Awaitable<void> {
+          (void)co_await client->Send(bhttp::verb::get, "/x", "", "");
+          finished = true;
+        },
+        asio::detached);
+    const auto give_up = std::chrono::steady_clock::now() + 5s;
+    while (handled == 0 && std::chrono::steady_clock::now() < give_up) ioc.poll();
+    ASSERT_EQ(pass.parked(), 1u);
+    client.reset();  // the parked Send keeps what it uses alive
+    server.Stop();
+    ioc.poll();
+  }
+  EXPECT_EQ(handled, 1);
+  EXPECT_FALSE(finished) << "destroyed, never resumed";
+}
+
 }  // namespace
 }  // namespace tgate::http
