@@ -35,7 +35,7 @@ class NextPass final : public asio::execution_context::service {
   // The io_context's NextPass (made at the first call).
   static NextPass& Of(asio::io_context& context);
 
-  // Completes at the owner's next Release(), through `context`'s queue.
+  // Completes at the owner's next Release(), which resumes the waiter in place.
   template <typename Token>
   auto Wait(Token&& token) {
     return asio::async_initiate<Token, void()>(
