@@ -325,11 +325,28 @@ Status ApplyStep(sqlite3* db, const Migration& step) {
 
 }  // namespace
 
+// Version 13: which users a broadcast to a list skipped move to a table of
+// their own. In the broadcast's row they were rewritten (or read and
+// compared, overflow pages and all) by every outcome batch's update of its
+// counts: 70 us an update at 10,000 skipped users, 2.8 ms at 50,000 where
+// the row outgrew the page cache, up to 100 batches a second. The column
+// stays, always NULL (SQLite 3.40 cannot drop it without a table rebuild).
+// Deleting a broadcast (retention) deletes its list (foreign keys are on).
+constexpr const char* kSchemaV13 = R"sql(
+CREATE TABLE broadcast_skipped_users (
+  broadcast_id INTEGER PRIMARY KEY REFERENCES broadcasts (id) ON DELETE CASCADE,
+  users        TEXT NOT NULL
+);
+INSERT INTO broadcast_skipped_users (broadcast_id, users)
+  SELECT id, skipped_users FROM broadcasts WHERE skipped_users IS NOT NULL;
+UPDATE broadcasts SET skipped_users = NULL WHERE skipped_users IS NOT NULL;
+)sql";
+
 const std::vector<Migration>& SchemaMigrations() {
   static const std::vector<Migration> kSteps = {
-      {1, kSchemaV1},   {2, kSchemaV2},   {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
-      {6, kSchemaV6},   {7, kSchemaV7},   {8, kSchemaV8}, {9, kSchemaV9}, {10, kSchemaV10, HashLinkTokens},
-      {11, kSchemaV11}, {12, kSchemaV12},
+      {1, kSchemaV1},   {2, kSchemaV2},   {3, kSchemaV3},   {4, kSchemaV4}, {5, kSchemaV5},
+      {6, kSchemaV6},   {7, kSchemaV7},   {8, kSchemaV8},   {9, kSchemaV9}, {10, kSchemaV10, HashLinkTokens},
+      {11, kSchemaV11}, {12, kSchemaV12}, {13, kSchemaV13},
   };
   return kSteps;
 }

@@ -332,6 +332,24 @@ TEST(Migrations, Version12IndexesEveryMessageByChatSoOutcomesLeaveTheIndexAlone)
   }
 }
 
+TEST(Migrations, Version13MovesTheSkippedUsersOutOfTheBroadcastsRow) {
+  Db db = OpenRaw(":memory:");
+  std::vector<Migration> v12(SchemaMigrations().begin(), SchemaMigrations().begin() + 12);
+  ASSERT_OK(Migrate(db.get(), v12));
+  ASSERT_OK(ExecSql(db.get(),
+                    "INSERT INTO broadcasts (id, bot, text, options_json, created_at, skipped_users) VALUES "
+                    "(1, 'b', 't', '{}', 0, '[{\"user\":\"x\",\"reason\":\"blocked\"}]'), "
+                    "(2, 'b', 't', '{}', 0, NULL);"));
+  ASSERT_OK(Migrate(db.get()));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM broadcasts WHERE skipped_users IS NOT NULL"), 0);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM broadcast_skipped_users"), 1);
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT count(*) FROM broadcast_skipped_users WHERE broadcast_id = 1 AND users = "
+                     "'[{\"user\":\"x\",\"reason\":\"blocked\"}]'"),
+            1);
+}
+
 TEST(Migrations, AFailingStepRollsBackAndStopsThere) {
   Db db = OpenRaw(":memory:");
   std::vector<Migration> steps = {

@@ -94,11 +94,14 @@ Awaitable<Result<Broadcast>> SqliteStore::CreateBroadcast(const NewBroadcast& br
     TGATE_ASSIGN_OR_RETURN(auto total, InsertBroadcastTargets(broadcast, out.id, now_ms, &out.skipped_users));
     out.total = out.pending = total;
     out.skipped = static_cast<int64_t>(out.skipped_users.size());
-    TGATE_ASSIGN_OR_RETURN(auto update,
-                           Prepare("UPDATE broadcasts SET total = ?2, skipped = ?3, filled = ?2, "
-                                   "skipped_users = ?4 WHERE id = ?1"));
-    update.Bind(1, out.id).Bind(2, out.total).Bind(3, out.skipped);
-    return update.BindOptional(4, SkippedUsersJson(out.skipped_users)).Run();
+    TGATE_ASSIGN_OR_RETURN(
+        auto update, Prepare("UPDATE broadcasts SET total = ?2, skipped = ?3, filled = ?2 WHERE id = ?1"));
+    TGATE_RETURN_IF_ERROR(update.Bind(1, out.id).Bind(2, out.total).Bind(3, out.skipped).Run());
+    if (out.skipped_users.empty()) return Status::Ok();
+    // Apart from the broadcast's row, which every outcome batch updates (schema v13).
+    TGATE_ASSIGN_OR_RETURN(
+        auto skipped, Prepare("INSERT INTO broadcast_skipped_users (broadcast_id, users) VALUES (?1, ?2)"));
+    return skipped.Bind(1, out.id).Bind(2, SkippedUsersJson(out.skipped_users)).Run();
   });
   if (!s.ok()) co_return s;
   if (first_id != 0) co_return ReadBroadcast(first_id);
@@ -248,10 +251,12 @@ Result<Broadcast> SqliteStore::ReadBroadcast(int64_t id) {
   Broadcast out;
   bool cancelled = false, filling = false;
   int64_t filled = 0;
-  TGATE_ASSIGN_OR_RETURN(
-      auto st, Prepare("SELECT bot, total, skipped, spread_seconds, paid, status, "
-                       "created_at, filled, fill_after IS NOT NULL, "
-                       "n_sent, n_failed, n_cancelled, skipped_users FROM broadcasts WHERE id = ?1"));
+  TGATE_ASSIGN_OR_RETURN(auto st,
+                         Prepare("SELECT bot, total, skipped, spread_seconds, paid, status, "
+                                 "created_at, filled, fill_after IS NOT NULL, "
+                                 "n_sent, n_failed, n_cancelled, "
+                                 "(SELECT users FROM broadcast_skipped_users WHERE broadcast_id = ?1) "
+                                 "FROM broadcasts WHERE id = ?1"));
   TGATE_ASSIGN_OR_RETURN(auto row, st.Bind(1, id).Step());
   if (!row) return Status::NotFound("no such broadcast");
   out.id = id;

@@ -24,7 +24,7 @@ namespace {
 enum class Kind { kInt, kText };
 
 struct Column {
-  const char* sqlite;  // the column's name in SQLite
+  const char* sqlite;  // the column's name in SQLite, or an expression (a subquery) giving it
   const char* pg;      // and in PostgreSQL (`user` is `site_user` there)
   Kind kind;
 };
@@ -63,7 +63,9 @@ const std::vector<Table>& Tables() {
         {"options_json", "options_json", Kind::kText},
         {"total", "total", Kind::kInt},
         {"skipped", "skipped", Kind::kInt},
-        {"skipped_users", "skipped_users", Kind::kText},
+        // In a table of its own on SQLite (schema v13), in the row on PostgreSQL.
+        {"(SELECT users FROM broadcast_skipped_users WHERE broadcast_id = broadcasts.id)", "skipped_users",
+         Kind::kText},
         {"spread_seconds", "spread_seconds", Kind::kInt},
         {"paid", "paid", Kind::kInt},
         {"status", "status", Kind::kInt},

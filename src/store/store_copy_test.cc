@@ -333,6 +333,32 @@ TEST_F(StoreCopyTest, EverythingReadsBackTheSameAndThePostgresStoreCarriesOn) {
   EXPECT_EQ(*plus_one, kUsers);
 }
 
+// SQLite keeps them in a table of their own (schema v13), PostgreSQL in the
+// broadcast's row.
+TEST_F(StoreCopyTest, TheUsersABroadcastSkippedAreCopied) {
+  int64_t id = 0;
+  {
+    auto store = OpenSqlite();
+    ASSERT_TRUE(store);
+    ASSERT_OK(testing::Await(store->Bind(Binding{kBot, "u1", 1, UserStatus::kActive, 1})));
+    NewBroadcast nb;
+    nb.bot = kBot;
+    nb.users = {"u1", "nobody"};
+    nb.text = "t";
+    nb.options_json = "{}";
+    auto b = testing::Await(store->CreateBroadcast(nb, 1767225600000));
+    ASSERT_OK(b);
+    id = b->id;
+  }
+  ASSERT_OK(Copy());
+  auto target = OpenTarget();
+  ASSERT_TRUE(target);
+  auto got = Run(target->GetBroadcast(id));
+  ASSERT_OK(got);
+  EXPECT_EQ(got->skipped_users, (std::vector<SkippedUser>{{"nobody", "not_linked"}}));
+  EXPECT_EQ(got->skipped, 1);
+}
+
 TEST_F(StoreCopyTest, LongTextsGoInSmallerStatements) {
   const Filled f = Fill();
   ASSERT_EQ(f.messages.size(), 3u);
