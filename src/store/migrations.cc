@@ -330,7 +330,7 @@ Status ApplyStep(sqlite3* db, const Migration& step) {
 // compared, overflow pages and all) by every outcome batch's update of its
 // counts: 70 us an update at 10,000 skipped users, 2.8 ms at 50,000 where
 // the row outgrew the page cache, up to 100 batches a second. The column
-// stays, always NULL (SQLite 3.40 cannot drop it without a table rebuild).
+// stays, always NULL: DROP COLUMN would rewrite every broadcast's row.
 // Deleting a broadcast (retention) deletes its list (foreign keys are on).
 constexpr const char* kSchemaV13 = R"sql(
 CREATE TABLE broadcast_skipped_users (
