@@ -120,6 +120,16 @@ class SqliteStore final : public Store {
   // Materializes the next `max_rows` targets of broadcast `id` (none once it
   // is complete or cancelled); returns how many it made.
   Result<int64_t> FillChunk(int64_t id, size_t max_rows);
+  // Rows EnqueueMany writes with one INSERT, at most. The statement keeps
+  // the pages it changes (a copy each) in case it must be undone; spread
+  // over ~20 pages (a chat index page each), 16 rows stay under SQLite's
+  // 64 KiB that it keeps in memory before it spills the copies to a file.
+  static constexpr size_t kMaxRowsPerInsert = 16;
+  // Enqueue's hot path for messages that each take it, in one statement
+  // (inside a transaction): each one's id, or 0 where its row was skipped
+  // (its user not linked or blocked, its idempotency key taken) and Enqueue
+  // must say why.
+  Result<std::vector<int64_t>> InsertRows(std::span<const NewMessage> messages);
   Result<int64_t> InsertBroadcastTargets(const NewBroadcast& broadcast, int64_t id, int64_t now_ms,
                                          std::vector<SkippedUser>* skipped);
   // The chat a message to `chat_id` goes to: the id MoveChat moved it to, if

@@ -2,6 +2,7 @@
 // These are the dispatcher's hot paths: each is one cached statement, and
 // Complete writes a whole batch in one transaction.
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -71,16 +72,42 @@ Result<std::vector<Message>> ReadQueued(SqliteStatement& st, size_t limit, int64
   return out;
 }
 
-// Binds what both of Enqueue's inserts take from `message` (all but ?3, the chat).
-void BindNewMessage(SqliteStatement& insert, const NewMessage& message, int64_t now_seconds) {
-  insert.Bind(1, message.bot).BindOptional(2, message.user);
-  insert.Bind(4, message.text).Bind(5, message.options_json);
-  insert.Bind(6, PriorityInt(message.priority)).BindOptional(7, message.idempotency_key);
-  insert.Bind(8, now_seconds).BindOptional(9, message.idempotency_fingerprint);
+// Binds what every insert of a new message takes from `message`: parameters
+// base + 1 to base + 10, all but base + 3 (Enqueue's chat; the id in
+// InsertRows' rows).
+void BindNewMessage(SqliteStatement& insert, const NewMessage& message, int64_t now_seconds, int base = 0) {
+  insert.Bind(base + 1, message.bot).BindOptional(base + 2, message.user);
+  insert.Bind(base + 4, message.text).Bind(base + 5, message.options_json);
+  insert.Bind(base + 6, PriorityInt(message.priority)).BindOptional(base + 7, message.idempotency_key);
+  insert.Bind(base + 8, now_seconds).BindOptional(base + 9, message.idempotency_fingerprint);
   if (message.expires_at_ms > 0)
-    insert.Bind(10, message.expires_at_ms);
+    insert.Bind(base + 10, message.expires_at_ms);
   else
-    insert.BindNull(10);
+    insert.BindNull(base + 10);
+}
+
+constexpr int kParamsPerRow = 10;
+
+// The hot path of Enqueue for `rows` messages in one statement, each row's
+// parameters numbered as BindNewMessage's from base (row * 10), its id given.
+std::string InsertRowsSql(size_t rows) {
+  std::string sql =
+      "INSERT OR IGNORE INTO messages (id, bot, user, chat_id, text, options_json, priority, status, "
+      "idempotency_key, idempotency_fingerprint, created_at, updated_at, expires_at_ms) VALUES ";
+  for (size_t row = 0; row < rows; ++row) {
+    auto p = [&](int n) { return "?" + std::to_string(static_cast<int>(row) * kParamsPerRow + n); };
+    if (row > 0) sql += ", ";
+    sql += "(" + p(3) + ", " + p(1) + ", " + p(2) + ", (SELECT chat_id FROM bindings WHERE bot = " + p(1) +
+           " AND user = " + p(2) + " AND status = 0 AND chat_id > 0), " + p(4) + ", " + p(5) + ", " + p(6) +
+           ", 0, " + p(7) + ", " + p(9) + ", " + p(8) + ", " + p(8) + ", " + p(10) + ")";
+  }
+  return sql;
+}
+
+// Whether Enqueue's one-statement path may take `message`: addressed by its
+// user's binding, and valid (an invalid one goes to Enqueue, which says why).
+bool TakesTheHotPath(const NewMessage& message) {
+  return AddressedByBinding(message) && ValidateNewMessage(message).ok();
 }
 
 }  // namespace
@@ -149,9 +176,12 @@ Awaitable<Result<Enqueued>> SqliteStore::Enqueue(const NewMessage& message) {
   co_return ReplayedEnqueue(prior);
 }
 
-// One transaction for the batch. Each Enqueue is one INSERT (SQLite undoes a
-// failed statement by itself), so a message refused on its own leaves the
-// others' writes in place; any other error rolls the whole batch back.
+// One transaction for the batch. Each message is written by one INSERT
+// (SQLite undoes a failed statement by itself), so a message refused on its
+// own leaves the others' writes in place; any other error rolls the whole
+// batch back. Runs of messages on the hot path share an INSERT of up to
+// kMaxRowsPerInsert rows (InsertRows); a row it skipped, and any other
+// message, goes through Enqueue.
 Awaitable<Result<std::vector<Result<Enqueued>>>> SqliteStore::EnqueueMany(
     std::span<const NewMessage> messages) {
   std::vector<Result<Enqueued>> out;
@@ -159,16 +189,81 @@ Awaitable<Result<std::vector<Result<Enqueued>>>> SqliteStore::EnqueueMany(
   if (messages.empty()) co_return out;
   TGATE_CO_RETURN_IF_ERROR(transactions_.Begin());
   Status s;
-  for (const NewMessage& message : messages) {
+  auto one = [&](const NewMessage& message) -> Awaitable<bool> {
     auto enqueued = co_await Enqueue(message);
     if (!enqueued.ok() && !RefusesOnlyTheMessage(enqueued.status())) {
       s = enqueued.status();
-      break;
+      co_return false;
     }
     out.push_back(std::move(enqueued));
+    co_return true;
+  };
+  for (size_t i = 0; i < messages.size();) {
+    size_t run = 0;
+    while (i + run < messages.size() && run < kMaxRowsPerInsert && TakesTheHotPath(messages[i + run])) ++run;
+    if (run < 2) {
+      if (!co_await one(messages[i])) break;
+      ++i;
+      continue;
+    }
+    // A power of two: a few statements, each prepared once, serve any run.
+    size_t rows = 2;
+    while (rows * 2 <= run) rows *= 2;
+    auto ids = InsertRows(messages.subspan(i, rows));
+    if (!ids.ok()) {
+      s = ids.status();
+      break;
+    }
+    bool failed = false;
+    for (size_t k = 0; k < rows && !failed; ++k) {
+      if ((*ids)[k] != 0) {
+        out.emplace_back(Enqueued{.id = (*ids)[k], .existed = false});
+      } else {
+        failed = !co_await one(messages[i + k]);
+      }
+    }
+    if (failed) break;
+    i += rows;
   }
   TGATE_CO_RETURN_IF_ERROR(transactions_.End(std::move(s)));
   co_return out;
+}
+
+Result<std::vector<int64_t>> SqliteStore::InsertRows(std::span<const NewMessage> messages) {
+  // The ids AUTOINCREMENT would give, in order: past the largest ever used
+  // (sqlite_sequence) and the largest there is. The transaction holds the
+  // write lock, so no other connection takes them meanwhile; a row skipped
+  // leaves its id unused, as AUTOINCREMENT may.
+  TGATE_ASSIGN_OR_RETURN(
+      auto next, Prepare("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0), "
+                         "coalesce((SELECT max(id) FROM messages), 0)) + 1"));
+  TGATE_ASSIGN_OR_RETURN(auto row, next.Step());
+  if (!row) return Status::Internal("reading the next message id returned no row");
+  const int64_t first = next.Int64(0);
+  next.Reset();
+  static const std::array<std::string, kMaxRowsPerInsert + 1> kSql = [] {
+    std::array<std::string, kMaxRowsPerInsert + 1> sql;
+    for (size_t rows = 1; rows <= kMaxRowsPerInsert; ++rows) sql[rows] = InsertRowsSql(rows);
+    return sql;
+  }();
+  TGATE_ASSIGN_OR_RETURN(auto insert, Prepare(kSql[messages.size()]));
+  const int64_t now_seconds = NowSeconds();
+  std::vector<int64_t> ids(messages.size());
+  for (size_t k = 0; k < messages.size(); ++k) {
+    const int base = static_cast<int>(k) * kParamsPerRow;
+    BindNewMessage(insert, messages[k], now_seconds, base);
+    ids[k] = first + static_cast<int64_t>(k);
+    insert.Bind(base + 3, ids[k]);
+  }
+  TGATE_RETURN_IF_ERROR(insert.Run());
+  if (static_cast<size_t>(insert.Changes()) == messages.size()) return ids;
+  // Some rows were skipped: keep the ids that are there.
+  TGATE_ASSIGN_OR_RETURN(auto present, Prepare("SELECT id FROM messages WHERE id BETWEEN ?1 AND ?2"));
+  present.Bind(1, first).Bind(2, ids.back());
+  TGATE_ASSIGN_OR_RETURN(auto kept, present.Int64Column());
+  std::vector<int64_t> out(messages.size(), 0);
+  for (int64_t id : kept) out[static_cast<size_t>(id - first)] = id;
+  return out;
 }
 
 Awaitable<Result<int64_t>> SqliteStore::FindMessageByIdempotencyKey(std::string_view bot,

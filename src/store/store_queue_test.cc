@@ -207,6 +207,79 @@ TEST_P(QueueTest, AMessageToAUserGoesToTheChatOfTheirBinding) {
   EXPECT_EQ(Await(store_->LoadQueued("bot", Priority::kDirect, 0, 100))->size(), 2u);
 }
 
+// A batch of many messages to linked users (SQLite writes runs of them with
+// one statement): each is stored to its user's chat with its own text, in
+// the batch's order, and only the refused ones are missing: the blocked and
+// the unlinked user's, and a retry within the batch, answered from the
+// first. A message addressed by chat id in the middle of the run changes
+// nothing. Ids are never given twice, even once the newest messages are
+// pruned.
+TEST_P(QueueTest, ABatchToLinkedUsersStoresEachInOrderAndRefusesOnlyItsOwn) {
+  constexpr int kUsers = 40;
+  for (int i = 0; i < kUsers; ++i) {
+    if (i == 20) continue;  // never linked
+    ASSERT_OK(Await(store_->Bind(Binding{"bot", "u" + std::to_string(i), 100 + i, UserStatus::kActive, 1})));
+  }
+  ASSERT_OK(Await(store_->SetChatStatus("bot", 107, UserStatus::kBlocked)));
+  std::vector<NewMessage> batch;
+  for (int i = 0; i < kUsers; ++i) {
+    NewMessage m = Direct("bot", 0, "m" + std::to_string(i));
+    m.user = "u" + std::to_string(i);
+    m.idempotency_key = "k" + std::to_string(i);
+    m.idempotency_fingerprint = "fp" + std::to_string(i);
+    batch.push_back(m);
+  }
+  batch[31].idempotency_key = batch[30].idempotency_key;  // a retry of message 30
+  batch[31].idempotency_fingerprint = batch[30].idempotency_fingerprint;
+  batch[31].user = batch[30].user;
+  batch[31].text = batch[30].text;
+  batch[12] = Direct("bot", 555, "by chat id");
+  auto results = Await(store_->EnqueueMany(batch));
+  ASSERT_OK(results);
+  ASSERT_EQ(results->size(), batch.size());
+  auto& r = *results;
+  EXPECT_EQ(r[7].status().code(), Code::kConflict);
+  EXPECT_TRUE(r[20].status().IsNotFound());
+  ASSERT_OK(r[30]);
+  ASSERT_OK(r[31]);
+  EXPECT_TRUE(r[31]->existed);
+  EXPECT_EQ(r[31]->id, r[30]->id);
+  int64_t last = 0;
+  for (int i = 0; i < kUsers; ++i) {
+    if (i == 7 || i == 20 || i == 31) continue;
+    ASSERT_OK(r[i]) << i;
+    EXPECT_FALSE(r[i]->existed) << i;
+    EXPECT_GT(r[i]->id, last) << i;  // in the batch's order
+    last = r[i]->id;
+    auto stored = Await(store_->GetMessage(r[i]->id));
+    ASSERT_OK(stored);
+    EXPECT_EQ(stored->text, batch[i].text) << i;
+    EXPECT_EQ(stored->chat_id, i == 12 ? 555 : 100 + i) << i;
+    EXPECT_EQ(stored->user, batch[i].user) << i;
+    EXPECT_EQ(stored->status, MessageStatus::kQueued) << i;
+  }
+  EXPECT_EQ(Await(store_->LoadQueued("bot", Priority::kDirect, 0, 100))->size(), size_t{kUsers - 3});
+
+  // The newest message is finished and pruned: the next batch's ids still
+  // come after it.
+  Finish(last, MessageStatus::kSent);
+  clock_.Advance(std::chrono::hours(24 * 8));
+  ASSERT_OK(Await(store_->PruneMessages(clock_.UnixSeconds() - 7 * 24 * 3600, 100)));
+  ASSERT_TRUE(Await(store_->GetMessage(last)).status().IsNotFound());
+  std::vector<NewMessage> next;
+  for (int i = 0; i < 3; ++i) {
+    NewMessage m = Direct("bot", 0, "again");
+    m.user = "u" + std::to_string(i);
+    next.push_back(m);
+  }
+  auto again = Await(store_->EnqueueMany(next));
+  ASSERT_OK(again);
+  for (auto& e : *again) {
+    ASSERT_OK(e);
+    EXPECT_GT(e->id, last);
+  }
+}
+
 TEST_P(QueueTest, FindMessageByIdempotencyKeyChecksTheFingerprint) {
   NewMessage m = Direct("bot", 10, "once");
   m.idempotency_key = "k1";
