@@ -120,10 +120,11 @@ class SqliteStore final : public Store {
   // Materializes the next `max_rows` targets of broadcast `id` (none once it
   // is complete or cancelled); returns how many it made.
   Result<int64_t> FillChunk(int64_t id, size_t max_rows);
-  // Rows EnqueueMany writes with one INSERT, at most. The statement keeps
-  // the pages it changes (a copy each) in case it must be undone; spread
-  // over ~20 pages (a chat index page each), 16 rows stay under SQLite's
-  // 64 KiB that it keeps in memory before it spills the copies to a file.
+  // Rows EnqueueMany writes with one INSERT, at most. Such a statement keeps
+  // a copy of each page it changes until it ends, in case it must be undone
+  // (in memory: temp_store = MEMORY); 16 rows share the statement's own cost
+  // (sqlite_sequence, cursors, the halt) while the copies stay about 100 KiB
+  // (two pages a row where idempotency keys are random, as UUIDs are).
   static constexpr size_t kMaxRowsPerInsert = 16;
   // Enqueue's hot path for messages that each take it, in one statement
   // (inside a transaction): each one's id, or 0 where its row was skipped
