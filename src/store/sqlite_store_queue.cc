@@ -230,6 +230,9 @@ Awaitable<Result<std::vector<Result<Enqueued>>>> SqliteStore::EnqueueMany(
 }
 
 Result<std::vector<int64_t>> SqliteStore::InsertRows(std::span<const NewMessage> messages) {
+  if (messages.empty() || messages.size() > kMaxRowsPerInsert)
+    return Status::Internal("InsertRows takes 1 to " + std::to_string(kMaxRowsPerInsert) + " messages, not " +
+                            std::to_string(messages.size()));
   // The ids AUTOINCREMENT would give, in order: past the largest ever used
   // (sqlite_sequence) and the largest there is. The transaction holds the
   // write lock, so no other connection takes them meanwhile; a row skipped
