@@ -290,8 +290,10 @@ TEST(Migrations, Version4KeysTheQueueIndexByBroadcastSoEachLoadsInIdOrder) {
       db.get(),
       "INSERT INTO messages (bot, chat_id, priority, broadcast_id, status, created_at, updated_at) VALUES "
       "('b', 1, 1, 7, 0, 0, 0), ('b', 2, 0, NULL, 0, 0, 0);"));
-  ASSERT_OK(Migrate(db.get()));
-  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  // Up to Version 13: Version 14 keeps one-to-one messages only in the index.
+  std::vector<Migration> v13(SchemaMigrations().begin(), SchemaMigrations().begin() + 13);
+  ASSERT_OK(Migrate(db.get(), v13));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), 13);
   EXPECT_EQ(QueryInt(db.get(),
                      "SELECT count(*) FROM messages INDEXED BY messages_queued "
                      "WHERE bot = 'b' AND priority = 1 AND broadcast_id = 7 AND status = 0"),
@@ -348,6 +350,41 @@ TEST(Migrations, Version13MovesTheSkippedUsersOutOfTheBroadcastsRow) {
                      "SELECT count(*) FROM broadcast_skipped_users WHERE broadcast_id = 1 AND users = "
                      "'[{\"user\":\"x\",\"reason\":\"blocked\"}]'"),
             1);
+}
+
+TEST(Migrations, Version14KeepsOnlyOneToOneMessagesInTheQueueIndex) {
+  Db db = OpenRaw(":memory:");
+  std::vector<Migration> v13(SchemaMigrations().begin(), SchemaMigrations().begin() + 13);
+  ASSERT_OK(Migrate(db.get(), v13));
+  ASSERT_OK(ExecSql(
+      db.get(),
+      "INSERT INTO broadcasts (id, bot, text, options_json, created_at) VALUES (7, 'b', 't', '{}', 0);"
+      "INSERT INTO messages (id, bot, chat_id, priority, broadcast_id, status, created_at, updated_at) "
+      "VALUES (1, 'b', 1, 1, 7, 1, 0, 0), (2, 'b', 2, 1, 7, 0, 0, 0), (3, 'b', 3, 0, NULL, 0, 0, 0), "
+      "(4, 'b', 4, 0, NULL, 1, 0, 0);"));
+  ASSERT_OK(Migrate(db.get()));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_master WHERE name = 'messages_queued'"), 0);
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT count(*) FROM messages INDEXED BY messages_queued_direct "
+                     "WHERE bot = 'b' AND priority = 0 AND broadcast_id IS NULL AND status = 0"),
+            1);
+  // An existing broadcast starts from its first message.
+  EXPECT_EQ(QueryInt(db.get(), "SELECT queued_from FROM broadcasts WHERE id = 7"), 0);
+  // One-to-one messages load in the order of their index; a broadcast's walk
+  // its own index from a rowid on. Neither sorts.
+  for (const char* load :
+       {"WHERE bot = 'b' AND priority = 0 AND broadcast_id IS NULL AND status = 0 AND id > 0",
+        "WHERE bot = 'b' AND priority = 1 AND broadcast_id = 7 AND status = 0 AND id > max(0, 2 - 1)"}) {
+    const std::string plan =
+        QueryPlan(db.get(), std::string("SELECT id FROM messages ") + load + " ORDER BY id LIMIT 10");
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << load << ": " << plan;
+    EXPECT_NE(plan.find(std::string(load).find("broadcast_id = 7") == std::string::npos
+                            ? "USING INDEX messages_queued_direct"
+                            : "USING INDEX messages_by_broadcast (broadcast_id=? AND rowid>?)"),
+              std::string::npos)
+        << load << ": " << plan;
+  }
 }
 
 TEST(Migrations, AFailingStepRollsBackAndStopsThere) {

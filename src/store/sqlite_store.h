@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include <memory>
+#include <unordered_map>
 
 #include "store/sqlite_checkpointer.h"
 #include "store/sqlite_statement.h"
@@ -36,6 +37,11 @@ class SqliteStore final : public Store {
   // are filled as the dispatcher needs them (FillBroadcasts). Small, so
   // creating a million-user broadcast holds the io thread only briefly.
   static constexpr size_t kFirstChunk = 2000;
+  // Outcomes a broadcast's queued_from may lag behind: a load from the start
+  // (after a restart) or a cancel reads that many more rows at most, besides
+  // any held back behind the first still queued. Moving it reads each message
+  // passed, and costs a statement: every 64 outcomes, not every batch of 6.
+  static constexpr int64_t kQueuedFromStride = 64;
 
   // Opens (creating, 0600) options.path, sets WAL, synchronous ("normal" or
   // "full"), a 5 s busy wait (sqlite_busy_wait.h) and foreign keys, and migrates the schema.
@@ -140,8 +146,12 @@ class SqliteStore final : public Store {
   // (synchronous) function.
   Result<Broadcast> ReadBroadcast(int64_t id);
   Result<int64_t> ReadBindingCount(std::string_view bot, UserStatus status);
-  // Moves broadcast `id`'s counts by the given numbers of messages.
+  // Moves broadcast `id`'s counts by the given numbers of messages, and its
+  // queued_from once kQueuedFromStride more of them have their outcome.
   Status AddToBroadcastCounts(int64_t id, const BroadcastCounts& delta);
+  // Moves broadcast `id`'s queued_from past the messages that have their
+  // outcome (migrations.cc, Version 14).
+  Status MoveQueuedFrom(int64_t id);
   // One batch of a retention pass that walks a table in key order from
   // *after (see sqlite_store_retention.cc); moves *after on.
   Result<PruneResult> PruneInKeyOrder(std::string_view walk_sql, std::string_view delete_sql, int64_t* after,
@@ -159,6 +169,9 @@ class SqliteStore final : public Store {
   // and PruneEvents.
   int64_t prune_broadcasts_after_ = 0;
   int64_t prune_events_after_ = 0;
+  // Outcomes written since each running broadcast's queued_from last moved
+  // (only those with some; a hint: lost on a restart, kept on a rollback).
+  std::unordered_map<int64_t, int64_t> outcomes_since_queued_from_;
   std::unique_ptr<SqliteCheckpointer> checkpointer_;  // file databases only
   std::unique_ptr<WalLimit> wal_limit_;               // with the checkpointer only
 };

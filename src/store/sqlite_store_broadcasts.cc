@@ -6,6 +6,7 @@
 // derived from the messages plus the targets not filled yet.
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -175,10 +176,10 @@ Awaitable<Result<int64_t>> SqliteStore::FillBroadcasts(std::string_view bot, siz
 
 Awaitable<Result<int64_t>> SqliteStore::PendingMessages(std::string_view bot) {
   // As GetBroadcast counts a broadcast's pending, summed over the running
-  // ones; one-to-one messages (priority 0) counted on the queue index.
+  // ones; one-to-one messages (priority 0) counted on the queue's index.
   TGATE_CO_ASSIGN_OR_RETURN(
-      auto st, Prepare("SELECT (SELECT count(*) FROM messages INDEXED BY messages_queued "
-                       "        WHERE bot = ?1 AND priority = 0 AND status = 0) + "
+      auto st, Prepare("SELECT (SELECT count(*) FROM messages INDEXED BY messages_queued_direct "
+                       "        WHERE bot = ?1 AND priority = 0 AND broadcast_id IS NULL AND status = 0) + "
                        "       (SELECT coalesce(sum(max(0, filled - n_sent - n_failed - n_cancelled) + "
                        "                            CASE WHEN fill_after IS NOT NULL THEN max(0, total - "
                        "filled) ELSE 0 END), "
@@ -290,7 +291,32 @@ Status SqliteStore::AddToBroadcastCounts(int64_t id, const BroadcastCounts& delt
   TGATE_ASSIGN_OR_RETURN(auto st, Prepare("UPDATE broadcasts SET n_sent = n_sent + ?2, n_failed = n_failed + "
                                           "?3, n_cancelled = n_cancelled + ?4 "
                                           "WHERE id = ?1"));
-  return st.Bind(1, id).Bind(2, delta.sent).Bind(3, delta.failed).Bind(4, delta.cancelled).Run();
+  TGATE_RETURN_IF_ERROR(
+      st.Bind(1, id).Bind(2, delta.sent).Bind(3, delta.failed).Bind(4, delta.cancelled).Run());
+  // A status moved back (a cancelled message delivered after all) counts too:
+  // it is only a hint of how far queued_from may lag.
+  int64_t& since = outcomes_since_queued_from_[id];
+  since += std::abs(delta.sent) + std::abs(delta.failed) + std::abs(delta.cancelled);
+  if (since < kQueuedFromStride) return Status::Ok();
+  outcomes_since_queued_from_.erase(id);
+  return MoveQueuedFrom(id);
+}
+
+// To the first message of the broadcast still queued, else past its last one
+// (messages made later get larger ids). The walk starts where the last one
+// stopped, so each message with an outcome is passed once, and one held back
+// (a retry, a chat waiting out a 429) stops it at once.
+Status SqliteStore::MoveQueuedFrom(int64_t id) {
+  TGATE_ASSIGN_OR_RETURN(
+      auto st,
+      Prepare("UPDATE broadcasts SET queued_from = coalesce("
+              "(SELECT m.id FROM messages m INDEXED BY messages_by_broadcast WHERE m.broadcast_id = ?1 "
+              " AND m.id >= broadcasts.queued_from AND m.status = 0 ORDER BY m.id LIMIT 1), "
+              "(SELECT max(m.id) + 1 FROM messages m INDEXED BY messages_by_broadcast WHERE m.broadcast_id = "
+              "?1), "
+              "queued_from) "
+              "WHERE id = ?1"));
+  return st.Bind(1, id).Run();
 }
 
 Awaitable<Result<Broadcast>> SqliteStore::CancelBroadcast(int64_t id) {
@@ -302,11 +328,13 @@ Awaitable<Result<Broadcast>> SqliteStore::CancelBroadcast(int64_t id) {
     if (!row) return Status::NotFound("no such broadcast");
     const std::string bot = exists.Text(0);
     exists.Reset();
-    // Through the queue's index: only the queued rows are read (chunked
+    // From queued_from on: only the rows not sent yet are read (chunked
     // filling keeps them few), not every message the broadcast ever sent.
     TGATE_ASSIGN_OR_RETURN(
-        auto messages, Prepare("UPDATE messages INDEXED BY messages_queued SET status = 3, updated_at = ?2 "
-                               "WHERE bot = ?3 AND priority = 1 AND status = 0 AND broadcast_id = ?1"));
+        auto messages,
+        Prepare("UPDATE messages INDEXED BY messages_by_broadcast SET status = 3, updated_at = ?2 "
+                "WHERE bot = ?3 AND priority = 1 AND status = 0 AND broadcast_id = ?1 "
+                "AND id >= (SELECT queued_from FROM broadcasts WHERE id = ?1)"));
     TGATE_RETURN_IF_ERROR(messages.Bind(1, id).Bind(2, now).Bind(3, bot).Run());
     BroadcastCounts delta;
     delta.cancelled = messages.Changes();

@@ -17,13 +17,14 @@ namespace tgate::store {
 namespace {
 
 // A broadcast's messages keep text/options_json NULL and read the broadcast's.
-#define TGATE_SELECT_MESSAGE                                                                \
+#define TGATE_SELECT_MESSAGE_FROM(messages)                                                 \
   "SELECT m.id, m.bot, m.user, m.chat_id, coalesce(m.text, b.text, ''), "                   \
   "coalesce(m.options_json, b.options_json, ''), m.priority, coalesce(m.broadcast_id, 0), " \
   "m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, m.telegram_message_id, "    \
   "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0), "    \
   "m.parts "                                                                                \
-  "FROM messages m LEFT JOIN broadcasts b ON b.id = m.broadcast_id "
+  "FROM " messages " LEFT JOIN broadcasts b ON b.id = m.broadcast_id "
+#define TGATE_SELECT_MESSAGE TGATE_SELECT_MESSAGE_FROM("messages m")
 
 Message ReadMessage(const SqliteStatement& st) {
   Message m;
@@ -312,10 +313,11 @@ Awaitable<Result<std::vector<Message>>> SqliteStore::RecentFailures(std::string_
 
 Awaitable<Result<std::vector<Message>>> SqliteStore::LoadQueued(std::string_view bot, Priority priority,
                                                                 int64_t after_id, size_t limit) {
-  // status = 0 matches the partial index messages_queued (bot, priority,
-  // broadcast_id, id); one-to-one messages have no broadcast, so they are
-  // read in index order. (Across broadcasts this sorts: the dispatcher loads
-  // each broadcast on its own, LoadBroadcastQueued.)
+  // One-to-one messages are read in the order of their index,
+  // messages_queued_direct (bot, priority, id), partial on status = 0 and no
+  // broadcast. Broadcast messages are not in it: across broadcasts this walks
+  // the table from after_id (a reference for tests; the dispatcher loads each
+  // broadcast on its own, LoadBroadcastQueued).
   TGATE_CO_ASSIGN_OR_RETURN(
       auto st, Prepare(priority == Priority::kDirect ? TGATE_SELECT_MESSAGE
                            "WHERE m.bot = ?1 AND m.priority = ?2 AND m.broadcast_id IS NULL AND m.status = 0 "
@@ -332,10 +334,18 @@ Awaitable<Result<std::vector<Message>>> SqliteStore::LoadBroadcastQueued(std::st
                                                                          int64_t broadcast_id,
                                                                          int64_t after_id, int64_t due_by_ms,
                                                                          size_t limit) {
+  // Through messages_by_broadcast (the queue's index keeps one-to-one
+  // messages only, migrations.cc Version 14) in id order, from after_id or
+  // the broadcast's queued_from, whichever is further (one bound: the walk
+  // of the index starts there): the messages it sent before (all of them
+  // after a restart, when after_id is 0) are not read.
   TGATE_CO_ASSIGN_OR_RETURN(
-      auto st, Prepare(TGATE_SELECT_MESSAGE
-                       "WHERE m.bot = ?1 AND m.priority = 1 AND m.broadcast_id = ?2 AND m.status = 0 "
-                       "AND m.id > ?3 ORDER BY m.id LIMIT ?4"));
+      auto st, Prepare(TGATE_SELECT_MESSAGE_FROM(
+                   "messages m INDEXED BY messages_by_broadcast") "WHERE m.bot = ?1 AND m.priority = 1 AND "
+                                                                  "m.broadcast_id = ?2 AND m.status = 0 "
+                                                                  "AND m.id > max(?3, (SELECT queued_from "
+                                                                  "FROM broadcasts WHERE id = ?2) - 1) "
+                                                                  "ORDER BY m.id LIMIT ?4"));
   st.Bind(1, bot).Bind(2, broadcast_id).Bind(3, after_id).Bind(4, static_cast<int64_t>(limit));
   co_return ReadQueued(st, limit, due_by_ms);
 }

@@ -253,6 +253,42 @@ TEST_P(BroadcastTest, ToAllIsFilledInChunksThatContinueTheSpread) {
   }
   EXPECT_EQ(Await(store_->GetBroadcast(b->id))->pending, n - kFirst);
   EXPECT_EQ(*Await(store_->FillBroadcasts("bot", 1000)), 0) << "complete";
+  // Loaded from the start (after a restart), the broadcast has the later
+  // chunks' messages left, whatever it sent of the first.
+  auto left = Await(store_->LoadBroadcastQueued("bot", b->id, 0, INT64_MAX, 20000));
+  ASSERT_OK(left);
+  ASSERT_EQ(left->size(), rest->size());
+  for (size_t i = 0; i < left->size(); ++i) ASSERT_EQ((*left)[i].id, (*rest)[i].id) << i;
+}
+
+TEST_P(BroadcastTest, ALoadFromTheStartFindsAMessageHeldBackAndWhatWasNeverSent) {
+  for (int i = 1; i <= 8; ++i) MustBind("bot", "u" + std::to_string(i), i);
+  auto b = Await(store_->CreateBroadcast(ToAll("bot", 0), kNowMs)).value();
+  auto q = Await(store_->LoadBroadcastQueued("bot", b.id, 0, INT64_MAX, 100)).value();
+  ASSERT_EQ(q.size(), 8u);
+  auto ids = [&](int64_t after) {
+    std::vector<int64_t> out;
+    auto loaded = Await(store_->LoadBroadcastQueued("bot", b.id, after, INT64_MAX, 100));
+    EXPECT_OK(loaded);
+    if (loaded.ok())
+      for (const Message& m : *loaded) out.push_back(m.id);
+    return out;
+  };
+  auto sent = [](const Message& m) { return Completion{m.id, MessageStatus::kSent, 1, 1, 0, 1, ""}; };
+  // The second waits out a 429 while the ones after it are sent, over two batches.
+  ASSERT_OK(Await(store_->Complete(
+      {sent(q[0]), Completion{q[1].id, MessageStatus::kQueued, 1, 0, kNowMs + 60'000, 0, "429"}})));
+  ASSERT_OK(Await(store_->Complete({sent(q[2]), sent(q[3]), sent(q[4])})));
+  EXPECT_EQ(ids(0), (std::vector<int64_t>{q[1].id, q[5].id, q[6].id, q[7].id}));
+  EXPECT_EQ(ids(q[5].id), (std::vector<int64_t>{q[6].id, q[7].id}));
+  ASSERT_OK(Await(store_->Complete({sent(q[1]), sent(q[6])})));
+  EXPECT_EQ(ids(0), (std::vector<int64_t>{q[5].id, q[7].id}));
+  // Cancelling finds the rest the same way.
+  auto cancelled = Await(store_->CancelBroadcast(b.id)).value();
+  EXPECT_EQ(cancelled.sent, 6);
+  EXPECT_EQ(cancelled.cancelled, 2);
+  EXPECT_TRUE(ids(0).empty());
+  EXPECT_EQ(Await(store_->GetMessage(q[7].id))->status, MessageStatus::kCancelled);
 }
 
 TEST_P(BroadcastTest, ANewerFastBroadcastIsFilledBeforeAnOlderOneThatHasPlentyWaiting) {
