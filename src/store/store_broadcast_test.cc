@@ -345,14 +345,53 @@ TEST_P(BroadcastTest, CancellingWhileFillingCancelsTheUnfilledToo) {
 }
 
 TEST_P(BroadcastTest, NoSpreadMeansEverythingIsDueNow) {
-  MustBind("bot", "u1", 1);
-  MustBind("bot", "u2", 2);
-  ASSERT_OK(Await(store_->CreateBroadcast(ToAll("bot", 0), kNowMs)));
-  auto queued = Await(store_->LoadQueued("bot", Priority::kBroadcast, 0, 10));
+  // Past the first chunk, bound out of chat order: the later chunk and a
+  // list are due now too, each in chat order.
+  constexpr int n = SqliteStore::kFirstChunk + 3;
+  ASSERT_OK(Await(store_->RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
+    for (int i = n; i >= 1; --i) {
+      const Binding binding{"bot", "u" + std::to_string(i), i, UserStatus::kActive, 0};
+      TGATE_CO_RETURN_IF_ERROR(co_await tx.Bind(binding));
+    }
+    co_return Status::Ok();
+  })));
+  auto all = Await(store_->CreateBroadcast(ToAll("bot", 0), kNowMs));
+  ASSERT_OK(all);
+  auto first = Await(store_->LoadBroadcastQueued("bot", all->id, 0, kNowMs, 20000));
+  ASSERT_OK(first);
+  ASSERT_EQ(first->size(), size_t{SqliteStore::kFirstChunk});
+  ASSERT_OK(Await(store_->CancelBroadcast(all->id)));  // the fill below is the last broadcast's
+  NewBroadcast listed;
+  listed.bot = "bot";
+  listed.users = {"u3", "u1", "u2"};
+  listed.text = "hi";
+  listed.options_json = "{}";
+  auto list = Await(store_->CreateBroadcast(listed, kNowMs));
+  ASSERT_OK(list);
+  auto queued = Await(store_->LoadBroadcastQueued("bot", list->id, 0, kNowMs, 10));
   ASSERT_OK(queued);
-  ASSERT_EQ(queued->size(), 2u);
-  for (const Message& m : *queued) {
-    EXPECT_EQ(m.not_before_ms, kNowMs);
+  ASSERT_EQ(queued->size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ((*queued)[i].chat_id, i + 1);
+    EXPECT_EQ((*queued)[i].not_before_ms, kNowMs);
+  }
+  for (int i = 0; i < SqliteStore::kFirstChunk; ++i) {
+    ASSERT_EQ((*first)[i].chat_id, i + 1);
+    ASSERT_EQ((*first)[i].not_before_ms, kNowMs) << i;
+  }
+
+  auto chunked = Await(store_->CreateBroadcast(ToAll("bot", 0), kNowMs)).value();
+  auto head = Await(store_->LoadBroadcastQueued("bot", chunked.id, 0, kNowMs, 20000)).value();
+  std::vector<Completion> sent;
+  for (const Message& m : head) sent.push_back({m.id, MessageStatus::kSent, 1, 1, 0, 1, ""});
+  ASSERT_OK(Await(store_->Complete(sent)));
+  EXPECT_EQ(*Await(store_->FillBroadcasts("bot", 10)), 3);
+  auto rest = Await(store_->LoadBroadcastQueued("bot", chunked.id, 0, kNowMs, 10));
+  ASSERT_OK(rest);
+  ASSERT_EQ(rest->size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ((*rest)[i].chat_id, SqliteStore::kFirstChunk + i + 1);
+    EXPECT_EQ((*rest)[i].not_before_ms, kNowMs);
   }
 }
 
