@@ -172,6 +172,7 @@ class SqliteStore final : public Store {
   // Outcomes written since each running broadcast's queued_from last moved
   // (only those with some; a hint: lost on a restart, kept on a rollback).
   std::unordered_map<int64_t, int64_t> outcomes_since_queued_from_;
+  static constexpr size_t kMaxCountedBroadcasts = 1024;
   std::unique_ptr<SqliteCheckpointer> checkpointer_;  // file databases only
   std::unique_ptr<WalLimit> wal_limit_;               // with the checkpointer only
 };

@@ -308,10 +308,16 @@ Status SqliteStore::AddToBroadcastCounts(int64_t id, const BroadcastCounts& delt
       st.Bind(1, id).Bind(2, delta.sent).Bind(3, delta.failed).Bind(4, delta.cancelled).Run());
   // A status moved back (a cancelled message delivered after all) counts too:
   // it is only a hint of how far queued_from may lag.
-  int64_t& since = outcomes_since_queued_from_[id];
-  since += std::abs(delta.sent) + std::abs(delta.failed) + std::abs(delta.cancelled);
-  if (since < kQueuedFromStride) return Status::Ok();
-  outcomes_since_queued_from_.erase(id);
+  auto counted = outcomes_since_queued_from_.find(id);
+  if (counted == outcomes_since_queued_from_.end()) {
+    // A broadcast that ended leaves its count behind: bounded here rather
+    // than cleaned up (few run at once; a count forgotten only delays a move).
+    if (outcomes_since_queued_from_.size() >= kMaxCountedBroadcasts) outcomes_since_queued_from_.clear();
+    counted = outcomes_since_queued_from_.emplace(id, 0).first;
+  }
+  counted->second += std::abs(delta.sent) + std::abs(delta.failed) + std::abs(delta.cancelled);
+  if (counted->second < kQueuedFromStride) return Status::Ok();
+  outcomes_since_queued_from_.erase(counted);
   return MoveQueuedFrom(id);
 }
 
