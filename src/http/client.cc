@@ -40,24 +40,6 @@ bool ValidTarget(std::string_view target) {
   return true;
 }
 
-int ParseRetryAfter(std::string_view v) {
-  int seconds = -1;
-  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-  if (ec != std::errc() || ptr != v.data() + v.size() || seconds < 0) return -1;
-  return seconds;
-}
-
-ClientResponse TakeResponse(bhttp::response<bhttp::string_body>& msg) {
-  ClientResponse out;
-  out.status = msg.result_int();
-  out.content_type = std::string(msg[bhttp::field::content_type]);
-  if (auto it = msg.find(bhttp::field::retry_after); it != msg.end()) {
-    out.retry_after = ParseRetryAfter(it->value());
-  }
-  out.body = std::move(msg.body());
-  return out;
-}
-
 // A stale keep-alive connection: the server closed it while it sat idle.
 bool LooksLikeClosedIdleConnection(const ErrorCode& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
@@ -261,7 +243,7 @@ Awaitable<Result<ClientResponse>> Client::Impl::Send(bhttp::verb method, std::st
   // connection. (A server that crashed mid-request after acting on it could
   // see it twice; HTTP clients accept that same risk.)
   bool reused = conn != nullptr;
-  std::optional<bhttp::response_parser<bhttp::string_body>> parser;
+  std::optional<ResponseParser> parser;
   for (;;) {
     if (!conn) {
       auto opened = co_await Open(deadline, timeout);
@@ -273,10 +255,9 @@ Awaitable<Result<ClientResponse>> Client::Impl::Send(bhttp::verb method, std::st
     }
     ErrorCode ec = co_await conn->Write(head, body, deadline);
     const bool wrote = !ec;
-    parser.emplace();
+    parser.emplace(options.body_limit);
     if (wrote) {
       if (options.read_at_next_pass) co_await options.read_at_next_pass->Wait(kUseAwaitable);
-      parser->body_limit(options.body_limit);
       if (method == bhttp::verb::head) parser->skip(true);
       ec = co_await conn->Read(*parser, deadline);
       if (!ec) break;
@@ -296,9 +277,8 @@ Awaitable<Result<ClientResponse>> Client::Impl::Send(bhttp::verb method, std::st
     co_return Failure("connection failed with", ec);
   }
 
-  auto& msg = parser->get();
-  if (!msg.keep_alive() || msg.need_eof()) conn.reset();  // the server said Connection: close
-  ClientResponse out = TakeResponse(msg);
+  if (!parser->keep_alive() || parser->need_eof()) conn.reset();  // the server said Connection: close
+  ClientResponse out = parser->Take();
   Release(std::move(conn));
   co_return out;
 }

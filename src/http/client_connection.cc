@@ -98,8 +98,7 @@ Awaitable<boost::system::error_code> ClientConnection::Write(const std::string& 
   co_return End(ec);
 }
 
-Awaitable<boost::system::error_code> ClientConnection::Read(
-    bhttp::response_parser<bhttp::string_body>& parser, Deadline deadline) {
+Awaitable<boost::system::error_code> ClientConnection::Read(ResponseParser& parser, Deadline deadline) {
   Begin(deadline);
   if (plain_) {
     auto [ec, n] = co_await bhttp::async_read(plain_->socket(), buffer_, parser, kAsTuple);

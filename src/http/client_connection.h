@@ -20,6 +20,7 @@
 
 #include "http/asio.h"
 #include "http/deadline_watch.h"
+#include "http/response_parser.h"
 
 namespace tgate::http {
 
@@ -45,8 +46,7 @@ class ClientConnection final : private DeadlineWatch::Watched {
   // Writes `head` (see request_head.h) then `body` in one go.
   Awaitable<boost::system::error_code> Write(const std::string& head, const std::string& body,
                                              Deadline deadline);
-  Awaitable<boost::system::error_code> Read(bhttp::response_parser<bhttp::string_body>& parser,
-                                            Deadline deadline);
+  Awaitable<boost::system::error_code> Read(ResponseParser& parser, Deadline deadline);
   // Closes the socket without a TLS close_notify (which could block on a dead peer).
   void Close();
 

@@ -59,7 +59,9 @@ TEST(Client, SendWithHeadersSetsThemAndSkipsEmptyValues) {
     headers.emplace_back(std::string("X-Empty"), std::string());
     auto r = co_await client.SendWithHeaders(bhttp::verb::post, "/h", "application/json", "{}", headers);
     EXPECT_OK(r);
-    if (r.ok()) EXPECT_EQ(r->body, "Bearer k||absent");
+    if (r.ok()) {
+      EXPECT_EQ(r->body, "Bearer k||absent");
+    }
   });
 }
 
@@ -336,7 +338,9 @@ TEST(Client, ABodyLargerThanTheSocketTakesAtOnceArrivesWhole) {
   RunTest(ioc, nullptr, [&]() -> Awaitable<void> {
     auto r = co_await client.Send(bhttp::verb::post, "/upload", "application/octet-stream", body, 8000ms);
     EXPECT_OK(r);
-    if (r.ok()) EXPECT_EQ(r->body, std::to_string(body.size()));
+    if (r.ok()) {
+      EXPECT_EQ(r->body, std::to_string(body.size()));
+    }
     acceptor.close();
   });
 }

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/testing.h"
 #include "http/server.h"
 #include "http/testing.h"
 
