@@ -29,7 +29,8 @@ class ResponseParser final : public bhttp::basic_parser<false> {
  private:
   void on_request_impl(bhttp::verb, beast::string_view, beast::string_view, int,
                        boost::system::error_code&) override {}  // a response parser is never given a request
-  void on_response_impl(int code, beast::string_view reason, int version, boost::system::error_code& ec) override;
+  void on_response_impl(int code, beast::string_view reason, int version,
+                        boost::system::error_code& ec) override;
   void on_field_impl(bhttp::field name, beast::string_view name_string, beast::string_view value,
                      boost::system::error_code& ec) override;
   void on_header_impl(boost::system::error_code& ec) override;

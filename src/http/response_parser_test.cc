@@ -49,7 +49,9 @@ TEST_P(ResponseParserTest, KeepsStatusTypeRetryAfterAndBodyOfALengthFramedAnswer
       "Server: nginx\r\n"
       "Content-Type: application/json\r\n"
       "Retry-After: 7\r\n"
-      "X-Long: " + std::string(300, 'x') + "\r\n"
+      "X-Long: " +
+      std::string(300, 'x') +
+      "\r\n"
       "Content-Length: 13\r\n"
       "\r\n"
       "{\"ok\":false}\n";
