@@ -118,7 +118,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
 }
 
 SqliteStore::SqliteStore(sqlite3* db, const Clock& clock)
-    : db_(db), clock_(clock), cache_(db), transactions_(db, cache_) {}
+    : db_(db), clock_(clock), cache_(db), held_events_(cache_), transactions_(db, cache_, &held_events_) {}
 
 SqliteStore::~SqliteStore() {
   wal_limit_.reset();
@@ -373,13 +373,18 @@ Awaitable<Result<int64_t>> SqliteStore::MaxUpdateId(std::string_view bot) {
 // --- events outbox
 
 Awaitable<Status> SqliteStore::AddEvent(std::string_view payload_json, int64_t now_ms) {
-  TGATE_CO_ASSIGN_OR_RETURN(
-      auto st,
-      Prepare("INSERT INTO events (payload, attempts, next_attempt_ms, created_at) VALUES (?1, 0, ?2, ?3)"));
-  co_return st.Bind(1, payload_json).Bind(2, now_ms).Bind(3, now_ms / 1000).Run();
+  // Inside a transaction it is held and written with the others at the
+  // commit (sqlite_held_events.h); alone, it is written now.
+  const int64_t number = held_events_.Next();
+  held_events_.Add(payload_json, now_ms);
+  if (transactions_.depth() > 0) co_return Status::Ok();
+  Status s = held_events_.Write();
+  if (!s.ok()) held_events_.Drop(number);
+  co_return s;
 }
 
 Awaitable<Result<std::vector<Event>>> SqliteStore::DueEvents(int64_t now_ms, size_t limit) {
+  TGATE_CO_RETURN_IF_ERROR(held_events_.WriteForRead(transactions_.depth()));
   // Oldest first by id (creation order), so the site sees events in order.
   TGATE_CO_ASSIGN_OR_RETURN(
       auto st,
@@ -395,6 +400,7 @@ Awaitable<Result<std::vector<Event>>> SqliteStore::DueEvents(int64_t now_ms, siz
 }
 
 Awaitable<Status> SqliteStore::EventDelivered(int64_t id) {
+  TGATE_CO_RETURN_IF_ERROR(held_events_.WriteForRead(transactions_.depth()));
   TGATE_CO_ASSIGN_OR_RETURN(auto st, Prepare("DELETE FROM events WHERE id = ?1"));
   TGATE_CO_RETURN_IF_ERROR(st.Bind(1, id).Run());
   if (st.Changes() == 0) co_return Status::NotFound("no such event");
@@ -402,6 +408,7 @@ Awaitable<Status> SqliteStore::EventDelivered(int64_t id) {
 }
 
 Awaitable<Status> SqliteStore::EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) {
+  TGATE_CO_RETURN_IF_ERROR(held_events_.WriteForRead(transactions_.depth()));
   TGATE_CO_ASSIGN_OR_RETURN(auto st,
                             Prepare("UPDATE events SET attempts = ?2, next_attempt_ms = ?3 WHERE id = ?1"));
   TGATE_CO_RETURN_IF_ERROR(st.Bind(1, id).Bind(2, int64_t{attempts}).Bind(3, next_attempt_ms).Run());
@@ -410,12 +417,14 @@ Awaitable<Status> SqliteStore::EventRetry(int64_t id, int attempts, int64_t next
 }
 
 Awaitable<Result<int64_t>> SqliteStore::NextEventDue() {
+  TGATE_CO_RETURN_IF_ERROR(held_events_.WriteForRead(transactions_.depth()));
   TGATE_CO_ASSIGN_OR_RETURN(auto st, Prepare("SELECT coalesce(min(next_attempt_ms), 0) FROM events"));
   TGATE_CO_RETURN_IF_ERROR(st.Step().status());
   co_return st.Int64(0);
 }
 
 Awaitable<Result<OutboxBacklog>> SqliteStore::Backlog() {
+  TGATE_CO_RETURN_IF_ERROR(held_events_.WriteForRead(transactions_.depth()));
   // The oldest by id (the primary key; ids follow creation), not a scan for min(created_at).
   TGATE_CO_ASSIGN_OR_RETURN(
       auto st, Prepare("SELECT count(*), coalesce((SELECT created_at FROM events ORDER BY id LIMIT 1), 0) "

@@ -24,6 +24,7 @@
 #include <unordered_map>
 
 #include "store/sqlite_checkpointer.h"
+#include "store/sqlite_held_events.h"
 #include "store/sqlite_statement.h"
 #include "store/sqlite_transaction.h"
 #include "store/store.h"
@@ -160,6 +161,9 @@ class SqliteStore final : public Store {
   sqlite3* db_;
   const Clock& clock_;
   StatementCache cache_;
+  // Events added inside a transaction, written just before it commits;
+  // declared before the transactions that write them.
+  SqliteHeldEvents held_events_;
   SqliteTransactions transactions_;
   // PruneMessages' pass has looked at every message with id <= this (0: a
   // new pass starts at the oldest). Only a hint: after a restart, or a

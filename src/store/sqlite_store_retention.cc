@@ -149,6 +149,7 @@ Awaitable<Result<PruneResult>> SqliteStore::PruneBroadcasts(int64_t before, size
 
 Awaitable<Result<PruneResult>> SqliteStore::PruneEvents(int64_t before, size_t max_rows) {
   if (max_rows == 0) co_return Status::InvalidArgument("PruneEvents needs max_rows >= 1");
+  TGATE_CO_RETURN_IF_ERROR(held_events_.WriteForRead(transactions_.depth()));
   // Every event walked is old, and none is kept for its state: all go.
   co_return PruneInKeyOrder("SELECT id, created_at FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
                             "DELETE FROM events WHERE id > ?1 AND id <= ?2 AND created_at < ?3",

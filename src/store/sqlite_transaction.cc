@@ -39,17 +39,30 @@ Status SqliteTransactions::Run(const std::function<Status()>& fn) {
 Status SqliteTransactions::Begin() {
   TGATE_RETURN_IF_ERROR(Exec(depth_ == 0 ? "BEGIN IMMEDIATE" : kSavepoint));
   ++depth_;
+  held_from_.push_back(held_ ? held_->Next() : 0);
   return Status::Ok();
 }
 
 Status SqliteTransactions::End(Status fn_status) {
   --depth_;
-  if (!fn_status.ok()) {
+  const int64_t held_from = held_from_.back();
+  held_from_.pop_back();
+  auto roll_back = [&] {
     Rollback();
+    if (held_) held_->Drop(held_from);
+  };
+  if (!fn_status.ok()) {
+    roll_back();
     return fn_status;
   }
+  if (depth_ == 0 && held_) {
+    if (Status w = held_->Write(); !w.ok()) {
+      roll_back();
+      return w;
+    }
+  }
   Status s = Exec(depth_ == 0 ? "COMMIT" : kRelease);
-  if (!s.ok()) Rollback();
+  if (!s.ok()) roll_back();
   return s;
 }
 

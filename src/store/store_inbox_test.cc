@@ -2,6 +2,10 @@
 // Pruning old updates is in sqlite_store_retention_test.cc.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "core/status_macros.h"
 #include "store/store_test_util.h"
 
 namespace tgate::store {
@@ -135,6 +139,69 @@ TEST_P(InboxTest, RetriedEventsWaitAndDeliveredOnesLeave) {
   EXPECT_EQ(Await(store_->NextEventDue()).value(), 0);
   EXPECT_TRUE(Await(store_->EventDelivered(due[0].id)).IsNotFound());
   EXPECT_TRUE(Await(store_->EventRetry(due[0].id, 2, 1)).IsNotFound());
+}
+
+// Events added inside a transaction land with its commit, in the order they
+// were added (SQLite holds them and writes up to 16 to an INSERT).
+TEST_P(InboxTest, EventsAddedInATransactionLandWithItsCommitInOrder) {
+  constexpr int kEvents = 40;
+  ASSERT_OK(Await(store_->RunInTransaction([&](Store& tx) -> Awaitable<Status> {
+    for (int i = 0; i < kEvents; ++i) {
+      const std::string payload = R"({"n":)" + std::to_string(i) + "}";  // named: g++ 12 and co_await
+      TGATE_CO_RETURN_IF_ERROR(co_await tx.AddEvent(payload, 1000 + i));
+    }
+    co_return Status::Ok();
+  })));
+  auto due = Await(store_->DueEvents(5000, 100));
+  ASSERT_OK(due);
+  ASSERT_EQ(due->size(), size_t{kEvents});
+  for (int i = 0; i < kEvents; ++i) {
+    EXPECT_EQ((*due)[i].payload, R"({"n":)" + std::to_string(i) + "}");
+    EXPECT_EQ((*due)[i].next_attempt_ms, 1000 + i);
+    if (i > 0) EXPECT_LT((*due)[i - 1].id, (*due)[i].id);
+  }
+}
+
+// A level that rolls back takes its own events with it, and only those; a
+// transaction that fails adds none.
+TEST_P(InboxTest, ALevelThatRollsBackDropsItsEventsAndKeepsTheOnesAroundIt) {
+  ASSERT_OK(Await(store_->RunInTransaction([&](Store& tx) -> Awaitable<Status> {
+    TGATE_CO_RETURN_IF_ERROR(co_await tx.AddEvent(R"({"e":"a"})", 1000));
+    Status inner = co_await tx.RunInTransaction([&](Store& in) -> Awaitable<Status> {
+      TGATE_CO_RETURN_IF_ERROR(co_await in.AddEvent(R"({"e":"b"})", 1000));
+      TGATE_CO_RETURN_IF_ERROR(co_await in.RunInTransaction([&](Store& deepest) -> Awaitable<Status> {
+        co_return co_await deepest.AddEvent(R"({"e":"c"})", 1000);
+      }));
+      co_return Status::Unavailable("the inner level fails");
+    });
+    EXPECT_TRUE(inner.IsUnavailable()) << inner.message();
+    co_return co_await tx.AddEvent(R"({"e":"d"})", 1000);
+  })));
+  Status failed = Await(store_->RunInTransaction([&](Store& tx) -> Awaitable<Status> {
+    TGATE_CO_RETURN_IF_ERROR(co_await tx.AddEvent(R"({"e":"x"})", 1000));
+    co_return Status::Unavailable("the whole transaction fails");
+  }));
+  EXPECT_TRUE(failed.IsUnavailable()) << failed.message();
+  ASSERT_OK(Await(store_->AddEvent(R"({"e":"f"})", 1000)));
+  auto due = Await(store_->DueEvents(5000, 100));
+  ASSERT_OK(due);
+  std::vector<std::string> payloads;
+  for (const Event& e : *due) payloads.push_back(e.payload);
+  EXPECT_EQ(payloads, (std::vector<std::string>{R"({"e":"a"})", R"({"e":"d"})", R"({"e":"f"})"}));
+}
+
+// Read inside the transaction that added them, the events are there.
+TEST_P(InboxTest, AReadOfEventsInsideTheTransactionSeesTheOnesItAdded) {
+  ASSERT_OK(Await(store_->RunInTransaction([&](Store& tx) -> Awaitable<Status> {
+    TGATE_CO_RETURN_IF_ERROR(co_await tx.AddEvent(R"({"e":"a"})", 1000));
+    TGATE_CO_ASSIGN_OR_RETURN(auto backlog, co_await tx.Backlog());
+    EXPECT_EQ(backlog.pending, 1);
+    TGATE_CO_ASSIGN_OR_RETURN(auto due, co_await tx.DueEvents(5000, 10));
+    EXPECT_EQ(due.size(), 1u);
+    TGATE_CO_RETURN_IF_ERROR(co_await tx.AddEvent(R"({"e":"b"})", 1000));
+    co_return Status::Ok();
+  })));
+  EXPECT_EQ(Await(store_->DueEvents(5000, 10))->size(), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, InboxTest, testing::AllBackends(), testing::BackendName);
