@@ -39,87 +39,77 @@ boost::system::error_code Feed(ResponseParser& parser, std::string_view wire, si
   return ec;
 }
 
+// What a parser read off a whole answer.
+struct Parsed {
+  boost::system::error_code ec;
+  bool keep_alive = false;
+  bool need_eof = false;
+  ClientResponse response;
+};
+
+Parsed Parse(std::string_view wire, size_t piece, uint64_t body_limit = 1 << 20) {
+  ResponseParser parser(body_limit);
+  parser.eager(true);
+  Parsed out;
+  out.ec = Feed(parser, wire, piece);
+  if (out.ec || !parser.is_done()) return out;
+  out.keep_alive = parser.keep_alive();
+  out.need_eof = parser.need_eof();
+  out.response = parser.Take();
+  return out;
+}
+
 class ResponseParserTest : public ::testing::TestWithParam<size_t> {};
 
 TEST_P(ResponseParserTest, KeepsStatusTypeRetryAfterAndBodyOfALengthFramedAnswer) {
-  ResponseParser parser(1 << 20);
-  parser.eager(true);
-  const std::string wire =
-      "HTTP/1.1 429 Too Many Requests\r\n"
-      "Server: nginx\r\n"
-      "Content-Type: application/json\r\n"
-      "Retry-After: 7\r\n"
-      "X-Long: " +
-      std::string(300, 'x') +
-      "\r\n"
-      "Content-Length: 13\r\n"
-      "\r\n"
-      "{\"ok\":false}\n";
-  ASSERT_FALSE(Feed(parser, wire, GetParam()));
-  ASSERT_TRUE(parser.is_done());
-  EXPECT_TRUE(parser.keep_alive());
-  EXPECT_FALSE(parser.need_eof());
-  ClientResponse r = parser.Take();
-  EXPECT_EQ(r.status, 429u);
-  EXPECT_EQ(r.content_type, "application/json");
-  EXPECT_EQ(r.retry_after, 7);
-  EXPECT_EQ(r.body, "{\"ok\":false}\n");
+  const Parsed p = Parse(
+      "HTTP/1.1 429 Too Many Requests\r\nServer: nginx\r\nContent-Type: application/json\r\n"
+      "Retry-After: 7\r\nX-Long: " +
+          std::string(300, 'x') + "\r\nContent-Length: 13\r\n\r\n{\"ok\":false}\n",
+      GetParam());
+  ASSERT_FALSE(p.ec) << p.ec.message();
+  EXPECT_TRUE(p.keep_alive);
+  EXPECT_FALSE(p.need_eof);
+  EXPECT_EQ(p.response.status, 429u);
+  EXPECT_EQ(p.response.content_type, "application/json");
+  EXPECT_EQ(p.response.retry_after, 7);
+  EXPECT_EQ(p.response.body, "{\"ok\":false}\n");
 }
 
 TEST_P(ResponseParserTest, ReadsAChunkedBodyWhole) {
-  ResponseParser parser(1 << 20);
-  parser.eager(true);
-  const std::string wire =
-      "HTTP/1.1 200 OK\r\n"
-      "Transfer-Encoding: chunked\r\n"
-      "content-type: text/plain\r\n"
-      "\r\n"
-      "5\r\nhello\r\n"
-      "7;ext=1\r\n, world\r\n"
-      "0\r\n\r\n";
-  ASSERT_FALSE(Feed(parser, wire, GetParam()));
-  EXPECT_TRUE(parser.keep_alive());
-  ClientResponse r = parser.Take();
-  EXPECT_EQ(r.status, 200u);
-  EXPECT_EQ(r.content_type, "text/plain");
-  EXPECT_EQ(r.retry_after, -1);  // none given
-  EXPECT_EQ(r.body, "hello, world");
+  const Parsed p = Parse(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\ncontent-type: text/plain\r\n\r\n"
+      "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\n\r\n",
+      GetParam());
+  ASSERT_FALSE(p.ec) << p.ec.message();
+  EXPECT_TRUE(p.keep_alive);
+  EXPECT_EQ(p.response.status, 200u);
+  EXPECT_EQ(p.response.content_type, "text/plain");
+  EXPECT_EQ(p.response.retry_after, -1);  // none given
+  EXPECT_EQ(p.response.body, "hello, world");
 }
 
 TEST_P(ResponseParserTest, ABodyToTheEndOfTheStreamSaysTheConnectionCannotBeKept) {
-  ResponseParser parser(1 << 20);
-  parser.eager(true);
-  const std::string wire =
-      "HTTP/1.1 502 Bad Gateway\r\n"
-      "Connection: close\r\n"
-      "\r\n"
-      "upstream went away";
-  ASSERT_FALSE(Feed(parser, wire, GetParam()));
-  EXPECT_FALSE(parser.keep_alive());
-  ClientResponse r = parser.Take();
-  EXPECT_EQ(r.status, 502u);
-  EXPECT_EQ(r.content_type, "");
-  EXPECT_EQ(r.body, "upstream went away");
+  const Parsed p =
+      Parse("HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\nupstream went away", GetParam());
+  ASSERT_FALSE(p.ec) << p.ec.message();
+  EXPECT_FALSE(p.keep_alive);
+  EXPECT_EQ(p.response.status, 502u);
+  EXPECT_EQ(p.response.content_type, "");
+  EXPECT_EQ(p.response.body, "upstream went away");
 }
 
 INSTANTIATE_TEST_SUITE_P(WholeOrInPieces, ResponseParserTest, ::testing::Values(size_t{1 << 20}, 1, 7));
 
 TEST(ResponseParser, TheFirstOfARepeatedHeaderCountsAndARetryAfterThatIsNoNumberIsNone) {
-  ResponseParser parser(1 << 20);
-  parser.eager(true);
-  const std::string wire =
-      "HTTP/1.1 503 Service Unavailable\r\n"
-      "Content-Type: application/json\r\n"
-      "Content-Type: text/html\r\n"
-      "Retry-After: Wed, 21 Oct 2026 07:28:00 GMT\r\n"
-      "Retry-After: 3\r\n"
-      "Content-Length: 0\r\n"
-      "\r\n";
-  ASSERT_FALSE(Feed(parser, wire, 1 << 20));
-  ClientResponse r = parser.Take();
-  EXPECT_EQ(r.content_type, "application/json");
-  EXPECT_EQ(r.retry_after, -1);
-  EXPECT_EQ(r.body, "");
+  const Parsed p = Parse(
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Type: text/html\r\n"
+      "Retry-After: Wed, 21 Oct 2026 07:28:00 GMT\r\nRetry-After: 3\r\nContent-Length: 0\r\n\r\n",
+      1 << 20);
+  ASSERT_FALSE(p.ec) << p.ec.message();
+  EXPECT_EQ(p.response.content_type, "application/json");
+  EXPECT_EQ(p.response.retry_after, -1);
+  EXPECT_EQ(p.response.body, "");
 }
 
 TEST(ResponseParser, ABodyOverTheLimitFailsHoweverItIsFramed) {
@@ -131,23 +121,18 @@ TEST(ResponseParser, ABodyOverTheLimitFailsHoweverItIsFramed) {
                over.substr(0, 8) + "\r\n0\r\n\r\n",
            "HTTP/1.1 200 OK\r\n\r\n" + over,
        }) {
-    ResponseParser parser(16);
-    parser.eager(true);
-    EXPECT_EQ(Feed(parser, wire, 1 << 20), bhttp::error::body_limit) << wire;
+    EXPECT_EQ(Parse(wire, 1 << 20, 16).ec, bhttp::error::body_limit) << wire;
   }
-  ResponseParser at_limit(16);
-  at_limit.eager(true);
-  EXPECT_FALSE(Feed(at_limit, "HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n" + over.substr(0, 16), 1 << 20));
-  EXPECT_EQ(at_limit.Take().body.size(), 16u);
+  const Parsed at_limit =
+      Parse("HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n" + over.substr(0, 16), 1 << 20, 16);
+  EXPECT_FALSE(at_limit.ec) << at_limit.ec.message();
+  EXPECT_EQ(at_limit.response.body.size(), 16u);
 }
 
 TEST(ResponseParser, ABrokenHeaderIsAnError) {
   for (const std::string wire : {"HTTP/1.1 200 OK\r\nBad Header\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n",
                                  "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"}) {
-    ResponseParser parser(1 << 20);
-    parser.eager(true);
-    boost::system::error_code ec = Feed(parser, wire, 1 << 20);
-    EXPECT_TRUE(ec) << wire;
+    EXPECT_TRUE(Parse(wire, 1 << 20).ec) << wire;
   }
 }
 
