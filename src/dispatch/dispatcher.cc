@@ -115,14 +115,14 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
     WakeIfSooner(clock.Now());
     co_return;
   }
-  json::object params = SendParams(job, *m);
+  std::string body = SendBody(job, *m);
   ObserveQueueWait(*m);
   CountSend(*m);
   m->ticket = outage.Ticket();
   const SteadyTime started = clock.Now();
   // Of a sent message's answer only its message_id is read (no DOM of it).
-  telegram::ApiResult r = co_await api.Call("sendMessage", std::move(params), std::chrono::milliseconds(0),
-                                            telegram::ResultUse::kMessageId);
+  telegram::ApiResult r = co_await api.CallJson("sendMessage", std::move(body), std::chrono::milliseconds(0),
+                                                telegram::ResultUse::kMessageId);
   if (life.ended()) co_return;  // answered after ~Dispatcher: it stays queued in the store
   // A transport failure's time says nothing about Telegram's round trip.
   if (options.round_trip && r.http_status != 0)

@@ -1,19 +1,32 @@
 #include "dispatch/loaded_messages.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace tgate::dispatch {
 
 namespace json = boost::json;
 
-json::object SendParams(const Job& job, const Loaded& m) {
-  json::object params(m.params.size() + 3);  // room for what is added: no rehash
-  for (const auto& kv : m.params) params.emplace(kv.key(), kv.value());
-  params["chat_id"] = job.chat_id;
-  size_t part = std::min<size_t>(job.parts_sent, m.parts.size() - 1);
-  params["text"] = m.parts[part];
-  if (job.paid) params["allow_paid_broadcast"] = true;
-  return params;
+std::string SendBody(const Job& job, const Loaded& m) {
+  const size_t part = std::min<size_t>(job.parts_sent, m.parts.size() - 1);
+  std::string body = "{";
+  for (const auto& kv : m.params) {
+    // What is written below wins, as assigning it into the object did.
+    if (kv.key() == "chat_id" || kv.key() == "text" || kv.key() == "allow_paid_broadcast") continue;
+    body += json::serialize(kv.key());
+    body += ':';
+    body += json::serialize(kv.value());
+    body += ',';
+  }
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, job.chat_id);
+  body += R"("chat_id":)";
+  body.append(digits, end);
+  body += R"(,"text":)";
+  body += json::serialize(json::string_view(m.parts[part]));
+  if (job.paid) body += R"(,"allow_paid_broadcast":true)";
+  body += '}';
+  return body;
 }
 
 void CountSend(Loaded& m) {

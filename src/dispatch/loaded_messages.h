@@ -46,9 +46,10 @@ struct Loaded {
   bool wait_observed = false;  // its queue wait was counted (at its first send)
 };
 
-// The sendMessage fields for `job`'s next part of `m`: its own fields plus
-// chat_id, text (the part job.parts_sent) and allow_paid_broadcast if paid.
-boost::json::object SendParams(const Job& job, const Loaded& m);
+// The sendMessage body for `job`'s next part of `m`, a JSON object: its own
+// fields plus chat_id, text (the part job.parts_sent) and
+// allow_paid_broadcast if paid. Written as text, no tree built for it.
+std::string SendBody(const Job& job, const Loaded& m);
 
 // Counts a send of the current part into `m` (message.attempts included).
 void CountSend(Loaded& m);

@@ -32,6 +32,13 @@ class BotApi {
   virtual Awaitable<ApiResult> Call(std::string method, boost::json::object params,
                                     std::chrono::milliseconds timeout = std::chrono::milliseconds(0),
                                     ResultUse use = ResultUse::kWhole) = 0;
+  // Call() with `params_json` already written as a JSON object: the
+  // dispatcher writes sendMessage's body itself rather than building a tree
+  // for every message. This default reads it back into one for Call() (the
+  // scripted fake); HttpBotApi sends it as it is.
+  virtual Awaitable<ApiResult> CallJson(std::string method, std::string params_json,
+                                        std::chrono::milliseconds timeout = std::chrono::milliseconds(0),
+                                        ResultUse use = ResultUse::kWhole);
   // POSTs multipart/form-data to METHOD.
   virtual Awaitable<ApiResult> CallMultipart(std::string method, std::vector<FormPart> parts) = 0;
 };

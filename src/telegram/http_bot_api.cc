@@ -55,10 +55,15 @@ Status HttpBotApi::Init() {
 
 Awaitable<ApiResult> HttpBotApi::Call(std::string method, boost::json::object params,
                                       std::chrono::milliseconds timeout, ResultUse use) {
+  co_return co_await CallJson(std::move(method), boost::json::serialize(params), timeout, use);
+}
+
+Awaitable<ApiResult> HttpBotApi::CallJson(std::string method, std::string params_json,
+                                          std::chrono::milliseconds timeout, ResultUse use) {
   if (!IsMethodName(method)) co_return InvalidMethod();
   std::string target = "/bot" + options_.token + "/" + method;
   auto response = co_await client_.Send(bhttp::verb::post, std::move(target), "application/json",
-                                        boost::json::serialize(params), timeout);
+                                        std::move(params_json), timeout);
   if (!response.ok()) co_return NetworkFailure(response.status().message());
   co_return Classify(response->status, response->body, response->retry_after, use);
 }

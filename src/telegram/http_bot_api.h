@@ -33,6 +33,10 @@ class HttpBotApi final : public BotApi {
   Awaitable<ApiResult> Call(std::string method, boost::json::object params,
                             std::chrono::milliseconds timeout = std::chrono::milliseconds(0),
                             ResultUse use = ResultUse::kWhole) override;
+  // Sends `params_json` as the body, as it is.
+  Awaitable<ApiResult> CallJson(std::string method, std::string params_json,
+                                std::chrono::milliseconds timeout = std::chrono::milliseconds(0),
+                                ResultUse use = ResultUse::kWhole) override;
   Awaitable<ApiResult> CallMultipart(std::string method, std::vector<FormPart> parts) override;
 
  private:

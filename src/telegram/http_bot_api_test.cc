@@ -86,6 +86,45 @@ TEST(HttpBotApi, CallPostsJsonToTokenPathAndReturnsResult) {
   });
 }
 
+// A body written by the caller goes as it is; the default CallJson (what a
+// scripted fake gets) reads it back into the object Call takes, and refuses
+// what is not one.
+TEST(HttpBotApi, CallJsonPostsTheBodyAsItIsAndTheDefaultReadsItBack) {
+  asio::io_context ioc;
+  FakeTelegram tg(ioc, 200, R"({"ok":true,"result":{"message_id":78}})");
+  ASSERT_OK(tg.server.Start());
+  HttpBotApi api(ioc.get_executor(), Options(tg.BaseUrl()));
+  ASSERT_OK(api.Init());
+  struct Recording final : BotApi {
+    Awaitable<ApiResult> Call(std::string method, boost::json::object params, std::chrono::milliseconds,
+                              ResultUse) override {
+      calls.emplace_back(std::move(method), std::move(params));
+      co_return ApiResult{};  // ok
+    }
+    Awaitable<ApiResult> CallMultipart(std::string, std::vector<FormPart>) override { co_return ApiResult{}; }
+    std::vector<std::pair<std::string, boost::json::object>> calls;
+  } recording;
+  RunTest(ioc, &tg.server, [&]() -> Awaitable<void> {
+    const std::string body = R"({"chat_id":42,"text":"a \"b\""})";
+    ApiResult r = co_await api.CallJson("sendMessage", body, 0ms, ResultUse::kMessageId);
+    EXPECT_TRUE(r.ok()) << r.description;
+    EXPECT_EQ(tg.seen.body, body);
+    EXPECT_EQ(tg.seen.target, std::string("/bot") + kToken + "/sendMessage");
+
+    co_await recording.CallJson("sendMessage", body);
+    EXPECT_EQ(recording.calls.size(), 1u);
+    if (!recording.calls.empty()) {
+      EXPECT_EQ(recording.calls[0].first, "sendMessage");
+      EXPECT_EQ(boost::json::value(recording.calls[0].second), boost::json::parse(body));
+    }
+    for (const char* bad : {"[1]", "{", ""}) {
+      ApiResult refused = co_await recording.CallJson("sendMessage", bad);
+      EXPECT_EQ(refused.kind, ErrorKind::kBadRequest) << bad;
+    }
+    EXPECT_EQ(recording.calls.size(), 1u);
+  });
+}
+
 TEST(HttpBotApi, TooManyRequestsIsClassifiedWithRetryAfter) {
   asio::io_context ioc;
   FakeTelegram tg(
