@@ -21,7 +21,7 @@ std::string IsoUtc(std::chrono::system_clock::time_point t) {
   const time_t secs = static_cast<time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
   struct tm tm {};
   gmtime_r(&secs, &tm);
-  char buf[40];
+  char buf[64];  // room for any int the format could be given, so nothing is ever cut
   const int millis = static_cast<int>(ms - int64_t{secs} * 1000);
   snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);

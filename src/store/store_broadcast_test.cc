@@ -375,7 +375,7 @@ TEST_P(BroadcastTest, NoSpreadMeansEverythingIsDueNow) {
     EXPECT_EQ((*queued)[i].chat_id, i + 1);
     EXPECT_EQ((*queued)[i].not_before_ms, kNowMs);
   }
-  for (int i = 0; i < SqliteStore::kFirstChunk; ++i) {
+  for (int i = 0; i < static_cast<int>(SqliteStore::kFirstChunk); ++i) {
     ASSERT_EQ((*first)[i].chat_id, i + 1);
     ASSERT_EQ((*first)[i].not_before_ms, kNowMs) << i;
   }

@@ -158,7 +158,9 @@ TEST_P(InboxTest, EventsAddedInATransactionLandWithItsCommitInOrder) {
   for (int i = 0; i < kEvents; ++i) {
     EXPECT_EQ((*due)[i].payload, R"({"n":)" + std::to_string(i) + "}");
     EXPECT_EQ((*due)[i].next_attempt_ms, 1000 + i);
-    if (i > 0) EXPECT_LT((*due)[i - 1].id, (*due)[i].id);
+    if (i > 0) {
+      EXPECT_LT((*due)[i - 1].id, (*due)[i].id);
+    }
   }
 }
 
