@@ -9,7 +9,11 @@ namespace json = boost::json;
 
 std::string SendBody(const Job& job, const Loaded& m) {
   const size_t part = std::min<size_t>(job.parts_sent, m.parts.size() - 1);
-  std::string body = "{";
+  std::string body;
+  // Enough for the usual body at once: the fields below, the text (escapes
+  // aside) and a few fields of its own.
+  body.reserve(96 + m.parts[part].size() + (m.params.empty() ? 0 : 128));
+  body += '{';
   for (const auto& kv : m.params) {
     // What is written below wins, as assigning it into the object did.
     if (kv.key() == "chat_id" || kv.key() == "text" || kv.key() == "allow_paid_broadcast") continue;

@@ -53,6 +53,13 @@ Status HttpBotApi::Init() {
   return Status::Ok();
 }
 
+std::string HttpBotApi::MethodTarget(std::string_view method) const {
+  std::string target;
+  target.reserve(5 + options_.token.size() + method.size());  // built once, not grown piece by piece
+  target.append("/bot").append(options_.token).append("/").append(method);
+  return target;
+}
+
 Awaitable<ApiResult> HttpBotApi::Call(std::string method, boost::json::object params,
                                       std::chrono::milliseconds timeout, ResultUse use) {
   co_return co_await CallJson(std::move(method), boost::json::serialize(params), timeout, use);
@@ -61,7 +68,7 @@ Awaitable<ApiResult> HttpBotApi::Call(std::string method, boost::json::object pa
 Awaitable<ApiResult> HttpBotApi::CallJson(std::string method, std::string params_json,
                                           std::chrono::milliseconds timeout, ResultUse use) {
   if (!IsMethodName(method)) co_return InvalidMethod();
-  std::string target = "/bot" + options_.token + "/" + method;
+  std::string target = MethodTarget(method);
   auto response = co_await client_.Send(bhttp::verb::post, std::move(target), "application/json",
                                         std::move(params_json), timeout);
   if (!response.ok()) co_return NetworkFailure(response.status().message());
@@ -71,7 +78,7 @@ Awaitable<ApiResult> HttpBotApi::CallJson(std::string method, std::string params
 Awaitable<ApiResult> HttpBotApi::CallMultipart(std::string method, std::vector<FormPart> parts) {
   if (!IsMethodName(method)) co_return InvalidMethod();
   std::string boundary = PickBoundary(parts);
-  std::string target = "/bot" + options_.token + "/" + method;
+  std::string target = MethodTarget(method);
   auto response =
       co_await client_.Send(bhttp::verb::post, std::move(target), "multipart/form-data; boundary=" + boundary,
                             MultipartBody(parts, boundary));

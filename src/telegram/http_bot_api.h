@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "http/client.h"
 #include "telegram/bot_api.h"
@@ -40,6 +41,9 @@ class HttpBotApi final : public BotApi {
   Awaitable<ApiResult> CallMultipart(std::string method, std::vector<FormPart> parts) override;
 
  private:
+  // "/bot<token>/<method>".
+  std::string MethodTarget(std::string_view method) const;
+
   HttpBotApiOptions options_;
   http::Client client_;
 };
