@@ -23,6 +23,7 @@
 #include "bench/callgrind.h"
 #include "bench/request_floor.h"
 #include "bench/syscall_count.h"
+#include "bench/transport_floor.h"
 #include "core/await_test_util.h"
 #include "core/status_macros.h"
 #include "harness/http_call.h"
@@ -399,6 +400,12 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   FloorResult floor =
       MeasureRequestFloor(rig.emulator_port(), kToken, l.global, std::chrono::milliseconds(10),
                           static_cast<int>(l.global * 10), 1'000'000'000);
+  // And tgate's own Bot API client alone, paced the same, to other chats
+  // (once the emulator's window has let the floor's requests go).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  FloorResult transport =
+      MeasureTransportFloor(rig.emulator_port(), kToken, l.global, std::chrono::milliseconds(10),
+                            static_cast<int>(l.global * 10), 1'100'000'000);
 
   Row("completion time / theoretical minimum", Fmt(ratio), "<= 1.02", ratio <= 1.02);
   Row("429s received", std::to_string(stats.Int("rate_limited")), "0", stats.Int("rate_limited") == 0);
@@ -423,6 +430,17 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
     std::printf("    (floor: %ld answered 200, %ld not)\n", (long)floor.answered_200,
                 (long)floor.answered_other);
   }
+  // Where tgate's CPU goes, in two parts: its transport (HttpBotApi, Asio,
+  // Beast) above the bare floor, and its engine (store, scheduler, limits)
+  // above its transport.
+  Row("  transport: tgate's Bot API client alone (us)", Fmt(transport.cpu_us_per_request, "%.1f"), "-", true);
+  if (transport.answered_other > 0) {
+    std::printf("    (transport: %ld answered ok, %ld not)\n", (long)transport.answered_200,
+                (long)transport.answered_other);
+  }
+  Row("  transport / floor CPU", Fmt(transport.cpu_us_per_request / floor.cpu_us_per_request, "%.2f"), "-",
+      true);
+  Row("  tgate / transport CPU", Fmt(us_per_msg / transport.cpu_us_per_request, "%.2f"), "-", true);
   const double over_floor = us_per_msg / floor.cpu_us_per_request;
   Row("tgate / floor CPU", Fmt(over_floor, "%.2f"), "<= 1.5", over_floor <= 1.5);
   Row("tgate peak RSS (MB)", Fmt(rss / 1024.0, "%.1f"), "-", true);
