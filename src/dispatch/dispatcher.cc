@@ -199,7 +199,13 @@ Awaitable<void> Dispatcher::Impl::Loop() {
     wake = std::min(wake, outage.NextProbe());
     // ... unless answers are polled: then look for them every tick.
     if (answers && (in_flight > 0 || outage.probe_in_flight())) wake = std::min(wake, now + options.tick);
-    if (writer.has_completions() && !writer.flushing()) wake = std::min(wake, writer.flush_due());
+    // The outcomes are written at the batch's due time, or at a wake that
+    // comes within a tick after it anyway: the batch's first answer was read
+    // at a round, so its due time falls just before the next round's, and a
+    // wake of its own would be one more pass of the loop for every tick
+    // (the batch is no bigger for it: one batch, written a little later).
+    if (writer.has_completions() && !writer.flushing() && wake > writer.flush_due() + options.tick)
+      wake = writer.flush_due();
     if (wake > now) {
       timer->ExpiresAt(wake);
       sleeping_until = wake;
