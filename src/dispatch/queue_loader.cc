@@ -24,23 +24,35 @@ constexpr size_t kBroadcastPage = 1024;                 // rows per read of one 
 // loop waits for each chunk's insert, so it stays small (~10 ms per 1000).
 constexpr size_t kFillChunk = 2000;
 
-// Splits only plain text: formatted text over the limit was refused at submission.
-std::vector<std::string> PartsOf(const store::Message& m, const json::object& params) {
-  bool formatted = params.contains("parse_mode") || params.contains("entities");
-  if (formatted || CountCodePoints(m.text) <= kMaxPartCodePoints) return {m.text};
-  return SplitText(m.text);
-}
-
 }  // namespace
 
-Admission MakeAdmission(store::Message m, SteadyTime now, int64_t wall_ms,
-                        std::chrono::seconds max_queue_age) {
+Content ContentOf(const std::string& text, const std::string& options_json) {
+  Content c;
+  json::error_code ec;
+  json::value opts = json::parse(options_json.empty() ? "{}" : options_json, ec);
+  if (!ec && opts.is_object()) c.params = std::move(opts.as_object());
+  // Splits only plain text: formatted text over the limit was refused at submission.
+  const bool formatted = c.params.contains("parse_mode") || c.params.contains("entities");
+  if (formatted || CountCodePoints(text) <= kMaxPartCodePoints) {
+    c.parts = {text};
+  } else {
+    c.parts = SplitText(text);
+  }
+  return c;
+}
+
+Admission MakeAdmission(store::Message m, SteadyTime now, int64_t wall_ms, std::chrono::seconds max_queue_age,
+                        const Content* content) {
   Admission a;
   Loaded& l = a.loaded;
-  json::error_code ec;
-  json::value opts = json::parse(m.options_json.empty() ? "{}" : m.options_json, ec);
-  if (!ec && opts.is_object()) l.params = std::move(opts.as_object());
-  l.parts = PartsOf(m, l.params);
+  if (content) {
+    l.params = content->params;
+    l.parts = content->parts;
+  } else {
+    Content made = ContentOf(m.text, m.options_json);
+    l.params = std::move(made.params);
+    l.parts = std::move(made.parts);
+  }
   l.earlier_parts_attempts = m.attempts;
   Job& job = a.job;
   job.id = m.id;
@@ -80,9 +92,18 @@ int64_t QueueLoader::WallMs() const {
 
 Awaitable<void> QueueLoader::Hold(store::Message m, SteadyTime now, int64_t wall_ms) {
   if (held_.Contains(m.id)) co_return;
-  Admission a = MakeAdmission(std::move(m), now, wall_ms, options_.max_queue_age);
+  const Content* content = m.broadcast_id != 0 ? &BroadcastContent(m) : nullptr;
+  Admission a = MakeAdmission(std::move(m), now, wall_ms, options_.max_queue_age, content);
   Loaded& held = held_.Insert(std::move(a.loaded));
   co_await admit_(a.job, held, now, wall_ms);
+}
+
+const Content& QueueLoader::BroadcastContent(const store::Message& m) {
+  if (!broadcast_content_ || broadcast_content_->text != m.text ||
+      broadcast_content_->options_json != m.options_json) {
+    broadcast_content_ = MadeContent{m.text, m.options_json, ContentOf(m.text, m.options_json)};
+  }
+  return broadcast_content_->content;
 }
 
 Awaitable<void> QueueLoader::LoadDirect(SteadyTime now) {

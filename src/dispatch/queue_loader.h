@@ -23,12 +23,15 @@
 #pragma once
 
 #include <algorithm>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/awaitable.h"
 #include "core/clock.h"
@@ -53,8 +56,18 @@ struct Admission {
   Job job;
   Loaded loaded;
 };
-Admission MakeAdmission(store::Message m, SteadyTime now, int64_t wall_ms,
-                        std::chrono::seconds max_queue_age);
+// What a message's text and options come to for each send: the parts the
+// text is cut into and the other fields of sendMessage. A function of the
+// two alone, so the same for every message of a broadcast.
+struct Content {
+  std::vector<std::string> parts;
+  boost::json::object params;
+};
+Content ContentOf(const std::string& text, const std::string& options_json);
+// `content`: ContentOf(m.text, m.options_json), if the caller made it
+// already (null: made here).
+Admission MakeAdmission(store::Message m, SteadyTime now, int64_t wall_ms, std::chrono::seconds max_queue_age,
+                        const Content* content = nullptr);
 
 class QueueLoader {
  public:
@@ -124,6 +137,11 @@ class QueueLoader {
   Awaitable<Status> ReadBroadcasts(SteadyTime now);
   // Holds `m` (unless it is held already) and hands it to admit_.
   Awaitable<void> Hold(store::Message m, SteadyTime now, int64_t wall_ms);
+  // ContentOf(m.text, m.options_json) for a broadcast message: made once
+  // for the text and options of the last one, as a broadcast's are read one
+  // after another (counting and cutting a long text, and reading its options,
+  // for each of a million recipients would be most of loading them).
+  const Content& BroadcastContent(const store::Message& m);
   int64_t WallMs() const;
 
   store::QueueStore& queue_;
@@ -139,6 +157,11 @@ class QueueLoader {
   bool last_load_failed_ = false;
   size_t reload_below_ = 0;     // load broadcasts again once fewer are held
   size_t direct_reload_below_;  // load one-to-one messages again once fewer are held
+  struct MadeContent {
+    std::string text, options_json;  // what `content` was made of
+    Content content;
+  };
+  std::optional<MadeContent> broadcast_content_;  // BroadcastContent's last
   // Ids of one-to-one messages read past the cursor but not held, by chat,
   // in id order (while a chat has some, its newer ones join them).
   std::unordered_map<int64_t, std::deque<int64_t>> parked_;

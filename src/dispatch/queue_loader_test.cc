@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "dispatch/queue_test_util.h"
 #include "store/store_test_util.h"
 
@@ -65,6 +69,19 @@ TEST(MakeAdmission, LongPlainTextIsSplitAndFormattedTextIsNot) {
   EXPECT_EQ(a.loaded.parts.size(), 1u);
 }
 
+TEST(MakeAdmission, ContentMadeBeforehandIsTheContentItWouldMake) {
+  store::Message m;
+  m.text = std::string(5000, 'b');
+  m.options_json = R"({"protect_content":true})";
+  const Content content = ContentOf(m.text, m.options_json);
+  Admission made_here = MakeAdmission(m, SteadyTime{}, 0, 60s);
+  Admission given = MakeAdmission(m, SteadyTime{}, 0, 60s, &content);
+  EXPECT_EQ(given.loaded.parts, made_here.loaded.parts);
+  EXPECT_EQ(given.loaded.parts.size(), 2u);
+  EXPECT_EQ(given.loaded.params, made_here.loaded.params);
+  EXPECT_EQ(given.loaded.message.text, m.text);
+}
+
 class QueueLoaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -83,11 +100,12 @@ class QueueLoaderTest : public ::testing::Test {
   }
   int64_t Enqueue(int64_t chat) { return testing::QueueDirect(*store_, chat); }
   // A broadcast to `users` new users, spread over `spread_seconds`.
-  void Broadcast(int users, int64_t spread_seconds = 0) {
+  void Broadcast(int users, int64_t spread_seconds = 0, const std::string& text = "news",
+                 const std::string& options_json = "{}") {
     store::NewBroadcast b;
     b.bot = "default";
-    b.text = "news";
-    b.options_json = "{}";
+    b.text = text;
+    b.options_json = options_json;
     b.spread_seconds = spread_seconds;
     for (int i = 0; i < users; ++i) {
       const std::string user = "u" + std::to_string(next_user_);
@@ -235,6 +253,36 @@ TEST_F(QueueLoaderTest, BroadcastsFillTheWindowAndAreLoadedAgainWhenHalfOfItIsGo
   Await(loader_->LoadBroadcasts(clock_.Now()));
   EXPECT_EQ(admitted_.size(), 6u);  // the last two, after the cursor
   EXPECT_EQ(held_.broadcasts(), 3u);
+}
+
+// A broadcast's text is counted and cut, and its options read, once for its
+// messages loaded one after another; each message still gets its own
+// broadcast's, whichever was loaded before it.
+TEST_F(QueueLoaderTest, EachBroadcastMessageIsLoadedWithItsOwnBroadcastsPartsAndFields) {
+  MakeLoader(100);
+  const std::string long_text = std::string(4000, 'x') + "\n\n" + std::string(3000, 'y');
+  Broadcast(3, 0, long_text, R"({"disable_notification":true})");
+  Broadcast(2, 0, "short", R"({"protect_content":true})");
+  Broadcast(2, 0, long_text, R"({"parse_mode":"HTML"})");
+  Await(loader_->LoadBroadcasts(clock_.Now()));
+  ASSERT_EQ(admitted_.size(), 7u);
+  std::map<int64_t, int> per_broadcast;
+  for (int64_t id : admitted_) {
+    const Loaded* m = held_.Find(id);
+    ASSERT_NE(m, nullptr);
+    ++per_broadcast[m->message.broadcast_id];
+    if (m->message.text == "short") {
+      EXPECT_EQ(m->parts, std::vector<std::string>{"short"});
+      EXPECT_EQ(m->params, (boost::json::object{{"protect_content", true}}));
+    } else if (m->params.contains("parse_mode")) {  // formatted: never cut
+      EXPECT_EQ(m->parts, std::vector<std::string>{long_text});
+      EXPECT_EQ(m->params, (boost::json::object{{"parse_mode", "HTML"}}));
+    } else {
+      EXPECT_EQ(m->parts, (std::vector<std::string>{std::string(4000, 'x'), std::string(3000, 'y')}));
+      EXPECT_EQ(m->params, (boost::json::object{{"disable_notification", true}}));
+    }
+  }
+  EXPECT_EQ(per_broadcast.size(), 3u);
 }
 
 // The site API announces each accepted message: loading it must not read
