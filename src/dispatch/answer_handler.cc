@@ -72,7 +72,7 @@ Awaitable<Fate> AnswerHandler::OnSent(Job job, Loaded& m, const telegram::ApiRes
   }
   ++job.parts_sent;
   PartDelivered(m);
-  if (static_cast<size_t>(job.parts_sent) < m.parts.size()) {
+  if (static_cast<size_t>(job.parts_sent) < m.parts().size()) {
     // The next part goes next in this chat; progress is recorded so a
     // restart resumes at the next part.
     writer_.Progress(job, m, 0);

@@ -49,7 +49,7 @@ class AnswerHandlerTest : public ::testing::Test {
     const int64_t id = testing::QueueDirect(*store_, chat);
     Loaded m;
     m.message = *Await(store_->GetMessage(id));
-    m.parts.assign(parts, "hi");
+    m.content = MakeContent(std::vector<std::string>(parts, "hi"), {});
     held_.Insert(std::move(m));
     Job job;
     job.id = id;

@@ -7,27 +7,36 @@ namespace tgate::dispatch {
 
 namespace json = boost::json;
 
-std::string SendBody(const Job& job, const Loaded& m) {
-  const size_t part = std::min<size_t>(job.parts_sent, m.parts.size() - 1);
-  std::string body;
-  // Enough for the usual body at once: the fields below, the text (escapes
-  // aside) and a few fields of its own.
-  body.reserve(96 + m.parts[part].size() + (m.params.empty() ? 0 : 128));
-  body += '{';
-  for (const auto& kv : m.params) {
-    // What is written below wins, as assigning it into the object did.
+std::shared_ptr<const Content> MakeContent(std::vector<std::string> parts, json::object params) {
+  auto c = std::make_shared<Content>();
+  c->parts = std::move(parts);
+  c->params = std::move(params);
+  c->parts_json.reserve(c->parts.size());
+  for (const std::string& part : c->parts) c->parts_json.push_back(json::serialize(json::string_view(part)));
+  for (const auto& kv : c->params) {
+    // What the body writes itself wins, as assigning it into the object did.
     if (kv.key() == "chat_id" || kv.key() == "text" || kv.key() == "allow_paid_broadcast") continue;
-    body += json::serialize(kv.key());
-    body += ':';
-    body += json::serialize(kv.value());
-    body += ',';
+    c->fields_json += json::serialize(kv.key());
+    c->fields_json += ':';
+    c->fields_json += json::serialize(kv.value());
+    c->fields_json += ',';
   }
+  return c;
+}
+
+std::string SendBody(const Job& job, const Loaded& m) {
+  const Content& c = *m.content;
+  const std::string& text = c.parts_json[std::min<size_t>(job.parts_sent, c.parts_json.size() - 1)];
+  std::string body;
+  body.reserve(64 + c.fields_json.size() + text.size());
+  body += '{';
+  body += c.fields_json;
   char digits[24];
   const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, job.chat_id);
   body += R"("chat_id":)";
   body.append(digits, end);
   body += R"(,"text":)";
-  body += json::serialize(json::string_view(m.parts[part]));
+  body += text;
   if (job.paid) body += R"(,"allow_paid_broadcast":true)";
   body += '}';
   return body;

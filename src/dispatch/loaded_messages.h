@@ -13,6 +13,7 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -22,11 +23,27 @@
 
 namespace tgate::dispatch {
 
+// What a message sends: its text cut into parts (one if short) and its other
+// sendMessage fields, each also written as the JSON the body carries. Made
+// once from the stored text and options (queue_loader.h, ContentOf), and
+// shared by every message of a broadcast: never changed once made.
+struct Content {
+  std::vector<std::string> parts;
+  boost::json::object params;  // sendMessage fields other than chat_id/text
+  // parts[i] as a JSON string; and params less chat_id, text and
+  // allow_paid_broadcast (which the body sets), as "key":value, each
+  // followed by a comma.
+  std::vector<std::string> parts_json;
+  std::string fields_json;
+};
+std::shared_ptr<const Content> MakeContent(std::vector<std::string> parts, boost::json::object params);
+
 // A message held in memory while it is being delivered.
 struct Loaded {
-  store::Message message;
-  std::vector<std::string> parts;  // the text split for sending (one part if short)
-  boost::json::object params;      // sendMessage fields other than chat_id/text
+  store::Message message;  // as stored; its text and options are in `content`
+  std::shared_ptr<const Content> content;
+  const std::vector<std::string>& parts() const { return content->parts; }
+  const boost::json::object& params() const { return content->params; }
   int transient_failures = 0;
   // Sends of the part being delivered now (job.parts_sent), and the most any
   // part before it took (at a load: the stored attempts, so a restart never

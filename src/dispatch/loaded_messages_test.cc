@@ -84,8 +84,9 @@ TEST(LoadedMessages, PastDeadlineListsTheDueAndGivesTheSoonestOfTheRest) {
 
 TEST(LoadedMessages, TheSendBodyCarriesTheNextPartAndTheMessagesOwnFields) {
   Loaded m = Message(1, -1001234567890, store::Priority::kBroadcast);
-  m.parts = {"first", "second \"quoted\" \u00e9\n"};
-  m.params = {{"parse_mode", "HTML"}, {"reply_markup", {{"inline_keyboard", boost::json::array{}}}}};
+  m.content =
+      MakeContent({"first", "second \"quoted\" \u00e9\n"},
+                  {{"parse_mode", "HTML"}, {"reply_markup", {{"inline_keyboard", boost::json::array{}}}}});
   Job job;
   job.id = 1;
   job.chat_id = -1001234567890;
@@ -110,8 +111,7 @@ TEST(LoadedMessages, TheSendBodyCarriesTheNextPartAndTheMessagesOwnFields) {
 // readers differ on which of two equal keys counts): the body's wins.
 TEST(LoadedMessages, TheSendBodyWritesChatIdTextAndPaidOnlyOnce) {
   Loaded m = Message(1, 10, store::Priority::kDirect);
-  m.parts = {"hello"};
-  m.params = {{"chat_id", 99}, {"text", "other"}, {"allow_paid_broadcast", true}};
+  m.content = MakeContent({"hello"}, {{"chat_id", 99}, {"text", "other"}, {"allow_paid_broadcast", true}});
   Job job;
   job.id = 1;
   job.chat_id = 10;

@@ -33,7 +33,7 @@ Awaitable<void> OutcomeWriter::Finish(const Job& job, const Loaded& m, store::Me
   c.id = job.id;
   c.status = status;
   c.attempts = m.message.attempts;
-  c.parts = static_cast<int>(m.parts.size());
+  c.parts = static_cast<int>(m.parts().size());
   c.parts_sent = job.parts_sent;
   c.telegram_message_id = m.first_telegram_id;
   c.error = error;
@@ -57,7 +57,7 @@ void OutcomeWriter::Progress(const Job& job, const Loaded& m, int64_t not_before
   c.id = job.id;
   c.status = store::MessageStatus::kQueued;
   c.attempts = m.message.attempts;
-  c.parts = static_cast<int>(m.parts.size());
+  c.parts = static_cast<int>(m.parts().size());
   c.parts_sent = job.parts_sent;
   c.not_before_ms = not_before_ms;
   c.broadcast_id = m.message.broadcast_id;

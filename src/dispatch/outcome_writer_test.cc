@@ -35,7 +35,7 @@ class OutcomeWriterTest : public ::testing::Test {
     const int64_t id = testing::QueueDirect(*store_, chat, user);
     Loaded m;
     m.message = *Await(store_->GetMessage(id));
-    m.parts = {"hi"};
+    m.content = MakeContent({"hi"}, {});
     Job job;
     job.id = id;
     job.chat_id = chat;

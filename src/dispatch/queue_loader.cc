@@ -26,33 +26,30 @@ constexpr size_t kFillChunk = 2000;
 
 }  // namespace
 
-Content ContentOf(const std::string& text, const std::string& options_json) {
-  Content c;
+std::shared_ptr<const Content> ContentOf(const std::string& text, const std::string& options_json) {
+  json::object params;
   json::error_code ec;
   json::value opts = json::parse(options_json.empty() ? "{}" : options_json, ec);
-  if (!ec && opts.is_object()) c.params = std::move(opts.as_object());
+  if (!ec && opts.is_object()) params = std::move(opts.as_object());
   // Splits only plain text: formatted text over the limit was refused at submission.
-  const bool formatted = c.params.contains("parse_mode") || c.params.contains("entities");
+  const bool formatted = params.contains("parse_mode") || params.contains("entities");
+  std::vector<std::string> parts;
   if (formatted || CountCodePoints(text) <= kMaxPartCodePoints) {
-    c.parts = {text};
+    parts = {text};
   } else {
-    c.parts = SplitText(text);
+    parts = SplitText(text);
   }
-  return c;
+  return MakeContent(std::move(parts), std::move(params));
 }
 
 Admission MakeAdmission(store::Message m, SteadyTime now, int64_t wall_ms, std::chrono::seconds max_queue_age,
-                        const Content* content) {
+                        std::shared_ptr<const Content> content) {
   Admission a;
   Loaded& l = a.loaded;
-  if (content) {
-    l.params = content->params;
-    l.parts = content->parts;
-  } else {
-    Content made = ContentOf(m.text, m.options_json);
-    l.params = std::move(made.params);
-    l.parts = std::move(made.parts);
-  }
+  l.content = content ? std::move(content) : ContentOf(m.text, m.options_json);
+  // Held until its outcome, a window of them at a time: the content has them.
+  m.text = std::string();
+  m.options_json = std::string();
   l.earlier_parts_attempts = m.attempts;
   Job& job = a.job;
   job.id = m.id;
@@ -92,13 +89,13 @@ int64_t QueueLoader::WallMs() const {
 
 Awaitable<void> QueueLoader::Hold(store::Message m, SteadyTime now, int64_t wall_ms) {
   if (held_.Contains(m.id)) co_return;
-  const Content* content = m.broadcast_id != 0 ? &BroadcastContent(m) : nullptr;
+  std::shared_ptr<const Content> content = m.broadcast_id != 0 ? BroadcastContent(m) : nullptr;
   Admission a = MakeAdmission(std::move(m), now, wall_ms, options_.max_queue_age, content);
   Loaded& held = held_.Insert(std::move(a.loaded));
   co_await admit_(a.job, held, now, wall_ms);
 }
 
-const Content& QueueLoader::BroadcastContent(const store::Message& m) {
+std::shared_ptr<const Content> QueueLoader::BroadcastContent(const store::Message& m) {
   if (!broadcast_content_ || broadcast_content_->text != m.text ||
       broadcast_content_->options_json != m.options_json) {
     broadcast_content_ = MadeContent{m.text, m.options_json, ContentOf(m.text, m.options_json)};

@@ -23,15 +23,14 @@
 #pragma once
 
 #include <algorithm>
-#include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <vector>
 
 #include "core/awaitable.h"
 #include "core/clock.h"
@@ -56,18 +55,14 @@ struct Admission {
   Job job;
   Loaded loaded;
 };
-// What a message's text and options come to for each send: the parts the
-// text is cut into and the other fields of sendMessage. A function of the
-// two alone, so the same for every message of a broadcast.
-struct Content {
-  std::vector<std::string> parts;
-  boost::json::object params;
-};
-Content ContentOf(const std::string& text, const std::string& options_json);
+// What a message's text and options come to for each send (Content). A
+// function of the two alone, so the same for every message of a broadcast.
+std::shared_ptr<const Content> ContentOf(const std::string& text, const std::string& options_json);
 // `content`: ContentOf(m.text, m.options_json), if the caller made it
-// already (null: made here).
+// already (null: made here). The Loaded keeps the content, not the
+// message's own copy of its text and options.
 Admission MakeAdmission(store::Message m, SteadyTime now, int64_t wall_ms, std::chrono::seconds max_queue_age,
-                        const Content* content = nullptr);
+                        std::shared_ptr<const Content> content = nullptr);
 
 class QueueLoader {
  public:
@@ -141,7 +136,7 @@ class QueueLoader {
   // for the text and options of the last one, as a broadcast's are read one
   // after another (counting and cutting a long text, and reading its options,
   // for each of a million recipients would be most of loading them).
-  const Content& BroadcastContent(const store::Message& m);
+  std::shared_ptr<const Content> BroadcastContent(const store::Message& m);
   int64_t WallMs() const;
 
   store::QueueStore& queue_;
@@ -159,7 +154,7 @@ class QueueLoader {
   size_t direct_reload_below_;  // load one-to-one messages again once fewer are held
   struct MadeContent {
     std::string text, options_json;  // what `content` was made of
-    Content content;
+    std::shared_ptr<const Content> content;
   };
   std::optional<MadeContent> broadcast_content_;  // BroadcastContent's last
   // Ids of one-to-one messages read past the cursor but not held, by chat,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -61,25 +62,30 @@ TEST(MakeAdmission, LongPlainTextIsSplitAndFormattedTextIsNot) {
   m.text = std::string(5000, 'a');
   m.options_json = R"({"disable_notification":true})";
   Admission a = MakeAdmission(m, SteadyTime{}, 0, 60s);
-  EXPECT_EQ(a.loaded.parts.size(), 2u);
-  EXPECT_TRUE(a.loaded.params.at("disable_notification").as_bool());
+  EXPECT_EQ(a.loaded.parts().size(), 2u);
+  EXPECT_TRUE(a.loaded.params().at("disable_notification").as_bool());
 
   m.options_json = R"({"parse_mode":"HTML"})";
   a = MakeAdmission(m, SteadyTime{}, 0, 60s);
-  EXPECT_EQ(a.loaded.parts.size(), 1u);
+  EXPECT_EQ(a.loaded.parts().size(), 1u);
 }
 
 TEST(MakeAdmission, ContentMadeBeforehandIsTheContentItWouldMake) {
   store::Message m;
   m.text = std::string(5000, 'b');
   m.options_json = R"({"protect_content":true})";
-  const Content content = ContentOf(m.text, m.options_json);
+  auto content = ContentOf(m.text, m.options_json);
   Admission made_here = MakeAdmission(m, SteadyTime{}, 0, 60s);
-  Admission given = MakeAdmission(m, SteadyTime{}, 0, 60s, &content);
-  EXPECT_EQ(given.loaded.parts, made_here.loaded.parts);
-  EXPECT_EQ(given.loaded.parts.size(), 2u);
-  EXPECT_EQ(given.loaded.params, made_here.loaded.params);
-  EXPECT_EQ(given.loaded.message.text, m.text);
+  Admission given = MakeAdmission(m, SteadyTime{}, 0, 60s, content);
+  EXPECT_EQ(given.loaded.content, content) << "shared, not copied";
+  EXPECT_EQ(given.loaded.parts(), made_here.loaded.parts());
+  EXPECT_EQ(given.loaded.parts().size(), 2u);
+  EXPECT_EQ(given.loaded.params(), made_here.loaded.params());
+  EXPECT_EQ(given.loaded.content->parts_json, made_here.loaded.content->parts_json);
+  EXPECT_EQ(given.loaded.content->fields_json, R"("protect_content":true,)");
+  // The text and options are the content's to keep, not each message's.
+  EXPECT_TRUE(given.loaded.message.text.empty());
+  EXPECT_TRUE(given.loaded.message.options_json.empty());
 }
 
 class QueueLoaderTest : public ::testing::Test {
@@ -266,23 +272,24 @@ TEST_F(QueueLoaderTest, EachBroadcastMessageIsLoadedWithItsOwnBroadcastsPartsAnd
   Broadcast(2, 0, long_text, R"({"parse_mode":"HTML"})");
   Await(loader_->LoadBroadcasts(clock_.Now()));
   ASSERT_EQ(admitted_.size(), 7u);
-  std::map<int64_t, int> per_broadcast;
+  std::map<int64_t, std::set<const Content*>> contents;  // by broadcast
   for (int64_t id : admitted_) {
     const Loaded* m = held_.Find(id);
     ASSERT_NE(m, nullptr);
-    ++per_broadcast[m->message.broadcast_id];
-    if (m->message.text == "short") {
-      EXPECT_EQ(m->parts, std::vector<std::string>{"short"});
-      EXPECT_EQ(m->params, (boost::json::object{{"protect_content", true}}));
-    } else if (m->params.contains("parse_mode")) {  // formatted: never cut
-      EXPECT_EQ(m->parts, std::vector<std::string>{long_text});
-      EXPECT_EQ(m->params, (boost::json::object{{"parse_mode", "HTML"}}));
+    contents[m->message.broadcast_id].insert(m->content.get());
+    if (m->params().contains("protect_content")) {
+      EXPECT_EQ(m->parts(), std::vector<std::string>{"short"});
+      EXPECT_EQ(m->params(), (boost::json::object{{"protect_content", true}}));
+    } else if (m->params().contains("parse_mode")) {  // formatted: never cut
+      EXPECT_EQ(m->parts(), std::vector<std::string>{long_text});
+      EXPECT_EQ(m->params(), (boost::json::object{{"parse_mode", "HTML"}}));
     } else {
-      EXPECT_EQ(m->parts, (std::vector<std::string>{std::string(4000, 'x'), std::string(3000, 'y')}));
-      EXPECT_EQ(m->params, (boost::json::object{{"disable_notification", true}}));
+      EXPECT_EQ(m->parts(), (std::vector<std::string>{std::string(4000, 'x'), std::string(3000, 'y')}));
+      EXPECT_EQ(m->params(), (boost::json::object{{"disable_notification", true}}));
     }
   }
-  EXPECT_EQ(per_broadcast.size(), 3u);
+  ASSERT_EQ(contents.size(), 3u);
+  for (const auto& [broadcast, made] : contents) EXPECT_EQ(made.size(), 1u) << "broadcast " << broadcast;
 }
 
 // The site API announces each accepted message: loading it must not read
