@@ -234,6 +234,8 @@ class Rig {
 };
 
 int missed_rows = 0;  // every row counts towards "all targets met"
+// The mixed run's broadcast text (--text-bytes): "Big news", padded.
+std::string broadcast_text = "Big news";
 
 void Row(const char* what, const std::string& value, const std::string& target, bool ok) {
   if (!ok) ++missed_rows;
@@ -286,7 +288,7 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
       "(global %.0f/s)\n",
       pg_url.empty() ? "SQLite" : "PostgreSQL", chats, group_msgs, direct_msgs, scale, l.global);
 
-  auto b = rig.Api("POST", "/v1/broadcasts", R"({"all":true,"text":"Big news"})");
+  auto b = rig.Api("POST", "/v1/broadcasts", R"({"all":true,"text":")" + broadcast_text + R"("})");
   if (b.status != 202) Rig::Die("broadcast: " + b.body);
   for (int i = 0; i < group_msgs; ++i) {
     if (rig.Api("POST", "/v1/messages", R"({"chat_id":-100777,"text":"g)" + std::to_string(i) + R"("})")
@@ -347,7 +349,7 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
     int64_t chat = o.at("chat_id").to_number<int64_t>();
     int64_t t = o.at("t_ms").to_number<int64_t>();
     count[std::to_string(chat) + "/" + text]++;
-    if (text == "Big news") first_b = std::min(first_b, t), last_b = std::max(last_b, t);
+    if (text == broadcast_text) first_b = std::min(first_b, t), last_b = std::max(last_b, t);
     if (auto it = submitted_ms.find(text); it != submitted_ms.end()) {
       latency_ms.push_back(double(t - it->second));
       if (getenv("BENCH_DEBUG") && t - it->second > 20)
@@ -589,7 +591,8 @@ int main(int argc, char** argv) {
   bool instructions = false, count_syscalls = false;
   const char* usage =
       "usage: delivery_bench [--quick] [--only mixed|paid|enqueue|jitter] [--db sqlite|postgresql|both]\n"
-      "       delivery_bench --instructions\n"
+      "                      [--text-bytes N]\n"
+      "       delivery_bench --instructions [--text-bytes N]\n"
       "  --quick  a smaller run (4000 chats, 200,000 users to enqueue)\n"
       "  --only   one of the four runs\n"
       "  --instructions  instead: a mixed run (3000 chats, limits x10) with tgate under valgrind's\n"
@@ -599,6 +602,7 @@ int main(int argc, char** argv) {
       "           printed per delivered message beside the run's figures\n"
       "  --db     the mixed and enqueue runs on SQLite (default), on PostgreSQL (a fresh database\n"
       "           on TGATE_TEST_PG's server, see scripts/pg-test-server.sh) or both\n"
+      "  --text-bytes  the mixed run's broadcast text, N bytes long (8 to 4096; default 8, \"Big news\")\n"
       "  BENCH_DEBUG=1 keeps the work directory and prints where the time went\n";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -608,6 +612,9 @@ int main(int argc, char** argv) {
       instructions = true;
     } else if (a == "--syscalls") {
       count_syscalls = true;
+    } else if (a == "--text-bytes" && i + 1 < argc && std::atoi(argv[i + 1]) >= 8 &&
+               std::atoi(argv[i + 1]) <= 4096) {
+      tgate::bench::broadcast_text += std::string(std::atoi(argv[++i]) - 8, 'x');
     } else if (a == "--only" && i + 1 < argc &&
                (std::string_view(argv[i + 1]) == "mixed" || std::string_view(argv[i + 1]) == "paid" ||
                 std::string_view(argv[i + 1]) == "enqueue" || std::string_view(argv[i + 1]) == "jitter")) {
