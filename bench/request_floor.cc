@@ -21,13 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double ThreadCpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_THREAD, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
 struct Conn {
   int fd = -1;
   bool busy = false;
@@ -84,6 +77,13 @@ unsigned TakeAnswer(std::string& in) {
 }
 
 }  // namespace
+
+double ThreadCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 FloorResult MeasureRequestFloor(uint16_t port, const std::string& token, double rate_per_sec,
                                 std::chrono::milliseconds tick, int requests, int64_t first_chat) {

@@ -20,6 +20,9 @@ struct FloorResult {
   double cpu_us_per_request = 0;  // this thread's user + system CPU ÷ requests answered
 };
 
+// This thread's user + system CPU so far, in seconds (what both floors count).
+double ThreadCpuSeconds();
+
 // Sends `requests` sendMessage calls to chats first_chat, first_chat + 1, ...
 // at 98% of `rate_per_sec` (under the server's window; a late tick does not
 // catch up), and waits for every answer (at most 60 s in all).

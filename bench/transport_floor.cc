@@ -1,7 +1,5 @@
 #include "bench/transport_floor.h"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <thread>
@@ -14,13 +12,6 @@ namespace tgate::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double ThreadCpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_THREAD, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
 
 constexpr int kMaxInFlight = 32;  // the bare floor's connections
 
