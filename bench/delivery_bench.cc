@@ -588,11 +588,12 @@ int main(int argc, char** argv) {
   int chats = 20000, million = 1000000;
   double scale = 20;
   std::string only, db = "sqlite";
-  bool instructions = false, count_syscalls = false;
+  bool instructions = false, count_syscalls = false, cyrillic = false;
+  int text_bytes = 8;
   const char* usage =
       "usage: delivery_bench [--quick] [--only mixed|paid|enqueue|jitter] [--db sqlite|postgresql|both]\n"
-      "                      [--text-bytes N]\n"
-      "       delivery_bench --instructions [--text-bytes N]\n"
+      "                      [--text-bytes N [--cyrillic]]\n"
+      "       delivery_bench --instructions [--text-bytes N [--cyrillic]]\n"
       "  --quick  a smaller run (4000 chats, 200,000 users to enqueue)\n"
       "  --only   one of the four runs\n"
       "  --instructions  instead: a mixed run (3000 chats, limits x10) with tgate under valgrind's\n"
@@ -603,6 +604,7 @@ int main(int argc, char** argv) {
       "  --db     the mixed and enqueue runs on SQLite (default), on PostgreSQL (a fresh database\n"
       "           on TGATE_TEST_PG's server, see scripts/pg-test-server.sh) or both\n"
       "  --text-bytes  the mixed run's broadcast text, N bytes long (8 to 4096; default 8, \"Big news\")\n"
+      "  --cyrillic  that text filled with Cyrillic letters (two bytes each in UTF-8), not ASCII\n"
       "  BENCH_DEBUG=1 keeps the work directory and prints where the time went\n";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -614,7 +616,9 @@ int main(int argc, char** argv) {
       count_syscalls = true;
     } else if (a == "--text-bytes" && i + 1 < argc && std::atoi(argv[i + 1]) >= 8 &&
                std::atoi(argv[i + 1]) <= 4096) {
-      tgate::bench::broadcast_text += std::string(std::atoi(argv[++i]) - 8, 'x');
+      text_bytes = std::atoi(argv[++i]);
+    } else if (a == "--cyrillic") {
+      cyrillic = true;
     } else if (a == "--only" && i + 1 < argc &&
                (std::string_view(argv[i + 1]) == "mixed" || std::string_view(argv[i + 1]) == "paid" ||
                 std::string_view(argv[i + 1]) == "enqueue" || std::string_view(argv[i + 1]) == "jitter")) {
@@ -631,6 +635,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  for (int left = text_bytes - 8; left > 0; left -= cyrillic && left >= 2 ? 2 : 1)
+    tgate::bench::broadcast_text += cyrillic && left >= 2 ? "\u044f" : "x";  // я
   std::string dir = (fs::temp_directory_path() / "tgate-bench-XXXXXX").string();
   if (!mkdtemp(dir.data())) return 1;
   std::printf("tgate delivery benchmark (work dir %s)\n", dir.c_str());
