@@ -53,8 +53,11 @@ struct ApiResult {
 };
 
 // Classifies an HTTP answer from the Bot API (pure; unit-tested). The same
-// answer classifies the same either way of `use`; kMessageId leaves `result`
-// null.
+// answer classifies the same either way of `use`, but for one: a success
+// with no description whose strings are not all valid UTF-8 is a success to
+// kMessageId (the message went out; resending it would send it twice) and,
+// since its DOM would carry those bytes on, a server error to kWhole.
+// kMessageId leaves `result` null.
 ApiResult Classify(unsigned http_status, std::string_view body, int retry_after_header = -1,
                    ResultUse use = ResultUse::kWhole);
 // A transport failure (no HTTP answer): kNetwork with `what`.

@@ -154,6 +154,32 @@ TEST(Classify, ReadingOnlyTheMessageIdClassifiesAsTheDomDoes) {
   EXPECT_EQ(Classify(200, bodies[5]).message_id, -5);
 }
 
+// Reading only the message_id does not check the echoed text's UTF-8: a
+// success whose strings hold a bad byte is still a success (a server error
+// would resend a message that went out). Anything it would keep is checked.
+TEST(Classify, ReadingOnlyTheMessageIdTakesASuccessWithBytesThatAreNotUtf8) {
+  const std::string bad_text = "{\"ok\":true,\"result\":{\"message_id\":5,\"text\":\"caf\xe9 \xff\"}}";
+  const std::string bad_key = "{\"ok\":true,\"result\":{\"\xc3\":1,\"message_id\":6}}";
+  for (const std::string& body : {bad_text, bad_key}) {
+    const ApiResult lean = Classify(200, body, -1, ResultUse::kMessageId);
+    EXPECT_TRUE(lean.ok()) << body;
+    EXPECT_EQ(lean.message_id, body == bad_text ? 5 : 6);
+    EXPECT_EQ(Classify(200, body).kind, ErrorKind::kServerError);  // no DOM of bytes that are not UTF-8
+  }
+  // A description is kept, so a success with one, and every failure, is read as the DOM reads it.
+  const std::string bad_description = "{\"ok\":true,\"description\":\"\xff\",\"result\":{\"message_id\":5}}";
+  const std::string bad_failure = "{\"ok\":false,\"error_code\":403,\"description\":\"Forbidden: \xff\"}";
+  const std::string valid_text =
+      "{\"ok\":true,\"result\":{\"message_id\":7,\"text\":\"\xd1\x8f \xe2\x82\xac\"}}";
+  for (const std::string& body : {bad_description, bad_failure}) {
+    const ApiResult lean = Classify(403, body, -1, ResultUse::kMessageId);
+    EXPECT_EQ(lean.kind, ErrorKind::kServerError) << body;
+    EXPECT_EQ(lean.description, Classify(403, body).description);
+  }
+  EXPECT_EQ(Classify(200, valid_text, -1, ResultUse::kMessageId).message_id, 7);
+  EXPECT_EQ(Classify(200, valid_text).message_id, 7);
+}
+
 TEST(Classify, TooManyRequestsTakesRetryAfterFromParameters) {
   ApiResult r =
       Classify(429, Failure(429, "Too Many Requests: retry after 10072", R"({"retry_after":10072})"), 5);
