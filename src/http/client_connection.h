@@ -60,6 +60,7 @@ class ClientConnection final : private DeadlineWatch::Watched {
 
   std::optional<beast::tcp_stream> plain_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
+  static constexpr size_t kReadBufferBytes = 32 * 1024;
   beast::flat_buffer buffer_;  // reused across responses on this connection
   DeadlineWatch& watch_;
   size_t* open_counter_;
