@@ -82,6 +82,13 @@ Response ParseErrorResponse(unsigned version, unsigned status, std::string_view 
 
 // Beast's default header limit (request line and fields together).
 constexpr size_t kHeaderLimit = 8 * 1024;
+// Beast reads into a buffer's spare room and grows it only when under 512
+// bytes are left, so a connection's buffer stays at 512 bytes and a longer
+// request takes a read per 512 bytes, each a pass through Asio and Beast. A
+// connection whose request was longer than its buffer gets one that takes
+// such a request in one read, up to this; one with short requests stays
+// small, as most idle keep-alive connections are.
+constexpr size_t kMaxReadBuffer = 16 * 1024;
 
 bool IsHttpParseError(const boost::system::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
@@ -449,19 +456,21 @@ Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn, uint6
     parser.body_limit(options.body_limit);
     parser.header_limit(kHeaderLimit);
     boost::system::error_code ec;
+    size_t header_bytes = 0, request_bytes = 0;
     if (!answered) {
       // Nothing sent yet: the header must come within header_timeout; the
       // body, if any, then gets the idle timeout.
       conn->deadline.ExpiresAfter(std::min(options.header_timeout, options.idle_timeout));
-      std::tie(ec, std::ignore) = co_await bhttp::async_read_header(conn->socket, buffer, parser, kAsTuple);
+      std::tie(ec, header_bytes) = co_await bhttp::async_read_header(conn->socket, buffer, parser, kAsTuple);
       if (!ec && !parser.is_done()) {
         conn->deadline.ExpiresAfter(options.idle_timeout);
-        std::tie(ec, std::ignore) = co_await bhttp::async_read(conn->socket, buffer, parser, kAsTuple);
+        std::tie(ec, request_bytes) = co_await bhttp::async_read(conn->socket, buffer, parser, kAsTuple);
       }
     } else {
       conn->deadline.ExpiresAfter(options.idle_timeout);
-      std::tie(ec, std::ignore) = co_await bhttp::async_read(conn->socket, buffer, parser, kAsTuple);
+      std::tie(ec, request_bytes) = co_await bhttp::async_read(conn->socket, buffer, parser, kAsTuple);
     }
+    request_bytes += header_bytes;
     if (ec == bhttp::error::header_limit) {
       Response res = HeaderTooLargeResponse(!parser.get().target().empty(), kHeaderLimit);
       conn->deadline.ExpiresAfter(options.idle_timeout);
@@ -486,6 +495,7 @@ Awaitable<void> Server::Impl::RunSession(std::shared_ptr<Connection> conn, uint6
       break;
     }
     if (ec) break;  // EOF, idle timeout, reset, or Stop() closed the socket
+    if (request_bytes > buffer.capacity()) buffer.reserve(std::min(request_bytes, kMaxReadBuffer));
 
     if (!MarkBusy(conn)) break;  // evicted while its request arrived
     conn->busy = true;
