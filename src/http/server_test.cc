@@ -66,6 +66,37 @@ TEST(Server, AnswersARequestAndKeepsTheConnectionAlive) {
   });
 }
 
+// A connection's buffer grows after a request longer than it (so the next
+// such request takes one read): the requests after, one longer still and one
+// pipelined behind it in the same write, come through whole and in order.
+TEST(Server, RequestsLongerThanTheConnectionsBufferComeThroughWholeAndInOrder) {
+  asio::io_context ioc;
+  Server server(ioc.get_executor(), ServerOptions{}, EchoHandler());
+  ASSERT_OK(server.Start());
+  RunTest(ioc, &server, [&]() -> Awaitable<void> {
+    auto post = [](const std::string& target, const std::string& body) {
+      return "POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+             "\r\n\r\n" + body;
+    };
+    const std::string first(3000, 'a'), second(40000, 'b'), third = "c";
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(5s);
+    co_await stream.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()),
+                                  kUseAwaitable);
+    beast::flat_buffer buffer;
+    co_await asio::async_write(stream, asio::buffer(post("/1", first)), kUseAwaitable);
+    bhttp::response<bhttp::string_body> r1;
+    co_await bhttp::async_read(stream, buffer, r1, kUseAwaitable);
+    EXPECT_EQ(r1.body(), "/1|" + first);
+    co_await asio::async_write(stream, asio::buffer(post("/2", second) + post("/3", third)), kUseAwaitable);
+    bhttp::response<bhttp::string_body> r2, r3;
+    co_await bhttp::async_read(stream, buffer, r2, kUseAwaitable);
+    co_await bhttp::async_read(stream, buffer, r3, kUseAwaitable);
+    EXPECT_EQ(r2.body(), "/2|" + second);
+    EXPECT_EQ(r3.body(), "/3|" + third);
+  });
+}
+
 // A session runs its handler on its own executor: a strand of the Server's,
 // unless that one runs on one thread only, when the strand's lock on every
 // handler buys nothing.
