@@ -139,19 +139,19 @@ Awaitable<Fate> AnswerHandler::OnBlocked(const Job& job, Loaded& m, const std::s
   // `m` is let go of first: nothing held is used across a store call.
   Loaded finished = std::move(m);
   held_.Erase(job.id);
-  auto b = co_await links_.GetBindingByChat(options_.bot, job.chat_id);
-  if (b.ok() && b->status == store::UserStatus::kActive) {
-    Status s = co_await links_.SetChatStatus(options_.bot, job.chat_id, store::UserStatus::kBlocked);
-    if (!s.ok()) spdlog::error("bot {}: marking chat blocked failed: {}", options_.bot, s.message());
-    writer_.Emit(json::object{{"type", "user.blocked"}, {"user", b->user}, {"chat_id", job.chat_id}});
+  // The binding and what is queued to the chat in the store are closed in
+  // the next flush, in one transaction with this outcome (a transaction of
+  // its own for each was most of what a blocked user cost: 156,000
+  // instructions, against 55,500 for a delivered message).
+  if (!writer_.Closing(job.chat_id)) {
+    auto b = co_await links_.GetBindingByChat(options_.bot, job.chat_id);
+    if (b.ok() && b->status == store::UserStatus::kActive) {
+      writer_.Emit(json::object{{"type", "user.blocked"}, {"user", b->user}, {"chat_id", job.chat_id}});
+    }
+    writer_.CloseChat(job.chat_id, store::UserStatus::kBlocked, error);
   }
   co_await writer_.Finish(job, finished, store::MessageStatus::kFailed, error);
-  // Everything else queued to this chat fails the same way, in the store and here.
-  co_await writer_.Flush();
-  auto ids = co_await queue_.FailQueuedForChat(options_.bot, job.chat_id, error);
-  if (!ids.ok()) {
-    spdlog::error("bot {}: failing a blocked chat's queue failed: {}", options_.bot, ids.status().message());
-  }
+  // Everything else queued to this chat fails the same way here.
   for (int64_t id : scheduler_.DropChat(job.chat_id)) {
     Loaded* dropped = held_.Find(id);
     if (!dropped) continue;

@@ -159,6 +159,12 @@ TEST_F(AnswerHandlerTest, ABlockedUserIsMarkedAndTheChatsQueueFails) {
   const Job job = Send();
   ASSERT_EQ(job.id, first);
   EXPECT_EQ(Answer(job, 403, kBlocked), Fate::kBlocked);
+  EXPECT_FALSE(held_.Contains(second)) << "dropped from memory at once";
+  // In the store the binding and the chat's queue are closed with the
+  // outcome, in the next flush: one transaction.
+  EXPECT_EQ(Await(store_->GetBindingByChat("default", 42))->status, store::UserStatus::kActive);
+  EXPECT_EQ(Await(store_->GetMessage(second))->status, store::MessageStatus::kQueued);
+  Await(writer_->Flush());
 
   EXPECT_EQ(Await(store_->GetBindingByChat("default", 42))->status, store::UserStatus::kBlocked);
   for (int64_t id : {first, second}) {
@@ -172,6 +178,25 @@ TEST_F(AnswerHandlerTest, ABlockedUserIsMarkedAndTheChatsQueueFails) {
   const auto events = Events();
   EXPECT_EQ(std::count(events.begin(), events.end(), "user.blocked"), 1);
   EXPECT_EQ(std::count(events.begin(), events.end(), "message.failed"), 2);
+}
+
+// A second "blocked" from the chat before the first is written (a message
+// to it queued meanwhile) closes nothing twice and tells the site once.
+TEST_F(AnswerHandlerTest, ABlockedChatAnsweringAgainBeforeTheFlushIsClosedOnce) {
+  ASSERT_OK(Await(store_->Bind({"default", "alice", 42, store::UserStatus::kActive, 0})));
+  const int64_t first = Queue(42);
+  EXPECT_EQ(Answer(Send(), 403, kBlocked), Fate::kBlocked);
+  writer_->ChatDone(42, clock_.Now());  // as the Dispatcher does after any answer but a migration
+  const int64_t later = Queue(42);
+  clock_.Advance(2s);
+  const Job again = Send();
+  ASSERT_EQ(again.id, later);
+  EXPECT_EQ(Answer(again, 403, kBlocked), Fate::kBlocked);
+  EXPECT_EQ(Stored(first).status, store::MessageStatus::kFailed);
+  EXPECT_EQ(Stored(later).status, store::MessageStatus::kFailed);
+  EXPECT_EQ(Await(store_->GetBindingByChat("default", 42))->status, store::UserStatus::kBlocked);
+  const auto events = Events();
+  EXPECT_EQ(std::count(events.begin(), events.end(), "user.blocked"), 1);
 }
 
 TEST_F(AnswerHandlerTest, AMigratedGroupsMessageIsResentToTheSupergroup) {

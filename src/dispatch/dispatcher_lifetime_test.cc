@@ -19,8 +19,9 @@ using namespace std::chrono_literals;
 class DispatcherLifetimeTest : public testing::DispatcherFixture {};
 
 TEST_F(DispatcherLifetimeTest, ASendAnsweredAfterTheDispatcherIsGoneTouchesNothingOfIt) {
-  // A blocked user's answer makes the dispatcher read and write the store at
-  // once (the binding, the chat's queue), not at the next flush.
+  // A blocked user's answer makes the dispatcher read the store at once (the
+  // binding) and write it at the next flush (the outcome, the binding and the
+  // chat's queue).
   const int64_t id = Enqueue(101, "a", "u1");
   api_.ScriptChat(101, 403,
                   R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})");

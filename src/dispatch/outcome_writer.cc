@@ -74,6 +74,15 @@ void OutcomeWriter::Emit(json::object event) {
   events_.push_back(json::serialize(event));
 }
 
+void OutcomeWriter::CloseChat(int64_t chat_id, store::UserStatus status, std::string reason) {
+  closed_.push_back({options_.bot, chat_id, status, std::move(reason)});
+}
+
+bool OutcomeWriter::Closing(int64_t chat_id) const {
+  return std::any_of(closed_.begin(), closed_.end(),
+                     [&](const store::ClosedChat& c) { return c.chat_id == chat_id; });
+}
+
 void OutcomeWriter::ChatDone(int64_t chat_id, SteadyTime now) {
   if (chat_id < 0 && !completions_.empty()) {
     done_after_flush_.push_back(chat_id);
@@ -97,22 +106,24 @@ bool OutcomeWriter::HoldsSends(SteadyTime now) const {
 
 Awaitable<void> OutcomeWriter::Flush() {
   if (flushing_) co_return;
-  if (completions_.empty() && events_.empty()) {
+  if (completions_.empty() && closed_.empty() && events_.empty()) {
     ReleaseChatsAfterFlush();
     co_return;
   }
   // The batch is taken out, so what is batched while the store writes (it
   // may suspend) waits for the next flush, and its groups with it.
   std::vector<store::Completion> completions;
+  std::vector<store::ClosedChat> closed;
   std::vector<std::string> events;
   std::vector<int64_t> done;
   completions.swap(completions_);
+  closed.swap(closed_);
   events.swap(events_);
   done.swap(done_after_flush_);
   const int64_t now_ms = WallMs(clock_);
   flushing_ = true;
   flush_started_ = clock_.Now();
-  Status s = co_await store_.WriteOutcomes(completions, events, now_ms);
+  Status s = co_await store_.WriteOutcomes(completions, closed, events, now_ms);
   flushing_ = false;
   failing_ = !s.ok();
   if (!s.ok()) {
@@ -122,6 +133,9 @@ Awaitable<void> OutcomeWriter::Flush() {
     completions.insert(completions.end(), std::make_move_iterator(completions_.begin()),
                        std::make_move_iterator(completions_.end()));
     completions_ = std::move(completions);
+    closed.insert(closed.end(), std::make_move_iterator(closed_.begin()),
+                  std::make_move_iterator(closed_.end()));
+    closed_ = std::move(closed);
     events.insert(events.end(), std::make_move_iterator(events_.begin()),
                   std::make_move_iterator(events_.end()));
     events_ = std::move(events);

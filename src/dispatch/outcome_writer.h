@@ -55,11 +55,19 @@ class OutcomeWriter {
   void Progress(const Job& job, const Loaded& m, int64_t not_before_ms);
   // Batches an event for the outbox (the bot is added).
   void Emit(boost::json::object event);
+  // The chat's user blocked the bot or is deactivated: whoever is bound to
+  // it gets `status`, and every message of the bot still queued to it in
+  // the store fails with `reason`, in the next flush, with the outcomes
+  // batched (store::ClosedChat). Not the messages held in memory: the
+  // caller drops those.
+  void CloseChat(int64_t chat_id, store::UserStatus status, std::string reason);
+  // Whether the chat is closed in a batch not written yet.
+  bool Closing(int64_t chat_id) const;
 
   // The chat's send is answered: releases it to the Scheduler now, or, for a
   // group with outcomes waiting, after the flush (due at once).
   void ChatDone(int64_t chat_id, SteadyTime now);
-  // Writes every batched completion and event in one transaction, then
+  // Writes every batched completion, closed chat and event in one transaction, then
   // releases the groups waiting for it. On failure keeps them all and sets
   // the next try a second later. What is batched while the write is under
   // way (the store may suspend) waits for the next flush; a Flush called
@@ -91,6 +99,7 @@ class OutcomeWriter {
   Scheduler& scheduler_;
   const OutcomeWriterOptions options_;
   std::vector<store::Completion> completions_;
+  std::vector<store::ClosedChat> closed_;
   std::vector<std::string> events_;        // serialized, bot stamped
   std::vector<int64_t> done_after_flush_;  // group chats whose next send waits for the flush
   SteadyTime flush_due_{};

@@ -155,9 +155,10 @@ class FaultyStore final : public Store {
     co_return co_await Write("Complete", [&] { return inner_.Complete(completions); });
   }
   Awaitable<Status> WriteOutcomes(const std::vector<Completion>& completions,
+                                  const std::vector<ClosedChat>& closed,
                                   const std::vector<std::string>& events, int64_t now_ms) override {
     co_return co_await Write("WriteOutcomes",
-                             [&] { return inner_.WriteOutcomes(completions, events, now_ms); });
+                             [&] { return inner_.WriteOutcomes(completions, closed, events, now_ms); });
   }
   Awaitable<Result<std::vector<GroupSend>>> RecentGroupSends(std::string_view bot, int64_t since_s) override {
     co_return co_await Read("RecentGroupSends", [&] { return inner_.RecentGroupSends(bot, since_s); });

@@ -97,6 +97,7 @@ class PgStore final : public Store {
                                                          int64_t scan) override;
   Awaitable<Status> Complete(const std::vector<Completion>& completions) override;
   Awaitable<Status> WriteOutcomes(const std::vector<Completion>& completions,
+                                  const std::vector<ClosedChat>& closed,
                                   const std::vector<std::string>& events, int64_t now_ms) override;
   Awaitable<Result<std::vector<GroupSend>>> RecentGroupSends(std::string_view bot, int64_t since_s) override;
   Awaitable<Result<int64_t>> LastMessageId() override;

@@ -106,11 +106,11 @@ TEST_F(PgStoreTest, NewEventsNotifyTheEventsChannelOncePerTransaction) {
   c.parts_sent = 1;
   const std::vector<Completion> done{c};
   const std::vector<std::string> events{R"({"type":"message.sent"})", R"({"type":"other"})"};
-  ASSERT_OK(Run(store_->WriteOutcomes(done, events, 2000)));
+  ASSERT_OK(Run(store_->WriteOutcomes(done, {}, events, 2000)));
   // An outcome batch without events notifies nothing; the next notification
   // is the marker's.
   const std::vector<std::string> none;
-  ASSERT_OK(Run(store_->WriteOutcomes(done, none, 3000)));
+  ASSERT_OK(Run(store_->WriteOutcomes(done, {}, none, 3000)));
   ASSERT_OK(Run(store_->AddEvent(R"({"type":"marker"})", 4000)));
   n = Run(listener->WaitNotification());
   ASSERT_OK(n);

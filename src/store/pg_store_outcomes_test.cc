@@ -58,15 +58,17 @@ TEST_F(PgStoreTest, FencedOutcomesOfAStaleOwnerChangeNothing) {
   ASSERT_OK(id2);
   store_->SetFence("bot", "a", 1);
   // Owner at the current epoch: written.
-  ASSERT_OK(Run(store_->WriteOutcomes({Completion{id1->id, MessageStatus::kSent, 1, 1, 0, 77, ""}},
+  ASSERT_OK(Run(store_->WriteOutcomes({Completion{id1->id, MessageStatus::kSent, 1, 1, 0, 77, ""}}, {},
                                       {"{\"type\":\"message.sent\"}"}, 1000)));
   auto sent = Run(store_->GetMessage(id1->id));
   ASSERT_OK(sent);
   EXPECT_EQ(sent->status, MessageStatus::kSent);
 
-  // Another instance took the bot over: the stale owner's batch fails whole.
+  // Another instance took the bot over: the stale owner's batch fails whole,
+  // the chat it closes too (which would have failed id2, still queued).
   ASSERT_EQ(QueryInt("UPDATE bot_leases SET owner = 'b', epoch = 2 WHERE bot = 'bot' RETURNING epoch"), 2);
   Status s = Run(store_->WriteOutcomes({Completion{id2->id, MessageStatus::kSent, 1, 1, 0, 78, ""}},
+                                       {ClosedChat{"bot", 6, UserStatus::kBlocked, "blocked"}},
                                        {"{\"type\":\"message.sent\"}"}, 2000));
   EXPECT_TRUE(s.IsConflict()) << s.ToString();
   s = Run(store_->Complete({Completion{id2->id, MessageStatus::kFailed, 1, 0, 0, 0, "x"}}));

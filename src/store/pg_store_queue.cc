@@ -15,6 +15,17 @@
 namespace tgate::store {
 namespace {
 
+// Fails every queued message of bot $1 to chat $2 with error $3 at $4 (unix
+// seconds), and moves their broadcasts' counts, in one statement; returns
+// their ids.
+constexpr const char* kFailQueuedForChat =
+    "WITH f AS (UPDATE messages SET status = 2, error = $3, updated_at = $4 "
+    "WHERE bot = $1 AND chat_id = $2 AND status = 0 RETURNING id, broadcast_id), "
+    "c AS (UPDATE broadcasts b SET n_failed = n_failed + x.n FROM "
+    "(SELECT broadcast_id, count(*) AS n FROM f WHERE broadcast_id IS NOT NULL GROUP BY broadcast_id) x "
+    "WHERE b.id = x.broadcast_id) "
+    "SELECT id FROM f ORDER BY id";
+
 // A broadcast's messages keep text/options_json NULL and read the broadcast's.
 #define TGATE_PG_SELECT_MESSAGE                                                             \
   "SELECT m.id, m.bot, m.site_user, m.chat_id, coalesce(m.text, b.text, ''), "              \
@@ -314,10 +325,17 @@ Awaitable<Status> PgStore::Complete(const std::vector<Completion>& completions) 
 }
 
 Awaitable<Status> PgStore::WriteOutcomes(const std::vector<Completion>& completions,
+                                         const std::vector<ClosedChat>& closed,
                                          const std::vector<std::string>& events, int64_t now_ms) {
-  // One pipeline: the outcomes (behind their fences) and the events they
-  // raise, in one round trip and one transaction.
+  // One pipeline: the outcomes (behind their fences), the chats they closed
+  // and the events they raise, in one round trip and one transaction.
   std::vector<pg::Statement> statements = CompleteStatements(completions);
+  for (const ClosedChat& c : closed) {
+    statements.push_back({"UPDATE bindings SET status = $3 WHERE bot = $1 AND chat_id = $2",
+                          pg::Params().Add(c.bot).Add(c.chat_id).Add(UserStatusInt(c.status))});
+    statements.push_back(
+        {kFailQueuedForChat, pg::Params().Add(c.bot).Add(c.chat_id).Add(c.reason).Add(NowSeconds())});
+  }
   for (const std::string& e : events) {
     statements.push_back(
         {"INSERT INTO events (payload, attempts, next_attempt_ms, created_at) VALUES ($1, 0, $2, $3)",
@@ -354,15 +372,8 @@ Awaitable<Result<int64_t>> PgStore::LastMessageId() {
 
 Awaitable<Result<std::vector<int64_t>>> PgStore::FailQueuedForChat(std::string_view bot, int64_t chat_id,
                                                                    std::string_view reason) {
-  // One statement: the failures and their broadcasts' counts.
-  auto rows = co_await Exec(
-      "WITH f AS (UPDATE messages SET status = 2, error = $3, updated_at = $4 "
-      "WHERE bot = $1 AND chat_id = $2 AND status = 0 RETURNING id, broadcast_id), "
-      "c AS (UPDATE broadcasts b SET n_failed = n_failed + x.n FROM "
-      "(SELECT broadcast_id, count(*) AS n FROM f WHERE broadcast_id IS NOT NULL GROUP BY broadcast_id) x "
-      "WHERE b.id = x.broadcast_id) "
-      "SELECT id FROM f ORDER BY id",
-      pg::Params().Add(bot).Add(chat_id).Add(reason).Add(NowSeconds()));
+  auto rows =
+      co_await Exec(kFailQueuedForChat, pg::Params().Add(bot).Add(chat_id).Add(reason).Add(NowSeconds()));
   if (!rows.ok()) co_return rows.status();
   std::vector<int64_t> ids;
   ids.reserve(rows->size());

@@ -55,10 +55,13 @@ class QueueStore {
   // Writes a batch of delivery outcomes in one transaction (inside a caller's
   // RunInTransaction, as part of it: a failure then fails the whole of it).
   virtual Awaitable<Status> Complete(const std::vector<Completion>& completions) = 0;
-  // Complete(completions) and AddEvent(e, now_ms) for each of `events`, in
-  // one transaction: the outcomes and the events they raise are written
-  // together or not at all (then the caller still holds both and retries).
+  // Complete(completions); for each of `closed`, LinkStore::SetChatStatus
+  // (nobody bound to the chat is no error) and FailQueuedForChat; and
+  // AddEvent(e, now_ms) for each of `events`; in one transaction: the
+  // outcomes, the chats they closed and the events they raise are written
+  // together or not at all (then the caller still holds all and retries).
   virtual Awaitable<Status> WriteOutcomes(const std::vector<Completion>& completions,
+                                          const std::vector<ClosedChat>& closed,
                                           const std::vector<std::string>& events, int64_t now_ms) = 0;
   // Messages of the bot that delivered at least one part to a group or
   // channel (negative chat id) and were last written at or after since_s

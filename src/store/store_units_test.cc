@@ -1,6 +1,7 @@
 // The units of work that replaced a caller's RunInTransaction: Unlink (a
 // binding deleted with its event) and WriteOutcomes (delivery outcomes with
-// the events they raise), each one transaction of the store.
+// the chats they closed and the events they raise), each one transaction of
+// the store.
 #include <gtest/gtest.h>
 
 #include "core/status_macros.h"
@@ -55,7 +56,7 @@ TEST_P(UnitOfWorkTest, WriteOutcomesWritesTheCompletionsAndTheirEvents) {
   const int64_t retry = MustEnqueue(Direct("bot", 2, "b"));
   ASSERT_OK(Await(store_->WriteOutcomes({Completion{sent, MessageStatus::kSent, 1, 1, 0, 77, ""},
                                          Completion{retry, MessageStatus::kQueued, 1, 0, 9000, 0, ""}},
-                                        {R"({"type":"message.sent","id":1})"}, 3000)));
+                                        {}, {R"({"type":"message.sent","id":1})"}, 3000)));
   EXPECT_EQ(Await(store_->GetMessage(sent))->status, MessageStatus::kSent);
   EXPECT_EQ(Await(store_->GetMessage(sent))->telegram_message_id, 77);
   EXPECT_EQ(Await(store_->GetMessage(retry))->status, MessageStatus::kQueued);
@@ -68,22 +69,52 @@ TEST_P(UnitOfWorkTest, WriteOutcomesWritesTheCompletionsAndTheirEvents) {
 }
 
 TEST_P(UnitOfWorkTest, WriteOutcomesWithEventsOnlyOrNothingIsFine) {
-  ASSERT_OK(Await(store_->WriteOutcomes({}, {R"({"type":"user.blocked"})"}, 1)));
-  ASSERT_OK(Await(store_->WriteOutcomes({}, {}, 1)));
+  ASSERT_OK(Await(store_->WriteOutcomes({}, {}, {R"({"type":"user.blocked"})"}, 1)));
+  ASSERT_OK(Await(store_->WriteOutcomes({}, {}, {}, 1)));
+  EXPECT_EQ(Await(store_->DueEvents(INT64_MAX, 10))->size(), 1u);
+}
+
+// A send answered "blocked": its outcome, the chat's binding and the rest of
+// the chat's queue are written in one go; other chats are left as they were.
+TEST_P(UnitOfWorkTest, WriteOutcomesClosesTheChatsItIsGiven) {
+  MustBind("bot", "alice", 10);
+  MustBind("bot", "bob", 11);
+  const int64_t answered = MustEnqueue(Direct("bot", 10, "a"));
+  const int64_t behind = MustEnqueue(Direct("bot", 10, "b"));
+  const int64_t other = MustEnqueue(Direct("bot", 11, "c"));
+  const int64_t unbound = MustEnqueue(Direct("bot", 12, "d"));
+  ASSERT_OK(Await(store_->WriteOutcomes(
+      {Completion{answered, MessageStatus::kFailed, 1, 0, 0, 0, "blocked: bot was blocked by the user"}},
+      {ClosedChat{"bot", 10, UserStatus::kBlocked, "blocked: bot was blocked by the user"},
+       ClosedChat{"bot", 12, UserStatus::kBlocked, "blocked: user is deactivated"}},
+      {R"({"type":"user.blocked","user":"alice"})"}, 1)));
+  EXPECT_EQ(Await(store_->GetBinding("bot", "alice"))->status, UserStatus::kBlocked);
+  EXPECT_EQ(Await(store_->GetBinding("bot", "bob"))->status, UserStatus::kActive);
+  EXPECT_EQ(Await(store_->GetMessage(answered))->status, MessageStatus::kFailed);
+  EXPECT_EQ(Await(store_->GetMessage(behind))->status, MessageStatus::kFailed);
+  EXPECT_EQ(Await(store_->GetMessage(behind))->error, "blocked: bot was blocked by the user");
+  EXPECT_EQ(Await(store_->GetMessage(other))->status, MessageStatus::kQueued);
+  EXPECT_EQ(Await(store_->GetMessage(unbound))->status, MessageStatus::kFailed)
+      << "nobody bound: still closed";
   EXPECT_EQ(Await(store_->DueEvents(INT64_MAX, 10))->size(), 1u);
 }
 
 TEST_P(UnitOfWorkTest, WriteOutcomesInsideATransactionThatFailsWritesNothing) {
+  MustBind("bot", "alice", 1);
   const int64_t id = MustEnqueue(Direct("bot", 1, "a"));
+  const int64_t behind = MustEnqueue(Direct("bot", 1, "b"));
   Status s = Await(store_->RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
     // Named: GCC 12 mis-destroys a braced temporary in a co_await expression.
-    const std::vector<Completion> outcomes{Completion{id, MessageStatus::kSent, 1, 1, 0, 77, ""}};
-    const std::vector<std::string> events{R"({"type":"message.sent"})"};
-    TGATE_CO_RETURN_IF_ERROR(co_await tx.WriteOutcomes(outcomes, events, 1));
+    const std::vector<Completion> outcomes{Completion{id, MessageStatus::kFailed, 1, 0, 0, 0, "blocked"}};
+    const std::vector<ClosedChat> closed{ClosedChat{"bot", 1, UserStatus::kBlocked, "blocked"}};
+    const std::vector<std::string> events{R"({"type":"message.failed"})"};
+    TGATE_CO_RETURN_IF_ERROR(co_await tx.WriteOutcomes(outcomes, closed, events, 1));
     co_return Status::Unavailable("give up");
   }));
   EXPECT_TRUE(s.IsUnavailable());
   EXPECT_EQ(Await(store_->GetMessage(id))->status, MessageStatus::kQueued);
+  EXPECT_EQ(Await(store_->GetMessage(behind))->status, MessageStatus::kQueued);
+  EXPECT_EQ(Await(store_->GetBinding("bot", "alice"))->status, UserStatus::kActive);
   EXPECT_TRUE(Await(store_->DueEvents(INT64_MAX, 10))->empty());
 }
 

@@ -85,6 +85,17 @@ struct Message {
   int parts = 0;  // Telegram messages its text became; 0 until split for sending
 };
 
+// A chat whose user blocked the bot or is deactivated, as a send's answer
+// said, closed in the transaction that writes that send's outcome
+// (QueueStore::WriteOutcomes): whoever is bound to it gets `status`, and
+// every message still queued to it fails with `reason`.
+struct ClosedChat {
+  std::string bot;
+  int64_t chat_id = 0;
+  UserStatus status = UserStatus::kBlocked;
+  std::string reason;
+};
+
 // The outcome of one delivery attempt, written back in batches.
 struct Completion {
   int64_t id = 0;
