@@ -214,8 +214,8 @@ class Rig {
   HttpAnswer Api(const std::string& method, const std::string& target, const std::string& body = "") {
     return HttpCall(port_, method, target, body, {{"Authorization", std::string("Bearer ") + kKey}});
   }
-  HttpAnswer Emu(const std::string& method, const std::string& target) {
-    return HttpCall(emu_port_, method, target);
+  HttpAnswer Emu(const std::string& method, const std::string& target, const std::string& body = "") {
+    return HttpCall(emu_port_, method, target, body);
   }
   Process& tgate() { return tgate_; }
   uint16_t emulator_port() const { return emu_port_; }
@@ -236,6 +236,10 @@ class Rig {
 int missed_rows = 0;  // every row counts towards "all targets met"
 // The mixed run's broadcast text (--text-bytes): "Big news", padded.
 std::string broadcast_text = "Big news";
+// --blocked-every K: every K-th of the mixed run's users has blocked the bot
+// (0: none). tgate was not told: it learns it from the 403 its send gets.
+int blocked_every = 0;
+bool Blocked(int64_t user) { return blocked_every > 0 && user % blocked_every == 0; }
 
 void Row(const char* what, const std::string& value, const std::string& target, bool ok) {
   if (!ok) ++missed_rows;
@@ -288,8 +292,17 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
       "(global %.0f/s)\n",
       pg_url.empty() ? "SQLite" : "PostgreSQL", chats, group_msgs, direct_msgs, scale, l.global);
 
+  int64_t blocked = 0;
+  for (int user = 1; user <= chats; ++user) {
+    if (!Blocked(user)) continue;
+    const std::string chat = std::to_string(user);  // users' chats are their numbers (SeedUsers)
+    if (rig.Emu("POST", "/control/chat", R"({"chat_id":)" + chat + R"(,"behavior":"blocked"})").status != 200)
+      Rig::Die("emulator /control/chat refused");
+    ++blocked;
+  }
   auto b = rig.Api("POST", "/v1/broadcasts", R"({"all":true,"text":")" + broadcast_text + R"("})");
   if (b.status != 202) Rig::Die("broadcast: " + b.body);
+  const std::string broadcast = "/v1/broadcasts/" + std::to_string(b.Int("id"));
   for (int i = 0; i < group_msgs; ++i) {
     if (rig.Api("POST", "/v1/messages", R"({"chat_id":-100777,"text":"g)" + std::to_string(i) + R"("})")
             .status != 202)
@@ -311,18 +324,20 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   const double cpu_at_start = CpuAndPeakRss(rig.tgate().pid()).first;
   const double emu_cpu_at_start = CpuAndPeakRss(rig.emulator().pid()).first;
   const int64_t accepted_at_start = rig.Emu("GET", "/control/stats").Int("accepted");
+  const int64_t failed_at_start = blocked ? rig.Api("GET", broadcast).Int("failed") : 0;
   std::map<std::string, int64_t> submitted_ms;
   int64_t interval_us = static_cast<int64_t>(1e6 * chats / l.global / (direct_msgs + 5));
   for (int i = 0; i < direct_msgs; ++i) {
     std::this_thread::sleep_for(std::chrono::microseconds(interval_us));
     std::string text = "direct" + std::to_string(i);
     submitted_ms[text] = WallMs();
-    auto r =
-        rig.Api("POST", "/v1/messages",
-                R"({"user":"u)" + std::to_string(1 + (i * 197) % chats) + R"(","text":")" + text + R"("})");
+    int user = 1 + (i * 197) % chats;
+    if (Blocked(user)) user = user % chats + 1;  // one who has not blocked the bot
+    auto r = rig.Api("POST", "/v1/messages",
+                     R"({"user":"u)" + std::to_string(user) + R"(","text":")" + text + R"("})");
     if (r.status != 202) Rig::Die("direct message refused: " + r.body);
   }
-  int64_t total = chats + group_msgs + direct_msgs;
+  int64_t total = chats - blocked + group_msgs + direct_msgs;
   auto deadline = Clock::now() + std::chrono::minutes(10);
   for (;;) {
     auto st = rig.Emu("GET", "/control/stats");
@@ -332,6 +347,9 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // late duplicates would show up
   const int64_t instructions = counting ? counting->OffAndCount(rig.tgate().pid()) : 0;
+  // The blocked users' messages answered meanwhile count as handled: each
+  // took a send, its answer and its outcome as a delivered one does.
+  const int64_t blocked_handled = blocked ? rig.Api("GET", broadcast).Int("failed") - failed_at_start : 0;
   const auto calls = syscalls ? syscalls->Stop() : std::vector<std::pair<std::string, int64_t>>{};
   auto [cpu, rss] = CpuAndPeakRss(rig.tgate().pid());
   // Reference: the emulator does the mirror image of tgate's HTTP work for
@@ -368,6 +386,9 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
     int64_t t = m.as_object().at("t_ms").to_number<int64_t>();
     in_span += (t >= first_b && t <= last_b);
   }
+  // A send to a user who blocked the bot takes its place in the global rate
+  // too; they are spread through the broadcast, so within its span.
+  in_span += blocked;
   if (getenv("BENCH_DEBUG")) {  // where the time went: the longest pauses between accepted messages
     std::vector<int64_t> ts;
     for (const auto& m : sent.obj().at("messages").as_array())
@@ -382,8 +403,14 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
     for (int64_t t : ts) in_last_s += (t > last_b - 1000 && t <= last_b);
     std::printf("    accepted in the last second: %ld\n", (long)in_last_s);
   }
+  if (blocked) {
+    std::printf(
+        "  %ld of %d users blocked the bot; the %ld of their messages answered while counted are\n"
+        "  counted as delivered below\n",
+        (long)blocked, chats, (long)blocked_handled);
+  }
   if (counting) {
-    const int64_t delivered = std::max<int64_t>(1, distinct - accepted_at_start);
+    const int64_t delivered = std::max<int64_t>(1, distinct - accepted_at_start + blocked_handled);
     std::printf("  %ld messages delivered while counted (%ld lost, %ld duplicated)\n", (long)delivered,
                 (long)lost, (long)duplicates);
     Row("tgate user-space instructions per delivered message",
@@ -395,7 +422,8 @@ bool MixedRun(const std::string& dir, int chats, int group_msgs, int direct_msgs
   double ratio = took / min_seconds;
   double interval_ms = 1000.0 / l.global;
   double p50 = Percentile(latency_ms, 0.5), p99 = Percentile(latency_ms, 0.99);
-  const double delivered_since_start = double(std::max<int64_t>(1, distinct - accepted_at_start));
+  const double delivered_since_start =
+      double(std::max<int64_t>(1, distinct - accepted_at_start + blocked_handled));
   double us_per_msg = (cpu - cpu_at_start) * 1e6 / delivered_since_start;
   // The floor: a minimal client doing only the HTTP of each message, paced
   // the same (after tgate is done, to chats of its own).
@@ -592,8 +620,8 @@ int main(int argc, char** argv) {
   int text_bytes = 8;
   const char* usage =
       "usage: delivery_bench [--quick] [--only mixed|paid|enqueue|jitter] [--db sqlite|postgresql|both]\n"
-      "                      [--text-bytes N [--cyrillic]]\n"
-      "       delivery_bench --instructions [--text-bytes N [--cyrillic]]\n"
+      "                      [--text-bytes N [--cyrillic]] [--blocked-every K]\n"
+      "       delivery_bench --instructions [--text-bytes N [--cyrillic]] [--blocked-every K]\n"
       "  --quick  a smaller run (4000 chats, 200,000 users to enqueue)\n"
       "  --only   one of the four runs\n"
       "  --instructions  instead: a mixed run (3000 chats, limits x10) with tgate under valgrind's\n"
@@ -605,6 +633,8 @@ int main(int argc, char** argv) {
       "           on TGATE_TEST_PG's server, see scripts/pg-test-server.sh) or both\n"
       "  --text-bytes  the mixed run's broadcast text, N bytes long (8 to 4096; default 8, \"Big news\")\n"
       "  --cyrillic  that text filled with Cyrillic letters (two bytes each in UTF-8), not ASCII\n"
+      "  --blocked-every K  every K-th user of the mixed run (2 to 1000) has blocked the bot, which tgate\n"
+      "           learns from the 403 of its send; those count as delivered in the per-message figures\n"
       "  BENCH_DEBUG=1 keeps the work directory and prints where the time went\n";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -619,6 +649,9 @@ int main(int argc, char** argv) {
       text_bytes = std::atoi(argv[++i]);
     } else if (a == "--cyrillic") {
       cyrillic = true;
+    } else if (a == "--blocked-every" && i + 1 < argc && std::atoi(argv[i + 1]) >= 2 &&
+               std::atoi(argv[i + 1]) <= 1000) {
+      tgate::bench::blocked_every = std::atoi(argv[++i]);
     } else if (a == "--only" && i + 1 < argc &&
                (std::string_view(argv[i + 1]) == "mixed" || std::string_view(argv[i + 1]) == "paid" ||
                 std::string_view(argv[i + 1]) == "enqueue" || std::string_view(argv[i + 1]) == "jitter")) {
