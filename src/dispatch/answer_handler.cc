@@ -12,11 +12,10 @@ constexpr int kMaxRateLimited = 100;  // 429s for one message before it fails
 
 }  // namespace
 
-AnswerHandler::AnswerHandler(store::LinkStore& links, store::QueueStore& queue, const Clock& clock,
-                             Scheduler& scheduler, LoadedMessages& held, OutcomeWriter& writer,
-                             RestartGuard& restart, AnswerHandlerOptions options)
+AnswerHandler::AnswerHandler(store::LinkStore& links, const Clock& clock, Scheduler& scheduler,
+                             LoadedMessages& held, OutcomeWriter& writer, RestartGuard& restart,
+                             AnswerHandlerOptions options)
     : links_(links),
-      queue_(queue),
       clock_(clock),
       scheduler_(scheduler),
       held_(held),

@@ -8,7 +8,8 @@
 //  - migrated: the chat moves (Store, held messages, Scheduler) and the
 //    message is resent there;
 //  - 403 blocked: the user is marked blocked (user.blocked) and everything
-//    queued to the chat fails with the message;
+//    queued to the chat fails with the message (in memory at once, in the
+//    store with the outcome, OutcomeWriter::CloseChat);
 //  - any other refusal: failed.
 // It returns the message's Fate and counts nothing: statistics (fate.h) and
 // the bot-wide reaction to a 429 (the RateGovernor) are the Dispatcher's;
@@ -31,7 +32,6 @@
 #include "dispatch/retry_policy.h"
 #include "dispatch/scheduler.h"
 #include "store/link_store.h"
-#include "store/queue_store.h"
 #include "telegram/api_result.h"
 
 namespace tgate::dispatch {
@@ -43,9 +43,8 @@ struct AnswerHandlerOptions {
 
 class AnswerHandler {
  public:
-  AnswerHandler(store::LinkStore& links, store::QueueStore& queue, const Clock& clock, Scheduler& scheduler,
-                LoadedMessages& held, OutcomeWriter& writer, RestartGuard& restart,
-                AnswerHandlerOptions options);
+  AnswerHandler(store::LinkStore& links, const Clock& clock, Scheduler& scheduler, LoadedMessages& held,
+                OutcomeWriter& writer, RestartGuard& restart, AnswerHandlerOptions options);
   AnswerHandler(const AnswerHandler&) = delete;
   AnswerHandler& operator=(const AnswerHandler&) = delete;
 
@@ -74,7 +73,6 @@ class AnswerHandler {
   int64_t WallMs() const;
 
   store::LinkStore& links_;
-  store::QueueStore& queue_;
   const Clock& clock_;
   Scheduler& scheduler_;
   LoadedMessages& held_;

@@ -40,8 +40,8 @@ class AnswerHandlerTest : public ::testing::Test {
     ASSERT_TRUE(store_);
     writer_ = std::make_unique<OutcomeWriter>(*store_, clock_, scheduler_, OutcomeWriterOptions{});
     restart_ = std::make_unique<RestartGuard>(*store_, clock_, scheduler_, RestartGuardOptions{});
-    handler_ = std::make_unique<AnswerHandler>(*store_, *store_, clock_, scheduler_, held_, *writer_,
-                                               *restart_, AnswerHandlerOptions{});
+    handler_ = std::make_unique<AnswerHandler>(*store_, clock_, scheduler_, held_, *writer_, *restart_,
+                                               AnswerHandlerOptions{});
   }
 
   // Queues a message to `chat` in the store and holds it, split in `parts`.

@@ -126,7 +126,6 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       queue_store, clock, scheduler, {options.bot, options.chat_per_sec, options.chat_burst}};
   AnswerHandler answer_handler{
       link_store,
-      queue_store,
       clock,
       scheduler,
       held,
