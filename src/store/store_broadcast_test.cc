@@ -173,6 +173,32 @@ TEST_P(BroadcastTest, EachBroadcastLoadsOnItsOwnInDueOrderUpToAHorizon) {
   EXPECT_TRUE(Await(store_->ActiveBroadcasts("bot")).value().empty()) << "cancelled: not active";
 }
 
+// A broadcast's rows keep no text of their own: loaded, each has the
+// broadcast's text, options and deadline, as GetMessage reads it.
+TEST_P(BroadcastTest, ALoadedBroadcastMessageHasItsBroadcastsTextOptionsAndDeadline) {
+  for (int i = 1; i <= 3; ++i) MustBind("bot", "u" + std::to_string(i), i);
+  NewBroadcast nb = ToAll("bot", 0);
+  nb.text = std::string(3000, 'x') + "\xd1\x8f";  // longer than a page holds
+  nb.expires_at_ms = kNowMs + 3'600'000;
+  auto b = Await(store_->CreateBroadcast(nb, kNowMs)).value();
+  NewBroadcast other = ToAll("bot", 0);
+  other.text = "other";
+  ASSERT_OK(Await(store_->CreateBroadcast(other, kNowMs)));
+  const std::vector<Message> q = Await(store_->LoadBroadcastQueued("bot", b.id, 0, kNowMs, 100)).value();
+  ASSERT_EQ(q.size(), 3u);
+  for (const Message& m : q) {
+    EXPECT_EQ(m.broadcast_id, b.id);
+    EXPECT_EQ(m.text, nb.text);
+    EXPECT_EQ(m.options_json, nb.options_json);
+    EXPECT_EQ(m.expires_at_ms, nb.expires_at_ms);
+    const Message stored = Await(store_->GetMessage(m.id)).value();
+    EXPECT_EQ(stored.text, m.text);
+    EXPECT_EQ(stored.options_json, m.options_json);
+    EXPECT_EQ(stored.expires_at_ms, m.expires_at_ms);
+    EXPECT_EQ(stored.chat_id, m.chat_id);
+  }
+}
+
 TEST_P(BroadcastTest, ARetryWaitingOutItsBackoffDoesNotHoldBackTheRowsAfterIt) {
   for (int i = 1; i <= 5; ++i) MustBind("bot", "u" + std::to_string(i), i);
   auto b = Await(store_->CreateBroadcast(ToAll("bot", 0), kNowMs)).value();  // all due now
