@@ -152,7 +152,8 @@ Rig::Rig(const std::string& dir, Limits limits, int latency_ms, const std::strin
   emu_port_ = static_cast<uint16_t>(std::stoi(*port));
 }
 
-void Rig::StartTgate(const std::string& db, std::vector<std::string> wrapper) {
+void Rig::StartTgate(const std::string& db, std::vector<std::string> wrapper,
+                     const std::map<std::string, std::string>& more_env) {
   std::map<std::string, std::string> env{
       {"TGATE_BOT_TOKEN", kToken},
       {"TGATE_BOT_API_URL", "http://127.0.0.1:" + std::to_string(emu_port_)},
@@ -167,6 +168,7 @@ void Rig::StartTgate(const std::string& db, std::vector<std::string> wrapper) {
       {"TGATE_LIMIT_PAID_PER_SEC", std::to_string(limits_.paid)},
       {"TGATE_LIMIT_MAX_IN_FLIGHT", "400"},
   };
+  for (const auto& [name, value] : more_env) env[name] = value;
   const bool wrapped = !wrapper.empty();
   std::vector<std::string> argv = std::move(wrapper);
   argv.push_back(std::string(TGATE_BINARY_DIR) + "/tgate");

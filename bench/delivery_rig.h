@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,8 +41,9 @@ class Rig {
   Rig(const std::string& dir, Limits limits, int latency_ms = 0, const std::string& request_latency = "0");
 
   // Starts tgate on `db`. `wrapper`: the command it runs under (valgrind,
-  // for --instructions).
-  void StartTgate(const std::string& db, std::vector<std::string> wrapper = {});
+  // for --instructions). `env`: more of its environment (TGATE_EVENTS_URL, ...).
+  void StartTgate(const std::string& db, std::vector<std::string> wrapper = {},
+                  const std::map<std::string, std::string>& env = {});
 
   itest::HttpAnswer Api(const std::string& method, const std::string& target, const std::string& body = "");
   itest::HttpAnswer Emu(const std::string& method, const std::string& target, const std::string& body = "");

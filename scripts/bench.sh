@@ -2,7 +2,8 @@
 # Builds and runs the benchmarks; each prints its figures beside their targets.
 # A run takes a few minutes (pass --quick for a smaller one; --only jitter
 # for the network-jitter row alone, about 30 s). ingest_bench starts nginx
-# and wrk (Debian packages, installed below) and stops them itself.
+# and wrk (Debian packages, installed below) and stops them itself;
+# events_bench hands a full outbox of events to a loopback site of its own.
 # --cluster runs the PostgreSQL/cluster benchmarks alone, on a throwaway
 # PostgreSQL (or TGATE_TEST_PG's): delivery_bench's mixed run on PostgreSQL
 # beside SQLite's (and its enqueue run on both); --quick: a few minutes.
@@ -63,6 +64,8 @@ for a in ${args[@]+"${args[@]}"}; do
 done
 if [[ $only == 0 ]]; then
   build/ingest_bench ${ingest_args[@]+"${ingest_args[@]}"} || status=$?
+  # Handing events to the site (under half a minute).
+  build/events_bench ${ingest_args[@]+"${ingest_args[@]}"} || status=$?
 fi
 build/delivery_bench ${args[@]+"${args[@]}"} || status=$?
 exit $status

@@ -4,6 +4,7 @@
 
 #include <boost/url.hpp>
 
+#include "api/event_order.h"
 #include "core/log_stopped.h"
 #include "core/random.h"
 #include "core/status_macros.h"
@@ -25,6 +26,7 @@ EventsSender::EventsSender(asio::any_io_executor executor, store::OutboxStore& s
 
 Status EventsSender::Start() {
   if (options_.url.empty()) return Status::Ok();
+  if (options_.concurrency < 1) return Status::InvalidArgument("events_concurrency must be at least 1");
   auto url = boost::urls::parse_absolute_uri(options_.url);
   if (!url || (url->scheme() != "http" && url->scheme() != "https") || url->host().empty()) {
     return Status::InvalidArgument("events_url must be an absolute http:// or https:// URL");
@@ -35,7 +37,7 @@ Status EventsSender::Start() {
   if (url->has_query()) target_ += "?" + std::string(url->encoded_query());
   http::ClientOptions co;
   co.base_url = origin;
-  co.max_connections = 4;
+  co.max_connections = static_cast<size_t>(options_.concurrency);
   co.timeout = std::chrono::seconds(10);
   client_ = std::make_unique<http::Client>(executor_, co);
   TGATE_RETURN_IF_ERROR(client_->Init());
@@ -72,33 +74,21 @@ Awaitable<bool> EventsSender::Deliver(const store::Event& event) {
 
 Awaitable<void> EventsSender::Loop(Lifetime::Token life) {
   while (!life.ended()) {
-    int64_t now_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
-    auto due = co_await store_.DueEvents(now_ms, options_.batch);
-    if (life.ended()) co_return;
-    if (due.ok()) {
-      for (const store::Event& e : *due) {
-        if (life.ended()) co_return;
-        bool ok = co_await Deliver(e);
-        if (life.ended()) co_return;
-        metrics_.Inc("tgate_events_total", ok ? "outcome=\"delivered\"" : "outcome=\"retry\"");
-        Status s;
-        if (ok) {
-          s = co_await store_.EventDelivered(e.id);
-        } else {
-          auto delay = options_.first_retry * (1LL << std::min(e.attempts, 20));
-          if (delay > options_.max_retry) delay = options_.max_retry;
-          s = co_await store_.EventRetry(e.id, e.attempts + 1, now_ms + delay.count());
-        }
-        if (life.ended()) co_return;
-        // NotFound: retention dropped the event while it was on its way.
-        if (!s.ok() && !s.IsNotFound()) spdlog::error("events outbox: {}", s.message());
-      }
-      if (!due->empty()) continue;
-    } else {
-      spdlog::error("events outbox: {}", due.status().message());
+    const int64_t now_ms = WallMs();
+    // Read more before the waiting run out, so the POSTs never wait for it.
+    if (waiting_.size() < options_.batch / 2) {
+      co_await ReadDue(life, now_ms);
+      if (life.ended()) co_return;
     }
-    // Sleep until the next retry is due, or until notified of a new event.
+    StartWaiting(life);
+    if (on_the_way_ > 0) {
+      // Each POST's end wakes the loop to start the next.
+      co_await life.Sleep(std::chrono::seconds(30));
+      continue;
+    }
+    // Nothing on its way, so nothing waits either (StartWaiting started the
+    // oldest). Sleep until the next retry is due, or until notified of a new
+    // event.
     auto next = co_await store_.NextEventDue();
     if (life.ended()) co_return;
     std::chrono::milliseconds wait(30000);
@@ -106,6 +96,64 @@ Awaitable<void> EventsSender::Loop(Lifetime::Token life) {
       wait = std::clamp(std::chrono::milliseconds(*next - now_ms), std::chrono::milliseconds(10), wait);
     co_await life.Sleep(wait);
   }
+}
+
+Awaitable<void> EventsSender::ReadDue(Lifetime::Token life, int64_t now_ms) {
+  // The held come first (oldest by id): read past them.
+  reading_ = true;
+  auto due = co_await store_.DueEvents(now_ms, options_.batch + held_.size());
+  if (life.ended()) co_return;
+  reading_ = false;
+  if (!due.ok()) {
+    spdlog::error("events outbox: {}", due.status().message());
+  } else {
+    for (store::Event& e : *due) {
+      if (held_.contains(e.id) || finished_while_reading_.contains(e.id)) continue;
+      held_.insert(e.id);
+      std::string key = EventOrderKey(e.payload);
+      waiting_.push_back({std::move(e), std::move(key)});
+    }
+  }
+  finished_while_reading_.clear();
+}
+
+void EventsSender::StartWaiting(const Lifetime::Token& life) {
+  for (auto it = waiting_.begin(); it != waiting_.end() && on_the_way_ < options_.concurrency;) {
+    if (!it->key.empty() && !busy_.insert(it->key).second) {
+      ++it;  // its chat has one on its way: it goes after that one
+      continue;
+    }
+    ++on_the_way_;
+    asio::co_spawn(executor_, Post(life, std::move(it->event), std::move(it->key)),
+                   LogStopped("events sender"));
+    it = waiting_.erase(it);
+  }
+}
+
+Awaitable<void> EventsSender::Post(Lifetime::Token life, store::Event event, std::string key) {
+  const bool ok = co_await Deliver(event);
+  if (life.ended()) co_return;
+  metrics_.Inc("tgate_events_total", ok ? "outcome=\"delivered\"" : "outcome=\"retry\"");
+  Status s;
+  if (ok) {
+    s = co_await store_.EventDelivered(event.id);
+  } else {
+    auto delay = options_.first_retry * (1LL << std::min(event.attempts, 20));
+    if (delay > options_.max_retry) delay = options_.max_retry;
+    s = co_await store_.EventRetry(event.id, event.attempts + 1, WallMs() + delay.count());
+  }
+  if (life.ended()) co_return;
+  // NotFound: retention dropped the event while it was on its way.
+  if (!s.ok() && !s.IsNotFound()) spdlog::error("events outbox: {}", s.message());
+  if (!key.empty()) busy_.erase(key);
+  held_.erase(event.id);
+  if (reading_) finished_while_reading_.insert(event.id);
+  --on_the_way_;
+  life_.Wake();
+}
+
+int64_t EventsSender::WallMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
 }
 
 }  // namespace tgate::api

@@ -1,5 +1,6 @@
 // EventsSender against a real loopback site: events arrive signed, a failing
-// site gets them again later, delivered events leave the outbox.
+// site gets them again later, delivered events leave the outbox, several go
+// at once but one chat's one at a time and in order.
 #include "api/events_sender.h"
 
 #include <gtest/gtest.h>
@@ -137,6 +138,131 @@ TEST_F(EventsSenderLifetimeTest, DestroyingTheSenderWhileTheSiteAnswersLeavesThe
   // so the event is delivered again by the next sender.
   EXPECT_EQ(Await(store_->DueEvents(INT64_MAX, 10))->size(), 1u);
   EXPECT_EQ(metrics_.Render().find("tgate_events_total{"), std::string::npos);
+}
+
+// Concurrency: a site whose answers the test holds until it opens the gate,
+// and which records the events in the order they arrived.
+class EventsSenderConcurrencyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::Store::Open({":memory:"});
+    ASSERT_OK(s);
+    store_ = std::move(*s);
+    ASSERT_OK(site_.Start());
+  }
+  void TearDown() override {
+    sender_.reset();
+    site_.Stop();
+  }
+
+  void StartSender(int concurrency) {
+    EventsSenderOptions o;
+    o.url = "http://127.0.0.1:" + std::to_string(site_.port()) + "/events";
+    o.concurrency = concurrency;
+    sender_ = std::make_unique<EventsSender>(io_.get_executor(), *store_, clock_, metrics_, o);
+    ASSERT_OK(sender_->Start());
+  }
+  void AddEvent(int64_t chat, int n) {
+    const std::string e = R"({"type":"message.sent","id":)" + std::to_string(n) + R"(,"chat_id":)" +
+                          std::to_string(chat) + R"(,"bot":"b"})";
+    ASSERT_OK(Await(store_->AddEvent(e, 0)));
+  }
+  // Runs until `done` holds (at most 5 s).
+  void RunUntil(const std::function<bool()>& done) {
+    for (auto until = std::chrono::steady_clock::now() + 5s;
+         !done() && std::chrono::steady_clock::now() < until;)
+      io_.run_one_for(20ms);
+  }
+  size_t Outbox() { return Await(store_->DueEvents(INT64_MAX, 1000))->size(); }
+
+  asio::io_context io_;
+  SystemClock clock_;
+  Metrics metrics_;
+  std::unique_ptr<store::Store> store_;
+  asio::steady_timer gate_{io_, asio::steady_timer::time_point::max()};
+  bool gate_open_ = false;
+  int waiting_at_gate_ = 0;
+  int most_at_once_ = 0;
+  std::vector<std::string> arrived_;  // bodies, in the order they arrived
+  std::function<bool(const std::string&)> held_ = [](const std::string&) { return true; };
+  http::Server site_{io_.get_executor(), {}, [this](http::Request req) -> Awaitable<http::Response> {
+                       const std::string body = req.body();
+                       arrived_.push_back(body);
+                       if (!gate_open_ && held_(body)) {
+                         most_at_once_ = std::max(most_at_once_, ++waiting_at_gate_);
+                         co_await gate_.async_wait(kAsTuple);
+                         --waiting_at_gate_;
+                       }
+                       co_return http::TextResponse(req, 204, "");
+                     }};
+  std::unique_ptr<EventsSender> sender_;
+
+  void OpenGate() {
+    gate_open_ = true;
+    gate_.cancel();
+  }
+};
+
+TEST_F(EventsSenderConcurrencyTest, EventsOfDifferentChatsGoAtOnceUpToTheConcurrency) {
+  for (int chat = 1; chat <= 10; ++chat) AddEvent(chat, chat);
+  StartSender(4);
+  RunUntil([&] { return waiting_at_gate_ == 4; });
+  io_.run_for(100ms);  // no fifth one comes while four are on their way
+  EXPECT_EQ(waiting_at_gate_, 4);
+  EXPECT_EQ(arrived_.size(), 4u);
+  OpenGate();
+  RunUntil([&] { return Outbox() == 0; });
+  EXPECT_EQ(arrived_.size(), 10u);
+  EXPECT_EQ(most_at_once_, 4);
+  EXPECT_EQ(Outbox(), 0u);
+}
+
+TEST_F(EventsSenderConcurrencyTest, OneChatsEventsGoOneAtATimeInOrder) {
+  // Chat 1 has events 1, 3, 4 and 6; chat 2 has 2 and 5.
+  for (auto [chat, n] : std::vector<std::pair<int, int>>{{1, 1}, {2, 2}, {1, 3}, {1, 4}, {2, 5}, {1, 6}})
+    AddEvent(chat, n);
+  StartSender(8);
+  RunUntil([&] { return waiting_at_gate_ == 2; });
+  io_.run_for(100ms);
+  EXPECT_EQ(waiting_at_gate_, 2);  // one of each chat
+  ASSERT_EQ(arrived_.size(), 2u);
+  OpenGate();
+  RunUntil([&] { return Outbox() == 0; });
+  ASSERT_EQ(arrived_.size(), 6u);
+  std::vector<int> chat1, chat2;
+  for (const std::string& body : arrived_) {
+    const int n = body[body.find(R"("id":)") + 5] - '0';
+    (body.find(R"("chat_id":1,)") != std::string::npos ? chat1 : chat2).push_back(n);
+  }
+  EXPECT_EQ(chat1, (std::vector<int>{1, 3, 4, 6}));
+  EXPECT_EQ(chat2, (std::vector<int>{2, 5}));
+}
+
+TEST_F(EventsSenderConcurrencyTest, AChatTheSiteIsSlowWithDoesNotHoldBackTheOthers) {
+  held_ = [](const std::string& body) { return body.find(R"("chat_id":1,)") != std::string::npos; };
+  AddEvent(1, 1);
+  AddEvent(1, 2);
+  for (int chat = 2; chat <= 30; ++chat) AddEvent(chat, chat);
+  StartSender(2);
+  // One of two on its way is held by the site all along: the other carries
+  // all 29 events of the other chats meanwhile.
+  RunUntil([&] { return Outbox() == 2; });
+  EXPECT_EQ(Outbox(), 2u);
+  EXPECT_EQ(waiting_at_gate_, 1);
+  EXPECT_EQ(arrived_.size(), 30u);  // chat 1's second waits for its first
+  OpenGate();
+  RunUntil([&] { return Outbox() == 0; });
+  EXPECT_EQ(arrived_.size(), 31u);
+  EXPECT_EQ(Outbox(), 0u);
+}
+
+TEST_F(EventsSenderConcurrencyTest, AnOutboxOfManyBatchesIsDeliveredWhole) {
+  OpenGate();
+  for (int n = 1; n <= 1000; ++n) AddEvent(1 + n % 100, n);
+  StartSender(8);
+  RunUntil([&] { return Outbox() == 0; });
+  EXPECT_EQ(Outbox(), 0u);
+  EXPECT_EQ(arrived_.size(), 1000u);
 }
 
 }  // namespace

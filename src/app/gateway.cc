@@ -294,6 +294,7 @@ Status Gateway::Impl::MakeBot(const config::BotConfig& bc) {
 Status Gateway::Impl::StartEvents() {
   if (events) return Status::Ok();
   api::EventsSenderOptions eo{config.events_url, config.events_secret};
+  eo.concurrency = static_cast<int>(config.events_concurrency);
   events = std::make_unique<api::EventsSender>(io.get_executor(), *store, clock, metrics, eo);
   return events->Start();
 }

@@ -183,6 +183,7 @@ Status ApplyEnv(const EnvReader& env, Config& c) {
   EnvString(env, "TGATE_API_KEY", c.api_key);
   EnvString(env, "TGATE_EVENTS_URL", c.events_url);
   EnvString(env, "TGATE_EVENTS_SECRET", c.events_secret);
+  TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_EVENTS_CONCURRENCY", c.events_concurrency));
   EnvString(env, "TGATE_LOG_LEVEL", c.log_level);
   EnvString(env, "TGATE_LOG_FORMAT", c.log_format);
   TGATE_RETURN_IF_ERROR(EnvNumber(env, "TGATE_LINK_TTL_SECONDS", c.link_ttl_seconds));
@@ -295,6 +296,7 @@ Result<Config> Parse(std::string_view toml_text, const Env& env) {
   TGATE_RETURN_IF_ERROR(t.Read("api_key", c.api_key));
   TGATE_RETURN_IF_ERROR(t.Read("events_url", c.events_url));
   TGATE_RETURN_IF_ERROR(t.Read("events_secret", c.events_secret));
+  TGATE_RETURN_IF_ERROR(t.Read("events_concurrency", c.events_concurrency));
   TGATE_RETURN_IF_ERROR(t.Read("link_ttl_seconds", c.link_ttl_seconds));
   TGATE_RETURN_IF_ERROR(t.Read("max_body_bytes", c.max_body_bytes));
   TGATE_RETURN_IF_ERROR(t.Read("max_connections", c.max_connections));

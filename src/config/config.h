@@ -65,9 +65,12 @@ struct Config {
   // when set: processed updates dedupe Telegram's redeliveries, which come
   // for up to 24 hours.
   int64_t retention_days = 7;
-  std::string api_key;              // Bearer key for /v1/*
-  std::string events_url;           // where events are POSTed; empty = kept in the outbox
-  std::string events_secret;        // HMAC-SHA256 key for the X-Tgate-Signature header
+  std::string api_key;        // Bearer key for /v1/*
+  std::string events_url;     // where events are POSTed; empty = kept in the outbox
+  std::string events_secret;  // HMAC-SHA256 key for the X-Tgate-Signature header
+  // Events POSTed to the site at once, at most one per chat (each chat's in
+  // order): as many as the site's events endpoint can handle side by side.
+  int64_t events_concurrency = 8;
   int64_t link_ttl_seconds = 900;   // default link token lifetime (15 min)
   size_t max_body_bytes = 1 << 20;  // request body limit
   // Most site API and webhook connections open at once; 0 = 10,000. Either way

@@ -179,6 +179,33 @@ TEST(Config, ValidateDerivesAStableWebhookPath) {
   EXPECT_EQ(a->bots[0].webhook_path.find("123456"), std::string::npos);
 }
 
+TEST(Config, EventsConcurrencyDefaultsToEightAndIsBounded) {
+  Env base{{"TGATE_BOT_TOKEN", "123456:TEST_fake_token_for_tests_only_xxxxxxxx"}, {"TGATE_API_KEY", "k"}};
+  auto d = Parse("", base);
+  ASSERT_OK(d);
+  EXPECT_EQ(d->events_concurrency, 8);
+  auto file = Parse("events_concurrency = 1", base);
+  ASSERT_OK(file);
+  EXPECT_EQ(file->events_concurrency, 1);
+  ASSERT_OK(ValidateForServe(*file));
+  Env env = base;
+  env["TGATE_EVENTS_CONCURRENCY"] = "100";
+  auto e = Parse("events_concurrency = 1", env);
+  ASSERT_OK(e);
+  EXPECT_EQ(e->events_concurrency, 100);
+  ASSERT_OK(ValidateForServe(*e));
+  for (const char* bad : {"events_concurrency = 0", "events_concurrency = 101"}) {
+    auto b = Parse(bad, base);
+    ASSERT_OK(b);
+    const Status st = ValidateForServe(*b);
+    EXPECT_EQ(st.code(), Code::kInvalidArgument) << bad;
+    EXPECT_NE(st.message().find("events_concurrency must be 1"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("TGATE_EVENTS_CONCURRENCY"), std::string::npos) << st.message();
+  }
+  env["TGATE_EVENTS_CONCURRENCY"] = "eight";
+  EXPECT_FALSE(Parse("", env).ok());
+}
+
 TEST(Config, HttpThreadsDefaultToNoneAndAreBounded) {
   Env base{{"TGATE_BOT_TOKEN", "123456:TEST_fake_token_for_tests_only_xxxxxxxx"}, {"TGATE_API_KEY", "k"}};
   auto d = Parse("", base);

@@ -20,6 +20,8 @@ constexpr int64_t kMaxQueueAgeSeconds = 31 * 86400;
 // More HTTP threads than this only add CPU: the io thread, which runs every
 // handler, is then the limit.
 constexpr int64_t kMaxHttpThreads = 8;
+// As Telegram's own webhook allows (botapi-facts.md, max_connections).
+constexpr int64_t kMaxEventsConcurrency = 100;
 
 bool IsSecretChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
 
@@ -176,6 +178,11 @@ Status ValidateForServe(Config& c) {
     return Status::InvalidArgument(
         "max_connections must be 0 (10,000, within the open-file limit) or a positive "
         "number of connections (TGATE_MAX_CONNECTIONS)");
+  }
+  if (c.events_concurrency < 1 || c.events_concurrency > kMaxEventsConcurrency) {
+    return Status::InvalidArgument("events_concurrency must be 1 (one event at a time) to " +
+                                   std::to_string(kMaxEventsConcurrency) + " events POSTed at once, not " +
+                                   std::to_string(c.events_concurrency) + " (TGATE_EVENTS_CONCURRENCY)");
   }
   if (c.http_threads < 0 || c.http_threads > kMaxHttpThreads) {
     return Status::InvalidArgument(
