@@ -74,6 +74,10 @@ Awaitable<bool> EventsSender::Deliver(const store::Event& event) {
 
 Awaitable<void> EventsSender::Loop(Lifetime::Token life) {
   while (!life.ended()) {
+    if (!delivered_.empty()) {
+      co_await WriteDelivered(life);
+      if (life.ended()) co_return;
+    }
     const int64_t now_ms = WallMs();
     // Read more before the waiting run out, so the POSTs never wait for it.
     if (waiting_.size() < options_.batch / 2) {
@@ -81,8 +85,9 @@ Awaitable<void> EventsSender::Loop(Lifetime::Token life) {
       if (life.ended()) co_return;
     }
     StartWaiting(life);
+    if (!delivered_.empty()) continue;  // delivered while the outbox was read
     if (on_the_way_ > 0) {
-      // Each POST's end wakes the loop to start the next.
+      // Each POST's end wakes the loop to write it and start the next.
       co_await life.Sleep(std::chrono::seconds(30));
       continue;
     }
@@ -134,22 +139,33 @@ Awaitable<void> EventsSender::Post(Lifetime::Token life, store::Event event, std
   const bool ok = co_await Deliver(event);
   if (life.ended()) co_return;
   metrics_.Inc("tgate_events_total", ok ? "outcome=\"delivered\"" : "outcome=\"retry\"");
-  Status s;
   if (ok) {
-    s = co_await store_.EventDelivered(event.id);
+    // Written by the loop, with the others delivered meanwhile. The chat's
+    // next event may go now: this one has reached the site.
+    delivered_.push_back(event.id);
   } else {
     auto delay = options_.first_retry * (1LL << std::min(event.attempts, 20));
     if (delay > options_.max_retry) delay = options_.max_retry;
-    s = co_await store_.EventRetry(event.id, event.attempts + 1, WallMs() + delay.count());
+    Status s = co_await store_.EventRetry(event.id, event.attempts + 1, WallMs() + delay.count());
+    if (life.ended()) co_return;
+    // NotFound: retention dropped the event while it was on its way.
+    if (!s.ok() && !s.IsNotFound()) spdlog::error("events outbox: {}", s.message());
+    held_.erase(event.id);
+    if (reading_) finished_while_reading_.insert(event.id);
   }
-  if (life.ended()) co_return;
-  // NotFound: retention dropped the event while it was on its way.
-  if (!s.ok() && !s.IsNotFound()) spdlog::error("events outbox: {}", s.message());
   if (!key.empty()) busy_.erase(key);
-  held_.erase(event.id);
-  if (reading_) finished_while_reading_.insert(event.id);
   --on_the_way_;
   life_.Wake();
+}
+
+Awaitable<void> EventsSender::WriteDelivered(Lifetime::Token life) {
+  std::vector<int64_t> ids;
+  ids.swap(delivered_);
+  const Status s = co_await store_.EventsDelivered(ids);
+  if (life.ended()) co_return;
+  // Not written: they stay in the outbox and go again (the site dedupes).
+  if (!s.ok()) spdlog::error("events outbox: {}", s.message());
+  for (int64_t id : ids) held_.erase(id);
 }
 
 int64_t EventsSender::WallMs() const {

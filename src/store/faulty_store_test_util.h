@@ -225,8 +225,8 @@ class FaultyStore final : public Store {
   Awaitable<Result<std::vector<Event>>> DueEvents(int64_t now_ms, size_t limit) override {
     co_return co_await Read("DueEvents", [&] { return inner_.DueEvents(now_ms, limit); });
   }
-  Awaitable<Status> EventDelivered(int64_t id) override {
-    co_return co_await Write("EventDelivered", [&] { return inner_.EventDelivered(id); });
+  Awaitable<Status> EventsDelivered(const std::vector<int64_t>& ids) override {
+    co_return co_await Write("EventsDelivered", [&] { return inner_.EventsDelivered(ids); });
   }
   Awaitable<Status> EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) override {
     co_return co_await Write("EventRetry", [&] { return inner_.EventRetry(id, attempts, next_attempt_ms); });

@@ -29,7 +29,9 @@ class OutboxStore {
   virtual Awaitable<Status> AddEvent(std::string_view payload_json, int64_t now_ms) = 0;
   // Events with next_attempt_ms <= now_ms, oldest first.
   virtual Awaitable<Result<std::vector<Event>>> DueEvents(int64_t now_ms, size_t limit) = 0;
-  virtual Awaitable<Status> EventDelivered(int64_t id) = 0;
+  // Removes the delivered events `ids`, in one transaction; ids no longer
+  // there (retention dropped them meanwhile) are skipped.
+  virtual Awaitable<Status> EventsDelivered(const std::vector<int64_t>& ids) = 0;
   virtual Awaitable<Status> EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) = 0;
   // Soonest next_attempt_ms of any pending event, or 0 if none.
   virtual Awaitable<Result<int64_t>> NextEventDue() = 0;

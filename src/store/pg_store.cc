@@ -8,6 +8,7 @@
 
 #include "core/random.h"
 #include "core/status_macros.h"
+#include "pg/array_literal.h"
 #include "store/sqlite_codes.h"
 
 namespace tgate::store {
@@ -355,11 +356,11 @@ Awaitable<Result<std::vector<Event>>> PgStore::DueEvents(int64_t now_ms, size_t 
   co_return out;
 }
 
-Awaitable<Status> PgStore::EventDelivered(int64_t id) {
-  auto rows = co_await Exec("DELETE FROM events WHERE id = $1", pg::Params().Add(id));
-  if (!rows.ok()) co_return rows.status();
-  if (rows->affected() == 0) co_return Status::NotFound("no such event");
-  co_return Status::Ok();
+Awaitable<Status> PgStore::EventsDelivered(const std::vector<int64_t>& ids) {
+  if (ids.empty()) co_return Status::Ok();
+  auto rows = co_await Exec("DELETE FROM events WHERE id = ANY($1::bigint[])",
+                            pg::Params().Add(pg::BigintArray(ids)));
+  co_return rows.status();
 }
 
 Awaitable<Status> PgStore::EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) {

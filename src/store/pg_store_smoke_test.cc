@@ -74,7 +74,7 @@ TEST_F(PgStoreTest, RolesSmoke) {
   auto next = Run(store_->NextEventDue());
   ASSERT_OK(next);
   EXPECT_EQ(*next, 9000);
-  ASSERT_OK(Run(store_->EventDelivered((*events)[0].id)));
+  ASSERT_OK(Run(store_->EventsDelivered({(*events)[0].id})));
 
   // Updates: deduplicated, set aside, max id.
   auto fresh = Run(store_->InsertUpdate(Update{"bot", 7, "{}"}));

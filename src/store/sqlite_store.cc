@@ -399,12 +399,18 @@ Awaitable<Result<std::vector<Event>>> SqliteStore::DueEvents(int64_t now_ms, siz
   }
 }
 
-Awaitable<Status> SqliteStore::EventDelivered(int64_t id) {
+Awaitable<Status> SqliteStore::EventsDelivered(const std::vector<int64_t>& ids) {
+  if (ids.empty()) co_return Status::Ok();
   TGATE_CO_RETURN_IF_ERROR(held_events_.WriteForRead(transactions_.depth()));
-  TGATE_CO_ASSIGN_OR_RETURN(auto st, Prepare("DELETE FROM events WHERE id = ?1"));
-  TGATE_CO_RETURN_IF_ERROR(st.Bind(1, id).Run());
-  if (st.Changes() == 0) co_return Status::NotFound("no such event");
-  co_return Status::Ok();
+  auto remove = [&]() -> Status {
+    TGATE_ASSIGN_OR_RETURN(auto st, Prepare("DELETE FROM events WHERE id = ?1"));
+    for (int64_t id : ids) {
+      TGATE_RETURN_IF_ERROR(st.Bind(1, id).Run());
+      st.Reset();
+    }
+    return Status::Ok();
+  };
+  co_return transactions_.depth() > 0 ? remove() : Atomically(remove);
 }
 
 Awaitable<Status> SqliteStore::EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) {

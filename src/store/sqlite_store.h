@@ -110,7 +110,7 @@ class SqliteStore final : public Store {
 
   Awaitable<Status> AddEvent(std::string_view payload_json, int64_t now_ms) override;
   Awaitable<Result<std::vector<Event>>> DueEvents(int64_t now_ms, size_t limit) override;
-  Awaitable<Status> EventDelivered(int64_t id) override;
+  Awaitable<Status> EventsDelivered(const std::vector<int64_t>& ids) override;
   Awaitable<Status> EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) override;
   Awaitable<Result<int64_t>> NextEventDue() override;
   Awaitable<Result<OutboxBacklog>> Backlog() override;

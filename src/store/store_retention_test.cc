@@ -294,7 +294,7 @@ TEST_P(RetentionTest, PruneEventsDropsOldUndeliveredEventsAndKeepsYoungOnes) {
   ASSERT_OK(old);
   ASSERT_EQ(old->size(), 3u);
   ASSERT_OK(Await(store_->EventRetry((*old)[1].id, 5, now_ms() + 600'000)));
-  ASSERT_OK(Await(store_->EventDelivered((*old)[2].id)));
+  ASSERT_OK(Await(store_->EventsDelivered({(*old)[2].id})));
   clock_.Advance(8 * 24h);
   ASSERT_OK(Await(store_->AddEvent(R"({"type":"young"})", now_ms())));
 

@@ -161,7 +161,7 @@ TEST_P(StoreTest, BacklogCountsThePendingEventsAndTheOldest) {
   auto due = Await(store_->DueEvents(5'000'000, 1));
   ASSERT_OK(due);
   ASSERT_EQ(due->size(), 1u);
-  ASSERT_OK(Await(store_->EventDelivered((*due)[0].id)));
+  ASSERT_OK(Await(store_->EventsDelivered({(*due)[0].id})));
   auto two = Await(store_->Backlog());
   ASSERT_OK(two);
   EXPECT_EQ(two->pending, 2);
