@@ -8,6 +8,7 @@
 #include "core/random.h"
 #include "core/testing.h"
 #include "http/server.h"
+#include "store/faulty_store_test_util.h"
 #include "store/store.h"
 #include "store/store_test_util.h"
 
@@ -155,11 +156,13 @@ class EventsSenderConcurrencyTest : public ::testing::Test {
     site_.Stop();
   }
 
-  void StartSender(int concurrency) {
+  // On `store`, or the real one.
+  void StartSender(int concurrency, store::Store* store = nullptr) {
     EventsSenderOptions o;
     o.url = "http://127.0.0.1:" + std::to_string(site_.port()) + "/events";
     o.concurrency = concurrency;
-    sender_ = std::make_unique<EventsSender>(io_.get_executor(), *store_, clock_, metrics_, o);
+    sender_ =
+        std::make_unique<EventsSender>(io_.get_executor(), store ? *store : *store_, clock_, metrics_, o);
     ASSERT_OK(sender_->Start());
   }
   void AddEvent(int64_t chat, int n) {
@@ -263,6 +266,33 @@ TEST_F(EventsSenderConcurrencyTest, AnOutboxOfManyBatchesIsDeliveredWhole) {
   RunUntil([&] { return Outbox() == 0; });
   EXPECT_EQ(Outbox(), 0u);
   EXPECT_EQ(arrived_.size(), 1000u);
+}
+
+// PostgreSQL's calls suspend: answers come in and outcomes are written while
+// the outbox is read, and the read may still return an event just removed.
+TEST_F(EventsSenderConcurrencyTest, StoreCallsThatSuspendDeliverEachEventOnce) {
+  OpenGate();
+  for (int n = 1; n <= 1000; ++n) AddEvent(1 + n % 100, n);
+  store::testing::FaultyStore suspending(*store_);
+  suspending.SuspendCalls(io_.get_executor());
+  StartSender(8, &suspending);
+  RunUntil([&] { return Outbox() == 0; });
+  EXPECT_EQ(Outbox(), 0u);
+  EXPECT_EQ(arrived_.size(), 1000u);
+  EXPECT_EQ(std::set<std::string>(arrived_.begin(), arrived_.end()).size(), 1000u);
+}
+
+TEST_F(EventsSenderConcurrencyTest, EventsWhoseRemovalFailedGoAgainAndNoneIsLost) {
+  OpenGate();
+  for (int n = 1; n <= 20; ++n) AddEvent(n, n);
+  store::testing::FaultyStore faulty(*store_);
+  faulty.FailNext("EventsDelivered", Status::Unavailable("disk I/O error"));
+  StartSender(4, &faulty);
+  RunUntil([&] { return Outbox() == 0; });
+  EXPECT_EQ(Outbox(), 0u);
+  const std::set<std::string> distinct(arrived_.begin(), arrived_.end());
+  EXPECT_EQ(distinct.size(), 20u);
+  EXPECT_GT(arrived_.size(), 20u);  // those of the failed removal, again
 }
 
 }  // namespace
