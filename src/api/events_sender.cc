@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/url.hpp>
 
 #include "api/event_order.h"
@@ -112,6 +113,10 @@ Awaitable<void> EventsSender::ReadDue(Lifetime::Token life, int64_t now_ms) {
   if (!due.ok()) {
     spdlog::error("events outbox: {}", due.status().message());
   } else {
+    // In id order, the order they were made: one read may hold a chat's
+    // retried event and a later one (it comes due sooner).
+    std::sort(due->begin(), due->end(),
+              [](const store::Event& a, const store::Event& b) { return a.id < b.id; });
     for (store::Event& e : *due) {
       if (held_.contains(e.id) || finished_while_reading_.contains(e.id)) continue;
       held_.insert(e.id);

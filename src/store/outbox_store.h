@@ -27,7 +27,9 @@ class OutboxStore {
   virtual ~OutboxStore() = default;
 
   virtual Awaitable<Status> AddEvent(std::string_view payload_json, int64_t now_ms) = 0;
-  // Events with next_attempt_ms <= now_ms, oldest first.
+  // Events with next_attempt_ms <= now_ms, soonest due first, then by id
+  // (those never tried in the order they were made); at most `limit`, read
+  // without passing the events not due.
   virtual Awaitable<Result<std::vector<Event>>> DueEvents(int64_t now_ms, size_t limit) = 0;
   // Removes the delivered events `ids`, in one transaction; ids no longer
   // there (retention dropped them meanwhile) are skipped.

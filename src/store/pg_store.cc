@@ -341,10 +341,10 @@ Awaitable<Status> PgStore::AddEvent(std::string_view payload_json, int64_t now_m
 }
 
 Awaitable<Result<std::vector<Event>>> PgStore::DueEvents(int64_t now_ms, size_t limit) {
-  // Oldest first by id (creation order), so the site sees events in order.
+  // Soonest due first, through events_by_due (see SqliteStore::DueEvents).
   auto rows = co_await Exec(
       "SELECT id, payload, attempts, next_attempt_ms FROM events WHERE next_attempt_ms <= $1 "
-      "ORDER BY id LIMIT $2",
+      "ORDER BY next_attempt_ms, id LIMIT $2",
       pg::Params().Add(now_ms).Add(static_cast<int64_t>(limit)));
   if (!rows.ok()) co_return rows.status();
   std::vector<Event> out;

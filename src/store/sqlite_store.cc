@@ -385,11 +385,14 @@ Awaitable<Status> SqliteStore::AddEvent(std::string_view payload_json, int64_t n
 
 Awaitable<Result<std::vector<Event>>> SqliteStore::DueEvents(int64_t now_ms, size_t limit) {
   TGATE_CO_RETURN_IF_ERROR(held_events_.WriteForRead(transactions_.depth()));
-  // Oldest first by id (creation order), so the site sees events in order.
+  // Soonest due first, then by id: an event never tried is due when it was
+  // made, so those come in the order they were made. Through events_by_due,
+  // whose entries are in that order: the read stops at `limit` rows. In id
+  // order it scanned the whole table for the few due (15 ms a read over
+  // 200,000 events waiting for a retry, as a site down for a while leaves).
   TGATE_CO_ASSIGN_OR_RETURN(
-      auto st,
-      Prepare("SELECT id, payload, attempts, next_attempt_ms FROM events WHERE next_attempt_ms <= ?1 "
-              "ORDER BY id LIMIT ?2"));
+      auto st, Prepare("SELECT id, payload, attempts, next_attempt_ms FROM events INDEXED BY events_by_due "
+                       "WHERE next_attempt_ms <= ?1 ORDER BY next_attempt_ms, id LIMIT ?2"));
   st.Bind(1, now_ms).Bind(2, static_cast<int64_t>(limit));
   std::vector<Event> out;
   for (;;) {

@@ -142,6 +142,25 @@ TEST_P(InboxTest, RetriedEventsWaitAndDeliveredOnesLeave) {
   EXPECT_TRUE(Await(store_->EventRetry(due[0].id, 2, 1)).IsNotFound());
 }
 
+// Soonest due first, through the due index: the events waiting for a retry
+// later are not passed on the way (a site down for a while leaves many).
+TEST_P(InboxTest, DueEventsComeSoonestDueFirstThenInTheOrderTheyWereMade) {
+  for (const char* type : {"a", "b", "c", "d"})
+    ASSERT_OK(Await(store_->AddEvent(std::string(R"({"type":")") + type + R"("})", 1000)));
+  auto made = Await(store_->DueEvents(1000, 10)).value();
+  ASSERT_EQ(made.size(), 4u);
+  ASSERT_OK(Await(store_->EventRetry(made[0].id, 3, 5000)));
+  ASSERT_OK(Await(store_->EventRetry(made[1].id, 1, 3000)));
+  const auto due = Await(store_->DueEvents(10000, 10)).value();
+  std::vector<int64_t> ids;
+  for (const store::Event& e : due) ids.push_back(e.id);
+  EXPECT_EQ(ids, (std::vector<int64_t>{made[2].id, made[3].id, made[1].id, made[0].id}));
+  auto first = Await(store_->DueEvents(4000, 3)).value();
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(first[2].id, made[1].id);
+  EXPECT_TRUE(Await(store_->DueEvents(999, 10))->empty());
+}
+
 TEST_P(InboxTest, DeliveredEventsLeaveTogetherAndTheOthersStay) {
   for (const char* type : {"a", "b", "c", "d"})
     ASSERT_OK(Await(store_->AddEvent(std::string(R"({"type":")") + type + R"("})", 1000)));
