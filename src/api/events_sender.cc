@@ -12,6 +12,14 @@
 
 namespace tgate::api {
 
+namespace {
+
+// The longest pause of every POST while the site is down (Telegram's own
+// webhook waits at most 60-120 s between tries, botapi-facts.md).
+constexpr std::chrono::milliseconds kMostPause = std::chrono::seconds(60);
+
+}  // namespace
+
 std::string SignEvent(std::string_view secret, int64_t timestamp, std::string_view body) {
   std::string signed_text = std::to_string(timestamp);
   signed_text += '.';
@@ -50,7 +58,7 @@ void EventsSender::Notify() { life_.Wake(); }
 
 void EventsSender::Stop() { life_.End(); }
 
-Awaitable<bool> EventsSender::Deliver(const store::Event& event) {
+Awaitable<EventsSender::Answer> EventsSender::Deliver(const store::Event& event) {
   int64_t ts = clock_.UnixSeconds();
   std::string body = event.payload;
   // (Headers are built before the co_await: GCC 12 miscompiles braced string
@@ -64,13 +72,13 @@ Awaitable<bool> EventsSender::Deliver(const store::Event& event) {
                                              std::move(headers));
   if (!r.ok()) {
     spdlog::warn("event {} not delivered: {}", event.id, r.status().message());
-    co_return false;
+    co_return Answer::kSiteDown;
   }
   if (r->status / 100 != 2) {
     spdlog::warn("event {} not delivered: the site answered {}", event.id, r->status);
-    co_return false;
+    co_return r->status >= 500 || r->status == 429 ? Answer::kSiteDown : Answer::kRefused;
   }
-  co_return true;
+  co_return Answer::kDelivered;
 }
 
 Awaitable<void> EventsSender::Loop(Lifetime::Token life) {
@@ -90,6 +98,11 @@ Awaitable<void> EventsSender::Loop(Lifetime::Token life) {
     if (on_the_way_ > 0) {
       // Each POST's end wakes the loop to write it and start the next.
       co_await life.Sleep(std::chrono::seconds(30));
+      continue;
+    }
+    if (!waiting_.empty()) {
+      // The site is down: the pause ends, then one event goes.
+      co_await life.Sleep(paused_until_ - clock_.Now());
       continue;
     }
     // Nothing on its way, so nothing waits either (StartWaiting started the
@@ -128,7 +141,10 @@ Awaitable<void> EventsSender::ReadDue(Lifetime::Token life, int64_t now_ms) {
 }
 
 void EventsSender::StartWaiting(const Lifetime::Token& life) {
-  for (auto it = waiting_.begin(); it != waiting_.end() && on_the_way_ < options_.concurrency;) {
+  // While the site is down: nothing until the pause ends, then one event.
+  if (site_failures_ > 0 && clock_.Now() < paused_until_) return;
+  const int most = site_failures_ > 0 ? 1 : options_.concurrency;
+  for (auto it = waiting_.begin(); it != waiting_.end() && on_the_way_ < most;) {
     if (!it->key.empty() && !busy_.insert(it->key).second) {
       ++it;  // its chat has one on its way: it goes after that one
       continue;
@@ -141,9 +157,27 @@ void EventsSender::StartWaiting(const Lifetime::Token& life) {
 }
 
 Awaitable<void> EventsSender::Post(Lifetime::Token life, store::Event event, std::string key) {
-  const bool ok = co_await Deliver(event);
+  const Answer answer = co_await Deliver(event);
   if (life.ended()) co_return;
+  const bool ok = answer == Answer::kDelivered;
   metrics_.Inc("tgate_events_total", ok ? "outcome=\"delivered\"" : "outcome=\"retry\"");
+  if (answer == Answer::kSiteDown && (site_failures_ == 0 || clock_.Now() >= paused_until_)) {
+    // No more at once until one is taken: a site that is down is not sent
+    // every due event (a storm of POSTs and warnings), only one now and then.
+    // (Those already on their way when the pause began do not lengthen it.)
+    ++site_failures_;
+    const auto pause = std::min<std::chrono::milliseconds>(
+        options_.first_retry * (1LL << std::min(site_failures_ - 1, 20)), kMostPause);
+    paused_until_ = clock_.Now() + pause;
+    if (site_failures_ == 1)
+      spdlog::warn(
+          "events: the site at events_url is down; one event at a time, tried again after a pause "
+          "from {} ms doubling to {} s, until it takes one",
+          options_.first_retry.count(), kMostPause.count() / 1000);
+  } else if (ok && site_failures_ > 0) {
+    spdlog::info("events: the site at events_url takes events again (after {} failed tries)", site_failures_);
+    site_failures_ = 0;
+  }
   if (ok) {
     // Written by the loop, with the others delivered meanwhile. The chat's
     // next event may go now: this one has reached the site.

@@ -12,7 +12,9 @@
 // that takes a while per event still keeps up with a busy bot (one POST at a
 // time, a site answering in 20 ms took at most 50 events a second). The
 // delivered are removed from the outbox together, one transaction for all
-// answered since the last.
+// answered since the last. While the site is down (no answer, 5xx, 429)
+// the others wait and one event at a time tries it, after a pause from
+// first_retry doubling to 60 s; another 4xx refuses only its own event.
 // Events the site has not taken within the retention are dropped by the
 // Pruner (app/pruner.h), not here.
 // Not the producer of events. Threading: its coroutines (the loop and each
@@ -59,6 +61,11 @@ class EventsSender {
   void Stop();
 
  private:
+  // How the site answered a POST: taken (2xx), this event refused (another
+  // 4xx: it goes again later, the others meanwhile), or the site down (no
+  // answer, 5xx or 429: every event waits; one tries again after a pause).
+  enum class Answer { kDelivered, kRefused, kSiteDown };
+
   // An event read from the outbox and not yet on its way.
   struct Waiting {
     store::Event event;
@@ -77,8 +84,8 @@ class EventsSender {
   // Removes the events delivered since the last call from the outbox, in
   // one transaction.
   Awaitable<void> WriteDelivered(Lifetime::Token life);
-  // POSTs one event; true on a 2xx. Touches nothing of *this after its wait.
-  Awaitable<bool> Deliver(const store::Event& event);
+  // POSTs one event. Touches nothing of *this after its wait.
+  Awaitable<Answer> Deliver(const store::Event& event);
   int64_t WallMs() const;
 
   asio::any_io_executor executor_;
@@ -93,6 +100,10 @@ class EventsSender {
   std::unordered_set<std::string> busy_;  // keys with an event on its way
   int on_the_way_ = 0;
   std::vector<int64_t> delivered_;  // answered 2xx, not yet removed from the outbox
+  // The site down: POSTs that found it so since it last took one, and when
+  // the next may go (one at a time until one is taken).
+  int site_failures_ = 0;
+  SteadyTime paused_until_{};
   // Ids whose outcome was written while a read of the outbox was under way
   // (PostgreSQL's suspend): that read may still return them.
   bool reading_ = false;

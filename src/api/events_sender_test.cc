@@ -157,10 +157,12 @@ class EventsSenderConcurrencyTest : public ::testing::Test {
   }
 
   // On `store`, or the real one.
-  void StartSender(int concurrency, store::Store* store = nullptr) {
+  void StartSender(int concurrency, store::Store* store = nullptr,
+                   std::chrono::milliseconds first_retry = std::chrono::seconds(1)) {
     EventsSenderOptions o;
     o.url = "http://127.0.0.1:" + std::to_string(site_.port()) + "/events";
     o.concurrency = concurrency;
+    o.first_retry = first_retry;
     sender_ =
         std::make_unique<EventsSender>(io_.get_executor(), store ? *store : *store_, clock_, metrics_, o);
     ASSERT_OK(sender_->Start());
@@ -188,6 +190,8 @@ class EventsSenderConcurrencyTest : public ::testing::Test {
   int most_at_once_ = 0;
   std::vector<std::string> arrived_;  // bodies, in the order they arrived
   std::function<bool(const std::string&)> held_ = [](const std::string&) { return true; };
+  // The status the site answers an event with.
+  std::function<int(const std::string&)> status_ = [](const std::string&) { return 204; };
   http::Server site_{io_.get_executor(), {}, [this](http::Request req) -> Awaitable<http::Response> {
                        const std::string body = req.body();
                        arrived_.push_back(body);
@@ -196,7 +200,7 @@ class EventsSenderConcurrencyTest : public ::testing::Test {
                          co_await gate_.async_wait(kAsTuple);
                          --waiting_at_gate_;
                        }
-                       co_return http::TextResponse(req, 204, "");
+                       co_return http::TextResponse(req, status_(body), "");
                      }};
   std::unique_ptr<EventsSender> sender_;
 
@@ -293,6 +297,42 @@ TEST_F(EventsSenderConcurrencyTest, EventsWhoseRemovalFailedGoAgainAndNoneIsLost
   const std::set<std::string> distinct(arrived_.begin(), arrived_.end());
   EXPECT_EQ(distinct.size(), 20u);
   EXPECT_GT(arrived_.size(), 20u);  // those of the failed removal, again
+}
+
+// A site that is down (here 503) is not sent every due event: the first
+// failure pauses all, then one event at a time tries it after a pause that
+// doubles (100 ms, 200 ms, ...), until one is taken.
+TEST_F(EventsSenderConcurrencyTest, ASiteThatIsDownGetsOneEventAtATimeAfterAPause) {
+  OpenGate();
+  bool down = true;
+  status_ = [&](const std::string&) { return down ? 503 : 204; };
+  for (int n = 1; n <= 20; ++n) AddEvent(n, n);
+  StartSender(8, nullptr, 100ms);
+  io_.run_for(350ms);
+  // The first 8 at once, then one at ~100 ms and one at ~300 ms. Without the
+  // pause all 20 went at once, and each failed one again after 100 ms.
+  EXPECT_LE(arrived_.size(), 10u);
+  EXPECT_GE(arrived_.size(), 1u);
+  down = false;
+  RunUntil([&] { return Outbox() == 0; });
+  EXPECT_EQ(Outbox(), 0u);
+  std::set<std::string> taken;
+  for (size_t i = arrived_.size() - 20; i < arrived_.size(); ++i) taken.insert(arrived_[i]);
+  EXPECT_EQ(taken.size(), 20u);  // the last 20 POSTs: each event once, taken
+}
+
+// Another 4xx refuses that event only: it goes again after its own backoff
+// (10 s here), and the others go meanwhile, none held by a pause.
+TEST_F(EventsSenderConcurrencyTest, AnEventTheSiteRefusesDoesNotHoldBackTheOthers) {
+  OpenGate();
+  status_ = [](const std::string& body) {
+    return body.find(R"("chat_id":1,)") != std::string::npos ? 400 : 204;
+  };
+  for (int n = 1; n <= 20; ++n) AddEvent(n, n);
+  StartSender(2, nullptr, 10s);
+  RunUntil([&] { return Outbox() == 1; });
+  EXPECT_EQ(Outbox(), 1u);
+  EXPECT_EQ(arrived_.size(), 20u);
 }
 
 }  // namespace
