@@ -118,7 +118,8 @@ Awaitable<void> EventsSender::Loop(Lifetime::Token life) {
 }
 
 Awaitable<void> EventsSender::ReadDue(Lifetime::Token life, int64_t now_ms) {
-  // The held come first (oldest by id): read past them.
+  // The held (waiting or on their way) are among the soonest due: read past
+  // them.
   reading_ = true;
   auto due = co_await store_.DueEvents(now_ms, options_.batch + held_.size());
   if (life.ended()) co_return;
@@ -162,7 +163,7 @@ Awaitable<void> EventsSender::Post(Lifetime::Token life, store::Event event, std
   const bool ok = answer == Answer::kDelivered;
   metrics_.Inc("tgate_events_total", ok ? "outcome=\"delivered\"" : "outcome=\"retry\"");
   if (answer == Answer::kSiteDown && (site_failures_ == 0 || clock_.Now() >= paused_until_)) {
-    // No more at once until one is taken: a site that is down is not sent
+    // No more at once until it answers: a site that is down is not sent
     // every due event (a storm of POSTs and warnings), only one now and then.
     // (Those already on their way when the pause began do not lengthen it.)
     ++site_failures_;
@@ -172,10 +173,11 @@ Awaitable<void> EventsSender::Post(Lifetime::Token life, store::Event event, std
     if (site_failures_ == 1)
       spdlog::warn(
           "events: the site at events_url is down; one event at a time, tried again after a pause "
-          "from {} ms doubling to {} s, until it takes one",
+          "from {} ms doubling to {} s, until it answers",
           options_.first_retry.count(), kMostPause.count() / 1000);
-  } else if (ok && site_failures_ > 0) {
-    spdlog::info("events: the site at events_url takes events again (after {} failed tries)", site_failures_);
+  } else if (answer != Answer::kSiteDown && site_failures_ > 0) {
+    // It answered (a refusal is this event's): up again.
+    spdlog::info("events: the site at events_url answers again (after {} failed tries)", site_failures_);
     site_failures_ = 0;
   }
   if (ok) {

@@ -101,7 +101,7 @@ class EventsSender {
   int on_the_way_ = 0;
   std::vector<int64_t> delivered_;  // answered 2xx, not yet removed from the outbox
   // The site down: POSTs that found it so since it last took one, and when
-  // the next may go (one at a time until one is taken).
+  // the next may go (one at a time until it answers).
   int site_failures_ = 0;
   SteadyTime paused_until_{};
   // Ids whose outcome was written while a read of the outbox was under way
