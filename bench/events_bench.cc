@@ -7,7 +7,10 @@
 // what `concurrency` POSTs at once allow at that delay (concurrency / delay),
 // and checks what must hold at any speed: every event arrives, none twice,
 // each chat's in order and never two of a chat at once. With no delay: events
-// per second and tgate's CPU per event (figures, no target). Not a test of
+// per second and tgate's CPU per event (figures, no target). Then an outage:
+// the site answers 503 for a few seconds while tgate starts on a full
+// outbox; what tgate POSTs meanwhile stays within its pauses, and after the
+// site's return every event arrives in its chat's order. Not a test of
 // the site's side, and not of events made while tgate runs (the outbox's
 // writers are measured by ingest_bench and delivery_bench).
 #include <unistd.h>
@@ -15,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -81,9 +85,12 @@ class Site {
     thread_.join();
   }
   uint16_t port() const { return server_.port(); }
+  // While down the site answers every POST 503 at once (and keeps nothing).
+  void SetDown(bool down) { down_ = down; }
 
   struct Figures {
     int64_t answered = 0;  // distinct events answered
+    int64_t refused = 0;   // POSTs answered 503 while down
     int64_t duplicates = 0, out_of_order = 0, two_of_a_chat = 0;
     int most_at_once = 0;
     Clock::time_point first, last;  // the first POST's arrival, the last answer
@@ -95,6 +102,11 @@ class Site {
 
  private:
   Awaitable<http::Response> Handle(http::Request req) {
+    if (down_) {
+      std::lock_guard lock(mutex_);
+      ++figures_.refused;
+      co_return http::TextResponse(req, 503, "");
+    }
     const int64_t id = std::atoll(std::string(req["X-Tgate-Event-Id"]).c_str());
     const std::string& body = req.body();
     const size_t at = body.find(R"("chat_id":)");
@@ -125,6 +137,7 @@ class Site {
   }
 
   std::chrono::milliseconds delay_;
+  std::atomic<bool> down_ = false;
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{io_.get_executor()};
   http::Server server_;
@@ -200,6 +213,49 @@ bool RunOnce(const std::string& dir, int events, int chats, int concurrency,
   return ok;
 }
 
+// A site down for `down_for` while tgate starts on a full outbox, then up:
+// what tgate sent it meanwhile, and how soon after its return it had them all.
+bool RunOutage(const std::string& dir, int events, int chats, int concurrency,
+               std::chrono::seconds down_for) {
+  const std::string run_dir = dir + "/outage";
+  std::filesystem::create_directories(run_dir);
+  const std::string db = run_dir + "/tgate.db";
+  SeedEvents(db, events, chats);
+  Site site(std::chrono::milliseconds(0));
+  site.SetDown(true);
+  Rig rig(run_dir, Limits{});
+  rig.StartTgate(db, {},
+                 {{"TGATE_EVENTS_URL", "http://127.0.0.1:" + std::to_string(site.port()) + "/events"},
+                  {"TGATE_EVENTS_CONCURRENCY", std::to_string(concurrency)}});
+  std::this_thread::sleep_for(down_for);
+  site.SetDown(false);
+  const auto up = Clock::now();
+  const int64_t refused = site.figures().refused;
+  for (auto until = up + std::chrono::minutes(3); site.figures().answered < events;) {
+    if (Clock::now() > until)
+      Rig::Die("timed out after the outage: the site has " + std::to_string(site.figures().answered) +
+               " of " + std::to_string(events));
+    if (!rig.tgate().running()) Rig::Die("tgate exited: " + rig.tgate().Stderr());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const Site::Figures f = site.figures();
+  std::printf("\nA site down for %ld s while tgate starts on %d events, then up (events_concurrency = %d)\n",
+              (long)down_for.count(), events, concurrency);
+  // The first `concurrency` at once, then one after 1 s, 2 s, 4 s, ... of
+  // pause (events_sender.h): log2 of the outage's seconds, and one more.
+  const int64_t most = concurrency + 2 + static_cast<int64_t>(std::log2(double(down_for.count())));
+  Row("POSTs to the site while it was down", std::to_string(refused), "<= " + std::to_string(most),
+      refused <= most);
+  Row("seconds from its return to the last event taken",
+      Fmt(std::chrono::duration<double>(f.last - up).count(), "%.1f"), "<= 60",
+      f.last - up <= std::chrono::seconds(60));
+  Row("events delivered twice", std::to_string(f.duplicates), "0", f.duplicates == 0);
+  Row("a chat's events out of order", std::to_string(f.out_of_order), "0", f.out_of_order == 0);
+  return refused <= most && f.last - up <= std::chrono::seconds(60) && f.duplicates == 0 &&
+         f.out_of_order == 0;
+}
+
 int Main(int argc, char** argv) {
   bool quick = false;
   int concurrency = 8;  // tgate's default
@@ -225,6 +281,7 @@ int Main(int argc, char** argv) {
   const int chats = 1000;
   bool ok = RunOnce(dir, quick ? 2000 : 4000, chats, concurrency, std::chrono::milliseconds(20));
   ok = RunOnce(dir, quick ? 10000 : 20000, chats, concurrency, std::chrono::milliseconds(0)) && ok;
+  ok = RunOutage(dir, 2000, chats, concurrency, std::chrono::seconds(quick ? 3 : 5)) && ok;
   if (!getenv("BENCH_DEBUG")) std::filesystem::remove_all(dir);
   return ok ? 0 : 1;
 }

@@ -184,6 +184,13 @@ Awaitable<void> EventsSender::Post(Lifetime::Token life, store::Event event, std
     // Written by the loop, with the others delivered meanwhile. The chat's
     // next event may go now: this one has reached the site.
     delivered_.push_back(event.id);
+  } else if (answer == Answer::kSiteDown) {
+    // Back in line where it was (the pause times the next try, not a
+    // backoff of its own): it still goes before its chat's later events,
+    // and nothing is written while the site is down.
+    auto place = std::find_if(waiting_.begin(), waiting_.end(),
+                              [&](const Waiting& w) { return w.event.id > event.id; });
+    waiting_.insert(place, Waiting{std::move(event), key});
   } else {
     auto delay = options_.first_retry * (1LL << std::min(event.attempts, 20));
     if (delay > options_.max_retry) delay = options_.max_retry;

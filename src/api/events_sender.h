@@ -14,7 +14,10 @@
 // delivered are removed from the outbox together, one transaction for all
 // answered since the last. While the site is down (no answer, 5xx, 429)
 // the others wait and one event at a time tries it, after a pause from
-// first_retry doubling to 60 s; another 4xx refuses only its own event.
+// first_retry doubling to 60 s, the oldest first (an event that found it down
+// goes back in line, so its chat's order holds); another 4xx refuses only
+// its own event, which goes again after its own backoff, behind its chat's
+// later events.
 // Events the site has not taken within the retention are dropped by the
 // Pruner (app/pruner.h), not here.
 // Not the producer of events. Threading: its coroutines (the loop and each
@@ -62,8 +65,9 @@ class EventsSender {
 
  private:
   // How the site answered a POST: taken (2xx), this event refused (another
-  // 4xx: it goes again later, the others meanwhile), or the site down (no
-  // answer, 5xx or 429: every event waits; one tries again after a pause).
+  // 4xx: it goes again after its backoff, the others meanwhile), or the site
+  // down (no answer, 5xx or 429: every event waits, this one back in line;
+  // one tries again after a pause).
   enum class Answer { kDelivered, kRefused, kSiteDown };
 
   // An event read from the outbox and not yet on its way.

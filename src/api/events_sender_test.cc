@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "core/random.h"
 #include "core/testing.h"
 #include "http/server.h"
@@ -301,24 +304,33 @@ TEST_F(EventsSenderConcurrencyTest, EventsWhoseRemovalFailedGoAgainAndNoneIsLost
 
 // A site that is down (here 503) is not sent every due event: the first
 // failure pauses all, then one event at a time tries it after a pause that
-// doubles (100 ms, 200 ms, ...), until one is taken.
+// doubles (100 ms, 200 ms, ...), until it answers. An event that found it
+// down goes back in line: each chat's events are still taken in order.
 TEST_F(EventsSenderConcurrencyTest, ASiteThatIsDownGetsOneEventAtATimeAfterAPause) {
   OpenGate();
   bool down = true;
   status_ = [&](const std::string&) { return down ? 503 : 204; };
-  for (int n = 1; n <= 20; ++n) AddEvent(n, n);
+  for (int n = 1; n <= 20; ++n) AddEvent(1 + n % 5, n);  // 4 events each of 5 chats
   StartSender(8, nullptr, 100ms);
   io_.run_for(350ms);
-  // The first 8 at once, then one at ~100 ms and one at ~300 ms. Without the
-  // pause all 20 went at once, and each failed one again after 100 ms.
-  EXPECT_LE(arrived_.size(), 10u);
+  // One of each chat at once, then one at ~100 ms and one at ~300 ms.
+  // Without the pause all went, and each failed one again after 100 ms.
+  EXPECT_LE(arrived_.size(), 7u);
   EXPECT_GE(arrived_.size(), 1u);
+  const size_t while_down = arrived_.size();
   down = false;
   RunUntil([&] { return Outbox() == 0; });
   EXPECT_EQ(Outbox(), 0u);
-  std::set<std::string> taken;
-  for (size_t i = arrived_.size() - 20; i < arrived_.size(); ++i) taken.insert(arrived_[i]);
-  EXPECT_EQ(taken.size(), 20u);  // the last 20 POSTs: each event once, taken
+  ASSERT_EQ(arrived_.size(), while_down + 20);  // then each event once, taken
+  std::map<char, std::string> order;            // chat -> the ids it was taken in
+  for (size_t i = while_down; i < arrived_.size(); ++i) {
+    const std::string& body = arrived_[i];
+    const size_t id = body.find(R"("id":)") + 5, chat = body.find(R"("chat_id":)") + 10;
+    order[body[chat]] += body.substr(id, body.find(',', id) - id) + " ";
+  }
+  EXPECT_EQ(order['1'], "5 10 15 20 ");
+  EXPECT_EQ(order['2'], "1 6 11 16 ");
+  EXPECT_EQ(order['5'], "4 9 14 19 ");
 }
 
 // Another 4xx refuses that event only: it goes again after its own backoff
