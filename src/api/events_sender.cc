@@ -83,7 +83,7 @@ Awaitable<EventsSender::Answer> EventsSender::Deliver(const store::Event& event)
 
 Awaitable<void> EventsSender::Loop(Lifetime::Token life) {
   while (!life.ended()) {
-    if (!delivered_.empty()) {
+    if (!delivered_.empty() && (!write_failing_ || clock_.Now() >= write_again_at_)) {
       co_await WriteDelivered(life);
       if (life.ended()) co_return;
     }
@@ -94,10 +94,17 @@ Awaitable<void> EventsSender::Loop(Lifetime::Token life) {
       if (life.ended()) co_return;
     }
     StartWaiting(life);
-    if (!delivered_.empty()) continue;  // delivered while the outbox was read
+    if (!delivered_.empty() && !write_failing_) continue;  // delivered while the outbox was read
     if (on_the_way_ > 0) {
-      // Each POST's end wakes the loop to write it and start the next.
-      co_await life.Sleep(std::chrono::seconds(30));
+      // Each POST's end wakes the loop to write it and start the next (or
+      // the time to write again what the store failed to).
+      const SteadyTime until = write_failing_ ? write_again_at_ : clock_.Now() + std::chrono::seconds(30);
+      co_await life.Sleep(until - clock_.Now());
+      continue;
+    }
+    if (write_failing_) {
+      // Nothing goes until what was delivered is written.
+      co_await life.Sleep(write_again_at_ - clock_.Now());
       continue;
     }
     if (!waiting_.empty()) {
@@ -142,6 +149,8 @@ Awaitable<void> EventsSender::ReadDue(Lifetime::Token life, int64_t now_ms) {
 }
 
 void EventsSender::StartWaiting(const Lifetime::Token& life) {
+  // While the store cannot remove what was delivered, nothing more goes.
+  if (write_failing_) return;
   // While the site is down: nothing until the pause ends, then one event.
   if (site_failures_ > 0 && clock_.Now() < paused_until_) return;
   const int most = site_failures_ > 0 ? 1 : options_.concurrency;
@@ -211,8 +220,19 @@ Awaitable<void> EventsSender::WriteDelivered(Lifetime::Token life) {
   ids.swap(delivered_);
   const Status s = co_await store_.EventsDelivered(ids);
   if (life.ended()) co_return;
-  // Not written: they stay in the outbox and go again (the site dedupes).
-  if (!s.ok()) spdlog::error("events outbox: {}", s.message());
+  if (!s.ok()) {
+    // Written again after a pause, and nothing more goes meanwhile: sent
+    // again, they would reach the site once more at every failed write, and
+    // what is delivered would pile up unwritten. (A stop or a crash leaves
+    // them in the outbox: they go again, and the site dedupes.)
+    spdlog::error("events outbox: {}; writing the delivered events again in {} ms", s.message(),
+                  options_.first_retry.count());
+    delivered_.insert(delivered_.begin(), ids.begin(), ids.end());
+    write_failing_ = true;
+    write_again_at_ = clock_.Now() + options_.first_retry;
+    co_return;
+  }
+  write_failing_ = false;
   for (int64_t id : ids) held_.erase(id);
 }
 

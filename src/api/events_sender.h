@@ -86,7 +86,8 @@ class EventsSender {
   // delivery goes to delivered_.
   Awaitable<void> Post(Lifetime::Token life, store::Event event, std::string key);
   // Removes the events delivered since the last call from the outbox, in
-  // one transaction.
+  // one transaction; on a failure, keeps them for the next call, a pause
+  // (first_retry) later.
   Awaitable<void> WriteDelivered(Lifetime::Token life);
   // POSTs one event. Touches nothing of *this after its wait.
   Awaitable<Answer> Deliver(const store::Event& event);
@@ -104,6 +105,10 @@ class EventsSender {
   std::unordered_set<std::string> busy_;  // keys with an event on its way
   int on_the_way_ = 0;
   std::vector<int64_t> delivered_;  // answered 2xx, not yet removed from the outbox
+  // The last removal failed: none goes until it is written, tried again at
+  // write_again_at_.
+  bool write_failing_ = false;
+  SteadyTime write_again_at_{};
   // The site down: POSTs that found it so since it last took one, and when
   // the next may go (one at a time until it answers).
   int site_failures_ = 0;
