@@ -31,11 +31,15 @@ EventsSender::EventsSender(asio::any_io_executor executor, store::OutboxStore& s
                            Metrics& metrics, EventsSenderOptions options)
     : executor_(executor), store_(store), clock_(clock), metrics_(metrics), options_(std::move(options)) {
   metrics_.Describe("tgate_events_total", "counter", "Events POSTed to the site, by outcome.");
+  metrics_.Describe("tgate_events_site_down", "gauge",
+                    "1 while the site's events endpoint is down (no answer, 5xx, 429): one event at a time "
+                    "tries it after a pause; else 0.");
 }
 
 Status EventsSender::Start() {
   if (options_.url.empty()) return Status::Ok();
   if (options_.concurrency < 1) return Status::InvalidArgument("events_concurrency must be at least 1");
+  metrics_.Set("tgate_events_site_down", "", 0);
   auto url = boost::urls::parse_absolute_uri(options_.url);
   if (!url || (url->scheme() != "http" && url->scheme() != "https") || url->host().empty()) {
     return Status::InvalidArgument("events_url must be an absolute http:// or https:// URL");
@@ -179,6 +183,7 @@ Awaitable<void> EventsSender::Post(Lifetime::Token life, store::Event event, std
     const auto pause = std::min<std::chrono::milliseconds>(
         options_.first_retry * (1LL << std::min(site_failures_ - 1, 20)), kMostPause);
     paused_until_ = clock_.Now() + pause;
+    metrics_.Set("tgate_events_site_down", "", 1);
     if (site_failures_ == 1)
       spdlog::warn(
           "events: the site at events_url is down; one event at a time, tried again after a pause "
@@ -188,6 +193,7 @@ Awaitable<void> EventsSender::Post(Lifetime::Token life, store::Event event, std
     // It answered (a refusal is this event's): up again.
     spdlog::info("events: the site at events_url answers again (after {} failed tries)", site_failures_);
     site_failures_ = 0;
+    metrics_.Set("tgate_events_site_down", "", 0);
   }
   if (ok) {
     // Written by the loop, with the others delivered meanwhile. The chat's

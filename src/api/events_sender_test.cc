@@ -320,9 +320,11 @@ TEST_F(EventsSenderConcurrencyTest, ASiteThatIsDownGetsOneEventAtATimeAfterAPaus
   // Without the pause all went, and each failed one again after 100 ms.
   EXPECT_LE(arrived_.size(), 7u);
   EXPECT_GE(arrived_.size(), 1u);
+  EXPECT_NE(metrics_.Render().find("tgate_events_site_down 1"), std::string::npos);
   const size_t while_down = arrived_.size();
   down = false;
   RunUntil([&] { return Outbox() == 0; });
+  EXPECT_NE(metrics_.Render().find("tgate_events_site_down 0"), std::string::npos);
   EXPECT_EQ(Outbox(), 0u);
   ASSERT_EQ(arrived_.size(), while_down + 20);  // then each event once, taken
   std::map<char, std::string> order;            // chat -> the ids it was taken in
