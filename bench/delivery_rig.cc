@@ -1,6 +1,5 @@
 #include "bench/delivery_rig.h"
 
-#include <libpq-fe.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,49 +9,12 @@
 #include <map>
 #include <sstream>
 
-#include "core/await_test_util.h"
-#include "core/status_macros.h"
-#include "store/open_store.h"
-#include "store/store.h"
-
 namespace tgate::bench {
 
 using itest::HttpAnswer;
 using itest::HttpCall;
 
 namespace {
-
-// PostgreSQL: tgate's schema (OpenStore migrates), then the bindings in one
-// statement (a million one-row round trips would measure the seeding).
-void SeedPostgres(const std::string& url, int n) {
-  asio::io_context io;
-  {
-    auto s = tgate::testing::RunAwait(io, store::OpenStore(io.get_executor(), {url, "normal"}));
-    if (!s.ok()) {
-      std::fprintf(stderr, "seed: %s\n", s.status().ToString().c_str());
-      std::exit(1);
-    }
-  }
-  PGconn* conn = PQconnectdb(url.c_str());
-  // The counting trigger updates one row per binding: off for the seed, the
-  // count set once.
-  std::string sql =
-      "BEGIN; ALTER TABLE bindings DISABLE TRIGGER bindings_count; "
-      "INSERT INTO bindings (bot, site_user, chat_id, status, linked_at) SELECT 'default', "
-      "'u' || g, g, 0, 0 FROM generate_series(1, " +
-      std::to_string(n) +
-      ") g; "
-      "INSERT INTO binding_counts (bot, active) VALUES ('default', " +
-      std::to_string(n) +
-      ") ON CONFLICT (bot) DO UPDATE SET active = binding_counts.active + EXCLUDED.active; "
-      "ALTER TABLE bindings ENABLE TRIGGER bindings_count; COMMIT";
-  PGresult* r = PQexec(conn, sql.c_str());
-  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  if (!ok) std::fprintf(stderr, "seed: %s\n", PQresultErrorMessage(r));
-  PQclear(r);
-  PQfinish(conn);
-  if (!ok) std::exit(1);
-}
 
 // CPU seconds a live process's threads have run, to the nanosecond: the sum
 // of their /proc/<pid>/task/<tid>/schedstat. (/proc/<pid>/stat counts in
@@ -77,28 +39,9 @@ double ThreadsCpuSeconds(pid_t pid) {
 
 }  // namespace
 
-bool IsPostgres(const std::string& db) { return db.rfind("postgres", 0) == 0; }
-
 void SeedUsers(const std::string& db, int n) {
-  if (IsPostgres(db)) return SeedPostgres(db, n);
-  auto s = store::Store::Open({db, "normal"});
-  if (!s.ok()) {
-    std::fprintf(stderr, "seed: %s\n", s.status().ToString().c_str());
-    std::exit(1);
-  }
-  // SQLite's calls never suspend: the transaction is run to its end here.
-  asio::io_context io;
-  Status st = tgate::testing::RunAwait(io, (*s)->RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
-    for (int i = 1; i <= n; ++i) {
-      const store::Binding binding{"default", "u" + std::to_string(i), i, store::UserStatus::kActive, 0};
-      TGATE_CO_RETURN_IF_ERROR(co_await tx.Bind(binding));
-    }
-    co_return Status::Ok();
-  }));
-  if (!st.ok()) {
-    std::fprintf(stderr, "seed: %s\n", st.ToString().c_str());
-    std::exit(1);
-  }
+  Status st = SeedLinkedUsers(db, n);
+  if (!st.ok()) Rig::Die("seed: " + st.ToString());
 }
 
 // CPU seconds (user + system) and peak RSS (KiB) of a live process.

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/seed_users.h"
 #include "harness/http_call.h"
 #include "harness/process.h"
 
@@ -27,10 +28,7 @@ struct Limits {
   double global = 30, chat = 1, group_per_min = 20, paid = 1000;
 };
 
-// Whether `db` names a PostgreSQL database (else a SQLite file).
-bool IsPostgres(const std::string& db);
-// Seeds `n` linked users u1..un, with chat ids 1..n, straight into a fresh
-// database (SQLite file or PostgreSQL URL). Exits on failure.
+// SeedLinkedUsers (seed_users.h), exiting on failure.
 void SeedUsers(const std::string& db, int n);
 // CPU seconds (user + system) and peak RSS (KiB) of a live process.
 std::pair<double, long> CpuAndPeakRss(pid_t pid);

@@ -31,12 +31,13 @@
 #include <vector>
 
 #include "bench/callgrind.h"
+#include "bench/seed_users.h"
 #include "core/await_test_util.h"
 #include "core/status_macros.h"
 #include "harness/free_port.h"
 #include "harness/http_call.h"
 #include "harness/process.h"
-#include "store/store.h"
+#include "pg/pg_test_util.h"
 
 namespace tgate::bench {
 namespace {
@@ -119,21 +120,30 @@ double MetricSum(const std::string& metrics, const std::string& name, const std:
   return sum;
 }
 
-// Links kUsers users (u1..uN, chat ids 1..N) straight into a fresh database.
-void SeedUsers(const std::string& db) {
-  auto s = store::Store::Open({db, "normal"});
-  if (!s.ok()) throw BenchError("seed: " + s.status().ToString());
-  // SQLite's calls never suspend: the transaction is run to its end here.
-  asio::io_context io;
-  Status st = tgate::testing::RunAwait(io, (*s)->RunInTransaction([&](store::Store& tx) -> Awaitable<Status> {
-    for (int i = 1; i <= kUsers; ++i) {
-      const store::Binding binding{"default", "u" + std::to_string(i), i, store::UserStatus::kActive, 0};
-      TGATE_CO_RETURN_IF_ERROR(co_await tx.Bind(binding));
+// Where each tgate of a run keeps its data: a fresh SQLite file in its work
+// directory, or (--db postgresql) a fresh database on TGATE_TEST_PG's
+// server, dropped when this is destroyed (after the tgate on it).
+class Databases {
+ public:
+  explicit Databases(bool postgres) : postgres_(postgres) {}
+  bool postgres() const { return postgres_; }
+  // A fresh database for a tgate working in `dir`, its users linked.
+  std::string Fresh(const std::string& dir) {
+    std::string db = dir + "/tgate.db";
+    if (postgres_) {
+      made_.push_back(pg::TestDatabase::Create());
+      if (!made_.back()) throw BenchError("cannot create a PostgreSQL database on TGATE_TEST_PG's server");
+      db = made_.back()->url();
     }
-    co_return Status::Ok();
-  }));
-  if (!st.ok()) throw BenchError("seed: " + st.ToString());
-}
+    Status st = SeedLinkedUsers(db, kUsers);
+    if (!st.ok()) throw BenchError("seed: " + st.ToString());
+    return db;
+  }
+
+ private:
+  bool postgres_;
+  std::vector<std::unique_ptr<pg::TestDatabase>> made_;
+};
 
 // wrk's script. Every request is unique: its id is run * 1e10 + wrk thread *
 // 1e8 + a per-thread counter (exact in Lua's doubles), the update_id of a
@@ -240,16 +250,16 @@ class Nginx {
   Process process_;
 };
 
-// tgate (webhook on, polling off) on a seeded SQLite database, and the
-// emulator it talks to; both killed when destroyed.
+// tgate (webhook on, polling off) on a fresh database of `dbs`, its users
+// linked, and the emulator it talks to; both killed when destroyed.
 class Tgate {
  public:
   // `long_polling`: tgate takes updates by getUpdates from the emulator,
   // not by its webhook.
   // `wrapper`: the command tgate runs under (valgrind, for --instructions).
-  explicit Tgate(const std::string& dir, bool long_polling = false, std::vector<std::string> wrapper = {})
-      : db_(dir + "/tgate.db") {
-    SeedUsers(db_);
+  Tgate(Databases& dbs, const std::string& dir, bool long_polling = false,
+        std::vector<std::string> wrapper = {})
+      : db_(dbs.Fresh(dir)) {
     if (!emu_.Start(
             {std::string(TGATE_BINARY_DIR) + "/tgate-emulator", "--listen", "127.0.0.1:0", "--token", kToken},
             {}, dir + "/emulator"))
@@ -398,9 +408,9 @@ struct LongPollResult {
   double seconds = 0, cpu_us = 0;
 };
 
-LongPollResult RunLongPoll(const std::string& dir, int n) {
+LongPollResult RunLongPoll(Databases& dbs, const std::string& dir, int n) {
   std::filesystem::create_directories(dir);
-  Tgate tgate(dir, /*long_polling=*/true);
+  Tgate tgate(dbs, dir, /*long_polling=*/true);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // its first getUpdates waits
   const double cpu_before = CpuSeconds(tgate.pid());
   const auto start = std::chrono::steady_clock::now();
@@ -431,14 +441,14 @@ LongPollResult RunLongPoll(const std::string& dir, int n) {
 // at most one per connection). The dispatcher's work on the messages taken
 // in (loading them, sending the first at the emulator's limits) is counted
 // with them, as it is in the CPU figure.
-int RunInstructions(const std::string& dir, int seconds) {
+int RunInstructions(Databases& dbs, const std::string& dir, int seconds) {
   if (access(kWrk, X_OK) != 0)
     throw BenchError(std::string(kWrk) + " is missing: run scripts/install-deps.sh");
   Callgrind::RequireTools();
   const std::string script = dir + "/ingest.lua";
   std::ofstream(script) << kWrkScript;
   Callgrind callgrind(dir);
-  Tgate tgate(dir, false, callgrind.Wrapper());
+  Tgate tgate(dbs, dir, false, callgrind.Wrapper());
   std::printf("user-space instructions per request (callgrind; wrk 1 thread, 8 connections, %d s counted)\n",
               seconds);
   int run = 0;
@@ -459,7 +469,7 @@ int RunInstructions(const std::string& dir, int seconds) {
   return 0;
 }
 
-int Run(const std::string& dir, int seconds, int rounds) {
+int Run(Databases& dbs, const std::string& dir, int seconds, int rounds) {
   for (const char* tool : {kWrk, kNginx}) {
     if (access(tool, X_OK) != 0)
       throw BenchError(std::string(tool) +
@@ -468,7 +478,7 @@ int Run(const std::string& dir, int seconds, int rounds) {
   const std::string script = dir + "/ingest.lua";
   std::ofstream(script) << kWrkScript;
   Nginx nginx(dir + "/nginx");
-  Tgate tgate(dir);
+  Tgate tgate(dbs, dir);
 
   // The WAL's size, sampled every 20 ms while wrk loads tgate: one peak over
   // the runs of both kinds (a WAL left by one run is still on disk when the
@@ -533,12 +543,17 @@ int Run(const std::string& dir, int seconds, int rounds) {
 
   std::printf("\n  best of %d runs each, wrk %d threads %d connections, %d s per run\n", rounds, kWrkThreads,
               kWrkConnections, seconds);
+  // Issue 16's targets are SQLite's (one instance, the store in its
+  // process). On PostgreSQL each transaction is a round trip to a server
+  // that shares these two cores: figures beside SQLite's, no target.
+  const char* ratio_target = dbs.postgres() ? "-" : ">= 0.5";
+  auto ratio_met = [&](double r) { return dbs.postgres() || r >= kTargetRatio; };
   const WrkResult wn = Best(results[0][0]), wt = Best(results[0][1]);
   std::printf(
       "Webhook ingest: POST /hooks/telegram/<path>, a unique update_id each, stored before its 200\n");
   Row("nginx constant 200 (requests/s)", Fmt(wn.rate()), "-", true);
   Row("tgate durable ingest (updates/s)", Fmt(wt.rate()), "-", true);
-  Row("tgate / nginx", Fmt(wt.rate() / wn.rate(), "%.2f"), ">= 0.5", wt.rate() / wn.rate() >= kTargetRatio);
+  Row("tgate / nginx", Fmt(wt.rate() / wn.rate(), "%.2f"), ratio_target, ratio_met(wt.rate() / wn.rate()));
   Row("  reference: tgate / nginx, round by round", RatiosByRound(results[0][0], results[0][1]), "-", true);
   Row("tgate latency p50 (ms)", Fmt(wt.p50_ms, "%.1f"), "-", true);
   Row("tgate latency p99 (ms)", Fmt(wt.p99_ms, "%.1f"), "-", true);
@@ -555,7 +570,7 @@ int Run(const std::string& dir, int seconds, int rounds) {
       "Site API: POST /v1/messages to linked users, a unique Idempotency-Key each, stored before its 202\n");
   Row("nginx constant 200 (requests/s)", Fmt(mn.rate()), "-", true);
   Row("tgate accepted (messages/s)", Fmt(mt.rate()), "-", true);
-  Row("tgate / nginx", Fmt(mt.rate() / mn.rate(), "%.2f"), ">= 0.5", mt.rate() / mn.rate() >= kTargetRatio);
+  Row("tgate / nginx", Fmt(mt.rate() / mn.rate(), "%.2f"), ratio_target, ratio_met(mt.rate() / mn.rate()));
   Row("  reference: tgate / nginx, round by round", RatiosByRound(results[1][0], results[1][1]), "-", true);
   Row("tgate latency p50 (ms)", Fmt(mt.p50_ms, "%.1f"), "-", true);
   Row("tgate latency p99 (ms)", Fmt(mt.p99_ms, "%.1f"), "-", true);
@@ -565,12 +580,15 @@ int Run(const std::string& dir, int seconds, int rounds) {
   Row("202s (tgate's count) / 202s seen", Fmt(accepted_msgs) + " / " + Fmt(double(totals[1].answered_2xx)),
       "equal (+ in flight)", counted(accepted_msgs, totals[1]));
   Row("refused or failed requests", std::to_string(totals[1].refused), "0", totals[1].refused == 0);
-  std::printf(
-      "Bounded disk: the WAL file's size, sampled every 20 ms during every tgate run of both kinds\n");
-  Row("peak WAL (MB)", Fmt(double(wal_peak) / 1e6, "%.1f"), "<= 64", double(wal_peak) / 1e6 <= kTargetWalMb);
-  Row("  database file at the end (MB)", Fmt(double(FileBytes(tgate.db())) / 1e6, "%.1f"), "-", true);
+  if (!dbs.postgres()) {
+    std::printf(
+        "Bounded disk: the WAL file's size, sampled every 20 ms during every tgate run of both kinds\n");
+    Row("peak WAL (MB)", Fmt(double(wal_peak) / 1e6, "%.1f"), "<= 64",
+        double(wal_peak) / 1e6 <= kTargetWalMb);
+    Row("  database file at the end (MB)", Fmt(double(FileBytes(tgate.db())) / 1e6, "%.1f"), "-", true);
+  }
 
-  const LongPollResult lp = RunLongPoll(dir + "/long-polling", kLongPollUpdates);
+  const LongPollResult lp = RunLongPoll(dbs, dir + "/long-polling", kLongPollUpdates);
   std::printf("Long polling: %d updates queued at once, fetched 100 an answer, stored and acted on\n",
               kLongPollUpdates);
   Row("updates taken in per second", Fmt(kLongPollUpdates / lp.seconds), "-", true);
@@ -583,15 +601,17 @@ int Run(const std::string& dir, int seconds, int rounds) {
 int main(int argc, char** argv) {
   namespace fs = std::filesystem;
   int seconds = 10, rounds = 2;
-  bool instructions = false;
+  bool instructions = false, postgres = false;
   const char* usage =
-      "usage: ingest_bench [--quick] [--seconds N] [--rounds N] [--instructions]\n"
+      "usage: ingest_bench [--quick] [--seconds N] [--rounds N] [--instructions] [--db sqlite|postgresql]\n"
       "  --quick    4 s per wrk run instead of 10 (under a minute in all)\n"
       "  --seconds  seconds per wrk run\n"
       "  --instructions  instead of the runs against nginx: tgate under valgrind's callgrind,\n"
       "             user-space instructions per webhook update and per message (steady where\n"
       "             CPU time is not: for comparing two builds; figures, no targets)\n"
       "  --rounds   rounds of nginx, tgate, nginx, tgate per kind (default 2; the best run of each counts)\n"
+      "  --db       where tgate keeps its data: SQLite (default, the targets' case) or PostgreSQL (a fresh\n"
+      "             database on TGATE_TEST_PG's server, see scripts/pg-test-server.sh; figures, no targets)\n"
       "  BENCH_DEBUG=1 keeps the work directory (wrk's output, nginx's and tgate's logs)\n"
       "exit status as delivery_bench's: 0 every target met, 1 some MISSED (printed beside the figure),\n"
       "2 did not run (a bad argument, a tool missing, a process that failed)\n";
@@ -601,6 +621,9 @@ int main(int argc, char** argv) {
       seconds = 4;
     } else if (a == "--instructions") {
       instructions = true;
+    } else if (a == "--db" && i + 1 < argc &&
+               (std::string(argv[i + 1]) == "sqlite" || std::string(argv[i + 1]) == "postgresql")) {
+      postgres = std::string(argv[++i]) == "postgresql";
     } else if ((a == "--seconds" || a == "--rounds") && i + 1 < argc) {
       int v = std::atoi(argv[++i]);
       if (v <= 0 || v > 3600) {
@@ -616,6 +639,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (postgres && tgate::pg::PgTestUrl().empty()) {
+    std::fprintf(stderr, "ingest_bench: --db postgresql: %s\n", tgate::pg::kNoTestServer);
+    return 2;
+  }
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, tgate::bench::OnSignal);
   std::string dir = (fs::temp_directory_path() / "tgate-ingest-bench-XXXXXX").string();
   if (!mkdtemp(dir.data())) return 1;
@@ -623,15 +650,17 @@ int main(int argc, char** argv) {
   // the ratio, from alternating runs, far less.
   std::string load = tgate::itest::ReadAll("/proc/loadavg");
   load = load.substr(0, load.find(' ', load.find(' ', load.find(' ') + 1) + 1));
-  std::printf("tgate ingest benchmark%s (work dir %s; load average %s)\n",
-              instructions ? ", instructions" : " against nginx", dir.c_str(), load.c_str());
+  std::printf("tgate ingest benchmark%s, on %s (work dir %s; load average %s)\n",
+              instructions ? ", instructions" : " against nginx", postgres ? "PostgreSQL" : "SQLite",
+              dir.c_str(), load.c_str());
   std::fflush(stdout);
   int rc = 2;  // did not run to its end (as for a bad argument: no figures)
+  tgate::bench::Databases dbs(postgres);
   try {
     if (instructions) {
-      rc = tgate::bench::RunInstructions(dir, seconds);
+      rc = tgate::bench::RunInstructions(dbs, dir, seconds);
     } else {
-      rc = tgate::bench::Run(dir, seconds, rounds);
+      rc = tgate::bench::Run(dbs, dir, seconds, rounds);
       std::printf("\n%s\n", rc == 0 ? "all targets met" : "some targets MISSED");
     }
   } catch (const std::exception& e) {
