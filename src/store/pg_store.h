@@ -170,6 +170,9 @@ class PgStore final : public Store {
   // Notes an error of a statement run in the view's transaction.
   Status Failed(const pg::Connection& conn, Status s);
 
+  // EnqueueMany's run of messages addressed by their bindings, in one
+  // statement: each message's id, or 0 where Enqueue must say why.
+  Awaitable<Result<std::vector<int64_t>>> InsertRun(std::span<const NewMessage> messages);
   // The statements Complete runs: the fences of fenced bots among the
   // messages, then one update per completion.
   std::vector<pg::Statement> CompleteStatements(const std::vector<Completion>& completions) const;

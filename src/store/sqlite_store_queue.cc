@@ -105,12 +105,6 @@ std::string InsertRowsSql(size_t rows) {
   return sql;
 }
 
-// Whether Enqueue's one-statement path may take `message`: addressed by its
-// user's binding, and valid (an invalid one goes to Enqueue, which says why).
-bool TakesTheHotPath(const NewMessage& message) {
-  return AddressedByBinding(message) && ValidateNewMessage(message).ok();
-}
-
 }  // namespace
 
 Awaitable<Result<Enqueued>> SqliteStore::Enqueue(const NewMessage& message) {

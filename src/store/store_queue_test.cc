@@ -280,6 +280,53 @@ TEST_P(QueueTest, ABatchToLinkedUsersStoresEachInOrderAndRefusesOnlyItsOwn) {
   }
 }
 
+// What a run of a batch writes in one statement (PostgreSQL passes it as
+// arrays) comes back as each message was given: any text, options, no key,
+// a deadline or none, two bots, and one user's messages in their order.
+TEST_P(QueueTest, ABatchKeepsEachMessageAsItWasGiven) {
+  ASSERT_OK(Await(store_->Bind(Binding{"bot", "u1", 11, UserStatus::kActive, 1})));
+  ASSERT_OK(Await(store_->Bind(Binding{"bot", "u2", 12, UserStatus::kActive, 1})));
+  ASSERT_OK(Await(store_->Bind(Binding{"bot2", "u1", 21, UserStatus::kActive, 1})));
+  const std::vector<std::string> texts = {
+      "plain", "quotes \" and ' and \\ backslash", "{braces},commas,\"NULL\"",
+      "NULL",  "ünïcødé ✓ 🚀 and\nnew\tlines",      std::string(4000, 'x')};
+  std::vector<NewMessage> batch;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    NewMessage m = Direct(i == 3 ? "bot2" : "bot", 0, texts[i]);
+    m.user = i % 3 == 2 ? "u2" : "u1";
+    m.options_json = i % 2 == 0 ? R"({"parse_mode":"HTML","x":"a\"b"})" : "";
+    if (i % 2 == 1) m.idempotency_key = "key,{" + std::to_string(i) + "}\"";
+    if (i % 2 == 1) m.idempotency_fingerprint = "fp" + std::to_string(i);
+    m.expires_at_ms = i == 4 ? 1'900'000'000'000 : 0;
+    batch.push_back(m);
+  }
+  auto results = Await(store_->EnqueueMany(batch));
+  ASSERT_OK(results);
+  ASSERT_EQ(results->size(), batch.size());
+  int64_t last = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    ASSERT_OK((*results)[i]) << i;
+    EXPECT_FALSE((*results)[i]->existed) << i;
+    EXPECT_GT((*results)[i]->id, last) << i;
+    last = (*results)[i]->id;
+    auto stored = Await(store_->GetMessage(last));
+    ASSERT_OK(stored);
+    EXPECT_EQ(stored->bot, batch[i].bot) << i;
+    EXPECT_EQ(stored->user, batch[i].user) << i;
+    EXPECT_EQ(stored->chat_id, batch[i].bot == "bot2" ? 21 : batch[i].user == "u1" ? 11 : 12) << i;
+    EXPECT_EQ(stored->text, batch[i].text) << i;
+    EXPECT_EQ(stored->options_json, batch[i].options_json) << i;
+    EXPECT_EQ(stored->expires_at_ms, batch[i].expires_at_ms) << i;
+    if (!batch[i].idempotency_key.empty()) {
+      EXPECT_EQ(Await(store_->FindMessageByIdempotencyKey(batch[i].bot, batch[i].idempotency_key,
+                                                          batch[i].idempotency_fingerprint))
+                    .value(),
+                last)
+          << i;
+    }
+  }
+}
+
 TEST_P(QueueTest, FindMessageByIdempotencyKeyChecksTheFingerprint) {
   NewMessage m = Direct("bot", 10, "once");
   m.idempotency_key = "k1";

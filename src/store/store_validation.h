@@ -30,6 +30,13 @@ inline bool AddressedByBinding(const NewMessage& message) {
   return message.chat_id == 0 && !message.user.empty();
 }
 
+// Whether EnqueueMany may write `message` in one statement with the others
+// of its run: addressed by its user's binding, and valid (an invalid one
+// goes to Enqueue, which says why).
+inline bool TakesTheHotPath(const NewMessage& message) {
+  return AddressedByBinding(message) && ValidateNewMessage(message).ok();
+}
+
 // The chat a message to site user `user` goes to, given the lookup of the
 // user's binding (LinkStore::GetBinding): its chat_id; NotFound naming the
 // user if they are not linked to the bot; Conflict if they blocked it
