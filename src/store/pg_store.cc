@@ -58,8 +58,37 @@ Status PgStore::Failed(const pg::Connection& conn, Status s) {
   return s;
 }
 
-Awaitable<Result<pg::Rows>> PgStore::Exec(std::string_view sql, pg::Params params) {
+Awaitable<Result<std::vector<pg::Rows>>> PgStore::SendWithDeferred(std::vector<pg::Statement> statements) {
+  std::vector<pg::Statement> all = std::move(deferred_);
+  deferred_.clear();
+  const size_t sent_before = all.size();
+  for (pg::Statement& st : statements) all.push_back(std::move(st));
+  ++sends_;
+  auto results = co_await tx_->Pipeline(all);
+  if (!results.ok()) co_return Failed(*tx_, results.status());
+  results->erase(results->begin(), results->begin() + static_cast<ptrdiff_t>(sent_before));
+  co_return std::move(results);
+}
+
+Awaitable<Status> PgStore::Defer(pg::Statement statement) {
   if (tx_ != nullptr) {
+    deferred_.push_back(std::move(statement));
+    co_return Status::Ok();
+  }
+  auto rows = co_await Exec(statement.sql, std::move(statement.params));
+  co_return rows.status();
+}
+
+Awaitable<Result<pg::Rows>> PgStore::Exec(std::string_view sql, pg::Params params) {
+  if (tx_ != nullptr && !deferred_.empty()) {
+    std::vector<pg::Statement> one;
+    one.push_back(pg::Statement{std::string(sql), std::move(params)});
+    auto results = co_await SendWithDeferred(std::move(one));
+    if (!results.ok()) co_return results.status();
+    co_return std::move(results->back());
+  }
+  if (tx_ != nullptr) {
+    ++sends_;
     auto rows = co_await tx_->Query(sql, params);
     if (!rows.ok()) co_return Failed(*tx_, rows.status());
     co_return std::move(rows);
@@ -72,11 +101,7 @@ Awaitable<Result<pg::Rows>> PgStore::Exec(std::string_view sql, pg::Params param
 }
 
 Awaitable<Result<std::vector<pg::Rows>>> PgStore::ExecPipeline(std::vector<pg::Statement> statements) {
-  if (tx_ != nullptr) {
-    auto results = co_await tx_->Pipeline(statements);
-    if (!results.ok()) co_return Failed(*tx_, results.status());
-    co_return std::move(results);
-  }
+  if (tx_ != nullptr) co_return co_await SendWithDeferred(std::move(statements));
   auto pooled = co_await shared_->pool.Get();
   if (!pooled.ok()) co_return pooled.status();
   auto results = co_await (*pooled)->Pipeline(statements);
@@ -89,17 +114,29 @@ Awaitable<Status> PgStore::Atomically(const std::function<Awaitable<Status>(PgSt
   auto pooled = co_await shared_->pool.Get();
   if (!pooled.ok()) co_return pooled.status();
   pg::Connection& conn = **pooled;
-  auto begin = co_await conn.Query("BEGIN");
-  if (!begin.ok()) co_return begin.status();
   PgStore view(shared_, &conn);
+  view.deferred_.push_back(pg::Statement{"BEGIN", {}});  // sent with the first statement
   Status s = co_await fn(view);
+  const bool begun = view.deferred_.empty() || view.deferred_.front().sql != "BEGIN";
   // A statement failed and fn went on: the transaction is aborted, and
   // COMMIT would roll it back without an error.
   if (s.ok() && view.tx_failed_) s = Status::Internal("a statement of the transaction failed; rolled back");
+  if (s.ok() && !begun && view.deferred_.size() == 1) co_return s;  // nothing was written or read
   if (s.ok()) {
-    auto commit = co_await conn.Query("COMMIT");
-    if (!commit.ok()) s = commit.status();
-  } else {
+    std::vector<pg::Statement> commit;
+    commit.push_back(pg::Statement{"COMMIT", {}});
+    auto committed = co_await view.SendWithDeferred(std::move(commit));
+    if (committed.ok()) co_return s;
+    s = committed.status();
+    // A deferred statement failed: the pipeline skipped the COMMIT, and the
+    // transaction is still open (aborted). Ended by the ROLLBACK below.
+    if (!conn.broken()) {
+      auto rollback = co_await conn.Query("ROLLBACK");
+      (void)rollback;
+    }
+    co_return s;
+  }
+  if (begun) {
     auto rollback = co_await conn.Query("ROLLBACK");  // s is the error to report
     (void)rollback;
   }
@@ -112,21 +149,30 @@ Awaitable<Status> PgStore::RunInTransaction(const std::function<Awaitable<Status
   // Nested in a transaction's view (transaction_runner.h):
   // a savepoint, as SqliteStore nests, so a failing inner fn undoes only
   // its own writes (and a statement error in it no longer aborts the outer).
-  auto savepoint = co_await tx_->Query("SAVEPOINT tgate_nested");
-  if (!savepoint.ok()) co_return Failed(*tx_, savepoint.status());
+  // SAVEPOINT goes with fn's first statement, RELEASE with the next one
+  // after fn: a nested unit of work costs no round trip of its own. (A
+  // deferred statement's error fails the whole transaction, as it shows only
+  // once sent.)
+  const size_t mark = deferred_.size();
+  const uint64_t sends_before = sends_;
+  deferred_.push_back(pg::Statement{"SAVEPOINT tgate_nested", {}});
   const bool failed_before = tx_failed_;
   Status s = co_await fn(*this);
   if (s.ok() && tx_failed_ && !failed_before) s = Status::Internal("a statement of the transaction failed");
   if (s.ok()) {
-    auto release = co_await tx_->Query("RELEASE SAVEPOINT tgate_nested");
-    if (!release.ok()) co_return Failed(*tx_, release.status());
+    deferred_.push_back(pg::Statement{"RELEASE SAVEPOINT tgate_nested", {}});
     co_return s;
   }
-  auto rollback = co_await tx_->Query("ROLLBACK TO SAVEPOINT tgate_nested");
-  if (!rollback.ok()) co_return Failed(*tx_, rollback.status());
+  if (sends_ == sends_before) {
+    // Nothing of fn's was sent: undone by not sending it.
+    deferred_.resize(mark);
+    co_return s;
+  }
+  // fn's deferred statements go with its other writes.
+  deferred_.clear();
+  deferred_.push_back(pg::Statement{"ROLLBACK TO SAVEPOINT tgate_nested", {}});
+  deferred_.push_back(pg::Statement{"RELEASE SAVEPOINT tgate_nested", {}});
   tx_failed_ = failed_before;
-  auto release = co_await tx_->Query("RELEASE SAVEPOINT tgate_nested");
-  if (!release.ok()) co_return Failed(*tx_, release.status());
   co_return s;
 }
 
@@ -332,12 +378,14 @@ Awaitable<Result<int64_t>> PgStore::MaxUpdateId(std::string_view bot) {
 
 // --- events outbox
 
+// In a transaction, sent with its next statement (Defer): an update taken
+// in writes its event and the next update's row in one round trip.
 Awaitable<Status> PgStore::AddEvent(std::string_view payload_json, int64_t now_ms) {
-  auto rows = co_await Exec(
+  pg::Statement insert{
       "WITH ins AS (INSERT INTO events (payload, attempts, next_attempt_ms, created_at) "
       "VALUES ($1, 0, $2, $3) RETURNING 1) SELECT pg_notify($4, '') FROM ins",
-      pg::Params().Add(payload_json).Add(now_ms).Add(now_ms / 1000).Add(kEventsChannel));
-  co_return rows.status();
+      pg::Params().Add(payload_json).Add(now_ms).Add(now_ms / 1000).Add(kEventsChannel)};
+  co_return co_await Defer(std::move(insert));
 }
 
 Awaitable<Result<std::vector<Event>>> PgStore::DueEvents(int64_t now_ms, size_t limit) {

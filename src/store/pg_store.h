@@ -4,7 +4,10 @@
 //
 // Units of work: every role method takes one pooled connection for one
 // statement, one pipeline (one round trip, one implicit transaction) or one
-// BEGIN ... COMMIT. RunInTransaction pins one connection and hands `fn` a
+// BEGIN ... COMMIT. A transaction's BEGIN goes with its first statement,
+// and a write whose answer nobody waits for (a new event) goes with the
+// next statement or the COMMIT, in one pipeline: round trips are what limit
+// a batch on a server a network hop away. RunInTransaction pins one connection and hands `fn` a
 // PgStore view bound to it: every call on the view uses that connection,
 // inside that transaction (RunInTransaction on the view nests as a
 // savepoint, as SqliteStore's does). There, as always in PostgreSQL, a
@@ -180,9 +183,22 @@ class PgStore final : public Store {
   Awaitable<Result<PruneResult>> PruneInKeyOrder(std::string_view walk_sql, std::string_view delete_sql,
                                                  int64_t* after, int64_t before, size_t max_rows);
 
+  // In a transaction's view, `statement` goes with the view's next one (or
+  // its COMMIT), in one pipeline: for a write whose answer nobody waits
+  // for (AddEvent). Its error, if any, is then that statement's, and fails
+  // the transaction as any statement's would. Outside a transaction, runs at once.
+  Awaitable<Status> Defer(pg::Statement statement);
+  // The deferred statements, then `statements`, in one pipeline on tx_.
+  Awaitable<Result<std::vector<pg::Rows>>> SendWithDeferred(std::vector<pg::Statement> statements);
+
   std::shared_ptr<Shared> shared_;
   pg::Connection* tx_ = nullptr;  // set in a transaction's view
   bool tx_failed_ = false;        // a statement failed in tx_'s transaction
+  // Statements not yet sent, that go before the view's next one: BEGIN (a
+  // transaction starts with its first statement, one round trip fewer), and
+  // Defer's.
+  std::vector<pg::Statement> deferred_;
+  uint64_t sends_ = 0;  // round trips on tx_ so far: whether a savepoint was sent
 };
 
 }  // namespace tgate::store
