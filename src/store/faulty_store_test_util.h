@@ -222,6 +222,13 @@ class FaultyStore final : public Store {
   Awaitable<Status> AddEvent(std::string_view payload_json, int64_t now_ms) override {
     co_return co_await Write("AddEvent", [&] { return inner_.AddEvent(payload_json, now_ms); });
   }
+  Awaitable<Status> AddChatEvent(std::string_view head, std::string_view bot, int64_t chat_id,
+                                 std::string_view tail, int64_t now_ms) override {
+    // An event's write, as AddEvent's: a test failing "AddEvent" fails
+    // every way an event is added, in the order they come.
+    co_return co_await Write("AddEvent",
+                             [&] { return inner_.AddChatEvent(head, bot, chat_id, tail, now_ms); });
+  }
   Awaitable<Result<std::vector<Event>>> DueEvents(int64_t now_ms, size_t limit) override {
     co_return co_await Read("DueEvents", [&] { return inner_.DueEvents(now_ms, limit); });
   }

@@ -27,6 +27,14 @@ class OutboxStore {
   virtual ~OutboxStore() = default;
 
   virtual Awaitable<Status> AddEvent(std::string_view payload_json, int64_t now_ms) = 0;
+  // AddEvent for an event about chat `chat_id` of `bot`: its payload is
+  // `head`, then `,"user":` and the site user linked to that chat (a JSON
+  // string) if one is, then `tail`. The user is the one linked as the event
+  // is added, in the same transaction: on PostgreSQL one statement (sent
+  // with the next, as AddEvent's), where reading the binding first took a
+  // round trip of its own.
+  virtual Awaitable<Status> AddChatEvent(std::string_view head, std::string_view bot, int64_t chat_id,
+                                         std::string_view tail, int64_t now_ms) = 0;
   // Events with next_attempt_ms <= now_ms, soonest due first, then by id
   // (those never tried in the order they were made); at most `limit`, read
   // without passing the events not due.

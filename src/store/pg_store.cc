@@ -388,6 +388,25 @@ Awaitable<Status> PgStore::AddEvent(std::string_view payload_json, int64_t now_m
   co_return co_await Defer(std::move(insert));
 }
 
+// The user's JSON string from to_json, in the same deferred statement.
+Awaitable<Status> PgStore::AddChatEvent(std::string_view head, std::string_view bot, int64_t chat_id,
+                                        std::string_view tail, int64_t now_ms) {
+  pg::Statement insert{
+      "WITH ins AS (INSERT INTO events (payload, attempts, next_attempt_ms, created_at) "
+      "SELECT $1 || coalesce((SELECT ',\"user\":' || to_json(site_user)::text FROM bindings "
+      "WHERE bot = $2 AND chat_id = $3::bigint), '') || $4, 0, $5, $6 RETURNING 1) "
+      "SELECT pg_notify($7, '') FROM ins",
+      pg::Params()
+          .Add(head)
+          .Add(bot)
+          .Add(chat_id)
+          .Add(tail)
+          .Add(now_ms)
+          .Add(now_ms / 1000)
+          .Add(kEventsChannel)};
+  co_return co_await Defer(std::move(insert));
+}
+
 Awaitable<Result<std::vector<Event>>> PgStore::DueEvents(int64_t now_ms, size_t limit) {
   // Soonest due first, through events_by_due (see SqliteStore::DueEvents).
   auto rows = co_await Exec(

@@ -130,6 +130,8 @@ class PgStore final : public Store {
   Awaitable<Result<int64_t>> PruneLinkTokens(int64_t now) override;
 
   Awaitable<Status> AddEvent(std::string_view payload_json, int64_t now_ms) override;
+  Awaitable<Status> AddChatEvent(std::string_view head, std::string_view bot, int64_t chat_id,
+                                 std::string_view tail, int64_t now_ms) override;
   Awaitable<Result<std::vector<Event>>> DueEvents(int64_t now_ms, size_t limit) override;
   Awaitable<Status> EventsDelivered(const std::vector<int64_t>& ids) override;
   Awaitable<Status> EventRetry(int64_t id, int attempts, int64_t next_attempt_ms) override;

@@ -4,6 +4,7 @@
 // messages, broadcasts, updates and events) in sqlite_store_retention.cc.
 #include "store/sqlite_store.h"
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <string>
 
@@ -381,6 +382,20 @@ Awaitable<Status> SqliteStore::AddEvent(std::string_view payload_json, int64_t n
   Status s = held_events_.Write();
   if (!s.ok()) held_events_.Drop(number);
   co_return s;
+}
+
+Awaitable<Status> SqliteStore::AddChatEvent(std::string_view head, std::string_view bot, int64_t chat_id,
+                                            std::string_view tail, int64_t now_ms) {
+  std::string payload(head);
+  auto binding = co_await GetBindingByChat(bot, chat_id);
+  if (binding.ok()) {
+    payload += R"(,"user":)";
+    payload += boost::json::serialize(boost::json::string_view(binding->user));
+  } else if (!binding.status().IsNotFound()) {
+    co_return binding.status();
+  }
+  payload += tail;
+  co_return co_await AddEvent(payload, now_ms);
 }
 
 Awaitable<Result<std::vector<Event>>> SqliteStore::DueEvents(int64_t now_ms, size_t limit) {

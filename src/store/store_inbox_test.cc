@@ -2,6 +2,7 @@
 // Pruning old updates is in sqlite_store_retention_test.cc.
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <string>
 #include <vector>
 
@@ -174,6 +175,36 @@ TEST_P(InboxTest, DeliveredEventsLeaveTogetherAndTheOthersStay) {
   EXPECT_EQ(left[1].id, due[3].id);
   ASSERT_OK(Await(store_->EventsDelivered({})));
   EXPECT_EQ(Await(store_->DueEvents(1000, 10))->size(), 2u);
+}
+
+// An event about a chat names the site user linked to it as the event is
+// added (a JSON string, whatever the user id holds), and no user where none
+// is linked; a link made later in the same transaction counts for the
+// events added after it only.
+TEST_P(InboxTest, AChatEventNamesTheUserLinkedToTheChatWhenItIsAdded) {
+  const std::string odd_user = "we\"ird\\ \u00fcser\n";
+  ASSERT_OK(Await(store_->Bind(Binding{"bot", odd_user, 5, UserStatus::kActive, 1})));
+  ASSERT_OK(Await(store_->Bind(Binding{"other", "not this one", 6, UserStatus::kActive, 1})));
+  ASSERT_OK(Await(store_->AddChatEvent(R"({"n":1)", "bot", 5, "}", 1000)));
+  ASSERT_OK(Await(store_->AddChatEvent(R"({"n":2)", "bot", 6, "}", 1000)));  // another bot's chat
+  ASSERT_OK(Await(store_->RunInTransaction([&](Store& tx) -> Awaitable<Status> {
+    TGATE_CO_RETURN_IF_ERROR(co_await tx.AddChatEvent(R"({"n":3)", "bot", 7, "}", 1000));
+    const Binding later{"bot", "later", 7, UserStatus::kActive, 1};
+    TGATE_CO_RETURN_IF_ERROR(co_await tx.Bind(later));
+    co_return co_await tx.AddChatEvent(R"({"n":4)", "bot", 7, "}", 1000);
+  })));
+  auto due = Await(store_->DueEvents(1000, 10));
+  ASSERT_OK(due);
+  ASSERT_EQ(due->size(), 4u);
+  std::vector<std::string> users;
+  for (const Event& e : *due) {
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(e.payload, ec);
+    ASSERT_FALSE(ec) << e.payload;
+    const boost::json::value* user = v.as_object().if_contains("user");
+    users.push_back(user ? std::string(user->as_string()) : "(none)");
+  }
+  EXPECT_EQ(users, (std::vector<std::string>{odd_user, "(none)", "(none)", "later"}));
 }
 
 // Events added inside a transaction land with its commit, in the order they

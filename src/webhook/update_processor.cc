@@ -215,7 +215,7 @@ Awaitable<Status> UpdateProcessor::ProcessParsed(Lifetime::Token life, store::St
   if (u.kind == telegram::ParsedUpdate::kMyChatMember && u.chat_type == "private") {
     co_return co_await HandleMemberChange(life, tx, u, text);
   }
-  co_return co_await Forward(life, tx, u, text);
+  co_return co_await Forward(tx, u, text);
 }
 
 Awaitable<Status> UpdateProcessor::HandleStart(Lifetime::Token life, store::Store& tx,
@@ -251,12 +251,12 @@ Awaitable<Status> UpdateProcessor::HandleMemberChange(Lifetime::Token life, stor
     status = store::UserStatus::kActive;
     type = "user.unblocked";
   } else {
-    co_return co_await Forward(life, tx, u, text);
+    co_return co_await Forward(tx, u, text);
   }
   auto binding = co_await tx.GetBindingByChat(options_.bot, u.chat_id);
   if (life.ended()) co_return Stopped();
   if (!binding.ok()) {
-    if (binding.status().IsNotFound()) co_return co_await Forward(life, tx, u, text);  // not a linked user
+    if (binding.status().IsNotFound()) co_return co_await Forward(tx, u, text);  // not a linked user
     co_return binding.status();
   }
   TGATE_CO_RETURN_IF_ERROR(co_await tx.SetChatStatus(options_.bot, u.chat_id, status));
@@ -273,22 +273,19 @@ Awaitable<Status> UpdateProcessor::HandleMemberChange(Lifetime::Token life, stor
 
 // The update goes as Telegram wrote it: its text is spliced in (it parsed as
 // strict JSON), not a tree rebuilt and written out again.
-Awaitable<Status> UpdateProcessor::Forward(Lifetime::Token life, store::Store& tx,
-                                           const telegram::ParsedUpdate& u, std::string_view text) {
-  std::string ev = R"({"type":"update","update":)";
-  ev += text;
-  if (u.chat_id != 0) {
-    auto binding = co_await tx.GetBindingByChat(options_.bot, u.chat_id);
-    if (life.ended()) co_return Stopped();
-    if (binding.ok()) {
-      ev += R"(,"user":)";
-      ev += json::serialize(json::string_view(binding->user));
-    }
-  }
-  ev += R"(,"bot":)";
-  ev += json::serialize(json::string_view(options_.bot));
-  ev += '}';
-  co_return co_await tx.AddEvent(ev, NowMs());
+// Reads no member after its store call: the caller checks its Lifetime.
+Awaitable<Status> UpdateProcessor::Forward(store::Store& tx, const telegram::ParsedUpdate& u,
+                                           std::string_view text) {
+  std::string head = R"({"type":"update","update":)";
+  head += text;
+  std::string tail = R"(,"bot":)";
+  tail += json::serialize(json::string_view(options_.bot));
+  tail += '}';
+  // With the user linked to the chat, if any (in the same statement on
+  // PostgreSQL: no round trip for the binding).
+  if (u.chat_id != 0) co_return co_await tx.AddChatEvent(head, options_.bot, u.chat_id, tail, NowMs());
+  const std::string event = head + tail;
+  co_return co_await tx.AddEvent(event, NowMs());
 }
 
 Awaitable<Status> UpdateProcessor::Reply(store::Store& tx, int64_t chat_id, const std::string& text) {

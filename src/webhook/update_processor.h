@@ -128,8 +128,7 @@ class UpdateProcessor {
                                 const std::string& payload, bool& enqueued);
   Awaitable<Status> HandleMemberChange(Lifetime::Token life, store::Store& tx,
                                        const telegram::ParsedUpdate& u, std::string_view text);
-  Awaitable<Status> Forward(Lifetime::Token life, store::Store& tx, const telegram::ParsedUpdate& u,
-                            std::string_view text);
+  Awaitable<Status> Forward(store::Store& tx, const telegram::ParsedUpdate& u, std::string_view text);
   Awaitable<Status> Reply(store::Store& tx, int64_t chat_id, const std::string& text);
   Awaitable<Status> Emit(store::Store& tx, boost::json::object event);
   int64_t NowMs() const;  // the wall clock, for events' timestamps
