@@ -14,6 +14,9 @@
 #include <chrono>
 #include <deque>
 #include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
 
 #include "pg/host_resolver.h"
 #include "pg/redact.h"
@@ -72,6 +75,10 @@ struct Connection::State {
   std::deque<Notification> notifications;
   std::string password;  // scrubbed from every message
   int backend_pid = 0;
+  // The statements this session has prepared, by their SQL: the name each
+  // runs by (see Connection's header comment). At most kMaxPrepared.
+  std::unordered_map<std::string, std::string> prepared;
+  int64_t prepares = 0;  // names handed out so far
 
   void Close() {
     if (closed) return;
@@ -141,6 +148,14 @@ struct Connection::State {
       broken = true;
       broken_reason = message;
       return Status::Unavailable("lost the connection to PostgreSQL: " + message);
+    }
+    if (s == "0A000" && message.find("cached plan") != std::string::npos) {
+      // A prepared statement whose result changed shape under it (another
+      // instance migrated the schema): the session's statements are stale.
+      // A new connection prepares them anew; the caller retries.
+      broken = true;
+      broken_reason = message;
+      return Status::Unavailable("a prepared statement outlived a schema change: " + message);
     }
     if (s == "23505" || s == "TG001") return Status::Conflict(message);
     if (s == "40001" || s == "40P01") return Status::Unavailable(message);
@@ -386,16 +401,14 @@ Awaitable<Result<Rows>> Connection::Query(std::string_view sql, const Params& pa
   TGATE_CO_RETURN_IF_ERROR(busy.status());
   TGATE_CO_RETURN_IF_ERROR(st->Usable());
   st->sqlstate.clear();
-  std::string text(sql);
-  int sent = 0;
-  if (params.size() == 0) {
-    sent = PQsendQuery(st->conn, text.c_str());
-  } else {
-    std::vector<const char*> values = params.Pointers();
-    sent = PQsendQueryParams(st->conn, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                             nullptr, nullptr, /*resultFormat=*/0);
+  if (params.size() > 0) {
+    // One statement, prepared (extended protocol): as a pipeline of one.
+    const StatementRef one{sql, &params};
+    TGATE_CO_ASSIGN_OR_RETURN(auto rows, co_await RunPipeline(st, std::span<const StatementRef>(&one, 1)));
+    co_return std::move(rows.front());
   }
-  if (sent == 0) co_return st->SendFailed();
+  std::string text(sql);
+  if (PQsendQuery(st->conn, text.c_str()) == 0) co_return st->SendFailed();
   auto flushed = co_await Flush(st);
   if (!flushed.ok()) co_return flushed;
 
@@ -439,28 +452,70 @@ Awaitable<Result<std::vector<Rows>>> Connection::Pipeline(const std::vector<Stat
   TGATE_CO_RETURN_IF_ERROR(st->Usable());
   st->sqlstate.clear();
   if (statements.empty()) co_return std::vector<Rows>{};
+  std::vector<StatementRef> refs;
+  refs.reserve(statements.size());
+  for (const Statement& s : statements) refs.push_back(StatementRef{s.sql, &s.params});
+  co_return co_await RunPipeline(st, refs);
+}
+
+namespace {
+
+// What one command of a pipeline is: a statement's Parse (its results are
+// not the caller's), or a statement run.
+struct Command {
+  bool prepare = false;
+  const std::string* name = nullptr;  // the prepare's
+  std::string_view sql;               // the prepare's
+};
+
+}  // namespace
+
+Awaitable<Result<std::vector<Rows>>> Connection::RunPipeline(std::shared_ptr<State> st,
+                                                             std::span<const StatementRef> statements) {
   if (PQenterPipelineMode(st->conn) == 0) co_return st->SendFailed();
-  for (const Statement& s : statements) {
-    std::vector<const char*> values = s.params.Pointers();
-    if (PQsendQueryParams(st->conn, s.sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                          nullptr, nullptr, 0) == 0) {
-      // Half a pipeline is queued: no way back to a known state.
-      Status failed = st->SendFailed();
-      st->broken = true;
-      st->broken_reason = failed.message();
-      co_return failed;
-    }
-  }
-  if (PQpipelineSync(st->conn) == 0) {
+  auto send_failed = [&]() -> Status {
+    // Half a pipeline is queued: no way back to a known state.
     Status failed = st->SendFailed();
     st->broken = true;
     st->broken_reason = failed.message();
-    co_return failed;
+    return failed;
+  };
+  // Names given in this pipeline to statements not yet prepared: one
+  // statement twice in it is prepared once. Kept in the session's map only
+  // once the server answered its Parse.
+  std::unordered_map<std::string_view, std::string> preparing;
+  std::vector<Command> commands;
+  commands.reserve(statements.size() + 4);
+  for (const StatementRef& s : statements) {
+    std::vector<const char*> values = s.params->Pointers();
+    const int n = static_cast<int>(values.size());
+    const std::string* name = nullptr;
+    if (auto it = st->prepared.find(std::string(s.sql)); it != st->prepared.end()) {
+      name = &it->second;
+    } else if (auto p = preparing.find(s.sql); p != preparing.end()) {
+      name = &p->second;
+    } else if (st->prepared.size() + preparing.size() < kMaxPrepared) {
+      auto [added, _] = preparing.emplace(s.sql, "tgate_" + std::to_string(++st->prepares));
+      name = &added->second;
+      const std::string text(s.sql);
+      if (PQsendPrepare(st->conn, name->c_str(), text.c_str(), n, nullptr) == 0) co_return send_failed();
+      commands.push_back(Command{true, name, s.sql});
+    }
+    int sent = 0;
+    if (name != nullptr) {
+      sent = PQsendQueryPrepared(st->conn, name->c_str(), n, values.data(), nullptr, nullptr, 0);
+    } else {
+      const std::string text(s.sql);
+      sent = PQsendQueryParams(st->conn, text.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0);
+    }
+    if (sent == 0) co_return send_failed();
+    commands.push_back(Command{});
   }
+  if (PQpipelineSync(st->conn) == 0) co_return send_failed();
   auto flushed = co_await Flush(st);
   if (!flushed.ok()) co_return flushed;
 
-  // Each statement's results end with a nullptr; then comes the sync.
+  // Each command's results end with a nullptr; then comes the sync.
   std::vector<Rows> out;
   out.reserve(statements.size());
   std::optional<Status> error;
@@ -470,7 +525,7 @@ Awaitable<Result<std::vector<Rows>>> Connection::Pipeline(const std::vector<Stat
     TGATE_CO_ASSIGN_OR_RETURN(PGresult * r, co_await NextResult(st));
     if (r == nullptr) {
       if (PQstatus(st->conn) == CONNECTION_BAD) co_return st->Lost();
-      if (++ended > statements.size()) {
+      if (++ended > commands.size()) {
         st->broken = true;
         st->broken_reason = "pipeline out of step";
         co_return Status::Internal("PostgreSQL pipeline out of step: no sync result");
@@ -478,6 +533,7 @@ Awaitable<Result<std::vector<Rows>>> Connection::Pipeline(const std::vector<Stat
       continue;
     }
     Rows rows(r);
+    const Command* command = ended < commands.size() ? &commands[ended] : nullptr;
     switch (PQresultStatus(r)) {
       case PGRES_PIPELINE_SYNC:
         synced = true;
@@ -485,7 +541,11 @@ Awaitable<Result<std::vector<Rows>>> Connection::Pipeline(const std::vector<Stat
       case PGRES_COMMAND_OK:
       case PGRES_TUPLES_OK:
       case PGRES_EMPTY_QUERY:
-        out.push_back(std::move(rows));
+        if (command != nullptr && command->prepare) {
+          st->prepared.emplace(std::string(command->sql), *command->name);
+        } else {
+          out.push_back(std::move(rows));
+        }
         break;
       case PGRES_PIPELINE_ABORTED:  // skipped after the error
         break;

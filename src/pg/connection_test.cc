@@ -333,6 +333,87 @@ TEST_F(ConnectionTest, LargePipelineDoesNotDeadlock) {
   EXPECT_EQ((*r)[63].Text(0, 0), big + "63");
 }
 
+// (pg_prepared_statements is the session's own view, read below by the
+// simple protocol, which prepares nothing.)
+
+// A statement with parameters is prepared on its first run and runs by name
+// after: once in the session, however often it runs, alone or several times
+// in one pipeline, and whatever its parameters.
+TEST_F(ConnectionTest, AStatementIsPreparedOnceAndRunByNameAfter) {
+  auto c = Open();
+  ASSERT_TRUE(c);
+  ASSERT_OK(Run(*c, "CREATE TABLE p (id bigint PRIMARY KEY, note text)"));
+  const std::string insert = "INSERT INTO p VALUES ($1, $2)";
+  for (int i = 1; i <= 10; ++i) ASSERT_OK(Run(*c, insert, Params().Add(i).Add("n" + std::to_string(i))));
+  auto one = Run(*c, "SELECT count(*) FROM pg_prepared_statements");
+  ASSERT_OK(one);
+  EXPECT_EQ(one->Int64(0, 0), 1);
+  // In one pipeline: a new statement three times (prepared once), the known one.
+  const std::string select = "SELECT note FROM p WHERE id = $1";
+  auto r = RunAwait(io_, c->Pipeline({{select, Params().Add(3)},
+                                      {insert, Params().Add(11).Add("eleven")},
+                                      {select, Params().Add(11)},
+                                      {select, Params().Add(99)}}));
+  ASSERT_OK(r);
+  ASSERT_EQ(r->size(), 4u);
+  EXPECT_EQ((*r)[0].Text(0, 0), "n3");
+  EXPECT_EQ((*r)[1].affected(), 1);
+  EXPECT_EQ((*r)[2].Text(0, 0), "eleven");
+  EXPECT_TRUE((*r)[3].empty());
+  auto two = Run(*c, "SELECT count(*) FROM pg_prepared_statements");
+  ASSERT_OK(two);
+  EXPECT_EQ(two->Int64(0, 0), 2);
+}
+
+// A statement the server refuses to prepare is not kept: it fails again the
+// same way, and the session goes on. Past kMaxPrepared statements the rest
+// run unprepared, and still run.
+TEST_F(ConnectionTest, ARefusedStatementIsNotKeptAndTheCountIsBounded) {
+  auto c = Open();
+  ASSERT_TRUE(c);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto bad = Run(*c, "SELECT nosuchcolumn FROM pg_class WHERE oid = $1", Params().Add(1));
+    EXPECT_FALSE(bad.ok());
+    EXPECT_EQ(c->sqlstate(), "42703");
+    EXPECT_FALSE(c->broken());
+  }
+  auto none = Run(*c, "SELECT count(*) FROM pg_prepared_statements");
+  ASSERT_OK(none);
+  EXPECT_EQ(none->Int64(0, 0), 0);
+  const size_t n = Connection::kMaxPrepared + 20;
+  for (size_t i = 0; i < n; ++i) {
+    auto r = Run(*c, "SELECT $1::bigint + " + std::to_string(i), Params().Add(int64_t{1}));
+    ASSERT_OK(r);
+    ASSERT_EQ(r->Int64(0, 0), static_cast<int64_t>(i) + 1);
+  }
+  auto count = Run(*c, "SELECT count(*) FROM pg_prepared_statements");
+  ASSERT_OK(count);
+  EXPECT_EQ(count->Int64(0, 0), static_cast<int64_t>(Connection::kMaxPrepared));
+}
+
+// Another instance migrating the schema can change what a prepared
+// statement returns: the server then refuses to run it. The connection is
+// broken (the pool makes a new one, which prepares anew) and the error says
+// to retry.
+TEST_F(ConnectionTest, AStatementThatOutlivedASchemaChangeBreaksItsConnection) {
+  auto c = Open();
+  auto other = Open();
+  ASSERT_TRUE(c && other);
+  ASSERT_OK(Run(*c, "CREATE TABLE p (id bigint PRIMARY KEY); INSERT INTO p VALUES (1)"));
+  const std::string select = "SELECT * FROM p WHERE id = $1";
+  ASSERT_OK(Run(*c, select, Params().Add(1)));
+  ASSERT_OK(Run(*other, "ALTER TABLE p ADD COLUMN note text"));
+  auto r = Run(*c, select, Params().Add(1));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
+  EXPECT_TRUE(c->broken());
+  auto fresh = Open();
+  ASSERT_TRUE(fresh);
+  auto again = Run(*fresh, select, Params().Add(1));
+  ASSERT_OK(again);
+  EXPECT_EQ(again->columns(), 2);
+}
+
 TEST_F(ConnectionTest, NotificationsArriveQueuedAndLive) {
   auto listener = Open();
   auto sender = Open();
