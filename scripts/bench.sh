@@ -6,7 +6,8 @@
 # events_bench hands a full outbox of events to a loopback site of its own.
 # --cluster runs the PostgreSQL/cluster benchmarks alone, on a throwaway
 # PostgreSQL (or TGATE_TEST_PG's): delivery_bench's mixed run on PostgreSQL
-# beside SQLite's (and its enqueue run on both); --quick: a few minutes.
+# beside SQLite's (and its enqueue run on both), ingest_bench on PostgreSQL
+# (nginx and wrk as above); --quick: a few minutes.
 # Then bench/cluster_bench (tgate serve x2-3 on one database: failover after
 # kill -9, handover after SIGTERM, a broadcast to 1,000,000 users; --quick:
 # 100,000).
@@ -50,6 +51,7 @@ if [[ $cluster == 1 ]]; then
     export TGATE_TEST_PG
   fi
   build/delivery_bench --only mixed --db both ${args[@]+"${args[@]}"} || status=$?
+  build/ingest_bench --db postgresql ${args[@]+"${args[@]}"} || status=$?
   build/cluster_bench ${args[@]+"${args[@]}"} || status=$?
   exit $status
 fi
