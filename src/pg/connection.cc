@@ -13,6 +13,7 @@
 #include <charconv>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -77,7 +78,12 @@ struct Connection::State {
   int backend_pid = 0;
   // The statements this session has prepared, by their SQL: the name each
   // runs by (see Connection's header comment). At most kMaxPrepared.
-  std::unordered_map<std::string, std::string> prepared;
+  // Looked up by string_view (no copy of the SQL per statement run).
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+  std::unordered_map<std::string, std::string, SqlHash, std::equal_to<>> prepared;
   int64_t prepares = 0;  // names handed out so far
 
   void Close() {
@@ -490,7 +496,7 @@ Awaitable<Result<std::vector<Rows>>> Connection::RunPipeline(std::shared_ptr<Sta
     std::vector<const char*> values = s.params->Pointers();
     const int n = static_cast<int>(values.size());
     const std::string* name = nullptr;
-    if (auto it = st->prepared.find(std::string(s.sql)); it != st->prepared.end()) {
+    if (auto it = st->prepared.find(s.sql); it != st->prepared.end()) {
       name = &it->second;
     } else if (auto p = preparing.find(s.sql); p != preparing.end()) {
       name = &p->second;
