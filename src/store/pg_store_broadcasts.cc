@@ -13,6 +13,7 @@
 #include "core/status_macros.h"
 #include "pg/array_literal.h"
 #include "store/idempotency_replay.h"
+#include "store/pg_bulk_bindings.h"
 #include "store/pg_store.h"
 #include "store/skipped_users.h"
 #include "store/sqlite_codes.h"
@@ -20,27 +21,6 @@
 
 namespace tgate::store {
 namespace {
-
-// not_before_ms spreads the targets (ordered by chat id) evenly over the
-// window: the k-th (0-based) of `total` waits now + k * spread_ms / total.
-// $8 counts the targets filled before this statement, so chunks continue the spread.
-#define TGATE_PG_BROADCAST_MESSAGES                                                                      \
-  "INSERT INTO messages (bot, site_user, chat_id, priority, broadcast_id, paid, status, not_before_ms, " \
-  "created_at, updated_at) "                                                                             \
-  "SELECT $1, t.site_user, t.chat_id, 1, $2::bigint, $3::smallint, 0, "                                  \
-  "$4::bigint + ($8::bigint + row_number() OVER (ORDER BY t.chat_id) - 1) * $5::bigint / $6::bigint, "   \
-  "$7::bigint, $7::bigint "
-
-// One chunk of "all": chat ids in ($9, $10].
-constexpr const char* kInsertAllTargets = TGATE_PG_BROADCAST_MESSAGES
-    "FROM bindings t WHERE t.bot = $1 AND t.status = 0 AND t.chat_id > $9::bigint AND t.chat_id <= "
-    "$10::bigint "
-    "ORDER BY t.chat_id";
-
-// The listed users ($9, a text[]) that are linked and active.
-constexpr const char* kInsertListedTargets = TGATE_PG_BROADCAST_MESSAGES
-    "FROM bindings t WHERE t.bot = $1 AND t.status = 0 AND t.site_user = ANY($9::text[]) "
-    "ORDER BY t.chat_id";
 
 constexpr int64_t kBeforeAllChats = INT64_MIN;
 
@@ -101,36 +81,33 @@ Awaitable<Result<Broadcast>> PgStore::CreateBroadcast(const NewBroadcast& broadc
       if (!made.ok()) co_return made.status();
     } else {
       const std::string users = pg::TextArray(broadcast.users);
-      auto counts = co_await tx.Exec(
-          "SELECT (SELECT count(DISTINCT u) FROM unnest($2::text[]) u), "
-          "(SELECT count(*) FROM bindings t WHERE t.bot = $1 AND t.status = 0 AND t.site_user = "
-          "ANY($2::text[]))",
-          pg::Params().Add(broadcast.bot).Add(users));
-      if (!counts.ok()) co_return counts.status();
-      out.total = out.pending = counts->Int64(0, 1);
-      // The bot's bindings of the requested users, active or not: the rest were never linked.
-      auto linked = co_await tx.Exec(
-          "SELECT site_user, status FROM bindings WHERE bot = $1 AND site_user = "
-          "ANY($2::text[])",
-          pg::Params().Add(broadcast.bot).Add(users));
+      // The bot's bindings of the requested users, active or not (the rest
+      // were never linked): the active ones are the targets.
+      auto linked =
+          co_await tx.Exec(pg_bulk_bindings::kListedBindings, pg::Params().Add(broadcast.bot).Add(users));
       if (!linked.ok()) co_return linked.status();
       std::map<std::string, UserStatus> bindings;
+      int64_t active = 0;
       for (int i = 0; i < linked->size(); ++i) {
-        bindings[std::string(linked->Text(i, 0))] = UserStatusOf(linked->Int64(i, 1));
+        const UserStatus status = UserStatusOf(linked->Int64(i, 1));
+        bindings[std::string(linked->Text(i, 0))] = status;
+        if (status == UserStatus::kActive) ++active;
       }
+      out.total = out.pending = active;
       out.skipped_users = SkippedUsersOf(broadcast.users, bindings);
       out.skipped = static_cast<int64_t>(out.skipped_users.size());
       if (out.total > 0) {
-        auto insert = co_await tx.Exec(kInsertListedTargets, pg::Params()
-                                                                 .Add(broadcast.bot)
-                                                                 .Add(out.id)
-                                                                 .Add(int64_t{broadcast.paid})
-                                                                 .Add(now_ms)
-                                                                 .Add(broadcast.spread_seconds * 1000)
-                                                                 .Add(out.total)
-                                                                 .Add(now_ms / 1000)
-                                                                 .Add(int64_t{0})
-                                                                 .Add(users));
+        auto insert =
+            co_await tx.Exec(pg_bulk_bindings::kListedTargets, pg::Params()
+                                                                   .Add(broadcast.bot)
+                                                                   .Add(out.id)
+                                                                   .Add(int64_t{broadcast.paid})
+                                                                   .Add(now_ms)
+                                                                   .Add(broadcast.spread_seconds * 1000)
+                                                                   .Add(out.total)
+                                                                   .Add(now_ms / 1000)
+                                                                   .Add(int64_t{0})
+                                                                   .Add(users));
         if (!insert.ok()) co_return insert.status();
       }
       pg::Params update_params;
@@ -178,17 +155,17 @@ Awaitable<Result<int64_t>> PgStore::FillChunk(int64_t id, size_t max_rows) {
   const bool last = edge->empty();
   const int64_t upto = last ? INT64_MAX : edge->Int64(0, 0);
 
-  auto insert = co_await Exec(kInsertAllTargets, pg::Params()
-                                                     .Add(bot)
-                                                     .Add(id)
-                                                     .Add(paid)
-                                                     .Add(created_ms)
-                                                     .Add(spread_ms)
-                                                     .Add(total)
-                                                     .Add(NowSeconds())
-                                                     .Add(filled)
-                                                     .Add(after)
-                                                     .Add(upto));
+  auto insert = co_await Exec(pg_bulk_bindings::kAllTargets, pg::Params()
+                                                                 .Add(bot)
+                                                                 .Add(id)
+                                                                 .Add(paid)
+                                                                 .Add(created_ms)
+                                                                 .Add(spread_ms)
+                                                                 .Add(total)
+                                                                 .Add(NowSeconds())
+                                                                 .Add(filled)
+                                                                 .Add(after)
+                                                                 .Add(upto));
   if (!insert.ok()) co_return insert.status();
   const int64_t now_filled = filled + insert->affected();
   // When complete, the total becomes what was really sent to (bindings may

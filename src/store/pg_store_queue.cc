@@ -8,6 +8,7 @@
 #include "core/status_macros.h"
 #include "pg/array_literal.h"
 #include "store/idempotency_replay.h"
+#include "store/pg_bulk_bindings.h"
 #include "store/pg_store.h"
 #include "store/sqlite_codes.h"
 #include "store/store_validation.h"
@@ -161,36 +162,16 @@ Awaitable<Result<std::vector<int64_t>>> PgStore::InsertRun(std::span<const NewMe
     priorities.push_back(PriorityInt(m.priority));
     expires.push_back(std::max<int64_t>(m.expires_at_ms, 0));
   }
-  static const std::string kInsert =
-      "WITH run AS MATERIALIZED ("
-      "  SELECT r.*, nextval(s.seq) AS id FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
-      "    $5::bigint[], $6::text[], $7::text[], $8::bigint[]) WITH ORDINALITY "
-      "    AS r(bot, site_user, text, options_json, priority, idempotency_key, idempotency_fingerprint, "
-      "    expires_at_ms, ord) "
-      "  CROSS JOIN (SELECT pg_get_serial_sequence('messages', 'id')::regclass AS seq) s ORDER BY r.ord), "
-      "linked AS (SELECT bot, site_user, chat_id FROM bindings WHERE (bot, site_user) IN "
-      "  (SELECT bot, site_user FROM run) AND status = 0 AND chat_id > 0 FOR SHARE), "
-      "ins AS (INSERT INTO messages (id, bot, site_user, chat_id, text, options_json, priority, status, "
-      "  idempotency_key, idempotency_fingerprint, created_at, updated_at, expires_at_ms) "
-      "  OVERRIDING SYSTEM VALUE "
-      "  SELECT run.id, run.bot, run.site_user, linked.chat_id, run.text, run.options_json, "
-      "    run.priority::smallint, 0, nullif(run.idempotency_key, ''), nullif(run.idempotency_fingerprint, "
-      "''), "
-      "    $9::bigint, $9::bigint, nullif(run.expires_at_ms, 0) "
-      "  FROM run JOIN linked ON linked.bot = run.bot AND linked.site_user = run.site_user ORDER BY run.ord "
-      "  ON CONFLICT (bot, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id, bot) "
-      "SELECT run.ord, ins.id, pg_notify('" +
-      std::string(kQueueChannel) + "', ins.bot) FROM ins JOIN run USING (id)";
-  auto rows = co_await Exec(kInsert, pg::Params()
-                                         .Add(pg::TextArray(bots))
-                                         .Add(pg::TextArray(users))
-                                         .Add(pg::TextArray(texts))
-                                         .Add(pg::TextArray(options))
-                                         .Add(pg::BigintArray(priorities))
-                                         .Add(pg::TextArray(keys))
-                                         .Add(pg::TextArray(fingerprints))
-                                         .Add(pg::BigintArray(expires))
-                                         .Add(NowSeconds()));
+  auto rows = co_await Exec(pg_bulk_bindings::InsertRunSql(), pg::Params()
+                                                                  .Add(pg::TextArray(bots))
+                                                                  .Add(pg::TextArray(users))
+                                                                  .Add(pg::TextArray(texts))
+                                                                  .Add(pg::TextArray(options))
+                                                                  .Add(pg::BigintArray(priorities))
+                                                                  .Add(pg::TextArray(keys))
+                                                                  .Add(pg::TextArray(fingerprints))
+                                                                  .Add(pg::BigintArray(expires))
+                                                                  .Add(NowSeconds()));
   if (!rows.ok()) co_return rows.status();
   std::vector<int64_t> ids(messages.size(), 0);
   for (int i = 0; i < rows->size(); ++i) {
