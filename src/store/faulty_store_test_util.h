@@ -200,6 +200,9 @@ class FaultyStore final : public Store {
   Awaitable<Result<bool>> InsertUpdate(const Update& update) override {
     co_return co_await Write("InsertUpdate", [&] { return inner_.InsertUpdate(update); });
   }
+  Awaitable<Result<std::vector<bool>>> InsertUpdates(std::span<const Update> updates) override {
+    co_return co_await Write("InsertUpdates", [&] { return inner_.InsertUpdates(updates); });
+  }
   Awaitable<Result<std::vector<Update>>> PendingUpdates(std::string_view bot, size_t limit) override {
     co_return co_await Read("PendingUpdates", [&] { return inner_.PendingUpdates(bot, limit); });
   }

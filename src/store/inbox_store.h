@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +26,12 @@ class InboxStore {
   // Several in one transaction (TransactionRunner) share its commit: the
   // webhook's group commit (webhook/update_receiver.h).
   virtual Awaitable<Result<bool>> InsertUpdate(const Update& update) = 0;
+  // Stores each of `updates` as InsertUpdate does, in order, all or none:
+  // whether each was new (false: its bot's update_id was received before,
+  // or earlier in `updates`). PostgreSQL: one statement, one round trip for
+  // them all (the webhook's updates processed on receipt; InsertUpdate's
+  // answer is needed before the next).
+  virtual Awaitable<Result<std::vector<bool>>> InsertUpdates(std::span<const Update> updates) = 0;
   // Received but neither processed nor set aside, by update_id.
   virtual Awaitable<Result<std::vector<Update>>> PendingUpdates(std::string_view bot, size_t limit) = 0;
   virtual Awaitable<Status> MarkUpdateProcessed(std::string_view bot, int64_t update_id) = 0;

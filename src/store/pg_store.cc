@@ -3,6 +3,7 @@
 // broadcasts in pg_store_broadcasts.cc and retention in pg_store_retention.cc.
 #include "store/pg_store.h"
 
+#include <map>
 #include <string>
 #include <utility>
 
@@ -329,6 +330,48 @@ Awaitable<Result<bool>> PgStore::InsertUpdate(const Update& update) {
           .Add(int64_t{update.processed ? 1 : 0}));
   if (!rows.ok()) co_return rows.status();
   co_return rows->size() == 1;
+}
+
+Awaitable<Result<std::vector<bool>>> PgStore::InsertUpdates(std::span<const Update> updates) {
+  std::vector<bool> inserted(updates.size(), false);
+  if (updates.empty()) co_return inserted;
+  std::vector<std::string> bots, payloads;
+  std::vector<int64_t> ids, processed;
+  for (const Update& u : updates) {
+    bots.push_back(u.bot);
+    ids.push_back(u.update_id);
+    payloads.push_back(u.processed ? std::string() : u.payload);
+    processed.push_back(u.processed ? 1 : 0);
+  }
+  // As InsertUpdate, each row in the order given (a duplicate within the
+  // batch is skipped as one received before).
+  auto rows = co_await Exec(
+      "WITH ins AS (INSERT INTO updates (bot, update_id, payload, processed, received_at) "
+      "SELECT r.bot, r.update_id, r.payload, r.processed, $5 FROM unnest($1::text[], $2::bigint[], "
+      "$3::text[], $4::smallint[]) WITH ORDINALITY AS r(bot, update_id, payload, processed, ord) ORDER BY "
+      "r.ord "
+      "ON CONFLICT (bot, update_id) DO NOTHING RETURNING bot, update_id, processed) "
+      "SELECT bot, update_id, CASE WHEN processed = 0 THEN pg_notify($6, bot) END FROM ins",
+      pg::Params()
+          .Add(pg::TextArray(bots))
+          .Add(pg::BigintArray(ids))
+          .Add(pg::TextArray(payloads))
+          .Add(pg::BigintArray(processed))
+          .Add(NowSeconds())
+          .Add(std::string(kUpdatesChannel)));
+  if (!rows.ok()) co_return rows.status();
+  // Each row inserted is its update's first occurrence.
+  std::map<std::pair<std::string_view, int64_t>, size_t> first;
+  for (size_t i = 0; i < updates.size(); ++i)
+    first.emplace(std::make_pair(std::string_view(bots[i]), ids[i]), i);
+  for (int r = 0; r < rows->size(); ++r) {
+    auto at = first.find(std::make_pair(rows->Text(r, 0), rows->Int64(r, 1)));
+    if (at == first.end())
+      co_return Status::Internal("storing updates answered for update " + std::to_string(rows->Int64(r, 1)) +
+                                 ", which was not given");
+    inserted[at->second] = true;
+  }
+  co_return inserted;
 }
 
 Awaitable<Result<std::vector<Update>>> PgStore::PendingUpdates(std::string_view bot, size_t limit) {

@@ -117,6 +117,7 @@ class PgStore final : public Store {
   Awaitable<Result<Broadcast>> CancelBroadcast(int64_t id) override;
 
   Awaitable<Result<bool>> InsertUpdate(const Update& update) override;
+  Awaitable<Result<std::vector<bool>>> InsertUpdates(std::span<const Update> updates) override;
   Awaitable<Result<std::vector<Update>>> PendingUpdates(std::string_view bot, size_t limit) override;
   Awaitable<Status> MarkUpdateProcessed(std::string_view bot, int64_t update_id) override;
   Awaitable<Status> SetUpdateAside(std::string_view bot, int64_t update_id, std::string_view reason) override;

@@ -310,15 +310,33 @@ Result<int64_t> SqliteStore::ReadBindingCount(std::string_view bot, UserStatus s
 
 // --- received updates
 
-Awaitable<Result<bool>> SqliteStore::InsertUpdate(const Update& update) {
-  TGATE_CO_ASSIGN_OR_RETURN(auto st,
-                            Prepare("INSERT INTO updates (bot, update_id, payload, processed, received_at) "
-                                    "VALUES (?1, ?2, ?3, ?5, ?4) ON CONFLICT (bot, update_id) DO NOTHING"));
+Result<bool> SqliteStore::InsertUpdateNow(const Update& update) {
+  TGATE_ASSIGN_OR_RETURN(auto st,
+                         Prepare("INSERT INTO updates (bot, update_id, payload, processed, received_at) "
+                                 "VALUES (?1, ?2, ?3, ?5, ?4) ON CONFLICT (bot, update_id) DO NOTHING"));
   st.Bind(1, update.bot).Bind(2, update.update_id);
   st.Bind(3, update.processed ? std::string_view("") : std::string_view(update.payload));
   st.Bind(5, int64_t{update.processed ? 1 : 0});
-  TGATE_CO_RETURN_IF_ERROR(st.Bind(4, NowSeconds()).Run());
-  co_return st.Changes() == 1;
+  TGATE_RETURN_IF_ERROR(st.Bind(4, NowSeconds()).Run());
+  return st.Changes() == 1;
+}
+
+Awaitable<Result<bool>> SqliteStore::InsertUpdate(const Update& update) { co_return InsertUpdateNow(update); }
+
+Awaitable<Result<std::vector<bool>>> SqliteStore::InsertUpdates(std::span<const Update> updates) {
+  // One statement each: SQLite has no round trip to save.
+  std::vector<bool> inserted;
+  auto write = [&]() -> Status {
+    inserted.clear();
+    for (const Update& update : updates) {
+      TGATE_ASSIGN_OR_RETURN(bool added, InsertUpdateNow(update));
+      inserted.push_back(added);
+    }
+    return Status::Ok();
+  };
+  // Inside a caller's transaction a failure fails that whole transaction.
+  TGATE_CO_RETURN_IF_ERROR(transactions_.depth() > 0 ? write() : Atomically(write));
+  co_return inserted;
 }
 
 Awaitable<Result<std::vector<Update>>> SqliteStore::PendingUpdates(std::string_view bot, size_t limit) {

@@ -96,6 +96,7 @@ class SqliteStore final : public Store {
   Awaitable<Result<Broadcast>> CancelBroadcast(int64_t id) override;
 
   Awaitable<Result<bool>> InsertUpdate(const Update& update) override;
+  Awaitable<Result<std::vector<bool>>> InsertUpdates(std::span<const Update> updates) override;
   Awaitable<Result<std::vector<Update>>> PendingUpdates(std::string_view bot, size_t limit) override;
   Awaitable<Status> MarkUpdateProcessed(std::string_view bot, int64_t update_id) override;
   Awaitable<Status> SetUpdateAside(std::string_view bot, int64_t update_id, std::string_view reason) override;
@@ -125,6 +126,8 @@ class SqliteStore final : public Store {
   int64_t NowSeconds() const { return clock_.UnixSeconds(); }
 
   Result<SqliteStatement> Prepare(std::string_view sql) { return cache_.Get(sql); }
+  // InsertUpdate's statement, on this thread now (it never suspends).
+  Result<bool> InsertUpdateNow(const Update& update);
   // Runs fn in a transaction (a savepoint when inside one already).
   Status Atomically(const std::function<Status()>& fn) { return transactions_.Run(fn); }
   // Materializes the next `max_rows` targets of broadcast `id` (none once it

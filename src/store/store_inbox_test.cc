@@ -45,6 +45,36 @@ TEST_P(InboxTest, AnUpdateStoredProcessedIsNeverPendingAndStillDedupes) {
   EXPECT_EQ(Await(store_->PendingUpdates("bot", 10))->size(), 1u);
 }
 
+// A batch stored together (the webhook's updates processed on receipt):
+// each as InsertUpdate would, in order, a copy received before or earlier
+// in the batch a duplicate, payloads kept as given.
+TEST_P(InboxTest, UpdatesStoredTogetherSayWhichWereNewInOrder) {
+  ASSERT_TRUE(Await(store_->InsertUpdate(Update{"bot", 2, "{}"})).value());
+  Update processed{"bot", 3, R"({"update_id":3})"};
+  processed.processed = true;
+  const std::string odd = R"({"text":"it's \"quoted\", {braces}, NULL, \\ and é"})";
+  const std::vector<Update> batch = {Update{"bot", 1, R"({"update_id":1})"},
+                                     Update{"bot", 2, R"({"again":1})"},
+                                     processed,
+                                     Update{"bot", 1, R"({"copy":1})"},
+                                     Update{"bot2", 1, "{}"},
+                                     Update{"bot", 4, odd}};
+  auto inserted = Await(store_->InsertUpdates(batch));
+  ASSERT_OK(inserted);
+  EXPECT_EQ(*inserted, (std::vector<bool>{true, false, true, false, true, true}));
+  auto pending = Await(store_->PendingUpdates("bot", 10));
+  ASSERT_OK(pending);
+  ASSERT_EQ(pending->size(), 3u) << "1, 2 and 4; 3 was stored processed";
+  EXPECT_EQ((*pending)[0].payload, R"({"update_id":1})") << "the first copy wins";
+  EXPECT_EQ((*pending)[1].payload, "{}") << "stored before the batch";
+  EXPECT_EQ((*pending)[2].payload, odd);
+  EXPECT_EQ(Await(store_->PendingUpdates("bot2", 10))->size(), 1u);
+  EXPECT_FALSE(Await(store_->InsertUpdate(processed)).value()) << "stored by the batch";
+  auto none = Await(store_->InsertUpdates({}));
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_P(InboxTest, ProcessedUpdatesLeavePendingButStillDedupe) {
   for (int64_t id : {12, 10, 11}) ASSERT_TRUE(Await(store_->InsertUpdate(Update{"bot", id, "{}"})).value());
   auto pending = Await(store_->PendingUpdates("bot", 2));

@@ -35,7 +35,9 @@ Awaitable<Status> UpdateIntake::Take(Lifetime::Token life, store::Store& tx,
   // batch could not be processed (the bot's later ones wait behind it).
   enum class Mode { kNotAsked, kOnReceipt, kPending };
   std::vector<Mode> mode(bots_.size(), Mode::kNotAsked);
-  for (size_t i = 0; i < batch.size(); ++i) {
+  // The processor that takes update i on receipt, else null: each bot's is
+  // asked at its first update (MayProcessOnReceipt).
+  auto taker = [&](size_t i) -> Awaitable<Result<UpdateProcessor*>> {
     const ReceivedUpdate& r = batch[i];
     const IntakeBot& bot = bots_[r.bot];
     UpdateProcessor* p = bot.processor ? bot.processor() : nullptr;
@@ -47,9 +49,74 @@ Awaitable<Status> UpdateIntake::Take(Lifetime::Token life, store::Store& tx,
       p = bot.processor();  // asked anew after a store call
       mode[r.bot] = *may && p ? Mode::kOnReceipt : Mode::kPending;
     }
-    if (mode[r.bot] == Mode::kOnReceipt) {
+    co_return mode[r.bot] == Mode::kOnReceipt ? p : nullptr;
+  };
+  auto store_pending = [&](size_t i) -> Awaitable<Status> {
+    const ReceivedUpdate& r = batch[i];
+    auto stored = co_await tx.InsertUpdate(r.update);
+    if (life.ended()) co_return Stopped();
+    if (!stored.ok()) co_return stored.status();
+    taken.inserted[i] = *stored;
+    taken.notify[r.bot] = taken.notify[r.bot] || *stored;
+    co_return Status::Ok();
+  };
+  auto failed_on_receipt = [&](const ReceivedUpdate& r, std::string_view why) {
+    processing_failed = true;
+    return Status::Unavailable("update " + std::to_string(r.update.update_id) +
+                               " failed on receipt: " + std::string(why));
+  };
+
+  if (isolation == Isolation::kNone) {
+    // Each update's way is known before any is stored (a failure ends the
+    // transaction here, not its bot's way): those taken on receipt are
+    // stored processed together, one round trip on PostgreSQL where each
+    // took one, then each new one is acted on, in order.
+    std::vector<UpdateProcessor*> takers(batch.size(), nullptr);
+    std::vector<store::Update> rows;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      auto p = co_await taker(i);
+      if (!p.ok()) co_return p.status();
+      takers[i] = *p;
+      // Without its payload: a processed update's is not kept (store/types.h).
+      if (takers[i]) rows.push_back(store::Update{batch[i].update.bot, batch[i].update.update_id, {}, true});
+    }
+    std::vector<bool> stored;
+    if (!rows.empty()) {
+      auto inserted = co_await tx.InsertUpdates(rows);
+      if (life.ended()) co_return Stopped();
+      if (!inserted.ok()) co_return inserted.status();
+      stored = std::move(*inserted);
+    }
+    size_t row = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const ReceivedUpdate& r = batch[i];
+      if (!takers[i]) {
+        TGATE_CO_RETURN_IF_ERROR(co_await store_pending(i));
+        continue;
+      }
+      taken.inserted[i] = stored[row++];
+      if (!taken.inserted[i]) continue;  // a duplicate: processed when it first came
+      // Asked anew after the store calls: ownership may have moved.
+      UpdateProcessor* p = bots_[r.bot].processor();
+      if (!p) co_return failed_on_receipt(r, "its bot's processor is no longer here");
       bool replied = false;
-      auto processed = co_await p->ProcessOnReceipt(tx, r.update, *r.parsed, isolation, replied);
+      Status acted = co_await p->ActOnReceipt(tx, r.update, *r.parsed, replied);
+      if (life.ended()) co_return Stopped();
+      if (!acted.ok()) co_return failed_on_receipt(r, acted.message());
+      taken.processed[r.bot] = true;
+      taken.replied[r.bot] = taken.replied[r.bot] || replied;
+    }
+    co_return Status::Ok();
+  }
+
+  // One by one, each processed in a savepoint of its own.
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const ReceivedUpdate& r = batch[i];
+    auto p = co_await taker(i);
+    if (!p.ok()) co_return p.status();
+    if (*p) {
+      bool replied = false;
+      auto processed = co_await (*p)->ProcessOnReceipt(tx, r.update, *r.parsed, replied);
       if (life.ended()) co_return Stopped();
       if (processed.ok()) {
         taken.inserted[i] = *processed;
@@ -57,21 +124,12 @@ Awaitable<Status> UpdateIntake::Take(Lifetime::Token life, store::Store& tx,
         taken.replied[r.bot] = taken.replied[r.bot] || replied;
         continue;
       }
-      if (isolation == Isolation::kNone) {  // part of it may be in `tx`
-        processing_failed = true;
-        co_return Status::Unavailable("update " + std::to_string(r.update.update_id) +
-                                      " failed on receipt: " + processed.status().message());
-      }
       // Left for the processor's loop, which retries it or sets it aside.
-      spdlog::debug("bot {}: update {} not processed on receipt: {}", bot.name, r.update.update_id,
+      spdlog::debug("bot {}: update {} not processed on receipt: {}", bots_[r.bot].name, r.update.update_id,
                     processed.status().message());
       mode[r.bot] = Mode::kPending;
     }
-    auto stored = co_await tx.InsertUpdate(r.update);
-    if (life.ended()) co_return Stopped();
-    if (!stored.ok()) co_return stored.status();
-    taken.inserted[i] = *stored;
-    taken.notify[r.bot] = taken.notify[r.bot] || *stored;
+    TGATE_CO_RETURN_IF_ERROR(co_await store_pending(i));
   }
   co_return Status::Ok();
 }

@@ -9,11 +9,12 @@
 // sets it aside. Wake() tells each bot's processor what happened, once the
 // transaction committed.
 // The batch is first taken with every update processed straight in the
-// transaction; only when one's processing fails does the transaction roll
-// back and the batch go again, each update processed in a savepoint of its
-// own (so that one alone rolls back). A savepoint per update costs SQLite a
-// copy of every page the update touches, PostgreSQL two round trips, and
-// failures are rare.
+// transaction, those taken on receipt stored together (InsertUpdates: one
+// round trip on PostgreSQL, where each took one) before each is acted on;
+// only when one's processing fails does the transaction roll back and the
+// batch go again, each update processed in a savepoint of its own (so that
+// one alone rolls back). A savepoint per update costs SQLite a copy of every
+// page the update touches, PostgreSQL two round trips, and failures are rare.
 // Not the transaction's commit (one transaction holds a whole webhook
 // batch), nor authentication or parsing (the caller's). Threading: io thread
 // only.
@@ -71,10 +72,13 @@ class UpdateIntake {
   void Wake(const Taken& taken) const;
 
  private:
-  using Isolation = UpdateProcessor::ReceiptIsolation;
+  // How a batch's updates processed on receipt are taken: each in a
+  // savepoint of its own, or all straight in the transaction.
+  enum class Isolation { kSavepoint, kNone };
   // The batch in `tx`. An error fails the whole transaction: the caller rolls
-  // it back. With Isolation::kNone, an update whose processing failed sets
-  // `processing_failed` and fails the transaction.
+  // it back. With Isolation::kNone, an update whose processing failed (or
+  // whose bot's processor left meanwhile) sets `processing_failed` and fails
+  // the transaction.
   Awaitable<Status> Take(Lifetime::Token life, store::Store& tx, const std::vector<ReceivedUpdate>& batch,
                          Isolation isolation, Taken& taken, bool& processing_failed) const;
 

@@ -163,7 +163,7 @@ Awaitable<Result<bool>> UpdateProcessor::MayProcessOnReceipt(store::Store& tx) {
 
 Awaitable<Result<bool>> UpdateProcessor::ProcessOnReceipt(store::Store& tx, const store::Update& update,
                                                           const telegram::ParsedUpdate& parsed,
-                                                          ReceiptIsolation isolation, bool& replied) {
+                                                          bool& replied) {
   TGATE_ASSERT_ON(io_thread_);
   Lifetime::Token life = life_.token();
   if (life.ended()) co_return Stopped();
@@ -179,17 +179,24 @@ Awaitable<Result<bool>> UpdateProcessor::ProcessOnReceipt(store::Store& tx, cons
     if (!inserted) co_return Status::Ok();  // a duplicate: processed when it first came
     co_return co_await ProcessParsed(life, each, parsed, update.payload, enqueued);
   };
-  // (An if, not a conditional expression: GCC 12 miscompiles co_await in one.)
-  Status s;
-  if (isolation == ReceiptIsolation::kSavepoint) {
-    s = co_await tx.RunInTransaction(process);
-  } else {
-    s = co_await process(tx);
-  }
+  Status s = co_await tx.RunInTransaction(process);
   if (life.ended()) co_return Stopped();
   if (!s.ok()) co_return s;
   replied |= enqueued;
   co_return inserted;
+}
+
+Awaitable<Status> UpdateProcessor::ActOnReceipt(store::Store& tx, const store::Update& update,
+                                                const telegram::ParsedUpdate& parsed, bool& replied) {
+  TGATE_ASSERT_ON(io_thread_);
+  Lifetime::Token life = life_.token();
+  if (life.ended()) co_return Stopped();
+  bool enqueued = false;
+  Status s = co_await ProcessParsed(life, tx, parsed, update.payload, enqueued);
+  if (life.ended()) co_return Stopped();
+  if (!s.ok()) co_return s;
+  replied |= enqueued;
+  co_return Status::Ok();
 }
 
 void UpdateProcessor::ProcessedOnReceipt(bool replied) {

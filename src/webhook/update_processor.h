@@ -92,19 +92,21 @@ class UpdateProcessor {
   // one another instance stored and NOTIFYed here). Not OK when the store
   // failed.
   Awaitable<Result<bool>> MayProcessOnReceipt(store::Store& tx);
-  // Stores `update`, just received, as processed and acts on it in `tx`;
-  // true, or false for a duplicate (stored before: nothing done). `replied`
-  // is set when it queued a reply. In a savepoint of its own (kSavepoint),
-  // an error leaves nothing of it in `tx`: the caller stores it pending, for
-  // the loop, which retries it or sets it aside. Without (kNone), an error
-  // may leave part of it in `tx`, which the caller must then roll back. Call
-  // only after MayProcessOnReceipt said yes in `tx` (and no update of the
-  // bot was left pending since), and ProcessedOnReceipt() once `tx`
-  // committed.
-  enum class ReceiptIsolation { kSavepoint, kNone };
+  // Stores `update`, just received, as processed and acts on it in `tx`, in
+  // a savepoint of its own; true, or false for a duplicate (stored before:
+  // nothing done). `replied` is set when it queued a reply. An error leaves
+  // nothing of it in `tx`: the caller stores it pending, for the loop, which
+  // retries it or sets it aside. Call only after MayProcessOnReceipt said
+  // yes in `tx` (and no update of the bot was left pending since), and
+  // ProcessedOnReceipt() once `tx` committed.
   Awaitable<Result<bool>> ProcessOnReceipt(store::Store& tx, const store::Update& update,
-                                           const telegram::ParsedUpdate& parsed, ReceiptIsolation isolation,
-                                           bool& replied);
+                                           const telegram::ParsedUpdate& parsed, bool& replied);
+  // As ProcessOnReceipt without the savepoint, for an update the caller has
+  // already stored processed in `tx` and found new (UpdateIntake stores a
+  // batch's at once, store::InboxStore::InsertUpdates): acts on it. An error
+  // may leave part of it in `tx`, which the caller must then roll back.
+  Awaitable<Status> ActOnReceipt(store::Store& tx, const store::Update& update,
+                                 const telegram::ParsedUpdate& parsed, bool& replied);
   // Updates processed on receipt committed: wakes the dispatcher (when one
   // queued a reply) and the events sender, as a pass of the loop does.
   void ProcessedOnReceipt(bool replied);

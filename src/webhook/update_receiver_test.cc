@@ -199,6 +199,8 @@ TEST_F(ReceiptTest, UpdatesAreProcessedInTheTransactionThatStoresThem) {
   EXPECT_EQ(PostTogether({UpdateWithId(1), UpdateWithId(2), UpdateWithId(2), UpdateWithId(3)}),
             (std::vector<int>{200, 200, 200, 200}));
   EXPECT_EQ(faulty_->commits(), 1) << "stored and processed together";
+  EXPECT_EQ(faulty_->calls("InsertUpdates"), 1) << "the four stored in one go";
+  EXPECT_EQ(faulty_->calls("InsertUpdate"), 0);
   EXPECT_EQ(Pending(), 0u);
   EXPECT_EQ(EventUpdateIds(), (std::vector<int64_t>{1, 2, 3})) << "each forwarded once";
   EXPECT_EQ(events_woken_, 1) << "the events sender, once for the commit";
@@ -284,6 +286,18 @@ TEST_F(ReceiptTest, WithoutAProcessorHereUpdatesAreStoredPending) {
   EXPECT_EQ(Pending(), 1u);
   EXPECT_EQ(notified_, 1);
   EXPECT_TRUE(EventUpdateIds().empty());
+}
+
+// Storing the batch's updates fails: none is acknowledged, nothing of them
+// stays, and Telegram's retry processes them.
+TEST_F(ReceiptTest, UpdatesThatCannotBeStoredTogetherAreNotAcknowledged) {
+  faulty_->FailNext("InsertUpdates", Status::Internal("disk I/O error"));
+  EXPECT_EQ(PostTogether({UpdateWithId(1), UpdateWithId(2)}), (std::vector<int>{503, 503}));
+  EXPECT_EQ(Pending(), 0u);
+  EXPECT_TRUE(EventUpdateIds().empty());
+  EXPECT_EQ(events_woken_, 0);
+  EXPECT_EQ(PostTogether({UpdateWithId(1), UpdateWithId(2)}), (std::vector<int>{200, 200}));
+  EXPECT_EQ(EventUpdateIds(), (std::vector<int64_t>{1, 2}));
 }
 
 // A failed commit rolls back the updates and their effects alike: none is
