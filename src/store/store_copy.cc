@@ -441,6 +441,21 @@ Awaitable<Result<CopyReport>> CopyStore(asio::any_io_executor executor, const Co
   if (s.ok()) {
     auto commit = co_await conn->Query("COMMIT");
     s = commit.status();
+    if (s.ok()) {
+      // Statistics at once, for the plans of the first requests on the copy:
+      // autovacuum's ANALYZE comes only a minute or more later, and until
+      // then the planner takes each table for a few rows. The copy stands
+      // either way (autovacuum still analyzes it later).
+      std::string analyze = "ANALYZE";
+      const char* separator = " ";
+      for (const char* t : kTargetTables) {
+        analyze += separator;
+        analyze += t;
+        separator = ", ";
+      }
+      auto analyzed = co_await conn->Query(analyze);
+      (void)analyzed;
+    }
   } else if (!conn->broken()) {
     auto rollback = co_await conn->Query("ROLLBACK");  // the error above is the one to report
     (void)rollback;

@@ -359,6 +359,22 @@ TEST_F(StoreCopyTest, TheUsersABroadcastSkippedAreCopied) {
   EXPECT_EQ(got->skipped, 1);
 }
 
+// The copy leaves the target analyzed: the first requests are planned on
+// statistics, not on guesses (pg_class.reltuples is -1 until an ANALYZE).
+TEST_F(StoreCopyTest, TheTargetHasStatisticsOnceCopied) {
+  {
+    auto store = OpenSqlite();
+    ASSERT_TRUE(store);
+    for (int64_t i = 1; i <= 50; ++i)
+      ASSERT_OK(
+          testing::Await(store->Bind(Binding{kBot, "u" + std::to_string(i), i, UserStatus::kActive, 1})));
+  }
+  ASSERT_OK(Copy());
+  EXPECT_EQ(TargetInt("SELECT reltuples::bigint FROM pg_class WHERE oid = 'bindings'::regclass"), 50);
+  EXPECT_EQ(TargetInt("SELECT count(*) FROM pg_stats WHERE tablename = 'bindings' AND attname = 'site_user'"),
+            1);
+}
+
 TEST_F(StoreCopyTest, LongTextsGoInSmallerStatements) {
   const Filled f = Fill();
   ASSERT_EQ(f.messages.size(), 3u);
