@@ -189,6 +189,18 @@ class ReceiptTest : public ReceiverTest {
     return out;
   }
 
+  // A batch the store fails (the fault set up before): none of its updates
+  // is acknowledged, nothing of them or their effects stays, and Telegram's
+  // retry processes them.
+  void ExpectAFailedBatchLeavesNothingAndItsRetryTakes() {
+    EXPECT_EQ(PostTogether({UpdateWithId(1), UpdateWithId(2)}), (std::vector<int>{503, 503}));
+    EXPECT_EQ(Pending(), 0u);
+    EXPECT_TRUE(EventUpdateIds().empty());
+    EXPECT_EQ(events_woken_, 0);
+    EXPECT_EQ(PostTogether({UpdateWithId(1), UpdateWithId(2)}), (std::vector<int>{200, 200}));
+    EXPECT_EQ(EventUpdateIds(), (std::vector<int64_t>{1, 2}));
+  }
+
   FakeClock clock_;
   std::unique_ptr<link::Linker> linker_;
   int replies_ = 0;
@@ -288,28 +300,14 @@ TEST_F(ReceiptTest, WithoutAProcessorHereUpdatesAreStoredPending) {
   EXPECT_TRUE(EventUpdateIds().empty());
 }
 
-// Storing the batch's updates fails: none is acknowledged, nothing of them
-// stays, and Telegram's retry processes them.
 TEST_F(ReceiptTest, UpdatesThatCannotBeStoredTogetherAreNotAcknowledged) {
   faulty_->FailNext("InsertUpdates", Status::Internal("disk I/O error"));
-  EXPECT_EQ(PostTogether({UpdateWithId(1), UpdateWithId(2)}), (std::vector<int>{503, 503}));
-  EXPECT_EQ(Pending(), 0u);
-  EXPECT_TRUE(EventUpdateIds().empty());
-  EXPECT_EQ(events_woken_, 0);
-  EXPECT_EQ(PostTogether({UpdateWithId(1), UpdateWithId(2)}), (std::vector<int>{200, 200}));
-  EXPECT_EQ(EventUpdateIds(), (std::vector<int64_t>{1, 2}));
+  ExpectAFailedBatchLeavesNothingAndItsRetryTakes();
 }
 
-// A failed commit rolls back the updates and their effects alike: none is
-// acknowledged, and Telegram's retry processes them.
 TEST_F(ReceiptTest, AFailedCommitLeavesNeitherTheUpdatesNorTheirEffects) {
   faulty_->FailNextCommits(Status::Unavailable("disk full"));
-  EXPECT_EQ(PostTogether({UpdateWithId(1), UpdateWithId(2)}), (std::vector<int>{503, 503}));
-  EXPECT_EQ(Pending(), 0u);
-  EXPECT_TRUE(EventUpdateIds().empty());
-  EXPECT_EQ(events_woken_, 0);
-  EXPECT_EQ(PostTogether({UpdateWithId(1), UpdateWithId(2)}), (std::vector<int>{200, 200}));
-  EXPECT_EQ(EventUpdateIds(), (std::vector<int64_t>{1, 2}));
+  ExpectAFailedBatchLeavesNothingAndItsRetryTakes();
 }
 
 }  // namespace
