@@ -86,6 +86,9 @@ Awaitable<Status> UpdateIntake::Take(Lifetime::Token life, store::Store& tx,
       if (life.ended()) co_return Stopped();
       if (!inserted.ok()) co_return inserted.status();
       stored = std::move(*inserted);
+      if (stored.size() != rows.size())
+        co_return Status::Internal("storing " + std::to_string(rows.size()) + " updates answered for " +
+                                   std::to_string(stored.size()));
     }
     size_t row = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
