@@ -10,7 +10,8 @@
 // tgate's CPU per request, and the WAL's peak (sampled from its file, <= 64 MB).
 // Then the third way in, long polling: a burst of updates queued at the
 // emulator, taken in by getUpdates (a figure, no target). With
-// --instructions, none of that: instructions per request (RunInstructions).
+// --instructions, none of that: instructions per request (RunInstructions);
+// with --syscalls, system calls per request (RunSyscalls).
 // Not a load test of anything but the ways work comes in.
 #include <signal.h>
 #include <sys/stat.h>
@@ -32,6 +33,7 @@
 
 #include "bench/callgrind.h"
 #include "bench/seed_users.h"
+#include "bench/syscall_count.h"
 #include "core/await_test_util.h"
 #include "core/status_macros.h"
 #include "harness/free_port.h"
@@ -469,6 +471,43 @@ int RunInstructions(Databases& dbs, const std::string& dir, int seconds) {
   return 0;
 }
 
+// --syscalls: tgate's system calls per request, counted by perf on the
+// kernel's tracepoints over one wrk run per kind at the full load (2
+// threads, 64 connections), after a warm-up run. On these VMs each call
+// costs µs of kernel time, and tgate's io thread is what bounds its rate, so
+// the calls per request say where much of that time goes (figures, no
+// targets; the counting itself slows tgate).
+int RunSyscalls(Databases& dbs, const std::string& dir, int seconds) {
+  if (access(kWrk, X_OK) != 0)
+    throw BenchError(std::string(kWrk) + " is missing: run scripts/install-deps.sh");
+  SyscallCount::RequireTools();
+  const std::string script = dir + "/ingest.lua";
+  std::ofstream(script) << kWrkScript;
+  Tgate tgate(dbs, dir);
+  std::printf("system calls per request (perf; wrk %d threads, %d connections, %d s counted)\n", kWrkThreads,
+              kWrkConnections, seconds);
+  int run = 0;
+  for (Kind kind : {Kind::kWebhook, Kind::kMessages}) {
+    RunWrk(dir, script, tgate.port(), kind, ++run, 2);  // warm-up, not counted
+    SyscallCount count(dir);
+    count.Start(tgate.pid());
+    WrkResult r = RunWrk(dir, script, tgate.port(), kind, ++run, seconds);
+    const auto calls = count.Stop();
+    if (!tgate.running()) throw BenchError(tgate.WhyGone());
+    const int64_t answered = r.requests - r.non2xx;
+    if (answered <= 0 || r.non2xx + r.socket_errors > 0)
+      throw BenchError(std::string(KindName(kind)) + ": " + std::to_string(r.non2xx) + " non-2xx and " +
+                       std::to_string(r.socket_errors) + " socket errors of " + std::to_string(r.requests));
+    std::printf("  %s: %lld requests\n", KindName(kind), static_cast<long long>(answered));
+    for (const auto& [call, n] : calls) {
+      if (n == 0) continue;
+      std::printf("    %-18s %6.2f\n", call.c_str(), double(n) / double(answered));
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 int Run(Databases& dbs, const std::string& dir, int seconds, int rounds) {
   for (const char* tool : {kWrk, kNginx}) {
     if (access(tool, X_OK) != 0)
@@ -601,14 +640,17 @@ int Run(Databases& dbs, const std::string& dir, int seconds, int rounds) {
 int main(int argc, char** argv) {
   namespace fs = std::filesystem;
   int seconds = 10, rounds = 2;
-  bool instructions = false, postgres = false;
+  bool instructions = false, syscalls = false, postgres = false;
   const char* usage =
-      "usage: ingest_bench [--quick] [--seconds N] [--rounds N] [--instructions] [--db sqlite|postgresql]\n"
+      "usage: ingest_bench [--quick] [--seconds N] [--rounds N] [--instructions | --syscalls]\n"
+      "                    [--db sqlite|postgresql]\n"
       "  --quick    4 s per wrk run instead of 10 (under a minute in all)\n"
       "  --seconds  seconds per wrk run\n"
       "  --instructions  instead of the runs against nginx: tgate under valgrind's callgrind,\n"
       "             user-space instructions per webhook update and per message (steady where\n"
       "             CPU time is not: for comparing two builds; figures, no targets)\n"
+      "  --syscalls instead of the runs against nginx: perf counts tgate's system calls per webhook\n"
+      "             update and per message, at wrk's full load (figures, no targets)\n"
       "  --rounds   rounds of nginx, tgate, nginx, tgate per kind (default 2; the best run of each counts)\n"
       "  --db       where tgate keeps its data: SQLite (default, the targets' case) or PostgreSQL (a fresh\n"
       "             database on TGATE_TEST_PG's server, see scripts/pg-test-server.sh; figures, no targets)\n"
@@ -621,6 +663,8 @@ int main(int argc, char** argv) {
       seconds = 4;
     } else if (a == "--instructions") {
       instructions = true;
+    } else if (a == "--syscalls") {
+      syscalls = true;
     } else if (a == "--db" && i + 1 < argc &&
                (std::string(argv[i + 1]) == "sqlite" || std::string(argv[i + 1]) == "postgresql")) {
       postgres = std::string(argv[++i]) == "postgresql";
@@ -639,6 +683,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (instructions && syscalls) {
+    std::fprintf(stderr, "ingest_bench: --instructions and --syscalls are two runs: choose one\n%s", usage);
+    return 2;
+  }
   if (postgres && tgate::pg::PgTestUrl().empty()) {
     std::fprintf(stderr, "ingest_bench: --db postgresql: %s\n", tgate::pg::kNoTestServer);
     return 2;
@@ -651,7 +699,7 @@ int main(int argc, char** argv) {
   std::string load = tgate::itest::ReadAll("/proc/loadavg");
   load = load.substr(0, load.find(' ', load.find(' ', load.find(' ') + 1) + 1));
   std::printf("tgate ingest benchmark%s, on %s (work dir %s; load average %s)\n",
-              instructions ? ", instructions" : " against nginx", postgres ? "PostgreSQL" : "SQLite",
+              instructions ? ", instructions" : syscalls ? ", system calls" : " against nginx", postgres ? "PostgreSQL" : "SQLite",
               dir.c_str(), load.c_str());
   std::fflush(stdout);
   int rc = 2;  // did not run to its end (as for a bad argument: no figures)
@@ -659,6 +707,8 @@ int main(int argc, char** argv) {
   try {
     if (instructions) {
       rc = tgate::bench::RunInstructions(dbs, dir, seconds);
+    } else if (syscalls) {
+      rc = tgate::bench::RunSyscalls(dbs, dir, seconds);
     } else {
       rc = tgate::bench::Run(dbs, dir, seconds, rounds);
       std::printf("\n%s\n", rc == 0 ? "all targets met" : "some targets MISSED");
