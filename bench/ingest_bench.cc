@@ -699,8 +699,10 @@ int main(int argc, char** argv) {
   std::string load = tgate::itest::ReadAll("/proc/loadavg");
   load = load.substr(0, load.find(' ', load.find(' ', load.find(' ') + 1) + 1));
   std::printf("tgate ingest benchmark%s, on %s (work dir %s; load average %s)\n",
-              instructions ? ", instructions" : syscalls ? ", system calls" : " against nginx", postgres ? "PostgreSQL" : "SQLite",
-              dir.c_str(), load.c_str());
+              instructions ? ", instructions"
+              : syscalls   ? ", system calls"
+                           : " against nginx",
+              postgres ? "PostgreSQL" : "SQLite", dir.c_str(), load.c_str());
   std::fflush(stdout);
   int rc = 2;  // did not run to its end (as for a bad argument: no figures)
   tgate::bench::Databases dbs(postgres);

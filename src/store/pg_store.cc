@@ -59,9 +59,31 @@ Status PgStore::Failed(const pg::Connection& conn, Status s) {
   return s;
 }
 
-Awaitable<Result<std::vector<pg::Rows>>> PgStore::SendWithDeferred(std::vector<pg::Statement> statements) {
-  std::vector<pg::Statement> all = std::move(deferred_);
+PgStore::Deferred PgStore::Deferred::Sql(std::string sql) {
+  Deferred d;
+  d.statement.sql = std::move(sql);
+  return d;
+}
+
+std::vector<pg::Statement> PgStore::TakeDeferred() {
+  std::vector<pg::Statement> all;
+  std::vector<PgEventRow> events;  // a run of deferred events, written by one statement
+  for (Deferred& d : deferred_) {
+    if (d.event) {
+      events.push_back(std::move(*d.event));
+      continue;
+    }
+    if (!events.empty()) all.push_back(InsertEvents(events, kEventsChannel));
+    events.clear();
+    all.push_back(std::move(d.statement));
+  }
+  if (!events.empty()) all.push_back(InsertEvents(events, kEventsChannel));
   deferred_.clear();
+  return all;
+}
+
+Awaitable<Result<std::vector<pg::Rows>>> PgStore::SendWithDeferred(std::vector<pg::Statement> statements) {
+  std::vector<pg::Statement> all = TakeDeferred();
   const size_t sent_before = all.size();
   for (pg::Statement& st : statements) all.push_back(std::move(st));
   ++sends_;
@@ -71,12 +93,16 @@ Awaitable<Result<std::vector<pg::Rows>>> PgStore::SendWithDeferred(std::vector<p
   co_return std::move(results);
 }
 
-Awaitable<Status> PgStore::Defer(pg::Statement statement) {
+Awaitable<Status> PgStore::DeferEvent(PgEventRow event) {
   if (tx_ != nullptr) {
-    deferred_.push_back(std::move(statement));
+    Deferred d;
+    d.event = std::move(event);
+    deferred_.push_back(std::move(d));
     co_return Status::Ok();
   }
-  auto rows = co_await Exec(statement.sql, std::move(statement.params));
+  const std::span<const PgEventRow> one(&event, 1);
+  pg::Statement insert = InsertEvents(one, kEventsChannel);
+  auto rows = co_await Exec(insert.sql, std::move(insert.params));
   co_return rows.status();
 }
 
@@ -116,9 +142,9 @@ Awaitable<Status> PgStore::Atomically(const std::function<Awaitable<Status>(PgSt
   if (!pooled.ok()) co_return pooled.status();
   pg::Connection& conn = **pooled;
   PgStore view(shared_, &conn);
-  view.deferred_.push_back(pg::Statement{"BEGIN", {}});  // sent with the first statement
+  view.deferred_.push_back(Deferred::Sql("BEGIN"));  // sent with the first statement
   Status s = co_await fn(view);
-  const bool begun = view.deferred_.empty() || view.deferred_.front().sql != "BEGIN";
+  const bool begun = view.deferred_.empty() || view.deferred_.front().statement.sql != "BEGIN";
   // A statement failed and fn went on: the transaction is aborted, and
   // COMMIT would roll it back without an error.
   if (s.ok() && view.tx_failed_) s = Status::Internal("a statement of the transaction failed; rolled back");
@@ -156,12 +182,12 @@ Awaitable<Status> PgStore::RunInTransaction(const std::function<Awaitable<Status
   // once sent.)
   const size_t mark = deferred_.size();
   const uint64_t sends_before = sends_;
-  deferred_.push_back(pg::Statement{"SAVEPOINT tgate_nested", {}});
+  deferred_.push_back(Deferred::Sql("SAVEPOINT tgate_nested"));
   const bool failed_before = tx_failed_;
   Status s = co_await fn(*this);
   if (s.ok() && tx_failed_ && !failed_before) s = Status::Internal("a statement of the transaction failed");
   if (s.ok()) {
-    deferred_.push_back(pg::Statement{"RELEASE SAVEPOINT tgate_nested", {}});
+    deferred_.push_back(Deferred::Sql("RELEASE SAVEPOINT tgate_nested"));
     co_return s;
   }
   if (sends_ == sends_before) {
@@ -171,8 +197,8 @@ Awaitable<Status> PgStore::RunInTransaction(const std::function<Awaitable<Status
   }
   // fn's deferred statements go with its other writes.
   deferred_.clear();
-  deferred_.push_back(pg::Statement{"ROLLBACK TO SAVEPOINT tgate_nested", {}});
-  deferred_.push_back(pg::Statement{"RELEASE SAVEPOINT tgate_nested", {}});
+  deferred_.push_back(Deferred::Sql("ROLLBACK TO SAVEPOINT tgate_nested"));
+  deferred_.push_back(Deferred::Sql("RELEASE SAVEPOINT tgate_nested"));
   tx_failed_ = failed_before;
   co_return s;
 }
@@ -421,33 +447,26 @@ Awaitable<Result<int64_t>> PgStore::MaxUpdateId(std::string_view bot) {
 
 // --- events outbox
 
-// In a transaction, sent with its next statement (Defer): an update taken
-// in writes its event and the next update's row in one round trip.
+// In a transaction, sent with its next statement (DeferEvent), and written
+// with the events next to it: an update taken in writes its event and the
+// next update's row in one round trip, a batch's events in one statement.
 Awaitable<Status> PgStore::AddEvent(std::string_view payload_json, int64_t now_ms) {
-  pg::Statement insert{
-      "WITH ins AS (INSERT INTO events (payload, attempts, next_attempt_ms, created_at) "
-      "VALUES ($1, 0, $2, $3) RETURNING 1) SELECT pg_notify($4, '') FROM ins",
-      pg::Params().Add(payload_json).Add(now_ms).Add(now_ms / 1000).Add(kEventsChannel)};
-  co_return co_await Defer(std::move(insert));
+  PgEventRow event;
+  event.head = payload_json;
+  event.now_ms = now_ms;
+  co_return co_await DeferEvent(std::move(event));
 }
 
-// The user's JSON string from to_json, in the same deferred statement.
+// The user's JSON string from to_json, in the statement that writes the event.
 Awaitable<Status> PgStore::AddChatEvent(std::string_view head, std::string_view bot, int64_t chat_id,
                                         std::string_view tail, int64_t now_ms) {
-  pg::Statement insert{
-      "WITH ins AS (INSERT INTO events (payload, attempts, next_attempt_ms, created_at) "
-      "SELECT $1 || coalesce((SELECT ',\"user\":' || to_json(site_user)::text FROM bindings "
-      "WHERE bot = $2 AND chat_id = $3::bigint), '') || $4, 0, $5, $6 RETURNING 1) "
-      "SELECT pg_notify($7, '') FROM ins",
-      pg::Params()
-          .Add(head)
-          .Add(bot)
-          .Add(chat_id)
-          .Add(tail)
-          .Add(now_ms)
-          .Add(now_ms / 1000)
-          .Add(kEventsChannel)};
-  co_return co_await Defer(std::move(insert));
+  PgEventRow event;
+  event.head = head;
+  event.bot = bot;
+  event.chat_id = chat_id;
+  event.tail = tail;
+  event.now_ms = now_ms;
+  co_return co_await DeferEvent(std::move(event));
 }
 
 Awaitable<Result<std::vector<Event>>> PgStore::DueEvents(int64_t now_ms, size_t limit) {

@@ -36,11 +36,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "pg/pool.h"
+#include "store/pg_event_run.h"
 #include "store/store.h"
 
 namespace tgate::store {
@@ -186,21 +188,30 @@ class PgStore final : public Store {
   Awaitable<Result<PruneResult>> PruneInKeyOrder(std::string_view walk_sql, std::string_view delete_sql,
                                                  int64_t* after, int64_t before, size_t max_rows);
 
-  // In a transaction's view, `statement` goes with the view's next one (or
-  // its COMMIT), in one pipeline: for a write whose answer nobody waits
-  // for (AddEvent). Its error, if any, is then that statement's, and fails
-  // the transaction as any statement's would. Outside a transaction, runs at once.
-  Awaitable<Status> Defer(pg::Statement statement);
+  // In a transaction's view, the event goes with the view's next statement
+  // (or its COMMIT), in one pipeline, written with the events added next to
+  // it by one statement (pg_event_run.h). Its error, if any, is then that
+  // statement's, and fails the transaction as any statement's would.
+  // Outside a transaction, written at once.
+  Awaitable<Status> DeferEvent(PgEventRow event);
+  // What was deferred, as statements to send (each run of events one), and
+  // nothing deferred any more.
+  std::vector<pg::Statement> TakeDeferred();
   // The deferred statements, then `statements`, in one pipeline on tx_.
   Awaitable<Result<std::vector<pg::Rows>>> SendWithDeferred(std::vector<pg::Statement> statements);
 
   std::shared_ptr<Shared> shared_;
   pg::Connection* tx_ = nullptr;  // set in a transaction's view
   bool tx_failed_ = false;        // a statement failed in tx_'s transaction
-  // Statements not yet sent, that go before the view's next one: BEGIN (a
-  // transaction starts with its first statement, one round trip fewer), and
-  // Defer's.
-  std::vector<pg::Statement> deferred_;
+  // What is not yet sent, and goes before the view's next statement: BEGIN
+  // (a transaction starts with its first statement, one round trip fewer),
+  // savepoints, and DeferEvent's events.
+  struct Deferred {
+    pg::Statement statement;  // unless an event
+    std::optional<PgEventRow> event;
+    static Deferred Sql(std::string sql);  // a statement without parameters
+  };
+  std::vector<Deferred> deferred_;
   uint64_t sends_ = 0;  // round trips on tx_ so far: whether a savepoint was sent
 };
 

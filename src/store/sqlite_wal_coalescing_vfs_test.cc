@@ -29,7 +29,7 @@ int64_t Count(sqlite3* db, const char* sql) {
 
 // Rows wide enough that each insert touches several pages of the table and
 // of its index.
-constexpr const char* kSchema =
+constexpr const char* kWalTestSchema =
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; "
     "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v BLOB)";
 constexpr const char* kInsertFive =
@@ -39,7 +39,7 @@ constexpr const char* kInsertFive =
 TEST(WalCoalescingVfs, EachCommitIsInTheFileWhenItReturns) {
   testing::TempDbPath file;
   sqlite3* writer = testing::OpenRawSqlite(file.path(), WalCoalescingVfs());
-  ASSERT_OK(ExecSql(writer, kSchema));
+  ASSERT_OK(ExecSql(writer, kWalTestSchema));
   sqlite3* reader = testing::OpenRawSqlite(file.path(), nullptr);
   for (int i = 1; i <= 40; ++i) {
     ASSERT_OK(ExecSql(writer, kInsertFive));
@@ -56,7 +56,7 @@ TEST(WalCoalescingVfs, EachCommitIsInTheFileWhenItReturns) {
 TEST(WalCoalescingVfs, BigAndSpillingTransactionsCommitAndRollBack) {
   testing::TempDbPath file;
   sqlite3* writer = testing::OpenRawSqlite(file.path(), WalCoalescingVfs());
-  ASSERT_OK(ExecSql(writer, kSchema));
+  ASSERT_OK(ExecSql(writer, kWalTestSchema));
   ASSERT_OK(ExecSql(writer, "PRAGMA cache_size = 20"));
   const std::string insert_many =
       "INSERT INTO t (k, v) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 800) "
@@ -85,7 +85,7 @@ TEST(WalCoalescingVfs, FilesTakenMidTransactionHoldExactlyTheCommits) {
   namespace fs = std::filesystem;
   testing::TempDbPath file;
   sqlite3* writer = testing::OpenRawSqlite(file.path(), WalCoalescingVfs());
-  ASSERT_OK(ExecSql(writer, kSchema));
+  ASSERT_OK(ExecSql(writer, kWalTestSchema));
   ASSERT_OK(ExecSql(writer, "PRAGMA cache_size = 20"));
   for (int i = 0; i < 30; ++i) ASSERT_OK(ExecSql(writer, kInsertFive));
   ASSERT_OK(ExecSql(writer, "BEGIN"));
