@@ -403,13 +403,13 @@ Awaitable<Status> PgStore::WriteOutcomes(const std::vector<Completion>& completi
     statements.push_back(
         {kFailQueuedForChat, pg::Params().Add(c.bot).Add(c.chat_id).Add(c.reason).Add(NowSeconds())});
   }
-  for (const std::string& e : events) {
-    statements.push_back(
-        {"INSERT INTO events (payload, attempts, next_attempt_ms, created_at) VALUES ($1, 0, $2, $3)",
-         pg::Params().Add(e).Add(now_ms).Add(now_ms / 1000)});
-  }
-  if (!events.empty()) {
-    statements.push_back({"SELECT pg_notify($1, '')", pg::Params().Add(kEventsChannel)});
+  if (!events.empty()) {  // in one statement, which notifies (pg_event_run.h)
+    std::vector<PgEventRow> rows(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      rows[i].head = events[i];
+      rows[i].now_ms = now_ms;
+    }
+    statements.push_back(InsertEvents(rows, kEventsChannel));
   }
   if (statements.empty()) co_return Status::Ok();
   auto done = co_await ExecPipeline(std::move(statements));

@@ -54,18 +54,24 @@ TEST_P(UnitOfWorkTest, UnlinkInsideATransactionThatFailsLeavesTheBinding) {
 TEST_P(UnitOfWorkTest, WriteOutcomesWritesTheCompletionsAndTheirEvents) {
   const int64_t sent = MustEnqueue(Direct("bot", 1, "a"));
   const int64_t retry = MustEnqueue(Direct("bot", 2, "b"));
-  ASSERT_OK(Await(store_->WriteOutcomes({Completion{sent, MessageStatus::kSent, 1, 1, 0, 77, ""},
-                                         Completion{retry, MessageStatus::kQueued, 1, 0, 9000, 0, ""}},
-                                        {}, {R"({"type":"message.sent","id":1})"}, 3000)));
+  ASSERT_OK(
+      Await(store_->WriteOutcomes({Completion{sent, MessageStatus::kSent, 1, 1, 0, 77, ""},
+                                   Completion{retry, MessageStatus::kQueued, 1, 0, 9000, 0, ""}},
+                                  {},
+                                  {R"({"type":"message.sent","id":1})", R"({"type":"x","s":"a \"q\" \\"})",
+                                   R"({"type":"message.sent","id":3})"},
+                                  3000)));
   EXPECT_EQ(Await(store_->GetMessage(sent))->status, MessageStatus::kSent);
   EXPECT_EQ(Await(store_->GetMessage(sent))->telegram_message_id, 77);
   EXPECT_EQ(Await(store_->GetMessage(retry))->status, MessageStatus::kQueued);
   EXPECT_EQ(Await(store_->GetMessage(retry))->not_before_ms, 9000);
   auto events = Await(store_->DueEvents(INT64_MAX, 10));
   ASSERT_OK(events);
-  ASSERT_EQ(events->size(), 1u);
+  ASSERT_EQ(events->size(), 3u);  // in the order given
   EXPECT_EQ((*events)[0].payload, R"({"type":"message.sent","id":1})");
-  EXPECT_EQ((*events)[0].next_attempt_ms, 3000);
+  EXPECT_EQ((*events)[1].payload, R"({"type":"x","s":"a \"q\" \\"})");
+  EXPECT_EQ((*events)[2].payload, R"({"type":"message.sent","id":3})");
+  for (const Event& e : *events) EXPECT_EQ(e.next_attempt_ms, 3000);
 }
 
 TEST_P(UnitOfWorkTest, WriteOutcomesWithEventsOnlyOrNothingIsFine) {
