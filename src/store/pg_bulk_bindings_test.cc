@@ -20,38 +20,15 @@ namespace {
 
 using testing::Await;
 
-class PgBulkBindingsPlanTest : public ::testing::Test {
+class PgBulkBindingsPlanTest : public testing::PgPlanTest {
  protected:
   void SetUp() override {
-    TGATE_SKIP_WITHOUT_PG();
-    db_ = testing::MigratedTestDatabase();
-    ASSERT_TRUE(db_);
-    auto conn = Await(io_, pg::Connection::Connect(io_.get_executor(), db_->url()));
-    ASSERT_OK(conn);
-    conn_ = std::move(*conn);
-    // 5,000 linked users of one bot, 500 of another, a few blocked; no
-    // statistics (autovacuum kept off this table for the test).
-    Exec("ALTER TABLE bindings SET (autovacuum_enabled = false)");
-    Exec(
-        "INSERT INTO bindings (bot, site_user, chat_id, status, linked_at) "
-        "SELECT CASE WHEN g % 11 = 0 THEN 'other' ELSE 'default' END, 'u' || g, g, "
-        "CASE WHEN g % 97 = 0 THEN 1 ELSE 0 END, 0 FROM generate_series(1, 5500) g");
+    PgPlanTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     Exec("SET plan_cache_mode = force_generic_plan");
     Exec("PREPARE run_insert AS " + pg_bulk_bindings::InsertRunSql());
     Exec(std::string("PREPARE listed_insert AS ") + pg_bulk_bindings::kListedTargets);
     Exec(std::string("PREPARE listed_read AS ") + pg_bulk_bindings::kListedBindings);
-  }
-
-  void Exec(const std::string& sql) { ASSERT_OK(Await(io_, conn_->Query(sql))); }
-
-  // EXPLAIN's lines for `execute`, joined by newlines.
-  std::string Plan(const std::string& execute) {
-    auto rows = Await(io_, conn_->Query("EXPLAIN " + execute));
-    EXPECT_OK(rows);
-    std::string plan;
-    if (!rows.ok()) return plan;
-    for (int i = 0; i < rows->size(); ++i) plan += std::string(rows->Text(i, 0)) + "\n";
-    return plan;
   }
 
   void ExpectEachStatementReadsThePrimaryKey() {
@@ -68,10 +45,6 @@ class PgBulkBindingsPlanTest : public ::testing::Test {
     EXPECT_NE(read.find("bindings_pkey"), std::string::npos) << read;
     EXPECT_EQ(read.find("bindings_by_status"), std::string::npos) << read;
   }
-
-  asio::io_context io_;
-  std::unique_ptr<pg::TestDatabase> db_;
-  std::unique_ptr<pg::Connection> conn_;
 };
 
 TEST_F(PgBulkBindingsPlanTest, ABindingIsFoundByItsUserBeforeTheTableIsAnalyzed) {

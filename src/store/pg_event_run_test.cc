@@ -22,39 +22,16 @@ namespace {
 
 using testing::Await;
 
-class PgEventRunTest : public ::testing::Test {
+class PgEventRunTest : public testing::PgPlanTest {
  protected:
-  void SetUp() override {
-    TGATE_SKIP_WITHOUT_PG();
-    db_ = testing::MigratedTestDatabase();
-    ASSERT_TRUE(db_);
-    auto conn = Await(io_, pg::Connection::Connect(io_.get_executor(), db_->url()));
-    ASSERT_OK(conn);
-    conn_ = std::move(*conn);
-    // 5,000 linked users of one bot, 500 of another, a few blocked; no
-    // statistics (autovacuum kept off this table for the test).
-    Exec("ALTER TABLE bindings SET (autovacuum_enabled = false)");
-    Exec(
-        "INSERT INTO bindings (bot, site_user, chat_id, status, linked_at) "
-        "SELECT CASE WHEN g % 11 = 0 THEN 'other' ELSE 'default' END, 'u' || g, g, "
-        "CASE WHEN g % 97 = 0 THEN 1 ELSE 0 END, 0 FROM generate_series(1, 5500) g");
-  }
-
-  void Exec(const std::string& sql) { ASSERT_OK(Await(io_, conn_->Query(sql))); }
-
-  // The generic plan of the statement, as EXPLAIN's lines joined by newlines.
+  // The generic plan of the statement.
   std::string GenericPlan() {
     Exec("SET plan_cache_mode = force_generic_plan");
     const PgEventRow row{"{", "default", 1, "}", 1000};
     Exec("PREPARE events_insert AS " +
          InsertEvents(std::span<const PgEventRow>(&row, 1), "tgate_events").sql);
-    auto rows = Await(io_, conn_->Query("EXPLAIN EXECUTE events_insert('{\"{\"}', '{default}', '{1}', "
-                                        "'{\"}\"}', '{1000}', 'tgate_events')"));
-    EXPECT_OK(rows);
-    std::string plan;
-    if (rows.ok()) {
-      for (int i = 0; i < rows->size(); ++i) plan += std::string(rows->Text(i, 0)) + "\n";
-    }
+    const std::string plan =
+        Plan("EXECUTE events_insert('{\"{\"}', '{default}', '{1}', '{\"}\"}', '{1000}', 'tgate_events')");
     Exec("DEALLOCATE events_insert");
     return plan;
   }
@@ -64,10 +41,6 @@ class PgEventRunTest : public ::testing::Test {
     EXPECT_NE(plan.find("bindings_bot_chat_id_key"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("bindings_by_status"), std::string::npos) << plan;
   }
-
-  asio::io_context io_;
-  std::unique_ptr<pg::TestDatabase> db_;
-  std::unique_ptr<pg::Connection> conn_;
 };
 
 TEST_F(PgEventRunTest, AChatsUserIsFoundByItsChatBeforeTheTableIsAnalyzed) { ExpectTheUniqueChatIndex(); }

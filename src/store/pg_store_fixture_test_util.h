@@ -4,6 +4,8 @@
 // connection of the test's own and read one number. Skips without
 // TGATE_TEST_PG. Not the shared store suite (store_test_util.h runs that on
 // both backends). Never included by production code.
+// PgPlanTest: the fixture of the tests of what plans PostgreSQL picks for a
+// statement (pg_bulk_bindings_test.cc, pg_event_run_test.cc).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -79,6 +81,43 @@ class PgStoreTest : public ::testing::Test {
   FakeClock clock_;
   std::unique_ptr<pg::TestDatabase> db_;
   std::unique_ptr<PgStore> store_;
+};
+
+// A fresh migrated database whose bindings table holds 5,000 linked users of
+// one bot and 500 of another, a few blocked, with no statistics (filled in
+// bulk, as by `tgate store copy` or a seed, before autovacuum's ANALYZE:
+// autovacuum is kept off the table), and a connection of the test's own.
+class PgPlanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    TGATE_SKIP_WITHOUT_PG();
+    db_ = MigratedTestDatabase();
+    ASSERT_TRUE(db_);
+    auto conn = Await(io_, pg::Connection::Connect(io_.get_executor(), db_->url()));
+    ASSERT_OK(conn);
+    conn_ = std::move(*conn);
+    Exec("ALTER TABLE bindings SET (autovacuum_enabled = false)");
+    Exec(
+        "INSERT INTO bindings (bot, site_user, chat_id, status, linked_at) "
+        "SELECT CASE WHEN g % 11 = 0 THEN 'other' ELSE 'default' END, 'u' || g, g, "
+        "CASE WHEN g % 97 = 0 THEN 1 ELSE 0 END, 0 FROM generate_series(1, 5500) g");
+  }
+
+  void Exec(const std::string& sql) { ASSERT_OK(Await(io_, conn_->Query(sql))); }
+
+  // EXPLAIN's lines for `statement`, joined by newlines.
+  std::string Plan(const std::string& statement) {
+    auto rows = Await(io_, conn_->Query("EXPLAIN " + statement));
+    EXPECT_OK(rows);
+    std::string plan;
+    if (!rows.ok()) return plan;
+    for (int i = 0; i < rows->size(); ++i) plan += std::string(rows->Text(i, 0)) + "\n";
+    return plan;
+  }
+
+  asio::io_context io_;
+  std::unique_ptr<pg::TestDatabase> db_;
+  std::unique_ptr<pg::Connection> conn_;
 };
 
 }  // namespace tgate::store::testing
