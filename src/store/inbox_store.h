@@ -29,8 +29,9 @@ class InboxStore {
   // Stores each of `updates` as InsertUpdate does, in order, all or none:
   // whether each was new (false: its bot's update_id was received before,
   // or earlier in `updates`). PostgreSQL: one statement, one round trip for
-  // them all (the webhook's updates processed on receipt; InsertUpdate's
-  // answer is needed before the next).
+  // them all (a webhook batch's or a getUpdates answer's updates, processed
+  // on receipt or left pending; InsertUpdate's answer is needed before the
+  // next).
   virtual Awaitable<Result<std::vector<bool>>> InsertUpdates(std::span<const Update> updates) = 0;
   // Received but neither processed nor set aside, by update_id.
   virtual Awaitable<Result<std::vector<Update>>> PendingUpdates(std::string_view bot, size_t limit) = 0;

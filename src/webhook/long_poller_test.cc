@@ -36,8 +36,10 @@ class HeldBotApi final : public telegram::BotApi {
     co_await gate_.async_wait(kAsTuple);
     std::string updates;
     for (int64_t id = offset; id < offset + per_answer; ++id) {
+      const std::string chat = id == odd_id ? R"("x")" : "5";  // "x": not understood here
       updates += (updates.empty() ? "" : ",") + std::string(R"({"update_id":)") + std::to_string(id) +
-                 R"(,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"text":"hi"}})";
+                 R"(,"message":{"message_id":1,"date":1,"chat":{"id":)" + chat +
+                 R"(,"type":"private"},"text":"hi"}})";
     }
     co_return telegram::Classify(200, R"({"ok":true,"result":[)" + updates + "]}");
   }
@@ -49,6 +51,7 @@ class HeldBotApi final : public telegram::BotApi {
   void Release() { gate_.cancel(); }
   int calls() const { return calls_; }
   int per_answer = 1;
+  int64_t odd_id = 0;  // this update's chat has no integer id
 
  private:
   asio::steady_timer gate_;
@@ -134,6 +137,39 @@ TEST_F(LongPollerTest, AnAnswersUpdatesAreProcessedInTheOneTransactionThatStores
   EXPECT_EQ(woken_, 0) << "nothing left for the processor's loop";
   EXPECT_EQ(Await(store_->MaxUpdateId("default")).value(), 3);
   EXPECT_EQ(api_.calls(), 2) << "the next getUpdates confirms them (offset 4)";
+  poller_.reset();
+  api_.Release();
+  io_.run_for(5s);
+}
+
+// An update not understood here goes pending, with the bot's later ones
+// behind it, and the ones before it are processed on receipt: the answer's
+// updates are stored in one call all the same (one round trip on
+// PostgreSQL). The loop then takes the rest in order, setting aside the one
+// it cannot process.
+TEST_F(LongPollerTest, AnAnswerPartlyProcessedOnReceiptIsStoredInOneCall) {
+  FakeClock clock;
+  link::Linker linker(*faulty_, clock);
+  UpdateProcessor processor(io_.get_executor(), *faulty_, linker, clock,
+                            ProcessorOptions{"default", "my_bot", "Welcome!", "Expired."},
+                            ProcessorWakeUps{[] {}, [] {}});
+  poller_ = std::make_unique<LongPoller>(io_.get_executor(), api_, *faulty_, LongPollerOptions{"default"},
+                                         &processor, [this] { ++woken_; });
+  api_.per_answer = 3;
+  api_.odd_id = 2;
+  poller_->Start();
+  io_.poll();
+  api_.Release();
+  io_.poll();
+  EXPECT_EQ(faulty_->calls("InsertUpdates"), 1);
+  EXPECT_EQ(faulty_->calls("InsertUpdate"), 0);
+  EXPECT_EQ(Await(store_->DueEvents(INT64_MAX, 10))->size(), 1u) << "update 1, on receipt";
+  EXPECT_EQ(Pending(), 2u);
+  EXPECT_EQ(woken_, 1);
+  EXPECT_OK(Await(processor.Drain()));
+  EXPECT_EQ(Pending(), 0u);
+  EXPECT_EQ(Await(store_->DueEvents(INT64_MAX, 10))->size(), 2u) << "update 3, by the loop";
+  EXPECT_EQ(Await(store_->CountSetAsideUpdates("default")).value(), 1);
   poller_.reset();
   api_.Release();
   io_.run_for(5s);

@@ -68,17 +68,21 @@ Awaitable<Status> UpdateIntake::Take(Lifetime::Token life, store::Store& tx,
 
   if (isolation == Isolation::kNone) {
     // Each update's way is known before any is stored (a failure ends the
-    // transaction here, not its bot's way): those taken on receipt are
-    // stored processed together, one round trip on PostgreSQL where each
-    // took one, then each new one is acted on, in order.
+    // transaction here, not its bot's way): the batch is stored together,
+    // those taken on receipt processed and the others pending, one round
+    // trip on PostgreSQL where each took one (on an instance that does not
+    // own the bot, every update is pending), then each new one taken on
+    // receipt is acted on, in order.
     std::vector<UpdateProcessor*> takers(batch.size(), nullptr);
     std::vector<store::Update> rows;
+    rows.reserve(batch.size());
     for (size_t i = 0; i < batch.size(); ++i) {
       auto p = co_await taker(i);
       if (!p.ok()) co_return p.status();
       takers[i] = *p;
       // Without its payload: a processed update's is not kept (store/types.h).
-      if (takers[i]) rows.push_back(store::Update{batch[i].update.bot, batch[i].update.update_id, {}, true});
+      rows.push_back(takers[i] ? store::Update{batch[i].update.bot, batch[i].update.update_id, {}, true}
+                               : batch[i].update);
     }
     std::vector<bool> stored;
     if (!rows.empty()) {
@@ -90,14 +94,13 @@ Awaitable<Status> UpdateIntake::Take(Lifetime::Token life, store::Store& tx,
         co_return Status::Internal("storing " + std::to_string(rows.size()) + " updates answered for " +
                                    std::to_string(stored.size()));
     }
-    size_t row = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
       const ReceivedUpdate& r = batch[i];
-      if (!takers[i]) {
-        TGATE_CO_RETURN_IF_ERROR(co_await store_pending(i));
+      taken.inserted[i] = stored[i];
+      if (!takers[i]) {  // left for the processor's loop
+        taken.notify[r.bot] = taken.notify[r.bot] || stored[i];
         continue;
       }
-      taken.inserted[i] = stored[row++];
       if (!taken.inserted[i]) continue;  // a duplicate: processed when it first came
       // Asked anew after the store calls: ownership may have moved.
       UpdateProcessor* p = bots_[r.bot].processor();

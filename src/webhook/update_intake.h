@@ -9,8 +9,9 @@
 // sets it aside. Wake() tells each bot's processor what happened, once the
 // transaction committed.
 // The batch is first taken with every update processed straight in the
-// transaction, those taken on receipt stored together (InsertUpdates: one
-// round trip on PostgreSQL, where each took one) before each is acted on;
+// transaction, all its updates stored together, those taken on receipt
+// processed and the others pending (InsertUpdates: one round trip on
+// PostgreSQL, where each took one), before each is acted on;
 // only when one's processing fails does the transaction roll back and the
 // batch go again, each update processed in a savepoint of its own (so that
 // one alone rolls back). A savepoint per update costs SQLite a copy of every

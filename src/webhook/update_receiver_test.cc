@@ -103,7 +103,8 @@ TEST_F(ReceiverTest, ConcurrentUpdatesShareOneTransactionAndDuplicatesStillDedup
   EXPECT_EQ(
       PostTogether({UpdateWithId(1), UpdateWithId(2), UpdateWithId(3), UpdateWithId(3), UpdateWithId(4)}),
       (std::vector<int>{200, 200, 200, 200, 200}));
-  EXPECT_EQ(faulty_->calls("InsertUpdate"), 6) << "one for the first update, then one each";
+  EXPECT_EQ(faulty_->calls("InsertUpdates"), 2) << "one for the first update, then one for the batch";
+  EXPECT_EQ(faulty_->calls("InsertUpdate"), 0);
   EXPECT_EQ(faulty_->commits() - commits_before, 1);
   EXPECT_EQ(Pending(), 4u) << "updates 1..4, each once";
   EXPECT_EQ(notified_, 2) << "once per commit that stored new updates: 1 before, then 2, 3 and 4";
@@ -112,7 +113,7 @@ TEST_F(ReceiverTest, ConcurrentUpdatesShareOneTransactionAndDuplicatesStillDedup
 TEST_F(ReceiverTest, AFailedBatchAcknowledgesNoneOfItsUpdates) {
   faulty_->FailNextCommits(Status::Unavailable("disk full"));
   EXPECT_EQ(PostTogether({UpdateWithId(10), UpdateWithId(11)}), (std::vector<int>{503, 503}));
-  EXPECT_EQ(faulty_->calls("InsertUpdate"), 2) << "in one transaction";
+  EXPECT_EQ(faulty_->calls("InsertUpdates"), 1) << "stored together, in one transaction";
   EXPECT_EQ(Pending(), 0u);
   EXPECT_EQ(notified_, 0);
 }
@@ -133,7 +134,7 @@ TEST_F(ReceiverTest, AnUpdateWhoseCommitFailsIsNotAcknowledgedAndTelegramsRetryS
 }
 
 TEST_F(ReceiverTest, AnUpdateTheStoreCannotWriteForAnyReasonIsNotAcknowledged) {
-  faulty_->FailNext("InsertUpdate", Status::Internal("disk I/O error"));
+  faulty_->FailNext("InsertUpdates", Status::Internal("disk I/O error"));
   EXPECT_NE(Post(kUpdate).result_int(), 200);
   EXPECT_EQ(Pending(), 0u);
   EXPECT_EQ(Post(kUpdate).result_int(), 200);
@@ -159,7 +160,7 @@ TEST_F(ReceiverTest, CountsTheIngestByResult) {
   http::Request wrong{boost::beast::http::verb::post, "/hooks/telegram/hookpath", 11};
   wrong.set("X-Telegram-Bot-Api-Secret-Token", "guess");
   EXPECT_EQ(Await(receiver_->Handle(wrong, "hookpath")).result_int(), 401);
-  faulty_->FailNext("InsertUpdate", Status::Internal("disk I/O error"));
+  faulty_->FailNext("InsertUpdates", Status::Internal("disk I/O error"));
   Post(R"({"update_id":8})");
   EXPECT_EQ(count("accepted"), "1");
   EXPECT_EQ(count("duplicate"), "1");
@@ -297,6 +298,15 @@ TEST_F(ReceiptTest, WithoutAProcessorHereUpdatesAreStoredPending) {
   EXPECT_EQ(Post(UpdateWithId(1)).result_int(), 200);
   EXPECT_EQ(Pending(), 1u);
   EXPECT_EQ(notified_, 1);
+  EXPECT_TRUE(EventUpdateIds().empty());
+  // A batch of them (every batch, on an instance that does not own the bot)
+  // in one call: one round trip on PostgreSQL, not one per update.
+  EXPECT_EQ(PostTogether({UpdateWithId(2), UpdateWithId(1), UpdateWithId(3)}),
+            (std::vector<int>{200, 200, 200}));
+  EXPECT_EQ(faulty_->calls("InsertUpdates"), 2);
+  EXPECT_EQ(faulty_->calls("InsertUpdate"), 0);
+  EXPECT_EQ(Pending(), 3u) << "update 1 once";
+  EXPECT_EQ(notified_, 2);
   EXPECT_TRUE(EventUpdateIds().empty());
 }
 
