@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "core/fake_clock.h"
 #include "core/testing.h"
 #include "link/linker.h"
@@ -70,11 +72,26 @@ class LongPollerTest : public ::testing::Test {
   }
   size_t Pending() { return Await(store_->PendingUpdates("default", 10))->size(); }
 
+  // The bot's processor here, and a poller that hands it the answers.
+  UpdateProcessor& ProcessHere(std::function<void()> events_woken = [] {}) {
+    linker_ = std::make_unique<link::Linker>(*faulty_, clock_);
+    processor_ =
+        std::make_unique<UpdateProcessor>(io_.get_executor(), *faulty_, *linker_, clock_,
+                                          ProcessorOptions{"default", "my_bot", "Welcome!", "Expired."},
+                                          ProcessorWakeUps{[] {}, std::move(events_woken)});
+    poller_ = std::make_unique<LongPoller>(io_.get_executor(), api_, *faulty_, LongPollerOptions{"default"},
+                                           processor_.get(), [this] { ++woken_; });
+    return *processor_;
+  }
+
   asio::io_context io_;
   HeldBotApi api_{io_.get_executor()};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::testing::FaultyStore> faulty_;
-  std::unique_ptr<LongPoller> poller_;
+  FakeClock clock_;
+  std::unique_ptr<link::Linker> linker_;
+  std::unique_ptr<UpdateProcessor> processor_;
+  std::unique_ptr<LongPoller> poller_;  // after the processor: destroyed first
   int woken_ = 0;
 };
 
@@ -113,14 +130,8 @@ TEST_F(LongPollerTest, DestroyingThePollerWhileGetUpdatesIsUnderWayIgnoresTheAns
 // in one transaction (as the webhook's, update_intake.h): nothing is left for
 // the processor's loop, and Telegram's offset moves past them only after.
 TEST_F(LongPollerTest, AnAnswersUpdatesAreProcessedInTheOneTransactionThatStoresThem) {
-  FakeClock clock;
-  link::Linker linker(*faulty_, clock);
   int events_woken = 0;
-  UpdateProcessor processor(io_.get_executor(), *faulty_, linker, clock,
-                            ProcessorOptions{"default", "my_bot", "Welcome!", "Expired."},
-                            ProcessorWakeUps{[] {}, [&] { ++events_woken; }});
-  poller_ = std::make_unique<LongPoller>(io_.get_executor(), api_, *faulty_, LongPollerOptions{"default"},
-                                         &processor, [this] { ++woken_; });
+  ProcessHere([&] { ++events_woken; });
   api_.per_answer = 3;
   const int commits = faulty_->commits();
   poller_->Start();
@@ -148,13 +159,7 @@ TEST_F(LongPollerTest, AnAnswersUpdatesAreProcessedInTheOneTransactionThatStores
 // PostgreSQL). The loop then takes the rest in order, setting aside the one
 // it cannot process.
 TEST_F(LongPollerTest, AnAnswerPartlyProcessedOnReceiptIsStoredInOneCall) {
-  FakeClock clock;
-  link::Linker linker(*faulty_, clock);
-  UpdateProcessor processor(io_.get_executor(), *faulty_, linker, clock,
-                            ProcessorOptions{"default", "my_bot", "Welcome!", "Expired."},
-                            ProcessorWakeUps{[] {}, [] {}});
-  poller_ = std::make_unique<LongPoller>(io_.get_executor(), api_, *faulty_, LongPollerOptions{"default"},
-                                         &processor, [this] { ++woken_; });
+  UpdateProcessor& processor = ProcessHere();
   api_.per_answer = 3;
   api_.odd_id = 2;
   poller_->Start();
@@ -178,13 +183,7 @@ TEST_F(LongPollerTest, AnAnswerPartlyProcessedOnReceiptIsStoredInOneCall) {
 // An update that fails to be processed on receipt is stored pending with the
 // ones behind it, for the loop, in order; the answer is still confirmed.
 TEST_F(LongPollerTest, AnUpdateThatFailsOnReceiptIsLeftPendingWithTheOnesBehindIt) {
-  FakeClock clock;
-  link::Linker linker(*faulty_, clock);
-  UpdateProcessor processor(io_.get_executor(), *faulty_, linker, clock,
-                            ProcessorOptions{"default", "my_bot", "Welcome!", "Expired."},
-                            ProcessorWakeUps{[] {}, [] {}});
-  poller_ = std::make_unique<LongPoller>(io_.get_executor(), api_, *faulty_, LongPollerOptions{"default"},
-                                         &processor, [this] { ++woken_; });
+  UpdateProcessor& processor = ProcessHere();
   api_.per_answer = 3;
   // Down for both tries: the batch without savepoints, then each update in one.
   faulty_->FailNext("AddEvent", Status::Unavailable("the outbox is down"), 2);
