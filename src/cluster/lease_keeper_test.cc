@@ -249,13 +249,15 @@ TEST_F(LeaseKeeperTest, AKeeperCutOffStopsInTimeAndComesBack) {
   for (const std::string& bot : held) before[bot] = *a.keeper->Epoch(bot);
   a.lost.clear();
 
-  const SteadyTime cut = clock_.Now();
   ASSERT_EQ(pg::ExecSql(pg::PgTestUrl(), "ALTER ROLE " + role + " NOLOGIN"), "");
   ASSERT_EQ(pg::ExecSql(pg::PgTestUrl(),
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                         "WHERE usename = '" +
                             role + "'"),
             "");
+  // Taken once the cut is done: a renewal sent while the two statements above
+  // ran may still have succeeded, and its window starts when it was sent.
+  const SteadyTime cut = clock_.Now();
   // Its last renewal that succeeded was sent before the cut: by cut + lease -
   // margin its window has closed, whatever the database says.
   const SteadyTime closed = cut + options_.lease - options_.margin;
