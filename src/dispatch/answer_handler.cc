@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+#include <vector>
+
 namespace tgate::dispatch {
 
 namespace json = boost::json;
@@ -135,30 +138,34 @@ Awaitable<Fate> AnswerHandler::OnBlocked(const Job& job, Loaded& m, const std::s
   std::string_view why = reason;
   if (why.rfind("Forbidden: ", 0) == 0) why.remove_prefix(11);
   const std::string error = "blocked: " + std::string(why);
-  // `m` is let go of first: nothing held is used across a store call.
+  // `m` is let go of first, and what is held behind it in its chat: nothing
+  // held is used across a store call.
   Loaded finished = std::move(m);
   held_.Erase(job.id);
-  // The binding and what is queued to the chat in the store are closed in
-  // the next flush, in one transaction with this outcome (a transaction of
-  // its own for each was most of what a blocked user cost: 156,000
-  // instructions, against 55,500 for a delivered message).
+  std::vector<std::pair<Job, Loaded>> behind;
+  for (Job& queued : scheduler_.DropChat(job.chat_id)) {
+    Loaded* dropped = held_.Find(queued.id);
+    if (!dropped) continue;
+    const int64_t id = queued.id;
+    behind.emplace_back(std::move(queued), std::move(*dropped));
+    held_.Erase(id);
+  }
+  // The binding is closed in the next flush, in one transaction with this
+  // outcome (a transaction of its own for each was most of what a blocked
+  // user cost: 156,000 instructions, against 55,500 for a delivered
+  // message). What the store still queues to the chat fails as it is loaded.
   if (!writer_.Closing(job.chat_id)) {
     auto b = co_await links_.GetBindingByChat(options_.bot, job.chat_id);
     if (b.ok() && b->status == store::UserStatus::kActive) {
       writer_.Emit(json::object{{"type", "user.blocked"}, {"user", b->user}, {"chat_id", job.chat_id}});
     }
-    writer_.CloseChat(job.chat_id, store::UserStatus::kBlocked, error);
+    writer_.CloseChat(job.chat_id, store::UserStatus::kBlocked);
   }
   co_await writer_.Finish(job, finished, store::MessageStatus::kFailed, error);
-  // Everything else queued to this chat fails the same way here.
-  for (int64_t id : scheduler_.DropChat(job.chat_id)) {
-    Loaded* dropped = held_.Find(id);
-    if (!dropped) continue;
-    if (dropped->message.priority != store::Priority::kBroadcast) {
-      writer_.Emit(
-          json::object{{"type", "message.failed"}, {"id", id}, {"chat_id", job.chat_id}, {"error", error}});
-    }
-    held_.Erase(id);
+  // What was held behind it fails the same way, unsent (with the same
+  // message.failed a one-to-one message gets).
+  for (auto& [queued, dropped] : behind) {
+    co_await writer_.Finish(queued, dropped, store::MessageStatus::kFailed, error);
   }
   co_return Fate::kBlocked;
 }

@@ -7,9 +7,10 @@
 //  - 401: the whole bot pauses, the message is kept;
 //  - migrated: the chat moves (Store, held messages, Scheduler) and the
 //    message is resent there;
-//  - 403 blocked: the user is marked blocked (user.blocked) and everything
-//    queued to the chat fails with the message (in memory at once, in the
-//    store with the outcome, OutcomeWriter::CloseChat);
+//  - 403 blocked: the user is marked blocked (user.blocked, in the store
+//    with the outcome: OutcomeWriter::CloseChat) and what is held for the
+//    chat fails with the message (what is still in the store fails as it
+//    is loaded: store::Message::chat_blocked);
 //  - any other refusal: failed.
 // It returns the message's Fate and counts nothing: statistics (fate.h) and
 // the bot-wide reaction to a 429 (the RateGovernor) are the Dispatcher's;

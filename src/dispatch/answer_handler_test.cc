@@ -151,17 +151,19 @@ TEST_F(AnswerHandlerTest, AServerErrorIsTriedAgainAfterABackoff) {
   EXPECT_EQ(m.attempts, 1);
 }
 
-TEST_F(AnswerHandlerTest, ABlockedUserIsMarkedAndTheChatsQueueFails) {
+TEST_F(AnswerHandlerTest, ABlockedUserIsMarkedAndWhatIsHeldForTheChatFails) {
   ASSERT_OK(Await(store_->Bind({"default", "alice", 42, store::UserStatus::kActive, 0})));
   const int64_t first = Queue(42);
   const int64_t second = Queue(42);  // held, waiting behind the first
   const int64_t other = Queue(7);
+  store::NewMessage to_alice{"default", "alice", 0, "not loaded yet", "{}", "", store::Priority::kDirect};
+  const int64_t in_store = Await(store_->Enqueue(to_alice))->id;
   const Job job = Send();
   ASSERT_EQ(job.id, first);
   EXPECT_EQ(Answer(job, 403, kBlocked), Fate::kBlocked);
   EXPECT_FALSE(held_.Contains(second)) << "dropped from memory at once";
-  // In the store the binding and the chat's queue are closed with the
-  // outcome, in the next flush: one transaction.
+  // In the store the binding is closed with the outcomes, in the next
+  // flush: one transaction.
   EXPECT_EQ(Await(store_->GetBindingByChat("default", 42))->status, store::UserStatus::kActive);
   EXPECT_EQ(Await(store_->GetMessage(second))->status, store::MessageStatus::kQueued);
   Await(writer_->Flush());
@@ -175,6 +177,10 @@ TEST_F(AnswerHandlerTest, ABlockedUserIsMarkedAndTheChatsQueueFails) {
   }
   EXPECT_TRUE(held_.Contains(other));
   EXPECT_EQ(Stored(other).status, store::MessageStatus::kQueued);
+  EXPECT_FALSE(Stored(other).chat_blocked);
+  // Not held: queued still, read as blocked (the dispatcher fails it as it loads it).
+  EXPECT_EQ(Stored(in_store).status, store::MessageStatus::kQueued);
+  EXPECT_TRUE(Stored(in_store).chat_blocked);
   const auto events = Events();
   EXPECT_EQ(std::count(events.begin(), events.end(), "user.blocked"), 1);
   EXPECT_EQ(std::count(events.begin(), events.end(), "message.failed"), 2);

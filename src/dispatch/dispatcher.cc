@@ -66,6 +66,10 @@ void Dispatcher::Impl::WakeIfSooner(SteadyTime now) {
 }
 
 Awaitable<void> Dispatcher::Impl::Admit(const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms) {
+  if (m.message.chat_blocked) {  // never sent to a user who blocked the bot
+    co_await FailBlocked(job, m);
+    co_return;
+  }
   if (m.deadline_ms <= wall_ms) {  // never sent late
     co_await Expire(job, m);
     co_return;

@@ -93,6 +93,12 @@ Awaitable<void> Dispatcher::Impl::Expire(const Job& job, Loaded& m) {
   co_await answer_handler.Finish(job, m, store::MessageStatus::kFailed, error);
 }
 
+Awaitable<void> Dispatcher::Impl::FailBlocked(const Job& job, Loaded& m) {
+  CountFate(Fate::kBlocked, stats);
+  co_await answer_handler.Finish(job, m, store::MessageStatus::kFailed,
+                                 "blocked: the user blocked the bot or is deactivated");
+}
+
 Awaitable<void> Dispatcher::Impl::Apply(Job job, const telegram::ApiResult& r) {
   const SteadyTime now = clock.Now();
   feedback.OnAnswer(job, r, now);

@@ -486,6 +486,46 @@ TEST_F(DispatcherFlowTest, OneToOneOutcomesAreEventedAndBroadcastOnesCounted) {
   EXPECT_EQ(by_type["user.blocked"].at("chat_id").to_number<int64_t>(), 601);
 }
 
+// The user blocked the bot after messages to them were queued (the update
+// processor marked the binding): each fails as the dispatcher loads it,
+// unsent, a one-to-one message with its message.failed event, a
+// broadcast's in its broadcast's counts.
+TEST_F(DispatcherFlowTest, MessagesToAChatClosedSinceTheyWereQueuedFailUnsent) {
+  ASSERT_OK(Await(store_->Bind({"default", "44", 602, store::UserStatus::kActive, 0})));
+  ASSERT_OK(Await(store_->Bind({"default", "45", 603, store::UserStatus::kActive, 0})));
+  const int64_t first = Enqueue(602, "one", "44");
+  const int64_t second = Enqueue(602, "two", "44");
+  const int64_t open = Enqueue(603, "three", "45");
+  store::NewBroadcast b;
+  b.bot = "default";
+  b.all = true;
+  b.text = "news";
+  b.options_json = "{}";
+  auto created = Await(store_->CreateBroadcast(b, WallMs()));
+  ASSERT_OK(created);
+  ASSERT_OK(Await(store_->SetChatStatus("default", 602, store::UserStatus::kBlocked)));
+  ASSERT_TRUE(Run([&](Dispatcher&, auto) {
+    auto bc = Await(store_->GetBroadcast(created->id));
+    return CountStatus({first, second}, store::MessageStatus::kFailed) == 2 &&
+           StatusOf(open) == store::MessageStatus::kSent && bc.ok() && bc->pending == 0;
+  }));
+  for (const auto& call : api_.calls()) EXPECT_NE(call.params.at("chat_id").to_number<int64_t>(), 602);
+  EXPECT_EQ(api_.Accepted(603), (std::vector<std::string>{"three", "news"}));
+  EXPECT_EQ(Await(store_->GetMessage(first))->error, "blocked: the user blocked the bot or is deactivated");
+  auto bc = Await(store_->GetBroadcast(created->id));
+  EXPECT_EQ(bc->sent, 1);
+  EXPECT_EQ(bc->failed, 1);
+  EXPECT_EQ(last_stats_.failed, 3u);
+  std::vector<int64_t> failed_events;
+  auto events = Await(store_->DueEvents(INT64_MAX, 100));
+  ASSERT_OK(events);
+  for (const auto& e : *events) {
+    auto o = boost::json::parse(e.payload).as_object();
+    if (o.at("type") == "message.failed") failed_events.push_back(o.at("id").to_number<int64_t>());
+  }
+  EXPECT_EQ(failed_events, (std::vector<int64_t>{first, second}));
+}
+
 TEST_F(DispatcherFlowTest, NetworkJitterDrawsNo429s) {
   // Requests take 0-80 ms to arrive, in any order; the limits apply on
   // arrival. The dispatcher measures the spread of its round trips and widens

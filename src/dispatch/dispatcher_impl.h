@@ -49,8 +49,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   // Whether the loop may start a store pass at `now` (none under way, and a
   // failed load waited out), and whether one is due.
   bool StorePassDue(SteadyTime now, bool* reload, bool* refill) const;
-  // QueueLoader's admit: a message just loaded fails at once if past its
-  // deadline, else goes to the scheduler (counted by the RestartGuard first).
+  // QueueLoader's admit: a message just loaded fails at once, unsent, if its
+  // chat's user has blocked the bot (store::Message::chat_blocked) or it is
+  // past its deadline, else goes to the scheduler (counted by the
+  // RestartGuard first).
   Awaitable<void> Admit(const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms);
   void Launch(Job job);
   // At `m`'s first send: how long it waited in the queue (options.queue_wait).
@@ -84,6 +86,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   // scheduler (not those in flight).
   Awaitable<void> ExpireDue(int64_t wall_ms);
   Awaitable<void> Expire(const Job& job, Loaded& m);
+  // Fails a message loaded to a chat closed since it was queued.
+  Awaitable<void> FailBlocked(const Job& job, Loaded& m);
   int64_t WallMs() const;
 
   asio::any_io_executor executor;

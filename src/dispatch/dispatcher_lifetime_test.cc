@@ -20,8 +20,7 @@ class DispatcherLifetimeTest : public testing::DispatcherFixture {};
 
 TEST_F(DispatcherLifetimeTest, ASendAnsweredAfterTheDispatcherIsGoneTouchesNothingOfIt) {
   // A blocked user's answer makes the dispatcher read the store at once (the
-  // binding) and write it at the next flush (the outcome, the binding and the
-  // chat's queue).
+  // binding) and write it at the next flush (the outcome and the binding).
   const int64_t id = Enqueue(101, "a", "u1");
   api_.ScriptChat(101, 403,
                   R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})");
@@ -35,12 +34,11 @@ TEST_F(DispatcherLifetimeTest, ASendAnsweredAfterTheDispatcherIsGoneTouchesNothi
     ASSERT_TRUE(tgate::testing::RunUntil(
         io_, clock_, [&] { return api_.calls().size() == 1; }, 10s));
     reads_after = faulty.calls("GetBindingByChat");
-    writes_after = faulty.calls("FailQueuedForChat") + faulty.calls("WriteOutcomes");
+    writes_after = faulty.calls("WriteOutcomes");
   }                                         // destroyed with its send in flight, Stop() never called
   tgate::testing::RunFor(io_, clock_, 5s);  // the answer comes; the loop's sleep ends
   EXPECT_EQ(faulty.calls("GetBindingByChat"), reads_after) << "nothing read after ~Dispatcher";
-  EXPECT_EQ(faulty.calls("FailQueuedForChat") + faulty.calls("WriteOutcomes"), writes_after)
-      << "nothing written after ~Dispatcher";
+  EXPECT_EQ(faulty.calls("WriteOutcomes"), writes_after) << "nothing written after ~Dispatcher";
   EXPECT_EQ(api_.calls().size(), 1u) << "and nothing sent";
   EXPECT_EQ(StatusOf(id), store::MessageStatus::kQueued) << "the next process sends it";
   EXPECT_EQ(clock_.pending_waits(), 0u) << "no coroutine left waiting";

@@ -16,7 +16,7 @@ enum class Fate {
   kRetried,      // 5xx / network: tried again after a backoff
   kBotPaused,    // 401: the whole bot waits, the message is kept
   kMigrated,     // the group became a supergroup: resent there
-  kBlocked,      // 403: failed, and the chat's queue with it
+  kBlocked,      // 403, or loaded to a chat closed since: failed
   kFailed,       // any other refusal
   kExpired,      // its deadline passed before it could be sent: failed
 };

@@ -74,8 +74,8 @@ void OutcomeWriter::Emit(json::object event) {
   events_.push_back(json::serialize(event));
 }
 
-void OutcomeWriter::CloseChat(int64_t chat_id, store::UserStatus status, std::string reason) {
-  closed_.push_back({options_.bot, chat_id, status, std::move(reason)});
+void OutcomeWriter::CloseChat(int64_t chat_id, store::UserStatus status) {
+  closed_.push_back({options_.bot, chat_id, status});
 }
 
 bool OutcomeWriter::Closing(int64_t chat_id) const {

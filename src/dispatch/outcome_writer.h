@@ -56,11 +56,11 @@ class OutcomeWriter {
   // Batches an event for the outbox (the bot is added).
   void Emit(boost::json::object event);
   // The chat's user blocked the bot or is deactivated: whoever is bound to
-  // it gets `status`, and every message of the bot still queued to it in
-  // the store fails with `reason`, in the next flush, with the outcomes
-  // batched (store::ClosedChat). Not the messages held in memory: the
-  // caller drops those.
-  void CloseChat(int64_t chat_id, store::UserStatus status, std::string reason);
+  // it gets `status` in the next flush, with the outcomes batched
+  // (store::ClosedChat). What is still queued to it in the store fails as
+  // it is loaded (store::Message::chat_blocked); the caller drops what is
+  // held in memory.
+  void CloseChat(int64_t chat_id, store::UserStatus status);
   // Whether the chat is closed in a batch not written yet.
   bool Closing(int64_t chat_id) const;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace tgate::dispatch {
 namespace {
@@ -220,17 +221,17 @@ void Scheduler::ParkChat(int64_t chat_id, SteadyTime until, SteadyTime now) {
   }
 }
 
-std::vector<int64_t> Scheduler::DropChat(int64_t chat_id) {
-  std::vector<int64_t> ids;
+std::vector<Job> Scheduler::DropChat(int64_t chat_id) {
+  std::vector<Job> jobs;
   auto it = chats_.find(chat_id);
-  if (it == chats_.end()) return ids;
+  if (it == chats_.end()) return jobs;
   Chat& c = it->second;
   Unfile(chat_id, c);
-  for (const Job& j : c.jobs) ids.push_back(j.id);
+  jobs.assign(std::make_move_iterator(c.jobs.begin()), std::make_move_iterator(c.jobs.end()));
   queued_ -= c.jobs.size();
   c.jobs.clear();
   idle_candidates_.push_back(chat_id);
-  return ids;
+  return jobs;
 }
 
 std::vector<int64_t> Scheduler::DropBroadcast(int64_t broadcast_id) {

@@ -93,8 +93,9 @@ class Scheduler {
   void ParkChat(int64_t chat_id, SteadyTime until, SteadyTime now);
   void PauseAll(SteadyTime until) { paused_until_ = std::max(paused_until_, until); }
 
-  // Removes the queued (not in-flight) jobs of a chat / a broadcast; returns their ids.
-  std::vector<int64_t> DropChat(int64_t chat_id);
+  // Removes the queued (not in-flight) jobs of a chat, and returns them.
+  std::vector<Job> DropChat(int64_t chat_id);
+  // Removes the queued (not in-flight) jobs of a broadcast; returns their ids.
   std::vector<int64_t> DropBroadcast(int64_t broadcast_id);
   // Removes one queued (not in-flight) job of the chat (an expired message); nullopt if not queued.
   std::optional<Job> DropJob(int64_t chat_id, int64_t id);

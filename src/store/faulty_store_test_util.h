@@ -166,11 +166,6 @@ class FaultyStore final : public Store {
   Awaitable<Result<int64_t>> LastMessageId() override {
     co_return co_await Read("LastMessageId", [&] { return inner_.LastMessageId(); });
   }
-  Awaitable<Result<std::vector<int64_t>>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
-                                                            std::string_view reason) override {
-    co_return co_await Write("FailQueuedForChat",
-                             [&] { return inner_.FailQueuedForChat(bot, chat_id, reason); });
-  }
 
   // BroadcastStore
   Awaitable<Result<Broadcast>> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) override {

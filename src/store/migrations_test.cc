@@ -316,8 +316,9 @@ TEST(Migrations, Version12IndexesEveryMessageByChatSoOutcomesLeaveTheIndexAlone)
   ASSERT_OK(ExecSql(db.get(),
                     "INSERT INTO messages (bot, chat_id, priority, status, created_at, updated_at) VALUES "
                     "('b', 5, 0, 0, 0, 0), ('b', 5, 0, 1, 0, 0), ('b', 6, 0, 0, 0, 0);"));
-  ASSERT_OK(Migrate(db.get()));
-  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  std::vector<Migration> v12(SchemaMigrations().begin(), SchemaMigrations().begin() + 12);
+  ASSERT_OK(Migrate(db.get(), v12));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), 12);
   EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_master WHERE name = 'messages_queued_by_chat'"),
             0);
   // Sent rows are in it too: writing a message's outcome changes no key of it.
@@ -385,6 +386,29 @@ TEST(Migrations, Version14KeepsOnlyOneToOneMessagesInTheQueueIndex) {
               std::string::npos)
         << load << ": " << plan;
   }
+}
+
+TEST(Migrations, Version15IndexesNoMessageByChatAndTheQueuesFindAMigratedGroupsMessages) {
+  Db db = OpenRaw(":memory:");
+  std::vector<Migration> v14(SchemaMigrations().begin(), SchemaMigrations().begin() + 14);
+  ASSERT_OK(Migrate(db.get(), v14));
+  ASSERT_OK(Migrate(db.get()));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_master WHERE name = 'messages_by_chat'"), 0);
+  // MoveChat's walks: the one-to-one queue, and each broadcast from its queued_from.
+  EXPECT_NE(QueryPlan(db.get(),
+                      "UPDATE messages INDEXED BY messages_queued_direct SET chat_id = 7 "
+                      "WHERE bot = 'b' AND status = 0 AND broadcast_id IS NULL AND chat_id = 5")
+                .find("USING INDEX messages_queued_direct (bot=?)"),
+            std::string::npos);
+  const std::string broadcast =
+      QueryPlan(db.get(),
+                "UPDATE messages SET chat_id = 7 WHERE id IN (SELECT m.id FROM broadcasts b "
+                "CROSS JOIN messages m INDEXED BY messages_by_broadcast ON m.broadcast_id = b.id "
+                "AND m.id >= b.queued_from WHERE b.bot = 'b' AND m.status = 0 AND m.chat_id = 5)");
+  EXPECT_NE(broadcast.find("USING INDEX messages_by_broadcast (broadcast_id=? AND rowid>?)"),
+            std::string::npos)
+      << broadcast;
 }
 
 TEST(Migrations, AFailingStepRollsBackAndStopsThere) {

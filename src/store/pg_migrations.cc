@@ -173,6 +173,15 @@ UPDATE messages SET parts = parts_sent WHERE status = 1;
 UPDATE messages SET attempts = attempts - parts_sent + 1 WHERE parts_sent > 1 AND attempts >= parts_sent;
 )sql";
 
+// Version 3: SQLite's version 15 (migrations.cc): no index finds a chat's
+// messages. The partial messages_queued_by_chat got an entry at its chat's
+// place with every message accepted and lost it with its outcome. A chat
+// that closes has its queued messages failed as they are loaded; MoveChat
+// finds a migrated group's through messages_queued.
+constexpr const char* kSchemaV3 = R"sql(
+DROP INDEX messages_queued_by_chat;
+)sql";
+
 Awaitable<Status> ApplyAll(pg::Connection& conn, const std::vector<PgMigration>& steps) {
   // Taken before anything is read: a second migrator waits here until the
   // first commits, then reads the version the first left.
@@ -211,7 +220,7 @@ Awaitable<Status> ApplyAll(pg::Connection& conn, const std::vector<PgMigration>&
 }  // namespace
 
 const std::vector<PgMigration>& PgSchemaMigrations() {
-  static const std::vector<PgMigration> kSteps = {{1, kSchemaV1}, {2, kSchemaV2}};
+  static const std::vector<PgMigration> kSteps = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}};
   return kSteps;
 }
 

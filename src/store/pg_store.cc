@@ -300,8 +300,9 @@ Awaitable<Status> PgStore::MoveChat(std::string_view bot, int64_t old_chat, int6
   if (old_chat == new_chat) co_return Status::Ok();
   // As SqliteStore::MoveChat, one pipeline (one transaction): the migrated
   // chat's binding wins over any binding of the new id; queued messages
-  // follow; the move is remembered with chains compressed, and new_chat is
-  // current again.
+  // follow (found by a walk of the bot's queue, messages_queued: no index
+  // finds a chat's messages); the move is remembered with chains
+  // compressed, and new_chat is current again.
   auto params = [&] { return pg::Params().Add(bot).Add(old_chat).Add(new_chat); };
   std::vector<pg::Statement> statements;
   statements.push_back(

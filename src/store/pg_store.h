@@ -106,8 +106,6 @@ class PgStore final : public Store {
                                   const std::vector<std::string>& events, int64_t now_ms) override;
   Awaitable<Result<std::vector<GroupSend>>> RecentGroupSends(std::string_view bot, int64_t since_s) override;
   Awaitable<Result<int64_t>> LastMessageId() override;
-  Awaitable<Result<std::vector<int64_t>>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
-                                                            std::string_view reason) override;
 
   Awaitable<Result<Broadcast>> CreateBroadcast(const NewBroadcast& broadcast, int64_t now_ms) override;
   Awaitable<Result<int64_t>> FillBroadcasts(std::string_view bot, size_t max_rows) override;

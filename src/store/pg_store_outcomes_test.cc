@@ -52,6 +52,7 @@ TEST_F(PgStoreTest, ABatchCarriesAnyErrorTextAndAnIdTwiceAppliesInOrder) {
 
 TEST_F(PgStoreTest, FencedOutcomesOfAStaleOwnerChangeNothing) {
   ASSERT_EQ(QueryInt("INSERT INTO bot_leases (bot, owner, epoch) VALUES ('bot', 'a', 1) RETURNING epoch"), 1);
+  ASSERT_OK(Run(store_->Bind(Binding{"bot", "fay", 6, UserStatus::kActive, 100})));
   auto id1 = Run(store_->Enqueue(Direct("bot", 5, "one")));
   auto id2 = Run(store_->Enqueue(Direct("bot", 6, "two")));
   ASSERT_OK(id1);
@@ -65,10 +66,10 @@ TEST_F(PgStoreTest, FencedOutcomesOfAStaleOwnerChangeNothing) {
   EXPECT_EQ(sent->status, MessageStatus::kSent);
 
   // Another instance took the bot over: the stale owner's batch fails whole,
-  // the chat it closes too (which would have failed id2, still queued).
+  // the chat it closes too (fay stays active).
   ASSERT_EQ(QueryInt("UPDATE bot_leases SET owner = 'b', epoch = 2 WHERE bot = 'bot' RETURNING epoch"), 2);
   Status s = Run(store_->WriteOutcomes({Completion{id2->id, MessageStatus::kSent, 1, 1, 0, 78, ""}},
-                                       {ClosedChat{"bot", 6, UserStatus::kBlocked, "blocked"}},
+                                       {ClosedChat{"bot", 6, UserStatus::kBlocked}},
                                        {"{\"type\":\"message.sent\"}"}, 2000));
   EXPECT_TRUE(s.IsConflict()) << s.ToString();
   s = Run(store_->Complete({Completion{id2->id, MessageStatus::kFailed, 1, 0, 0, 0, "x"}}));
@@ -77,6 +78,7 @@ TEST_F(PgStoreTest, FencedOutcomesOfAStaleOwnerChangeNothing) {
   ASSERT_OK(unsent);
   EXPECT_EQ(unsent->status, MessageStatus::kQueued);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM events"), 1);
+  EXPECT_EQ(Run(store_->GetBinding("bot", "fay"))->status, UserStatus::kActive);
 
   // Other bots' outcomes are not fenced by it.
   auto other = Run(store_->Enqueue(Direct("other", 9, "x")));

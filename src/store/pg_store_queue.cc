@@ -16,25 +16,17 @@
 namespace tgate::store {
 namespace {
 
-// Fails every queued message of bot $1 to chat $2 with error $3 at $4 (unix
-// seconds), and moves their broadcasts' counts, in one statement; returns
-// their ids.
-constexpr const char* kFailQueuedForChat =
-    "WITH f AS (UPDATE messages SET status = 2, error = $3, updated_at = $4 "
-    "WHERE bot = $1 AND chat_id = $2 AND status = 0 RETURNING id, broadcast_id), "
-    "c AS (UPDATE broadcasts b SET n_failed = n_failed + x.n FROM "
-    "(SELECT broadcast_id, count(*) AS n FROM f WHERE broadcast_id IS NOT NULL GROUP BY broadcast_id) x "
-    "WHERE b.id = x.broadcast_id) "
-    "SELECT id FROM f ORDER BY id";
-
 // A broadcast's messages keep text/options_json NULL and read the broadcast's.
+// Its user's binding, if still to its chat, says whether the chat is blocked
+// (Message::chat_blocked), through the bindings' primary key.
 #define TGATE_PG_SELECT_MESSAGE                                                             \
   "SELECT m.id, m.bot, m.site_user, m.chat_id, coalesce(m.text, b.text, ''), "              \
   "coalesce(m.options_json, b.options_json, ''), m.priority, coalesce(m.broadcast_id, 0), " \
   "m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, m.telegram_message_id, "    \
   "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0), "    \
-  "m.parts "                                                                                \
-  "FROM messages m LEFT JOIN broadcasts b ON b.id = m.broadcast_id "
+  "m.parts, coalesce(u.status, 0) "                                                         \
+  "FROM messages m LEFT JOIN broadcasts b ON b.id = m.broadcast_id "                        \
+  "LEFT JOIN bindings u ON u.bot = m.bot AND u.site_user = m.site_user AND u.chat_id = m.chat_id "
 
 Message ReadMessage(const pg::Rows& rows, int i) {
   Message m;
@@ -57,6 +49,7 @@ Message ReadMessage(const pg::Rows& rows, int i) {
   m.updated_at = rows.Int64(i, 16);
   m.expires_at_ms = rows.Int64(i, 17);
   m.parts = static_cast<int>(rows.Int64(i, 18));
+  m.chat_blocked = UserStatusOf(rows.Int64(i, 19)) == UserStatus::kBlocked;
   return m;
 }
 
@@ -400,8 +393,6 @@ Awaitable<Status> PgStore::WriteOutcomes(const std::vector<Completion>& completi
   for (const ClosedChat& c : closed) {
     statements.push_back({"UPDATE bindings SET status = $3 WHERE bot = $1 AND chat_id = $2",
                           pg::Params().Add(c.bot).Add(c.chat_id).Add(UserStatusInt(c.status))});
-    statements.push_back(
-        {kFailQueuedForChat, pg::Params().Add(c.bot).Add(c.chat_id).Add(c.reason).Add(NowSeconds())});
   }
   if (!events.empty()) {  // in one statement, which notifies (pg_event_run.h)
     std::vector<PgEventRow> rows(events.size());
@@ -435,17 +426,6 @@ Awaitable<Result<int64_t>> PgStore::LastMessageId() {
   auto rows = co_await Exec("SELECT coalesce(max(id), 0) FROM messages");
   if (!rows.ok()) co_return rows.status();
   co_return rows->Int64(0, 0);
-}
-
-Awaitable<Result<std::vector<int64_t>>> PgStore::FailQueuedForChat(std::string_view bot, int64_t chat_id,
-                                                                   std::string_view reason) {
-  auto rows =
-      co_await Exec(kFailQueuedForChat, pg::Params().Add(bot).Add(chat_id).Add(reason).Add(NowSeconds()));
-  if (!rows.ok()) co_return rows.status();
-  std::vector<int64_t> ids;
-  ids.reserve(rows->size());
-  for (int i = 0; i < rows->size(); ++i) ids.push_back(rows->Int64(i, 0));
-  co_return ids;
 }
 
 }  // namespace tgate::store

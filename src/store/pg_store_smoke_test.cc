@@ -43,7 +43,7 @@ TEST_F(PgStoreTest, RolesSmoke) {
   ASSERT_OK(m);
   EXPECT_EQ(m->chat_id, -11);
 
-  // Queue load, outcomes, group sends, failing a chat.
+  // Queue load, outcomes, group sends, a message to a blocked chat.
   auto loaded = Run(store_->LoadQueued("bot", Priority::kDirect, 0, 10));
   ASSERT_OK(loaded);
   ASSERT_EQ(loaded->size(), 1u);
@@ -52,11 +52,15 @@ TEST_F(PgStoreTest, RolesSmoke) {
   ASSERT_OK(groups);
   ASSERT_EQ(groups->size(), 1u);
   EXPECT_EQ((*groups)[0].parts, 2);
-  auto q = Run(store_->Enqueue(Direct("bot", 20, "to bob")));
+  ASSERT_OK(Run(store_->Bind(Binding{"bot", "cy", 21, UserStatus::kActive, 1})));
+  NewMessage to_cy = Direct("bot", 0, "to cy");
+  to_cy.user = "cy";
+  auto q = Run(store_->Enqueue(to_cy));
   ASSERT_OK(q);
-  auto failed = Run(store_->FailQueuedForChat("bot", 20, "blocked"));
-  ASSERT_OK(failed);
-  EXPECT_EQ(*failed, std::vector<int64_t>{q->id});
+  ASSERT_OK(Run(store_->SetChatStatus("bot", 21, UserStatus::kBlocked)));
+  auto to_blocked = Run(store_->GetMessage(q->id));
+  ASSERT_OK(to_blocked);
+  EXPECT_TRUE(to_blocked->chat_blocked);
   auto last = Run(store_->LastMessageId());
   ASSERT_OK(last);
   EXPECT_EQ(*last, q->id);

@@ -45,6 +45,8 @@ class QueueStore {
                                                                  std::string_view fingerprint) = 0;
   virtual Awaitable<Result<Message>> GetMessage(int64_t id) = 0;
   // Queued messages of the bot and priority with id > after_id, by id, at most `limit`.
+  // Every read of a message (these, GetMessage, a broadcast's) tells whether
+  // its chat's user has blocked the bot (Message::chat_blocked).
   virtual Awaitable<Result<std::vector<Message>>> LoadQueued(std::string_view bot, Priority priority,
                                                              int64_t after_id, size_t limit) = 0;
   // Messages of the bot still to be sent: one-to-one messages queued, plus
@@ -56,7 +58,7 @@ class QueueStore {
   // RunInTransaction, as part of it: a failure then fails the whole of it).
   virtual Awaitable<Status> Complete(const std::vector<Completion>& completions) = 0;
   // Complete(completions); for each of `closed`, LinkStore::SetChatStatus
-  // (nobody bound to the chat is no error) and FailQueuedForChat; and
+  // (nobody bound to the chat is no error); and
   // AddEvent(e, now_ms) for each of `events`; in one transaction: the
   // outcomes, the chats they closed and the events they raise are written
   // together or not at all (then the caller still holds all and retries).
@@ -77,9 +79,6 @@ class QueueStore {
   // failures. Bounded by `scan` so it stays cheap on a large table.
   virtual Awaitable<Result<std::vector<Message>>> RecentFailures(std::string_view bot, size_t limit,
                                                                  int64_t scan) = 0;
-  // Fails every queued message to the chat with `reason`. Returns their ids.
-  virtual Awaitable<Result<std::vector<int64_t>>> FailQueuedForChat(std::string_view bot, int64_t chat_id,
-                                                                    std::string_view reason) = 0;
 };
 
 }  // namespace tgate::store

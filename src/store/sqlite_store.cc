@@ -250,10 +250,22 @@ Awaitable<Status> SqliteStore::MoveChat(std::string_view bot, int64_t old_chat, 
     TGATE_ASSIGN_OR_RETURN(auto binding,
                            Prepare("UPDATE bindings SET chat_id = ?3 WHERE bot = ?1 AND chat_id = ?2"));
     TGATE_RETURN_IF_ERROR(binding.Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
+    // No index finds a chat's messages (migrations.cc, Version 15): its
+    // queued ones are found in the queue's own indexes, the one-to-one
+    // queue and each broadcast's from its queued_from (CROSS JOIN: broadcast
+    // by broadcast, not every broadcast message ever). A walk of what is
+    // queued, once in a group's life.
+    TGATE_ASSIGN_OR_RETURN(auto direct,
+                           Prepare("UPDATE messages INDEXED BY messages_queued_direct SET chat_id = ?3 "
+                                   "WHERE bot = ?1 AND status = 0 AND broadcast_id IS NULL "
+                                   "AND chat_id = ?2"));
+    TGATE_RETURN_IF_ERROR(direct.Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
     TGATE_ASSIGN_OR_RETURN(
-        auto queued,
-        Prepare("UPDATE messages SET chat_id = ?3 WHERE bot = ?1 AND chat_id = ?2 AND status = 0"));
-    TGATE_RETURN_IF_ERROR(queued.Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
+        auto broadcast,
+        Prepare("UPDATE messages SET chat_id = ?3 WHERE id IN (SELECT m.id FROM broadcasts b "
+                "CROSS JOIN messages m INDEXED BY messages_by_broadcast ON m.broadcast_id = b.id "
+                "AND m.id >= b.queued_from WHERE b.bot = ?1 AND m.status = 0 AND m.chat_id = ?2)"));
+    TGATE_RETURN_IF_ERROR(broadcast.Bind(1, bot).Bind(2, old_chat).Bind(3, new_chat).Run());
     // Remembered for later messages to old_chat (see Enqueue). Chains are
     // compressed here, so a lookup takes one step: earlier moves to old_chat
     // now lead to new_chat. A move back (a cycle) leaves no row mapping a

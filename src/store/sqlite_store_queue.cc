@@ -17,13 +17,17 @@ namespace tgate::store {
 namespace {
 
 // A broadcast's messages keep text/options_json NULL and read the broadcast's.
+// Its user's binding, if still to its chat, says whether the chat is blocked
+// (Message::chat_blocked): one step of the bindings' primary key.
 #define TGATE_SELECT_MESSAGE_FROM(messages)                                                 \
   "SELECT m.id, m.bot, m.user, m.chat_id, coalesce(m.text, b.text, ''), "                   \
   "coalesce(m.options_json, b.options_json, ''), m.priority, coalesce(m.broadcast_id, 0), " \
   "m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, m.telegram_message_id, "    \
   "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0), "    \
-  "m.parts "                                                                                \
-  "FROM " messages " LEFT JOIN broadcasts b ON b.id = m.broadcast_id "
+  "m.parts, coalesce(u.status, 0) "                                                         \
+  "FROM " messages                                                                          \
+  " LEFT JOIN broadcasts b ON b.id = m.broadcast_id "                                       \
+  "LEFT JOIN bindings u ON u.bot = m.bot AND u.user = m.user AND u.chat_id = m.chat_id "
 #define TGATE_SELECT_MESSAGE TGATE_SELECT_MESSAGE_FROM("messages m")
 
 Message ReadMessage(const SqliteStatement& st) {
@@ -47,6 +51,7 @@ Message ReadMessage(const SqliteStatement& st) {
   m.updated_at = st.Int64(16);
   m.expires_at_ms = st.Int64(17);
   m.parts = static_cast<int>(st.Int64(18));
+  m.chat_blocked = UserStatusOf(st.Int64(19)) == UserStatus::kBlocked;
   return m;
 }
 
@@ -348,10 +353,10 @@ Awaitable<Status> SqliteStore::Complete(const std::vector<Completion>& completio
   if (completions.empty()) co_return Status::Ok();
   const int64_t now = NowSeconds();
   auto write = [&]() -> Status {
-    // A retry (status queued) never revives a message cancelled or failed
-    // meanwhile (CancelBroadcast, FailQueuedForChat); a final outcome (sent,
-    // failed) is the truth and always lands, and moves its broadcast's counts
-    // from the status it had. Unknown ids are ignored.
+    // A retry (status queued) never revives a message cancelled meanwhile
+    // (CancelBroadcast); a final outcome (sent, failed) is the truth and
+    // always lands, and moves its broadcast's counts from the status it had.
+    // Unknown ids are ignored.
     // Most completions are of a message still queued, in the broadcast its
     // writer named: `queued` writes those in one statement. Any other
     // (unknown, no longer queued, the broadcast not the one named) changes
@@ -416,7 +421,6 @@ Awaitable<Status> SqliteStore::WriteOutcomes(const std::vector<Completion>& comp
     for (const ClosedChat& c : closed) {
       const Status bound = co_await tx.SetChatStatus(c.bot, c.chat_id, c.status);
       if (!bound.ok() && !bound.IsNotFound()) co_return bound;
-      TGATE_CO_RETURN_IF_ERROR((co_await tx.FailQueuedForChat(c.bot, c.chat_id, c.reason)).status());
     }
     for (const std::string& e : events) TGATE_CO_RETURN_IF_ERROR(co_await tx.AddEvent(e, now_ms));
     co_return Status::Ok();
@@ -451,43 +455,6 @@ Awaitable<Result<int64_t>> SqliteStore::LastMessageId() {
   const int64_t id = st.Int64(0);
   st.Reset();
   co_return id;
-}
-
-Awaitable<Result<std::vector<int64_t>>> SqliteStore::FailQueuedForChat(std::string_view bot, int64_t chat_id,
-                                                                       std::string_view reason) {
-  std::vector<int64_t> ids;
-  auto write = [&]() -> Status {
-    // Read first, then written only if anything is queued: usually nothing
-    // is (a blocked chat's broadcast message is its only one, and it was
-    // just written as failed). An UPDATE ... RETURNING collects its rows in
-    // a temporary b-tree made for each run: 46,000 instructions where
-    // nothing matched, against 7,500 for this read.
-    TGATE_ASSIGN_OR_RETURN(auto queued,
-                           Prepare("SELECT id, coalesce(broadcast_id, 0) FROM messages "
-                                   "WHERE bot = ?1 AND chat_id = ?2 AND status = 0 ORDER BY id"));
-    queued.Bind(1, bot).Bind(2, chat_id);
-    std::map<int64_t, BroadcastCounts> moved;
-    for (;;) {
-      TGATE_ASSIGN_OR_RETURN(auto row, queued.Step());
-      if (!row) break;
-      ids.push_back(queued.Int64(0));
-      if (int64_t broadcast = queued.Int64(1); broadcast != 0) moved[broadcast].failed += 1;
-    }
-    queued.Reset();
-    if (ids.empty()) return Status::Ok();
-    // The same rows: every transaction here holds the write lock from its
-    // start (BEGIN IMMEDIATE).
-    TGATE_ASSIGN_OR_RETURN(auto fail, Prepare("UPDATE messages SET status = 2, error = ?3, updated_at = ?4 "
-                                              "WHERE bot = ?1 AND chat_id = ?2 AND status = 0"));
-    TGATE_RETURN_IF_ERROR(fail.Bind(1, bot).Bind(2, chat_id).Bind(3, reason).Bind(4, NowSeconds()).Run());
-    for (const auto& [id, delta] : moved) TGATE_RETURN_IF_ERROR(AddToBroadcastCounts(id, delta));
-    return Status::Ok();
-  };
-  // As in Complete: inside a caller's transaction (WriteOutcomes closing a
-  // blocked chat) a savepoint of its own would only cost.
-  Status s = transactions_.depth() > 0 ? write() : Atomically(write);
-  if (!s.ok()) co_return s;
-  co_return ids;
 }
 
 }  // namespace tgate::store

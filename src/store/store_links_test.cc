@@ -3,6 +3,8 @@
 // that moved (a group that became a supergroup).
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/status_macros.h"
 #include "store/store_test_util.h"
 
@@ -124,6 +126,34 @@ TEST_P(LinksTest, MoveChatMovesTheBindingAndQueuedMessagesOnly) {
   EXPECT_EQ(Await(store_->GetMessage(queued))->chat_id, -1001);
   EXPECT_EQ(Await(store_->GetMessage(sent))->chat_id, -100);
   EXPECT_EQ(Await(store_->GetMessage(other_bot))->chat_id, -100);
+}
+
+// No index finds a chat's messages: a broadcast's queued ones are found
+// broadcast by broadcast, from its first still queued.
+TEST_P(LinksTest, MoveChatMovesAGroupsQueuedBroadcastMessagesToo) {
+  MustBind("bot", "group", -100);
+  MustBind("bot", "ann", 5);
+  NewBroadcast news;
+  news.bot = "bot";
+  news.all = true;
+  news.text = "news";
+  news.options_json = "{}";
+  ASSERT_OK(Await(store_->CreateBroadcast(news, 0)));
+  auto first = Await(store_->LoadQueued("bot", Priority::kBroadcast, 0, 10)).value();
+  ASSERT_EQ(first.size(), 2u);
+  const Message& sent = first[0].chat_id == -100 ? first[0] : first[1];
+  ASSERT_OK(Await(store_->Complete({Completion{sent.id, MessageStatus::kSent, 1, 1, 0, 9, ""}})));
+  ASSERT_OK(Await(store_->CreateBroadcast(news, 0)));
+  auto second = Await(store_->LoadQueued("bot", Priority::kBroadcast, first.back().id, 10)).value();
+  ASSERT_EQ(second.size(), 2u);
+  ASSERT_OK(Await(store_->MoveChat("bot", -100, -1001)));
+  std::map<int64_t, int64_t> chats;  // by message id
+  for (const auto* loaded : {&first, &second}) {
+    for (const Message& m : *loaded) chats[m.id] = Await(store_->GetMessage(m.id))->chat_id;
+  }
+  for (const Message& m : first)
+    EXPECT_EQ(chats[m.id], m.chat_id) << "sent before the move, or not the group's";
+  for (const Message& m : second) EXPECT_EQ(chats[m.id], m.chat_id == -100 ? -1001 : m.chat_id);
 }
 
 TEST_P(LinksTest, AMovedChatIsRememberedForLaterMessages) {

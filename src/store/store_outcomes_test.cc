@@ -1,10 +1,12 @@
 // Outcomes: a batch of sends' results written back (delivered, failed,
 // retried; parts apart from attempts), what they leave for the limits
-// (recent group sends) and failing what is queued for a chat.
+// (recent group sends), and whether a message's chat has been closed to the
+// bot as it is read.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 
 #include "core/status_macros.h"
 #include "store/store_test_util.h"
@@ -69,7 +71,7 @@ TEST_P(OutcomesTest, CompleteKeepsPartsApartFromAttempts) {
 
 TEST_P(OutcomesTest, ARetryCompletionDoesNotReviveAFailedMessage) {
   int64_t a = MustEnqueue(Direct("bot", 1, "a"));
-  ASSERT_OK(Await(store_->FailQueuedForChat("bot", 1, "blocked")));
+  ASSERT_OK(Await(store_->Complete({Completion{a, MessageStatus::kFailed, 1, 0, 0, 0, "blocked"}})));
   ASSERT_OK(Await(store_->Complete({Completion{a, MessageStatus::kQueued, 1, 0, 5, 0, "retry"}})));
   EXPECT_EQ(Await(store_->GetMessage(a))->status, MessageStatus::kFailed);
   EXPECT_EQ(Await(store_->GetMessage(a))->error, "blocked");
@@ -137,22 +139,41 @@ TEST_P(OutcomesTest, CompleteOfFiveHundredIsFast) {
   EXPECT_EQ(Await(store_->GetMessage(batch[499].id))->telegram_message_id, 509);
 }
 
-TEST_P(OutcomesTest, FailQueuedForChatReturnsTheIdsItFailed) {
-  int64_t a = MustEnqueue(Direct("bot", 1, "a"));
-  int64_t b = MustEnqueue(Direct("bot", 1, "b"));
-  int64_t sent = MustEnqueue(Direct("bot", 1, "s"));
-  int64_t other_chat = MustEnqueue(Direct("bot", 2, "o"));
-  int64_t other_bot = MustEnqueue(Direct("bot2", 1, "o"));
-  ASSERT_OK(Await(store_->Complete({Completion{sent, MessageStatus::kSent, 1, 1, 0, 9, ""}})));
-  auto failed = Await(store_->FailQueuedForChat("bot", 1, "blocked: the user blocked the bot"));
-  ASSERT_OK(failed);
-  EXPECT_EQ(*failed, (std::vector<int64_t>{a, b}));
-  EXPECT_EQ(Await(store_->GetMessage(a))->status, MessageStatus::kFailed);
-  EXPECT_EQ(Await(store_->GetMessage(b))->error, "blocked: the user blocked the bot");
-  EXPECT_EQ(Await(store_->GetMessage(sent))->status, MessageStatus::kSent);
-  EXPECT_EQ(Await(store_->GetMessage(other_chat))->status, MessageStatus::kQueued);
-  EXPECT_EQ(Await(store_->GetMessage(other_bot))->status, MessageStatus::kQueued);
-  EXPECT_TRUE(Await(store_->FailQueuedForChat("bot", 1, "again"))->empty());
+// What a closed chat has queued is failed by the dispatcher as it loads it:
+// every read of a message says whether the user it is for, still bound to
+// its chat, has blocked the bot.
+TEST_P(OutcomesTest, EveryReadOfAMessageSaysWhetherItsUsersChatIsBlocked) {
+  MustBind("bot", "ann", 1);
+  MustBind("bot", "bob", 2);
+  NewMessage to_ann = Direct("bot", 0, "a");
+  to_ann.user = "ann";
+  NewMessage to_bob = Direct("bot", 0, "b");
+  to_bob.user = "bob";
+  const int64_t a = MustEnqueue(to_ann);
+  const int64_t b = MustEnqueue(to_bob);
+  const int64_t by_chat = MustEnqueue(Direct("bot", 1, "addressed by chat id alone"));
+  NewMessage other_bot = Direct("bot2", 1, "o");
+  other_bot.user = "ann";
+  const int64_t o = MustEnqueue(other_bot);
+  ASSERT_OK(Await(store_->SetChatStatus("bot", 1, UserStatus::kBlocked)));
+
+  auto blocked = [&](std::vector<Message> loaded) {
+    std::map<int64_t, bool> out;
+    for (const Message& m : loaded) out[m.id] = m.chat_blocked;
+    return out;
+  };
+  const std::map<int64_t, bool> expected{{a, true}, {b, false}, {by_chat, false}};
+  EXPECT_EQ(blocked(Await(store_->LoadQueued("bot", Priority::kDirect, 0, 10)).value()), expected);
+  EXPECT_TRUE(Await(store_->GetMessage(a))->chat_blocked);
+  EXPECT_FALSE(Await(store_->GetMessage(o))->chat_blocked) << "another bot's binding, not blocked";
+  EXPECT_EQ(Await(store_->GetMessage(a))->status, MessageStatus::kQueued) << "failed by its reader, not here";
+
+  ASSERT_OK(Await(store_->SetChatStatus("bot", 1, UserStatus::kActive)));
+  EXPECT_FALSE(Await(store_->GetMessage(a))->chat_blocked) << "unblocked before it was loaded: it is sent";
+  // Its user linked another chat since: the closed chat is no longer hers.
+  ASSERT_OK(Await(store_->SetChatStatus("bot", 2, UserStatus::kBlocked)));
+  ASSERT_OK(Await(store_->Bind(Binding{"bot", "bob", 3, UserStatus::kActive, 100})));
+  EXPECT_FALSE(Await(store_->GetMessage(b))->chat_blocked);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OutcomesTest, testing::AllBackends(), testing::BackendName);

@@ -83,17 +83,22 @@ struct Message {
   int64_t created_at = 0;
   int64_t updated_at = 0;
   int parts = 0;  // Telegram messages its text became; 0 until split for sending
+  // As read: the user bound to its chat (its own `user`) has blocked the bot
+  // or is deactivated. No index finds a chat's queued messages, so they are
+  // not failed when the chat closes: the dispatcher fails each, unsent, as
+  // it loads it (a user who unblocks first gets them).
+  bool chat_blocked = false;
 };
 
 // A chat whose user blocked the bot or is deactivated, as a send's answer
 // said, closed in the transaction that writes that send's outcome
-// (QueueStore::WriteOutcomes): whoever is bound to it gets `status`, and
-// every message still queued to it fails with `reason`.
+// (QueueStore::WriteOutcomes): whoever is bound to it gets `status`. Its
+// messages still queued in the store fail as they are loaded
+// (Message::chat_blocked); the dispatcher fails those it holds.
 struct ClosedChat {
   std::string bot;
   int64_t chat_id = 0;
   UserStatus status = UserStatus::kBlocked;
-  std::string reason;
 };
 
 // The outcome of one delivery attempt, written back in batches.

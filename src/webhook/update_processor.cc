@@ -266,13 +266,10 @@ Awaitable<Status> UpdateProcessor::HandleMemberChange(Lifetime::Token life, stor
     if (binding.status().IsNotFound()) co_return co_await Forward(tx, u, text);  // not a linked user
     co_return binding.status();
   }
+  // What is queued to a blocked chat fails as the dispatcher loads it
+  // (store::Message::chat_blocked); unblocked first, it is sent.
   TGATE_CO_RETURN_IF_ERROR(co_await tx.SetChatStatus(options_.bot, u.chat_id, status));
   if (life.ended()) co_return Stopped();
-  if (status == store::UserStatus::kBlocked) {
-    auto failed = co_await tx.FailQueuedForChat(options_.bot, u.chat_id, "blocked: the user blocked the bot");
-    if (life.ended()) co_return Stopped();
-    TGATE_CO_RETURN_IF_ERROR(failed.status());
-  }
   // Named: GCC 12 destroys a braced temporary in a co_await expression wrongly.
   json::object ev{{"type", type}, {"user", binding->user}, {"chat_id", u.chat_id}};
   co_return co_await Emit(tx, std::move(ev));

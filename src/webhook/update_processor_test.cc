@@ -110,12 +110,18 @@ TEST_F(ProcessorTest, ExpiredTokenGetsThePoliteReplyOnly) {
 
 TEST_F(ProcessorTest, BlockAndUnblock) {
   ASSERT_OK(Await(store_->Bind({"default", "42", 1001, store::UserStatus::kActive, 0})));
-  ASSERT_OK(Await(store_->Enqueue({"default", "42", 1001, "pending", "{}", "", store::Priority::kDirect})));
+  auto pending =
+      Await(store_->Enqueue({"default", "42", 1001, "pending", "{}", "", store::Priority::kDirect}));
+  ASSERT_OK(pending);
   Deliver(MemberUpdate(1, 1001, "kicked"), 1);
   EXPECT_EQ(Await(store_->GetBinding("default", "42"))->status, store::UserStatus::kBlocked);
-  EXPECT_TRUE(Queued().empty()) << "queued messages to a blocked user are failed";
+  // What is queued to the user stays queued, read as blocked: the dispatcher
+  // fails it as it loads it, unsent.
+  EXPECT_TRUE(Await(store_->GetMessage(pending->id))->chat_blocked);
   Deliver(MemberUpdate(2, 1001, "member"), 2);
   EXPECT_EQ(Await(store_->GetBinding("default", "42"))->status, store::UserStatus::kActive);
+  EXPECT_FALSE(Await(store_->GetMessage(pending->id))->chat_blocked)
+      << "unblocked before its turn: it is sent";
   auto ev = Events();
   ASSERT_EQ(ev.size(), 2u);
   EXPECT_NE(ev[0].find("user.blocked"), std::string::npos);
