@@ -449,13 +449,7 @@ TEST_F(DispatcherFlowTest, OneToOneOutcomesAreEventedAndBroadcastOnesCounted) {
                   R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})");
   int64_t sent = Enqueue(600, "hi", "42");
   int64_t blocked = Enqueue(601, "hi", "43");
-  store::NewBroadcast b;
-  b.bot = "default";
-  b.all = true;
-  b.text = "news";
-  b.options_json = "{}";
-  auto created = Await(store_->CreateBroadcast(
-      b, std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count()));
+  auto created = Await(store_->CreateBroadcast(store::testing::NewsToAll("default"), WallMs()));
   ASSERT_OK(created);
   ASSERT_TRUE(Run([&](Dispatcher&, auto) {
     auto bc = Await(store_->GetBroadcast(created->id));
@@ -496,12 +490,7 @@ TEST_F(DispatcherFlowTest, MessagesToAChatClosedSinceTheyWereQueuedFailUnsent) {
   const int64_t first = Enqueue(602, "one", "44");
   const int64_t second = Enqueue(602, "two", "44");
   const int64_t open = Enqueue(603, "three", "45");
-  store::NewBroadcast b;
-  b.bot = "default";
-  b.all = true;
-  b.text = "news";
-  b.options_json = "{}";
-  auto created = Await(store_->CreateBroadcast(b, WallMs()));
+  auto created = Await(store_->CreateBroadcast(store::testing::NewsToAll("default"), WallMs()));
   ASSERT_OK(created);
   ASSERT_OK(Await(store_->SetChatStatus("default", 602, store::UserStatus::kBlocked)));
   ASSERT_TRUE(Run([&](Dispatcher&, auto) {

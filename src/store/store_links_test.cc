@@ -133,11 +133,7 @@ TEST_P(LinksTest, MoveChatMovesTheBindingAndQueuedMessagesOnly) {
 TEST_P(LinksTest, MoveChatMovesAGroupsQueuedBroadcastMessagesToo) {
   MustBind("bot", "group", -100);
   MustBind("bot", "ann", 5);
-  NewBroadcast news;
-  news.bot = "bot";
-  news.all = true;
-  news.text = "news";
-  news.options_json = "{}";
+  const NewBroadcast news = testing::NewsToAll("bot");
   ASSERT_OK(Await(store_->CreateBroadcast(news, 0)));
   auto first = Await(store_->LoadQueued("bot", Priority::kBroadcast, 0, 10)).value();
   ASSERT_EQ(first.size(), 2u);

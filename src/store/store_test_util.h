@@ -17,6 +17,7 @@
 #include <memory>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/await_test_util.h"
@@ -115,6 +116,16 @@ inline std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
 }
 
 inline auto AllBackends() { return ::testing::Values(kMemory, kFile, kPostgres); }
+
+// A broadcast of "news" to every active user of `bot`, sent at once.
+inline NewBroadcast NewsToAll(std::string bot) {
+  NewBroadcast b;
+  b.bot = std::move(bot);
+  b.all = true;
+  b.text = "news";
+  b.options_json = "{}";
+  return b;
+}
 
 // The tests size broadcasts by the first chunk; both backends use one.
 static_assert(SqliteStore::kFirstChunk == PgStore::kFirstChunk);
