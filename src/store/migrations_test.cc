@@ -409,6 +409,15 @@ TEST(Migrations, Version15IndexesNoMessageByChatAndTheQueuesFindAMigratedGroupsM
   EXPECT_NE(broadcast.find("USING INDEX messages_by_broadcast (broadcast_id=? AND rowid>?)"),
             std::string::npos)
       << broadcast;
+  // Each read of a message asks whether its chat is blocked: one probe of a covering index.
+  const std::string blocked =
+      QueryPlan(db.get(),
+                "SELECT m.id, EXISTS (SELECT 1 FROM bindings u INDEXED BY bindings_by_status "
+                "WHERE u.bot = m.bot AND u.status = 1 "
+                "AND u.chat_id = m.chat_id) FROM messages m WHERE m.id = 1");
+  EXPECT_NE(blocked.find("USING COVERING INDEX bindings_by_status (bot=? AND status=? AND chat_id=?)"),
+            std::string::npos)
+      << blocked;
 }
 
 TEST(Migrations, AFailingStepRollsBackAndStopsThere) {

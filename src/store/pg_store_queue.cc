@@ -17,16 +17,20 @@ namespace tgate::store {
 namespace {
 
 // A broadcast's messages keep text/options_json NULL and read the broadcast's.
-// Its user's binding, if still to its chat, says whether the chat is blocked
-// (Message::chat_blocked), through the bindings' primary key.
+// Whether its chat is bound to a user who blocked the bot (status 1,
+// UserStatus::kBlocked): one index-only probe of bindings_by_status a row
+// (Message::chat_blocked). LATERAL, because an EXISTS in the select list
+// becomes, for a load of many rows, a hash of every blocked binding made by
+// a scan of the whole table (EXPLAIN, 200,000 bindings, a load of 20,000).
 #define TGATE_PG_SELECT_MESSAGE                                                             \
   "SELECT m.id, m.bot, m.site_user, m.chat_id, coalesce(m.text, b.text, ''), "              \
   "coalesce(m.options_json, b.options_json, ''), m.priority, coalesce(m.broadcast_id, 0), " \
   "m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, m.telegram_message_id, "    \
   "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0), "    \
-  "m.parts, coalesce(u.status, 0) "                                                         \
+  "m.parts, c.blocked IS NOT NULL "                                                         \
   "FROM messages m LEFT JOIN broadcasts b ON b.id = m.broadcast_id "                        \
-  "LEFT JOIN bindings u ON u.bot = m.bot AND u.site_user = m.site_user AND u.chat_id = m.chat_id "
+  "LEFT JOIN LATERAL (SELECT true AS blocked FROM bindings u WHERE u.bot = m.bot "          \
+  "AND u.status = 1 AND u.chat_id = m.chat_id LIMIT 1) c ON true "
 
 Message ReadMessage(const pg::Rows& rows, int i) {
   Message m;
@@ -49,7 +53,7 @@ Message ReadMessage(const pg::Rows& rows, int i) {
   m.updated_at = rows.Int64(i, 16);
   m.expires_at_ms = rows.Int64(i, 17);
   m.parts = static_cast<int>(rows.Int64(i, 18));
-  m.chat_blocked = UserStatusOf(rows.Int64(i, 19)) == UserStatus::kBlocked;
+  m.chat_blocked = rows.Bool(i, 19);
   return m;
 }
 

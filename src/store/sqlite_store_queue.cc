@@ -17,17 +17,18 @@ namespace tgate::store {
 namespace {
 
 // A broadcast's messages keep text/options_json NULL and read the broadcast's.
-// Its user's binding, if still to its chat, says whether the chat is blocked
-// (Message::chat_blocked): one step of the bindings' primary key.
+// Whether its chat is bound to a user who blocked the bot (status 1,
+// UserStatus::kBlocked): one probe of bindings_by_status, which covers it
+// (Message::chat_blocked). The planner would take the unique (bot, chat_id)
+// index instead, and then the row for its status: two.
 #define TGATE_SELECT_MESSAGE_FROM(messages)                                                 \
   "SELECT m.id, m.bot, m.user, m.chat_id, coalesce(m.text, b.text, ''), "                   \
   "coalesce(m.options_json, b.options_json, ''), m.priority, coalesce(m.broadcast_id, 0), " \
   "m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, m.telegram_message_id, "    \
   "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0), "    \
-  "m.parts, coalesce(u.status, 0) "                                                         \
-  "FROM " messages                                                                          \
-  " LEFT JOIN broadcasts b ON b.id = m.broadcast_id "                                       \
-  "LEFT JOIN bindings u ON u.bot = m.bot AND u.user = m.user AND u.chat_id = m.chat_id "
+  "m.parts, EXISTS (SELECT 1 FROM bindings u INDEXED BY bindings_by_status "                \
+  "WHERE u.bot = m.bot AND u.status = 1 AND u.chat_id = m.chat_id) "                        \
+  "FROM " messages " LEFT JOIN broadcasts b ON b.id = m.broadcast_id "
 #define TGATE_SELECT_MESSAGE TGATE_SELECT_MESSAGE_FROM("messages m")
 
 Message ReadMessage(const SqliteStatement& st) {
@@ -51,7 +52,7 @@ Message ReadMessage(const SqliteStatement& st) {
   m.updated_at = st.Int64(16);
   m.expires_at_ms = st.Int64(17);
   m.parts = static_cast<int>(st.Int64(18));
-  m.chat_blocked = UserStatusOf(st.Int64(19)) == UserStatus::kBlocked;
+  m.chat_blocked = st.Int64(19) != 0;
   return m;
 }
 

@@ -140,9 +140,9 @@ TEST_P(OutcomesTest, CompleteOfFiveHundredIsFast) {
 }
 
 // What a closed chat has queued is failed by the dispatcher as it loads it:
-// every read of a message says whether the user it is for, still bound to
-// its chat, has blocked the bot.
-TEST_P(OutcomesTest, EveryReadOfAMessageSaysWhetherItsUsersChatIsBlocked) {
+// every read of a message says whether its chat is bound to a user who has
+// blocked the bot, however the message was addressed.
+TEST_P(OutcomesTest, EveryReadOfAMessageSaysWhetherItsChatIsBlocked) {
   MustBind("bot", "ann", 1);
   MustBind("bot", "bob", 2);
   NewMessage to_ann = Direct("bot", 0, "a");
@@ -162,7 +162,7 @@ TEST_P(OutcomesTest, EveryReadOfAMessageSaysWhetherItsUsersChatIsBlocked) {
     for (const Message& m : loaded) out[m.id] = m.chat_blocked;
     return out;
   };
-  const std::map<int64_t, bool> expected{{a, true}, {b, false}, {by_chat, false}};
+  const std::map<int64_t, bool> expected{{a, true}, {b, false}, {by_chat, true}};
   EXPECT_EQ(blocked(Await(store_->LoadQueued("bot", Priority::kDirect, 0, 10)).value()), expected);
   EXPECT_TRUE(Await(store_->GetMessage(a))->chat_blocked);
   EXPECT_FALSE(Await(store_->GetMessage(o))->chat_blocked) << "another bot's binding, not blocked";
@@ -170,7 +170,8 @@ TEST_P(OutcomesTest, EveryReadOfAMessageSaysWhetherItsUsersChatIsBlocked) {
 
   ASSERT_OK(Await(store_->SetChatStatus("bot", 1, UserStatus::kActive)));
   EXPECT_FALSE(Await(store_->GetMessage(a))->chat_blocked) << "unblocked before it was loaded: it is sent";
-  // Its user linked another chat since: the closed chat is no longer hers.
+  EXPECT_FALSE(Await(store_->GetMessage(by_chat))->chat_blocked);
+  // Its user linked another chat since: the closed chat is no longer bound.
   ASSERT_OK(Await(store_->SetChatStatus("bot", 2, UserStatus::kBlocked)));
   ASSERT_OK(Await(store_->Bind(Binding{"bot", "bob", 3, UserStatus::kActive, 100})));
   EXPECT_FALSE(Await(store_->GetMessage(b))->chat_blocked);

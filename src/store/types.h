@@ -83,10 +83,11 @@ struct Message {
   int64_t created_at = 0;
   int64_t updated_at = 0;
   int parts = 0;  // Telegram messages its text became; 0 until split for sending
-  // As read: the user bound to its chat (its own `user`) has blocked the bot
-  // or is deactivated. No index finds a chat's queued messages, so they are
-  // not failed when the chat closes: the dispatcher fails each, unsent, as
-  // it loads it (a user who unblocks first gets them).
+  // As read: its chat is bound to a user who has blocked the bot or is
+  // deactivated (whether it was addressed by user or by chat id). No index
+  // finds a chat's queued messages, so they are not failed when the chat
+  // closes: the dispatcher fails each, unsent, as it loads it (a user who
+  // unblocks first gets them).
   bool chat_blocked = false;
 };
 
