@@ -395,29 +395,25 @@ TEST(Migrations, Version15IndexesNoMessageByChatAndTheQueuesFindAMigratedGroupsM
   ASSERT_OK(Migrate(db.get()));
   EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
   EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_master WHERE name = 'messages_by_chat'"), 0);
+  auto expect_plan = [&](const char* sql, const char* uses) {
+    const std::string plan = QueryPlan(db.get(), sql);
+    EXPECT_NE(plan.find(uses), std::string::npos) << sql << ": " << plan;
+  };
   // MoveChat's walks: the one-to-one queue, and each broadcast from its queued_from.
-  EXPECT_NE(QueryPlan(db.get(),
-                      "UPDATE messages INDEXED BY messages_queued_direct SET chat_id = 7 "
-                      "WHERE bot = 'b' AND status = 0 AND broadcast_id IS NULL AND chat_id = 5")
-                .find("USING INDEX messages_queued_direct (bot=?)"),
-            std::string::npos);
-  const std::string broadcast =
-      QueryPlan(db.get(),
-                "UPDATE messages SET chat_id = 7 WHERE id IN (SELECT m.id FROM broadcasts b "
-                "CROSS JOIN messages m INDEXED BY messages_by_broadcast ON m.broadcast_id = b.id "
-                "AND m.id >= b.queued_from WHERE b.bot = 'b' AND m.status = 0 AND m.chat_id = 5)");
-  EXPECT_NE(broadcast.find("USING INDEX messages_by_broadcast (broadcast_id=? AND rowid>?)"),
-            std::string::npos)
-      << broadcast;
+  expect_plan(
+      "UPDATE messages INDEXED BY messages_queued_direct SET chat_id = 7 "
+      "WHERE bot = 'b' AND status = 0 AND broadcast_id IS NULL AND chat_id = 5",
+      "USING INDEX messages_queued_direct (bot=?)");
+  expect_plan(
+      "UPDATE messages SET chat_id = 7 WHERE id IN (SELECT m.id FROM broadcasts b "
+      "CROSS JOIN messages m INDEXED BY messages_by_broadcast ON m.broadcast_id = b.id "
+      "AND m.id >= b.queued_from WHERE b.bot = 'b' AND m.status = 0 AND m.chat_id = 5)",
+      "USING INDEX messages_by_broadcast (broadcast_id=? AND rowid>?)");
   // Each read of a message asks whether its chat is blocked: one probe of a covering index.
-  const std::string blocked =
-      QueryPlan(db.get(),
-                "SELECT m.id, EXISTS (SELECT 1 FROM bindings u INDEXED BY bindings_by_status "
-                "WHERE u.bot = m.bot AND u.status = 1 "
-                "AND u.chat_id = m.chat_id) FROM messages m WHERE m.id = 1");
-  EXPECT_NE(blocked.find("USING COVERING INDEX bindings_by_status (bot=? AND status=? AND chat_id=?)"),
-            std::string::npos)
-      << blocked;
+  expect_plan(
+      "SELECT m.id, EXISTS (SELECT 1 FROM bindings u INDEXED BY bindings_by_status "
+      "WHERE u.bot = m.bot AND u.status = 1 AND u.chat_id = m.chat_id) FROM messages m WHERE m.id = 1",
+      "USING COVERING INDEX bindings_by_status (bot=? AND status=? AND chat_id=?)");
 }
 
 TEST(Migrations, AFailingStepRollsBackAndStopsThere) {
