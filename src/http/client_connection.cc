@@ -107,11 +107,28 @@ Awaitable<boost::system::error_code> ClientConnection::Write(const std::string& 
 }
 
 Awaitable<boost::system::error_code> ClientConnection::Read(ResponseParser& parser, Deadline deadline) {
-  Begin(deadline);
   if (plain_) {
-    auto [ec, n] = co_await bhttp::async_read(plain_->socket(), buffer_, parser, kAsTuple);
+    // As Write: what the socket already holds is read here at once (read at
+    // the next pass, the answer usually is in: see NextPass), where an
+    // asynchronous read that completes at once still goes through a
+    // composed operation of Beast's and the executor's queue. An answer not
+    // (all) in yet is waited for, under the deadline, then read the same
+    // way; the parser and the buffer keep what was read so far. The wait
+    // does not try the socket first as an asynchronous read would: it was
+    // just tried.
+    auto& socket = plain_->socket();
+    boost::system::error_code ec;
+    bhttp::read(socket, buffer_, parser, ec);
+    if (ec != asio::error::would_block) co_return ec;
+    Begin(deadline);
+    do {
+      auto [wec] = co_await socket.async_wait(asio::socket_base::wait_read, kAsTuple);
+      if (wec) co_return End(wec);
+      bhttp::read(socket, buffer_, parser, ec);
+    } while (ec == asio::error::would_block);
     co_return End(ec);
   }
+  Begin(deadline);
   auto [ec, n] = co_await bhttp::async_read(*tls_, buffer_, parser, kAsTuple);
   co_return End(ec);
 }

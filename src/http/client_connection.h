@@ -6,7 +6,8 @@
 // executor. Keeps `*open_counter` equal to the number of open connections.
 // After connecting, writes and reads are timed by the Client's DeadlineWatch
 // (one timer for the pool) rather than a timer per operation. On plain TCP a
-// request is written to the socket at once; only what it does not take then
+// request is written to the socket at once, and an answer read from what it
+// holds at once; only what it does not take, or does not hold yet, then
 // waits for it (and is watched).
 #pragma once
 
