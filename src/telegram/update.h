@@ -35,7 +35,8 @@ struct ParsedUpdate {
 // non-string text, chat.type, from.username or new_chat_member.status, a
 // non-integer from.id); absent optional fields are empty. Refused too: a
 // number out of a double's range (its text is stored and forwarded, and a
-// later reader could not parse it).
+// later reader could not parse it), even where a later value of its key
+// replaced it. A key given twice counts by its last value.
 Result<ParsedUpdate> ParseUpdate(std::string_view json);
 
 // The deep-link payload of a "/start" message: "" for a bare "/start",

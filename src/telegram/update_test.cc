@@ -136,6 +136,66 @@ TEST(ParseUpdate, AbsentOptionalFieldsAreEmpty) {
   EXPECT_EQ(u->new_status, "");
 }
 
+// Read as it is parsed (no DOM), an update still reads as its DOM would.
+TEST(ParseUpdate, AKeyGivenTwiceCountsByItsLastValueAndItsFieldsAfresh) {
+  auto u = ParseUpdate(R"({"update_id":1,"message":{"chat":{"id":5,"type":"private"},"text":"a",)"
+                       R"("from":{"id":7,"username":"x"}},"message":{"chat":{"id":6}}})");
+  ASSERT_OK(u);
+  EXPECT_EQ(u->chat_id, 6);
+  EXPECT_EQ(u->chat_type, "");
+  EXPECT_EQ(u->text, "");
+  EXPECT_EQ(u->from_id, 0);
+  EXPECT_EQ(u->from_username, "");
+  u = ParseUpdate(
+      R"({"update_id":1,"message":{"chat":{"id":5},"chat":{"type":"group"},"text":"a","text":"b"}})");
+  ASSERT_FALSE(u.ok());
+  EXPECT_NE(u.status().message().find("message.chat has no integer id"), std::string::npos);
+  u = ParseUpdate(R"({"update_id":1,"message":{"chat":{"id":5},"text":"a","text":"b"},"update_id":2})");
+  ASSERT_OK(u);
+  EXPECT_EQ(u->update_id, 2);
+  EXPECT_EQ(u->text, "b");
+  EXPECT_FALSE(ParseUpdate(R"({"update_id":1,"update_id":"1"})").ok());
+  EXPECT_FALSE(ParseUpdate(R"({"update_id":1,"message":{"chat":{"id":5}},"message":7})").ok());
+  // A number no reader could parse is refused even where a later value replaced it: the text is forwarded.
+  EXPECT_FALSE(ParseUpdate(R"({"update_id":1,"x":1e999,"x":1})").ok());
+}
+
+TEST(ParseUpdate, OnlyFieldsWhereTheUpdateHasThemCount) {
+  auto u = ParseUpdate(R"({"update_id":1,"x":{"message":{"chat":{"id":5}},"update_id":"no"}})");
+  ASSERT_OK(u);
+  EXPECT_EQ(u->kind, ParsedUpdate::kOther);
+  u = ParseUpdate(R"({"update_id":2,"message":{"chat":{"id":5,"chat":{"id":9}},"reply_to_message":)"
+                  R"({"text":"no","chat":{"id":9},"from":{"id":"x"}},"entities":[{"text":"no"},"text"]}})");
+  ASSERT_OK(u);
+  EXPECT_EQ(u->chat_id, 5);
+  EXPECT_EQ(u->text, "");
+  EXPECT_EQ(u->from_id, 0);
+  // A chat member update has no text; a message no new member.
+  u = ParseUpdate(R"({"update_id":3,"my_chat_member":{"chat":{"id":5},"text":7,)"
+                  R"("new_chat_member":{"status":"kicked"}},"new_chat_member":1})");
+  ASSERT_OK(u);
+  EXPECT_EQ(u->new_status, "kicked");
+  u = ParseUpdate(R"({"update_id":4,"message":{"chat":{"id":5},"new_chat_member":{"status":1}}})");
+  ASSERT_OK(u);
+  EXPECT_EQ(u->new_status, "");
+}
+
+TEST(ParseUpdate, EscapesAreReadAndOnlyWhitespaceMayFollow) {
+  auto u = ParseUpdate(
+      " {\"update_id\":1,\"message\":{\"chat\":{\"\\u0069d\":5},\"te\\u0078t\":"
+      "\"a\\\"b \\u00e9\\n\"}} \n\t");
+  ASSERT_OK(u);
+  EXPECT_EQ(u->chat_id, 5);
+  EXPECT_EQ(u->text, "a\"b \xc3\xa9\n");
+  for (const char* body : {R"({"update_id":1} x)", R"({"update_id":1}{})", R"({"update_id":1,})",
+                           "{\"update_id\":1,\"message\":{\"chat\":{\"id\":5},\"text\":\"\xff\"}}"}) {
+    EXPECT_FALSE(ParseUpdate(body).ok()) << body;
+  }
+  // Boost.JSON's default depth (32) holds, as it did for the DOM.
+  std::string deep = R"({"update_id":1,"x":)" + std::string(40, '[') + std::string(40, ']') + "}";
+  EXPECT_FALSE(ParseUpdate(deep).ok());
+}
+
 TEST(StartPayload, BareStartGivesEmptyPayload) {
   EXPECT_EQ(StartPayload(MessageWithText("/start"), "MyBot"), "");
   EXPECT_EQ(StartPayload(MessageWithText("/start   "), "MyBot"), "");
