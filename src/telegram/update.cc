@@ -33,7 +33,7 @@ struct Field {
 // it is read.
 struct Holder {
   Field self, chat, chat_id, chat_type, from, from_id, from_username;
-  Field text;                        // Message.text
+  Field text;                       // Message.text
   Field new_member, member_status;  // ChatMemberUpdated.new_chat_member.status
 };
 
