@@ -428,7 +428,7 @@ int main(int argc, char** argv) {
   int text_bytes = 8;
   const char* usage =
       "usage: delivery_bench [--quick] [--only mixed|paid|enqueue|jitter] [--db sqlite|postgresql|both]\n"
-      "                      [--text-bytes N [--cyrillic]] [--blocked-every K]\n"
+      "                      [--text-bytes N [--cyrillic]] [--blocked-every K] [--scale N]\n"
       "       delivery_bench --instructions [--text-bytes N [--cyrillic]] [--blocked-every K]\n"
       "  --quick  a smaller run (4000 chats, 200,000 users to enqueue)\n"
       "  --only   one of the four runs\n"
@@ -443,6 +443,9 @@ int main(int argc, char** argv) {
       "  --cyrillic  that text filled with Cyrillic letters (two bytes each in UTF-8), not ASCII\n"
       "  --blocked-every K  every K-th user of the mixed run (2 to 1000) has blocked the bot, which tgate\n"
       "           learns from the 403 of its send; those count as delivered in the per-message figures\n"
+      "  --scale N  the mixed run's limits xN (5 to 100; default 20, global 600/s): a tick (10 ms) then\n"
+      "           holds more or fewer sends, so runs at two scales split the CPU per message, tgate's and\n"
+      "           the floor's, into what each tick costs and what each message adds\n"
       "  BENCH_DEBUG=1 keeps the work directory and prints where the time went\n";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -455,6 +458,9 @@ int main(int argc, char** argv) {
     } else if (a == "--text-bytes" && i + 1 < argc && std::atoi(argv[i + 1]) >= 8 &&
                std::atoi(argv[i + 1]) <= 4096) {
       text_bytes = std::atoi(argv[++i]);
+    } else if (a == "--scale" && i + 1 < argc && std::atoi(argv[i + 1]) >= 5 &&
+               std::atoi(argv[i + 1]) <= 100) {
+      scale = std::atoi(argv[++i]);
     } else if (a == "--cyrillic") {
       cyrillic = true;
     } else if (a == "--blocked-every" && i + 1 < argc && std::atoi(argv[i + 1]) >= 2 &&
