@@ -47,6 +47,8 @@ class UpdateReceiver {
   // `segment` is what follows /hooks/telegram/.
   // A coroutine (it awaits the store): co_await it at once.
   Awaitable<http::Response> Handle(const http::Request& req, std::string_view segment);
+  // Whether `segment` is a bot's webhook path (as constant-time as Handle's).
+  bool Serves(std::string_view segment) const { return Match(segment) != nullptr; }
 
  private:
   const HookBot* Match(std::string_view segment) const;
