@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/url.hpp>
+#include <vector>
 
 #include "api/event_order.h"
 #include "core/log_stopped.h"
@@ -156,18 +157,47 @@ void EventsSender::StartWaiting(const Lifetime::Token& life) {
   // While the store cannot remove what was delivered, nothing more goes.
   if (write_failing_) return;
   // While the site is down: nothing until the pause ends, then one event.
-  if (site_failures_ > 0 && clock_.Now() < paused_until_) return;
+  if (SiteDownPauses()) return;
   const int most = site_failures_ > 0 ? 1 : options_.concurrency;
+  // The events to start are taken out of line first and started after: a
+  // POST may end before its co_spawn returns (the client reads an answer
+  // that is already in the socket at once, and a site on this machine can
+  // answer before the write returns). Started from inside the walk, one
+  // that found the site down went back in line under the walk's iterator
+  // and freed its place, so every event in line went, one after another,
+  // where the pause lets one.
+  std::vector<Waiting> starting;
   for (auto it = waiting_.begin(); it != waiting_.end() && on_the_way_ < most;) {
     if (!it->key.empty() && !busy_.insert(it->key).second) {
       ++it;  // its chat has one on its way: it goes after that one
       continue;
     }
     ++on_the_way_;
-    asio::co_spawn(executor_, Post(life, std::move(it->event), std::move(it->key)),
-                   LogStopped("events sender"));
+    starting.push_back(std::move(*it));
     it = waiting_.erase(it);
   }
+  for (size_t i = 0; i < starting.size(); ++i) {
+    if (SiteDownPauses()) {
+      // One started just now found the site down: the rest wait out the
+      // pause in line, where they were.
+      for (size_t k = i; k < starting.size(); ++k) {
+        if (!starting[k].key.empty()) busy_.erase(starting[k].key);
+        --on_the_way_;
+        BackInLine(std::move(starting[k]));
+      }
+      break;
+    }
+    asio::co_spawn(executor_, Post(life, std::move(starting[i].event), std::move(starting[i].key)),
+                   LogStopped("events sender"));
+  }
+}
+
+bool EventsSender::SiteDownPauses() const { return site_failures_ > 0 && clock_.Now() < paused_until_; }
+
+void EventsSender::BackInLine(Waiting w) {
+  auto place = std::find_if(waiting_.begin(), waiting_.end(),
+                            [&](const Waiting& o) { return o.event.id > w.event.id; });
+  waiting_.insert(place, std::move(w));
 }
 
 Awaitable<void> EventsSender::Post(Lifetime::Token life, store::Event event, std::string key) {
@@ -203,9 +233,7 @@ Awaitable<void> EventsSender::Post(Lifetime::Token life, store::Event event, std
     // Back in line where it was (the pause times the next try, not a
     // backoff of its own): it still goes before its chat's later events,
     // and nothing is written while the site is down.
-    auto place = std::find_if(waiting_.begin(), waiting_.end(),
-                              [&](const Waiting& w) { return w.event.id > event.id; });
-    waiting_.insert(place, Waiting{std::move(event), key});
+    BackInLine(Waiting{std::move(event), key});
   } else {
     auto delay = options_.first_retry * (1LL << std::min(event.attempts, 20));
     if (delay > options_.max_retry) delay = options_.max_retry;

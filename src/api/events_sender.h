@@ -80,8 +80,12 @@ class EventsSender {
   // Reads the due events not yet waiting or on their way into waiting_.
   Awaitable<void> ReadDue(Lifetime::Token life, int64_t now_ms);
   // Starts the waiting events whose chats have none on its way, oldest
-  // first, up to the concurrency.
+  // first, up to the concurrency (one while the site is down).
   void StartWaiting(const Lifetime::Token& life);
+  // Whether the site was found down and its pause has not ended.
+  bool SiteDownPauses() const;
+  // Puts `w` back in line by its id (a chat's events keep their order).
+  void BackInLine(Waiting w);
   // POSTs one event, then frees its chat. A retry is written here; a
   // delivery goes to delivered_.
   Awaitable<void> Post(Lifetime::Token life, store::Event event, std::string key);

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "core/random.h"
@@ -142,6 +144,16 @@ TEST_F(EventsSenderLifetimeTest, DestroyingTheSenderWhileTheSiteAnswersLeavesThe
   // so the event is delivered again by the next sender.
   EXPECT_EQ(Await(store_->DueEvents(INT64_MAX, 10))->size(), 1u);
   EXPECT_EQ(metrics_.Render().find("tgate_events_total{"), std::string::npos);
+}
+
+// Appends what `socket` receives to `got` until it closes.
+Awaitable<void> ReadAll(std::shared_ptr<asio::ip::tcp::socket> socket, std::shared_ptr<std::string> got) {
+  std::array<char, 4096> chunk;
+  for (;;) {
+    auto [ec, n] = co_await socket->async_read_some(asio::buffer(chunk), kAsTuple);
+    if (ec) co_return;
+    got->append(chunk.data(), n);
+  }
 }
 
 // Concurrency: a site whose answers the test holds until it opens the gate,
@@ -336,6 +348,59 @@ TEST_F(EventsSenderConcurrencyTest, ASiteThatIsDownGetsOneEventAtATimeAfterAPaus
   EXPECT_EQ(order['1'], "5 10 15 20 ");
   EXPECT_EQ(order['2'], "1 6 11 16 ");
   EXPECT_EQ(order['5'], "4 9 14 19 ");
+}
+
+// A site down that answers at once: the answer can be in the socket before
+// the request's write returns (a site on the same machine), and the client
+// reads it there, so a POST may end before the sender has finished starting
+// the others. Here the site has written its 503s before any request came, so
+// every POST on an open connection ends that way. The pause still lets one
+// event go at a time: before, the one that found the site down went back in
+// line under the loop that started it, and the whole line went after the
+// first pause, each event at once after the last.
+TEST_F(EventsSenderConcurrencyTest, ASiteDownThatAnswersBeforeTheWriteReturnsStillGetsOneEventAtATime) {
+  asio::ip::tcp::acceptor acceptor(io_, {asio::ip::make_address("127.0.0.1"), 0});
+  std::vector<std::shared_ptr<asio::ip::tcp::socket>> sockets;
+  std::vector<std::shared_ptr<std::string>> received;
+  const std::string answer = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
+  std::string answers;
+  for (int i = 0; i < 100; ++i) answers += answer;
+  std::function<void()> accept = [&] {
+    auto socket = std::make_shared<asio::ip::tcp::socket>(io_);
+    acceptor.async_accept(*socket, [&, socket](boost::system::error_code ec) {
+      if (ec) return;
+      sockets.push_back(socket);
+      asio::write(*socket, asio::buffer(answers));  // 100 answers ahead of any request
+      auto got = std::make_shared<std::string>();
+      received.push_back(got);
+      asio::co_spawn(io_, ReadAll(socket, got), asio::detached);
+      accept();
+    });
+  };
+  accept();
+  auto posts = [&] {
+    size_t n = 0;
+    for (const auto& got : received)
+      for (size_t at = got->find("POST /"); at != std::string::npos; at = got->find("POST /", at + 1)) ++n;
+    return n;
+  };
+  for (int n = 1; n <= 20; ++n) AddEvent(1 + n % 5, n);  // 4 events each of 5 chats
+  EventsSenderOptions o;
+  o.url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/events";
+  o.concurrency = 8;
+  o.first_retry = 100ms;
+  sender_ = std::make_unique<EventsSender>(io_.get_executor(), *store_, clock_, metrics_, o);
+  ASSERT_OK(sender_->Start());
+  io_.run_for(350ms);
+  // One of each chat at once (each on a new connection), then one at
+  // ~100 ms and one at ~300 ms, each ending before its co_spawn returns.
+  EXPECT_GE(posts(), 6u);
+  EXPECT_LE(posts(), 7u);
+  EXPECT_NE(metrics_.Render().find("tgate_events_site_down 1"), std::string::npos);
+  EXPECT_EQ(Outbox(), 20u);  // none taken, none lost
+  sender_.reset();
+  for (auto& socket : sockets) socket->close();
+  acceptor.close();
 }
 
 // Another 4xx refuses that event only: it goes again after its own backoff
