@@ -20,6 +20,12 @@
 //     periodic pass. (Write the co_await as a statement of its own, not
 //     in an if's condition: GCC 12 miscompiles some of those frames.)
 //  4. Stop() is life_.End(); Notify() is life_.Wake().
+//  5. A spawned coroutine may run to its end before co_spawn returns: it
+//     starts at once on this thread, and what it awaits need not suspend
+//     (SQLite's store calls never do; http::Client reads an answer already
+//     in the socket at once). So spawn outside any walk over state the
+//     coroutine changes: take out what is to start first, then spawn
+//     (api/events_sender.cc, StartWaiting).
 // What a coroutine awaits must be safe to leave pending when its object goes
 // (http::Client's requests are: they hold the client's state).
 //
