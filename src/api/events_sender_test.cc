@@ -391,10 +391,13 @@ TEST_F(EventsSenderConcurrencyTest, ASiteDownThatAnswersBeforeTheWriteReturnsSti
   o.first_retry = 100ms;
   sender_ = std::make_unique<EventsSender>(io_.get_executor(), *store_, clock_, metrics_, o);
   ASSERT_OK(sender_->Start());
-  io_.run_for(350ms);
-  // One of each chat at once (each on a new connection), then one at
-  // ~100 ms and one at ~300 ms, each ending before its co_spawn returns.
-  EXPECT_GE(posts(), 6u);
+  // One of each chat at once (each on a new connection), then one after
+  // the first pause (100 ms), ending before its co_spawn returns, and the
+  // next not before the second (200 ms more). Before, the first one after
+  // the pause set off the rest of the line at once.
+  RunUntil([&] { return posts() >= 6; });
+  ASSERT_GE(posts(), 6u);
+  io_.run_for(50ms);  // what else that start set off has reached the site
   EXPECT_LE(posts(), 7u);
   EXPECT_NE(metrics_.Render().find("tgate_events_site_down 1"), std::string::npos);
   EXPECT_EQ(Outbox(), 20u);  // none taken, none lost
