@@ -374,6 +374,23 @@ constexpr const char* kSchemaV15 = R"sql(
 DROP INDEX messages_by_chat;
 )sql";
 
+// Version 16: bindings are found by chat through an index that starts with
+// the chat id. The two that could serve it start with the bot's name, the
+// same in every key, so each step down their trees compared a string before
+// the number that decides (SQLite compares a key whose first column is an
+// integer on a fast path). And the unique (bot, chat_id) index did not cover
+// the binding's user: a second walk, down the primary key, fetched it.
+// A scratch program on 10,000 bindings (callgrind): the user of a chat,
+// which every update forwarded from a chat carries (AddChatEvent), 10,900
+// instructions -> 3,800; whether a chat is blocked, which each read of a
+// message asks, 5,700 -> 4,000. With status in the key both are answered
+// by the index alone (its entries also hold the user, the rest of the
+// primary key). bindings_by_status stays: the broadcast's fill walks it by
+// status, in chat id order.
+constexpr const char* kSchemaV16 = R"sql(
+CREATE INDEX bindings_by_chat ON bindings (chat_id, bot, status);
+)sql";
+
 const std::vector<Migration>& SchemaMigrations() {
   static const std::vector<Migration> kSteps = {
       {1, kSchemaV1},   {2, kSchemaV2},
@@ -383,7 +400,7 @@ const std::vector<Migration>& SchemaMigrations() {
       {9, kSchemaV9},   {10, kSchemaV10, HashLinkTokens},
       {11, kSchemaV11}, {12, kSchemaV12},
       {13, kSchemaV13}, {14, kSchemaV14},
-      {15, kSchemaV15},
+      {15, kSchemaV15}, {16, kSchemaV16},
   };
   return kSteps;
 }

@@ -416,6 +416,47 @@ TEST(Migrations, Version15IndexesNoMessageByChatAndTheQueuesFindAMigratedGroupsM
       "USING COVERING INDEX bindings_by_status (bot=? AND status=? AND chat_id=?)");
 }
 
+TEST(Migrations, Version16FindsBindingsByChatThroughAnIndexThatCoversTheUserAndTheStatus) {
+  Db db = OpenRaw(":memory:");
+  std::vector<Migration> v15(SchemaMigrations().begin(), SchemaMigrations().begin() + 15);
+  ASSERT_OK(Migrate(db.get(), v15));
+  ASSERT_OK(ExecSql(db.get(),
+                    "INSERT INTO bindings (bot, user, chat_id, status, linked_at) VALUES "
+                    "('b', 'alice', 5, 0, 0), ('b', 'bob', 6, 1, 0), ('c', 'carol', 5, 0, 0);"));
+  ASSERT_OK(Migrate(db.get()));
+  EXPECT_EQ(ReadSchemaVersion(db.get()).value(), LatestSchemaVersion());
+  auto expect_plan = [&](const char* sql, const char* uses) {
+    const std::string plan = QueryPlan(db.get(), sql);
+    EXPECT_NE(plan.find(uses), std::string::npos) << sql << ": " << plan;
+  };
+  // The user of a chat (each update forwarded from it) and whether a chat is
+  // blocked (each read of a message): the index alone, the chat id first.
+  expect_plan("SELECT user FROM bindings INDEXED BY bindings_by_chat WHERE chat_id = 5 AND bot = 'b'",
+              "USING COVERING INDEX bindings_by_chat (chat_id=? AND bot=?)");
+  expect_plan(
+      "SELECT m.id, EXISTS (SELECT 1 FROM bindings u INDEXED BY bindings_by_chat "
+      "WHERE u.bot = m.bot AND u.status = 1 AND u.chat_id = m.chat_id) FROM messages m WHERE m.id = 1",
+      "USING COVERING INDEX bindings_by_chat (chat_id=? AND bot=? AND status=?)");
+  // The bindings made before it are in it, and one made or changed after.
+  EXPECT_EQ(
+      QueryInt(db.get(),
+               "SELECT count(*) FROM bindings INDEXED BY bindings_by_chat WHERE chat_id = 5 AND bot = 'b' "
+               "AND status = 0"),
+      1);
+  ASSERT_OK(
+      ExecSql(db.get(),
+              "UPDATE bindings SET status = 1 WHERE bot = 'b' AND chat_id = 5; "
+              "INSERT INTO bindings (bot, user, chat_id, status, linked_at) VALUES ('b', 'dave', 7, 0, 0);"));
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT count(*) FROM bindings INDEXED BY bindings_by_chat WHERE chat_id IN (5, 6) "
+                     "AND bot = 'b' AND status = 1"),
+            2);
+  EXPECT_EQ(
+      QueryInt(db.get(),
+               "SELECT count(*) FROM bindings INDEXED BY bindings_by_chat WHERE chat_id = 7 AND bot = 'b'"),
+      1);
+}
+
 TEST(Migrations, AFailingStepRollsBackAndStopsThere) {
   Db db = OpenRaw(":memory:");
   std::vector<Migration> steps = {

@@ -201,9 +201,10 @@ Awaitable<Result<Binding>> SqliteStore::GetBinding(std::string_view bot, std::st
 }
 
 Awaitable<Result<Binding>> SqliteStore::GetBindingByChat(std::string_view bot, int64_t chat_id) {
-  TGATE_CO_ASSIGN_OR_RETURN(
-      auto st,
-      Prepare("SELECT bot, user, chat_id, status, linked_at FROM bindings WHERE bot = ?1 AND chat_id = ?2"));
+  // By bindings_by_chat (migrations.cc Version 16): the chat id is compared
+  // first at each step down the tree.
+  TGATE_CO_ASSIGN_OR_RETURN(auto st, Prepare("SELECT bot, user, chat_id, status, linked_at FROM bindings "
+                                             "INDEXED BY bindings_by_chat WHERE chat_id = ?2 AND bot = ?1"));
   TGATE_CO_ASSIGN_OR_RETURN(auto row, st.Bind(1, bot).Bind(2, chat_id).Step());
   if (!row) co_return Status::NotFound("no user is linked to this chat");
   co_return ReadBinding(st);
@@ -417,13 +418,17 @@ Awaitable<Status> SqliteStore::AddEvent(std::string_view payload_json, int64_t n
 Awaitable<Status> SqliteStore::AddChatEvent(std::string_view head, std::string_view bot, int64_t chat_id,
                                             std::string_view tail, int64_t now_ms) {
   std::string payload(head);
-  auto binding = co_await GetBindingByChat(bot, chat_id);
-  if (binding.ok()) {
+  // Only the user: bindings_by_chat's entry holds it (the rest of the
+  // primary key), so the index alone answers (migrations.cc Version 16).
+  TGATE_CO_ASSIGN_OR_RETURN(
+      auto st,
+      Prepare("SELECT user FROM bindings INDEXED BY bindings_by_chat WHERE chat_id = ?2 AND bot = ?1"));
+  TGATE_CO_ASSIGN_OR_RETURN(auto row, st.Bind(1, bot).Bind(2, chat_id).Step());
+  if (row) {
     payload += R"(,"user":)";
-    payload += boost::json::serialize(boost::json::string_view(binding->user));
-  } else if (!binding.status().IsNotFound()) {
-    co_return binding.status();
+    payload += boost::json::serialize(boost::json::string_view(st.Text(0)));
   }
+  st.Reset();
   payload += tail;
   co_return co_await AddEvent(payload, now_ms);
 }

@@ -18,15 +18,16 @@ namespace {
 
 // A broadcast's messages keep text/options_json NULL and read the broadcast's.
 // Whether its chat is bound to a user who blocked the bot (status 1,
-// UserStatus::kBlocked): one probe of bindings_by_status, which covers it
-// (Message::chat_blocked). The planner would take the unique (bot, chat_id)
-// index instead, and then the row for its status: two.
+// UserStatus::kBlocked): one probe of bindings_by_chat, which covers it and
+// compares the chat id first (Message::chat_blocked; migrations.cc Version
+// 16). The planner would take the unique (bot, chat_id) index instead, and
+// then the row for its status: two.
 #define TGATE_SELECT_MESSAGE_FROM(messages)                                                 \
   "SELECT m.id, m.bot, m.user, m.chat_id, coalesce(m.text, b.text, ''), "                   \
   "coalesce(m.options_json, b.options_json, ''), m.priority, coalesce(m.broadcast_id, 0), " \
   "m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, m.telegram_message_id, "    \
   "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0), "    \
-  "m.parts, EXISTS (SELECT 1 FROM bindings u INDEXED BY bindings_by_status "                \
+  "m.parts, EXISTS (SELECT 1 FROM bindings u INDEXED BY bindings_by_chat "                  \
   "WHERE u.bot = m.bot AND u.status = 1 AND u.chat_id = m.chat_id) "                        \
   "FROM " messages " LEFT JOIN broadcasts b ON b.id = m.broadcast_id "
 #define TGATE_SELECT_MESSAGE TGATE_SELECT_MESSAGE_FROM("messages m")
