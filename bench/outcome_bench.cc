@@ -145,7 +145,7 @@ int Run(int users, size_t batch, std::chrono::milliseconds pause, size_t limit, 
 }  // namespace tgate::bench
 
 int main() {
-  std::printf("tgate outcome-write benchmark (store only: a broadcast to 20000 users on a database file)\n");
+  std::printf("tgate outcome-write benchmark (store only: broadcasts to 20000 users on a database file)\n");
   using std::chrono::milliseconds;
   // As the dispatcher writes at 600/s: 6 outcomes every 10 ms, with the WAL
   // checkpointed meanwhile (5 s); then back to back, the store's floor.
