@@ -208,15 +208,18 @@ TEST_P(InboxTest, DeliveredEventsLeaveTogetherAndTheOthersStay) {
 }
 
 // An event about a chat names the site user linked to it as the event is
-// added (a JSON string, whatever the user id holds), and no user where none
-// is linked; a link made later in the same transaction counts for the
-// events added after it only.
+// added (a JSON string, whatever the user id holds), a user who blocked the
+// bot too, and no user where none is linked; a link made later in the same
+// transaction counts for the events added after it only.
 TEST_P(InboxTest, AChatEventNamesTheUserLinkedToTheChatWhenItIsAdded) {
   const std::string odd_user = "we\"ird\\ \u00fcser\n";
   ASSERT_OK(Await(store_->Bind(Binding{"bot", odd_user, 5, UserStatus::kActive, 1})));
   ASSERT_OK(Await(store_->Bind(Binding{"other", "not this one", 6, UserStatus::kActive, 1})));
+  ASSERT_OK(Await(store_->Bind(Binding{"bot", "gone quiet", 8, UserStatus::kActive, 1})));
+  ASSERT_OK(Await(store_->SetChatStatus("bot", 8, UserStatus::kBlocked)));
   ASSERT_OK(Await(store_->AddChatEvent(R"({"n":1)", "bot", 5, "}", 1000)));
   ASSERT_OK(Await(store_->AddChatEvent(R"({"n":2)", "bot", 6, "}", 1000)));  // another bot's chat
+  ASSERT_OK(Await(store_->AddChatEvent(R"({"n":5)", "bot", 8, "}", 1000)));  // blocked: still theirs
   ASSERT_OK(Await(store_->RunInTransaction([&](Store& tx) -> Awaitable<Status> {
     TGATE_CO_RETURN_IF_ERROR(co_await tx.AddChatEvent(R"({"n":3)", "bot", 7, "}", 1000));
     const Binding later{"bot", "later", 7, UserStatus::kActive, 1};
@@ -225,7 +228,7 @@ TEST_P(InboxTest, AChatEventNamesTheUserLinkedToTheChatWhenItIsAdded) {
   })));
   auto due = Await(store_->DueEvents(1000, 10));
   ASSERT_OK(due);
-  ASSERT_EQ(due->size(), 4u);
+  ASSERT_EQ(due->size(), 5u);
   std::vector<std::string> users;
   for (const Event& e : *due) {
     boost::system::error_code ec;
@@ -234,7 +237,7 @@ TEST_P(InboxTest, AChatEventNamesTheUserLinkedToTheChatWhenItIsAdded) {
     const boost::json::value* user = v.as_object().if_contains("user");
     users.push_back(user ? std::string(user->as_string()) : "(none)");
   }
-  EXPECT_EQ(users, (std::vector<std::string>{odd_user, "(none)", "(none)", "later"}));
+  EXPECT_EQ(users, (std::vector<std::string>{odd_user, "(none)", "gone quiet", "(none)", "later"}));
 }
 
 // Events added inside a transaction land with its commit, in the order they
