@@ -25,8 +25,15 @@ void Callgrind::RequireTools() {
   }
 }
 
+// valgrind's gdbserver, through which callgrind_control talks to the
+// process, makes its FIFOs under this prefix: in the work directory, they go
+// with it. Under the default prefix (/tmp/vgdb-pipe-...) the three of each
+// run outlived it: a process still running when its itest::Process goes is
+// killed (SIGKILL), which leaves valgrind no time to remove them.
+std::string Callgrind::VgdbPrefix() const { return "--vgdb-prefix=" + dir_ + "/vgdb"; }
+
 std::vector<std::string> Callgrind::Wrapper() const {
-  return {kValgrind, "--tool=callgrind", "--instr-atstart=no",
+  return {kValgrind, "--tool=callgrind", "--instr-atstart=no", VgdbPrefix(),
           "--callgrind-out-file=" + dir_ + "/callgrind.out"};
 }
 
@@ -46,7 +53,8 @@ int64_t Callgrind::OffAndCount(pid_t pid) {
 
 void Callgrind::Control(const std::string& option, pid_t pid) {
   itest::Process control;
-  if (!control.Start({kCallgrindControl, option, std::to_string(pid)}, {}, dir_ + "/callgrind-control"))
+  if (!control.Start({kCallgrindControl, VgdbPrefix(), option, std::to_string(pid)}, {},
+                     dir_ + "/callgrind-control"))
     throw std::runtime_error("cannot start callgrind_control");
   if (control.Wait(std::chrono::seconds(60)) != 0)
     throw std::runtime_error("callgrind_control " + option + ": " + control.Stdout() + control.Stderr());

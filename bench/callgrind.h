@@ -34,6 +34,8 @@ class Callgrind {
 
  private:
   void Control(const std::string& option, pid_t pid);
+  // valgrind's and callgrind_control's --vgdb-prefix: a path in the work directory.
+  std::string VgdbPrefix() const;
 
   std::string dir_;
   int dumps_ = 0;
