@@ -36,39 +36,44 @@ Decision AnswerHandler::Decide(Loaded& m, const telegram::ApiResult& r) {
   return dispatch::Decide(r, m.transient_failures, options_.retry, jitter(rng_));
 }
 
-Awaitable<Fate> AnswerHandler::Act(Job job, Loaded& m, const telegram::ApiResult& r, const Decision& d,
-                                   SteadyTime now) {
+std::optional<Fate> AnswerHandler::Act(Job job, Loaded& m, const telegram::ApiResult& r, const Decision& d,
+                                       SteadyTime now) {
   switch (d.verdict) {
     case Verdict::kSent:
-      co_return co_await OnSent(std::move(job), m, r);
+      return OnSent(std::move(job), m, r);
     case Verdict::kWaitRetryAfter:
-      co_return co_await OnRetryAfter(job, m, r, d.delay, now);
+      return OnRetryAfter(job, m, r, d.delay, now);
     case Verdict::kRetryLater:
-      co_return OnRetryLater(std::move(job), m, d.delay, now);
+      return OnRetryLater(std::move(job), m, d.delay, now);
     case Verdict::kPauseBot:
-      co_return OnPauseBot(job, d, now);
+      return OnPauseBot(job, d, now);
     case Verdict::kMigrate:
-      co_return co_await OnMigrated(std::move(job), r.migrate_to_chat_id, now);
     case Verdict::kBlocked:
-      co_return co_await OnBlocked(job, m, d.error);
+      return std::nullopt;  // ActOnStore's
     case Verdict::kFailed:
       break;
   }
-  co_await Finish(job, m, store::MessageStatus::kFailed, d.error);
-  co_return Fate::kFailed;
+  Finish(job, m, store::MessageStatus::kFailed, d.error);
+  return Fate::kFailed;
 }
 
-Awaitable<void> AnswerHandler::Finish(const Job& job, Loaded& m, store::MessageStatus status,
-                                      const std::string& error) {
-  // Erased first: `m` may not outlive a flush's suspension, and a message
-  // finished is not held whatever the flush does.
+Awaitable<Fate> AnswerHandler::ActOnStore(Job job, Loaded& m, const telegram::ApiResult& r, const Decision& d,
+                                          SteadyTime now) {
+  if (d.verdict == Verdict::kMigrate)
+    co_return co_await OnMigrated(std::move(job), r.migrate_to_chat_id, now);
+  co_return co_await OnBlocked(job, m, d.error);
+}
+
+void AnswerHandler::Finish(const Job& job, Loaded& m, store::MessageStatus status, const std::string& error) {
+  // Erased first: a message finished is not held, whatever becomes of the
+  // flush it waits for.
   const int64_t id = job.id;
   Loaded finished = std::move(m);
   held_.Erase(id);
-  co_await writer_.Finish(job, finished, status, error);
+  writer_.Finish(job, finished, status, error);
 }
 
-Awaitable<Fate> AnswerHandler::OnSent(Job job, Loaded& m, const telegram::ApiResult& r) {
+Fate AnswerHandler::OnSent(Job job, Loaded& m, const telegram::ApiResult& r) {
   if (m.first_telegram_id == 0) {
     if (r.message_id != 0) m.first_telegram_id = r.message_id;
   }
@@ -79,21 +84,21 @@ Awaitable<Fate> AnswerHandler::OnSent(Job job, Loaded& m, const telegram::ApiRes
     // restart resumes at the next part.
     writer_.Progress(job, m, 0);
     scheduler_.AddFront(job);
-    co_return Fate::kPartSent;
+    return Fate::kPartSent;
   }
-  co_await Finish(job, m, store::MessageStatus::kSent, "");
-  co_return Fate::kSent;
+  Finish(job, m, store::MessageStatus::kSent, "");
+  return Fate::kSent;
 }
 
-Awaitable<Fate> AnswerHandler::OnRetryAfter(const Job& job, Loaded& m, const telegram::ApiResult& r,
-                                            std::chrono::milliseconds wait, SteadyTime now) {
+Fate AnswerHandler::OnRetryAfter(const Job& job, Loaded& m, const telegram::ApiResult& r,
+                                 std::chrono::milliseconds wait, SteadyTime now) {
   // A 429 uses up no attempt, but a chat Telegram keeps refusing must not
   // hold its message forever.
   if (++m.rate_limited > kMaxRateLimited) {
     const std::string error =
         "gave up after " + std::to_string(kMaxRateLimited) + " rate limits: " + r.description;
-    co_await Finish(job, m, store::MessageStatus::kFailed, error);
-    co_return Fate::kGaveUp;
+    Finish(job, m, store::MessageStatus::kFailed, error);
+    return Fate::kGaveUp;
   }
   scheduler_.ParkChat(job.chat_id, now + wait, now);
   scheduler_.AddFront(job);
@@ -101,7 +106,7 @@ Awaitable<Fate> AnswerHandler::OnRetryAfter(const Job& job, Loaded& m, const tel
   // told us to wait out (the message is loaded with its not_before, and
   // its chat's later messages queue behind it).
   writer_.Progress(job, m, WallMs() + wait.count());
-  co_return Fate::kRateLimited;
+  return Fate::kRateLimited;
 }
 
 Fate AnswerHandler::OnRetryLater(Job job, Loaded& m, std::chrono::milliseconds wait, SteadyTime now) {
@@ -161,11 +166,11 @@ Awaitable<Fate> AnswerHandler::OnBlocked(const Job& job, Loaded& m, const std::s
     }
     writer_.CloseChat(job.chat_id, store::UserStatus::kBlocked);
   }
-  co_await writer_.Finish(job, finished, store::MessageStatus::kFailed, error);
+  writer_.Finish(job, finished, store::MessageStatus::kFailed, error);
   // What was held behind it fails the same way, unsent (with the same
   // message.failed a one-to-one message gets).
   for (auto& [queued, dropped] : behind) {
-    co_await writer_.Finish(queued, dropped, store::MessageStatus::kFailed, error);
+    writer_.Finish(queued, dropped, store::MessageStatus::kFailed, error);
   }
   co_return Fate::kBlocked;
 }

@@ -21,6 +21,7 @@
 // construction must outlive it.
 #pragma once
 
+#include <optional>
 #include <random>
 #include <string>
 
@@ -53,20 +54,30 @@ class AnswerHandler {
   // (a 429 is not one) and asks the retry policy, with jitter.
   Decision Decide(Loaded& m, const telegram::ApiResult& r);
   // Carries out `d` for `job`, the send of `m` (held) answered with `r` at
-  // `now`. The chat stays in flight: the caller releases it (ChatDone),
-  // except after kMigrated, which released it. `m` is no longer held after
-  // kSent, kGaveUp, kBlocked and kFailed. A coroutine: it awaits the store
-  // (a migrated or blocked chat, a flush); `m` is not used after one.
-  Awaitable<Fate> Act(Job job, Loaded& m, const telegram::ApiResult& r, const Decision& d, SteadyTime now);
+  // `now`, and returns the message's fate. The chat stays in flight: the
+  // caller releases it (ChatDone), except after kMigrated, which released
+  // it. `m` is no longer held after kSent, kGaveUp, kBlocked and kFailed.
+  // Every verdict is carried out at once but the two that wait for the
+  // store (a migrated chat is moved there, a blocked chat's user looked
+  // up): for those it does nothing and returns nullopt, and ActOnStore
+  // carries them out. So the answer to a send that went through, by far
+  // the most common, is settled without a suspension (each coroutine level
+  // costs a frame and a resumption per message).
+  std::optional<Fate> Act(Job job, Loaded& m, const telegram::ApiResult& r, const Decision& d,
+                          SteadyTime now);
+  // Carries out a verdict Act left (kMigrate, kBlocked). A coroutine: `m`
+  // is not used after it suspends.
+  Awaitable<Fate> ActOnStore(Job job, Loaded& m, const telegram::ApiResult& r, const Decision& d,
+                             SteadyTime now);
 
   // `m`, sent as `job`, is finished: its outcome is batched and it is no
   // longer held.
-  Awaitable<void> Finish(const Job& job, Loaded& m, store::MessageStatus status, const std::string& error);
+  void Finish(const Job& job, Loaded& m, store::MessageStatus status, const std::string& error);
 
  private:
-  Awaitable<Fate> OnSent(Job job, Loaded& m, const telegram::ApiResult& r);
-  Awaitable<Fate> OnRetryAfter(const Job& job, Loaded& m, const telegram::ApiResult& r,
-                               std::chrono::milliseconds wait, SteadyTime now);
+  Fate OnSent(Job job, Loaded& m, const telegram::ApiResult& r);
+  Fate OnRetryAfter(const Job& job, Loaded& m, const telegram::ApiResult& r, std::chrono::milliseconds wait,
+                    SteadyTime now);
   Fate OnRetryLater(Job job, Loaded& m, std::chrono::milliseconds wait, SteadyTime now);
   Fate OnPauseBot(const Job& job, const Decision& d, SteadyTime now);
   Awaitable<Fate> OnMigrated(Job job, int64_t to, SteadyTime now);

@@ -71,7 +71,8 @@ class AnswerHandlerTest : public ::testing::Test {
     Loaded* m = held_.Find(job.id);
     EXPECT_NE(m, nullptr);
     const Decision d = handler_->Decide(*m, r);
-    return Await(handler_->Act(job, *m, r, d, clock_.Now()));
+    if (std::optional<Fate> fate = handler_->Act(job, *m, r, d, clock_.Now())) return *fate;
+    return Await(handler_->ActOnStore(job, *m, r, d, clock_.Now()));
   }
   store::Message Stored(int64_t id) {
     Await(writer_->Flush());

@@ -65,14 +65,14 @@ void Dispatcher::Impl::WakeIfSooner(SteadyTime now) {
   if (needed != SteadyTime::max() && needed + options.tick < sleeping_until) Wake();
 }
 
-Awaitable<void> Dispatcher::Impl::Admit(const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms) {
+void Dispatcher::Impl::Admit(const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms) {
   if (m.message.chat_blocked) {  // never sent to a user who blocked the bot
-    co_await FailBlocked(job, m);
-    co_return;
+    FailBlocked(job, m);
+    return;
   }
   if (m.deadline_ms <= wall_ms) {  // never sent late
-    co_await Expire(job, m);
-    co_return;
+    Expire(job, m);
+    return;
   }
   held.set_next_deadline_ms(std::min(held.next_deadline_ms(), m.deadline_ms));
   if (job.chat_id < 0) restart.OnGroupJobLoaded(job, now);
@@ -113,8 +113,7 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
   if (m->deadline_ms <= WallMs()) {  // its deadline passed while it waited for its turn
     --in_flight;
     stats.in_flight = in_flight;
-    co_await Expire(job, *m);
-    if (life.ended()) co_return;
+    Expire(job, *m);
     writer.ChatDone(job.chat_id, clock.Now());
     WakeIfSooner(clock.Now());
     co_return;
@@ -133,8 +132,10 @@ Awaitable<void> Dispatcher::Impl::Send(Job job) {
     options.round_trip->Observe(std::chrono::duration<double>(clock.Now() - started).count());
   --in_flight;
   stats.in_flight = in_flight;
-  co_await OnAnswer(std::move(job), r);
-  if (life.ended()) co_return;
+  if (auto wait = OnAnswer(std::move(job), r)) {
+    co_await ApplyOnStore(std::move(*wait));
+    if (life.ended()) co_return;
+  }
   WakeIfSooner(clock.Now());
 }
 
@@ -251,8 +252,7 @@ Awaitable<void> Dispatcher::Impl::StorePass(bool reload, bool refill) {
     co_await loader.LoadDirect(clock.Now());
     if (life.ended()) co_return;
   }
-  co_await ExpireDue(WallMs());
-  if (life.ended()) co_return;
+  ExpireDue(WallMs());
   // Loading broadcasts can take a while (materializing the next chunk), so
   // it comes last.
   if (refill) {

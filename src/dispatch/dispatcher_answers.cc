@@ -8,12 +8,11 @@
 
 namespace tgate::dispatch {
 
-Awaitable<void> Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r) {
+std::optional<Dispatcher::Impl::StoreWait> Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r) {
   const Loaded* m = held.Find(job.id);
   switch (outage.OnAnswer(job, r, m ? m->ticket : 0, m != nullptr)) {
     case OutageGate::Route::kCounts:
-      co_await Apply(std::move(job), r);
-      break;
+      return Apply(std::move(job), r);
     case OutageGate::Route::kUnspent:
       ReturnUnspent(job);
       break;
@@ -21,6 +20,7 @@ Awaitable<void> Dispatcher::Impl::OnAnswer(Job job, const telegram::ApiResult& r
       Wake();
       break;
   }
+  return std::nullopt;
 }
 
 void Dispatcher::Impl::ReturnUnspent(const Job& job) {
@@ -62,15 +62,15 @@ Awaitable<void> Dispatcher::Impl::OnProbe(bool reachable, const std::string& wha
   for (auto& [job, r, route] : released) {
     if (route == OutageGate::Route::kUnspent) {
       ReturnUnspent(job);
-    } else {
-      co_await Apply(std::move(job), r);
+    } else if (auto wait = Apply(std::move(job), r)) {
+      co_await ApplyOnStore(std::move(*wait));
       if (life.ended()) co_return;
     }
   }
 }
 
-Awaitable<void> Dispatcher::Impl::ExpireDue(int64_t wall_ms) {
-  if (wall_ms < held.next_deadline_ms()) co_return;
+void Dispatcher::Impl::ExpireDue(int64_t wall_ms) {
+  if (wall_ms < held.next_deadline_ms()) return;
   int64_t next = INT64_MAX;
   const auto past = held.PastDeadline(wall_ms, &next);
   for (const auto& [chat, id] : past) {
@@ -80,38 +80,54 @@ Awaitable<void> Dispatcher::Impl::ExpireDue(int64_t wall_ms) {
       continue;
     }
     Loaded* m = held.Find(id);
-    if (m) co_await Expire(*job, *m);
+    if (m) Expire(*job, *m);
   }
   held.set_next_deadline_ms(next);
 }
 
-Awaitable<void> Dispatcher::Impl::Expire(const Job& job, Loaded& m) {
+void Dispatcher::Impl::Expire(const Job& job, Loaded& m) {
   std::string error = m.deadline_is_ttl ? "expired: its ttl_seconds passed before it could be sent"
                                         : "expired: it waited longer than max_queue_age (" +
                                               std::to_string(options.max_queue_age.count()) + " s)";
   CountFate(Fate::kExpired, stats);
-  co_await answer_handler.Finish(job, m, store::MessageStatus::kFailed, error);
+  answer_handler.Finish(job, m, store::MessageStatus::kFailed, error);
 }
 
-Awaitable<void> Dispatcher::Impl::FailBlocked(const Job& job, Loaded& m) {
+void Dispatcher::Impl::FailBlocked(const Job& job, Loaded& m) {
   CountFate(Fate::kBlocked, stats);
-  co_await answer_handler.Finish(job, m, store::MessageStatus::kFailed,
-                                 "blocked: the user blocked the bot or is deactivated");
+  answer_handler.Finish(job, m, store::MessageStatus::kFailed,
+                        "blocked: the user blocked the bot or is deactivated");
 }
 
-Awaitable<void> Dispatcher::Impl::Apply(Job job, const telegram::ApiResult& r) {
+std::optional<Dispatcher::Impl::StoreWait> Dispatcher::Impl::Apply(Job job, const telegram::ApiResult& r) {
   const SteadyTime now = clock.Now();
   feedback.OnAnswer(job, r, now);
   Loaded* m = held.Find(job.id);
   if (!m) {  // cancelled while in flight: nothing to record
     scheduler.Done(job.chat_id, now);
-    co_return;
+    return std::nullopt;
   }
   const Decision d = answer_handler.Decide(*m, r);
-  const Fate fate = co_await answer_handler.Act(job, *m, r, d, now);
+  const std::optional<Fate> fate = answer_handler.Act(job, *m, r, d, now);
+  if (!fate) return StoreWait{std::move(job), r, d, now};
+  Settle(job, *fate, d, now);
+  return std::nullopt;
+}
+
+Awaitable<void> Dispatcher::Impl::ApplyOnStore(StoreWait w) {
+  Loaded* m = held.Find(w.job.id);
+  if (!m) {  // nothing runs between Apply and this; should it ever, as cancelled
+    scheduler.Done(w.job.chat_id, w.now);
+    co_return;
+  }
+  const Fate fate = co_await answer_handler.ActOnStore(w.job, *m, w.r, w.d, w.now);
   if (life.ended()) co_return;
+  Settle(w.job, fate, w.d, w.now);
+}
+
+void Dispatcher::Impl::Settle(const Job& job, Fate fate, const Decision& d, SteadyTime now) {
   CountFate(fate, stats);
-  if (fate == Fate::kMigrated) co_return;  // its old chat was released with the move
+  if (fate == Fate::kMigrated) return;  // its old chat was released with the move
   if (fate == Fate::kRateLimited) feedback.On429(job, now, d.delay);
   writer.ChatDone(job.chat_id, now);
 }

@@ -109,6 +109,25 @@ TEST_F(DispatcherDurabilityTest, WhileOutcomeWritesFailNoNewSendStarts) {
   for (int i = 0; i < 20; ++i) EXPECT_EQ(api_.Accepted(200 + i).size(), 1u) << i;
 }
 
+// Settling an answer never waits for the store (OutcomeWriter::Finish only
+// batches): a full batch is written by the loop at its next pass, not at the
+// end of the flush interval.
+TEST_F(DispatcherDurabilityTest, AFullBatchOfOutcomesIsWrittenWithoutWaitingForTheInterval) {
+  options_.flush_interval = 1h;
+  constexpr int kMessages = 600;  // past the 512 of a full batch
+  std::vector<int64_t> ids;
+  for (int i = 0; i < kMessages; ++i) ids.push_back(Enqueue(3000 + i, "m", "u" + std::to_string(i)));
+  auto sent = [&] {
+    int n = 0;
+    for (int64_t id : ids) n += StatusOf(id) == store::MessageStatus::kSent;
+    return n;
+  };
+  ASSERT_TRUE(RunUntil([&] { return api_.accepted() == kMessages && sent() >= 512; }, 10s))
+      << api_.accepted() << " sent, " << sent() << " written";
+  EXPECT_EQ(faulty_->calls("WriteOutcomes"), 2) << "the full batch, then the rest as the dispatcher stopped";
+  EXPECT_EQ(sent(), kMessages);
+}
+
 // A store whose every call takes a round trip (PostgreSQL over the network):
 // the outcome writes and loads run beside the sends, so the sends keep the
 // global pace instead of pausing for each write.

@@ -53,7 +53,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   // chat's user has blocked the bot (store::Message::chat_blocked) or it is
   // past its deadline, else goes to the scheduler (counted by the
   // RestartGuard first).
-  Awaitable<void> Admit(const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms);
+  void Admit(const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms);
   void Launch(Job job);
   // At `m`'s first send: how long it waited in the queue (options.queue_wait).
   void ObserveQueueWait(Loaded& m);
@@ -69,12 +69,27 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   void WakeIfSooner(SteadyTime now);
 
   // dispatcher_answers.cc
+  // An answer whose verdict waits for the store (AnswerHandler::ActOnStore):
+  // what Apply decided, for ApplyOnStore to carry out.
+  struct StoreWait {
+    Job job;
+    telegram::ApiResult r;
+    Decision d;
+    SteadyTime now;
+  };
   // Routes an answer through the OutageGate: to Apply, back to the queue
   // unspent, or held for a probe.
-  Awaitable<void> OnAnswer(Job job, const telegram::ApiResult& r);
+  std::optional<StoreWait> OnAnswer(Job job, const telegram::ApiResult& r);
   // Has the AnswerHandler act on the retry policy's decision, counts the
-  // message's fate and releases its chat.
-  Awaitable<void> Apply(Job job, const telegram::ApiResult& r);
+  // message's fate and releases its chat, all at once, as for nearly every
+  // answer; or, for a verdict that waits for the store (a migrated or
+  // blocked chat), returns it for ApplyOnStore, which the caller awaits at
+  // once. So a send's answer is settled without a coroutine of its own.
+  std::optional<StoreWait> Apply(Job job, const telegram::ApiResult& r);
+  Awaitable<void> ApplyOnStore(StoreWait w);
+  // After the AnswerHandler acted: counts the fate, feeds a 429 back into
+  // the limits and releases the chat (not after a migration: it did).
+  void Settle(const Job& job, Fate fate, const Decision& d, SteadyTime now);
   // The send failed because Telegram cannot be reached: back to the head of
   // its chat, its attempt not spent, nothing written.
   void ReturnUnspent(const Job& job);
@@ -84,10 +99,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   Awaitable<void> OnProbe(bool reachable, const std::string& what);
   // Fails the loaded messages past their deadline that wait in the
   // scheduler (not those in flight).
-  Awaitable<void> ExpireDue(int64_t wall_ms);
-  Awaitable<void> Expire(const Job& job, Loaded& m);
+  void ExpireDue(int64_t wall_ms);
+  void Expire(const Job& job, Loaded& m);
   // Fails a message loaded to a chat closed since it was queued.
-  Awaitable<void> FailBlocked(const Job& job, Loaded& m);
+  void FailBlocked(const Job& job, Loaded& m);
   int64_t WallMs() const;
 
   asio::any_io_executor executor;
@@ -112,14 +127,13 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
 
   // The parts (see the top of this file), each given what it works on.
   LoadedMessages held;
-  QueueLoader loader{queue_store,
-                     broadcast_store,
-                     clock,
-                     held,
-                     {options.bot, options.load_window, options.max_queue_age},
-                     [this](const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms) {
-                       return Admit(job, m, now, wall_ms);
-                     }};
+  QueueLoader loader{
+      queue_store,
+      broadcast_store,
+      clock,
+      held,
+      {options.bot, options.load_window, options.max_queue_age},
+      [this](const Job& job, Loaded& m, SteadyTime now, int64_t wall_ms) { Admit(job, m, now, wall_ms); }};
   // on_events is called after a write, which may suspend: not once the
   // Dispatcher is gone (what it wakes may be gone too).
   OutcomeWriter writer{queue_store, clock, scheduler, {options.bot, options.flush_interval, [this] {

@@ -27,8 +27,8 @@ OutcomeWriter::OutcomeWriter(store::QueueStore& store, const Clock& clock, Sched
                              OutcomeWriterOptions options)
     : store_(store), clock_(clock), scheduler_(scheduler), options_(std::move(options)) {}
 
-Awaitable<void> OutcomeWriter::Finish(const Job& job, const Loaded& m, store::MessageStatus status,
-                                      const std::string& error) {
+void OutcomeWriter::Finish(const Job& job, const Loaded& m, store::MessageStatus status,
+                           const std::string& error) {
   store::Completion c;
   c.id = job.id;
   c.status = status;
@@ -49,7 +49,7 @@ Awaitable<void> OutcomeWriter::Finish(const Job& job, const Loaded& m, store::Me
     Emit(std::move(ev));
   }
   if (completions_.size() == 1) flush_due_ = clock_.Now() + options_.flush_interval;
-  if (completions_.size() >= kFlushAtOnce) co_await Flush();
+  if (completions_.size() >= kFlushAtOnce && !failing_) flush_due_ = std::min(flush_due_, clock_.Now());
 }
 
 void OutcomeWriter::Progress(const Job& job, const Loaded& m, int64_t not_before_ms) {

@@ -2,10 +2,10 @@
 // Store in batches: the completions (sent, failed, or queued again with
 // progress: parts sent, attempts, not_before) and the events for the site's
 // outbox (message.sent, message.failed, user.blocked), together in one
-// transaction every flush_interval, at once past kFlushAtOnce completions,
-// or when the Dispatcher asks (Flush). A failed write keeps everything in
-// memory and is tried again a second later: the messages stay queued in the
-// Store meanwhile.
+// transaction every flush_interval, at the Dispatcher loop's next pass past
+// kFlushAtOnce completions, or when the Dispatcher asks (Flush). A failed
+// write keeps everything in memory and is tried again a second later: the
+// messages stay queued in the Store meanwhile.
 // It also holds back the groups (negative chat ids) whose send was answered
 // while their outcome waits to be written: such a chat is released to the
 // Scheduler only after the flush, so a kill -9 leaves at most one of each
@@ -46,10 +46,12 @@ class OutcomeWriter {
 
   // `m`, sent as `job`, is finished with `status` (kSent or kFailed, with
   // `error`): its completion is batched and, for a one-to-one message, its
-  // message.sent / message.failed event. Flushes at once past kFlushAtOnce
-  // (hence a coroutine: it suspends only then, while the store writes).
-  Awaitable<void> Finish(const Job& job, const Loaded& m, store::MessageStatus status,
-                         const std::string& error);
+  // message.sent / message.failed event. Past kFlushAtOnce completions the
+  // flush is due at once (flush_due), unless the last write failed (its
+  // retry keeps its time): the Dispatcher's loop starts it at its next pass.
+  // Nothing here waits, so an answer is settled without suspending the send
+  // that got it.
+  void Finish(const Job& job, const Loaded& m, store::MessageStatus status, const std::string& error);
   // `m` stays queued: its attempts and parts sent so far are batched, with
   // the wall time (ms) it may not be sent before (0: any time).
   void Progress(const Job& job, const Loaded& m, int64_t not_before_ms);

@@ -60,7 +60,7 @@ TEST_F(OutcomeWriterTest, FinishedMessagesAreWrittenWithTheirEventsAtTheFlush) {
   auto [job, m] = Queue(42, "alice");
   m.message.attempts = 2;
   m.first_telegram_id = 777;
-  Await(writer_->Finish(job, m, store::MessageStatus::kSent, ""));
+  writer_->Finish(job, m, store::MessageStatus::kSent, "");
   EXPECT_TRUE(writer_->has_completions());
   EXPECT_EQ(writer_->flush_due(), clock_.Now() + 10ms);
   EXPECT_EQ(Await(store_->GetMessage(job.id))->status, store::MessageStatus::kQueued);  // not yet written
@@ -92,7 +92,7 @@ TEST_F(OutcomeWriterTest, ProgressKeepsTheMessageQueuedWithItsWait) {
 
 TEST_F(OutcomeWriterTest, FailedOneToOneMessageEmitsItsError) {
   auto [job, m] = Queue(42, "bob");
-  Await(writer_->Finish(job, m, store::MessageStatus::kFailed, "Bad Request: chat not found"));
+  writer_->Finish(job, m, store::MessageStatus::kFailed, "Bad Request: chat not found");
   Await(writer_->Flush());
   EXPECT_EQ(Await(store_->GetMessage(job.id))->error, "Bad Request: chat not found");
   auto due = Await(store_->DueEvents(INT64_MAX, 10));
@@ -110,7 +110,7 @@ TEST_F(OutcomeWriterTest, AGroupWaitsForItsOutcomeToBeWrittenBeforeItsNextSend) 
   scheduler_.Add(first);
   scheduler_.Add(second);
   ASSERT_TRUE(scheduler_.Next(clock_.Now()));
-  Await(writer_->Finish(first, m, store::MessageStatus::kSent, ""));
+  writer_->Finish(first, m, store::MessageStatus::kSent, "");
   writer_->ChatDone(-100, clock_.Now());
   EXPECT_EQ(writer_->flush_due(), clock_.Now());  // the flush is due at once
   clock_.Advance(1s);
@@ -128,7 +128,7 @@ TEST_F(OutcomeWriterTest, APrivateChatIsReleasedAtOnce) {
   scheduler_.Add(first);
   scheduler_.Add(second);
   ASSERT_TRUE(scheduler_.Next(clock_.Now()));
-  Await(writer_->Finish(first, m, store::MessageStatus::kSent, ""));
+  writer_->Finish(first, m, store::MessageStatus::kSent, "");
   writer_->ChatDone(100, clock_.Now());
   clock_.Advance(1s);
   auto next = scheduler_.Next(clock_.Now());
@@ -136,16 +136,51 @@ TEST_F(OutcomeWriterTest, APrivateChatIsReleasedAtOnce) {
   EXPECT_EQ(next->id, second.id);
 }
 
-TEST_F(OutcomeWriterTest, ManyCompletionsFlushWithoutWaitingForTheInterval) {
+// Past kFlushAtOnce (512) completions the flush is due at once, not at the
+// end of the interval; Finish itself never waits for the store (the
+// Dispatcher's loop starts the flush at its next pass).
+TEST_F(OutcomeWriterTest, ManyCompletionsMakeTheFlushDueWithoutWaitingForTheInterval) {
   std::vector<int64_t> ids;
-  for (int i = 0; i < 512; ++i) {
+  for (int i = 0; i < 511; ++i) {
     auto [job, m] = Queue(1000 + i);
     ids.push_back(job.id);
-    Await(writer_->Finish(job, m, store::MessageStatus::kSent, ""));
+    writer_->Finish(job, m, store::MessageStatus::kSent, "");
   }
-  EXPECT_FALSE(writer_->has_completions());  // the 512th wrote the batch
+  EXPECT_EQ(writer_->flush_due(), clock_.Now() + 10ms);
+  auto [last, m] = Queue(2000);
+  ids.push_back(last.id);
+  writer_->Finish(last, m, store::MessageStatus::kSent, "");
+  EXPECT_EQ(writer_->flush_due(), clock_.Now()) << "the 512th makes it due";
+  EXPECT_EQ(Await(store_->GetMessage(ids.back()))->status, store::MessageStatus::kQueued)
+      << "not written yet";
+  Await(writer_->Flush());
+  EXPECT_FALSE(writer_->has_completions());
   EXPECT_EQ(Await(store_->GetMessage(ids.front()))->status, store::MessageStatus::kSent);
   EXPECT_EQ(Await(store_->GetMessage(ids.back()))->status, store::MessageStatus::kSent);
+}
+
+// After a failed write, a full batch does not bring its retry forward: the
+// store is given its second.
+TEST_F(OutcomeWriterTest, AFullBatchDoesNotHurryTheRetryOfAFailedWrite) {
+  store::testing::FaultyStore failing(*store_);
+  OutcomeWriter writer(failing, clock_, scheduler_, {"default", 10ms, nullptr});
+  auto [first, m1] = Queue(1);
+  writer.Finish(first, m1, store::MessageStatus::kSent, "");
+  failing.FailNext("WriteOutcomes", Status::Unavailable("database is locked"));
+  Await(writer.Flush());
+  ASSERT_TRUE(writer.failing());
+  const SteadyTime retry = writer.flush_due();
+  EXPECT_EQ(retry, clock_.Now() + 1s);
+  for (int i = 0; i < 600; ++i) {
+    auto [job, m] = Queue(1000 + i);
+    writer.Finish(job, m, store::MessageStatus::kSent, "");
+  }
+  EXPECT_EQ(writer.flush_due(), retry);
+  clock_.Advance(1s);
+  Await(writer.Flush());
+  EXPECT_FALSE(writer.failing());
+  EXPECT_FALSE(writer.has_completions());
+  EXPECT_EQ(Await(store_->GetMessage(first.id))->status, store::MessageStatus::kSent);
 }
 
 // With a store whose calls suspend (as PostgreSQL's do), what is batched
@@ -161,7 +196,7 @@ TEST_F(OutcomeWriterTest, WhatIsBatchedWhileTheStoreWritesWaitsForTheNextFlush) 
   // Named locals for the lambda below: clang 14 cannot capture a structured binding.
   const auto second_id = second;
   const auto second_message = m2;
-  tgate::testing::RunAwait(io, writer.Finish(first, m1, store::MessageStatus::kSent, ""));
+  writer.Finish(first, m1, store::MessageStatus::kSent, "");
   // The flush starts first and suspends in the store; the second message is
   // finished (and flushed again) meanwhile.
   bool flushed = false;
@@ -171,7 +206,7 @@ TEST_F(OutcomeWriterTest, WhatIsBatchedWhileTheStoreWritesWaitsForTheNextFlush) 
       io,
       [&]() -> Awaitable<void> {
         EXPECT_FALSE(flushed);
-        co_await writer.Finish(second_id, second_message, store::MessageStatus::kSent, "");
+        writer.Finish(second_id, second_message, store::MessageStatus::kSent, "");
         co_await writer.Flush();  // one is under way: returns at once
         second_batched = writer.has_completions();
       },

@@ -87,12 +87,12 @@ int64_t QueueLoader::WallMs() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Wall().time_since_epoch()).count();
 }
 
-Awaitable<void> QueueLoader::Hold(store::Message m, SteadyTime now, int64_t wall_ms) {
-  if (held_.Contains(m.id)) co_return;
+void QueueLoader::Hold(store::Message m, SteadyTime now, int64_t wall_ms) {
+  if (held_.Contains(m.id)) return;
   std::shared_ptr<const Content> content = m.broadcast_id != 0 ? BroadcastContent(m) : nullptr;
   Admission a = MakeAdmission(std::move(m), now, wall_ms, options_.max_queue_age, content);
   Loaded& held = held_.Insert(std::move(a.loaded));
-  co_await admit_(a.job, held, now, wall_ms);
+  admit_(a.job, held, now, wall_ms);
 }
 
 std::shared_ptr<const Content> QueueLoader::BroadcastContent(const store::Message& m) {
@@ -172,7 +172,7 @@ Awaitable<Status> QueueLoader::ReadDirect(SteadyTime now) {
       ++parked;
       continue;
     }
-    co_await Hold(std::move(m), now, wall_ms);
+    Hold(std::move(m), now, wall_ms);
   }
   if (batch.size() == limit) need_load_ = true;  // there may be more: the next pass goes on
   direct_reload_below_ = held_.directs() >= window ? std::max<size_t>(1, window / 2) : window;
@@ -207,7 +207,7 @@ Awaitable<Status> QueueLoader::ReadParked(SteadyTime now) {
       if (it == parked_.end() || it->second.empty() || it->second.front() != id) continue;
       it->second.pop_front();
       --parked_count_;
-      if (m.ok() && m->status == store::MessageStatus::kQueued) co_await Hold(std::move(*m), now, WallMs());
+      if (m.ok() && m->status == store::MessageStatus::kQueued) Hold(std::move(*m), now, WallMs());
     }
   }
   co_return Status::Ok();
@@ -245,7 +245,7 @@ Awaitable<Status> QueueLoader::ReadBroadcasts(SteadyTime now) {
                                                 options_.bot, id, broadcast_after_[id], due_by, page));
       for (store::Message& m : batch) {
         broadcast_after_[id] = m.id;
-        co_await Hold(std::move(m), now, wall_ms);
+        Hold(std::move(m), now, wall_ms);
       }
       if (batch.size() < page) break;  // the rest is not due yet, or there is none
     }

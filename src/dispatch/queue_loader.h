@@ -66,10 +66,8 @@ Admission MakeAdmission(store::Message m, SteadyTime now, int64_t wall_ms, std::
 
 class QueueLoader {
  public:
-  // Called for each message newly held, with the instant it was loaded at
-  // (a coroutine: expiring a message may flush outcomes to the store).
-  using AdmitFn =
-      std::function<Awaitable<void>(const Job& job, Loaded& held, SteadyTime now, int64_t wall_ms)>;
+  // Called for each message newly held, with the instant it was loaded at.
+  using AdmitFn = std::function<void(const Job& job, Loaded& held, SteadyTime now, int64_t wall_ms)>;
 
   QueueLoader(store::QueueStore& queue, store::BroadcastStore& broadcasts, const Clock& clock,
               LoadedMessages& held, QueueLoaderOptions options, AdmitFn admit);
@@ -131,7 +129,7 @@ class QueueLoader {
   bool ParkedDue() const;
   Awaitable<Status> ReadBroadcasts(SteadyTime now);
   // Holds `m` (unless it is held already) and hands it to admit_.
-  Awaitable<void> Hold(store::Message m, SteadyTime now, int64_t wall_ms);
+  void Hold(store::Message m, SteadyTime now, int64_t wall_ms);
   // ContentOf(m.text, m.options_json) for a broadcast message: made once
   // for the text and options of the last one, as a broadcast's are read one
   // after another (counting and cutting a long text, and reading its options,

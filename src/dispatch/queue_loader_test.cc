@@ -95,14 +95,13 @@ class QueueLoaderTest : public ::testing::Test {
     ASSERT_TRUE(store_);
   }
   void MakeLoader(size_t load_window) {
-    loader_ = std::make_unique<QueueLoader>(
-        *store_, *store_, clock_, held_, QueueLoaderOptions{"default", load_window, 86400s},
-        [this](const Job& job, Loaded& m, SteadyTime now, int64_t) -> Awaitable<void> {
-          EXPECT_EQ(m.message.id, job.id);
-          EXPECT_EQ(now, clock_.Now());
-          admitted_.push_back(job.id);
-          co_return;
-        });
+    loader_ = std::make_unique<QueueLoader>(*store_, *store_, clock_, held_,
+                                            QueueLoaderOptions{"default", load_window, 86400s},
+                                            [this](const Job& job, Loaded& m, SteadyTime now, int64_t) {
+                                              EXPECT_EQ(m.message.id, job.id);
+                                              EXPECT_EQ(now, clock_.Now());
+                                              admitted_.push_back(job.id);
+                                            });
   }
   int64_t Enqueue(int64_t chat) { return testing::QueueDirect(*store_, chat); }
   // A broadcast to `users` new users, spread over `spread_seconds`.
