@@ -62,10 +62,16 @@ struct Client::Impl {
   }
 
   Status Init();
-  Awaitable<Result<ClientResponse>> Send(bhttp::verb method, std::string target, std::string content_type,
-                                         std::string body, std::chrono::milliseconds timeout,
-                                         const Client::Headers& headers);
-  Awaitable<bool> Acquire(std::unique_ptr<ClientConnection>& conn, Clock::time_point deadline);
+  // `self` is this Impl: the request's frame holds it, so the Impl outlives
+  // the Client if need be. Started lazily, so everything is taken by value.
+  Awaitable<Result<ClientResponse>> Send(std::shared_ptr<Impl> self, bhttp::verb method, std::string target,
+                                         std::string content_type, std::string body,
+                                         std::chrono::milliseconds timeout, Client::Headers headers);
+  // A connection slot at once: an idle connection in `conn`, or a new one to
+  // open (`conn` stays null); false when every slot is in use.
+  bool TryAcquire(std::unique_ptr<ClientConnection>& conn);
+  // Waits until Release() hands over a slot, or until `deadline` (false).
+  Awaitable<bool> AwaitRelease(std::unique_ptr<ClientConnection>& conn, Clock::time_point deadline);
   void Release(std::unique_ptr<ClientConnection> conn);
   Awaitable<ErrorCode> EnsureEndpoints(Clock::time_point deadline);
   Awaitable<Result<std::unique_ptr<ClientConnection>>> Open(Clock::time_point deadline,
@@ -142,17 +148,22 @@ Status Client::Impl::Init() {
   return Status::Ok();
 }
 
-Awaitable<bool> Client::Impl::Acquire(std::unique_ptr<ClientConnection>& conn, Clock::time_point deadline) {
+bool Client::Impl::TryAcquire(std::unique_ptr<ClientConnection>& conn) {
   if (!idle.empty()) {
     conn = std::move(idle.back());
     idle.pop_back();
     ++in_use;
-    co_return true;
+    return true;
   }
   if (in_use + idle.size() < options.max_connections) {
     ++in_use;
-    co_return true;
+    return true;
   }
+  return false;
+}
+
+Awaitable<bool> Client::Impl::AwaitRelease(std::unique_ptr<ClientConnection>& conn,
+                                           Clock::time_point deadline) {
   Waiter waiter(executor, deadline);
   waiters.push_back(&waiter);
   co_await waiter.timer.async_wait(kAsTuple);  // cancelled by Release() to wake us
@@ -211,10 +222,10 @@ Awaitable<Result<std::unique_ptr<ClientConnection>>> Client::Impl::Open(Clock::t
   co_return std::move(conn);
 }
 
-Awaitable<Result<ClientResponse>> Client::Impl::Send(bhttp::verb method, std::string target,
-                                                     std::string content_type, std::string body,
-                                                     std::chrono::milliseconds timeout,
-                                                     const Client::Headers& headers) {
+Awaitable<Result<ClientResponse>> Client::Impl::Send(std::shared_ptr<Impl> /*self*/, bhttp::verb method,
+                                                     std::string target, std::string content_type,
+                                                     std::string body, std::chrono::milliseconds timeout,
+                                                     Client::Headers headers) {
   if (!initialized) co_return Status::Internal("http client used before Init()");
   // The message must not echo the target: it may carry a bot token.
   if (!ValidTarget(target)) {
@@ -231,10 +242,14 @@ Awaitable<Result<ClientResponse>> Client::Impl::Send(bhttp::verb method, std::st
                                                     .content_length = body.size(),
                                                     .headers = &headers}));
 
+  // Nearly always a slot is free: taken without a coroutine of its own.
   std::unique_ptr<ClientConnection> conn;
-  if (!co_await Acquire(conn, deadline)) {
-    co_return Status::Unavailable("timeout after " + std::to_string(timeout.count()) +
-                                  " ms waiting for a free connection to " + where);
+  if (!TryAcquire(conn)) {
+    const bool granted = co_await AwaitRelease(conn, deadline);
+    if (!granted) {
+      co_return Status::Unavailable("timeout after " + std::to_string(timeout.count()) +
+                                    " ms waiting for a free connection to " + where);
+    }
   }
   // Once: a reused keep-alive connection may have been closed by the server
   // while idle (Telegram and proxies drop idle connections). If writing to it
@@ -294,21 +309,21 @@ Client::~Client() {
 
 Status Client::Init() { return impl_->Init(); }
 
+// Not coroutines: each returns the request's own, which holds the one
+// shared_ptr per request (a wrapper frame around it cost a frame and a
+// resumption per message).
 Awaitable<Result<ClientResponse>> Client::Send(bhttp::verb method, std::string target,
                                                std::string content_type, std::string body,
                                                std::chrono::milliseconds timeout) {
-  auto impl = impl_;  // the one shared_ptr per request: Impl outlives this Client if need be
-  co_return co_await impl->Send(method, std::move(target), std::move(content_type), std::move(body), timeout,
-                                {});
+  return impl_->Send(impl_, method, std::move(target), std::move(content_type), std::move(body), timeout, {});
 }
 
 Awaitable<Result<ClientResponse>> Client::SendWithHeaders(bhttp::verb method, std::string target,
                                                           std::string content_type, std::string body,
                                                           Headers headers,
                                                           std::chrono::milliseconds timeout) {
-  auto impl = impl_;
-  co_return co_await impl->Send(method, std::move(target), std::move(content_type), std::move(body), timeout,
-                                headers);
+  return impl_->Send(impl_, method, std::move(target), std::move(content_type), std::move(body), timeout,
+                     std::move(headers));
 }
 
 size_t Client::open_connections() const { return impl_->open_count; }
