@@ -133,6 +133,10 @@ class EnvelopeHandler {
     return true;
   }
   bool on_key(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    if (key_.empty()) {  // the whole key in one piece, as nearly always: not copied
+      field_ = FieldOf({s.data(), s.size()});
+      return true;
+    }
     key_.append(s.data(), s.size());
     field_ = FieldOf(key_);
     key_.clear();
@@ -189,6 +193,7 @@ class EnvelopeHandler {
   // value for a key replaces the earlier one (the DOM keeps the last).
   Field FieldOf(std::string_view key) {
     Field f = Field::kOther;
+    if (depth_ > 2) return f;  // deeper than any field read (the sender's, the chat's)
     if (depth_ == 1) {
       if (key == "ok") f = Field::kOk;
       if (key == "description") f = Field::kDescription;
