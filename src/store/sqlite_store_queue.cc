@@ -31,6 +31,16 @@ namespace {
   "WHERE u.bot = m.bot AND u.status = 1 AND u.chat_id = m.chat_id) "                        \
   "FROM " messages " LEFT JOIN broadcasts b ON b.id = m.broadcast_id "
 #define TGATE_SELECT_MESSAGE TGATE_SELECT_MESSAGE_FROM("messages m")
+// The same columns for a broadcast's own rows, with nothing joined: text,
+// options and expiry as the row holds them (NULL: the broadcast's, which
+// the caller reads once; BroadcastShared).
+#define TGATE_SELECT_BROADCAST_MESSAGE_FROM(messages)                                       \
+  "SELECT m.id, m.bot, m.user, m.chat_id, m.text, m.options_json, m.priority, "             \
+  "coalesce(m.broadcast_id, 0), m.paid, m.status, m.attempts, m.parts_sent, "               \
+  "m.not_before_ms, m.telegram_message_id, m.error, m.created_at, m.updated_at, "           \
+  "m.expires_at_ms, m.parts, EXISTS (SELECT 1 FROM bindings u INDEXED BY bindings_by_chat " \
+  "WHERE u.bot = m.bot AND u.status = 1 AND u.chat_id = m.chat_id) "                        \
+  "FROM " messages " "
 
 Message ReadMessage(const SqliteStatement& st) {
   Message m;
@@ -66,13 +76,32 @@ Message ReadMessage(const SqliteStatement& st) {
 // due (after a restart, when the load starts at the broadcast's first row).
 // It is returned with the rest: the dispatcher holds it until its not_before,
 // as it would have had it kept the message in memory.
-Result<std::vector<Message>> ReadQueued(SqliteStatement& st, size_t limit, int64_t due_by_ms) {
+// What a broadcast's messages take from it where their own column is NULL
+// (FillBroadcasts writes them so): what the LEFT JOIN of
+// TGATE_SELECT_MESSAGE coalesces, read once per load instead of per row.
+struct BroadcastShared {
+  std::string text;
+  std::string options_json;
+  int64_t expires_at_ms = 0;
+};
+
+// A row of TGATE_SELECT_BROADCAST_MESSAGE_FROM, completed from `shared`.
+Message ReadBroadcastMessage(const SqliteStatement& st, const BroadcastShared& shared) {
+  Message m = ReadMessage(st);
+  if (st.IsNull(4)) m.text = shared.text;
+  if (st.IsNull(5)) m.options_json = shared.options_json;
+  if (st.IsNull(17)) m.expires_at_ms = shared.expires_at_ms;
+  return m;
+}
+
+Result<std::vector<Message>> ReadQueued(SqliteStatement& st, size_t limit, int64_t due_by_ms,
+                                        const BroadcastShared* shared = nullptr) {
   std::vector<Message> out;
   out.reserve(std::min<size_t>(limit, 1024));
   for (;;) {
     TGATE_ASSIGN_OR_RETURN(auto row, st.Step());
     if (!row) break;
-    Message m = ReadMessage(st);
+    Message m = shared ? ReadBroadcastMessage(st, *shared) : ReadMessage(st);
     if (m.not_before_ms > due_by_ms && m.attempts == 0) break;
     out.push_back(std::move(m));
   }
@@ -335,20 +364,36 @@ Awaitable<Result<std::vector<Message>>> SqliteStore::LoadBroadcastQueued(std::st
                                                                          int64_t broadcast_id,
                                                                          int64_t after_id, int64_t due_by_ms,
                                                                          size_t limit) {
+  // The broadcast's text, options, expiry and queued_from are read once:
+  // joined to each row, they cost about 1,200 instructions a message
+  // (callgrind, a scratch program on a 3,000-recipient broadcast).
+  TGATE_CO_ASSIGN_OR_RETURN(
+      auto b, Prepare("SELECT text, options_json, coalesce(expires_at_ms, 0), queued_from FROM broadcasts "
+                      "WHERE id = ?1"));
+  b.Bind(1, broadcast_id);
+  auto found = b.Step();
+  if (!found.ok()) co_return found.status();
+  BroadcastShared shared;
+  int64_t queued_from = 0;
+  if (*found) {
+    shared = {b.Text(0), b.Text(1), b.Int64(2)};
+    queued_from = b.Int64(3);
+  }
+  b.Reset();
   // Through messages_by_broadcast (the queue's index keeps one-to-one
   // messages only, migrations.cc Version 14) in id order, from after_id or
   // the broadcast's queued_from, whichever is further (one bound: the walk
   // of the index starts there): the messages it sent before (all of them
   // after a restart, when after_id is 0) are not read.
   TGATE_CO_ASSIGN_OR_RETURN(
-      auto st, Prepare(TGATE_SELECT_MESSAGE_FROM(
+      auto st, Prepare(TGATE_SELECT_BROADCAST_MESSAGE_FROM(
                    "messages m INDEXED BY messages_by_broadcast") "WHERE m.bot = ?1 AND m.priority = 1 AND "
                                                                   "m.broadcast_id = ?2 AND m.status = 0 "
-                                                                  "AND m.id > max(?3, (SELECT queued_from "
-                                                                  "FROM broadcasts WHERE id = ?2) - 1) "
+                                                                  "AND m.id > max(?3, ?5 - 1) "
                                                                   "ORDER BY m.id LIMIT ?4"));
   st.Bind(1, bot).Bind(2, broadcast_id).Bind(3, after_id).Bind(4, static_cast<int64_t>(limit));
-  co_return ReadQueued(st, limit, due_by_ms);
+  st.Bind(5, queued_from);
+  co_return ReadQueued(st, limit, due_by_ms, &shared);
 }
 
 Awaitable<Status> SqliteStore::Complete(const std::vector<Completion>& completions) {
