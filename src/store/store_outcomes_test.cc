@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "core/status_macros.h"
 #include "store/store_test_util.h"
@@ -175,6 +177,42 @@ TEST_P(OutcomesTest, EveryReadOfAMessageSaysWhetherItsChatIsBlocked) {
   ASSERT_OK(Await(store_->SetChatStatus("bot", 2, UserStatus::kBlocked)));
   ASSERT_OK(Await(store_->Bind(Binding{"bot", "bob", 3, UserStatus::kActive, 100})));
   EXPECT_FALSE(Await(store_->GetMessage(b))->chat_blocked);
+}
+
+// A broadcast's load says the same of each of its messages (SQLite reads
+// the blocked chats among a load's rows in one walk of the bindings over
+// their chat ids, or probes each row's chat when that range holds more
+// blocked chats than there are rows).
+TEST_P(OutcomesTest, ABroadcastsLoadSaysWhichOfItsChatsAreBlocked) {
+  for (int chat = 1; chat <= 40; ++chat) MustBind("bot", "u" + std::to_string(chat), chat);
+  MustBind("bot2", "u17", 17);
+  ASSERT_OK(Await(store_->SetChatStatus("bot2", 17, UserStatus::kBlocked)));
+  auto made = Await(store_->CreateBroadcast(testing::NewsToAll("bot"), 1000));
+  ASSERT_OK(made);
+  const int64_t id = made->id;
+  for (int64_t chat : {5, 33, 40}) ASSERT_OK(Await(store_->SetChatStatus("bot", chat, UserStatus::kBlocked)));
+  auto blocked_chats = [&](int64_t broadcast) {
+    std::vector<int64_t> out;
+    auto loaded = Await(store_->LoadBroadcastQueued("bot", broadcast, 0, INT64_MAX, 100));
+    EXPECT_OK(loaded);
+    if (!loaded.ok()) return out;
+    for (const Message& m : *loaded) {
+      EXPECT_EQ(Await(store_->GetMessage(m.id))->chat_blocked, m.chat_blocked) << m.chat_id;
+      if (m.chat_blocked) out.push_back(m.chat_id);
+    }
+    return out;
+  };
+  EXPECT_EQ(blocked_chats(id), (std::vector<int64_t>{5, 33, 40})) << "not 17: another bot's binding";
+
+  // A broadcast to chats 1 and 40 alone: between them 38 more are blocked.
+  for (int64_t chat = 2; chat <= 39; ++chat) {
+    ASSERT_OK(Await(store_->SetChatStatus("bot", chat, UserStatus::kBlocked)));
+  }
+  ASSERT_OK(Await(store_->SetChatStatus("bot", 40, UserStatus::kActive)));
+  auto sparse = Await(store_->CreateBroadcast(testing::NewsToAll("bot"), 2000));
+  ASSERT_OK(sparse);
+  ASSERT_OK(Await(store_->SetChatStatus("bot", 40, UserStatus::kBlocked)));
+  EXPECT_EQ(blocked_chats(sparse->id), (std::vector<int64_t>{40}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OutcomesTest, testing::AllBackends(), testing::BackendName);
