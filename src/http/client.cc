@@ -268,13 +268,16 @@ Awaitable<Result<ClientResponse>> Client::Impl::Send(std::shared_ptr<Impl> /*sel
       }
       conn = std::move(opened).value();
     }
-    ErrorCode ec = co_await conn->Write(head, body, deadline);
+    // Written and read at once nearly always (client_connection.h); the
+    // coroutines only wait for what the socket did not take or hold yet.
+    ErrorCode ec;
+    if (!conn->WriteNow(head, body, ec)) ec = co_await conn->WriteRest(head, body, deadline);
     const bool wrote = !ec;
     parser.emplace(options.body_limit);
     if (wrote) {
       if (options.read_at_next_pass) co_await options.read_at_next_pass->Wait(kUseAwaitable);
       if (method == bhttp::verb::head) parser->skip(true);
-      ec = co_await conn->Read(*parser, deadline);
+      if (!conn->ReadNow(*parser, ec)) ec = co_await conn->ReadRest(*parser, deadline);
       if (!ec) break;
     }
     conn.reset();  // closes the socket; its state is unknown after any error

@@ -82,45 +82,52 @@ void ClientConnection::Expire() {
   Close();  // the pending read or write completes with an error
 }
 
-Awaitable<boost::system::error_code> ClientConnection::Write(const std::string& head, const std::string& body,
-                                                             Deadline deadline) {
-  std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
-  if (plain_) {
-    // A request fits the socket's send buffer, so it is written here at once:
-    // an asynchronous write that completes at once still resumes us through
-    // the executor's queue, one more pass of its loop (and of the reactor
-    // when the loop is polled) for every send. Only what the socket did not
-    // take waits for it, under the deadline.
-    boost::system::error_code ec;
-    const size_t n = plain_->socket().write_some(buffers, ec);
-    if (!ec && n == asio::buffer_size(buffers)) co_return ec;
-    if (ec && ec != asio::error::would_block) co_return ec;
-    beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
-    rest.consume(n);
-    Begin(deadline);
-    auto [wec, written] = co_await asio::async_write(plain_->socket(), rest, kAsTuple);
-    co_return End(wec);
-  }
+bool ClientConnection::WriteNow(const std::string& head, const std::string& body,
+                                boost::system::error_code& ec) {
+  written_now_ = 0;
+  if (!plain_) return false;
+  // An asynchronous write that completes at once still resumes its caller
+  // through the executor's queue, one more pass of its loop (and of the
+  // reactor when the loop is polled) for every send.
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
+  ec = {};
+  const size_t n = plain_->socket().write_some(buffers, ec);
+  if (!ec && n == asio::buffer_size(buffers)) return true;
+  if (ec && ec != asio::error::would_block) return true;
+  written_now_ = ec ? 0 : n;
+  return false;
+}
+
+Awaitable<boost::system::error_code> ClientConnection::WriteRest(const std::string& head,
+                                                                 const std::string& body, Deadline deadline) {
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
   Begin(deadline);
+  if (plain_) {
+    beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
+    rest.consume(written_now_);
+    auto [ec, written] = co_await asio::async_write(plain_->socket(), rest, kAsTuple);
+    co_return End(ec);
+  }
   auto [ec, n] = co_await asio::async_write(*tls_, buffers, kAsTuple);
   co_return End(ec);
 }
 
-Awaitable<boost::system::error_code> ClientConnection::Read(ResponseParser& parser, Deadline deadline) {
+bool ClientConnection::ReadNow(ResponseParser& parser, boost::system::error_code& ec) {
+  if (!plain_) return false;
+  // An asynchronous read that completes at once still goes through a
+  // composed operation of Beast's and the executor's queue.
+  ec = {};
+  bhttp::read(plain_->socket(), buffer_, parser, ec);
+  return ec != asio::error::would_block;
+}
+
+Awaitable<boost::system::error_code> ClientConnection::ReadRest(ResponseParser& parser, Deadline deadline) {
+  Begin(deadline);
   if (plain_) {
-    // As Write: what the socket already holds is read here at once (read at
-    // the next pass, the answer usually is in: see NextPass), where an
-    // asynchronous read that completes at once still goes through a
-    // composed operation of Beast's and the executor's queue. An answer not
-    // (all) in yet is waited for, under the deadline, then read the same
-    // way; the parser and the buffer keep what was read so far. The wait
-    // does not try the socket first as an asynchronous read would: it was
-    // just tried.
+    // ReadNow just tried the socket: the wait does not try it first, as an
+    // asynchronous read would; each wake reads what came, the same way.
     auto& socket = plain_->socket();
     boost::system::error_code ec;
-    bhttp::read(socket, buffer_, parser, ec);
-    if (ec != asio::error::would_block) co_return ec;
-    Begin(deadline);
     do {
       auto [wec] = co_await socket.async_wait(asio::socket_base::wait_read, kAsTuple);
       if (wec) co_return End(wec);
@@ -128,7 +135,6 @@ Awaitable<boost::system::error_code> ClientConnection::Read(ResponseParser& pars
     } while (ec == asio::error::would_block);
     co_return End(ec);
   }
-  Begin(deadline);
   auto [ec, n] = co_await bhttp::async_read(*tls_, buffer_, parser, kAsTuple);
   co_return End(ec);
 }

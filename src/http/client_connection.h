@@ -44,10 +44,21 @@ class ClientConnection final : private DeadlineWatch::Watched {
   // `tls_failed` is set when TCP worked but the handshake did not.
   Awaitable<boost::system::error_code> Connect(const Endpoints& endpoints, Deadline deadline,
                                                bool& tls_failed);
-  // Writes `head` (see request_head.h) then `body` in one go.
-  Awaitable<boost::system::error_code> Write(const std::string& head, const std::string& body,
-                                             Deadline deadline);
-  Awaitable<boost::system::error_code> Read(ResponseParser& parser, Deadline deadline);
+  // Writes `head` (see request_head.h) then `body` in one go, in two
+  // halves. WriteNow writes to a plain socket at once, without waiting (a
+  // request fits its send buffer); it returns whether it finished, `ec` then
+  // saying how. When it did not (TLS, or a full send buffer), the caller
+  // awaits WriteRest, which writes the rest under `deadline`. So nearly
+  // every request is written without a coroutine of its own.
+  bool WriteNow(const std::string& head, const std::string& body, boost::system::error_code& ec);
+  Awaitable<boost::system::error_code> WriteRest(const std::string& head, const std::string& body,
+                                                 Deadline deadline);
+  // The same for the answer: ReadNow reads what a plain socket already
+  // holds (read at the next pass, the answer usually is in: see NextPass);
+  // when the answer is not all in (or on TLS), ReadRest waits for the rest
+  // under `deadline`. The parser and the buffer keep what was read so far.
+  bool ReadNow(ResponseParser& parser, boost::system::error_code& ec);
+  Awaitable<boost::system::error_code> ReadRest(ResponseParser& parser, Deadline deadline);
   // Closes the socket without a TLS close_notify (which could block on a dead peer).
   void Close();
 
@@ -67,6 +78,7 @@ class ClientConnection final : private DeadlineWatch::Watched {
   size_t* open_counter_;
   bool expired_ = false;
   bool counted_ = false;
+  size_t written_now_ = 0;  // of the request WriteNow began: what WriteRest skips
 };
 
 }  // namespace tgate::http
