@@ -16,31 +16,34 @@
 namespace tgate::store {
 namespace {
 
-// A broadcast's messages keep text/options_json NULL and read the broadcast's.
-// Whether its chat is bound to a user who blocked the bot (status 1,
+// The columns ReadMessage reads, in its order, all but four given: the text,
+// options and expiry (a broadcast's messages keep them NULL and take the
+// broadcast's) and whether the chat is blocked.
+#define TGATE_MESSAGE_COLUMNS(text, options_json, expires_at_ms, chat_blocked)                            \
+  "SELECT m.id, m.bot, m.user, m.chat_id, " text ", " options_json                                        \
+  ", m.priority, "                                                                                        \
+  "coalesce(m.broadcast_id, 0), m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, "            \
+  "m.telegram_message_id, m.error, m.created_at, m.updated_at, " expires_at_ms ", m.parts, " chat_blocked \
+  " "
+// Any message, its broadcast joined for what it keeps NULL. Whether its
+// chat is bound to a user who blocked the bot (status 1,
 // UserStatus::kBlocked): one probe of bindings_by_chat, which covers it and
 // compares the chat id first (Message::chat_blocked; migrations.cc Version
 // 16). The planner would take the unique (bot, chat_id) index instead, and
 // then the row for its status: two.
-#define TGATE_SELECT_MESSAGE_FROM(messages)                                                 \
-  "SELECT m.id, m.bot, m.user, m.chat_id, coalesce(m.text, b.text, ''), "                   \
-  "coalesce(m.options_json, b.options_json, ''), m.priority, coalesce(m.broadcast_id, 0), " \
-  "m.paid, m.status, m.attempts, m.parts_sent, m.not_before_ms, m.telegram_message_id, "    \
-  "m.error, m.created_at, m.updated_at, coalesce(m.expires_at_ms, b.expires_at_ms, 0), "    \
-  "m.parts, EXISTS (SELECT 1 FROM bindings u INDEXED BY bindings_by_chat "                  \
-  "WHERE u.bot = m.bot AND u.status = 1 AND u.chat_id = m.chat_id) "                        \
+#define TGATE_SELECT_MESSAGE_FROM(messages)                                                             \
+  TGATE_MESSAGE_COLUMNS("coalesce(m.text, b.text, '')", "coalesce(m.options_json, b.options_json, '')", \
+                        "coalesce(m.expires_at_ms, b.expires_at_ms, 0)",                                \
+                        "EXISTS (SELECT 1 FROM bindings u INDEXED BY bindings_by_chat "                 \
+                        "WHERE u.bot = m.bot AND u.status = 1 AND u.chat_id = m.chat_id)")              \
   "FROM " messages " LEFT JOIN broadcasts b ON b.id = m.broadcast_id "
 #define TGATE_SELECT_MESSAGE TGATE_SELECT_MESSAGE_FROM("messages m")
-// The same columns for a broadcast's own rows, with nothing joined or
-// probed: text, options and expiry as the row holds them (NULL: the
-// broadcast's, which the caller reads once; BroadcastShared), and whether
-// the chat is blocked left to MarkBlockedChats (0 here).
-#define TGATE_SELECT_BROADCAST_MESSAGE_FROM(messages)                             \
-  "SELECT m.id, m.bot, m.user, m.chat_id, m.text, m.options_json, m.priority, "   \
-  "coalesce(m.broadcast_id, 0), m.paid, m.status, m.attempts, m.parts_sent, "     \
-  "m.not_before_ms, m.telegram_message_id, m.error, m.created_at, m.updated_at, " \
-  "m.expires_at_ms, m.parts, 0 "                                                  \
-  "FROM " messages " "
+// A broadcast's own rows, with nothing joined or probed: text, options and
+// expiry as the row holds them (NULL: the broadcast's, which the caller
+// reads once; BroadcastShared), and whether the chat is blocked left to
+// MarkBlockedChats (0 here).
+#define TGATE_SELECT_BROADCAST_MESSAGE_FROM(messages) \
+  TGATE_MESSAGE_COLUMNS("m.text", "m.options_json", "m.expires_at_ms", "0") "FROM " messages " "
 
 Message ReadMessage(const SqliteStatement& st) {
   Message m;
