@@ -43,6 +43,9 @@ class SqliteStore final : public Store {
   // any held back behind the first still queued. Moving it reads each message
   // passed, and costs a statement: every 64 outcomes, not every batch of 6.
   static constexpr int64_t kQueuedFromStride = 64;
+  // Ids after queued_from that moving it reads in the table itself before it
+  // walks the broadcast's index (MoveQueuedFrom).
+  static constexpr int64_t kQueuedFromWindow = 4 * kQueuedFromStride;
 
   // Opens (creating, 0600) options.path, sets WAL, synchronous ("normal" or
   // "full"), a 5 s busy wait (sqlite_busy_wait.h) and foreign keys, and migrates the schema.

@@ -79,5 +79,62 @@ TEST(BroadcastQueueAtRest, QueuedFromStopsAtTheFirstMessageStillQueuedAndPassesT
   sqlite3_close(raw);
 }
 
+// Moving queued_from reads the table over a window of ids first (a chunk's
+// messages have consecutive ids); a later chunk, made after more ids than
+// the window went to other messages, is found through the broadcast's index.
+TEST(BroadcastQueueAtRest, QueuedFromFindsALaterChunkPastOtherMessages) {
+  testing::TempDbPath file;
+  auto store = SqliteStore::Open({file.path(), "normal"});
+  ASSERT_OK(store);
+  Store& s = **store;
+  constexpr int kChats = SqliteStore::kFirstChunk + 100;
+  constexpr int kOthers = SqliteStore::kQueuedFromWindow + 50;
+  ASSERT_OK(Await(s.RunInTransaction([&](Store& tx) -> Awaitable<Status> {
+    for (int i = 1; i <= kChats; ++i) {
+      const Binding binding{"bot", "u" + std::to_string(i), i};
+      TGATE_CO_RETURN_IF_ERROR(co_await tx.Bind(binding));
+    }
+    co_return Status::Ok();
+  })));
+  NewBroadcast nb;
+  nb.bot = "bot";
+  nb.all = true;
+  nb.text = "news";
+  nb.options_json = "{}";
+  auto created = Await(s.CreateBroadcast(nb, 1'767'225'600'000));
+  ASSERT_OK(created);
+  // One-to-one messages take the ids after the first chunk's...
+  for (int i = 0; i < kOthers; ++i) {
+    NewMessage m;
+    m.bot = "bot";
+    m.chat_id = 1;
+    m.text = "hi";
+    m.options_json = "{}";
+    ASSERT_OK(Await(s.Enqueue(m)));
+  }
+  // ... and the second chunk comes after them.
+  ASSERT_OK(Await(s.FillBroadcasts("bot", kChats)));
+  auto q = Await(s.LoadBroadcastQueued("bot", created->id, 0, INT64_MAX, kChats)).value();
+  ASSERT_EQ(q.size(), size_t{kChats});
+  const size_t first_chunk = SqliteStore::kFirstChunk;
+  ASSERT_GT(q[first_chunk].id - q[first_chunk - 1].id, SqliteStore::kQueuedFromWindow);
+
+  sqlite3* raw = testing::OpenRawSqlite(file.path());
+  const std::string read = "SELECT queued_from FROM broadcasts WHERE id = " + std::to_string(created->id);
+  auto queued_from = [&] { return std::stoll(testing::SqliteText(raw, read.c_str())); };
+  auto sent = [&](size_t from, size_t to) {
+    std::vector<Completion> out;
+    for (size_t i = from; i < to; ++i) out.push_back({q[i].id, MessageStatus::kSent, 1, 1, 0, 1, ""});
+    return out;
+  };
+  ASSERT_OK(Await(s.Complete(sent(0, first_chunk))));
+  EXPECT_EQ(queued_from(), q[first_chunk].id) << "past the window, through the index";
+  ASSERT_OK(Await(s.Complete(sent(first_chunk, q.size()))));
+  EXPECT_EQ(queued_from(), q.back().id + 1);
+  // A load from the start (a restart) reads none of them again.
+  EXPECT_TRUE(Await(s.LoadBroadcastQueued("bot", created->id, 0, INT64_MAX, kChats))->empty());
+  sqlite3_close(raw);
+}
+
 }  // namespace
 }  // namespace tgate::store

@@ -325,17 +325,28 @@ Status SqliteStore::AddToBroadcastCounts(int64_t id, const BroadcastCounts& delt
 // (messages made later get larger ids). The walk starts where the last one
 // stopped, so each message with an outcome is passed once, and one held back
 // (a retry, a chat waiting out a 429) stops it at once.
+// The ids after queued_from are mostly the broadcast's own (a chunk of its
+// messages is made in one transaction, under consecutive ids), so the walk
+// reads the table itself over the next kQueuedFromWindow ids first: a row
+// read where it lies, beside the last one. Through messages_by_broadcast each
+// passed message cost a descent of the table's tree to read its status
+// (about 1,100 instructions a message delivered, callgrind). Only when that
+// window holds none of its messages still queued does the index walk go on,
+// from the window's end.
 Status SqliteStore::MoveQueuedFrom(int64_t id) {
   TGATE_ASSIGN_OR_RETURN(
       auto st,
       Prepare("UPDATE broadcasts SET queued_from = coalesce("
+              "(SELECT m.id FROM messages m NOT INDEXED WHERE m.id >= broadcasts.queued_from "
+              " AND m.id < broadcasts.queued_from + ?2 AND m.broadcast_id = ?1 AND m.status = 0 "
+              " ORDER BY m.id LIMIT 1), "
               "(SELECT m.id FROM messages m INDEXED BY messages_by_broadcast WHERE m.broadcast_id = ?1 "
-              " AND m.id >= broadcasts.queued_from AND m.status = 0 ORDER BY m.id LIMIT 1), "
+              " AND m.id >= broadcasts.queued_from + ?2 AND m.status = 0 ORDER BY m.id LIMIT 1), "
               "(SELECT max(m.id) + 1 FROM messages m INDEXED BY messages_by_broadcast WHERE m.broadcast_id = "
               "?1), "
               "queued_from) "
               "WHERE id = ?1"));
-  return st.Bind(1, id).Run();
+  return st.Bind(1, id).Bind(2, kQueuedFromWindow).Run();
 }
 
 Awaitable<Result<Broadcast>> SqliteStore::CancelBroadcast(int64_t id) {
