@@ -45,10 +45,17 @@ namespace tgate::dispatch {
 // chat_burst, group_per_min, paid_per_sec: ceilings the dispatcher keeps under).
 struct DispatcherOptions : telegram::RateLimits {
   std::string bot = "default";
-  int max_in_flight = 200;                       // concurrent sendMessage requests
-  int max_attempts = 8;                          // transient failures before failing a message
-  size_t load_window = 20000;                    // most messages held in memory at once
-  std::chrono::milliseconds flush_interval{10};  // completion batch period
+  int max_in_flight = 200;     // concurrent sendMessage requests
+  int max_attempts = 8;        // transient failures before failing a message
+  size_t load_window = 20000;  // most messages held in memory at once
+  // Outcomes are written back once per this period, in one transaction:
+  // its commit, its WAL frames and each broadcast's counts are shared by
+  // every message answered in it. A kill -9 may send again what was answered
+  // in the last period (besides what was in flight): at 40 ms, 40 messages
+  // at the paid 1,000/s, 1 or 2 at the free 30/s. delivery_bench
+  // --instructions (600/s, 6 messages a tick): 47,600 instructions a
+  // delivered message at 10 ms, 44,900 at 40, 43,900 at 100.
+  std::chrono::milliseconds flush_interval{40};
   // The loop wakes at most once per tick while sends wait on the global pace,
   // and sends what fell due meanwhile together: fewer wake-ups per message at
   // high rates, at most one tick of added latency.

@@ -32,7 +32,7 @@ namespace tgate::dispatch {
 
 struct OutcomeWriterOptions {
   std::string bot = "default";                   // stamped on every event
-  std::chrono::milliseconds flush_interval{10};  // completion batch period
+  std::chrono::milliseconds flush_interval{40};  // completion batch period (DispatcherOptions)
   // Called after events were written to the outbox (wakes the events sender).
   std::function<void()> on_events;
 };

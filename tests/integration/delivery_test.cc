@@ -224,7 +224,7 @@ TEST_F(Delivery, KillDuringABroadcastLosesNothing) {
     EXPECT_GE(n, 1) << "chat " << 7000 + u << " never got the broadcast";
     duplicates += std::max(0, n - 1);
   }
-  // At most the 4 requests in flight, plus outcomes from the last 10 ms
+  // At most the 4 requests in flight, plus outcomes from the last 40 ms
   // flush period that had not reached the database (20/s: at most 1 more).
   EXPECT_LE(duplicates, 5);
   EXPECT_EQ(Emu("GET", "/control/stats").Int("rate_limited"), 0);
