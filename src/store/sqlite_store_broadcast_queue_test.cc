@@ -19,6 +19,24 @@ namespace {
 
 using testing::Await;
 
+// Binds users u1..uN of "bot" to chats 1..N, then broadcasts "news" to all.
+Result<Broadcast> BindAndBroadcastToAll(Store& s, int chats) {
+  Status bound = Await(s.RunInTransaction([&](Store& tx) -> Awaitable<Status> {
+    for (int i = 1; i <= chats; ++i) {
+      const Binding binding{"bot", "u" + std::to_string(i), i};  // named: g++ 12 and temporaries in co_await
+      TGATE_CO_RETURN_IF_ERROR(co_await tx.Bind(binding));
+    }
+    co_return Status::Ok();
+  }));
+  if (!bound.ok()) return bound;
+  NewBroadcast nb;
+  nb.bot = "bot";
+  nb.all = true;
+  nb.text = "news";
+  nb.options_json = "{}";
+  return Await(s.CreateBroadcast(nb, 1'767'225'600'000));
+}
+
 TEST(BroadcastQueueAtRest, QueuedFromStopsAtTheFirstMessageStillQueuedAndPassesTheLast) {
   testing::TempDbPath file;
   auto store = SqliteStore::Open({file.path(), "normal"});
@@ -26,19 +44,7 @@ TEST(BroadcastQueueAtRest, QueuedFromStopsAtTheFirstMessageStillQueuedAndPassesT
   Store& s = **store;
   constexpr int kChats = 300;
   static_assert(kChats <= SqliteStore::kFirstChunk, "made at once");
-  ASSERT_OK(Await(s.RunInTransaction([&](Store& tx) -> Awaitable<Status> {
-    for (int i = 1; i <= kChats; ++i) {
-      const Binding binding{"bot", "u" + std::to_string(i), i};  // named: g++ 12 and temporaries in co_await
-      TGATE_CO_RETURN_IF_ERROR(co_await tx.Bind(binding));
-    }
-    co_return Status::Ok();
-  })));
-  NewBroadcast nb;
-  nb.bot = "bot";
-  nb.all = true;
-  nb.text = "news";
-  nb.options_json = "{}";
-  auto created = Await(s.CreateBroadcast(nb, 1'767'225'600'000));
+  auto created = BindAndBroadcastToAll(s, kChats);
   ASSERT_OK(created);
   auto q = Await(s.LoadBroadcastQueued("bot", created->id, 0, INT64_MAX, kChats)).value();
   ASSERT_EQ(q.size(), size_t{kChats});
@@ -89,19 +95,7 @@ TEST(BroadcastQueueAtRest, QueuedFromFindsALaterChunkPastOtherMessages) {
   Store& s = **store;
   constexpr int kChats = SqliteStore::kFirstChunk + 100;
   constexpr int kOthers = SqliteStore::kQueuedFromWindow + 50;
-  ASSERT_OK(Await(s.RunInTransaction([&](Store& tx) -> Awaitable<Status> {
-    for (int i = 1; i <= kChats; ++i) {
-      const Binding binding{"bot", "u" + std::to_string(i), i};
-      TGATE_CO_RETURN_IF_ERROR(co_await tx.Bind(binding));
-    }
-    co_return Status::Ok();
-  })));
-  NewBroadcast nb;
-  nb.bot = "bot";
-  nb.all = true;
-  nb.text = "news";
-  nb.options_json = "{}";
-  auto created = Await(s.CreateBroadcast(nb, 1'767'225'600'000));
+  auto created = BindAndBroadcastToAll(s, kChats);
   ASSERT_OK(created);
   // One-to-one messages take the ids after the first chunk's...
   for (int i = 0; i < kOthers; ++i) {
